@@ -1,0 +1,356 @@
+# spoor: NGINX capture module + analyzer.
+#
+#   make              build build/spoor and build/ngx_http_spoor_module.so
+#   make deps         install missing Debian packages (apt-get, as root or via sudo)
+#   make test         deps + build + unit tests (criterion) + integration scripts
+#   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
+#   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
+#   make bench        placeholder
+#   make clean        remove build/ and build-san/
+#
+# Variables: SAN=1 (ASan+UBSan build into build-san/), NGINX_SRC, NGINX,
+#   FUZZ_SECONDS, FUZZ_CC, CC, CFLAGS, CSTD, TEST_TIMEOUT, DEPS_PKGS.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# ---------------------------------------------------------------- settings
+
+NGINX_SRC    ?= /usr/share/nginx/src
+NGINX        ?= /usr/sbin/nginx
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+TEST_TIMEOUT ?= 600
+
+# Debian packages needed to build, test, fuzz and run.  Extend here.
+# (libclang-rt-dev carries libFuzzer and clang's sanitizer runtimes; clang
+# only recommends it.  iproute2 provides `ss`, used by the integration tests.)
+DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
+             libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
+             libclang-rt-dev curl iproute2
+
+# Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
+# gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
+# gnu17) gives shared/*.c inside the module.  A file may still define
+# _GNU_SOURCE itself.
+CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
+CFLAGS   ?= -O2 -g
+WARNINGS := -Wall -Wextra
+CPPFLAGS += -Ishared -Ianalyzer
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lm
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+
+ifneq ($(filter-out 0 no,$(SAN)),)
+  BUILD        := build-san
+  SAN_CFLAGS   := $(SAN_FLAGS)
+  # nginx's configure quotes neither option, so they go in as one word each
+  # via the shell array below.
+  NGX_SAN_OPTS := --with-cc-opt="$(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)"
+  # The stock nginx binary is not instrumented: the ASan runtime has to be
+  # loaded first for the sanitized module to load.  nginx never frees its
+  # pools at exit, so leak detection is off for nginx only.
+  # (nginx's configure picks `cc` for the module, see NGX_CONFIGURE_ENV.)
+  ASAN_RT      := $(shell cc -print-file-name=libasan.so)
+  NGINX_ENV    := LD_PRELOAD=$(ASAN_RT) ASAN_OPTIONS=detect_leaks=0
+else
+  BUILD        := build
+  SAN_CFLAGS   :=
+  NGX_SAN_OPTS :=
+  NGINX_ENV    :=
+endif
+
+ALL_CFLAGS  = $(CSTD) $(WARNINGS) $(CFLAGS) $(SAN_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_CFLAGS)
+
+OBJ := $(BUILD)/obj
+
+# nginx reads an environment variable NGINX as a list of inherited listening
+# sockets (binary upgrade): never hand ours to the nginx we start.
+unexport NGINX
+
+# ---------------------------------------------------------------- sources
+
+SHARED_SRCS       := $(wildcard shared/*.c)
+SHARED_HDRS       := $(wildcard shared/*.h)
+ANALYZER_SRCS     := $(wildcard analyzer/*.c)
+ANALYZER_LIB_SRCS := $(filter-out analyzer/main.c,$(ANALYZER_SRCS))
+MODULE_SRCS       := $(wildcard ngx_module/*.c)
+MODULE_HDRS       := $(wildcard ngx_module/*.h)
+UNIT_SRCS         := $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS         := $(wildcard tests/fuzz/fuzz_*.c)
+INTEG_SCRIPTS     := $(filter-out tests/integration/lib.sh,$(wildcard tests/integration/*.sh))
+
+SHARED_OBJS       := $(SHARED_SRCS:%.c=$(OBJ)/%.o)
+ANALYZER_OBJS     := $(ANALYZER_SRCS:%.c=$(OBJ)/%.o)
+ANALYZER_LIB_OBJS := $(ANALYZER_LIB_SRCS:%.c=$(OBJ)/%.o)
+UNIT_OBJS         := $(UNIT_SRCS:%.c=$(OBJ)/%.o)
+TEST_BINS         := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+SPOOR     := $(BUILD)/spoor
+MODULE_SO := $(BUILD)/ngx_http_spoor_module.so
+
+# Goals that build something (the value stamps below are only written then).
+BUILD_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean deps bench stop test fuzz run,$(MAKECMDGOALS)),all)
+
+# Write $(2) to file $(1) only when it differs, so its mtime tracks changes
+# of a make-time value (source lists, flags) rather than every run.
+define stamp-value
+$(shell mkdir -p $(dir $(1)) && \
+  if [ "$$(cat '$(1)' 2>/dev/null)" != '$(2)' ]; then printf '%s\n' '$(2)' > '$(1)'; fi)
+endef
+
+.PHONY: all deps test test-run fuzz fuzz-run run run-start stop bench clean FORCE
+
+all: $(SPOOR) $(MODULE_SO)
+
+# ---------------------------------------------------------------- analyzer
+
+# Objects are rebuilt when the compiler or its flags change.
+FLAGS_STAMP := $(BUILD)/.stamp-flags
+ifneq ($(BUILD_GOALS),)
+$(call stamp-value,$(FLAGS_STAMP),$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS))
+endif
+
+$(OBJ)/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SPOOR): $(SHARED_OBJS) $(ANALYZER_OBJS)
+	@test -n "$(ANALYZER_SRCS)" || { echo "no analyzer/*.c sources to build $@" >&2; exit 1; }
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---------------------------------------------------------------- nginx module
+#
+# The module is built by nginx's own build system, against a private copy of
+# $(NGINX_SRC) (Debian's nginx-dev ships headers + auto/ scripts + the exact
+# configure flags of the packaged binary in conf_flags).  configure runs again
+# only when `config`, the module/shared source or header lists, the nginx
+# source path or the sanitizer options change; after that nginx's Makefile
+# tracks the sources (and, via ngx_module_deps, the headers).
+
+NGX_DIR       := $(BUILD)/nginx-src
+NGX_COPIED    := $(NGX_DIR)/.spoor-copied
+NGX_MAKEFILE  := $(NGX_DIR)/objs/Makefile
+NGX_SRC_STAMP := $(BUILD)/.stamp-nginx-src
+NGX_CFG_STAMP := $(BUILD)/.stamp-nginx-configure
+
+# The copy is refreshed when NGINX_SRC or anything in it changes (a package
+# upgrade keeps the packaged mtimes, so a plain mtime rule would miss it).
+ifneq ($(BUILD_GOALS),)
+$(call stamp-value,$(NGX_SRC_STAMP),$(abspath $(NGINX_SRC)) $(shell cd '$(NGINX_SRC)' 2>/dev/null && find . -type f -printf '%P %s %T@\n' | LC_ALL=C sort | md5sum))
+$(call stamp-value,$(NGX_CFG_STAMP),$(MODULE_SRCS) $(MODULE_HDRS) $(SHARED_SRCS) $(SHARED_HDRS) $(NGX_SAN_OPTS))
+endif
+
+$(NGX_COPIED): $(NGX_SRC_STAMP) $(wildcard $(NGINX_SRC)/configure $(NGINX_SRC)/conf_flags)
+	@test -x '$(NGINX_SRC)/configure' || { echo "NGINX_SRC=$(NGINX_SRC) has no ./configure (install nginx-dev: make deps)" >&2; exit 1; }
+	rm -rf $(NGX_DIR)
+	mkdir -p $(NGX_DIR)
+	cp -a $(NGINX_SRC)/. $(NGX_DIR)/
+	touch $@
+
+# nginx's configure takes CC and CFLAGS from the environment, where make puts
+# command-line variables: the module is always built with nginx's own choice
+# (cc, nginx's CFLAGS + -Werror), whatever CC/CFLAGS the analyzer uses.
+NGX_CONFIGURE_ENV := -u CC -u CFLAGS -u CPPFLAGS -u LDFLAGS -u MAKEFLAGS
+
+$(NGX_MAKEFILE): config $(NGX_COPIED) $(NGX_CFG_STAMP)
+	@echo "configuring nginx in $(NGX_DIR) (log: $(NGX_DIR)/spoor-configure.log)"
+	@cd $(NGX_DIR) && rm -rf objs Makefile && \
+	if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=(--with-compat); fi && \
+	NGX_CONF_FLAGS+=($(NGX_SAN_OPTS)) && \
+	{ env $(NGX_CONFIGURE_ENV) ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
+	      > spoor-configure.log 2>&1 \
+	  || { tail -n 40 spoor-configure.log >&2; exit 1; }; }
+	@test -f $@
+
+# Command-line variables of this make (CFLAGS=..., SAN=1) must not leak into
+# nginx's Makefile, which sets its own CC/CFLAGS.
+$(MODULE_SO): MAKEOVERRIDES :=
+$(MODULE_SO): $(NGX_MAKEFILE) FORCE
+	$(MAKE) -C $(NGX_DIR) -f objs/Makefile modules
+	@cmp -s $(NGX_DIR)/objs/ngx_http_spoor_module.so $@ || \
+	  { cp $(NGX_DIR)/objs/ngx_http_spoor_module.so $@.tmp && mv $@.tmp $@ && echo "built $@"; }
+
+# ---------------------------------------------------------------- deps
+#
+# Installs only the missing packages.  While installing, a temporary
+# policy-rc.d (unless one exists) keeps the nginx package from starting the
+# system nginx on port 80: it is not needed, and its postinst fails the whole
+# install when that port is taken.
+
+POLICY_RC_D := /usr/sbin/policy-rc.d
+
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "deps: no dpkg-query (not Debian?); install by hand: $(DEPS_PKGS)" >&2; exit 0; \
+	fi; \
+	missing=; \
+	for p in $(DEPS_PKGS); do \
+	  case "$$(dpkg-query -W -f='$${Status}' $$p 2>/dev/null)" in \
+	    *" installed") ;; \
+	    *) missing="$$missing $$p" ;; \
+	  esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=; else sudo=sudo; fi; \
+	  echo "deps: installing:$$missing"; \
+	  policy=; \
+	  if [ ! -e $(POLICY_RC_D) ]; then \
+	    policy=$(POLICY_RC_D); \
+	    printf '#!/bin/sh\nexit 101\n' | $$sudo tee $$policy >/dev/null && $$sudo chmod 755 $$policy; \
+	  fi; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      --no-install-recommends -o Dpkg::Options::=--force-confdef \
+	      -o Dpkg::Options::=--force-confold $$missing; \
+	  rc=$$?; \
+	  if [ -n "$$policy" ]; then $$sudo rm -f $$policy; fi; \
+	  exit $$rc; \
+	fi
+
+# ---------------------------------------------------------------- tests
+
+$(TEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(SHARED_OBJS) $(ANALYZER_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# A sanitizer report inside a criterion worker (a leak, mostly) does not make
+# the test fail by itself, so the output is scanned for one too.
+SAN_REPORT_RE := ERROR: (Address|Leak)Sanitizer|runtime error:
+
+# deps first (serially), then the build and the tests (may run with -j).
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all $(TEST_BINS)
+	@pass=0; fail=0; failed=; \
+	for t in $(TEST_BINS); do \
+	  echo "=== unit: $$t"; \
+	  if (set -o pipefail; timeout $(TEST_TIMEOUT) ./$$t 2>&1 | tee $$t.log) \
+	     && ! grep -qE '$(SAN_REPORT_RE)' $$t.log; then pass=$$((pass+1)); \
+	  else echo "--- FAIL: $$t (output: $$t.log)"; fail=$$((fail+1)); failed="$$failed $$t"; fi; \
+	done; \
+	for s in $(INTEG_SCRIPTS); do \
+	  echo "=== integration: $$s"; \
+	  if SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	     NGINX='$(NGINX)' SPOOR_NGINX_ENV='$(NGINX_ENV)' \
+	     timeout $(TEST_TIMEOUT) bash $$s; then pass=$$((pass+1)); \
+	  else echo "--- FAIL: $$s"; fail=$$((fail+1)); failed="$$failed $$s"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; fi; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
+
+# ---------------------------------------------------------------- fuzz
+#
+# shared/*.c get coverage instrumentation + ASan/UBSan (fuzzer-no-link: no
+# libFuzzer main); each tests/fuzz/fuzz_<x>.c is linked with libFuzzer.
+# Corpus: $(FUZZ_DIR)/corpus/fuzz_<x>/, seeded from tests/fuzz/corpus/fuzz_<x>/
+# (or tests/fuzz/corpus/<x>/).  Crash inputs land in $(FUZZ_DIR)/artifacts/.
+
+FUZZ_DIR         := $(BUILD)/fuzz
+FUZZ_CFLAGS      := $(CSTD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ishared
+FUZZ_SHARED_OBJS := $(SHARED_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_BINS        := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+FUZZ_STAMP := $(FUZZ_DIR)/.stamp-flags
+ifneq ($(filter fuzz-run $(FUZZ_DIR)/%,$(MAKECMDGOALS)),)
+$(call stamp-value,$(FUZZ_STAMP),$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDLIBS))
+endif
+
+$(FUZZ_SHARED_OBJS): $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_SHARED_OBJS) $(FUZZ_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -MF $@.d \
+	    -o $@ $< $(FUZZ_SHARED_OBJS) $(LDLIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@$(if $(FUZZ_BINS),,echo "no fuzz targets (tests/fuzz/fuzz_*.c)";) \
+	pass=0; fail=0; failed=; \
+	for f in $(FUZZ_BINS); do \
+	  n=$$(basename $$f); corpus=$(FUZZ_DIR)/corpus/$$n; \
+	  mkdir -p $$corpus $(FUZZ_DIR)/artifacts; \
+	  for seed in tests/fuzz/corpus/$$n tests/fuzz/corpus/$${n#fuzz_}; do \
+	    if [ -d $$seed ]; then cp -r $$seed/. $$corpus/; fi; \
+	  done; \
+	  echo "=== fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  if UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ./$$f \
+	       -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=512 -malloc_limit_mb=256 \
+	       -artifact_prefix=$(FUZZ_DIR)/artifacts/$$n- -print_final_stats=1 $$corpus; \
+	  then pass=$$((pass+1)); \
+	  else echo "--- FAIL: $$n (see $(FUZZ_DIR)/artifacts/)"; fail=$$((fail+1)); failed="$$failed $$n"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; fi; \
+	echo "$$pass passed, $$fail failed"; \
+	[ $$fail -eq 0 ]
+
+# ---------------------------------------------------------------- run
+
+RUN_DIR   := $(CURDIR)/$(BUILD)/run
+RUN_CONF  := $(RUN_DIR)/nginx.conf
+RUN_PID   := $(RUN_DIR)/logs/nginx.pid
+RUN_NGINX := $(strip $(NGINX_ENV) $(NGINX)) -p $(RUN_DIR)/ -c $(RUN_CONF)
+
+run: deps
+	@$(MAKE) --no-print-directory run-start
+
+$(RUN_CONF): conf/nginx.conf FORCE
+	@mkdir -p $(RUN_DIR)/logs $(RUN_DIR)/tmp
+	@sed -e 's|@MODULE@|$(CURDIR)/$(MODULE_SO)|g' -e 's|@PREFIX@|$(RUN_DIR)|g' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+run-start: all $(RUN_CONF)
+	$(RUN_NGINX) -t -q
+	@if [ -f $(RUN_PID) ] && kill -0 "$$(cat $(RUN_PID))" 2>/dev/null; then \
+	  echo "nginx already running (pid $$(cat $(RUN_PID))): reloading"; \
+	  $(RUN_NGINX) -s reload; \
+	else \
+	  $(RUN_NGINX); \
+	  echo "nginx started: http://127.0.0.1:8080/health (pid $$(cat $(RUN_PID) 2>/dev/null))"; \
+	fi
+	@echo "logs: $(RUN_DIR)/logs/   stop with: make stop$(if $(SAN_CFLAGS), SAN=1)" \
+	      "(or: $(RUN_NGINX) -s quit)"
+
+stop:
+	@if [ -f $(RUN_PID) ] && kill -0 "$$(cat $(RUN_PID))" 2>/dev/null; then \
+	  pid=$$(cat $(RUN_PID)); \
+	  $(RUN_NGINX) -s quit; \
+	  for i in $$(seq 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  if kill -0 $$pid 2>/dev/null; then echo "nginx (pid $$pid) still running" >&2; exit 1; fi; \
+	  echo "nginx stopped"; \
+	else \
+	  echo "nginx not running"; \
+	fi
+
+# ---------------------------------------------------------------- misc
+
+bench:
+	@echo "no benchmarks yet"
+
+# Stops a `make run` nginx of either build dir first (by its pid file).
+clean:
+	@for p in build/run/logs/nginx.pid build-san/run/logs/nginx.pid; do \
+	  if [ -f $$p ] && kill -0 "$$(cat $$p)" 2>/dev/null; then \
+	    echo "stopping nginx $$(cat $$p) ($$p)"; kill -QUIT "$$(cat $$p)"; sleep 0.5; \
+	  fi; \
+	done
+	rm -rf build build-san
+
+FORCE:
+
+# Safety net for a value stamp that is not there (e.g. `make clean all`):
+# create it empty; the next run writes its value and rebuilds what depends.
+$(FLAGS_STAMP) $(NGX_SRC_STAMP) $(NGX_CFG_STAMP) $(FUZZ_STAMP):
+	@mkdir -p $(@D) && touch $@
+
+-include $(wildcard $(OBJ)/*/*.d $(OBJ)/tests/unit/*.d $(FUZZ_DIR)/obj/*/*.d $(FUZZ_DIR)/*.d)
