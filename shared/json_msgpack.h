@@ -1,0 +1,31 @@
+/*
+ * json_msgpack.h -- JSON text to msgpack, in one pass, with yajl.
+ *
+ * The transcoder drives yajl's callback parser and packs each JSON value
+ * as it is seen, so no tree is built.  JSON strings must be valid UTF-8
+ * (yajl validates them).  Numbers keep their kind: integers that fit in
+ * int64 or uint64 become msgpack integers, everything else a float64
+ * (a number too large for a double becomes +/-infinity).  Number literals
+ * longer than SPOOR_JSON_NUMBER_MAX characters are refused.
+ */
+#ifndef SPOOR_JSON_MSGPACK_H
+#define SPOOR_JSON_MSGPACK_H
+
+#include <stddef.h>
+#include "buf.h"
+
+#define SPOOR_JSON_NUMBER_MAX  350
+
+/*
+ * Appends the msgpack form of the single JSON value in json[0 .. len) to
+ * out.  Maps and arrays may nest max_depth deep (a top-level object is
+ * level 1; at most SPOOR_MP_DEPTH_CAP).
+ * Returns SPOOR_OK; SPOOR_E_JSON for invalid JSON (syntax, UTF-8, several
+ * values, a number literal too long), SPOOR_E_DEPTH when nesting exceeds
+ * max_depth, SPOOR_E_FULL when out has no room, SPOOR_E_NOMEM.  On any
+ * error out->len is left as it was.
+ */
+int spoor_json_to_msgpack(const char *json, size_t len, unsigned max_depth,
+    spoor_buf_t *out);
+
+#endif /* SPOOR_JSON_MSGPACK_H */

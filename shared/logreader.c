@@ -1,0 +1,632 @@
+/*
+ * logreader.c -- frame scanner with resynchronisation (see logreader.h).
+ *
+ * Input is held in a window p[0 .. len) whose first byte is at input
+ * offset `base`; `pos` is where the scan stands.  For a file descriptor
+ * the window is the reader's own buffer: it is compacted (bytes before
+ * pos dropped) and refilled on demand, and grows up to
+ * SPOOR_READ_WINDOW_MAX.  For a memory range it is the range itself.
+ *
+ * Invariants between steps:
+ *  - `pend` is set only right after a metadata frame, and pmeta_end is
+ *    then base + pos: the metadata belongs to whatever starts at pos.
+ *  - `dmg` is set while the scan is inside a damaged stretch that began
+ *    at region.offset; it is closed (reported) when the next valid frame
+ *    or metadata starts, or at the end of the input.
+ *  - the decompressed-content buffer is only ever resized between frames,
+ *    never while LZ4 may refer back into it (linked blocks).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <lz4frame.h>
+#include "error.h"
+#include "event.h"
+#include "mp_check.h"
+#include "logreader.h"
+
+#define WINDOW_START  (1u << 20)
+#define OUT_START     (256u << 10)
+
+struct spoor_reader_s {
+    int                    fd;           /* -1 for a memory range */
+    unsigned char         *buf;          /* the window for fd input */
+    size_t                 cap;
+    const unsigned char   *p;            /* buf, or the memory range */
+    size_t                 len;
+    size_t                 pos;
+    uint64_t               base;
+    int                    eof;
+
+    LZ4F_dctx             *dctx;
+    unsigned char         *out;
+    size_t                 out_cap;
+
+    spoor_damage_fn        on_damage;
+    void                  *arg;
+
+    int                    pend;
+    spoor_frame_meta_t     pmeta;
+    uint64_t               pmeta_off;
+    uint64_t               pmeta_end;
+
+    int                    dmg;
+    int                    dmg_incomplete;
+    spoor_damage_t         region;
+
+    spoor_reader_stats_t   stats;
+};
+
+
+static spoor_reader_t *
+reader_new(spoor_damage_fn on_damage, void *arg)
+{
+    spoor_reader_t  *r;
+
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        return NULL;
+    }
+    r->fd = -1;
+    r->on_damage = on_damage;
+    r->arg = arg;
+    if (LZ4F_isError(LZ4F_createDecompressionContext(&r->dctx, LZ4F_VERSION)))
+    {
+        free(r);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return r;
+}
+
+
+spoor_reader_t *
+spoor_reader_open_fd(int fd, spoor_damage_fn on_damage, void *arg)
+{
+    spoor_reader_t  *r;
+
+    r = reader_new(on_damage, arg);
+    if (r == NULL) {
+        return NULL;
+    }
+    r->buf = malloc(WINDOW_START);
+    if (r->buf == NULL) {
+        spoor_reader_close(r);
+        errno = ENOMEM;
+        return NULL;
+    }
+    r->cap = WINDOW_START;
+    r->p = r->buf;
+    r->fd = fd;
+    return r;
+}
+
+
+spoor_reader_t *
+spoor_reader_open_mem(const void *p, size_t len, spoor_damage_fn on_damage,
+    void *arg)
+{
+    spoor_reader_t  *r;
+
+    r = reader_new(on_damage, arg);
+    if (r == NULL) {
+        return NULL;
+    }
+    r->p = p;
+    r->len = len;
+    r->eof = 1;
+    r->stats.bytes = len;
+    return r;
+}
+
+
+void
+spoor_reader_close(spoor_reader_t *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    LZ4F_freeDecompressionContext(r->dctx);
+    free(r->buf);
+    free(r->out);
+    free(r);
+}
+
+
+const spoor_reader_stats_t *
+spoor_reader_stats(const spoor_reader_t *r)
+{
+    return &r->stats;
+}
+
+
+const char *
+spoor_damage_name(spoor_damage_kind_t kind)
+{
+    switch (kind) {
+    case SPOOR_DAMAGE_GARBAGE:     return "garbage";
+    case SPOOR_DAMAGE_CORRUPT:     return "corrupt frame";
+    case SPOOR_DAMAGE_TRUNCATED:   return "truncated frame";
+    case SPOOR_DAMAGE_ORPHAN_META: return "missing frame";
+    case SPOOR_DAMAGE_BAD_RECORD:  return "bad record";
+    case SPOOR_DAMAGE_MISMATCH:    return "metadata mismatch";
+    }
+    return "damage";
+}
+
+
+/*
+ * Makes at least `need` bytes available from pos, unless the input ends
+ * first.  need must not exceed SPOOR_READ_WINDOW_MAX.  May move the
+ * window: callers re-read r->p afterwards.
+ */
+static int
+ensure(spoor_reader_t *r, size_t need)
+{
+    unsigned char  *nb;
+    size_t          ncap;
+    ssize_t         n;
+
+    if (r->len - r->pos >= need || r->eof) {
+        return SPOOR_OK;
+    }
+
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+        r->base += r->pos;
+        r->len -= r->pos;
+        r->pos = 0;
+    }
+
+    if (need > r->cap) {
+        ncap = r->cap * 2 > need ? r->cap * 2 : need;
+        if (ncap > SPOOR_READ_WINDOW_MAX) {
+            ncap = SPOOR_READ_WINDOW_MAX;
+        }
+        nb = realloc(r->buf, ncap);
+        if (nb == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        r->buf = nb;
+        r->cap = ncap;
+        r->p = nb;
+    }
+
+    while (r->len < need && !r->eof) {
+        n = read(r->fd, r->buf + r->len, r->cap - r->len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return SPOOR_E_IO;
+        }
+        if (n == 0) {
+            r->eof = 1;
+        }
+        r->len += (size_t) n;
+        r->stats.bytes += (uint64_t) n;
+    }
+    return SPOOR_OK;
+}
+
+
+static void
+emit(spoor_reader_t *r, const spoor_damage_t *d)
+{
+    r->stats.damage_events++;
+    r->stats.bytes_skipped += d->bytes;
+    if (d->kind != SPOOR_DAMAGE_GARBAGE && d->kind != SPOOR_DAMAGE_MISMATCH) {
+        r->stats.frames_damaged++;
+    }
+    if (d->has_meta || d->kind == SPOOR_DAMAGE_BAD_RECORD) {
+        r->stats.records_lost += d->records_lost;
+    }
+    if (d->kind == SPOOR_DAMAGE_TRUNCATED) {
+        r->stats.truncated = 1;
+    }
+    if (r->on_damage) {
+        r->on_damage(r->arg, d);
+    }
+}
+
+
+/*
+ * Opens a damaged stretch at pos (or joins the one already open) and
+ * moves pos forward by n.  A pending metadata frame belongs to the data
+ * frame that should have started here: the stretch takes it over.
+ */
+static void
+skip(spoor_reader_t *r, size_t n, spoor_damage_kind_t kind,
+    const char *detail, int incomplete)
+{
+    spoor_damage_t  *d = &r->region;
+
+    if (!r->dmg) {
+        r->dmg = 1;
+        r->dmg_incomplete = incomplete;
+        memset(d, 0, sizeof(*d));
+        d->kind = kind;
+        d->offset = r->base + r->pos;
+        d->detail = detail;
+
+        if (r->pend) {
+            r->pend = 0;
+            d->has_meta = 1;
+            d->meta = r->pmeta;
+            d->records_lost = r->pmeta.records;
+            d->offset = r->pmeta_off;
+            if (kind == SPOOR_DAMAGE_GARBAGE) {
+                d->kind = SPOOR_DAMAGE_CORRUPT;
+                d->detail = "data frame unrecognisable";
+            }
+        }
+    }
+    r->pos += n;
+}
+
+
+/* Reports the open stretch as ending at input offset `end`. */
+static void
+close_region(spoor_reader_t *r, uint64_t end, int at_eof)
+{
+    spoor_damage_t  *d = &r->region;
+
+    if (!r->dmg) {
+        return;
+    }
+    r->dmg = 0;
+    d->bytes = end - d->offset;
+
+    if (r->dmg_incomplete) {
+        if (at_eof) {
+            d->kind = SPOOR_DAMAGE_TRUNCATED;
+            d->detail = "input ends inside the frame";
+        } else {
+            d->kind = SPOOR_DAMAGE_CORRUPT;
+            d->detail = "frame runs into the next frame";
+        }
+    }
+    emit(r, d);
+}
+
+
+/* Returns 1 when a metadata frame was taken, 0 when pos is no metadata. */
+static int
+try_meta(spoor_reader_t *r)
+{
+    spoor_frame_meta_t   m;
+    spoor_damage_t       d;
+    uint32_t             size;
+    uint64_t             at;
+    int                  rc;
+
+    if ((rc = ensure(r, SPOOR_META_HEADER)) != SPOOR_OK) {
+        return rc;
+    }
+    if (r->len - r->pos < SPOOR_META_HEADER) {
+        skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "metadata cut short", 1);
+        return 0;
+    }
+
+    size = spoor_le32(r->p + r->pos + 4);
+    if (size > SPOOR_META_PAYLOAD_MAX) {
+        skip(r, 1, SPOOR_DAMAGE_GARBAGE, "bytes outside any frame", 0);
+        return 0;
+    }
+    if ((rc = ensure(r, SPOOR_META_HEADER + size)) != SPOOR_OK) {
+        return rc;
+    }
+    if (r->len - r->pos < SPOOR_META_HEADER + size) {
+        skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "metadata cut short", 1);
+        return 0;
+    }
+    if (spoor_meta_decode(r->p + r->pos + SPOOR_META_HEADER, size, &m)
+        != SPOOR_OK)
+    {
+        skip(r, 1, SPOOR_DAMAGE_GARBAGE, "bytes outside any frame", 0);
+        return 0;
+    }
+
+    at = r->base + r->pos;
+    close_region(r, at, 0);
+
+    if (r->pend) {
+        memset(&d, 0, sizeof(d));
+        d.kind = SPOOR_DAMAGE_ORPHAN_META;
+        d.offset = r->pmeta_off;
+        d.bytes = 0;
+        d.has_meta = 1;
+        d.meta = r->pmeta;
+        d.records_lost = r->pmeta.records;
+        d.detail = "metadata without its data frame";
+        emit(r, &d);
+    }
+
+    r->pend = 1;
+    r->pmeta = m;
+    r->pmeta_off = at;
+    r->pmeta_end = at + SPOOR_META_HEADER + size;
+    r->pos += SPOOR_META_HEADER + size;
+    return 1;
+}
+
+
+static void
+count_records(spoor_reader_t *r, spoor_frame_t *f)
+{
+    spoor_damage_t  d;
+    size_t          off, n;
+
+    f->records = 0;
+    for (off = 0; off < f->content_len; off += n) {
+        if (spoor_mp_check(f->content + off, f->content_len - off,
+                           SPOOR_RECORD_DEPTH_MAX, &n) != SPOOR_OK)
+        {
+            memset(&d, 0, sizeof(d));
+            d.kind = SPOOR_DAMAGE_BAD_RECORD;
+            d.offset = f->offset;
+            d.has_meta = f->has_meta;
+            d.meta = f->meta;
+            d.records_lost = (f->has_meta && f->meta.records > f->records)
+                             ? f->meta.records - f->records : 1;
+            d.detail = "undecodable record in a verified frame";
+            emit(r, &d);
+            return;
+        }
+        f->records++;
+    }
+
+    if (f->has_meta && f->meta.records != f->records) {
+        memset(&d, 0, sizeof(d));
+        d.kind = SPOOR_DAMAGE_MISMATCH;
+        d.offset = f->offset;
+        d.has_meta = 1;
+        d.meta = f->meta;
+        d.detail = "record count differs from the metadata";
+        emit(r, &d);
+    }
+}
+
+
+/* Returns 1 with a frame in *f, 0 when pos holds no intact frame. */
+static int
+try_frame(spoor_reader_t *r, spoor_frame_t *f)
+{
+    LZ4F_frameInfo_t   info;
+    spoor_damage_t     d;
+    unsigned char     *nb;
+    size_t             hsz, rel, src, dst, out_len, need;
+    size_t             hint;
+    uint64_t           at;
+    int                rc;
+
+    if ((rc = ensure(r, LZ4F_HEADER_SIZE_MAX)) != SPOOR_OK) {
+        return rc;
+    }
+    if (r->len - r->pos < LZ4F_MIN_SIZE_TO_KNOW_HEADER_LENGTH) {
+        skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "frame header cut short", 1);
+        return 0;
+    }
+    hsz = LZ4F_headerSize(r->p + r->pos, r->len - r->pos);
+    if (LZ4F_isError(hsz)) {
+        skip(r, 1, SPOOR_DAMAGE_GARBAGE, "bytes outside any frame", 0);
+        return 0;
+    }
+    if (hsz > r->len - r->pos) {
+        skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "frame header cut short", 1);
+        return 0;
+    }
+
+    LZ4F_resetDecompressionContext(r->dctx);
+    src = hsz;
+    if (LZ4F_isError(LZ4F_getFrameInfo(r->dctx, &info, r->p + r->pos, &src)))
+    {
+        skip(r, 1, SPOOR_DAMAGE_GARBAGE, "bytes outside any frame", 0);
+        return 0;
+    }
+    if (info.contentSize > SPOOR_FRAME_CONTENT_MAX) {
+        skip(r, 1, SPOOR_DAMAGE_CORRUPT, "frame declares more than 16 MiB",
+             0);
+        return 0;
+    }
+
+    /* size the content buffer now: it must not move during the frame */
+    need = info.contentSize ? (size_t) info.contentSize
+                            : SPOOR_FRAME_CONTENT_MAX;
+    if (need > r->out_cap) {
+        if (need < OUT_START) {
+            need = OUT_START;
+        }
+        nb = realloc(r->out, need);
+        if (nb == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        r->out = nb;
+        r->out_cap = need;
+    }
+
+    rel = src;
+    out_len = 0;
+
+    for ( ;; ) {
+        if (rel + 1 > SPOOR_READ_WINDOW_MAX) {
+            skip(r, 1, SPOOR_DAMAGE_CORRUPT, "frame larger than 16 MiB", 0);
+            return 0;
+        }
+        if ((rc = ensure(r, rel + 1)) != SPOOR_OK) {
+            return rc;
+        }
+        if (r->len - r->pos <= rel) {
+            skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "input ends inside the frame",
+                 1);
+            return 0;
+        }
+
+        src = r->len - r->pos - rel;
+        dst = r->out_cap - out_len;
+        hint = LZ4F_decompress(r->dctx, r->out + out_len, &dst,
+                               r->p + r->pos + rel, &src, NULL);
+        if (LZ4F_isError(hint)) {
+            skip(r, 1, SPOOR_DAMAGE_CORRUPT, LZ4F_getErrorName(hint), 0);
+            return 0;
+        }
+        rel += src;
+        out_len += dst;
+
+        if (hint == 0) {
+            break;
+        }
+        if (src == 0 && dst == 0) {
+            skip(r, 1, SPOOR_DAMAGE_CORRUPT, "content larger than declared",
+                 0);
+            return 0;
+        }
+    }
+
+    at = r->base + r->pos;
+    close_region(r, at, 0);
+
+    memset(f, 0, sizeof(*f));
+    f->offset = at;
+    if (r->pend) {
+        r->pend = 0;
+        f->has_meta = 1;
+        f->meta = r->pmeta;
+        f->offset = r->pmeta_off;
+    }
+    f->length = at + rel - f->offset;
+    f->checksum = info.contentChecksumFlag
+                  ? spoor_le32(r->p + r->pos + rel - 4) : 0;
+    f->content = r->out;
+    f->content_len = out_len;
+
+    if (f->has_meta
+        && (f->meta.frame_bytes != rel || f->meta.content_bytes != out_len))
+    {
+        memset(&d, 0, sizeof(d));
+        d.kind = SPOOR_DAMAGE_MISMATCH;
+        d.offset = f->offset;
+        d.has_meta = 1;
+        d.meta = f->meta;
+        d.detail = "frame size differs from the metadata";
+        emit(r, &d);
+    }
+
+    count_records(r, f);
+
+    r->pos += rel;
+    r->stats.frames++;
+    r->stats.records += f->records;
+    return 1;
+}
+
+
+/* Index of the next byte at or after `from` that may start a frame. */
+static size_t
+next_magic(const unsigned char *p, size_t from, size_t len)
+{
+    const unsigned char  *q, *end;
+
+    if (len - from < 4) {
+        return len;
+    }
+    q = p + from + 3;
+    end = p + len;
+    while (q < end) {
+        q = memchr(q, 0x18, (size_t) (end - q));
+        if (q == NULL) {
+            break;
+        }
+        if (q[-1] == 0x4D
+            && ((q[-2] == 0x22 && q[-3] == 0x04)
+                || (q[-2] == 0x2A && q[-3] == 0x53)))
+        {
+            return (size_t) (q - 3 - p);
+        }
+        q++;
+    }
+    return len - 3;   /* a magic may still straddle the window's end */
+}
+
+
+int
+spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
+{
+    spoor_damage_t  d;
+    uint32_t        magic;
+    size_t          at;
+    int             rc;
+
+    for ( ;; ) {
+        if ((rc = ensure(r, 8)) != SPOOR_OK) {
+            return rc;
+        }
+
+        if (r->len - r->pos < 4) {
+            if (r->len > r->pos) {
+                skip(r, r->len - r->pos, SPOOR_DAMAGE_GARBAGE,
+                     "bytes outside any frame", 1);
+            }
+            if (r->dmg) {
+                close_region(r, r->base + r->pos, 1);
+            } else if (r->pend) {
+                r->pend = 0;
+                memset(&d, 0, sizeof(d));
+                d.kind = SPOOR_DAMAGE_TRUNCATED;
+                d.offset = r->pmeta_off;
+                d.bytes = r->pmeta_end - r->pmeta_off;
+                d.has_meta = 1;
+                d.meta = r->pmeta;
+                d.records_lost = r->pmeta.records;
+                d.detail = "input ends after the metadata";
+                emit(r, &d);
+            }
+            return 0;
+        }
+
+        magic = spoor_le32(r->p + r->pos);
+
+        if (magic == SPOOR_META_MAGIC) {
+            rc = try_meta(r);
+        } else if (magic == SPOOR_LZ4_MAGIC) {
+            rc = try_frame(r, f);
+            if (rc == 1) {
+                return 1;
+            }
+        } else {
+            at = next_magic(r->p, r->pos + 1, r->len);
+            if (r->eof && at == r->len - 3
+                && next_magic(r->p, at, r->len) == r->len - 3)
+            {
+                at = r->len;
+            }
+            skip(r, at - r->pos, SPOOR_DAMAGE_GARBAGE,
+                 "bytes outside any frame", 0);
+            rc = 0;
+        }
+
+        if (rc < 0) {
+            return rc;
+        }
+    }
+}
+
+
+int
+spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
+    const unsigned char **rec, size_t *len)
+{
+    size_t  n;
+
+    if (*off >= f->content_len
+        || spoor_mp_check(f->content + *off, f->content_len - *off,
+                          SPOOR_RECORD_DEPTH_MAX, &n) != SPOOR_OK)
+    {
+        return 0;
+    }
+    *rec = f->content + *off;
+    *len = n;
+    *off += n;
+    return 1;
+}

@@ -1,0 +1,112 @@
+/*
+ * logreader.h -- iterates the frames and records of a spoor log, keeping
+ * every intact frame of a damaged one.
+ *
+ * The reader scans its input for frame magic numbers.  A metadata frame
+ * (logframe.h) is remembered and attached to the data frame that follows
+ * it directly.  A data frame is delivered only when it decoded completely
+ * and its LZ4 content checksum matched; its records are then iterated with
+ * spoor_frame_next_record().  Anything else -- bytes that are no frame, a
+ * frame that fails to decode, a frame cut short by the end of the input,
+ * metadata whose data frame is missing -- is skipped: the reader moves one
+ * byte past the failed start and resynchronises on the next magic number,
+ * and reports each damaged stretch once, through the damage callback, with
+ * its offset, length and, when its metadata survived, the frame it held.
+ *
+ * Memory: a reader holds at most SPOOR_READ_WINDOW_MAX input bytes, one
+ * decompressed frame of at most SPOOR_FRAME_CONTENT_MAX bytes and one LZ4
+ * decompression context (at most about 2 x 4 MiB), about 41 MiB in all,
+ * whatever the input.  Every step either delivers a frame or moves
+ * forward, so any input is read to its end in time linear in its size.
+ */
+#ifndef SPOOR_LOGREADER_H
+#define SPOOR_LOGREADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "logframe.h"
+
+/* Input kept in memory at once: the largest data frame a writer makes. */
+#define SPOOR_READ_WINDOW_MAX  (SPOOR_FRAME_CONTENT_MAX                       \
+                                + SPOOR_FRAME_CONTENT_MAX / 64 + 65536)
+
+typedef struct spoor_reader_s  spoor_reader_t;
+
+typedef enum {
+    SPOOR_DAMAGE_GARBAGE = 1,  /* bytes that belong to no frame */
+    SPOOR_DAMAGE_CORRUPT,      /* a frame that failed to decode or verify */
+    SPOOR_DAMAGE_TRUNCATED,    /* the input ends inside a frame */
+    SPOOR_DAMAGE_ORPHAN_META,  /* metadata directly followed by more metadata */
+    SPOOR_DAMAGE_BAD_RECORD,   /* a verified frame holds an undecodable record */
+    SPOOR_DAMAGE_MISMATCH      /* a frame disagrees with its metadata */
+} spoor_damage_kind_t;
+
+typedef struct {
+    spoor_damage_kind_t   kind;
+    uint64_t              offset;     /* input offset where it starts */
+    uint64_t              bytes;      /* input bytes skipped (0: none) */
+    int                   has_meta;   /* the lost frame's metadata is known */
+    spoor_frame_meta_t    meta;
+    uint64_t              records_lost;  /* valid when has_meta or BAD_RECORD */
+    const char           *detail;     /* static text */
+} spoor_damage_t;
+
+typedef void (*spoor_damage_fn)(void *arg, const spoor_damage_t *d);
+
+typedef struct {
+    uint64_t              offset;     /* of the frame (its metadata if any) */
+    uint64_t              length;     /* input bytes of metadata + data */
+    int                   has_meta;
+    spoor_frame_meta_t    meta;
+    uint32_t              checksum;   /* LZ4 content checksum, 0 if none */
+    const unsigned char  *content;    /* the records; valid until next call */
+    size_t                content_len;
+    uint64_t              records;    /* whole records at the start of content */
+} spoor_frame_t;
+
+typedef struct {
+    uint64_t   bytes;            /* input bytes read */
+    uint64_t   frames;           /* frames delivered */
+    uint64_t   records;          /* records in delivered frames */
+    uint64_t   frames_damaged;   /* frames lost or damaged */
+    uint64_t   records_lost;     /* where metadata tells */
+    uint64_t   bytes_skipped;
+    uint64_t   damage_events;
+    int        truncated;        /* the input ended inside a frame */
+} spoor_reader_stats_t;
+
+/*
+ * Returns a reader of fd (not closed by the reader), or NULL with errno
+ * ENOMEM.  on_damage (may be NULL) is called with arg for each damaged
+ * stretch, in input order, from inside spoor_reader_next_frame().
+ */
+spoor_reader_t *spoor_reader_open_fd(int fd, spoor_damage_fn on_damage,
+    void *arg);
+
+/* The same for a memory range, which must outlive the reader. */
+spoor_reader_t *spoor_reader_open_mem(const void *p, size_t len,
+    spoor_damage_fn on_damage, void *arg);
+
+void spoor_reader_close(spoor_reader_t *r);
+
+/*
+ * Delivers the next intact frame into *f.  Returns 1 for a frame, 0 at
+ * the end of the input, SPOOR_E_IO (errno set) when reading failed, or
+ * SPOOR_E_NOMEM.  f's pointers stay valid until the next call.
+ */
+int spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f);
+
+/*
+ * Iterates the records of a delivered frame: start with *off = 0; each
+ * call stores the next record in (*rec, *len), advances *off and returns
+ * 1, or returns 0 after the last whole record.
+ */
+int spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
+    const unsigned char **rec, size_t *len);
+
+const spoor_reader_stats_t *spoor_reader_stats(const spoor_reader_t *r);
+
+/* A short name for a damage kind ("garbage", "truncated", ...). */
+const char *spoor_damage_name(spoor_damage_kind_t kind);
+
+#endif /* SPOOR_LOGREADER_H */
