@@ -1,0 +1,88 @@
+/*
+ * cli.c -- small helpers shared by the subcommands (see cli.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "logreader.h"
+
+
+int
+cli_open_log(const char *cmd, const char *path)
+{
+    int  fd;
+
+    if (strcmp(path, "-") == 0) {
+        return STDIN_FILENO;
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        fprintf(stderr, "spoor %s: %s: %s\n", cmd, path, strerror(errno));
+    }
+    return fd;
+}
+
+
+void
+cli_close_log(int fd)
+{
+    if (fd > STDIN_FILENO) {
+        close(fd);
+    }
+}
+
+
+int
+cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+
+void
+cli_format_time(long long ms, char *buf)
+{
+    struct tm  tm;
+    time_t     s;
+    long long  frac;
+
+    s = (time_t) (ms / 1000);
+    frac = ms % 1000;
+    if (frac < 0) {
+        frac += 1000;
+        s--;
+    }
+    if (gmtime_r(&s, &tm) == NULL) {
+        snprintf(buf, 64, "%lld", ms);
+        return;
+    }
+    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ",
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec, frac);
+}
+
+
+void
+cli_print_damage(FILE *f, const char *path, const void *damage)
+{
+    const spoor_damage_t  *d = damage;
+
+    fprintf(f, "%s: %s at offset %llu", path, spoor_damage_name(d->kind),
+            (unsigned long long) d->offset);
+    if (d->bytes) {
+        fprintf(f, " (%llu bytes)", (unsigned long long) d->bytes);
+    }
+    if (d->has_meta) {
+        fprintf(f, ": writer %016llx seq %llu",
+                (unsigned long long) d->meta.writer_id,
+                (unsigned long long) d->meta.seq);
+    }
+    if (d->has_meta || d->kind == SPOOR_DAMAGE_BAD_RECORD) {
+        fprintf(f, ", %llu records lost",
+                (unsigned long long) d->records_lost);
+    }
+    fprintf(f, ": %s\n", d->detail);
+}

@@ -1,0 +1,50 @@
+/*
+ * cli.h -- what the subcommands of `spoor` share: exit codes, the entry
+ * points called by main.c, and opening a LOG argument.
+ *
+ * Exit codes (also in `spoor --help` and the README):
+ *   0  success, nothing damaged or missing
+ *   1  the input was readable but damaged or incomplete (verify found a
+ *      problem; cat skipped damaged bytes)
+ *   2  usage error (unknown command or option, missing argument)
+ *   3  an input could not be opened or read, or an output not written
+ */
+#ifndef SPOOR_CLI_H
+#define SPOOR_CLI_H
+
+#include <stdio.h>
+
+enum {
+    EXIT_OK = 0,
+    EXIT_DAMAGED = 1,
+    EXIT_USAGE = 2,
+    EXIT_IO = 3
+};
+
+int cmd_cat(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/*
+ * Opens a LOG argument for reading: "-" is standard input.  Returns the
+ * descriptor, or -1 after printing "spoor CMD: PATH: reason" on stderr.
+ */
+int cli_open_log(const char *cmd, const char *path);
+
+/* Closes what cli_open_log() opened (leaves standard input open). */
+void cli_close_log(int fd);
+
+/* True when arg is -h or --help. */
+int cli_is_help(const char *arg);
+
+/*
+ * Prints one line describing a damaged stretch of `path`, e.g.
+ * "x.log: truncated frame at offset 99 (40 bytes): writer 5f.. seq 7,
+ * 120 records lost: input ends inside the frame".
+ */
+void cli_print_damage(FILE *f, const char *path, const void *damage);
+
+/* Writes ms since the epoch as 2026-01-02T03:04:05.678Z into buf[64]. */
+void cli_format_time(long long ms, char *buf);
+
+#endif /* SPOOR_CLI_H */

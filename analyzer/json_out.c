@@ -1,0 +1,524 @@
+/*
+ * json_out.c -- JSON lines with yajl_gen (see json_out.h).
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "json_out.h"
+
+
+int
+json_out_init(json_out_t *j, FILE *out)
+{
+    j->out = out;
+    j->g = yajl_gen_alloc(NULL);
+    if (j->g == NULL) {
+        return -1;
+    }
+    yajl_gen_config(j->g, yajl_gen_validate_utf8, 1);
+    return 0;
+}
+
+
+void
+json_out_free(json_out_t *j)
+{
+    if (j->g) {
+        yajl_gen_free(j->g);
+        j->g = NULL;
+    }
+}
+
+
+int
+json_out_line(json_out_t *j)
+{
+    const unsigned char  *buf;
+    size_t                len;
+    int                   rc = 0;
+
+    yajl_gen_get_buf(j->g, &buf, &len);
+    if (fwrite(buf, 1, len, j->out) != len || putc('\n', j->out) == EOF) {
+        rc = -1;
+    }
+    yajl_gen_clear(j->g);
+    yajl_gen_reset(j->g, NULL);
+    return rc;
+}
+
+
+/*
+ * Copies s to out replacing every byte that does not start a well-formed
+ * UTF-8 sequence (RFC 3629: no overlongs, no surrogates, <= U+10FFFF)
+ * with U+FFFD.  out needs room for 3 * len bytes.  Returns out's length.
+ */
+static size_t
+utf8_sanitize(const unsigned char *s, size_t len, unsigned char *out)
+{
+    size_t    i = 0, o = 0, n, k;
+    unsigned  c, lo, hi;
+
+    while (i < len) {
+        c = s[i];
+        lo = 0x80;
+        hi = 0xbf;
+        if (c < 0x80) {
+            out[o++] = (unsigned char) c;
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+            if (c == 0xe0) {
+                lo = 0xa0;
+            } else if (c == 0xed) {
+                hi = 0x9f;
+            }
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+            if (c == 0xf0) {
+                lo = 0x90;
+            } else if (c == 0xf4) {
+                hi = 0x8f;
+            }
+        } else {
+            n = 0;
+        }
+
+        for (k = 1; n && k <= n; k++) {
+            if (i + k >= len || s[i + k] < (k == 1 ? lo : 0x80)
+                || s[i + k] > (k == 1 ? hi : 0xbf))
+            {
+                n = 0;
+            }
+        }
+
+        if (n == 0) {
+            out[o++] = 0xef;
+            out[o++] = 0xbf;
+            out[o++] = 0xbd;
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + i, n + 1);
+        o += n + 1;
+        i += n + 1;
+    }
+    return o;
+}
+
+
+void
+json_out_str(json_out_t *j, const char *s, size_t len)
+{
+    unsigned char  *clean;
+    size_t          n;
+
+    if (yajl_gen_string(j->g, (const unsigned char *) s, len)
+        != yajl_gen_invalid_string)
+    {
+        return;
+    }
+    clean = malloc(len * 3 + 1);
+    if (clean == NULL) {
+        yajl_gen_string(j->g, (const unsigned char *) "", 0);
+        return;
+    }
+    n = utf8_sanitize((const unsigned char *) s, len, clean);
+    yajl_gen_string(j->g, clean, n);
+    free(clean);
+}
+
+
+void
+json_out_cstr(json_out_t *j, const char *s)
+{
+    json_out_str(j, s, strlen(s));
+}
+
+
+void
+json_out_int(json_out_t *j, long long v)
+{
+    yajl_gen_integer(j->g, v);
+}
+
+
+void
+json_out_uint(json_out_t *j, unsigned long long v)
+{
+    char  buf[24];
+    int   n;
+
+    n = snprintf(buf, sizeof(buf), "%llu", v);
+    yajl_gen_number(j->g, buf, (size_t) n);
+}
+
+
+void
+json_out_double(json_out_t *j, double v)
+{
+    char  buf[40];
+    int   n;
+
+    if (!isfinite(v)) {
+        yajl_gen_null(j->g);
+        return;
+    }
+    /* the shortest of %.15g and %.17g that reads back as the same double */
+    n = snprintf(buf, sizeof(buf), "%.15g", v);
+    if (strtod(buf, NULL) != v) {
+        n = snprintf(buf, sizeof(buf), "%.17g", v);
+    }
+    if (strspn(buf, "-0123456789") == (size_t) n) {
+        memcpy(buf + n, ".0", 3);       /* keep it a float in JSON */
+        n += 2;
+    }
+    yajl_gen_number(j->g, buf, (size_t) n);
+}
+
+
+void
+json_out_bool(json_out_t *j, int v)
+{
+    yajl_gen_bool(j->g, v);
+}
+
+
+void
+json_out_null(json_out_t *j)
+{
+    yajl_gen_null(j->g);
+}
+
+
+void json_out_map_open(json_out_t *j)    { yajl_gen_map_open(j->g); }
+void json_out_map_close(json_out_t *j)   { yajl_gen_map_close(j->g); }
+void json_out_array_open(json_out_t *j)  { yajl_gen_array_open(j->g); }
+void json_out_array_close(json_out_t *j) { yajl_gen_array_close(j->g); }
+
+
+static void
+out_base64(json_out_t *j, const char *p, size_t len)
+{
+    unsigned char  *b;
+    int             n;
+
+    b = malloc(4 * ((len + 2) / 3) + 1);
+    if (b == NULL) {
+        json_out_null(j);
+        return;
+    }
+    n = EVP_EncodeBlock(b, (const unsigned char *) p, (int) len);
+    json_out_str(j, (const char *) b, (size_t) n);
+    free(b);
+}
+
+
+/* Writes a map key from a msgpack key of any type; 0 if it has no text. */
+static int
+out_key(json_out_t *j, const msgpack_object *k)
+{
+    char  buf[32];
+    int   n;
+
+    switch (k->type) {
+    case MSGPACK_OBJECT_STR:
+        json_out_str(j, k->via.str.ptr, k->via.str.size);
+        return 1;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        n = snprintf(buf, sizeof(buf), "%llu",
+                     (unsigned long long) k->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        n = snprintf(buf, sizeof(buf), "%lld", (long long) k->via.i64);
+        break;
+    case MSGPACK_OBJECT_BOOLEAN:
+        n = snprintf(buf, sizeof(buf), "%s",
+                     k->via.boolean ? "true" : "false");
+        break;
+    case MSGPACK_OBJECT_NIL:
+        n = snprintf(buf, sizeof(buf), "null");
+        break;
+    default:
+        return 0;
+    }
+    json_out_str(j, buf, (size_t) n);
+    return 1;
+}
+
+
+void
+json_out_msgpack(json_out_t *j, const msgpack_object *o)
+{
+    uint32_t  i;
+
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        json_out_null(j);
+        break;
+    case MSGPACK_OBJECT_BOOLEAN:
+        json_out_bool(j, o->via.boolean);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        json_out_uint(j, o->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        json_out_int(j, o->via.i64);
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        json_out_double(j, o->via.f64);
+        break;
+    case MSGPACK_OBJECT_STR:
+        json_out_str(j, o->via.str.ptr, o->via.str.size);
+        break;
+    case MSGPACK_OBJECT_BIN:
+        out_base64(j, o->via.bin.ptr, o->via.bin.size);
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        json_out_array_open(j);
+        for (i = 0; i < o->via.array.size; i++) {
+            json_out_msgpack(j, &o->via.array.ptr[i]);
+        }
+        json_out_array_close(j);
+        break;
+    case MSGPACK_OBJECT_MAP:
+        json_out_map_open(j);
+        for (i = 0; i < o->via.map.size; i++) {
+            if (out_key(j, &o->via.map.ptr[i].key)) {
+                json_out_msgpack(j, &o->via.map.ptr[i].val);
+            }
+        }
+        json_out_map_close(j);
+        break;
+    default:                 /* ext: no JSON form */
+        json_out_null(j);
+        break;
+    }
+}
+
+
+/* ---- events ------------------------------------------------------------ */
+
+static void
+kv_str(json_out_t *j, const char *k, spoor_str_t s)
+{
+    if (s.data) {
+        json_out_cstr(j, k);
+        json_out_str(j, s.data, s.len);
+    }
+}
+
+
+static void
+kv_value(json_out_t *j, const char *k, const spoor_value_t *v)
+{
+    msgpack_zone    z;
+    msgpack_object  o;
+    size_t          off = 0;
+
+    if (v->obj) {
+        json_out_cstr(j, k);
+        json_out_msgpack(j, v->obj);
+    } else if (v->raw) {
+        json_out_cstr(j, k);
+        msgpack_zone_init(&z, 4096);
+        if (msgpack_unpack((const char *) v->raw, v->raw_len, &off, &z, &o)
+            == MSGPACK_UNPACK_SUCCESS)
+        {
+            json_out_msgpack(j, &o);
+        } else {
+            json_out_null(j);
+        }
+        msgpack_zone_destroy(&z);
+    }
+}
+
+
+static void
+out_categories(json_out_t *j, unsigned bits)
+{
+    static const char *const  names[] = {
+        "storage", "analytics", "personalization", "marketing"
+    };
+    unsigned                  i;
+
+    json_out_array_open(j);
+    for (i = 0; i < 4; i++) {
+        if (bits & (1u << i)) {
+            json_out_cstr(j, names[i]);
+        }
+    }
+    json_out_array_close(j);
+}
+
+
+static void
+out_geo(json_out_t *j, const spoor_geo_t *g)
+{
+    json_out_cstr(j, "geo");
+    json_out_map_open(j);
+    kv_str(j, "country", g->country);
+    kv_str(j, "continent", g->continent);
+    if (g->eu >= 0) {
+        json_out_cstr(j, "eu");
+        json_out_bool(j, g->eu);
+    }
+    kv_str(j, "region", g->region);
+    kv_str(j, "city", g->city);
+    kv_str(j, "postalCode", g->postal);
+    if (g->has_location) {
+        json_out_cstr(j, "latitude");
+        json_out_double(j, g->latitude);
+        json_out_cstr(j, "longitude");
+        json_out_double(j, g->longitude);
+    }
+    if (g->accuracy_km) {
+        json_out_cstr(j, "accuracyRadius");
+        json_out_uint(j, g->accuracy_km);
+    }
+    kv_str(j, "timezone", g->timezone);
+    if (g->asn) {
+        json_out_cstr(j, "asn");
+        json_out_uint(j, g->asn);
+    }
+    kv_str(j, "asOrg", g->as_org);
+    json_out_map_close(j);
+}
+
+
+static void
+out_consent(json_out_t *j, const spoor_consent_t *c)
+{
+    json_out_cstr(j, "consent");
+    json_out_map_open(j);
+    kv_str(j, "signal", c->signal);
+    json_out_cstr(j, "granted");
+    out_categories(j, c->granted);
+    json_out_cstr(j, "denied");
+    out_categories(j, c->denied);
+    if (c->gpc >= 0) {
+        json_out_cstr(j, "gpc");
+        json_out_bool(j, c->gpc);
+    }
+    if (c->tcf_policy) {
+        json_out_cstr(j, "tcfPolicyVersion");
+        json_out_uint(j, c->tcf_policy);
+    }
+    if (c->cmp_id) {
+        json_out_cstr(j, "cmpId");
+        json_out_uint(j, c->cmp_id);
+    }
+    kv_str(j, "action", c->action);
+    if (c->no_profiling) {
+        json_out_cstr(j, "noProfiling");
+        json_out_bool(j, 1);
+    }
+    json_out_map_close(j);
+}
+
+
+void
+json_out_event(json_out_t *j, const spoor_event_t *ev)
+{
+    const spoor_campaign_t  *c = &ev->campaign;
+    char                     ip[INET6_ADDRSTRLEN];
+
+    json_out_map_open(j);
+    json_out_cstr(j, "receivedAt");
+    json_out_int(j, ev->received_ms);
+    if (ev->has_time) {
+        json_out_cstr(j, "timestamp");
+        json_out_int(j, ev->time_ms);
+    }
+    kv_str(j, "type", ev->kind_name);
+    kv_str(j, "name", ev->name);
+    kv_str(j, "messageId", ev->message_id);
+    kv_str(j, "source", ev->source);
+    kv_str(j, "visitorId", ev->visitor_id);
+    kv_str(j, "anonymousId", ev->anonymous_id);
+    kv_str(j, "userId", ev->user_id);
+    kv_str(j, "cookielessId", ev->cookieless_id);
+    kv_str(j, "groupId", ev->group_id);
+    kv_str(j, "previousId", ev->previous_id);
+    kv_value(j, "properties", &ev->properties);
+    kv_value(j, "traits", &ev->traits);
+    kv_value(j, "context", &ev->context);
+    kv_str(j, "url", ev->url);
+    kv_str(j, "title", ev->title);
+    kv_str(j, "referrer", ev->referrer);
+    if (c->source.data || c->medium.data || c->name.data || c->term.data
+        || c->content.data)
+    {
+        json_out_cstr(j, "campaign");
+        json_out_map_open(j);
+        kv_str(j, "source", c->source);
+        kv_str(j, "medium", c->medium);
+        kv_str(j, "name", c->name);
+        kv_str(j, "term", c->term);
+        kv_str(j, "content", c->content);
+        json_out_map_close(j);
+    }
+    kv_str(j, "userAgent", ev->user_agent);
+    kv_str(j, "locale", ev->language);
+    kv_str(j, "timezone", ev->timezone);
+    if (ev->ip_len) {
+        inet_ntop(ev->ip_len == 4 ? AF_INET : AF_INET6, ev->ip, ip,
+                  sizeof(ip));
+        json_out_cstr(j, "ip");
+        json_out_cstr(j, ip);
+    }
+    if (ev->has_geo) {
+        out_geo(j, &ev->geo);
+    }
+    if (ev->consent.present) {
+        out_consent(j, &ev->consent);
+    }
+    json_out_map_close(j);
+}
+
+
+void
+json_out_frame(json_out_t *j, const spoor_frame_t *f)
+{
+    const spoor_frame_meta_t  *m = &f->meta;
+    char                       hex[24];
+
+    json_out_map_open(j);
+    json_out_cstr(j, "offset");
+    json_out_uint(j, f->offset);
+    json_out_cstr(j, "length");
+    json_out_uint(j, f->length);
+    json_out_cstr(j, "records");
+    json_out_uint(j, f->records);
+    json_out_cstr(j, "contentBytes");
+    json_out_uint(j, f->content_len);
+    snprintf(hex, sizeof(hex), "%08x", f->checksum);
+    json_out_cstr(j, "checksum");
+    json_out_cstr(j, hex);
+    json_out_cstr(j, "metadata");
+    json_out_bool(j, f->has_meta);
+    if (f->has_meta) {
+        json_out_cstr(j, "version");
+        json_out_uint(j, m->version);
+        json_out_cstr(j, "host");
+        json_out_cstr(j, m->host);
+        json_out_cstr(j, "pid");
+        json_out_uint(j, m->pid);
+        snprintf(hex, sizeof(hex), "%016llx",
+                 (unsigned long long) m->writer_id);
+        json_out_cstr(j, "writer");
+        json_out_cstr(j, hex);
+        json_out_cstr(j, "seq");
+        json_out_uint(j, m->seq);
+        json_out_cstr(j, "timeFirst");
+        json_out_int(j, m->time_first);
+        json_out_cstr(j, "timeLast");
+        json_out_int(j, m->time_last);
+    }
+    json_out_map_close(j);
+}

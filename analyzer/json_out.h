@@ -1,0 +1,54 @@
+/*
+ * json_out.h -- JSON lines on a stdio stream, generated with yajl.
+ *
+ * A json_out_t wraps one yajl generator.  The json_out_* value functions
+ * append to the current line; json_out_line() ends it (writes the text and
+ * a newline to the stream) and starts the next.  Strings that are not
+ * valid UTF-8 are written with each invalid byte replaced by U+FFFD, and
+ * numbers that JSON cannot hold (NaN, infinities) as null, so every line
+ * is valid JSON whatever the record held.
+ */
+#ifndef SPOOR_JSON_OUT_H
+#define SPOOR_JSON_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <msgpack.h>
+#include <yajl/yajl_gen.h>
+#include "event.h"
+#include "logreader.h"
+
+typedef struct {
+    yajl_gen   g;
+    FILE      *out;
+} json_out_t;
+
+/* Returns 0, or -1 when out of memory. */
+int json_out_init(json_out_t *j, FILE *out);
+void json_out_free(json_out_t *j);
+
+/* Writes the line built so far and a newline; returns 0, or -1 (errno). */
+int json_out_line(json_out_t *j);
+
+void json_out_str(json_out_t *j, const char *s, size_t len);
+void json_out_cstr(json_out_t *j, const char *s);
+void json_out_int(json_out_t *j, long long v);
+void json_out_uint(json_out_t *j, unsigned long long v);
+void json_out_double(json_out_t *j, double v);
+void json_out_bool(json_out_t *j, int v);
+void json_out_null(json_out_t *j);
+void json_out_map_open(json_out_t *j);
+void json_out_map_close(json_out_t *j);
+void json_out_array_open(json_out_t *j);
+void json_out_array_close(json_out_t *j);
+
+/* Any msgpack value: maps with non-string keys get the key's text. */
+void json_out_msgpack(json_out_t *j, const msgpack_object *o);
+
+/* A decoded event, with the field names listed in docs/FORMAT.md. */
+void json_out_event(json_out_t *j, const spoor_event_t *ev);
+
+/* A frame's position and metadata (spoor cat --frames). */
+void json_out_frame(json_out_t *j, const spoor_frame_t *f);
+
+#endif /* SPOOR_JSON_OUT_H */
