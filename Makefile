@@ -29,7 +29,7 @@ TEST_TIMEOUT ?= 600
 # only recommends it.  iproute2 provides `ss`, used by the integration tests.)
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
-             libclang-rt-dev curl iproute2
+             libclang-rt-dev libxxhash-dev curl iproute2
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -216,7 +216,7 @@ deps:
 
 $(TEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(SHARED_OBJS) $(ANALYZER_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion -lxxhash $(LDLIBS)
 
 # A sanitizer report inside a criterion worker (a leak, mostly) does not make
 # the test fail by itself, so the output is scanned for one too.
@@ -230,7 +230,8 @@ test-run: all $(TEST_BINS)
 	@pass=0; fail=0; failed=; \
 	for t in $(TEST_BINS); do \
 	  echo "=== unit: $$t"; \
-	  if (set -o pipefail; timeout $(TEST_TIMEOUT) ./$$t 2>&1 | tee $$t.log) \
+	  if (set -o pipefail; SPOOR='$(CURDIR)/$(SPOOR)' \
+	      timeout $(TEST_TIMEOUT) ./$$t 2>&1 | tee $$t.log) \
 	     && ! grep -qE '$(SAN_REPORT_RE)' $$t.log; then pass=$$((pass+1)); \
 	  else echo "--- FAIL: $$t (output: $$t.log)"; fail=$$((fail+1)); failed="$$failed $$t"; fi; \
 	done; \

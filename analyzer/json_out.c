@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "json_out.h"
+#include "utf8.h"
 
 
 int
@@ -17,7 +18,6 @@ json_out_init(json_out_t *j, FILE *out)
     if (j->g == NULL) {
         return -1;
     }
-    yajl_gen_config(j->g, yajl_gen_validate_utf8, 1);
     return 0;
 }
 
@@ -49,77 +49,14 @@ json_out_line(json_out_t *j)
 }
 
 
-/*
- * Copies s to out replacing every byte that does not start a well-formed
- * UTF-8 sequence (RFC 3629: no overlongs, no surrogates, <= U+10FFFF)
- * with U+FFFD.  out needs room for 3 * len bytes.  Returns out's length.
- */
-static size_t
-utf8_sanitize(const unsigned char *s, size_t len, unsigned char *out)
-{
-    size_t    i = 0, o = 0, n, k;
-    unsigned  c, lo, hi;
-
-    while (i < len) {
-        c = s[i];
-        lo = 0x80;
-        hi = 0xbf;
-        if (c < 0x80) {
-            out[o++] = (unsigned char) c;
-            i++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            if (c == 0xe0) {
-                lo = 0xa0;
-            } else if (c == 0xed) {
-                hi = 0x9f;
-            }
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            if (c == 0xf0) {
-                lo = 0x90;
-            } else if (c == 0xf4) {
-                hi = 0x8f;
-            }
-        } else {
-            n = 0;
-        }
-
-        for (k = 1; n && k <= n; k++) {
-            if (i + k >= len || s[i + k] < (k == 1 ? lo : 0x80)
-                || s[i + k] > (k == 1 ? hi : 0xbf))
-            {
-                n = 0;
-            }
-        }
-
-        if (n == 0) {
-            out[o++] = 0xef;
-            out[o++] = 0xbf;
-            out[o++] = 0xbd;
-            i++;
-            continue;
-        }
-        memcpy(out + o, s + i, n + 1);
-        o += n + 1;
-        i += n + 1;
-    }
-    return o;
-}
-
-
 void
 json_out_str(json_out_t *j, const char *s, size_t len)
 {
     unsigned char  *clean;
     size_t          n;
 
-    if (yajl_gen_string(j->g, (const unsigned char *) s, len)
-        != yajl_gen_invalid_string)
-    {
+    if (spoor_utf8_valid((const unsigned char *) s, len)) {
+        yajl_gen_string(j->g, (const unsigned char *) s, len);
         return;
     }
     clean = malloc(len * 3 + 1);
@@ -127,7 +64,7 @@ json_out_str(json_out_t *j, const char *s, size_t len)
         yajl_gen_string(j->g, (const unsigned char *) "", 0);
         return;
     }
-    n = utf8_sanitize((const unsigned char *) s, len, clean);
+    n = spoor_utf8_repair((const unsigned char *) s, len, clean);
     yajl_gen_string(j->g, clean, n);
     free(clean);
 }

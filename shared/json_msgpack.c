@@ -18,6 +18,7 @@
 #include "error.h"
 #include "mp_check.h"
 #include "json_msgpack.h"
+#include "utf8.h"
 
 typedef struct {
     size_t     at;
@@ -121,6 +122,9 @@ jm_string(void *ctx, const unsigned char *s, size_t len)
 {
     jm_ctx_t  *c = ctx;
 
+    if (!spoor_utf8_valid(s, len)) {
+        return jm_fail(c, SPOOR_E_JSON);
+    }
     jm_element(c);
     if (msgpack_pack_str(&c->pk, len)
         || msgpack_pack_str_body(&c->pk, s, len))
@@ -136,6 +140,9 @@ jm_map_key(void *ctx, const unsigned char *s, size_t len)
 {
     jm_ctx_t  *c = ctx;
 
+    if (!spoor_utf8_valid(s, len)) {
+        return jm_fail(c, SPOOR_E_JSON);
+    }
     c->stack[c->depth - 1].count++;
     if (msgpack_pack_str(&c->pk, len)
         || msgpack_pack_str_body(&c->pk, s, len))

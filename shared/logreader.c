@@ -335,7 +335,7 @@ try_meta(spoor_reader_t *r)
         memset(&d, 0, sizeof(d));
         d.kind = SPOOR_DAMAGE_ORPHAN_META;
         d.offset = r->pmeta_off;
-        d.bytes = 0;
+        d.bytes = r->pmeta_end - r->pmeta_off;
         d.has_meta = 1;
         d.meta = r->pmeta;
         d.records_lost = r->pmeta.records;
@@ -485,10 +485,24 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
     }
 
     at = r->base + r->pos;
-    close_region(r, at, 0);
-
     memset(f, 0, sizeof(*f));
     f->offset = at;
+
+    if (r->dmg && r->region.has_meta && r->region.meta.frame_bytes == rel
+        && r->region.meta.content_bytes == out_len)
+    {
+        /* bytes crept in between this frame and its metadata: the frame
+         * is intact, only the stretch before it is damage */
+        f->has_meta = 1;
+        f->meta = r->region.meta;
+        r->region.has_meta = 0;
+        r->region.records_lost = 0;
+        r->region.kind = SPOOR_DAMAGE_GARBAGE;
+        r->region.detail = "bytes between a frame and its metadata";
+        r->dmg_incomplete = 0;
+    }
+    close_region(r, at, 0);
+
     if (r->pend) {
         r->pend = 0;
         f->has_meta = 1;
@@ -565,8 +579,9 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
 
         if (r->len - r->pos < 4) {
             if (r->len > r->pos) {
+                /* after metadata, these can only be a data frame cut short */
                 skip(r, r->len - r->pos, SPOOR_DAMAGE_GARBAGE,
-                     "bytes outside any frame", 1);
+                     "bytes outside any frame", r->pend);
             }
             if (r->dmg) {
                 close_region(r, r->base + r->pos, 1);

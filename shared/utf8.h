@@ -1,0 +1,25 @@
+/*
+ * utf8.h -- well-formed UTF-8 (RFC 3629): check, and repair for display.
+ *
+ * Well-formed means: no overlong forms, no surrogates (U+D800..DFFF),
+ * nothing above U+10FFFF, no stray continuation bytes, no truncated
+ * sequences.  yajl's own check looks at lead and continuation bytes only,
+ * so every string spoor takes from JSON is checked here as well.
+ */
+#ifndef SPOOR_UTF8_H
+#define SPOOR_UTF8_H
+
+#include <stddef.h>
+
+/* Returns 1 when s[0 .. len) is well-formed UTF-8, else 0. */
+int spoor_utf8_valid(const unsigned char *s, size_t len);
+
+/*
+ * Copies s[0 .. len) to out, replacing each byte that does not start a
+ * well-formed sequence with U+FFFD (EF BF BD).  out needs room for
+ * 3 * len bytes.  Returns the number of bytes written.
+ */
+size_t spoor_utf8_repair(const unsigned char *s, size_t len,
+    unsigned char *out);
+
+#endif /* SPOOR_UTF8_H */

@@ -1,0 +1,340 @@
+/*
+ * test_cli.c -- the `spoor` command end to end: output and exit codes.
+ *
+ * Runs the built program (path in $SPOOR, set by `make test`) on logs it
+ * generates itself in a temporary directory, damages copies of them, and
+ * checks what cat and verify print and how they exit.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yajl/yajl_tree.h>
+
+static char  dir[64];
+static char  spoor[1024];
+
+typedef struct {
+    char    *out;       /* standard output, NUL-terminated */
+    size_t   len;
+    int      status;    /* exit code */
+} run_t;
+
+
+static void
+setup(void)
+{
+    const char  *s = getenv("SPOOR");
+
+    snprintf(spoor, sizeof(spoor), "%s", s ? s : "build/spoor");
+    cr_assert(access(spoor, X_OK) == 0, "no spoor program at %s", spoor);
+    strcpy(dir, "/tmp/spoor-cli-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+
+/* Runs a shell command line with $S = spoor and $D = the temp dir. */
+static run_t
+run(const char *fmt, ...)
+{
+    char     line[2048], cmd[4096];
+    run_t    r = { NULL, 0, -1 };
+    va_list  ap;
+    FILE    *p;
+    size_t   cap = 1 << 16, n;
+    int      st;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof(cmd), "S='%s'; D='%s'; %s", spoor, dir, line);
+
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    r.out = malloc(cap);
+    while ((n = fread(r.out + r.len, 1, cap - r.len - 1, p)) > 0) {
+        r.len += n;
+        if (cap - r.len < 2) {
+            cap *= 2;
+            r.out = realloc(r.out, cap);
+        }
+    }
+    r.out[r.len] = '\0';
+    st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return r;
+}
+
+
+static long
+count_lines(const char *s)
+{
+    long  n = 0;
+
+    for ( ; *s; s++) {
+        n += *s == '\n';
+    }
+    return n;
+}
+
+
+/* The integer at path in a JSON text, or -1. */
+static long long
+json_int(const char *text, const char *k1)
+{
+    const char  *path[] = { k1, NULL };
+    yajl_val     root, v;
+    long long    n = -1;
+
+    root = yajl_tree_parse(text, NULL, 0);
+    cr_assert_not_null(root, "not JSON: %s", text);
+    v = yajl_tree_get(root, path, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v)) {
+        n = YAJL_GET_INTEGER(v);
+    }
+    yajl_tree_free(root);
+    return n;
+}
+
+
+TestSuite(cli, .init = setup, .fini = teardown);
+
+
+Test(cli, gen_is_deterministic_per_seed)
+{
+    run_t  r;
+
+    r = run("$S gen --events 3000 --seed 7 --out $D/a && "
+            "$S gen --events 3000 --seed 7 --out $D/b && "
+            "$S gen --events 3000 --seed 8 --out $D/c && "
+            "cmp -s $D/a $D/b && echo same; cmp -s $D/a $D/c || echo differ");
+    cr_assert_eq(r.status, 0);
+    cr_assert_str_eq(r.out, "same\ndiffer\n");
+    free(r.out);
+}
+
+
+Test(cli, cat_prints_one_valid_json_line_per_event)
+{
+    run_t     r;
+    char     *line, *save;
+    long      n = 0;
+    yajl_val  v;
+    char      err[256];
+
+    r = run("$S gen --events 5000 --seed 2 --out $D/x.spoor && "
+            "$S cat $D/x.spoor");
+    cr_assert_eq(r.status, 0);
+    for (line = strtok_r(r.out, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save))
+    {
+        v = yajl_tree_parse(line, err, sizeof(err));
+        cr_assert_not_null(v, "line %ld is not JSON: %s (%s)", n, line, err);
+        cr_assert(YAJL_IS_OBJECT(v));
+        yajl_tree_free(v);
+        n++;
+    }
+    cr_assert_eq(n, 5000);
+    free(r.out);
+}
+
+
+Test(cli, gen_log_has_the_realistic_mix)
+{
+    static const char *const  want[] = {
+        "\"type\":\"page\"", "\"type\":\"track\"", "\"type\":\"identify\"",
+        "\"name\":\"Product Viewed\"", "\"name\":\"Product Added\"",
+        "\"name\":\"Checkout Started\"", "\"name\":\"Order Completed\"",
+        "\"revenue\":", "\"currency\":\"EUR\"", "\"currency\":\"USD\"",
+        "\"userId\":\"user-", "\"traits\":{\"email\":",
+        "\"ip\":\"192.0.2.0\"", "\"ip\":\"2001:db8:", "\"campaign\":",
+        "\"action\":\"anonymous\"", "\"cookielessId\":", "\"gpc\":true",
+        "\"noProfiling\":true", "\"locale\":\"de-DE\"", "Firefox",
+        "\"country\":\"JP\"",
+    };
+    run_t   r;
+    size_t  i;
+
+    r = run("$S gen --events 20000 --seed 1 --out $D/x.spoor && "
+            "$S cat $D/x.spoor");
+    cr_assert_eq(r.status, 0);
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        cr_expect_not_null(strstr(r.out, want[i]), "no %s", want[i]);
+    }
+    free(r.out);
+}
+
+
+Test(cli, anonymous_records_carry_no_identifier_or_address)
+{
+    run_t  r;
+
+    r = run("$S gen --events 20000 --seed 1 --out $D/x.spoor && "
+            "$S cat $D/x.spoor | grep '\"action\":\"anonymous\"' | "
+            "grep -c -E 'visitorId|anonymousId|userId|\"ip\"|\"city\"'");
+    cr_assert_str_eq(r.out, "0\n");
+    free(r.out);
+    r = run("$S cat $D/x.spoor | grep -c '\"action\":\"anonymous\"'");
+    cr_assert_gt(atoi(r.out), 100);
+    free(r.out);
+}
+
+
+Test(cli, verify_intact_log_exits_0)
+{
+    run_t  r;
+
+    r = run("$S gen --events 10000 --seed 1 --frame-bytes 65536 "
+            "--out $D/x.spoor && $S verify $D/x.spoor");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "x.spoor: OK\n"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, " 10000 records"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "0 missing, 0 repeated"), "%s", r.out);
+    free(r.out);
+}
+
+
+Test(cli, truncated_tail_names_the_frame_and_keeps_the_rest)
+{
+    run_t      r;
+    long long  lost, records;
+
+    r = run("$S gen --events 10000 --seed 1 --frame-bytes 65536 "
+            "--out $D/x.spoor && truncate -s -100 $D/x.spoor && "
+            "$S verify $D/x.spoor");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "truncated frame at offset"), "%s",
+                       r.out);
+    cr_assert_not_null(strstr(r.out, " seq "), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "DAMAGED"), "%s", r.out);
+    free(r.out);
+
+    r = run("$S verify --json $D/x.spoor");
+    cr_assert_eq(r.status, 1);
+    lost = json_int(r.out, "recordsLost");
+    records = json_int(r.out, "records");
+    cr_assert_gt(lost, 0);
+    cr_assert_eq(lost + records, 10000);
+    free(r.out);
+
+    r = run("$S cat $D/x.spoor 2>/dev/null | wc -l; $S cat $D/x.spoor "
+            ">/dev/null 2>&1; echo $?");
+    cr_assert_eq(atoll(r.out), 10000 - lost, "%s", r.out);
+    cr_assert_str_eq(strchr(r.out, '\n') + 1, "1\n");
+    free(r.out);
+}
+
+
+Test(cli, overwritten_bytes_lose_only_one_frame)
+{
+    run_t      r;
+    long long  lost;
+
+    r = run("$S gen --events 10000 --seed 1 --frame-bytes 65536 "
+            "--out $D/x.spoor && n=$(stat -c %%s $D/x.spoor) && "
+            "head -c 64 /dev/zero | tr '\\0' '\\252' | "
+            "dd of=$D/x.spoor bs=1 seek=$((n / 2)) conv=notrunc "
+            "status=none && $S verify --json $D/x.spoor");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert_eq(json_int(r.out, "framesLost"), 1, "%s", r.out);
+    lost = json_int(r.out, "recordsLost");
+    cr_assert_gt(lost, 0);
+    cr_assert_lt(lost, 1000);     /* one 64 KiB frame, not the file */
+    cr_assert_eq(json_int(r.out, "records") + lost, 10000);
+    free(r.out);
+
+    r = run("$S cat $D/x.spoor 2>/dev/null | wc -l");
+    cr_assert_eq(atoll(r.out), 10000 - lost);
+    free(r.out);
+}
+
+
+Test(cli, not_a_log_and_empty_file)
+{
+    run_t  r;
+
+    r = run("head -c 3000 /etc/passwd > $D/p; $S verify $D/p");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "garbage at offset 0"), "%s", r.out);
+    free(r.out);
+
+    r = run(": > $D/e; $S verify $D/e && $S cat $D/e | wc -c");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "e: OK\n0\n"), "%s", r.out);
+    free(r.out);
+}
+
+
+Test(cli, cat_reads_standard_input_and_frames)
+{
+    run_t      r;
+    long long  frames;
+
+    r = run("$S gen --events 4000 --seed 4 --frame-bytes 16384 "
+            "--out $D/x.spoor && $S cat - < $D/x.spoor | wc -l");
+    cr_assert_eq(atol(r.out), 4000);
+    free(r.out);
+
+    r = run("$S verify --json $D/x.spoor");
+    frames = json_int(r.out, "frames");
+    cr_assert_gt(frames, 10);
+    free(r.out);
+
+    r = run("$S cat --frames $D/x.spoor");
+    cr_assert_eq(r.status, 0);
+    cr_assert_eq(count_lines(r.out), frames);
+    cr_assert_not_null(strstr(r.out, "\"seq\":0,"));
+    cr_assert_not_null(strstr(r.out, "\"host\":\"spoor-gen\""));
+    free(r.out);
+}
+
+
+Test(cli, usage_errors_exit_2_and_missing_files_exit_3)
+{
+    run_t  r;
+
+    r = run("$S >/dev/null 2>&1; echo $?; "
+            "$S nosuch 2>/dev/null; echo $?; "
+            "$S cat --nosuch x 2>/dev/null; echo $?; "
+            "$S cat 2>/dev/null; echo $?; "
+            "$S gen --out $D/g 2>/dev/null; echo $?; "
+            "$S gen --events x --out $D/g 2>/dev/null; echo $?; "
+            "$S cat $D/missing 2>/dev/null; echo $?; "
+            "$S verify $D/missing 2>/dev/null; echo $?; "
+            "$S gen --events 1 --out $D/no/such/dir 2>/dev/null; echo $?");
+    cr_assert_str_eq(r.out, "2\n2\n2\n2\n2\n2\n3\n3\n3\n");
+    free(r.out);
+}
+
+
+Test(cli, every_subcommand_has_help)
+{
+    static const char *const  cmds[] = { "cat", "verify", "gen" };
+    run_t                     r;
+    size_t                    i;
+
+    for (i = 0; i < 3; i++) {
+        r = run("$S %s --help", cmds[i]);
+        cr_assert_eq(r.status, 0);
+        cr_assert(strncmp(r.out, "usage: spoor ", 13) == 0, "%s", r.out);
+        cr_assert_not_null(strstr(r.out, "exit codes"), "%s", r.out);
+        free(r.out);
+    }
+    r = run("$S --help");
+    cr_assert_eq(r.status, 0);
+    cr_assert_not_null(strstr(r.out, "verify"));
+    free(r.out);
+}
