@@ -158,7 +158,9 @@ report_writers(verify_t *v)
     size_t     i, k;
     uint64_t   missing, repeated, problems = 0;
 
-    qsort(v->seen, v->nseen, sizeof(*v->seen), seen_cmp);
+    if (v->nseen > 1) {
+        qsort(v->seen, v->nseen, sizeof(*v->seen), seen_cmp);
+    }
 
     if (v->json) {
         json_out_cstr(v->j, "writers");
