@@ -66,9 +66,10 @@ cmd_cat(int argc, char **argv)
     cat_file_t            cf;
     const unsigned char  *rec;
     size_t                off, len;
-    int                   c, i, fd, rc, frames, status;
+    int                   c, i, fd, rc, frames, status, out_failed;
 
     frames = 0;
+    out_failed = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -97,7 +98,7 @@ cmd_cat(int argc, char **argv)
 
     status = EXIT_OK;
 
-    for (i = optind; i < argc; i++) {
+    for (i = optind; i < argc && !out_failed; i++) {
         cf.path = argv[i];
         cf.damaged = 0;
 
@@ -114,18 +115,20 @@ cmd_cat(int argc, char **argv)
             break;
         }
 
-        while ((rc = spoor_reader_next_frame(r, &f)) == 1) {
+        while (!out_failed && (rc = spoor_reader_next_frame(r, &f)) == 1) {
             if (frames) {
                 json_out_frame(&j, &f);
-                json_out_line(&j);
+                out_failed = json_out_line(&j) != 0;
                 continue;
             }
             off = 0;
-            while (spoor_frame_next_record(&f, &off, &rec, &len)) {
+            while (!out_failed
+                   && spoor_frame_next_record(&f, &off, &rec, &len))
+            {
                 rc = spoor_event_decode(rec, len, &zone, &ev);
                 if (rc == SPOOR_OK) {
                     json_out_event(&j, &ev);
-                    json_out_line(&j);
+                    out_failed = json_out_line(&j) != 0;
                 } else {
                     fflush(stdout);
                     fprintf(stderr, "%s: undecodable record in frame at "
@@ -154,7 +157,7 @@ cmd_cat(int argc, char **argv)
     json_out_free(&j);
     msgpack_zone_destroy(&zone);
 
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (out_failed || fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "spoor cat: standard output: %s\n", strerror(errno));
         return EXIT_IO;
     }

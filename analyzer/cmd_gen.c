@@ -36,6 +36,8 @@
 #define GEN_GAP_MS       400           /* mean gap between events */
 #define GEN_FRAME_BYTES  (256 * 1024)
 #define GEN_CART_LINES   6             /* products an order lists at most */
+#define GEN_EVENTS_MAX   1000000000000ULL
+#define GEN_VISITORS_MAX (2u * 1000 * 1000)   /* about 250 MB of state */
 
 typedef struct {
     unsigned short  x[3];
@@ -119,6 +121,8 @@ typedef struct {
     unsigned   ip_net;           /* which /24 or /48 */
     int        known;            /* has a user id */
     unsigned   orders;
+    char       cid[24];          /* cookieless id of cid_day */
+    int64_t    cid_day;
 } visitor_t;
 
 typedef struct {
@@ -144,7 +148,7 @@ typedef struct {
     spoor_writer_t       *w;
     unsigned char         props[8192];
     char                  mid[40], url[160], title[96], email[64];
-    char                  cid[24], orderid[24], path[64];
+    char                  orderid[24], path[64];
 } gen_t;
 
 
@@ -237,6 +241,8 @@ new_visitor(gen_t *g)
 static void
 new_session(gen_t *g, session_t *s)
 {
+    visitor_t  *v;
+
     memset(s, 0, sizeof(*s));
     if (g->nvisitors > 0 && chance(&g->rng, 0.35)) {
         s->visitor = below(&g->rng, (unsigned) g->nvisitors);
@@ -245,6 +251,13 @@ new_session(gen_t *g, session_t *s)
     }
     s->left = 3 + below(&g->rng, 20);
     s->last_category = g->visitors[s->visitor].interest;
+
+    /* some visitors sign in: identified from now on */
+    v = &g->visitors[s->visitor];
+    if (!v->known && v->consent != C_REFUSED && chance(&g->rng, 0.05)) {
+        v->known = 1;
+        snprintf(v->uid, sizeof(v->uid), "user-%zu", s->visitor);
+    }
 }
 
 
@@ -363,9 +376,13 @@ fill_common(gen_t *g, session_t *s, spoor_event_t *ev)
         cs->action.data = "anonymous";
         cs->action.len = 9;
         cs->no_profiling = 1;
-        random_id(&g->rng, g->cid);
-        ev->cookieless_id.data = g->cid;
-        ev->cookieless_id.len = strlen(g->cid);
+        /* the module's keyed hash changes with its salt at 00:00 UTC */
+        if (v->cid[0] == '\0' || v->cid_day != g->now / 86400000) {
+            random_id(&g->rng, v->cid);
+            v->cid_day = g->now / 86400000;
+        }
+        ev->cookieless_id.data = v->cid;
+        ev->cookieless_id.len = strlen(v->cid);
         ev->user_agent.data = families[v->agent];
         ev->user_agent.len = strlen(families[v->agent]);
         return;
@@ -427,9 +444,27 @@ set_str(spoor_str_t *s, const char *v)
 }
 
 
-/* Writes the session's next event; returns SPOOR_OK or an error. */
+/* Appends ev, flushing the writer to fd first when its buffer is full. */
 static int
-gen_event(gen_t *g, session_t *s)
+gen_append(gen_t *g, const spoor_event_t *ev, int fd)
+{
+    int  rc;
+
+    rc = spoor_writer_append(g->w, ev);
+    if (rc == SPOOR_E_FULL) {
+        if (spoor_writer_flush(g->w, fd) != SPOOR_OK) {
+            return SPOOR_E_IO;
+        }
+        rc = spoor_writer_append(g->w, ev);
+    }
+    return rc;
+}
+
+
+/* Writes the session's next event to the writer of fd; returns SPOOR_OK,
+ * SPOOR_E_IO (errno set) or an encoder error. */
+static int
+gen_event(gen_t *g, session_t *s, int fd)
 {
     visitor_t        *v = &g->visitors[s->visitor];
     const country_t  *c = &countries[v->country];
@@ -437,7 +472,6 @@ gen_event(gen_t *g, session_t *s)
     spoor_buf_t       pb;
     msgpack_packer    pk;
     unsigned          roll, cat, product, i, n;
-    int               rc;
 
     spoor_event_init(&ev);
     fill_common(g, s, &ev);
@@ -576,8 +610,7 @@ gen_event(gen_t *g, session_t *s)
     s->step++;
     s->left--;
 
-    rc = spoor_writer_append(g->w, &ev);
-    return rc;
+    return gen_append(g, &ev, fd);
 }
 
 
@@ -596,7 +629,7 @@ gen_usage(FILE *f)
         "languages and countries.  The same arguments give the same bytes.\n"
         "\n"
         "  --events N       number of events to write (required)\n"
-        "  --seed S         random seed (default 1)\n"
+        "  --seed S         random seed, 48 bits used (default 1)\n"
         "  --out LOG        output file, replaced if it exists; \"-\" is\n"
         "                   standard output (required)\n"
         "  --start MS       receive time of the first event, in ms since\n"
@@ -647,8 +680,9 @@ cmd_gen(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n':
-            if (parse_u64(optarg, &events) != 0) {
-                fprintf(stderr, "spoor gen: bad --events '%s'\n", optarg);
+            if (parse_u64(optarg, &events) != 0 || events > GEN_EVENTS_MAX) {
+                fprintf(stderr, "spoor gen: bad --events '%s' (0 .. %llu)\n",
+                        optarg, GEN_EVENTS_MAX);
                 return EXIT_USAGE;
             }
             have_events = 1;
@@ -685,7 +719,13 @@ cmd_gen(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!have_events || out == NULL || optind != argc) {
+    if (optind != argc) {
+        fprintf(stderr, "spoor gen: unexpected argument '%s'\n",
+                argv[optind]);
+        gen_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!have_events || out == NULL) {
         fprintf(stderr, "spoor gen: --events and --out are required\n");
         gen_usage(stderr);
         return EXIT_USAGE;
@@ -697,8 +737,11 @@ cmd_gen(int argc, char **argv)
         return EXIT_IO;
     }
     g->cap = events / 12 + 64;
+    if (g->cap > GEN_VISITORS_MAX) {
+        g->cap = GEN_VISITORS_MAX;
+    }
     g->visitors = malloc(g->cap * sizeof(visitor_t));
-    g->rng.x[0] = 0x330e;
+    g->rng.x[0] = (unsigned short) (0x330e ^ (seed >> 32));
     g->rng.x[1] = (unsigned short) seed;
     g->rng.x[2] = (unsigned short) (seed >> 16);
     g->now = (int64_t) start;
@@ -738,18 +781,14 @@ cmd_gen(int argc, char **argv)
         s = &g->active[below(&g->rng, GEN_ACTIVE)];
         g->now += below(&g->rng, 2 * GEN_GAP_MS);
 
-        rc = gen_event(g, s);
-        if (rc == SPOOR_E_FULL) {
-            if (spoor_writer_flush(g->w, fd) != SPOOR_OK) {
-                status = EXIT_IO;
-                break;
-            }
-            s->step--;
-            s->left++;
-            rc = gen_event(g, s);
+        rc = gen_event(g, s, fd);
+        if (rc == SPOOR_E_IO) {
+            status = EXIT_IO;
+            break;
         }
         if (rc != SPOOR_OK) {
             fprintf(stderr, "spoor gen: %s\n", spoor_strerror(rc));
+            errno = 0;
             status = EXIT_IO;
             break;
         }

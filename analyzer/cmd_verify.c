@@ -18,11 +18,13 @@
 #include "json_out.h"
 #include "logreader.h"
 
+/* 32 bytes per frame seen: the host name is kept once per run of frames
+ * from the same writer, in a pool. */
 typedef struct {
     uint64_t   writer_id;
     uint64_t   seq;
     uint64_t   pid;
-    char       host[SPOOR_HOST_MAX + 1];
+    uint64_t   host;         /* offset of the host name in the pool */
 } seen_frame_t;
 
 typedef struct {
@@ -34,6 +36,8 @@ typedef struct {
     size_t            ndmg, dmg_cap;
     seen_frame_t     *seen;
     size_t            nseen, seen_cap;
+    char             *pool;
+    size_t            pool_len, pool_cap;
     uint64_t          bad_records;
     uint64_t          no_meta;
     int64_t           t_first, t_last;
@@ -124,11 +128,32 @@ note_seq(verify_t *v, const spoor_frame_meta_t *m)
         }
         v->seen = n;
     }
-    n = &v->seen[v->nseen++];
+    n = &v->seen[v->nseen];
     n->writer_id = m->writer_id;
     n->seq = m->seq;
     n->pid = m->pid;
-    memcpy(n->host, m->host, sizeof(n->host));
+
+    if (v->nseen > 0 && n[-1].writer_id == m->writer_id
+        && strcmp(v->pool + n[-1].host, m->host) == 0)
+    {
+        n->host = n[-1].host;
+    } else {
+        size_t  len = strlen(m->host) + 1;
+        char   *np;
+
+        if (v->pool_cap - v->pool_len < len) {
+            v->pool_cap = (v->pool_cap + len) * 2;
+            np = realloc(v->pool, v->pool_cap);
+            if (np == NULL) {
+                return -1;
+            }
+            v->pool = np;
+        }
+        memcpy(v->pool + v->pool_len, m->host, len);
+        n->host = v->pool_len;
+        v->pool_len += len;
+    }
+    v->nseen++;
     return 0;
 }
 
@@ -151,12 +176,20 @@ note_frame(verify_t *v, const spoor_frame_t *f)
 }
 
 
-/* Reports writers; returns the number of missing plus repeated frames. */
 static uint64_t
-report_writers(verify_t *v)
+sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+
+/* Reports writers; adds up frames missing from and repeated in their
+ * sequences (saturating: forged numbers cannot wrap a count to 0). */
+static void
+report_writers(verify_t *v, uint64_t *all_missing, uint64_t *all_repeated)
 {
     size_t     i, k;
-    uint64_t   missing, repeated, problems = 0;
+    uint64_t   missing, repeated;
 
     if (v->nseen > 1) {
         qsort(v->seen, v->nseen, sizeof(*v->seen), seen_cmp);
@@ -175,10 +208,12 @@ report_writers(verify_t *v)
             if (v->seen[k].seq == v->seen[k - 1].seq) {
                 repeated++;
             } else {
-                missing += v->seen[k].seq - v->seen[k - 1].seq - 1;
+                missing = sat_add(missing,
+                                  v->seen[k].seq - v->seen[k - 1].seq - 1);
             }
         }
-        problems += missing + repeated;
+        *all_missing = sat_add(*all_missing, missing);
+        *all_repeated = sat_add(*all_repeated, repeated);
 
         if (v->json) {
             char  hex[24];
@@ -189,7 +224,7 @@ report_writers(verify_t *v)
             json_out_cstr(v->j, "writer");
             json_out_cstr(v->j, hex);
             json_out_cstr(v->j, "host");
-            json_out_cstr(v->j, v->seen[i].host);
+            json_out_cstr(v->j, v->pool + v->seen[i].host);
             json_out_cstr(v->j, "pid");
             json_out_uint(v->j, v->seen[i].pid);
             json_out_cstr(v->j, "frames");
@@ -207,7 +242,8 @@ report_writers(verify_t *v)
             printf("%s: writer %016llx (host %s, pid %llu): %zu frames, "
                    "seq %llu..%llu, %llu missing, %llu repeated\n",
                    v->path, (unsigned long long) v->seen[i].writer_id,
-                   v->seen[i].host, (unsigned long long) v->seen[i].pid,
+                   v->pool + v->seen[i].host,
+                   (unsigned long long) v->seen[i].pid,
                    k - i, (unsigned long long) v->seen[i].seq,
                    (unsigned long long) v->seen[k - 1].seq,
                    (unsigned long long) missing,
@@ -218,7 +254,6 @@ report_writers(verify_t *v)
     if (v->json) {
         json_out_array_close(v->j);
     }
-    return problems;
 }
 
 
@@ -270,13 +305,13 @@ verify_file(verify_t *v, const char *path)
     spoor_frame_t                f;
     spoor_event_t                ev;
     msgpack_zone                 zone;
-    uint64_t                     gaps;
+    uint64_t                     missing, repeated;
     size_t                       off, len;
     char                         t0[64], t1[64];
     int                          fd, rc, damaged;
 
     v->path = path;
-    v->ndmg = v->nseen = 0;
+    v->ndmg = v->nseen = v->pool_len = 0;
     v->bad_records = v->no_meta = 0;
     v->have_time = 0;
 
@@ -370,8 +405,9 @@ verify_file(verify_t *v, const char *path)
         }
     }
 
-    gaps = report_writers(v);
-    damaged = st->damage_events || gaps || v->bad_records;
+    missing = repeated = 0;
+    report_writers(v, &missing, &repeated);
+    damaged = st->damage_events || missing || repeated || v->bad_records;
 
     if (v->json) {
         json_out_cstr(v->j, "ok");
@@ -380,13 +416,14 @@ verify_file(verify_t *v, const char *path)
         json_out_line(v->j);
     } else if (damaged) {
         printf("%s: DAMAGED: %llu damaged stretches, %llu bytes skipped, "
-               "%llu frames lost (%llu records known lost), %llu frames "
-               "missing from sequences\n", path,
+               "%llu frames lost or damaged (%llu records known lost), "
+               "%llu frames missing from sequences, %llu repeated\n", path,
                (unsigned long long) st->damage_events,
                (unsigned long long) st->bytes_skipped,
                (unsigned long long) st->frames_damaged,
                (unsigned long long) st->records_lost,
-               (unsigned long long) gaps);
+               (unsigned long long) missing,
+               (unsigned long long) repeated);
     } else {
         printf("%s: OK\n", path);
     }
@@ -446,7 +483,10 @@ cmd_verify(int argc, char **argv)
     json_out_free(&j);
     free(v.dmg);
     free(v.seen);
-    if (ferror(stdout)) {
+    free(v.pool);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "spoor verify: standard output: %s\n",
+                strerror(errno));
         return EXIT_IO;
     }
     return status;

@@ -231,7 +231,7 @@ spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
     has_cmp = has(cp->source) || has(cp->medium) || has(cp->name)
               || has(cp->term) || has(cp->content);
 
-    n = 2 + ev->has_time + has(ev->name) + has(ev->message_id)
+    n = 2 + (ev->has_time != 0) + has(ev->name) + has(ev->message_id)
         + has(ev->source) + has(ev->visitor_id) + has(ev->anonymous_id)
         + has(ev->user_id) + has(ev->cookieless_id) + has(ev->group_id)
         + has(ev->previous_id) + value_present(&ev->properties)
@@ -278,6 +278,10 @@ spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
         return SPOOR_E_FULL;
     }
 
+    if (out->len - saved > SPOOR_RECORD_MAX) {
+        out->len = saved;
+        return SPOOR_E_TOOBIG;
+    }
     return SPOOR_OK;
 }
 
@@ -615,6 +619,9 @@ spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
 
     spoor_event_init(ev);
 
+    if (len > SPOOR_RECORD_MAX) {
+        return SPOOR_E_TOOBIG;
+    }
     rc = spoor_mp_check(p, len, SPOOR_RECORD_DEPTH_MAX, &vlen);
     if (rc != SPOOR_OK) {
         return rc;

@@ -33,6 +33,10 @@
 /* A whole record nests at most this deep (its own map is level 1). */
 #define SPOOR_RECORD_DEPTH_MAX   (SPOOR_VALUE_DEPTH_MAX + 1)
 
+/* A record is at most this many bytes.  This bounds what decoding one
+ * costs: msgpack-c takes up to 48 bytes per element, so at most 48 MiB. */
+#define SPOOR_RECORD_MAX         (1024 * 1024)
+
 typedef struct {
     const char  *data;      /* NULL: absent */
     size_t       len;
@@ -140,7 +144,8 @@ spoor_kind_t spoor_kind_from_name(const char *s, size_t len);
  * Free-form raw values must be one complete msgpack value within
  * SPOOR_VALUE_DEPTH_MAX (checked).
  * Returns SPOOR_OK, SPOOR_E_FULL when out has no room (out->len is then
- * unchanged), SPOOR_E_INVAL for a missing kind or a bad ip_len,
+ * unchanged), SPOOR_E_TOOBIG when the record would exceed
+ * SPOOR_RECORD_MAX, SPOOR_E_INVAL for a missing kind or a bad ip_len,
  * SPOOR_E_FORMAT / SPOOR_E_DEPTH for a bad free-form value.
  */
 int spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out);
@@ -148,7 +153,8 @@ int spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out);
 /*
  * Decodes the record at p[0 .. len): the whole range must be exactly one
  * record.  zone receives what msgpack-c allocates; the caller clears or
- * destroys it when done with ev.  Returns SPOOR_OK, SPOOR_E_DEPTH when the
+ * destroys it when done with ev.  Returns SPOOR_OK, SPOOR_E_TOOBIG for
+ * more than SPOOR_RECORD_MAX bytes, SPOOR_E_DEPTH when the
  * record nests deeper than SPOOR_RECORD_DEPTH_MAX, SPOOR_E_FORMAT when the
  * bytes are not a record (not a map, a known key with a value of the
  * wrong type, no receive time or kind, trailing bytes), SPOOR_E_NOMEM.

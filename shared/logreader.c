@@ -29,6 +29,7 @@
 #define WINDOW_START  (1u << 20)
 #define OUT_START     (256u << 10)
 
+
 struct spoor_reader_s {
     int                    fd;           /* -1 for a memory range */
     unsigned char         *buf;          /* the window for fd input */
@@ -54,6 +55,7 @@ struct spoor_reader_s {
     int                    dmg;
     int                    dmg_incomplete;
     spoor_damage_t         region;
+
 
     spoor_reader_stats_t   stats;
 };
@@ -361,7 +363,7 @@ count_records(spoor_reader_t *r, spoor_frame_t *f)
     f->records = 0;
     for (off = 0; off < f->content_len; off += n) {
         if (spoor_mp_check(f->content + off, f->content_len - off,
-                           SPOOR_RECORD_DEPTH_MAX, &n) != SPOOR_OK)
+                           SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
         {
             memset(&d, 0, sizeof(d));
             d.kind = SPOOR_DAMAGE_BAD_RECORD;
@@ -370,7 +372,7 @@ count_records(spoor_reader_t *r, spoor_frame_t *f)
             d.meta = f->meta;
             d.records_lost = (f->has_meta && f->meta.records > f->records)
                              ? f->meta.records - f->records : 1;
-            d.detail = "undecodable record in a verified frame";
+            d.detail = "bytes that are no msgpack value in a verified frame";
             emit(r, &d);
             return;
         }
@@ -386,6 +388,22 @@ count_records(spoor_reader_t *r, spoor_frame_t *f)
         d.detail = "record count differs from the metadata";
         emit(r, &d);
     }
+}
+
+
+/* How far to move after a data frame attempt that failed having read
+ * `used` bytes from pos (see SPOOR_READ_WORK_PER_BYTE). */
+static size_t
+fail_advance(spoor_reader_t *r, size_t used)
+{
+    r->stats.failed_work += used;
+    if (used > 1
+        && r->stats.failed_work > SPOOR_READ_WORK_PER_BYTE * r->stats.bytes
+                                   + SPOOR_READ_WORK_SLACK)
+    {
+        return used;
+    }
+    return 1;
 }
 
 
@@ -425,6 +443,10 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
         skip(r, 1, SPOOR_DAMAGE_GARBAGE, "bytes outside any frame", 0);
         return 0;
     }
+    if (!info.contentChecksumFlag) {
+        skip(r, 1, SPOOR_DAMAGE_CORRUPT, "frame has no content checksum", 0);
+        return 0;
+    }
     if (info.contentSize > SPOOR_FRAME_CONTENT_MAX) {
         skip(r, 1, SPOOR_DAMAGE_CORRUPT, "frame declares more than 16 MiB",
              0);
@@ -451,15 +473,16 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
 
     for ( ;; ) {
         if (rel + 1 > SPOOR_READ_WINDOW_MAX) {
-            skip(r, 1, SPOOR_DAMAGE_CORRUPT, "frame larger than 16 MiB", 0);
+            skip(r, fail_advance(r, rel), SPOOR_DAMAGE_CORRUPT,
+                 "frame larger than 16 MiB", 0);
             return 0;
         }
         if ((rc = ensure(r, rel + 1)) != SPOOR_OK) {
             return rc;
         }
         if (r->len - r->pos <= rel) {
-            skip(r, 1, SPOOR_DAMAGE_TRUNCATED, "input ends inside the frame",
-                 1);
+            skip(r, fail_advance(r, rel), SPOOR_DAMAGE_TRUNCATED,
+                 "input ends inside the frame", 1);
             return 0;
         }
 
@@ -468,7 +491,8 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
         hint = LZ4F_decompress(r->dctx, r->out + out_len, &dst,
                                r->p + r->pos + rel, &src, NULL);
         if (LZ4F_isError(hint)) {
-            skip(r, 1, SPOOR_DAMAGE_CORRUPT, LZ4F_getErrorName(hint), 0);
+            skip(r, fail_advance(r, rel + src), SPOOR_DAMAGE_CORRUPT,
+                 LZ4F_getErrorName(hint), 0);
             return 0;
         }
         rel += src;
@@ -478,8 +502,8 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
             break;
         }
         if (src == 0 && dst == 0) {
-            skip(r, 1, SPOOR_DAMAGE_CORRUPT, "content larger than declared",
-                 0);
+            skip(r, fail_advance(r, rel), SPOOR_DAMAGE_CORRUPT,
+                 "content larger than declared", 0);
             return 0;
         }
     }
@@ -510,8 +534,7 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
         f->offset = r->pmeta_off;
     }
     f->length = at + rel - f->offset;
-    f->checksum = info.contentChecksumFlag
-                  ? spoor_le32(r->p + r->pos + rel - 4) : 0;
+    f->checksum = spoor_le32(r->p + r->pos + rel - 4);
     f->content = r->out;
     f->content_len = out_len;
 
@@ -611,10 +634,8 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
             }
         } else {
             at = next_magic(r->p, r->pos + 1, r->len);
-            if (r->eof && at == r->len - 3
-                && next_magic(r->p, at, r->len) == r->len - 3)
-            {
-                at = r->len;
+            if (r->eof && at == r->len - 3) {
+                at = r->len;       /* no magic fits in the last 3 bytes */
             }
             skip(r, at - r->pos, SPOOR_DAMAGE_GARBAGE,
                  "bytes outside any frame", 0);
@@ -636,7 +657,7 @@ spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
 
     if (*off >= f->content_len
         || spoor_mp_check(f->content + *off, f->content_len - *off,
-                          SPOOR_RECORD_DEPTH_MAX, &n) != SPOOR_OK)
+                          SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
     {
         return 0;
     }

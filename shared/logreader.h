@@ -5,8 +5,8 @@
  * The reader scans its input for frame magic numbers.  A metadata frame
  * (logframe.h) is remembered and attached to the data frame that follows
  * it directly.  A data frame is delivered only when it decoded completely
- * and its LZ4 content checksum matched; its records are then iterated with
- * spoor_frame_next_record().  Anything else -- bytes that are no frame, a
+ * and its LZ4 content checksum (required) matched; its records are then
+ * iterated with spoor_frame_next_record().  Anything else -- bytes that are no frame, a
  * frame that fails to decode, a frame cut short by the end of the input,
  * metadata whose data frame is missing -- is skipped: the reader moves one
  * byte past the failed start and resynchronises on the next magic number,
@@ -17,7 +17,8 @@
  * decompressed frame of at most SPOOR_FRAME_CONTENT_MAX bytes and one LZ4
  * decompression context (at most about 2 x 4 MiB), about 41 MiB in all,
  * whatever the input.  Every step either delivers a frame or moves
- * forward, so any input is read to its end in time linear in its size.
+ * forward, and failed decode attempts are budgeted (logreader.c), so any
+ * input is read to its end in time linear in its size.
  */
 #ifndef SPOOR_LOGREADER_H
 #define SPOOR_LOGREADER_H
@@ -30,6 +31,17 @@
 #define SPOOR_READ_WINDOW_MAX  (SPOOR_FRAME_CONTENT_MAX                       \
                                 + SPOOR_FRAME_CONTENT_MAX / 64 + 65536)
 
+/*
+ * Failed decode attempts may read at most SPOOR_READ_WORK_PER_BYTE input
+ * bytes per byte of input, plus SPOOR_READ_WORK_SLACK.  Within that budget
+ * the reader restarts one byte after a failed frame start, so no intact
+ * frame hidden inside a damaged one is missed.  Past it (only crafted
+ * input gets there: many overlapping fake frames) it resumes where the
+ * failed attempt stopped, which keeps the total work linear.
+ */
+#define SPOOR_READ_WORK_PER_BYTE  8
+#define SPOOR_READ_WORK_SLACK     (256ull << 20)
+
 typedef struct spoor_reader_s  spoor_reader_t;
 
 typedef enum {
@@ -37,7 +49,8 @@ typedef enum {
     SPOOR_DAMAGE_CORRUPT,      /* a frame that failed to decode or verify */
     SPOOR_DAMAGE_TRUNCATED,    /* the input ends inside a frame */
     SPOOR_DAMAGE_ORPHAN_META,  /* metadata directly followed by more metadata */
-    SPOOR_DAMAGE_BAD_RECORD,   /* a verified frame holds an undecodable record */
+    SPOOR_DAMAGE_BAD_RECORD,   /* a verified frame holds bytes that are no
+                                  msgpack value: the rest of it is lost */
     SPOOR_DAMAGE_MISMATCH      /* a frame disagrees with its metadata */
 } spoor_damage_kind_t;
 
@@ -68,10 +81,11 @@ typedef struct {
     uint64_t   bytes;            /* input bytes read */
     uint64_t   frames;           /* frames delivered */
     uint64_t   records;          /* records in delivered frames */
-    uint64_t   frames_damaged;   /* frames lost or damaged */
+    uint64_t   frames_damaged;   /* frames lost, or delivered damaged */
     uint64_t   records_lost;     /* where metadata tells */
     uint64_t   bytes_skipped;
     uint64_t   damage_events;
+    uint64_t   failed_work;      /* input bytes read by failed attempts */
     int        truncated;        /* the input ended inside a frame */
 } spoor_reader_stats_t;
 
@@ -99,7 +113,9 @@ int spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f);
 /*
  * Iterates the records of a delivered frame: start with *off = 0; each
  * call stores the next record in (*rec, *len), advances *off and returns
- * 1, or returns 0 after the last whole record.
+ * 1, or returns 0 after the last whole record.  A record is any complete
+ * msgpack value (nested at most SPOOR_MP_DEPTH_CAP deep); whether it is a
+ * valid event is for spoor_event_decode() to say.
  */
 int spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
     const unsigned char **rec, size_t *len);

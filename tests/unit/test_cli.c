@@ -12,7 +12,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <lz4frame.h>
 #include <yajl/yajl_tree.h>
+#include "event.h"
+#include "logframe.h"
 
 static char  dir[64];
 static char  spoor[1024];
@@ -336,5 +339,128 @@ Test(cli, every_subcommand_has_help)
     r = run("$S --help");
     cr_assert_eq(r.status, 0);
     cr_assert_not_null(strstr(r.out, "verify"));
+    free(r.out);
+}
+
+
+Test(cli, gen_stream_does_not_depend_on_the_frame_size)
+{
+    run_t  r;
+
+    r = run("$S gen --events 20000 --seed 5 --out $D/a && "
+            "$S gen --events 20000 --seed 5 --frame-bytes 4096 --out $D/b && "
+            "$S cat $D/a > $D/a.json && $S cat $D/b > $D/b.json && "
+            "cmp -s $D/a.json $D/b.json && echo same");
+    cr_assert_str_eq(r.out, "same\n");
+    free(r.out);
+}
+
+
+Test(cli, gen_orders_are_numbered_without_gaps_and_match_their_products)
+{
+    run_t  r;
+
+    /* order ids O1..On appear once each, in order */
+    r = run("$S gen --events 50000 --seed 9 --frame-bytes 4096 --out $D/x "
+            "&& $S cat $D/x | grep -o '\"order_id\":\"O[0-9]*\"' | "
+            "tr -dc '0-9\\n' | awk '$1 != NR { bad++ } END { print NR, bad+0 }'");
+    cr_assert_eq(r.status, 0);
+    cr_assert_gt(atoi(r.out), 100, "%s", r.out);
+    cr_assert_str_eq(strchr(r.out, ' '), " 0\n", "%s", r.out);
+    free(r.out);
+}
+
+
+Test(cli, gen_cookieless_ids_are_stable_within_a_day)
+{
+    run_t  r;
+    long   events, ids;
+
+    r = run("$S gen --events 20000 --seed 1 --out $D/x && "
+            "$S cat $D/x | grep -o '\"cookielessId\":\"[^\"]*\"' > $D/c; "
+            "wc -l < $D/c; sort -u $D/c | wc -l");
+    events = strtol(r.out, NULL, 10);
+    ids = strtol(strchr(r.out, '\n') + 1, NULL, 10);
+    cr_assert_gt(events, 100);
+    cr_assert_lt(ids * 3, events, "%ld ids for %ld events", ids, events);
+    free(r.out);
+}
+
+
+Test(cli, gen_refuses_absurd_event_counts)
+{
+    run_t  r;
+
+    r = run("$S gen --events 1844674407370954404 --out $D/x 2>&1; echo $?");
+    cr_assert_not_null(strstr(r.out, "bad --events"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "\n2\n"), "%s", r.out);
+    free(r.out);
+}
+
+
+/* Appends one metadata + data frame pair holding one record, with a
+ * forged writer id and sequence number. */
+static void
+put_frame(FILE *f, uint64_t wid, uint64_t seq)
+{
+    static const unsigned char  rec[] = {
+        0x82, 0xa2, 'r', 't', 0x01, 0xa1, 'k', 0xa4, 'p', 'a', 'g', 'e'
+    };
+    unsigned char       meta[600], data[256];
+    spoor_frame_meta_t  m;
+    LZ4F_preferences_t  prefs;
+    size_t              ml, dl;
+
+    memset(&prefs, 0, sizeof(prefs));
+    prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+    dl = LZ4F_compressFrame(data, sizeof(data), rec, sizeof(rec), &prefs);
+    cr_assert(!LZ4F_isError(dl));
+
+    memset(&m, 0, sizeof(m));
+    m.version = 1;
+    strcpy(m.host, "forged");
+    m.writer_id = wid;
+    m.seq = seq;
+    m.records = 1;
+    m.frame_bytes = dl;
+    m.content_bytes = sizeof(rec);
+    ml = spoor_meta_encode(&m, meta, sizeof(meta));
+    cr_assert_gt(ml, 0);
+    cr_assert_eq(fwrite(meta, 1, ml, f), ml);
+    cr_assert_eq(fwrite(data, 1, dl, f), dl);
+}
+
+
+Test(cli, verify_counts_gaps_and_repeats_without_wrapping)
+{
+    char   path[128];
+    FILE  *f;
+    run_t  r;
+
+    /* two writers whose gaps add up to exactly 2^64: must not read as 0 */
+    snprintf(path, sizeof(path), "%s/forged", dir);
+    f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    put_frame(f, 1, 0);
+    put_frame(f, 1, (1ull << 63) + 1);
+    put_frame(f, 2, 0);
+    put_frame(f, 2, (1ull << 63) + 1);
+    fclose(f);
+
+    r = run("$S verify $D/forged");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "DAMAGED"), "%s", r.out);
+    free(r.out);
+
+    f = fopen(path, "wb");
+    put_frame(f, 7, 0);
+    put_frame(f, 7, 1);
+    put_frame(f, 7, 1);
+    put_frame(f, 7, 3);
+    fclose(f);
+    r = run("$S verify $D/forged");
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "seq 0..3, 1 missing, 1 repeated"),
+                       "%s", r.out);
     free(r.out);
 }

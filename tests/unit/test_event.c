@@ -1436,3 +1436,43 @@ Test(event, object_values_encode_like_their_raw_bytes)
     free(r2);
     ev_free_value(&raw);
 }
+
+
+Test(event, records_over_the_size_limit_are_refused_both_ways)
+{
+    size_t          big = SPOOR_RECORD_MAX + 16, cap = big + 4096;
+    unsigned char  *props = malloc(big), *out = malloc(cap);
+    spoor_event_t   ev;
+    spoor_buf_t     b;
+    msgpack_zone    z;
+
+    cr_assert_not_null(props);
+    cr_assert_not_null(out);
+    /* a str32 of (big - 5) bytes: one valid msgpack value */
+    props[0] = 0xdb;
+    props[1] = (unsigned char) ((big - 5) >> 24);
+    props[2] = (unsigned char) ((big - 5) >> 16);
+    props[3] = (unsigned char) ((big - 5) >> 8);
+    props[4] = (unsigned char) (big - 5);
+    memset(props + 5, 'x', big - 5);
+
+    spoor_event_init(&ev);
+    ev.received_ms = 1;
+    ev.kind = SPOOR_KIND_TRACK;
+    ev.properties.raw = props;
+    ev.properties.raw_len = big;
+    spoor_buf_init(&b, out, cap);
+    b.len = 3;
+    cr_assert_eq(spoor_event_encode(&ev, &b), SPOOR_E_TOOBIG);
+    cr_assert_eq(b.len, 3);
+
+    ev.properties.raw_len = 0;
+    ev.properties.raw = NULL;
+    cr_assert_eq(spoor_event_encode(&ev, &b), SPOOR_OK);
+
+    msgpack_zone_init(&z, 1024);
+    cr_assert_eq(spoor_event_decode(props, big, &z, &ev), SPOOR_E_TOOBIG);
+    msgpack_zone_destroy(&z);
+    free(props);
+    free(out);
+}

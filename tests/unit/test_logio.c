@@ -1654,6 +1654,26 @@ Test(logreader, undecodable_record_is_bad_record_and_keeps_the_records_before)
         cr_assert_eq(memcmp(g->f[2].content.p, log.f[2].content.p,
                             log.f[2].content.len), 0);
 
+        if (variant == 1) {
+            /* too deep is still one whole msgpack value: a record that the
+             * decoder refuses, not damage to the frame */
+            cr_assert_eq(g->f[1].records, 4);
+            cr_assert_eq(g->f[1].iterated, 4);
+            cr_assert_eq(g->nd, 0);
+            {
+                msgpack_zone   z;
+                spoor_event_t  ev;
+
+                msgpack_zone_init(&z, 1024);
+                cr_assert_eq(spoor_event_decode(deep, sizeof(deep), &z, &ev),
+                             SPOOR_E_DEPTH);
+                msgpack_zone_destroy(&z);
+            }
+            lio_got_free(g);
+            lio_log_free(&log);
+            continue;
+        }
+
         /* the damaged frame is still delivered with its good records */
         cr_assert_eq(g->f[1].has_meta, 1);
         cr_assert_eq(g->f[1].meta.records, 4);
@@ -1801,7 +1821,7 @@ lio_plain_frame(const unsigned char *src, size_t n, int checksum,
     free(buf);
 }
 
-Test(logreader, plain_lz4_frame_without_metadata_is_delivered)
+Test(logreader, plain_lz4_frame_is_delivered_only_with_a_checksum)
 {
     lio_log_t    log;
     lio_bytes_t  b;
@@ -1810,7 +1830,7 @@ Test(logreader, plain_lz4_frame_without_metadata_is_delivered)
     int          checksum;
 
     lio_build(&log, 2, 10, 20);
-    for (checksum = 0; checksum <= 1; checksum++) {
+    for (checksum = 1; checksum >= 0; checksum--) {
         memset(&b, 0, sizeof(b));
         lio_put(&b, log.log.p, log.f[1].off);
         plain_at = b.len;
@@ -1820,6 +1840,20 @@ Test(logreader, plain_lz4_frame_without_metadata_is_delivered)
         lio_put(&b, log.log.p + log.f[1].off, log.log.len - log.f[1].off);
 
         g = lio_read_mem(b.p, b.len);
+        if (!checksum) {
+            /* unverifiable: skipped as a corrupt frame, the rest kept */
+            cr_assert_eq(g->n, 2);
+            cr_assert_eq(g->nd, 1);
+            cr_assert_eq(g->d[0].kind, SPOOR_DAMAGE_CORRUPT);
+            cr_assert_eq(g->d[0].offset, plain_at);
+            cr_assert_eq(g->d[0].bytes, plain_len);
+            cr_assert_str_eq(g->d[0].detail, "frame has no content checksum");
+            lio_frame_is(g, 0, &log, 0, 0, 1);
+            lio_frame_is(g, 1, &log, 1, log.f[1].off + plain_len, 1);
+            lio_got_free(g);
+            free(b.p);
+            continue;
+        }
         cr_assert_eq(g->n, 3);
         cr_assert_eq(g->nd, 0);
         lio_frame_is(g, 0, &log, 0, 0, 1);
@@ -1832,8 +1866,7 @@ Test(logreader, plain_lz4_frame_without_metadata_is_delivered)
         cr_assert_eq(memcmp(g->f[1].content.p, log.f[0].content.p,
                             log.f[0].content.len), 0);
         cr_assert_eq(g->f[1].checksum,
-                     checksum ? lio_xxh32(log.f[0].content.p,
-                                          log.f[0].content.len) : 0);
+                     lio_xxh32(log.f[0].content.p, log.f[0].content.len));
         lio_frame_is(g, 2, &log, 1, log.f[1].off + plain_len, 1);
         lio_got_free(g);
         free(b.p);
@@ -2211,4 +2244,39 @@ Test(logreader, garbage_between_metadata_and_its_frame_keeps_the_frame)
         free(bad.p);
     }
     lio_log_free(&log);
+}
+
+/* Crafted input: back-to-back fake frame starts 11 bytes apart, each
+ * declaring an uncompressed 4 MiB block, so every attempt would read to
+ * the end of the input.  The reader's failed-attempt budget must keep
+ * the total work linear (without it this input costs ~190 GB of copying;
+ * the timeout only guards against a hang). */
+Test(logreader, overlapping_fake_frames_cost_linear_work, .timeout = 120)
+{
+    unsigned char          unit[11], hd[2] = { 0x64, 0x70 };
+    lio_bytes_t            b;
+    lio_got_t             *g;
+    size_t                 i, size = 2u << 20;
+
+    spoor_put_le32(unit, SPOOR_LZ4_MAGIC);
+    unit[4] = hd[0];                  /* version 1, independent, checksum */
+    unit[5] = hd[1];                  /* 4 MiB blocks */
+    unit[6] = (unsigned char) (XXH32(hd, 2, 0) >> 8);
+    spoor_put_le32(unit + 7, 0x80400000u);   /* uncompressed, 4 MiB */
+
+    memset(&b, 0, sizeof(b));
+    for (i = 0; i + sizeof(unit) <= size; i += sizeof(unit)) {
+        lio_put(&b, unit, sizeof(unit));
+    }
+
+    g = lio_read_mem(b.p, b.len);
+    cr_assert_eq(g->n, 0);
+    cr_assert_eq(g->stats.bytes_skipped, b.len);
+    cr_assert_gt(g->stats.failed_work, (uint64_t) b.len,
+                 "the attempts did not run: the input is not as meant");
+    cr_assert_leq(g->stats.failed_work,
+                  SPOOR_READ_WORK_PER_BYTE * b.len + SPOOR_READ_WORK_SLACK
+                  + SPOOR_READ_WINDOW_MAX);
+    lio_got_free(g);
+    free(b.p);
 }
