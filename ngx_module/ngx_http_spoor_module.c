@@ -1,45 +1,147 @@
-
 /*
- * ngx_http_spoor_module: records HTTP traffic for the spoor analyzer.
- *
- * This is the module skeleton: it registers itself with nginx, has no
- * directives yet and installs no handlers.  The capture handlers (and the
- * spoor_* directives that configure them) arrive with the capture issue.
- *
- * Build: see the top-level Makefile (`make build/ngx_http_spoor_module.so`)
- * and the addon script `config`, which also compiles the shared/ sources into
- * this module.
+ * ngx_http_spoor_module.c -- the module's directives, configuration,
+ * process hooks and variables.  The handlers live in the files listed in
+ * ngx_http_spoor_module.h; every directive is described for operators in
+ * docs/directives.md.
  */
-
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_spoor_module.h"
+#include "logframe.h"
 
-static ngx_int_t ngx_http_spoor_init(ngx_conf_t *cf);
+
+#define NGX_HTTP_SPOOR_BUFFER   (128 * 1024)
+#define NGX_HTTP_SPOOR_FLUSH    1000
+#define NGX_HTTP_SPOOR_MAX_AGE  (396 * 86400)      /* 13 months */
+
+
+static ngx_int_t ngx_http_spoor_add_variables(ngx_conf_t *cf);
+static void *ngx_http_spoor_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_spoor_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_spoor_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_spoor_init_process(ngx_cycle_t *cycle);
+static void ngx_http_spoor_exit_process(ngx_cycle_t *cycle);
+
+static char *ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_spoor_handler_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_spoor_visitor_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_spoor_check_size(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_spoor_check_count(ngx_conf_t *cf, void *post,
+    void *data);
+
+static ngx_int_t ngx_http_spoor_visitor_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_spoor_events_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_conf_post_handler_pt  ngx_http_spoor_size_post =
+    ngx_http_spoor_check_size;
+static ngx_conf_post_handler_pt  ngx_http_spoor_count_post =
+    ngx_http_spoor_check_count;
 
 
 static ngx_command_t  ngx_http_spoor_commands[] = {
 
-    /* spoor_* directives arrive with the capture issue */
+    { ngx_string("spoor_log"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_log_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_pixel"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_spoor_handler_directive,
+      0,
+      0,
+      (void *) ngx_http_spoor_pixel_handler },
+
+    { ngx_string("spoor_segment"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_spoor_handler_directive,
+      0,
+      0,
+      (void *) ngx_http_spoor_segment_handler },
+
+    { ngx_string("spoor_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_spoor_handler_directive,
+      0,
+      0,
+      (void *) ngx_http_spoor_status_handler },
+
+    { ngx_string("spoor_write_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_write_keys,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_cors_origins"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_cors_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_visitor_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_visitor_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_max_event_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, max_event_size),
+      &ngx_http_spoor_size_post },
+
+    { ngx_string("spoor_max_batch_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, max_batch_size),
+      &ngx_http_spoor_size_post },
+
+    { ngx_string("spoor_max_batch_events"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, max_batch_events),
+      &ngx_http_spoor_count_post },
 
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_spoor_module_ctx = {
-    NULL,                                  /* preconfiguration */
-    ngx_http_spoor_init,                   /* postconfiguration */
+    ngx_http_spoor_add_variables,          /* preconfiguration */
+    NULL,                                  /* postconfiguration */
 
-    NULL,                                  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_spoor_create_main_conf,       /* create main configuration */
+    ngx_http_spoor_init_main_conf,         /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_spoor_create_loc_conf,        /* create location configuration */
+    ngx_http_spoor_merge_loc_conf          /* merge location configuration */
 };
 
 
@@ -50,22 +152,700 @@ ngx_module_t  ngx_http_spoor_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_spoor_init_process,           /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_spoor_exit_process,           /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
 
 
-static ngx_int_t
-ngx_http_spoor_init(ngx_conf_t *cf)
+static ngx_http_variable_t  ngx_http_spoor_vars[] = {
+
+    { ngx_string("spoor_visitor_id"), NULL, ngx_http_spoor_visitor_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("spoor_events"), NULL, ngx_http_spoor_events_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_spoor_zone_name = ngx_string("spoor_status");
+
+
+/* ---- configuration ------------------------------------------------------ */
+
+static void *
+ngx_http_spoor_create_main_conf(ngx_conf_t *cf)
 {
+    ngx_http_spoor_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_spoor_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->logs, cf->pool, 4,
+                       sizeof(ngx_http_spoor_log_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_spoor_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_spoor_main_conf_t  *mcf = conf;
+
+    mcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_spoor_zone_name,
+                                          8 * ngx_pagesize,
+                                          &ngx_http_spoor_module);
+    if (mcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->shm_zone->init = ngx_http_spoor_status_init_zone;
+    mcf->shm_zone->noreuse = 0;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_spoor_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_spoor_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_spoor_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
     /*
-     * Postconfiguration hook: the capture issue registers the request
-     * handlers (log phase) and body filters here.  Nothing to do yet.
+     * set by ngx_pcalloc():
+     *
+     *     conf->cookie_name = { 0, NULL };
+     *     conf->cookie_domain = { 0, NULL };
+     *     conf->cookie_path = { 0, NULL };
      */
+
+    conf->log = NGX_CONF_UNSET_PTR;
+    conf->write_keys = NGX_CONF_UNSET_PTR;
+    conf->cors_origins = NGX_CONF_UNSET_PTR;
+    conf->cors_any = NGX_CONF_UNSET;
+    conf->cookie_max_age = NGX_CONF_UNSET;
+    conf->cookie_samesite = NGX_CONF_UNSET_UINT;
+    conf->max_event_size = NGX_CONF_UNSET_SIZE;
+    conf->max_batch_size = NGX_CONF_UNSET_SIZE;
+    conf->max_batch_events = NGX_CONF_UNSET_UINT;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_spoor_loc_conf_t *prev = parent;
+    ngx_http_spoor_loc_conf_t *conf = child;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    ngx_conf_merge_ptr_value(conf->log, prev->log, NULL);
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (conf->log == NULL
+        && (clcf->handler == ngx_http_spoor_pixel_handler
+            || clcf->handler == ngx_http_spoor_segment_handler))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "location \"%V\" captures events but no "
+                           "\"spoor_log\" is in effect there", &clcf->name);
+        return NGX_CONF_ERROR;
+    }
+    ngx_conf_merge_ptr_value(conf->write_keys, prev->write_keys, NULL);
+    ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
+    ngx_conf_merge_value(conf->cors_any, prev->cors_any, 0);
+
+    if (conf->cookie_name.data == NULL) {
+        if (prev->cookie_name.data) {
+            conf->cookie_name = prev->cookie_name;
+            conf->cookie_domain = prev->cookie_domain;
+            conf->cookie_path = prev->cookie_path;
+            conf->cookie_max_age = prev->cookie_max_age;
+            conf->cookie_samesite = prev->cookie_samesite;
+
+        } else {
+            ngx_str_set(&conf->cookie_name, "_spid");
+            ngx_str_set(&conf->cookie_path, "/");
+            conf->cookie_max_age = NGX_HTTP_SPOOR_MAX_AGE;
+            conf->cookie_samesite = NGX_HTTP_SPOOR_SAMESITE_LAX;
+        }
+    }
+
+    ngx_conf_merge_size_value(conf->max_event_size, prev->max_event_size,
+                              32 * 1024);
+    ngx_conf_merge_size_value(conf->max_batch_size, prev->max_batch_size,
+                              500 * 1024);
+    ngx_conf_merge_uint_value(conf->max_batch_events, prev->max_batch_events,
+                              2500);
+
+    /* a record is a little larger than its event: room for two */
+    if (conf->log && conf->log->buffer < 2 * conf->max_event_size + 8192) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "spoor_log \"%V\" buffer=%uz is too small for "
+                           "spoor_max_event_size %uz: it needs at least "
+                           "twice that plus 8k", &conf->log->file->name,
+                           conf->log->buffer, conf->max_event_size);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * spoor_log PATH [buffer=SIZE] [flush=TIME];
+ */
+static char *
+ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_spoor_loc_conf_t *lcf = conf;
+
+    ssize_t                      size;
+    ngx_int_t                    flush;
+    ngx_str_t                   *value, name, s;
+    ngx_uint_t                   i;
+    ngx_http_spoor_log_t        *log, **logp;
+    ngx_http_spoor_main_conf_t  *mcf;
+
+    if (lcf->log != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        lcf->log = NULL;
+        return NGX_CONF_OK;
+    }
+
+    size = NGX_HTTP_SPOOR_BUFFER;
+    flush = NGX_HTTP_SPOOR_FLUSH;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "buffer=", 7) == 0) {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR || size < 4096
+                || size > (ssize_t) SPOOR_FRAME_CONTENT_MAX)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid buffer size \"%V\" "
+                                   "(4k .. 16m)", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "flush=", 6) == 0) {
+            s.len = value[i].len - 6;
+            s.data = value[i].data + 6;
+
+            flush = ngx_parse_time(&s, 0);
+
+            if (flush == NGX_ERROR || flush == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid flush time \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_spoor_module);
+
+    /* one writer per file: directives naming the same path share it */
+
+    logp = mcf->logs.elts;
+
+    for (i = 0; i < mcf->logs.nelts; i++) {
+        if (logp[i]->file->name.len == name.len
+            && ngx_strncmp(logp[i]->file->name.data, name.data, name.len)
+               == 0)
+        {
+            if (logp[i]->buffer != (size_t) size
+                || logp[i]->flush != (ngx_msec_t) flush)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\" is already a spoor_log with "
+                                   "other buffer= or flush= values", &name);
+                return NGX_CONF_ERROR;
+            }
+
+            lcf->log = logp[i];
+            return NGX_CONF_OK;
+        }
+    }
+
+    log = ngx_pcalloc(cf->pool, sizeof(ngx_http_spoor_log_t));
+    if (log == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    log->file = ngx_conf_open_file(cf->cycle, &value[1]);
+    if (log->file == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (log->file->data != NULL || log->file->flush != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is already used by another log",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    log->buffer = size;
+    log->flush = flush;
+    log->file->data = log;
+    log->file->flush = ngx_http_spoor_log_open_file_flush;
+
+    logp = ngx_array_push(&mcf->logs);
+    if (logp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *logp = log;
+    lcf->log = log;
+
+    return NGX_CONF_OK;
+}
+
+
+/* spoor_pixel; spoor_segment; spoor_status; */
+static char *
+ngx_http_spoor_handler_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        return "is duplicate, or the location already has a handler";
+    }
+
+    clcf->handler = (ngx_http_handler_pt) cmd->post;
+
+    return NGX_CONF_OK;
+}
+
+
+/* spoor_write_keys KEY=SOURCE ...; */
+static char *
+ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_spoor_loc_conf_t *lcf = conf;
+
+    u_char        *eq;
+    ngx_str_t     *value;
+    ngx_uint_t     i, k;
+    ngx_keyval_t  *kv, *all;
+
+    if (lcf->write_keys != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    lcf->write_keys = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                       sizeof(ngx_keyval_t));
+    if (lcf->write_keys == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        eq = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+
+        if (eq == NULL || eq == value[i].data
+            || eq == value[i].data + value[i].len - 1)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid write key \"%V\", "
+                               "expected KEY=SOURCE", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        all = lcf->write_keys->elts;
+
+        for (k = 0; k < lcf->write_keys->nelts; k++) {
+            if ((size_t) (eq - value[i].data) == all[k].key.len
+                && ngx_strncmp(all[k].key.data, value[i].data,
+                               all[k].key.len) == 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate write key \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+        }
+
+        kv = ngx_array_push(lcf->write_keys);
+        if (kv == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        kv->key.data = value[i].data;
+        kv->key.len = eq - value[i].data;
+        kv->value.data = eq + 1;
+        kv->value.len = value[i].data + value[i].len - (eq + 1);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* spoor_cors_origins ORIGIN ... | *; */
+static char *
+ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_spoor_loc_conf_t *lcf = conf;
+
+    u_char      *p, *host;
+    ngx_str_t   *value, *o;
+    ngx_uint_t   i;
+
+    if (lcf->cors_origins != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    lcf->cors_origins = ngx_array_create(cf->pool, cf->args->nelts,
+                                         sizeof(ngx_str_t));
+    if (lcf->cors_origins == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 2 && value[1].len == 1 && value[1].data[0] == '*')
+    {
+        lcf->cors_any = 1;
+        return NGX_CONF_OK;
+    }
+
+    lcf->cors_any = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* scheme://host[:port], nothing after: what browsers send */
+
+        if (ngx_strncmp(value[i].data, "https://", 8) == 0) {
+            host = value[i].data + 8;
+
+        } else if (ngx_strncmp(value[i].data, "http://", 7) == 0) {
+            host = value[i].data + 7;
+
+        } else {
+            host = NULL;
+        }
+
+        if (host != NULL) {
+            for (p = host; p < value[i].data + value[i].len; p++) {
+                if (*p == '/' || *p == '?' || *p == '#' || *p == '*') {
+                    host = NULL;
+                    break;
+                }
+            }
+        }
+
+        if (host == NULL || host == value[i].data + value[i].len) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid origin \"%V\", expected "
+                               "scheme://host[:port] or a single \"*\"",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        o = ngx_array_push(lcf->cors_origins);
+        if (o == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *o = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * spoor_visitor_cookie NAME [max_age=TIME] [domain=D] [path=P]
+ *     [samesite=lax|strict|none];
+ */
+static char *
+ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_spoor_loc_conf_t *lcf = conf;
+
+    u_char      *p;
+    time_t       age;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (lcf->cookie_name.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* a cookie name is an RFC 6265 token */
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (*p <= 0x20 || *p >= 0x7f || ngx_strchr("()<>@,;:\\\"/[]?={}", *p))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid cookie name \"%V\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    lcf->cookie_name = value[1];
+    ngx_str_set(&lcf->cookie_path, "/");
+    lcf->cookie_max_age = NGX_HTTP_SPOOR_MAX_AGE;
+    lcf->cookie_samesite = NGX_HTTP_SPOOR_SAMESITE_LAX;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "max_age=", 8) == 0) {
+            s.len = value[i].len - 8;
+            s.data = value[i].data + 8;
+
+            age = ngx_parse_time(&s, 1);
+            if (age == (time_t) NGX_ERROR || age <= 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid max_age \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            lcf->cookie_max_age = age;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
+            s.len = value[i].len - 7;
+            s.data = value[i].data + 7;
+
+            if (s.len == 0 || ngx_strlchr(s.data, s.data + s.len, ';')
+                || ngx_strlchr(s.data, s.data + s.len, ' '))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid domain \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            lcf->cookie_domain = s;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            s.len = value[i].len - 5;
+            s.data = value[i].data + 5;
+
+            if (s.len == 0 || s.data[0] != '/'
+                || ngx_strlchr(s.data, s.data + s.len, ';'))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid path \"%V\"", &s);
+                return NGX_CONF_ERROR;
+            }
+
+            lcf->cookie_path = s;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
+            lcf->cookie_samesite = NGX_HTTP_SPOOR_SAMESITE_LAX;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
+            lcf->cookie_samesite = NGX_HTTP_SPOOR_SAMESITE_STRICT;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
+            lcf->cookie_samesite = NGX_HTTP_SPOOR_SAMESITE_NONE;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_spoor_check_size(ngx_conf_t *cf, void *post, void *data)
+{
+    size_t  *sp = data;
+
+    if (*sp < 1024 || *sp > 16 * 1024 * 1024) {
+        return "must be between 1k and 16m";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_spoor_check_count(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_uint_t  *np = data;
+
+    if (*np < 1 || *np > 100000) {
+        return "must be between 1 and 100000";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* ---- processes ------------------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_spoor_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                   i;
+    ngx_http_spoor_log_t       **logp;
+    ngx_http_spoor_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_spoor_module);
+    if (mcf == NULL) {
+        return NGX_OK;
+    }
+
+    logp = mcf->logs.elts;
+
+    for (i = 0; i < mcf->logs.nelts; i++) {
+        if (ngx_http_spoor_log_init_worker(logp[i], cycle) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_spoor_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                   i;
+    ngx_http_spoor_log_t       **logp;
+    ngx_http_spoor_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_spoor_module);
+    if (mcf == NULL) {
+        return;
+    }
+
+    logp = mcf->logs.elts;
+
+    for (i = 0; i < mcf->logs.nelts; i++) {
+        ngx_http_spoor_log_exit_worker(logp[i], cycle);
+    }
+}
+
+
+/* ---- variables ----------------------------------------------------------------- */
+
+static ngx_int_t
+ngx_http_spoor_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_spoor_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_spoor_visitor_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_spoor_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
+
+    if (ctx == NULL || ctx->visitor_id.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = ctx->visitor_id.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = ctx->visitor_id.data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_spoor_events_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                *p;
+    ngx_http_spoor_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx ? ctx->events : 0) - p;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = p;
 
     return NGX_OK;
 }

@@ -1,0 +1,171 @@
+/*
+ * ngx_http_spoor_module.h -- what the files of the spoor module share:
+ * configuration, the per-worker event log, the status counters in shared
+ * memory, and the request context.
+ *
+ * Files: ngx_http_spoor_module.c (directives, configuration, process
+ * hooks, variables), ngx_http_spoor_log.c (per-worker writers on NGINX's
+ * open files: flush timer, reopen, write errors), ngx_http_spoor_status.c
+ * (shared-memory counters and the Prometheus page), ngx_http_spoor_visitor.c
+ * (the visitor cookie), ngx_http_spoor_pixel.c and
+ * ngx_http_spoor_segment.c (the two capture endpoints), and
+ * ngx_http_spoor_http.c (responses, CORS, the event common to both).
+ */
+#ifndef NGX_HTTP_SPOOR_MODULE_H
+#define NGX_HTTP_SPOOR_MODULE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "event.h"
+#include "logwriter.h"
+#include "segment.h"
+
+
+/* ---- the event log ------------------------------------------------------ */
+
+/*
+ * One per distinct spoor_log path.  Lives in the configuration pool; after
+ * the fork every worker has its own copy, so `writer`, `event` and
+ * `error_logged` are per worker.  `file` is NGINX's open file, shared by
+ * every directive that names the same path, and reopened by NGINX on USR1
+ * (after file->flush, which flushes the writer).
+ */
+typedef struct {
+    ngx_open_file_t        *file;
+    size_t                  buffer;
+    ngx_msec_t              flush;
+    spoor_writer_t         *writer;
+    ngx_event_t             event;        /* the flush timer */
+    time_t                  error_logged;
+} ngx_http_spoor_log_t;
+
+
+/* ---- status counters ------------------------------------------------------ */
+
+typedef enum {
+    NGX_HTTP_SPOOR_EP_PIXEL = 0,
+    NGX_HTTP_SPOOR_EP_SEGMENT,
+    NGX_HTTP_SPOOR_EP_STATUS,
+    NGX_HTTP_SPOOR_EP_MAX
+} ngx_http_spoor_endpoint_e;
+
+/* answers counted by status; anything else is counted as "other" */
+#define NGX_HTTP_SPOOR_STATUSES  { 200, 204, 400, 401, 403, 404, 405, 413, \
+                                   500, 0 }
+#define NGX_HTTP_SPOOR_NSTATUS   10
+
+/* reasons an event is rejected: the Segment reasons, then the module's */
+#define NGX_HTTP_SPOOR_R_TOO_LARGE    SPOOR_SEG_MAX
+#define NGX_HTTP_SPOOR_R_UNAUTHORIZED (SPOOR_SEG_MAX + 1)
+#define NGX_HTTP_SPOOR_R_WRITE        (SPOOR_SEG_MAX + 2)
+#define NGX_HTTP_SPOOR_NREASON        (SPOOR_SEG_MAX + 3)
+
+/* Counters summed over all workers (a shared-memory zone). */
+typedef struct {
+    ngx_atomic_t   requests[NGX_HTTP_SPOOR_EP_MAX][NGX_HTTP_SPOOR_NSTATUS];
+    ngx_atomic_t   events_accepted;
+    ngx_atomic_t   events_rejected[NGX_HTTP_SPOOR_NREASON];
+    ngx_atomic_t   records_written;
+    ngx_atomic_t   bytes_written;
+    ngx_atomic_t   frames_written;
+    ngx_atomic_t   frames_dropped;
+    ngx_atomic_t   records_dropped;
+    ngx_atomic_t   flushes;
+    ngx_atomic_t   reopens;
+} ngx_http_spoor_stats_t;
+
+
+/* ---- configuration --------------------------------------------------------- */
+
+typedef struct {
+    ngx_array_t             logs;          /* of ngx_http_spoor_log_t * */
+    ngx_shm_zone_t         *shm_zone;
+} ngx_http_spoor_main_conf_t;
+
+typedef enum {
+    NGX_HTTP_SPOOR_SAMESITE_LAX = 0,
+    NGX_HTTP_SPOOR_SAMESITE_STRICT,
+    NGX_HTTP_SPOOR_SAMESITE_NONE
+} ngx_http_spoor_samesite_e;
+
+typedef struct {
+    ngx_http_spoor_log_t   *log;           /* NGX_CONF_UNSET_PTR: unset */
+
+    ngx_array_t            *write_keys;    /* of ngx_keyval_t: key, source */
+    ngx_array_t            *cors_origins;  /* of ngx_str_t; unset: none */
+    ngx_flag_t              cors_any;
+
+    ngx_str_t               cookie_name;
+    time_t                  cookie_max_age;
+    ngx_str_t               cookie_domain;
+    ngx_str_t               cookie_path;
+    ngx_uint_t              cookie_samesite;
+
+    size_t                  max_event_size;
+    size_t                  max_batch_size;
+    ngx_uint_t              max_batch_events;
+} ngx_http_spoor_loc_conf_t;
+
+
+/* ---- per request ------------------------------------------------------------- */
+
+typedef struct {
+    ngx_str_t               visitor_id;    /* empty: none */
+    ngx_uint_t              events;        /* accepted in this request */
+    ngx_uint_t              endpoint;
+    ngx_uint_t              set_cookie;
+    spoor_kind_t            route;         /* segment: what the path asks */
+    off_t                   limit;         /* segment: body size limit */
+} ngx_http_spoor_ctx_t;
+
+
+extern ngx_module_t  ngx_http_spoor_module;
+
+
+/* ngx_http_spoor_log.c */
+ngx_int_t ngx_http_spoor_log_init_worker(ngx_http_spoor_log_t *log,
+    ngx_cycle_t *cycle);
+void ngx_http_spoor_log_exit_worker(ngx_http_spoor_log_t *log,
+    ngx_cycle_t *cycle);
+void ngx_http_spoor_log_open_file_flush(ngx_open_file_t *file,
+    ngx_log_t *log);
+/* Buffers ev; returns NGX_OK, NGX_DECLINED when the event can never fit
+ * (counted as too large), NGX_ERROR when it could not be written. */
+ngx_int_t ngx_http_spoor_log_append(ngx_http_request_t *r,
+    ngx_http_spoor_log_t *log, const spoor_event_t *ev);
+
+/* ngx_http_spoor_status.c */
+ngx_int_t ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+ngx_http_spoor_stats_t *ngx_http_spoor_stats(void);
+void ngx_http_spoor_count_request(ngx_uint_t endpoint, ngx_uint_t status);
+void ngx_http_spoor_count_rejected(ngx_uint_t reason, ngx_uint_t n);
+ngx_int_t ngx_http_spoor_status_handler(ngx_http_request_t *r);
+
+/* ngx_http_spoor_visitor.c */
+ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx);
+
+/* ngx_http_spoor_http.c */
+ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,
+    ngx_uint_t endpoint);
+void ngx_http_spoor_fill_request(ngx_http_request_t *r,
+    ngx_http_spoor_ctx_t *ctx, spoor_event_t *ev, unsigned char *ip);
+ngx_table_elt_t *ngx_http_spoor_header(ngx_http_request_t *r,
+    const char *name);
+ngx_int_t ngx_http_spoor_cors(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf);
+ngx_int_t ngx_http_spoor_preflight(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf);
+ngx_int_t ngx_http_spoor_send(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_spoor_send_gif(ngx_http_request_t *r, ngx_uint_t noimg);
+int64_t ngx_http_spoor_now_ms(void);
+
+/* the content handlers */
+ngx_int_t ngx_http_spoor_pixel_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_spoor_segment_handler(ngx_http_request_t *r);
+
+#endif /* NGX_HTTP_SPOOR_MODULE_H */

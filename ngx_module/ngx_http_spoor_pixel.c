@@ -1,0 +1,110 @@
+/*
+ * ngx_http_spoor_pixel.c -- the pixel endpoint (spoor_pixel).
+ *
+ * GET and HEAD carry the event in the query string (shared/pixel.h);
+ * POST does too, with an empty body, as navigator.sendBeacon() and
+ * matomo.js send it.  The answer is always the GIF (or 204 for noimg=1),
+ * also when the event is refused: a pixel cannot show an error.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_spoor_module.h"
+#include "pixel.h"
+
+
+ngx_int_t
+ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                   rc;
+    spoor_buf_t                 scratch;
+    spoor_pixel_t               px;
+    spoor_event_t               ev;
+    unsigned char               ip[16];
+    unsigned char              *mem;
+    ngx_http_spoor_ctx_t       *ctx;
+    ngx_http_spoor_stats_t     *st;
+    ngx_http_spoor_loc_conf_t  *lcf;
+
+    ctx = ngx_http_spoor_get_ctx(r, NGX_HTTP_SPOOR_EP_PIXEL);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST))) {
+        ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_PIXEL,
+                                     NGX_HTTP_NOT_ALLOWED);
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+
+    mem = ngx_pnalloc(r->pool, 8 * r->args.len + 64);
+    if (mem == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    spoor_buf_init(&scratch, mem, 8 * r->args.len + 64);
+
+    if (spoor_pixel_parse((const char *) r->args.data, r->args.len, &px,
+                          &scratch)
+        != SPOOR_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (px.kind == SPOOR_KIND_UNKNOWN) {
+        ngx_http_spoor_count_rejected(SPOOR_SEG_BAD_TYPE, 1);
+        return ngx_http_spoor_send_gif(r, px.noimg);
+    }
+
+    if (px.kind == SPOOR_KIND_TRACK && (px.name.data == NULL
+                                        || px.name.len == 0))
+    {
+        ngx_http_spoor_count_rejected(SPOOR_SEG_MISSING_EVENT, 1);
+        return ngx_http_spoor_send_gif(r, px.noimg);
+    }
+
+    if (ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    spoor_event_init(&ev);
+    ev.kind = px.kind;
+    ev.name = px.name;
+    ev.url = px.url;
+    ev.referrer = px.referrer;
+    ev.title = px.title;
+    ev.anonymous_id = px.anonymous_id;
+    ev.user_id = px.user_id;
+    ev.has_time = px.has_time;
+    ev.time_ms = px.time_ms;
+    ev.properties = px.properties;
+    ev.traits = px.traits;
+
+    ngx_http_spoor_fill_request(r, ctx, &ev, ip);
+
+    rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
+
+    if (rc == NGX_OK) {
+        ctx->events++;
+        st = ngx_http_spoor_stats();
+        if (st) {
+            (void) ngx_atomic_fetch_add(&st->events_accepted, 1);
+        }
+
+    } else {
+        ngx_http_spoor_count_rejected(rc == NGX_DECLINED
+                                      ? NGX_HTTP_SPOOR_R_TOO_LARGE
+                                      : NGX_HTTP_SPOOR_R_WRITE, 1);
+    }
+
+    return ngx_http_spoor_send_gif(r, px.noimg);
+}

@@ -1,0 +1,662 @@
+/*
+ * ngx_http_spoor_segment.c -- the Segment HTTP API endpoint
+ * (spoor_segment).
+ *
+ * Routes, after the location's prefix and an optional "v1/":
+ *   track identify page screen group alias batch, and the one-letter
+ *   forms analytics.js uses (t i p s g a b): POST, JSON body
+ *   (application/json or text/plain);
+ *   m: client metrics, accepted and discarded;
+ *   pixel/<type>: GET, the event as ?data=<base64 JSON> or dotted query
+ *   keys, always answered 200 with the GIF.
+ * OPTIONS is a CORS preflight.  The body is read whole (from memory or
+ * from NGINX's temporary file), loaded by shared/segment.c, which accepts
+ * or refuses it whole, and each event is appended to the log.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_spoor_module.h"
+#include "pixel.h"
+
+
+typedef struct {
+    ngx_str_t      name;
+    spoor_kind_t   kind;
+} ngx_http_spoor_route_t;
+
+#define NGX_HTTP_SPOOR_ROUTE_BATCH    ((spoor_kind_t) -1)
+#define NGX_HTTP_SPOOR_ROUTE_METRICS  ((spoor_kind_t) -2)
+
+static ngx_http_spoor_route_t  ngx_http_spoor_routes[] = {
+    { ngx_string("t"),        SPOOR_KIND_TRACK },
+    { ngx_string("track"),    SPOOR_KIND_TRACK },
+    { ngx_string("p"),        SPOOR_KIND_PAGE },
+    { ngx_string("page"),     SPOOR_KIND_PAGE },
+    { ngx_string("i"),        SPOOR_KIND_IDENTIFY },
+    { ngx_string("identify"), SPOOR_KIND_IDENTIFY },
+    { ngx_string("s"),        SPOOR_KIND_SCREEN },
+    { ngx_string("screen"),   SPOOR_KIND_SCREEN },
+    { ngx_string("g"),        SPOOR_KIND_GROUP },
+    { ngx_string("group"),    SPOOR_KIND_GROUP },
+    { ngx_string("a"),        SPOOR_KIND_ALIAS },
+    { ngx_string("alias"),    SPOOR_KIND_ALIAS },
+    { ngx_string("b"),        NGX_HTTP_SPOOR_ROUTE_BATCH },
+    { ngx_string("batch"),    NGX_HTTP_SPOOR_ROUTE_BATCH },
+    { ngx_string("import"),   NGX_HTTP_SPOOR_ROUTE_BATCH },
+    { ngx_string("m"),        NGX_HTTP_SPOOR_ROUTE_METRICS },
+    { ngx_null_string,        SPOOR_KIND_UNKNOWN }
+};
+
+
+static void ngx_http_spoor_segment_body(ngx_http_request_t *r);
+static ngx_int_t ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    ngx_str_t *type);
+
+
+static ngx_str_t  ngx_http_spoor_json_type = ngx_string("application/json");
+
+
+static ngx_int_t
+ngx_http_spoor_json_answer(ngx_http_request_t *r, ngx_uint_t status,
+    const char *error)
+{
+    u_char  *p;
+    size_t   len;
+
+    if (error == NULL) {
+        return ngx_http_spoor_send(r, status, &ngx_http_spoor_json_type,
+                                   (u_char *) "{\"success\":true}\n",
+                                   sizeof("{\"success\":true}\n") - 1);
+    }
+
+    len = sizeof("{\"success\":false,\"error\":\"\"}\n") - 1
+          + ngx_strlen(error);
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_sprintf(p, "{\"success\":false,\"error\":\"%s\"}\n", error);
+
+    return ngx_http_spoor_send(r, status, &ngx_http_spoor_json_type, p, len);
+}
+
+
+/*
+ * The route: the URI after the location's prefix, without a leading
+ * "v1/"; for a regular-expression location, what follows the last
+ * "/v1/" in the URI.
+ */
+static void
+ngx_http_spoor_route(ngx_http_request_t *r, ngx_str_t *route)
+{
+    u_char                    *p, *last;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    p = r->uri.data;
+    last = r->uri.data + r->uri.len;
+
+#if (NGX_PCRE)
+    if (clcf->regex == NULL)
+#endif
+    {
+        if (r->uri.len >= clcf->name.len
+            && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
+        {
+            p += clcf->name.len;
+        }
+    }
+
+    while (p < last && *p == '/') {
+        p++;
+    }
+
+    if (last - p >= 3 && ngx_strncmp(p, "v1/", 3) == 0) {
+        p += 3;
+
+    } else {
+        /* after the last "/v1/", if any */
+        u_char  *q;
+
+        for (q = last - 4; q >= r->uri.data && q > p - 1; q--) {
+            if (ngx_strncmp(q, "/v1/", 4) == 0) {
+                p = q + 4;
+                break;
+            }
+        }
+    }
+
+    route->data = p;
+    route->len = last - p;
+
+    while (route->len && route->data[route->len - 1] == '/') {
+        route->len--;
+    }
+}
+
+
+ngx_int_t
+ngx_http_spoor_segment_handler(ngx_http_request_t *r)
+{
+    off_t                       limit;
+    ngx_int_t                   rc;
+    ngx_str_t                   route, type;
+    ngx_http_spoor_ctx_t       *ctx;
+    ngx_http_spoor_route_t     *rt;
+    ngx_http_spoor_loc_conf_t  *lcf;
+
+    ctx = ngx_http_spoor_get_ctx(r, NGX_HTTP_SPOOR_EP_SEGMENT);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+
+    ngx_http_spoor_route(r, &route);
+
+    if (route.len > 6 && ngx_strncmp(route.data, "pixel/", 6) == 0) {
+        if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+            return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_ALLOWED,
+                                              "method_not_allowed");
+        }
+
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        type.data = route.data + 6;
+        type.len = route.len - 6;
+        return ngx_http_spoor_segment_pixel(r, lcf, ctx, &type);
+    }
+
+    for (rt = ngx_http_spoor_routes; rt->name.len; rt++) {
+        if (rt->name.len == route.len
+            && ngx_strncmp(rt->name.data, route.data, route.len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (rt->name.len == 0) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_FOUND,
+                                          "unknown_endpoint");
+    }
+
+    if (r->method == NGX_HTTP_OPTIONS) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_preflight(r, lcf);
+    }
+
+    if (r->method != NGX_HTTP_POST) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_ALLOWED,
+                                          "method_not_allowed");
+    }
+
+    rc = ngx_http_spoor_cors(r, lcf);
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (rc == NGX_DECLINED) {
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_json_answer(r, NGX_HTTP_FORBIDDEN,
+                                          "origin_not_allowed");
+    }
+
+    limit = (rt->kind == NGX_HTTP_SPOOR_ROUTE_BATCH
+             || rt->kind == NGX_HTTP_SPOOR_ROUTE_METRICS)
+            ? (off_t) lcf->max_batch_size : (off_t) lcf->max_event_size;
+
+    if (r->headers_in.content_length_n > limit) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_json_answer(r,
+                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                          "too_large");
+    }
+
+    ctx->route = rt->kind;
+    ctx->limit = limit;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_spoor_segment_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}
+
+
+/* The whole body in one buffer, read back from the temporary file when
+ * NGINX wrote it there.  Returns NGX_OK, NGX_DECLINED (over limit),
+ * NGX_ERROR. */
+static ngx_int_t
+ngx_http_spoor_read_body(ngx_http_request_t *r, off_t limit, ngx_str_t *body)
+{
+    off_t         size;
+    u_char       *p;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+
+    body->len = 0;
+    body->data = NULL;
+
+    if (r->request_body == NULL) {
+        return NGX_OK;
+    }
+
+    size = 0;
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        size += ngx_buf_size(cl->buf);
+    }
+
+    if (size > limit) {
+        return NGX_DECLINED;
+    }
+
+    body->data = ngx_pnalloc(r->pool, (size_t) size + 1);
+    if (body->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = body->data;
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            p = ngx_cpymem(p, b->pos, b->last - b->pos);
+            continue;
+        }
+
+        if (b->in_file) {
+            n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
+                              b->file_pos);
+            if (n != b->file_last - b->file_pos) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
+                              "spoor: cannot read the request body back "
+                              "from \"%V\"", &b->file->name);
+                return NGX_ERROR;
+            }
+            p += n;
+        }
+    }
+
+    body->len = p - body->data;
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_spoor_zone_cleanup(void *data)
+{
+    msgpack_zone_free(data);
+}
+
+
+static msgpack_zone *
+ngx_http_spoor_zone(ngx_http_request_t *r)
+{
+    msgpack_zone        *zone;
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    zone = msgpack_zone_new(8192);
+    if (zone == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_spoor_zone_cleanup;
+    cln->data = zone;
+
+    return zone;
+}
+
+
+/*
+ * The write key: from "Authorization: Basic base64(key:)", else from the
+ * body.  With spoor_write_keys, the source it maps to (NGX_DECLINED for
+ * an unknown key); without, the key itself is the source.
+ */
+static ngx_int_t
+ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
+    spoor_str_t *body_key, ngx_str_t *source)
+{
+    u_char        *colon;
+    ngx_str_t      key, enc, dec;
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
+
+    key.len = 0;
+    key.data = NULL;
+
+    if (r->headers_in.authorization
+        && r->headers_in.authorization->value.len > 6
+        && ngx_strncasecmp(r->headers_in.authorization->value.data,
+                           (u_char *) "Basic ", 6) == 0)
+    {
+        enc.data = r->headers_in.authorization->value.data + 6;
+        enc.len = r->headers_in.authorization->value.len - 6;
+
+        while (enc.len && *enc.data == ' ') {
+            enc.data++;
+            enc.len--;
+        }
+
+        dec.data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(enc.len));
+        if (dec.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_decode_base64(&dec, &enc) == NGX_OK) {
+            colon = ngx_strlchr(dec.data, dec.data + dec.len, ':');
+            key.data = dec.data;
+            key.len = colon ? (size_t) (colon - dec.data) : dec.len;
+        }
+    }
+
+    if (key.len == 0 && body_key->data) {
+        key.data = (u_char *) body_key->data;
+        key.len = body_key->len;
+    }
+
+    if (lcf->write_keys == NULL) {
+        *source = key;
+        return NGX_OK;
+    }
+
+    kv = lcf->write_keys->elts;
+
+    for (i = 0; i < lcf->write_keys->nelts; i++) {
+        if (kv[i].key.len == key.len
+            && ngx_strncmp(kv[i].key.data, key.data, key.len) == 0)
+        {
+            *source = kv[i].value;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/* Appends every event of a loaded body; returns the number appended. */
+static ngx_uint_t
+ngx_http_spoor_append_all(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    spoor_segment_t *seg, ngx_str_t *source)
+{
+    size_t                   i;
+    int64_t                  now;
+    ngx_int_t                rc;
+    ngx_uint_t               n;
+    spoor_event_t            ev;
+    unsigned char            ip[16];
+    ngx_http_spoor_stats_t  *st;
+
+    now = ngx_http_spoor_now_ms();
+    n = 0;
+
+    for (i = 0; i < seg->count; i++) {
+        if (spoor_segment_event(seg, i, now, &ev) != SPOOR_OK) {
+            ngx_http_spoor_count_rejected(SPOOR_SEG_NOMEM, 1);
+            continue;
+        }
+
+        if (source->len) {
+            ev.source.data = (const char *) source->data;
+            ev.source.len = source->len;
+        }
+
+        ngx_http_spoor_fill_request(r, ctx, &ev, ip);
+        ev.received_ms = now;
+
+        rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
+
+        if (rc != NGX_OK) {
+            ngx_http_spoor_count_rejected(rc == NGX_DECLINED
+                                          ? NGX_HTTP_SPOOR_R_TOO_LARGE
+                                          : NGX_HTTP_SPOOR_R_WRITE, 1);
+            continue;
+        }
+
+        n++;
+    }
+
+    ctx->events += n;
+
+    st = ngx_http_spoor_stats();
+    if (st && n) {
+        (void) ngx_atomic_fetch_add(&st->events_accepted, n);
+    }
+
+    return n;
+}
+
+
+static ngx_uint_t
+ngx_http_spoor_seg_status(spoor_seg_status_t st)
+{
+    switch (st) {
+    case SPOOR_SEG_EVENT_TOO_LARGE:
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    case SPOOR_SEG_NOMEM:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    default:
+        return NGX_HTTP_BAD_REQUEST;
+    }
+}
+
+
+static void
+ngx_http_spoor_segment_body(ngx_http_request_t *r)
+{
+    size_t                      cap;
+    ngx_int_t                   rc;
+    ngx_str_t                   body, source;
+    spoor_buf_t                 scratch;
+    msgpack_zone               *zone;
+    spoor_segment_t             seg;
+    spoor_seg_status_t          st;
+    spoor_segment_limits_t      lim;
+    ngx_http_spoor_ctx_t       *ctx;
+    ngx_http_spoor_loc_conf_t  *lcf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+
+    rc = ngx_http_spoor_read_body(r, ctx->limit, &body);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
+        ngx_http_finalize_request(r,
+            ngx_http_spoor_json_answer(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                                       "too_large"));
+        return;
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (ctx->route == NGX_HTTP_SPOOR_ROUTE_METRICS) {
+        ngx_http_finalize_request(r,
+                               ngx_http_spoor_json_answer(r, NGX_HTTP_OK, NULL));
+        return;
+    }
+
+    cap = 3 * body.len + 256;
+    scratch.data = ngx_pnalloc(r->pool, cap);
+    zone = ngx_http_spoor_zone(r);
+
+    if (scratch.data == NULL || zone == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    scratch.len = 0;
+    scratch.cap = cap;
+
+    lim.max_event_bytes = lcf->max_event_size;
+    lim.max_batch_events = lcf->max_batch_events;
+
+    st = spoor_segment_load_json(&seg, (const char *) body.data, body.len,
+                                 ctx->route == NGX_HTTP_SPOOR_ROUTE_BATCH
+                                 ? SPOOR_KIND_UNKNOWN : ctx->route,
+                                 &lim, &scratch, zone);
+
+    if (st != SPOOR_SEG_OK) {
+        ngx_http_spoor_count_rejected(st, ctx->route
+                                          == NGX_HTTP_SPOOR_ROUTE_BATCH
+                                          && seg.count ? seg.count : 1);
+        ngx_http_finalize_request(r,
+            ngx_http_spoor_json_answer(r, ngx_http_spoor_seg_status(st),
+                                       spoor_segment_reason(st)));
+        return;
+    }
+
+    rc = ngx_http_spoor_source(r, lcf, &seg.write_key, &source);
+
+    if (rc == NGX_DECLINED) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNAUTHORIZED,
+                                      seg.count);
+        ngx_http_finalize_request(r,
+            ngx_http_spoor_json_answer(r, NGX_HTTP_UNAUTHORIZED,
+                                       "unauthorized"));
+        return;
+    }
+
+    if (rc != NGX_OK || ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source);
+
+    ngx_http_finalize_request(r, ngx_http_spoor_json_answer(r, NGX_HTTP_OK,
+                                                            NULL));
+}
+
+
+/* GET /v1/pixel/<type>: Segment's pixel API; always the GIF. */
+static ngx_int_t
+ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    ngx_str_t *type)
+{
+    size_t                  cap, mlen;
+    ngx_str_t               data, dec, source;
+    spoor_kind_t            kind;
+    spoor_buf_t             scratch;
+    msgpack_zone           *zone;
+    spoor_segment_t         seg;
+    spoor_seg_status_t      st;
+    const unsigned char    *map;
+    spoor_segment_limits_t  lim;
+
+    ctx->endpoint = NGX_HTTP_SPOOR_EP_SEGMENT;
+
+    kind = spoor_kind_from_name((const char *) type->data, type->len);
+    if (kind == SPOOR_KIND_UNKNOWN || kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
+        ngx_http_spoor_count_rejected(SPOOR_SEG_BAD_TYPE, 1);
+        return ngx_http_spoor_send_gif(r, 0);
+    }
+
+    cap = 8 * r->args.len + 256;
+    scratch.data = ngx_pnalloc(r->pool, cap);
+    zone = ngx_http_spoor_zone(r);
+
+    if (scratch.data == NULL || zone == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    scratch.len = 0;
+    scratch.cap = cap;
+
+    lim.max_event_bytes = lcf->max_event_size;
+    lim.max_batch_events = 1;
+
+    if (ngx_http_arg(r, (u_char *) "data", 4, &data) == NGX_OK) {
+        /* ?data=<base64 or base64url of the JSON event>, maybe escaped */
+        u_char  *dst = data.data, *src = data.data;
+
+        data.data = ngx_pnalloc(r->pool, data.len);
+        if (data.data == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        dst = data.data;
+        ngx_unescape_uri(&dst, &src, data.len, 0);
+        data.len = dst - data.data;
+
+        dec.data = scratch.data;
+        if (ngx_decode_base64(&dec, &data) != NGX_OK
+            && ngx_decode_base64url(&dec, &data) != NGX_OK)
+        {
+            ngx_http_spoor_count_rejected(SPOOR_SEG_INVALID_JSON, 1);
+            return ngx_http_spoor_send_gif(r, 0);
+        }
+
+        scratch.len = dec.len;
+        st = spoor_segment_load_json(&seg, (const char *) dec.data, dec.len,
+                                     kind, &lim, &scratch, zone);
+
+    } else {
+        if (spoor_pixel_segment_map((const char *) r->args.data, r->args.len,
+                                    &scratch, &map, &mlen)
+            != SPOOR_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        st = spoor_segment_load_msgpack(&seg, map, mlen, kind, &lim, zone);
+    }
+
+    if (st != SPOOR_SEG_OK) {
+        ngx_http_spoor_count_rejected(st, 1);
+        return ngx_http_spoor_send_gif(r, 0);
+    }
+
+    if (ngx_http_spoor_source(r, lcf, &seg.write_key, &source) != NGX_OK) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNAUTHORIZED, 1);
+        return ngx_http_spoor_send_gif(r, 0);
+    }
+
+    if (ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source);
+
+    return ngx_http_spoor_send_gif(r, 0);
+}

@@ -1,0 +1,241 @@
+/*
+ * ngx_http_spoor_status.c -- counters shared by all workers, and the
+ * spoor_status page that shows them in the Prometheus text format.
+ *
+ * The counters are ngx_atomic_t fields of one ngx_http_spoor_stats_t at
+ * the start of the "spoor_status" shared-memory zone; workers add to them
+ * with atomic fetch-and-add, the page reads them without a lock (each
+ * value is exact, the set is not a snapshot).  The zone keeps its data
+ * across reloads, so counters only grow until nginx restarts.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_spoor_module.h"
+
+
+static ngx_http_spoor_stats_t  *ngx_http_spoor_shared_stats;
+
+static const ngx_uint_t  ngx_http_spoor_statuses[NGX_HTTP_SPOOR_NSTATUS] =
+    NGX_HTTP_SPOOR_STATUSES;
+
+static const char  *ngx_http_spoor_endpoints[NGX_HTTP_SPOOR_EP_MAX] = {
+    "pixel", "segment", "status"
+};
+
+
+ngx_int_t
+ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    if (data) {
+        /* a reload: keep counting where the old cycle stopped */
+        shm_zone->data = data;
+        ngx_http_spoor_shared_stats = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        ngx_http_spoor_shared_stats = shpool->data;
+        return NGX_OK;
+    }
+
+    ngx_http_spoor_shared_stats = ngx_slab_calloc(shpool,
+                                              sizeof(ngx_http_spoor_stats_t));
+    if (ngx_http_spoor_shared_stats == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = ngx_http_spoor_shared_stats;
+    shm_zone->data = ngx_http_spoor_shared_stats;
+
+    return NGX_OK;
+}
+
+
+ngx_http_spoor_stats_t *
+ngx_http_spoor_stats(void)
+{
+    return ngx_http_spoor_shared_stats;
+}
+
+
+void
+ngx_http_spoor_count_request(ngx_uint_t endpoint, ngx_uint_t status)
+{
+    ngx_uint_t  i;
+
+    if (ngx_http_spoor_shared_stats == NULL
+        || endpoint >= NGX_HTTP_SPOOR_EP_MAX)
+    {
+        return;
+    }
+
+    for (i = 0; i < NGX_HTTP_SPOOR_NSTATUS - 1; i++) {
+        if (ngx_http_spoor_statuses[i] == status) {
+            break;
+        }
+    }
+
+    (void) ngx_atomic_fetch_add(
+                     &ngx_http_spoor_shared_stats->requests[endpoint][i], 1);
+}
+
+
+void
+ngx_http_spoor_count_rejected(ngx_uint_t reason, ngx_uint_t n)
+{
+    if (ngx_http_spoor_shared_stats && reason < NGX_HTTP_SPOOR_NREASON) {
+        (void) ngx_atomic_fetch_add(
+                     &ngx_http_spoor_shared_stats->events_rejected[reason], n);
+    }
+}
+
+
+static const char *
+ngx_http_spoor_reason_name(ngx_uint_t reason)
+{
+    switch (reason) {
+    case NGX_HTTP_SPOOR_R_TOO_LARGE:
+        return "too_large";
+    case NGX_HTTP_SPOOR_R_UNAUTHORIZED:
+        return "unauthorized";
+    case NGX_HTTP_SPOOR_R_WRITE:
+        return "write_failed";
+    default:
+        return spoor_segment_reason((spoor_seg_status_t) reason);
+    }
+}
+
+
+#define ngx_http_spoor_counter(p, end, name, help, value)                    \
+    ngx_slprintf(p, end, "# HELP spoor_" name " " help "\n"                   \
+                 "# TYPE spoor_" name " counter\n"                            \
+                 "spoor_" name " %uA\n", (ngx_atomic_uint_t) (value))
+
+
+ngx_int_t
+ngx_http_spoor_status_handler(ngx_http_request_t *r)
+{
+    u_char                  *p, *end;
+    size_t                   size;
+    ngx_int_t                rc;
+    ngx_buf_t               *b;
+    ngx_uint_t               e, i;
+    ngx_chain_t              out;
+    ngx_http_spoor_stats_t  *st = ngx_http_spoor_shared_stats;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_STATUS,
+                                     NGX_HTTP_NOT_ALLOWED);
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (st == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_STATUS, NGX_HTTP_OK);
+
+    size = 4096 + NGX_HTTP_SPOOR_EP_MAX * NGX_HTTP_SPOOR_NSTATUS * 96
+           + NGX_HTTP_SPOOR_NREASON * 96;
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = b->last;
+    end = b->end;
+
+    p = ngx_slprintf(p, end,
+             "# HELP spoor_requests_total Requests answered, by endpoint "
+             "and status.\n# TYPE spoor_requests_total counter\n");
+
+    for (e = 0; e < NGX_HTTP_SPOOR_EP_MAX; e++) {
+        for (i = 0; i < NGX_HTTP_SPOOR_NSTATUS; i++) {
+            if (ngx_http_spoor_statuses[i]) {
+                p = ngx_slprintf(p, end, "spoor_requests_total{endpoint=\"%s\","
+                                 "status=\"%ui\"} %uA\n",
+                                 ngx_http_spoor_endpoints[e],
+                                 ngx_http_spoor_statuses[i],
+                                 st->requests[e][i]);
+            } else {
+                p = ngx_slprintf(p, end, "spoor_requests_total{endpoint=\"%s\","
+                                 "status=\"other\"} %uA\n",
+                                 ngx_http_spoor_endpoints[e],
+                                 st->requests[e][i]);
+            }
+        }
+    }
+
+    p = ngx_http_spoor_counter(p, end, "events_accepted_total",
+                               "Events accepted and buffered for the log.",
+                               st->events_accepted);
+
+    p = ngx_slprintf(p, end,
+             "# HELP spoor_events_rejected_total Events refused, by reason.\n"
+             "# TYPE spoor_events_rejected_total counter\n");
+
+    for (i = 1; i < NGX_HTTP_SPOOR_NREASON; i++) {
+        if (i == SPOOR_SEG_NOMEM) {
+            continue;               /* not a reason a client causes */
+        }
+        p = ngx_slprintf(p, end,
+                         "spoor_events_rejected_total{reason=\"%s\"} %uA\n",
+                         ngx_http_spoor_reason_name(i),
+                         st->events_rejected[i]);
+    }
+
+    p = ngx_http_spoor_counter(p, end, "records_written_total",
+                               "Records written to the log.",
+                               st->records_written);
+    p = ngx_http_spoor_counter(p, end, "bytes_written_total",
+                               "Bytes written to the log.",
+                               st->bytes_written);
+    p = ngx_http_spoor_counter(p, end, "frames_written_total",
+                               "Frames written to the log.",
+                               st->frames_written);
+    p = ngx_http_spoor_counter(p, end, "frames_dropped_total",
+                               "Frames lost to write errors.",
+                               st->frames_dropped);
+    p = ngx_http_spoor_counter(p, end, "records_dropped_total",
+                               "Records lost to write errors.",
+                               st->records_dropped);
+    p = ngx_http_spoor_counter(p, end, "flushes_total",
+                               "Buffer flushes.", st->flushes);
+    p = ngx_http_spoor_counter(p, end, "reopens_total",
+                               "Log reopens (USR1) seen by workers.",
+                               st->reopens);
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}

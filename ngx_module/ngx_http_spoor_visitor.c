@@ -1,0 +1,152 @@
+/*
+ * ngx_http_spoor_visitor.c -- the first-party visitor id cookie.
+ *
+ * A visitor id is 128 bits from OpenSSL's CSPRNG, base64url without
+ * padding (22 characters).  A request that carries a well-formed id keeps
+ * it (the cookie is not re-issued, so its lifetime runs from the first
+ * visit); any other request gets a new one.  This file is the one place
+ * that decides whether a request is identified, so the consent decision
+ * plugs in here.
+ */
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/rand.h>
+
+#include "ngx_http_spoor_module.h"
+
+
+#define NGX_HTTP_SPOOR_ID_LEN  22
+
+
+static ngx_int_t
+ngx_http_spoor_valid_id(ngx_str_t *id)
+{
+    size_t  i;
+    u_char  c;
+
+    if (id->len != NGX_HTTP_SPOOR_ID_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < id->len; i++) {
+        c = id->data[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        {
+            return 0;
+        }
+    }
+
+    /* 22 characters carry 132 bits: the last one holds 2 of them only */
+    return ngx_strchr("AQgw", id->data[21]) != NULL;
+}
+
+
+static ngx_int_t
+ngx_http_spoor_set_cookie(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_str_t *id)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_table_elt_t  *h;
+
+    static const char  *samesite[] = { "Lax", "Strict", "None" };
+
+    len = lcf->cookie_name.len + 1 + id->len
+          + sizeof("; Path=") - 1 + lcf->cookie_path.len
+          + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
+          + sizeof("; Domain=") - 1 + lcf->cookie_domain.len
+          + sizeof("; SameSite=Strict; HttpOnly; Secure") - 1;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Set-Cookie");
+    h->value.data = p;
+
+    p = ngx_sprintf(p, "%V=%V; Path=%V; Max-Age=%T", &lcf->cookie_name, id,
+                    &lcf->cookie_path, lcf->cookie_max_age);
+
+    if (lcf->cookie_domain.len) {
+        p = ngx_sprintf(p, "; Domain=%V", &lcf->cookie_domain);
+    }
+
+    p = ngx_sprintf(p, "; SameSite=%s; HttpOnly",
+                    samesite[lcf->cookie_samesite]);
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl
+        || lcf->cookie_samesite == NGX_HTTP_SPOOR_SAMESITE_NONE)
+    {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+#else
+    if (lcf->cookie_samesite == NGX_HTTP_SPOOR_SAMESITE_NONE) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+#endif
+
+    h->value.len = p - h->value.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Sets ctx->visitor_id to the request's visitor id, issuing a cookie for
+ * a new one.  Returns NGX_OK or NGX_ERROR.
+ */
+ngx_int_t
+ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
+    ngx_http_spoor_ctx_t *ctx)
+{
+    u_char     raw[16];
+    ngx_str_t  cookie, src;
+
+    if (ctx->visitor_id.len) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                          &lcf->cookie_name, &cookie)
+        != NGX_DECLINED
+        && ngx_http_spoor_valid_id(&cookie))
+    {
+        ctx->visitor_id = cookie;
+        return NGX_OK;
+    }
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "spoor: RAND_bytes() failed, no visitor id");
+        return NGX_ERROR;
+    }
+
+    ctx->visitor_id.data = ngx_pnalloc(r->pool, ngx_base64_encoded_length(16));
+    if (ctx->visitor_id.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    src.data = raw;
+    src.len = sizeof(raw);
+    ngx_encode_base64url(&ctx->visitor_id, &src);
+
+    if (ngx_http_spoor_set_cookie(r, lcf, &ctx->visitor_id) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ctx->set_cookie = 1;
+
+    return NGX_OK;
+}
