@@ -146,7 +146,8 @@ ngx_int_t ngx_http_spoor_status_handler(ngx_http_request_t *r);
 
 /* ngx_http_spoor_visitor.c */
 ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx);
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    ngx_uint_t may_issue);
 
 /* ngx_http_spoor_http.c */
 ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,

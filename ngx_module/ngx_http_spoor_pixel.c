@@ -72,7 +72,7 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
         return ngx_http_spoor_send_gif(r, px.noimg);
     }
 
-    if (ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+    if (ngx_http_spoor_visitor(r, lcf, ctx, 1) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -557,7 +557,12 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
         return;
     }
 
-    if (rc != NGX_OK || ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+    /* browsers send Origin with every POST; server-side SDKs do not */
+    if (rc != NGX_OK
+        || ngx_http_spoor_visitor(r, lcf, ctx,
+                                  ngx_http_spoor_header(r, "Origin") != NULL)
+           != NGX_OK)
+    {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
@@ -652,7 +657,7 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
         return ngx_http_spoor_send_gif(r, 0);
     }
 
-    if (ngx_http_spoor_visitor(r, lcf, ctx) != NGX_OK) {
+    if (ngx_http_spoor_visitor(r, lcf, ctx, 1) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

@@ -4,7 +4,7 @@
  * A visitor id is 128 bits from OpenSSL's CSPRNG, base64url without
  * padding (22 characters).  A request that carries a well-formed id keeps
  * it (the cookie is not re-issued, so its lifetime runs from the first
- * visit); any other request gets a new one.  This file is the one place
+ * visit); any other browser request gets a new one.  This file is the one place
  * that decides whether a request is identified, so the consent decision
  * plugs in here.
  */
@@ -105,11 +105,13 @@ ngx_http_spoor_set_cookie(ngx_http_request_t *r,
 
 /*
  * Sets ctx->visitor_id to the request's visitor id, issuing a cookie for
- * a new one.  Returns NGX_OK or NGX_ERROR.
+ * a new one when may_issue is set (a browser; a server-side SDK keeps no
+ * cookies, so an id issued to it would name nobody).  Returns NGX_OK or
+ * NGX_ERROR.
  */
 ngx_int_t
 ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
-    ngx_http_spoor_ctx_t *ctx)
+    ngx_http_spoor_ctx_t *ctx, ngx_uint_t may_issue)
 {
     u_char     raw[16];
     ngx_str_t  cookie, src;
@@ -124,6 +126,10 @@ ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         && ngx_http_spoor_valid_id(&cookie))
     {
         ctx->visitor_id = cookie;
+        return NGX_OK;
+    }
+
+    if (!may_issue) {
         return NGX_OK;
     }
 
