@@ -63,15 +63,48 @@ ngx_http_spoor_now_ms(void)
 }
 
 
+/* True for a language tag as Accept-Language carries it: "de", "en-US",
+ * "zh-Hant-TW"; not "*" or anything else. */
+static ngx_uint_t
+ngx_http_spoor_language_tag(u_char *p, size_t len)
+{
+    size_t  i, part = 0;
+
+    if (len == 0 || len > 35) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (p[i] == '-') {
+            if (part == 0) {
+                return 0;
+            }
+            part = 0;
+            continue;
+        }
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')
+              || (i > 0 && p[i] >= '0' && p[i] <= '9'))
+            || ++part > 8)
+        {
+            return 0;
+        }
+    }
+
+    return part > 0;
+}
+
+
 /*
  * The fields of a record that come from the request, not the payload:
- * receive time, visitor id, masked address, user agent and (when the
- * payload has none) language.  ip is the caller's 16-byte buffer that
- * the event points into.
+ * receive time, visitor id and, for a browser request, the masked
+ * address, user agent and language (when the payload has none).  A
+ * server-side SDK's own address and agent say nothing about the visitor,
+ * so they are not recorded (Segment does the same).  ip is the caller's
+ * 16-byte buffer.
  */
 void
 ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
-    spoor_event_t *ev, unsigned char *ip)
+    spoor_event_t *ev, unsigned char *ip, ngx_uint_t browser)
 {
     u_char                *p, *last;
     size_t                 n;
@@ -86,6 +119,10 @@ ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
     if (ctx->visitor_id.len) {
         ev->visitor_id.data = (const char *) ctx->visitor_id.data;
         ev->visitor_id.len = ctx->visitor_id.len;
+    }
+
+    if (!browser) {
+        return;
     }
 
     n = 0;
@@ -123,7 +160,7 @@ ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
         while (p < last && *p != ',' && *p != ';' && *p != ' ') {
             p++;
         }
-        if (p > h->value.data) {
+        if (ngx_http_spoor_language_tag(h->value.data, p - h->value.data)) {
             ev->language.data = (const char *) h->value.data;
             ev->language.len = p - h->value.data;
         }

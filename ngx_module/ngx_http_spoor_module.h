@@ -153,7 +153,8 @@ ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
 ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,
     ngx_uint_t endpoint);
 void ngx_http_spoor_fill_request(ngx_http_request_t *r,
-    ngx_http_spoor_ctx_t *ctx, spoor_event_t *ev, unsigned char *ip);
+    ngx_http_spoor_ctx_t *ctx, spoor_event_t *ev, unsigned char *ip,
+    ngx_uint_t browser);
 ngx_table_elt_t *ngx_http_spoor_header(ngx_http_request_t *r,
     const char *name);
 ngx_int_t ngx_http_spoor_cors(ngx_http_request_t *r,

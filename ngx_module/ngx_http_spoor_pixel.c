@@ -89,7 +89,7 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     ev.properties = px.properties;
     ev.traits = px.traits;
 
-    ngx_http_spoor_fill_request(r, ctx, &ev, ip);
+    ngx_http_spoor_fill_request(r, ctx, &ev, ip, 1);
 
     rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
 

@@ -414,7 +414,7 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
 static ngx_uint_t
 ngx_http_spoor_append_all(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    spoor_segment_t *seg, ngx_str_t *source)
+    spoor_segment_t *seg, ngx_str_t *source, ngx_uint_t browser)
 {
     size_t                   i;
     int64_t                  now;
@@ -438,7 +438,7 @@ ngx_http_spoor_append_all(ngx_http_request_t *r,
             ev.source.len = source->len;
         }
 
-        ngx_http_spoor_fill_request(r, ctx, &ev, ip);
+        ngx_http_spoor_fill_request(r, ctx, &ev, ip, browser);
         ev.received_ms = now;
 
         rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
@@ -484,6 +484,7 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     size_t                      cap;
     ngx_int_t                   rc;
     ngx_str_t                   body, source;
+    ngx_uint_t                  browser;
     spoor_buf_t                 scratch;
     msgpack_zone               *zone;
     spoor_segment_t             seg;
@@ -558,16 +559,16 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     }
 
     /* browsers send Origin with every POST; server-side SDKs do not */
+    browser = ngx_http_spoor_header(r, "Origin") != NULL;
+
     if (rc != NGX_OK
-        || ngx_http_spoor_visitor(r, lcf, ctx,
-                                  ngx_http_spoor_header(r, "Origin") != NULL)
-           != NGX_OK)
+        || ngx_http_spoor_visitor(r, lcf, ctx, browser) != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source);
+    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, browser);
 
     ngx_http_finalize_request(r, ngx_http_spoor_json_answer(r, NGX_HTTP_OK,
                                                             NULL));
@@ -661,7 +662,7 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source);
+    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, 1);
 
     return ngx_http_spoor_send_gif(r, 0);
 }
