@@ -199,31 +199,96 @@ has_prefix(const param_t *p, const char *lit)
 }
 
 
-/* Packs the map of every PREFIXname=value pair, or leaves v absent. */
+/* True when a pair named like p (the same bytes) starts before `end`. */
+static int
+named_before(const char *q, size_t end, const param_t *p)
+{
+    param_t  o;
+    size_t   pos;
+
+    for (pos = 0; pos < end && next_param(q, end, &pos, &o); ) {
+        if (o.name + o.name_len <= p->name && o.name_len == p->name_len
+            && memcmp(o.name, p->name, p->name_len) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+/* Moves p's value to that of the last pair of the same name after pos. */
+static void
+last_value(const char *q, size_t len, size_t pos, param_t *p)
+{
+    param_t  o;
+
+    while (next_param(q, len, &pos, &o)) {
+        if (o.name_len == p->name_len
+            && memcmp(o.name, p->name, p->name_len) == 0)
+        {
+            p->value = o.value;
+            p->value_len = o.value_len;
+        }
+    }
+}
+
+
+/*
+ * Calls back for each distinct name with PREFIX, in order of first
+ * appearance, with the value of its last appearance; at most
+ * SPOOR_PIXEL_FIELDS_MAX names, and of the pairs with PREFIX only the
+ * first 4 * SPOOR_PIXEL_FIELDS_MAX are looked at, which bounds the work.
+ */
+static size_t
+prefixed_fields(const char *q, size_t len, const char *prefix,
+    param_t *out)
+{
+    param_t  p;
+    size_t   pos, n = 0, seen = 0;
+
+    for (pos = 0; n < SPOOR_PIXEL_FIELDS_MAX && next_param(q, len, &pos, &p);
+         )
+    {
+        if (!has_prefix(&p, prefix)) {
+            continue;
+        }
+        if (++seen > 4 * SPOOR_PIXEL_FIELDS_MAX) {
+            break;
+        }
+        if (named_before(q, (size_t) (p.name - q), &p)) {
+            continue;
+        }
+        last_value(q, len, pos, &p);
+        if (out) {
+            out[n] = p;
+        }
+        n++;
+    }
+    return n;
+}
+
+
+/* Packs the map of the PREFIXname=value pairs, or leaves v absent. */
 static int
 pack_prefixed(const char *q, size_t len, const char *prefix,
     spoor_buf_t *b, spoor_value_t *v)
 {
-    param_t  p;
-    size_t   pos, n = 0, start = b->len, plen = strlen(prefix);
+    param_t  f[SPOOR_PIXEL_FIELDS_MAX];
+    size_t   i, n, start = b->len, plen = strlen(prefix);
     int      rc;
 
-    for (pos = 0; next_param(q, len, &pos, &p); ) {
-        n += has_prefix(&p, prefix);
-    }
+    n = prefixed_fields(q, len, prefix, f);
     if (n == 0) {
         return SPOOR_OK;
     }
     if (append_map_header(b, n) != SPOOR_OK) {
         return SPOOR_E_FULL;
     }
-    for (pos = 0; next_param(q, len, &pos, &p); ) {
-        if (!has_prefix(&p, prefix)) {
-            continue;
-        }
-        rc = append_text(b, p.name + plen, p.name_len - plen, 1, NULL);
+    for (i = 0; i < n; i++) {
+        rc = append_text(b, f[i].name + plen, f[i].name_len - plen, 1, NULL);
         if (rc == SPOOR_OK) {
-            rc = append_text(b, p.value, p.value_len, 1, NULL);
+            rc = append_text(b, f[i].value, f[i].value_len, 1, NULL);
         }
         if (rc != SPOOR_OK) {
             b->len = start;
@@ -287,11 +352,17 @@ spoor_pixel_parse(const char *query, size_t len, spoor_pixel_t *px,
             px->kind = SPOOR_KIND_UNKNOWN;
         }
     }
-    if (ts.data && ts.len > 0 && ts.len < sizeof(num)) {
+    /* plain digits only, at most 18 of them: no sign, space or overflow */
+    for (pos = 0; ts.data && pos < ts.len; pos++) {
+        if (ts.data[pos] < '0' || ts.data[pos] > '9') {
+            ts.len = 0;
+        }
+    }
+    if (ts.data && ts.len > 0 && ts.len <= 18) {
         memcpy(num, ts.data, ts.len);
         num[ts.len] = '\0';
         px->time_ms = strtoll(num, &end, 10);
-        px->has_time = *end == '\0' && num[0] != '-' && num[0] != '+';
+        px->has_time = *end == '\0';
     }
     if (px->anonymous_id.data && px->anonymous_id.len == 0) {
         px->anonymous_id.data = NULL;
@@ -311,6 +382,14 @@ spoor_pixel_parse(const char *query, size_t len, spoor_pixel_t *px,
 }
 
 
+static int
+grouped(const param_t *p)
+{
+    return has_prefix(p, "properties.") || has_prefix(p, "traits.")
+           || has_prefix(p, "context.");
+}
+
+
 int
 spoor_pixel_segment_map(const char *query, size_t len, spoor_buf_t *scratch,
     const unsigned char **map, size_t *map_len)
@@ -320,50 +399,40 @@ spoor_pixel_segment_map(const char *query, size_t len, spoor_buf_t *scratch,
     };
     spoor_value_t             v;
     param_t                   p;
-    size_t                    pos, n = 0, start = scratch->len, g;
-    int                       grouped, rc;
+    size_t                    pos, n, g, start = scratch->len;
+    int                       rc;
 
+    /* distinct plain keys (the last value counts), then one per group */
+    n = 0;
     for (pos = 0; next_param(query, len, &pos, &p); ) {
-        grouped = 0;
-        for (g = 0; g < 3; g++) {
-            grouped |= has_prefix(&p, groups[g]);
-        }
-        n += !grouped;
+        n += !grouped(&p) && !named_before(query, (size_t) (p.name - query),
+                                           &p);
     }
     for (g = 0; g < 3; g++) {
-        for (pos = 0; next_param(query, len, &pos, &p); ) {
-            if (has_prefix(&p, groups[g])) {
-                n++;
-                break;
-            }
-        }
+        n += prefixed_fields(query, len, groups[g], NULL) > 0;
     }
 
     rc = append_map_header(scratch, n);
     for (pos = 0; rc == SPOOR_OK && next_param(query, len, &pos, &p); ) {
-        grouped = 0;
-        for (g = 0; g < 3; g++) {
-            grouped |= has_prefix(&p, groups[g]);
+        if (grouped(&p)
+            || named_before(query, (size_t) (p.name - query), &p))
+        {
+            continue;
         }
-        if (!grouped) {
-            rc = append_text(scratch, p.name, p.name_len, 1, NULL);
-            if (rc == SPOOR_OK) {
-                rc = append_text(scratch, p.value, p.value_len, 1, NULL);
-            }
+        last_value(query, len, pos, &p);
+        rc = append_text(scratch, p.name, p.name_len, 1, NULL);
+        if (rc == SPOOR_OK) {
+            rc = append_text(scratch, p.value, p.value_len, 1, NULL);
         }
     }
     for (g = 0; rc == SPOOR_OK && g < 3; g++) {
-        size_t  at = scratch->len;
-
+        if (prefixed_fields(query, len, groups[g], NULL) == 0) {
+            continue;
+        }
         /* the group's name, without its dot, then its map */
         rc = append_text(scratch, groups[g], strlen(groups[g]) - 1, 1, NULL);
-        if (rc != SPOOR_OK) {
-            break;
-        }
-        v.raw = NULL;
-        rc = pack_prefixed(query, len, groups[g], scratch, &v);
-        if (rc == SPOOR_OK && v.raw == NULL) {
-            scratch->len = at;          /* no member: no group */
+        if (rc == SPOOR_OK) {
+            rc = pack_prefixed(query, len, groups[g], scratch, &v);
         }
     }
 

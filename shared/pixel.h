@@ -8,10 +8,11 @@
  *   u      page URL          r   referrer         t    page title
  *   aid    anonymous id      uid user id
  *   ts     client time, ms since the epoch
- *   p.NAME a property        tr.NAME a trait (string values, kept in
- *                            the order given)
+ *   p.NAME a property        tr.NAME a trait (string values, in the
+ *                            order of first appearance)
  *   noimg  1: answer 204 instead of the GIF
- * Other parameters are ignored; of a repeated one, the last counts.  Values that are not UTF-8 are repaired
+ * Other parameters are ignored; of a repeated one, the last counts.  At
+ * most SPOOR_PIXEL_FIELDS_MAX properties and as many traits are kept.  Values that are not UTF-8 are repaired
  * (invalid bytes become U+FFFD) rather than refused, since a pixel always
  * answers with its image.
  */
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include "buf.h"
 #include "event.h"
+
+#define SPOOR_PIXEL_FIELDS_MAX  64
 
 typedef struct {
     spoor_kind_t    kind;        /* UNKNOWN when e= names no pixel kind */
@@ -45,7 +48,8 @@ int spoor_pixel_parse(const char *query, size_t len, spoor_pixel_t *px,
  * Builds, in scratch, the msgpack map of a Segment pixel request given as
  * dotted query keys (?userId=u&event=E&properties.plan=pro&writeKey=k):
  * keys "properties.X", "traits.X" and "context.X" become members of
- * nested maps, every other key a top-level string.  scratch needs room
+ * nested maps, every other key a top-level string; of a repeated key the
+ * last value counts.  scratch needs room
  * for 8 * len + 64 bytes.  Returns SPOOR_OK or SPOOR_E_FULL; *map and
  * *map_len locate the result.
  */

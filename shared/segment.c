@@ -407,7 +407,7 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
 
     /* client time, corrected for the client's clock skew */
     ts = get(item, "originalTimestamp");
-    if (ts == NULL) {
+    if (ts == NULL || ts->type == MSGPACK_OBJECT_NIL) {
         ts = get(item, "timestamp");
     }
     has_sent = get_time(get(item, "sentAt"), &sent) == 0;

@@ -208,3 +208,222 @@ spoor_http_code() {
     local url=$1; shift
     curl -sS -o /dev/null -w '%{http_code}' --connect-timeout 2 --max-time 10 "$@" "$url" || true
 }
+
+# ---------------------------------------------------------------------------
+# Helpers for the capture tests (directives, pixel, segment, durability,
+# status, hostile).  Every loop is bounded by SPOOR_WAIT_TRIES x 0.1 s unless
+# a count is given.
+
+# spoor_conf_main PREFIX [WORKERS] [EXTRA_MAIN_LINES]: print the main context
+# of a test nginx.conf (load_module, workers, pid, error_log, events {}).
+# The caller prints the http {} block after it.
+spoor_conf_main() {
+    local prefix=$1 workers=${2:-1} extra=${3:-}
+    cat <<EOF_MAIN
+load_module $SPOOR_MODULE;
+
+worker_processes $workers;
+daemon on;
+master_process on;
+pid $prefix/logs/nginx.pid;
+error_log $prefix/logs/error.log info;
+$extra
+
+events {
+    worker_connections 256;
+}
+EOF_MAIN
+}
+
+# spoor_conf_http_paths PREFIX: print the http-level lines that keep every
+# path of nginx inside PREFIX (access log, temporary paths).
+spoor_conf_http_paths() {
+    local prefix=$1
+    cat <<EOF_PATHS
+    access_log $prefix/logs/access.log;
+    client_body_temp_path $prefix/tmp/client_body;
+    proxy_temp_path       $prefix/tmp/proxy;
+    fastcgi_temp_path     $prefix/tmp/fastcgi;
+    uwsgi_temp_path       $prefix/tmp/uwsgi;
+    scgi_temp_path        $prefix/tmp/scgi;
+EOF_PATHS
+}
+
+# spoor_spool_dir PREFIX: create PREFIX/spool, writable by the workers
+# (they run as nobody when nginx starts as root), and print its path.
+spoor_spool_dir() {
+    local d="$1/spool"
+    mkdir -p "$d"
+    chmod 1777 "$d"
+    echo "$d"
+}
+
+# spoor_records LOG: print the number of records `spoor cat` reads from LOG
+# (0 when LOG does not exist yet).  Damage reports go to stderr.
+spoor_records() {
+    local log=$1
+    [ -s "$log" ] || { echo 0; return 0; }
+    { "$SPOOR" cat "$log" 2>/dev/null || true; } | wc -l | tr -d ' '
+}
+
+# spoor_wait_records LOG N [TRIES]: wait (bounded: TRIES x 0.1 s, default
+# SPOOR_WAIT_TRIES) until LOG holds at least N records.  Returns 1 on
+# timeout.  The count reached is left in SPOOR_LAST_COUNT.
+spoor_wait_records() {
+    local log=$1 want=$2 tries=${3:-$SPOOR_WAIT_TRIES} i
+    SPOOR_LAST_COUNT=0
+    for ((i = 0; i < tries; i++)); do
+        SPOOR_LAST_COUNT=$(spoor_records "$log")
+        [ "$SPOOR_LAST_COUNT" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# spoor_settle_records LOG [TRIES]: wait until the record count of LOG has
+# stopped changing for 0.5 s (bounded), print it.
+spoor_settle_records() {
+    local log=$1 tries=${2:-$SPOOR_WAIT_TRIES} i last=-1 same=0 n
+    for ((i = 0; i < tries; i++)); do
+        n=$(spoor_records "$log")
+        if [ "$n" = "$last" ]; then
+            same=$((same + 1))
+            [ $same -ge 5 ] && break
+        else
+            same=0
+        fi
+        last=$n
+        sleep 0.1
+    done
+    echo "$last"
+}
+
+# spoor_master_pid PREFIX: print the pid of the nginx master.
+spoor_master_pid() {
+    cat "$1/logs/nginx.pid"
+}
+
+# spoor_worker_pids PREFIX: print the pids of the master's children that are
+# workers (one per line, sorted).
+spoor_worker_pids() {
+    local m
+    m=$(spoor_master_pid "$1") || return 1
+    ps -o pid=,args= --ppid "$m" 2>/dev/null | awk '/worker process/ {print $1}' | sort -n
+}
+
+# spoor_wait_workers PREFIX N: wait (bounded) until the master has exactly
+# N worker processes, none of them "is shutting down".
+spoor_wait_workers() {
+    local prefix=$1 want=$2 i m n down
+    m=$(spoor_master_pid "$prefix") || return 1
+    for ((i = 0; i < SPOOR_WAIT_TRIES; i++)); do
+        n=$(ps -o args= --ppid "$m" 2>/dev/null | grep -c 'worker process$' || true)
+        down=$(ps -o args= --ppid "$m" 2>/dev/null | grep -c 'shutting down' || true)
+        [ "$n" -eq "$want" ] && [ "$down" -eq 0 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# spoor_wait_gone PID: wait (bounded) until PID no longer exists.
+spoor_wait_gone() {
+    local pid=$1 i
+    for ((i = 0; i < SPOOR_WAIT_TRIES; i++)); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# spoor_metric URL SERIES: print the value of SERIES (the metric name with
+# its labels exactly as on the page, e.g.
+# 'spoor_requests_total{endpoint="pixel",status="200"}') from the status
+# page at URL; prints nothing when the series is absent.
+spoor_metric() {
+    local url=$1 series=$2
+    curl -sS --max-time 10 "$url" 2>/dev/null \
+        | awk -v s="$series" 'index($0, s " ") == 1 { print $2; exit }'
+}
+
+# spoor_expect_eq WHAT GOT WANT: fail unless GOT = WANT, else print ok.
+spoor_expect_eq() {
+    [ "$2" = "$3" ] || spoor_fail "$1: got '$2', expected '$3'"
+    spoor_ok "$1"
+}
+
+# spoor_json_get JSON FILTER: run jq -c FILTER on one JSON text; prints
+# nothing on a jq error.
+spoor_json_get() {
+    jq -c "$2" <<<"$1" 2>/dev/null || true
+}
+
+# Soft failures: a check that fails is reported and counted, the script goes
+# on with the next check; spoor_finish fails the script when any failed.
+SPOOR_FAILURES=0
+spoor_soft_fail() {
+    printf 'FAIL: %s\n' "$*" >&2
+    SPOOR_FAILURES=$((SPOOR_FAILURES + 1))
+}
+spoor_finish() {
+    [ "$SPOOR_FAILURES" -eq 0 ] || spoor_fail "$SPOOR_FAILURES check(s) failed (see FAIL lines above)"
+    spoor_ok "all checks passed"
+}
+
+# spoor_check DESC GOT WANT: ok when GOT = WANT, else a soft failure.
+spoor_check() {
+    if [ "$2" = "$3" ]; then
+        spoor_ok "$1"
+    else
+        spoor_soft_fail "$1: got '$2', expected '$3'"
+    fi
+}
+
+# spoor_send_pixels URL NAME N [PARALLEL]: send N pixel requests
+# URL?e=page&n=NAME-1 .. NAME-N with curl -Z over up to PARALLEL (default 8)
+# connections, one request per connection (Connection: close, so that they
+# spread over the workers); print how many were answered 200.  Bounded by
+# curl's --max-time per request.
+spoor_send_pixels() {
+    local url=$1 name=$2 n=$3 par=${4:-8} codes
+    codes=$(curl -s --no-progress-meter -Z --parallel-max "$par" --connect-timeout 2 --max-time 20 \
+                 -H 'Connection: close' -w '%{stderr}%{http_code}\n' \
+                 "$url?e=page&n=$name-[1-$n]" 2>&1 >/dev/null || true)
+    grep -c '^200$' <<<"$codes" || true
+}
+
+# spoor_names LOG PREFIX: print the sorted names of the records of LOG whose
+# name starts with PREFIX, one per line.
+spoor_names() {
+    local log=$1 p=$2
+    [ -s "$log" ] || return 0
+    { "$SPOOR" cat "$log" 2>/dev/null || true; } \
+        | jq -r --arg p "$p" 'select((.name // "") | startswith($p)) | .name' | sort
+}
+
+# spoor_wait_names LOG PREFIX N [TRIES]: wait (bounded) until LOG holds at
+# least N records whose name starts with PREFIX.
+spoor_wait_names() {
+    local log=$1 p=$2 want=$3 tries=${4:-$SPOOR_WAIT_TRIES} i
+    for ((i = 0; i < tries; i++)); do
+        [ "$(spoor_names "$log" "$p" | wc -l)" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# spoor_no_crash PREFIX [ALLOW_KILL]: soft-fail when PREFIX's error log shows
+# a crashed worker, a sanitizer report (SAN=1), or an emerg/crit entry.
+# With ALLOW_KILL=1, workers that exited on signal 9 (killed by the test)
+# are not counted.
+spoor_no_crash() {
+    local f="$1/logs/error.log" allow=${2:-0} hits
+    [ -f "$f" ] || return 0
+    hits=$(grep -E 'exited on signal|AddressSanitizer|LeakSanitizer|runtime error:|\[(emerg|crit)\]' "$f" || true)
+    [ "$allow" = 1 ] && hits=$(grep -v 'exited on signal 9$' <<<"$hits" || true)
+    if [ -n "$hits" ]; then
+        spoor_soft_fail "$f: crash, sanitizer report or emerg/crit entry:"
+        head -n 20 <<<"$hits" >&2
+    else
+        spoor_ok "no crash, sanitizer report or emerg/crit in $(basename "$1")/logs/error.log"
+    fi
+}
