@@ -29,7 +29,8 @@ TEST_TIMEOUT ?= 600
 # only recommends it.  iproute2 provides `ss`, used by the integration tests.)
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
-             libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk
+             libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
+             jq
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default

@@ -11,6 +11,7 @@
 
 #include "ngx_http_spoor_module.h"
 #include "ipaddr.h"
+#include "utf8.h"
 
 
 /* the address is masked before it is written; spoor_ip arrives with the
@@ -63,6 +64,32 @@ ngx_http_spoor_now_ms(void)
 }
 
 
+/*
+ * Makes s well-formed UTF-8, as every string of a record must be: a
+ * string that is not gets a repaired copy (bad bytes become U+FFFD) from
+ * the pool.  Returns NGX_OK or NGX_ERROR.
+ */
+ngx_int_t
+ngx_http_spoor_utf8(ngx_pool_t *pool, ngx_str_t *s)
+{
+    u_char  *p;
+
+    if (spoor_utf8_valid(s->data, s->len)) {
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(pool, 3 * s->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    s->len = spoor_utf8_repair(s->data, s->len, p);
+    s->data = p;
+
+    return NGX_OK;
+}
+
+
 /* True for a language tag as Accept-Language carries it: "de", "en-US",
  * "zh-Hant-TW"; not "*" or anything else. */
 static ngx_uint_t
@@ -108,6 +135,7 @@ ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
 {
     u_char                *p, *last;
     size_t                 n;
+    ngx_str_t              ua;
     struct sockaddr_in    *sin;
 #if (NGX_HAVE_INET6)
     struct sockaddr_in6   *sin6;
@@ -147,8 +175,12 @@ ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
     }
 
     if (ev->user_agent.data == NULL && r->headers_in.user_agent) {
-        ev->user_agent.data = (const char *) r->headers_in.user_agent->value.data;
-        ev->user_agent.len = r->headers_in.user_agent->value.len;
+        ua = r->headers_in.user_agent->value;
+
+        if (ngx_http_spoor_utf8(r->pool, &ua) == NGX_OK) {
+            ev->user_agent.data = (const char *) ua.data;
+            ev->user_agent.len = ua.len;
+        }
     }
 
     h = ngx_http_spoor_header(r, "Accept-Language");

@@ -21,6 +21,17 @@
 
 static void ngx_http_spoor_log_flush(ngx_http_spoor_log_t *log,
     ngx_log_t *elog);
+
+/* this worker's logs, for the open-file callback (file->data is not ours
+ * to use: NGINX's log module reads it as its own buffer) */
+static ngx_array_t  *ngx_http_spoor_logs;
+
+
+void
+ngx_http_spoor_log_set_all(ngx_array_t *logs)
+{
+    ngx_http_spoor_logs = logs;
+}
 static void ngx_http_spoor_log_timer(ngx_event_t *ev);
 
 
@@ -80,8 +91,23 @@ ngx_http_spoor_log_exit_worker(ngx_http_spoor_log_t *log, ngx_cycle_t *cycle)
 void
 ngx_http_spoor_log_open_file_flush(ngx_open_file_t *file, ngx_log_t *elog)
 {
-    ngx_http_spoor_log_t    *log = file->data;
+    ngx_uint_t               i;
+    ngx_http_spoor_log_t    *log, **logp;
     ngx_http_spoor_stats_t  *st;
+
+    if (ngx_http_spoor_logs == NULL) {
+        return;                         /* the master: nothing buffered */
+    }
+
+    log = NULL;
+    logp = ngx_http_spoor_logs->elts;
+
+    for (i = 0; i < ngx_http_spoor_logs->nelts; i++) {
+        if (logp[i]->file == file) {
+            log = logp[i];
+            break;
+        }
+    }
 
     if (log == NULL || log->writer == NULL) {
         return;

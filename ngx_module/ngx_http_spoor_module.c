@@ -19,6 +19,9 @@
 
 
 static ngx_int_t ngx_http_spoor_add_variables(ngx_conf_t *cf);
+static ngx_int_t ngx_http_spoor_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_spoor_file_in_use(ngx_cycle_t *cycle,
+    ngx_str_t *name);
 static void *ngx_http_spoor_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_spoor_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_spoor_create_loc_conf(ngx_conf_t *cf);
@@ -132,7 +135,7 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
 
 static ngx_http_module_t  ngx_http_spoor_module_ctx = {
     ngx_http_spoor_add_variables,          /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_spoor_postconfiguration,      /* postconfiguration */
 
     ngx_http_spoor_create_main_conf,       /* create main configuration */
     ngx_http_spoor_init_main_conf,         /* init main configuration */
@@ -353,8 +356,8 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 || size > (ssize_t) SPOOR_FRAME_CONTENT_MAX)
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid buffer size \"%V\" "
-                                   "(4k .. 16m)", &s);
+                                   "%V: invalid buffer size \"%V\" "
+                                   "(4k .. 16m)", &cmd->name, &s);
                 return NGX_CONF_ERROR;
             }
 
@@ -369,7 +372,8 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
             if (flush == NGX_ERROR || flush == 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid flush time \"%V\"", &s);
+                                   "%V: invalid flush time \"%V\"",
+                                   &cmd->name, &s);
                 return NGX_CONF_ERROR;
             }
 
@@ -377,7 +381,8 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
+                           "%V: invalid parameter \"%V\"", &cmd->name,
+                           &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -412,6 +417,20 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
+    /*
+     * The file must be spoor's alone: another log on it (access_log) would
+     * mix its lines into the frames, and NGINX's log module reads an open
+     * file's data pointer as its own buffer.  Files opened before this
+     * directive are checked here; ngx_http_spoor_postconfiguration()
+     * checks that nothing opened later took the file's flush callback.
+     */
+    if (ngx_http_spoor_file_in_use(cf->cycle, &name)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" is already opened by another log "
+                           "directive (access_log?)", &cmd->name, &name);
+        return NGX_CONF_ERROR;
+    }
+
     log = ngx_pcalloc(cf->pool, sizeof(ngx_http_spoor_log_t));
     if (log == NULL) {
         return NGX_CONF_ERROR;
@@ -422,16 +441,8 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (log->file->data != NULL || log->file->flush != NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" is already used by another log",
-                           &value[1]);
-        return NGX_CONF_ERROR;
-    }
-
     log->buffer = size;
     log->flush = flush;
-    log->file->data = log;
     log->file->flush = ngx_http_spoor_log_open_file_flush;
 
     logp = ngx_array_push(&mcf->logs);
@@ -443,6 +454,61 @@ ngx_http_spoor_log_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     lcf->log = log;
 
     return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_spoor_file_in_use(ngx_cycle_t *cycle, ngx_str_t *name)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_open_file_t  *file;
+
+    part = &cycle->open_files.part;
+    file = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+            part = part->next;
+            file = part->elts;
+            i = 0;
+        }
+
+        if (file[i].name.len == name->len
+            && ngx_strncmp(file[i].name.data, name->data, name->len) == 0)
+        {
+            return 1;
+        }
+    }
+}
+
+
+static ngx_int_t
+ngx_http_spoor_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_uint_t                   i;
+    ngx_http_spoor_log_t       **logp;
+    ngx_http_spoor_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_spoor_module);
+    logp = mcf->logs.elts;
+
+    for (i = 0; i < mcf->logs.nelts; i++) {
+        if (logp[i]->file->flush != ngx_http_spoor_log_open_file_flush
+            || logp[i]->file->data != NULL)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "spoor_log \"%V\" is also opened by another log "
+                          "directive (access_log?)", &logp[i]->file->name);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 
@@ -496,8 +562,8 @@ ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             || eq == value[i].data + value[i].len - 1)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid write key \"%V\", "
-                               "expected KEY=SOURCE", &value[i]);
+                               "%V: invalid write key \"%V\", "
+                               "expected KEY=SOURCE", &cmd->name, &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -509,7 +575,8 @@ ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                all[k].key.len) == 0)
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "duplicate write key \"%V\"", &value[i]);
+                                   "%V: duplicate write key \"%V\"",
+                                   &cmd->name, &value[i]);
                 return NGX_CONF_ERROR;
             }
         }
@@ -584,9 +651,9 @@ ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         if (host == NULL || host == value[i].data + value[i].len) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid origin \"%V\", expected "
+                               "%V: invalid origin \"%V\", expected "
                                "scheme://host[:port] or a single \"*\"",
-                               &value[i]);
+                               &cmd->name, &value[i]);
             return NGX_CONF_ERROR;
         }
 
@@ -628,7 +695,8 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
         if (*p <= 0x20 || *p >= 0x7f || ngx_strchr("()<>@,;:\\\"/[]?={}", *p))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid cookie name \"%V\"", &value[1]);
+                               "%V: invalid cookie name \"%V\"",
+                               &cmd->name, &value[1]);
             return NGX_CONF_ERROR;
         }
     }
@@ -647,7 +715,8 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
             age = ngx_parse_time(&s, 1);
             if (age == (time_t) NGX_ERROR || age <= 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid max_age \"%V\"", &s);
+                                   "%V: invalid max_age \"%V\"",
+                                   &cmd->name, &s);
                 return NGX_CONF_ERROR;
             }
 
@@ -663,7 +732,8 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
                 || ngx_strlchr(s.data, s.data + s.len, ' '))
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid domain \"%V\"", &s);
+                                   "%V: invalid domain \"%V\"",
+                                   &cmd->name, &s);
                 return NGX_CONF_ERROR;
             }
 
@@ -679,7 +749,8 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
                 || ngx_strlchr(s.data, s.data + s.len, ';'))
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid path \"%V\"", &s);
+                                   "%V: invalid path \"%V\"",
+                                   &cmd->name, &s);
                 return NGX_CONF_ERROR;
             }
 
@@ -703,7 +774,8 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\"", &value[i]);
+                           "%V: invalid parameter \"%V\"", &cmd->name,
+                           &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -714,10 +786,14 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *
 ngx_http_spoor_check_size(ngx_conf_t *cf, void *post, void *data)
 {
-    size_t  *sp = data;
+    size_t     *sp = data;
+    ngx_str_t  *value = cf->args->elts;
 
     if (*sp < 1024 || *sp > 16 * 1024 * 1024) {
-        return "must be between 1k and 16m";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" is out of range (1k .. 16m)",
+                           &value[0], &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -728,9 +804,13 @@ static char *
 ngx_http_spoor_check_count(ngx_conf_t *cf, void *post, void *data)
 {
     ngx_uint_t  *np = data;
+    ngx_str_t   *value = cf->args->elts;
 
     if (*np < 1 || *np > 100000) {
-        return "must be between 1 and 100000";
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" is out of range (1 .. 100000)",
+                           &value[0], &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;
@@ -758,6 +838,8 @@ ngx_http_spoor_init_process(ngx_cycle_t *cycle)
             return NGX_ERROR;
         }
     }
+
+    ngx_http_spoor_log_set_all(&mcf->logs);
 
     return NGX_OK;
 }

@@ -30,7 +30,7 @@
  * the fork every worker has its own copy, so `writer`, `event` and
  * `error_logged` are per worker.  `file` is NGINX's open file, shared by
  * every directive that names the same path, and reopened by NGINX on USR1
- * (after file->flush, which flushes the writer).
+ * (after file->flush, which flushes the writer; file->data stays NULL).
  */
 typedef struct {
     ngx_open_file_t        *file;
@@ -125,6 +125,7 @@ extern ngx_module_t  ngx_http_spoor_module;
 
 
 /* ngx_http_spoor_log.c */
+void ngx_http_spoor_log_set_all(ngx_array_t *logs);
 ngx_int_t ngx_http_spoor_log_init_worker(ngx_http_spoor_log_t *log,
     ngx_cycle_t *cycle);
 void ngx_http_spoor_log_exit_worker(ngx_http_spoor_log_t *log,
@@ -150,6 +151,7 @@ ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
     ngx_uint_t may_issue);
 
 /* ngx_http_spoor_http.c */
+ngx_int_t ngx_http_spoor_utf8(ngx_pool_t *pool, ngx_str_t *s);
 ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,
     ngx_uint_t endpoint);
 void ngx_http_spoor_fill_request(ngx_http_request_t *r,

@@ -89,13 +89,14 @@ ngx_http_spoor_json_answer(ngx_http_request_t *r, ngx_uint_t status,
 
 /*
  * The route: the URI after the location's prefix, without a leading
- * "v1/"; for a regular-expression location, what follows the last
- * "/v1/" in the URI.
+ * "v1/".  For an exact or regular-expression location, or when nothing
+ * follows the prefix, what follows the last "/v1/" in the URI, else its
+ * last path segment.
  */
 static void
 ngx_http_spoor_route(ngx_http_request_t *r, ngx_str_t *route)
 {
-    u_char                    *p, *last;
+    u_char                    *p, *q, *last;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -103,42 +104,50 @@ ngx_http_spoor_route(ngx_http_request_t *r, ngx_str_t *route)
     p = r->uri.data;
     last = r->uri.data + r->uri.len;
 
+    while (last > p && last[-1] == '/') {
+        last--;
+    }
+
+    if (!clcf->exact_match
 #if (NGX_PCRE)
-    if (clcf->regex == NULL)
+        && clcf->regex == NULL
 #endif
+        && r->uri.len >= clcf->name.len
+        && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
     {
-        if (r->uri.len >= clcf->name.len
-            && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
-        {
-            p += clcf->name.len;
+        p += clcf->name.len;
+
+        while (p < last && *p == '/') {
+            p++;
+        }
+
+        if (last - p >= 3 && ngx_strncmp(p, "v1/", 3) == 0) {
+            p += 3;
+        }
+
+        if (p < last) {
+            route->data = p;
+            route->len = last - p;
+            return;
         }
     }
 
-    while (p < last && *p == '/') {
-        p++;
-    }
-
-    if (last - p >= 3 && ngx_strncmp(p, "v1/", 3) == 0) {
-        p += 3;
-
-    } else {
-        /* after the last "/v1/", if any */
-        u_char  *q;
-
-        for (q = last - 4; q >= r->uri.data && q > p - 1; q--) {
-            if (ngx_strncmp(q, "/v1/", 4) == 0) {
-                p = q + 4;
-                break;
-            }
+    /* after the last "/v1/" */
+    for (q = last; q - r->uri.data >= 4; q--) {
+        if (ngx_strncmp(q - 4, "/v1/", 4) == 0) {
+            route->data = q;
+            route->len = last - q;
+            return;
         }
     }
 
-    route->data = p;
-    route->len = last - p;
-
-    while (route->len && route->data[route->len - 1] == '/') {
-        route->len--;
+    /* the last path segment */
+    for (q = last; q > r->uri.data && q[-1] != '/'; q--) {
+        /* void */
     }
+
+    route->data = q;
+    route->len = last - q;
 }
 
 
@@ -391,8 +400,9 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     }
 
     if (lcf->write_keys == NULL) {
+        /* the key itself is the source: it must be text like the rest */
         *source = key;
-        return NGX_OK;
+        return ngx_http_spoor_utf8(r->pool, source);
     }
 
     kv = lcf->write_keys->elts;

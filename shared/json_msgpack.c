@@ -11,6 +11,7 @@
  * (pairs, for a map).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <msgpack.h>
@@ -84,6 +85,7 @@ jm_number(void *ctx, const char *s, size_t len)
     char                *end;
     long long            i;
     unsigned long long   u;
+    double               d;
     int                  rc;
 
     if (len > SPOOR_JSON_NUMBER_MAX) {
@@ -112,7 +114,11 @@ jm_number(void *ctx, const char *s, size_t len)
         }
     }
 
-    rc = msgpack_pack_double(&c->pk, strtod(num, NULL));
+    d = strtod(num, NULL);
+    if (isinf(d)) {
+        return jm_fail(c, SPOOR_E_JSON);   /* JSON has no infinity */
+    }
+    rc = msgpack_pack_double(&c->pk, d);
     return rc ? jm_fail(c, SPOOR_E_FULL) : 1;
 }
 

@@ -123,6 +123,34 @@ item_kind(const spoor_segment_t *s, const msgpack_object *item)
 }
 
 
+/* Nesting depth of o (a scalar is 0, a flat map 1), at most `limit`+1. */
+static unsigned
+depth_of(const msgpack_object *o, unsigned limit)
+{
+    unsigned  d, max = 0;
+    uint32_t  i;
+
+    if (limit == 0) {
+        return o->type == MSGPACK_OBJECT_MAP || o->type == MSGPACK_OBJECT_ARRAY;
+    }
+    if (o->type == MSGPACK_OBJECT_ARRAY) {
+        for (i = 0; i < o->via.array.size && max < limit; i++) {
+            d = depth_of(&o->via.array.ptr[i], limit - 1);
+            max = d > max ? d : max;
+        }
+        return max + 1;
+    }
+    if (o->type == MSGPACK_OBJECT_MAP) {
+        for (i = 0; i < o->via.map.size && max < limit; i++) {
+            d = depth_of(&o->via.map.ptr[i].val, limit - 1);
+            max = d > max ? d : max;
+        }
+        return max + 1;
+    }
+    return 0;
+}
+
+
 static spoor_seg_status_t
 validate(const spoor_segment_t *s, const msgpack_object *item,
     const spoor_segment_limits_t *lim)
@@ -132,6 +160,9 @@ validate(const spoor_segment_t *s, const msgpack_object *item,
 
     if (item->type != MSGPACK_OBJECT_MAP) {
         return SPOOR_SEG_NOT_OBJECT;
+    }
+    if (depth_of(item, SPOOR_RECORD_DEPTH_MAX) > SPOOR_RECORD_DEPTH_MAX) {
+        return SPOOR_SEG_TOO_DEEP;
     }
     if (packed_size(item) > lim->max_event_bytes) {
         return SPOOR_SEG_EVENT_TOO_LARGE;
@@ -187,7 +218,10 @@ spoor_segment_load_msgpack(spoor_segment_t *s, const unsigned char *mp,
     s->zone = zone;
     s->kind = kind;
 
-    rc = spoor_mp_check(mp, len, SPOOR_RECORD_DEPTH_MAX, &vlen);
+    /* a batch body wraps its events in two more levels */
+    rc = spoor_mp_check(mp, len, SPOOR_RECORD_DEPTH_MAX
+                                 + (kind == SPOOR_KIND_UNKNOWN ? 2 : 0),
+                        &vlen);
     if (rc == SPOOR_E_DEPTH) {
         return SPOOR_SEG_TOO_DEEP;
     }
@@ -228,6 +262,13 @@ spoor_segment_load_msgpack(spoor_segment_t *s, const unsigned char *mp,
         {
             s->batch_context = NULL;
         }
+        /* merged into each event, where it sits one level down */
+        if (s->batch_context
+            && depth_of(s->batch_context, SPOOR_RECORD_DEPTH_MAX - 1)
+               > SPOOR_RECORD_DEPTH_MAX - 1)
+        {
+            return SPOOR_SEG_TOO_DEEP;
+        }
         s->has_sent_at = get_time(get(&s->root, "sentAt"), &s->sent_at) == 0;
     } else {
         s->items = &s->root;
@@ -254,7 +295,9 @@ spoor_segment_load_json(spoor_segment_t *s, const char *json, size_t len,
     int     rc;
 
     memset(s, 0, sizeof(*s));
-    rc = spoor_json_to_msgpack(json, len, SPOOR_RECORD_DEPTH_MAX, scratch);
+    rc = spoor_json_to_msgpack(json, len, SPOOR_RECORD_DEPTH_MAX
+                                          + (kind == SPOOR_KIND_UNKNOWN ? 2 : 0),
+                               scratch);
     switch (rc) {
     case SPOOR_OK:
         break;

@@ -17,7 +17,8 @@
  * corrected for clock skew as Segment does:
  * time = received - (sentAt - (originalTimestamp or timestamp)).
  * A client-sent context.ip is kept in the context but never used as the
- * address.
+ * address.  An event nests at most SPOOR_RECORD_DEPTH_MAX levels (its own
+ * object is level 1), whether sent alone or in a batch.
  */
 #ifndef SPOOR_SEGMENT_H
 #define SPOOR_SEGMENT_H

@@ -150,10 +150,30 @@ reject "spoor_log path that is also an access_log (access_log first)" \
     'events\.spoor.*(already|access_log)|(already|access_log).*events\.spoor' \
     "    access_log $spool/events.spoor;
     spoor_log $spool/events.spoor buffer=256k;" "$PIXEL"
-reject "spoor_log path that is also an access_log (spoor_log first)" \
+reject "spoor_log path that is also a buffered access_log (spoor_log first)" \
     'events\.spoor.*(already|access_log)|(already|access_log).*events\.spoor' \
     "    spoor_log $spool/events.spoor buffer=256k;
+    access_log $spool/events.spoor combined buffer=32k;" "$PIXEL"
+# An unbuffered access_log declared after spoor_log on the same path cannot
+# be seen from the module (documented); it must at least not crash nginx.
+write_conf "    spoor_log $spool/events.spoor buffer=256k;
     access_log $spool/events.spoor;" "$PIXEL"
+if ! out=$(spoor_nginx "$prefix" -t 2>&1); then
+    spoor_ok "unbuffered access_log after spoor_log: rejected"
+else
+    spoor_nginx_start "$prefix" "$port"
+    code=$(spoor_http_code "http://127.0.0.1:$port/t.gif?n=shared")
+    code2=$(spoor_http_code "http://127.0.0.1:$port/t.gif?n=shared2")
+    if [ "$code" = 200 ] && [ "$code2" = 200 ] \
+       && ! grep -q "exited on signal" "$prefix/logs/error.log"; then
+        spoor_ok "unbuffered access_log after spoor_log: no crash"
+    else
+        printf 'FAIL: unbuffered access_log after spoor_log: %s %s\n' \
+            "$code" "$code2" >&2
+        failures=$((failures + 1))
+    fi
+    spoor_nginx_stop "$prefix"
+fi
 
 # ---- handlers without a log
 reject "spoor_pixel with no spoor_log in effect" 'no "spoor_log" is in effect' \
@@ -210,13 +230,13 @@ reject 'spoor_visitor_cookie domain with ";"' 'invalid domain "a;b"' \
     spoor_visitor_cookie _spid \"domain=a;b\";" "$PIXEL"
 
 # ---- limits
-reject 'spoor_max_event_size 10' '"spoor_max_event_size" directive must be between 1k and 16m' \
+reject 'spoor_max_event_size 10' 'spoor_max_event_size: "10" is out of range \(1k \.\. 16m\)' \
     "$LOG_BIG
     spoor_max_event_size 10;" "$PIXEL"
-reject 'spoor_max_batch_size 17m' '"spoor_max_batch_size" directive must be between 1k and 16m' \
+reject 'spoor_max_batch_size 17m' 'spoor_max_batch_size: "17m" is out of range \(1k \.\. 16m\)' \
     "$LOG_BIG
     spoor_max_batch_size 17m;" "$PIXEL"
-reject 'spoor_max_batch_events 0' '"spoor_max_batch_events" directive must be between 1 and 100000' \
+reject 'spoor_max_batch_events 0' 'spoor_max_batch_events: "0" is out of range \(1 \.\. 100000\)' \
     "$LOG_BIG
     spoor_max_batch_events 0;" "$PIXEL"
 reject 'spoor_max_batch_events abc' '"spoor_max_batch_events" directive invalid (value|number)' \

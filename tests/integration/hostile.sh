@@ -257,7 +257,13 @@ if [ "$huge_float_code" = 200 ]; then
     spoor_check "1e999, when accepted, is recorded as a finite number" \
         "$(rec HugeFloat | jq -r '.properties.inf | type')" number
 fi
-spoor_check "pixel: 600 properties all recorded" "$(rec many-params | jq '.properties | length')" 600
+# 600 p.* parameters: all kept, or the first N when the module caps them
+spoor_check "pixel: of 600 properties the record keeps k1..kN in order, each once" \
+    "$(rec many-params | jq -c '.properties | [length > 0, length <= 600, (keys_unsorted == [range(1; length + 1) | "k\(.)"]), all(.[]; . == "v")]')" \
+    '[true,true,true,true]'
+line=$(grep -F '"name":"dup-params"' <<<"$records" || true)
+spoor_check "pixel: 800 repeated p.k give one key k (no duplicate map keys)" \
+    "$(grep -o '"k":' <<<"$line" | wc -l | tr -d ' ')" 1
 spoor_check "pixel: NUL bytes kept as U+0000" "$(jq -c 'select(.name == "nul\u0000byte") | .properties' <<<"$records")" '{"a\u0000":"x\u0000y"}'
 raw=$(lz4 -dc "$log" 2>/dev/null | LC_ALL=C grep -a -c -F $'BadUA\xff\xfe/1' || true)
 spoor_check "the invalid-UTF-8 User-Agent is not written as raw invalid UTF-8" "$raw" 0

@@ -149,7 +149,7 @@ check_gif "track without n=" "$code"
 spoor_ok "unknown e= and a track without n= are answered with the GIF"
 
 # ---- form decoding, UTF-8 repair, last value wins
-code=$(req "$B/t.gif?e=screen&n=first&n=caf%C3%A9%20bad%FF&p.k=1&p.k2=a+b")
+code=$(req "$B/t.gif?e=screen&n=first&n=caf%C3%A9%20bad%FF&p.k=0&p.k2=a+b&p.k=1")
 check_gif "screen" "$code"
 sent=$((sent + 1))
 
@@ -204,7 +204,9 @@ r=$(jq -c 'select(.type == "screen")' <<<"$records")
 exp=$(jq -cn '{name:"café bad\ufffd", properties:{k:"1", k2:"a b"}}')
 got=$(jq -c '{name, properties}' <<<"$r")
 [ "$got" = "$exp" ] || spoor_fail "screen record: got $got, expected $exp"
-spoor_ok "values are form-decoded (+, %XX), invalid UTF-8 becomes U+FFFD, the last n= wins"
+line=$(grep -F '"type":"screen"' <<<"$records")
+[ "$(grep -o '"k":' <<<"$line" | wc -l)" -eq 1 ] || spoor_fail "repeated p.k gives duplicate keys in the record: $line"
+spoor_ok "values are form-decoded (+, %XX), invalid UTF-8 becomes U+FFFD, the last n= and p.k= win, no duplicate keys"
 
 r=$(rec marker)
 exp=$(jq -cn --arg vid "$vid" '{type:"identify", userId:"user-1", traits:{plan:"gold"}, visitorId:$vid}')

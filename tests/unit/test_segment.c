@@ -1051,13 +1051,22 @@ Test(segment, nesting_deeper_than_17_is_too_deep)
     sg_expect(b, SPOOR_KIND_PAGE, SPOOR_SEG_TOO_DEEP, NULL);
     free(b);
 
-    /* batch: body, batch array and item take three levels */
-    b = nest(14, "{'batch':[{'type':'page','userId':'u','properties':",
+    /* batch: an event may nest exactly as deep as when sent alone */
+    b = nest(16, "{'batch':[{'type':'page','userId':'u','properties':",
              "}]}");
     sg_expect(b, SPOOR_KIND_UNKNOWN, SPOOR_SEG_OK, NULL);
     free(b);
-    b = nest(15, "{'batch':[{'type':'page','userId':'u','properties':",
+    b = nest(17, "{'batch':[{'type':'page','userId':'u','properties':",
              "}]}");
+    sg_expect(b, SPOOR_KIND_UNKNOWN, SPOOR_SEG_TOO_DEEP, NULL);
+    free(b);
+    /* ... also when the batch-level context is the deep part */
+    b = nest(15, "{'batch':[{'type':'page','userId':'u'}],'context':{'a':",
+             "}}");
+    sg_expect(b, SPOOR_KIND_UNKNOWN, SPOOR_SEG_OK, NULL);
+    free(b);
+    b = nest(16, "{'batch':[{'type':'page','userId':'u'}],'context':{'a':",
+             "}}");
     sg_expect(b, SPOOR_KIND_UNKNOWN, SPOOR_SEG_TOO_DEEP, NULL);
     free(b);
 
@@ -1181,7 +1190,7 @@ Test(segment, load_json_appends_to_scratch_and_too_small_is_nomem)
 Test(segment, scratch_of_3_len_plus_256_is_enough_for_dense_bodies)
 {
     /* a float (9 bytes of msgpack) per 4 bytes of JSON, and the like */
-    static const char  *pieces[] = { "1e5,", "1E400,", "[],", "{},",
+    static const char  *pieces[] = { "1e5,", "1E300,", "[],", "{},",
                                      "\"\",", "0,", "-1," };
     spoor_segment_limits_t  lim = { (size_t) -1, 100 };
     size_t              p, k, n = 20000, w;
