@@ -826,6 +826,8 @@ ngx_http_spoor_init_process(ngx_cycle_t *cycle)
     ngx_http_spoor_log_t       **logp;
     ngx_http_spoor_main_conf_t  *mcf;
 
+    ngx_http_spoor_visitor_init_worker();
+
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_spoor_module);
     if (mcf == NULL) {
         return NGX_OK;

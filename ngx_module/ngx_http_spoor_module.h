@@ -146,6 +146,7 @@ void ngx_http_spoor_count_rejected(ngx_uint_t reason, ngx_uint_t n);
 ngx_int_t ngx_http_spoor_status_handler(ngx_http_request_t *r);
 
 /* ngx_http_spoor_visitor.c */
+void ngx_http_spoor_visitor_init_worker(void);
 ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     ngx_uint_t may_issue);

@@ -20,6 +20,47 @@
 
 #define NGX_HTTP_SPOOR_ID_LEN  22
 
+/*
+ * Random bytes are drawn from OpenSSL 4 KiB at a time: one RAND_bytes()
+ * call costs about as much as answering the request, so ids are cut from
+ * a per-worker reserve.  The reserve is emptied when a worker starts, so
+ * no two processes ever hand out the same bytes.
+ */
+#define NGX_HTTP_SPOOR_RESERVE  4096
+
+static u_char  ngx_http_spoor_reserve[NGX_HTTP_SPOOR_RESERVE];
+static size_t  ngx_http_spoor_reserve_left;
+
+
+void
+ngx_http_spoor_visitor_init_worker(void)
+{
+    ngx_explicit_memzero(ngx_http_spoor_reserve,
+                         sizeof(ngx_http_spoor_reserve));
+    ngx_http_spoor_reserve_left = 0;
+}
+
+
+static ngx_int_t
+ngx_http_spoor_random(u_char *out, size_t n)
+{
+    if (ngx_http_spoor_reserve_left < n) {
+        if (RAND_bytes(ngx_http_spoor_reserve, NGX_HTTP_SPOOR_RESERVE) != 1) {
+            return NGX_ERROR;
+        }
+        ngx_http_spoor_reserve_left = NGX_HTTP_SPOOR_RESERVE;
+    }
+
+    ngx_http_spoor_reserve_left -= n;
+    ngx_memcpy(out, ngx_http_spoor_reserve + ngx_http_spoor_reserve_left, n);
+
+    /* bytes handed out are not kept */
+    ngx_explicit_memzero(ngx_http_spoor_reserve
+                         + ngx_http_spoor_reserve_left, n);
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_spoor_valid_id(ngx_str_t *id)
@@ -133,7 +174,7 @@ ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         return NGX_OK;
     }
 
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+    if (ngx_http_spoor_random(raw, sizeof(raw)) != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "spoor: RAND_bytes() failed, no visitor id");
         return NGX_ERROR;
