@@ -30,7 +30,7 @@ TEST_TIMEOUT ?= 600
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
-             jq
+             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -40,7 +40,7 @@ CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lm
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
@@ -227,11 +227,19 @@ SAN_REPORT_RE := ERROR: (Address|Leak)Sanitizer|runtime error:
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all $(TEST_BINS)
+# Test databases for the geo tests, written by MaxMind's own Perl writer.
+GEO_TESTDATA := $(CURDIR)/$(BUILD)/testdata/geo
+
+$(GEO_TESTDATA)/city.mmdb: tests/fixtures/make_geo_db.pl
+	@mkdir -p $(@D)
+	perl tests/fixtures/make_geo_db.pl $(@D)
+
+test-run: all $(TEST_BINS) $(GEO_TESTDATA)/city.mmdb
 	@pass=0; fail=0; failed=; \
 	for t in $(TEST_BINS); do \
 	  echo "=== unit: $$t"; \
 	  if (set -o pipefail; SPOOR='$(CURDIR)/$(SPOOR)' \
+	      SPOOR_GEO_TESTDATA='$(GEO_TESTDATA)' \
 	      timeout $(TEST_TIMEOUT) ./$$t 2>&1 | tee $$t.log) \
 	     && ! grep -qE '$(SAN_REPORT_RE)' $$t.log; then pass=$$((pass+1)); \
 	  else echo "--- FAIL: $$t (output: $$t.log)"; fail=$$((fail+1)); failed="$$failed $$t"; fi; \
@@ -239,6 +247,7 @@ test-run: all $(TEST_BINS)
 	for s in $(INTEG_SCRIPTS); do \
 	  echo "=== integration: $$s"; \
 	  if SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	     SPOOR_GEO_TESTDATA='$(GEO_TESTDATA)' \
 	     NGINX='$(NGINX)' SPOOR_NGINX_ENV='$(NGINX_ENV)' \
 	     timeout $(TEST_TIMEOUT) bash $$s; then pass=$$((pass+1)); \
 	  else echo "--- FAIL: $$s"; fail=$$((fail+1)); failed="$$failed $$s"; fi; \

@@ -14,11 +14,6 @@
 #include "utf8.h"
 
 
-/* the address is masked before it is written; spoor_ip arrives with the
- * geo issue, until then the default: IPv4 /24, IPv6 /48 */
-#define NGX_HTTP_SPOOR_MASK4  24
-#define NGX_HTTP_SPOOR_MASK6  48
-
 
 /* A 1x1 transparent GIF89a, 43 bytes. */
 static u_char  ngx_http_spoor_gif[] = {
@@ -40,6 +35,10 @@ ngx_http_spoor_get_ctx(ngx_http_request_t *r, ngx_uint_t endpoint)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
     if (ctx) {
+        /* a variable may have made it before the handler ran */
+        if (endpoint < NGX_HTTP_SPOOR_EP_MAX) {
+            ctx->endpoint = endpoint;
+        }
         return ctx;
     }
 
@@ -121,26 +120,47 @@ ngx_http_spoor_language_tag(u_char *p, size_t len)
 }
 
 
+size_t
+ngx_http_spoor_client_ip(ngx_http_request_t *r, unsigned char *ip)
+{
+    struct sockaddr_in    *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6   *sin6;
+#endif
+
+    switch (r->connection->sockaddr->sa_family) {
+    case AF_INET:
+        sin = (struct sockaddr_in *) r->connection->sockaddr;
+        return spoor_ip_normalize((u_char *) &sin->sin_addr, 4, ip);
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
+        return spoor_ip_normalize(sin6->sin6_addr.s6_addr, 16, ip);
+#endif
+    }
+
+    return 0;
+}
+
+
 /*
  * The fields of a record that come from the request, not the payload:
- * receive time, visitor id and, for a browser request, the masked
- * address, user agent and language (when the payload has none).  A
- * server-side SDK's own address and agent say nothing about the visitor,
- * so they are not recorded (Segment does the same).  ip is the caller's
- * 16-byte buffer.
+ * receive time, visitor id and, for a browser request, the location and
+ * the address (masked, dropped or kept as spoor_ip says; the lookup uses
+ * the full address first), user agent and language (when the payload has
+ * none).  A server-side SDK's own address and agent say nothing about the
+ * visitor, so they are not recorded (Segment does the same).  ip is the
+ * caller's 16-byte buffer.
  */
 void
 ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
     spoor_event_t *ev, unsigned char *ip, ngx_uint_t browser)
 {
-    u_char                *p, *last;
-    size_t                 n;
-    ngx_str_t              ua;
-    struct sockaddr_in    *sin;
-#if (NGX_HAVE_INET6)
-    struct sockaddr_in6   *sin6;
-#endif
-    ngx_table_elt_t       *h;
+    u_char                     *p, *last;
+    size_t                      n;
+    ngx_str_t                   ua;
+    ngx_table_elt_t            *h;
+    ngx_http_spoor_loc_conf_t  *lcf;
 
     ev->received_ms = ngx_http_spoor_now_ms();
 
@@ -153,23 +173,19 @@ ngx_http_spoor_fill_request(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
         return;
     }
 
-    n = 0;
-    switch (r->connection->sockaddr->sa_family) {
-    case AF_INET:
-        sin = (struct sockaddr_in *) r->connection->sockaddr;
-        n = spoor_ip_normalize((u_char *) &sin->sin_addr, 4, ip);
-        break;
-#if (NGX_HAVE_INET6)
-    case AF_INET6:
-        sin6 = (struct sockaddr_in6 *) r->connection->sockaddr;
-        n = spoor_ip_normalize(sin6->sin6_addr.s6_addr, 16, ip);
-        break;
-#endif
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+
+    n = ngx_http_spoor_client_ip(r, ip);
+
+    if (ngx_http_spoor_geo_lookup(r, ctx, ip, n) == 1) {
+        ev->has_geo = 1;
+        ev->geo = ctx->geo;
     }
 
-    if (n) {
-        spoor_ip_mask(ip, n, n == 4 ? NGX_HTTP_SPOOR_MASK4
-                                    : NGX_HTTP_SPOOR_MASK6);
+    if (n && lcf->ip_mode != NGX_HTTP_SPOOR_IP_DROP) {
+        if (lcf->ip_mode == NGX_HTTP_SPOOR_IP_MASK) {
+            spoor_ip_mask(ip, n, n == 4 ? lcf->ip_mask4 : lcf->ip_mask6);
+        }
         ngx_memcpy(ev->ip, ip, n);
         ev->ip_len = (unsigned) n;
     }

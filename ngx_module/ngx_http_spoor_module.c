@@ -55,6 +55,9 @@ static ngx_conf_post_handler_pt  ngx_http_spoor_size_post =
     ngx_http_spoor_check_size;
 static ngx_conf_post_handler_pt  ngx_http_spoor_count_post =
     ngx_http_spoor_check_count;
+static ngx_conf_num_bounds_t  ngx_http_spoor_precision_post = {
+    ngx_conf_check_num_bounds, 0, 6
+};
 
 
 static ngx_command_t  ngx_http_spoor_commands[] = {
@@ -106,6 +109,34 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
       ngx_http_spoor_visitor_cookie,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("spoor_geoip"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_geoip_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_ip"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_ip_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_geo_precision"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, geo_precision),
+      &ngx_http_spoor_precision_post },
+
+    { ngx_string("spoor_geo_postal"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, geo_postal),
       NULL },
 
     { ngx_string("spoor_max_event_size"),
@@ -171,6 +202,9 @@ static ngx_http_variable_t  ngx_http_spoor_vars[] = {
 
     { ngx_string("spoor_events"), NULL, ngx_http_spoor_events_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("spoor_geo_country"), NULL,
+      ngx_http_spoor_geo_country_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -248,6 +282,9 @@ ngx_http_spoor_create_loc_conf(ngx_conf_t *cf)
     conf->max_event_size = NGX_CONF_UNSET_SIZE;
     conf->max_batch_size = NGX_CONF_UNSET_SIZE;
     conf->max_batch_events = NGX_CONF_UNSET_UINT;
+    conf->ip_mode = NGX_CONF_UNSET_UINT;
+    conf->geo_precision = NGX_CONF_UNSET_UINT;
+    conf->geo_postal = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -300,6 +337,20 @@ ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               500 * 1024);
     ngx_conf_merge_uint_value(conf->max_batch_events, prev->max_batch_events,
                               2500);
+
+    if (conf->ip_mode == NGX_CONF_UNSET_UINT) {
+        conf->ip_mode = prev->ip_mode;
+        conf->ip_mask4 = prev->ip_mask4;
+        conf->ip_mask6 = prev->ip_mask6;
+    }
+    if (conf->ip_mode == NGX_CONF_UNSET_UINT) {
+        conf->ip_mode = NGX_HTTP_SPOOR_IP_MASK;
+        conf->ip_mask4 = 24;
+        conf->ip_mask6 = 48;
+    }
+
+    ngx_conf_merge_uint_value(conf->geo_precision, prev->geo_precision, 1);
+    ngx_conf_merge_value(conf->geo_postal, prev->geo_postal, 0);
 
     /* a record is a little larger than its event: room for two */
     if (conf->log && conf->log->buffer < 2 * conf->max_event_size + 8192) {
@@ -842,6 +893,7 @@ ngx_http_spoor_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_spoor_log_set_all(&mcf->logs);
+    ngx_http_spoor_geo_init_worker(mcf);
 
     return NGX_OK;
 }

@@ -19,6 +19,7 @@
 #include <ngx_http.h>
 
 #include "event.h"
+#include "geoip.h"
 #include "logwriter.h"
 #include "segment.h"
 
@@ -74,7 +75,35 @@ typedef struct {
     ngx_atomic_t   records_dropped;
     ngx_atomic_t   flushes;
     ngx_atomic_t   reopens;
+    ngx_atomic_t   geo_lookups;
+    ngx_atomic_t   geo_misses;
+    ngx_atomic_t   geo_reloads;
+    ngx_atomic_t   geo_reload_failures;
+    ngx_atomic_t   geo_build[2];          /* city, asn: build epoch */
 } ngx_http_spoor_stats_t;
+
+
+/* ---- location databases ---------------------------------------------------- */
+
+/*
+ * One MaxMind database file.  Opened when the configuration is read (so
+ * nginx -t fails on a missing or broken file); after the fork each worker
+ * has its own copy of this struct and replaces `db` on its own when the
+ * file changes (checked at most every spoor_geoip check= interval).
+ * `uniq`, `mtime` and `size` identify the file `db` was opened from;
+ * the `bad_*` fields a replacement that failed, so it is tried only once.
+ */
+typedef struct {
+    ngx_str_t               path;
+    ngx_uint_t              index;         /* 0 city, 1 asn (metrics) */
+    spoor_geoip_t          *db;
+    ngx_file_uniq_t         uniq;
+    time_t                  mtime;
+    off_t                   size;
+    ngx_file_uniq_t         bad_uniq;
+    time_t                  bad_mtime;
+    off_t                   bad_size;
+} ngx_http_spoor_geodb_t;
 
 
 /* ---- configuration --------------------------------------------------------- */
@@ -82,7 +111,18 @@ typedef struct {
 typedef struct {
     ngx_array_t             logs;          /* of ngx_http_spoor_log_t * */
     ngx_shm_zone_t         *shm_zone;
+
+    ngx_http_spoor_geodb_t *geo_city;      /* NULL: no spoor_geoip */
+    ngx_http_spoor_geodb_t *geo_asn;
+    time_t                  geo_check;
+    time_t                  geo_checked;   /* per worker */
 } ngx_http_spoor_main_conf_t;
+
+typedef enum {
+    NGX_HTTP_SPOOR_IP_MASK = 0,
+    NGX_HTTP_SPOOR_IP_DROP,
+    NGX_HTTP_SPOOR_IP_FULL
+} ngx_http_spoor_ip_e;
 
 typedef enum {
     NGX_HTTP_SPOOR_SAMESITE_LAX = 0,
@@ -106,6 +146,12 @@ typedef struct {
     size_t                  max_event_size;
     size_t                  max_batch_size;
     ngx_uint_t              max_batch_events;
+
+    ngx_uint_t              ip_mode;       /* NGX_HTTP_SPOOR_IP_* */
+    ngx_uint_t              ip_mask4;
+    ngx_uint_t              ip_mask6;
+    ngx_uint_t              geo_precision;
+    ngx_flag_t              geo_postal;
 } ngx_http_spoor_loc_conf_t;
 
 
@@ -118,6 +164,9 @@ typedef struct {
     ngx_uint_t              set_cookie;
     spoor_kind_t            route;         /* segment: what the path asks */
     off_t                   limit;         /* segment: body size limit */
+    ngx_uint_t              geo_done;      /* the lookup below was made */
+    ngx_int_t               geo_found;
+    spoor_geo_t             geo;
 } ngx_http_spoor_ctx_t;
 
 
@@ -151,8 +200,24 @@ ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     ngx_uint_t may_issue);
 
+/* ngx_http_spoor_geo.c */
+char *ngx_http_spoor_geoip_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_spoor_ip_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_http_spoor_geo_init_worker(ngx_http_spoor_main_conf_t *mcf);
+/* Looks the request's address up once per request (cached in ctx);
+ * returns ctx->geo_found (1 found, 0 not). */
+ngx_int_t ngx_http_spoor_geo_lookup(ngx_http_request_t *r,
+    ngx_http_spoor_ctx_t *ctx, const unsigned char *ip, size_t ip_len);
+ngx_int_t ngx_http_spoor_geo_country_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
 /* ngx_http_spoor_http.c */
 ngx_int_t ngx_http_spoor_utf8(ngx_pool_t *pool, ngx_str_t *s);
+/* The client address ($remote_addr) into ip[16], IPv4-mapped IPv6 as 4
+ * bytes; returns its length (0 for a non-IP connection). */
+size_t ngx_http_spoor_client_ip(ngx_http_request_t *r, unsigned char *ip);
 ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,
     ngx_uint_t endpoint);
 void ngx_http_spoor_fill_request(ngx_http_request_t *r,

@@ -218,6 +218,25 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
     p = ngx_http_spoor_counter(p, end, "reopens_total",
                                "Log reopens (USR1) seen by workers.",
                                st->reopens);
+    p = ngx_http_spoor_counter(p, end, "geoip_lookups_total",
+                               "Location lookups.", st->geo_lookups);
+    p = ngx_http_spoor_counter(p, end, "geoip_misses_total",
+                               "Location lookups that found nothing.",
+                               st->geo_misses);
+    p = ngx_http_spoor_counter(p, end, "geoip_reloads_total",
+                               "Location databases reopened after a change "
+                               "(per worker).", st->geo_reloads);
+    p = ngx_http_spoor_counter(p, end, "geoip_reload_failures_total",
+                               "Replaced location databases that could not "
+                               "be used (per worker).",
+                               st->geo_reload_failures);
+    p = ngx_slprintf(p, end,
+             "# HELP spoor_geoip_build_timestamp_seconds Build time of the "
+             "location database in use.\n"
+             "# TYPE spoor_geoip_build_timestamp_seconds gauge\n"
+             "spoor_geoip_build_timestamp_seconds{database=\"city\"} %uA\n"
+             "spoor_geoip_build_timestamp_seconds{database=\"asn\"} %uA\n",
+             st->geo_build[0], st->geo_build[1]);
 
     b->last = p;
     b->last_buf = (r == r->main) ? 1 : 0;
