@@ -346,9 +346,12 @@ stop:
 # ---------------------------------------------------------------- misc
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(GEO_TESTDATA)/city.mmdb
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' bash bench/pixel_throughput.sh
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' \
+	  bash bench/pixel_throughput.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).
 clean:

@@ -48,6 +48,18 @@ prefix=$(spoor_prefix_new)
 port=$(spoor_free_port)
 log="$prefix/logs/events.spoor"
 
+# GEO_DB=city.mmdb: the pixel also looks every request up (spoor_geoip);
+# wrk then sends X-Forwarded-For: $GEO_ADDR, trusted from 127.0.0.1, to
+# both locations, so the request lines and headers stay the same.
+GEO_ADDR=${GEO_ADDR:-81.2.69.160}
+geo_conf=
+wrk_hdr=()
+if [ -n "${GEO_DB:-}" ]; then
+    [ -f "$GEO_DB" ] || spoor_fail "GEO_DB=$GEO_DB: no such file"
+    geo_conf="spoor_geoip $GEO_DB; set_real_ip_from 127.0.0.1; real_ip_header X-Forwarded-For;"
+    wrk_hdr=(-H "X-Forwarded-For: $GEO_ADDR")
+fi
+
 cat > "$prefix/nginx.conf" <<EOF
 load_module $SPOOR_MODULE;
 
@@ -74,6 +86,7 @@ http {
     keepalive_timeout 75s;
 
     spoor_log $log;
+    $geo_conf
 
     server {
         listen 127.0.0.1:$port backlog=4096;
@@ -109,7 +122,7 @@ done
 run_wrk() {
     local url=$1 secs=$2 out rps
     out=$(timeout -k 5 $((secs + 15)) "${wrk_pin[@]}" wrk -t 1 -c "$CONNECTIONS" \
-              -d "${secs}s" --timeout 5s "$url" 2>&1) \
+              -d "${secs}s" --timeout 5s "${wrk_hdr[@]}" "$url" 2>&1) \
         || { printf '%s\n' "$out" >&2; spoor_fail "wrk failed on $url"; }
     if grep -qE 'Non-2xx or 3xx responses|Socket errors' <<<"$out"; then
         printf '%s\n' "$out" >&2
@@ -168,7 +181,7 @@ row_p+=" **$med_pixel** |"; row_e+=" **$med_empty** |"; row_r+=" **$ratio** |"
 
 nginx_v=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')
 echo
-echo "Pixel throughput: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTIONS keep-alive on 127.0.0.1," \
+echo "Pixel throughput${GEO_DB:+ with location lookups ($(basename "$GEO_DB"), X-Forwarded-For $GEO_ADDR)}: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTIONS keep-alive on 127.0.0.1," \
      "$ROUNDS interleaved rounds of ${SECONDS_PER_ROUND}s each, $ncpu CPUs$([ -n "$affinity" ] && echo ", worker on CPU 0, wrk on CPU 1")."
 echo
 echo "$hdr"
