@@ -86,7 +86,31 @@ spoor_geoip_build_epoch(const spoor_geoip_t *db)
 typedef struct {
     spoor_buf_t  *strings;
     int           full;
+    int           bad;          /* the record is damaged */
 } geo_out_t;
+
+
+/*
+ * Reads the value at path.  Returns 1 with *d set, 0 when the record has
+ * no such value, or 0 with o->bad set when the record is damaged (any
+ * other libmaxminddb error): a damaged record is an error, not a record
+ * with fewer fields.
+ */
+static int
+get_value(MMDB_entry_s *e, geo_out_t *o, MMDB_entry_data_s *d,
+    const char *const *path)
+{
+    int  rc;
+
+    rc = MMDB_aget_value(e, d, path);
+    if (rc == MMDB_SUCCESS) {
+        return d->has_data;
+    }
+    if (rc != MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) {
+        o->bad = 1;
+    }
+    return 0;
+}
 
 
 /* Copies the UTF-8 string at path into out's buffer; leaves s absent when
@@ -97,9 +121,7 @@ get_str(MMDB_entry_s *e, geo_out_t *o, spoor_str_t *s, const char *const *path)
     MMDB_entry_data_s  d;
     size_t             at;
 
-    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data
-        || d.type != MMDB_DATA_TYPE_UTF8_STRING)
-    {
+    if (!get_value(e, o, &d, path) || d.type != MMDB_DATA_TYPE_UTF8_STRING) {
         return;
     }
     at = o->strings->len;
@@ -114,11 +136,11 @@ get_str(MMDB_entry_s *e, geo_out_t *o, spoor_str_t *s, const char *const *path)
 
 
 static int
-get_double(MMDB_entry_s *e, double *v, const char *const *path)
+get_double(MMDB_entry_s *e, geo_out_t *o, double *v, const char *const *path)
 {
     MMDB_entry_data_s  d;
 
-    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data) {
+    if (!get_value(e, o, &d, path)) {
         return 0;
     }
     switch (d.type) {
@@ -135,11 +157,11 @@ get_double(MMDB_entry_s *e, double *v, const char *const *path)
 
 
 static int
-get_u32(MMDB_entry_s *e, uint32_t *v, const char *const *path)
+get_u32(MMDB_entry_s *e, geo_out_t *o, uint32_t *v, const char *const *path)
 {
     MMDB_entry_data_s  d;
 
-    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data) {
+    if (!get_value(e, o, &d, path)) {
         return 0;
     }
     switch (d.type) {
@@ -156,13 +178,11 @@ get_u32(MMDB_entry_s *e, uint32_t *v, const char *const *path)
 
 
 static int
-get_bool(MMDB_entry_s *e, int *v, const char *const *path)
+get_bool(MMDB_entry_s *e, geo_out_t *o, int *v, const char *const *path)
 {
     MMDB_entry_data_s  d;
 
-    if (MMDB_aget_value(e, &d, path) != MMDB_SUCCESS || !d.has_data
-        || d.type != MMDB_DATA_TYPE_BOOLEAN)
-    {
+    if (!get_value(e, o, &d, path) || d.type != MMDB_DATA_TYPE_BOOLEAN) {
         return 0;
     }
     *v = d.boolean;
@@ -173,9 +193,11 @@ get_bool(MMDB_entry_s *e, int *v, const char *const *path)
 static double
 round_to(double v, unsigned decimals)
 {
-    double  f = pow(10.0, (double) decimals);
+    double  f, r;
 
-    return round(v * f) / f;
+    f = pow(10.0, (double) (decimals > 6 ? 6 : decimals));
+    r = round(v * f) / f;
+    return r == 0.0 ? 0.0 : r;          /* no -0 */
 }
 
 
@@ -265,15 +287,16 @@ spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     g.eu = -1;
     o.strings = strings;
     o.full = 0;
+    o.bad = 0;
 
     if (in_city) {
         get_str(&ce, &o, &g.country, p_country);
         if (g.country.data) {
-            g.eu = get_bool(&ce, &eu, p_eu) ? eu : 0;
+            g.eu = get_bool(&ce, &o, &eu, p_eu) ? eu : 0;
         } else {
             get_str(&ce, &o, &g.country, p_reg);
             if (g.country.data) {
-                g.eu = get_bool(&ce, &eu, p_reg_eu) ? eu : 0;
+                g.eu = get_bool(&ce, &o, &eu, p_reg_eu) ? eu : 0;
             }
         }
         get_str(&ce, &o, &g.continent, p_cont);
@@ -282,11 +305,12 @@ spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
         if (opts->postal) {
             get_str(&ce, &o, &g.postal, p_postal);
         }
-        if (get_double(&ce, &lat, p_lat) && get_double(&ce, &lon, p_lon)) {
+        if (get_double(&ce, &o, &lat, p_lat)
+            && get_double(&ce, &o, &lon, p_lon)) {
             g.has_location = 1;
             g.latitude = round_to(lat, opts->precision);
             g.longitude = round_to(lon, opts->precision);
-            if (get_u32(&ce, &acc, p_acc)) {
+            if (get_u32(&ce, &o, &acc, p_acc)) {
                 g.accuracy_km = acc;
             }
         }
@@ -294,13 +318,13 @@ spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     }
 
     if (in_asn) {
-        get_u32(&ae, &g.asn, p_asn);
+        get_u32(&ae, &o, &g.asn, p_asn);
         get_str(&ae, &o, &g.as_org, p_org);
     }
 
-    if (o.full) {
+    if (o.bad || o.full) {
         strings->len = start;
-        return SPOOR_E_FULL;
+        return o.bad ? SPOOR_E_FORMAT : SPOOR_E_FULL;
     }
 
     *geo = g;

@@ -13,7 +13,7 @@
  *   city          city.names.en
  *   postal        postal.code                     (only with opts.postal)
  *   latitude,     location.latitude / .longitude, rounded to
- *   longitude     opts.precision decimals
+ *   longitude     opts.precision decimals (at most 6)
  *   accuracy_km   location.accuracy_radius
  *   timezone      location.time_zone
  *   asn, as_org   autonomous_system_number / _organization (ASN database)
@@ -59,8 +59,9 @@ uint64_t spoor_geoip_build_epoch(const spoor_geoip_t *db);
  * as 4 bytes, see ipaddr.h) in city (may be NULL) and asn (may be NULL),
  * and fills geo.  Returns 1 when any data was found (geo filled, strings
  * appended to strings), 0 when the address is in neither database (geo
- * untouched), or SPOOR_E_FORMAT / SPOOR_E_FULL on a database error or a
- * strings buffer too small (geo untouched, strings->len unchanged).
+ * untouched), or SPOOR_E_FORMAT when the database or the record found is
+ * damaged, SPOOR_E_FULL when strings is too small (geo untouched and
+ * strings->len unchanged in both cases).
  */
 int spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     const unsigned char *ip, size_t ip_len, const spoor_geo_opts_t *opts,
