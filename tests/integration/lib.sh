@@ -340,9 +340,11 @@ spoor_wait_gone() {
 # 'spoor_requests_total{endpoint="pixel",status="200"}') from the status
 # page at URL; prints nothing when the series is absent.
 spoor_metric() {
-    local url=$1 series=$2
-    curl -sS --max-time 10 "$url" 2>/dev/null \
-        | awk -v s="$series" 'index($0, s " ") == 1 { print $2; exit }'
+    local url=$1 series=$2 page
+    # read the whole page first: an awk that exits early would make curl
+    # fail with a broken pipe, and pipefail turn that into a failure
+    page=$(curl -sS --max-time 10 "$url" 2>/dev/null) || true
+    awk -v s="$series" 'index($0, s " ") == 1 { print $2; exit }' <<<"$page"
 }
 
 # spoor_expect_eq WHAT GOT WANT: fail unless GOT = WANT, else print ok.
