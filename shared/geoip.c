@@ -190,6 +190,23 @@ get_bool(MMDB_entry_s *e, geo_out_t *o, int *v, const char *const *path)
 }
 
 
+/* The map at key as an entry of its own, so that several fields of it are
+ * read without scanning the record from its start for each. */
+static int
+get_map(MMDB_entry_s *e, geo_out_t *o, const char *key, MMDB_entry_s *sub)
+{
+    const char         *path[2] = { key, NULL };
+    MMDB_entry_data_s   d;
+
+    if (!get_value(e, o, &d, path) || d.type != MMDB_DATA_TYPE_MAP) {
+        return 0;
+    }
+    sub->mmdb = e->mmdb;
+    sub->offset = d.offset;
+    return 1;
+}
+
+
 static double
 round_to(double v, unsigned decimals)
 {
@@ -242,26 +259,20 @@ spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     const unsigned char *ip, size_t ip_len, const spoor_geo_opts_t *opts,
     spoor_geo_t *geo, spoor_buf_t *strings)
 {
-    static const char *const  p_country[] = { "country", "iso_code", NULL };
-    static const char *const  p_reg[] = { "registered_country", "iso_code",
-                                          NULL };
-    static const char *const  p_cont[] = { "continent", "code", NULL };
-    static const char *const  p_eu[] = { "country", "is_in_european_union",
-                                         NULL };
-    static const char *const  p_reg_eu[] = { "registered_country",
-                                             "is_in_european_union", NULL };
+    static const char *const  p_iso[] = { "iso_code", NULL };
+    static const char *const  p_eu[] = { "is_in_european_union", NULL };
+    static const char *const  p_code[] = { "code", NULL };
     static const char *const  p_region[] = { "subdivisions", "0", "iso_code",
                                              NULL };
-    static const char *const  p_city[] = { "city", "names", "en", NULL };
-    static const char *const  p_postal[] = { "postal", "code", NULL };
-    static const char *const  p_lat[] = { "location", "latitude", NULL };
-    static const char *const  p_lon[] = { "location", "longitude", NULL };
-    static const char *const  p_acc[] = { "location", "accuracy_radius",
-                                          NULL };
-    static const char *const  p_tz[] = { "location", "time_zone", NULL };
+    static const char *const  p_en[] = { "names", "en", NULL };
+    static const char *const  p_lat[] = { "latitude", NULL };
+    static const char *const  p_lon[] = { "longitude", NULL };
+    static const char *const  p_acc[] = { "accuracy_radius", NULL };
+    static const char *const  p_tz[] = { "time_zone", NULL };
     static const char *const  p_asn[] = { "autonomous_system_number", NULL };
     static const char *const  p_org[] = { "autonomous_system_organization",
                                           NULL };
+    MMDB_entry_s              m;
     spoor_geo_t               g;
     MMDB_entry_s              ce, ae;
     geo_out_t                 o;
@@ -290,31 +301,42 @@ spoor_geoip_lookup(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     o.bad = 0;
 
     if (in_city) {
-        get_str(&ce, &o, &g.country, p_country);
-        if (g.country.data) {
-            g.eu = get_bool(&ce, &o, &eu, p_eu) ? eu : 0;
-        } else {
-            get_str(&ce, &o, &g.country, p_reg);
+        if (get_map(&ce, &o, "country", &m)) {
+            get_str(&m, &o, &g.country, p_iso);
             if (g.country.data) {
-                g.eu = get_bool(&ce, &o, &eu, p_reg_eu) ? eu : 0;
+                g.eu = get_bool(&m, &o, &eu, p_eu) ? eu : 0;
             }
         }
-        get_str(&ce, &o, &g.continent, p_cont);
+        if (g.country.data == NULL && get_map(&ce, &o, "registered_country", &m))
+        {
+            get_str(&m, &o, &g.country, p_iso);
+            if (g.country.data) {
+                g.eu = get_bool(&m, &o, &eu, p_eu) ? eu : 0;
+            }
+        }
+        if (get_map(&ce, &o, "continent", &m)) {
+            get_str(&m, &o, &g.continent, p_code);
+        }
         get_str(&ce, &o, &g.region, p_region);
-        get_str(&ce, &o, &g.city, p_city);
-        if (opts->postal) {
-            get_str(&ce, &o, &g.postal, p_postal);
+        if (get_map(&ce, &o, "city", &m)) {
+            get_str(&m, &o, &g.city, p_en);
         }
-        if (get_double(&ce, &o, &lat, p_lat)
-            && get_double(&ce, &o, &lon, p_lon)) {
-            g.has_location = 1;
-            g.latitude = round_to(lat, opts->precision);
-            g.longitude = round_to(lon, opts->precision);
-            if (get_u32(&ce, &o, &acc, p_acc)) {
-                g.accuracy_km = acc;
+        if (opts->postal && get_map(&ce, &o, "postal", &m)) {
+            get_str(&m, &o, &g.postal, p_code);
+        }
+        if (get_map(&ce, &o, "location", &m)) {
+            if (get_double(&m, &o, &lat, p_lat)
+                && get_double(&m, &o, &lon, p_lon))
+            {
+                g.has_location = 1;
+                g.latitude = round_to(lat, opts->precision);
+                g.longitude = round_to(lon, opts->precision);
+                if (get_u32(&m, &o, &acc, p_acc)) {
+                    g.accuracy_km = acc;
+                }
             }
+            get_str(&m, &o, &g.timezone, p_tz);
         }
-        get_str(&ce, &o, &g.timezone, p_tz);
     }
 
     if (in_asn) {
