@@ -10,6 +10,7 @@
 #include <string.h>
 #include "error.h"
 #include "consent_cookiebot.h"
+#include "percent.h"
 
 enum {
     CB_NECESSARY = 0,
@@ -24,51 +25,6 @@ enum {
 static const char *const  cb_keys[CB_NKEYS] = {
     "necessary", "preferences", "statistics", "marketing", "method", "iab2"
 };
-
-
-static int
-cb_hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-
-/*
- * Percent-decodes s[0 .. len) into out (room for len bytes; may be s).
- * '+' is kept.  Returns the decoded length, or (size_t) -1 for a '%' not
- * followed by two hex digits.
- */
-static size_t
-cb_pct_decode(const char *s, size_t len, char *out)
-{
-    size_t  i, o = 0;
-    int     hi, lo;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '%') {
-            if (len - i < 3
-                || (hi = cb_hexval((unsigned char) s[i + 1])) < 0
-                || (lo = cb_hexval((unsigned char) s[i + 2])) < 0)
-            {
-                return (size_t) -1;
-            }
-            out[o++] = (char) (hi << 4 | lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    return o;
-}
 
 
 static int
@@ -265,7 +221,7 @@ spoor_cookiebot_parse(const char *value, size_t len, char *buf,
         return SPOOR_OK;                            /* all denied */
     }
 
-    n = cb_pct_decode(value, len, buf);
+    n = spoor_percent_decode(value, len, buf, SPOOR_PCT_STRICT);
     if (n == (size_t) -1) {
         return SPOOR_E_FORMAT;
     }

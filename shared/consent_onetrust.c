@@ -11,6 +11,7 @@
 #include <string.h>
 #include "error.h"
 #include "consent_onetrust.h"
+#include "percent.h"
 
 /* marks per configured id */
 #define OT_SAID_1  0x01u
@@ -96,22 +97,6 @@ ot_map_valid(const spoor_onetrust_map_t *map)
 
 
 static int
-ot_hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-
-static int
 ot_key_is(const char *k, size_t klen, const char *name)
 {
     size_t  n = strlen(name);
@@ -187,8 +172,8 @@ ot_groups(const char *s, size_t len, const spoor_onetrust_map_t *map,
             c = -1;                                 /* end of the list */
         } else if (s[i] == '%') {
             if (len - i < 3
-                || (hi = ot_hexval((unsigned char) s[i + 1])) < 0
-                || (lo = ot_hexval((unsigned char) s[i + 2])) < 0)
+                || (hi = spoor_hex_digit((unsigned char) s[i + 1])) < 0
+                || (lo = spoor_hex_digit((unsigned char) s[i + 2])) < 0)
             {
                 return SPOOR_E_FORMAT;
             }

@@ -11,47 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "percent.h"
 #include "pixel.h"
 #include "utf8.h"
-
-
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-
-size_t
-spoor_form_decode(const char *s, size_t len, char *out)
-{
-    size_t  i, o = 0;
-    int     hi, lo;
-
-    for (i = 0; i < len; i++) {
-        if (s[i] == '+') {
-            out[o++] = ' ';
-        } else if (s[i] == '%' && i + 2 < len
-                   && (hi = hexval((unsigned char) s[i + 1])) >= 0
-                   && (lo = hexval((unsigned char) s[i + 2])) >= 0)
-        {
-            out[o++] = (char) (hi << 4 | lo);
-            i += 2;
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    return o;
-}
 
 
 /*

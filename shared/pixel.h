@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "event.h"
+#include "percent.h"
 
 #define SPOOR_PIXEL_FIELDS_MAX  64
 
@@ -56,10 +57,5 @@ int spoor_pixel_parse(const char *query, size_t len, spoor_pixel_t *px,
 int spoor_pixel_segment_map(const char *query, size_t len,
     spoor_buf_t *scratch, const unsigned char **map, size_t *map_len);
 
-/*
- * Decodes one form-urlencoded component into out (room for len bytes);
- * returns the decoded length.  Malformed escapes are kept as they are.
- */
-size_t spoor_form_decode(const char *s, size_t len, char *out);
 
 #endif /* SPOOR_PIXEL_H */
