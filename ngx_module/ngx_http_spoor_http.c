@@ -365,13 +365,24 @@ ngx_int_t
 ngx_http_spoor_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len)
 {
-    ngx_int_t              rc;
-    ngx_buf_t             *b;
-    ngx_chain_t            out;
     ngx_http_spoor_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
     ngx_http_spoor_count_request(ctx ? ctx->endpoint : 0, status);
+
+    return ngx_http_spoor_output(r, status, type, body, len);
+}
+
+
+/* The same without counting (the status page counts itself first, so
+ * that its own request is on it). */
+ngx_int_t
+ngx_http_spoor_output(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     r->headers_out.status = status;
     r->headers_out.content_length_n = len;

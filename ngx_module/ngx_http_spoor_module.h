@@ -231,6 +231,8 @@ ngx_int_t ngx_http_spoor_preflight(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf);
 ngx_int_t ngx_http_spoor_send(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *type, u_char *body, size_t len);
+ngx_int_t ngx_http_spoor_output(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *type, u_char *body, size_t len);
 ngx_int_t ngx_http_spoor_send_gif(ngx_http_request_t *r, ngx_uint_t noimg);
 int64_t ngx_http_spoor_now_ms(void);
 

@@ -128,8 +128,9 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
     ngx_int_t                rc;
     ngx_buf_t               *b;
     ngx_uint_t               e, i;
-    ngx_chain_t              out;
     ngx_http_spoor_stats_t  *st = ngx_http_spoor_shared_stats;
+
+    static ngx_str_t  type = ngx_string("text/plain; version=0.0.4");
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_STATUS,
@@ -238,23 +239,5 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
              "spoor_geoip_build_timestamp_seconds{database=\"asn\"} %uA\n",
              st->geo_build[0], st->geo_build[1]);
 
-    b->last = p;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "text/plain; version=0.0.4");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_spoor_output(r, NGX_HTTP_OK, &type, b->pos, p - b->pos);
 }
