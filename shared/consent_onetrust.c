@@ -17,18 +17,13 @@
 #define OT_SAID_1  0x01u
 #define OT_SAID_0  0x02u
 
-#define OT_NCAT    3
+#define OT_NCAT    SPOOR_CONSENT_MAP_NCAT
 
 static const spoor_onetrust_map_t  ot_default = {
     { 1, { { 5, "C0002" } } },
     { 1, { { 5, "C0003" } } },
     { 1, { { 5, "C0004" } } },
 };
-
-static const unsigned  ot_cats[OT_NCAT] = {
-    SPOOR_CAT_ANALYTICS, SPOOR_CAT_PERSONALIZATION, SPOOR_CAT_MARKETING
-};
-
 
 const spoor_onetrust_map_t *
 spoor_onetrust_default_map(void)
@@ -37,62 +32,17 @@ spoor_onetrust_default_map(void)
 }
 
 
-static const spoor_onetrust_groups_t *
-ot_list(const spoor_onetrust_map_t *map, unsigned k)
-{
-    return k == 0 ? &map->analytics
-         : k == 1 ? &map->personalization
-         : &map->marketing;
-}
-
-
 int
 spoor_onetrust_map_add(spoor_onetrust_map_t *map, unsigned cat,
     const char *id, size_t len)
 {
-    spoor_onetrust_groups_t  *g;
-
-    switch (cat) {
-    case SPOOR_CAT_ANALYTICS:        g = &map->analytics;        break;
-    case SPOOR_CAT_PERSONALIZATION:  g = &map->personalization;  break;
-    case SPOOR_CAT_MARKETING:        g = &map->marketing;        break;
-    default:                         return SPOOR_E_INVAL;
-    }
-
-    if (id == NULL || len == 0 || len > SPOOR_ONETRUST_ID_MAX
-        || memchr(id, ',', len) != NULL || memchr(id, ':', len) != NULL)
+    /* an id with ',' or ':' could never match a groups item */
+    if (id != NULL && (memchr(id, ',', len) != NULL
+                       || memchr(id, ':', len) != NULL))
     {
         return SPOOR_E_INVAL;
     }
-    if (g->n >= SPOOR_ONETRUST_GROUPS_MAX) {
-        return SPOOR_E_FULL;
-    }
-    memcpy(g->ids[g->n].id, id, len);
-    g->ids[g->n].len = len;
-    g->n++;
-    return SPOOR_OK;
-}
-
-
-static int
-ot_map_valid(const spoor_onetrust_map_t *map)
-{
-    const spoor_onetrust_groups_t  *g;
-    unsigned                        k;
-    size_t                          j;
-
-    for (k = 0; k < OT_NCAT; k++) {
-        g = ot_list(map, k);
-        if (g->n > SPOOR_ONETRUST_GROUPS_MAX) {
-            return 0;
-        }
-        for (j = 0; j < g->n; j++) {
-            if (g->ids[j].len == 0 || g->ids[j].len > SPOOR_ONETRUST_ID_MAX) {
-                return 0;
-            }
-        }
-    }
-    return 1;
+    return spoor_consent_map_add(map, cat, id, len);
 }
 
 
@@ -133,7 +83,7 @@ ot_mark(const spoor_onetrust_map_t *map,
     unsigned char marks[OT_NCAT][SPOOR_ONETRUST_GROUPS_MAX],
     const char *id, size_t idlen, int flag)
 {
-    const spoor_onetrust_groups_t  *g;
+    const spoor_consent_ids_t  *g;
     unsigned                        k;
     size_t                          j;
 
@@ -141,7 +91,7 @@ ot_mark(const spoor_onetrust_map_t *map,
         return;
     }
     for (k = 0; k < OT_NCAT; k++) {
-        g = ot_list(map, k);
+        g = spoor_consent_map_list(map, k);
         for (j = 0; j < g->n; j++) {
             if (g->ids[j].len == idlen
                 && memcmp(g->ids[j].id, id, idlen) == 0)
@@ -239,13 +189,13 @@ spoor_onetrust_parse(const char *value, size_t len,
     size_t          klen, vlen, glen = 0, ngroups = 0, j;
     unsigned        k;
     int             gpc = -1, interacted = -1, r, ok;
-    const spoor_onetrust_groups_t  *g;
+    const spoor_consent_ids_t  *g;
 
     spoor_consent_signal_init(out);
     if (map == NULL) {
         map = &ot_default;
     }
-    if (!ot_map_valid(map)) {
+    if (!spoor_consent_map_valid(map)) {
         return SPOOR_E_INVAL;
     }
     if (value == NULL || len == 0) {
@@ -299,14 +249,14 @@ spoor_onetrust_parse(const char *value, size_t len,
     }
 
     for (k = 0; k < OT_NCAT; k++) {
-        g = ot_list(map, k);
+        g = spoor_consent_map_list(map, k);
         ok = g->n > 0;
         for (j = 0; j < g->n; j++) {
             if (marks[k][j] != OT_SAID_1) {
                 ok = 0;
             }
         }
-        spoor_consent_signal_set(out, ot_cats[k], ok);
+        spoor_consent_signal_set(out, spoor_consent_map_cat(k), ok);
     }
     spoor_consent_signal_set(out, SPOOR_CAT_STORAGE,
                              (out->granted & SPOOR_CAT_ANALYTICS) != 0);

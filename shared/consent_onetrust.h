@@ -68,34 +68,20 @@
 #define SPOOR_CONSENT_ONETRUST_H
 
 #include <stddef.h>
+#include "consent_map.h"
 #include "consent_signal.h"
 
-/* Group ids per category in a map. */
-#define SPOOR_ONETRUST_GROUPS_MAX  8
-
-/* Bytes in one configured group id (observed ids have 1 to 9). */
-#define SPOOR_ONETRUST_ID_MAX      32
-
-typedef struct {
-    size_t  len;                          /* 1 .. SPOOR_ONETRUST_ID_MAX */
-    char    id[SPOOR_ONETRUST_ID_MAX];    /* not NUL-terminated */
-} spoor_onetrust_id_t;
-
-typedef struct {
-    size_t               n;               /* 0 .. SPOOR_ONETRUST_GROUPS_MAX */
-    spoor_onetrust_id_t  ids[SPOOR_ONETRUST_GROUPS_MAX];
-} spoor_onetrust_groups_t;
+/* Group ids per category, and bytes of one id (consent_map.h). */
+#define SPOOR_ONETRUST_GROUPS_MAX  SPOOR_CONSENT_MAP_IDS_MAX
+#define SPOOR_ONETRUST_ID_MAX      SPOOR_CONSENT_MAP_ID_MAX
 
 /*
- * Group ids per category.  A zeroed map maps nothing (every category
- * denied); fill it with spoor_onetrust_map_add(), or start from a copy of
- * the default: `spoor_onetrust_map_t m = *spoor_onetrust_default_map();`.
+ * Group ids per category (consent_map.h).  A zeroed map maps nothing
+ * (every category denied); fill it with spoor_onetrust_map_add(), or start
+ * from a copy of the default: `spoor_onetrust_map_t m =
+ * *spoor_onetrust_default_map();`.
  */
-typedef struct {
-    spoor_onetrust_groups_t  analytics;
-    spoor_onetrust_groups_t  personalization;
-    spoor_onetrust_groups_t  marketing;
-} spoor_onetrust_map_t;
+typedef spoor_consent_map_t  spoor_onetrust_map_t;
 
 /* The default map (C0002 analytics, C0003 personalization, C0004
  * marketing): a constant, never NULL. */

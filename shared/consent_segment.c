@@ -14,7 +14,7 @@
 #define SC_SAID_TRUE   0x01u
 #define SC_SAID_FALSE  0x02u
 
-#define SC_NCAT        3
+#define SC_NCAT        SPOOR_CONSENT_MAP_NCAT
 
 static const spoor_segment_consent_map_t  sc_default = {
     { 2, { { 9, "Analytics" }, { 5, "C0002" } } },
@@ -24,11 +24,6 @@ static const spoor_segment_consent_map_t  sc_default = {
            { 5, "C0004" } } },
 };
 
-static const unsigned  sc_cats[SC_NCAT] = {
-    SPOOR_CAT_ANALYTICS, SPOOR_CAT_PERSONALIZATION, SPOOR_CAT_MARKETING
-};
-
-
 const spoor_segment_consent_map_t *
 spoor_segment_consent_default_map(void)
 {
@@ -36,62 +31,11 @@ spoor_segment_consent_default_map(void)
 }
 
 
-static const spoor_segment_consent_names_t *
-sc_list(const spoor_segment_consent_map_t *map, unsigned k)
-{
-    return k == 0 ? &map->analytics
-         : k == 1 ? &map->personalization
-         : &map->marketing;
-}
-
-
 int
 spoor_segment_consent_map_add(spoor_segment_consent_map_t *map,
     unsigned cat, const char *name, size_t len)
 {
-    spoor_segment_consent_names_t  *g;
-
-    switch (cat) {
-    case SPOOR_CAT_ANALYTICS:        g = &map->analytics;        break;
-    case SPOOR_CAT_PERSONALIZATION:  g = &map->personalization;  break;
-    case SPOOR_CAT_MARKETING:        g = &map->marketing;        break;
-    default:                         return SPOOR_E_INVAL;
-    }
-
-    if (name == NULL || len == 0 || len > SPOOR_SEGMENT_CONSENT_NAME_MAX) {
-        return SPOOR_E_INVAL;
-    }
-    if (g->n >= SPOOR_SEGMENT_CONSENT_NAMES_MAX) {
-        return SPOOR_E_FULL;
-    }
-    memcpy(g->names[g->n].name, name, len);
-    g->names[g->n].len = len;
-    g->n++;
-    return SPOOR_OK;
-}
-
-
-static int
-sc_map_valid(const spoor_segment_consent_map_t *map)
-{
-    const spoor_segment_consent_names_t  *g;
-    unsigned                              k;
-    size_t                                j;
-
-    for (k = 0; k < SC_NCAT; k++) {
-        g = sc_list(map, k);
-        if (g->n > SPOOR_SEGMENT_CONSENT_NAMES_MAX) {
-            return 0;
-        }
-        for (j = 0; j < g->n; j++) {
-            if (g->names[j].len == 0
-                || g->names[j].len > SPOOR_SEGMENT_CONSENT_NAME_MAX)
-            {
-                return 0;
-            }
-        }
-    }
-    return 1;
+    return spoor_consent_map_add(map, cat, name, len);
 }
 
 
@@ -101,7 +45,7 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
 {
     unsigned char                         marks[SC_NCAT]
                                                [SPOOR_SEGMENT_CONSENT_NAMES_MAX];
-    const spoor_segment_consent_names_t  *g;
+    const spoor_consent_ids_t  *g;
     const msgpack_object_kv              *kv;
     const char                           *key;
     size_t                                klen, j;
@@ -113,7 +57,7 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
     if (map == NULL) {
         map = &sc_default;
     }
-    if (!sc_map_valid(map)) {
+    if (!spoor_consent_map_valid(map)) {
         return SPOOR_E_INVAL;
     }
     if (prefs == NULL || prefs->type != MSGPACK_OBJECT_MAP
@@ -139,10 +83,10 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
         key = kv->key.via.str.ptr;
         klen = kv->key.via.str.size;
         for (k = 0; k < SC_NCAT; k++) {
-            g = sc_list(map, k);
+            g = spoor_consent_map_list(map, k);
             for (j = 0; j < g->n; j++) {
-                if (g->names[j].len == klen
-                    && memcmp(g->names[j].name, key, klen) == 0)
+                if (g->ids[j].len == klen
+                    && memcmp(g->ids[j].id, key, klen) == 0)
                 {
                     marks[k][j] |= kv->val.via.boolean ? SC_SAID_TRUE
                                                        : SC_SAID_FALSE;
@@ -152,7 +96,7 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
     }
 
     for (k = 0; k < SC_NCAT; k++) {
-        g = sc_list(map, k);
+        g = spoor_consent_map_list(map, k);
         ok = 0;
         for (j = 0; j < g->n; j++) {
             if (marks[k][j] & SC_SAID_FALSE) {
@@ -163,7 +107,7 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
                 ok = 1;
             }
         }
-        spoor_consent_signal_set(out, sc_cats[k], ok);
+        spoor_consent_signal_set(out, spoor_consent_map_cat(k), ok);
     }
     spoor_consent_signal_set(out, SPOOR_CAT_STORAGE,
                              (out->granted & SPOOR_CAT_ANALYTICS) != 0);

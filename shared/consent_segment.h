@@ -62,35 +62,20 @@
 
 #include <stddef.h>
 #include <msgpack.h>
+#include "consent_map.h"
 #include "consent_signal.h"
 
-/* Ids per category in a map. */
-#define SPOOR_SEGMENT_CONSENT_NAMES_MAX  8
-
-/* Bytes in one configured id. */
-#define SPOOR_SEGMENT_CONSENT_NAME_MAX   64
-
-typedef struct {
-    size_t  len;                              /* 1 .. NAME_MAX */
-    char    name[SPOOR_SEGMENT_CONSENT_NAME_MAX];   /* not NUL-terminated */
-} spoor_segment_consent_name_t;
-
-typedef struct {
-    size_t                        n;          /* 0 .. NAMES_MAX */
-    spoor_segment_consent_name_t  names[SPOOR_SEGMENT_CONSENT_NAMES_MAX];
-} spoor_segment_consent_names_t;
+/* Ids per category, and bytes of one id (consent_map.h). */
+#define SPOOR_SEGMENT_CONSENT_NAMES_MAX  SPOOR_CONSENT_MAP_IDS_MAX
+#define SPOOR_SEGMENT_CONSENT_NAME_MAX   SPOOR_CONSENT_MAP_ID_MAX
 
 /*
- * Category ids per spoor category.  A zeroed map maps nothing (every
- * category denied); fill it with spoor_segment_consent_map_add(), or start
- * from a copy of the default:
+ * Category ids per spoor category (consent_map.h).  A zeroed map maps
+ * nothing (every category denied); fill it with
+ * spoor_segment_consent_map_add(), or start from a copy of the default:
  * `spoor_segment_consent_map_t m = *spoor_segment_consent_default_map();`.
  */
-typedef struct {
-    spoor_segment_consent_names_t  analytics;
-    spoor_segment_consent_names_t  personalization;
-    spoor_segment_consent_names_t  marketing;
-} spoor_segment_consent_map_t;
+typedef spoor_consent_map_t  spoor_segment_consent_map_t;
 
 /* The default map above: a constant, never NULL. */
 const spoor_segment_consent_map_t *spoor_segment_consent_default_map(void);

@@ -339,6 +339,6 @@ Test(consent_segment, invalid_map)
 
     memset(&m, 0, sizeof(m));
     m.analytics.n = 1;
-    m.analytics.names[0].len = SPOOR_SEGMENT_CONSENT_NAME_MAX + 1;
+    m.analytics.ids[0].len = SPOOR_SEGMENT_CONSENT_NAME_MAX + 1;
     sc_expect_err("{'Analytics':true}", &m, SPOOR_E_INVAL);
 }
