@@ -233,6 +233,29 @@ emit(spoor_reader_t *r, const spoor_damage_t *d)
 }
 
 
+/* Reports damage to a frame whose metadata is known (meta may be NULL
+ * for a frame without one). */
+static void
+emit_frame(spoor_reader_t *r, spoor_damage_kind_t kind, uint64_t offset,
+    uint64_t bytes, const spoor_frame_meta_t *meta, uint64_t lost,
+    const char *detail)
+{
+    spoor_damage_t  d;
+
+    memset(&d, 0, sizeof(d));
+    d.kind = kind;
+    d.offset = offset;
+    d.bytes = bytes;
+    d.has_meta = meta != NULL;
+    if (meta) {
+        d.meta = *meta;
+    }
+    d.records_lost = lost;
+    d.detail = detail;
+    emit(r, &d);
+}
+
+
 /*
  * Opens a damaged stretch at pos (or joins the one already open) and
  * moves pos forward by n.  A pending metadata frame belongs to the data
@@ -298,7 +321,6 @@ static int
 try_meta(spoor_reader_t *r)
 {
     spoor_frame_meta_t   m;
-    spoor_damage_t       d;
     uint32_t             size;
     uint64_t             at;
     int                  rc;
@@ -334,15 +356,9 @@ try_meta(spoor_reader_t *r)
     close_region(r, at, 0);
 
     if (r->pend) {
-        memset(&d, 0, sizeof(d));
-        d.kind = SPOOR_DAMAGE_ORPHAN_META;
-        d.offset = r->pmeta_off;
-        d.bytes = r->pmeta_end - r->pmeta_off;
-        d.has_meta = 1;
-        d.meta = r->pmeta;
-        d.records_lost = r->pmeta.records;
-        d.detail = "metadata without its data frame";
-        emit(r, &d);
+        emit_frame(r, SPOOR_DAMAGE_ORPHAN_META, r->pmeta_off,
+                   r->pmeta_end - r->pmeta_off, &r->pmeta, r->pmeta.records,
+                   "metadata without its data frame");
     }
 
     r->pend = 1;
@@ -357,7 +373,6 @@ try_meta(spoor_reader_t *r)
 static void
 count_records(spoor_reader_t *r, spoor_frame_t *f)
 {
-    spoor_damage_t  d;
     size_t          off, n;
 
     f->records = 0;
@@ -365,28 +380,19 @@ count_records(spoor_reader_t *r, spoor_frame_t *f)
         if (spoor_mp_check(f->content + off, f->content_len - off,
                            SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
         {
-            memset(&d, 0, sizeof(d));
-            d.kind = SPOOR_DAMAGE_BAD_RECORD;
-            d.offset = f->offset;
-            d.has_meta = f->has_meta;
-            d.meta = f->meta;
-            d.records_lost = (f->has_meta && f->meta.records > f->records)
-                             ? f->meta.records - f->records : 1;
-            d.detail = "bytes that are no msgpack value in a verified frame";
-            emit(r, &d);
+            emit_frame(r, SPOOR_DAMAGE_BAD_RECORD, f->offset, 0,
+                       f->has_meta ? &f->meta : NULL,
+                       (f->has_meta && f->meta.records > f->records)
+                       ? f->meta.records - f->records : 1,
+                       "bytes that are no msgpack value in a verified frame");
             return;
         }
         f->records++;
     }
 
     if (f->has_meta && f->meta.records != f->records) {
-        memset(&d, 0, sizeof(d));
-        d.kind = SPOOR_DAMAGE_MISMATCH;
-        d.offset = f->offset;
-        d.has_meta = 1;
-        d.meta = f->meta;
-        d.detail = "record count differs from the metadata";
-        emit(r, &d);
+        emit_frame(r, SPOOR_DAMAGE_MISMATCH, f->offset, 0, &f->meta, 0,
+                   "record count differs from the metadata");
     }
 }
 
@@ -412,7 +418,6 @@ static int
 try_frame(spoor_reader_t *r, spoor_frame_t *f)
 {
     LZ4F_frameInfo_t   info;
-    spoor_damage_t     d;
     unsigned char     *nb;
     size_t             hsz, rel, src, dst, out_len, need;
     size_t             hint;
@@ -541,13 +546,8 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
     if (f->has_meta
         && (f->meta.frame_bytes != rel || f->meta.content_bytes != out_len))
     {
-        memset(&d, 0, sizeof(d));
-        d.kind = SPOOR_DAMAGE_MISMATCH;
-        d.offset = f->offset;
-        d.has_meta = 1;
-        d.meta = f->meta;
-        d.detail = "frame size differs from the metadata";
-        emit(r, &d);
+        emit_frame(r, SPOOR_DAMAGE_MISMATCH, f->offset, 0, &f->meta, 0,
+                   "frame size differs from the metadata");
     }
 
     count_records(r, f);
@@ -590,7 +590,6 @@ next_magic(const unsigned char *p, size_t from, size_t len)
 int
 spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
 {
-    spoor_damage_t  d;
     uint32_t        magic;
     size_t          at;
     int             rc;
@@ -610,15 +609,9 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
                 close_region(r, r->base + r->pos, 1);
             } else if (r->pend) {
                 r->pend = 0;
-                memset(&d, 0, sizeof(d));
-                d.kind = SPOOR_DAMAGE_TRUNCATED;
-                d.offset = r->pmeta_off;
-                d.bytes = r->pmeta_end - r->pmeta_off;
-                d.has_meta = 1;
-                d.meta = r->pmeta;
-                d.records_lost = r->pmeta.records;
-                d.detail = "input ends after the metadata";
-                emit(r, &d);
+                emit_frame(r, SPOOR_DAMAGE_TRUNCATED, r->pmeta_off,
+                           r->pmeta_end - r->pmeta_off, &r->pmeta,
+                           r->pmeta.records, "input ends after the metadata");
             }
             return 0;
         }
