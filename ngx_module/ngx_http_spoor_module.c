@@ -160,6 +160,97 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
       offsetof(ngx_http_spoor_loc_conf_t, max_batch_events),
       &ngx_http_spoor_count_post },
 
+    { ngx_string("spoor_consent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_consent_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_consent_required"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_consent_required_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_consent_missing"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_consent_missing_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_consent_gpc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_consent_gpc_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_consent_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_consent_name_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, consent_cookie),
+      NULL },
+
+    { ngx_string("spoor_tcf_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_consent_name_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, tcf_cookie),
+      NULL },
+
+    { ngx_string("spoor_tcf_vendor"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_tcf_vendor_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_tcf_analytics"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_tcf_analytics_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_onetrust_groups"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_spoor_consent_ids_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, onetrust_ids),
+      NULL },
+
+    { ngx_string("spoor_segment_categories"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_spoor_consent_ids_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, segment_ids),
+      NULL },
+
+    { ngx_string("spoor_sensitive_traits"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_traits_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, sensitive_traits),
+      NULL },
+
+    { ngx_string("spoor_pseudonymize"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_traits_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_spoor_loc_conf_t, pseudonymize),
+      NULL },
+
+    { ngx_string("spoor_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_spoor_secret_file_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -205,6 +296,9 @@ static ngx_http_variable_t  ngx_http_spoor_vars[] = {
 
     { ngx_string("spoor_geo_country"), NULL,
       ngx_http_spoor_geo_country_variable, 0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("spoor_consent"), NULL, ngx_http_spoor_consent_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
 };
@@ -286,6 +380,8 @@ ngx_http_spoor_create_loc_conf(ngx_conf_t *cf)
     conf->geo_precision = NGX_CONF_UNSET_UINT;
     conf->geo_postal = NGX_CONF_UNSET;
 
+    ngx_http_spoor_consent_create_conf(conf);
+
     return conf;
 }
 
@@ -351,6 +447,10 @@ ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_uint_value(conf->geo_precision, prev->geo_precision, 1);
     ngx_conf_merge_value(conf->geo_postal, prev->geo_postal, 0);
+
+    if (ngx_http_spoor_consent_merge_conf(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     /* a record is a little larger than its event: room for two */
     if (conf->log && conf->log->buffer < 2 * conf->max_event_size + 8192) {

@@ -18,8 +18,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "consent.h"
+#include "consent_map.h"
+#include "consent_tcf.h"
 #include "event.h"
 #include "geoip.h"
+#include "privacy.h"
 #include "logwriter.h"
 #include "segment.h"
 
@@ -80,6 +84,13 @@ typedef struct {
     ngx_atomic_t   geo_reloads;
     ngx_atomic_t   geo_reload_failures;
     ngx_atomic_t   geo_build[2];          /* city, asn: build epoch */
+    ngx_atomic_t   consent[SPOOR_SIG_MAX + 1][SPOOR_ACTION_MAX];
+    ngx_atomic_t   consent_withdrawals;
+
+    /* the cookieless id's salt: random, for one UTC day (salt_day), never
+     * written anywhere; replaced under the zone's mutex */
+    ngx_atomic_t   salt_day;
+    u_char         salt[32];
 } ngx_http_spoor_stats_t;
 
 
@@ -152,6 +163,30 @@ typedef struct {
     ngx_uint_t              ip_mask6;
     ngx_uint_t              geo_precision;
     ngx_flag_t              geo_postal;
+
+    /* consent and privacy (ngx_http_spoor_consent.c): the directives'
+     * values, then what the merge builds from them */
+    ngx_array_t            *consent_order;      /* of spoor_signal_e */
+    ngx_uint_t              consent_required;   /* spoor_required_e */
+    ngx_array_t            *consent_countries;  /* of u_char[2] */
+    ngx_uint_t              consent_missing;    /* spoor_action_e */
+    ngx_uint_t              consent_gpc;        /* SPOOR_CAT_* */
+    ngx_str_t               consent_cookie;     /* data NULL: unset */
+    ngx_str_t               tcf_cookie;
+    ngx_uint_t              tcf_vendor;         /* 0: none */
+    ngx_flag_t              tcf_li_analytics;
+    ngx_array_t            *onetrust_ids[SPOOR_CONSENT_MAP_NCAT];
+    ngx_array_t            *segment_ids[SPOOR_CONSENT_MAP_NCAT];
+    ngx_array_t            *sensitive_traits;   /* of spoor_str_t */
+    ngx_array_t            *pseudonymize;       /* of spoor_str_t */
+    ngx_flag_t              pseudonymize_user_id;
+    ngx_str_t              *secret;             /* key bytes */
+
+    spoor_consent_policy_t *policy;
+    spoor_consent_map_t    *onetrust_map;
+    spoor_consent_map_t    *segment_map;
+    spoor_tcf_policy_t      tcf;
+    spoor_privacy_t         privacy;
 } ngx_http_spoor_loc_conf_t;
 
 
@@ -167,6 +202,19 @@ typedef struct {
     ngx_uint_t              geo_done;      /* the lookup below was made */
     ngx_int_t               geo_found;
     spoor_geo_t             geo;
+
+    /* consent: the request's signals (cookies, headers, location), read
+     * once; the decision for the request's first event, which decides
+     * the visitor cookie; the cookieless id, made once */
+    ngx_uint_t              consent_read;
+    spoor_consent_input_t   consent_in;
+    ngx_uint_t              decided;
+    spoor_consent_decision_t decision;
+    ngx_str_t               cookieless_id;
+    ngx_str_t               source;            /* the write key's source */
+    ngx_uint_t              cookie_present;
+    ngx_str_t               cookie_id;         /* a valid id in the cookie */
+    u_char                 *privacy_buf;       /* spoor_privacy_apply() */
 } ngx_http_spoor_ctx_t;
 
 
@@ -190,15 +238,67 @@ ngx_int_t ngx_http_spoor_log_append(ngx_http_request_t *r,
 ngx_int_t ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 ngx_http_spoor_stats_t *ngx_http_spoor_stats(void);
+ngx_slab_pool_t *ngx_http_spoor_shpool(void);
 void ngx_http_spoor_count_request(ngx_uint_t endpoint, ngx_uint_t status);
 void ngx_http_spoor_count_rejected(ngx_uint_t reason, ngx_uint_t n);
 ngx_int_t ngx_http_spoor_status_handler(ngx_http_request_t *r);
 
 /* ngx_http_spoor_visitor.c */
 void ngx_http_spoor_visitor_init_worker(void);
+/* Reads the visitor cookie into ctx (cookie_present, cookie_id).  With
+ * storage consent, keeps its id or, when may_issue, issues a new one
+ * (ctx->visitor_id); without it, deletes a cookie the request carries and
+ * leaves ctx->visitor_id empty.  Returns NGX_OK or NGX_ERROR. */
 ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    ngx_uint_t may_issue);
+    ngx_uint_t may_issue, ngx_uint_t storage);
+ngx_int_t ngx_http_spoor_random(u_char *out, size_t n);
+
+/* ngx_http_spoor_consent.c */
+char *ngx_http_spoor_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_spoor_consent_required_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_consent_missing_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_consent_gpc_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_consent_name_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_tcf_vendor_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_spoor_tcf_analytics_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_consent_ids_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_spoor_traits_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_spoor_secret_file_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+void ngx_http_spoor_consent_create_conf(ngx_http_spoor_loc_conf_t *conf);
+char *ngx_http_spoor_consent_merge_conf(ngx_conf_t *cf,
+    ngx_http_spoor_loc_conf_t *prev, ngx_http_spoor_loc_conf_t *conf);
+/*
+ * The request's consent, decided for its first event (prefs: that event's
+ * Segment categoryPreferences, or NULL), then the visitor cookie kept,
+ * issued or deleted by it, and a withdrawal recorded.  browser: the
+ * request comes from a browser (cookies and address mean the visitor).
+ * Returns NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_spoor_consent_request(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    const msgpack_object *prefs, ngx_uint_t browser, ngx_str_t *source);
+/*
+ * Decides for one event already filled by ngx_http_spoor_fill_request()
+ * (prefs as above) and applies the decision: identifiers, anonymous
+ * reduction, sensitive traits, pseudonyms, the consent field.  Returns
+ * NGX_OK to write the event, NGX_DECLINED to drop it (counted), NGX_ERROR.
+ */
+ngx_int_t ngx_http_spoor_consent_event(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
+    spoor_event_t *ev, const msgpack_object *prefs);
+ngx_int_t ngx_http_spoor_consent_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 /* ngx_http_spoor_geo.c */
 char *ngx_http_spoor_geoip_directive(ngx_conf_t *cf, ngx_command_t *cmd,

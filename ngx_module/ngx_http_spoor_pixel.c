@@ -72,7 +72,9 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
         return ngx_http_spoor_send_gif(r, px.noimg);
     }
 
-    if (ngx_http_spoor_visitor(r, lcf, ctx, 1) != NGX_OK) {
+    if (ngx_http_spoor_consent_request(r, lcf, ctx, NULL, 1, NULL)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -90,6 +92,17 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     ev.traits = px.traits;
 
     ngx_http_spoor_fill_request(r, ctx, &ev, ip, 1);
+
+    rc = ngx_http_spoor_consent_event(r, lcf, ctx, &ev, NULL);
+
+    if (rc == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        /* refused: answered as usual, nothing written */
+        return ngx_http_spoor_send_gif(r, px.noimg);
+    }
 
     rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
 

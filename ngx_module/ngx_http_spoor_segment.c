@@ -19,6 +19,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_spoor_module.h"
+#include "consent_segment.h"
 #include "pixel.h"
 
 
@@ -420,8 +421,12 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
 }
 
 
-/* Appends every event of a loaded body; returns the number appended. */
-static ngx_uint_t
+/*
+ * Appends every event of a loaded body that consent lets through; the
+ * first event's consent decides the visitor cookie.  Returns NGX_OK or
+ * NGX_ERROR (nothing more can be done for the request).
+ */
+static ngx_int_t
 ngx_http_spoor_append_all(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     spoor_segment_t *seg, ngx_str_t *source, ngx_uint_t browser)
@@ -432,15 +437,29 @@ ngx_http_spoor_append_all(ngx_http_request_t *r,
     ngx_uint_t               n;
     spoor_event_t            ev;
     unsigned char            ip[16];
+    const msgpack_object    *prefs;
     ngx_http_spoor_stats_t  *st;
 
     now = ngx_http_spoor_now_ms();
     n = 0;
+    rc = NGX_OK;
 
     for (i = 0; i < seg->count; i++) {
         if (spoor_segment_event(seg, i, now, &ev) != SPOOR_OK) {
             ngx_http_spoor_count_rejected(SPOOR_SEG_NOMEM, 1);
             continue;
+        }
+
+        prefs = ev.context.raw == NULL
+                ? spoor_segment_consent_prefs(ev.context.obj) : NULL;
+
+        if (!ctx->decided
+            && ngx_http_spoor_consent_request(r, lcf, ctx, prefs, browser,
+                                              source)
+               != NGX_OK)
+        {
+            rc = NGX_ERROR;
+            break;
         }
 
         if (source->len) {
@@ -451,12 +470,25 @@ ngx_http_spoor_append_all(ngx_http_request_t *r,
         ngx_http_spoor_fill_request(r, ctx, &ev, ip, browser);
         ev.received_ms = now;
 
+        rc = ngx_http_spoor_consent_event(r, lcf, ctx, &ev, prefs);
+
+        if (rc == NGX_ERROR) {
+            break;
+        }
+
+        if (rc == NGX_DECLINED) {
+            /* refused: counted by its consent decision, not written */
+            rc = NGX_OK;
+            continue;
+        }
+
         rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
 
         if (rc != NGX_OK) {
             ngx_http_spoor_count_rejected(rc == NGX_DECLINED
                                           ? NGX_HTTP_SPOOR_R_TOO_LARGE
                                           : NGX_HTTP_SPOOR_R_WRITE, 1);
+            rc = NGX_OK;
             continue;
         }
 
@@ -470,7 +502,7 @@ ngx_http_spoor_append_all(ngx_http_request_t *r,
         (void) ngx_atomic_fetch_add(&st->events_accepted, n);
     }
 
-    return n;
+    return rc;
 }
 
 
@@ -572,13 +604,12 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     browser = ngx_http_spoor_header(r, "Origin") != NULL;
 
     if (rc != NGX_OK
-        || ngx_http_spoor_visitor(r, lcf, ctx, browser) != NGX_OK)
+        || ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, browser)
+           != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
-
-    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, browser);
 
     ngx_http_finalize_request(r, ngx_http_spoor_json_answer(r, NGX_HTTP_OK,
                                                             NULL));
@@ -668,11 +699,9 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
         return ngx_http_spoor_send_gif(r, 0);
     }
 
-    if (ngx_http_spoor_visitor(r, lcf, ctx, 1) != NGX_OK) {
+    if (ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, 1) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    (void) ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, 1);
 
     return ngx_http_spoor_send_gif(r, 0);
 }

@@ -17,6 +17,7 @@
 
 
 static ngx_http_spoor_stats_t  *ngx_http_spoor_shared_stats;
+static ngx_slab_pool_t         *ngx_http_spoor_shpool_addr;
 
 static const ngx_uint_t  ngx_http_spoor_statuses[NGX_HTTP_SPOOR_NSTATUS] =
     NGX_HTTP_SPOOR_STATUSES;
@@ -30,6 +31,8 @@ ngx_int_t
 ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_slab_pool_t  *shpool;
+
+    ngx_http_spoor_shpool_addr = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (data) {
         /* a reload: keep counting where the old cycle stopped */
@@ -63,6 +66,14 @@ ngx_http_spoor_stats_t *
 ngx_http_spoor_stats(void)
 {
     return ngx_http_spoor_shared_stats;
+}
+
+
+/* The zone's slab pool, whose mutex guards the salt. */
+ngx_slab_pool_t *
+ngx_http_spoor_shpool(void)
+{
+    return ngx_http_spoor_shpool_addr;
 }
 
 
@@ -150,7 +161,8 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
     ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_STATUS, NGX_HTTP_OK);
 
     size = 4096 + NGX_HTTP_SPOOR_EP_MAX * NGX_HTTP_SPOOR_NSTATUS * 96
-           + NGX_HTTP_SPOOR_NREASON * 96;
+           + NGX_HTTP_SPOOR_NREASON * 96
+           + (SPOOR_SIG_MAX + 1) * SPOOR_ACTION_MAX * 96;
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
@@ -238,6 +250,26 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
              "spoor_geoip_build_timestamp_seconds{database=\"city\"} %uA\n"
              "spoor_geoip_build_timestamp_seconds{database=\"asn\"} %uA\n",
              st->geo_build[0], st->geo_build[1]);
+
+    p = ngx_slprintf(p, end,
+             "# HELP spoor_consent_decisions_total Consent decisions, one per "
+             "event, by the signal that decided and the action taken.\n"
+             "# TYPE spoor_consent_decisions_total counter\n");
+
+    for (i = 0; i <= SPOOR_SIG_MAX; i++) {
+        for (e = 0; e < SPOOR_ACTION_MAX; e++) {
+            p = ngx_slprintf(p, end, "spoor_consent_decisions_total{signal="
+                             "\"%s\",action=\"%s\"} %uA\n",
+                             spoor_signal_name((spoor_signal_e) i),
+                             spoor_action_name((spoor_action_e) e),
+                             st->consent[i][e]);
+        }
+    }
+
+    p = ngx_http_spoor_counter(p, end, "consent_withdrawals_total",
+                               "Visitor cookies deleted on a withdrawal of "
+                               "consent, with a control record written.",
+                               st->consent_withdrawals);
 
     return ngx_http_spoor_output(r, NGX_HTTP_OK, &type, b->pos, p - b->pos);
 }

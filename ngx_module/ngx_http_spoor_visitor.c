@@ -4,9 +4,10 @@
  * A visitor id is 128 bits from OpenSSL's CSPRNG, base64url without
  * padding (22 characters).  A request that carries a well-formed id keeps
  * it (the cookie is not re-issued, so its lifetime runs from the first
- * visit); any other browser request gets a new one.  This file is the one place
- * that decides whether a request is identified, so the consent decision
- * plugs in here.
+ * visit); any other browser request gets a new one.  The consent decision
+ * (ngx_http_spoor_consent.c) says whether the request may keep or get
+ * one; without storage consent a cookie the request carries is deleted
+ * (Max-Age=0).
  */
 
 #include <ngx_config.h>
@@ -41,7 +42,7 @@ ngx_http_spoor_visitor_init_worker(void)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_spoor_random(u_char *out, size_t n)
 {
     if (ngx_http_spoor_reserve_left < n) {
@@ -86,9 +87,11 @@ ngx_http_spoor_valid_id(ngx_str_t *id)
 }
 
 
+/* Sets the cookie to id for max_age seconds; an empty id with max_age 0
+ * deletes it. */
 static ngx_int_t
 ngx_http_spoor_set_cookie(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf, ngx_str_t *id)
+    ngx_http_spoor_loc_conf_t *lcf, ngx_str_t *id, time_t max_age)
 {
     u_char           *p;
     size_t            len;
@@ -117,7 +120,7 @@ ngx_http_spoor_set_cookie(ngx_http_request_t *r,
     h->value.data = p;
 
     p = ngx_sprintf(p, "%V=%V; Path=%V; Max-Age=%T", &lcf->cookie_name, id,
-                    &lcf->cookie_path, lcf->cookie_max_age);
+                    &lcf->cookie_path, max_age);
 
     if (lcf->cookie_domain.len) {
         p = ngx_sprintf(p, "; Domain=%V", &lcf->cookie_domain);
@@ -144,29 +147,42 @@ ngx_http_spoor_set_cookie(ngx_http_request_t *r,
 }
 
 
-/*
- * Sets ctx->visitor_id to the request's visitor id, issuing a cookie for
- * a new one when may_issue is set (a browser; a server-side SDK keeps no
- * cookies, so an id issued to it would name nobody).  Returns NGX_OK or
- * NGX_ERROR.
- */
 ngx_int_t
 ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
-    ngx_http_spoor_ctx_t *ctx, ngx_uint_t may_issue)
+    ngx_http_spoor_ctx_t *ctx, ngx_uint_t may_issue, ngx_uint_t storage)
 {
     u_char     raw[16];
-    ngx_str_t  cookie, src;
+    ngx_str_t  cookie, src, none;
 
-    if (ctx->visitor_id.len) {
+    if (ctx->visitor_id.len || ctx->set_cookie) {
         return NGX_OK;
     }
 
     if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
                                           &lcf->cookie_name, &cookie)
-        != NGX_DECLINED
-        && ngx_http_spoor_valid_id(&cookie))
+        != NGX_DECLINED)
     {
-        ctx->visitor_id = cookie;
+        ctx->cookie_present = 1;
+
+        if (ngx_http_spoor_valid_id(&cookie)) {
+            ctx->cookie_id = cookie;
+        }
+    }
+
+    if (!storage) {
+        if (ctx->cookie_present) {
+            /* no consent to keep an identifier on the device */
+            ngx_str_null(&none);
+            if (ngx_http_spoor_set_cookie(r, lcf, &none, 0) != NGX_OK) {
+                return NGX_ERROR;
+            }
+            ctx->set_cookie = 1;
+        }
+        return NGX_OK;
+    }
+
+    if (ctx->cookie_id.len) {
+        ctx->visitor_id = ctx->cookie_id;
         return NGX_OK;
     }
 
@@ -189,7 +205,10 @@ ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     src.len = sizeof(raw);
     ngx_encode_base64url(&ctx->visitor_id, &src);
 
-    if (ngx_http_spoor_set_cookie(r, lcf, &ctx->visitor_id) != NGX_OK) {
+    if (ngx_http_spoor_set_cookie(r, lcf, &ctx->visitor_id,
+                                  lcf->cookie_max_age)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

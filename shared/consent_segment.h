@@ -104,4 +104,13 @@ int spoor_segment_consent_map_add(spoor_segment_consent_map_t *map,
 int spoor_segment_consent_parse(const msgpack_object *prefs,
     const spoor_segment_consent_map_t *map, spoor_consent_signal_t *out);
 
+/*
+ * The categoryPreferences object of an event's context: the value of
+ * context["consent"]["categoryPreferences"] when context and its "consent"
+ * are maps, else NULL (the event carries no Segment consent).  context
+ * may be NULL.
+ */
+const msgpack_object *spoor_segment_consent_prefs(
+    const msgpack_object *context);
+
 #endif /* SPOOR_CONSENT_SEGMENT_H */

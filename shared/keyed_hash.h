@@ -1,0 +1,33 @@
+/*
+ * keyed_hash.h -- the one keyed hash: HMAC-SHA256 (OpenSSL libcrypto)
+ * over a list of byte strings.
+ *
+ * Used for pseudonymized fields (spoor_pseudonymize: the key comes from
+ * spoor_secret_file) and for the cookieless id (the key is the day's
+ * salt).  The parts are hashed unambiguously: each is preceded by its
+ * length as 8 bytes, big-endian, so ("ab", "c") and ("a", "bc") differ.
+ * Pure apart from OpenSSL; no allocation by this code.
+ */
+#ifndef SPOOR_KEYED_HASH_H
+#define SPOOR_KEYED_HASH_H
+
+#include <stddef.h>
+#include "event.h"
+
+#define SPOOR_KEYED_HASH_LEN  32      /* bytes of a digest */
+#define SPOOR_KEY_MIN         32      /* shortest key spoor accepts */
+
+/*
+ * out[0 .. 32) = HMAC-SHA256(key[0 .. key_len), len(p0) p0 len(p1) p1 ...)
+ * over parts[0 .. n) (a part with data NULL counts as empty).  Returns
+ * SPOOR_OK, or SPOOR_E_INVAL when key is NULL or key_len 0, or when
+ * OpenSSL fails (out is then zero).
+ */
+int spoor_keyed_hash(const unsigned char *key, size_t key_len,
+    const spoor_str_t *parts, size_t n, unsigned char *out);
+
+/* Writes the first `bytes` bytes of a digest as lowercase hex to out
+ * (2 * bytes characters, no NUL); bytes <= SPOOR_KEYED_HASH_LEN. */
+void spoor_hex(const unsigned char *digest, size_t bytes, char *out);
+
+#endif /* SPOOR_KEYED_HASH_H */
