@@ -129,16 +129,20 @@ spoor_consent_decide(const spoor_consent_policy_t *p,
     d->signal = SPOOR_SIG_NONE;
     d->required = spoor_consent_required(p, &in->country, in->eu);
 
-    /* GPC: the header, or a present choice that saw it (OneTrust) */
+    n = p->norder < SPOOR_SIG_MAX ? p->norder : SPOOR_SIG_MAX;
+
+    /* GPC: the header, or a listed choice that saw it (OneTrust) */
     gpc_present = in->present[SPOOR_SIG_GPC] != 0;
-    for (i = 0; i <= SPOOR_SIG_COOKIE; i++) {
-        if (in->present[i] && in->sig[i].gpc == 1) {
+    for (i = 0; i < n; i++) {
+        s = p->order[i];
+        if ((unsigned) s <= SPOOR_SIG_COOKIE && in->present[s]
+            && in->sig[s].gpc == 1)
+        {
             gpc_present = 1;
         }
     }
     d->gpc = gpc_present;
 
-    n = p->norder < SPOOR_SIG_MAX ? p->norder : SPOOR_SIG_MAX;
     choice = SPOOR_SIG_NONE;
     applied = SPOOR_SIG_NONE;
     optout = 0;
@@ -183,7 +187,7 @@ spoor_consent_decide(const spoor_consent_policy_t *p,
     }
 
     if (optout & SPOOR_CAT_STORAGE) {
-        /* only DNT denies storage: an explicit refusal */
+        /* DNT, or GPC configured to deny storage: an explicit refusal */
         d->explicit_storage_denial = 1;
     }
 

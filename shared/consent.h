@@ -14,8 +14,10 @@
  *   choices   tcf, onetrust, cookiebot, segment, cookie: a visitor's
  *             answer to a consent banner, granting or denying each of the
  *             four categories (event.h SPOOR_CAT_*);
- *   opt-outs  gpc (Sec-GPC: 1, or a choice's own GPC flag: OneTrust's
- *             isGpcEnabled=1) and dnt (DNT: 1): they only ever deny.
+ *   opt-outs  gpc (Sec-GPC: 1, or the GPC flag of a listed choice:
+ *             OneTrust's isGpcEnabled=1) and dnt (DNT: 1): they only ever
+ *             deny.  When both apply without a choice, the decision names
+ *             dnt (it denies everything GPC denies).
  *
  * The decision, for a policy whose signal list is policy->order:
  *   1. Walk the list in order.  The first choice present decides the four
@@ -43,7 +45,8 @@
  *                                     cookieless id instead)
  *      no_profiling is set unless personalization is granted.
  *   5. Withdrawal: `explicit_storage_denial` is set when a signal that is
- *      present denies storage (a choice, or DNT).  A request with a visitor
+ *      present denies storage (a choice, DNT, or GPC when gpc_denies has
+ *      storage).  A request with a visitor
  *      cookie and such a denial has its cookie deleted and writes a
  *      consent_withdrawal control record.  Storage denied only because no
  *      signal is present where consent is required deletes the cookie but
@@ -113,8 +116,9 @@ typedef struct {
                                        opt-out that applied; else NONE */
     unsigned          granted;      /* SPOOR_CAT_* */
     unsigned          denied;       /* SPOOR_CAT_ALL & ~granted */
-    int               gpc;          /* -1 unknown, 0, 1: as the visitor
-                                       sent it (counted or not) */
+    int               gpc;          /* 0, 1: the visitor sent GPC (the
+                                       header, or a listed choice's own
+                                       flag), whether it counted or not */
     uint32_t          tcf_policy;   /* from the deciding TC string */
     uint32_t          cmp_id;
     int               required;     /* consent was required here */

@@ -7,16 +7,96 @@
  * exactly 3 * len + 256 bytes (the documented need) and small limits.
  * When the body loads, every event is built and encoded: building must
  * succeed, and encoding may fail only for size (SPOOR_E_FULL,
- * SPOOR_E_TOOBIG); an encoded event must decode.
+ * SPOOR_E_TOOBIG); an encoded event must decode.  Each event then goes
+ * through what consent does to it (consent_segment.h on its
+ * categoryPreferences, privacy.h with sensitive and pseudonymized traits
+ * into a buffer that is sometimes too small, spoor_anonymize) and must
+ * still encode and decode, with no identifier left after anonymizing.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
 #include "event.h"
+#include "consent_segment.h"
+#include "privacy.h"
 #include "segment.h"
 
 static unsigned char  out[1 << 16];
+static unsigned char  pbuf[1 << 16];
+
+static const unsigned char  key[32] = "fuzz-key-0123456789abcdef0123456";
+static const spoor_str_t    sensitive[] = { { "phone", 5 }, { "email", 5 } };
+static const spoor_str_t    pseudo[] = { { "email", 5 }, { "id", 2 } };
+
+
+/* Encodes ev and decodes it again; aborts on anything but success or a
+ * size error. */
+static void
+roundtrip(const spoor_event_t *ev)
+{
+    spoor_buf_t    b;
+    spoor_event_t  dec;
+    msgpack_zone   dz;
+    int            rc;
+
+    spoor_buf_init(&b, out, sizeof(out));
+    rc = spoor_event_encode(ev, &b);
+    if (rc == SPOOR_OK) {
+        msgpack_zone_init(&dz, 4096);
+        if (spoor_event_decode(b.data, b.len, &dz, &dec) != SPOOR_OK
+            || dec.kind != ev->kind)
+        {
+            abort();
+        }
+        msgpack_zone_destroy(&dz);
+    } else if (rc != SPOOR_E_FULL && rc != SPOOR_E_TOOBIG) {
+        abort();
+    }
+}
+
+
+/* What consent does to an event. */
+static void
+consent_paths(spoor_event_t *ev, size_t cap)
+{
+    spoor_privacy_t          pv;
+    spoor_consent_signal_t   sig;
+    spoor_buf_t              pb;
+
+    if (ev->context.raw == NULL) {
+        (void) spoor_segment_consent_parse(
+            spoor_segment_consent_prefs(ev->context.obj), NULL, &sig);
+        if (sig.granted & sig.denied) {
+            abort();
+        }
+    }
+
+    memset(&pv, 0, sizeof(pv));
+    pv.sensitive = sensitive;
+    pv.nsensitive = 2;
+    pv.pseudo = pseudo;
+    pv.npseudo = 2;
+    pv.pseudo_user_id = 1;
+    pv.key = key;
+    pv.key_len = sizeof(key);
+
+    spoor_buf_init(&pb, pbuf, cap);
+    (void) spoor_privacy_apply(&pv, cap & 1, ev, &pb);
+    if (pb.len > pb.cap) {
+        abort();
+    }
+    roundtrip(ev);
+
+    spoor_anonymize(ev);
+    if (ev->user_id.data || ev->anonymous_id.data || ev->visitor_id.data
+        || ev->traits.raw || ev->traits.obj || ev->context.raw
+        || ev->context.obj || ev->ip_len)
+    {
+        abort();
+    }
+    roundtrip(ev);
+}
 
 
 int
@@ -83,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             } else if (rc != SPOOR_E_FULL && rc != SPOOR_E_TOOBIG) {
                 abort();
             }
+            consent_paths(&ev, (size_t) 64 << (i % 11));
         }
     }
 
