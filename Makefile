@@ -352,6 +352,11 @@ bench: deps
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' \
 	  bash bench/pixel_throughput.sh
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' CONSENT=1 bash bench/pixel_throughput.sh
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' CONSENT=1 \
+	  bash bench/pixel_throughput.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).
 clean:

@@ -60,6 +60,19 @@ if [ -n "${GEO_DB:-}" ]; then
     wrk_hdr=(-H "X-Forwarded-For: $GEO_ADDR")
 fi
 
+# CONSENT=1: every request carries consent cookies -- a TC string granting
+# everything to vendor 755 and an accept-all OneTrust cookie -- and the
+# pixel requires consent (spoor_consent_required all, spoor_tcf_vendor
+# 755), so each request parses and decides before writing.  Both
+# locations get the same cookie header.
+consent_conf=
+if [ "${CONSENT:-0}" = 1 ]; then
+    consent_conf="spoor_consent_required all; spoor_tcf_vendor 755;"
+    tcf=CP1R2oAP1R2oAAKABBENBkEgAP_AAAAAAAYgGQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAA
+    ot='isGpcEnabled=0&version=202403.1.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=29871516-ea19-448c-97e4-e00e41eea1c8&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage&groups=C0002%3A1%2CC0001%3A1%2CC0003%3A1%2CC0004%3A1%2CV2STACK42%3A1'
+    wrk_hdr+=(-H "Cookie: euconsent-v2=$tcf; OptanonConsent=$ot")
+fi
+
 cat > "$prefix/nginx.conf" <<EOF
 load_module $SPOOR_MODULE;
 
@@ -93,6 +106,7 @@ http {
 
         location = /t.gif {
             spoor_pixel;
+            $consent_conf
         }
 
         location = /empty.gif {
@@ -114,7 +128,7 @@ url_pixel="$base/t.gif?$PIXEL_QUERY"
 url_empty="$base/empty.gif?$PIXEL_QUERY"     # same request line length
 
 for u in "$url_pixel" "$url_empty"; do
-    code=$(spoor_http_code "$u")
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${wrk_hdr[@]}" "$u" || echo 000)
     [ "$code" = 200 ] || spoor_fail "$u answered $code"
 done
 
@@ -181,7 +195,7 @@ row_p+=" **$med_pixel** |"; row_e+=" **$med_empty** |"; row_r+=" **$ratio** |"
 
 nginx_v=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')
 echo
-echo "Pixel throughput${GEO_DB:+ with location lookups ($(basename "$GEO_DB"), X-Forwarded-For $GEO_ADDR)}: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTIONS keep-alive on 127.0.0.1," \
+echo "Pixel throughput${GEO_DB:+ with location lookups ($(basename "$GEO_DB"), X-Forwarded-For $GEO_ADDR)}${consent_conf:+ with consent (TCF + OneTrust cookies parsed, consent required)}: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTIONS keep-alive on 127.0.0.1," \
      "$ROUNDS interleaved rounds of ${SECONDS_PER_ROUND}s each, $ncpu CPUs$([ -n "$affinity" ] && echo ", worker on CPU 0, wrk on CPU 1")."
 echo
 echo "$hdr"
