@@ -40,7 +40,7 @@ CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lm
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
@@ -217,7 +217,7 @@ deps:
 
 $(TEST_BINS): $(BUILD)/tests/%: $(OBJ)/tests/unit/%.o $(SHARED_OBJS) $(ANALYZER_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion -lxxhash $(LDLIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # A sanitizer report inside a criterion worker (a leak, mostly) does not make
 # the test fail by itself, so the output is scanned for one too.
