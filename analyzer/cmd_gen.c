@@ -26,10 +26,12 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "cli.h"
+#include "consent.h"
 #include "error.h"
 #include "event.h"
 #include "logframe.h"
 #include "logwriter.h"
+#include "privacy.h"
 
 #define GEN_ACTIVE       32            /* sessions running at once */
 #define GEN_START_MS     1767225600000LL   /* 2026-01-01T00:00:00Z */
@@ -88,9 +90,6 @@ static const char *const  agents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0",
 };
-static const char *const  families[] = {
-    "Chrome", "Safari", "Firefox", "Mobile Safari", "Chrome Mobile", "Edge"
-};
 #define NAGENTS  (sizeof(agents) / sizeof(agents[0]))
 
 static const char *const  categories[] = {
@@ -109,8 +108,10 @@ static const char *const  referrers[] = {
     "https://www.bing.com/", "https://news.example/", NULL, NULL
 };
 
-/* consent choices: what the module would have decided and written */
-enum { C_ALL, C_NO_PROFILE, C_CMP_ALL, C_REFUSED, C_GPC, C_MAX };
+/* consent choices, each a signal the module's decision reads
+ * (gen_consent_init); what is written is what that decision says */
+enum { C_ALL, C_NO_PROFILE, C_CMP_ALL, C_REFUSED, C_GPC, C_COOKIELESS,
+       C_MAX };
 
 typedef struct {
     char       vid[24];
@@ -149,7 +150,45 @@ typedef struct {
     unsigned char         props[8192];
     char                  mid[40], url[160], title[96], email[64];
     char                  orderid[24], path[64];
+    spoor_consent_policy_t  policy;      /* required none, anonymous */
+    spoor_consent_input_t   cin[C_MAX];  /* the signal of each choice */
 } gen_t;
+
+
+/* The signals of the consent choices, and the policy they meet. */
+static void
+gen_consent_init(gen_t *g)
+{
+    static const struct { unsigned c; spoor_signal_e s; unsigned granted; }
+    choices[] = {
+        { C_ALL,        SPOOR_SIG_TCF,       SPOOR_CAT_ALL },
+        { C_NO_PROFILE, SPOOR_SIG_ONETRUST,  SPOOR_CAT_STORAGE
+                                             | SPOOR_CAT_ANALYTICS },
+        { C_CMP_ALL,    SPOOR_SIG_COOKIEBOT, SPOOR_CAT_ALL },
+        { C_REFUSED,    SPOOR_SIG_TCF,       0 },
+        { C_COOKIELESS, SPOOR_SIG_COOKIE,    SPOOR_CAT_ANALYTICS },
+    };
+    size_t  i;
+
+    spoor_consent_policy_default(&g->policy);
+    g->policy.missing = SPOOR_ACTION_ANONYMOUS;
+
+    for (i = 0; i < C_MAX; i++) {
+        spoor_consent_input_init(&g->cin[i]);
+    }
+    for (i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
+        spoor_consent_input_t  *in = &g->cin[choices[i].c];
+
+        in->present[choices[i].s] = 1;
+        spoor_consent_signal_set(&in->sig[choices[i].s], choices[i].granted,
+                                 1);
+        if (choices[i].s == SPOOR_SIG_TCF) {
+            in->sig[choices[i].s].tcf_policy = 4;
+            in->sig[choices[i].s].cmp_id = 300;
+        }
+    }
+    g->cin[C_GPC].present[SPOOR_SIG_GPC] = 1;
+}
 
 
 /* ---- randomness --------------------------------------------------------- */
@@ -231,8 +270,9 @@ new_visitor(gen_t *g)
     }
 
     roll = below(&g->rng, 100);
-    v->consent = roll < 60 ? C_ALL : roll < 75 ? C_NO_PROFILE
-                 : roll < 85 ? C_CMP_ALL : roll < 95 ? C_REFUSED : C_GPC;
+    v->consent = roll < 55 ? C_ALL : roll < 70 ? C_NO_PROFILE
+                 : roll < 80 ? C_CMP_ALL : roll < 88 ? C_REFUSED
+                 : roll < 94 ? C_GPC : C_COOKIELESS;
 
     return g->nvisitors++;
 }
@@ -320,6 +360,7 @@ fill_common(gen_t *g, session_t *s, spoor_event_t *ev)
     visitor_t        *v = &g->visitors[s->visitor];
     const country_t  *c = &countries[v->country];
     spoor_consent_t  *cs = &ev->consent;
+    spoor_consent_decision_t  d;
 
     ev->received_ms = g->now;
     ev->has_time = 1;
@@ -337,64 +378,28 @@ fill_common(gen_t *g, session_t *s, spoor_event_t *ev)
     ev->geo.continent.len = 2;
     ev->geo.eu = c->eu;
 
-    cs->present = 1;
-    cs->gpc = -1;
-    switch (v->consent) {
-    case C_ALL:
-        cs->signal.data = "tcf";
-        cs->granted = SPOOR_CAT_ALL;
-        cs->tcf_policy = 5;
-        cs->cmp_id = 300;
-        break;
-    case C_NO_PROFILE:
-        cs->signal.data = "onetrust";
-        cs->granted = SPOOR_CAT_STORAGE | SPOOR_CAT_ANALYTICS;
-        cs->denied = SPOOR_CAT_PERSONALIZATION | SPOOR_CAT_MARKETING;
-        cs->no_profiling = 1;
-        break;
-    case C_CMP_ALL:
-        cs->signal.data = "cookiebot";
-        cs->granted = SPOOR_CAT_ALL;
-        break;
-    case C_REFUSED:
-        cs->signal.data = "tcf";
-        cs->denied = SPOOR_CAT_ALL;
-        cs->tcf_policy = 5;
-        cs->cmp_id = 300;
-        break;
-    default:
-        cs->signal.data = "gpc";
-        cs->granted = SPOOR_CAT_ALL & ~SPOOR_CAT_MARKETING;
-        cs->denied = SPOOR_CAT_MARKETING;
-        cs->gpc = 1;
-        break;
-    }
-    cs->signal.len = strlen(cs->signal.data);
+    /* the visitor's signal, decided as the module decides it */
+    spoor_consent_decide(&g->policy, &g->cin[v->consent], &d);
+    spoor_consent_to_record(&d, cs);
 
-    if (v->consent == C_REFUSED) {
-        /* anonymous: no identifier, no address, browser family, country */
-        cs->action.data = "anonymous";
-        cs->action.len = 9;
-        cs->no_profiling = 1;
-        /* the module's keyed hash changes with its salt at 00:00 UTC */
+    if (d.action != SPOOR_ACTION_FULL) {
+        /* cookieless, or anonymous (reduced by gen_append): the module's
+         * keyed hash changes with its salt at 00:00 UTC */
         if (v->cid[0] == '\0' || v->cid_day != g->now / 86400000) {
             random_id(&g->rng, v->cid);
             v->cid_day = g->now / 86400000;
         }
         ev->cookieless_id.data = v->cid;
         ev->cookieless_id.len = strlen(v->cid);
-        ev->user_agent.data = families[v->agent];
-        ev->user_agent.len = strlen(families[v->agent]);
-        return;
     }
 
-    cs->action.data = "full";
-    cs->action.len = 4;
 
-    ev->visitor_id.data = v->vid;
-    ev->visitor_id.len = strlen(v->vid);
-    ev->anonymous_id.data = v->aid;
-    ev->anonymous_id.len = strlen(v->aid);
+    if (d.action == SPOOR_ACTION_FULL) {
+        ev->visitor_id.data = v->vid;
+        ev->visitor_id.len = strlen(v->vid);
+        ev->anonymous_id.data = v->aid;
+        ev->anonymous_id.len = strlen(v->aid);
+    }
     if (v->known) {
         ev->user_id.data = v->uid;
         ev->user_id.len = strlen(v->uid);
@@ -444,11 +449,22 @@ set_str(spoor_str_t *s, const char *v)
 }
 
 
-/* Appends ev, flushing the writer to fd first when its buffer is full. */
+/* Appends ev, flushing the writer to fd first when its buffer is full;
+ * an anonymous decision reduces the event as the module does. */
 static int
-gen_append(gen_t *g, const spoor_event_t *ev, int fd)
+gen_append(gen_t *g, const spoor_event_t *in, int fd)
 {
-    int  rc;
+    int             rc;
+    spoor_event_t   a;
+    const spoor_event_t  *ev = in;
+
+    if (in->consent.action.len == 9
+        && memcmp(in->consent.action.data, "anonymous", 9) == 0)
+    {
+        a = *in;
+        spoor_anonymize(&a);
+        ev = &a;
+    }
 
     rc = spoor_writer_append(g->w, ev);
     if (rc == SPOOR_E_FULL) {
@@ -745,6 +761,7 @@ cmd_gen(int argc, char **argv)
     g->rng.x[1] = (unsigned short) seed;
     g->rng.x[2] = (unsigned short) (seed >> 16);
     g->now = (int64_t) start;
+    gen_consent_init(g);
 
     wc.buffer_size = frame;
     wc.host = "spoor-gen";
