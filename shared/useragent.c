@@ -4,46 +4,36 @@
 #include <string.h>
 #include "useragent.h"
 
-static int
-lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-
-/* Whether tok occurs in s[0 .. len); nocase: ASCII case-insensitively
- * (tok then lowercase). */
-static int
-has(const char *s, size_t len, const char *tok, int nocase)
-{
-    size_t  i, j, n = strlen(tok);
-
-    if (n > len) {
-        return 0;
-    }
-
-    for (i = 0; i + n <= len; i++) {
-        for (j = 0; j < n; j++) {
-            int  c = (unsigned char) s[i + j];
-
-            if ((nocase ? lower(c) : c) != (unsigned char) tok[j]) {
-                break;
-            }
-        }
-        if (j == n) {
-            return 1;
-        }
-    }
-    return 0;
-}
+/* Agents longer than this are looked at in their first this many bytes
+ * (real ones have 100 to 300). */
+#define UA_SCAN_MAX  1024
 
 
 const char *
 spoor_browser_family(const char *ua, size_t len)
 {
+    char    buf[UA_SCAN_MAX + 1], low[UA_SCAN_MAX + 1];
+    size_t  i;
+
     if (ua == NULL || len == 0) {
         return "Other";
     }
+
+    /* NUL-terminated copies (a NUL inside ends the scan): the original
+     * for the case-sensitive tokens, a lowercase one for the others; then
+     * each token is one strstr() */
+    if (len > UA_SCAN_MAX) {
+        len = UA_SCAN_MAX;
+    }
+    for (i = 0; i < len; i++) {
+        char  c = ua[i];
+
+        buf[i] = c;
+        low[i] = (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    buf[len] = low[len] = '\0';
+
+#define has(s, l, tok, nocase)  (strstr((nocase) ? low : buf, (tok)) != NULL)
 
     if (has(ua, len, "bot", 1) || has(ua, len, "crawl", 1)
         || has(ua, len, "spider", 1) || has(ua, len, "slurp", 1))
@@ -78,4 +68,5 @@ spoor_browser_family(const char *ua, size_t len)
         return "Internet Explorer";
     }
     return "Other";
+#undef has
 }

@@ -15,7 +15,8 @@
  *   "Internet Explorer"  "MSIE ", "Trident/"
  *   "Other"              anything else, also an empty agent
  * (Chrome's agent also says Safari, Edge's and Opera's also say Chrome:
- * hence the order.)  Pure; linear in len times the number of tokens.
+ * hence the order.)  Only the first 1024 bytes are looked at.  Pure;
+ * linear in len times the number of tokens.
  */
 #ifndef SPOOR_USERAGENT_H
 #define SPOOR_USERAGENT_H
