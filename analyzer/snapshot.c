@@ -1,0 +1,1291 @@
+/*
+ * snapshot.c -- writing, mapping and searching profile snapshot files
+ * (see snapshot.h for the layout and the contracts, docs/FORMAT.md for
+ * the bytes).
+ *
+ * Writer: bytes go through `buf` to the temporary file; `off` is the file
+ * offset of the next byte (buffered bytes included).  The header is
+ * written as zeros first and rewritten in place by commit, once every
+ * section's position and checksum is known; the whole-file checksum, which
+ * covers the header, is then computed by reading the file back.  Any
+ * write error is sticky (w->err): the writer only waits to be committed or
+ * aborted, and both remove the temporary file.
+ *
+ * Reader: snap_parse() checks the header, the layout, the trailer, the
+ * small sections (table, index, meta) and their checksums, and fills a
+ * snap_view_t; open keeps that view and every accessor relies on it.
+ * Verify parses again from scratch, then checks the profile records and
+ * the whole-file checksum.  Integers are read with memcpy + le64toh, so
+ * the mapping is never accessed through a misaligned or wrongly sized
+ * pointer, and every offset is compared with the file size by subtraction
+ * (never by an addition that could wrap) before it is used.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#define XXH_STATIC_LINKING_ONLY     /* XXH64_state_t on the stack */
+#include <xxhash.h>
+#include "error.h"
+#include "snapshot.h"
+
+#define SNAP_MAGIC      "SPOORSNP"
+#define SNAP_END_MAGIC  "SPOOREND"
+#define SNAP_MODE       0640
+#define SNAP_WBUF       (256 * 1024)
+
+#define HDR             SPOOR_SNAP_HEADER_SIZE
+#define TRL             SPOOR_SNAP_TRAILER_SIZE
+#define REC_HEAD        16      /* u64 len, u64 XXH64 in front of a blob */
+#define REC_MIN         24      /* smallest record: 1-byte blob, padded */
+#define ENTRY           16      /* index entry: u64 hash, u64 profile */
+
+/* Header fields: byte offsets. */
+#define H_MAGIC         0
+#define H_VERSION       8
+#define H_FLAGS         12
+#define H_FILE_SIZE     16
+#define H_COUNT         24
+#define H_PROF_OFF      32
+#define H_PROF_SIZE     40
+#define H_TABLE_OFF     48
+#define H_TABLE_SIZE    56
+#define H_INDEX_COUNT   64
+#define H_INDEX_OFF     72
+#define H_INDEX_SIZE    80
+#define H_META_OFF      88
+#define H_META_SIZE     96
+#define H_TABLE_HASH    104
+#define H_INDEX_HASH    112
+#define H_META_HASH     120
+#define H_HASH          128     /* XXH64 of bytes [0, 128) */
+
+/* Trailer fields: byte offsets from the trailer's start. */
+#define T_FILE_SIZE     0
+#define T_HASH          8       /* XXH64 of bytes [0, file size - 16) */
+#define T_MAGIC         16
+
+#define PAD8(n)         (((n) + 7) & ~(uint64_t) 7)
+
+
+typedef struct {
+    uint64_t  file_size;
+    uint64_t  count;
+    uint64_t  prof_off, prof_size;
+    uint64_t  table_off, table_size;
+    uint64_t  index_count, index_off, index_size;
+    uint64_t  meta_off, meta_size;
+    uint64_t  table_hash, index_hash, meta_hash;
+} snap_header_t;
+
+/* An index entry in memory; written as two little-endian u64. */
+typedef struct {
+    uint64_t  hash;
+    uint64_t  idx;
+} snap_entry_t;
+
+_Static_assert(sizeof(snap_entry_t) == ENTRY, "index entry is 16 bytes");
+
+/* What snap_parse() found valid: everything an accessor needs. */
+typedef struct {
+    snap_header_t          h;
+    size_t                 count;
+    size_t                 nindex;
+    uint64_t               prof_end;   /* end of the profiles section */
+    const unsigned char   *table;
+    const unsigned char   *index;
+    const unsigned char   *meta;       /* NULL: no meta */
+    size_t                 meta_len;
+} snap_view_t;
+
+struct spoor_snapw_s {
+    int              fd;
+    int              err;           /* SPOOR_OK, or SPOOR_E_IO (sticky) */
+    int              err_errno;
+    uint64_t         off;           /* file offset of the next byte */
+    unsigned char   *buf;           /* SNAP_WBUF bytes */
+    size_t           buf_len;
+    uint64_t        *table;         /* file offset of each record */
+    size_t           count;
+    size_t           table_cap;
+    snap_entry_t    *index;         /* unsorted, duplicates allowed */
+    size_t           nindex;
+    size_t           index_cap;
+    unsigned char   *meta;          /* NULL: none */
+    size_t           meta_len;
+    char             dir[PATH_MAX];
+    char             path[PATH_MAX];
+    char             tmp[PATH_MAX];
+};
+
+struct spoor_snap_s {
+    const unsigned char  *map;
+    size_t                size;
+    snap_view_t           v;
+    char                  path[];   /* for messages */
+};
+
+static const unsigned char  zeros[HDR];
+
+
+/* ---- little-endian fields ----------------------------------------------- */
+
+static uint64_t
+get64(const unsigned char *p)
+{
+    uint64_t  v;
+
+    memcpy(&v, p, 8);
+    return le64toh(v);
+}
+
+
+static uint32_t
+get32(const unsigned char *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, 4);
+    return le32toh(v);
+}
+
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+    v = htole64(v);
+    memcpy(p, &v, 8);
+}
+
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+    v = htole32(v);
+    memcpy(p, &v, 4);
+}
+
+
+/* XXH64 (seed 0) that accepts NULL with len 0. */
+static uint64_t
+hash64(const void *p, size_t len)
+{
+    return XXH64(len ? p : "", len, 0);
+}
+
+
+static void
+header_encode(const snap_header_t *h, unsigned char *p)
+{
+    memset(p, 0, HDR);
+    memcpy(p + H_MAGIC, SNAP_MAGIC, 8);
+    put32(p + H_VERSION, SPOOR_SNAP_VERSION);
+    put32(p + H_FLAGS, 0);
+    put64(p + H_FILE_SIZE, h->file_size);
+    put64(p + H_COUNT, h->count);
+    put64(p + H_PROF_OFF, h->prof_off);
+    put64(p + H_PROF_SIZE, h->prof_size);
+    put64(p + H_TABLE_OFF, h->table_off);
+    put64(p + H_TABLE_SIZE, h->table_size);
+    put64(p + H_INDEX_COUNT, h->index_count);
+    put64(p + H_INDEX_OFF, h->index_off);
+    put64(p + H_INDEX_SIZE, h->index_size);
+    put64(p + H_META_OFF, h->meta_off);
+    put64(p + H_META_SIZE, h->meta_size);
+    put64(p + H_TABLE_HASH, h->table_hash);
+    put64(p + H_INDEX_HASH, h->index_hash);
+    put64(p + H_META_HASH, h->meta_hash);
+    put64(p + H_HASH, XXH64(p, H_HASH, 0));
+}
+
+
+static void
+header_decode(const unsigned char *p, snap_header_t *h)
+{
+    h->file_size = get64(p + H_FILE_SIZE);
+    h->count = get64(p + H_COUNT);
+    h->prof_off = get64(p + H_PROF_OFF);
+    h->prof_size = get64(p + H_PROF_SIZE);
+    h->table_off = get64(p + H_TABLE_OFF);
+    h->table_size = get64(p + H_TABLE_SIZE);
+    h->index_count = get64(p + H_INDEX_COUNT);
+    h->index_off = get64(p + H_INDEX_OFF);
+    h->index_size = get64(p + H_INDEX_SIZE);
+    h->meta_off = get64(p + H_META_OFF);
+    h->meta_size = get64(p + H_META_SIZE);
+    h->table_hash = get64(p + H_TABLE_HASH);
+    h->index_hash = get64(p + H_INDEX_HASH);
+    h->meta_hash = get64(p + H_META_HASH);
+}
+
+
+/* ---- id hash ------------------------------------------------------------ */
+
+uint64_t
+spoor_id_hash(const char *kind, const char *id, size_t len)
+{
+    unsigned char   small[256];
+    XXH64_state_t   st;
+    size_t          klen = strlen(kind);
+
+    if (klen < sizeof(small) && len < sizeof(small) - klen) {
+        memcpy(small, kind, klen);
+        small[klen] = 0;
+        if (len) {
+            memcpy(small + klen + 1, id, len);
+        }
+        return XXH64(small, klen + 1 + len, 0);
+    }
+
+    XXH64_reset(&st, 0);
+    XXH64_update(&st, kind, klen);
+    XXH64_update(&st, "", 1);
+    XXH64_update(&st, id, len);
+    return XXH64_digest(&st);
+}
+
+
+/* ---- files -------------------------------------------------------------- */
+
+/* One path component that names a file: not "", ".", "..", no '/'. */
+static int
+name_ok(const char *name)
+{
+    return name[0] != '\0' && strchr(name, '/') == NULL
+           && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+
+/* Fills path = dir/name and tmp = dir/.name.tmp.PID (PATH_MAX each).
+ * Returns 0, or -1 with errno EINVAL or ENAMETOOLONG. */
+static int
+make_paths(const char *dir, const char *name, char *path, char *tmp)
+{
+    int  n;
+
+    if (dir == NULL || name == NULL || dir[0] == '\0' || !name_ok(name)) {
+        errno = EINVAL;
+        return -1;
+    }
+    n = snprintf(path, PATH_MAX, "%s/%s", dir, name);
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    n = snprintf(tmp, PATH_MAX, "%s/.%s.tmp.%ld", dir, name, (long) getpid());
+    if (n < 0 || n >= PATH_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char  *p = data;
+    ssize_t               n;
+
+    while (len > 0) {
+        n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+
+static int
+pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+    const unsigned char  *p = data;
+    ssize_t               n;
+
+    while (len > 0) {
+        n = pwrite(fd, p, len, off);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -1;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t) n;
+        off += n;
+    }
+    return 0;
+}
+
+
+/* fsync of a directory, so a rename in it is durable.  EINVAL (a file
+ * system that cannot sync directories) is not an error. */
+static int
+fsync_dir(const char *dir)
+{
+    int  fd, rc, e;
+
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    rc = fsync(fd);
+    if (rc != 0 && errno == EINVAL) {
+        rc = 0;
+    }
+    e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+
+/* Closes fd (if >= 0) and removes tmp, keeping errno. */
+static void
+discard_tmp(int fd, const char *tmp)
+{
+    int  e = errno;
+
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(tmp);
+    errno = e;
+}
+
+
+/* fsync + close fd, rename tmp to path, fsync dir.  On failure before the
+ * rename, tmp is removed; fd is closed in every case. */
+static int
+publish(int fd, const char *tmp, const char *path, const char *dir)
+{
+    if (fsync(fd) != 0) {
+        discard_tmp(fd, tmp);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        discard_tmp(-1, tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        discard_tmp(-1, tmp);
+        return -1;
+    }
+    return fsync_dir(dir);
+}
+
+
+int
+spoor_write_file_atomic(const char *dir, const char *name, const void *data,
+    size_t len)
+{
+    char  path[PATH_MAX], tmp[PATH_MAX];
+    int   fd;
+
+    if (make_paths(dir, name, path, tmp) != 0) {
+        return SPOOR_E_INVAL;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, SNAP_MODE);
+    if (fd < 0) {
+        return SPOOR_E_IO;
+    }
+    if (write_all(fd, data, len) != 0) {
+        discard_tmp(fd, tmp);
+        return SPOOR_E_IO;
+    }
+    if (publish(fd, tmp, path, dir) != 0) {
+        return SPOOR_E_IO;
+    }
+    return SPOOR_OK;
+}
+
+
+/* ---- writer ------------------------------------------------------------- */
+
+static void
+w_fail(spoor_snapw_t *w)
+{
+    if (w->err == SPOOR_OK) {
+        w->err = SPOOR_E_IO;
+        w->err_errno = errno;
+    }
+}
+
+
+static int
+w_flush(spoor_snapw_t *w)
+{
+    if (w->err == SPOOR_OK && w->buf_len > 0) {
+        if (write_all(w->fd, w->buf, w->buf_len) != 0) {
+            w_fail(w);
+        }
+        w->buf_len = 0;
+    }
+    return w->err;
+}
+
+
+/* Appends n bytes to the file (through the buffer; large runs directly). */
+static void
+w_put(spoor_snapw_t *w, const void *p, size_t n)
+{
+    if (w->err != SPOOR_OK) {
+        return;
+    }
+    if (n > SNAP_WBUF - w->buf_len) {
+        if (w_flush(w) != SPOOR_OK) {
+            return;
+        }
+        if (n >= SNAP_WBUF) {
+            if (write_all(w->fd, p, n) != 0) {
+                w_fail(w);
+                return;
+            }
+            w->off += n;
+            return;
+        }
+    }
+    if (n) {
+        memcpy(w->buf + w->buf_len, p, n);
+    }
+    w->buf_len += n;
+    w->off += n;
+}
+
+
+/* Zero bytes up to the next multiple of 8. */
+static void
+w_pad(spoor_snapw_t *w)
+{
+    w_put(w, zeros, (size_t) (PAD8(w->off) - w->off));
+}
+
+
+/* Makes room for `need` elements of `size` bytes in *p (capacity *cap). */
+static int
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    size_t   n;
+    void    *np;
+
+    if (need <= *cap) {
+        return 0;
+    }
+    n = *cap ? *cap : 256;
+    while (n < need) {
+        if (n > SIZE_MAX / 2) {
+            n = need;
+            break;
+        }
+        n *= 2;
+    }
+    if (n > SIZE_MAX / size) {
+        return -1;
+    }
+    np = realloc(*p, n * size);
+    if (np == NULL) {
+        return -1;
+    }
+    *p = np;
+    *cap = n;
+    return 0;
+}
+
+
+static void
+w_free(spoor_snapw_t *w)
+{
+    free(w->buf);
+    free(w->table);
+    free(w->index);
+    free(w->meta);
+    free(w);
+}
+
+
+spoor_snapw_t *
+spoor_snapw_create(const char *dir, const char *name)
+{
+    spoor_snapw_t  *w;
+    int             e;
+
+    w = calloc(1, sizeof(*w));
+    if (w == NULL) {
+        return NULL;
+    }
+    w->fd = -1;
+    if (make_paths(dir, name, w->path, w->tmp) != 0) {
+        goto fail;
+    }
+    snprintf(w->dir, sizeof(w->dir), "%s", dir);   /* shorter than path */
+
+    w->buf = malloc(SNAP_WBUF);
+    if (w->buf == NULL) {
+        goto fail;
+    }
+    w->fd = open(w->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, SNAP_MODE);
+    if (w->fd < 0) {
+        goto fail;
+    }
+
+    w_put(w, zeros, HDR);       /* the header, rewritten by commit */
+    return w;
+
+fail:
+    e = errno;
+    w_free(w);
+    errno = e;
+    return NULL;
+}
+
+
+int
+spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
+    const uint64_t *ids, size_t nids)
+{
+    unsigned char  head[REC_HEAD];
+    uint64_t       at;
+    size_t         i;
+
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (blob == NULL || len == 0 || len > SPOOR_SNAP_BLOB_MAX
+        || ids == NULL || nids == 0)
+    {
+        return SPOOR_E_INVAL;
+    }
+    if (nids > SIZE_MAX - w->nindex
+        || grow((void **) &w->table, &w->table_cap, w->count + 1,
+                sizeof(*w->table)) != 0
+        || grow((void **) &w->index, &w->index_cap, w->nindex + nids,
+                sizeof(*w->index)) != 0)
+    {
+        return SPOOR_E_NOMEM;
+    }
+
+    at = w->off;
+    put64(head, len);
+    put64(head + 8, XXH64(blob, len, 0));
+    w_put(w, head, sizeof(head));
+    w_put(w, blob, len);
+    w_pad(w);
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+
+    for (i = 0; i < nids; i++) {
+        w->index[w->nindex].hash = ids[i];
+        w->index[w->nindex].idx = w->count;
+        w->nindex++;
+    }
+    w->table[w->count++] = at;
+    return SPOOR_OK;
+}
+
+
+int
+spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob, size_t len)
+{
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (blob == NULL || len == 0 || len > SPOOR_SNAP_META_MAX
+        || w->meta != NULL)
+    {
+        return SPOOR_E_INVAL;
+    }
+    w->meta = malloc(len);
+    if (w->meta == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    memcpy(w->meta, blob, len);
+    w->meta_len = len;
+    return SPOOR_OK;
+}
+
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+    const snap_entry_t  *x = a, *y = b;
+
+    if (x->hash != y->hash) {
+        return x->hash < y->hash ? -1 : 1;
+    }
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+
+/* Sorts the index by (hash, profile) and drops repeated entries. */
+static void
+w_sort_index(spoor_snapw_t *w)
+{
+    size_t  i, n;
+
+    if (w->nindex == 0) {
+        return;
+    }
+    qsort(w->index, w->nindex, sizeof(*w->index), entry_cmp);
+    for (i = 1, n = 1; i < w->nindex; i++) {
+        if (w->index[i].hash != w->index[n - 1].hash
+            || w->index[i].idx != w->index[n - 1].idx)
+        {
+            w->index[n++] = w->index[i];
+        }
+    }
+    w->nindex = n;
+}
+
+
+/* XXH64 of the file's bytes [0, end), read back through w->buf. */
+static int
+w_hash_file(spoor_snapw_t *w, uint64_t end, uint64_t *hash)
+{
+    XXH64_state_t  st;
+    uint64_t       pos;
+    size_t         want;
+    ssize_t        n;
+
+    XXH64_reset(&st, 0);
+    for (pos = 0; pos < end; pos += (uint64_t) n) {
+        want = end - pos < SNAP_WBUF ? (size_t) (end - pos) : SNAP_WBUF;
+        n = pread(w->fd, w->buf, want, (off_t) pos);
+        if (n < 0 && errno == EINTR) {
+            n = 0;
+            continue;
+        }
+        if (n <= 0) {
+            if (n == 0) {
+                errno = EIO;
+            }
+            return -1;
+        }
+        XXH64_update(&st, w->buf, (size_t) n);
+    }
+    *hash = XXH64_digest(&st);
+    return 0;
+}
+
+
+/* Appends table, index, meta and trailer, then fills in the header. */
+static int
+w_finish(spoor_snapw_t *w)
+{
+    snap_header_t   h;
+    unsigned char   hdr[HDR], trl[TRL];
+    uint64_t        file_hash;
+    size_t          i;
+
+    w_sort_index(w);
+    memset(&h, 0, sizeof(h));
+
+    h.count = w->count;
+    h.prof_off = HDR;
+    h.prof_size = w->off - HDR;
+
+    /* The in-memory arrays become their little-endian file images. */
+    for (i = 0; i < w->count; i++) {
+        w->table[i] = htole64(w->table[i]);
+    }
+    for (i = 0; i < w->nindex; i++) {
+        w->index[i].hash = htole64(w->index[i].hash);
+        w->index[i].idx = htole64(w->index[i].idx);
+    }
+
+    h.table_off = w->off;
+    h.table_size = (uint64_t) w->count * 8;
+    h.table_hash = hash64(w->table, w->count * 8);
+    w_put(w, w->table, w->count * 8);
+
+    h.index_count = w->nindex;
+    h.index_off = w->off;
+    h.index_size = (uint64_t) w->nindex * ENTRY;
+    h.index_hash = hash64(w->index, w->nindex * ENTRY);
+    w_put(w, w->index, w->nindex * ENTRY);
+
+    h.meta_off = w->off;
+    h.meta_size = w->meta_len;
+    h.meta_hash = hash64(w->meta, w->meta_len);
+    w_put(w, w->meta, w->meta_len);
+    w_pad(w);
+
+    h.file_size = w->off + TRL;
+    put64(trl + T_FILE_SIZE, h.file_size);
+    w_put(w, trl, 8);
+    if (w_flush(w) != SPOOR_OK) {
+        errno = w->err_errno;
+        return -1;
+    }
+
+    header_encode(&h, hdr);
+    if (pwrite_all(w->fd, hdr, HDR, 0) != 0
+        || w_hash_file(w, h.file_size - 16, &file_hash) != 0)
+    {
+        return -1;
+    }
+    put64(trl + T_HASH, file_hash);
+    memcpy(trl + T_MAGIC, SNAP_END_MAGIC, 8);
+    return pwrite_all(w->fd, trl + T_HASH, 16, (off_t) (h.file_size - 16));
+}
+
+
+int
+spoor_snapw_commit(spoor_snapw_t *w)
+{
+    int  rc = SPOOR_OK, e;
+
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        discard_tmp(w->fd, w->tmp);
+        rc = w->err;
+    } else if (w_finish(w) != 0) {
+        discard_tmp(w->fd, w->tmp);
+        rc = SPOOR_E_IO;
+    } else if (publish(w->fd, w->tmp, w->path, w->dir) != 0) {
+        rc = SPOOR_E_IO;
+    }
+
+    e = errno;
+    w_free(w);
+    errno = e;
+    return rc;
+}
+
+
+void
+spoor_snapw_abort(spoor_snapw_t *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    discard_tmp(w->fd, w->tmp);
+    w_free(w);
+}
+
+
+/* ---- reader: checks ----------------------------------------------------- */
+
+static void
+say(char *msg, size_t msglen, const char *fmt, ...)
+{
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, msglen, fmt, ap);
+    va_end(ap);
+}
+
+
+/*
+ * A section of `size` bytes must start at *pos and end by `end`; then
+ * *pos moves past it.  Nothing is added before it is compared.
+ */
+static int
+section(const char *what, uint64_t off, uint64_t size, uint64_t *pos,
+    uint64_t end, char *msg, size_t msglen)
+{
+    if (off != *pos || size > end - *pos || size % 8 != 0) {
+        say(msg, msglen, "corrupt: %s section at %" PRIu64 " (%" PRIu64
+            " bytes) is not where it belongs (%" PRIu64 ")", what, off, size,
+            *pos);
+        return -1;
+    }
+    *pos += size;
+    return 0;
+}
+
+
+/* Header fields, sizes and section positions against the file size. */
+static int
+check_layout(const snap_header_t *h, uint64_t size, char *msg, size_t msglen)
+{
+    uint64_t  pos = HDR, end = size - TRL;
+
+    if (h->file_size != size) {
+        say(msg, msglen, "%s: file is %" PRIu64 " bytes, header says %"
+            PRIu64, size < h->file_size ? "truncated" : "corrupt", size,
+            h->file_size);
+        return -1;
+    }
+    if (section("profiles", h->prof_off, h->prof_size, &pos, end, msg,
+                msglen) != 0
+        || section("table", h->table_off, h->table_size, &pos, end, msg,
+                   msglen) != 0
+        || section("index", h->index_off, h->index_size, &pos, end, msg,
+                   msglen) != 0
+        || section("meta", h->meta_off, end - pos, &pos, end, msg,
+                   msglen) != 0)
+    {
+        return -1;
+    }
+    if (h->table_size / 8 != h->count
+        || (h->count == 0) != (h->prof_size == 0))
+    {
+        say(msg, msglen, "corrupt: %" PRIu64 " profiles do not fit the "
+            "profiles (%" PRIu64 " bytes) and table (%" PRIu64 " bytes) "
+            "sections", h->count, h->prof_size, h->table_size);
+        return -1;
+    }
+    if (h->index_size / ENTRY != h->index_count
+        || h->index_count < h->count)
+    {
+        say(msg, msglen, "corrupt: index of %" PRIu64 " entries in %"
+            PRIu64 " bytes for %" PRIu64 " profiles", h->index_count,
+            h->index_size, h->count);
+        return -1;
+    }
+    if (h->meta_size > SPOOR_SNAP_META_MAX
+        || PAD8(h->meta_size) != size - TRL - h->meta_off)
+    {
+        say(msg, msglen, "corrupt: meta of %" PRIu64 " bytes in a section "
+            "of %" PRIu64, h->meta_size, size - TRL - h->meta_off);
+        return -1;
+    }
+    return 0;
+}
+
+
+/* The table: increasing record starts, 8-aligned, at least REC_MIN
+ * apart, the first at the section start, the last REC_MIN from its end. */
+static int
+check_table(const snap_view_t *v, char *msg, size_t msglen)
+{
+    uint64_t  o, prev = 0;
+    size_t    i;
+
+    for (i = 0; i < v->count; i++) {
+        o = get64(v->table + i * 8);
+        if (o % 8 != 0 || o < v->h.prof_off || o >= v->prof_end
+            || v->prof_end - o < REC_MIN
+            || (i == 0 ? o != v->h.prof_off : o - prev < REC_MIN))
+        {
+            say(msg, msglen, "corrupt: table entry %zu (offset %" PRIu64
+                ") is no record boundary", i, o);
+            return -1;
+        }
+        prev = o;
+    }
+    return 0;
+}
+
+
+/* The index: strictly increasing (hash, profile), profiles that exist. */
+static int
+check_index(const snap_view_t *v, char *msg, size_t msglen)
+{
+    uint64_t  hash, idx, ph = 0, pi = 0;
+    size_t    i;
+
+    for (i = 0; i < v->nindex; i++) {
+        hash = get64(v->index + i * ENTRY);
+        idx = get64(v->index + i * ENTRY + 8);
+        if (idx >= v->count) {
+            say(msg, msglen, "corrupt: index entry %zu names profile %"
+                PRIu64 " of %zu", i, idx, v->count);
+            return -1;
+        }
+        if (i > 0 && (hash < ph || (hash == ph && idx <= pi))) {
+            say(msg, msglen, "corrupt: index entry %zu is out of order", i);
+            return -1;
+        }
+        ph = hash;
+        pi = idx;
+    }
+    return 0;
+}
+
+
+/*
+ * Everything open checks: header, layout, trailer, the table, index and
+ * meta sections with their checksums.  Fills *v.  Returns 0, or -1 with a
+ * message.
+ */
+static int
+snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
+    char *msg, size_t msglen)
+{
+    const unsigned char  *trl;
+    snap_header_t        *h = &v->h;
+    uint32_t              version, flags;
+
+    memset(v, 0, sizeof(*v));
+
+    if (size < HDR + TRL) {
+        say(msg, msglen, "truncated: %zu bytes, smaller than a snapshot's "
+            "header and trailer", size);
+        return -1;
+    }
+    if (memcmp(map + H_MAGIC, SNAP_MAGIC, 8) != 0) {
+        say(msg, msglen, "not a spoor profile snapshot (bad magic)");
+        return -1;
+    }
+    version = get32(map + H_VERSION);
+    if (version != SPOOR_SNAP_VERSION) {
+        say(msg, msglen, "unsupported snapshot version %" PRIu32
+            " (this reader knows %d)", version, SPOOR_SNAP_VERSION);
+        return -1;
+    }
+    if (XXH64(map, H_HASH, 0) != get64(map + H_HASH)) {
+        say(msg, msglen, "corrupt: header checksum mismatch");
+        return -1;
+    }
+    flags = get32(map + H_FLAGS);
+    if (flags != 0) {
+        say(msg, msglen, "unsupported snapshot flags 0x%" PRIx32, flags);
+        return -1;
+    }
+
+    header_decode(map, h);
+    if (check_layout(h, size, msg, msglen) != 0) {
+        return -1;
+    }
+
+    trl = map + size - TRL;
+    if (memcmp(trl + T_MAGIC, SNAP_END_MAGIC, 8) != 0
+        || get64(trl + T_FILE_SIZE) != size)
+    {
+        say(msg, msglen, "truncated or corrupt: bad trailer");
+        return -1;
+    }
+
+    /* All sizes are now known to lie inside a mapping of size bytes. */
+    v->count = (size_t) h->count;
+    v->nindex = (size_t) h->index_count;
+    v->prof_end = h->prof_off + h->prof_size;
+    v->table = map + h->table_off;
+    v->index = map + h->index_off;
+    v->meta = h->meta_size ? map + h->meta_off : NULL;
+    v->meta_len = (size_t) h->meta_size;
+
+    if (XXH64(v->table, (size_t) h->table_size, 0) != h->table_hash) {
+        say(msg, msglen, "corrupt: table checksum mismatch");
+        return -1;
+    }
+    if (XXH64(v->index, (size_t) h->index_size, 0) != h->index_hash) {
+        say(msg, msglen, "corrupt: index checksum mismatch");
+        return -1;
+    }
+    if (XXH64(map + h->meta_off, v->meta_len, 0) != h->meta_hash) {
+        say(msg, msglen, "corrupt: meta checksum mismatch");
+        return -1;
+    }
+    return check_table(v, msg, msglen) || check_index(v, msg, msglen)
+           ? -1 : 0;
+}
+
+
+/*
+ * Record i of a parsed file: its blob and length when the record fills
+ * exactly the space up to the next record (blob + < 8 padding bytes)
+ * and, if check_hash, the blob's XXH64 matches.  NULL with a message
+ * otherwise.
+ */
+static const unsigned char *
+snap_record(const unsigned char *map, const snap_view_t *v, size_t i,
+    int check_hash, size_t *len, char *msg, size_t msglen)
+{
+    uint64_t  off, next, n;
+
+    off = get64(v->table + i * 8);
+    next = i + 1 < v->count ? get64(v->table + (i + 1) * 8) : v->prof_end;
+    if (off > next || next > v->prof_end || next - off < REC_MIN) {
+        say(msg, msglen, "corrupt: profile %zu has no valid record", i);
+        return NULL;
+    }
+    n = get64(map + off);
+    if (n == 0 || n > SPOOR_SNAP_BLOB_MAX || PAD8(n) != next - off - REC_HEAD)
+    {
+        say(msg, msglen, "corrupt: profile %zu length %" PRIu64 " does not "
+            "fit its record (%" PRIu64 " bytes)", i, n, next - off);
+        return NULL;
+    }
+    if (check_hash
+        && XXH64(map + off + REC_HEAD, (size_t) n, 0) != get64(map + off + 8))
+    {
+        say(msg, msglen, "corrupt: profile %zu checksum mismatch", i);
+        return NULL;
+    }
+    *len = (size_t) n;
+    return map + off + REC_HEAD;
+}
+
+
+static int
+all_zero(const unsigned char *p, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+/* What verify checks beyond snap_parse(); v is a parsed view of map. */
+static int
+snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
+    char *msg, size_t msglen)
+{
+    const unsigned char  *blob;
+    unsigned char        *seen;
+    size_t                i, len, idx;
+    int                   rc = SPOOR_E_FORMAT;
+
+    for (i = 0; i < v->count; i++) {
+        blob = snap_record(map, v, i, 1, &len, msg, msglen);
+        if (blob == NULL) {
+            return SPOOR_E_FORMAT;
+        }
+        if (!all_zero(blob + len, (size_t) (PAD8(len) - len))) {
+            say(msg, msglen, "corrupt: profile %zu padding is not zero", i);
+            return SPOOR_E_FORMAT;
+        }
+    }
+    if (!all_zero(map + v->h.meta_off + v->meta_len,
+                  (size_t) (PAD8(v->meta_len) - v->meta_len)))
+    {
+        say(msg, msglen, "corrupt: meta padding is not zero");
+        return SPOOR_E_FORMAT;
+    }
+
+    seen = calloc(v->count / 8 + 1, 1);
+    if (seen == NULL) {
+        say(msg, msglen, "out of memory");
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < v->nindex; i++) {
+        idx = (size_t) get64(v->index + i * ENTRY + 8);
+        seen[idx / 8] |= (unsigned char) (1u << (idx % 8));
+    }
+    for (i = 0; i < v->count; i++) {
+        if (!(seen[i / 8] & (1u << (i % 8)))) {
+            say(msg, msglen, "corrupt: profile %zu has no index entry", i);
+            goto done;
+        }
+    }
+
+    if (XXH64(map, size - 16, 0) != get64(map + size - 16)) {
+        say(msg, msglen, "corrupt: file checksum mismatch");
+        goto done;
+    }
+    rc = SPOOR_OK;
+
+done:
+    free(seen);
+    return rc;
+}
+
+
+/* ---- reader ------------------------------------------------------------- */
+
+static void
+report(char *err, size_t errlen, const char *path, const char *msg)
+{
+    if (err != NULL && errlen > 0) {
+        snprintf(err, errlen, "%s: %s", path, msg);
+    }
+}
+
+
+spoor_snap_t *
+spoor_snap_open(const char *path, char *err, size_t errlen)
+{
+    spoor_snap_t  *s;
+    struct stat    st;
+    void          *map;
+    size_t         size;
+    char           msg[256];
+    int            fd, e;
+
+    if (err != NULL && errlen > 0) {
+        err[0] = '\0';
+    }
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        e = errno;
+        report(err, errlen, path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        close(fd);
+        report(err, errlen, path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        report(err, errlen, path, "not a regular file");
+        errno = EINVAL;
+        return NULL;
+    }
+    if ((uint64_t) st.st_size > SIZE_MAX || st.st_size < HDR + TRL) {
+        close(fd);
+        say(msg, sizeof(msg), "truncated: %jd bytes, smaller than a "
+            "snapshot's header and trailer", (intmax_t) st.st_size);
+        report(err, errlen, path, msg);
+        errno = EBADMSG;
+        return NULL;
+    }
+    size = (size_t) st.st_size;
+
+    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    e = errno;
+    close(fd);
+    if (map == MAP_FAILED) {
+        report(err, errlen, path, strerror(e));
+        errno = e;
+        return NULL;
+    }
+
+    s = malloc(sizeof(*s) + strlen(path) + 1);
+    if (s == NULL) {
+        munmap(map, size);
+        report(err, errlen, path, "out of memory");
+        errno = ENOMEM;
+        return NULL;
+    }
+    s->map = map;
+    s->size = size;
+    strcpy(s->path, path);
+
+    if (snap_parse(s->map, s->size, &s->v, msg, sizeof(msg)) != 0) {
+        report(err, errlen, path, msg);
+        spoor_snap_close(s);
+        errno = EBADMSG;
+        return NULL;
+    }
+    return s;
+}
+
+
+void
+spoor_snap_close(spoor_snap_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    munmap((void *) s->map, s->size);
+    free(s);
+}
+
+
+int
+spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen)
+{
+    snap_view_t  v;
+    char         msg[256];
+    int          rc;
+
+    if (snap_parse(s->map, s->size, &v, msg, sizeof(msg)) != 0) {
+        report(err, errlen, s->path, msg);
+        return SPOOR_E_FORMAT;
+    }
+    rc = snap_check_all(s->map, s->size, &v, msg, sizeof(msg));
+    if (rc != SPOOR_OK) {
+        report(err, errlen, s->path, msg);
+    }
+    return rc;
+}
+
+
+size_t
+spoor_snap_count(const spoor_snap_t *s)
+{
+    return s->v.count;
+}
+
+
+const unsigned char *
+spoor_snap_profile(const spoor_snap_t *s, size_t i, size_t *len)
+{
+    const unsigned char  *blob;
+    size_t                n = 0;
+    char                  msg[1];
+
+    if (i >= s->v.count) {
+        errno = EINVAL;
+        blob = NULL;
+    } else {
+        blob = snap_record(s->map, &s->v, i, 1, &n, msg, sizeof(msg));
+        if (blob == NULL) {
+            errno = EBADMSG;
+            n = 0;
+        }
+    }
+    if (len != NULL) {
+        *len = n;
+    }
+    return blob;
+}
+
+
+const unsigned char *
+spoor_snap_meta(const spoor_snap_t *s, size_t *len)
+{
+    if (len != NULL) {
+        *len = s->v.meta_len;
+    }
+    return s->v.meta;
+}
+
+
+size_t
+spoor_snap_find(const spoor_snap_t *s, uint64_t h,
+    void (*fn)(void *arg, size_t i), void *arg)
+{
+    const unsigned char  *ix = s->v.index;
+    size_t                lo = 0, hi = s->v.nindex, mid, found = 0;
+    uint64_t              idx;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if (get64(ix + mid * ENTRY) < h) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
+    {
+        idx = get64(ix + lo * ENTRY + 8);
+        if (idx < s->v.count) {     /* checked at open; kept cheap & safe */
+            if (fn != NULL) {
+                fn(arg, (size_t) idx);
+            }
+            found++;
+        }
+    }
+    return found;
+}

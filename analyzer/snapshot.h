@@ -1,0 +1,193 @@
+/*
+ * snapshot.h -- the profile snapshot file: user profiles (opaque msgpack
+ * blobs) with an index from id hash to profile, written once, then
+ * mapped read-only and searched in place.
+ *
+ * File layout (byte by byte in docs/FORMAT.md, "Profile snapshots"); every
+ * integer is little-endian, every section starts on an 8-byte boundary and
+ * every padding byte is 0:
+ *
+ *   header    136 B: magic "SPOORSNP", version 1, flags 0, file size,
+ *             counts, offset and size of each section, XXH64 of the
+ *             table, index and meta sections, XXH64 of the header
+ *   profiles  one record per profile, in the order added:
+ *             u64 len, u64 XXH64(blob), blob, zero padding to 8
+ *   table     u64 file offset of each profile record (profile i -> O(1))
+ *   index     (u64 id hash, u64 profile index) entries sorted by
+ *             (hash, profile index), no duplicate entries
+ *   meta      the generation metadata blob, zero padding to 8
+ *   trailer   24 B: u64 file size, u64 XXH64 of every byte before this
+ *             field, magic "SPOOREND"
+ *
+ * The sections follow each other in exactly that order with no gap, so
+ * the header fixes the position of everything and a reader checks each
+ * offset and size against the file size before it touches the bytes.
+ *
+ * Invariants of a valid file, all checked by spoor_snap_verify():
+ *   - every profile has a blob of 1 .. SPOOR_SNAP_BLOB_MAX bytes and at
+ *     least one index entry; every index entry names a profile;
+ *   - the same input gives the same bytes (no time, pid or path inside).
+ *
+ * Writing (spoor_snapw_*): blobs are streamed to a temporary file
+ * dir/.NAME.tmp.PID through a 256 KiB buffer; the writer keeps in memory
+ * 8 bytes per profile (the table), 16 bytes per id given (the index, before
+ * deduplication) and a copy of the meta blob.  Commit sorts the index,
+ * appends the last sections, reads the file back once to compute the
+ * whole-file checksum, fsyncs it, renames it over dir/NAME and fsyncs dir.
+ * A process killed before the rename leaves dir/NAME as it was and a stale
+ * dir/.NAME.tmp.PID that nothing reads (safe to delete).
+ * One writer per dir/NAME per process at a time.  Files are created with
+ * mode 0640 (less the umask): profiles are personal data.
+ *
+ * Reading (spoor_snap_*): spoor_snap_open() maps the file and reads the
+ * header, the table, the index and the meta section (8 B per profile +
+ * 16 B per id: not the blobs), checking their layout and checksums.
+ * Profile blobs are checked lazily: spoor_snap_profile() verifies the
+ * blob's XXH64 on every call and never returns bytes that fail it.
+ * spoor_snap_verify() checks every byte (whole-file XXH64 included).
+ * A committed file is never written again (a new one replaces it by
+ * rename), so a mapping stays valid until spoor_snap_close(); do not
+ * truncate or rewrite a snapshot in place while it is open (SIGBUS).
+ * An open snapshot is immutable: any number of threads may read it.
+ */
+#ifndef SPOOR_SNAPSHOT_H
+#define SPOOR_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOR_SNAP_VERSION     1
+#define SPOOR_SNAP_BLOB_MAX    ((size_t) 64 << 20)  /* profile blob, bytes */
+#define SPOOR_SNAP_META_MAX    ((size_t) 64 << 20)  /* meta blob, bytes */
+#define SPOOR_SNAP_HEADER_SIZE 136
+#define SPOOR_SNAP_TRAILER_SIZE 24
+
+typedef struct spoor_snapw_s  spoor_snapw_t;   /* a snapshot being written */
+typedef struct spoor_snap_s   spoor_snap_t;    /* an open (mapped) snapshot */
+
+
+/*
+ * The hash of one id, as stored in snapshot indexes: XXH64 (seed 0) of
+ * the bytes of `kind` (a NUL-terminated string, without its NUL), one 0
+ * byte, then id[0..len).  Kinds in use: "u" user id, "a" anonymous id,
+ * "v" visitor id.  The kind keeps equal strings of different kinds apart.
+ */
+uint64_t spoor_id_hash(const char *kind, const char *id, size_t len);
+
+
+/* ---- writing ------------------------------------------------------------ */
+
+/*
+ * Starts a snapshot to be committed as dir/name; the data goes to the
+ * temporary file dir/.name.tmp.PID (created or truncated).  name is one
+ * path component (no '/', not "", "." or "..").  Returns NULL with errno
+ * set (EINVAL for a bad name, ENAMETOOLONG, ENOMEM, or open()'s errno).
+ */
+spoor_snapw_t *spoor_snapw_create(const char *dir, const char *name);
+
+/*
+ * Adds one profile: blob[0..len) (opaque bytes, the caller's msgpack) and
+ * the hashes of the ids that find it (at least one; duplicates within one
+ * profile are fine and stored once; the same hash on several profiles is
+ * allowed: find returns them all).  Profiles keep the order they were
+ * added; the first is profile 0.
+ * Returns SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_BLOB_MAX, nids
+ * 0) or SPOOR_E_NOMEM with nothing added, the writer still usable;
+ * SPOOR_E_IO (errno set) when the write failed: the writer is then
+ * failed, every later call returns SPOOR_E_IO and commit removes the file.
+ */
+int spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
+    const uint64_t *ids, size_t nids);
+
+/*
+ * Sets the generation metadata blob (opaque msgpack), copied.  At most
+ * once per snapshot; without it the snapshot has no meta.  Returns
+ * SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_META_MAX, or meta already
+ * set); SPOOR_E_NOMEM; SPOOR_E_IO if the writer has failed.
+ */
+int spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob,
+    size_t len);
+
+/*
+ * Writes the table, index, meta and trailer, fsyncs the file, renames it
+ * to dir/name (replacing any file there atomically: a reader sees the old
+ * file or the new one, and keeps an old mapping intact) and fsyncs dir.
+ * Frees w in every case.  After SPOOR_OK the file is complete and durable.
+ * On error (SPOOR_E_IO with errno, SPOOR_E_NOMEM) the temporary file is
+ * removed and dir/name is untouched -- except when only the final fsync
+ * of dir fails: then dir/name is the new, complete file but its rename
+ * may not survive a crash, and SPOOR_E_IO is returned.
+ */
+int spoor_snapw_commit(spoor_snapw_t *w);
+
+/* Removes the temporary file and frees w (NULL is a no-op). */
+void spoor_snapw_abort(spoor_snapw_t *w);
+
+
+/* ---- reading ------------------------------------------------------------ */
+
+/*
+ * Opens and maps path read-only.  Checks magic, version, flags, the file
+ * size against the header and the trailer, the exact position and size of
+ * every section, the header, table, index and meta checksums, that the
+ * table's offsets are increasing record boundaries inside the profiles
+ * section and that the index is sorted and names existing profiles.  Blob
+ * checksums and the whole-file checksum are left to spoor_snap_profile()
+ * and spoor_snap_verify().  Returns NULL with errno set and a message in
+ * err (always NUL-terminated when errlen > 0; err may be NULL) for a
+ * missing, truncated, corrupt or wrong-version file.
+ */
+spoor_snap_t *spoor_snap_open(const char *path, char *err, size_t errlen);
+
+/* Unmaps and frees s (NULL is a no-op).  Pointers from s become invalid. */
+void spoor_snap_close(spoor_snap_t *s);
+
+/*
+ * Full check of every byte: what open checks, then every profile record
+ * (length, boundary, zero padding, blob XXH64), that every profile has an
+ * index entry, the zero padding of meta, and the whole-file XXH64.  Reads
+ * the whole file.  Returns SPOOR_OK, SPOOR_E_FORMAT with a message in err,
+ * or SPOOR_E_NOMEM (a bitmap of count/8 bytes is allocated).
+ */
+int spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen);
+
+/* Number of profiles. */
+size_t spoor_snap_count(const spoor_snap_t *s);
+
+/*
+ * Profile i (0 .. count-1, in the order added): a pointer into the
+ * mapping, valid until close, and its length in *len (len may be NULL).
+ * Checks the record's bounds and the blob's XXH64 on every call (cost:
+ * one pass over the blob).  Returns NULL with *len = 0 when i is out of
+ * range (errno EINVAL) or the record is damaged (errno EBADMSG).
+ */
+const unsigned char *spoor_snap_profile(const spoor_snap_t *s, size_t i,
+    size_t *len);
+
+/* The meta blob (checked at open) and its length; NULL, *len = 0 when the
+ * snapshot has none.  len may be NULL. */
+const unsigned char *spoor_snap_meta(const spoor_snap_t *s, size_t *len);
+
+/*
+ * Finds profiles by id hash: calls fn(arg, i) once for each profile i
+ * whose ids include h, in increasing i (index order); returns how many.
+ * fn may be NULL to only count.  O(log n) binary search in the mapped
+ * index, then one step per match.
+ */
+size_t spoor_snap_find(const spoor_snap_t *s, uint64_t h,
+    void (*fn)(void *arg, size_t i), void *arg);
+
+
+/* ---- small state files -------------------------------------------------- */
+
+/*
+ * Replaces dir/name with data[0..len) atomically and durably: writes the
+ * temporary file dir/.name.tmp.PID, fsyncs it, renames it to dir/name and
+ * fsyncs dir.  Returns SPOOR_OK; SPOOR_E_INVAL (bad name, errno EINVAL);
+ * SPOOR_E_IO with errno preserved, the temporary file removed and dir/name
+ * untouched (unless only the final fsync of dir failed, as for commit).
+ */
+int spoor_write_file_atomic(const char *dir, const char *name,
+    const void *data, size_t len);
+
+#endif /* SPOOR_SNAPSHOT_H */

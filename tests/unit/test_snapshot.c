@@ -1,0 +1,1407 @@
+/*
+ * test_snapshot.c -- unit tests of the profile snapshot file
+ * (analyzer/snapshot.h, docs/FORMAT.md "Profile snapshots").
+ *
+ * Snapshots are written from a deterministic model (profile i has a blob
+ * and ids computed from i; some ids are shared by two profiles), read
+ * back and searched; then copies are truncated, damaged byte by byte, or
+ * forged with valid checksums so that only the bounds checks stand
+ * between the reader and the bytes.  The tests read the file layout with
+ * their own code, so they also pin down what docs/FORMAT.md says.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <criterion/criterion.h>
+#include <xxhash.h>
+#include "error.h"
+#include "snapshot.h"
+
+static char  dir[64];
+
+static void
+setup(void)
+{
+    strcpy(dir, "/tmp/spoor-snap-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(snapshot, .init = setup, .fini = teardown);
+
+
+/* ---- small utilities ---------------------------------------------------- */
+
+static char *
+path_of(const char *name)
+{
+    static char  p[4][256];
+    static int   k;
+
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof(p[k]), "%s/%s", dir, name);
+    return p[k];
+}
+
+
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+    struct stat     st;
+    unsigned char  *p;
+    FILE           *f;
+
+    cr_assert_eq(stat(path, &st), 0, "%s: %s", path, strerror(errno));
+    p = malloc((size_t) st.st_size + 1);
+    cr_assert_not_null(p);
+    f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fread(p, 1, (size_t) st.st_size, f), (size_t) st.st_size);
+    fclose(f);
+    *len = (size_t) st.st_size;
+    return p;
+}
+
+
+static void
+spill(const char *path, const void *p, size_t len)
+{
+    int  fd;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, p, len), (ssize_t) len);
+    cr_assert_eq(close(fd), 0);
+}
+
+
+/* Names in dir (not . and ..), joined by spaces, in a static buffer. */
+static const char *
+listing(void)
+{
+    static char     out[1024];
+    struct dirent  *de;
+    DIR            *d;
+
+    out[0] = '\0';
+    d = opendir(dir);
+    cr_assert_not_null(d);
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            if (out[0]) {
+                strcat(out, " ");
+            }
+            strncat(out, de->d_name, sizeof(out) - strlen(out) - 2);
+        }
+    }
+    closedir(d);
+    return out;
+}
+
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+    uint64_t  v = 0;
+    int       i;
+
+    for (i = 7; i >= 0; i--) {
+        v = v << 8 | p[i];
+    }
+    return v;
+}
+
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+    return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+           | (uint32_t) p[3] << 24;
+}
+
+
+static void
+wr64(unsigned char *p, uint64_t v)
+{
+    int  i;
+
+    for (i = 0; i < 8; i++) {
+        p[i] = (unsigned char) (v >> (8 * i));
+    }
+}
+
+
+/* ---- the model ---------------------------------------------------------- */
+
+#define BIG_PROFILE  777          /* a 300 KiB blob, past the write buffer */
+
+static uint64_t
+hid(const char *kind, const char *fmt, size_t n)
+{
+    char  s[64];
+    int   len;
+
+    len = snprintf(s, sizeof(s), fmt, n);
+    return spoor_id_hash(kind, s, (size_t) len);
+}
+
+
+/* Profile i's blob (into buf, BLOB_CAP bytes); returns its length. */
+#define BLOB_CAP  (300 * 1024)
+
+static size_t
+model_blob(size_t i, unsigned char *buf)
+{
+    size_t  len, j;
+
+    len = i == BIG_PROFILE ? BLOB_CAP : 1 + (i * 7919) % 200;
+    for (j = 0; j < len; j++) {
+        buf[j] = (unsigned char) (i * 31 + j * 17 + (j >> 8));
+    }
+    return len;
+}
+
+
+/*
+ * Profile i's ids: "u" user-i; "a" anon-i for even i; "v" shared-(i/10)
+ * for i % 10 < 2 (so profiles 10j and 10j+1 share it); user-i again for
+ * i % 3 == 0 (a duplicate within the profile).
+ */
+static size_t
+model_ids(size_t i, uint64_t *ids)
+{
+    size_t  n = 0;
+
+    ids[n++] = hid("u", "user-%zu", i);
+    if (i % 2 == 0) {
+        ids[n++] = hid("a", "anon-%zu", i);
+    }
+    if (i % 10 < 2) {
+        ids[n++] = hid("v", "shared-%zu", i / 10);
+    }
+    if (i % 3 == 0) {
+        ids[n++] = ids[0];
+    }
+    return n;
+}
+
+
+/* msgpack {"gen": 7, "ts": 1765231558656} and the string's NUL: 19 bytes,
+ * opaque to the snapshot; not a multiple of 8, so the section is padded */
+static const unsigned char  model_meta[] =
+    "\x82\xa3gen\x07\xa2ts\xcf\x00\x00\x01\x9b\x00\x00\x00\x00";
+
+static int
+write_model(const char *name, size_t n, int with_meta)
+{
+    static unsigned char   buf[BLOB_CAP];
+    spoor_snapw_t         *w;
+    uint64_t               ids[8];
+    size_t                 i, len, nids;
+    int                    rc;
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w, "create: %s", strerror(errno));
+    for (i = 0; i < n; i++) {
+        len = model_blob(i, buf);
+        nids = model_ids(i, ids);
+        rc = spoor_snapw_add(w, buf, len, ids, nids);
+        cr_assert_eq(rc, SPOOR_OK, "add %zu: %d", i, rc);
+    }
+    if (with_meta) {
+        cr_assert_eq(spoor_snapw_meta(w, model_meta, sizeof(model_meta)),
+                     SPOOR_OK);
+    }
+    return spoor_snapw_commit(w);
+}
+
+
+typedef struct {
+    size_t  n;
+    size_t  got[8];
+} hits_t;
+
+static void
+collect(void *arg, size_t i)
+{
+    hits_t  *h = arg;
+
+    if (h->n < 8) {
+        h->got[h->n] = i;
+    }
+    h->n++;
+}
+
+
+static void
+expect_find(const spoor_snap_t *s, uint64_t id, size_t a, size_t b,
+    size_t nexp)
+{
+    hits_t  h = { 0, { 0 } };
+    size_t  r;
+
+    r = spoor_snap_find(s, id, collect, &h);
+    cr_assert_eq(r, nexp, "find %016llx: %zu hits, want %zu",
+                 (unsigned long long) id, r, nexp);
+    cr_assert_eq(h.n, nexp);
+    if (nexp > 0) {
+        cr_assert_eq(h.got[0], a);
+    }
+    if (nexp > 1) {
+        cr_assert_eq(h.got[1], b);
+    }
+}
+
+
+/* Everything the model says about a snapshot of n profiles. */
+static void
+check_model(const spoor_snap_t *s, size_t n, int with_meta)
+{
+    static unsigned char   buf[BLOB_CAP];
+    const unsigned char   *p;
+    size_t                 i, len, want, j;
+    char                   err[256];
+
+    cr_assert_eq(spoor_snap_count(s), n);
+    for (i = 0; i < n; i++) {
+        want = model_blob(i, buf);
+        p = spoor_snap_profile(s, i, &len);
+        cr_assert_not_null(p, "profile %zu", i);
+        cr_assert_eq(len, want, "profile %zu length", i);
+        cr_assert(memcmp(p, buf, len) == 0, "profile %zu bytes", i);
+        cr_assert_eq((uintptr_t) p % 8, 0, "blob %zu not 8-aligned", i);
+
+        expect_find(s, hid("u", "user-%zu", i), i, 0, 1);
+        expect_find(s, hid("a", "anon-%zu", i), i, 0, i % 2 == 0);
+        if (i % 10 == 0) {
+            j = i + 1 < n ? 2 : 1;
+            expect_find(s, hid("v", "shared-%zu", i / 10), i, i + 1, j);
+        }
+    }
+    expect_find(s, hid("u", "user-%zu", n), 0, 0, 0);
+    expect_find(s, hid("x", "user-%zu", 0), 0, 0, 0);
+    expect_find(s, 0, 0, 0, 0);
+    expect_find(s, UINT64_MAX, 0, 0, 0);
+    cr_assert_null(spoor_snap_profile(s, n, &len));
+    cr_assert_eq(len, 0);
+
+    p = spoor_snap_meta(s, &len);
+    if (with_meta) {
+        cr_assert_not_null(p);
+        cr_assert_eq(len, sizeof(model_meta));
+        cr_assert(memcmp(p, model_meta, len) == 0);
+    } else {
+        cr_assert_null(p);
+        cr_assert_eq(len, 0);
+    }
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s", err);
+}
+
+
+static spoor_snap_t *
+open_ok(const char *name)
+{
+    spoor_snap_t  *s;
+    char           err[256];
+
+    s = spoor_snap_open(path_of(name), err, sizeof(err));
+    cr_assert_not_null(s, "open: %s", err);
+    return s;
+}
+
+
+/* ---- round trips -------------------------------------------------------- */
+
+Test(snapshot, empty)
+{
+    spoor_snap_t  *s;
+
+    cr_assert_eq(write_model("s", 0, 0), SPOOR_OK);
+    cr_assert_str_eq(listing(), "s");
+    s = open_ok("s");
+    check_model(s, 0, 0);
+    cr_assert_eq(spoor_snap_find(s, hid("u", "user-%zu", 0), NULL, NULL), 0);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, one_profile_with_meta)
+{
+    spoor_snap_t  *s;
+
+    cr_assert_eq(write_model("s", 1, 1), SPOOR_OK);
+    s = open_ok("s");
+    check_model(s, 1, 1);
+    /* profile 0 has user-0 twice: found once */
+    cr_assert_eq(spoor_snap_find(s, hid("u", "user-%zu", 0), NULL, NULL), 1);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, ten_thousand_profiles)
+{
+    spoor_snap_t  *s;
+
+    cr_assert_eq(write_model("s", 10000, 0), SPOOR_OK);
+    s = open_ok("s");
+    check_model(s, 10000, 0);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, shared_id_in_order)
+{
+    spoor_snapw_t  *w;
+    spoor_snap_t   *s;
+    uint64_t        x = spoor_id_hash("u", "x", 1), y = x + 1, ids[3];
+    hits_t          h = { 0, { 0 } };
+
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    ids[0] = y; ids[1] = x;
+    cr_assert_eq(spoor_snapw_add(w, (const unsigned char *) "p0", 2, ids, 2),
+                 SPOOR_OK);
+    ids[0] = y;
+    cr_assert_eq(spoor_snapw_add(w, (const unsigned char *) "p1", 2, ids, 1),
+                 SPOOR_OK);
+    ids[0] = x; ids[1] = x; ids[2] = x;
+    cr_assert_eq(spoor_snapw_add(w, (const unsigned char *) "p2", 2, ids, 3),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_find(s, x, collect, &h), 2);
+    cr_assert_eq(h.got[0], 0);
+    cr_assert_eq(h.got[1], 2);
+    h.n = 0;
+    cr_assert_eq(spoor_snap_find(s, y, collect, &h), 2);
+    cr_assert_eq(h.got[0], 0);
+    cr_assert_eq(h.got[1], 1);
+    cr_assert_eq(spoor_snap_find(s, x - 1, collect, &h), 0);
+    cr_assert_eq(spoor_snap_find(s, y + 1, collect, &h), 0);
+    cr_assert_null(spoor_snap_meta(s, NULL));
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, meta_rules)
+{
+    spoor_snapw_t  *w;
+    uint64_t        id = 1;
+
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, 0), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, 3), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, 3), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 1, &id, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+
+    {
+        spoor_snap_t         *s = open_ok("s");
+        const unsigned char  *m;
+        size_t                len;
+
+        m = spoor_snap_meta(s, &len);
+        cr_assert_eq(len, 3);
+        cr_assert(memcmp(m, model_meta, 3) == 0);
+        spoor_snap_close(s);
+    }
+}
+
+
+Test(snapshot, bad_arguments)
+{
+    spoor_snapw_t  *w;
+    spoor_snap_t   *s;
+    uint64_t        id = 7;
+
+    cr_assert_null(spoor_snapw_create(dir, "a/b"));
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_null(spoor_snapw_create(dir, ""));
+    cr_assert_null(spoor_snapw_create(dir, ".."));
+    cr_assert_null(spoor_snapw_create(path_of("missing"), "s"));
+    cr_assert_eq(errno, ENOENT);
+
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 0, &id, 1), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 1, &id, 0), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 1, NULL, 1), SPOOR_E_INVAL);
+    /* rejected before the blob is read */
+    cr_assert_eq(spoor_snapw_add(w, model_meta, SPOOR_SNAP_BLOB_MAX + 1,
+                                 &id, 1), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 2, &id, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_count(s), 1);
+    cr_assert_eq(spoor_snap_find(s, 7, NULL, NULL), 1);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, id_hash)
+{
+    unsigned char  buf[1100];
+    char           id[1024];
+
+    cr_assert_eq(spoor_id_hash("u", "abc", 3), XXH64("u\0abc", 5, 0));
+    cr_assert_eq(spoor_id_hash("a", "", 0), XXH64("a", 2, 0));
+    cr_assert_neq(spoor_id_hash("u", "abc", 3), spoor_id_hash("a", "abc", 3));
+    cr_assert_neq(spoor_id_hash("u", "abc", 3), spoor_id_hash("ua", "bc", 2));
+
+    /* a long id takes the streaming path: same definition */
+    memset(id, 'z', sizeof(id));
+    buf[0] = 'v';
+    buf[1] = 0;
+    memcpy(buf + 2, id, sizeof(id));
+    cr_assert_eq(spoor_id_hash("v", id, sizeof(id)),
+                 XXH64(buf, 2 + sizeof(id), 0));
+    cr_assert_eq(spoor_id_hash("v", id, 253), XXH64(buf, 255, 0));
+    cr_assert_eq(spoor_id_hash("v", id, 254), XXH64(buf, 256, 0));
+}
+
+
+/* ---- the bytes ---------------------------------------------------------- */
+
+Test(snapshot, identical_input_identical_bytes)
+{
+    unsigned char  *a, *b, *c;
+    size_t          alen, blen, clen;
+
+    cr_assert_eq(write_model("a", 1000, 1), SPOOR_OK);
+    cr_assert_eq(write_model("b", 1000, 1), SPOOR_OK);
+    cr_assert_eq(write_model("c", 999, 1), SPOOR_OK);
+    a = slurp(path_of("a"), &alen);
+    b = slurp(path_of("b"), &blen);
+    c = slurp(path_of("c"), &clen);
+    cr_assert_eq(alen, blen);
+    cr_assert(memcmp(a, b, alen) == 0, "same input, different bytes");
+    cr_assert(clen != alen || memcmp(a, c, alen) != 0);
+    free(a);
+    free(b);
+    free(c);
+}
+
+
+/* Reads the layout with this file's own code, as docs/FORMAT.md gives it. */
+Test(snapshot, layout_matches_format_doc)
+{
+    unsigned char  *f, *rec;
+    size_t          size, i, n = 40, pos;
+    uint64_t        count, nidx, off, len, prev_h = 0, prev_i = 0, meta_size;
+
+    cr_assert_eq(write_model("s", n, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+
+    cr_assert(memcmp(f, "SPOORSNP", 8) == 0);
+    cr_assert_eq(rd32(f + 8), 1);
+    cr_assert_eq(rd32(f + 12), 0);
+    cr_assert_eq(rd64(f + 16), size);
+    cr_assert_eq(size % 8, 0);
+    count = rd64(f + 24);
+    cr_assert_eq(count, n);
+    cr_assert_eq(rd64(f + 32), 136);
+    cr_assert_eq(rd64(f + 48), 136 + rd64(f + 40));
+    cr_assert_eq(rd64(f + 56), 8 * count);
+    nidx = rd64(f + 64);
+    cr_assert_eq(rd64(f + 72), rd64(f + 48) + rd64(f + 56));
+    cr_assert_eq(rd64(f + 80), 16 * nidx);
+    cr_assert_eq(rd64(f + 88), rd64(f + 72) + rd64(f + 80));
+    meta_size = rd64(f + 96);
+    cr_assert_eq(meta_size, sizeof(model_meta));
+    cr_assert_eq(rd64(f + 88) + ((meta_size + 7) & ~7ull) + 24, size);
+    cr_assert_eq(rd64(f + 104), XXH64(f + rd64(f + 48), rd64(f + 56), 0));
+    cr_assert_eq(rd64(f + 112), XXH64(f + rd64(f + 72), rd64(f + 80), 0));
+    cr_assert_eq(rd64(f + 120), XXH64(f + rd64(f + 88), meta_size, 0));
+    cr_assert(memcmp(f + rd64(f + 88), model_meta, meta_size) == 0);
+    cr_assert_eq(rd64(f + 128), XXH64(f, 128, 0));
+
+    /* records back to back, each u64 len, u64 xxh64, blob, zero pad */
+    pos = 136;
+    for (i = 0; i < n; i++) {
+        off = rd64(f + rd64(f + 48) + 8 * i);
+        cr_assert_eq(off, pos);
+        rec = f + off;
+        len = rd64(rec);
+        cr_assert_eq(rd64(rec + 8), XXH64(rec + 16, len, 0));
+        for (pos = off + 16 + len; pos % 8; pos++) {
+            cr_assert_eq(f[pos], 0);
+        }
+    }
+    cr_assert_eq(pos, rd64(f + 48));
+
+    /* index: sorted (hash, profile), no duplicates; here 1 + 1/2 + 1/5 */
+    cr_assert_eq(nidx, n + n / 2 + n / 5);
+    for (i = 0; i < nidx; i++) {
+        uint64_t  h = rd64(f + rd64(f + 72) + 16 * i);
+        uint64_t  p = rd64(f + rd64(f + 72) + 16 * i + 8);
+
+        cr_assert(i == 0 || h > prev_h || (h == prev_h && p > prev_i));
+        cr_assert(p < count);
+        prev_h = h;
+        prev_i = p;
+    }
+
+    cr_assert_eq(rd64(f + size - 24), size);
+    cr_assert_eq(rd64(f + size - 16), XXH64(f, size - 16, 0));
+    cr_assert(memcmp(f + size - 8, "SPOOREND", 8) == 0);
+    free(f);
+}
+
+
+/* ---- damage ------------------------------------------------------------- */
+
+/* Open must refuse it; a message is given, naming the file and, when
+ * `says` is not NULL, containing it. */
+static void
+expect_refused_saying(const char *name, const char *what, const char *says)
+{
+    spoor_snap_t  *s;
+    char           err[256];
+
+    err[0] = 'X';
+    s = spoor_snap_open(path_of(name), err, sizeof(err));
+    cr_assert_null(s, "%s: opened", what);
+    cr_assert(err[0] != '\0' && err[0] != 'X', "%s: no message", what);
+    cr_assert_not_null(strstr(err, dir), "%s: no path in \"%s\"", what, err);
+    if (says != NULL) {
+        cr_assert_not_null(strstr(err, says),
+                           "%s: \"%s\" does not say %s", what, err, says);
+    }
+}
+
+
+static void
+expect_refused(const char *name, const char *what)
+{
+    expect_refused_saying(name, what, NULL);
+}
+
+
+Test(snapshot, truncation_rejected)
+{
+    unsigned char  *f;
+    size_t          size, k, cut;
+
+    cr_assert_eq(write_model("s", 300, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    for (k = 0; k <= 64 + 3; k++) {
+        cut = k < 64 ? size * k / 64
+              : k == 64 ? size - 1 : k == 65 ? size - 8 : size - 24;
+        spill(path_of("t"), f, cut);
+        expect_refused("t", "truncated");
+    }
+    /* a file one byte longer is refused too */
+    f = realloc(f, size + 8);
+    cr_assert_not_null(f);
+    memset(f + size, 0, 8);
+    spill(path_of("t"), f, size + 1);
+    expect_refused("t", "extended");
+    free(f);
+}
+
+
+/* Uses every accessor on a damaged file that opened: must not crash. */
+static void
+poke_all(const spoor_snap_t *s, size_t n)
+{
+    size_t  i, len;
+
+    for (i = 0; i < spoor_snap_count(s) + 1; i++) {
+        (void) spoor_snap_profile(s, i, &len);
+    }
+    for (i = 0; i < n + 1; i++) {
+        (void) spoor_snap_find(s, hid("u", "user-%zu", i), NULL, NULL);
+        (void) spoor_snap_find(s, hid("v", "shared-%zu", i / 10), NULL, NULL);
+    }
+    (void) spoor_snap_meta(s, &len);
+}
+
+
+/* Flips bits at offset off of a copy; returns 1 if open refused it, 2 if
+ * verify did (and fails the test if neither). */
+static int
+damage_at(const unsigned char *f, size_t size, size_t off, unsigned char x,
+    size_t n)
+{
+    unsigned char  *g;
+    spoor_snap_t   *s;
+    char            err[256];
+    int             rc;
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    memcpy(g, f, size);
+    g[off] ^= x;
+    spill(path_of("d"), g, size);
+    free(g);
+
+    s = spoor_snap_open(path_of("d"), err, sizeof(err));
+    if (s == NULL) {
+        return 1;
+    }
+    poke_all(s, n);
+    rc = spoor_snap_verify(s, err, sizeof(err));
+    cr_assert_neq(rc, SPOOR_OK, "byte %zu ^ 0x%02x not detected", off, x);
+    spoor_snap_close(s);
+    return 2;
+}
+
+
+/*
+ * Every byte, two ways.  Open reads the header, table, index, meta and the
+ * trailer's size and magic: damage there is refused by open.  Open does
+ * not read the profile records, the meta padding or the file checksum:
+ * damage there is left to verify (open succeeds: it did not read them).
+ */
+Test(snapshot, every_byte_damaged_rejected)
+{
+    unsigned char  *f;
+    size_t          size, off, k, meta_end;
+    int             want;
+    unsigned char   x[2] = { 0x01, 0x80 };
+
+    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    meta_end = rd64(f + 88) + rd64(f + 96);
+    for (off = 0; off < size; off++) {
+        want = (off >= 136 && off < rd64(f + 48))
+               || (off >= meta_end && off < size - 24)
+               || (off >= size - 16 && off < size - 8) ? 2 : 1;
+        for (k = 0; k < 2; k++) {
+            cr_assert_eq(damage_at(f, size, off, x[k], 40), want,
+                         "byte %zu ^ 0x%02x: refused by %s", off, x[k],
+                         want == 1 ? "verify, not open" : "open");
+        }
+    }
+    free(f);
+}
+
+
+Test(snapshot, big_file_damaged_rejected)
+{
+    unsigned char  *f;
+    size_t          size, k;
+    uint64_t        r = 12345;
+
+    cr_assert_eq(write_model("s", 10000, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    for (k = 0; k < 300; k++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        damage_at(f, size, (size_t) (r >> 20) % size, 0x10, 0);
+    }
+    /* and the last bytes, where the trailer lives */
+    for (k = 1; k <= 24; k++) {
+        damage_at(f, size, size - k, 0xff, 0);
+    }
+    free(f);
+}
+
+
+/* Recomputes the section checksums (where the header's ranges fit the
+ * file) and the header checksum, as a buggy or hostile writer would. */
+static void
+reseal(unsigned char *f, size_t size)
+{
+    static const int  sec[3][3] = { { 48, 56, 104 }, { 72, 80, 112 },
+                                    { 88, 96, 120 } };
+    uint64_t          o, l;
+    int               k;
+
+    for (k = 0; k < 3; k++) {
+        o = rd64(f + sec[k][0]);
+        l = rd64(f + sec[k][1]);
+        if (o <= size && l <= size - o) {
+            wr64(f + sec[k][2], XXH64(f + o, l, 0));
+        }
+    }
+    wr64(f + 128, XXH64(f, 128, 0));
+    wr64(f + size - 16, XXH64(f, size - 16, 0));
+}
+
+
+typedef struct {
+    const char  *what;
+    size_t       at;        /* header offset of a u64 field */
+    uint64_t     value;
+    const char  *says;      /* in the message */
+} forge_t;
+
+
+Test(snapshot, forged_header_fields_rejected)
+{
+    unsigned char  *f, *g;
+    size_t          size, k;
+    uint64_t        tab, idx;
+    forge_t         cases[] = {
+        { "huge count", 24, 1ull << 60, "profiles do not fit" },
+        { "count + 1", 24, 41, "profiles do not fit" },
+        { "count 0", 24, 0, "profiles do not fit" },
+        { "huge profiles size", 40, UINT64_MAX - 7, "profiles section" },
+        { "profiles size wraps to the header", 40, UINT64_MAX - 7 - 128,
+          "profiles section" },
+        { "profiles size + 8", 40, 0, "table section" },
+        { "table past the end", 48, 0, "table section" },
+        { "table size wraps", 56, UINT64_MAX - 7, "table section" },
+        { "index count overflows", 64, UINT64_MAX / 16 + 1, "index of" },
+        { "index size wraps", 80, UINT64_MAX - 15, "index section" },
+        { "index offset 0", 72, 0, "index section" },
+        { "meta offset 0", 88, 0, "meta section" },
+        { "huge meta", 96, UINT64_MAX, "meta of" },
+        { "meta + 8", 96, 0, "meta of" },
+        { "file size + 8", 16, 0, "truncated: file is" },
+        { "file size 0", 16, 0, "corrupt: file is" },
+    };
+
+    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    cases[5].value = rd64(f + 40) + 8;
+    cases[6].value = size + 8;
+    cases[13].value = rd64(f + 96) + 8;
+    cases[14].value = size + 8;
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        memcpy(g, f, size);
+        wr64(g + cases[k].at, cases[k].value);
+        reseal(g, size);
+        spill(path_of("g"), g, size);
+        expect_refused_saying("g", cases[k].what, cases[k].says);
+    }
+
+    /* version 2 and an unknown flag, with a valid header checksum */
+    memcpy(g, f, size);
+    g[8] = 2;
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    {
+        char  err[256];
+
+        cr_assert_null(spoor_snap_open(path_of("g"), err, sizeof(err)));
+        cr_assert_not_null(strstr(err, "version 2"), "%s", err);
+    }
+    memcpy(g, f, size);
+    g[12] = 1;
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "flags");
+
+    tab = rd64(f + 48);
+    idx = rd64(f + 72);
+
+    /* table entries that are no record boundary */
+    memcpy(g, f, size);
+    wr64(g + tab + 8, size + 1000);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "table entry past the end");
+
+    memcpy(g, f, size);
+    wr64(g + tab + 8, rd64(g + tab) + 8);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "records overlap");
+
+    memcpy(g, f, size);
+    wr64(g + tab, 0);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "first record inside the header");
+
+    /* index naming a missing profile, index out of order */
+    memcpy(g, f, size);
+    wr64(g + idx + 8, 40);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "index names profile 40 of 40");
+
+    memcpy(g, f, size);
+    memcpy(g + idx, f + idx + 16, 16);
+    memcpy(g + idx + 16, f + idx, 16);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused("g", "index out of order");
+
+    free(g);
+    free(f);
+}
+
+
+/* Damage inside a profile record (a u64 set, or a byte XORed), with every
+ * checksum but the blob's recomputed: open accepts (blobs are checked
+ * lazily), the profile is refused, the others are fine, verify fails. */
+static void
+forged_record(const unsigned char *f, size_t size, size_t prof,
+    size_t field_off, uint64_t value, int set_byte, int rehash)
+{
+    unsigned char  *g;
+    spoor_snap_t   *s;
+    size_t          len, i;
+    uint64_t        rec;
+    char            err[256];
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    memcpy(g, f, size);
+    rec = rd64(g + rd64(g + 48) + 8 * prof);
+    if (set_byte) {
+        g[rec + field_off] ^= (unsigned char) value;
+    } else {
+        wr64(g + rec + field_off, value);
+    }
+    if (rehash) {           /* the blob checksum agrees with the length */
+        wr64(g + rec + 8, XXH64(g + rec + 16, rd64(g + rec), 0));
+    }
+    reseal(g, size);
+    spill(path_of("r"), g, size);
+    free(g);
+
+    s = open_ok("r");
+    for (i = 0; i < spoor_snap_count(s); i++) {
+        errno = 0;
+        if (i == prof) {
+            cr_assert_null(spoor_snap_profile(s, i, &len), "profile %zu", i);
+            cr_assert_eq(len, 0);
+            cr_assert_eq(errno, EBADMSG);
+        } else {
+            cr_assert_not_null(spoor_snap_profile(s, i, &len), "%zu", i);
+        }
+    }
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    cr_assert_not_null(strstr(err, "profile"), "%s", err);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, forged_records_refused_lazily)
+{
+    unsigned char  *f;
+    size_t          size, len3;
+    unsigned char   buf[BLOB_CAP];
+
+    cr_assert_eq(write_model("s", 40, 0), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    len3 = model_blob(3, buf);
+
+    forged_record(f, size, 3, 0, 1ull << 40, 0, 0);  /* huge length */
+    forged_record(f, size, 3, 0, UINT64_MAX, 0, 0);  /* wrapping length */
+    forged_record(f, size, 3, 0, 0, 0, 0);           /* length 0 */
+    forged_record(f, size, 3, 0, len3 + 8, 0, 0);    /* into the next one */
+    forged_record(f, size, 39, 0, model_blob(39, buf) + 8, 0, 0); /* last */
+    forged_record(f, size, 3, 16, 0x01, 1, 0);       /* blob byte */
+    forged_record(f, size, 3, 8, 0x01, 1, 0);        /* blob checksum */
+    /* shorter than its record, with a matching checksum: still refused,
+     * a record holds exactly its blob and < 8 bytes of padding */
+    cr_assert_gt(len3, 8);
+    forged_record(f, size, 3, 0, len3 - 8, 0, 1);
+    free(f);
+}
+
+
+Test(snapshot, forged_padding_and_orphan_found_by_verify)
+{
+    unsigned char  *f;
+    spoor_snap_t   *s;
+    size_t          size, len, i;
+    uint64_t        rec, idx, n;
+    unsigned char   buf[BLOB_CAP];
+    char            err[256];
+
+    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+
+    /* a non-zero padding byte after the first blob that has padding */
+    for (i = 0; model_blob(i, buf) % 8 == 0; i++) { /* void */ }
+    len = model_blob(i, buf);
+    rec = rd64(f + rd64(f + 48) + 8 * i);
+    f[rec + 16 + len] = 0x5a;
+    reseal(f, size);
+    spill(path_of("p"), f, size);
+    s = open_ok("p");
+    cr_assert_not_null(spoor_snap_profile(s, i, &len));
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    cr_assert_not_null(strstr(err, "padding"), "%s", err);
+    spoor_snap_close(s);
+    f[rec + 16 + len] = 0;
+
+    /* profile 5's entries moved to profile 4 (order kept): 5 is orphaned */
+    idx = rd64(f + 72);
+    n = rd64(f + 64);
+    for (i = 0; i < n; i++) {
+        if (rd64(f + idx + 16 * i + 8) == 5) {
+            wr64(f + idx + 16 * i + 8, 4);
+        }
+    }
+    reseal(f, size);
+    spill(path_of("o"), f, size);
+    s = open_ok("o");
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    cr_assert_not_null(strstr(err, "profile 5 has no index entry"), "%s", err);
+    spoor_snap_close(s);
+
+    /* non-zero meta padding */
+    free(f);
+    f = slurp(path_of("s"), &size);
+    f[rd64(f + 88) + rd64(f + 96)] = 1;
+    cr_assert_neq(rd64(f + 96) % 8, 0);
+    reseal(f, size);
+    spill(path_of("m"), f, size);
+    s = open_ok("m");
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    spoor_snap_close(s);
+    free(f);
+}
+
+
+/* ---- files assembled by hand, from docs/FORMAT.md ----------------------- */
+
+typedef struct {
+    const unsigned char  *prof;     /* the profiles section */
+    size_t                plen;
+    const uint64_t       *table;    /* record offsets */
+    size_t                count;
+    const uint64_t       *index;    /* (hash, profile) pairs */
+    size_t                nidx;
+    const unsigned char  *meta;
+    size_t                mlen;
+} parts_t;
+
+
+/* A snapshot of these parts, every field and checksum as documented. */
+static unsigned char *
+assemble(const parts_t *p, size_t *size)
+{
+    unsigned char  *f;
+    size_t          toff, ioff, moff, i;
+
+    toff = 136 + p->plen;
+    ioff = toff + 8 * p->count;
+    moff = ioff + 16 * p->nidx;
+    *size = moff + ((p->mlen + 7) & ~(size_t) 7) + 24;
+    f = calloc(1, *size);
+    cr_assert_not_null(f);
+
+    memcpy(f, "SPOORSNP", 8);
+    f[8] = 1;
+    wr64(f + 16, *size);
+    wr64(f + 24, p->count);
+    wr64(f + 32, 136);
+    wr64(f + 40, p->plen);
+    wr64(f + 48, toff);
+    wr64(f + 56, 8 * p->count);
+    wr64(f + 64, p->nidx);
+    wr64(f + 72, ioff);
+    wr64(f + 80, 16 * p->nidx);
+    wr64(f + 88, moff);
+    wr64(f + 96, p->mlen);
+
+    if (p->plen) {
+        memcpy(f + 136, p->prof, p->plen);
+    }
+    for (i = 0; i < p->count; i++) {
+        wr64(f + toff + 8 * i, p->table[i]);
+    }
+    for (i = 0; i < 2 * p->nidx; i++) {
+        wr64(f + ioff + 8 * i, p->index[i]);
+    }
+    if (p->mlen) {
+        memcpy(f + moff, p->meta, p->mlen);
+    }
+    wr64(f + 104, XXH64(f + toff, 8 * p->count, 0));
+    wr64(f + 112, XXH64(f + ioff, 16 * p->nidx, 0));
+    wr64(f + 120, XXH64(f + moff, p->mlen, 0));
+    wr64(f + 128, XXH64(f, 128, 0));
+    wr64(f + *size - 24, *size);
+    wr64(f + *size - 16, XXH64(f, *size - 16, 0));
+    memcpy(f + *size - 8, "SPOOREND", 8);
+    return f;
+}
+
+
+/* The parts of a written file (pointers into f; table and index copied). */
+static void
+disassemble(const unsigned char *f, parts_t *p)
+{
+    uint64_t  *t, *x;
+    size_t     i;
+
+    p->count = rd64(f + 24);
+    p->prof = f + 136;
+    p->plen = rd64(f + 40);
+    p->nidx = rd64(f + 64);
+    p->meta = f + rd64(f + 88);
+    p->mlen = rd64(f + 96);
+    t = malloc(8 * p->count + 8);
+    x = malloc(16 * p->nidx + 16);
+    cr_assert(t != NULL && x != NULL);
+    for (i = 0; i < p->count; i++) {
+        t[i] = rd64(f + rd64(f + 48) + 8 * i);
+    }
+    for (i = 0; i < 2 * p->nidx; i++) {
+        x[i] = rd64(f + rd64(f + 72) + 8 * i);
+    }
+    p->table = t;
+    p->index = x;
+}
+
+
+static void
+spill_parts(const char *name, const parts_t *p)
+{
+    unsigned char  *g;
+    size_t          size;
+
+    g = assemble(p, &size);
+    spill(path_of(name), g, size);
+    free(g);
+}
+
+
+Test(snapshot, assembled_from_format_doc_equals_written)
+{
+    unsigned char  *f, *g;
+    size_t          size, gsize;
+    parts_t         p;
+    spoor_snap_t   *s;
+
+    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    disassemble(f, &p);
+    g = assemble(&p, &gsize);
+    cr_assert_eq(gsize, size);
+    cr_assert(memcmp(f, g, size) == 0, "writer and FORMAT.md disagree");
+    free((void *) p.table);
+    free((void *) p.index);
+    free(g);
+    free(f);
+
+    /* and the smallest file: no profile, no meta */
+    memset(&p, 0, sizeof(p));
+    spill_parts("e", &p);
+    s = open_ok("e");
+    cr_assert_eq(spoor_snap_count(s), 0);
+    cr_assert_null(spoor_snap_meta(s, NULL));
+    cr_assert_eq(spoor_snap_verify(s, NULL, 0), SPOOR_OK);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, crafted_layouts_refused_at_open)
+{
+    unsigned char  *f, *prof;
+    uint64_t       *t, *x;
+    size_t          size, i;
+    parts_t         p, q;
+
+    cr_assert_eq(write_model("s", 40, 0), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    disassemble(f, &p);
+
+    /* profile bytes but no profile */
+    q = p;
+    q.count = 0;
+    q.nidx = 0;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "count 0, profiles", "profiles do not fit");
+
+    /* fewer index entries than profiles */
+    q = p;
+    q.nidx = p.count - 1;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "short index", "index of");
+
+    /* the last record closer than 24 bytes to the section end */
+    t = malloc(8 * p.count);
+    cr_assert_not_null(t);
+    memcpy(t, p.table, 8 * p.count);
+    t[p.count - 1] = 136 + p.plen - 16;
+    q = p;
+    q.table = t;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "last record too short", "table entry 39");
+
+    /* 8 stray bytes before the first record */
+    prof = calloc(1, p.plen + 8);
+    cr_assert_not_null(prof);
+    memcpy(prof + 8, p.prof, p.plen);
+    for (i = 0; i < p.count; i++) {
+        t[i] = p.table[i] + 8;
+    }
+    q = p;
+    q.prof = prof;
+    q.plen = p.plen + 8;
+    q.table = t;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "gap before record 0", "table entry 0");
+
+    /* a meta blob over 64 MiB */
+    q = p;
+    q.meta = calloc(1, SPOOR_SNAP_META_MAX + 1);
+    cr_assert_not_null(q.meta);
+    q.mlen = SPOOR_SNAP_META_MAX + 1;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "huge meta", "meta of");
+    free((void *) q.meta);
+
+    /* and an index entry for a profile that does not exist */
+    x = malloc(16 * p.nidx);
+    cr_assert_not_null(x);
+    memcpy(x, p.index, 16 * p.nidx);
+    x[2 * p.nidx - 1] = p.count;
+    q = p;
+    q.index = x;
+    spill_parts("c", &q);
+    expect_refused_saying("c", "index names no profile", "names profile 40");
+
+    free(x);
+    free(t);
+    free(prof);
+    free((void *) p.table);
+    free((void *) p.index);
+    free(f);
+}
+
+
+Test(snapshot, open_errors)
+{
+    char  err[256];
+    char  junk[300];
+
+    cr_assert_null(spoor_snap_open(path_of("none"), err, sizeof(err)));
+    cr_assert_eq(errno, ENOENT);
+    cr_assert_not_null(strstr(err, "none"));
+
+    spill(path_of("empty"), "", 0);
+    expect_refused("empty", "empty file");
+
+    memset(junk, 'j', sizeof(junk));
+    spill(path_of("junk"), junk, sizeof(junk));
+    expect_refused("junk", "junk");
+    cr_assert_null(spoor_snap_open(path_of("junk"), err, sizeof(err)));
+    cr_assert_not_null(strstr(err, "magic"), "%s", err);
+
+    cr_assert_null(spoor_snap_open(dir, err, sizeof(err)));
+    /* err may be NULL, or too short: still no overflow */
+    cr_assert_null(spoor_snap_open(path_of("junk"), NULL, 0));
+    cr_assert_null(spoor_snap_open(path_of("junk"), err, 4));
+    cr_assert_eq(strlen(err), 3);
+}
+
+
+/* ---- atomic replacement and crashes ------------------------------------- */
+
+Test(snapshot, commit_replaces_existing)
+{
+    spoor_snap_t   *old, *cur;
+    const unsigned char *p;
+    size_t          len;
+
+    cr_assert_eq(write_model("s", 1, 0), SPOOR_OK);
+    old = open_ok("s");
+    cr_assert_eq(write_model("s", 20, 1), SPOOR_OK);
+    cr_assert_str_eq(listing(), "s");
+
+    cur = open_ok("s");
+    check_model(cur, 20, 1);
+    /* a reader of the old file keeps an intact mapping of it */
+    check_model(old, 1, 0);
+    p = spoor_snap_profile(old, 0, &len);
+    cr_assert_not_null(p);
+    spoor_snap_close(old);
+    spoor_snap_close(cur);
+}
+
+
+Test(snapshot, abort_leaves_nothing)
+{
+    spoor_snapw_t  *w;
+    uint64_t        id = 3;
+
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_neq(strcmp(listing(), ""), 0);   /* the temporary exists */
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 5, &id, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, 5), SPOOR_OK);
+    spoor_snapw_abort(w);
+    cr_assert_str_eq(listing(), "");
+    spoor_snapw_abort(NULL);
+}
+
+
+Test(snapshot, killed_writer_leaves_target_alone)
+{
+    spoor_snap_t  *s;
+    pid_t          pid;
+    int            status;
+    char           tmp[64];
+    const char    *ls;
+
+    cr_assert_eq(write_model("s", 3, 1), SPOOR_OK);
+
+    pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        static unsigned char  buf[BLOB_CAP];
+        spoor_snapw_t        *w[2];
+        uint64_t              ids[8];
+        size_t                i, k;
+
+        w[0] = spoor_snapw_create(dir, "s");
+        w[1] = spoor_snapw_create(dir, "fresh");
+        if (w[0] == NULL || w[1] == NULL) {
+            _exit(2);
+        }
+        for (i = 0; i < 900; i++) {
+            for (k = 0; k < 2; k++) {
+                if (spoor_snapw_add(w[k], buf, model_blob(i, buf), ids,
+                                    model_ids(i, ids)) != SPOOR_OK)
+                {
+                    _exit(3);
+                }
+            }
+        }
+        _exit(0);           /* killed: no commit, no cleanup */
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    ls = listing();
+    snprintf(tmp, sizeof(tmp), ".fresh.tmp.%ld", (long) pid);
+    cr_assert_not_null(strstr(ls, tmp), "%s", ls);   /* only the temp */
+    cr_assert(access(path_of("fresh"), F_OK) != 0);
+
+    s = open_ok("s");
+    check_model(s, 3, 1);                  /* the old file, intact */
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, failed_rename_keeps_target_and_removes_temp)
+{
+    char  sub[256];
+
+    /* dir/s is a non-empty directory: rename() must fail */
+    cr_assert_eq(mkdir(path_of("s"), 0700), 0);
+    snprintf(sub, sizeof(sub), "%s/keep", path_of("s"));
+    spill(sub, "k", 1);
+
+    cr_assert_eq(write_model("s", 5, 1), SPOOR_E_IO);
+    cr_assert_str_eq(listing(), "s");
+    cr_assert_eq(access(sub, F_OK), 0);
+}
+
+
+/* In a child limited to 64 KiB files: the write error is reported, sticks,
+ * and commit removes the temporary file. */
+Test(snapshot, write_error_is_sticky)
+{
+    pid_t  pid;
+    int    status;
+
+    pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        static unsigned char  buf[BLOB_CAP];
+        struct rlimit         rl = { 64 * 1024, 64 * 1024 };
+        spoor_snapw_t        *w;
+        uint64_t              ids[8];
+        size_t                i;
+        int                   rc = SPOOR_OK;
+
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0) {
+            _exit(2);
+        }
+        w = spoor_snapw_create(dir, "s");
+        if (w == NULL) {
+            _exit(3);
+        }
+        for (i = 0; i < 5000 && rc == SPOOR_OK; i++) {
+            rc = spoor_snapw_add(w, buf, model_blob(i, buf), ids,
+                                 model_ids(i, ids));
+        }
+        if (rc != SPOOR_E_IO || errno != EFBIG) {
+            _exit(4);
+        }
+        if (spoor_snapw_add(w, buf, 1, ids, 1) != SPOOR_E_IO
+            || spoor_snapw_meta(w, buf, 1) != SPOOR_E_IO)
+        {
+            _exit(5);
+        }
+        if (spoor_snapw_commit(w) != SPOOR_E_IO) {
+            _exit(6);
+        }
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status), "child died");
+    cr_assert_eq(WEXITSTATUS(status), 0);
+    cr_assert_str_eq(listing(), "");
+}
+
+
+/* ---- spoor_write_file_atomic -------------------------------------------- */
+
+Test(snapshot, write_file_atomic)
+{
+    unsigned char  *p;
+    size_t          len;
+    char            big[100000];
+
+    cr_assert_eq(spoor_write_file_atomic(dir, "state", "hello", 5), SPOOR_OK);
+    p = slurp(path_of("state"), &len);
+    cr_assert_eq(len, 5);
+    cr_assert(memcmp(p, "hello", 5) == 0);
+    free(p);
+
+    memset(big, 'b', sizeof(big));
+    cr_assert_eq(spoor_write_file_atomic(dir, "state", big, sizeof(big)),
+                 SPOOR_OK);
+    p = slurp(path_of("state"), &len);
+    cr_assert_eq(len, sizeof(big));
+    cr_assert(memcmp(p, big, len) == 0);
+    free(p);
+
+    cr_assert_eq(spoor_write_file_atomic(dir, "state", "", 0), SPOOR_OK);
+    p = slurp(path_of("state"), &len);
+    cr_assert_eq(len, 0);
+    free(p);
+    cr_assert_str_eq(listing(), "state");
+
+    cr_assert_eq(spoor_write_file_atomic(dir, "a/b", "x", 1), SPOOR_E_INVAL);
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_eq(spoor_write_file_atomic(path_of("missing"), "x", "x", 1),
+                 SPOOR_E_IO);
+    cr_assert_eq(errno, ENOENT);
+
+    /* a failed rename: errno kept, temp removed, target untouched */
+    cr_assert_eq(mkdir(path_of("d"), 0700), 0);
+    spill(path_of("d/keep"), "k", 1);
+    cr_assert_eq(spoor_write_file_atomic(dir, "d", "x", 1), SPOOR_E_IO);
+    cr_assert(errno == EISDIR || errno == ENOTEMPTY || errno == EEXIST,
+              "errno %d", errno);
+    cr_assert_eq(access(path_of("d/keep"), F_OK), 0);
+    cr_assert(strcmp(listing(), "state d") == 0
+              || strcmp(listing(), "d state") == 0, "%s", listing());
+}
