@@ -23,6 +23,14 @@ enum {
 
 int cmd_cat(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_segments(int argc, char **argv);
+int cmd_lineage(int argc, char **argv);
+int cmd_forget(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_import_traits(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
 /*

@@ -19,6 +19,14 @@ static const command_t  commands[] = {
     { "cat",    cmd_cat,    "print the records of logs as JSON lines" },
     { "verify", cmd_verify, "check logs and report damage and gaps" },
     { "gen",    cmd_gen,    "write a synthetic e-commerce log" },
+    { "ingest", cmd_ingest, "fold logs into profiles: the next snapshot" },
+    { "profile", cmd_profile, "print one profile, found by any of its ids" },
+    { "export", cmd_export, "print every profile as JSON lines" },
+    { "segments", cmd_segments, "list the members of each segment" },
+    { "stats",  cmd_stats,  "event volumes, consent outcomes, top countries" },
+    { "lineage", cmd_lineage, "list the snapshot generations and inputs" },
+    { "forget", cmd_forget, "erase profiles by any linked id, for good" },
+    { "import-traits", cmd_import_traits, "load batch traits (JSON lines)" },
 };
 
 
@@ -34,7 +42,7 @@ usage(FILE *f)
         "\n"
         "commands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
     }
     fprintf(f,
         "\n"

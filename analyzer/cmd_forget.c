@@ -1,0 +1,347 @@
+/*
+ * cmd_forget.c -- the commands that change profiles without logs:
+ * `spoor forget` (erasure by any linked id, with tombstones that keep
+ * re-ingested old events out) and `spoor import-traits` (batch traits
+ * that never overwrite a fresher value).  Both write the next generation
+ * like `spoor ingest` (state.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <msgpack.h>
+#include "cli.h"
+#include "error.h"
+#include "json_msgpack.h"
+#include "snapshot.h"
+#include "state.h"
+#include "timestamp.h"
+
+int ingest_options(int argc, char **argv, const char *cmd, char **state,
+    char **rules_path, int *json, profile_conf_t *conf,
+    lifecycle_conf_t *life, uint32_t *ids_max, uint32_t *merges_max,
+    char ***junk, size_t *njunk);
+int ingest_rules(const char *cmd, const char *dir, const char *path,
+    spoor_rules_t **rules, uint32_t **keys, profile_conf_t *conf);
+
+
+/* Opens the state for writing with the options of `cmd`; returns the
+ * index of the first operand, or a negative exit code. */
+static int
+open_for_write(int argc, char **argv, const char *cmd, state_t *st,
+    spoor_rules_t **rules, uint32_t **keys, char ***junk)
+{
+    char              *dir, *rules_path, err[1024];
+    int                json, first;
+    size_t             njunk;
+    uint32_t           ids_max, merges_max;
+    profile_conf_t     conf;
+    lifecycle_conf_t   life;
+
+    first = ingest_options(argc, argv, cmd, &dir, &rules_path, &json, &conf,
+                           &life, &ids_max, &merges_max, junk, &njunk);
+    if (first == -1) {
+        return -EXIT_OK - 100;
+    }
+    if (first < 0) {
+        return -EXIT_USAGE;
+    }
+    if (ingest_rules(cmd, dir, rules_path, rules, keys, &conf) != 0) {
+        return -EXIT_USAGE;
+    }
+    if (state_open(st, dir, 1, &conf, &life, *rules, err, sizeof(err))
+        != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+        return -EXIT_IO;
+    }
+    if (st->gen == 0) {
+        fprintf(stderr, "spoor %s: %s: no profiles yet\n", cmd, dir);
+        state_close(st);
+        return -EXIT_IO;
+    }
+    st->g.ids_max = ids_max;
+    st->g.merges_max = merges_max;
+    st->g.junk = *junk;
+    return first;
+}
+
+
+static int64_t
+wall_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+int
+cmd_forget(int argc, char **argv)
+{
+    state_t          st;
+    spoor_rules_t   *rules = NULL;
+    uint32_t        *keys = NULL, idx;
+    char           **junk = NULL, err[1024], line[512];
+    int              first, i, k, exit_code = EXIT_OK;
+    size_t           profiles, erased = 0;
+    uint64_t         bytes;
+    int64_t          now = wall_ms();
+    static const char  kinds[] = { 'u', 'a', 'v' };
+
+    first = open_for_write(argc, argv, "forget", &st, &rules, &keys, &junk);
+    if (first == -EXIT_OK - 100) {
+        printf("usage: spoor forget --state DIR [--rules FILE] ID...\n\n"
+               "Erases the profile of each ID (a user, anonymous or visitor\n"
+               "id) and every id linked to it, and keeps tombstones: events of\n"
+               "those ids up to now never come back, even when old logs are\n"
+               "ingested again.  Writes the next generation.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        free(junk);
+        return -first;
+    }
+    if (first >= argc) {
+        fprintf(stderr, "spoor forget: no ID given\n");
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+
+    for (i = first; i < argc; i++) {
+        size_t  len = strlen(argv[i]), found = 0;
+
+        for (k = 0; k < 3; k++) {
+            int  nomem = 0;
+
+            /* known or not: the tombstone keeps it out of future ingests */
+            idx = identity_get(&st.g, kinds[k], argv[i], len, &nomem);
+            if (idx != UINT32_MAX) {
+                found += state_erase(&st, &idx, 1, now);
+            }
+        }
+        erased += found;
+        if (found == 0) {
+            fprintf(stderr, "spoor forget: %s: no profile had this id "
+                    "(tombstoned anyway)\n", argv[i]);
+        }
+    }
+
+    snprintf(line, sizeof(line), "\"forget\":{\"ids\":%d,"
+             "\"profiles_erased\":%zu}", argc - first, erased);
+    if (state_commit(&st, line, &profiles, &bytes, err, sizeof(err))
+        != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor forget: %s\n", err);
+        exit_code = EXIT_IO;
+        goto done;
+    }
+    printf("spoor forget: %zu profiles erased; generation %" PRIu32
+           ": %zu profiles\n", erased, st.gen, profiles);
+
+done:
+    state_close(&st);
+    spoor_rules_free(rules);
+    free(keys);
+    free(junk);
+    return exit_code;
+}
+
+
+static const msgpack_object *
+member(const msgpack_object *m, const char *key)
+{
+    size_t    n = strlen(key);
+    uint32_t  i;
+
+    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+        return NULL;
+    }
+    for (i = 0; i < m->via.map.size; i++) {
+        const msgpack_object  *k = &m->via.map.ptr[i].key;
+
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
+            && memcmp(k->via.str.ptr, key, n) == 0)
+        {
+            return &m->via.map.ptr[i].val;
+        }
+    }
+    return NULL;
+}
+
+
+int
+cmd_import_traits(int argc, char **argv)
+{
+    state_t          st;
+    spoor_rules_t   *rules = NULL;
+    uint32_t        *keys = NULL, idx;
+    char           **junk = NULL, err[1024], lj[256], *line = NULL;
+    int              first, exit_code = EXIT_OK, nomem = 0;
+    size_t           cap = 0, profiles, lineno = 0, applied = 0, bad = 0;
+    ssize_t          n;
+    uint64_t         bytes;
+    FILE            *f;
+    unsigned char   *mp;
+    spoor_buf_t      out;
+
+    first = open_for_write(argc, argv, "import-traits", &st, &rules, &keys,
+                           &junk);
+    if (first == -EXIT_OK - 100) {
+        printf("usage: spoor import-traits --state DIR [--rules FILE] FILE\n\n"
+               "Loads traits from FILE (- for standard input), one JSON object\n"
+               "per line: {\"userId\": ID, \"traits\": {...}, \"time\": T}\n"
+               "(\"anonymousId\" instead of \"userId\" also works; T is ISO 8601\n"
+               "or milliseconds).  A trait replaces the profile's value only\n"
+               "when T is newer.  Bad lines are reported and skipped (exit 1).\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        free(junk);
+        return -first;
+    }
+    if (first + 1 != argc) {
+        fprintf(stderr, "spoor import-traits: give exactly one FILE\n");
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+    f = strcmp(argv[first], "-") == 0 ? stdin : fopen(argv[first], "r");
+    if (f == NULL) {
+        fprintf(stderr, "spoor import-traits: %s: %s\n", argv[first],
+                strerror(errno));
+        exit_code = EXIT_IO;
+        goto done;
+    }
+
+    while ((n = getline(&line, &cap, f)) > 0) {
+        msgpack_unpacked       u;
+        size_t                 off = 0;
+        const msgpack_object  *id, *tr, *tm;
+        int64_t                t;
+        char                   kind = 'u';
+        uint32_t               m;
+
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        mp = malloc(3 * (size_t) n + 256);
+        if (mp == NULL) {
+            nomem = 1;
+            break;
+        }
+        spoor_buf_init(&out, mp, 3 * (size_t) n + 256);
+        msgpack_unpacked_init(&u);
+        if (spoor_json_to_msgpack(line, (size_t) n, 16, &out) != SPOOR_OK
+            || msgpack_unpack_next(&u, (const char *) out.data, out.len, &off)
+               != MSGPACK_UNPACK_SUCCESS)
+        {
+            fprintf(stderr, "spoor import-traits: %s:%zu: not a JSON object\n",
+                    argv[first], lineno);
+            bad++;
+            goto next;
+        }
+        id = member(&u.data, "userId");
+        if (id == NULL) {
+            id = member(&u.data, "anonymousId");
+            kind = 'a';
+        }
+        tr = member(&u.data, "traits");
+        tm = member(&u.data, "time");
+        t = 0;
+        if (id == NULL || id->type != MSGPACK_OBJECT_STR
+            || tr == NULL || tr->type != MSGPACK_OBJECT_MAP || tm == NULL
+            || !((tm->type == MSGPACK_OBJECT_POSITIVE_INTEGER
+                  && (t = (int64_t) tm->via.u64) >= 0)
+                 || (tm->type == MSGPACK_OBJECT_STR
+                     && spoor_timestamp_parse(tm->via.str.ptr,
+                                              tm->via.str.size, &t)
+                        == SPOOR_OK)))
+        {
+            fprintf(stderr, "spoor import-traits: %s:%zu: needs \"userId\" "
+                    "(or \"anonymousId\"), \"traits\" (an object) and "
+                    "\"time\"\n", argv[first], lineno);
+            bad++;
+            goto next;
+        }
+        idx = identity_get(&st.g, kind, id->via.str.ptr, id->via.str.size,
+                           &nomem);
+        if (idx == UINT32_MAX) {
+            if (!nomem) {
+                fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n",
+                        argv[first], lineno);
+                bad++;
+            }
+            goto next;
+        }
+        if (state_erased(&st, st.g.ids[idx].hash, t)) {
+            goto next;                  /* erased: stays erased */
+        }
+        for (m = 0; m < tr->via.map.size; m++) {
+            const msgpack_object_kv  *kv = &tr->via.map.ptr[m];
+            msgpack_sbuffer           sb;
+            msgpack_packer            pk;
+            profile_t                *p;
+
+            if (kv->key.type != MSGPACK_OBJECT_STR) {
+                continue;
+            }
+            p = identity_profile(&st.g, idx);
+            msgpack_sbuffer_init(&sb);
+            msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+            if (p == NULL || msgpack_pack_object(&pk, kv->val) != 0
+                || profile_import_trait(p, kv->key.via.str.ptr,
+                                        kv->key.via.str.size,
+                                        (unsigned char *) sb.data, sb.size, t)
+                   != SPOOR_OK)
+            {
+                nomem = 1;
+            }
+            msgpack_sbuffer_destroy(&sb);
+        }
+        applied++;
+    next:
+        msgpack_unpacked_destroy(&u);
+        free(mp);
+        if (nomem) {
+            break;
+        }
+    }
+    if (f != stdin) {
+        fclose(f);
+    }
+    if (nomem) {
+        fprintf(stderr, "spoor import-traits: out of memory; nothing written\n");
+        exit_code = EXIT_IO;
+        goto done;
+    }
+
+    snprintf(lj, sizeof(lj), "\"import\":{\"lines\":%zu,\"applied\":%zu,"
+             "\"bad\":%zu}", lineno, applied, bad);
+    if (state_commit(&st, lj, &profiles, &bytes, err, sizeof(err))
+        != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor import-traits: %s\n", err);
+        exit_code = EXIT_IO;
+        goto done;
+    }
+    printf("spoor import-traits: %zu lines applied, %zu bad; generation %"
+           PRIu32 ": %zu profiles\n", applied, bad, st.gen, profiles);
+    if (bad) {
+        exit_code = EXIT_DAMAGED;
+    }
+
+done:
+    free(line);
+    state_close(&st);
+    spoor_rules_free(rules);
+    free(keys);
+    free(junk);
+    return exit_code;
+}

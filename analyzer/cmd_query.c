@@ -1,0 +1,604 @@
+/*
+ * cmd_query.c -- the read side of a state directory: `spoor profile`,
+ * `spoor export`, `spoor segments`, `spoor stats`, `spoor lineage`.
+ * They read the current snapshot (mapped, state.h) and never write.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <msgpack.h>
+#include "cli.h"
+#include "error.h"
+#include "json_out.h"
+#include "profile_json.h"
+#include "snapshot.h"
+#include "state.h"
+
+
+/* --state DIR and the remaining arguments; returns the index of the first
+ * argument after the options, -1 for --help, -2 for a usage error. */
+static int
+state_arg(int argc, char **argv, const char *cmd, const char **dir)
+{
+    int  i;
+
+    *dir = NULL;
+    for (i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            return -1;
+        }
+        if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+            *dir = argv[++i];
+        } else if (strncmp(argv[i], "--state=", 8) == 0) {
+            *dir = argv[i] + 8;
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            fprintf(stderr, "spoor %s: unknown option '%s'\n", cmd, argv[i]);
+            return -2;
+        } else {
+            break;
+        }
+    }
+    if (*dir == NULL) {
+        fprintf(stderr, "spoor %s: --state DIR is required\n", cmd);
+        return -2;
+    }
+    return i;
+}
+
+
+static spoor_snap_t *
+open_current(const char *cmd, const char *dir)
+{
+    char           path[4096], err[512];
+    spoor_snap_t  *s;
+
+    if (state_current(dir, path, sizeof(path), err, sizeof(err)) != SPOOR_OK) {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+        return NULL;
+    }
+    s = spoor_snap_open(path, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+    }
+    return s;
+}
+
+
+/* ---- profile ---------------------------------------------------------------- */
+
+typedef struct {
+    size_t   found[8];
+    size_t   n;
+} hits_t;
+
+static void
+on_hit(void *arg, size_t i)
+{
+    hits_t  *h = arg;
+    size_t   k;
+
+    for (k = 0; k < h->n; k++) {
+        if (h->found[k] == i) {
+            return;
+        }
+    }
+    if (h->n < 8) {
+        h->found[h->n++] = i;
+    }
+}
+
+
+/* The blob of profile i has an id (kind, text) equal to id: guards
+ * against a hash collision. */
+static int
+has_id(const unsigned char *blob, size_t len, const char *id, size_t idlen,
+    int is_pid)
+{
+    msgpack_unpacked  u;
+    size_t            off = 0;
+    uint32_t          i, k;
+    int               yes = 0;
+
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, (const char *) blob, len, &off)
+        == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+    {
+        for (i = 0; i < u.data.via.map.size && !yes; i++) {
+            const msgpack_object_kv  *kv = &u.data.via.map.ptr[i];
+
+            if (kv->key.type != MSGPACK_OBJECT_STR) {
+                continue;
+            }
+            if (is_pid && kv->key.via.str.size == 2
+                && memcmp(kv->key.via.str.ptr, "id", 2) == 0
+                && kv->val.type == MSGPACK_OBJECT_STR)
+            {
+                yes = kv->val.via.str.size == idlen
+                      && memcmp(kv->val.via.str.ptr, id, idlen) == 0;
+            }
+            if (!is_pid && kv->key.via.str.size == 3
+                && memcmp(kv->key.via.str.ptr, "ids", 3) == 0
+                && kv->val.type == MSGPACK_OBJECT_ARRAY)
+            {
+                for (k = 0; k < kv->val.via.array.size; k++) {
+                    const msgpack_object  *e = &kv->val.via.array.ptr[k];
+                    const msgpack_object  *t = &e->via.array.ptr[1];
+
+                    if (t->via.str.size == idlen
+                        && memcmp(t->via.str.ptr, id, idlen) == 0)
+                    {
+                        yes = 1;
+                    }
+                }
+            }
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+    return yes;
+}
+
+
+int
+cmd_profile(int argc, char **argv)
+{
+    const char           *dir;
+    int                   first, i, exit_code = EXIT_OK;
+    spoor_snap_t         *s;
+    json_out_t            j;
+    static const char    *kinds[] = { "u", "a", "v", "p" };
+
+    first = state_arg(argc, argv, "profile", &dir);
+    if (first == -1) {
+        printf("usage: spoor profile --state DIR ID...\n\n"
+               "Prints the profile that has ID (a user id, anonymous id,\n"
+               "visitor id or profile id) as one JSON line.  Exit 1 when an\n"
+               "ID has no profile.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        return EXIT_USAGE;
+    }
+    if (first >= argc) {
+        fprintf(stderr, "spoor profile: no ID given\n");
+        return EXIT_USAGE;
+    }
+    s = open_current("profile", dir);
+    if (s == NULL) {
+        return EXIT_IO;
+    }
+    if (json_out_init(&j, stdout) != 0) {
+        spoor_snap_close(s);
+        return EXIT_IO;
+    }
+
+    for (i = first; i < argc; i++) {
+        hits_t  h;
+        size_t  k, n = 0, len, id_len = strlen(argv[i]);
+        int     kk;
+
+        h.n = 0;
+        for (kk = 0; kk < 4; kk++) {
+            hits_t  one;
+
+            one.n = 0;
+            (void) spoor_snap_find(s, spoor_id_hash(kinds[kk], argv[i],
+                                                    id_len), on_hit, &one);
+            for (k = 0; k < one.n; k++) {
+                const unsigned char  *b = spoor_snap_profile(s, one.found[k],
+                                                             &len);
+
+                if (b && has_id(b, len, argv[i], id_len, kk == 3)) {
+                    on_hit(&h, one.found[k]);
+                }
+            }
+        }
+        for (k = 0; k < h.n; k++) {
+            const unsigned char  *b = spoor_snap_profile(s, h.found[k], &len);
+
+            if (b && profile_json(&j, b, len) == SPOOR_OK) {
+                json_out_line(&j);
+                n++;
+            }
+        }
+        if (n == 0) {
+            fprintf(stderr, "spoor profile: %s: no profile has this id\n",
+                    argv[i]);
+            exit_code = EXIT_DAMAGED;
+        }
+    }
+
+    json_out_free(&j);
+    spoor_snap_close(s);
+    return exit_code;
+}
+
+
+/* ---- export ------------------------------------------------------------------ */
+
+int
+cmd_export(int argc, char **argv)
+{
+    const char    *dir;
+    int            first;
+    size_t         i, n, len;
+    spoor_snap_t  *s;
+    json_out_t     j;
+    int            exit_code = EXIT_OK;
+
+    first = state_arg(argc, argv, "export", &dir);
+    if (first == -1) {
+        printf("usage: spoor export --state DIR\n\n"
+               "Prints every profile of the current snapshot as JSON lines,\n"
+               "in profile id order.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        return EXIT_USAGE;
+    }
+    s = open_current("export", dir);
+    if (s == NULL) {
+        return EXIT_IO;
+    }
+    if (json_out_init(&j, stdout) != 0) {
+        spoor_snap_close(s);
+        return EXIT_IO;
+    }
+    n = spoor_snap_count(s);
+    for (i = 0; i < n; i++) {
+        const unsigned char  *b = spoor_snap_profile(s, i, &len);
+
+        if (b == NULL || profile_json(&j, b, len) != SPOOR_OK) {
+            fprintf(stderr, "spoor export: profile %zu is damaged\n", i);
+            exit_code = EXIT_DAMAGED;
+            continue;
+        }
+        if (json_out_line(&j) != 0) {
+            exit_code = EXIT_IO;
+            break;
+        }
+    }
+    json_out_free(&j);
+    spoor_snap_close(s);
+    return exit_code;
+}
+
+
+/* ---- segments ------------------------------------------------------------------ */
+
+typedef struct {
+    char      *name;
+    char     **ids;
+    size_t     n, cap;
+} seg_t;
+
+
+int
+cmd_segments(int argc, char **argv)
+{
+    const char    *dir;
+    int            first;
+    size_t         i, k, n, len, nseg = 0;
+    seg_t         *segs = NULL;
+    spoor_snap_t  *s;
+    json_out_t     j;
+
+    first = state_arg(argc, argv, "segments", &dir);
+    if (first == -1) {
+        printf("usage: spoor segments --state DIR\n\n"
+               "Prints one JSON line per segment: its name, member count and\n"
+               "member profile ids, as of the current snapshot.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        return EXIT_USAGE;
+    }
+    s = open_current("segments", dir);
+    if (s == NULL) {
+        return EXIT_IO;
+    }
+
+    n = spoor_snap_count(s);
+    for (i = 0; i < n; i++) {
+        const unsigned char  *b = spoor_snap_profile(s, i, &len);
+        msgpack_unpacked      u;
+        size_t                off = 0;
+        const msgpack_object *seg = NULL, *id = NULL;
+        uint32_t              m;
+
+        if (b == NULL) {
+            continue;
+        }
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, (const char *) b, len, &off)
+            == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+        {
+            for (m = 0; m < u.data.via.map.size; m++) {
+                const msgpack_object_kv  *kv = &u.data.via.map.ptr[m];
+
+                if (kv->key.type != MSGPACK_OBJECT_STR) continue;
+                if (kv->key.via.str.size == 3
+                    && memcmp(kv->key.via.str.ptr, "seg", 3) == 0)
+                {
+                    seg = &kv->val;
+                }
+                if (kv->key.via.str.size == 2
+                    && memcmp(kv->key.via.str.ptr, "id", 2) == 0)
+                {
+                    id = &kv->val;
+                }
+            }
+        }
+        for (m = 0; seg && id && seg->type == MSGPACK_OBJECT_ARRAY
+                    && id->type == MSGPACK_OBJECT_STR
+                    && m < seg->via.array.size; m++)
+        {
+            const msgpack_object  *nm = &seg->via.array.ptr[m];
+
+            if (nm->type != MSGPACK_OBJECT_STR) {
+                continue;
+            }
+            for (k = 0; k < nseg; k++) {
+                if (strlen(segs[k].name) == nm->via.str.size
+                    && memcmp(segs[k].name, nm->via.str.ptr,
+                              nm->via.str.size) == 0)
+                {
+                    break;
+                }
+            }
+            if (k == nseg) {
+                seg_t  *ns = realloc(segs, (nseg + 1) * sizeof(seg_t));
+
+                if (ns == NULL) break;
+                segs = ns;
+                memset(&segs[nseg], 0, sizeof(seg_t));
+                segs[nseg].name = strndup(nm->via.str.ptr, nm->via.str.size);
+                nseg++;
+            }
+            if (segs[k].n == segs[k].cap) {
+                size_t  cap = segs[k].cap ? 2 * segs[k].cap : 16;
+                char  **ni = realloc(segs[k].ids, cap * sizeof(char *));
+
+                if (ni == NULL) break;
+                segs[k].ids = ni;
+                segs[k].cap = cap;
+            }
+            segs[k].ids[segs[k].n++] = strndup(id->via.str.ptr,
+                                               id->via.str.size);
+        }
+        msgpack_unpacked_destroy(&u);
+    }
+
+    if (json_out_init(&j, stdout) == 0) {
+        for (k = 0; k < nseg; k++) {
+            json_out_map_open(&j);
+            json_out_cstr(&j, "segment");
+            json_out_cstr(&j, segs[k].name);
+            json_out_cstr(&j, "members");
+            json_out_uint(&j, segs[k].n);
+            json_out_cstr(&j, "profiles");
+            json_out_array_open(&j);
+            for (i = 0; i < segs[k].n; i++) {
+                json_out_cstr(&j, segs[k].ids[i] ? segs[k].ids[i] : "");
+            }
+            json_out_array_close(&j);
+            json_out_map_close(&j);
+            json_out_line(&j);
+        }
+        json_out_free(&j);
+    }
+    for (k = 0; k < nseg; k++) {
+        for (i = 0; i < segs[k].n; i++) {
+            free(segs[k].ids[i]);
+        }
+        free(segs[k].ids);
+        free(segs[k].name);
+    }
+    free(segs);
+    spoor_snap_close(s);
+    return EXIT_OK;
+}
+
+
+/* ---- stats -------------------------------------------------------------------------- */
+
+typedef struct {
+    const char  *key;
+    size_t       len;
+    uint64_t     n;
+} kv_t;
+
+static int
+cmp_kv(const void *a, const void *b)
+{
+    const kv_t  *x = a, *y = b;
+    size_t       m = x->len < y->len ? x->len : y->len;
+    int          c;
+
+    if (x->n != y->n) {
+        return x->n > y->n ? -1 : 1;
+    }
+    c = memcmp(x->key, y->key, m);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+
+int
+cmd_stats(int argc, char **argv)
+{
+    const char            *dir;
+    int                    first;
+    size_t                 len, off = 0, i, n, g;
+    spoor_snap_t          *s;
+    const unsigned char   *meta;
+    msgpack_unpacked       u;
+    const msgpack_object  *counters = NULL;
+    json_out_t             j;
+    kv_t                  *kv;
+    uint32_t               m;
+    static const char     *groups[] = { "kind:", "action:", "signal:",
+                                        "country:", "category:" };
+    static const char     *names[] = { "events", "consentActions",
+                                       "consentSignals", "topCountries",
+                                       "topCategories" };
+
+    first = state_arg(argc, argv, "stats", &dir);
+    if (first == -1) {
+        printf("usage: spoor stats --state DIR\n\n"
+               "Prints one JSON line: profiles, events by type, consent\n"
+               "outcomes by action and signal, top countries and top product\n"
+               "categories, counted over every event ever ingested.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        return EXIT_USAGE;
+    }
+    s = open_current("stats", dir);
+    if (s == NULL) {
+        return EXIT_IO;
+    }
+    meta = spoor_snap_meta(s, &len);
+    msgpack_unpacked_init(&u);
+    if (meta && msgpack_unpack_next(&u, (const char *) meta, len, &off)
+        == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+    {
+        for (m = 0; m < u.data.via.map.size; m++) {
+            const msgpack_object_kv  *e = &u.data.via.map.ptr[m];
+
+            if (e->key.type == MSGPACK_OBJECT_STR && e->key.via.str.size == 8
+                && memcmp(e->key.via.str.ptr, "counters", 8) == 0
+                && e->val.type == MSGPACK_OBJECT_MAP)
+            {
+                counters = &e->val;
+            }
+        }
+    }
+    if (counters == NULL || json_out_init(&j, stdout) != 0) {
+        fprintf(stderr, "spoor stats: the snapshot has no counters\n");
+        msgpack_unpacked_destroy(&u);
+        spoor_snap_close(s);
+        return EXIT_DAMAGED;
+    }
+
+    kv = calloc(counters->via.map.size + 1, sizeof(kv_t));
+    json_out_map_open(&j);
+    json_out_cstr(&j, "profiles");
+    json_out_uint(&j, spoor_snap_count(s));
+    for (g = 0; kv && g < sizeof(groups) / sizeof(groups[0]); g++) {
+        size_t  pl = strlen(groups[g]);
+
+        n = 0;
+        for (m = 0; m < counters->via.map.size; m++) {
+            const msgpack_object_kv  *e = &counters->via.map.ptr[m];
+
+            if (e->key.type == MSGPACK_OBJECT_STR && e->key.via.str.size > pl
+                && memcmp(e->key.via.str.ptr, groups[g], pl) == 0
+                && e->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            {
+                kv[n].key = e->key.via.str.ptr + pl;
+                kv[n].len = e->key.via.str.size - pl;
+                kv[n].n = e->val.via.u64;
+                n++;
+            }
+        }
+        qsort(kv, n, sizeof(kv_t), cmp_kv);
+        json_out_cstr(&j, names[g]);
+        json_out_map_open(&j);
+        for (i = 0; i < n && (g < 3 || i < 10); i++) {
+            json_out_str(&j, kv[i].key, kv[i].len);
+            json_out_uint(&j, kv[i].n);
+        }
+        json_out_map_close(&j);
+    }
+    json_out_map_close(&j);
+    json_out_line(&j);
+    json_out_free(&j);
+    free(kv);
+    msgpack_unpacked_destroy(&u);
+    spoor_snap_close(s);
+    return EXIT_OK;
+}
+
+
+/* ---- lineage ---------------------------------------------------------------------- */
+
+static int
+cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+
+int
+cmd_lineage(int argc, char **argv)
+{
+    const char     *dir;
+    int             first, exit_code = EXIT_OK;
+    char            path[4096], **names = NULL, buf[65536];
+    size_t          n = 0, cap = 0, i, r;
+    DIR            *d;
+    struct dirent  *e;
+    FILE           *f;
+
+    first = state_arg(argc, argv, "lineage", &dir);
+    if (first == -1) {
+        printf("usage: spoor lineage --state DIR\n\n"
+               "Prints one JSON line per snapshot generation, oldest first:\n"
+               "generation, parent, time, snapshot, every input (file, size,\n"
+               "checksum, frames, records), events applied and skipped by\n"
+               "reason, merges, the rules file and its hash.\n");
+        return EXIT_OK;
+    }
+    if (first < 0) {
+        return EXIT_USAGE;
+    }
+    snprintf(path, sizeof(path), "%s/lineage", dir);
+    d = opendir(path);
+    if (d == NULL) {
+        fprintf(stderr, "spoor lineage: %s: %s\n", path, strerror(errno));
+        return EXIT_IO;
+    }
+    while ((e = readdir(d)) != NULL) {
+        size_t  l = strlen(e->d_name);
+
+        if (l != 11 || strcmp(e->d_name + 6, ".json") != 0) {
+            continue;
+        }
+        if (n == cap) {
+            char  **nn;
+
+            cap = cap ? 2 * cap : 16;
+            nn = realloc(names, cap * sizeof(char *));
+            if (nn == NULL) {
+                break;
+            }
+            names = nn;
+        }
+        names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    if (n) {
+        qsort(names, n, sizeof(char *), cmp_name);
+    }
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/lineage/%s", dir, names[i]);
+        f = fopen(path, "r");
+        if (f == NULL) {
+            fprintf(stderr, "spoor lineage: %s: %s\n", path, strerror(errno));
+            exit_code = EXIT_IO;
+            continue;
+        }
+        while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
+            fwrite(buf, 1, r, stdout);
+        }
+        fclose(f);
+        free(names[i]);
+    }
+    free(names);
+    return exit_code;
+}

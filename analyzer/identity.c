@@ -1,0 +1,289 @@
+/*
+ * identity.c -- ids and the union-find graph of profiles (identity.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "identity.h"
+#include "snapshot.h"
+
+static const char *const  junk_ids[] = {
+    "null", "undefined", "anonymous", "none", "nil", "unknown", "NULL",
+    "(null)", "[object Object]", NULL
+};
+
+
+int
+identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max)
+{
+    memset(g, 0, sizeof(*g));
+    g->table_cap = 1024;
+    g->table = calloc(g->table_cap, sizeof(uint32_t));
+    if (g->table == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    g->ids_max = ids_max;
+    g->merges_max = merges_max;
+    return SPOOR_OK;
+}
+
+
+void
+identity_free(identity_t *g)
+{
+    uint32_t  i;
+
+    for (i = 0; i < g->n; i++) {
+        free(g->ids[i].text);
+        if (g->ids[i].parent == i) {
+            profile_free(g->ids[i].profile);
+        }
+    }
+    free(g->ids);
+    free(g->table);
+    memset(g, 0, sizeof(*g));
+}
+
+
+int
+identity_junk(const identity_t *g, const char *text, size_t len)
+{
+    size_t  i;
+    int     zeros = 1, digits = 0;
+
+    if (len == 0) {
+        return 1;
+    }
+    for (i = 0; junk_ids[i]; i++) {
+        if (strlen(junk_ids[i]) == len && memcmp(junk_ids[i], text, len) == 0)
+        {
+            return 1;
+        }
+    }
+    for (i = 0; g->junk && g->junk[i]; i++) {
+        if (strlen(g->junk[i]) == len && memcmp(g->junk[i], text, len) == 0) {
+            return 1;
+        }
+    }
+    /* "0", "00000000-0000-0000-0000-000000000000" and the like */
+    for (i = 0; i < len; i++) {
+        if (text[i] == '0') {
+            digits++;
+        } else if (text[i] != '-') {
+            zeros = 0;
+            break;
+        }
+    }
+    return zeros && digits > 0;
+}
+
+
+static int
+grow_table(identity_t *g)
+{
+    size_t     cap = g->table_cap * 2, j;
+    uint32_t  *t, i;
+
+    t = calloc(cap, sizeof(uint32_t));
+    if (t == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < g->n; i++) {
+        j = (size_t) g->ids[i].hash & (cap - 1);
+        while (t[j]) {
+            j = (j + 1) & (cap - 1);
+        }
+        t[j] = i + 1;
+    }
+    free(g->table);
+    g->table = t;
+    g->table_cap = cap;
+    return SPOOR_OK;
+}
+
+
+static uint32_t
+lookup(const identity_t *g, uint64_t h, char kind, const char *text,
+    size_t len, size_t *slot)
+{
+    size_t    j = (size_t) h & (g->table_cap - 1);
+    uint32_t  k;
+
+    while ((k = g->table[j]) != 0) {
+        const ident_t  *d = &g->ids[k - 1];
+
+        if (d->hash == h && d->kind == kind && d->len == len
+            && memcmp(d->text, text, len) == 0)
+        {
+            return k - 1;
+        }
+        j = (j + 1) & (g->table_cap - 1);
+    }
+    if (slot) {
+        *slot = j;
+    }
+    return UINT32_MAX;
+}
+
+
+uint32_t
+identity_find(const identity_t *g, char kind, const char *text, size_t len)
+{
+    char  k[2] = { kind, 0 };
+
+    return lookup(g, spoor_id_hash(k, text, len), kind, text, len, NULL);
+}
+
+
+uint32_t
+identity_get(identity_t *g, char kind, const char *text, size_t len,
+    int *nomem)
+{
+    char       k[2] = { kind, 0 };
+    uint64_t   h;
+    uint32_t   i;
+    size_t     slot;
+    ident_t   *d;
+
+    if (identity_junk(g, text, len) || len > 1024) {
+        g->junk_seen++;
+        return UINT32_MAX;
+    }
+
+    h = spoor_id_hash(k, text, len);
+    i = lookup(g, h, kind, text, len, &slot);
+    if (i != UINT32_MAX) {
+        return i;
+    }
+
+    if ((size_t) (g->n + 1) * 2 > g->table_cap) {
+        if (grow_table(g) != SPOOR_OK) {
+            *nomem = 1;
+            return UINT32_MAX;
+        }
+        (void) lookup(g, h, kind, text, len, &slot);
+    }
+    if (g->n == g->cap) {
+        uint32_t  cap = g->cap ? g->cap * 2 : 1024;
+        ident_t  *ids = realloc(g->ids, cap * sizeof(ident_t));
+
+        if (ids == NULL) {
+            *nomem = 1;
+            return UINT32_MAX;
+        }
+        g->ids = ids;
+        g->cap = cap;
+    }
+
+    d = &g->ids[g->n];
+    d->text = malloc(len + 1);
+    if (d->text == NULL) {
+        *nomem = 1;
+        return UINT32_MAX;
+    }
+    memcpy(d->text, text, len);
+    d->text[len] = '\0';
+    d->len = (uint32_t) len;
+    d->hash = h;
+    d->kind = kind;
+    d->parent = g->n;
+    d->rank = 0;
+    d->profile = NULL;
+    g->table[slot] = g->n + 1;
+    return g->n++;
+}
+
+
+uint32_t
+identity_root(identity_t *g, uint32_t i)
+{
+    uint32_t  r = i, next;
+
+    while (g->ids[r].parent != r) {
+        r = g->ids[r].parent;
+    }
+    while (g->ids[i].parent != r) {         /* path compression */
+        next = g->ids[i].parent;
+        g->ids[i].parent = r;
+        i = next;
+    }
+    return r;
+}
+
+
+profile_t *
+identity_profile(identity_t *g, uint32_t i)
+{
+    uint32_t  r = identity_root(g, i);
+
+    if (g->ids[r].profile == NULL) {
+        g->ids[r].profile = profile_new();
+        if (g->ids[r].profile) {
+            g->ids[r].profile->nids = 1;
+        }
+    }
+    return g->ids[r].profile;
+}
+
+
+int
+identity_union(identity_t *g, uint32_t a, uint32_t b,
+    const profile_conf_t *conf)
+{
+    uint32_t    ra = identity_root(g, a), rb = identity_root(g, b), t;
+    profile_t  *pa, *pb;
+    uint32_t    na, nb, ma, mb;
+    int         rc;
+
+    if (ra == rb) {
+        return SPOOR_OK;
+    }
+
+    pa = g->ids[ra].profile;
+    pb = g->ids[rb].profile;
+    na = pa ? pa->nids : 1;
+    nb = pb ? pb->nids : 1;
+    ma = pa ? pa->merges : 0;
+    mb = pb ? pb->merges : 0;
+
+    if (na + nb > g->ids_max || ma + mb + 1 > g->merges_max) {
+        g->merges_refused++;
+        return SPOOR_E_FULL;
+    }
+
+    /* union by rank; ties by index, so the shape is deterministic */
+    if (g->ids[ra].rank < g->ids[rb].rank
+        || (g->ids[ra].rank == g->ids[rb].rank && rb < ra))
+    {
+        t = ra; ra = rb; rb = t;
+        pa = g->ids[ra].profile;
+        pb = g->ids[rb].profile;
+    }
+    if (g->ids[ra].rank == g->ids[rb].rank) {
+        g->ids[ra].rank++;
+    }
+
+    if (pa == NULL) {
+        pa = profile_new();
+        if (pa == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        pa->nids = 1;
+        g->ids[ra].profile = pa;
+    }
+    if (pb) {
+        rc = profile_merge(pa, pb, conf);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+        profile_free(pb);
+        g->ids[rb].profile = NULL;
+    } else {
+        pa->merges++;
+    }
+    pa->nids = na + nb;
+
+    g->ids[rb].parent = ra;
+    g->merges++;
+    return SPOOR_OK;
+}

@@ -1,0 +1,84 @@
+/*
+ * identity.h -- ids, and the graph that ties them into profiles.
+ *
+ * Every id a record carries is a (kind, text) pair: 'v' the visitor
+ * cookie's id, 'a' the SDK's anonymous id, 'u' the site's user id.
+ * Cookieless ids ('c') exist to count, not to profile: they are never
+ * entered here.  An id is keyed by spoor_id_hash(kind, text) (snapshot.h);
+ * two different ids with the same 64-bit hash are told apart by their
+ * text.
+ *
+ * The graph is a union-find forest over the ids: ids seen together on
+ * one admitted event (an identify, an alias, any event carrying an
+ * anonymous and a user id) are one person.  Each root owns the profile_t
+ * of its set.  Junk ids (empty, "null", "undefined", "anonymous", "0",
+ * all zeros, and a configured list) are never entered, so they merge
+ * nothing.  A union that would give a set more than ids_max ids, or a
+ * profile more than merges_max merges, is refused and counted: runaway
+ * graphs (a shared device, a bad integration sending one id for everyone)
+ * stop growing instead of swallowing every profile.
+ *
+ * The profile id of a set is deterministic: the hex of the smallest id
+ * hash among its user ids, or among all its ids when it has none.
+ */
+#ifndef SPOOR_IDENTITY_H
+#define SPOOR_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+
+typedef struct {
+    uint64_t    hash;
+    char       *text;        /* NUL-terminated */
+    uint32_t    len;
+    char        kind;        /* 'v', 'a', 'u' */
+    uint32_t    parent;      /* union-find; itself for a root */
+    uint32_t    rank;
+    profile_t  *profile;     /* roots only; NULL: erased or none yet */
+} ident_t;
+
+typedef struct {
+    ident_t    *ids;
+    uint32_t    n, cap;
+    uint32_t   *table;       /* open addressing by hash: id index + 1 */
+    size_t      table_cap;   /* power of two */
+
+    uint32_t    ids_max;     /* per set */
+    uint32_t    merges_max;  /* per profile */
+    char      **junk;        /* extra junk ids, NULL-terminated; may be NULL */
+
+    uint64_t    merges, merges_refused, junk_seen;
+} identity_t;
+
+int identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max);
+void identity_free(identity_t *g);
+
+/* Whether text[0 .. len) is a junk id that must never link anything. */
+int identity_junk(const identity_t *g, const char *text, size_t len);
+
+/* The index of id (kind, text), adding it (as a set of its own) when
+ * new.  Returns UINT32_MAX for a junk id or when out of memory (*nomem
+ * then set). */
+uint32_t identity_get(identity_t *g, char kind, const char *text,
+    size_t len, int *nomem);
+
+/* The index of id (kind, text) when known, else UINT32_MAX. */
+uint32_t identity_find(const identity_t *g, char kind, const char *text,
+    size_t len);
+
+/* The root of i's set. */
+uint32_t identity_root(identity_t *g, uint32_t i);
+
+/*
+ * Joins the sets of a and b (merging their profiles into the surviving
+ * root's).  Returns SPOOR_OK (also when already one set), SPOOR_E_FULL
+ * when a cap refused it (counted), SPOOR_E_NOMEM.
+ */
+int identity_union(identity_t *g, uint32_t a, uint32_t b,
+    const profile_conf_t *conf);
+
+/* The profile of i's set, created when it has none. */
+profile_t *identity_profile(identity_t *g, uint32_t i);
+
+#endif /* SPOOR_IDENTITY_H */

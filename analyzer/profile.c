@@ -1,0 +1,1498 @@
+/*
+ * profile.c -- folding events into a profile, merging profiles, and their
+ * serialized form (profile.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "error.h"
+#include "profile.h"
+#include "rules.h"
+#include "useragent.h"
+#include <xxhash.h>
+
+/* Decayed sums are kept relative to this instant (2020-01-01T00:00:00Z). */
+#define PROFILE_EPOCH_MS  1577836800000LL
+
+#define DAY_MS            86400000LL
+
+
+profile_t *
+profile_new(void)
+{
+    profile_t  *p = calloc(1, sizeof(*p));
+
+    if (p) {
+        p->first_seen = INT64_MAX;
+        p->last_seen = INT64_MIN;
+        p->last_order = INT64_MIN;
+        p->ctx.time = INT64_MIN;
+    }
+    return p;
+}
+
+
+static void
+ctx_free(profile_context_t *c)
+{
+    free(c->country); free(c->region); free(c->city); free(c->browser);
+    free(c->device); free(c->language); free(c->timezone); free(c->referrer);
+    free(c->campaign_source); free(c->campaign_medium);
+    free(c->campaign_name);
+    memset(c, 0, sizeof(*c));
+    c->time = INT64_MIN;
+}
+
+
+void
+profile_free(profile_t *p)
+{
+    size_t  i;
+
+    if (p == NULL) {
+        return;
+    }
+    for (i = 0; i < p->ntraits; i++) {
+        free(p->traits[i].name);
+        free(p->traits[i].value);
+    }
+    for (i = 0; i < p->nnames; i++) {
+        free(p->names[i].name);
+    }
+    for (i = 0; i < p->nweights; i++) {
+        free(p->weights[i].name);
+    }
+    ctx_free(&p->ctx);
+    free(p->buckets);
+    free(p);
+}
+
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char *
+dupn(const char *s, size_t len)
+{
+    char  *d;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    if (len > PROFILE_STR_MAX) {
+        len = PROFILE_STR_MAX;
+    }
+    d = malloc(len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+
+static int
+str_is(const spoor_str_t *s, const char *lit)
+{
+    size_t  n = strlen(lit);
+
+    return s->data && s->len == n && memcmp(s->data, lit, n) == 0;
+}
+
+
+static const msgpack_object *
+member(const msgpack_object *m, const char *key)
+{
+    size_t    n = strlen(key);
+    uint32_t  i;
+
+    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+        return NULL;
+    }
+    for (i = 0; i < m->via.map.size; i++) {
+        const msgpack_object  *k = &m->via.map.ptr[i].key;
+
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
+            && memcmp(k->via.str.ptr, key, n) == 0)
+        {
+            return &m->via.map.ptr[i].val;
+        }
+    }
+    return NULL;
+}
+
+
+static int
+number(const msgpack_object *o, double *out)
+{
+    if (o == NULL) {
+        return 0;
+    }
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        *out = (double) o->via.u64;
+        return 1;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        *out = (double) o->via.i64;
+        return 1;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        if (!isfinite(o->via.f64)) {
+            return 0;
+        }
+        *out = o->via.f64;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+static int
+string(const msgpack_object *o, spoor_str_t *out)
+{
+    if (o == NULL || o->type != MSGPACK_OBJECT_STR) {
+        return 0;
+    }
+    out->data = o->via.str.ptr;
+    out->len = o->via.str.size;
+    return 1;
+}
+
+
+double
+profile_decayed(const profile_t *p, const char *name, int64_t now_ms,
+    int64_t half_life_ms)
+{
+    double  s = 0;
+    size_t  i;
+
+    for (i = 0; i < p->nweights; i++) {
+        const profile_weight_t  *w = &p->weights[i];
+
+        if (strcmp(w->name, name) == 0) {
+            s += (double) w->w
+                 * exp2(-(double) (now_ms - (int64_t) w->day * DAY_MS
+                                   - DAY_MS / 2) / (double) half_life_ms);
+        }
+    }
+    return s;
+}
+
+
+void
+profile_prune_weights(profile_t *p, int32_t min_day)
+{
+    size_t  i, j;
+
+    for (i = j = 0; i < p->nweights; i++) {
+        if (p->weights[i].day >= min_day) {
+            p->weights[j++] = p->weights[i];
+        } else {
+            free(p->weights[i].name);
+        }
+    }
+    p->nweights = j;
+}
+
+
+/* ---- behavioural --------------------------------------------------------- */
+
+/*
+ * Adds time t to the session intervals: sessions are the maximal runs of
+ * times no more than gap apart, so an interval absorbs t (and then
+ * possibly its neighbour) when t is within gap of it.  Kept sorted by
+ * start; when more than PROFILE_SESSIONS_MAX, the oldest is dropped and
+ * counted.
+ */
+static void
+add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
+{
+    size_t  i, j;
+
+    for (i = 0; i < p->nsessions; i++) {
+        profile_span_t  *s = &p->sessions[i];
+
+        if (start <= s->end + gap && end >= s->start - gap) {
+            if (start < s->start) s->start = start;
+            if (end > s->end) s->end = end;
+            /* absorb the neighbours it now reaches */
+            j = i + 1;
+            while (j < p->nsessions && p->sessions[j].start <= s->end + gap) {
+                if (p->sessions[j].end > s->end) s->end = p->sessions[j].end;
+                memmove(&p->sessions[j], &p->sessions[j + 1],
+                        (p->nsessions - j - 1) * sizeof(profile_span_t));
+                p->nsessions--;
+            }
+            while (i > 0 && p->sessions[i - 1].end + gap >= s->start) {
+                profile_span_t  *q = &p->sessions[i - 1];
+
+                if (s->end > q->end) q->end = s->end;
+                if (s->start < q->start) q->start = s->start;
+                memmove(&p->sessions[i], &p->sessions[i + 1],
+                        (p->nsessions - i - 1) * sizeof(profile_span_t));
+                p->nsessions--;
+                i--;
+                s = q;
+            }
+            return;
+        }
+    }
+
+    /* a new session, in start order */
+    for (i = 0; i < p->nsessions && p->sessions[i].start < start; i++) {
+        /* void */
+    }
+    if (p->nsessions == PROFILE_SESSIONS_MAX) {
+        if (i == 0) {
+            p->sessions_dropped++;      /* older than every kept one */
+            return;
+        }
+        memmove(&p->sessions[0], &p->sessions[1],
+                (PROFILE_SESSIONS_MAX - 1) * sizeof(profile_span_t));
+        p->nsessions--;
+        p->sessions_dropped++;
+        i--;
+    }
+    memmove(&p->sessions[i + 1], &p->sessions[i],
+            (p->nsessions - i) * sizeof(profile_span_t));
+    p->sessions[i].start = start;
+    p->sessions[i].end = end;
+    p->nsessions++;
+}
+
+
+/* Keeps the PROFILE_TIMES_MAX most recent distinct times, sorted. */
+static void
+add_time(int64_t *a, size_t *n, uint64_t *dropped, int64_t t)
+{
+    size_t  i;
+
+    for (i = 0; i < *n && a[i] < t; i++) {
+        /* void */
+    }
+    if (i < *n && a[i] == t) {
+        return;
+    }
+    if (*n == PROFILE_TIMES_MAX) {
+        if (i == 0) {
+            (*dropped)++;
+            return;
+        }
+        memmove(&a[0], &a[1], (PROFILE_TIMES_MAX - 1) * sizeof(int64_t));
+        (*n)--;
+        (*dropped)++;
+        i--;
+    }
+    memmove(&a[i + 1], &a[i], (*n - i) * sizeof(int64_t));
+    a[i] = t;
+    (*n)++;
+}
+
+
+/* Adds n to the count of name; a new name beyond the cap is counted in
+ * names_dropped.  Kept sorted by name. */
+static int
+add_name(profile_t *p, const char *name, size_t len, uint64_t n)
+{
+    size_t  i, k;
+    int     c;
+
+    if (len > PROFILE_STR_MAX) {
+        len = PROFILE_STR_MAX;
+    }
+    for (i = 0; i < p->nnames; i++) {
+        k = strlen(p->names[i].name);
+        c = memcmp(p->names[i].name, name, k < len ? k : len);
+        if (c == 0 && k == len) {
+            p->names[i].count += n;
+            return SPOOR_OK;
+        }
+        if (c > 0 || (c == 0 && k > len)) {
+            break;
+        }
+    }
+    if (p->nnames == PROFILE_NAMES_MAX) {
+        p->names_dropped += n;
+        return SPOOR_OK;
+    }
+    memmove(&p->names[i + 1], &p->names[i],
+            (p->nnames - i) * sizeof(profile_count_t));
+    p->names[i].name = dupn(name, len);
+    if (p->names[i].name == NULL) {
+        memmove(&p->names[i], &p->names[i + 1],
+                (p->nnames - i) * sizeof(profile_count_t));
+        return SPOOR_E_NOMEM;
+    }
+    p->names[i].count = n;
+    p->nnames++;
+    return SPOOR_OK;
+}
+
+
+/* Adds w to (name, day); when full, the oldest day is dropped (counted),
+ * or the new weight when it is the oldest. */
+static int
+add_weight(profile_t *p, const char *name, size_t len, int32_t day,
+    uint32_t w)
+{
+    size_t             i, k, old;
+    int                c;
+    profile_weight_t  *e;
+
+    if (len > PROFILE_STR_MAX) {
+        len = PROFILE_STR_MAX;
+    }
+    for (i = 0; i < p->nweights; i++) {
+        e = &p->weights[i];
+        k = strlen(e->name);
+        c = memcmp(e->name, name, k < len ? k : len);
+        if (c == 0) {
+            c = (k > len) - (k < len);
+        }
+        if (c == 0) {
+            if (e->day == day) {
+                e->w += w;
+                return SPOOR_OK;
+            }
+            c = e->day > day ? 1 : -1;
+        }
+        if (c > 0) {
+            break;
+        }
+    }
+    if (p->nweights == PROFILE_WEIGHTS_MAX) {
+        old = 0;
+        for (k = 1; k < p->nweights; k++) {
+            if (p->weights[k].day < p->weights[old].day) {
+                old = k;
+            }
+        }
+        p->weights_dropped++;
+        if (p->weights[old].day >= day) {
+            return SPOOR_OK;
+        }
+        free(p->weights[old].name);
+        memmove(&p->weights[old], &p->weights[old + 1],
+                (p->nweights - old - 1) * sizeof(profile_weight_t));
+        p->nweights--;
+        if (old < i) {
+            i--;
+        }
+    }
+    memmove(&p->weights[i + 1], &p->weights[i],
+            (p->nweights - i) * sizeof(profile_weight_t));
+    e = &p->weights[i];
+    e->name = dupn(name, len);
+    if (e->name == NULL) {
+        memmove(&p->weights[i], &p->weights[i + 1],
+                (p->nweights - i) * sizeof(profile_weight_t));
+        return SPOOR_E_NOMEM;
+    }
+    e->day = day;
+    e->w = w;
+    p->nweights++;
+    return SPOOR_OK;
+}
+
+
+static void
+add_money(profile_t *p, const char *code, size_t len, int64_t amount)
+{
+    size_t  i;
+    char    c[4] = { 0, 0, 0, 0 };
+
+    if (len == 0 || len > 3) {
+        code = "???";
+        len = 3;
+    }
+    memcpy(c, code, len);
+
+    for (i = 0; i < p->ncurrencies; i++) {
+        if (strcmp(p->revenue[i].code, c) == 0) {
+            p->revenue[i].micros += amount;
+            return;
+        }
+    }
+    if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
+        i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
+        p->revenue[i].micros += amount;
+        return;
+    }
+    /* sorted by code */
+    for (i = 0; i < p->ncurrencies && strcmp(p->revenue[i].code, c) < 0; i++) {
+        /* void */
+    }
+    memmove(&p->revenue[i + 1], &p->revenue[i],
+            (p->ncurrencies - i) * sizeof(profile_money_t));
+    memcpy(p->revenue[i].code, c, 4);
+    p->revenue[i].micros = amount;
+    p->ncurrencies++;
+}
+
+
+static int
+add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
+{
+    size_t             i;
+    profile_bucket_t  *b;
+
+    for (i = 0; i < p->nbuckets; i++) {
+        b = &p->buckets[i];
+        if (b->agg == agg && b->day == day) {
+            b->value += v;
+            return SPOOR_OK;
+        }
+        if (b->agg > agg || (b->agg == agg && b->day > day)) {
+            break;
+        }
+    }
+    if (p->nbuckets == PROFILE_BUCKETS_MAX) {
+        return SPOOR_OK;
+    }
+    if (p->nbuckets % 16 == 0) {
+        b = realloc(p->buckets, (p->nbuckets + 16) * sizeof(*b));
+        if (b == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        p->buckets = b;
+    }
+    memmove(&p->buckets[i + 1], &p->buckets[i],
+            (p->nbuckets - i) * sizeof(profile_bucket_t));
+    p->buckets[i].agg = agg;
+    p->buckets[i].day = day;
+    p->buckets[i].value = v;
+    p->nbuckets++;
+    return SPOOR_OK;
+}
+
+
+/* ---- core: traits --------------------------------------------------------- */
+
+/* Whether (time, value) beats the trait's current (time, value). */
+static int
+fresher(const profile_trait_t *t, int64_t time, const unsigned char *v,
+    size_t vlen)
+{
+    int  c;
+
+    if (time != t->time) {
+        return time > t->time;
+    }
+    /* the same instant: the larger bytes win, in any order of arrival */
+    if (t->value == NULL || v == NULL) {
+        return v == NULL && t->value != NULL;   /* unset wins a tie */
+    }
+    c = memcmp(t->value, v, t->value_len < vlen ? t->value_len : vlen);
+    return c < 0 || (c == 0 && vlen > t->value_len);
+}
+
+
+/*
+ * Sets trait name to value (NULL: unset) at time from source; `once`
+ * values only fill a trait that has no value yet, and among themselves
+ * the earliest wins.
+ */
+static int
+set_trait(profile_t *p, const char *name, size_t len,
+    const unsigned char *value, size_t vlen, int64_t time, unsigned source,
+    unsigned once)
+{
+    size_t            i, k;
+    int               c;
+    unsigned char    *v = NULL;
+    profile_trait_t  *t;
+
+    if (len == 0 || len > PROFILE_STR_MAX) {
+        return SPOOR_OK;
+    }
+
+    for (i = 0; i < p->ntraits; i++) {
+        k = strlen(p->traits[i].name);
+        c = memcmp(p->traits[i].name, name, k < len ? k : len);
+        if (c == 0 && k == len) {
+            break;
+        }
+        if (c > 0 || (c == 0 && k > len)) {
+            break;
+        }
+    }
+
+    t = i < p->ntraits ? &p->traits[i] : NULL;
+    if (t && (strlen(t->name) != len || memcmp(t->name, name, len) != 0)) {
+        t = NULL;
+    }
+
+    if (t) {
+        if (once) {
+            /* set-once: only where there is no regular value; among
+             * set-once values, the earliest */
+            if (!t->once && t->value) {
+                return SPOOR_OK;
+            }
+            if (t->once && t->value && !(time < t->time
+                                         || (time == t->time
+                                             && !fresher(t, time, value,
+                                                         vlen))))
+            {
+                return SPOOR_OK;
+            }
+        } else if (!t->once && !fresher(t, time, value, vlen)) {
+            return SPOOR_OK;
+        }
+
+        if (value) {
+            v = malloc(vlen);
+            if (v == NULL) {
+                return SPOOR_E_NOMEM;
+            }
+            memcpy(v, value, vlen);
+        }
+        free(t->value);
+        t->value = v;
+        t->value_len = value ? vlen : 0;
+        t->time = time;
+        t->source = source;
+        t->once = once;
+        return SPOOR_OK;
+    }
+
+    if (p->ntraits == PROFILE_TRAITS_MAX) {
+        p->traits_dropped++;
+        return SPOOR_OK;
+    }
+    if (value) {
+        v = malloc(vlen);
+        if (v == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        memcpy(v, value, vlen);
+    }
+    memmove(&p->traits[i + 1], &p->traits[i],
+            (p->ntraits - i) * sizeof(profile_trait_t));
+    t = &p->traits[i];
+    t->name = dupn(name, len);
+    if (t->name == NULL) {
+        free(v);
+        memmove(&p->traits[i], &p->traits[i + 1],
+                (p->ntraits - i) * sizeof(profile_trait_t));
+        return SPOOR_E_NOMEM;
+    }
+    t->value = v;
+    t->value_len = value ? vlen : 0;
+    t->time = time;
+    t->source = source;
+    t->once = once;
+    p->ntraits++;
+    return SPOOR_OK;
+}
+
+
+/* Packs one msgpack object into a fresh malloc'd buffer. */
+static unsigned char *
+pack_value(const msgpack_object *o, size_t *len)
+{
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    if (msgpack_pack_object(&pk, *o) != 0) {
+        msgpack_sbuffer_destroy(&sb);
+        return NULL;
+    }
+    *len = sb.size;
+    return (unsigned char *) sb.data;       /* the caller frees */
+}
+
+
+static int
+fold_traits(profile_t *p, const msgpack_object *m, int64_t t, unsigned once)
+{
+    uint32_t        i;
+    size_t          vlen;
+    unsigned char  *v;
+    int             rc;
+
+    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+        return SPOOR_OK;
+    }
+    for (i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_kv  *kv = &m->via.map.ptr[i];
+
+        if (kv->key.type != MSGPACK_OBJECT_STR) {
+            continue;
+        }
+        if (!once && kv->key.via.str.size == 9
+            && memcmp(kv->key.via.str.ptr, "$set_once", 9) == 0)
+        {
+            rc = fold_traits(p, &kv->val, t, 1);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+            continue;
+        }
+        if (!once && kv->key.via.str.size == 6
+            && memcmp(kv->key.via.str.ptr, "$unset", 6) == 0)
+        {
+            uint32_t  j;
+
+            if (kv->val.type != MSGPACK_OBJECT_ARRAY) {
+                continue;
+            }
+            for (j = 0; j < kv->val.via.array.size; j++) {
+                const msgpack_object  *n = &kv->val.via.array.ptr[j];
+
+                if (n->type == MSGPACK_OBJECT_STR) {
+                    rc = set_trait(p, n->via.str.ptr, n->via.str.size, NULL,
+                                   0, t, 0, 0);
+                    if (rc != SPOOR_OK) {
+                        return rc;
+                    }
+                }
+            }
+            continue;
+        }
+        v = pack_value(&kv->val, &vlen);
+        if (v == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        rc = set_trait(p, kv->key.via.str.ptr, kv->key.via.str.size, v, vlen,
+                       t, 0, once);
+        free(v);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+int
+profile_import_trait(profile_t *p, const char *name, size_t len,
+    const unsigned char *value, size_t value_len, int64_t time)
+{
+    return set_trait(p, name, len, value, value_len, time, 1, 0);
+}
+
+
+/* ---- contextual ------------------------------------------------------------ */
+
+static const char *
+device_of(const spoor_str_t *ua)
+{
+    const char  *s = ua->data;
+    size_t       i, n = ua->len;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    for (i = 0; i + 4 <= n; i++) {
+        if (memcmp(s + i, "iPad", 4) == 0
+            || (i + 6 <= n && memcmp(s + i, "Tablet", 6) == 0))
+        {
+            return "tablet";
+        }
+    }
+    for (i = 0; i + 4 <= n; i++) {
+        if (memcmp(s + i, "Mobi", 4) == 0
+            || (i + 7 <= n && memcmp(s + i, "Android", 7) == 0))
+        {
+            return "mobile";
+        }
+    }
+    return "desktop";
+}
+
+
+static void
+set_field(char **f, const spoor_str_t *s)
+{
+    if (s->data) {
+        char  *d = dupn(s->data, s->len);
+
+        if (d) {
+            free(*f);
+            *f = d;
+        }
+    }
+}
+
+
+static int
+cmp_field(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL) {
+        return (a != NULL) - (b != NULL);
+    }
+    return strcmp(a, b);
+}
+
+
+/* A total order of contexts: time, then every field; so which of two
+ * contexts of the same instant wins does not depend on arrival order. */
+static int
+cmp_ctx(const profile_context_t *a, const profile_context_t *b)
+{
+    int  c;
+
+    if (a->time != b->time) {
+        return a->time < b->time ? -1 : 1;
+    }
+#define F(f)  if ((c = cmp_field(a->f, b->f)) != 0) return c
+    F(country); F(region); F(city); F(browser); F(device); F(language);
+    F(timezone); F(referrer); F(campaign_source); F(campaign_medium);
+    F(campaign_name);
+#undef F
+    return 0;
+}
+
+
+/* Replaces *dst by *cand (taking its strings) when cand is greater;
+ * otherwise frees cand's strings. */
+static void
+ctx_take(profile_context_t *dst, profile_context_t *cand)
+{
+    if (cmp_ctx(cand, dst) > 0) {
+        ctx_free(dst);
+        *dst = *cand;
+    } else {
+        ctx_free(cand);
+    }
+}
+
+
+/* The event's context replaces the profile's when it is newer. */
+static void
+fold_context(profile_t *p, const spoor_event_t *ev, int64_t t)
+{
+    profile_context_t   c;
+    spoor_str_t         browser, device;
+    const char         *fam, *dev;
+
+    if (t < p->ctx.time) {
+        return;
+    }
+
+    memset(&c, 0, sizeof(c));
+    c.time = t;
+
+    if (ev->has_geo) {
+        set_field(&c.country, &ev->geo.country);
+        set_field(&c.region, &ev->geo.region);
+        set_field(&c.city, &ev->geo.city);
+    }
+    if (ev->user_agent.data) {
+        fam = spoor_browser_family(ev->user_agent.data, ev->user_agent.len);
+        browser.data = fam;
+        browser.len = strlen(fam);
+        set_field(&c.browser, &browser);
+        dev = device_of(&ev->user_agent);
+        device.data = dev;
+        device.len = strlen(dev);
+        set_field(&c.device, &device);
+    }
+    set_field(&c.language, &ev->language);
+    set_field(&c.timezone, ev->timezone.data ? &ev->timezone
+                                              : &ev->geo.timezone);
+    set_field(&c.referrer, &ev->referrer);
+    set_field(&c.campaign_source, &ev->campaign.source);
+    set_field(&c.campaign_medium, &ev->campaign.medium);
+    set_field(&c.campaign_name, &ev->campaign.name);
+
+    ctx_take(&p->ctx, &c);
+}
+
+
+/* ---- the fold ------------------------------------------------------------------ */
+
+static const msgpack_object *
+value_obj(const spoor_value_t *v)
+{
+    return v->raw == NULL ? v->obj : NULL;
+}
+
+
+int
+profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
+{
+    int64_t                t, micros = 0;
+    double                 revenue = 0;
+    uint32_t               w;
+    int32_t                day;
+    int                    has_revenue = 0, rc;
+    size_t                 i;
+    spoor_str_t            cur, cat;
+    const msgpack_object  *props, *traits;
+
+    t = ev->has_time ? ev->time_ms : ev->received_ms;
+    props = value_obj(&ev->properties);
+
+    p->events++;
+    if (t < p->first_seen) p->first_seen = t;
+    if (t > p->last_seen) p->last_seen = t;
+    add_span(p, t, t, conf->session_gap_ms);
+
+    w = 1;
+    day = (int32_t) (t / DAY_MS - (t % DAY_MS < 0));
+    if (ev->kind == SPOOR_KIND_PAGE || ev->kind == SPOOR_KIND_SCREEN) {
+        p->page_views++;
+    }
+
+    if (ev->kind == SPOOR_KIND_TRACK && ev->name.data) {
+        rc = add_name(p, ev->name.data, ev->name.len, 1);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+        if (str_is(&ev->name, "Order Completed")) {
+            p->orders++;
+            if (t > p->last_order) p->last_order = t;
+            add_time(p->order_times, &p->norders, &p->order_times_dropped, t);
+            if ((number(member(props, "revenue"), &revenue)
+                 || number(member(props, "total"), &revenue))
+                && revenue > -1e12 && revenue < 1e12)
+            {
+                has_revenue = 1;
+                micros = llround(revenue * 1e6);
+                if (!string(member(props, "currency"), &cur)) {
+                    cur.data = "???";
+                    cur.len = 3;
+                }
+                add_money(p, cur.data, cur.len, micros);
+            }
+            w = 5;
+        } else if (str_is(&ev->name, "Product Added")) {
+            p->cart_adds++;
+            add_time(p->cart_times, &p->ncarts, &p->carts_dropped, t);
+            w = 3;
+        }
+    }
+
+    if (string(member(props, "category"), &cat) && cat.len) {
+        rc = add_weight(p, cat.data, cat.len, day, w);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    rc = add_weight(p, "", 0, day, w);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+
+    if (ev->kind == SPOOR_KIND_IDENTIFY || ev->kind == SPOOR_KIND_GROUP) {
+        traits = value_obj(&ev->traits);
+        if (ev->kind == SPOOR_KIND_IDENTIFY) {
+            rc = fold_traits(p, traits, t, 0);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+        }
+    }
+
+    fold_context(p, ev, t);
+
+    /* the windowed aggregates the rules need, by day */
+    for (i = 0; conf->rules && i < conf->naggs; i++) {
+        const spoor_rule_agg_t  *a = spoor_rules_agg(conf->rules, i);
+        int64_t                  v;
+
+        if (a->event && !(ev->kind == SPOOR_KIND_TRACK && ev->name.data
+                          && ev->name.len == a->event_len
+                          && memcmp(ev->name.data, a->event, a->event_len)
+                             == 0))
+        {
+            continue;
+        }
+        if (a->kind == SPOOR_AGG_COUNT) {
+            v = 1;
+        } else if (has_revenue) {
+            v = micros;
+        } else {
+            continue;
+        }
+        rc = add_bucket(p, conf->agg_keys[i], day, v);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+
+    return SPOOR_OK;
+}
+
+
+/* ---- merging ------------------------------------------------------------------- */
+
+int
+profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
+{
+    size_t  i;
+    int     rc;
+
+    dst->events += src->events;
+    dst->page_views += src->page_views;
+    dst->orders += src->orders;
+    dst->cart_adds += src->cart_adds;
+    if (src->first_seen < dst->first_seen) dst->first_seen = src->first_seen;
+    if (src->last_seen > dst->last_seen) dst->last_seen = src->last_seen;
+    if (src->last_order > dst->last_order) dst->last_order = src->last_order;
+
+    dst->sessions_dropped += src->sessions_dropped;
+    for (i = 0; i < src->nsessions; i++) {
+        add_span(dst, src->sessions[i].start, src->sessions[i].end,
+                 conf->session_gap_ms);
+    }
+    dst->carts_dropped += src->carts_dropped;
+    for (i = 0; i < src->ncarts; i++) {
+        add_time(dst->cart_times, &dst->ncarts, &dst->carts_dropped,
+                 src->cart_times[i]);
+    }
+    dst->order_times_dropped += src->order_times_dropped;
+    for (i = 0; i < src->norders; i++) {
+        add_time(dst->order_times, &dst->norders, &dst->order_times_dropped,
+                 src->order_times[i]);
+    }
+    dst->names_dropped += src->names_dropped;
+    for (i = 0; i < src->nnames; i++) {
+        rc = add_name(dst, src->names[i].name, strlen(src->names[i].name),
+                      src->names[i].count);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    dst->weights_dropped += src->weights_dropped;
+    for (i = 0; i < src->nweights; i++) {
+        rc = add_weight(dst, src->weights[i].name,
+                        strlen(src->weights[i].name), src->weights[i].day,
+                        src->weights[i].w);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    for (i = 0; i < src->ncurrencies; i++) {
+        add_money(dst, src->revenue[i].code, strlen(src->revenue[i].code),
+                  src->revenue[i].micros);
+    }
+    for (i = 0; i < src->nbuckets; i++) {
+        rc = add_bucket(dst, src->buckets[i].agg, src->buckets[i].day,
+                        src->buckets[i].value);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+
+    dst->traits_dropped += src->traits_dropped;
+    for (i = 0; i < src->ntraits; i++) {
+        const profile_trait_t  *t = &src->traits[i];
+
+        rc = set_trait(dst, t->name, strlen(t->name), t->value, t->value_len,
+                       t->time, t->source, t->once);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+
+    if (src->ctx.time >= dst->ctx.time) {
+        profile_context_t         c;
+        const profile_context_t  *sc = &src->ctx;
+
+        memset(&c, 0, sizeof(c));
+        c.time = sc->time;
+#define CP(f)  c.f = sc->f ? dupn(sc->f, strlen(sc->f)) : NULL
+        CP(country); CP(region); CP(city); CP(browser); CP(device);
+        CP(language); CP(timezone); CP(referrer); CP(campaign_source);
+        CP(campaign_medium); CP(campaign_name);
+#undef CP
+        ctx_take(&dst->ctx, &c);
+    }
+
+    dst->merges += src->merges + 1;
+    return SPOOR_OK;
+}
+
+
+/* ---- read side ------------------------------------------------------------------ */
+
+uint64_t
+profile_abandoned(const profile_t *p, int64_t now_ms, int64_t abandon_ms)
+{
+    uint64_t  n = 0;
+    size_t    i, j;
+
+    for (i = 0; i < p->ncarts; i++) {
+        int64_t  c = p->cart_times[i];
+        int      ordered = 0;
+
+        if (now_ms - c < abandon_ms) {
+            continue;                   /* the window is still open */
+        }
+        for (j = 0; j < p->norders; j++) {
+            if (p->order_times[j] >= c && p->order_times[j] - c <= abandon_ms) {
+                ordered = 1;
+                break;
+            }
+        }
+        n += !ordered;
+    }
+    return n;
+}
+
+
+double
+profile_revenue(const profile_t *p)
+{
+    int64_t  s = 0;
+    size_t   i;
+
+    for (i = 0; i < p->ncurrencies; i++) {
+        s += p->revenue[i].micros;
+    }
+    return (double) s / 1e6;
+}
+
+
+uint32_t
+profile_agg_key(unsigned kind, const char *event, size_t len,
+    int64_t window_ms)
+{
+    XXH64_hash_t  h;
+    unsigned char head[9];
+    int           k;
+
+    head[0] = (unsigned char) kind;
+    for (k = 0; k < 8; k++) {
+        head[1 + k] = (unsigned char) ((uint64_t) window_ms >> (8 * k));
+    }
+    h = XXH64(head, sizeof(head), 0);
+    if (event) {
+        h = XXH64(event, len, h + 1);
+    }
+    return (uint32_t) (h ^ (h >> 32));
+}
+
+
+void
+profile_prune(profile_t *p, const uint32_t *keys, size_t n, int32_t min_day)
+{
+    size_t  i, j, k;
+
+    for (i = j = 0; i < p->nbuckets; i++) {
+        for (k = 0; k < n && keys[k] != p->buckets[i].agg; k++) {
+            /* void */
+        }
+        if (k < n && p->buckets[i].day >= min_day) {
+            p->buckets[j++] = p->buckets[i];
+        }
+    }
+    p->nbuckets = j;
+}
+
+
+double
+profile_window(const profile_t *p, uint32_t agg, int64_t now_ms,
+    int64_t window_ms)
+{
+    int64_t  s = 0;
+    size_t   i;
+    int32_t  last = (int32_t) (now_ms / DAY_MS);
+    int32_t  first = (int32_t) ((now_ms - window_ms) / DAY_MS) + 1;
+
+    for (i = 0; i < p->nbuckets; i++) {
+        const profile_bucket_t  *b = &p->buckets[i];
+
+        if (b->agg == agg && b->day >= first && b->day <= last) {
+            s += b->value;
+        }
+    }
+    return s;
+}
+
+
+/* ---- serialized form ------------------------------------------------------------- */
+
+#define PK_KEY(pk, k)  (msgpack_pack_str((pk), sizeof(k) - 1) != 0 \
+                        || msgpack_pack_str_body((pk), (k), sizeof(k) - 1) != 0)
+
+static int
+pk_str(msgpack_packer *pk, const char *s)
+{
+    size_t  n;
+
+    if (s == NULL) {
+        return msgpack_pack_nil(pk);
+    }
+    n = strlen(s);
+    return msgpack_pack_str(pk, n) || msgpack_pack_str_body(pk, s, n);
+}
+
+
+int
+profile_pack(const profile_t *p, msgpack_packer *pk)
+{
+    size_t                     i;
+    const profile_context_t   *c = &p->ctx;
+    int                        e = 0;
+
+    e |= msgpack_pack_map(pk, 13);
+
+    e |= PK_KEY(pk, "n");
+    e |= msgpack_pack_array(pk, 9);
+    e |= msgpack_pack_int64(pk, p->first_seen);
+    e |= msgpack_pack_int64(pk, p->last_seen);
+    e |= msgpack_pack_uint64(pk, p->events);
+    e |= msgpack_pack_uint64(pk, p->page_views);
+    e |= msgpack_pack_uint64(pk, p->orders);
+    e |= msgpack_pack_uint64(pk, p->cart_adds);
+    e |= msgpack_pack_int64(pk, p->last_order);
+    e |= msgpack_pack_uint32(pk, p->nids);
+    e |= msgpack_pack_uint32(pk, p->merges);
+
+    e |= PK_KEY(pk, "ses");
+    e |= msgpack_pack_array(pk, 1 + 2 * p->nsessions);
+    e |= msgpack_pack_uint64(pk, p->sessions_dropped);
+    for (i = 0; i < p->nsessions; i++) {
+        e |= msgpack_pack_int64(pk, p->sessions[i].start);
+        e |= msgpack_pack_int64(pk, p->sessions[i].end);
+    }
+
+    e |= PK_KEY(pk, "cart");
+    e |= msgpack_pack_array(pk, 1 + p->ncarts);
+    e |= msgpack_pack_uint64(pk, p->carts_dropped);
+    for (i = 0; i < p->ncarts; i++) {
+        e |= msgpack_pack_int64(pk, p->cart_times[i]);
+    }
+
+    e |= PK_KEY(pk, "ord");
+    e |= msgpack_pack_array(pk, 1 + p->norders);
+    e |= msgpack_pack_uint64(pk, p->order_times_dropped);
+    for (i = 0; i < p->norders; i++) {
+        e |= msgpack_pack_int64(pk, p->order_times[i]);
+    }
+
+    e |= PK_KEY(pk, "ev");
+    e |= msgpack_pack_array(pk, 1 + 2 * p->nnames);
+    e |= msgpack_pack_uint64(pk, p->names_dropped);
+    for (i = 0; i < p->nnames; i++) {
+        e |= pk_str(pk, p->names[i].name);
+        e |= msgpack_pack_uint64(pk, p->names[i].count);
+    }
+
+    e |= PK_KEY(pk, "int");
+    e |= msgpack_pack_array(pk, 1 + 3 * p->nweights);
+    e |= msgpack_pack_uint64(pk, p->weights_dropped);
+    for (i = 0; i < p->nweights; i++) {
+        e |= pk_str(pk, p->weights[i].name);
+        e |= msgpack_pack_int32(pk, p->weights[i].day);
+        e |= msgpack_pack_uint32(pk, p->weights[i].w);
+    }
+
+    e |= PK_KEY(pk, "eng");
+    e |= msgpack_pack_nil(pk);
+
+    e |= PK_KEY(pk, "rev");
+    e |= msgpack_pack_array(pk, 2 * p->ncurrencies);
+    for (i = 0; i < p->ncurrencies; i++) {
+        e |= pk_str(pk, p->revenue[i].code);
+        e |= msgpack_pack_int64(pk, p->revenue[i].micros);
+    }
+
+    e |= PK_KEY(pk, "bk");
+    e |= msgpack_pack_array(pk, 3 * p->nbuckets);
+    for (i = 0; i < p->nbuckets; i++) {
+        e |= msgpack_pack_uint32(pk, p->buckets[i].agg);
+        e |= msgpack_pack_int32(pk, p->buckets[i].day);
+        e |= msgpack_pack_int64(pk, p->buckets[i].value);
+    }
+
+    e |= PK_KEY(pk, "tr");
+    e |= msgpack_pack_array(pk, 1 + 5 * p->ntraits);
+    e |= msgpack_pack_uint64(pk, p->traits_dropped);
+    for (i = 0; i < p->ntraits; i++) {
+        const profile_trait_t  *t = &p->traits[i];
+
+        e |= pk_str(pk, t->name);
+        if (t->value) {
+            e |= msgpack_pack_bin(pk, t->value_len);
+            e |= msgpack_pack_bin_body(pk, t->value, t->value_len);
+        } else {
+            e |= msgpack_pack_nil(pk);
+        }
+        e |= msgpack_pack_int64(pk, t->time);
+        e |= msgpack_pack_uint32(pk, t->source);
+        e |= msgpack_pack_uint32(pk, t->once);
+    }
+
+    e |= PK_KEY(pk, "ctx");
+    e |= msgpack_pack_array(pk, 12);
+    e |= msgpack_pack_int64(pk, c->time);
+    e |= pk_str(pk, c->country);
+    e |= pk_str(pk, c->region);
+    e |= pk_str(pk, c->city);
+    e |= pk_str(pk, c->browser);
+    e |= pk_str(pk, c->device);
+    e |= pk_str(pk, c->language);
+    e |= pk_str(pk, c->timezone);
+    e |= pk_str(pk, c->referrer);
+    e |= pk_str(pk, c->campaign_source);
+    e |= pk_str(pk, c->campaign_medium);
+    e |= pk_str(pk, c->campaign_name);
+
+    /* two reserved keys keep the map's size fixed for later versions */
+    e |= PK_KEY(pk, "v");
+    e |= msgpack_pack_uint32(pk, 1);
+    e |= PK_KEY(pk, "x");
+    e |= msgpack_pack_nil(pk);
+
+    return e ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+/* ---- reading it back ---------------------------------------------------------------- */
+
+static int
+get_i64(const msgpack_object *o, int64_t *v)
+{
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        if (o->via.u64 > INT64_MAX) {
+            return 0;
+        }
+        *v = (int64_t) o->via.u64;
+        return 1;
+    }
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *v = o->via.i64;
+        return 1;
+    }
+    return 0;
+}
+
+
+static int
+get_u64(const msgpack_object *o, uint64_t *v)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        return 0;
+    }
+    *v = o->via.u64;
+    return 1;
+}
+
+
+/* A string or nil into a fresh copy (*out NULL for nil). */
+static int
+get_str(const msgpack_object *o, char **out)
+{
+    *out = NULL;
+    if (o->type == MSGPACK_OBJECT_NIL) {
+        return 1;
+    }
+    if (o->type != MSGPACK_OBJECT_STR) {
+        return 0;
+    }
+    *out = dupn(o->via.str.ptr, o->via.str.size);
+    return *out != NULL;
+}
+
+
+static const msgpack_object *
+arr(const msgpack_object *m, const char *key, uint32_t min, uint32_t step,
+    uint32_t max_items)
+{
+    const msgpack_object  *a = member(m, key);
+
+    if (a == NULL || a->type != MSGPACK_OBJECT_ARRAY
+        || a->via.array.size < min
+        || (a->via.array.size - min) % step != 0
+        || (a->via.array.size - min) / step > max_items)
+    {
+        return NULL;
+    }
+    return a;
+}
+
+
+int
+profile_unpack(const msgpack_object *o, profile_t **out)
+{
+    profile_t              *p;
+    const msgpack_object   *a, *x;
+    uint64_t                u, u2;
+    uint32_t                i, n;
+    int64_t                 t, t2;
+    char                   *s;
+
+    *out = NULL;
+    p = profile_new();
+    if (p == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+
+#define BAD  do { profile_free(p); return SPOOR_E_FORMAT; } while (0)
+
+    a = arr(o, "n", 9, 1, 0);
+    if (a == NULL) BAD;
+    x = a->via.array.ptr;
+    if (!get_i64(&x[0], &p->first_seen) || !get_i64(&x[1], &p->last_seen)
+        || !get_u64(&x[2], &p->events) || !get_u64(&x[3], &p->page_views)
+        || !get_u64(&x[4], &p->orders) || !get_u64(&x[5], &p->cart_adds)
+        || !get_i64(&x[6], &p->last_order) || !get_u64(&x[7], &u)
+        || !get_u64(&x[8], &u2) || u > UINT32_MAX || u2 > UINT32_MAX)
+    {
+        BAD;
+    }
+    p->nids = (uint32_t) u;
+    p->merges = (uint32_t) u2;
+
+    a = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->sessions_dropped)) BAD;
+    n = (a->via.array.size - 1) / 2;
+    for (i = 0; i < n; i++) {
+        if (!get_i64(&a->via.array.ptr[1 + 2 * i], &p->sessions[i].start)
+            || !get_i64(&a->via.array.ptr[2 + 2 * i], &p->sessions[i].end))
+        {
+            BAD;
+        }
+    }
+    p->nsessions = n;
+
+    a = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->carts_dropped)) BAD;
+    for (i = 1; i < a->via.array.size; i++) {
+        if (!get_i64(&a->via.array.ptr[i], &p->cart_times[i - 1])) BAD;
+    }
+    p->ncarts = a->via.array.size - 1;
+
+    a = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->order_times_dropped))
+    {
+        BAD;
+    }
+    for (i = 1; i < a->via.array.size; i++) {
+        if (!get_i64(&a->via.array.ptr[i], &p->order_times[i - 1])) BAD;
+    }
+    p->norders = a->via.array.size - 1;
+
+    a = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->names_dropped)) BAD;
+    n = (a->via.array.size - 1) / 2;
+    for (i = 0; i < n; i++) {
+        if (!get_str(&a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
+            free(s);
+            BAD;
+        }
+        p->names[i].name = s;
+        p->nnames = i + 1;
+        if (!get_u64(&a->via.array.ptr[2 + 2 * i], &p->names[i].count)) BAD;
+    }
+
+    a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->weights_dropped)) BAD;
+    n = (a->via.array.size - 1) / 3;
+    for (i = 0; i < n; i++) {
+        const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
+
+        if (!get_str(&f[0], &s) || s == NULL) {
+            free(s);
+            BAD;
+        }
+        p->weights[i].name = s;
+        p->nweights = i + 1;
+        if (!get_i64(&f[1], &t) || t < INT32_MIN || t > INT32_MAX
+            || !get_u64(&f[2], &u) || u > UINT32_MAX)
+        {
+            BAD;
+        }
+        p->weights[i].day = (int32_t) t;
+        p->weights[i].w = (uint32_t) u;
+    }
+
+    a = arr(o, "rev", 0, 2, PROFILE_CURRENCIES_MAX);
+    if (a == NULL) BAD;
+    n = a->via.array.size / 2;
+    for (i = 0; i < n; i++) {
+        x = &a->via.array.ptr[2 * i];
+        if (x->type != MSGPACK_OBJECT_STR || x->via.str.size == 0
+            || x->via.str.size > 3
+            || !get_i64(&a->via.array.ptr[2 * i + 1], &t))
+        {
+            BAD;
+        }
+        memset(p->revenue[i].code, 0, 4);
+        memcpy(p->revenue[i].code, x->via.str.ptr, x->via.str.size);
+        p->revenue[i].micros = t;
+    }
+    p->ncurrencies = n;
+
+    a = arr(o, "bk", 0, 3, PROFILE_BUCKETS_MAX);
+    if (a == NULL) BAD;
+    n = a->via.array.size / 3;
+    if (n) {
+        p->buckets = malloc(((n + 15) / 16) * 16 * sizeof(profile_bucket_t));
+        if (p->buckets == NULL) {
+            profile_free(p);
+            return SPOOR_E_NOMEM;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (!get_u64(&a->via.array.ptr[3 * i], &u) || u > UINT32_MAX
+            || !get_i64(&a->via.array.ptr[3 * i + 1], &t)
+            || t < INT32_MIN || t > INT32_MAX
+            || !get_i64(&a->via.array.ptr[3 * i + 2], &t2))
+        {
+            BAD;
+        }
+        p->buckets[i].agg = (uint32_t) u;
+        p->buckets[i].day = (int32_t) t;
+        p->buckets[i].value = t2;
+        p->nbuckets = i + 1;
+    }
+
+    a = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->traits_dropped)) BAD;
+    n = (a->via.array.size - 1) / 5;
+    for (i = 0; i < n; i++) {
+        profile_trait_t        *tr = &p->traits[i];
+        const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
+
+        if (!get_str(&f[0], &s) || s == NULL) {
+            free(s);
+            BAD;
+        }
+        tr->name = s;
+        p->ntraits = i + 1;
+        if (f[1].type == MSGPACK_OBJECT_BIN) {
+            tr->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
+            if (tr->value == NULL) BAD;
+            memcpy(tr->value, f[1].via.bin.ptr, f[1].via.bin.size);
+            tr->value_len = f[1].via.bin.size;
+        } else if (f[1].type != MSGPACK_OBJECT_NIL) {
+            BAD;
+        }
+        if (!get_i64(&f[2], &tr->time) || !get_u64(&f[3], &u) || u > 1
+            || !get_u64(&f[4], &u2) || u2 > 1)
+        {
+            BAD;
+        }
+        tr->source = (unsigned) u;
+        tr->once = (unsigned) u2;
+    }
+
+    a = arr(o, "ctx", 12, 1, 0);
+    if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx.time)) BAD;
+    x = a->via.array.ptr;
+    if (!get_str(&x[1], &p->ctx.country) || !get_str(&x[2], &p->ctx.region)
+        || !get_str(&x[3], &p->ctx.city) || !get_str(&x[4], &p->ctx.browser)
+        || !get_str(&x[5], &p->ctx.device)
+        || !get_str(&x[6], &p->ctx.language)
+        || !get_str(&x[7], &p->ctx.timezone)
+        || !get_str(&x[8], &p->ctx.referrer)
+        || !get_str(&x[9], &p->ctx.campaign_source)
+        || !get_str(&x[10], &p->ctx.campaign_medium)
+        || !get_str(&x[11], &p->ctx.campaign_name))
+    {
+        BAD;
+    }
+#undef BAD
+
+    *out = p;
+    return SPOOR_OK;
+}

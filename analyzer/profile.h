@@ -1,0 +1,193 @@
+/*
+ * profile.h -- one user profile: what the analyzer folds events into.
+ *
+ * A profile is a set of modules (../shared/docs/DESIGN.md):
+ *   core         traits, each with value, time and source;
+ *   behavioural  first/last seen, sessions, page views, counts per event
+ *                name, orders, revenue per currency, cart adds and
+ *                abandoned carts, decayed interests and engagement, day
+ *                buckets of the windowed aggregates the rules need;
+ *   contextual   the last location, browser, device, language, time
+ *                zone, referrer and campaign;
+ *   inferred     computed when a snapshot is written (profile_finish):
+ *                RFM scores, lifecycle stage, segments.
+ *
+ * Order independence.  Every piece of state is a commutative merge:
+ * integer sums (money in micros), minima and maxima, last-writer-wins by
+ * (event time, then bytes), set unions (sessions are kept as merged
+ * intervals: the intervals of a set of times do not depend on the order
+ * the times arrive in), and decayed values kept as integer weights per
+ * day, decayed only when read, in a fixed order.  No floating-point sum
+ * depends on arrival order, so equal inputs give equal bytes.  So folding events in any order,
+ * and merging two profiles, gives the same state: late data and replays
+ * need no re-sorting.  The bounded lists (recent sessions, cart adds,
+ * orders, event names, interests, traits, buckets) keep the most recent
+ * or the largest entries and count what they drop, which makes a profile's
+ * size bounded; results then stay exact inside the kept window.
+ *
+ * Memory: a profile_t is allocated on demand; traits' values and the
+ * string fields are copies owned by the profile (profile_free frees them).
+ */
+#ifndef SPOOR_PROFILE_H
+#define SPOOR_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <msgpack.h>
+#include "event.h"
+
+#define PROFILE_SESSIONS_MAX   8       /* recent session intervals kept */
+#define PROFILE_TIMES_MAX      16      /* recent cart adds / orders kept */
+#define PROFILE_NAMES_MAX      32      /* event names counted */
+#define PROFILE_WEIGHTS_MAX    128     /* (category, day) weights */
+#define PROFILE_CURRENCIES_MAX 4
+#define PROFILE_TRAITS_MAX     64
+#define PROFILE_BUCKETS_MAX    1024    /* (aggregate, day) buckets */
+#define PROFILE_STR_MAX        512     /* longest string field kept */
+
+/* What the fold needs besides the event: the settings of the run. */
+typedef struct {
+    int64_t        session_gap_ms;      /* default 30 min */
+    int64_t        abandon_ms;          /* default 1 h */
+    int64_t        half_life_ms;        /* default 30 days */
+    size_t         naggs;               /* windowed aggregates (rules.h) */
+    const void    *rules;               /* spoor_rules_t, or NULL */
+    const uint32_t *agg_keys;           /* naggs keys (profile_agg_key) */
+    int64_t        max_window_ms;
+} profile_conf_t;
+
+typedef struct {
+    char          *name;                /* NUL-terminated */
+    unsigned char *value;               /* one msgpack value; NULL: unset */
+    size_t         value_len;
+    int64_t        time;
+    unsigned       source;              /* 0 event, 1 batch import */
+    unsigned       once;                /* set by $set_once */
+} profile_trait_t;
+
+typedef struct {
+    char          *name;
+    uint64_t       count;
+} profile_count_t;
+
+/* The weight of the events of one day: for a product category, or for
+ * engagement (name ""); decayed only when read, in a fixed order, so the
+ * result never depends on the order events arrived in. */
+typedef struct {
+    char          *name;
+    int32_t        day;                 /* days since the epoch */
+    uint32_t       w;
+} profile_weight_t;
+
+typedef struct {
+    char           code[4];             /* ISO 4217, NUL-terminated */
+    int64_t        micros;              /* amount * 10^6: sums are exact */
+} profile_money_t;
+
+typedef struct {
+    int64_t        start, end;
+} profile_span_t;
+
+typedef struct {
+    uint32_t       agg;                 /* profile_agg_key of the aggregate */
+    int32_t        day;                 /* days since the epoch */
+    int64_t        value;               /* a count, or revenue micros */
+} profile_bucket_t;
+
+typedef struct {
+    int64_t        time;                /* of the event it came from */
+    char          *country, *region, *city, *browser, *device;
+    char          *language, *timezone, *referrer;
+    char          *campaign_source, *campaign_medium, *campaign_name;
+} profile_context_t;
+
+typedef struct {
+    /* behavioural */
+    int64_t              first_seen, last_seen;
+    uint64_t             events, page_views, orders, cart_adds;
+    int64_t              last_order;
+    uint64_t             sessions_dropped;   /* older than the kept ones */
+    size_t               nsessions;
+    profile_span_t       sessions[PROFILE_SESSIONS_MAX];
+    size_t               ncarts, norders;
+    int64_t              cart_times[PROFILE_TIMES_MAX];
+    int64_t              order_times[PROFILE_TIMES_MAX];
+    uint64_t             carts_dropped, order_times_dropped;
+    size_t               nnames;
+    profile_count_t      names[PROFILE_NAMES_MAX];
+    uint64_t             names_dropped;
+    size_t               nweights;
+    profile_weight_t     weights[PROFILE_WEIGHTS_MAX];  /* by (name, day) */
+    uint64_t             weights_dropped;
+    size_t               ncurrencies;
+    profile_money_t      revenue[PROFILE_CURRENCIES_MAX];
+    size_t               nbuckets;
+    profile_bucket_t    *buckets;            /* sorted by (agg, day) */
+
+    /* core */
+    size_t               ntraits;
+    profile_trait_t      traits[PROFILE_TRAITS_MAX];
+    uint64_t             traits_dropped;
+
+    /* contextual */
+    profile_context_t    ctx;
+
+    /* identity bookkeeping (identity.c) */
+    uint32_t             nids;
+    uint32_t             merges;
+} profile_t;
+
+profile_t *profile_new(void);
+void profile_free(profile_t *p);
+
+/* Folds one event (already admitted: consent allows profiling) into p. */
+int profile_fold(profile_t *p, const spoor_event_t *ev,
+    const profile_conf_t *conf);
+
+/* Folds a batch-imported trait (source 1); a fresher value wins. */
+int profile_import_trait(profile_t *p, const char *name, size_t len,
+    const unsigned char *value, size_t value_len, int64_t time);
+
+/* Merges src into dst (src is left as it was; free it after). */
+int profile_merge(profile_t *dst, const profile_t *src,
+    const profile_conf_t *conf);
+
+/* The decayed weight of `name` ("" for engagement) at time now: the sum
+ * over its days of w * 2^(-(now - noon of the day) / half_life). */
+double profile_decayed(const profile_t *p, const char *name, int64_t now_ms,
+    int64_t half_life_ms);
+
+/* Drops weights older than min_day. */
+void profile_prune_weights(profile_t *p, int32_t min_day);
+
+/* Abandoned carts as of now: kept cart adds with no order within
+ * abandon_ms after them (and at least abandon_ms old). */
+uint64_t profile_abandoned(const profile_t *p, int64_t now_ms,
+    int64_t abandon_ms);
+
+/* Total revenue over currencies (as plain numbers). */
+double profile_revenue(const profile_t *p);
+
+/* The key of a windowed aggregate: a hash of its kind, event and window,
+ * so that buckets survive a change of the rules file for the aggregates
+ * that stay. */
+uint32_t profile_agg_key(unsigned kind, const char *event, size_t len,
+    int64_t window_ms);
+
+/* Windowed aggregate `key` over the days (now - window, now]. */
+double profile_window(const profile_t *p, uint32_t key, int64_t now_ms,
+    int64_t window_ms);
+
+/* Drops buckets whose key is not in keys[0 .. n) or whose day is before
+ * min_day. */
+void profile_prune(profile_t *p, const uint32_t *keys, size_t n,
+    int32_t min_day);
+
+/* Serializes p (its whole state) as one msgpack map, keys in a fixed
+ * order, so that equal profiles give equal bytes. */
+int profile_pack(const profile_t *p, msgpack_packer *pk);
+
+/* Reads what profile_pack wrote; SPOOR_E_FORMAT on anything else. */
+int profile_unpack(const msgpack_object *o, profile_t **out);
+
+#endif /* SPOOR_PROFILE_H */

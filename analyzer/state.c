@@ -1,0 +1,1206 @@
+/*
+ * state.c -- generations of the analyzer's state (state.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <msgpack.h>
+#include "error.h"
+#include "snapshot.h"
+#include "state.h"
+
+#define STATE_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
+
+
+/* ---- counters, frames, tombstones ------------------------------------------ */
+
+int
+state_count(state_t *st, const char *key, size_t len, uint64_t n)
+{
+    size_t      lo = 0, hi = st->ncounters, mid;
+    int         c;
+    counter_t  *a;
+
+    while (lo < hi) {
+        mid = (lo + hi) / 2;
+        c = strncmp(st->counters[mid].key, key, len);
+        if (c == 0 && st->counters[mid].key[len] != '\0') {
+            c = 1;
+        }
+        if (c == 0) {
+            st->counters[mid].n += n;
+            return SPOOR_OK;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (st->ncounters == st->counters_cap) {
+        size_t  cap = st->counters_cap ? 2 * st->counters_cap : 64;
+
+        a = realloc(st->counters, cap * sizeof(*a));
+        if (a == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        st->counters = a;
+        st->counters_cap = cap;
+    }
+    memmove(&st->counters[lo + 1], &st->counters[lo],
+            (st->ncounters - lo) * sizeof(counter_t));
+    st->counters[lo].key = malloc(len + 1);
+    if (st->counters[lo].key == NULL) {
+        memmove(&st->counters[lo], &st->counters[lo + 1],
+                (st->ncounters - lo) * sizeof(counter_t));
+        return SPOOR_E_NOMEM;
+    }
+    memcpy(st->counters[lo].key, key, len);
+    st->counters[lo].key[len] = '\0';
+    st->counters[lo].n = n;
+    st->ncounters++;
+    return SPOOR_OK;
+}
+
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+/*
+ * Frames applied before this run are sorted (binary search); frames of
+ * this run are appended and looked up in a small open-addressing set
+ * rebuilt as it grows.
+ */
+static uint64_t  *run_set;
+static size_t     run_cap, run_n;
+
+
+static int
+run_set_add(uint64_t key)
+{
+    size_t     j, i;
+    uint64_t  *t;
+
+    if (key == 0) {
+        key = 1;                        /* 0 marks an empty slot */
+    }
+    if ((run_n + 1) * 2 > run_cap) {
+        size_t  cap = run_cap ? run_cap * 2 : 4096;
+
+        t = calloc(cap, sizeof(uint64_t));
+        if (t == NULL) {
+            return -1;
+        }
+        for (i = 0; i < run_cap; i++) {
+            if (run_set[i]) {
+                j = run_set[i] & (cap - 1);
+                while (t[j]) {
+                    j = (j + 1) & (cap - 1);
+                }
+                t[j] = run_set[i];
+            }
+        }
+        free(run_set);
+        run_set = t;
+        run_cap = cap;
+    }
+    j = key & (run_cap - 1);
+    while (run_set[j]) {
+        if (run_set[j] == key) {
+            return 1;
+        }
+        j = (j + 1) & (run_cap - 1);
+    }
+    run_set[j] = key;
+    run_n++;
+    return 0;
+}
+
+
+int
+state_frame_seen(state_t *st, uint64_t key, int *nomem)
+{
+    int  r;
+
+    if (st->nsorted
+        && bsearch(&key, st->frames, st->nsorted, sizeof(uint64_t), cmp_u64))
+    {
+        return 1;
+    }
+    r = run_set_add(key);
+    if (r < 0) {
+        *nomem = 1;
+        return 0;
+    }
+    if (r == 1) {
+        return 1;
+    }
+    if (st->nframes == st->frames_cap) {
+        size_t     cap = st->frames_cap ? 2 * st->frames_cap : 4096;
+        uint64_t  *a = realloc(st->frames, cap * sizeof(uint64_t));
+
+        if (a == NULL) {
+            *nomem = 1;
+            return 0;
+        }
+        st->frames = a;
+        st->frames_cap = cap;
+    }
+    st->frames[st->nframes++] = key;
+    return 0;
+}
+
+
+int
+state_erased(const state_t *st, uint64_t hash, int64_t t)
+{
+    size_t  i;
+
+    for (i = 0; i < st->ntombs; i++) {
+        if (st->tombs[i].hash == hash && t <= st->tombs[i].time) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static int
+add_tomb(state_t *st, uint64_t hash, int64_t t)
+{
+    size_t   i;
+    tomb_t  *a;
+
+    for (i = 0; i < st->ntombs; i++) {
+        if (st->tombs[i].hash == hash) {
+            if (t > st->tombs[i].time) {
+                st->tombs[i].time = t;
+            }
+            return SPOOR_OK;
+        }
+    }
+    if (st->ntombs == st->tombs_cap) {
+        size_t  cap = st->tombs_cap ? 2 * st->tombs_cap : 64;
+
+        a = realloc(st->tombs, cap * sizeof(*a));
+        if (a == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        st->tombs = a;
+        st->tombs_cap = cap;
+    }
+    st->tombs[st->ntombs].hash = hash;
+    st->tombs[st->ntombs].time = t;
+    st->ntombs++;
+    return SPOOR_OK;
+}
+
+
+size_t
+state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
+{
+    size_t     i, erased = 0;
+    uint32_t   j, r;
+    uint32_t  *roots;
+    size_t     nroots = 0;
+
+    roots = malloc((n ? n : 1) * sizeof(uint32_t));
+    if (roots == NULL) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        r = identity_root(&st->g, ids[i]);
+        roots[nroots++] = r;
+        if (st->g.ids[r].profile) {
+            profile_free(st->g.ids[r].profile);
+            st->g.ids[r].profile = NULL;
+            erased++;
+        }
+    }
+    /* every id of those sets is tombstoned */
+    for (j = 0; j < st->g.n; j++) {
+        r = identity_root(&st->g, j);
+        for (i = 0; i < nroots; i++) {
+            if (roots[i] == r) {
+                (void) add_tomb(st, st->g.ids[j].hash, t);
+                break;
+            }
+        }
+    }
+    free(roots);
+    return erased;
+}
+
+
+/* ---- opening ------------------------------------------------------------------ */
+
+int
+state_current(const char *dir, char *buf, size_t cap, char *err,
+    size_t errlen)
+{
+    char    path[4096], name[64];
+    FILE   *f;
+    size_t  n;
+
+    snprintf(path, sizeof(path), "%s/CURRENT", dir);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        STATE_MSG("%s: no profile state here (%s)", dir, strerror(errno));
+        return SPOOR_E_IO;
+    }
+    n = fread(name, 1, sizeof(name) - 1, f);
+    fclose(f);
+    name[n] = '\0';
+    while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
+        name[--n] = '\0';
+    }
+    if (n == 0 || strncmp(name, "gen-", 4) != 0 || strchr(name, '/')) {
+        STATE_MSG("%s: CURRENT does not name a generation", path);
+        return SPOOR_E_FORMAT;
+    }
+    snprintf(buf, cap, "%s/%s", dir, name);
+    return SPOOR_OK;
+}
+
+
+static const msgpack_object *
+member(const msgpack_object *m, const char *key)
+{
+    size_t    n = strlen(key);
+    uint32_t  i;
+
+    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+        return NULL;
+    }
+    for (i = 0; i < m->via.map.size; i++) {
+        const msgpack_object  *k = &m->via.map.ptr[i].key;
+
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
+            && memcmp(k->via.str.ptr, key, n) == 0)
+        {
+            return &m->via.map.ptr[i].val;
+        }
+    }
+    return NULL;
+}
+
+
+static int
+load_meta(state_t *st, const unsigned char *p, size_t len)
+{
+    msgpack_unpacked        u;
+    size_t                  off = 0, i;
+    const msgpack_object   *o, *m;
+    int                     rc = SPOOR_E_FORMAT;
+
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, (const char *) p, len, &off)
+        != MSGPACK_UNPACK_SUCCESS)
+    {
+        goto done;
+    }
+    m = &u.data;
+
+    o = member(m, "as_of");
+    if (o == NULL || (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER
+                      && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
+    {
+        goto done;
+    }
+    st->as_of = o->via.i64;
+
+    o = member(m, "frames");
+    if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size % 8) {
+        goto done;
+    }
+    st->nframes = st->nsorted = o->via.bin.size / 8;
+    st->frames_cap = st->nframes ? st->nframes : 1;
+    st->frames = malloc(st->frames_cap * sizeof(uint64_t));
+    if (st->frames == NULL) {
+        rc = SPOOR_E_NOMEM;
+        goto done;
+    }
+    for (i = 0; i < st->nframes; i++) {
+        uint64_t  v = 0;
+        int       k;
+
+        for (k = 7; k >= 0; k--) {
+            v = (v << 8) | (unsigned char) o->via.bin.ptr[8 * i + k];
+        }
+        st->frames[i] = v;
+    }
+
+    o = member(m, "tombs");
+    if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY
+        || o->via.array.size % 2)
+    {
+        goto done;
+    }
+    for (i = 0; i < o->via.array.size; i += 2) {
+        const msgpack_object  *h = &o->via.array.ptr[i];
+        const msgpack_object  *t = &o->via.array.ptr[i + 1];
+
+        if (h->type != MSGPACK_OBJECT_POSITIVE_INTEGER
+            || (t->type != MSGPACK_OBJECT_POSITIVE_INTEGER
+                && t->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            || add_tomb(st, h->via.u64, t->via.i64) != SPOOR_OK)
+        {
+            goto done;
+        }
+    }
+
+    o = member(m, "counters");
+    if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
+        goto done;
+    }
+    for (i = 0; i < o->via.map.size; i++) {
+        const msgpack_object_kv  *kv = &o->via.map.ptr[i];
+
+        if (kv->key.type != MSGPACK_OBJECT_STR
+            || kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER
+            || state_count(st, kv->key.via.str.ptr, kv->key.via.str.size,
+                           kv->val.via.u64) != SPOOR_OK)
+        {
+            goto done;
+        }
+    }
+    rc = SPOOR_OK;
+
+done:
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+
+/* Enters one stored profile: its ids as one set, its state at the root. */
+static int
+load_profile(state_t *st, const unsigned char *p, size_t len)
+{
+    msgpack_unpacked        u;
+    size_t                  off = 0;
+    const msgpack_object   *ids, *s;
+    uint32_t                i, first = UINT32_MAX, k;
+    profile_t              *pr;
+    int                     rc = SPOOR_E_FORMAT, nomem = 0;
+
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, (const char *) p, len, &off)
+        != MSGPACK_UNPACK_SUCCESS)
+    {
+        goto done;
+    }
+    ids = member(&u.data, "ids");
+    s = member(&u.data, "state");
+    if (ids == NULL || s == NULL || ids->type != MSGPACK_OBJECT_ARRAY
+        || ids->via.array.size == 0)
+    {
+        goto done;
+    }
+
+    for (i = 0; i < ids->via.array.size; i++) {
+        const msgpack_object  *e = &ids->via.array.ptr[i];
+        const msgpack_object  *kd, *tx;
+
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2) {
+            goto done;
+        }
+        kd = &e->via.array.ptr[0];
+        tx = &e->via.array.ptr[1];
+        if (kd->type != MSGPACK_OBJECT_STR || kd->via.str.size != 1
+            || tx->type != MSGPACK_OBJECT_STR)
+        {
+            goto done;
+        }
+        k = identity_get(&st->g, kd->via.str.ptr[0], tx->via.str.ptr,
+                         tx->via.str.size, &nomem);
+        if (k == UINT32_MAX) {
+            if (nomem) {
+                rc = SPOOR_E_NOMEM;
+            }
+            goto done;
+        }
+        if (first == UINT32_MAX) {
+            first = k;
+        } else if (identity_root(&st->g, k) != identity_root(&st->g, first)) {
+            st->g.ids[identity_root(&st->g, k)].parent = first;
+        }
+    }
+
+    rc = profile_unpack(s, &pr);
+    if (rc != SPOOR_OK) {
+        goto done;
+    }
+    first = identity_root(&st->g, first);
+    st->g.ids[first].rank = 1;
+    profile_free(st->g.ids[first].profile);
+    st->g.ids[first].profile = pr;
+    rc = SPOOR_OK;
+
+done:
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+
+int
+state_open(state_t *st, const char *dir, int write,
+    const profile_conf_t *conf, const lifecycle_conf_t *life,
+    spoor_rules_t *rules, char *err, size_t errlen)
+{
+    char                  path[4096];
+    spoor_snap_t         *snap;
+    const unsigned char  *p;
+    size_t                len, i, n;
+    int                   rc;
+
+    memset(st, 0, sizeof(*st));
+    st->lock_fd = -1;
+    st->conf = *conf;
+    st->life = *life;
+    st->rules = rules;
+    st->as_of = 0;
+    free(run_set);
+    run_set = NULL;
+    run_cap = run_n = 0;
+
+    st->dir = strdup(dir);
+    if (st->dir == NULL
+        || identity_init(&st->g, 256, 1024) != SPOOR_OK)
+    {
+        STATE_MSG("out of memory");
+        return SPOOR_E_NOMEM;
+    }
+
+    if (write) {
+        snprintf(path, sizeof(path), "%s/lineage", dir);
+        if ((mkdir(dir, 0755) != 0 && errno != EEXIST)
+            || (mkdir(path, 0755) != 0 && errno != EEXIST))
+        {
+            STATE_MSG("%s: cannot create: %s", path, strerror(errno));
+            return SPOOR_E_IO;
+        }
+        snprintf(path, sizeof(path), "%s/.lock", dir);
+        st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            STATE_MSG("%s: %s", path, errno == EWOULDBLOCK
+                      ? "another run is writing this state" : strerror(errno));
+            return SPOOR_E_IO;
+        }
+    }
+
+    if (write) {
+        /* what a run killed while writing left behind (we hold the lock,
+         * so no other run is writing them) */
+        DIR            *d = opendir(dir);
+        struct dirent  *de;
+        char            tmp[4096];
+
+        while (d && (de = readdir(d)) != NULL) {
+            if (strncmp(de->d_name, ".gen-", 5) == 0
+                && strstr(de->d_name, ".tmp.") != NULL)
+            {
+                snprintf(tmp, sizeof(tmp), "%s/%s", dir, de->d_name);
+                (void) unlink(tmp);
+            }
+        }
+        if (d) {
+            closedir(d);
+        }
+    }
+
+    rc = state_current(dir, path, sizeof(path), err, errlen);
+    if (rc == SPOOR_E_IO && write) {
+        char  probe[4096];
+
+        snprintf(probe, sizeof(probe), "%s/CURRENT", dir);
+        if (access(probe, F_OK) != 0 && errno == ENOENT) {
+            err[0] = '\0';
+            return SPOOR_OK;            /* a new state */
+        }
+    }
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    if (sscanf(strrchr(path, '/') + 1, "gen-%" SCNu32 ".snap", &st->gen) != 1)
+    {
+        STATE_MSG("%s: not a generation name", path);
+        return SPOOR_E_FORMAT;
+    }
+
+    snap = spoor_snap_open(path, err, errlen);
+    if (snap == NULL) {
+        return SPOOR_E_FORMAT;
+    }
+
+    p = spoor_snap_meta(snap, &len);
+    if (p == NULL || load_meta(st, p, len) != SPOOR_OK) {
+        STATE_MSG("%s: damaged metadata", path);
+        spoor_snap_close(snap);
+        return SPOOR_E_FORMAT;
+    }
+
+    n = spoor_snap_count(snap);
+    for (i = 0; i < n; i++) {
+        p = spoor_snap_profile(snap, i, &len);
+        rc = p ? load_profile(st, p, len) : SPOOR_E_FORMAT;
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s: profile %zu: %s", path, i, spoor_strerror(rc));
+            spoor_snap_close(snap);
+            return rc;
+        }
+    }
+    spoor_snap_close(snap);
+    return SPOOR_OK;
+}
+
+
+void
+state_close(state_t *st)
+{
+    size_t  i;
+
+    identity_free(&st->g);
+    free(st->frames);
+    free(st->tombs);
+    for (i = 0; i < st->ncounters; i++) {
+        free(st->counters[i].key);
+    }
+    free(st->counters);
+    if (st->lock_fd >= 0) {
+        close(st->lock_fd);
+    }
+    free(st->dir);
+    free(run_set);
+    run_set = NULL;
+    run_cap = run_n = 0;
+    memset(st, 0, sizeof(*st));
+    st->lock_fd = -1;
+}
+
+
+/* ---- the inferred module and the snapshot ------------------------------------------ */
+
+typedef struct {
+    uint32_t     root;
+    uint64_t     pid;            /* profile id hash */
+    uint32_t     first, count;   /* its ids in the member list */
+    int          rfm[3];
+    const char  *life;
+} out_t;
+
+typedef struct {
+    state_t     *st;
+    out_t       *o;
+    profile_t   *p;
+} env_ctx_t;
+
+
+static int
+cmp_out(const void *a, const void *b)
+{
+    const out_t  *x = a, *y = b;
+
+    if (x->pid != y->pid) {
+        return x->pid < y->pid ? -1 : 1;
+    }
+    return x->root < y->root ? -1 : x->root > y->root;
+}
+
+
+/* The members of each set, sorted by (kind, text). */
+static state_t  *sort_st;
+
+static int
+cmp_member(const void *a, const void *b)
+{
+    const ident_t  *x = &sort_st->g.ids[*(const uint32_t *) a];
+    const ident_t  *y = &sort_st->g.ids[*(const uint32_t *) b];
+    int             c;
+
+    if (x->kind != y->kind) {
+        return x->kind < y->kind ? -1 : 1;
+    }
+    c = strcmp(x->text, y->text);
+    return c;
+}
+
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double  x = *(const double *) a, y = *(const double *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+/* Quintile cut points of v[0 .. n): the values at 20, 40, 60, 80 %. */
+static void
+cuts(double *v, size_t n, double out[4])
+{
+    size_t  k;
+
+    qsort(v, n, sizeof(double), cmp_double);
+    for (k = 0; k < 4; k++) {
+        out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
+    }
+}
+
+
+static int
+score(double v, const double c[4])
+{
+    int  s = 1, k;
+
+    for (k = 0; k < 4; k++) {
+        s += v > c[k];
+    }
+    return s;
+}
+
+
+static void
+env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
+{
+    env_ctx_t   *e = arg;
+    profile_t   *p = e->p;
+    size_t       i;
+
+#define IS(lit)  (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+#define NUM(v)   do { out->type = SPOOR_RV_NUMBER; out->num = (double) (v); \
+                      return; } while (0)
+#define TIME(v)  do { out->type = SPOOR_RV_TIME; out->time_ms = (v); \
+                      return; } while (0)
+#define STR(s)   do { if ((s) == NULL) return; out->type = SPOOR_RV_STRING; \
+                      out->str = (s); out->len = strlen(s); return; } while (0)
+
+    memset(out, 0, sizeof(*out));
+    out->type = SPOOR_RV_ABSENT;
+
+    if (IS("first_seen")) TIME(p->first_seen);
+    if (IS("last_seen")) TIME(p->last_seen);
+    if (IS("last_order")) { if (p->orders) TIME(p->last_order); return; }
+    if (IS("sessions")) NUM(p->sessions_dropped + p->nsessions);
+    if (IS("page_views")) NUM(p->page_views);
+    if (IS("orders")) NUM(p->orders);
+    if (IS("cart_adds")) NUM(p->cart_adds);
+    if (IS("abandoned_carts")) NUM(profile_abandoned(p, e->st->as_of,
+                                                     e->st->conf.abandon_ms));
+    if (IS("engagement")) NUM(profile_decayed(p, "", e->st->as_of,
+                                              e->st->conf.half_life_ms));
+    if (IS("revenue")) NUM(profile_revenue(p));
+    if (IS("lifecycle")) STR(e->o->life);
+    if (IS("rfm.r")) NUM(e->o->rfm[0]);
+    if (IS("rfm.f")) NUM(e->o->rfm[1]);
+    if (IS("rfm.m")) NUM(e->o->rfm[2]);
+    if (IS("country")) STR(p->ctx.country);
+    if (IS("region")) STR(p->ctx.region);
+    if (IS("city")) STR(p->ctx.city);
+    if (IS("browser")) STR(p->ctx.browser);
+    if (IS("device")) STR(p->ctx.device);
+    if (IS("language")) STR(p->ctx.language);
+
+    if (len > 7 && memcmp(name, "events.", 7) == 0) {
+        for (i = 0; i < p->nnames; i++) {
+            if (strlen(p->names[i].name) == len - 7
+                && memcmp(p->names[i].name, name + 7, len - 7) == 0)
+            {
+                NUM(p->names[i].count);
+            }
+        }
+        NUM(0);
+    }
+    if (len > 9 && memcmp(name, "interest.", 9) == 0) {
+        char  cat[PROFILE_STR_MAX + 1];
+
+        if (len - 9 > PROFILE_STR_MAX) {
+            NUM(0);
+        }
+        memcpy(cat, name + 9, len - 9);
+        cat[len - 9] = '\0';
+        NUM(profile_decayed(p, cat, e->st->as_of, e->st->conf.half_life_ms));
+    }
+    if (len > 7 && memcmp(name, "traits.", 7) == 0) {
+        for (i = 0; i < p->ntraits; i++) {
+            const profile_trait_t  *t = &p->traits[i];
+            msgpack_unpacked        u;
+            size_t                  off = 0;
+
+            if (strlen(t->name) != len - 7
+                || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
+            {
+                continue;
+            }
+            msgpack_unpacked_init(&u);
+            if (msgpack_unpack_next(&u, (const char *) t->value, t->value_len,
+                                    &off) == MSGPACK_UNPACK_SUCCESS)
+            {
+                const msgpack_object  *o = &u.data;
+
+                switch (o->type) {
+                case MSGPACK_OBJECT_BOOLEAN:
+                    out->type = SPOOR_RV_BOOL;
+                    out->num = o->via.boolean;
+                    break;
+                case MSGPACK_OBJECT_POSITIVE_INTEGER:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = (double) o->via.u64;
+                    break;
+                case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = (double) o->via.i64;
+                    break;
+                case MSGPACK_OBJECT_FLOAT32:
+                case MSGPACK_OBJECT_FLOAT64:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = o->via.f64;
+                    break;
+                case MSGPACK_OBJECT_STR: {
+                    /* the string's bytes in the trait's own value (which
+                     * outlives the evaluation), after its header */
+                    const unsigned char  *v = t->value;
+                    size_t                h = (v[0] & 0xe0) == 0xa0 ? 1
+                                              : v[0] == 0xd9 ? 2
+                                              : v[0] == 0xda ? 3 : 5;
+
+                    out->type = SPOOR_RV_STRING;
+                    out->str = (const char *) v + h;
+                    out->len = o->via.str.size;
+                    break;
+                }
+                default:
+                    break;
+                }
+            }
+            msgpack_unpacked_destroy(&u);
+            return;
+        }
+    }
+#undef IS
+#undef NUM
+#undef TIME
+#undef STR
+}
+
+
+static double
+env_agg(void *arg, size_t i)
+{
+    env_ctx_t               *e = arg;
+    const spoor_rule_agg_t  *a = spoor_rules_agg(e->st->rules, i);
+
+    double                   v;
+
+    v = profile_window(e->p, e->st->conf.agg_keys[i], e->st->as_of,
+                       a->window_ms);
+    return a->kind == SPOOR_AGG_SUM_REVENUE ? v / 1e6 : v;
+}
+
+
+static const char *
+lifecycle(const state_t *st, const profile_t *p)
+{
+    int64_t  now = st->as_of;
+
+    if (now - p->first_seen <= (int64_t) st->life.lifecycle_new_ms) {
+        return "new";
+    }
+    if (now - p->last_seen <= (int64_t) st->life.lifecycle_active_ms) {
+        return "active";
+    }
+    if (now - p->last_seen <= (int64_t) st->life.lifecycle_lapsing_ms) {
+        return "lapsing";
+    }
+    return "churned";
+}
+
+
+static int
+pk_cstr(msgpack_packer *pk, const char *s)
+{
+    size_t  n = strlen(s);
+
+    return msgpack_pack_str(pk, n) || msgpack_pack_str_body(pk, s, n);
+}
+
+
+static int
+write_meta(state_t *st, spoor_snapw_t *w, const double rc[3][4])
+{
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    size_t            i, k;
+    int               e = 0, rc2;
+    unsigned char    *fb;
+    tomb_t           *t;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+
+    e |= msgpack_pack_map(&pk, 6);
+    e |= pk_cstr(&pk, "v");
+    e |= msgpack_pack_uint32(&pk, 1);
+    e |= pk_cstr(&pk, "as_of");
+    e |= msgpack_pack_int64(&pk, st->as_of);
+
+    /* every frame key, sorted, as little-endian u64 */
+    qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
+    st->nsorted = st->nframes;
+    fb = malloc(st->nframes * 8 + 1);
+    if (fb == NULL) {
+        msgpack_sbuffer_destroy(&sb);
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < st->nframes; i++) {
+        for (k = 0; k < 8; k++) {
+            fb[8 * i + k] = (unsigned char) (st->frames[i] >> (8 * k));
+        }
+    }
+    e |= pk_cstr(&pk, "frames");
+    e |= msgpack_pack_bin(&pk, st->nframes * 8);
+    e |= msgpack_pack_bin_body(&pk, fb, st->nframes * 8);
+    free(fb);
+
+    /* tombstones, sorted by hash */
+    t = st->tombs;
+    for (i = 1; i < st->ntombs; i++) {           /* insertion sort */
+        tomb_t  x = t[i];
+
+        for (k = i; k > 0 && t[k - 1].hash > x.hash; k--) {
+            t[k] = t[k - 1];
+        }
+        t[k] = x;
+    }
+    e |= pk_cstr(&pk, "tombs");
+    e |= msgpack_pack_array(&pk, 2 * st->ntombs);
+    for (i = 0; i < st->ntombs; i++) {
+        e |= msgpack_pack_uint64(&pk, t[i].hash);
+        e |= msgpack_pack_int64(&pk, t[i].time);
+    }
+
+    e |= pk_cstr(&pk, "counters");
+    e |= msgpack_pack_map(&pk, st->ncounters);
+    for (i = 0; i < st->ncounters; i++) {
+        e |= pk_cstr(&pk, st->counters[i].key);
+        e |= msgpack_pack_uint64(&pk, st->counters[i].n);
+    }
+
+    e |= pk_cstr(&pk, "rfm_cuts");
+    e |= msgpack_pack_array(&pk, 12);
+    for (i = 0; i < 3; i++) {
+        for (k = 0; k < 4; k++) {
+            e |= msgpack_pack_double(&pk, rc[i][k]);
+        }
+    }
+
+    rc2 = e ? SPOOR_E_NOMEM
+            : spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size);
+    msgpack_sbuffer_destroy(&sb);
+    return rc2;
+}
+
+
+int
+state_commit(state_t *st, const char *lineage, size_t *profiles,
+    uint64_t *bytes, char *err, size_t errlen)
+{
+    uint32_t         i, r, *slot = NULL, *members = NULL, j;
+    out_t           *outs = NULL;
+    size_t           nout = 0, k, nr;
+    double          *vals = NULL, cutv[3][4];
+    spoor_snapw_t   *w = NULL;
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    uint64_t        *hashes = NULL;
+    char             name[64], path[4096], hex[17], *lj = NULL;
+    int              rc = SPOOR_E_NOMEM, e;
+    struct stat      sbuf;
+    uint32_t         gen = st->gen + 1;
+    env_ctx_t        env;
+    spoor_rule_env_t renv;
+
+    msgpack_sbuffer_init(&sb);
+    *profiles = 0;
+    *bytes = 0;
+
+    /* the sets that have a profile, and their members */
+    slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
+    outs = calloc(st->g.n ? st->g.n : 1, sizeof(out_t));
+    members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
+    hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
+    vals = malloc((st->g.n ? st->g.n : 1) * sizeof(double));
+    if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
+        || vals == NULL)
+    {
+        STATE_MSG("out of memory");
+        goto fail;
+    }
+
+    for (i = 0; i < st->g.n; i++) {
+        slot[i] = UINT32_MAX;
+    }
+    for (i = 0; i < st->g.n; i++) {
+        r = identity_root(&st->g, i);
+        if (st->g.ids[r].profile == NULL) {
+            continue;
+        }
+        if (slot[r] == UINT32_MAX) {
+            slot[r] = (uint32_t) nout;
+            outs[nout].root = r;
+            outs[nout].pid = UINT64_MAX;
+            nout++;
+        }
+        outs[slot[r]].count++;
+    }
+    /* member ranges */
+    j = 0;
+    for (k = 0; k < nout; k++) {
+        outs[k].first = j;
+        j += outs[k].count;
+        outs[k].count = 0;
+    }
+    for (i = 0; i < st->g.n; i++) {
+        r = identity_root(&st->g, i);
+        if (slot[r] == UINT32_MAX) {
+            continue;
+        }
+        members[outs[slot[r]].first + outs[slot[r]].count++] = i;
+    }
+    /* profile id: the smallest user id hash, else the smallest id hash */
+    for (k = 0; k < nout; k++) {
+        uint64_t  best_u = UINT64_MAX, best = UINT64_MAX;
+
+        for (j = 0; j < outs[k].count; j++) {
+            const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
+
+            if (d->kind == 'u' && d->hash < best_u) best_u = d->hash;
+            if (d->hash < best) best = d->hash;
+        }
+        outs[k].pid = best_u != UINT64_MAX ? best_u : best;
+        sort_st = st;
+        qsort(&members[outs[k].first], outs[k].count, sizeof(uint32_t),
+              cmp_member);
+    }
+    qsort(outs, nout, sizeof(out_t), cmp_out);
+
+    /* RFM cut points over the profiles with orders */
+    for (i = 0; i < 3; i++) {
+        nr = 0;
+        for (k = 0; k < nout; k++) {
+            profile_t  *p = st->g.ids[outs[k].root].profile;
+
+            if (p->orders == 0) {
+                continue;
+            }
+            vals[nr++] = i == 0 ? -(double) (st->as_of - p->last_order)
+                         : i == 1 ? (double) p->orders : profile_revenue(p);
+        }
+        cuts(vals, nr, cutv[i]);
+    }
+    for (k = 0; k < nout; k++) {
+        profile_t  *p = st->g.ids[outs[k].root].profile;
+
+        outs[k].life = lifecycle(st, p);
+        if (p->orders) {
+            outs[k].rfm[0] = score(-(double) (st->as_of - p->last_order),
+                                   cutv[0]);
+            outs[k].rfm[1] = score((double) p->orders, cutv[1]);
+            outs[k].rfm[2] = score(profile_revenue(p), cutv[2]);
+        }
+    }
+
+    snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
+    w = spoor_snapw_create(st->dir, name);
+    if (w == NULL) {
+        STATE_MSG("%s/%s: cannot create: %s", st->dir, name, strerror(errno));
+        rc = SPOOR_E_IO;
+        goto fail;
+    }
+
+    env.st = st;
+    renv.ctx = &env;
+    renv.now_ms = st->as_of;
+    renv.field = env_field;
+    renv.agg = env_agg;
+
+    for (k = 0; k < nout; k++) {
+        profile_t  *p = st->g.ids[outs[k].root].profile;
+        size_t      nseg = 0, s;
+
+        /* only the windows the rules need, only as far back as needed;
+         * weights while they still count (8 half-lives: 0.4 %) */
+        profile_prune(p, st->conf.agg_keys, st->conf.naggs,
+                      (int32_t) ((st->as_of - st->conf.max_window_ms)
+                                 / 86400000LL) - 1);
+        profile_prune_weights(p, (int32_t) ((st->as_of
+                                             - 8 * st->conf.half_life_ms)
+                                            / 86400000LL) - 1);
+
+        sb.size = 0;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        e = msgpack_pack_map(&pk, 9);
+        snprintf(hex, sizeof(hex), "%016" PRIx64, outs[k].pid);
+        e |= pk_cstr(&pk, "id") || pk_cstr(&pk, hex);
+        e |= pk_cstr(&pk, "ids");
+        e |= msgpack_pack_array(&pk, outs[k].count);
+        for (j = 0; j < outs[k].count; j++) {
+            const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
+            char            kd[2] = { d->kind, 0 };
+
+            e |= msgpack_pack_array(&pk, 2) || pk_cstr(&pk, kd)
+                 || msgpack_pack_str(&pk, d->len)
+                 || msgpack_pack_str_body(&pk, d->text, d->len);
+            hashes[j] = d->hash;
+        }
+        hashes[outs[k].count] = spoor_id_hash("p", hex, 16);
+        e |= pk_cstr(&pk, "state") || profile_pack(p, &pk);
+        e |= pk_cstr(&pk, "rfm") || msgpack_pack_array(&pk, 3)
+             || msgpack_pack_int(&pk, outs[k].rfm[0])
+             || msgpack_pack_int(&pk, outs[k].rfm[1])
+             || msgpack_pack_int(&pk, outs[k].rfm[2]);
+        e |= pk_cstr(&pk, "life") || pk_cstr(&pk, outs[k].life);
+
+        /* the decayed and windowed values as of the snapshot */
+        e |= pk_cstr(&pk, "as_of") || msgpack_pack_int64(&pk, st->as_of);
+        e |= pk_cstr(&pk, "abandoned")
+             || msgpack_pack_uint64(&pk, profile_abandoned(p, st->as_of,
+                                                  st->conf.abandon_ms));
+        /* name -> decayed weight, names sorted ("" is engagement) */
+        {
+            size_t  nn = 0;
+
+            for (s = 0; s < p->nweights; s++) {
+                nn += s == 0 || strcmp(p->weights[s].name,
+                                       p->weights[s - 1].name) != 0;
+            }
+            e |= pk_cstr(&pk, "decayed") || msgpack_pack_map(&pk, nn);
+            for (s = 0; s < p->nweights; s++) {
+                if (s > 0 && strcmp(p->weights[s].name,
+                                    p->weights[s - 1].name) == 0)
+                {
+                    continue;
+                }
+                e |= pk_cstr(&pk, p->weights[s].name)
+                     || msgpack_pack_double(&pk, profile_decayed(p,
+                            p->weights[s].name, st->as_of,
+                            st->conf.half_life_ms));
+            }
+        }
+
+        env.o = &outs[k];
+        env.p = p;
+        if (st->rules) {
+            for (s = 0; s < spoor_rules_count(st->rules); s++) {
+                nseg += spoor_rules_eval(st->rules, s, &renv) == 1;
+            }
+        }
+        e |= pk_cstr(&pk, "seg") || msgpack_pack_array(&pk, nseg);
+        if (st->rules) {
+            for (s = 0; s < spoor_rules_count(st->rules); s++) {
+                if (spoor_rules_eval(st->rules, s, &renv) == 1) {
+                    e |= pk_cstr(&pk, spoor_rules_name(st->rules, s));
+                }
+            }
+        }
+        if (e) {
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        rc = spoor_snapw_add(w, (unsigned char *) sb.data, sb.size, hashes,
+                             outs[k].count + 1);
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, name,
+                      strerror(errno));
+            goto fail;
+        }
+    }
+
+    rc = write_meta(st, w, cutv);
+    if (rc != SPOOR_OK) {
+        STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
+        goto fail;
+    }
+    rc = spoor_snapw_commit(w);
+    w = NULL;
+    if (rc != SPOOR_OK) {
+        STATE_MSG("%s/%s: cannot commit: %s", st->dir, name, strerror(errno));
+        goto fail;
+    }
+
+    snprintf(path, sizeof(path), "%s/%s", st->dir, name);
+    if (stat(path, &sbuf) == 0) {
+        *bytes = (uint64_t) sbuf.st_size;
+    }
+    *profiles = nout;
+
+    /* the lineage, then CURRENT */
+    {
+        char    lname[64], when[32];
+        size_t  ll = strlen(lineage) + 512;
+        time_t  now = time(NULL);
+        struct tm  tm;
+
+        gmtime_r(&now, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        lj = malloc(ll);
+        if (lj == NULL) {
+            rc = SPOOR_E_NOMEM;
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        snprintf(lj, ll, "{\"generation\":%" PRIu32 ",\"parent\":%" PRIu32
+                 ",\"time\":\"%s\",\"snapshot\":\"%s\",\"snapshot_bytes\":%"
+                 PRIu64 ",\"profiles\":%zu%s%s}\n", gen, st->gen, when, name,
+                 *bytes, nout, lineage[0] ? "," : "", lineage);
+        snprintf(lname, sizeof(lname), "%06" PRIu32 ".json", gen);
+        snprintf(path, sizeof(path), "%s/lineage", st->dir);
+        rc = spoor_write_file_atomic(path, lname, lj, strlen(lj));
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/%s: cannot write: %s", path, lname, strerror(errno));
+            goto fail;
+        }
+        snprintf(lj, ll, "%s\n", name);
+        rc = spoor_write_file_atomic(st->dir, "CURRENT", lj, strlen(lj));
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/CURRENT: cannot write: %s", st->dir,
+                      strerror(errno));
+            goto fail;
+        }
+    }
+
+    /* the generation before the parent is no longer needed */
+    if (gen > 2) {
+        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", st->dir,
+                 gen - 2);
+        (void) unlink(path);
+    }
+    st->gen = gen;
+    rc = SPOOR_OK;
+
+fail:
+    if (w) {
+        spoor_snapw_abort(w);
+    }
+    free(lj);
+    free(slot);
+    free(outs);
+    free(members);
+    free(hashes);
+    free(vals);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}

@@ -1,0 +1,637 @@
+/*
+ * test_ingest.c -- the analyzer end to end: `spoor ingest`, `profile`,
+ * `export`, `segments`, `forget`, `import-traits`, `lineage`, `stats` on
+ * logs written here with the shared writer, event by event, so every
+ * expected value is computed by hand from the events below.
+ *
+ * Scenarios: a visitor who browses, adds to the cart and leaves
+ * (abandoned cart); who identifies later (merged); who buys three times
+ * in a month (frequent buyer); who withdraws consent (erased); late data
+ * and repeated runs (identical snapshot bytes); forget then re-ingest
+ * (stays erased); junk ids and the merge cap; anonymous and
+ * not-for-profiling records; rule errors; kill -9 during a run.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <msgpack.h>
+#include <yajl/yajl_tree.h>
+#include "buf.h"
+#include "event.h"
+#include "logwriter.h"
+
+#define DAY    86400000LL
+#define HOUR   3600000LL
+#define T0     1767225600000LL          /* 2026-01-01T00:00:00Z */
+
+static char  dir[64];
+static char  spoor[1024];
+static char  rules[1024];
+
+typedef struct {
+    char    *out;
+    size_t   len;
+    int      status;
+} run_t;
+
+
+static void
+setup(void)
+{
+    const char  *s = getenv("SPOOR");
+
+    snprintf(spoor, sizeof(spoor), "%s", s ? s : "build/spoor");
+    cr_assert(access(spoor, X_OK) == 0, "no spoor program at %s", spoor);
+    strcpy(dir, "/tmp/spoor-ingest-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(rules, sizeof(rules), "%s/segments.rules", dir);
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+
+static run_t
+run(const char *fmt, ...)
+{
+    char     line[4096], cmd[8192];
+    run_t    r = { NULL, 0, -1 };
+    va_list  ap;
+    FILE    *p;
+    size_t   cap = 1 << 16, n;
+    int      st;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof(cmd), "S='%s'; D='%s'; R='%s'; %s", spoor, dir,
+             rules, line);
+
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    r.out = malloc(cap);
+    while ((n = fread(r.out + r.len, 1, cap - r.len - 1, p)) > 0) {
+        r.len += n;
+        if (cap - r.len < 2) {
+            cap *= 2;
+            r.out = realloc(r.out, cap);
+        }
+    }
+    r.out[r.len] = '\0';
+    st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return r;
+}
+
+
+static void
+write_rules(const char *text)
+{
+    FILE  *f = fopen(rules, "w");
+
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+
+/* ---- building logs ------------------------------------------------------ */
+
+typedef struct {
+    spoor_writer_t  *w;
+    int              fd;
+} log_t;
+
+static void
+log_open(log_t *l, const char *name)
+{
+    char                 path[256];
+    spoor_writer_conf_t  c = { 4096, "test", 1, 0 };
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    l->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert(l->fd >= 0);
+    c.writer_id = 0x5eed;
+    l->w = spoor_writer_create(&c);
+    cr_assert_not_null(l->w);
+}
+
+static void
+log_add(log_t *l, const spoor_event_t *ev)
+{
+    int  rc = spoor_writer_append(l->w, ev);
+
+    if (rc == SPOOR_E_FULL) {
+        cr_assert_eq(spoor_writer_flush(l->w, l->fd), SPOOR_OK);
+        rc = spoor_writer_append(l->w, ev);
+    }
+    cr_assert_eq(rc, SPOOR_OK);
+}
+
+static void
+log_close(log_t *l)
+{
+    cr_assert_eq(spoor_writer_flush(l->w, l->fd), SPOOR_OK);
+    spoor_writer_destroy(l->w);
+    close(l->fd);
+}
+
+static void
+set(spoor_str_t *s, const char *v)
+{
+    s->data = v;
+    s->len = v ? strlen(v) : 0;
+}
+
+static unsigned char  pbuf[64][256];
+static int            pnext;
+
+/* A properties or traits map from "k", "v" pairs (v: "#12.5" a number). */
+static void
+map(spoor_value_t *v, ...)
+{
+    va_list         ap;
+    msgpack_packer  pk;
+    spoor_buf_t     b;
+    const char     *k[16], *x[16];
+    int             n = 0, i;
+
+    va_start(ap, v);
+    while ((k[n] = va_arg(ap, const char *)) != NULL) {
+        x[n] = va_arg(ap, const char *);
+        n++;
+    }
+    va_end(ap);
+    spoor_buf_init(&b, pbuf[pnext++ % 64], 256);
+    msgpack_packer_init(&pk, &b, spoor_buf_msgpack_write);
+    msgpack_pack_map(&pk, n);
+    for (i = 0; i < n; i++) {
+        msgpack_pack_str(&pk, strlen(k[i]));
+        msgpack_pack_str_body(&pk, k[i], strlen(k[i]));
+        if (x[i][0] == '#') {
+            msgpack_pack_double(&pk, atof(x[i] + 1));
+        } else {
+            msgpack_pack_str(&pk, strlen(x[i]));
+            msgpack_pack_str_body(&pk, x[i], strlen(x[i]));
+        }
+    }
+    v->raw = b.data;
+    v->raw_len = b.len;
+}
+
+/* An event with full consent at time t. */
+static spoor_event_t
+ev(spoor_kind_t kind, const char *name, int64_t t, const char *vid,
+    const char *aid, const char *uid)
+{
+    spoor_event_t  e;
+
+    spoor_event_init(&e);
+    e.kind = kind;
+    set(&e.name, name);
+    e.received_ms = t;
+    e.has_time = 1;
+    e.time_ms = t;
+    set(&e.visitor_id, vid);
+    set(&e.anonymous_id, aid);
+    set(&e.user_id, uid);
+    e.consent.present = 1;
+    set(&e.consent.signal, "tcf");
+    set(&e.consent.action, "full");
+    e.consent.granted = SPOOR_CAT_ALL;
+    return e;
+}
+
+
+/* ---- reading results -------------------------------------------------------- */
+
+/* The profile of id as a parsed JSON tree (NULL when none). */
+static yajl_val
+profile(const char *id)
+{
+    run_t     r = run("$S profile --state $D/st '%s'", id);
+    yajl_val  v;
+
+    if (r.status != 0) {
+        free(r.out);
+        return NULL;
+    }
+    v = yajl_tree_parse(r.out, NULL, 0);
+    cr_assert_not_null(v, "not JSON: %s", r.out);
+    free(r.out);
+    return v;
+}
+
+static yajl_val
+get(yajl_val v, const char *a, const char *b, const char *c)
+{
+    const char  *path[] = { a, b, c, NULL };
+
+    return yajl_tree_get(v, path, yajl_t_any);
+}
+
+static long long
+num(yajl_val v, const char *a, const char *b, const char *c)
+{
+    yajl_val  x = get(v, a, b, c);
+
+    cr_assert(x && YAJL_IS_NUMBER(x), "no number at %s.%s.%s", a,
+              b ? b : "", c ? c : "");
+    return YAJL_IS_INTEGER(x) ? YAJL_GET_INTEGER(x)
+                              : (long long) YAJL_GET_DOUBLE(x);
+}
+
+static int
+has_str(yajl_val arr, const char *s)
+{
+    size_t  i;
+
+    if (arr == NULL || !YAJL_IS_ARRAY(arr)) {
+        return 0;
+    }
+    for (i = 0; i < arr->u.array.len; i++) {
+        yajl_val     e = arr->u.array.values[i];
+        const char  *t = YAJL_IS_STRING(e) ? YAJL_GET_STRING(e) : NULL;
+
+        if (t != NULL && strcmp(t, s) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void
+ingest(const char *files)
+{
+    run_t  r = run("$S ingest --state $D/st --rules $R %s 2>&1", files);
+
+    cr_assert_eq(r.status, 0, "ingest %s: %s", files, r.out);
+    free(r.out);
+}
+
+
+TestSuite(ingest, .init = setup, .fini = teardown);
+
+
+static const char  shop_rules[] =
+    "segment frequent_buyers = count(event = \"Order Completed\", 30d) >= 3;\n"
+    "segment abandoned = abandoned_carts >= 1;\n"
+    "segment high_value = sum(revenue, 90d) >= 250;\n";
+
+
+Test(ingest, golden_browse_cart_leave_identify_buy_withdraw)
+{
+    log_t          l;
+    spoor_event_t  e;
+    yajl_val       p, q;
+
+    write_rules(shop_rules);
+    log_open(&l, "a.spoor");
+
+    /* visitor v1 / anonymous a1 browses and adds shoes to the cart */
+    e = ev(SPOOR_KIND_PAGE, "Home", T0, "v1", "a1", NULL);
+    log_add(&l, &e);
+    e = ev(SPOOR_KIND_TRACK, "Product Added", T0 + 60000, "v1", "a1", NULL);
+    map(&e.properties, "category", "shoes", "price", "#50", NULL);
+    log_add(&l, &e);
+    /* ... and leaves; two days later identifies as u1 */
+    e = ev(SPOOR_KIND_IDENTIFY, NULL, T0 + 2 * DAY, "v1", "a1", "u1");
+    map(&e.traits, "email", "u1@example.com", "plan", "basic", NULL);
+    log_add(&l, &e);
+    /* u1 buys three times in the month, 100 EUR each */
+    e = ev(SPOOR_KIND_TRACK, "Order Completed", T0 + 3 * DAY, NULL, NULL,
+           "u1");
+    map(&e.properties, "revenue", "#100", "currency", "EUR", NULL);
+    log_add(&l, &e);
+    e.time_ms = e.received_ms = T0 + 10 * DAY;
+    log_add(&l, &e);
+    e.time_ms = e.received_ms = T0 + 20 * DAY;
+    log_add(&l, &e);
+
+    /* another visitor, v2, later withdraws consent */
+    e = ev(SPOOR_KIND_PAGE, "Home", T0 + 21 * DAY, "v2", NULL, NULL);
+    log_add(&l, &e);
+    spoor_event_init(&e);
+    e.kind = SPOOR_KIND_CONSENT_WITHDRAWAL;
+    e.received_ms = T0 + 22 * DAY;
+    set(&e.visitor_id, "v2");
+    log_add(&l, &e);
+    log_close(&l);
+
+    ingest("$D/a.spoor");
+
+    /* one profile, found by each of its ids */
+    p = profile("u1");
+    cr_assert_not_null(p, "no profile for u1");
+    q = profile("a1");
+    cr_assert_not_null(q);
+    cr_assert_str_eq(YAJL_GET_STRING(get(p, "id", NULL, NULL)),
+                     YAJL_GET_STRING(get(q, "id", NULL, NULL)));
+    yajl_tree_free(q);
+    cr_assert(has_str(get(p, "ids", "visitorId", NULL), "v1"));
+    cr_assert(has_str(get(p, "ids", "anonymousId", NULL), "a1"));
+
+    cr_assert_eq(num(p, "behaviour", "events", NULL), 6);
+    cr_assert_eq(num(p, "behaviour", "orders", NULL), 3);
+    cr_assert_eq(num(p, "behaviour", "cartAdds", NULL), 1);
+    /* the cart add of day 0 had no order within the hour */
+    cr_assert_eq(num(p, "behaviour", "abandonedCarts", NULL), 1);
+    cr_assert_eq(num(p, "behaviour", "revenue", "EUR"), 300);
+    /* sessions: day 0 (two events a minute apart), days 2, 3, 10, 20 */
+    cr_assert_eq(num(p, "behaviour", "sessions", NULL), 5);
+    cr_assert_eq(num(p, "behaviour", "pageViews", NULL), 1);
+    cr_assert_str_eq(YAJL_GET_STRING(get(p, "traits", "plan", NULL)
+                                     ->u.object.values[0]), "basic");
+    cr_assert(has_str(get(p, "inferred", "segments", NULL),
+                      "frequent_buyers"), "not a frequent buyer");
+    cr_assert(has_str(get(p, "inferred", "segments", NULL), "high_value"));
+    cr_assert(has_str(get(p, "inferred", "segments", NULL), "abandoned"));
+    yajl_tree_free(p);
+
+    /* v2 withdrew: no profile */
+    cr_assert_null(profile("v2"), "the withdrawn visitor still has a profile");
+}
+
+
+Test(ingest, identical_bytes_in_any_order_and_when_repeated)
+{
+    log_t          l;
+    spoor_event_t  e;
+    int            i;
+    run_t          r;
+
+    write_rules(shop_rules);
+    for (i = 0; i < 2; i++) {
+        log_open(&l, i ? "b.spoor" : "a.spoor");
+        /* the same visitors in both files, at interleaved times */
+        for (int k = 0; k < 200; k++) {
+            char  v[16], u[16];
+
+            snprintf(v, sizeof(v), "v%d", k % 37);
+            snprintf(u, sizeof(u), "u%d", k % 11);
+            e = ev(k % 3 ? SPOOR_KIND_PAGE : SPOOR_KIND_TRACK,
+                   k % 3 ? "P" : "Order Completed",
+                   T0 + (int64_t) (k * 2 + i) * 3 * HOUR, v, NULL,
+                   k % 5 == 0 ? u : NULL);
+            map(&e.properties, "revenue", "#10.1", "currency", "EUR",
+                "category", k % 2 ? "shoes" : "bags", NULL);
+            log_add(&l, &e);
+        }
+        log_close(&l);
+    }
+
+    r = run("$S ingest --state $D/s1 --rules $R $D/a.spoor >/dev/null && "
+            "$S ingest --state $D/s1 --rules $R $D/b.spoor >/dev/null && "
+            "$S ingest --state $D/s2 --rules $R $D/b.spoor >/dev/null && "
+            "$S ingest --state $D/s2 --rules $R $D/a.spoor >/dev/null && "
+            "$S ingest --state $D/s3 --rules $R $D/b.spoor $D/a.spoor "
+            ">/dev/null && "
+            "cmp $D/s1/gen-000002.snap $D/s2/gen-000002.snap && "
+            "cmp $D/s1/gen-000002.snap $D/s3/gen-000001.snap && "
+            "cp $D/a.spoor $D/renamed.spoor && "
+            "$S ingest --state $D/s1 --rules $R $D/a.spoor $D/renamed.spoor "
+            "$D/b.spoor >/dev/null && "
+            "cmp $D/s1/gen-000002.snap $D/s1/gen-000003.snap && echo same");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert_str_eq(r.out, "same\n");
+    free(r.out);
+
+    /* the lineage of the repeated run says everything was a duplicate */
+    r = run("$S lineage --state $D/s1 | tail -n 1");
+    cr_assert(strstr(r.out, "\"generation\":3") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"applied\":0") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"duplicate\":600") != NULL, "%s", r.out);
+    free(r.out);
+}
+
+
+Test(ingest, forget_survives_reingest)
+{
+    log_t          l;
+    spoor_event_t  e;
+    run_t          r;
+
+    write_rules(shop_rules);
+    log_open(&l, "a.spoor");
+    e = ev(SPOOR_KIND_IDENTIFY, NULL, T0, "v9", "a9", "u9");
+    map(&e.traits, "email", "u9@example.com", NULL);
+    log_add(&l, &e);
+    log_close(&l);
+    ingest("$D/a.spoor");
+    cr_assert_not_null(profile("u9"));
+
+    r = run("$S forget --state $D/st --rules $R a9");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    cr_assert_null(profile("u9"), "forgotten profile still found by u9");
+    cr_assert_null(profile("v9"));
+
+    /* an old event of u9 arrives in another file: stays erased */
+    log_open(&l, "late.spoor");
+    e = ev(SPOOR_KIND_PAGE, "Old", T0 + HOUR, NULL, NULL, "u9");
+    log_add(&l, &e);
+    log_close(&l);
+    ingest("$D/late.spoor $D/a.spoor");
+    cr_assert_null(profile("u9"), "re-ingesting old events revived u9");
+
+    r = run("$S lineage --state $D/st | tail -n 1");
+    cr_assert(strstr(r.out, "\"erased\":1") != NULL, "%s", r.out);
+    free(r.out);
+}
+
+
+Test(ingest, junk_ids_never_merge_and_merge_cap_holds)
+{
+    log_t          l;
+    spoor_event_t  e;
+    run_t          r;
+    static const char  *junk[] = { "null", "undefined", "anonymous", "0",
+                                   "00000000-0000-0000-0000-000000000000",
+                                   "", "bad-id" };
+    int            i;
+    char           v[8];
+
+    write_rules("");
+    log_open(&l, "a.spoor");
+    /* seven visitors, each sending one of the junk user ids */
+    for (i = 0; i < 7; i++) {
+        snprintf(v, sizeof(v), "jv%d", i);
+        e = ev(SPOOR_KIND_IDENTIFY, NULL, T0 + i, v, NULL, junk[i]);
+        log_add(&l, &e);
+        e = ev(SPOOR_KIND_IDENTIFY, NULL, T0 + 100 + i, v, NULL, junk[0]);
+        log_add(&l, &e);
+    }
+    /* an alias chain c0 <- c1 <- ... <- c5 on one visitor: capped at 3 */
+    for (i = 1; i < 6; i++) {
+        char  a[8], b[8];
+
+        snprintf(a, sizeof(a), "c%d", i - 1);
+        snprintf(b, sizeof(b), "c%d", i);
+        e = ev(SPOOR_KIND_ALIAS, NULL, T0 + 1000 + i, NULL, NULL, b);
+        set(&e.previous_id, a);
+        log_add(&l, &e);
+    }
+    log_close(&l);
+
+    r = run("$S ingest --state $D/st --rules $R --ids-max 3 --junk-id bad-id "
+            "--json $D/a.spoor");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    /* 7 visitors alone + c0..c5 in sets of at most 3 ids */
+    cr_assert(strstr(r.out, "\"merges_refused\":") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"merges_refused\":0") == NULL,
+              "the cap refused nothing: %s", r.out);
+    free(r.out);
+
+    r = run("$S export --state $D/st | grep -c '\"visitorId\"'");
+    cr_assert_str_eq(r.out, "7\n", "junk ids merged visitors: %s", r.out);
+    free(r.out);
+    r = run("$S export --state $D/st | grep -o '\"userId\":\\[[^]]*\\]' "
+            "| awk -F, '{ if (NF > 3) bad = 1 } END { print bad ? \"over\" : "
+            "\"ok\" }'");
+    cr_assert_str_eq(r.out, "ok\n", "%s", r.out);
+    free(r.out);
+    r = run("$S export --state $D/st | grep -c -e '\"null\"' -e '\"0\"' "
+            "-e 'bad-id' -e '\"anonymous\"'");
+    cr_assert_str_eq(r.out, "0\n", "a junk id was kept: %s", r.out);
+    free(r.out);
+}
+
+
+Test(ingest, anonymous_and_not_for_profiling_never_profiled)
+{
+    log_t          l;
+    spoor_event_t  e;
+    run_t          r;
+
+    write_rules("");
+    log_open(&l, "a.spoor");
+    e = ev(SPOOR_KIND_PAGE, "Home", T0, "nv", "na", "nu");
+    e.consent.no_profiling = 1;
+    log_add(&l, &e);
+    e = ev(SPOOR_KIND_PAGE, "Home", T0 + 1, NULL, NULL, NULL);
+    set(&e.consent.action, "anonymous");
+    e.consent.no_profiling = 1;
+    log_add(&l, &e);
+    e = ev(SPOOR_KIND_PAGE, "Home", T0 + 2, NULL, NULL, NULL);
+    set(&e.consent.action, "cookieless");
+    set(&e.cookieless_id, "0123456789abcdef0123456789abcdef");
+    log_add(&l, &e);
+    log_close(&l);
+
+    ingest("$D/a.spoor");
+    cr_assert_null(profile("nu"), "a not-for-profiling event made a profile");
+    r = run("$S export --state $D/st | wc -l");
+    cr_assert_str_eq(r.out, "0\n");
+    free(r.out);
+    r = run("$S lineage --state $D/st");
+    cr_assert(strstr(r.out, "\"not_for_profiling\":1") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"anonymous\":1") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"cookieless\":1") != NULL, "%s", r.out);
+    free(r.out);
+    r = run("$S stats --state $D/st");
+    cr_assert(strstr(r.out, "\"consentActions\":{\"anonymous\":1,"
+                            "\"cookieless\":1,\"full\":1}") != NULL,
+              "%s", r.out);
+    free(r.out);
+}
+
+
+Test(ingest, import_traits_never_overwrite_fresher)
+{
+    log_t          l;
+    spoor_event_t  e;
+    run_t          r;
+    yajl_val       p;
+
+    write_rules("");
+    log_open(&l, "a.spoor");
+    e = ev(SPOOR_KIND_IDENTIFY, NULL, T0 + DAY, "iv", NULL, "iu");
+    map(&e.traits, "plan", "basic", "city", "Rome", NULL);
+    log_add(&l, &e);
+    log_close(&l);
+    ingest("$D/a.spoor");
+
+    r = run("printf '%%s\\n' "
+            "'{\"userId\":\"iu\",\"traits\":{\"plan\":\"old\"},"
+            "\"time\":\"2026-01-01T00:00:00Z\"}' "
+            "'{\"userId\":\"iu\",\"traits\":{\"city\":\"Oslo\",\"vip\":true},"
+            "\"time\":\"2026-01-05T00:00:00Z\"}' "
+            "'not json' > $D/t.jsonl && "
+            "$S import-traits --state $D/st --rules $R $D/t.jsonl");
+    cr_assert_eq(r.status, 1, "a bad line must give exit 1: %s", r.out);
+    free(r.out);
+
+    p = profile("iu");
+    cr_assert_not_null(p);
+    cr_assert_str_eq(YAJL_GET_STRING(get(p, "traits", "plan", NULL)
+                                     ->u.object.values[0]), "basic");
+    cr_assert_str_eq(YAJL_GET_STRING(get(p, "traits", "city", NULL)
+                                     ->u.object.values[0]), "Oslo");
+    cr_assert_str_eq(YAJL_GET_STRING(get(p, "traits", "city", "source")),
+                     "import");
+    cr_assert(YAJL_IS_TRUE(get(p, "traits", "vip", "value")));
+    yajl_tree_free(p);
+}
+
+
+Test(ingest, rule_errors_name_file_line_and_column)
+{
+    run_t  r;
+
+    write_rules("segment ok = orders > 1;\nsegment bad = count(3x) > 1;\n");
+    r = run("$S gen --events 10 --out $D/g.spoor && "
+            "$S ingest --state $D/st --rules $R $D/g.spoor 2>&1");
+    cr_assert_eq(r.status, 2, "%s", r.out);
+    cr_assert(strstr(r.out, "segments.rules:2:") != NULL, "%s", r.out);
+    free(r.out);
+    r = run("test -e $D/st/CURRENT && echo written || echo none");
+    cr_assert_str_eq(r.out, "none\n");
+    free(r.out);
+}
+
+
+Test(ingest, kill_during_a_run_leaves_the_previous_generation, .timeout = 120)
+{
+    run_t  r;
+    int    i;
+
+    write_rules(shop_rules);
+    r = run("$S gen --events 300000 --seed 5 --out $D/big.spoor && "
+            "$S gen --events 2000 --seed 6 --out $D/small.spoor && "
+            "$S ingest --state $D/ref --rules $R $D/small.spoor $D/big.spoor "
+            ">/dev/null && "
+            "$S ingest --state $D/st --rules $R $D/small.spoor >/dev/null "
+            "&& echo ok");
+    cr_assert_str_eq(r.out, "ok\n", "%s", r.out);
+    free(r.out);
+
+    for (i = 0; i < 6; i++) {
+        /* killed at a different moment each time (0.05 .. 0.55 s) */
+        r = run("timeout -s KILL 0.%d5 $S ingest --state $D/st --rules $R "
+                "$D/big.spoor >/dev/null 2>&1; "
+                "$S export --state $D/st >/dev/null && cat $D/st/CURRENT",
+                i);
+        cr_assert_eq(r.status, 0, "after kill %d the state is unreadable: %s",
+                     i, r.out);
+        free(r.out);
+    }
+    r = run("$S ingest --state $D/st --rules $R $D/big.spoor >/dev/null && "
+            "cmp $D/st/$(cat $D/st/CURRENT) $D/ref/gen-000001.snap && "
+            "ls -a $D/st | grep -c tmp; echo same");
+    cr_assert_str_eq(r.out, "0\nsame\n", "the completed run differs from "
+                     "an uninterrupted one, or left temporary files: %s",
+                     r.out);
+    free(r.out);
+}
