@@ -227,7 +227,7 @@ apply(run_t *r, const spoor_event_t *ev)
         return SPOOR_OK;
     }
     for (i = 1; i < n; i++) {
-        rc = identity_union(&st->g, ids[0], ids[i], &st->conf);
+        rc = identity_union(&st->g, ids[i - 1], ids[i], &st->conf);
         if (rc == SPOOR_E_NOMEM) {
             return rc;
         }
@@ -236,6 +236,15 @@ apply(run_t *r, const spoor_event_t *ev)
     p = identity_profile(&st->g, ids[0]);
     if (p == NULL) {
         return SPOOR_E_NOMEM;
+    }
+    for (i = 1; i < n; i++) {
+        /* recorded where the two ids ended up together */
+        if (identity_root(&st->g, ids[i - 1]) == identity_root(&st->g, ids[0])
+            && identity_root(&st->g, ids[i]) == identity_root(&st->g, ids[0]))
+        {
+            profile_link(p, st->g.ids[ids[i - 1]].hash,
+                         st->g.ids[ids[i]].hash, t);
+        }
     }
     rc = profile_fold(p, ev, &st->conf);
     if (rc != SPOOR_OK) {

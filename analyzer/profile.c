@@ -920,6 +920,59 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
 }
 
 
+/* ---- links ---------------------------------------------------------------- */
+
+static int
+link_before(const profile_link_t *x, int64_t t, uint64_t a, uint64_t b)
+{
+    if (x->time != t) return x->time < t;
+    if (x->a != a) return x->a < a;
+    return x->b < b;
+}
+
+
+void
+profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
+{
+    size_t    i;
+    uint64_t  x;
+
+    if (a == b) {
+        return;
+    }
+    if (a > b) {
+        x = a; a = b; b = x;
+    }
+    for (i = 0; i < p->nlinks; i++) {
+        if (p->links[i].a == a && p->links[i].b == b) {
+            if (t >= p->links[i].time) {
+                return;                 /* the first time is kept */
+            }
+            memmove(&p->links[i], &p->links[i + 1],
+                    (p->nlinks - i - 1) * sizeof(profile_link_t));
+            p->nlinks--;
+            break;
+        }
+    }
+    for (i = 0; i < p->nlinks && link_before(&p->links[i], t, a, b); i++) {
+        /* void */
+    }
+    if (p->nlinks == PROFILE_LINKS_MAX) {
+        p->links_dropped++;
+        if (i == PROFILE_LINKS_MAX) {
+            return;                     /* later than every kept link */
+        }
+        p->nlinks--;                    /* the latest goes */
+    }
+    memmove(&p->links[i + 1], &p->links[i],
+            (p->nlinks - i) * sizeof(profile_link_t));
+    p->links[i].time = t;
+    p->links[i].a = a;
+    p->links[i].b = b;
+    p->nlinks++;
+}
+
+
 /* ---- merging ------------------------------------------------------------------- */
 
 int
@@ -1003,6 +1056,12 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         CP(campaign_medium); CP(campaign_name);
 #undef CP
         ctx_take(&dst->ctx, &c);
+    }
+
+    dst->links_dropped += src->links_dropped;
+    for (i = 0; i < src->nlinks; i++) {
+        profile_link(dst, src->links[i].a, src->links[i].b,
+                     src->links[i].time);
     }
 
     dst->merges += src->merges + 1;
@@ -1236,11 +1295,16 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
     e |= pk_str(pk, c->campaign_medium);
     e |= pk_str(pk, c->campaign_name);
 
-    /* two reserved keys keep the map's size fixed for later versions */
     e |= PK_KEY(pk, "v");
     e |= msgpack_pack_uint32(pk, 1);
-    e |= PK_KEY(pk, "x");
-    e |= msgpack_pack_nil(pk);
+    e |= PK_KEY(pk, "lk");
+    e |= msgpack_pack_array(pk, 1 + 3 * p->nlinks);
+    e |= msgpack_pack_uint64(pk, p->links_dropped);
+    for (i = 0; i < p->nlinks; i++) {
+        e |= msgpack_pack_int64(pk, p->links[i].time);
+        e |= msgpack_pack_uint64(pk, p->links[i].a);
+        e |= msgpack_pack_uint64(pk, p->links[i].b);
+    }
 
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
@@ -1475,6 +1539,21 @@ profile_unpack(const msgpack_object *o, profile_t **out)
         tr->source = (unsigned) u;
         tr->once = (unsigned) u2;
     }
+
+    a = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
+    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->links_dropped)) BAD;
+    n = (a->via.array.size - 1) / 3;
+    for (i = 0; i < n; i++) {
+        const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
+
+        if (!get_i64(&f[0], &p->links[i].time)
+            || !get_u64(&f[1], &p->links[i].a)
+            || !get_u64(&f[2], &p->links[i].b))
+        {
+            BAD;
+        }
+    }
+    p->nlinks = n;
 
     a = arr(o, "ctx", 12, 1, 0);
     if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx.time)) BAD;

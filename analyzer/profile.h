@@ -44,6 +44,7 @@
 #define PROFILE_TRAITS_MAX     64
 #define PROFILE_BUCKETS_MAX    1024    /* (aggregate, day) buckets */
 #define PROFILE_STR_MAX        512     /* longest string field kept */
+#define PROFILE_LINKS_MAX      32      /* id links recorded */
 
 /* What the fold needs besides the event: the settings of the run. */
 typedef struct {
@@ -94,6 +95,13 @@ typedef struct {
     int64_t        value;               /* a count, or revenue micros */
 } profile_bucket_t;
 
+/* Two ids seen together on one event (an identify, an alias, any event
+ * with two ids): what merged them into this profile, and when first. */
+typedef struct {
+    int64_t        time;
+    uint64_t       a, b;                /* id hashes, a < b */
+} profile_link_t;
+
 typedef struct {
     int64_t        time;                /* of the event it came from */
     char          *country, *region, *city, *browser, *device;
@@ -132,6 +140,12 @@ typedef struct {
     /* contextual */
     profile_context_t    ctx;
 
+    /* the links that made the profile: the earliest PROFILE_LINKS_MAX
+     * distinct pairs, sorted by (time, a, b) */
+    size_t               nlinks;
+    profile_link_t       links[PROFILE_LINKS_MAX];
+    uint64_t             links_dropped;
+
     /* identity bookkeeping (identity.c) */
     uint32_t             nids;
     uint32_t             merges;
@@ -147,6 +161,9 @@ int profile_fold(profile_t *p, const spoor_event_t *ev,
 /* Folds a batch-imported trait (source 1); a fresher value wins. */
 int profile_import_trait(profile_t *p, const char *name, size_t len,
     const unsigned char *value, size_t value_len, int64_t time);
+
+/* Records that ids a and b were seen together at time t. */
+void profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t);
 
 /* Merges src into dst (src is left as it was; free it after). */
 int profile_merge(profile_t *dst, const profile_t *src,

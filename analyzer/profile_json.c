@@ -11,7 +11,7 @@
  *    "context": {"country", "region", "city", "browser", "device",
  *                "language", "timezone", "referrer", "campaign", "time"},
  *    "inferred": {"rfm", "lifecycle", "segments"},
- *    "merges", "asOf"}
+ *    "links": [{"time", "ids": [A, B]}], "merges", "asOf"}
  * Times are ISO 8601 UTC with milliseconds.
  */
 #include <string.h>
@@ -21,6 +21,7 @@
 #include "json_out.h"
 #include "profile.h"
 #include "profile_json.h"
+#include "snapshot.h"
 
 static const msgpack_object *
 member(const msgpack_object *m, const char *key)
@@ -308,6 +309,45 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         json_out_null(j);
     }
     json_out_map_close(j);
+
+    /* the links, with the ids they joined (by their hashes) */
+    json_out_cstr(j, "links");
+    json_out_array_open(j);
+    for (i = 0; i < p->nlinks; i++) {
+        uint32_t  k;
+        int       side;
+
+        json_out_map_open(j);
+        json_out_cstr(j, "time");
+        time_out(j, p->links[i].time);
+        json_out_cstr(j, "ids");
+        json_out_array_open(j);
+        for (side = 0; side < 2; side++) {
+            uint64_t  h = side ? p->links[i].b : p->links[i].a;
+            int       found = 0;
+
+            for (k = 0; k < ids->via.array.size && !found; k++) {
+                const msgpack_object  *kd = &ids->via.array.ptr[k]
+                                                .via.array.ptr[0];
+                const msgpack_object  *tx = &ids->via.array.ptr[k]
+                                                .via.array.ptr[1];
+                char                   kn[2] = { kd->via.str.ptr[0], 0 };
+
+                if (spoor_id_hash(kn, tx->via.str.ptr, tx->via.str.size)
+                    == h)
+                {
+                    json_out_str(j, tx->via.str.ptr, tx->via.str.size);
+                    found = 1;
+                }
+            }
+            if (!found) {
+                json_out_null(j);       /* an id that is no longer here */
+            }
+        }
+        json_out_array_close(j);
+        json_out_map_close(j);
+    }
+    json_out_array_close(j);
 
     json_out_cstr(j, "merges");
     json_out_uint(j, p->merges);

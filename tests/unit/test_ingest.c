@@ -343,6 +343,8 @@ Test(ingest, golden_browse_cart_leave_identify_buy_withdraw)
     cr_assert(has_str(get(p, "ids", "visitorId", NULL), "v1"));
     cr_assert(has_str(get(p, "ids", "anonymousId", NULL), "a1"));
 
+    /* two links: v1-a1 (day 0, first seen together), u1-a1 (day 2) */
+    cr_assert_eq(get(p, "links", NULL, NULL)->u.array.len, 2);
     cr_assert_eq(num(p, "behaviour", "events", NULL), 6);
     cr_assert_eq(num(p, "behaviour", "orders", NULL), 3);
     cr_assert_eq(num(p, "behaviour", "cartAdds", NULL), 1);
