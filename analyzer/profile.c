@@ -33,13 +33,10 @@ profile_new(void)
 }
 
 
+/* The context's strings are interned: nothing to free. */
 static void
 ctx_free(profile_context_t *c)
 {
-    free(c->country); free(c->region); free(c->city); free(c->browser);
-    free(c->device); free(c->language); free(c->timezone); free(c->referrer);
-    free(c->campaign_source); free(c->campaign_medium);
-    free(c->campaign_name);
     memset(c, 0, sizeof(*c));
     c->time = INT64_MIN;
 }
@@ -54,27 +51,42 @@ profile_free(profile_t *p)
         return;
     }
     for (i = 0; i < p->ntraits; i++) {
-        free(p->traits[i].name);
         free(p->traits[i].value);
     }
-    for (i = 0; i < p->nnames; i++) {
-        free(p->names[i].name);
-    }
-    for (i = 0; i < p->nweights; i++) {
-        free(p->weights[i].name);
-    }
-    ctx_free(&p->ctx);
+    free(p->sessions);
+    free(p->cart_times);
+    free(p->order_times);
+    free(p->names);
+    free(p->weights);
+    free(p->revenue);
     free(p->buckets);
+    free(p->traits);
+    free(p->links);
     free(p);
 }
 
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static char *
-dupn(const char *s, size_t len)
+/*
+ * Interned strings: an open-addressing set of (hash, pointer), doubled
+ * when half full.  Each string is stored once with its NUL.
+ */
+static struct {
+    const char  **slot;
+    uint64_t     *hash;
+    size_t        cap, n;
+} interned;
+
+
+const char *
+profile_intern(const char *s, size_t len)
 {
-    char  *d;
+    uint64_t     h;
+    size_t       i, j, cap;
+    char        *d;
+    const char **ns;
+    uint64_t    *nh;
 
     if (s == NULL) {
         return NULL;
@@ -82,12 +94,83 @@ dupn(const char *s, size_t len)
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
     }
-    d = malloc(len + 1);
-    if (d) {
-        memcpy(d, s, len);
-        d[len] = '\0';
+    h = XXH64(s, len, 0);
+
+    if ((interned.n + 1) * 2 > interned.cap) {
+        cap = interned.cap ? interned.cap * 2 : 1024;
+        ns = calloc(cap, sizeof(*ns));
+        nh = calloc(cap, sizeof(*nh));
+        if (ns == NULL || nh == NULL) {
+            free(ns);
+            free(nh);
+            return NULL;
+        }
+        for (i = 0; i < interned.cap; i++) {
+            if (interned.slot[i]) {
+                j = interned.hash[i] & (cap - 1);
+                while (ns[j]) {
+                    j = (j + 1) & (cap - 1);
+                }
+                ns[j] = interned.slot[i];
+                nh[j] = interned.hash[i];
+            }
+        }
+        free(interned.slot);
+        free(interned.hash);
+        interned.slot = ns;
+        interned.hash = nh;
+        interned.cap = cap;
     }
+
+    j = h & (interned.cap - 1);
+    while (interned.slot[j]) {
+        if (interned.hash[j] == h && strncmp(interned.slot[j], s, len) == 0
+            && interned.slot[j][len] == '\0')
+        {
+            return interned.slot[j];
+        }
+        j = (j + 1) & (interned.cap - 1);
+    }
+
+    d = malloc(len + 1);
+    if (d == NULL) {
+        return NULL;
+    }
+    memcpy(d, s, len);
+    d[len] = '\0';
+    interned.slot[j] = d;
+    interned.hash[j] = h;
+    interned.n++;
     return d;
+}
+
+
+/*
+ * Makes room for entry n of a growable array of `size`-byte entries whose
+ * capacity is *cap (doubling, up to max).  Returns SPOOR_OK or
+ * SPOOR_E_NOMEM; the caller has checked n < max.
+ */
+static int
+room(void *arrp, uint16_t *cap, size_t n, size_t size, size_t max)
+{
+    void  **a = arrp;
+    size_t  c;
+    void   *na;
+
+    if (n < *cap) {
+        return SPOOR_OK;
+    }
+    c = *cap ? (size_t) *cap * 2 : 2;
+    if (c > max) {
+        c = max;
+    }
+    na = realloc(*a, c * size);
+    if (na == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    *a = na;
+    *cap = (uint16_t) c;
+    return SPOOR_OK;
 }
 
 
@@ -188,8 +271,6 @@ profile_prune_weights(profile_t *p, int32_t min_day)
     for (i = j = 0; i < p->nweights; i++) {
         if (p->weights[i].day >= min_day) {
             p->weights[j++] = p->weights[i];
-        } else {
-            free(p->weights[i].name);
         }
     }
     p->nweights = j;
@@ -205,7 +286,7 @@ profile_prune_weights(profile_t *p, int32_t min_day)
  * start; when more than PROFILE_SESSIONS_MAX, the oldest is dropped and
  * counted.
  */
-static void
+static int
 add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
 {
     size_t  i, j;
@@ -235,7 +316,7 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
                 i--;
                 s = q;
             }
-            return;
+            return SPOOR_OK;
         }
     }
 
@@ -246,47 +327,62 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
     if (p->nsessions == PROFILE_SESSIONS_MAX) {
         if (i == 0) {
             p->sessions_dropped++;      /* older than every kept one */
-            return;
+            return SPOOR_OK;
         }
         memmove(&p->sessions[0], &p->sessions[1],
                 (PROFILE_SESSIONS_MAX - 1) * sizeof(profile_span_t));
         p->nsessions--;
         p->sessions_dropped++;
         i--;
+    } else if (room(&p->sessions, &p->cap_sessions, p->nsessions,
+                    sizeof(profile_span_t), PROFILE_SESSIONS_MAX) != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
     }
     memmove(&p->sessions[i + 1], &p->sessions[i],
             (p->nsessions - i) * sizeof(profile_span_t));
     p->sessions[i].start = start;
     p->sessions[i].end = end;
     p->nsessions++;
+    return SPOOR_OK;
 }
 
 
 /* Keeps the PROFILE_TIMES_MAX most recent distinct times, sorted. */
-static void
-add_time(int64_t *a, size_t *n, uint64_t *dropped, int64_t t)
+static int
+add_time(int64_t **ap, uint16_t *n, uint16_t *cap, uint64_t *dropped,
+    int64_t t)
 {
-    size_t  i;
+    size_t    i;
+    int64_t  *a = *ap;
 
     for (i = 0; i < *n && a[i] < t; i++) {
         /* void */
     }
     if (i < *n && a[i] == t) {
-        return;
+        return SPOOR_OK;
     }
     if (*n == PROFILE_TIMES_MAX) {
         if (i == 0) {
             (*dropped)++;
-            return;
+            return SPOOR_OK;
         }
         memmove(&a[0], &a[1], (PROFILE_TIMES_MAX - 1) * sizeof(int64_t));
         (*n)--;
         (*dropped)++;
         i--;
+    } else {
+        if (room(ap, cap, *n, sizeof(int64_t), PROFILE_TIMES_MAX)
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
+        a = *ap;
     }
     memmove(&a[i + 1], &a[i], (*n - i) * sizeof(int64_t));
     a[i] = t;
     (*n)++;
+    return SPOOR_OK;
 }
 
 
@@ -295,8 +391,9 @@ add_time(int64_t *a, size_t *n, uint64_t *dropped, int64_t t)
 static int
 add_name(profile_t *p, const char *name, size_t len, uint64_t n)
 {
-    size_t  i, k;
-    int     c;
+    size_t       i, k;
+    int          c;
+    const char  *interned_name;
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
@@ -316,14 +413,16 @@ add_name(profile_t *p, const char *name, size_t len, uint64_t n)
         p->names_dropped += n;
         return SPOOR_OK;
     }
-    memmove(&p->names[i + 1], &p->names[i],
-            (p->nnames - i) * sizeof(profile_count_t));
-    p->names[i].name = dupn(name, len);
-    if (p->names[i].name == NULL) {
-        memmove(&p->names[i], &p->names[i + 1],
-                (p->nnames - i) * sizeof(profile_count_t));
+    interned_name = profile_intern(name, len);
+    if (interned_name == NULL
+        || room(&p->names, &p->cap_names, p->nnames, sizeof(profile_count_t),
+                PROFILE_NAMES_MAX) != SPOOR_OK)
+    {
         return SPOOR_E_NOMEM;
     }
+    memmove(&p->names[i + 1], &p->names[i],
+            (p->nnames - i) * sizeof(profile_count_t));
+    p->names[i].name = interned_name;
     p->names[i].count = n;
     p->nnames++;
     return SPOOR_OK;
@@ -339,6 +438,7 @@ add_weight(profile_t *p, const char *name, size_t len, int32_t day,
     size_t             i, k, old;
     int                c;
     profile_weight_t  *e;
+    const char        *iname;
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
@@ -372,23 +472,26 @@ add_weight(profile_t *p, const char *name, size_t len, int32_t day,
         if (p->weights[old].day >= day) {
             return SPOOR_OK;
         }
-        free(p->weights[old].name);
         memmove(&p->weights[old], &p->weights[old + 1],
                 (p->nweights - old - 1) * sizeof(profile_weight_t));
         p->nweights--;
         if (old < i) {
             i--;
         }
+    } else if (room(&p->weights, &p->cap_weights, p->nweights,
+                    sizeof(profile_weight_t), PROFILE_WEIGHTS_MAX)
+               != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
+    iname = profile_intern(name, len);
+    if (iname == NULL) {
+        return SPOOR_E_NOMEM;
     }
     memmove(&p->weights[i + 1], &p->weights[i],
             (p->nweights - i) * sizeof(profile_weight_t));
     e = &p->weights[i];
-    e->name = dupn(name, len);
-    if (e->name == NULL) {
-        memmove(&p->weights[i], &p->weights[i + 1],
-                (p->nweights - i) * sizeof(profile_weight_t));
-        return SPOOR_E_NOMEM;
-    }
+    e->name = iname;
     e->day = day;
     e->w = w;
     p->nweights++;
@@ -418,6 +521,11 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
         i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
         p->revenue[i].micros += amount;
         return;
+    }
+    if (room(&p->revenue, &p->cap_currencies, p->ncurrencies,
+             sizeof(profile_money_t), PROFILE_CURRENCIES_MAX) != SPOOR_OK)
+    {
+        return;                         /* out of memory: not counted */
     }
     /* sorted by code */
     for (i = 0; i < p->ncurrencies && strcmp(p->revenue[i].code, c) < 0; i++) {
@@ -450,12 +558,10 @@ add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
     if (p->nbuckets == PROFILE_BUCKETS_MAX) {
         return SPOOR_OK;
     }
-    if (p->nbuckets % 16 == 0) {
-        b = realloc(p->buckets, (p->nbuckets + 16) * sizeof(*b));
-        if (b == NULL) {
-            return SPOOR_E_NOMEM;
-        }
-        p->buckets = b;
+    if (room(&p->buckets, &p->cap_buckets, p->nbuckets,
+             sizeof(profile_bucket_t), PROFILE_BUCKETS_MAX) != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
     }
     memmove(&p->buckets[i + 1], &p->buckets[i],
             (p->nbuckets - i) * sizeof(profile_bucket_t));
@@ -502,8 +608,9 @@ set_trait(profile_t *p, const char *name, size_t len,
     int               c;
     unsigned char    *v = NULL;
     profile_trait_t  *t;
+    const char       *iname;
 
-    if (len == 0 || len > PROFILE_STR_MAX) {
+    if (len == 0 || len > PROFILE_STR_MAX || vlen > UINT32_MAX) {
         return SPOOR_OK;
     }
 
@@ -550,7 +657,7 @@ set_trait(profile_t *p, const char *name, size_t len,
         }
         free(t->value);
         t->value = v;
-        t->value_len = value ? vlen : 0;
+        t->value_len = value ? (uint32_t) vlen : 0;
         t->time = time;
         t->source = source;
         t->once = once;
@@ -560,6 +667,16 @@ set_trait(profile_t *p, const char *name, size_t len,
     if (p->ntraits == PROFILE_TRAITS_MAX) {
         p->traits_dropped++;
         return SPOOR_OK;
+    }
+    if (vlen > UINT32_MAX) {
+        return SPOOR_OK;
+    }
+    iname = profile_intern(name, len);
+    if (iname == NULL
+        || room(&p->traits, &p->cap_traits, p->ntraits,
+                sizeof(profile_trait_t), PROFILE_TRAITS_MAX) != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
     }
     if (value) {
         v = malloc(vlen);
@@ -571,15 +688,9 @@ set_trait(profile_t *p, const char *name, size_t len,
     memmove(&p->traits[i + 1], &p->traits[i],
             (p->ntraits - i) * sizeof(profile_trait_t));
     t = &p->traits[i];
-    t->name = dupn(name, len);
-    if (t->name == NULL) {
-        free(v);
-        memmove(&p->traits[i], &p->traits[i + 1],
-                (p->ntraits - i) * sizeof(profile_trait_t));
-        return SPOOR_E_NOMEM;
-    }
+    t->name = iname;
     t->value = v;
-    t->value_len = value ? vlen : 0;
+    t->value_len = value ? (uint32_t) vlen : 0;
     t->time = time;
     t->source = source;
     t->once = once;
@@ -706,13 +817,12 @@ device_of(const spoor_str_t *ua)
 
 
 static void
-set_field(char **f, const spoor_str_t *s)
+set_field(const char **f, const spoor_str_t *s)
 {
     if (s->data) {
-        char  *d = dupn(s->data, s->len);
+        const char  *d = profile_intern(s->data, s->len);
 
         if (d) {
-            free(*f);
             *f = d;
         }
     }
@@ -831,7 +941,9 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
     p->events++;
     if (t < p->first_seen) p->first_seen = t;
     if (t > p->last_seen) p->last_seen = t;
-    add_span(p, t, t, conf->session_gap_ms);
+    if (add_span(p, t, t, conf->session_gap_ms) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
 
     w = 1;
     day = (int32_t) (t / DAY_MS - (t % DAY_MS < 0));
@@ -847,7 +959,11 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
         if (str_is(&ev->name, "Order Completed")) {
             p->orders++;
             if (t > p->last_order) p->last_order = t;
-            add_time(p->order_times, &p->norders, &p->order_times_dropped, t);
+            if (add_time(&p->order_times, &p->norders, &p->cap_orders,
+                         &p->order_times_dropped, t) != SPOOR_OK)
+            {
+                return SPOOR_E_NOMEM;
+            }
             if ((number(member(props, "revenue"), &revenue)
                  || number(member(props, "total"), &revenue))
                 && revenue > -1e12 && revenue < 1e12)
@@ -863,7 +979,11 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
             w = 5;
         } else if (str_is(&ev->name, "Product Added")) {
             p->cart_adds++;
-            add_time(p->cart_times, &p->ncarts, &p->carts_dropped, t);
+            if (add_time(&p->cart_times, &p->ncarts, &p->cap_carts,
+                         &p->carts_dropped, t) != SPOOR_OK)
+            {
+                return SPOOR_E_NOMEM;
+            }
             w = 3;
         }
     }
@@ -963,6 +1083,10 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
             return;                     /* later than every kept link */
         }
         p->nlinks--;                    /* the latest goes */
+    } else if (room(&p->links, &p->cap_links, p->nlinks,
+                    sizeof(profile_link_t), PROFILE_LINKS_MAX) != SPOOR_OK)
+    {
+        return;                         /* out of memory: not recorded */
     }
     memmove(&p->links[i + 1], &p->links[i],
             (p->nlinks - i) * sizeof(profile_link_t));
@@ -991,18 +1115,28 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
 
     dst->sessions_dropped += src->sessions_dropped;
     for (i = 0; i < src->nsessions; i++) {
-        add_span(dst, src->sessions[i].start, src->sessions[i].end,
-                 conf->session_gap_ms);
+        if (add_span(dst, src->sessions[i].start, src->sessions[i].end,
+                     conf->session_gap_ms) != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
     }
     dst->carts_dropped += src->carts_dropped;
     for (i = 0; i < src->ncarts; i++) {
-        add_time(dst->cart_times, &dst->ncarts, &dst->carts_dropped,
-                 src->cart_times[i]);
+        if (add_time(&dst->cart_times, &dst->ncarts, &dst->cap_carts,
+                     &dst->carts_dropped, src->cart_times[i]) != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
     }
     dst->order_times_dropped += src->order_times_dropped;
     for (i = 0; i < src->norders; i++) {
-        add_time(dst->order_times, &dst->norders, &dst->order_times_dropped,
-                 src->order_times[i]);
+        if (add_time(&dst->order_times, &dst->norders, &dst->cap_orders,
+                     &dst->order_times_dropped, src->order_times[i])
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
     }
     dst->names_dropped += src->names_dropped;
     for (i = 0; i < src->nnames; i++) {
@@ -1050,7 +1184,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
 
         memset(&c, 0, sizeof(c));
         c.time = sc->time;
-#define CP(f)  c.f = sc->f ? dupn(sc->f, strlen(sc->f)) : NULL
+#define CP(f)  c.f = sc->f
         CP(country); CP(region); CP(city); CP(browser); CP(device);
         CP(language); CP(timezone); CP(referrer); CP(campaign_source);
         CP(campaign_medium); CP(campaign_name);
@@ -1341,9 +1475,9 @@ get_u64(const msgpack_object *o, uint64_t *v)
 }
 
 
-/* A string or nil into a fresh copy (*out NULL for nil). */
+/* A string (interned) or nil (*out NULL). */
 static int
-get_str(const msgpack_object *o, char **out)
+get_str(const msgpack_object *o, const char **out)
 {
     *out = NULL;
     if (o->type == MSGPACK_OBJECT_NIL) {
@@ -1352,8 +1486,26 @@ get_str(const msgpack_object *o, char **out)
     if (o->type != MSGPACK_OBJECT_STR) {
         return 0;
     }
-    *out = dupn(o->via.str.ptr, o->via.str.size);
+    *out = profile_intern(o->via.str.ptr, o->via.str.size);
     return *out != NULL;
+}
+
+
+/* Allocates exactly n entries for an array being read back. */
+static int
+exact(void *arrp, uint16_t *cap, size_t n, size_t size)
+{
+    void  **a = arrp;
+
+    if (n == 0) {
+        return 1;
+    }
+    *a = malloc(n * size);
+    if (*a == NULL) {
+        return 0;
+    }
+    *cap = (uint16_t) n;
+    return 1;
 }
 
 
@@ -1382,7 +1534,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     uint64_t                u, u2;
     uint32_t                i, n;
     int64_t                 t, t2;
-    char                   *s;
+    const char             *s;
 
     *out = NULL;
     p = profile_new();
@@ -1409,6 +1561,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->sessions_dropped)) BAD;
     n = (a->via.array.size - 1) / 2;
+    if (!exact(&p->sessions, &p->cap_sessions, n, sizeof(profile_span_t))) BAD;
     for (i = 0; i < n; i++) {
         if (!get_i64(&a->via.array.ptr[1 + 2 * i], &p->sessions[i].start)
             || !get_i64(&a->via.array.ptr[2 + 2 * i], &p->sessions[i].end))
@@ -1420,6 +1573,11 @@ profile_unpack(const msgpack_object *o, profile_t **out)
 
     a = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->carts_dropped)) BAD;
+    if (!exact(&p->cart_times, &p->cap_carts, a->via.array.size - 1,
+               sizeof(int64_t)))
+    {
+        BAD;
+    }
     for (i = 1; i < a->via.array.size; i++) {
         if (!get_i64(&a->via.array.ptr[i], &p->cart_times[i - 1])) BAD;
     }
@@ -1427,6 +1585,11 @@ profile_unpack(const msgpack_object *o, profile_t **out)
 
     a = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->order_times_dropped))
+    {
+        BAD;
+    }
+    if (!exact(&p->order_times, &p->cap_orders, a->via.array.size - 1,
+               sizeof(int64_t)))
     {
         BAD;
     }
@@ -1438,9 +1601,9 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->names_dropped)) BAD;
     n = (a->via.array.size - 1) / 2;
+    if (!exact(&p->names, &p->cap_names, n, sizeof(profile_count_t))) BAD;
     for (i = 0; i < n; i++) {
         if (!get_str(&a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
-            free(s);
             BAD;
         }
         p->names[i].name = s;
@@ -1451,11 +1614,11 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->weights_dropped)) BAD;
     n = (a->via.array.size - 1) / 3;
+    if (!exact(&p->weights, &p->cap_weights, n, sizeof(profile_weight_t))) BAD;
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 
         if (!get_str(&f[0], &s) || s == NULL) {
-            free(s);
             BAD;
         }
         p->weights[i].name = s;
@@ -1472,6 +1635,9 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "rev", 0, 2, PROFILE_CURRENCIES_MAX);
     if (a == NULL) BAD;
     n = a->via.array.size / 2;
+    if (!exact(&p->revenue, &p->cap_currencies, n, sizeof(profile_money_t))) {
+        BAD;
+    }
     for (i = 0; i < n; i++) {
         x = &a->via.array.ptr[2 * i];
         if (x->type != MSGPACK_OBJECT_STR || x->via.str.size == 0
@@ -1489,12 +1655,8 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "bk", 0, 3, PROFILE_BUCKETS_MAX);
     if (a == NULL) BAD;
     n = a->via.array.size / 3;
-    if (n) {
-        p->buckets = malloc(((n + 15) / 16) * 16 * sizeof(profile_bucket_t));
-        if (p->buckets == NULL) {
-            profile_free(p);
-            return SPOOR_E_NOMEM;
-        }
+    if (!exact(&p->buckets, &p->cap_buckets, n, sizeof(profile_bucket_t))) {
+        BAD;
     }
     for (i = 0; i < n; i++) {
         if (!get_u64(&a->via.array.ptr[3 * i], &u) || u > UINT32_MAX
@@ -1513,15 +1675,17 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->traits_dropped)) BAD;
     n = (a->via.array.size - 1) / 5;
+    if (!exact(&p->traits, &p->cap_traits, n, sizeof(profile_trait_t))) BAD;
     for (i = 0; i < n; i++) {
         profile_trait_t        *tr = &p->traits[i];
         const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
 
         if (!get_str(&f[0], &s) || s == NULL) {
-            free(s);
             BAD;
         }
         tr->name = s;
+        tr->value = NULL;
+        tr->value_len = 0;
         p->ntraits = i + 1;
         if (f[1].type == MSGPACK_OBJECT_BIN) {
             tr->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
@@ -1543,6 +1707,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
     if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->links_dropped)) BAD;
     n = (a->via.array.size - 1) / 3;
+    if (!exact(&p->links, &p->cap_links, n, sizeof(profile_link_t))) BAD;
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 

@@ -58,16 +58,16 @@ typedef struct {
 } profile_conf_t;
 
 typedef struct {
-    char          *name;                /* NUL-terminated */
+    const char    *name;                /* interned, NUL-terminated */
     unsigned char *value;               /* one msgpack value; NULL: unset */
-    size_t         value_len;
     int64_t        time;
-    unsigned       source;              /* 0 event, 1 batch import */
-    unsigned       once;                /* set by $set_once */
+    uint32_t       value_len;
+    uint8_t        source;              /* 0 event, 1 batch import */
+    uint8_t        once;                /* set by $set_once */
 } profile_trait_t;
 
 typedef struct {
-    char          *name;
+    const char    *name;                /* interned */
     uint64_t       count;
 } profile_count_t;
 
@@ -75,7 +75,7 @@ typedef struct {
  * engagement (name ""); decayed only when read, in a fixed order, so the
  * result never depends on the order events arrived in. */
 typedef struct {
-    char          *name;
+    const char    *name;                /* interned */
     int32_t        day;                 /* days since the epoch */
     uint32_t       w;
 } profile_weight_t;
@@ -104,52 +104,52 @@ typedef struct {
 
 typedef struct {
     int64_t        time;                /* of the event it came from */
-    char          *country, *region, *city, *browser, *device;
-    char          *language, *timezone, *referrer;
-    char          *campaign_source, *campaign_medium, *campaign_name;
+    const char    *country, *region, *city, *browser, *device;
+    const char    *language, *timezone, *referrer;
+    const char    *campaign_source, *campaign_medium, *campaign_name;
 } profile_context_t;
 
+/*
+ * The lists are arrays that grow (doubling) up to their PROFILE_*_MAX as
+ * entries come, so a profile takes memory for what it holds: n* entries
+ * of cap_* allocated.  Strings that repeat across profiles (event and
+ * trait names, categories, context values) are interned
+ * (profile_intern): one copy for all, never freed while the program runs.
+ */
 typedef struct {
     /* behavioural */
-    int64_t              first_seen, last_seen;
+    int64_t              first_seen, last_seen, last_order;
     uint64_t             events, page_views, orders, cart_adds;
-    int64_t              last_order;
-    uint64_t             sessions_dropped;   /* older than the kept ones */
-    size_t               nsessions;
-    profile_span_t       sessions[PROFILE_SESSIONS_MAX];
-    size_t               ncarts, norders;
-    int64_t              cart_times[PROFILE_TIMES_MAX];
-    int64_t              order_times[PROFILE_TIMES_MAX];
-    uint64_t             carts_dropped, order_times_dropped;
-    size_t               nnames;
-    profile_count_t      names[PROFILE_NAMES_MAX];
-    uint64_t             names_dropped;
-    size_t               nweights;
-    profile_weight_t     weights[PROFILE_WEIGHTS_MAX];  /* by (name, day) */
-    uint64_t             weights_dropped;
-    size_t               ncurrencies;
-    profile_money_t      revenue[PROFILE_CURRENCIES_MAX];
-    size_t               nbuckets;
+    uint64_t             sessions_dropped, carts_dropped, order_times_dropped;
+    uint64_t             names_dropped, weights_dropped, traits_dropped;
+    uint64_t             links_dropped;
+    profile_span_t      *sessions;           /* sorted by start */
+    int64_t             *cart_times;         /* sorted */
+    int64_t             *order_times;        /* sorted */
+    profile_count_t     *names;              /* sorted by name */
+    profile_weight_t    *weights;            /* sorted by (name, day) */
+    profile_money_t     *revenue;            /* sorted by code */
     profile_bucket_t    *buckets;            /* sorted by (agg, day) */
-
-    /* core */
-    size_t               ntraits;
-    profile_trait_t      traits[PROFILE_TRAITS_MAX];
-    uint64_t             traits_dropped;
+    profile_trait_t     *traits;             /* sorted by name */
+    profile_link_t      *links;              /* sorted by (time, a, b) */
+    uint16_t             nsessions, cap_sessions, ncarts, cap_carts;
+    uint16_t             norders, cap_orders, nnames, cap_names;
+    uint16_t             nweights, cap_weights, ncurrencies, cap_currencies;
+    uint16_t             nbuckets, cap_buckets, ntraits, cap_traits;
+    uint16_t             nlinks, cap_links;
 
     /* contextual */
     profile_context_t    ctx;
-
-    /* the links that made the profile: the earliest PROFILE_LINKS_MAX
-     * distinct pairs, sorted by (time, a, b) */
-    size_t               nlinks;
-    profile_link_t       links[PROFILE_LINKS_MAX];
-    uint64_t             links_dropped;
 
     /* identity bookkeeping (identity.c) */
     uint32_t             nids;
     uint32_t             merges;
 } profile_t;
+
+/* The one copy of s[0 .. len) (at most PROFILE_STR_MAX bytes kept), or
+ * NULL when out of memory.  Interned strings live until the program
+ * ends. */
+const char *profile_intern(const char *s, size_t len);
 
 profile_t *profile_new(void);
 void profile_free(profile_t *p);
