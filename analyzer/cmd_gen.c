@@ -651,6 +651,8 @@ gen_usage(FILE *f)
         "  --start MS       receive time of the first event, in ms since\n"
         "                   the epoch (default 2026-01-01T00:00:00Z)\n"
         "  --frame-bytes B  records per frame, in bytes (default 262144)\n"
+        "  --visitors V     distinct visitors at most (default events / 12;\n"
+        "                   at most 2000000)\n"
         "  -h, --help       this text\n"
         "\n"
         "exit codes: 0 written, 2 usage error, 3 the output could not be\n"
@@ -681,11 +683,12 @@ cmd_gen(int argc, char **argv)
         { "out",         required_argument, NULL, 'o' },
         { "start",       required_argument, NULL, 't' },
         { "frame-bytes", required_argument, NULL, 'b' },
+        { "visitors",    required_argument, NULL, 'v' },
         { "help",        no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     unsigned long long   events = 0, seed = 1, start = GEN_START_MS;
-    unsigned long long   frame = GEN_FRAME_BYTES, k;
+    unsigned long long   frame = GEN_FRAME_BYTES, k, visitors = 0;
     spoor_writer_conf_t  wc;
     const char          *out = NULL;
     session_t           *s;
@@ -724,6 +727,15 @@ cmd_gen(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 'v':
+            if (parse_u64(optarg, &visitors) != 0 || visitors == 0
+                || visitors > GEN_VISITORS_MAX)
+            {
+                fprintf(stderr, "spoor gen: bad --visitors '%s' (1 .. %u)\n",
+                        optarg, GEN_VISITORS_MAX);
+                return EXIT_USAGE;
+            }
+            break;
         case 'o':
             out = optarg;
             break;
@@ -752,7 +764,7 @@ cmd_gen(int argc, char **argv)
         fprintf(stderr, "spoor gen: out of memory\n");
         return EXIT_IO;
     }
-    g->cap = events / 12 + 64;
+    g->cap = visitors ? visitors : events / 12 + 64;
     if (g->cap > GEN_VISITORS_MAX) {
         g->cap = GEN_VISITORS_MAX;
     }
