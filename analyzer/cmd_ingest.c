@@ -28,6 +28,7 @@
 #include "error.h"
 #include "event.h"
 #include "logreader.h"
+#include "mp_check.h"
 #include "snapshot.h"
 #include "state.h"
 
@@ -411,10 +412,25 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         }
         nf++;
         off = 0;
-        while (spoor_frame_next_record(&f, &off, &rec, &len) == 1) {
+        while (off < f.content_len) {
+            /* one check finds the record's end and bounds the decode; a
+             * record that is valid msgpack but too deep is stepped over
+             * the way spoor_frame_next_record() would, and is bad */
+            rec = f.content + off;
+            if (spoor_mp_check(rec, f.content_len - off,
+                               SPOOR_RECORD_DEPTH_MAX, &len) != SPOOR_OK)
+            {
+                if (spoor_frame_next_record(&f, &off, &rec, &len) != 1) {
+                    break;
+                }
+                nr++;
+                r->t.bad++;
+                continue;
+            }
+            off += len;
             nr++;
             msgpack_zone_clear(&zone);
-            if (spoor_event_decode(rec, len, &zone, &ev) != SPOOR_OK) {
+            if (spoor_event_decode_checked(rec, len, &zone, &ev) != SPOOR_OK) {
                 r->t.bad++;
                 continue;
             }

@@ -611,11 +611,8 @@ int
 spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
     spoor_event_t *ev)
 {
-    const msgpack_object_kv  *kv;
-    msgpack_object            root;
-    size_t                    vlen, off;
-    uint32_t                  i;
-    int                       rc, seen[2];
+    size_t  vlen;
+    int     rc;
 
     spoor_event_init(ev);
 
@@ -629,6 +626,25 @@ spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
     if (vlen != len) {
         return SPOOR_E_FORMAT;
     }
+    return spoor_event_decode_checked(p, len, zone, ev);
+}
+
+
+int
+spoor_event_decode_checked(const unsigned char *p, size_t len,
+    msgpack_zone *zone, spoor_event_t *ev)
+{
+    const msgpack_object_kv  *kv;
+    msgpack_object            root;
+    size_t                    off;
+    uint32_t                  i;
+    int                       rc, seen[2];
+
+    spoor_event_init(ev);
+
+    if (len > SPOOR_RECORD_MAX) {
+        return SPOOR_E_TOOBIG;
+    }
 
     off = 0;
     switch (msgpack_unpack((const char *) p, len, &off, zone, &root)) {
@@ -637,6 +653,9 @@ spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
     case MSGPACK_UNPACK_NOMEM_ERROR:
         return SPOOR_E_NOMEM;
     default:
+        return SPOOR_E_FORMAT;
+    }
+    if (off != len) {
         return SPOOR_E_FORMAT;
     }
 

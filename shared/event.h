@@ -162,4 +162,15 @@ int spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out);
 int spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
     spoor_event_t *ev);
 
+/*
+ * The same for a record the caller has just found to be one msgpack
+ * value of exactly len bytes, nested at most SPOOR_RECORD_DEPTH_MAX deep
+ * (spoor_mp_check(p, len, SPOOR_RECORD_DEPTH_MAX, &n) == SPOOR_OK and
+ * n == len): that check, the bound of what msgpack-c allocates, is not
+ * repeated.  A reader walking a frame record by record makes it anyway to
+ * find where each record ends.
+ */
+int spoor_event_decode_checked(const unsigned char *p, size_t len,
+    msgpack_zone *zone, spoor_event_t *ev);
+
 #endif /* SPOOR_EVENT_H */
