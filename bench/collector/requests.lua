@@ -1,0 +1,148 @@
+-- wrk script for bench/collector.sh: a fixed pool of distinct, realistic
+-- requests, built once in init() and sent round-robin by request().
+--
+--   wrk -s bench/collector/requests.lua URL -- MODE PATH POOL [DUMP]
+--
+-- MODE  get   : GET PATH?<pixel query>        (variants A, B, C)
+--       track : POST PATH, one Segment track event as JSON (~340 bytes; D)
+--       batch : POST PATH, {"batch":[100 events], ...} (E)
+-- PATH  the request path (for get: the location, the query is appended)
+-- POOL  how many distinct requests to cycle through
+-- DUMP  optional: a file to write the first request's body (or query) to,
+--       so the caller can replay it with curl; DUMP.avg gets the mean size
+--       in bytes of the pool's bodies (queries for get)
+--
+-- Headers given with wrk -H (Cookie, X-Forwarded-For, Origin, ...) are kept
+-- on every request; each request adds its own User-Agent and Referer.  The
+-- pool is generated from a fixed seed, so every variant that uses the same
+-- MODE sees the same requests in the same order.  Identical requests would
+-- make both logs compress unrealistically well; distinct ones keep the
+-- log-size figures honest.
+
+local pool, n, i = {}, 0, 0
+
+local agents = {
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.82 Mobile Safari/537.36",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.67",
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.6367.113 Mobile Safari/537.36",
+}
+local products = { "Widget", "Gadget", "Sprocket", "Gizmo", "Doohickey", "Flange", "Bracket", "Spindle" }
+local categories = { "widgets", "gadgets", "hardware", "garden", "kitchen" }
+local searches = {
+  "https://search.example.test/?q=",
+  "https://news.example.test/articles/",
+  "https://social.example.test/post/",
+}
+local events = { "Product Viewed", "Product Added", "Checkout Started", "Order Completed", "Signed Up" }
+
+local function pick(t) return t[math.random(#t)] end
+
+local function uuid()
+  return string.format("%08x-%04x-4%03x-%04x-%04x%08x",
+    math.random(0, 0x7fffffff), math.random(0, 0xffff), math.random(0, 0xfff),
+    0x8000 + math.random(0, 0x3fff), math.random(0, 0xffff), math.random(0, 0x7fffffff))
+end
+
+local function pct(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+-- one page view on the shop: what every mode describes
+local function visit()
+  local id = math.random(1, 5000)
+  local prod = pick(products)
+  local v = {
+    id = id, product = prod, category = pick(categories),
+    price = string.format("%d.%02d", math.random(2, 400), math.random(0, 99)),
+    url = "https://shop.example.test/products/" .. id .. "?ref=news",
+    ref = pick(searches) .. prod:lower() .. "s",
+    title = prod .. " " .. id .. " \226\128\148 Example Shop",
+    aid = uuid(), ua = pick(agents),
+  }
+  if math.random() < 0.3 then v.uid = "user-" .. math.random(10000, 99999) end
+  return v
+end
+
+local function pixel_query(v)
+  local q = "e=page&u=" .. pct(v.url) .. "&r=" .. pct(v.ref) .. "&t=" .. pct(v.title)
+         .. "&aid=" .. v.aid
+  if v.uid then q = q .. "&uid=" .. v.uid end
+  return q .. "&p.category=" .. v.category .. "&p.price=" .. v.price
+end
+
+local ms0 = 1714557600000  -- 2024-05-01T10:00:00Z
+local function iso(ms)
+  return os.date("!%Y-%m-%dT%H:%M:%S", math.floor(ms / 1000)) .. string.format(".%03dZ", ms % 1000)
+end
+
+local function event_json(v, ms)
+  local ids = '"anonymousId":"' .. v.aid .. '"'
+  if v.uid then ids = ids .. ',"userId":"' .. v.uid .. '"' end
+  return '{"type":"track","event":"' .. pick(events) .. '",' .. ids
+    .. ',"messageId":"' .. uuid() .. '","timestamp":"' .. iso(ms) .. '"'
+    .. ',"properties":{"product_id":"sku-' .. v.id .. '","price":' .. v.price
+    .. ',"category":"' .. v.category .. '"},"context":{"page":{"path":"/products/' .. v.id
+    .. '"},"locale":"en-GB"}}'
+end
+
+local function headers(v)
+  local h = {}
+  for k, val in pairs(wrk.headers) do h[k] = val end
+  h["User-Agent"] = v.ua
+  h["Referer"] = v.url
+  return h
+end
+
+function init(args)
+  local mode, path, size, dump = args[1], args[2], tonumber(args[3] or "1000"), args[4]
+  math.randomseed(20240501)
+  local first, total = nil, 0
+  for k = 1, size do
+    local v = visit()
+    local ms = ms0 + k * 1000
+    local req, body
+    if mode == "get" then
+      body = nil
+      req = wrk.format("GET", path .. "?" .. pixel_query(v), headers(v))
+      first = first or pixel_query(v)
+      total = total + #pixel_query(v)
+    elseif mode == "track" then
+      body = event_json(v, ms):sub(1, -2) .. ',"writeKey":"demo-key"}'
+      req = wrk.format("POST", path, headers(v), body)
+      first = first or body
+    elseif mode == "batch" then
+      local ev = {}
+      for j = 1, 100 do
+        local w = j == 1 and v or visit()
+        ev[j] = event_json(w, ms + j * 37)
+      end
+      body = '{"batch":[' .. table.concat(ev, ",") .. '],"writeKey":"demo-key","sentAt":"'
+        .. iso(ms + 4000) .. '"}'
+      req = wrk.format("POST", path, headers(v), body)
+      first = first or body
+    else
+      error("collector requests.lua: unknown mode " .. tostring(mode))
+    end
+    if body then total = total + #body end
+    pool[k] = req
+  end
+  n = size
+  if dump and dump ~= "" then
+    local f = assert(io.open(dump, "w"))
+    f:write(first)
+    f:close()
+    f = assert(io.open(dump .. ".avg", "w"))
+    f:write(string.format("%.0f\n", total / size))
+    f:close()
+  end
+end
+
+function request()
+  i = i % n + 1
+  return pool[i]
+end
