@@ -829,21 +829,75 @@ ngx_http_spoor_listed(spoor_consent_policy_t *p, spoor_signal_e s)
 }
 
 
-/* The value of cookie `name`; NGX_DECLINED when there is none. */
+/*
+ * Reads the request's Cookie headers once, filling ctx->cookie[k] for
+ * each of the names the module looks at (NGX_HTTP_SPOOR_CK_*): the first
+ * occurrence of a name wins, names compare case-insensitively, as
+ * $cookie_NAME does.  A name of length 0 is not looked for.
+ */
+static void
+ngx_http_spoor_read_cookies(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx)
+{
+    u_char            *p, *end, *name, *value;
+    size_t             nlen;
+    ngx_uint_t         i, k;
+    ngx_str_t         *want[NGX_HTTP_SPOOR_CK_MAX];
+    ngx_table_elt_t  **h;
+
+    want[NGX_HTTP_SPOOR_CK_VISITOR] = &lcf->cookie_name;
+    want[NGX_HTTP_SPOOR_CK_TCF] = &lcf->tcf_cookie;
+    want[NGX_HTTP_SPOOR_CK_ONETRUST] = &ngx_http_spoor_onetrust_cookie;
+    want[NGX_HTTP_SPOOR_CK_COOKIEBOT] = &ngx_http_spoor_cookiebot_cookie;
+    want[NGX_HTTP_SPOOR_CK_SITE] = &lcf->consent_cookie;
+
+    ctx->cookies_read = 1;
+
+    h = r->headers_in.cookies.elts;
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        p = h[i]->value.data;
+        end = p + h[i]->value.len;
+
+        while (p < end) {
+            while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
+                p++;
+            }
+            name = p;
+            while (p < end && *p != '=' && *p != ';') {
+                p++;
+            }
+            nlen = p - name;
+            if (p == end || *p == ';') {
+                continue;               /* no value: not a cookie */
+            }
+            value = ++p;
+            while (p < end && *p != ';') {
+                p++;
+            }
+
+            for (k = 0; k < NGX_HTTP_SPOOR_CK_MAX; k++) {
+                if (want[k]->len == nlen && nlen
+                    && ctx->cookie[k].data == NULL
+                    && ngx_strncasecmp(want[k]->data, name, nlen) == 0)
+                {
+                    ctx->cookie[k].data = value;
+                    ctx->cookie[k].len = p - value;
+                }
+            }
+        }
+    }
+}
+
+
+/* The value of cookie k; NGX_DECLINED when the request has none. */
 static ngx_int_t
-ngx_http_spoor_cookie(ngx_http_request_t *r, ngx_str_t *name,
+ngx_http_spoor_cookie(ngx_http_spoor_ctx_t *ctx, ngx_uint_t k,
     ngx_str_t *value)
 {
-    if (name->len == 0) {
+    if (ctx->cookie[k].data == NULL) {
         return NGX_DECLINED;
     }
-
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies, name, value)
-        == NGX_DECLINED)
-    {
-        return NGX_DECLINED;
-    }
-
+    *value = ctx->cookie[k];
     return NGX_OK;
 }
 
@@ -936,6 +990,8 @@ ngx_http_spoor_read_signals(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    ngx_http_spoor_read_cookies(r, lcf, ctx);
+
     n = ngx_http_spoor_client_ip(r, ip);
     if (ngx_http_spoor_geo_lookup(r, ctx, ip, n) == 1) {
         in->country = ctx->geo.country;
@@ -943,7 +999,7 @@ ngx_http_spoor_read_signals(ngx_http_request_t *r,
     }
 
     if (ngx_http_spoor_listed(p, SPOOR_SIG_TCF)
-        && ngx_http_spoor_cookie(r, &lcf->tcf_cookie, &v) == NGX_OK)
+        && ngx_http_spoor_cookie(ctx, NGX_HTTP_SPOOR_CK_TCF, &v) == NGX_OK)
     {
         rc = ngx_http_spoor_tcf(r, lcf, (char *) v.data, v.len,
                                 &in->sig[SPOOR_SIG_TCF]);
@@ -954,7 +1010,7 @@ ngx_http_spoor_read_signals(ngx_http_request_t *r,
     }
 
     if (ngx_http_spoor_listed(p, SPOOR_SIG_ONETRUST)
-        && ngx_http_spoor_cookie(r, &ngx_http_spoor_onetrust_cookie, &v)
+        && ngx_http_spoor_cookie(ctx, NGX_HTTP_SPOOR_CK_ONETRUST, &v)
            == NGX_OK)
     {
         in->present[SPOOR_SIG_ONETRUST] =
@@ -965,7 +1021,7 @@ ngx_http_spoor_read_signals(ngx_http_request_t *r,
     if ((ngx_http_spoor_listed(p, SPOOR_SIG_COOKIEBOT)
          || (ngx_http_spoor_listed(p, SPOOR_SIG_TCF)
              && !in->present[SPOOR_SIG_TCF]))
-        && ngx_http_spoor_cookie(r, &ngx_http_spoor_cookiebot_cookie, &v)
+        && ngx_http_spoor_cookie(ctx, NGX_HTTP_SPOOR_CK_COOKIEBOT, &v)
            == NGX_OK)
     {
         buf = ngx_pnalloc(r->pool, v.len + 1);
@@ -1007,7 +1063,7 @@ ngx_http_spoor_read_signals(ngx_http_request_t *r,
     }
 
     if (ngx_http_spoor_listed(p, SPOOR_SIG_COOKIE)
-        && ngx_http_spoor_cookie(r, &lcf->consent_cookie, &v) == NGX_OK)
+        && ngx_http_spoor_cookie(ctx, NGX_HTTP_SPOOR_CK_SITE, &v) == NGX_OK)
     {
         in->present[SPOOR_SIG_COOKIE] =
             spoor_consent_cookie_parse((char *) v.data, v.len,

@@ -192,6 +192,17 @@ typedef struct {
 
 /* ---- per request ------------------------------------------------------------- */
 
+/* The cookies the module reads, found in one pass over the Cookie
+ * headers (ngx_http_spoor_consent.c). */
+enum {
+    NGX_HTTP_SPOOR_CK_VISITOR = 0,
+    NGX_HTTP_SPOOR_CK_TCF,
+    NGX_HTTP_SPOOR_CK_ONETRUST,
+    NGX_HTTP_SPOOR_CK_COOKIEBOT,
+    NGX_HTTP_SPOOR_CK_SITE,
+    NGX_HTTP_SPOOR_CK_MAX
+};
+
 typedef struct {
     ngx_str_t               visitor_id;    /* empty: none */
     ngx_uint_t              events;        /* accepted in this request */
@@ -212,6 +223,9 @@ typedef struct {
     spoor_consent_decision_t decision;
     ngx_str_t               cookieless_id;
     ngx_str_t               source;            /* the write key's source */
+    ngx_uint_t              cookies_read;
+    ngx_str_t               cookie[NGX_HTTP_SPOOR_CK_MAX];  /* data NULL:
+                                                   none */
     ngx_uint_t              cookie_present;
     ngx_str_t               cookie_id;         /* a valid id in the cookie */
     u_char                 *privacy_buf;       /* spoor_privacy_apply() */

@@ -158,10 +158,19 @@ ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         return NGX_OK;
     }
 
-    if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                          &lcf->cookie_name, &cookie)
-        != NGX_DECLINED)
+    if (ctx->cookies_read) {
+        /* already found by the consent code's one pass */
+        cookie = ctx->cookie[NGX_HTTP_SPOOR_CK_VISITOR];
+
+    } else if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
+                                                 &lcf->cookie_name, &cookie)
+               == NGX_DECLINED)
     {
+        cookie.data = NULL;
+        cookie.len = 0;
+    }
+
+    if (cookie.data != NULL) {
         ctx->cookie_present = 1;
 
         if (ngx_http_spoor_valid_id(&cookie)) {

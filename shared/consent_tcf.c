@@ -35,6 +35,7 @@
  * PubPurposesLITransparency 24, NumCustomPurposes 6 (= n),
  * CustomPurposesConsent n, CustomPurposesLITransparency n.
  */
+#include <stddef.h>
 #include <string.h>
 #include "error.h"
 #include "consent_tcf.h"
@@ -173,8 +174,8 @@ tcf_decode_text(const char *s, size_t len, spoor_tcf_t *tc,
     tcf_segment_t *seg, unsigned *nseg)
 {
     size_t    i, j, k, n, c, pos;
-    unsigned  count;
-    int       v, b;
+    unsigned  count, w;
+    int       v;
 
     count = 0;
     pos = 0;
@@ -204,12 +205,14 @@ tcf_decode_text(const char *s, size_t len, spoor_tcf_t *tc,
             if (v < 0) {
                 return SPOOR_E_FORMAT;
             }
-            for (b = 5; b >= 0; b--) {
-                if ((v >> b) & 1) {
-                    tc->bits[pos >> 3] |= (unsigned char) (0x80u >> (pos & 7));
-                }
-                pos++;
+            /* the 6 bits, most significant first, from bit pos on: a
+             * 16-bit window over the byte of pos and the next one */
+            w = (unsigned) v << (10 - (pos & 7));
+            tc->bits[pos >> 3] |= (unsigned char) (w >> 8);
+            if ((pos >> 3) + 1 < sizeof(tc->bits)) {
+                tc->bits[(pos >> 3) + 1] |= (unsigned char) w;
             }
+            pos += 6;
         }
         seg[count].end = pos;
         count++;
@@ -497,7 +500,16 @@ tcf_parse(const char *s, size_t len, spoor_tcf_t *tc)
 int
 spoor_tcf_parse(const char *s, size_t len, spoor_tcf_t *tc)
 {
-    memset(tc, 0, sizeof(*tc));
+    size_t  used;
+
+    /* everything but the range entries (counted by nranges) and the bits
+     * beyond the text's: a 12 KiB memset per request was most of the
+     * parse */
+    memset(tc, 0, offsetof(spoor_tcf_t, ranges));
+    used = len <= SPOOR_TCF_MAX_LEN + 2 ? (len * 6 + 7) / 8 + 1
+                                        : sizeof(tc->bits);
+    memset(tc->bits, 0, used < sizeof(tc->bits) ? used : sizeof(tc->bits));
+
     if (tcf_parse(s, len, tc) != SPOOR_OK) {
         memset(tc, 0, sizeof(*tc));
         return SPOOR_E_FORMAT;
