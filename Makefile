@@ -5,7 +5,7 @@
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
-#   make bench        placeholder
+#   make bench        side-by-side benchmarks -> bench/results/REPORT.md (not a test)
 #   make clean        remove build/ and build-san/
 #
 # Variables: SAN=1 (ASan+UBSan build into build-san/), NGINX_SRC, NGINX,
@@ -345,18 +345,26 @@ stop:
 
 # ---------------------------------------------------------------- misc
 
-bench: deps
+# Benchmarks (never part of `make test`): the collector side by side with
+# empty_gif and an access_log + geoip2 stack, the analyzer next to the
+# decode floor, a Python script and GoAccess; bench/results/REPORT.md.
+# The packages only the benchmarks need are installed here.
+BENCH_PKGS := libnginx-mod-http-geoip2 goaccess gnuplot-nox python3-lz4 \
+              python3-msgpack time
+
+bench:
+	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(BENCH_PKGS)"
 	@$(MAKE) --no-print-directory all $(GEO_TESTDATA)/city.mmdb
-	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
-	  NGINX='$(NGINX)' bash bench/pixel_throughput.sh
+	@mkdir -p bench/results
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' \
-	  bash bench/pixel_throughput.sh
-	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
-	  NGINX='$(NGINX)' CONSENT=1 bash bench/pixel_throughput.sh
-	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
-	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' CONSENT=1 \
-	  bash bench/pixel_throughput.sh
+	  OUT='$(CURDIR)/bench/results/collector.tsv' \
+	  bash bench/collector.sh > bench/results/collector.md
+	@cat bench/results/collector.md
+	SPOOR='$(CURDIR)/$(SPOOR)' OUT='$(CURDIR)/bench/results/analyzer.tsv' \
+	  bash bench/analyzer.sh > bench/results/analyzer.md
+	@cat bench/results/analyzer.md
+	bash bench/report.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).
 clean:
