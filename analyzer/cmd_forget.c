@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <msgpack.h>
+#include "mp_member.h"
 #include "cli.h"
 #include "error.h"
 #include "json_msgpack.h"
@@ -151,28 +152,6 @@ done:
 }
 
 
-static const msgpack_object *
-member(const msgpack_object *m, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object  *k = &m->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &m->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
-}
-
-
 int
 cmd_import_traits(int argc, char **argv)
 {
@@ -247,13 +226,13 @@ cmd_import_traits(int argc, char **argv)
             bad++;
             goto next;
         }
-        id = member(&u.data, "userId");
+        id = spoor_mp_member(&u.data, "userId");
         if (id == NULL) {
-            id = member(&u.data, "anonymousId");
+            id = spoor_mp_member(&u.data, "anonymousId");
             kind = 'a';
         }
-        tr = member(&u.data, "traits");
-        tm = member(&u.data, "time");
+        tr = spoor_mp_member(&u.data, "traits");
+        tm = spoor_mp_member(&u.data, "time");
         t = 0;
         if (id == NULL || id->type != MSGPACK_OBJECT_STR
             || tr == NULL || tr->type != MSGPACK_OBJECT_MAP || tm == NULL

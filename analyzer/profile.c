@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mp_member.h"
 #include "error.h"
 #include "profile.h"
 #include "rules.h"
@@ -180,28 +181,6 @@ str_is(const spoor_str_t *s, const char *lit)
     size_t  n = strlen(lit);
 
     return s->data && s->len == n && memcmp(s->data, lit, n) == 0;
-}
-
-
-static const msgpack_object *
-member(const msgpack_object *m, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object  *k = &m->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &m->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
 }
 
 
@@ -964,13 +943,13 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
             {
                 return SPOOR_E_NOMEM;
             }
-            if ((number(member(props, "revenue"), &revenue)
-                 || number(member(props, "total"), &revenue))
+            if ((number(spoor_mp_member(props, "revenue"), &revenue)
+                 || number(spoor_mp_member(props, "total"), &revenue))
                 && revenue > -1e12 && revenue < 1e12)
             {
                 has_revenue = 1;
                 micros = llround(revenue * 1e6);
-                if (!string(member(props, "currency"), &cur)) {
+                if (!string(spoor_mp_member(props, "currency"), &cur)) {
                     cur.data = "???";
                     cur.len = 3;
                 }
@@ -988,7 +967,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
         }
     }
 
-    if (string(member(props, "category"), &cat) && cat.len) {
+    if (string(spoor_mp_member(props, "category"), &cat) && cat.len) {
         rc = add_weight(p, cat.data, cat.len, day, w);
         if (rc != SPOOR_OK) {
             return rc;
@@ -1513,7 +1492,7 @@ static const msgpack_object *
 arr(const msgpack_object *m, const char *key, uint32_t min, uint32_t step,
     uint32_t max_items)
 {
-    const msgpack_object  *a = member(m, key);
+    const msgpack_object  *a = spoor_mp_member(m, key);
 
     if (a == NULL || a->type != MSGPACK_OBJECT_ARRAY
         || a->via.array.size < min

@@ -16,34 +16,13 @@
  */
 #include <string.h>
 #include <msgpack.h>
+#include "mp_member.h"
 #include "cli.h"
 #include "error.h"
 #include "json_out.h"
 #include "profile.h"
 #include "profile_json.h"
 #include "snapshot.h"
-
-static const msgpack_object *
-member(const msgpack_object *m, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object  *k = &m->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &m->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
-}
-
 
 static void
 time_out(json_out_t *j, int64_t ms)
@@ -109,8 +88,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         return SPOOR_E_FORMAT;
     }
     o = &u.data;
-    ids = member(o, "ids");
-    st = member(o, "state");
+    ids = spoor_mp_member(o, "ids");
+    st = spoor_mp_member(o, "state");
     if (ids == NULL || st == NULL || ids->type != MSGPACK_OBJECT_ARRAY
         || (rc = profile_unpack(st, &p)) != SPOOR_OK)
     {
@@ -120,7 +99,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 
     json_out_map_open(j);
     json_out_cstr(j, "id");
-    x = member(o, "id");
+    x = spoor_mp_member(o, "id");
     if (x && x->type == MSGPACK_OBJECT_STR) {
         json_out_str(j, x->via.str.ptr, x->via.str.size);
     } else {
@@ -216,8 +195,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "cartAdds");
     json_out_uint(j, p->cart_adds);
     json_out_cstr(j, "abandonedCarts");
-    json_out_uint(j, (unsigned long long) num(member(o, "abandoned")));
-    x = member(o, "decayed");
+    json_out_uint(j, (unsigned long long) num(spoor_mp_member(o, "abandoned")));
+    x = spoor_mp_member(o, "decayed");
     json_out_cstr(j, "interests");
     json_out_map_open(j);
     for (i = 0; x && x->type == MSGPACK_OBJECT_MAP && i < x->via.map.size;
@@ -278,7 +257,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 
     json_out_cstr(j, "inferred");
     json_out_map_open(j);
-    x = member(o, "rfm");
+    x = spoor_mp_member(o, "rfm");
     json_out_cstr(j, "rfm");
     if (x && x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == 3
         && num(&x->via.array.ptr[0]) > 0)
@@ -294,14 +273,14 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     } else {
         json_out_null(j);
     }
-    x = member(o, "life");
+    x = spoor_mp_member(o, "life");
     json_out_cstr(j, "lifecycle");
     if (x && x->type == MSGPACK_OBJECT_STR) {
         json_out_str(j, x->via.str.ptr, x->via.str.size);
     } else {
         json_out_null(j);
     }
-    x = member(o, "seg");
+    x = spoor_mp_member(o, "seg");
     json_out_cstr(j, "segments");
     if (x) {
         json_out_msgpack(j, x);
@@ -352,7 +331,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "merges");
     json_out_uint(j, p->merges);
     json_out_cstr(j, "asOf");
-    time_out(j, (int64_t) num(member(o, "as_of")));
+    time_out(j, (int64_t) num(spoor_mp_member(o, "as_of")));
     json_out_map_close(j);
 
     profile_free(p);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
+#include "mp_member.h"
 #include "error.h"
 #include "snapshot.h"
 #include "state.h"
@@ -277,28 +278,6 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
 }
 
 
-static const msgpack_object *
-member(const msgpack_object *m, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object  *k = &m->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &m->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
-}
-
-
 static int
 load_meta(state_t *st, const unsigned char *p, size_t len)
 {
@@ -315,7 +294,7 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
     }
     m = &u.data;
 
-    o = member(m, "as_of");
+    o = spoor_mp_member(m, "as_of");
     if (o == NULL || (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER
                       && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
     {
@@ -323,7 +302,7 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
     }
     st->as_of = o->via.i64;
 
-    o = member(m, "frames");
+    o = spoor_mp_member(m, "frames");
     if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size % 8) {
         goto done;
     }
@@ -344,7 +323,7 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
         st->frames[i] = v;
     }
 
-    o = member(m, "tombs");
+    o = spoor_mp_member(m, "tombs");
     if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY
         || o->via.array.size % 2)
     {
@@ -363,7 +342,7 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
         }
     }
 
-    o = member(m, "counters");
+    o = spoor_mp_member(m, "counters");
     if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
         goto done;
     }
@@ -403,8 +382,8 @@ load_profile(state_t *st, const unsigned char *p, size_t len)
     {
         goto done;
     }
-    ids = member(&u.data, "ids");
-    s = member(&u.data, "state");
+    ids = spoor_mp_member(&u.data, "ids");
+    s = spoor_mp_member(&u.data, "state");
     if (ids == NULL || s == NULL || ids->type != MSGPACK_OBJECT_ARRAY
         || ids->via.array.size == 0)
     {

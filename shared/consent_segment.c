@@ -7,6 +7,7 @@
  * or false; the categories are then decided from the marks.
  */
 #include <string.h>
+#include "mp_member.h"
 #include "error.h"
 #include "consent_segment.h"
 
@@ -115,33 +116,11 @@ spoor_segment_consent_parse(const msgpack_object *prefs,
 }
 
 
-static const msgpack_object *
-sc_member(const msgpack_object *m, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object  *k = &m->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &m->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
-}
-
-
 const msgpack_object *
 spoor_segment_consent_prefs(const msgpack_object *context)
 {
-    const msgpack_object  *c = sc_member(context, "consent");
+    const msgpack_object  *c = spoor_mp_member(context, "consent");
 
     return c && c->type == MSGPACK_OBJECT_MAP
-           ? sc_member(c, "categoryPreferences") : NULL;
+           ? spoor_mp_member(c, "categoryPreferences") : NULL;
 }

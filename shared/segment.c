@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "mp_member.h"
 #include "error.h"
 #include "json_msgpack.h"
 #include "mp_check.h"
@@ -24,28 +25,6 @@ const char *
 spoor_segment_reason(spoor_seg_status_t st)
 {
     return (unsigned) st < SPOOR_SEG_MAX ? reasons[st] : "unknown";
-}
-
-
-static const msgpack_object *
-get(const msgpack_object *map, const char *key)
-{
-    size_t    n = strlen(key);
-    uint32_t  i;
-
-    if (map == NULL || map->type != MSGPACK_OBJECT_MAP) {
-        return NULL;
-    }
-    for (i = 0; i < map->via.map.size; i++) {
-        const msgpack_object  *k = &map->via.map.ptr[i].key;
-
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n
-            && memcmp(k->via.str.ptr, key, n) == 0)
-        {
-            return &map->via.map.ptr[i].val;
-        }
-    }
-    return NULL;
 }
 
 
@@ -114,7 +93,7 @@ item_kind(const spoor_segment_t *s, const msgpack_object *item)
     if (s->kind != SPOOR_KIND_UNKNOWN) {
         return s->kind;
     }
-    t = get(item, "type");
+    t = spoor_mp_member(item, "type");
     if (!is_str(t)) {
         return SPOOR_KIND_UNKNOWN;
     }
@@ -171,21 +150,21 @@ validate(const spoor_segment_t *s, const msgpack_object *item,
     if (kind == SPOOR_KIND_UNKNOWN) {
         return SPOOR_SEG_BAD_TYPE;
     }
-    if (!id_field_ok(get(item, "userId"))
-        || !id_field_ok(get(item, "anonymousId"))
-        || !id_field_ok(get(item, "messageId"))
-        || !id_field_ok(get(item, "groupId"))
-        || !id_field_ok(get(item, "previousId"))
-        || !id_field_ok(get(item, "event"))
-        || !id_field_ok(get(item, "name")))
+    if (!id_field_ok(spoor_mp_member(item, "userId"))
+        || !id_field_ok(spoor_mp_member(item, "anonymousId"))
+        || !id_field_ok(spoor_mp_member(item, "messageId"))
+        || !id_field_ok(spoor_mp_member(item, "groupId"))
+        || !id_field_ok(spoor_mp_member(item, "previousId"))
+        || !id_field_ok(spoor_mp_member(item, "event"))
+        || !id_field_ok(spoor_mp_member(item, "name")))
     {
         return SPOOR_SEG_BAD_FIELD;
     }
-    if (!is_id(get(item, "userId")) && !is_id(get(item, "anonymousId"))) {
+    if (!is_id(spoor_mp_member(item, "userId")) && !is_id(spoor_mp_member(item, "anonymousId"))) {
         return SPOOR_SEG_MISSING_ID;
     }
     if (kind == SPOOR_KIND_TRACK) {
-        ev = get(item, "event");
+        ev = spoor_mp_member(item, "event");
         if (!is_id(ev)) {
             return SPOOR_SEG_MISSING_EVENT;
         }
@@ -240,14 +219,14 @@ spoor_segment_load_msgpack(spoor_segment_t *s, const unsigned char *mp,
         return SPOOR_SEG_NOT_OBJECT;
     }
 
-    wk = get(&s->root, "writeKey");
+    wk = spoor_mp_member(&s->root, "writeKey");
     if (is_str(wk)) {
         s->write_key.data = wk->via.str.size ? wk->via.str.ptr : "";
         s->write_key.len = wk->via.str.size;
     }
 
     if (kind == SPOOR_KIND_UNKNOWN) {
-        batch = get(&s->root, "batch");
+        batch = spoor_mp_member(&s->root, "batch");
         if (batch == NULL || batch->type != MSGPACK_OBJECT_ARRAY) {
             return SPOOR_SEG_NO_BATCH;
         }
@@ -256,7 +235,7 @@ spoor_segment_load_msgpack(spoor_segment_t *s, const unsigned char *mp,
         }
         s->items = batch->via.array.ptr;
         s->count = batch->via.array.size;
-        s->batch_context = get(&s->root, "context");
+        s->batch_context = spoor_mp_member(&s->root, "context");
         if (s->batch_context
             && s->batch_context->type != MSGPACK_OBJECT_MAP)
         {
@@ -269,7 +248,7 @@ spoor_segment_load_msgpack(spoor_segment_t *s, const unsigned char *mp,
         {
             return SPOOR_SEG_TOO_DEEP;
         }
-        s->has_sent_at = get_time(get(&s->root, "sentAt"), &s->sent_at) == 0;
+        s->has_sent_at = get_time(spoor_mp_member(&s->root, "sentAt"), &s->sent_at) == 0;
     } else {
         s->items = &s->root;
         s->count = 1;
@@ -449,11 +428,11 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
     ev->received_ms = received_ms;
 
     /* client time, corrected for the client's clock skew */
-    ts = get(item, "originalTimestamp");
+    ts = spoor_mp_member(item, "originalTimestamp");
     if (ts == NULL || ts->type == MSGPACK_OBJECT_NIL) {
-        ts = get(item, "timestamp");
+        ts = spoor_mp_member(item, "timestamp");
     }
-    has_sent = get_time(get(item, "sentAt"), &sent) == 0;
+    has_sent = get_time(spoor_mp_member(item, "sentAt"), &sent) == 0;
     if (!has_sent && s->has_sent_at) {
         has_sent = 1;
         sent = s->sent_at;
@@ -463,15 +442,15 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
         ev->time_ms = has_sent ? received_ms - (sent - client) : client;
     }
 
-    if (take_str(z, get(item, ev->kind == SPOOR_KIND_TRACK ? "event"
+    if (take_str(z, spoor_mp_member(item, ev->kind == SPOOR_KIND_TRACK ? "event"
                                                            : "name"),
                  &ev->name) != SPOOR_OK
-        || take_str(z, get(item, "messageId"), &ev->message_id) != SPOOR_OK
-        || take_str(z, get(item, "anonymousId"), &ev->anonymous_id)
+        || take_str(z, spoor_mp_member(item, "messageId"), &ev->message_id) != SPOOR_OK
+        || take_str(z, spoor_mp_member(item, "anonymousId"), &ev->anonymous_id)
            != SPOOR_OK
-        || take_str(z, get(item, "userId"), &ev->user_id) != SPOOR_OK
-        || take_str(z, get(item, "groupId"), &ev->group_id) != SPOOR_OK
-        || take_str(z, get(item, "previousId"), &ev->previous_id)
+        || take_str(z, spoor_mp_member(item, "userId"), &ev->user_id) != SPOOR_OK
+        || take_str(z, spoor_mp_member(item, "groupId"), &ev->group_id) != SPOOR_OK
+        || take_str(z, spoor_mp_member(item, "previousId"), &ev->previous_id)
            != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
@@ -483,38 +462,38 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
         ev->user_id.data = NULL;
     }
 
-    props = get(item, "properties");
+    props = spoor_mp_member(item, "properties");
     take_value(props, &ev->properties);
-    take_value(get(item, "traits"), &ev->traits);
+    take_value(spoor_mp_member(item, "traits"), &ev->traits);
 
-    ctx = merged_context(s, get(item, "context"));
+    ctx = merged_context(s, spoor_mp_member(item, "context"));
     take_value(ctx, &ev->context);
 
-    page = get(ctx, "page");
-    take_str(z, get(page, "url"), &ev->url);
-    take_str(z, get(page, "title"), &ev->title);
-    take_str(z, get(page, "referrer"), &ev->referrer);
+    page = spoor_mp_member(ctx, "page");
+    take_str(z, spoor_mp_member(page, "url"), &ev->url);
+    take_str(z, spoor_mp_member(page, "title"), &ev->title);
+    take_str(z, spoor_mp_member(page, "referrer"), &ev->referrer);
     if (ev->kind == SPOOR_KIND_PAGE) {
         if (ev->url.data == NULL) {
-            take_str(z, get(props, "url"), &ev->url);
+            take_str(z, spoor_mp_member(props, "url"), &ev->url);
         }
         if (ev->title.data == NULL) {
-            take_str(z, get(props, "title"), &ev->title);
+            take_str(z, spoor_mp_member(props, "title"), &ev->title);
         }
         if (ev->referrer.data == NULL) {
-            take_str(z, get(props, "referrer"), &ev->referrer);
+            take_str(z, spoor_mp_member(props, "referrer"), &ev->referrer);
         }
     }
 
-    cmp = get(ctx, "campaign");
-    take_str(z, get(cmp, "source"), &ev->campaign.source);
-    take_str(z, get(cmp, "medium"), &ev->campaign.medium);
-    take_str(z, get(cmp, "name"), &ev->campaign.name);
-    take_str(z, get(cmp, "term"), &ev->campaign.term);
-    take_str(z, get(cmp, "content"), &ev->campaign.content);
+    cmp = spoor_mp_member(ctx, "campaign");
+    take_str(z, spoor_mp_member(cmp, "source"), &ev->campaign.source);
+    take_str(z, spoor_mp_member(cmp, "medium"), &ev->campaign.medium);
+    take_str(z, spoor_mp_member(cmp, "name"), &ev->campaign.name);
+    take_str(z, spoor_mp_member(cmp, "term"), &ev->campaign.term);
+    take_str(z, spoor_mp_member(cmp, "content"), &ev->campaign.content);
 
-    take_str(z, get(ctx, "userAgent"), &ev->user_agent);
-    take_str(z, get(ctx, "locale"), &ev->language);
-    take_str(z, get(ctx, "timezone"), &ev->timezone);
+    take_str(z, spoor_mp_member(ctx, "userAgent"), &ev->user_agent);
+    take_str(z, spoor_mp_member(ctx, "locale"), &ev->language);
+    take_str(z, spoor_mp_member(ctx, "timezone"), &ev->timezone);
     return SPOOR_OK;
 }
