@@ -259,7 +259,9 @@ cmd_import_traits(int argc, char **argv)
             }
             goto next;
         }
-        if (state_erased(&st, st.g.ids[idx].hash, t)) {
+        if (state_erased(&st, st.g.ids[idx].hash, t)
+            || state_id_erased(&st, idx, t))
+        {
             goto next;                  /* erased: stays erased */
         }
         for (m = 0; m < tr->via.map.size; m++) {

@@ -129,21 +129,34 @@ event_ids(state_t *st, const spoor_event_t *ev, uint32_t *ids, int *nomem)
 }
 
 
+/* Whether one of the event's ids was erased at or after t: in this run
+ * (the set's mark) or in an earlier one (a tombstone). */
+static int
+one_erased(state_t *st, char kind, const spoor_str_t *id, int64_t t)
+{
+    char      k[2] = { kind, 0 };
+    uint32_t  i;
+
+    if (id->data == NULL) {
+        return 0;
+    }
+    i = identity_find(&st->g, kind, id->data, id->len);
+    if (i != UINT32_MAX && state_id_erased(st, i, t)) {
+        return 1;
+    }
+    return state_erased(st, spoor_id_hash(k, id->data, id->len), t);
+}
+
+
 static int
 id_erased(state_t *st, const spoor_event_t *ev, int64_t t)
 {
-    if (st->ntombs == 0) {
+    if (st->ntombs == 0 && !st->erased_in_run) {
         return 0;
     }
-    return (ev->user_id.data
-            && state_erased(st, spoor_id_hash("u", ev->user_id.data,
-                                              ev->user_id.len), t))
-           || (ev->anonymous_id.data
-               && state_erased(st, spoor_id_hash("a", ev->anonymous_id.data,
-                                                 ev->anonymous_id.len), t))
-           || (ev->visitor_id.data
-               && state_erased(st, spoor_id_hash("v", ev->visitor_id.data,
-                                                 ev->visitor_id.len), t));
+    return one_erased(st, 'u', &ev->user_id, t)
+           || one_erased(st, 'a', &ev->anonymous_id, t)
+           || one_erased(st, 'v', &ev->visitor_id, t);
 }
 
 

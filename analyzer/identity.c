@@ -1,6 +1,7 @@
 /*
  * identity.c -- ids and the union-find graph of profiles (identity.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
@@ -189,6 +190,7 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     d->parent = g->n;
     d->rank = 0;
     d->profile = NULL;
+    d->erased_at = INT64_MIN;
     g->table[slot] = g->n + 1;
     return g->n++;
 }
@@ -283,6 +285,9 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
     }
     pa->nids = na + nb;
 
+    if (g->ids[rb].erased_at > g->ids[ra].erased_at) {
+        g->ids[ra].erased_at = g->ids[rb].erased_at;
+    }
     g->ids[rb].parent = ra;
     g->merges++;
     return SPOOR_OK;

@@ -36,6 +36,8 @@ typedef struct {
     uint32_t    parent;      /* union-find; itself for a root */
     uint32_t    rank;
     profile_t  *profile;     /* roots only; NULL: erased or none yet */
+    int64_t     erased_at;   /* roots only: events of the set up to this
+                                time are erased; INT64_MIN: none */
 } ident_t;
 
 typedef struct {

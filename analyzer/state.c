@@ -166,34 +166,42 @@ state_frame_seen(state_t *st, uint64_t key, int *nomem)
 }
 
 
+static int
+cmp_tomb(const void *a, const void *b)
+{
+    const tomb_t  *x = a, *y = b;
+
+    return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+
 int
 state_erased(const state_t *st, uint64_t hash, int64_t t)
 {
-    size_t  i;
+    tomb_t         key;
+    const tomb_t  *f;
 
-    for (i = 0; i < st->ntombs; i++) {
-        if (st->tombs[i].hash == hash && t <= st->tombs[i].time) {
-            return 1;
-        }
+    if (st->ntombs == 0) {
+        return 0;
     }
-    return 0;
+    key.hash = hash;
+    f = bsearch(&key, st->tombs, st->ntombs, sizeof(tomb_t), cmp_tomb);
+    return f != NULL && t <= f->time;
+}
+
+
+int
+state_id_erased(state_t *st, uint32_t id, int64_t t)
+{
+    return t <= st->g.ids[identity_root(&st->g, id)].erased_at;
 }
 
 
 static int
-add_tomb(state_t *st, uint64_t hash, int64_t t)
+push_tomb(state_t *st, uint64_t hash, int64_t t)
 {
-    size_t   i;
     tomb_t  *a;
 
-    for (i = 0; i < st->ntombs; i++) {
-        if (st->tombs[i].hash == hash) {
-            if (t > st->tombs[i].time) {
-                st->tombs[i].time = t;
-            }
-            return SPOOR_OK;
-        }
-    }
     if (st->ntombs == st->tombs_cap) {
         size_t  cap = st->tombs_cap ? 2 * st->tombs_cap : 64;
 
@@ -211,38 +219,49 @@ add_tomb(state_t *st, uint64_t hash, int64_t t)
 }
 
 
+/* Sorts the tombstones by hash, one per hash (the latest time). */
+static void
+sort_tombs(state_t *st)
+{
+    size_t  i, j;
+
+    if (st->ntombs == 0) {
+        return;
+    }
+    qsort(st->tombs, st->ntombs, sizeof(tomb_t), cmp_tomb);
+    for (i = 1, j = 0; i < st->ntombs; i++) {
+        if (st->tombs[i].hash == st->tombs[j].hash) {
+            if (st->tombs[i].time > st->tombs[j].time) {
+                st->tombs[j].time = st->tombs[i].time;
+            }
+        } else {
+            st->tombs[++j] = st->tombs[i];
+        }
+    }
+    st->ntombs = j + 1;
+}
+
+
 size_t
 state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
 {
-    size_t     i, erased = 0;
-    uint32_t   j, r;
-    uint32_t  *roots;
-    size_t     nroots = 0;
+    size_t    i, erased = 0;
+    uint32_t  r;
 
-    roots = malloc((n ? n : 1) * sizeof(uint32_t));
-    if (roots == NULL) {
-        return 0;
-    }
+    /* the set's root carries the time; its ids become tombstones when
+     * the generation is written */
+    st->erased_in_run = 1;
     for (i = 0; i < n; i++) {
         r = identity_root(&st->g, ids[i]);
-        roots[nroots++] = r;
         if (st->g.ids[r].profile) {
             profile_free(st->g.ids[r].profile);
             st->g.ids[r].profile = NULL;
             erased++;
         }
-    }
-    /* every id of those sets is tombstoned */
-    for (j = 0; j < st->g.n; j++) {
-        r = identity_root(&st->g, j);
-        for (i = 0; i < nroots; i++) {
-            if (roots[i] == r) {
-                (void) add_tomb(st, st->g.ids[j].hash, t);
-                break;
-            }
+        if (t > st->g.ids[r].erased_at) {
+            st->g.ids[r].erased_at = t;
         }
     }
-    free(roots);
     return erased;
 }
 
@@ -336,11 +355,13 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
         if (h->type != MSGPACK_OBJECT_POSITIVE_INTEGER
             || (t->type != MSGPACK_OBJECT_POSITIVE_INTEGER
                 && t->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
-            || add_tomb(st, h->via.u64, t->via.i64) != SPOOR_OK)
+            || push_tomb(st, h->via.u64, t->via.i64) != SPOOR_OK)
         {
             goto done;
         }
     }
+
+    sort_tombs(st);
 
     o = spoor_mp_member(m, "counters");
     if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
@@ -854,16 +875,20 @@ write_meta(state_t *st, spoor_snapw_t *w, const double rc[3][4])
     e |= msgpack_pack_bin_body(&pk, fb, st->nframes * 8);
     free(fb);
 
-    /* tombstones, sorted by hash */
-    t = st->tombs;
-    for (i = 1; i < st->ntombs; i++) {           /* insertion sort */
-        tomb_t  x = t[i];
+    /* tombstones: those loaded, and every id of a set erased in this
+     * run; sorted by hash, one per hash */
+    for (i = 0; i < st->g.n; i++) {
+        int64_t  at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
 
-        for (k = i; k > 0 && t[k - 1].hash > x.hash; k--) {
-            t[k] = t[k - 1];
+        if (at != INT64_MIN && push_tomb(st, st->g.ids[i].hash, at)
+                               != SPOOR_OK)
+        {
+            msgpack_sbuffer_destroy(&sb);
+            return SPOOR_E_NOMEM;
         }
-        t[k] = x;
     }
+    sort_tombs(st);
+    t = st->tombs;
     e |= pk_cstr(&pk, "tombs");
     e |= msgpack_pack_array(&pk, 2 * st->ntombs);
     for (i = 0; i < st->ntombs; i++) {

@@ -62,6 +62,7 @@ typedef struct {
     counter_t        *counters;      /* sorted by key */
     size_t            ncounters, counters_cap;
     int64_t           as_of;         /* latest receive time seen */
+    int               erased_in_run; /* state_erase() was called */
 } state_t;
 
 /*
@@ -79,12 +80,17 @@ void state_close(state_t *st);
 /* Whether a frame with this content key was applied; marks it when not. */
 int state_frame_seen(state_t *st, uint64_t key, int *nomem);
 
-/* Erases the profile of every id in ids' sets and tombstones them at time
- * t.  Returns the number of profiles erased. */
+/* Erases the profile of every id in ids' sets and marks the sets erased
+ * up to time t (their ids are written as tombstones with the next
+ * generation).  Returns the number of profiles erased. */
 size_t state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t);
 
-/* Whether the id hash is tombstoned at or after t. */
+/* Whether the id hash has a tombstone (from an earlier generation) at or
+ * after t: a binary search. */
 int state_erased(const state_t *st, uint64_t hash, int64_t t);
+
+/* Whether id's set was erased in this run at or after t. */
+int state_id_erased(state_t *st, uint32_t id, int64_t t);
 
 /* Adds n to counter key[0 .. len). */
 int state_count(state_t *st, const char *key, size_t len, uint64_t n);
