@@ -551,5 +551,44 @@ done
 [ "$written" -gt 0 ] || spoor_fail "the enumeration wrote nothing at all: it checks nothing"
 spoor_ok "$n9 refusals (7 signals x 4 required x 2 missing): nothing identifying written ($written records: anonymous events and withdrawals)"
 
+# =========================================================== 10. inheritance
+
+# the policy set at http and server level reaches a location that sets
+# nothing; a location's own directive overrides it
+prefix2=$(spoor_prefix_new)
+spool2=$(spoor_spool_dir "$prefix2")
+port2=$(spoor_free_port)
+{
+    spoor_conf_main "$prefix2" 1
+    cat <<EOF
+http {
+$(spoor_conf_http_paths "$prefix2")
+    spoor_consent_required all;
+    spoor_sensitive_traits email;
+    server {
+        listen 127.0.0.1:$port2;
+        spoor_consent_missing anonymous;
+        location = /health { return 200 "ok\n"; }
+        location = /inh.gif { spoor_log $spool2/inh.spoor; spoor_pixel; }
+        location = /own.gif { spoor_log $spool2/own.spoor; spoor_pixel;
+                              spoor_consent_required none; }
+    }
+}
+EOF
+} > "$prefix2/nginx.conf"
+spoor_nginx_start "$prefix2" "$port2" || spoor_fail "nginx (inheritance) did not start"
+code=$(req -A "$CHROME" "http://127.0.0.1:$port2/inh.gif?e=page&n=inh&uid=u-inh")
+[ "$code" = 200 ] && [ -z "$(setcookie)" ] || spoor_fail "inherited policy: status $code, Set-Cookie '$(setcookie)'"
+code=$(req -A "$CHROME" "http://127.0.0.1:$port2/own.gif?e=page&n=own&uid=u-own&tr.email=a%40b.example")
+[ "$code" = 200 ] || spoor_fail "own policy: status $code"
+spoor_nginx_stop "$prefix2"
+a=$("$SPOOR" cat "$spool2/inh.spoor" | jq -c 'select(.name == "inh")')
+jq -e '.consent.action == "anonymous" and (.userId | not)' <<<"$a" >/dev/null \
+    || spoor_fail "http-level required all + server-level anonymous not inherited: $a"
+a=$("$SPOOR" cat "$spool2/own.spoor" | jq -c 'select(.name == "own")')
+jq -e '.consent.action == "full" and .userId == "u-own" and .consent.noProfiling != true and .traits.email == "a@b.example"' <<<"$a" >/dev/null \
+    || spoor_fail "location-level required none did not override, or personalization was not granted: $a"
+spoor_ok "directives set at http and server level are inherited; a location's own overrides them"
+
 spoor_no_crash "$prefix"
 spoor_finish
