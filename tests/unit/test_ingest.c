@@ -647,3 +647,30 @@ Test(ingest, kill_during_a_run_leaves_the_previous_generation, .timeout = 120)
                      r.out);
     free(r.out);
 }
+
+
+Test(ingest, damaged_log_is_reported_and_the_rest_applied)
+{
+    run_t  r;
+
+    write_rules("");
+    r = run("$S gen --events 20000 --seed 3 --frame-bytes 8192 --out $D/g.spoor "
+            "&& cp $D/g.spoor $D/cut.spoor && truncate -s -100 $D/cut.spoor && "
+            "$S ingest --state $D/st --json $D/cut.spoor 2>$D/err; "
+            "echo \"exit=$?\"; grep -c 'truncated frame' $D/err");
+    /* exit 1 (damaged), one damage line, and a generation written */
+    cr_assert(strstr(r.out, "exit=1\n1\n") != NULL, "%s", r.out);
+    cr_assert(strstr(r.out, "\"damaged\":true") != NULL, "%s", r.out);
+    free(r.out);
+    r = run("cat $D/st/CURRENT && $S lineage --state $D/st | grep -c '\"damaged\":true'");
+    cr_assert_str_eq(r.out, "gen-000001.snap\n1\n", "%s", r.out);
+    free(r.out);
+
+    /* the intact frames were applied: the whole log adds only the rest */
+    r = run("$S ingest --state $D/st --json $D/g.spoor | "
+            "grep -o '\"new_records\":[0-9]*'");
+    cr_assert(strncmp(r.out, "\"new_records\":", 14) == 0, "%s", r.out);
+    cr_assert(atol(r.out + 14) > 0 && atol(r.out + 14) < 2000,
+              "expected only the lost frame's records to be new: %s", r.out);
+    free(r.out);
+}
