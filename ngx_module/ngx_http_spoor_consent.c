@@ -1276,6 +1276,7 @@ ngx_http_spoor_consent_request(ngx_http_request_t *r,
     }
 
     ngx_http_spoor_decide(lcf, ctx, prefs, &ctx->decision);
+    ctx->decision_prefs = prefs;
     ctx->decided = 1;
 
     storage = (ctx->decision.granted & SPOOR_CAT_STORAGE) != 0;
@@ -1308,7 +1309,14 @@ ngx_http_spoor_consent_event(ngx_http_request_t *r,
     spoor_buf_t                out;
     spoor_consent_decision_t   d;
 
-    ngx_http_spoor_decide(lcf, ctx, prefs, &d);
+    if (ctx->decided && prefs == ctx->decision_prefs) {
+        /* the request's decision (a pixel, a body's first event): the
+         * same inputs, so not taken again */
+        d = ctx->decision;
+
+    } else {
+        ngx_http_spoor_decide(lcf, ctx, prefs, &d);
+    }
 
     if (d.action == SPOOR_ACTION_ANONYMOUS
         && (ev->kind == SPOOR_KIND_IDENTIFY || ev->kind == SPOOR_KIND_ALIAS

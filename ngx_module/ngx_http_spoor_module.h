@@ -221,6 +221,8 @@ typedef struct {
     spoor_consent_input_t   consent_in;
     ngx_uint_t              decided;
     spoor_consent_decision_t decision;
+    const msgpack_object   *decision_prefs;    /* the prefs it was taken
+                                                  with (NULL: none) */
     ngx_str_t               cookieless_id;
     ngx_str_t               source;            /* the write key's source */
     ngx_uint_t              cookies_read;

@@ -324,7 +324,6 @@ seg seg track "$(ev seg-p "$(prefs true true),")"
 seg seg track "$(ev seg-refused "$(prefs false true),")"
 seg seg batch "{\"batch\":[$(ev seg-b1 "$(prefs false false),"),$(ev seg-b2 "$(prefs true true),")]}"
 seg seg2 track "$(ev seg2-p "$(prefs true true),")"
-[ -z "$(setcookie)" ] || true
 
 # ---- 8. status
 code=$(req "$B/status")
@@ -591,4 +590,5 @@ jq -e '.consent.action == "full" and .userId == "u-own" and .consent.noProfiling
 spoor_ok "directives set at http and server level are inherited; a location's own overrides them"
 
 spoor_no_crash "$prefix"
+spoor_no_crash "$prefix2"
 spoor_finish
