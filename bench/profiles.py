@@ -51,13 +51,12 @@ import sys
 import time
 from array import array
 
-import lz4.frame
 import msgpack
 
-CHUNK = 1 << 20                      # bytes read at a time
-DATA_MAGIC = 0x184D2204
-SKIP_MIN, SKIP_MAX = 0x184D2A50, 0x184D2A5F
-ANY_MAGIC = re.compile(rb'\x04\x22\x4d\x18|[\x50-\x5f]\x2a\x4d\x18')
+import os.path
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spoorlog import frame_contents  # noqa: E402  (the shared reader)
+
 
 DAY_MS = 86400000
 SESSION_GAP_MS = 30 * 60000
@@ -74,80 +73,12 @@ def warn(path, msg):
 
 # ---------------------------------------------------------------- reading
 
-def resync(buf, pos):
-    """Where the next frame may start after a bad one at pos: the next
-    magic number, else the last 3 bytes (a magic cut by the window)."""
-    m = ANY_MAGIC.search(buf, pos + 1)
-    return m.start() if m else max(pos + 1, len(buf) - 3)
-
-
-def frame_contents(path):
-    """Yields the decompressed content of every intact data frame of the
-    log, skipping metadata (skippable frames); damaged bytes are reported
-    and the reader resynchronises on the next frame magic number.  Holds
-    a window of the file, not the whole file."""
-    with open(path, 'rb') as f:
-        buf, pos = b'', 0
-
-        def more():
-            nonlocal buf, pos
-            data = f.read(CHUNK)
-            if not data:
-                return False
-            buf = buf[pos:] + data          # drop what was consumed
-            pos = 0
-            return True
-
-        while True:
-            if pos >= CHUNK:                 # keep the window small
-                buf, pos = buf[pos:], 0
-            while len(buf) - pos < 8 and more():
-                pass
-            if len(buf) - pos < 8:
-                if len(buf) > pos:
-                    warn(path, f"{len(buf) - pos} trailing bytes")
-                return
-            magic = int.from_bytes(buf[pos:pos + 4], 'little')
-            if SKIP_MIN <= magic <= SKIP_MAX:
-                size = 8 + int.from_bytes(buf[pos + 4:pos + 8], 'little')
-                while len(buf) - pos < size and more():
-                    pass
-                if len(buf) - pos < size:
-                    warn(path, "truncated metadata frame")
-                    return
-                pos += size
-                continue
-            if magic != DATA_MAGIC:
-                skip_to = resync(buf, pos)
-                warn(path, f"garbage: {skip_to - pos} bytes")
-                pos = skip_to
-                continue
-            # a data frame: feed the decompressor until the frame ends
-            start, fed = pos, pos
-            dec = lz4.frame.LZ4FrameDecompressor()
-            parts = []
-            try:
-                while True:
-                    parts.append(dec.decompress(memoryview(buf)[fed:]))
-                    fed = len(buf)
-                    if dec.eof:
-                        pos = len(buf) - len(dec.unused_data or b"")
-                        break
-                    data = f.read(CHUNK)     # the frame goes on: keep it all
-                    if not data:
-                        raise EOFError("input ends inside the frame")
-                    buf += data
-            except (RuntimeError, EOFError) as e:   # corrupt, or cut short
-                warn(path, f"damaged frame: {e}")
-                pos = resync(buf, start)
-                continue
-            yield b''.join(parts)
 
 
 def records(paths, stats):
     """Every record (a dict) of the logs, in file order."""
     for path in paths:
-        for content in frame_contents(path):
+        for content in frame_contents(path, warn):
             unpacker = msgpack.Unpacker(raw=False, strict_map_key=False,
                                         unicode_errors='replace',
                                         max_buffer_size=len(content) + 1)
