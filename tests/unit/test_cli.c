@@ -16,69 +16,19 @@
 #include <yajl/yajl_tree.h>
 #include "event.h"
 #include "logframe.h"
-
-static char  dir[64];
-static char  spoor[1024];
-
-typedef struct {
-    char    *out;       /* standard output, NUL-terminated */
-    size_t   len;
-    int      status;    /* exit code */
-} run_t;
-
+#include "spoor_run.h"
 
 static void
 setup(void)
 {
-    const char  *s = getenv("SPOOR");
-
-    snprintf(spoor, sizeof(spoor), "%s", s ? s : "build/spoor");
-    cr_assert(access(spoor, X_OK) == 0, "no spoor program at %s", spoor);
-    strcpy(dir, "/tmp/spoor-cli-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    spoor_run_setup("/tmp/spoor-cli-XXXXXX");
 }
 
 
 static void
 teardown(void)
 {
-    char  cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-
-/* Runs a shell command line with $S = spoor and $D = the temp dir. */
-static run_t
-run(const char *fmt, ...)
-{
-    char     line[2048], cmd[4096];
-    run_t    r = { NULL, 0, -1 };
-    va_list  ap;
-    FILE    *p;
-    size_t   cap = 1 << 16, n;
-    int      st;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof(cmd), "S='%s'; D='%s'; %s", spoor, dir, line);
-
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    r.out = malloc(cap);
-    while ((n = fread(r.out + r.len, 1, cap - r.len - 1, p)) > 0) {
-        r.len += n;
-        if (cap - r.len < 2) {
-            cap *= 2;
-            r.out = realloc(r.out, cap);
-        }
-    }
-    r.out[r.len] = '\0';
-    st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    return r;
+    spoor_run_teardown();
 }
 
 

@@ -24,31 +24,19 @@
 #include "buf.h"
 #include "event.h"
 #include "logwriter.h"
+#include "spoor_run.h"
 
 #define DAY    86400000LL
 #define HOUR   3600000LL
 #define T0     1767225600000LL          /* 2026-01-01T00:00:00Z */
 
-static char  dir[64];
-static char  spoor[1024];
 static char  rules[1024];
-
-typedef struct {
-    char    *out;
-    size_t   len;
-    int      status;
-} run_t;
 
 
 static void
 setup(void)
 {
-    const char  *s = getenv("SPOOR");
-
-    snprintf(spoor, sizeof(spoor), "%s", s ? s : "build/spoor");
-    cr_assert(access(spoor, X_OK) == 0, "no spoor program at %s", spoor);
-    strcpy(dir, "/tmp/spoor-ingest-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    spoor_run_setup("/tmp/spoor-ingest-XXXXXX");
     snprintf(rules, sizeof(rules), "%s/segments.rules", dir);
 }
 
@@ -56,43 +44,7 @@ setup(void)
 static void
 teardown(void)
 {
-    char  cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-
-static run_t
-run(const char *fmt, ...)
-{
-    char     line[4096], cmd[8192];
-    run_t    r = { NULL, 0, -1 };
-    va_list  ap;
-    FILE    *p;
-    size_t   cap = 1 << 16, n;
-    int      st;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof(cmd), "S='%s'; D='%s'; R='%s'; %s", spoor, dir,
-             rules, line);
-
-    p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    r.out = malloc(cap);
-    while ((n = fread(r.out + r.len, 1, cap - r.len - 1, p)) > 0) {
-        r.len += n;
-        if (cap - r.len < 2) {
-            cap *= 2;
-            r.out = realloc(r.out, cap);
-        }
-    }
-    r.out[r.len] = '\0';
-    st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    return r;
+    spoor_run_teardown();
 }
 
 
