@@ -773,8 +773,9 @@ cmd_ingest(int argc, char **argv)
            r.t.withdrawals, r.t.erased_profiles, r.t.merges,
            r.t.merges_refused, st.g.junk_seen);
     if (rules) {
+        /* without --rules, those kept in the state */
         lg_add(&lg, "{\"file\":");
-        lg_str(&lg, rules_path);
+        lg_str(&lg, rules_path ? rules_path : "(kept in the state)");
         lg_add(&lg, ",\"hash\":\"%016" PRIx64 "\"}", spoor_rules_hash(rules));
     } else {
         lg_add(&lg, "null");
