@@ -7,18 +7,24 @@
  *   1  the input was readable but damaged or incomplete (verify found a
  *      problem; cat skipped damaged bytes)
  *   2  usage error (unknown command or option, missing argument)
- *   3  an input could not be opened or read, or an output not written
+ *   3  an input could not be opened or read, or an output not written;
+ *      a state that cannot be used (missing CURRENT, damaged current
+ *      generation: `spoor recover`)
+ *   4  not found: an ID has no profile (`spoor profile`)
  */
 #ifndef SPOOR_CLI_H
 #define SPOOR_CLI_H
 
 #include <stdio.h>
+#include "settings.h"
+#include "state.h"
 
 enum {
     EXIT_OK = 0,
     EXIT_DAMAGED = 1,
     EXIT_USAGE = 2,
-    EXIT_IO = 3
+    EXIT_IO = 3,
+    EXIT_NOT_FOUND = 4
 };
 
 int cmd_cat(int argc, char **argv);
@@ -32,6 +38,18 @@ int cmd_forget(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_import_traits(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+
+/*
+ * Opens --state DIR for writing with the settings options of a command
+ * line (settings.h), for the commands that write a generation (ingest,
+ * forget, import-traits, recover; flags as for state_open): returns the
+ * index of the first operand with st open and configured, or a negative
+ * exit code after printing a message (st closed); -100 for --help.
+ * cli->set is to be freed by the caller in every case.
+ */
+int ingest_open(int argc, char **argv, const char *cmd, state_cli_t *cli,
+    state_t *st, int flags);
 
 /*
  * Opens a LOG argument for reading: "-" is standard input.  Returns the

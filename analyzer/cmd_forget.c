@@ -20,52 +20,18 @@
 #include "state.h"
 #include "timestamp.h"
 
-int ingest_options(int argc, char **argv, const char *cmd, char **state,
-    char **rules_path, int *json, profile_conf_t *conf,
-    lifecycle_conf_t *life, uint32_t *ids_max, uint32_t *merges_max,
-    char ***junk, size_t *njunk);
-int ingest_rules(const char *cmd, const char *dir, const char *path,
-    spoor_rules_t **rules, uint32_t **keys, profile_conf_t *conf);
-
-
-/* Opens the state for writing with the options of `cmd`; returns the
- * index of the first operand, or a negative exit code. */
+/* Opens the state for a command that changes existing profiles. */
 static int
-open_for_write(int argc, char **argv, const char *cmd, state_t *st,
-    spoor_rules_t **rules, uint32_t **keys, char ***junk)
+open_gen(int argc, char **argv, const char *cmd, state_cli_t *cli,
+    state_t *st)
 {
-    char              *dir, *rules_path, err[1024];
-    int                json, first;
-    size_t             njunk;
-    uint32_t           ids_max, merges_max;
-    profile_conf_t     conf;
-    lifecycle_conf_t   life;
+    int  first = ingest_open(argc, argv, cmd, cli, st, 0);
 
-    first = ingest_options(argc, argv, cmd, &dir, &rules_path, &json, &conf,
-                           &life, &ids_max, &merges_max, junk, &njunk);
-    if (first == -1) {
-        return -EXIT_OK - 100;
-    }
-    if (first < 0) {
-        return -EXIT_USAGE;
-    }
-    if (ingest_rules(cmd, dir, rules_path, rules, keys, &conf) != 0) {
-        return -EXIT_USAGE;
-    }
-    if (state_open(st, dir, 1, &conf, &life, *rules, err, sizeof(err))
-        != SPOOR_OK)
-    {
-        fprintf(stderr, "spoor %s: %s\n", cmd, err);
-        return -EXIT_IO;
-    }
-    if (st->gen == 0) {
-        fprintf(stderr, "spoor %s: %s: no profiles yet\n", cmd, dir);
+    if (first >= 0 && st->gen == 0) {
+        fprintf(stderr, "spoor %s: %s: no profiles yet\n", cmd, cli->dir);
         state_close(st);
         return -EXIT_IO;
     }
-    st->g.ids_max = ids_max;
-    st->g.merges_max = merges_max;
-    st->g.junk = *junk;
     return first;
 }
 
@@ -84,17 +50,17 @@ int
 cmd_forget(int argc, char **argv)
 {
     state_t          st;
-    spoor_rules_t   *rules = NULL;
-    uint32_t        *keys = NULL, idx;
-    char           **junk = NULL, err[1024], line[512];
+    state_cli_t      cli;
+    uint32_t         idx;
+    char             err[1024], line[512];
     int              first, i, k, exit_code = EXIT_OK;
     size_t           profiles, erased = 0;
     uint64_t         bytes;
     int64_t          now = wall_ms();
     static const char  kinds[] = { 'u', 'a', 'v' };
 
-    first = open_for_write(argc, argv, "forget", &st, &rules, &keys, &junk);
-    if (first == -EXIT_OK - 100) {
+    first = open_gen(argc, argv, "forget", &cli, &st);
+    if (first == -100) {
         printf("usage: spoor forget --state DIR [--rules FILE] ID...\n\n"
                "Erases the profile of each ID (a user, anonymous or visitor\n"
                "id) and every id linked to it, and keeps tombstones: events of\n"
@@ -103,7 +69,7 @@ cmd_forget(int argc, char **argv)
         return EXIT_OK;
     }
     if (first < 0) {
-        free(junk);
+        settings_free(&cli.set);
         return -first;
     }
     if (first >= argc) {
@@ -145,9 +111,7 @@ cmd_forget(int argc, char **argv)
 
 done:
     state_close(&st);
-    spoor_rules_free(rules);
-    free(keys);
-    free(junk);
+    settings_free(&cli.set);
     return exit_code;
 }
 
@@ -156,9 +120,9 @@ int
 cmd_import_traits(int argc, char **argv)
 {
     state_t          st;
-    spoor_rules_t   *rules = NULL;
-    uint32_t        *keys = NULL, idx;
-    char           **junk = NULL, err[1024], lj[256], *line = NULL;
+    state_cli_t      cli;
+    uint32_t         idx;
+    char             err[1024], lj[256], *line = NULL;
     int              first, exit_code = EXIT_OK, nomem = 0;
     size_t           cap = 0, profiles, lineno = 0, applied = 0, bad = 0;
     ssize_t          n;
@@ -167,9 +131,8 @@ cmd_import_traits(int argc, char **argv)
     unsigned char   *mp;
     spoor_buf_t      out;
 
-    first = open_for_write(argc, argv, "import-traits", &st, &rules, &keys,
-                           &junk);
-    if (first == -EXIT_OK - 100) {
+    first = open_gen(argc, argv, "import-traits", &cli, &st);
+    if (first == -100) {
         printf("usage: spoor import-traits --state DIR [--rules FILE] FILE\n\n"
                "Loads traits from FILE (- for standard input), one JSON object\n"
                "per line: {\"userId\": ID, \"traits\": {...}, \"time\": T}\n"
@@ -179,7 +142,7 @@ cmd_import_traits(int argc, char **argv)
         return EXIT_OK;
     }
     if (first < 0) {
-        free(junk);
+        settings_free(&cli.set);
         return -first;
     }
     if (first + 1 != argc) {
@@ -321,8 +284,6 @@ cmd_import_traits(int argc, char **argv)
 done:
     free(line);
     state_close(&st);
-    spoor_rules_free(rules);
-    free(keys);
-    free(junk);
+    settings_free(&cli.set);
     return exit_code;
 }

@@ -14,7 +14,6 @@
  *                          is folded into their profile (profile.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -30,9 +29,8 @@
 #include "logreader.h"
 #include "mp_check.h"
 #include "snapshot.h"
+#include "settings.h"
 #include "state.h"
-
-#define DAY_MS  86400000LL
 
 /* What one run counts, per input and in total. */
 typedef struct {
@@ -499,183 +497,58 @@ usage(FILE *f)
         "Folds the events of the logs into user profiles and writes the next\n"
         "snapshot generation of DIR.  Frames already ingested are recognised by\n"
         "content and skipped, so runs can be repeated and logs given in any\n"
-        "order.\n"
+        "order; a run that brings nothing new writes no generation.\n"
         "\n"
-        "  --state DIR          the state directory (created when missing)\n"
-        "  --rules FILE         segment rules (docs/rules.md); kept in DIR\n"
-        "                       for later runs that do not give --rules\n"
-        "  --json               print the summary as JSON\n"
-        "  --session-gap MIN    inactivity that ends a session (default 30)\n"
-        "  --abandon MIN        a cart add with no order within this is\n"
-        "                       abandoned (default 60)\n"
-        "  --half-life DAYS     of interests and engagement (default 30)\n"
-        "  --lifecycle N,A,L    days for new, active, lapsing (default 7,30,90)\n"
-        "  --ids-max N          ids per profile (default 256)\n"
-        "  --merges-max N       merges per profile (default 1024)\n"
-        "  --junk-id ID         an id that must never link profiles (repeat)\n");
+        "  --state DIR          the state directory (created when missing)\n");
+    settings_usage(f);
 }
 
 
-/* Options shared by the commands that write a generation. */
-int ingest_options(int argc, char **argv, const char *cmd, char **state,
-    char **rules_path, int *json, profile_conf_t *conf,
-    lifecycle_conf_t *life, uint32_t *ids_max, uint32_t *merges_max,
-    char ***junk, size_t *njunk);
-
 int
-ingest_options(int argc, char **argv, const char *cmd, char **state,
-    char **rules_path, int *json, profile_conf_t *conf,
-    lifecycle_conf_t *life, uint32_t *ids_max, uint32_t *merges_max,
-    char ***junk, size_t *njunk)
+ingest_open(int argc, char **argv, const char *cmd, state_cli_t *cli,
+    state_t *st, int flags)
 {
-    static const struct option  opts[] = {
-        { "state",       required_argument, NULL, 's' },
-        { "rules",       required_argument, NULL, 'r' },
-        { "json",        no_argument,       NULL, 'j' },
-        { "session-gap", required_argument, NULL, 'g' },
-        { "abandon",     required_argument, NULL, 'a' },
-        { "half-life",   required_argument, NULL, 'h' },
-        { "lifecycle",   required_argument, NULL, 'l' },
-        { "ids-max",     required_argument, NULL, 'i' },
-        { "merges-max",  required_argument, NULL, 'm' },
-        { "junk-id",     required_argument, NULL, 'J' },
-        { "help",        no_argument,       NULL, 'H' },
-        { NULL, 0, NULL, 0 }
-    };
-    int            c;
-    char          *end;
-    unsigned long  v, a, b, d;
+    char  err[1024];
+    int   first, rc;
 
-    memset(conf, 0, sizeof(*conf));
-    conf->session_gap_ms = 30 * 60000LL;
-    conf->abandon_ms = 60 * 60000LL;
-    conf->half_life_ms = 30 * DAY_MS;
-    life->lifecycle_new_ms = 7 * DAY_MS;
-    life->lifecycle_active_ms = 30 * DAY_MS;
-    life->lifecycle_lapsing_ms = 90 * DAY_MS;
-    *ids_max = 256;
-    *merges_max = 1024;
-    *state = NULL;
-    *rules_path = NULL;
-    *json = 0;
-    *junk = NULL;
-    *njunk = 0;
-
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': *state = optarg; break;
-        case 'r': *rules_path = optarg; break;
-        case 'j': *json = 1; break;
-        case 'H': return -1;
-        case 'J': {
-            char  **j = realloc(*junk, (*njunk + 2) * sizeof(char *));
-
-            if (j == NULL) {
-                return -2;
-            }
-            *junk = j;
-            j[(*njunk)++] = optarg;
-            j[*njunk] = NULL;
-            break;
-        }
-        case 'l':
-            if (sscanf(optarg, "%lu,%lu,%lu", &a, &b, &d) != 3 || a == 0
-                || a > b || b > d || d > 3650)
-            {
-                fprintf(stderr, "spoor %s: --lifecycle wants NEW,ACTIVE,LAPSING "
-                        "days, increasing, e.g. 7,30,90\n", cmd);
-                return -2;
-            }
-            life->lifecycle_new_ms = a * DAY_MS;
-            life->lifecycle_active_ms = b * DAY_MS;
-            life->lifecycle_lapsing_ms = d * DAY_MS;
-            break;
-        case 'g': case 'a': case 'h': case 'i': case 'm':
-            errno = 0;
-            v = strtoul(optarg, &end, 10);
-            if (errno || *end || end == optarg || v == 0 || v > 1000000) {
-                fprintf(stderr, "spoor %s: %s: not a positive number: '%s'\n",
-                        cmd, argv[optind - 1], optarg);
-                return -2;
-            }
-            if (c == 'g') conf->session_gap_ms = (int64_t) v * 60000LL;
-            if (c == 'a') conf->abandon_ms = (int64_t) v * 60000LL;
-            if (c == 'h') conf->half_life_ms = (int64_t) v * DAY_MS;
-            if (c == 'i') *ids_max = (uint32_t) v;
-            if (c == 'm') *merges_max = (uint32_t) v;
-            break;
-        default:
-            fprintf(stderr, "spoor %s: unknown option '%s' (see --help)\n",
-                    cmd, argv[optind - 1]);
-            return -2;
-        }
+    first = settings_parse_args(argc, argv, cmd, cli);
+    if (first == -1) {
+        return -100;
     }
-    if (*state == NULL) {
-        fprintf(stderr, "spoor %s: --state DIR is required\n", cmd);
-        return -2;
+    if (first == -3) {
+        return -EXIT_IO;
     }
-    return optind;
-}
-
-
-/* The rules of `path`, or without one those the state keeps (DIR/rules,
- * saved by the last ingest given --rules), or none; and the aggregate
- * keys they need, into conf. */
-int ingest_rules(const char *cmd, const char *dir, const char *path,
-    spoor_rules_t **rules, uint32_t **keys, profile_conf_t *conf);
-
-int
-ingest_rules(const char *cmd, const char *dir, const char *path,
-    spoor_rules_t **rules, uint32_t **keys, profile_conf_t *conf)
-{
-    char    err[512], kept[4096];
-    size_t  i, n;
-
-    *rules = NULL;
-    *keys = NULL;
-    if (path == NULL) {
-        snprintf(kept, sizeof(kept), "%s/rules", dir);
-        if (access(kept, F_OK) != 0) {
-            return 0;
-        }
-        path = kept;
+    if (first < 0) {
+        return -EXIT_USAGE;
     }
-    if (spoor_rules_load(path, rules, err, sizeof(err)) != SPOOR_OK) {
+    rc = state_open(st, cli->dir, STATE_WRITE | flags, err, sizeof(err));
+    if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor %s: %s\n", cmd, err);
-        return -1;
+        return -EXIT_IO;
     }
-    n = spoor_rules_naggs(*rules);
-    *keys = calloc(n ? n : 1, sizeof(uint32_t));
-    if (*keys == NULL) {
-        return -1;
+    if (st->journal_applied) {
+        fprintf(stderr, "spoor %s: %" PRIu64 " profiles erased from the "
+                "erasure journal (generation %06" PRIu32 " predates them)\n",
+                cmd, st->journal_applied, st->gen);
     }
-    for (i = 0; i < n; i++) {
-        const spoor_rule_agg_t  *a = spoor_rules_agg(*rules, i);
-
-        (*keys)[i] = profile_agg_key(a->kind, a->event, a->event_len,
-                                     a->window_ms);
+    rc = state_configure(st, &cli->set, err, sizeof(err));
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+        state_close(st);
+        return rc == SPOOR_E_NOMEM ? -EXIT_IO : -EXIT_USAGE;
     }
-    conf->rules = *rules;
-    conf->naggs = n;
-    conf->agg_keys = *keys;
-    conf->max_window_ms = spoor_rules_max_window(*rules);
-    return 0;
+    return first;
 }
 
 
 int
 cmd_ingest(int argc, char **argv)
 {
-    char              *dir, *rules_path, **junk, err[1024];
-    int                json, first, i, rc, exit_code = EXIT_OK;
-    size_t             njunk, profiles;
+    char              err[1024];
+    int                first, i, rc, exit_code = EXIT_OK;
+    size_t             profiles;
     uint64_t           bytes;
-    uint32_t           ids_max, merges_max, *keys = NULL;
-    profile_conf_t     conf;
-    lifecycle_conf_t   life;
-    spoor_rules_t     *rules = NULL;
+    state_cli_t        cli;
     state_t            st;
     run_t              r;
     progress_t         pg;
@@ -687,38 +560,21 @@ cmd_ingest(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
-    first = ingest_options(argc, argv, "ingest", &dir, &rules_path, &json,
-                           &conf, &life, &ids_max, &merges_max, &junk,
-                           &njunk);
-    if (first == -1) {
+    first = ingest_open(argc, argv, "ingest", &cli, &st, 0);
+    if (first == -100) {
         usage(stdout);
+        settings_free(&cli.set);
         return EXIT_OK;
     }
     if (first < 0) {
-        free(junk);
-        return EXIT_USAGE;
+        settings_free(&cli.set);
+        return -first;
     }
     if (first >= argc) {
         fprintf(stderr, "spoor ingest: no log given\n");
-        free(junk);
-        return EXIT_USAGE;
+        exit_code = EXIT_USAGE;
+        goto done;
     }
-    if (ingest_rules("ingest", dir, rules_path, &rules, &keys, &conf) != 0) {
-        free(junk);
-        return EXIT_USAGE;
-    }
-
-    rc = state_open(&st, dir, 1, &conf, &life, rules, err, sizeof(err));
-    if (rc != SPOOR_OK) {
-        fprintf(stderr, "spoor ingest: %s\n", err);
-        spoor_rules_free(rules);
-        free(keys);
-        free(junk);
-        return EXIT_IO;
-    }
-    st.g.ids_max = ids_max;
-    st.g.merges_max = merges_max;
-    st.g.junk = junk;
 
     memset(&r, 0, sizeof(r));
     r.st = &st;
@@ -755,7 +611,7 @@ cmd_ingest(int argc, char **argv)
     if (exit_code == EXIT_IO) {
         /* nothing is committed: the previous generation stays current */
         fprintf(stderr, "spoor ingest: nothing written; %s is unchanged\n",
-                dir);
+                cli.dir);
         goto done;
     }
 
@@ -767,18 +623,25 @@ cmd_ingest(int argc, char **argv)
            ",\"no_id\":%" PRIu64 ",\"erased\":%" PRIu64 ",\"bad_record\":%"
            PRIu64 "}},\"withdrawals\":%" PRIu64 ",\"profiles_erased\":%" PRIu64
            ",\"merges\":%" PRIu64 ",\"merges_refused\":%" PRIu64
-           ",\"junk_ids\":%" PRIu64 ",\"rules\":",
+           ",\"junk_ids\":%" PRIu64,
            r.t.records, r.t.applied, r.t.duplicate, r.t.anonymous,
            r.t.cookieless, r.t.no_profiling, r.t.no_id, r.t.erased, r.t.bad,
            r.t.withdrawals, r.t.erased_profiles, r.t.merges,
            r.t.merges_refused, st.g.junk_seen);
-    if (rules) {
-        /* without --rules, those kept in the state */
-        lg_add(&lg, "{\"file\":");
-        lg_str(&lg, rules_path ? rules_path : "(kept in the state)");
-        lg_add(&lg, ",\"hash\":\"%016" PRIx64 "\"}", spoor_rules_hash(rules));
-    } else {
-        lg_add(&lg, "null");
+    if (st.gen > 0 && r.t.new_frames == 0 && st.changed == 0
+        && !st.erased_in_run)
+    {
+        /* nothing new: the current generation stays, and so do its
+         * parents (an empty generation would push them out) */
+        if (cli.json) {
+            printf("{\"generation\":%" PRIu32 ",\"unchanged\":true,%s}\n",
+                   st.gen, lg.buf);
+        } else {
+            printf("spoor ingest: nothing new in %" PRIu64 " records; "
+                   "generation %" PRIu32 " stays current\n", r.t.records,
+                   st.gen);
+        }
+        goto done;
     }
 
     rc = state_commit(&st, lg.buf ? lg.buf : "", &profiles, &bytes, err,
@@ -789,30 +652,8 @@ cmd_ingest(int argc, char **argv)
         goto done;
     }
 
-    if (rules_path) {
-        /* kept for the runs that are not given --rules (forget, ...) */
-        char    *text = NULL;
-        size_t   tl = 0;
-        FILE    *rf = fopen(rules_path, "r");
-
-        if (rf) {
-            text = malloc(SPOOR_RULES_TEXT_MAX + 1);
-            if (text) {
-                tl = fread(text, 1, SPOOR_RULES_TEXT_MAX, rf);
-            }
-            fclose(rf);
-        }
-        if (text == NULL
-            || spoor_write_file_atomic(dir, "rules", text, tl) != SPOOR_OK)
-        {
-            fprintf(stderr, "spoor ingest: %s/rules: cannot keep the rules: "
-                    "%s\n", dir, strerror(errno));
-        }
-        free(text);
-    }
-
     t1 = now_ms();
-    if (json) {
+    if (cli.json) {
         printf("{\"generation\":%" PRIu32 ",\"seconds\":%.3f,\"profiles\":%zu,"
                "\"snapshot_bytes\":%" PRIu64 ",%s}\n", st.gen,
                (double) (t1 - t0) / 1000.0, profiles, bytes, lg.buf);
@@ -833,9 +674,7 @@ cmd_ingest(int argc, char **argv)
 
 done:
     state_close(&st);
-    spoor_rules_free(rules);
-    free(keys);
-    free(junk);
+    settings_free(&cli.set);
     free(lg.buf);
     return exit_code;
 }

@@ -55,18 +55,24 @@ state_arg(int argc, char **argv, const char *cmd, const char **dir)
 static spoor_snap_t *
 open_current(const char *cmd, const char *dir)
 {
-    char           path[4096], err[512];
+    char           err[1024];
     spoor_snap_t  *s;
 
-    if (state_current(dir, path, sizeof(path), err, sizeof(err)) != SPOOR_OK) {
+    if (state_open_snapshot(dir, &s, err, sizeof(err)) != SPOOR_OK) {
         fprintf(stderr, "spoor %s: %s\n", cmd, err);
         return NULL;
     }
-    s = spoor_snap_open(path, err, sizeof(err));
-    if (s == NULL) {
-        fprintf(stderr, "spoor %s: %s\n", cmd, err);
-    }
     return s;
+}
+
+
+/* Reports a profile record that fails its checksum or cannot be read. */
+static void
+damaged(const char *cmd, const char *dir, size_t i)
+{
+    fprintf(stderr, "spoor %s: %s: profile %zu of the current snapshot is "
+            "damaged and was skipped (spoor recover --state %s rolls back "
+            "to an intact generation)\n", cmd, dir, i, dir);
 }
 
 
@@ -157,8 +163,9 @@ cmd_profile(int argc, char **argv)
     if (first == -1) {
         printf("usage: spoor profile --state DIR ID...\n\n"
                "Prints the profile that has ID (a user id, anonymous id,\n"
-               "visitor id or profile id) as one JSON line.  Exit 1 when an\n"
-               "ID has no profile.\n");
+               "visitor id or profile id) as one JSON line.\n\n"
+               "exit codes: 0 every ID found, 4 an ID has no profile, 1 a\n"
+               "profile met was damaged (reported), 3 no usable state\n");
         return EXIT_OK;
     }
     if (first < 0) {
@@ -180,7 +187,7 @@ cmd_profile(int argc, char **argv)
     for (i = first; i < argc; i++) {
         hits_t  h;
         size_t  k, n = 0, len, id_len = strlen(argv[i]);
-        int     kk;
+        int     kk, bad = 0;
 
         h.n = 0;
         for (kk = 0; kk < 4; kk++) {
@@ -193,7 +200,10 @@ cmd_profile(int argc, char **argv)
                 const unsigned char  *b = spoor_snap_profile(s, one.found[k],
                                                              &len);
 
-                if (b && has_id(b, len, argv[i], id_len, kk == 3)) {
+                if (b == NULL) {
+                    damaged("profile", dir, one.found[k]);
+                    bad = 1;
+                } else if (has_id(b, len, argv[i], id_len, kk == 3)) {
                     on_hit(&h, one.found[k]);
                 }
             }
@@ -204,12 +214,19 @@ cmd_profile(int argc, char **argv)
             if (b && profile_json(&j, b, len) == SPOOR_OK) {
                 json_out_line(&j);
                 n++;
+            } else {
+                damaged("profile", dir, h.found[k]);
+                bad = 1;
             }
         }
-        if (n == 0) {
+        if (bad) {
+            exit_code = EXIT_DAMAGED;
+        } else if (n == 0) {
             fprintf(stderr, "spoor profile: %s: no profile has this id\n",
                     argv[i]);
-            exit_code = EXIT_DAMAGED;
+            if (exit_code == EXIT_OK) {
+                exit_code = EXIT_NOT_FOUND;
+            }
         }
     }
 
@@ -254,7 +271,7 @@ cmd_export(int argc, char **argv)
         const unsigned char  *b = spoor_snap_profile(s, i, &len);
 
         if (b == NULL || profile_json(&j, b, len) != SPOOR_OK) {
-            fprintf(stderr, "spoor export: profile %zu is damaged\n", i);
+            damaged("export", dir, i);
             exit_code = EXIT_DAMAGED;
             continue;
         }
@@ -284,6 +301,7 @@ cmd_segments(int argc, char **argv)
     const char    *dir;
     int            first;
     size_t         i, k, n, len, nseg = 0;
+    int            exit_code = EXIT_OK;
     seg_t         *segs = NULL;
     spoor_snap_t  *s;
     json_out_t     j;
@@ -312,6 +330,8 @@ cmd_segments(int argc, char **argv)
         uint32_t              m;
 
         if (b == NULL) {
+            damaged("segments", dir, i);
+            exit_code = EXIT_DAMAGED;
             continue;
         }
         msgpack_unpacked_init(&u);
@@ -371,6 +391,12 @@ cmd_segments(int argc, char **argv)
             segs[k].ids[segs[k].n++] = strndup(id->via.str.ptr,
                                                id->via.str.size);
         }
+        if (seg == NULL || id == NULL || seg->type != MSGPACK_OBJECT_ARRAY
+            || id->type != MSGPACK_OBJECT_STR)
+        {
+            damaged("segments", dir, i);
+            exit_code = EXIT_DAMAGED;
+        }
         msgpack_unpacked_destroy(&u);
     }
 
@@ -401,7 +427,7 @@ cmd_segments(int argc, char **argv)
     }
     free(segs);
     spoor_snap_close(s);
-    return EXIT_OK;
+    return exit_code;
 }
 
 
@@ -432,7 +458,7 @@ int
 cmd_stats(int argc, char **argv)
 {
     const char            *dir;
-    int                    first;
+    int                    first, exit_code = EXIT_OK;
     size_t                 len, off = 0, i, n, g;
     spoor_snap_t          *s;
     const unsigned char   *meta;
@@ -461,6 +487,16 @@ cmd_stats(int argc, char **argv)
     s = open_current("stats", dir);
     if (s == NULL) {
         return EXIT_IO;
+    }
+    {
+        char  err[512];
+
+        /* the counts are only as good as the snapshot: check every byte */
+        if (spoor_snap_verify(s, err, sizeof(err)) != SPOOR_OK) {
+            fprintf(stderr, "spoor stats: %s (spoor recover --state %s rolls "
+                    "back to an intact generation)\n", err, dir);
+            exit_code = EXIT_DAMAGED;
+        }
     }
     meta = spoor_snap_meta(s, &len);
     msgpack_unpacked_init(&u);
@@ -521,7 +557,7 @@ cmd_stats(int argc, char **argv)
     free(kv);
     msgpack_unpacked_destroy(&u);
     spoor_snap_close(s);
-    return EXIT_OK;
+    return exit_code;
 }
 
 

@@ -27,6 +27,7 @@ static const command_t  commands[] = {
     { "lineage", cmd_lineage, "list the snapshot generations and inputs" },
     { "forget", cmd_forget, "erase profiles by any linked id, for good" },
     { "import-traits", cmd_import_traits, "load batch traits (JSON lines)" },
+    { "recover", cmd_recover, "roll a damaged state back to an intact generation" },
 };
 
 
@@ -52,7 +53,9 @@ usage(FILE *f)
         "  0  success\n"
         "  1  an input was damaged or incomplete\n"
         "  2  usage error\n"
-        "  3  an input could not be read or an output not written\n");
+        "  3  an input could not be read or an output not written, or the\n"
+        "     state cannot be used (see spoor recover)\n"
+        "  4  not found (spoor profile: no profile has the id)\n");
 }
 
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <msgpack.h>
 #include "mp_member.h"
+#include <xxhash.h>
 #include "error.h"
 #include "snapshot.h"
 #include "state.h"
@@ -266,6 +267,191 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
 }
 
 
+/* ---- the erasure journal -------------------------------------------------------- */
+
+/* One journal line of (hash, t) into buf[80]; returns its length. */
+static int
+journal_line(char *buf, uint64_t hash, int64_t t)
+{
+    char  body[48];
+    int   n;
+
+    n = snprintf(body, sizeof(body), "%016" PRIx64 " %" PRId64, hash, t);
+    return snprintf(buf, 80, "%s %016" PRIx64 "\n", body,
+                    XXH64(body, (size_t) n, 0));
+}
+
+
+/*
+ * Reads DIR/erasures into *out (malloc'ed, *n entries).  A line that
+ * fails its check (a torn last write, a flipped byte) is reported on
+ * stderr and skipped: the generations hold every tombstone too.
+ */
+static int
+journal_read(const char *dir, tomb_t **out, size_t *n)
+{
+    char      path[4096], *line = NULL, buf[80];
+    size_t    cap = 0, lineno = 0, tcap = 0;
+    ssize_t   len;
+    FILE     *f;
+    tomb_t   *a;
+    uint64_t  h, check;
+    int64_t   t;
+
+    *out = NULL;
+    *n = 0;
+    snprintf(path, sizeof(path), "%s/erasures", dir);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return errno == ENOENT ? SPOOR_OK : SPOOR_E_IO;
+    }
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (sscanf(line, "%16" SCNx64 " %" SCNd64 " %16" SCNx64, &h, &t,
+                   &check) != 3
+            || journal_line(buf, h, t) != len
+            || memcmp(buf, line, (size_t) len) != 0)
+        {
+            fprintf(stderr, "spoor: %s:%zu: damaged line skipped\n", path,
+                    lineno);
+            continue;
+        }
+        if (*n == tcap) {
+            tcap = tcap ? 2 * tcap : 64;
+            a = realloc(*out, tcap * sizeof(tomb_t));
+            if (a == NULL) {
+                free(line);
+                fclose(f);
+                return SPOOR_E_NOMEM;
+            }
+            *out = a;
+        }
+        (*out)[*n].hash = h;
+        (*out)[(*n)++].time = t;
+    }
+    free(line);
+    fclose(f);
+    return SPOOR_OK;
+}
+
+
+/* Appends the tombstones of the sets erased in this run to the journal,
+ * durably (fsync of the file and, when it was created, of DIR). */
+static int
+journal_append(state_t *st)
+{
+    char      path[4096], line[80], *buf = NULL;
+    size_t    i, len = 0, cap = 0;
+    int       fd, created, rc = SPOOR_OK, n;
+    int64_t   at;
+    ssize_t   w;
+
+    for (i = 0; i < st->g.n; i++) {
+        at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
+        if (at == INT64_MIN) {
+            continue;
+        }
+        n = journal_line(line, st->g.ids[i].hash, at);
+        if (len + (size_t) n > cap) {
+            char  *b;
+
+            cap = cap ? 2 * cap : 4096;
+            b = realloc(buf, cap);
+            if (b == NULL) {
+                free(buf);
+                return SPOOR_E_NOMEM;
+            }
+            buf = b;
+        }
+        memcpy(buf + len, line, (size_t) n);
+        len += (size_t) n;
+    }
+    if (len == 0) {
+        return SPOOR_OK;
+    }
+    snprintf(path, sizeof(path), "%s/erasures", st->dir);
+    created = access(path, F_OK) != 0;
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        free(buf);
+        return SPOOR_E_IO;
+    }
+    for (i = 0; i < len; i += (size_t) w) {
+        w = write(fd, buf + i, len - i);
+        if (w <= 0) {
+            rc = SPOOR_E_IO;
+            break;
+        }
+    }
+    if (rc == SPOOR_OK && fsync(fd) != 0) {
+        rc = SPOOR_E_IO;
+    }
+    if (close(fd) != 0) {
+        rc = SPOOR_E_IO;
+    }
+    if (rc == SPOOR_OK && created) {
+        fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            rc = SPOOR_E_IO;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+
+/*
+ * Gives the loaded generation every journal tombstone it lacks: the
+ * profiles of those ids are erased as at the time the journal says.
+ */
+static int
+journal_apply(state_t *st)
+{
+    tomb_t   *j, *extra;
+    size_t    nj, nx = 0, i;
+    int       rc;
+    uint32_t  id;
+
+    rc = journal_read(st->dir, &j, &nj);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    extra = j;
+    for (i = 0; i < nj; i++) {
+        if (!state_erased(st, j[i].hash, j[i].time)) {
+            extra[nx++] = j[i];
+        }
+    }
+    if (nx == 0) {
+        free(j);
+        return SPOOR_OK;
+    }
+    qsort(extra, nx, sizeof(tomb_t), cmp_tomb);
+    for (id = 0; id < st->g.n; id++) {
+        tomb_t   key, *f;
+        uint32_t  r;
+
+        key.hash = st->g.ids[id].hash;
+        f = bsearch(&key, extra, nx, sizeof(tomb_t), cmp_tomb);
+        if (f == NULL) {
+            continue;
+        }
+        r = identity_root(&st->g, id);
+        st->journal_applied += st->g.ids[r].profile != NULL;
+        (void) state_erase(st, &id, 1, f->time);
+    }
+    for (i = 0; i < nx && rc == SPOOR_OK; i++) {
+        rc = push_tomb(st, extra[i].hash, extra[i].time);
+    }
+    sort_tombs(st);
+    free(j);
+    return rc;
+}
+
+
 /* ---- opening ------------------------------------------------------------------ */
 
 int
@@ -288,7 +474,10 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
     while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
         name[--n] = '\0';
     }
-    if (n == 0 || strncmp(name, "gen-", 4) != 0 || strchr(name, '/')) {
+    if (n != 15 || strncmp(name, "gen-", 4) != 0
+        || strspn(name + 4, "0123456789") != 6
+        || strcmp(name + 10, ".snap") != 0)
+    {
         STATE_MSG("%s: CURRENT does not name a generation", path);
         return SPOOR_E_FORMAT;
     }
@@ -456,101 +645,236 @@ done:
 }
 
 
+/* The number of a name "PREFIX" NNNNNN "SUFFIX..." (any suffix when
+ * exact is 0), or 0. */
+static uint32_t
+gen_number(const char *name, const char *prefix, const char *suffix,
+    int exact)
+{
+    size_t    pl = strlen(prefix), sl = strlen(suffix);
+    uint32_t  g = 0;
+    int       i;
+
+    if (strncmp(name, prefix, pl) != 0
+        || strspn(name + pl, "0123456789") != 6
+        || strncmp(name + pl + 6, suffix, sl) != 0
+        || (exact && name[pl + 6 + sl] != '\0'))
+    {
+        return 0;
+    }
+    for (i = 0; i < 6; i++) {
+        g = g * 10 + (uint32_t) (name[pl + i] - '0');
+    }
+    return g;
+}
+
+
+/*
+ * The generation numbers of DIR's snapshots (exact names), sorted
+ * newest first, into *out (malloc'ed); *max receives the highest number
+ * used by any snapshot, damaged snapshot or lineage entry.
+ */
+static size_t
+list_gens(const char *dir, uint32_t **out, uint32_t *max)
+{
+    char            path[4096];
+    DIR            *d;
+    struct dirent  *de;
+    size_t          n = 0, cap = 0, i, j;
+    uint32_t        g, *a, t;
+    int             pass;
+
+    *out = NULL;
+    *max = 0;
+    for (pass = 0; pass < 2; pass++) {
+        snprintf(path, sizeof(path), pass ? "%s/lineage" : "%s", dir);
+        d = opendir(path);
+        while (d && (de = readdir(d)) != NULL) {
+            g = pass ? gen_number(de->d_name, "", ".json", 0)
+                     : gen_number(de->d_name, "gen-", ".snap", 0);
+            if (g > *max) {
+                *max = g;
+            }
+            if (pass || g == 0
+                || gen_number(de->d_name, "gen-", ".snap", 1) == 0)
+            {
+                continue;
+            }
+            if (n == cap) {
+                cap = cap ? 2 * cap : 16;
+                a = realloc(*out, cap * sizeof(uint32_t));
+                if (a == NULL) {
+                    break;
+                }
+                *out = a;
+            }
+            (*out)[n++] = g;
+        }
+        if (d) {
+            closedir(d);
+        }
+    }
+    for (i = 1; i < n; i++) {               /* few: insertion sort */
+        t = (*out)[i];
+        for (j = i; j > 0 && (*out)[j - 1] < t; j--) {
+            (*out)[j] = (*out)[j - 1];
+        }
+        (*out)[j] = t;
+    }
+    return n;
+}
+
+
+void
+state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
+{
+    uint32_t      *gens, max;
+    size_t         n, i;
+    char           path[4096];
+    spoor_snap_t  *s;
+
+    *gen = 0;
+    n = list_gens(dir, &gens, &max);
+    for (i = 0; i < n && *gen == 0; i++) {
+        if (gens[i] == except) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir,
+                 gens[i]);
+        s = spoor_snap_open(path, NULL, 0);
+        if (s != NULL && spoor_snap_verify(s, NULL, 0) == SPOOR_OK) {
+            *gen = gens[i];
+        }
+        spoor_snap_close(s);
+    }
+    free(gens);
+}
+
+
+/* Appends to err what to do about a state that cannot be used. */
+static void
+hint_recover(const char *dir, uint32_t except, char *err, size_t errlen)
+{
+    uint32_t  g;
+    size_t    l = strlen(err);
+
+    state_newest_intact(dir, except, &g);
+    if (g) {
+        snprintf(err + l, errlen - l, "; the newest intact generation is "
+                 "%06" PRIu32 ": `spoor recover --state %s` rolls back to "
+                 "it", g, dir);
+    } else {
+        snprintf(err + l, errlen - l, "; no intact generation is left");
+    }
+}
+
+
 int
-state_open(state_t *st, const char *dir, int write,
-    const profile_conf_t *conf, const lifecycle_conf_t *life,
-    spoor_rules_t *rules, char *err, size_t errlen)
+state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
+    size_t errlen)
+{
+    char      path[4096];
+    uint32_t  *gens, max, cur = 0;
+    size_t    n;
+    int       rc;
+
+    *snap = NULL;
+    rc = state_current(dir, path, sizeof(path), err, errlen);
+    if (rc == SPOOR_E_IO) {
+        n = list_gens(dir, &gens, &max);
+        free(gens);
+        if (n == 0 && max == 0) {
+            return rc;
+        }
+        STATE_MSG("%s/CURRENT is missing, but the state has generations",
+                  dir);
+        rc = SPOOR_E_FORMAT;
+    }
+    if (rc == SPOOR_OK) {
+        cur = (uint32_t) atol(strrchr(path, '/') + 5);
+        *snap = spoor_snap_open(path, err, errlen);
+        if (*snap != NULL) {
+            return SPOOR_OK;
+        }
+        rc = SPOOR_E_FORMAT;
+    }
+    hint_recover(dir, cur, err, errlen);
+    return rc;
+}
+
+
+/* Empties what a load filled (profiles, frames, tombstones, counters). */
+static void
+state_unload(state_t *st)
+{
+    size_t  i;
+
+    identity_free(&st->g);
+    free(st->frames);
+    free(st->tombs);
+    for (i = 0; i < st->ncounters; i++) {
+        free(st->counters[i].key);
+    }
+    free(st->counters);
+    settings_free(&st->set);
+    st->frames = NULL;
+    st->tombs = NULL;
+    st->counters = NULL;
+    st->nframes = st->nsorted = st->frames_cap = 0;
+    st->ntombs = st->tombs_cap = st->ncounters = st->counters_cap = 0;
+    st->as_of = 0;
+    st->has_settings = 0;
+    settings_init(&st->set);
+}
+
+
+/* Loads generation `gen` of the state.  The snapshot is verified whole
+ * (every byte's checksum) before anything of it is trusted. */
+static int
+load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
 {
     char                  path[4096];
     spoor_snap_t         *snap;
     const unsigned char  *p;
     size_t                len, i, n;
     int                   rc;
+    msgpack_unpacked      u;
+    size_t                off = 0;
 
-    memset(st, 0, sizeof(*st));
-    st->lock_fd = -1;
-    st->conf = *conf;
-    st->life = *life;
-    st->rules = rules;
-    st->as_of = 0;
-    free(run_set);
-    run_set = NULL;
-    run_cap = run_n = 0;
-
-    st->dir = strdup(dir);
-    if (st->dir == NULL
-        || identity_init(&st->g, 256, 1024) != SPOOR_OK)
-    {
+    state_unload(st);
+    if (identity_init(&st->g, 256, 1024) != SPOOR_OK) {
         STATE_MSG("out of memory");
         return SPOOR_E_NOMEM;
     }
-
-    if (write) {
-        snprintf(path, sizeof(path), "%s/lineage", dir);
-        if ((mkdir(dir, 0755) != 0 && errno != EEXIST)
-            || (mkdir(path, 0755) != 0 && errno != EEXIST))
-        {
-            STATE_MSG("%s: cannot create: %s", path, strerror(errno));
-            return SPOOR_E_IO;
-        }
-        snprintf(path, sizeof(path), "%s/.lock", dir);
-        st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-            STATE_MSG("%s: %s", path, errno == EWOULDBLOCK
-                      ? "another run is writing this state" : strerror(errno));
-            return SPOOR_E_IO;
-        }
-    }
-
-    if (write) {
-        /* what a run killed while writing left behind (we hold the lock,
-         * so no other run is writing them) */
-        DIR            *d = opendir(dir);
-        struct dirent  *de;
-        char            tmp[4096];
-
-        while (d && (de = readdir(d)) != NULL) {
-            if (strncmp(de->d_name, ".gen-", 5) == 0
-                && strstr(de->d_name, ".tmp.") != NULL)
-            {
-                snprintf(tmp, sizeof(tmp), "%s/%s", dir, de->d_name);
-                (void) unlink(tmp);
-            }
-        }
-        if (d) {
-            closedir(d);
-        }
-    }
-
-    rc = state_current(dir, path, sizeof(path), err, errlen);
-    if (rc == SPOOR_E_IO && write) {
-        char  probe[4096];
-
-        snprintf(probe, sizeof(probe), "%s/CURRENT", dir);
-        if (access(probe, F_OK) != 0 && errno == ENOENT) {
-            err[0] = '\0';
-            return SPOOR_OK;            /* a new state */
-        }
-    }
-    if (rc != SPOOR_OK) {
-        return rc;
-    }
-    if (sscanf(strrchr(path, '/') + 1, "gen-%" SCNu32 ".snap", &st->gen) != 1)
-    {
-        STATE_MSG("%s: not a generation name", path);
-        return SPOOR_E_FORMAT;
-    }
-
+    snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", st->dir, gen);
     snap = spoor_snap_open(path, err, errlen);
     if (snap == NULL) {
-        return SPOOR_E_FORMAT;
+        return errno == ENOENT ? SPOOR_E_IO : SPOOR_E_FORMAT;
+    }
+    rc = spoor_snap_verify(snap, err, errlen);
+    if (rc != SPOOR_OK) {
+        spoor_snap_close(snap);
+        return rc;
     }
 
     p = spoor_snap_meta(snap, &len);
-    if (p == NULL || load_meta(st, p, len) != SPOOR_OK) {
+    rc = p ? load_meta(st, p, len) : SPOOR_E_FORMAT;
+    if (rc == SPOOR_OK) {
+        /* settings: absent in a state written before they were kept */
+        msgpack_unpacked_init(&u);
+        if (msgpack_unpack_next(&u, (const char *) p, len, &off)
+            == MSGPACK_UNPACK_SUCCESS
+            && spoor_mp_member(&u.data, "settings") != NULL)
+        {
+            rc = settings_unpack(&st->set, &u.data);
+            st->has_settings = rc == SPOOR_OK;
+        }
+        msgpack_unpacked_destroy(&u);
+    }
+    if (rc != SPOOR_OK) {
         STATE_MSG("%s: damaged metadata", path);
         spoor_snap_close(snap);
-        return SPOOR_E_FORMAT;
+        return rc;
     }
 
     n = spoor_snap_count(snap);
@@ -564,6 +888,259 @@ state_open(state_t *st, const char *dir, int write,
         }
     }
     spoor_snap_close(snap);
+    st->gen = gen;
+    return SPOOR_OK;
+}
+
+
+/* Removes what a killed or failed run left: temporary files, and
+ * generations (snapshot, lineage entry) newer than the current one. */
+static void
+clean_leftovers(state_t *st)
+{
+    char            path[4096];
+    DIR            *d;
+    struct dirent  *de;
+    uint32_t        g;
+    int             pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        snprintf(path, sizeof(path), pass ? "%s/lineage" : "%s", st->dir);
+        d = opendir(path);
+        while (d && (de = readdir(d)) != NULL) {
+            g = pass ? gen_number(de->d_name, "", ".json", 1)
+                     : gen_number(de->d_name, "gen-", ".snap", 1);
+            if ((g > st->gen)
+                || (de->d_name[0] == '.' && strstr(de->d_name, ".tmp.")))
+            {
+                char  f[4096 + 256];
+
+                snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+                (void) unlink(f);
+            }
+        }
+        if (d) {
+            closedir(d);
+        }
+    }
+}
+
+
+/* STATE_RECOVER: loads the newest intact generation; the damaged ones
+ * newer than it are renamed *.damaged. */
+static int
+recover(state_t *st, char *err, size_t errlen)
+{
+    uint32_t  *gens, max;
+    size_t     n, i, k;
+    int        rc = SPOOR_E_FORMAT;
+    char       from[4096], to[4096 + 16];
+
+    n = list_gens(st->dir, &gens, &max);
+    for (i = 0; i < n; i++) {
+        rc = load_gen(st, gens[i], err, errlen);
+        if (rc == SPOOR_OK || rc == SPOOR_E_NOMEM) {
+            break;
+        }
+    }
+    if (rc == SPOOR_OK) {
+        for (k = 0; k < i; k++) {
+            snprintf(from, sizeof(from), "%s/gen-%06" PRIu32 ".snap",
+                     st->dir, gens[k]);
+            snprintf(to, sizeof(to), "%s.damaged", from);
+            if (rename(from, to) == 0) {
+                fprintf(stderr, "spoor recover: %s is damaged: kept as %s\n",
+                        from, to);
+            }
+            snprintf(from, sizeof(from), "%s/lineage/%06" PRIu32 ".json",
+                     st->dir, gens[k]);
+            snprintf(to, sizeof(to), "%s.damaged", from);
+            (void) rename(from, to);
+        }
+    } else if (rc != SPOOR_E_NOMEM) {
+        STATE_MSG("%s: no intact generation to recover (%zu tried)", st->dir,
+                  n);
+    }
+    free(gens);
+    return rc;
+}
+
+
+int
+state_open(state_t *st, const char *dir, int flags, char *err,
+    size_t errlen)
+{
+    char      path[4096];
+    uint32_t  cur = 0, *gens, max;
+    size_t    ngens;
+    int       rc, write = flags & STATE_WRITE;
+
+    memset(st, 0, sizeof(*st));
+    st->lock_fd = -1;
+    settings_init(&st->set);
+    free(run_set);
+    run_set = NULL;
+    run_cap = run_n = 0;
+    err[0] = '\0';
+
+    st->dir = strdup(dir);
+    if (st->dir == NULL || identity_init(&st->g, 256, 1024) != SPOOR_OK) {
+        STATE_MSG("out of memory");
+        rc = SPOOR_E_NOMEM;
+        goto fail;
+    }
+
+    if (write) {
+        snprintf(path, sizeof(path), "%s/lineage", dir);
+        if ((mkdir(dir, 0755) != 0 && errno != EEXIST)
+            || (mkdir(path, 0755) != 0 && errno != EEXIST))
+        {
+            STATE_MSG("%s: cannot create: %s", path, strerror(errno));
+            rc = SPOOR_E_IO;
+            goto fail;
+        }
+        snprintf(path, sizeof(path), "%s/.lock", dir);
+        st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (st->lock_fd < 0 || flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            STATE_MSG("%s: %s", path, errno == EWOULDBLOCK
+                      ? "another run is writing this state" : strerror(errno));
+            rc = SPOOR_E_IO;
+            goto fail;
+        }
+    }
+
+    rc = state_current(dir, path, sizeof(path), err, errlen);
+    ngens = list_gens(dir, &gens, &max);
+    free(gens);
+    if (rc == SPOOR_OK) {
+        cur = (uint32_t) atol(strrchr(path, '/') + 5);
+        rc = load_gen(st, cur, err, errlen);
+        if (rc == SPOOR_E_IO && access(path, F_OK) != 0) {
+            STATE_MSG("%s: CURRENT names a generation that does not exist",
+                      path);
+            rc = SPOOR_E_FORMAT;
+        }
+    } else if (rc == SPOOR_E_IO) {
+        snprintf(path, sizeof(path), "%s/CURRENT", dir);
+        if (access(path, F_OK) != 0 && errno == ENOENT) {
+            if (ngens == 0 && max == 0) {
+                if (write) {
+                    err[0] = '\0';      /* a new state */
+                    rc = SPOOR_OK;
+                }
+            } else {
+                STATE_MSG("%s is missing, but the state has generations "
+                          "(it is not taken for a new state)", path);
+                rc = SPOOR_E_FORMAT;
+            }
+        }
+    }
+    if (rc == SPOOR_E_FORMAT && (flags & STATE_RECOVER)) {
+        fprintf(stderr, "spoor recover: %s\n", err);
+        st->recovered_from = cur ? cur : UINT32_MAX;
+        rc = recover(st, err, errlen);
+    }
+    if (rc == SPOOR_E_FORMAT) {
+        hint_recover(dir, cur, err, errlen);
+    }
+    if (rc != SPOOR_OK) {
+        goto fail;
+    }
+
+    if (write) {
+        clean_leftovers(st);
+        (void) list_gens(dir, &gens, &max);
+        free(gens);
+        st->next_gen = (max > st->gen ? max : st->gen) + 1;
+        rc = journal_apply(st);
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/erasures: cannot read: %s", dir,
+                      rc == SPOOR_E_NOMEM ? "out of memory" : strerror(errno));
+            goto fail;
+        }
+    }
+    return SPOOR_OK;
+
+fail:
+    state_close(st);
+    return rc;
+}
+
+
+int
+state_configure(state_t *st, const settings_t *given, char *err,
+    size_t errlen)
+{
+    char     name[4096];
+    size_t   i, n;
+    int      rc;
+
+    if (!st->has_settings && !(given->given & SET_RULES)) {
+        /* a state written before settings were kept: its rules file */
+        FILE  *f;
+
+        snprintf(name, sizeof(name), "%s/rules", st->dir);
+        f = fopen(name, "r");
+        if (f != NULL) {
+            char  *t = malloc(SPOOR_RULES_TEXT_MAX + 1);
+
+            n = t ? fread(t, 1, SPOOR_RULES_TEXT_MAX, f) : 0;
+            fclose(f);
+            if (t == NULL) {
+                return SPOOR_E_NOMEM;
+            }
+            t[n] = '\0';
+            free(st->set.rules);
+            st->set.rules = t;
+            st->set.rules_len = n;
+        }
+    }
+    rc = settings_resolve(&st->set, st->has_settings, given, &st->changed,
+                          err, errlen);
+    if (rc != SPOOR_OK) {
+        if (rc == SPOOR_E_NOMEM) {
+            STATE_MSG("out of memory");
+        }
+        return rc;
+    }
+
+    st->conf.session_gap_ms = st->set.session_gap_ms;
+    st->conf.abandon_ms = st->set.abandon_ms;
+    st->conf.half_life_ms = st->set.half_life_ms;
+    st->g.ids_max = st->set.ids_max;
+    st->g.merges_max = st->set.merges_max;
+    st->g.junk = st->set.junk;
+
+    if (st->set.rules == NULL) {
+        return SPOOR_OK;
+    }
+    if (st->set.rules_file) {
+        snprintf(name, sizeof(name), "%s", st->set.rules_file);
+    } else {
+        snprintf(name, sizeof(name), "%s (the rules kept in the state)",
+                 st->dir);
+    }
+    rc = spoor_rules_parse(st->set.rules, st->set.rules_len, name,
+                           &st->rules, err, errlen);
+    if (rc != SPOOR_OK) {
+        return rc == SPOOR_E_NOMEM ? rc : SPOOR_E_FORMAT;
+    }
+    n = spoor_rules_naggs(st->rules);
+    st->agg_keys = calloc(n ? n : 1, sizeof(uint32_t));
+    if (st->agg_keys == NULL) {
+        STATE_MSG("out of memory");
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        const spoor_rule_agg_t  *a = spoor_rules_agg(st->rules, i);
+
+        st->agg_keys[i] = profile_agg_key(a->kind, a->event, a->event_len,
+                                          a->window_ms);
+    }
+    st->conf.rules = st->rules;
+    st->conf.naggs = n;
+    st->conf.agg_keys = st->agg_keys;
+    st->conf.max_window_ms = spoor_rules_max_window(st->rules);
     return SPOOR_OK;
 }
 
@@ -571,15 +1148,11 @@ state_open(state_t *st, const char *dir, int write,
 void
 state_close(state_t *st)
 {
-    size_t  i;
-
+    state_unload(st);
+    settings_free(&st->set);
     identity_free(&st->g);
-    free(st->frames);
-    free(st->tombs);
-    for (i = 0; i < st->ncounters; i++) {
-        free(st->counters[i].key);
-    }
-    free(st->counters);
+    spoor_rules_free(st->rules);
+    free(st->agg_keys);
     if (st->lock_fd >= 0) {
         close(st->lock_fd);
     }
@@ -816,13 +1389,13 @@ lifecycle(const state_t *st, const profile_t *p)
 {
     int64_t  now = st->as_of;
 
-    if (now - p->first_seen <= (int64_t) st->life.lifecycle_new_ms) {
+    if (now - p->first_seen <= st->set.lifecycle_ms[0]) {
         return "new";
     }
-    if (now - p->last_seen <= (int64_t) st->life.lifecycle_active_ms) {
+    if (now - p->last_seen <= st->set.lifecycle_ms[1]) {
         return "active";
     }
-    if (now - p->last_seen <= (int64_t) st->life.lifecycle_lapsing_ms) {
+    if (now - p->last_seen <= st->set.lifecycle_ms[2]) {
         return "lapsing";
     }
     return "churned";
@@ -851,14 +1424,16 @@ write_meta(state_t *st, spoor_snapw_t *w, const double rc[3][4])
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 
-    e |= msgpack_pack_map(&pk, 6);
+    e |= msgpack_pack_map(&pk, 8);
     e |= pk_cstr(&pk, "v");
     e |= msgpack_pack_uint32(&pk, 1);
     e |= pk_cstr(&pk, "as_of");
     e |= msgpack_pack_int64(&pk, st->as_of);
 
     /* every frame key, sorted, as little-endian u64 */
-    qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
+    if (st->nframes) {
+        qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
+    }
     st->nsorted = st->nframes;
     fb = malloc(st->nframes * 8 + 1);
     if (fb == NULL) {
@@ -911,10 +1486,32 @@ write_meta(state_t *st, spoor_snapw_t *w, const double rc[3][4])
         }
     }
 
+    e |= settings_pack(&st->set, &pk);
+
     rc2 = e ? SPOOR_E_NOMEM
             : spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
     return rc2;
+}
+
+
+/* Keeps the newest set.keep snapshots (the current one among them). */
+static void
+remove_old_gens(state_t *st)
+{
+    uint32_t  *gens, max;
+    size_t     n, i;
+    char       path[4096];
+
+    n = list_gens(st->dir, &gens, &max);
+    for (i = st->set.keep; i < n; i++) {
+        if (gens[i] != st->gen) {
+            snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap",
+                     st->dir, gens[i]);
+            (void) unlink(path);
+        }
+    }
+    free(gens);
 }
 
 
@@ -933,13 +1530,27 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     char             name[64], path[4096], hex[17], *lj = NULL;
     int              rc = SPOOR_E_NOMEM, e;
     struct stat      sbuf;
-    uint32_t         gen = st->gen + 1;
+    uint32_t         gen = st->next_gen > st->gen ? st->next_gen
+                                                  : st->gen + 1;
+    int              written = 0;
     env_ctx_t        env;
     spoor_rule_env_t renv;
 
     msgpack_sbuffer_init(&sb);
     *profiles = 0;
     *bytes = 0;
+    st->expired = 0;
+
+    /* the erasures are durable before any generation holds them */
+    if (st->erased_in_run) {
+        rc = journal_append(st);
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/erasures: cannot write: %s", st->dir,
+                      rc == SPOOR_E_NOMEM ? "out of memory" : strerror(errno));
+            goto fail;
+        }
+        rc = SPOOR_E_NOMEM;
+    }
 
     /* the sets that have a profile, and their members */
     slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
@@ -960,6 +1571,17 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     for (i = 0; i < st->g.n; i++) {
         r = identity_root(&st->g, i);
         if (st->g.ids[r].profile == NULL) {
+            continue;
+        }
+        if (st->set.expire_ms
+            && st->as_of - st->g.ids[r].profile->last_seen
+               > st->set.expire_ms)
+        {
+            /* inactive for longer than the expiry: dropped with its ids
+             * (no tombstone: they are new ids if they come back) */
+            profile_free(st->g.ids[r].profile);
+            st->g.ids[r].profile = NULL;
+            st->expired++;
             continue;
         }
         if (slot[r] == UINT32_MAX) {
@@ -1140,6 +1762,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     rc = spoor_snapw_commit(w);
     w = NULL;
+    written = 1;
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot commit: %s", st->dir, name, strerror(errno));
         goto fail;
@@ -1153,23 +1776,29 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* the lineage, then CURRENT */
     {
-        char    lname[64], when[32];
-        size_t  ll = strlen(lineage) + 512;
+        char    lname[64], when[32], *sl;
+        size_t  ll;
         time_t  now = time(NULL);
         struct tm  tm;
 
         gmtime_r(&now, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        lj = malloc(ll);
+        sl = settings_lineage(&st->set, st->changed,
+                              st->rules ? spoor_rules_hash(st->rules) : 0);
+        ll = strlen(lineage) + (sl ? strlen(sl) : 0) + 512;
+        lj = sl ? malloc(ll) : NULL;
         if (lj == NULL) {
+            free(sl);
             rc = SPOOR_E_NOMEM;
             STATE_MSG("out of memory");
             goto fail;
         }
         snprintf(lj, ll, "{\"generation\":%" PRIu32 ",\"parent\":%" PRIu32
                  ",\"time\":\"%s\",\"snapshot\":\"%s\",\"snapshot_bytes\":%"
-                 PRIu64 ",\"profiles\":%zu%s%s}\n", gen, st->gen, when, name,
-                 *bytes, nout, lineage[0] ? "," : "", lineage);
+                 PRIu64 ",\"profiles\":%zu,\"profiles_expired\":%" PRIu64
+                 ",%s%s%s}\n", gen, st->gen, when, name, *bytes, nout,
+                 st->expired, sl, lineage[0] ? "," : "", lineage);
+        free(sl);
         snprintf(lname, sizeof(lname), "%06" PRIu32 ".json", gen);
         snprintf(path, sizeof(path), "%s/lineage", st->dir);
         rc = spoor_write_file_atomic(path, lname, lj, strlen(lj));
@@ -1177,6 +1806,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             STATE_MSG("%s/%s: cannot write: %s", path, lname, strerror(errno));
             goto fail;
         }
+        written = 2;
         snprintf(lj, ll, "%s\n", name);
         rc = spoor_write_file_atomic(st->dir, "CURRENT", lj, strlen(lj));
         if (rc != SPOOR_OK) {
@@ -1184,20 +1814,29 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                       strerror(errno));
             goto fail;
         }
+        written = 0;
     }
 
-    /* the generation before the parent is no longer needed */
-    if (gen > 2) {
-        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", st->dir,
-                 gen - 2);
-        (void) unlink(path);
-    }
     st->gen = gen;
+    st->next_gen = gen + 1;
+    st->changed = 0;
+    st->recovered_from = 0;
+    remove_old_gens(st);
     rc = SPOOR_OK;
 
 fail:
     if (w) {
         spoor_snapw_abort(w);
+    }
+    if (written) {
+        /* a failed commit leaves nothing of the new generation */
+        if (written > 1) {
+            snprintf(path, sizeof(path), "%s/lineage/%06" PRIu32 ".json",
+                     st->dir, gen);
+            (void) unlink(path);
+        }
+        snprintf(path, sizeof(path), "%s/%s", st->dir, name);
+        (void) unlink(path);
     }
     free(lj);
     free(slot);

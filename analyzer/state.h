@@ -6,18 +6,35 @@
  *   CURRENT           "gen-000007.snap\n": the current generation, replaced
  *                     atomically (temporary file, fsync, rename, fsync of
  *                     DIR) after the snapshot and its lineage are durable;
- *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); the current
- *                     one and its parent are kept, older ones removed;
+ *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); the newest
+ *                     `keep` (settings.h) are kept, older ones removed;
+ *   gen-NNNNNN.snap.damaged   a snapshot `spoor recover` found damaged;
  *   lineage/NNNNNN.json  one JSON document per generation (spoor lineage);
+ *   erasures          the erasure journal: every tombstone ever written,
+ *                     one line "HASH TIME CHECK\n" (hex XXH64 id hash,
+ *                     decimal ms, hex XXH64 of "HASH TIME"), appended and
+ *                     fsynced before the generation that holds it;
  *   .lock             flock()ed by a run that writes, so two cannot race.
- * A run that dies at any moment leaves CURRENT naming a complete
- * generation; the next run starts from it and redoes the lost work (the
- * frames it had read are not in that generation's frame set).
+ *
+ * Invariants a writing run keeps (and restores when it opens the state):
+ *   - CURRENT names a complete, checksummed generation; a run that dies at
+ *     any moment leaves it so, and the next run redoes the lost work (the
+ *     frames it had read are not in that generation's frame set);
+ *   - no generation newer than CURRENT exists: what a failed or killed
+ *     commit left (snapshot, lineage entry, temporary files) is removed;
+ *   - every tombstone is in the journal before it is in a generation, and
+ *     a generation loaded for writing gets every journal tombstone it
+ *     lacks (its profiles erased): rolling back to an older generation
+ *     never brings an erased profile back;
+ *   - a missing CURRENT is never taken for a new state when generations
+ *     exist: opening fails and names the newest intact generation, which
+ *     state_open(STATE_RECOVER) takes.
  *
  * A snapshot holds everything needed to continue: every profile with its
  * ids and whole state (profile.h), and in its metadata the content keys
  * of every frame ever applied (so replays and renamed files are skipped),
- * the erasure tombstones, the as-of time and cumulative counters.  It holds
+ * the erasure tombstones, the as-of time, cumulative counters, and the
+ * settings and rules the state is built with (settings.h).  It holds
  * nothing that depends on when or in which order inputs were read (no
  * wall-clock time, no generation number, no file names: those are in the
  * lineage), so the same events always give the same bytes.
@@ -30,6 +47,8 @@
 #include "identity.h"
 #include "profile.h"
 #include "rules.h"
+#include "settings.h"
+#include "snapshot.h"
 
 typedef struct {
     uint64_t   hash;             /* spoor_id_hash of the erased id */
@@ -42,17 +61,18 @@ typedef struct {
 } counter_t;
 
 typedef struct {
-    uint64_t   lifecycle_new_ms, lifecycle_active_ms, lifecycle_lapsing_ms;
-} lifecycle_conf_t;
-
-typedef struct {
     char             *dir;
     int               lock_fd;
-    uint32_t          gen;           /* current generation; 0: none */
+    uint32_t          gen;           /* loaded generation; 0: none */
+    uint32_t          next_gen;      /* number of the next one written */
     identity_t        g;
-    profile_conf_t    conf;
-    lifecycle_conf_t  life;
-    spoor_rules_t    *rules;         /* may be NULL */
+    settings_t        set;           /* in force (state_configure) */
+    int               has_settings;  /* the generation kept settings */
+    unsigned          changed;       /* SET_* applied settings this run
+                                        changed */
+    profile_conf_t    conf;          /* from set */
+    spoor_rules_t    *rules;         /* compiled set.rules; may be NULL */
+    uint32_t         *agg_keys;      /* conf.agg_keys */
 
     uint64_t         *frames;        /* content keys applied, sorted up to
                                         nsorted, new ones after */
@@ -63,17 +83,49 @@ typedef struct {
     size_t            ncounters, counters_cap;
     int64_t           as_of;         /* latest receive time seen */
     int               erased_in_run; /* state_erase() was called */
+    uint64_t          journal_applied; /* profiles erased at open from
+                                          journal tombstones */
+    uint32_t          recovered_from;  /* STATE_RECOVER: the damaged or
+                                          missing current generation (0:
+                                          none; it was intact) */
+    uint64_t          expired;       /* profiles dropped by the last commit */
 } state_t;
 
+#define STATE_WRITE    1     /* take the lock, clean what a crash left */
+#define STATE_RECOVER  2     /* with STATE_WRITE: when the current
+                                generation is missing or damaged, load the
+                                newest intact one */
+
 /*
- * Opens DIR (created when missing), takes its lock (write != 0) and loads
- * the current generation.  rules may be NULL.  Returns SPOOR_OK, or an
- * error with a message in err (SPOOR_E_IO: a file could not be read or
- * the lock is held; SPOOR_E_FORMAT: the current snapshot is damaged).
+ * Opens DIR: with STATE_WRITE creates it when missing, takes its lock,
+ * removes what a killed or failed run left (temporary files, generations
+ * newer than CURRENT) and applies the erasure journal; then loads the
+ * current generation.  Returns SPOOR_OK (st->gen 0 for a new state), or
+ * an error with a message in err and st closed (nothing to free):
+ * SPOOR_E_IO: a file could not be read, the lock is held, or CURRENT is
+ * missing while generations exist; SPOOR_E_FORMAT: the current
+ * generation is damaged.  Both messages name the newest intact
+ * generation, if any, and `spoor recover`.
  */
-int state_open(state_t *st, const char *dir, int write,
-    const profile_conf_t *conf, const lifecycle_conf_t *life,
-    spoor_rules_t *rules, char *err, size_t errlen);
+int state_open(state_t *st, const char *dir, int flags, char *err,
+    size_t errlen);
+
+/*
+ * Takes the options a run was given (settings.h: refused, taken or
+ * recorded) and compiles the rules in force.  Call once after state_open
+ * with STATE_WRITE.  Returns SPOOR_OK; SPOOR_E_INVAL (a folding setting
+ * differs) or SPOOR_E_FORMAT (the rules do not parse: "name:line:col:
+ * message") with a message in err; SPOOR_E_NOMEM.
+ */
+int state_configure(state_t *st, const settings_t *given, char *err,
+    size_t errlen);
+
+/*
+ * The newest intact generation of DIR other than `except` (0: none) into
+ * *gen (0 when there is none); "intact" is spoor_snap_verify() of the
+ * whole file.  For messages; costs a read of each snapshot tried.
+ */
+void state_newest_intact(const char *dir, uint32_t except, uint32_t *gen);
 
 void state_close(state_t *st);
 
@@ -96,15 +148,29 @@ int state_id_erased(state_t *st, uint32_t id, int64_t t);
 int state_count(state_t *st, const char *key, size_t len, uint64_t n);
 
 /*
- * Writes the next generation: the snapshot (with the inferred module
- * computed as of st->as_of), then lineage/NNNNNN.json with `lineage`
- * (a JSON object's members, without braces, added to the generation,
- * parent and snapshot members), then CURRENT.  Returns SPOOR_OK or
- * SPOOR_E_IO / SPOOR_E_NOMEM with a message in err.  *profiles receives
- * the number of profiles written and *bytes the snapshot's size.
+ * Writes the next generation: appends this run's tombstones to the
+ * journal, drops profiles inactive for longer than set.expire_ms, writes
+ * the snapshot (with the inferred module computed as of st->as_of and
+ * the settings), then lineage/NNNNNN.json with `lineage` (a JSON
+ * object's members, without braces, added to the generation, parent,
+ * snapshot, settings and expiry members), then CURRENT, and removes the
+ * snapshots beyond set.keep.  Returns SPOOR_OK or SPOOR_E_IO /
+ * SPOOR_E_NOMEM with a message in err; on error nothing of the new
+ * generation is left and the previous one stays current.  *profiles
+ * receives the number of profiles written and *bytes the snapshot's size.
  */
 int state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint64_t *bytes, char *err, size_t errlen);
+
+/*
+ * Opens the current snapshot of DIR for reading (mapped, checked as
+ * spoor_snap_open() does) into *snap.  Returns SPOOR_OK; SPOOR_E_IO when
+ * DIR holds no state; SPOOR_E_FORMAT when CURRENT is missing while
+ * generations exist, or names a missing or damaged snapshot: the message
+ * in err then names the newest intact generation and `spoor recover`.
+ */
+int state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
+    size_t errlen);
 
 /* The path of the current snapshot of DIR into buf; SPOOR_E_IO when DIR
  * has none (message in err). */
