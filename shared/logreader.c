@@ -274,6 +274,13 @@ skip(spoor_reader_t *r, size_t n, spoor_damage_kind_t kind,
         d->kind = kind;
         d->offset = r->base + r->pos;
         d->detail = detail;
+        if (d->offset == 0 && kind == SPOOR_DAMAGE_GARBAGE
+            && r->len - r->pos >= 2
+            && r->p[r->pos] == 0x1f && r->p[r->pos + 1] == 0x8b)
+        {
+            d->detail = "the input looks gzip-compressed: decompress it "
+                        "first (zcat FILE | spoor ... -)";
+        }
 
         if (r->pend) {
             r->pend = 0;
