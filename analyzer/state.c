@@ -1574,11 +1574,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             continue;
         }
         if (st->set.expire_ms
-            && st->as_of - st->g.ids[r].profile->last_seen
-               > st->set.expire_ms)
+            && st->g.ids[r].profile->last_seen != INT64_MIN
+            && st->g.ids[r].profile->last_seen
+               < st->as_of - st->set.expire_ms)
         {
             /* inactive for longer than the expiry: dropped with its ids
-             * (no tombstone: they are new ids if they come back) */
+             * (no tombstone: they are new ids if they come back).  A
+             * profile with no event (imported traits only) has no
+             * activity to expire by. */
             profile_free(st->g.ids[r].profile);
             st->g.ids[r].profile = NULL;
             st->expired++;
