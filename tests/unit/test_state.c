@@ -70,9 +70,12 @@ Test(state, second_ingest_without_rules_uses_the_kept_rules)
     cr_assert(strstr(a, "\"segment\"") != NULL, "no segment: %s", a);
     free(a);
 
+    /* an empty input on a new state: a generation with no profile */
+    free(ok(0, ": > $D/empty.spoor && $S ingest --state $D/new "
+               "$D/empty.spoor && $S export --state $D/new%s", ""));
+
     /* the rotation workflow: no --rules, an empty log, then a real one */
-    free(ok(0, ": > $D/empty.spoor && $S ingest --state $D/st $D/empty.spoor%s",
-            ""));
+    free(ok(0, "$S ingest --state $D/st $D/empty.spoor%s", ""));
     free(ok(0, "$S ingest --state $D/st $D/b.spoor%s", ""));
 
     /* the same as one run given the rules and both logs */
