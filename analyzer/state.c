@@ -1813,8 +1813,19 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         snprintf(lj, ll, "%s\n", name);
         rc = spoor_write_file_atomic(st->dir, "CURRENT", lj, strlen(lj));
         if (rc != SPOOR_OK) {
-            STATE_MSG("%s/CURRENT: cannot write: %s", st->dir,
-                      strerror(errno));
+            char  cur[4096], e2[256];
+            int   en = errno;
+
+            if (state_current(st->dir, cur, sizeof(cur), e2, sizeof(e2))
+                == SPOOR_OK && strcmp(strrchr(cur, '/') + 1, name) == 0)
+            {
+                /* only the directory's fsync failed: the new generation
+                 * is current, keep it */
+                written = 0;
+                st->gen = gen;
+                st->next_gen = gen + 1;
+            }
+            STATE_MSG("%s/CURRENT: cannot write: %s", st->dir, strerror(en));
             goto fail;
         }
         written = 0;
