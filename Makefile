@@ -28,11 +28,12 @@ TEST_TIMEOUT ?= 600
 
 # Debian packages needed to build, test, fuzz and run.  Extend here.
 # (libclang-rt-dev carries libFuzzer and clang's sanitizer runtimes; clang
-# only recommends it.  iproute2 provides `ss`, used by the integration tests.)
+# only recommends it.  iproute2 provides `ss`, used by the integration tests;
+# logrotate is run by tests/integration/rotation.sh.)
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
-             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
+             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
