@@ -112,7 +112,8 @@ rotate() {
 # The load: batches of 100 beacons, uid u1..u100, until STOP exists, at
 # most LOAD_MAX beacons and LOAD_SECONDS seconds.  Each answer: "CODE URL".
 # (curl sends no cookie: every beacon brings a new visitor id into its
-# user's profile, so at most 200 per uid stay under --ids-max 256.)
+# user's profile; at most 200 per uid stay under --ids-max 256, so no
+# link is refused.)
 LOAD_MAX=20000
 LOAD_SECONDS=60
 answers=$SPOOR_TMP/answers
