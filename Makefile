@@ -5,11 +5,13 @@
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
+#   make install      build, then install under $(DESTDIR)$(PREFIX) (see below)
 #   make bench        side-by-side benchmarks -> bench/results/REPORT.md (not a test)
 #   make clean        remove build/ and build-san/
 #
 # Variables: SAN=1 (ASan+UBSan build into build-san/), NGINX_SRC, NGINX,
-#   FUZZ_SECONDS, FUZZ_CC, CC, CFLAGS, CSTD, TEST_TIMEOUT, DEPS_PKGS.
+#   FUZZ_SECONDS, FUZZ_CC, CC, CFLAGS, CSTD, TEST_TIMEOUT, DEPS_PKGS,
+#   PREFIX (default /usr/local), DESTDIR.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -26,11 +28,12 @@ TEST_TIMEOUT ?= 600
 
 # Debian packages needed to build, test, fuzz and run.  Extend here.
 # (libclang-rt-dev carries libFuzzer and clang's sanitizer runtimes; clang
-# only recommends it.  iproute2 provides `ss`, used by the integration tests.)
+# only recommends it.  iproute2 provides `ss`, used by the integration tests;
+# logrotate is run by tests/integration/rotation.sh.)
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
-             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin
+             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -104,7 +107,7 @@ $(shell mkdir -p $(dir $(1)) && \
   if [ "$$(cat '$(1)' 2>/dev/null)" != '$(2)' ]; then printf '%s\n' '$(2)' > '$(1)'; fi)
 endef
 
-.PHONY: all deps test test-run fuzz fuzz-run run run-start stop bench clean FORCE
+.PHONY: all deps test test-run fuzz fuzz-run run run-start stop install bench clean FORCE
 
 all: $(SPOOR) $(MODULE_SO)
 
@@ -342,6 +345,42 @@ stop:
 	else \
 	  echo "nginx not running"; \
 	fi
+
+# ---------------------------------------------------------------- install
+#
+# What goes where (docs/profiles.md, "Installation and rotation"):
+#   $(PREFIX)/bin/spoor                                   the analyzer
+#   $(PREFIX)/lib/nginx/modules/ngx_http_spoor_module.so  for load_module
+#   $(PREFIX)/lib/spoor/spoor-rotate                      the rotation helper
+#   $(PREFIX)/share/spoor/                                examples: nginx.conf,
+#       segments.rules, logrotate.spoor, spoor-rotate.service, spoor-rotate.timer
+# The helper, the logrotate snippet and the service name programs under
+# /usr/local/; they are installed with $(PREFIX)/ in its place.  DESTDIR
+# (staging, packaging) is prepended to every path and named in none.
+# `install` builds first: it is one of BUILD_GOALS (value stamps written).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+INSTALL_BIN   := $(DESTDIR)$(PREFIX)/bin
+INSTALL_NGX   := $(DESTDIR)$(PREFIX)/lib/nginx/modules
+INSTALL_LIB   := $(DESTDIR)$(PREFIX)/lib/spoor
+INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/spoor
+INSTALL_TMP   := $(BUILD)/install
+# files with /usr/local/ replaced by $(PREFIX)/
+PREFIXED      := spoor-rotate logrotate.spoor spoor-rotate.service
+
+install: all
+	@mkdir -p $(INSTALL_TMP)
+	@for f in $(PREFIXED); do \
+	  sed 's|/usr/local/|$(PREFIX)/|g' conf/$$f > $(INSTALL_TMP)/$$f || exit 1; \
+	done
+	install -D -m 0755 $(SPOOR) $(INSTALL_BIN)/spoor
+	install -D -m 0644 $(MODULE_SO) $(INSTALL_NGX)/ngx_http_spoor_module.so
+	install -D -m 0755 $(INSTALL_TMP)/spoor-rotate $(INSTALL_LIB)/spoor-rotate
+	install -D -m 0644 -t $(INSTALL_SHARE) conf/nginx.conf conf/segments.rules \
+	    conf/spoor-rotate.timer $(INSTALL_TMP)/logrotate.spoor \
+	    $(INSTALL_TMP)/spoor-rotate.service
 
 # ---------------------------------------------------------------- misc
 
