@@ -46,6 +46,7 @@ typedef struct {
     tally_t        t;
     const char    *path;
     int            damaged;
+    unsigned       inputs;          /* logs read so far */
 } run_t;
 
 
@@ -465,7 +466,7 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
     }
 
-    lg_add(lg, "%s{\"file\":", r->t.frames ? "," : "");
+    lg_add(lg, "%s{\"file\":", r->inputs++ ? "," : "");
     lg_str(lg, path);
     lg_add(lg, ",\"size\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\","
            "\"frames\":%" PRIu64 ",\"records\":%" PRIu64 ",\"new_frames\":%"
