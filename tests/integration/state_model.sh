@@ -67,8 +67,11 @@ ERASED=()           # every id of the profiles forget erased
 declare -A APPLIED  # logs the SUT's current generation surely has
 DAMAGED=()          # snapshot files this test damaged
 STEPLOG=()
-NEXT_START=1767225600000    # 2026-01-01: all events are long past, so
-                            # every forget tombstone is after all of them
+# Slices start on 2026-01-01 (or 200 days ago, if earlier) and move on by
+# at most 36 hours: every event is long past, so every forget tombstone
+# (wall-clock time) is after all of them and erased ids never come back.
+NEXT_START=$(( $(date +%s) / 86400 * 86400000 - 200 * 86400000 ))
+[ "$NEXT_START" -lt 1767225600000 ] || NEXT_START=1767225600000
 
 fail() {
     local i
