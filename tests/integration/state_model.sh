@@ -158,6 +158,16 @@ check_erased() {
     [ -z "$hit" ] || fail "erased ids are back in a profile of $dir: $hit"
 }
 
+# An export with what a documented cap makes depend on arrival order
+# (docs/profiles.md) summed up: at 4 currencies, more revenue is added to
+# the fourth, whichever that is, so only the total is compared.
+capped() {
+    jq -c 'if (.behaviour.revenue | length) >= 4
+           then .behaviour.revenue = {"(total of 4+ currencies)":
+                ((.behaviour.revenue | add) * 100 | round)}
+           else . end' "$1"
+}
+
 # Every invariant, on a usable SUT.
 check() {
     run "export" 0 "$SPOOR" export --state "$SUT"
@@ -174,15 +184,18 @@ check() {
     ref_sync
     run "reference export" 0 "$SPOOR" export --state "$REF"
     cp "$T/out" "$T/ref.exp"
-    if ! cmp -s "$T/chk.exp" "$T/ref.exp"; then
+    if ! cmp -s "$T/chk.exp" "$T/ref.exp" &&
+       ! cmp -s <(capped "$T/chk.exp") <(capped "$T/ref.exp"); then
         {
             echo "state_model: export differs from the reference's:"
             echo "  profiles: state $(wc -l < "$T/chk.exp"), reference $(wc -l < "$T/ref.exp")"
             diff <(jq -c '{id, ids}' "$T/chk.exp") <(jq -c '{id, ids}' "$T/ref.exp") | head -10
             diff "$T/chk.exp" "$T/ref.exp" | cut -c 1-400 | head -6
         } >&2
-        cp "$T/chk.exp" "$T/ref.exp" /tmp/ 2>/dev/null
-        fail "(a) the state brought up to date differs from the reference (exports in /tmp/chk.exp /tmp/ref.exp)"
+        cp "$T/chk.exp" "/tmp/spoor-model-$SEED-state.exp"
+        cp "$T/ref.exp" "/tmp/spoor-model-$SEED-reference.exp"
+        fail "(a) the state brought up to date differs from the reference" \
+             "(exports in /tmp/spoor-model-$SEED-{state,reference}.exp)"
     fi
 }
 
