@@ -19,17 +19,18 @@
 #
 #   SEED=123 STEPS=40 SPOOR=build/spoor bash tests/integration/state_model.sh
 #
-# SEED (default 1) seeds bash's RANDOM: the operations, logs and damage
-# are reproducible; the moment a kill lands is not (it depends on timing).
+# SEED (default 1) seeds bash's RANDOM, again at each step: the operations,
+# logs and damage are reproducible; the moment a kill lands is not (it
+# depends on timing), and it can change which files a later step finds.
 # MAX_SECONDS (default 600) bounds the run: no new step starts after it.
-# On failure: the seed, the steps so far and what failed; KEEP=1 keeps the
-# temporary directory.
+# On failure: the seed, the steps so far and what failed (VERBOSE=1: the
+# steps on success too); KEEP=1 keeps the temporary directory.
 
 set -u
 
 SPOOR=${SPOOR:-build/spoor}
 SEED=${SEED:-1}
-STEPS=${STEPS:-30}
+STEPS=${STEPS:-40}
 MAX_SECONDS=${MAX_SECONDS:-600}
 KEEP=${KEEP:-0}
 RULES=${RULES:-conf/segments.rules}
@@ -227,7 +228,8 @@ op_forget() {
     run export 0 "$SPOOR" export --state "$SUT"
     n=$(wc -l < "$T/out")
     if [ "$n" = 0 ]; then step "forget: no profile"; return; fi
-    prof=$(sed -n "$((1 + RANDOM % n))p" "$T/out")
+    n=$((1 + RANDOM % n))     # (not inside $(...): a subshell reseeds RANDOM)
+    prof=$(sed -n "${n}p" "$T/out")
     mapfile -t ids < <(jq -r '(.ids.userId // []) + (.ids.anonymousId // []) | .[]' <<< "$prof")
     if [ "${#ids[@]}" = 0 ]; then
         mapfile -t ids < <(jq -r '.ids[][]' <<< "$prof")
@@ -381,6 +383,10 @@ for ((i = 0; i < STEPS; i++)); do
         echo "state_model: MAX_SECONDS=$MAX_SECONDS reached after $i steps"
         break
     fi
+    # each step reseeded: what a step draws does not depend on what the
+    # earlier ones drew (a kill that lands earlier or later changes the
+    # state, not the rest of the sequence)
+    RANDOM=$(( (SEED % 1000000007) * 1000 + i ))
     r=$((RANDOM % 100))
     if   [ $r -lt 14 ]; then op=gen
     elif [ $r -lt 38 ]; then op=ingest
@@ -403,6 +409,9 @@ for ((i = 0; i < STEPS; i++)); do
     check
 done
 
+if [ "${VERBOSE:-0}" = 1 ]; then
+    for i in "${!STEPLOG[@]}"; do echo "  $i: ${STEPLOG[$i]}"; done
+fi
 summary=
 for op in "${!COUNT[@]}"; do summary+=" $op=${COUNT[$op]}"; done
 echo "state_model: ok: SEED=$SEED, ${#STEPLOG[@]} steps ($summary ), ${#LOGS[@]} logs," \
