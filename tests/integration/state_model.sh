@@ -33,6 +33,7 @@ SEED=${SEED:-1}
 STEPS=${STEPS:-40}
 MAX_SECONDS=${MAX_SECONDS:-600}
 KEEP=${KEEP:-0}
+NEW_IDS=${NEW_IDS:-1}   # 0: import-traits only for user ids that have a profile
 RULES=${RULES:-conf/segments.rules}
 CMD_TIMEOUT=60
 
@@ -251,7 +252,7 @@ op_import() {
     : > "$f"
     k=$((1 + RANDOM % 3))
     for ((i = 0; i < k; i++)); do
-        if [ "${#users[@]}" -gt 0 ] && [ $((RANDOM % 4)) != 0 ]; then
+        if [ "${#users[@]}" -gt 0 ] && { [ $((RANDOM % 4)) != 0 ] || [ "$NEW_IDS" = 0 ]; }; then
             u=${users[$((RANDOM % ${#users[@]}))]}
         else
             u=user-imported-$((RANDOM % 50))
