@@ -4,14 +4,16 @@
 #   make deps         install missing Debian packages (apt-get, as root or via sudo)
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
+#   make soak         build and run the state model test for SOAK_SECONDS, a new
+#                     random seed each round (not part of make test)
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
 #   make install      build, then install under $(DESTDIR)$(PREFIX) (see below)
 #   make bench        side-by-side benchmarks -> bench/results/REPORT.md (not a test)
 #   make clean        remove build/ and build-san/
 #
 # Variables: SAN=1 (ASan+UBSan build into build-san/), NGINX_SRC, NGINX,
-#   FUZZ_SECONDS, FUZZ_CC, CC, CFLAGS, CSTD, TEST_TIMEOUT, DEPS_PKGS,
-#   PREFIX (default /usr/local), DESTDIR.
+#   FUZZ_SECONDS, FUZZ_CC, SOAK_SECONDS, SOAK_STEPS, CC, CFLAGS, CSTD,
+#   TEST_TIMEOUT, DEPS_PKGS, PREFIX (default /usr/local), DESTDIR.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -25,6 +27,8 @@ NGINX        ?= /usr/sbin/nginx
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 TEST_TIMEOUT ?= 600
+SOAK_SECONDS ?= 300
+SOAK_STEPS   ?= 80
 
 # Debian packages needed to build, test, fuzz and run.  Extend here.
 # (libclang-rt-dev carries libFuzzer and clang's sanitizer runtimes; clang
@@ -98,7 +102,7 @@ SPOOR     := $(BUILD)/spoor
 MODULE_SO := $(BUILD)/ngx_http_spoor_module.so
 
 # Goals that build something (the value stamps below are only written then).
-BUILD_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean deps bench stop test fuzz run,$(MAKECMDGOALS)),all)
+BUILD_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean deps bench stop test fuzz soak run,$(MAKECMDGOALS)),all)
 
 # Write $(2) to file $(1) only when it differs, so its mtime tracks changes
 # of a make-time value (source lists, flags) rather than every run.
@@ -107,7 +111,8 @@ $(shell mkdir -p $(dir $(1)) && \
   if [ "$$(cat '$(1)' 2>/dev/null)" != '$(2)' ]; then printf '%s\n' '$(2)' > '$(1)'; fi)
 endef
 
-.PHONY: all deps test test-run fuzz fuzz-run run run-start stop install bench clean FORCE
+.PHONY: all deps test test-run fuzz fuzz-run soak soak-run run run-start stop \
+        install bench clean FORCE
 
 all: $(SPOOR) $(MODULE_SO)
 
@@ -307,6 +312,35 @@ fuzz-run: $(FUZZ_BINS)
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; fi; \
 	echo "$$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
+
+# ---------------------------------------------------------------- soak
+#
+# The model-based test of the state directory (tests/integration/
+# state_model.sh, a short run of which is part of `make test`), run again
+# and again with a new random seed each round, for SOAK_SECONDS in all
+# (a round started near the end is cut short by MAX_SECONDS, and killed
+# 120 s after the deadline at the latest).  Stops at the first failing
+# round, whose seed and steps it prints.  Not part of `make test`.
+
+soak: deps
+	@$(MAKE) --no-print-directory soak-run
+
+soak-run: $(SPOOR)
+	@end=$$(( $$(date +%s) + $(SOAK_SECONDS) )); round=0; \
+	while [ $$(date +%s) -lt $$end ]; do \
+	  round=$$((round + 1)); \
+	  seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	  left=$$(( end - $$(date +%s) )); \
+	  echo "=== soak round $$round: SEED=$$seed STEPS=$(SOAK_STEPS) ($$left s left)"; \
+	  if ! SEED=$$seed STEPS=$(SOAK_STEPS) MAX_SECONDS=$$left \
+	       SPOOR='$(CURDIR)/$(SPOOR)' timeout $$((left + 120)) \
+	       bash tests/integration/state_model.sh; then \
+	    echo "--- FAIL: soak round $$round: SEED=$$seed STEPS=$(SOAK_STEPS)" \
+	         "SPOOR=$(SPOOR) bash tests/integration/state_model.sh"; \
+	    exit 1; \
+	  fi; \
+	done; \
+	echo "soak: $$round rounds passed in $(SOAK_SECONDS) s"
 
 # ---------------------------------------------------------------- run
 
