@@ -567,23 +567,23 @@ G_V4_COUNTRY='{"country":"GB","continent":"EU","eu":false,"asn":20712,"asOrg":"A
 
 sleep 1.5
 t_country=$(replace country.mmdb)
-sleep 3.5
+sleep 4.5
 mid_reloads=$(metric "$RS" spoor_geoip_reloads_total)
 mid_failures=$(metric "$RS" spoor_geoip_reload_failures_total)
 t_corrupt=$(replace corrupt.mmdb)
-sleep 3.5
+sleep 4.5
 after_corrupt_failures=$(metric "$RS" spoor_geoip_reload_failures_total)
 t_asn=$(replace asn.mmdb)          # a good database of the wrong kind
-sleep 3.5
+sleep 4.5
 after_asn_failures=$(metric "$RS" spoor_geoip_reload_failures_total)
 t_city=$(replace city.mmdb)
-sleep 3.5
+sleep 4.5
 touch "$stopfile"
 wait "$bgpid" || true
 
 total=$(wc -l < "$codes")
 non200=$(grep -vc '^200$' "$codes" || true)
-[ "$total" -ge 200 ] || spoor_soft_fail "the load sent only $total requests in 16 s"
+[ "$total" -ge 200 ] || spoor_soft_fail "the load sent only $total requests in 20 s"
 spoor_check "every request under load answered 200 ($total requests)" "$non200" 0
 
 spoor_wait_records "$rlog" "$total" || true
