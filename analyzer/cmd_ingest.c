@@ -630,10 +630,11 @@ cmd_ingest(int argc, char **argv)
            r.t.withdrawals, r.t.erased_profiles, r.t.merges,
            r.t.merges_refused, st.g.junk_seen);
     if (st.gen > 0 && r.t.new_frames == 0 && st.changed == 0
-        && !st.erased_in_run)
+        && !st.erased_in_run && st.has_settings)
     {
         /* nothing new: the current generation stays, and so do its
-         * parents (an empty generation would push them out) */
+         * parents (an empty generation would push them out); a state
+         * written before settings were kept gets them recorded */
         if (cli.json) {
             printf("{\"generation\":%" PRIu32 ",\"unchanged\":true,%s}\n",
                    st.gen, lg.buf);

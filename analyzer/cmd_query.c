@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "error.h"
 #include "json_out.h"
+#include "mp_check.h"
 #include "profile_json.h"
 #include "snapshot.h"
 #include "state.h"
@@ -101,21 +102,22 @@ on_hit(void *arg, size_t i)
 
 
 /* The blob of profile i has an id (kind, text) equal to id: guards
- * against a hash collision. */
+ * against a hash collision.  1 yes, 0 no, -1 the blob is malformed. */
 static int
 has_id(const unsigned char *blob, size_t len, const char *id, size_t idlen,
     int is_pid)
 {
     msgpack_unpacked  u;
-    size_t            off = 0;
     uint32_t          i, k;
     int               yes = 0;
 
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *) blob, len, &off)
-        == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+    if (spoor_mp_unpack(&u, blob, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK
+        || u.data.type != MSGPACK_OBJECT_MAP)
     {
-        for (i = 0; i < u.data.via.map.size && !yes; i++) {
+        yes = -1;
+    } else {
+        for (i = 0; i < u.data.via.map.size && yes == 0; i++) {
             const msgpack_object_kv  *kv = &u.data.via.map.ptr[i];
 
             if (kv->key.type != MSGPACK_OBJECT_STR) {
@@ -134,12 +136,21 @@ has_id(const unsigned char *blob, size_t len, const char *id, size_t idlen,
             {
                 for (k = 0; k < kv->val.via.array.size; k++) {
                     const msgpack_object  *e = &kv->val.via.array.ptr[k];
-                    const msgpack_object  *t = &e->via.array.ptr[1];
+                    const msgpack_object  *t;
 
+                    if (e->type != MSGPACK_OBJECT_ARRAY
+                        || e->via.array.size != 2
+                        || e->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
+                    {
+                        yes = -1;
+                        break;
+                    }
+                    t = &e->via.array.ptr[1];
                     if (t->via.str.size == idlen
                         && memcmp(t->via.str.ptr, id, idlen) == 0)
                     {
                         yes = 1;
+                        break;
                     }
                 }
             }
@@ -200,11 +211,14 @@ cmd_profile(int argc, char **argv)
                 const unsigned char  *b = spoor_snap_profile(s, one.found[k],
                                                              &len);
 
-                if (b == NULL) {
+                switch (b ? has_id(b, len, argv[i], id_len, kk == 3) : -1) {
+                case 1:
+                    on_hit(&h, one.found[k]);
+                    break;
+                case -1:
                     damaged("profile", dir, one.found[k]);
                     bad = 1;
-                } else if (has_id(b, len, argv[i], id_len, kk == 3)) {
-                    on_hit(&h, one.found[k]);
+                    break;
                 }
             }
         }
@@ -325,7 +339,6 @@ cmd_segments(int argc, char **argv)
     for (i = 0; i < n; i++) {
         const unsigned char  *b = spoor_snap_profile(s, i, &len);
         msgpack_unpacked      u;
-        size_t                off = 0;
         const msgpack_object *seg = NULL, *id = NULL;
         uint32_t              m;
 
@@ -335,8 +348,8 @@ cmd_segments(int argc, char **argv)
             continue;
         }
         msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, (const char *) b, len, &off)
-            == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+        if (spoor_mp_unpack(&u, b, len, SPOOR_MP_DEPTH_CAP) == SPOOR_OK
+            && u.data.type == MSGPACK_OBJECT_MAP)
         {
             for (m = 0; m < u.data.via.map.size; m++) {
                 const msgpack_object_kv  *kv = &u.data.via.map.ptr[m];
@@ -459,7 +472,7 @@ cmd_stats(int argc, char **argv)
 {
     const char            *dir;
     int                    first, exit_code = EXIT_OK;
-    size_t                 len, off = 0, i, n, g;
+    size_t                 len, i, n, g;
     spoor_snap_t          *s;
     const unsigned char   *meta;
     msgpack_unpacked       u;
@@ -500,8 +513,8 @@ cmd_stats(int argc, char **argv)
     }
     meta = spoor_snap_meta(s, &len);
     msgpack_unpacked_init(&u);
-    if (meta && msgpack_unpack_next(&u, (const char *) meta, len, &off)
-        == MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP)
+    if (meta && spoor_mp_unpack(&u, meta, len, SPOOR_MP_DEPTH_CAP) == SPOOR_OK
+        && u.data.type == MSGPACK_OBJECT_MAP)
     {
         for (m = 0; m < u.data.via.map.size; m++) {
             const msgpack_object_kv  *e = &u.data.via.map.ptr[m];

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
+#include "mp_check.h"
 #include "mp_member.h"
 #include <xxhash.h>
 #include "error.h"
@@ -490,14 +491,12 @@ static int
 load_meta(state_t *st, const unsigned char *p, size_t len)
 {
     msgpack_unpacked        u;
-    size_t                  off = 0, i;
+    size_t                  i;
     const msgpack_object   *o, *m;
     int                     rc = SPOOR_E_FORMAT;
 
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *) p, len, &off)
-        != MSGPACK_UNPACK_SUCCESS)
-    {
+    if (spoor_mp_unpack(&u, p, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK) {
         goto done;
     }
     m = &u.data;
@@ -567,6 +566,14 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
             goto done;
         }
     }
+    /* settings: absent in a state written before they were kept */
+    if (spoor_mp_member(m, "settings") != NULL) {
+        rc = settings_unpack(&st->set, m);
+        if (rc != SPOOR_OK) {
+            goto done;
+        }
+        st->has_settings = 1;
+    }
     rc = SPOOR_OK;
 
 done:
@@ -580,16 +587,13 @@ static int
 load_profile(state_t *st, const unsigned char *p, size_t len)
 {
     msgpack_unpacked        u;
-    size_t                  off = 0;
     const msgpack_object   *ids, *s;
     uint32_t                i, first = UINT32_MAX, k;
     profile_t              *pr;
     int                     rc = SPOOR_E_FORMAT, nomem = 0;
 
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *) p, len, &off)
-        != MSGPACK_UNPACK_SUCCESS)
-    {
+    if (spoor_mp_unpack(&u, p, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK) {
         goto done;
     }
     ids = spoor_mp_member(&u.data, "ids");
@@ -838,8 +842,6 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     const unsigned char  *p;
     size_t                len, i, n;
     int                   rc;
-    msgpack_unpacked      u;
-    size_t                off = 0;
 
     state_unload(st);
     if (identity_init(&st->g, 256, 1024) != SPOOR_OK) {
@@ -859,18 +861,6 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
 
     p = spoor_snap_meta(snap, &len);
     rc = p ? load_meta(st, p, len) : SPOOR_E_FORMAT;
-    if (rc == SPOOR_OK) {
-        /* settings: absent in a state written before they were kept */
-        msgpack_unpacked_init(&u);
-        if (msgpack_unpack_next(&u, (const char *) p, len, &off)
-            == MSGPACK_UNPACK_SUCCESS
-            && spoor_mp_member(&u.data, "settings") != NULL)
-        {
-            rc = settings_unpack(&st->set, &u.data);
-            st->has_settings = rc == SPOOR_OK;
-        }
-        msgpack_unpacked_destroy(&u);
-    }
     if (rc != SPOOR_OK) {
         STATE_MSG("%s: damaged metadata", path);
         spoor_snap_close(snap);
@@ -1311,7 +1301,6 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
         for (i = 0; i < p->ntraits; i++) {
             const profile_trait_t  *t = &p->traits[i];
             msgpack_unpacked        u;
-            size_t                  off = 0;
 
             if (strlen(t->name) != len - 7
                 || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
@@ -1319,8 +1308,8 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
                 continue;
             }
             msgpack_unpacked_init(&u);
-            if (msgpack_unpack_next(&u, (const char *) t->value, t->value_len,
-                                    &off) == MSGPACK_UNPACK_SUCCESS)
+            if (spoor_mp_unpack(&u, t->value, t->value_len,
+                                SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
             {
                 const msgpack_object  *o = &u.data;
 

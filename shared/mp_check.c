@@ -135,3 +135,19 @@ spoor_mp_check(const unsigned char *p, size_t len, unsigned max_depth,
         off += skip;
     }
 }
+
+
+int
+spoor_mp_unpack(msgpack_unpacked *u, const unsigned char *p, size_t len,
+    unsigned max_depth)
+{
+    size_t  n, off = 0;
+    int     rc;
+
+    rc = spoor_mp_check(p, len, max_depth, &n);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    return msgpack_unpack_next(u, (const char *) p, n, &off)
+           == MSGPACK_UNPACK_SUCCESS ? SPOOR_OK : SPOOR_E_FORMAT;
+}

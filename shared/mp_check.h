@@ -15,6 +15,7 @@
 #define SPOOR_MP_CHECK_H
 
 #include <stddef.h>
+#include <msgpack.h>
 
 /* The deepest nesting spoor_mp_check() accepts, whatever the caller asks:
  * msgpack-c's own unpack stack (MSGPACK_EMBED_STACK_SIZE) is 32. */
@@ -31,5 +32,15 @@
  */
 int spoor_mp_check(const unsigned char *p, size_t len, unsigned max_depth,
     size_t *vlen);
+
+/*
+ * The one way to unpack outside bytes with msgpack-c: spoor_mp_check()
+ * of the value at p[0], then msgpack_unpack_next() into u (initialised
+ * by the caller, destroyed by the caller in every case).  Returns
+ * SPOOR_OK with u->data the value, or what the check returned, or
+ * SPOOR_E_FORMAT.
+ */
+int spoor_mp_unpack(msgpack_unpacked *u, const unsigned char *p, size_t len,
+    unsigned max_depth);
 
 #endif /* SPOOR_MP_CHECK_H */

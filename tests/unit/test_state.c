@@ -5,9 +5,12 @@
  * checks exit codes, messages and what the read commands answer.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "error.h"
+#include "snapshot.h"
 #include "spoor_run.h"
 
 /* make test runs from the top of the repository */
@@ -431,4 +434,75 @@ Test(state, every_subcommand_on_a_full_state, .timeout = 120)
     free(ok(2, "$S recover 2>/dev/null%s", ""));
     free(ok(2, "$S ingest --state $D/st --expire never $D/a.spoor "
                "2>/dev/null%s", ""));
+}
+
+
+/* A state whose current snapshot has valid checksums but hostile
+ * contents (as a forged or carefully damaged file would): written with
+ * the real snapshot writer. */
+static void
+forge(const char *name, const unsigned char *blob, size_t blen,
+    const unsigned char *meta, size_t mlen)
+{
+    char            path[256];
+    spoor_snapw_t  *w;
+    uint64_t        h = spoor_id_hash("u", "user-1", 6);
+    FILE           *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert(mkdir(path, 0755) == 0);
+    w = spoor_snapw_create(path, "gen-000001.snap");
+    cr_assert_not_null(w);
+    if (blob) {
+        cr_assert_eq(spoor_snapw_add(w, blob, blen, &h, 1), SPOOR_OK);
+    }
+    cr_assert_eq(spoor_snapw_meta(w, meta, mlen), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snprintf(path, sizeof(path), "%s/%s/CURRENT", dir, name);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("gen-000001.snap\n", f);
+    fclose(f);
+}
+
+
+Test(state, hostile_snapshot_contents_are_damage_not_a_crash)
+{
+    /* {"v":1,"as_of":0,"frames":bin 0,"tombs":[],"counters": a map32
+     * header promising 2^32 - 1 pairs (msgpack-c would ask 256 GiB)} */
+    static const unsigned char  lying_meta[] = {
+        0x85, 0xa1, 'v', 0x01, 0xa5, 'a', 's', '_', 'o', 'f', 0x00,
+        0xa6, 'f', 'r', 'a', 'm', 'e', 's', 0xc4, 0x00,
+        0xa5, 't', 'o', 'm', 'b', 's', 0x90,
+        0xa8, 'c', 'o', 'u', 'n', 't', 'e', 'r', 's',
+        0xdf, 0xff, 0xff, 0xff, 0xff
+    };
+    static const unsigned char  good_meta[] = {
+        0x85, 0xa1, 'v', 0x01, 0xa5, 'a', 's', '_', 'o', 'f', 0x00,
+        0xa6, 'f', 'r', 'a', 'm', 'e', 's', 0xc4, 0x00,
+        0xa5, 't', 'o', 'm', 'b', 's', 0x90,
+        0xa8, 'c', 'o', 'u', 'n', 't', 'e', 'r', 's', 0x80
+    };
+    /* a profile found by user-1 whose "ids" entry is a string, not a
+     * [kind, id] pair */
+    static const unsigned char  bad_ids[] = {
+        0x83, 0xa2, 'i', 'd', 0xa1, 'x',
+        0xa3, 'i', 'd', 's', 0x91, 0xa6, 'u', 's', 'e', 'r', '-', '1',
+        0xa5, 's', 't', 'a', 't', 'e', 0x80
+    };
+    char  *o;
+
+    forge("meta", NULL, 0, lying_meta, sizeof(lying_meta));
+    o = ok(1, "$S stats --state $D/meta 2>&1%s", "");
+    cr_assert(strstr(o, "no counters") != NULL, "%s", o);
+    free(o);
+    o = ok(3, "$S ingest --state $D/meta /dev/null 2>&1%s", "");
+    cr_assert(strstr(o, "damaged metadata") != NULL, "%s", o);
+    free(o);
+
+    forge("ids", bad_ids, sizeof(bad_ids), good_meta, sizeof(good_meta));
+    o = ok(1, "$S profile --state $D/ids user-1 2>&1%s", "");
+    cr_assert(strstr(o, "profile 0 of the current snapshot is damaged")
+              != NULL, "%s", o);
+    free(o);
 }
