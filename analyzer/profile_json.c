@@ -13,9 +13,15 @@
  *    "inferred": {"rfm", "lifecycle", "segments"},
  *    "links": [{"time", "ids": [A, B]}], "merges", "asOf"}
  * Times are ISO 8601 UTC with milliseconds.
+ *
+ * The blob and each stored trait value go through spoor_mp_check() before
+ * msgpack-c unpacks them: a snapshot may be damaged or forged (its
+ * checksums prove nothing against that), and msgpack-c allocates a
+ * container's elements from the count in its header.
  */
 #include <string.h>
 #include <msgpack.h>
+#include "mp_check.h"
 #include "mp_member.h"
 #include "cli.h"
 #include "error.h"
@@ -72,7 +78,7 @@ int
 profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 {
     msgpack_unpacked        u, tv;
-    size_t                  off = 0, i, voff;
+    size_t                  off = 0, i, voff, n;
     const msgpack_object   *o, *ids, *st, *x;
     profile_t              *p = NULL;
     int                     rc;
@@ -81,8 +87,9 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     };
 
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *) blob, len, &off)
-        != MSGPACK_UNPACK_SUCCESS)
+    if (spoor_mp_check(blob, len, SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK
+        || msgpack_unpack_next(&u, (const char *) blob, len, &off)
+           != MSGPACK_UNPACK_SUCCESS)
     {
         msgpack_unpacked_destroy(&u);
         return SPOOR_E_FORMAT;
@@ -146,8 +153,11 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         json_out_cstr(j, "value");
         msgpack_unpacked_init(&tv);
         voff = 0;
-        if (msgpack_unpack_next(&tv, (const char *) t->value, t->value_len,
-                                &voff) == MSGPACK_UNPACK_SUCCESS)
+        if (spoor_mp_check(t->value, t->value_len, SPOOR_VALUE_DEPTH_MAX,
+                           &n) == SPOOR_OK
+            && msgpack_unpack_next(&tv, (const char *) t->value,
+                                   t->value_len, &voff)
+               == MSGPACK_UNPACK_SUCCESS)
         {
             json_out_msgpack(j, &tv.data);
         } else {
