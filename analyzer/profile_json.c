@@ -74,11 +74,36 @@ num(const msgpack_object *o)
 }
 
 
+/* "ids" as state.c writes it: an array of [kind, id] pairs, the kind a
+ * one-byte string, the id a string.  What follows reads them unchecked. */
+static int
+ids_ok(const msgpack_object *ids)
+{
+    const msgpack_object  *e;
+    uint32_t               k;
+
+    if (ids->type != MSGPACK_OBJECT_ARRAY) {
+        return 0;
+    }
+    for (k = 0; k < ids->via.array.size; k++) {
+        e = &ids->via.array.ptr[k];
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2
+            || e->via.array.ptr[0].type != MSGPACK_OBJECT_STR
+            || e->via.array.ptr[0].via.str.size != 1
+            || e->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
+        {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
 int
 profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 {
     msgpack_unpacked        u, tv;
-    size_t                  off = 0, i, voff, n;
+    size_t                  off = 0, i, voff, vlen;
     const msgpack_object   *o, *ids, *st, *x;
     profile_t              *p = NULL;
     int                     rc;
@@ -87,7 +112,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     };
 
     msgpack_unpacked_init(&u);
-    if (spoor_mp_check(blob, len, SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK
+    if (spoor_mp_check(blob, len, SPOOR_MP_DEPTH_CAP, &vlen) != SPOOR_OK
         || msgpack_unpack_next(&u, (const char *) blob, len, &off)
            != MSGPACK_UNPACK_SUCCESS)
     {
@@ -97,7 +122,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     o = &u.data;
     ids = spoor_mp_member(o, "ids");
     st = spoor_mp_member(o, "state");
-    if (ids == NULL || st == NULL || ids->type != MSGPACK_OBJECT_ARRAY
+    if (ids == NULL || st == NULL || !ids_ok(ids)
         || (rc = profile_unpack(st, &p)) != SPOOR_OK)
     {
         msgpack_unpacked_destroy(&u);
@@ -154,7 +179,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         msgpack_unpacked_init(&tv);
         voff = 0;
         if (spoor_mp_check(t->value, t->value_len, SPOOR_VALUE_DEPTH_MAX,
-                           &n) == SPOOR_OK
+                           &vlen) == SPOOR_OK
             && msgpack_unpack_next(&tv, (const char *) t->value,
                                    t->value_len, &voff)
                == MSGPACK_UNPACK_SUCCESS)

@@ -206,3 +206,68 @@ Test(profile_json, a_lying_container_header_is_refused_before_allocation)
     msgpack_sbuffer_destroy(&sb);
     profile_free(p);
 }
+
+
+/* A blob whose "ids" is `ids` (msgpack bytes) and whose state is an
+ * intact empty profile. */
+static msgpack_sbuffer
+blob_with_ids(const unsigned char *ids, size_t len)
+{
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    profile_t        *p = profile_new();
+
+    cr_assert_not_null(p);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    pk_cstr(&pk, "ids");
+    msgpack_sbuffer_write(&sb, (const char *) ids, len);
+    pk_cstr(&pk, "state");
+    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    profile_free(p);
+    return sb;
+}
+
+
+Test(profile_json, ids_that_are_not_kind_id_pairs_are_refused)
+{
+    static const struct {
+        unsigned char  b[16];
+        size_t         len;
+        const char    *what;
+    } bad[] = {
+        { { 0x91, 0xa1, 'u' }, 3, "an entry that is a string" },
+        { { 0x91, 0x91, 0xa1, 'u' }, 4, "a pair of one" },
+        { { 0x91, 0x93, 0xa1, 'u', 0xa1, 'x', 0xc0 }, 7, "a pair of three" },
+        { { 0x91, 0x92, 0x01, 0xa1, 'x' }, 5, "a kind that is a number" },
+        { { 0x91, 0x92, 0xa0, 0xa1, 'x' }, 5, "an empty kind" },
+        { { 0x91, 0x92, 0xa2, 'u', 'u', 0xa1, 'x' }, 7, "a two-byte kind" },
+        { { 0x91, 0x92, 0xa1, 'u', 0xc0 }, 5, "an id that is nil" },
+        { { 0x92, 0x92, 0xa1, 'u', 0xa1, 'x', 0x07 }, 7, "a good, a bad" },
+        { { 0xa1, 'u' }, 2, "not an array" },
+    };
+    static const unsigned char  good[] = { 0x91, 0x92, 0xa1, 'a', 0xa1,
+                                           'x' };
+    msgpack_sbuffer   sb;
+    char             *text;
+    size_t            i;
+    yajl_val          root;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        sb = blob_with_ids(bad[i].b, bad[i].len);
+        cr_assert_eq(to_json(sb.data, sb.size, &text), SPOOR_E_FORMAT,
+                     "%s: %s", bad[i].what, text);
+        cr_assert_str_empty(text, "%s", bad[i].what);
+        free(text);
+        msgpack_sbuffer_destroy(&sb);
+    }
+
+    sb = blob_with_ids(good, sizeof(good));
+    cr_assert_eq(to_json(sb.data, sb.size, &text), SPOOR_OK);
+    root = parsed(text);
+    cr_assert(strstr(text, "\"anonymousId\":[\"x\"]") != NULL, "%s", text);
+    yajl_tree_free(root);
+    free(text);
+    msgpack_sbuffer_destroy(&sb);
+}
