@@ -12,13 +12,14 @@
  *                "language", "timezone", "referrer", "campaign", "time"},
  *    "inferred": {"rfm", "lifecycle", "segments"},
  *    "links": [{"time", "ids": [A, B]}], "merges", "asOf"}
- * Times are ISO 8601 UTC with milliseconds.
+ * Times are ISO 8601 UTC with milliseconds, null when unknown.
  *
  * The blob and each stored trait value go through spoor_mp_check() before
  * msgpack-c unpacks them: a snapshot may be damaged or forged (its
  * checksums prove nothing against that), and msgpack-c allocates a
  * container's elements from the count in its header.
  */
+#include <limits.h>
 #include <string.h>
 #include <msgpack.h>
 #include "mp_check.h"
@@ -74,6 +75,42 @@ num(const msgpack_object *o)
 }
 
 
+/* A whole number into *v: an integer that fits, or a finite float in
+ * range (truncated).  0 for anything else -- absent, not a number, NaN,
+ * too large -- as a forged blob may hold it (the conversion of an out of
+ * range double is undefined). */
+static int
+whole(const msgpack_object *o, long long *v)
+{
+    double  d;
+
+    if (o == NULL) {
+        return 0;
+    }
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (o->via.u64 > LLONG_MAX) {
+            return 0;
+        }
+        *v = (long long) o->via.u64;
+        return 1;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        *v = o->via.i64;
+        return 1;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        d = o->via.f64;
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            return 0;                   /* NaN too */
+        }
+        *v = (long long) d;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
 /* "ids" as state.c writes it: an array of [kind, id] pairs, the kind a
  * one-byte string, the id a string.  What follows reads them unchecked. */
 static int
@@ -106,6 +143,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     size_t                  off = 0, i, voff, vlen;
     const msgpack_object   *o, *ids, *st, *x;
     profile_t              *p = NULL;
+    long long               r, f, m;
     int                     rc;
     static const struct { char k; const char *name; } kinds[] = {
         { 'u', "userId" }, { 'a', "anonymousId" }, { 'v', "visitorId" }
@@ -230,7 +268,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "cartAdds");
     json_out_uint(j, p->cart_adds);
     json_out_cstr(j, "abandonedCarts");
-    json_out_uint(j, (unsigned long long) num(spoor_mp_member(o, "abandoned")));
+    json_out_uint(j, whole(spoor_mp_member(o, "abandoned"), &r) && r > 0
+                     ? (unsigned long long) r : 0);
     x = spoor_mp_member(o, "decayed");
     json_out_cstr(j, "interests");
     json_out_map_open(j);
@@ -295,15 +334,17 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     x = spoor_mp_member(o, "rfm");
     json_out_cstr(j, "rfm");
     if (x && x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == 3
-        && num(&x->via.array.ptr[0]) > 0)
+        && whole(&x->via.array.ptr[0], &r) && r > 0
+        && whole(&x->via.array.ptr[1], &f)
+        && whole(&x->via.array.ptr[2], &m))
     {
         json_out_map_open(j);
         json_out_cstr(j, "r");
-        json_out_int(j, (long long) num(&x->via.array.ptr[0]));
+        json_out_int(j, r);
         json_out_cstr(j, "f");
-        json_out_int(j, (long long) num(&x->via.array.ptr[1]));
+        json_out_int(j, f);
         json_out_cstr(j, "m");
-        json_out_int(j, (long long) num(&x->via.array.ptr[2]));
+        json_out_int(j, m);
         json_out_map_close(j);
     } else {
         json_out_null(j);
@@ -366,7 +407,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "merges");
     json_out_uint(j, p->merges);
     json_out_cstr(j, "asOf");
-    time_out(j, (int64_t) num(spoor_mp_member(o, "as_of")));
+    time_out(j, whole(spoor_mp_member(o, "as_of"), &r) ? r : INT64_MIN);
     json_out_map_close(j);
 
     profile_free(p);

@@ -10,6 +10,7 @@
  * "ids" (an array of [kind, id] pairs) and "state" (profile_pack).
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,4 +271,66 @@ Test(profile_json, ids_that_are_not_kind_id_pairs_are_refused)
     yajl_tree_free(root);
     free(text);
     msgpack_sbuffer_destroy(&sb);
+}
+
+
+/* profile_json of an empty profile with "abandoned", "rfm" and "as_of"
+ * as given (doubles); the printed line (caller frees). */
+static char *
+with_numbers(double abandoned, double r, double f, double m, double as_of)
+{
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    profile_t        *p = profile_new();
+    char             *text;
+
+    cr_assert_not_null(p);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 5);
+    pk_cstr(&pk, "ids");
+    msgpack_pack_array(&pk, 0);
+    pk_cstr(&pk, "state");
+    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    pk_cstr(&pk, "abandoned");
+    msgpack_pack_double(&pk, abandoned);
+    pk_cstr(&pk, "rfm");
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_double(&pk, r);
+    msgpack_pack_double(&pk, f);
+    msgpack_pack_double(&pk, m);
+    pk_cstr(&pk, "as_of");
+    msgpack_pack_double(&pk, as_of);
+    cr_assert_eq(to_json(sb.data, sb.size, &text), SPOOR_OK);
+    yajl_tree_free(parsed(text));
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+    return text;
+}
+
+
+Test(profile_json, numbers_out_of_range_are_not_converted)
+{
+    char  *t;
+
+    /* what state.c writes, as floats: read as the whole numbers */
+    t = with_numbers(2.0, 4.0, 5.0, 3.0, 1767225600000.0);
+    cr_assert(strstr(t, "\"abandonedCarts\":2,") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"rfm\":{\"r\":4,\"f\":5,\"m\":3}") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"asOf\":\"2026-01-01T00:00:00.000Z\"") != NULL,
+              "%s", t);
+    free(t);
+
+    /* out of range of the integer they are printed as: unknown */
+    t = with_numbers(-5.0, 1e300, 2.0, 3.0, 1.83e19);
+    cr_assert(strstr(t, "\"abandonedCarts\":0,") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"rfm\":null") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"asOf\":null") != NULL, "%s", t);
+    free(t);
+
+    t = with_numbers(1e300, 4.0, NAN, -1e300, -1e300);
+    cr_assert(strstr(t, "\"abandonedCarts\":0,") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"rfm\":null") != NULL, "%s", t);
+    cr_assert(strstr(t, "\"asOf\":null") != NULL, "%s", t);
+    free(t);
 }
