@@ -21,8 +21,12 @@
 #include "lineage.h"
 #include "timestamp.h"
 
+/* What yajl skips between tokens (JSON's four, and \v \f). */
+#define WS  " \t\n\v\f\r"
+
 typedef struct {
     unsigned   depth;
+    unsigned   closed;          /* a container at the top has closed */
 } nest_t;
 
 
@@ -54,14 +58,21 @@ nest_close(void *ctx)
 {
     nest_t  *n = ctx;
 
-    n->depth--;
+    if (--n->depth == 0) {
+        n->closed = 1;
+    }
     return 1;
 }
 
 
 /*
  * The callback pass: one JSON value, nothing but whitespace after it, no
- * comments, valid UTF-8, at most LINEAGE_DEPTH_MAX deep.
+ * comments, valid UTF-8, at most LINEAGE_DEPTH_MAX deep.  yajl refuses
+ * most trailing garbage, but takes an unterminated string after the value
+ * for a token still to come ({...}" passes yajl_complete_parse); so the
+ * text goes in as two pieces, split before its last byte that is not
+ * whitespace, and a container at the top must not have closed before it.
+ * text holds no NUL.
  */
 static int
 syntax_ok(const char *text, size_t len, char *err, size_t errlen)
@@ -72,16 +83,28 @@ syntax_ok(const char *text, size_t len, char *err, size_t errlen)
     };
     yajl_handle      h;
     yajl_status      st;
-    nest_t           n = { 0 };
+    nest_t           n = { 0, 0 };
     unsigned char   *msg;
-    size_t           ml;
+    size_t           ml, last = len;
     int              rc = SPOOR_OK;
+
+    while (last > 0 && strchr(WS, text[last - 1]) != NULL) {
+        last--;
+    }
+    last = last ? last - 1 : 0;         /* the last byte of the value */
 
     h = yajl_alloc(&cb, NULL, &n);
     if (h == NULL) {
         return say(err, errlen, SPOOR_E_NOMEM, "out of memory");
     }
-    st = yajl_parse(h, (const unsigned char *) text, len);
+    st = yajl_parse(h, (const unsigned char *) text, last);
+    if (st == yajl_status_ok && n.closed) {
+        yajl_free(h);
+        return say(err, errlen, SPOOR_E_FORMAT, "bytes after the object");
+    }
+    if (st == yajl_status_ok) {
+        st = yajl_parse(h, (const unsigned char *) text + last, len - last);
+    }
     if (st == yajl_status_ok) {
         st = yajl_complete_parse(h);
     }
@@ -292,7 +315,7 @@ lineage_check(const char *text, size_t len, uint32_t gen, char *err,
     if (rc != SPOOR_OK) {
         return rc;
     }
-    for (end = len; end > 0 && strchr(" \t\r\n", text[end - 1]); end--) {
+    for (end = len; end > 0 && strchr(WS, text[end - 1]) != NULL; end--) {
         /* the whitespace after the object */
     }
     if (memchr(text, '\n', end) != NULL || memchr(text, '\r', end) != NULL) {

@@ -207,15 +207,32 @@ Test(lineage, trailing_garbage)
     char  buf[2 * sizeof(forget7)];
 
     snprintf(buf, sizeof(buf), "%sx", forget7);
-    DAMAGED(buf, 7, "not JSON (parse error: trailing garbage");
+    DAMAGED(buf, 7, "bytes after the object");
     snprintf(buf, sizeof(buf), "%s%s", forget7, forget7);
-    DAMAGED(buf, 7, "not JSON");
+    DAMAGED(buf, 7, "not JSON (parse error: trailing garbage)");
     snprintf(buf, sizeof(buf), "%.*s{}\n", (int) strlen(forget7) - 1,
              forget7);
-    DAMAGED(buf, 7, "not JSON");
+    DAMAGED(buf, 7, "not JSON (parse error: trailing garbage)");
     snprintf(buf, sizeof(buf), "%.*s // a comment\n",
              (int) strlen(forget7) - 1, forget7);
-    DAMAGED(buf, 7, "not JSON");
+    DAMAGED(buf, 7, "not JSON (parse error: trailing garbage)");
+    snprintf(buf, sizeof(buf), "%.*s:\n", (int) strlen(forget7) - 1,
+             forget7);
+    DAMAGED(buf, 7, "bytes after the object");
+    /* an unterminated string after the object: yajl alone takes it for
+     * a token still to come */
+    snprintf(buf, sizeof(buf), "%.*s\"", (int) strlen(forget7) - 1,
+             forget7);
+    DAMAGED(buf, 7, "bytes after the object");
+    snprintf(buf, sizeof(buf), "%.*s \"x\n", (int) strlen(forget7) - 1,
+             forget7);
+    DAMAGED(buf, 7, "bytes after the object");
+    snprintf(buf, sizeof(buf), "%.*s\"}\n", (int) strlen(forget7) - 1,
+             forget7);
+    DAMAGED(buf, 7, "bytes after the object");
+    DAMAGED("[] \"", 7, "bytes after the object");
+    DAMAGED("1 \"", 7, "not a JSON object");
+
     memcpy(buf, forget7, sizeof(forget7));      /* with its NUL */
     damaged_len(buf, sizeof(forget7), 7, "a NUL byte at offset 161");
 }
