@@ -552,8 +552,8 @@ cmd_lineage(int argc, char **argv)
                "Prints one JSON line per snapshot generation, oldest first:\n"
                "generation, parent, time, snapshot, every input (file, size,\n"
                "checksum, frames, records), events applied and skipped by\n"
-               "reason, merges, the rules file and its hash.  A damaged entry\n"
-               "is reported on standard error instead (exit 1).\n");
+               "reason, merges, the rules file and its hash.  A damaged\n"
+               "entry is reported on standard error instead (exit 1).\n");
         return EXIT_OK;
     }
     if (first < 0) {

@@ -64,7 +64,7 @@ id_is(const traits_line_t *t, const char *id)
     return t->id_len == strlen(id) && memcmp(t->id, id, t->id_len) == 0;
 }
 
-/* ---- good lines ---------------------------------------------------------- */
+/* ---- good lines --------------------------------------------------------- */
 
 Test(traits_import, the_documented_line)
 {
@@ -203,7 +203,7 @@ Test(traits_import, nesting_up_to_the_limit)
     free(s);
 }
 
-/* ---- bad lines ----------------------------------------------------------- */
+/* ---- bad lines ---------------------------------------------------------- */
 
 Test(traits_import, not_json)
 {
