@@ -266,29 +266,32 @@ test-run: all $(TEST_BINS) $(GEO_TESTDATA)/city.mmdb
 
 # ---------------------------------------------------------------- fuzz
 #
-# shared/*.c get coverage instrumentation + ASan/UBSan (fuzzer-no-link: no
-# libFuzzer main); each tests/fuzz/fuzz_<x>.c is linked with libFuzzer.
+# shared/*.c and the analyzer's library (analyzer/*.c but main.c) get
+# coverage instrumentation + ASan/UBSan (fuzzer-no-link: no libFuzzer main);
+# each tests/fuzz/fuzz_<x>.c is linked with libFuzzer and both.
 # Corpus: $(FUZZ_DIR)/corpus/fuzz_<x>/, seeded from tests/fuzz/corpus/fuzz_<x>/
 # (or tests/fuzz/corpus/<x>/).  Crash inputs land in $(FUZZ_DIR)/artifacts/.
 
-FUZZ_DIR         := $(BUILD)/fuzz
-FUZZ_CFLAGS      := $(CSTD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ishared
-FUZZ_SHARED_OBJS := $(SHARED_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
-FUZZ_BINS        := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_DIR           := $(BUILD)/fuzz
+FUZZ_CFLAGS        := $(CSTD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ishared -Ianalyzer
+FUZZ_SHARED_OBJS   := $(SHARED_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_ANALYZER_OBJS := $(ANALYZER_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+FUZZ_LIB_OBJS      := $(FUZZ_SHARED_OBJS) $(FUZZ_ANALYZER_OBJS)
+FUZZ_BINS          := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
 FUZZ_STAMP := $(FUZZ_DIR)/.stamp-flags
 ifneq ($(filter fuzz-run $(FUZZ_DIR)/%,$(MAKECMDGOALS)),)
 $(call stamp-value,$(FUZZ_STAMP),$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDLIBS))
 endif
 
-$(FUZZ_SHARED_OBJS): $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_STAMP)
+$(FUZZ_LIB_OBJS): $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
 
-$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_SHARED_OBJS) $(FUZZ_STAMP)
+$(FUZZ_BINS): $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) $(FUZZ_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -MF $@.d \
-	    -o $@ $< $(FUZZ_SHARED_OBJS) $(LDLIBS)
+	    -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-run

@@ -19,6 +19,7 @@
 #include "snapshot.h"
 #include "state.h"
 #include "timestamp.h"
+#include "traits_import.h"
 
 /* Opens the state for a command that changes existing profiles. */
 static int
@@ -128,8 +129,6 @@ cmd_import_traits(int argc, char **argv)
     ssize_t          n;
     uint64_t         bytes;
     FILE            *f;
-    unsigned char   *mp;
-    spoor_buf_t      out;
 
     first = open_gen(argc, argv, "import-traits", &cli, &st);
     if (first == -100) {
@@ -159,12 +158,12 @@ cmd_import_traits(int argc, char **argv)
     }
 
     while ((n = getline(&line, &cap, f)) > 0) {
-        msgpack_unpacked       u;
-        size_t                 off = 0;
-        const msgpack_object  *id, *tr, *tm;
+        traits_line_t          tl;
+        const msgpack_object  *tr;
         int64_t                t;
-        char                   kind = 'u';
+        char                   why[256];
         uint32_t               m;
+        int                    rc;
 
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
@@ -173,47 +172,20 @@ cmd_import_traits(int argc, char **argv)
         if (n == 0) {
             continue;
         }
-        mp = malloc(3 * (size_t) n + 256);
-        if (mp == NULL) {
+        rc = traits_line_parse(line, (size_t) n, &tl, why, sizeof(why));
+        if (rc == SPOOR_E_NOMEM) {
             nomem = 1;
             break;
         }
-        spoor_buf_init(&out, mp, 3 * (size_t) n + 256);
-        msgpack_unpacked_init(&u);
-        if (spoor_json_to_msgpack(line, (size_t) n, 16, &out) != SPOOR_OK
-            || msgpack_unpack_next(&u, (const char *) out.data, out.len, &off)
-               != MSGPACK_UNPACK_SUCCESS)
-        {
-            fprintf(stderr, "spoor import-traits: %s:%zu: not a JSON object\n",
-                    argv[first], lineno);
+        if (rc != SPOOR_OK) {
+            fprintf(stderr, "spoor import-traits: %s:%zu: %s\n",
+                    argv[first], lineno, why);
             bad++;
             goto next;
         }
-        id = spoor_mp_member(&u.data, "userId");
-        if (id == NULL) {
-            id = spoor_mp_member(&u.data, "anonymousId");
-            kind = 'a';
-        }
-        tr = spoor_mp_member(&u.data, "traits");
-        tm = spoor_mp_member(&u.data, "time");
-        t = 0;
-        if (id == NULL || id->type != MSGPACK_OBJECT_STR
-            || tr == NULL || tr->type != MSGPACK_OBJECT_MAP || tm == NULL
-            || !((tm->type == MSGPACK_OBJECT_POSITIVE_INTEGER
-                  && (t = (int64_t) tm->via.u64) >= 0)
-                 || (tm->type == MSGPACK_OBJECT_STR
-                     && spoor_timestamp_parse(tm->via.str.ptr,
-                                              tm->via.str.size, &t)
-                        == SPOOR_OK)))
-        {
-            fprintf(stderr, "spoor import-traits: %s:%zu: needs \"userId\" "
-                    "(or \"anonymousId\"), \"traits\" (an object) and "
-                    "\"time\"\n", argv[first], lineno);
-            bad++;
-            goto next;
-        }
-        idx = identity_get(&st.g, kind, id->via.str.ptr, id->via.str.size,
-                           &nomem);
+        tr = tl.traits;
+        t = tl.time;
+        idx = identity_get(&st.g, tl.kind, tl.id, tl.id_len, &nomem);
         if (idx == UINT32_MAX) {
             if (!nomem) {
                 fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n",
@@ -251,8 +223,7 @@ cmd_import_traits(int argc, char **argv)
         }
         applied++;
     next:
-        msgpack_unpacked_destroy(&u);
-        free(mp);
+        traits_line_free(&tl);
         if (nomem) {
             break;
         }

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "error.h"
 #include "json_out.h"
+#include "lineage.h"
 #include "mp_check.h"
 #include "profile_json.h"
 #include "snapshot.h"
@@ -587,12 +588,12 @@ int
 cmd_lineage(int argc, char **argv)
 {
     const char     *dir;
-    int             first, exit_code = EXIT_OK;
-    char            path[4096], **names = NULL, buf[65536];
-    size_t          n = 0, cap = 0, i, r;
+    int             first, rc, exit_code = EXIT_OK;
+    char            path[4096], **names = NULL, **nn, *text, why[512];
+    size_t          n = 0, cap = 0, i, len;
+    uint32_t        gen;
     DIR            *d;
     struct dirent  *e;
-    FILE           *f;
 
     first = state_arg(argc, argv, "lineage", &dir);
     if (first == -1) {
@@ -600,7 +601,8 @@ cmd_lineage(int argc, char **argv)
                "Prints one JSON line per snapshot generation, oldest first:\n"
                "generation, parent, time, snapshot, every input (file, size,\n"
                "checksum, frames, records), events applied and skipped by\n"
-               "reason, merges, the rules file and its hash.\n");
+               "reason, merges, the rules file and its hash.  A damaged\n"
+               "entry is reported on standard error instead (exit 1).\n");
         return EXIT_OK;
     }
     if (first < 0) {
@@ -613,14 +615,10 @@ cmd_lineage(int argc, char **argv)
         return EXIT_IO;
     }
     while ((e = readdir(d)) != NULL) {
-        size_t  l = strlen(e->d_name);
-
-        if (l != 11 || strcmp(e->d_name + 6, ".json") != 0) {
-            continue;
+        if (!lineage_name_gen(e->d_name, &gen)) {
+            continue;               /* not an entry: .NNNNNN.json.tmp.PID */
         }
         if (n == cap) {
-            char  **nn;
-
             cap = cap ? 2 * cap : 16;
             nn = realloc(names, cap * sizeof(char *));
             if (nn == NULL) {
@@ -628,24 +626,58 @@ cmd_lineage(int argc, char **argv)
             }
             names = nn;
         }
-        names[n++] = strdup(e->d_name);
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL) {
+            break;
+        }
+        n++;
     }
     closedir(d);
+    if (e != NULL) {
+        fprintf(stderr, "spoor lineage: out of memory\n");
+        exit_code = EXIT_IO;
+        goto done;
+    }
     if (n) {
         qsort(names, n, sizeof(char *), cmp_name);
     }
+
     for (i = 0; i < n; i++) {
         snprintf(path, sizeof(path), "%s/lineage/%s", dir, names[i]);
-        f = fopen(path, "r");
-        if (f == NULL) {
-            fprintf(stderr, "spoor lineage: %s: %s\n", path, strerror(errno));
-            exit_code = EXIT_IO;
+        (void) lineage_name_gen(names[i], &gen);
+        rc = lineage_load(path, gen, &text, &len, why, sizeof(why));
+        if (rc == SPOOR_E_FORMAT) {
+            fprintf(stderr, "spoor lineage: %s: damaged: %s\n", path, why);
+            if (exit_code == EXIT_OK) {
+                exit_code = EXIT_DAMAGED;
+            }
             continue;
         }
-        while ((r = fread(buf, 1, sizeof(buf), f)) > 0) {
-            fwrite(buf, 1, r, stdout);
+        if (rc != SPOOR_OK) {
+            fprintf(stderr, "spoor lineage: %s: %s\n", path, why);
+            exit_code = EXIT_IO;
+            if (rc == SPOOR_E_NOMEM) {
+                break;
+            }
+            continue;
         }
-        fclose(f);
+        while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL) {
+            len--;                  /* one line each, whatever ended it */
+        }
+        if (fwrite(text, 1, len, stdout) != len || putchar('\n') == EOF) {
+            free(text);
+            break;
+        }
+        free(text);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "spoor lineage: standard output: %s\n",
+                strerror(errno));
+        exit_code = EXIT_IO;
+    }
+
+done:
+    for (i = 0; i < n; i++) {
         free(names[i]);
     }
     free(names);

@@ -478,13 +478,26 @@ add_weight(profile_t *p, const char *name, size_t len, int32_t day,
 }
 
 
+/*
+ * A currency code as a profile keeps it: 1 to 3 bytes, none of them NUL.
+ * Codes are C strings (compared with strcmp, written with strlen), so a
+ * NUL would cut one short: "\0" would be written as "", which
+ * profile_unpack refuses -- and the whole profile with it.
+ */
+static int
+code_ok(const char *code, size_t len)
+{
+    return len >= 1 && len <= 3 && memchr(code, '\0', len) == NULL;
+}
+
+
 static void
 add_money(profile_t *p, const char *code, size_t len, int64_t amount)
 {
     size_t  i;
     char    c[4] = { 0, 0, 0, 0 };
 
-    if (len == 0 || len > 3) {
+    if (!code_ok(code, len)) {
         code = "???";
         len = 3;
     }
@@ -1619,8 +1632,8 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     }
     for (i = 0; i < n; i++) {
         x = &a->via.array.ptr[2 * i];
-        if (x->type != MSGPACK_OBJECT_STR || x->via.str.size == 0
-            || x->via.str.size > 3
+        if (x->type != MSGPACK_OBJECT_STR
+            || !code_ok(x->via.str.ptr, x->via.str.size)
             || !get_i64(&a->via.array.ptr[2 * i + 1], &t))
         {
             BAD;

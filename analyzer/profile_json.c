@@ -12,10 +12,17 @@
  *                "language", "timezone", "referrer", "campaign", "time"},
  *    "inferred": {"rfm", "lifecycle", "segments"},
  *    "links": [{"time", "ids": [A, B]}], "merges", "asOf"}
- * Times are ISO 8601 UTC with milliseconds.
+ * Times are ISO 8601 UTC with milliseconds, null when unknown.
+ *
+ * The blob and each stored trait value are unpacked with
+ * spoor_mp_unpack(), which bounds-checks them first: a snapshot may be
+ * damaged or forged (its checksums prove nothing against that), and
+ * msgpack-c allocates a container's elements from its header's count.
  */
+#include <limits.h>
 #include <string.h>
 #include <msgpack.h>
+#include "mp_check.h"
 #include "mp_member.h"
 #include "cli.h"
 #include "error.h"
@@ -68,29 +75,89 @@ num(const msgpack_object *o)
 }
 
 
+/* A whole number into *v: an integer that fits, or a finite float in
+ * range (truncated).  0 for anything else -- absent, not a number, NaN,
+ * too large -- as a forged blob may hold it (the conversion of an out of
+ * range double is undefined). */
+static int
+whole(const msgpack_object *o, long long *v)
+{
+    double  d;
+
+    if (o == NULL) {
+        return 0;
+    }
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        if (o->via.u64 > LLONG_MAX) {
+            return 0;
+        }
+        *v = (long long) o->via.u64;
+        return 1;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        *v = o->via.i64;
+        return 1;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        d = o->via.f64;
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+            return 0;                   /* NaN too */
+        }
+        *v = (long long) d;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+/* "ids" as state.c writes it: an array of [kind, id] pairs, the kind a
+ * one-byte string, the id a string.  What follows reads them unchecked. */
+static int
+ids_ok(const msgpack_object *ids)
+{
+    const msgpack_object  *e;
+    uint32_t               k;
+
+    if (ids->type != MSGPACK_OBJECT_ARRAY) {
+        return 0;
+    }
+    for (k = 0; k < ids->via.array.size; k++) {
+        e = &ids->via.array.ptr[k];
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2
+            || e->via.array.ptr[0].type != MSGPACK_OBJECT_STR
+            || e->via.array.ptr[0].via.str.size != 1
+            || e->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
+        {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
 int
 profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 {
     msgpack_unpacked        u, tv;
-    size_t                  off = 0, i, voff;
+    size_t                  i;
     const msgpack_object   *o, *ids, *st, *x;
     profile_t              *p = NULL;
+    long long               r, f, m;
     int                     rc;
     static const struct { char k; const char *name; } kinds[] = {
         { 'u', "userId" }, { 'a', "anonymousId" }, { 'v', "visitorId" }
     };
 
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, (const char *) blob, len, &off)
-        != MSGPACK_UNPACK_SUCCESS)
-    {
+    if (spoor_mp_unpack(&u, blob, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK) {
         msgpack_unpacked_destroy(&u);
         return SPOOR_E_FORMAT;
     }
     o = &u.data;
     ids = spoor_mp_member(o, "ids");
     st = spoor_mp_member(o, "state");
-    if (ids == NULL || st == NULL || ids->type != MSGPACK_OBJECT_ARRAY
+    if (ids == NULL || st == NULL || !ids_ok(ids)
         || (rc = profile_unpack(st, &p)) != SPOOR_OK)
     {
         msgpack_unpacked_destroy(&u);
@@ -145,9 +212,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         json_out_map_open(j);
         json_out_cstr(j, "value");
         msgpack_unpacked_init(&tv);
-        voff = 0;
-        if (msgpack_unpack_next(&tv, (const char *) t->value, t->value_len,
-                                &voff) == MSGPACK_UNPACK_SUCCESS)
+        if (spoor_mp_unpack(&tv, t->value, t->value_len,
+                            SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
         {
             json_out_msgpack(j, &tv.data);
         } else {
@@ -195,7 +261,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "cartAdds");
     json_out_uint(j, p->cart_adds);
     json_out_cstr(j, "abandonedCarts");
-    json_out_uint(j, (unsigned long long) num(spoor_mp_member(o, "abandoned")));
+    json_out_uint(j, whole(spoor_mp_member(o, "abandoned"), &r) && r > 0
+                     ? (unsigned long long) r : 0);
     x = spoor_mp_member(o, "decayed");
     json_out_cstr(j, "interests");
     json_out_map_open(j);
@@ -260,15 +327,17 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     x = spoor_mp_member(o, "rfm");
     json_out_cstr(j, "rfm");
     if (x && x->type == MSGPACK_OBJECT_ARRAY && x->via.array.size == 3
-        && num(&x->via.array.ptr[0]) > 0)
+        && whole(&x->via.array.ptr[0], &r) && r > 0
+        && whole(&x->via.array.ptr[1], &f)
+        && whole(&x->via.array.ptr[2], &m))
     {
         json_out_map_open(j);
         json_out_cstr(j, "r");
-        json_out_int(j, (long long) num(&x->via.array.ptr[0]));
+        json_out_int(j, r);
         json_out_cstr(j, "f");
-        json_out_int(j, (long long) num(&x->via.array.ptr[1]));
+        json_out_int(j, f);
         json_out_cstr(j, "m");
-        json_out_int(j, (long long) num(&x->via.array.ptr[2]));
+        json_out_int(j, m);
         json_out_map_close(j);
     } else {
         json_out_null(j);
@@ -331,7 +400,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "merges");
     json_out_uint(j, p->merges);
     json_out_cstr(j, "asOf");
-    time_out(j, (int64_t) num(spoor_mp_member(o, "as_of")));
+    time_out(j, whole(spoor_mp_member(o, "as_of"), &r) ? r : INT64_MIN);
     json_out_map_close(j);
 
     profile_free(p);

@@ -10,7 +10,8 @@
 
 /* Writes the profile blob[0 .. len) (a snapshot's profile) as one JSON
  * object to j (the caller ends the line).  SPOOR_E_FORMAT for a blob
- * that is not a profile (nothing written). */
+ * that is not a profile (nothing written).  Any bytes are safe: the blob
+ * is bounds-checked (spoor_mp_check) before it is unpacked. */
 int profile_json(json_out_t *j, const unsigned char *blob, size_t len);
 
 #endif /* SPOOR_PROFILE_JSON_H */

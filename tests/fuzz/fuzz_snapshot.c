@@ -1,0 +1,405 @@
+/*
+ * fuzz_snapshot.c -- libFuzzer target: any bytes as a profile snapshot
+ * file, read the way the analyzer's read side reads one.
+ *
+ * The bytes are written to a memfd (spoor_snap_open takes a path: it is
+ * opened as /proc/self/fd/N) and read with spoor_snap_open, then
+ * spoor_snap_verify, spoor_snap_meta (the meta blob is unpacked and
+ * written as JSON), every profile with spoor_snap_profile and the blob
+ * decode of state.c and cmd_query.c (msgpack, "ids", "state" ->
+ * profile_unpack, profile_json as `spoor export` prints it), and
+ * spoor_snap_find with the hash of every id a blob names and a few more.
+ *
+ * Checks beyond "no crash, no leak, no sanitizer report":
+ *   - a file that verifies has every profile readable;
+ *   - find reports only existing profiles, in increasing order;
+ *   - profile_pack of what profile_unpack read is a fixed point (packing,
+ *     unpacking and packing again gives the same bytes);
+ *   - profile_json writes one line of valid JSON (parsed back with
+ *     yajl), and so does json_out_msgpack for the meta blob.
+ *
+ * Every section of a snapshot carries an XXH64, so mutated bytes rarely
+ * get past open.  Each input is therefore read twice: as it is, and (when
+ * that changes anything) with every checksum whose bytes lie inside the
+ * file recomputed -- records, table, index, meta, header, whole file --
+ * so that mutations reach the layout checks and the blob decoders.  The
+ * bytes are also decoded once as a bare profile blob.  The layout
+ * constants below are docs/FORMAT.md's ("Profile snapshots").
+ */
+#define _GNU_SOURCE                 /* memfd_create */
+#include <endian.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <msgpack.h>
+#include <xxhash.h>
+#include <yajl/yajl_parse.h>
+#include "error.h"
+#include "json_out.h"
+#include "mp_check.h"
+#include "mp_member.h"
+#include "profile.h"
+#include "profile_json.h"
+#include "snapshot.h"
+
+#define HDR          SPOOR_SNAP_HEADER_SIZE
+#define TRL          SPOOR_SNAP_TRAILER_SIZE
+#define H_COUNT      24
+#define H_TABLE_OFF  48
+#define H_TABLE_SIZE 56
+#define H_INDEX_OFF  72
+#define H_INDEX_SIZE 80
+#define H_META_OFF   88
+#define H_META_SIZE  96
+#define H_TABLE_HASH 104
+#define H_INDEX_HASH 112
+#define H_META_HASH  120
+#define H_HASH       128
+#define REC_HEAD     16
+#define FIND_MAX     64             /* id hashes looked up per input */
+
+static int   memfd = -1;
+static char  path[64];
+
+typedef struct {
+    size_t   count;
+    size_t   last;
+    size_t   calls;
+} found_t;
+
+/* JSON output: lines written to a memory stream, checked as they come. */
+typedef struct {
+    json_out_t   j;
+    FILE        *f;
+    char        *buf;
+    size_t       len;
+    size_t       checked;           /* bytes of buf already parsed */
+} out_t;
+
+
+static uint64_t
+get64(const unsigned char *p)
+{
+    uint64_t  v;
+
+    memcpy(&v, p, 8);
+    return le64toh(v);
+}
+
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+    v = htole64(v);
+    memcpy(p, &v, 8);
+}
+
+
+/* [off, off + len) lies inside a file of size bytes. */
+static int
+inside(uint64_t off, uint64_t len, size_t size)
+{
+    return off <= size && len <= size - off;
+}
+
+
+/* Recomputes every checksum of b whose bytes are inside the file. */
+static void
+fix_checksums(unsigned char *b, size_t size)
+{
+    uint64_t  count, toff, tsize, ioff, isize, moff, msize, o, n, i;
+
+    if (size < HDR + TRL) {
+        return;
+    }
+    count = get64(b + H_COUNT);
+    toff = get64(b + H_TABLE_OFF);
+    tsize = get64(b + H_TABLE_SIZE);
+    ioff = get64(b + H_INDEX_OFF);
+    isize = get64(b + H_INDEX_SIZE);
+    moff = get64(b + H_META_OFF);
+    msize = get64(b + H_META_SIZE);
+
+    if (inside(toff, tsize, size)) {
+        for (i = 0; i < count && i < tsize / 8; i++) {
+            o = get64(b + toff + 8 * i);
+            if (inside(o, REC_HEAD, size)) {
+                n = get64(b + o);
+                if (inside(o + REC_HEAD, n, size)) {
+                    put64(b + o + 8, XXH64(b + o + REC_HEAD, n, 0));
+                }
+            }
+        }
+        put64(b + H_TABLE_HASH, XXH64(b + toff, tsize, 0));
+    }
+    if (inside(ioff, isize, size)) {
+        put64(b + H_INDEX_HASH, XXH64(b + ioff, isize, 0));
+    }
+    if (inside(moff, msize, size)) {
+        put64(b + H_META_HASH, XXH64(b + moff, msize, 0));
+    }
+    put64(b + H_HASH, XXH64(b, H_HASH, 0));
+    put64(b + size - 16, XXH64(b, size - 16, 0));
+}
+
+
+/* Ends the line being built, which must be one valid JSON value (checked
+ * with yajl's parser, without building a tree). */
+static void
+end_line(out_t *o)
+{
+    yajl_handle   h;
+    const char   *line;
+    size_t        len;
+
+    if (json_out_line(&o->j) != 0 || fflush(o->f) != 0
+        || o->len <= o->checked || o->buf[o->len - 1] != '\n')
+    {
+        abort();
+    }
+    line = o->buf + o->checked;
+    len = o->len - o->checked - 1;
+    if (memchr(line, '\n', len) != NULL) {
+        abort();                        /* one line per value */
+    }
+    h = yajl_alloc(NULL, NULL, NULL);
+    if (h == NULL
+        || yajl_parse(h, (const unsigned char *) line, len) != yajl_status_ok
+        || yajl_complete_parse(h) != yajl_status_ok)
+    {
+        abort();
+    }
+    yajl_free(h);
+    o->checked = o->len;
+}
+
+
+static void
+on_found(void *arg, size_t i)
+{
+    found_t  *f = arg;
+
+    if (i >= f->count || (f->calls > 0 && i <= f->last)) {
+        abort();
+    }
+    f->last = i;
+    f->calls++;
+}
+
+
+static void
+find(const spoor_snap_t *s, uint64_t h)
+{
+    found_t  f = { spoor_snap_count(s), 0, 0 };
+    size_t   n;
+
+    n = spoor_snap_find(s, h, on_found, &f);
+    if (n != f.calls || spoor_snap_find(s, h, NULL, NULL) != n) {
+        abort();
+    }
+}
+
+
+/* profile_pack(profile_unpack(o)) is a fixed point of unpack + pack. */
+static void
+check_repack(const msgpack_object *o)
+{
+    profile_t         *p = NULL, *q = NULL;
+    msgpack_sbuffer    a, b;
+    msgpack_packer     pk;
+    msgpack_unpacked   u;
+    size_t             off = 0;
+
+    if (profile_unpack(o, &p) != SPOOR_OK) {
+        if (p != NULL) {
+            abort();
+        }
+        return;
+    }
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&b);
+    msgpack_unpacked_init(&u);
+    msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
+    if (profile_pack(p, &pk) != SPOOR_OK
+        || msgpack_unpack_next(&u, a.data, a.size, &off)
+           != MSGPACK_UNPACK_SUCCESS
+        || off != a.size
+        || profile_unpack(&u.data, &q) != SPOOR_OK)
+    {
+        abort();
+    }
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    if (profile_pack(q, &pk) != SPOOR_OK || a.size != b.size
+        || memcmp(a.data, b.data, a.size) != 0)
+    {
+        abort();
+    }
+    profile_free(p);
+    profile_free(q);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+}
+
+
+/* What the read side does with one profile blob.  With s, also finds the
+ * profiles of each id the blob names. */
+static void
+decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
+    out_t *o)
+{
+    msgpack_unpacked       u;
+    const msgpack_object  *ids, *st, *e;
+    size_t                 off = 0, n;
+    uint32_t               i;
+    char                   kind[2] = { 0, 0 };
+
+    msgpack_unpacked_init(&u);
+    if (spoor_mp_check(blob, len, SPOOR_MP_DEPTH_CAP, &n) == SPOOR_OK
+        && msgpack_unpack_next(&u, (const char *) blob, len, &off)
+           == MSGPACK_UNPACK_SUCCESS)
+    {
+        ids = spoor_mp_member(&u.data, "ids");
+        st = spoor_mp_member(&u.data, "state");
+        if (st != NULL) {
+            check_repack(st);
+        }
+        for (i = 0; s != NULL && ids != NULL
+                    && ids->type == MSGPACK_OBJECT_ARRAY
+                    && i < ids->via.array.size && i < FIND_MAX; i++)
+        {
+            e = &ids->via.array.ptr[i];
+            if (e->type == MSGPACK_OBJECT_ARRAY && e->via.array.size == 2
+                && e->via.array.ptr[0].type == MSGPACK_OBJECT_STR
+                && e->via.array.ptr[0].via.str.size == 1
+                && e->via.array.ptr[1].type == MSGPACK_OBJECT_STR)
+            {
+                kind[0] = e->via.array.ptr[0].via.str.ptr[0];
+                find(s, spoor_id_hash(kind, e->via.array.ptr[1].via.str.ptr,
+                                      e->via.array.ptr[1].via.str.size));
+            }
+        }
+    }
+    msgpack_unpacked_destroy(&u);
+
+    if (profile_json(&o->j, blob, len) == SPOOR_OK) {
+        end_line(o);
+    }
+}
+
+
+static void
+read_snapshot(const uint8_t *data, size_t size, out_t *o)
+{
+    spoor_snap_t          *s;
+    const unsigned char   *meta, *blob;
+    msgpack_unpacked       u;
+    char                   err[512];
+    size_t                 i, n, len, off = 0;
+    int                    rc;
+
+    if (ftruncate(memfd, 0) != 0
+        || (size > 0 && pwrite(memfd, data, size, 0) != (ssize_t) size))
+    {
+        abort();
+    }
+    s = spoor_snap_open(path, err, sizeof(err));
+    if (s == NULL) {
+        if (err[0] == '\0' || errno == 0) {
+            abort();
+        }
+        return;
+    }
+
+    rc = spoor_snap_verify(s, err, sizeof(err));
+    if (rc != SPOOR_OK && rc != SPOOR_E_FORMAT && rc != SPOOR_E_NOMEM) {
+        abort();
+    }
+
+    meta = spoor_snap_meta(s, &len);
+    if ((meta == NULL) != (len == 0) || len > SPOOR_SNAP_META_MAX) {
+        abort();
+    }
+    msgpack_unpacked_init(&u);
+    if (meta != NULL
+        && spoor_mp_check(meta, len, SPOOR_MP_DEPTH_CAP, &n) == SPOOR_OK
+        && msgpack_unpack_next(&u, (const char *) meta, len, &off)
+           == MSGPACK_UNPACK_SUCCESS)
+    {
+        json_out_msgpack(&o->j, &u.data);
+        end_line(o);
+    }
+    msgpack_unpacked_destroy(&u);
+
+    n = spoor_snap_count(s);
+    for (i = 0; i < n; i++) {
+        blob = spoor_snap_profile(s, i, &len);
+        if (blob == NULL) {
+            if (rc == SPOOR_OK || len != 0) {
+                abort();                /* verified, yet unreadable */
+            }
+            continue;
+        }
+        if (len == 0 || len > SPOOR_SNAP_BLOB_MAX) {
+            abort();
+        }
+        decode_blob(blob, len, s, o);
+    }
+    if (spoor_snap_profile(s, n, &len) != NULL || len != 0) {
+        abort();
+    }
+
+    find(s, 0);
+    find(s, UINT64_MAX);
+    find(s, spoor_id_hash("u", "user-1", 6));
+    if (size >= 8) {
+        find(s, get64(data + size - 8));
+    }
+    spoor_snap_close(s);
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    unsigned char  *fixed;
+    out_t           o = { .buf = NULL, .len = 0, .checked = 0 };
+
+    if (memfd < 0) {
+        memfd = memfd_create("fuzz_snapshot", MFD_CLOEXEC);
+        if (memfd < 0) {
+            abort();
+        }
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+    }
+    o.f = open_memstream(&o.buf, &o.len);
+    if (o.f == NULL || json_out_init(&o.j, o.f) != 0) {
+        abort();
+    }
+
+    read_snapshot(data, size, &o);
+
+    if (size >= HDR + TRL) {
+        fixed = malloc(size);
+        if (fixed == NULL) {
+            abort();
+        }
+        memcpy(fixed, data, size);
+        fix_checksums(fixed, size);
+        if (memcmp(fixed, data, size) != 0) {
+            read_snapshot(fixed, size, &o);
+        }
+        free(fixed);
+    }
+
+    decode_blob(data, size, NULL, &o);
+
+    json_out_free(&o.j);
+    fclose(o.f);
+    free(o.buf);
+    return 0;
+}

@@ -1,0 +1,166 @@
+/*
+ * test_profile.c -- one profile's serialized form (analyzer/profile.h):
+ * what profile_pack writes, profile_unpack reads back, whatever the
+ * events folded into the profile held; and what profile_unpack refuses.
+ */
+#define _GNU_SOURCE                 /* memmem */
+#include <criterion/criterion.h>
+#include <string.h>
+#include <msgpack.h>
+#include "error.h"
+#include "event.h"
+#include "profile.h"
+
+#define T0  1767225600000LL             /* 2026-01-01T00:00:00Z */
+
+
+static profile_conf_t
+conf_of(void)
+{
+    profile_conf_t  c;
+
+    memset(&c, 0, sizeof(c));
+    c.session_gap_ms = 30 * 60 * 1000;
+    c.abandon_ms = 60 * 60 * 1000;
+    c.half_life_ms = 30LL * 86400 * 1000;
+    return c;
+}
+
+
+/* Folds an "Order Completed" of `revenue` in currency cur[0 .. len). */
+static void
+fold_order(profile_t *p, const char *cur, size_t len, double revenue)
+{
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    msgpack_unpacked  u;
+    spoor_event_t     ev;
+    profile_conf_t    c = conf_of();
+    size_t            off = 0;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    msgpack_pack_str_with_body(&pk, "revenue", 7);
+    msgpack_pack_double(&pk, revenue);
+    msgpack_pack_str_with_body(&pk, "currency", 8);
+    msgpack_pack_str_with_body(&pk, cur, len);
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+
+    spoor_event_init(&ev);
+    ev.received_ms = T0;
+    ev.kind = SPOOR_KIND_TRACK;
+    ev.name.data = "Order Completed";
+    ev.name.len = 15;
+    ev.user_id.data = "u1";
+    ev.user_id.len = 2;
+    ev.properties.obj = &u.data;
+    cr_assert_eq(profile_fold(p, &ev, &c), SPOOR_OK);
+
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+
+/* profile_pack(p), then profile_unpack of that: returns the code and the
+ * profile read back in *q. */
+static int
+round_trip(const profile_t *p, profile_t **q, msgpack_sbuffer *sb)
+{
+    msgpack_packer    pk;
+    msgpack_unpacked  u;
+    size_t            off = 0;
+    int               rc;
+
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, sb->data, sb->size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+    rc = profile_unpack(&u.data, q);
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+
+Test(profile, what_pack_writes_unpack_reads_back)
+{
+    profile_t        *p = profile_new(), *q = NULL, *r = NULL;
+    msgpack_sbuffer   a, b;
+
+    cr_assert_not_null(p);
+    fold_order(p, "EUR", 3, 12.5);
+    fold_order(p, "USD", 3, 2);
+    cr_assert_eq(round_trip(p, &q, &a), SPOOR_OK);
+    cr_assert_eq(q->ncurrencies, 2);
+    cr_assert_eq(round_trip(q, &r, &b), SPOOR_OK);
+    cr_assert_eq(a.size, b.size);
+    cr_assert_eq(memcmp(a.data, b.data, a.size), 0, "not the same bytes");
+    profile_free(p);
+    profile_free(q);
+    profile_free(r);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+}
+
+
+Test(profile, a_currency_with_a_nul_byte_does_not_poison_the_profile)
+{
+    static const struct {
+        const char  *code;
+        size_t       len;
+    } codes[] = {
+        { "\0", 1 }, { "\0AB", 3 }, { "A\0B", 3 }, { "EU\0", 3 },
+        { "", 0 }, { "EURO", 4 }
+    };
+    profile_t        *p, *q;
+    msgpack_sbuffer   sb;
+    size_t            i;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        p = profile_new();
+        cr_assert_not_null(p);
+        fold_order(p, codes[i].code, codes[i].len, 10);
+        q = NULL;
+        cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK,
+                     "code %zu: the profile no longer reads back", i);
+        cr_assert_eq(q->ncurrencies, 1);
+        cr_assert_str_eq(q->revenue[0].code, "???", "code %zu", i);
+        cr_assert_eq(q->revenue[0].micros, 10000000);
+        profile_free(p);
+        profile_free(q);
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
+
+
+Test(profile, unpack_refuses_a_currency_pack_could_not_write)
+{
+    profile_t        *p = profile_new(), *q = (profile_t *) 1;
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    msgpack_unpacked  u;
+    char             *at;
+    size_t            off = 0;
+
+    cr_assert_not_null(p);
+    fold_order(p, "EUR", 3, 10);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    /* "EUR" -> "\0UR" in place: what a damaged snapshot may hold */
+    at = memmem(sb.data, sb.size, "\xa3" "EUR", 4);
+    cr_assert_not_null(at);
+    at[1] = '\0';
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+    cr_assert_eq(profile_unpack(&u.data, &q), SPOOR_E_FORMAT);
+    cr_assert_null(q);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+}
