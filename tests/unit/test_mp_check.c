@@ -698,3 +698,23 @@ Test(mp_check, mutated_values_never_pass_unless_msgpack_c_unpacks_them)
     }
     cr_assert_gt(checked_ok, 1000, "mutations too destructive to be useful");
 }
+
+
+Test(mp_check, unpack_refuses_a_lying_header_and_unpacks_a_good_value)
+{
+    /* array32 of 2^32 - 1 elements in five bytes: msgpack-c alone would
+     * allocate 96 GiB for it */
+    static const unsigned char  lying[] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+    /* [1, "a"] followed by bytes that are not part of the value */
+    static const unsigned char  good[] = { 0x92, 0x01, 0xa1, 'a', 0xc1 };
+    msgpack_unpacked            u;
+
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(spoor_mp_unpack(&u, lying, sizeof(lying), 4),
+                 SPOOR_E_FORMAT);
+    cr_assert_eq(spoor_mp_unpack(&u, good, sizeof(good), 4), SPOOR_OK);
+    cr_assert_eq(u.data.type, MSGPACK_OBJECT_ARRAY);
+    cr_assert_eq(u.data.via.array.size, 2);
+    cr_assert_eq(spoor_mp_unpack(&u, good, sizeof(good), 0) == SPOOR_OK, 0);
+    msgpack_unpacked_destroy(&u);
+}
