@@ -220,7 +220,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 's': cli->dir = optarg; break;
         case 'j': cli->json = 1; break;
