@@ -403,15 +403,15 @@ chk() {   # chk LOC NAME EXPECT [SIGNAL]: the record as the decision says
     [ "$(jq -r .consent.action <<<"$a")" = "$expect" ] || spoor_fail "$loc/$name: action $(jq -r .consent.action <<<"$a"), expected $expect: $a"
     case $expect in
     full)
-        jq -e '.visitorId | test("^[A-Za-z0-9_-]{22}$")' <<<"$a" >/dev/null || spoor_fail "$loc/$name: no visitorId: $a"
-        jq -e '.anonymousId and .userId and (.cookielessId | not)' <<<"$a" >/dev/null || spoor_fail "$loc/$name: ids: $a" ;;
+        spoor_jq_true '.visitorId | test("^[A-Za-z0-9_-]{22}$")' <<<"$a" >/dev/null || spoor_fail "$loc/$name: no visitorId: $a"
+        spoor_jq_true '.anonymousId and .userId and (.cookielessId | not)' <<<"$a" >/dev/null || spoor_fail "$loc/$name: ids: $a" ;;
     cookieless)
-        jq -e '(.visitorId | not) and (.anonymousId | not) and (.cookielessId | test("^[0-9a-f]{32}$"))' <<<"$a" >/dev/null \
+        spoor_jq_true '(.visitorId | not) and (.anonymousId | not) and (.cookielessId | test("^[0-9a-f]{32}$"))' <<<"$a" >/dev/null \
             || spoor_fail "$loc/$name: cookieless record: $a" ;;
     esac
 }
 chk drop tcf-all full tcf
-jq -e '.consent.tcfPolicyVersion == 4 and .consent.cmpId == 10 and (.consent.granted | length) == 4' <<<"$(rec drop tcf-all)" >/dev/null \
+spoor_jq_true '.consent.tcfPolicyVersion == 4 and .consent.cmpId == 10 and (.consent.granted | length) == 4' <<<"$(rec drop tcf-all)" >/dev/null \
     || spoor_fail "tcf-all: consent $(rec drop tcf-all | jq -c .consent)"
 chk drop tcf-none none
 chk drop tcf-quoted full tcf
@@ -436,17 +436,17 @@ chk ot ot-mapped-yes full onetrust
 spoor_ok "each CMP's accept-all is written with its signal and the visitor id, each reject-all and each invalid value writes nothing"
 
 g=$(rec none gpc)
-jq -e '.consent.signal == "gpc" and .consent.gpc == true and .consent.denied == ["marketing"] and (.consent.noProfiling | not)' <<<"$g" >/dev/null \
+spoor_jq_true '.consent.signal == "gpc" and .consent.gpc == true and .consent.denied == ["marketing"] and (.consent.noProfiling | not)' <<<"$g" >/dev/null \
     || spoor_fail "GPC: $(jq -c .consent <<<"$g")"
-jq -e '.consent.gpc == true' <<<"$(rec none gpc-twice)" >/dev/null || spoor_fail "GPC in the second of two headers not seen"
-jq -e '.consent.gpc == false and .consent.denied == []' <<<"$(rec none gpc-true)" >/dev/null || spoor_fail "Sec-GPC: true counted"
-jq -e '.consent.denied == ["personalization","marketing"] and .consent.noProfiling == true' <<<"$(rec gpcp gpcp)" >/dev/null \
+spoor_jq_true '.consent.gpc == true' <<<"$(rec none gpc-twice)" >/dev/null || spoor_fail "GPC in the second of two headers not seen"
+spoor_jq_true '.consent.gpc == false and .consent.denied == []' <<<"$(rec none gpc-true)" >/dev/null || spoor_fail "Sec-GPC: true counted"
+spoor_jq_true '.consent.denied == ["personalization","marketing"] and .consent.noProfiling == true' <<<"$(rec gpcp gpcp)" >/dev/null \
     || spoor_fail "spoor_consent_gpc marketing personalization: $(rec gpcp gpcp | jq -c .consent)"
-jq -e '.consent.signal == "tcf" and .consent.denied == []' <<<"$(rec tcfgpc tcfgpc)" >/dev/null \
+spoor_jq_true '.consent.signal == "tcf" and .consent.denied == []' <<<"$(rec tcfgpc tcfgpc)" >/dev/null \
     || spoor_fail "spoor_consent tcf gpc: a present TC string should override GPC: $(rec tcfgpc tcfgpc | jq -c .consent)"
-jq -e '.consent.signal == "gpc" and .consent.denied == ["marketing"]' <<<"$(rec tcfgpc tcfgpc-nosig)" >/dev/null \
+spoor_jq_true '.consent.signal == "gpc" and .consent.denied == ["marketing"]' <<<"$(rec tcfgpc tcfgpc-nosig)" >/dev/null \
     || spoor_fail "spoor_consent tcf gpc, no TC string: GPC should apply: $(rec tcfgpc tcfgpc-nosig | jq -c .consent)"
-jq -e '.consent.signal == "tcf" and .consent.denied == ["marketing"]' <<<"$(rec drop gpc-over-tcf)" >/dev/null \
+spoor_jq_true '.consent.signal == "tcf" and .consent.denied == ["marketing"]' <<<"$(rec drop gpc-over-tcf)" >/dev/null \
     || spoor_fail "default order: GPC should override the TC string's marketing: $(rec drop gpc-over-tcf | jq -c .consent)"
 chk dnt dnt none
 chk dnt dnt-over-tcf none
@@ -465,7 +465,7 @@ chk drop cl-1 cookieless tcf
 spoor_ok "storage refused: no cookie, a cookieless id stable for one address and agent, different for others"
 
 w=$(cat_log drop | jq -c 'select(.type == "consent_withdrawal")')
-jq -e --arg v "$VID" '.visitorId == $v and .consent.signal == "tcf" and (.consent.granted == []) and (keys_unsorted | sort) == ["consent","receivedAt","type","visitorId"]' <<<"$w" >/dev/null \
+spoor_jq_true --arg v "$VID" '.visitorId == $v and .consent.signal == "tcf" and (.consent.granted == []) and (keys_unsorted | sort) == ["consent","receivedAt","type","visitorId"]' <<<"$w" >/dev/null \
     || spoor_fail "withdrawal record: $w"
 [ "$(count drop withdraw)" = 0 ] || spoor_fail "withdrawal: the refused event itself was written"
 [ "$(rec drop keep | jq -r .visitorId)" = "$VID" ] || spoor_fail "granted consent: the cookie's id was not kept"
@@ -493,18 +493,18 @@ U2=$(hmac "$KEY2" user-42)
 [ "$(count seg seg-refused)" = 0 ] || spoor_fail "Segment, Analytics false: written"
 [ "$(count seg seg-b1)" = 0 ] || spoor_fail "Segment batch, first event refused: written"
 np=$(rec seg seg-np)
-jq -e --arg u "$U1" --arg e "$E1" '
+spoor_jq_true --arg u "$U1" --arg e "$E1" '
     .userId == $u and .traits == {"email": $e, "plan": "pro"}
     and .context.traits == {"email": $e, "plan": "pro", "n": 7}
     and .consent.signal == "segment" and .consent.noProfiling == true
     and (.visitorId | test("^[A-Za-z0-9_-]{22}$"))' <<<"$np" >/dev/null \
     || spoor_fail "Segment, personalization refused: expected pseudonyms $u/$E1 and no phone: $np"
 p=$(rec seg seg-p)
-jq -e --arg u "$U1" --arg e "$E1" '
+spoor_jq_true --arg u "$U1" --arg e "$E1" '
     .userId == $u and .traits == {"email": $e, "phone": "+4912345", "plan": "pro"}
     and .context.traits.phone == "+4912345" and (.consent.noProfiling | not)' <<<"$p" >/dev/null \
     || spoor_fail "Segment, personalization granted: $p"
-jq -e --arg u "$U1" '.userId == $u' <<<"$(rec seg seg-b2)" >/dev/null || spoor_fail "Segment batch, second event: $(rec seg seg-b2)"
+spoor_jq_true --arg u "$U1" '.userId == $u' <<<"$(rec seg seg-b2)" >/dev/null || spoor_fail "Segment batch, second event: $(rec seg seg-b2)"
 [ "$(rec seg2 seg2-p | jq -r .userId)" = "$U2" ] || spoor_fail "key2: userId $(rec seg2 seg2-p | jq -r .userId), expected $U2"
 [ "$U1" != "$U2" ] || spoor_fail "the two keys give the same pseudonym"
 spoor_ok "Segment consent per event; sensitive traits stripped without personalization; userId and email pseudonymized (= openssl HMAC-SHA256), stable, different under another key"
@@ -582,10 +582,10 @@ code=$(req -A "$CHROME" "http://127.0.0.1:$port2/own.gif?e=page&n=own&uid=u-own&
 [ "$code" = 200 ] || spoor_fail "own policy: status $code"
 spoor_nginx_stop "$prefix2"
 a=$("$SPOOR" cat "$spool2/inh.spoor" | jq -c 'select(.name == "inh")')
-jq -e '.consent.action == "anonymous" and (.userId | not)' <<<"$a" >/dev/null \
+spoor_jq_true '.consent.action == "anonymous" and (.userId | not)' <<<"$a" >/dev/null \
     || spoor_fail "http-level required all + server-level anonymous not inherited: $a"
 a=$("$SPOOR" cat "$spool2/own.spoor" | jq -c 'select(.name == "own")')
-jq -e '.consent.action == "full" and .userId == "u-own" and .consent.noProfiling != true and .traits.email == "a@b.example"' <<<"$a" >/dev/null \
+spoor_jq_true '.consent.action == "full" and .userId == "u-own" and .consent.noProfiling != true and .traits.email == "a@b.example"' <<<"$a" >/dev/null \
     || spoor_fail "location-level required none did not override, or personalization was not granted: $a"
 spoor_ok "directives set at http and server level are inherited; a location's own overrides them"
 

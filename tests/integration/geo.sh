@@ -322,7 +322,7 @@ expect() {
     if [ "$geo" = - ]; then
         [ "$got_geo" = '"-"' ] || ok=0
     else
-        jq -e --argjson e "$geo" '.geo == $e' <<<"$r" >/dev/null || ok=0
+        spoor_jq_true --argjson e "$geo" '.geo == $e' <<<"$r" >/dev/null || ok=0
     fi
     if [ $ok = 1 ]; then
         spoor_ok "record '$name': ip $ip, geo $geo"

@@ -371,6 +371,15 @@ spoor_finish() {
     spoor_ok "all checks passed"
 }
 
+# spoor_jq_true [JQ ARGS] FILTER: like `jq -e`, but true only when the
+# input holds exactly one JSON value and FILTER gives `true` for it --
+# `jq -e` exits 0 on an empty input, so a missing record would pass.
+spoor_jq_true() {
+    local out
+    out=$(jq -c "$@" 2>/dev/null) || return 1
+    [ "$out" = true ]
+}
+
 # spoor_check DESC GOT WANT: ok when GOT = WANT, else a soft failure.
 spoor_check() {
     if [ "$2" = "$3" ]; then
