@@ -9,13 +9,44 @@
  * and opens a changed file on its own; a replacement that does not open
  * or look up is logged once and ignored, and the old database keeps
  * serving.
+ *
+ * The worker's location cache: spoor_cache geo= entries (default
+ * NGX_HTTP_SPOOR_GEO_CACHE; 0 turns it off),
+ * direct-mapped by a hash of the address.  An entry holds the address,
+ * the options of the lookup (precision, postal), the database generation
+ * it was made in and the result: found or not, and the location with its
+ * strings in the entry's own buffer.  Replacing a database starts a new
+ * generation, which makes every entry stale; an error is never cached.
+ * A hit copies the strings into the request pool, so a request's location
+ * never changes under it when the entry is reused.
  */
 
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_geo.h"
+#include "ngx_http_spoor_request.h"
+#include "ngx_http_spoor_status.h"
+
+#include <xxhash.h>
+
+
+typedef struct {
+    uint32_t       gen;            /* 0: empty */
+    uint8_t        ip_len;
+    uint8_t        precision;
+    uint8_t        postal;
+    uint8_t        found;
+    u_char         ip[16];
+    spoor_geo_t    geo;            /* its strings point into strings[] */
+    size_t         nstrings;
+    u_char         strings[NGX_HTTP_SPOOR_GEO_CACHE_STRINGS];
+} ngx_http_spoor_geo_entry_t;
+
+static ngx_http_spoor_geo_entry_t  *ngx_http_spoor_geo_cache;
+static ngx_uint_t                   ngx_http_spoor_geo_nentries;
+static uint32_t                     ngx_http_spoor_geo_gen = 1;
 
 
 static void ngx_http_spoor_geo_cleanup(void *data);
@@ -233,19 +264,35 @@ ngx_http_spoor_ip_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-void
-ngx_http_spoor_geo_init_worker(ngx_http_spoor_main_conf_t *mcf)
+ngx_int_t
+ngx_http_spoor_geo_init_worker(ngx_http_spoor_main_conf_t *mcf, ngx_log_t *log)
 {
     ngx_http_spoor_stats_t  *st = ngx_http_spoor_stats();
 
     mcf->geo_checked = ngx_time();
 
-    if (st && mcf->geo_city && mcf->geo_city->db) {
+    if (mcf->geo_city == NULL) {
+        return NGX_OK;
+    }
+
+    if (st && mcf->geo_city->db) {
         st->geo_build[0] = spoor_geoip_build_epoch(mcf->geo_city->db);
     }
     if (st && mcf->geo_asn && mcf->geo_asn->db) {
         st->geo_build[1] = spoor_geoip_build_epoch(mcf->geo_asn->db);
     }
+
+    if (mcf->geo_cache == 0) {
+        return NGX_OK;
+    }
+
+    /* the worker's own: a reload starts new workers with empty ones */
+    ngx_http_spoor_geo_cache = ngx_calloc(mcf->geo_cache
+                                          * sizeof(ngx_http_spoor_geo_entry_t),
+                                          log);
+    ngx_http_spoor_geo_nentries = mcf->geo_cache;
+
+    return ngx_http_spoor_geo_cache ? NGX_OK : NGX_ERROR;
 }
 
 
@@ -300,6 +347,7 @@ ngx_http_spoor_geo_reopen(ngx_http_spoor_geodb_t *g, ngx_log_t *log)
 
     spoor_geoip_close(g->db);
     g->db = db;
+    ngx_http_spoor_geo_gen++;          /* every cached result is stale */
     g->uniq = uniq;
     g->mtime = ngx_file_mtime(&fi);
     g->size = ngx_file_size(&fi);
@@ -314,6 +362,24 @@ ngx_http_spoor_geo_reopen(ngx_http_spoor_geodb_t *g, ngx_log_t *log)
 }
 
 
+/* Moves the strings of geo from base to to (same offsets). */
+static void
+ngx_http_spoor_geo_rebase(spoor_geo_t *geo, const u_char *base, u_char *to)
+{
+    ngx_uint_t    i;
+    spoor_str_t  *s[] = { &geo->country, &geo->continent, &geo->region,
+                          &geo->city, &geo->postal, &geo->timezone,
+                          &geo->as_org };
+
+    for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+        if (s[i]->data != NULL) {
+            s[i]->data = (const char *) to
+                         + ((const u_char *) s[i]->data - base);
+        }
+    }
+}
+
+
 ngx_int_t
 ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
     const unsigned char *ip, size_t ip_len)
@@ -322,9 +388,9 @@ ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
     spoor_buf_t                  strings;
     unsigned char               *mem;
     spoor_geo_opts_t             opts;
-    ngx_http_spoor_stats_t      *st;
     ngx_http_spoor_loc_conf_t   *lcf;
     ngx_http_spoor_main_conf_t  *mcf;
+    ngx_http_spoor_geo_entry_t  *e;
 
     if (ctx->geo_done) {
         return ctx->geo_found;
@@ -335,7 +401,7 @@ ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_spoor_module);
 
-    if (mcf->geo_city == NULL || ip_len == 0) {
+    if (mcf->geo_city == NULL || ip_len == 0 || ip_len > 16) {
         return 0;
     }
 
@@ -347,6 +413,42 @@ ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
         }
     }
 
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+    opts.precision = lcf->geo_precision;
+    opts.postal = lcf->geo_postal;
+
+    ngx_http_spoor_count(geo_lookups);
+
+    e = NULL;
+
+    if (ngx_http_spoor_geo_cache) {
+        e = &ngx_http_spoor_geo_cache[XXH3_64bits(ip, ip_len)
+                                      % ngx_http_spoor_geo_nentries];
+
+        if (e->gen == ngx_http_spoor_geo_gen && e->ip_len == ip_len
+            && e->precision == opts.precision && e->postal == !!opts.postal
+            && ngx_memcmp(e->ip, ip, ip_len) == 0)
+        {
+            ngx_http_spoor_count(geo_cache_hits);
+
+            if (!e->found) {
+                ngx_http_spoor_count(geo_misses);
+                return 0;
+            }
+
+            mem = ngx_pnalloc(r->pool, e->nstrings + 1);
+            if (mem == NULL) {
+                return 0;
+            }
+
+            ngx_memcpy(mem, e->strings, e->nstrings);
+            ctx->geo = e->geo;
+            ngx_http_spoor_geo_rebase(&ctx->geo, e->strings, mem);
+            ctx->geo_found = 1;
+            return 1;
+        }
+    }
+
     mem = ngx_pnalloc(r->pool, SPOOR_GEO_STRINGS_MAX);
     if (mem == NULL) {
         return 0;
@@ -354,20 +456,12 @@ ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
 
     spoor_buf_init(&strings, mem, SPOOR_GEO_STRINGS_MAX);
 
-    lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
-    opts.precision = lcf->geo_precision;
-    opts.postal = lcf->geo_postal;
-
     rc = spoor_geoip_lookup(mcf->geo_city->db,
                             mcf->geo_asn ? mcf->geo_asn->db : NULL,
                             ip, ip_len, &opts, &ctx->geo, &strings);
 
-    st = ngx_http_spoor_stats();
-    if (st) {
-        (void) ngx_atomic_fetch_add(&st->geo_lookups, 1);
-        if (rc != 1) {
-            (void) ngx_atomic_fetch_add(&st->geo_misses, 1);
-        }
+    if (rc != 1) {
+        ngx_http_spoor_count(geo_misses);
     }
 
     if (rc < 0) {
@@ -375,6 +469,22 @@ ngx_http_spoor_geo_lookup(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
                       "spoor: location lookup failed: %s",
                       spoor_strerror((int) rc));
         return 0;
+    }
+
+    if (e && (rc == 0 || strings.len <= NGX_HTTP_SPOOR_GEO_CACHE_STRINGS)) {
+        e->gen = ngx_http_spoor_geo_gen;
+        e->ip_len = (uint8_t) ip_len;
+        e->precision = (uint8_t) opts.precision;
+        e->postal = !!opts.postal;
+        e->found = (uint8_t) rc;
+        ngx_memcpy(e->ip, ip, ip_len);
+
+        if (rc == 1) {
+            e->nstrings = strings.len;
+            ngx_memcpy(e->strings, mem, strings.len);
+            e->geo = ctx->geo;
+            ngx_http_spoor_geo_rebase(&e->geo, mem, e->strings);
+        }
     }
 
     ctx->geo_found = rc;

@@ -15,7 +15,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_log.h"
+#include "ngx_http_spoor_status.h"
 #include "logframe.h"
 
 

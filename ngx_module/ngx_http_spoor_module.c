@@ -1,8 +1,8 @@
 /*
  * ngx_http_spoor_module.c -- the module's directives, configuration,
- * process hooks and variables.  The handlers live in the files listed in
- * ngx_http_spoor_module.h; every directive is described for operators in
- * docs/directives.md.
+ * process hooks and variables.  The other files and how they depend on
+ * one another are listed in ngx_http_spoor_module.h; every directive is
+ * described for operators in docs/directives.md.
  */
 
 #include <ngx_config.h>
@@ -10,7 +10,19 @@
 #include <ngx_http.h>
 
 #include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_consent.h"
+#include "ngx_http_spoor_consent_conf.h"
+#include "ngx_http_spoor_cookieless.h"
+#include "ngx_http_spoor_geo.h"
+#include "ngx_http_spoor_log.h"
+#include "ngx_http_spoor_status.h"
+#include "ngx_http_spoor_visitor.h"
 #include "logframe.h"
+
+
+/* the content handlers (pixel.c, segment.c) */
+ngx_int_t ngx_http_spoor_pixel_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_spoor_segment_handler(ngx_http_request_t *r);
 
 
 #define NGX_HTTP_SPOOR_BUFFER   (128 * 1024)
@@ -39,6 +51,8 @@ static char *ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd,
 static char *ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_spoor_visitor_cookie(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_spoor_cache_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_spoor_check_size(ngx_conf_t *cf, void *post,
     void *data);
@@ -108,6 +122,13 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_spoor_visitor_cookie,
       NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_cache_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
 
@@ -319,6 +340,9 @@ ngx_http_spoor_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    mcf->consent_cache = NGX_CONF_UNSET_UINT;
+    mcf->geo_cache = NGX_CONF_UNSET_UINT;
+
     if (ngx_array_init(&mcf->logs, cf->pool, 4,
                        sizeof(ngx_http_spoor_log_t *))
         != NGX_OK)
@@ -335,6 +359,10 @@ ngx_http_spoor_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_spoor_main_conf_t  *mcf = conf;
 
+    ngx_conf_init_uint_value(mcf->consent_cache,
+                             NGX_HTTP_SPOOR_CONSENT_CACHE);
+    ngx_conf_init_uint_value(mcf->geo_cache, NGX_HTTP_SPOOR_GEO_CACHE);
+
     mcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_spoor_zone_name,
                                           8 * ngx_pagesize,
                                           &ngx_http_spoor_module);
@@ -344,6 +372,10 @@ ngx_http_spoor_init_main_conf(ngx_conf_t *cf, void *conf)
 
     mcf->shm_zone->init = ngx_http_spoor_status_init_zone;
     mcf->shm_zone->noreuse = 0;
+
+    if (ngx_http_spoor_cookieless_zone(cf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }
@@ -659,7 +691,7 @@ ngx_http_spoor_postconfiguration(ngx_conf_t *cf)
         }
     }
 
-    return NGX_OK;
+    return ngx_http_spoor_status_init(cf);
 }
 
 
@@ -830,7 +862,6 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_spoor_loc_conf_t *lcf = conf;
 
-    u_char      *p;
     time_t       age;
     ngx_str_t   *value, s;
     ngx_uint_t   i;
@@ -841,15 +872,11 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    /* a cookie name is an RFC 6265 token */
-    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
-        if (*p <= 0x20 || *p >= 0x7f || ngx_strchr("()<>@,;:\\\"/[]?={}", *p))
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "%V: invalid cookie name \"%V\"",
-                               &cmd->name, &value[1]);
-            return NGX_CONF_ERROR;
-        }
+    if (!ngx_http_spoor_cookie_name_ok(&value[1])) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: invalid cookie name \"%V\"",
+                           &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
     }
 
     lcf->cookie_name = value[1];
@@ -934,6 +961,63 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * spoor_cache [consent=N] [geo=N];  entries of the per-worker consent and
+ * location caches, 0 (off) .. 65536.
+ */
+static char *
+ngx_http_spoor_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_spoor_main_conf_t *mcf = conf;
+
+    ngx_int_t    n;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i, *field;
+
+    if (mcf->consent_cache != NGX_CONF_UNSET_UINT
+        || mcf->geo_cache != NGX_CONF_UNSET_UINT)
+    {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "consent=", 8) == 0) {
+            field = &mcf->consent_cache;
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+        } else if (ngx_strncmp(value[i].data, "geo=", 4) == 0) {
+            field = &mcf->geo_cache;
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%V: invalid parameter \"%V\", expected "
+                               "consent=N or geo=N", &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        n = ngx_atoi(s.data, s.len);
+
+        if (n == NGX_ERROR || n > 65536 || *field != NGX_CONF_UNSET_UINT) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%V: invalid or repeated \"%V\" (entries: "
+                               "0 .. 65536, 0 turns the cache off)",
+                               &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        *field = (ngx_uint_t) n;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static char *
 ngx_http_spoor_check_size(ngx_conf_t *cf, void *post, void *data)
 {
@@ -993,7 +1077,13 @@ ngx_http_spoor_init_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_spoor_log_set_all(&mcf->logs);
-    ngx_http_spoor_geo_init_worker(mcf);
+
+    if (ngx_http_spoor_geo_init_worker(mcf, cycle->log) != NGX_OK
+        || ngx_http_spoor_consent_init_worker(mcf->consent_cache, cycle->log)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }

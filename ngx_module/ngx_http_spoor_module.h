@@ -1,15 +1,16 @@
 /*
- * ngx_http_spoor_module.h -- what the files of the spoor module share:
- * configuration, the per-worker event log, the status counters in shared
- * memory, and the request context.
+ * ngx_http_spoor_module.h -- the types the files of the spoor module
+ * share: configuration, the per-worker event log, the status counters in
+ * shared memory, the location databases, and the request context.  Only
+ * types: each file's functions are declared in the file's own header,
+ * and the headers include one another in one direction only:
  *
- * Files: ngx_http_spoor_module.c (directives, configuration, process
- * hooks, variables), ngx_http_spoor_log.c (per-worker writers on NGINX's
- * open files: flush timer, reopen, write errors), ngx_http_spoor_status.c
- * (shared-memory counters and the Prometheus page), ngx_http_spoor_visitor.c
- * (the visitor cookie), ngx_http_spoor_pixel.c and
- * ngx_http_spoor_segment.c (the two capture endpoints), and
- * ngx_http_spoor_http.c (responses, CORS, the event common to both).
+ *   module.h  <-  request.h, response.h        (reading and answering)
+ *             <-  status.h                     (counters, status page)
+ *             <-  log.h, geo.h, visitor.h, cookieless.h
+ *             <-  consent_conf.h, consent.h    (directives; decisions)
+ *             <-  capture.h                    (the one capture path)
+ *             <-  the endpoints: pixel.c, segment.c; module.c
  */
 #ifndef NGX_HTTP_SPOOR_MODULE_H
 #define NGX_HTTP_SPOOR_MODULE_H
@@ -86,11 +87,9 @@ typedef struct {
     ngx_atomic_t   geo_build[2];          /* city, asn: build epoch */
     ngx_atomic_t   consent[SPOOR_SIG_MAX + 1][SPOOR_ACTION_MAX];
     ngx_atomic_t   consent_withdrawals;
-
-    /* the cookieless id's salt: random, for one UTC day (salt_day), never
-     * written anywhere; replaced under the zone's mutex */
-    ngx_atomic_t   salt_day;
-    u_char         salt[32];
+    ngx_atomic_t   consent_cache_hits;
+    ngx_atomic_t   consent_cache_misses;
+    ngx_atomic_t   geo_cache_hits;
 } ngx_http_spoor_stats_t;
 
 
@@ -119,6 +118,19 @@ typedef struct {
 
 /* ---- configuration --------------------------------------------------------- */
 
+/* The cookies the module reads, found in one pass over the Cookie
+ * headers (ngx_http_spoor_read_cookies(), request.h); their names are
+ * set when the configuration is merged (cookie_names below). */
+enum {
+    NGX_HTTP_SPOOR_CK_VISITOR = 0,
+    NGX_HTTP_SPOOR_CK_TCF,
+    NGX_HTTP_SPOOR_CK_ONETRUST,
+    NGX_HTTP_SPOOR_CK_COOKIEBOT,
+    NGX_HTTP_SPOOR_CK_SITE,
+    NGX_HTTP_SPOOR_CK_MAX
+};
+
+
 typedef struct {
     ngx_array_t             logs;          /* of ngx_http_spoor_log_t * */
     ngx_shm_zone_t         *shm_zone;
@@ -127,6 +139,9 @@ typedef struct {
     ngx_http_spoor_geodb_t *geo_asn;
     time_t                  geo_check;
     time_t                  geo_checked;   /* per worker */
+
+    ngx_uint_t              consent_cache; /* entries per worker; 0: off */
+    ngx_uint_t              geo_cache;
 } ngx_http_spoor_main_conf_t;
 
 typedef enum {
@@ -187,32 +202,40 @@ typedef struct {
     spoor_consent_map_t    *segment_map;
     spoor_tcf_policy_t      tcf;
     spoor_privacy_t         privacy;
+
+    /* the cookies the request scan looks for, by NGX_HTTP_SPOOR_CK_*;
+     * a name of length 0 is not looked for */
+    ngx_str_t               cookie_names[NGX_HTTP_SPOOR_CK_MAX];
 } ngx_http_spoor_loc_conf_t;
 
 
 /* ---- per request ------------------------------------------------------------- */
 
-/* The cookies the module reads, found in one pass over the Cookie
- * headers (ngx_http_spoor_consent.c). */
-enum {
-    NGX_HTTP_SPOOR_CK_VISITOR = 0,
-    NGX_HTTP_SPOOR_CK_TCF,
-    NGX_HTTP_SPOOR_CK_ONETRUST,
-    NGX_HTTP_SPOOR_CK_COOKIEBOT,
-    NGX_HTTP_SPOOR_CK_SITE,
-    NGX_HTTP_SPOOR_CK_MAX
-};
+/* Request header lines read (Sec-GPC, DNT): at most this many each. */
+#define NGX_HTTP_SPOOR_HEADERS_MAX  16
 
 typedef struct {
     ngx_str_t               visitor_id;    /* empty: none */
     ngx_uint_t              events;        /* accepted in this request */
-    ngx_uint_t              endpoint;
+    ngx_uint_t              endpoint;      /* NGX_HTTP_SPOOR_EP_*; EP_MAX:
+                                              made by a variable */
     ngx_uint_t              set_cookie;
     spoor_kind_t            route;         /* segment: what the path asks */
     off_t                   limit;         /* segment: body size limit */
     ngx_uint_t              geo_done;      /* the lookup below was made */
     ngx_int_t               geo_found;
     spoor_geo_t             geo;
+
+    /* the request's headers and cookies, each read in one pass
+     * (request.h): data NULL when the request has none */
+    ngx_uint_t              headers_read;
+    ngx_str_t               origin;
+    ngx_str_t               accept_language;
+    size_t                  ngpc, ndnt;
+    spoor_str_t             gpc[NGX_HTTP_SPOOR_HEADERS_MAX];
+    spoor_str_t             dnt[NGX_HTTP_SPOOR_HEADERS_MAX];
+    ngx_uint_t              cookies_read;
+    ngx_str_t               cookie[NGX_HTTP_SPOOR_CK_MAX];
 
     /* consent: the request's signals (cookies, headers, location), read
      * once; the decision for the request's first event, which decides
@@ -225,9 +248,6 @@ typedef struct {
                                                   with (NULL: none) */
     ngx_str_t               cookieless_id;
     ngx_str_t               source;            /* the write key's source */
-    ngx_uint_t              cookies_read;
-    ngx_str_t               cookie[NGX_HTTP_SPOOR_CK_MAX];  /* data NULL:
-                                                   none */
     ngx_uint_t              cookie_present;
     ngx_str_t               cookie_id;         /* a valid id in the cookie */
     u_char                 *privacy_buf;       /* spoor_privacy_apply() */
@@ -235,125 +255,5 @@ typedef struct {
 
 
 extern ngx_module_t  ngx_http_spoor_module;
-
-
-/* ngx_http_spoor_log.c */
-void ngx_http_spoor_log_set_all(ngx_array_t *logs);
-ngx_int_t ngx_http_spoor_log_init_worker(ngx_http_spoor_log_t *log,
-    ngx_cycle_t *cycle);
-void ngx_http_spoor_log_exit_worker(ngx_http_spoor_log_t *log,
-    ngx_cycle_t *cycle);
-void ngx_http_spoor_log_open_file_flush(ngx_open_file_t *file,
-    ngx_log_t *log);
-/* Buffers ev; returns NGX_OK, NGX_DECLINED when the event can never fit
- * (counted as too large), NGX_ERROR when it could not be written. */
-ngx_int_t ngx_http_spoor_log_append(ngx_http_request_t *r,
-    ngx_http_spoor_log_t *log, const spoor_event_t *ev);
-
-/* ngx_http_spoor_status.c */
-ngx_int_t ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
-ngx_http_spoor_stats_t *ngx_http_spoor_stats(void);
-ngx_slab_pool_t *ngx_http_spoor_shpool(void);
-void ngx_http_spoor_count_request(ngx_uint_t endpoint, ngx_uint_t status);
-void ngx_http_spoor_count_rejected(ngx_uint_t reason, ngx_uint_t n);
-ngx_int_t ngx_http_spoor_status_handler(ngx_http_request_t *r);
-
-/* ngx_http_spoor_visitor.c */
-void ngx_http_spoor_visitor_init_worker(void);
-/* Reads the visitor cookie into ctx (cookie_present, cookie_id).  With
- * storage consent, keeps its id or, when may_issue, issues a new one
- * (ctx->visitor_id); without it, deletes a cookie the request carries and
- * leaves ctx->visitor_id empty.  Returns NGX_OK or NGX_ERROR. */
-ngx_int_t ngx_http_spoor_visitor(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    ngx_uint_t may_issue, ngx_uint_t storage);
-ngx_int_t ngx_http_spoor_random(u_char *out, size_t n);
-
-/* ngx_http_spoor_consent.c */
-char *ngx_http_spoor_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_spoor_consent_required_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_consent_missing_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_consent_gpc_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_consent_name_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_tcf_vendor_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_spoor_tcf_analytics_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_consent_ids_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-char *ngx_http_spoor_traits_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_spoor_secret_file_directive(ngx_conf_t *cf,
-    ngx_command_t *cmd, void *conf);
-void ngx_http_spoor_consent_create_conf(ngx_http_spoor_loc_conf_t *conf);
-char *ngx_http_spoor_consent_merge_conf(ngx_conf_t *cf,
-    ngx_http_spoor_loc_conf_t *prev, ngx_http_spoor_loc_conf_t *conf);
-/*
- * The request's consent, decided for its first event (prefs: that event's
- * Segment categoryPreferences, or NULL), then the visitor cookie kept,
- * issued or deleted by it, and a withdrawal recorded.  browser: the
- * request comes from a browser (cookies and address mean the visitor).
- * Returns NGX_OK or NGX_ERROR.
- */
-ngx_int_t ngx_http_spoor_consent_request(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    const msgpack_object *prefs, ngx_uint_t browser, ngx_str_t *source);
-/*
- * Decides for one event already filled by ngx_http_spoor_fill_request()
- * (prefs as above) and applies the decision: identifiers, anonymous
- * reduction, sensitive traits, pseudonyms, the consent field.  Returns
- * NGX_OK to write the event, NGX_DECLINED to drop it (counted), NGX_ERROR.
- */
-ngx_int_t ngx_http_spoor_consent_event(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    spoor_event_t *ev, const msgpack_object *prefs);
-ngx_int_t ngx_http_spoor_consent_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-
-/* ngx_http_spoor_geo.c */
-char *ngx_http_spoor_geoip_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_spoor_ip_directive(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-void ngx_http_spoor_geo_init_worker(ngx_http_spoor_main_conf_t *mcf);
-/* Looks the request's address up once per request (cached in ctx);
- * returns ctx->geo_found (1 found, 0 not). */
-ngx_int_t ngx_http_spoor_geo_lookup(ngx_http_request_t *r,
-    ngx_http_spoor_ctx_t *ctx, const unsigned char *ip, size_t ip_len);
-ngx_int_t ngx_http_spoor_geo_country_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
-
-/* ngx_http_spoor_http.c */
-ngx_int_t ngx_http_spoor_utf8(ngx_pool_t *pool, ngx_str_t *s);
-/* The client address ($remote_addr) into ip[16], IPv4-mapped IPv6 as 4
- * bytes; returns its length (0 for a non-IP connection). */
-size_t ngx_http_spoor_client_ip(ngx_http_request_t *r, unsigned char *ip);
-ngx_http_spoor_ctx_t *ngx_http_spoor_get_ctx(ngx_http_request_t *r,
-    ngx_uint_t endpoint);
-void ngx_http_spoor_fill_request(ngx_http_request_t *r,
-    ngx_http_spoor_ctx_t *ctx, spoor_event_t *ev, unsigned char *ip,
-    ngx_uint_t browser);
-ngx_table_elt_t *ngx_http_spoor_header(ngx_http_request_t *r,
-    const char *name);
-ngx_int_t ngx_http_spoor_cors(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf);
-ngx_int_t ngx_http_spoor_preflight(ngx_http_request_t *r,
-    ngx_http_spoor_loc_conf_t *lcf);
-ngx_int_t ngx_http_spoor_send(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *type, u_char *body, size_t len);
-ngx_int_t ngx_http_spoor_output(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *type, u_char *body, size_t len);
-ngx_int_t ngx_http_spoor_send_gif(ngx_http_request_t *r, ngx_uint_t noimg);
-int64_t ngx_http_spoor_now_ms(void);
-
-/* the content handlers */
-ngx_int_t ngx_http_spoor_pixel_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_spoor_segment_handler(ngx_http_request_t *r);
 
 #endif /* NGX_HTTP_SPOOR_MODULE_H */

@@ -11,7 +11,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_capture.h"
+#include "ngx_http_spoor_request.h"
+#include "ngx_http_spoor_response.h"
+#include "ngx_http_spoor_status.h"
 #include "pixel.h"
 
 
@@ -22,10 +25,8 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     spoor_buf_t                 scratch;
     spoor_pixel_t               px;
     spoor_event_t               ev;
-    unsigned char               ip[16];
     unsigned char              *mem;
     ngx_http_spoor_ctx_t       *ctx;
-    ngx_http_spoor_stats_t     *st;
     ngx_http_spoor_loc_conf_t  *lcf;
 
     ctx = ngx_http_spoor_get_ctx(r, NGX_HTTP_SPOOR_EP_PIXEL);
@@ -34,8 +35,6 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     }
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD|NGX_HTTP_POST))) {
-        ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_PIXEL,
-                                     NGX_HTTP_NOT_ALLOWED);
         return NGX_HTTP_NOT_ALLOWED;
     }
 
@@ -72,12 +71,6 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
         return ngx_http_spoor_send_gif(r, px.noimg);
     }
 
-    if (ngx_http_spoor_consent_request(r, lcf, ctx, NULL, 1, NULL)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     spoor_event_init(&ev);
     ev.kind = px.kind;
     ev.name = px.name;
@@ -91,32 +84,9 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     ev.properties = px.properties;
     ev.traits = px.traits;
 
-    ngx_http_spoor_fill_request(r, ctx, &ev, ip, 1);
-
-    rc = ngx_http_spoor_consent_event(r, lcf, ctx, &ev, NULL);
-
-    if (rc == NGX_ERROR) {
+    /* written, refused or not written: the pixel answers the same */
+    if (ngx_http_spoor_capture(r, lcf, ctx, &ev, NULL, 1) == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (rc == NGX_DECLINED) {
-        /* refused: answered as usual, nothing written */
-        return ngx_http_spoor_send_gif(r, px.noimg);
-    }
-
-    rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
-
-    if (rc == NGX_OK) {
-        ctx->events++;
-        st = ngx_http_spoor_stats();
-        if (st) {
-            (void) ngx_atomic_fetch_add(&st->events_accepted, 1);
-        }
-
-    } else {
-        ngx_http_spoor_count_rejected(rc == NGX_DECLINED
-                                      ? NGX_HTTP_SPOOR_R_TOO_LARGE
-                                      : NGX_HTTP_SPOOR_R_WRITE, 1);
     }
 
     return ngx_http_spoor_send_gif(r, px.noimg);

@@ -18,7 +18,10 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_capture.h"
+#include "ngx_http_spoor_request.h"
+#include "ngx_http_spoor_response.h"
+#include "ngx_http_spoor_status.h"
 #include "consent_segment.h"
 #include "pixel.h"
 
@@ -56,36 +59,6 @@ static void ngx_http_spoor_segment_body(ngx_http_request_t *r);
 static ngx_int_t ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     ngx_str_t *type);
-
-
-static ngx_str_t  ngx_http_spoor_json_type = ngx_string("application/json");
-
-
-static ngx_int_t
-ngx_http_spoor_json_answer(ngx_http_request_t *r, ngx_uint_t status,
-    const char *error)
-{
-    u_char  *p;
-    size_t   len;
-
-    if (error == NULL) {
-        return ngx_http_spoor_send(r, status, &ngx_http_spoor_json_type,
-                                   (u_char *) "{\"success\":true}\n",
-                                   sizeof("{\"success\":true}\n") - 1);
-    }
-
-    len = sizeof("{\"success\":false,\"error\":\"\"}\n") - 1
-          + ngx_strlen(error);
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_sprintf(p, "{\"success\":false,\"error\":\"%s\"}\n", error);
-
-    return ngx_http_spoor_send(r, status, &ngx_http_spoor_json_type, p, len);
-}
 
 
 /*
@@ -173,7 +146,7 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
 
     if (route.len > 6 && ngx_strncmp(route.data, "pixel/", 6) == 0) {
         if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-            return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_ALLOWED,
+            return ngx_http_spoor_send_json(r, NGX_HTTP_NOT_ALLOWED,
                                               "method_not_allowed");
         }
 
@@ -200,7 +173,7 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
-        return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_FOUND,
+        return ngx_http_spoor_send_json(r, NGX_HTTP_NOT_FOUND,
                                           "unknown_endpoint");
     }
 
@@ -209,7 +182,8 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
-        return ngx_http_spoor_preflight(r, lcf);
+        ngx_http_spoor_read_headers(r, ctx);
+        return ngx_http_spoor_preflight(r, lcf, ctx);
     }
 
     if (r->method != NGX_HTTP_POST) {
@@ -217,11 +191,13 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
-        return ngx_http_spoor_json_answer(r, NGX_HTTP_NOT_ALLOWED,
+        return ngx_http_spoor_send_json(r, NGX_HTTP_NOT_ALLOWED,
                                           "method_not_allowed");
     }
 
-    rc = ngx_http_spoor_cors(r, lcf);
+    ngx_http_spoor_read_headers(r, ctx);
+
+    rc = ngx_http_spoor_cors(r, lcf, ctx);
     if (rc == NGX_ERROR) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -230,7 +206,7 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
-        return ngx_http_spoor_json_answer(r, NGX_HTTP_FORBIDDEN,
+        return ngx_http_spoor_send_json(r, NGX_HTTP_FORBIDDEN,
                                           "origin_not_allowed");
     }
 
@@ -244,7 +220,7 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
         if (rc != NGX_OK) {
             return rc;
         }
-        return ngx_http_spoor_json_answer(r,
+        return ngx_http_spoor_send_json(r,
                                           NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                           "too_large");
     }
@@ -323,31 +299,22 @@ ngx_http_spoor_read_body(ngx_http_request_t *r, off_t limit, ngx_str_t *body)
 }
 
 
-static void
-ngx_http_spoor_zone_cleanup(void *data)
-{
-    msgpack_zone_free(data);
-}
-
-
+/*
+ * The worker's msgpack zone for the objects of one body: a body is loaded
+ * and its events written before the handler returns, so one zone serves
+ * every request in turn, cleared (down to its first chunk) before each.
+ */
 static msgpack_zone *
-ngx_http_spoor_zone(ngx_http_request_t *r)
+ngx_http_spoor_zone(void)
 {
-    msgpack_zone        *zone;
-    ngx_pool_cleanup_t  *cln;
+    static msgpack_zone  *zone;
 
-    cln = ngx_pool_cleanup_add(r->pool, 0);
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    zone = msgpack_zone_new(8192);
     if (zone == NULL) {
-        return NULL;
-    }
+        zone = msgpack_zone_new(8192);
 
-    cln->handler = ngx_http_spoor_zone_cleanup;
-    cln->data = zone;
+    } else {
+        msgpack_zone_clear(zone);
+    }
 
     return zone;
 }
@@ -422,27 +389,21 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
 
 
 /*
- * Appends every event of a loaded body that consent lets through; the
- * first event's consent decides the visitor cookie.  Returns NGX_OK or
+ * Hands every event of a loaded body to the capture path; the first
+ * event's consent decides the visitor cookie.  Returns NGX_OK or
  * NGX_ERROR (nothing more can be done for the request).
  */
 static ngx_int_t
-ngx_http_spoor_append_all(ngx_http_request_t *r,
+ngx_http_spoor_capture_all(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
-    spoor_segment_t *seg, ngx_str_t *source, ngx_uint_t browser)
+    spoor_segment_t *seg, ngx_uint_t browser)
 {
-    size_t                   i;
-    int64_t                  now;
-    ngx_int_t                rc;
-    ngx_uint_t               n;
-    spoor_event_t            ev;
-    unsigned char            ip[16];
-    const msgpack_object    *prefs;
-    ngx_http_spoor_stats_t  *st;
+    size_t                 i;
+    int64_t                now;
+    spoor_event_t          ev;
+    const msgpack_object  *prefs;
 
     now = ngx_http_spoor_now_ms();
-    n = 0;
-    rc = NGX_OK;
 
     for (i = 0; i < seg->count; i++) {
         if (spoor_segment_event(seg, i, now, &ev) != SPOOR_OK) {
@@ -453,56 +414,14 @@ ngx_http_spoor_append_all(ngx_http_request_t *r,
         prefs = ev.context.raw == NULL
                 ? spoor_segment_consent_prefs(ev.context.obj) : NULL;
 
-        if (!ctx->decided
-            && ngx_http_spoor_consent_request(r, lcf, ctx, prefs, browser,
-                                              source)
-               != NGX_OK)
+        if (ngx_http_spoor_capture(r, lcf, ctx, &ev, prefs, browser)
+            == NGX_ERROR)
         {
-            rc = NGX_ERROR;
-            break;
+            return NGX_ERROR;
         }
-
-        if (source->len) {
-            ev.source.data = (const char *) source->data;
-            ev.source.len = source->len;
-        }
-
-        ngx_http_spoor_fill_request(r, ctx, &ev, ip, browser);
-        ev.received_ms = now;
-
-        rc = ngx_http_spoor_consent_event(r, lcf, ctx, &ev, prefs);
-
-        if (rc == NGX_ERROR) {
-            break;
-        }
-
-        if (rc == NGX_DECLINED) {
-            /* refused: counted by its consent decision, not written */
-            rc = NGX_OK;
-            continue;
-        }
-
-        rc = ngx_http_spoor_log_append(r, lcf->log, &ev);
-
-        if (rc != NGX_OK) {
-            ngx_http_spoor_count_rejected(rc == NGX_DECLINED
-                                          ? NGX_HTTP_SPOOR_R_TOO_LARGE
-                                          : NGX_HTTP_SPOOR_R_WRITE, 1);
-            rc = NGX_OK;
-            continue;
-        }
-
-        n++;
     }
 
-    ctx->events += n;
-
-    st = ngx_http_spoor_stats();
-    if (st && n) {
-        (void) ngx_atomic_fetch_add(&st->events_accepted, n);
-    }
-
-    return rc;
+    return NGX_OK;
 }
 
 
@@ -525,7 +444,7 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
 {
     size_t                      cap;
     ngx_int_t                   rc;
-    ngx_str_t                   body, source;
+    ngx_str_t                   body;
     ngx_uint_t                  browser;
     spoor_buf_t                 scratch;
     msgpack_zone               *zone;
@@ -543,7 +462,7 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     if (rc == NGX_DECLINED) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
         ngx_http_finalize_request(r,
-            ngx_http_spoor_json_answer(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+            ngx_http_spoor_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                                        "too_large"));
         return;
     }
@@ -555,13 +474,13 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
 
     if (ctx->route == NGX_HTTP_SPOOR_ROUTE_METRICS) {
         ngx_http_finalize_request(r,
-                               ngx_http_spoor_json_answer(r, NGX_HTTP_OK, NULL));
+                               ngx_http_spoor_send_json(r, NGX_HTTP_OK, NULL));
         return;
     }
 
     cap = 3 * body.len + 256;
     scratch.data = ngx_pnalloc(r->pool, cap);
-    zone = ngx_http_spoor_zone(r);
+    zone = ngx_http_spoor_zone();
 
     if (scratch.data == NULL || zone == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -584,34 +503,34 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
                                           == NGX_HTTP_SPOOR_ROUTE_BATCH
                                           && seg.count ? seg.count : 1);
         ngx_http_finalize_request(r,
-            ngx_http_spoor_json_answer(r, ngx_http_spoor_seg_status(st),
+            ngx_http_spoor_send_json(r, ngx_http_spoor_seg_status(st),
                                        spoor_segment_reason(st)));
         return;
     }
 
-    rc = ngx_http_spoor_source(r, lcf, &seg.write_key, &source);
+    rc = ngx_http_spoor_source(r, lcf, &seg.write_key, &ctx->source);
 
     if (rc == NGX_DECLINED) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNAUTHORIZED,
                                       seg.count);
         ngx_http_finalize_request(r,
-            ngx_http_spoor_json_answer(r, NGX_HTTP_UNAUTHORIZED,
+            ngx_http_spoor_send_json(r, NGX_HTTP_UNAUTHORIZED,
                                        "unauthorized"));
         return;
     }
 
     /* browsers send Origin with every POST; server-side SDKs do not */
-    browser = ngx_http_spoor_header(r, "Origin") != NULL;
+    browser = ctx->origin.data != NULL;
 
     if (rc != NGX_OK
-        || ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, browser)
+        || ngx_http_spoor_capture_all(r, lcf, ctx, &seg, browser)
            != NGX_OK)
     {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
         return;
     }
 
-    ngx_http_finalize_request(r, ngx_http_spoor_json_answer(r, NGX_HTTP_OK,
+    ngx_http_finalize_request(r, ngx_http_spoor_send_json(r, NGX_HTTP_OK,
                                                             NULL));
 }
 
@@ -623,7 +542,7 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
     ngx_str_t *type)
 {
     size_t                  cap, mlen;
-    ngx_str_t               data, dec, source;
+    ngx_str_t               data, dec;
     spoor_kind_t            kind;
     spoor_buf_t             scratch;
     msgpack_zone           *zone;
@@ -642,7 +561,7 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
 
     cap = 8 * r->args.len + 256;
     scratch.data = ngx_pnalloc(r->pool, cap);
-    zone = ngx_http_spoor_zone(r);
+    zone = ngx_http_spoor_zone();
 
     if (scratch.data == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -694,12 +613,14 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
         return ngx_http_spoor_send_gif(r, 0);
     }
 
-    if (ngx_http_spoor_source(r, lcf, &seg.write_key, &source) != NGX_OK) {
+    if (ngx_http_spoor_source(r, lcf, &seg.write_key, &ctx->source)
+        != NGX_OK)
+    {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNAUTHORIZED, 1);
         return ngx_http_spoor_send_gif(r, 0);
     }
 
-    if (ngx_http_spoor_append_all(r, lcf, ctx, &seg, &source, 1) != NGX_OK) {
+    if (ngx_http_spoor_capture_all(r, lcf, ctx, &seg, 1) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 

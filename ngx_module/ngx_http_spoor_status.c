@@ -13,11 +13,11 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_status.h"
+#include "ngx_http_spoor_response.h"
 
 
 static ngx_http_spoor_stats_t  *ngx_http_spoor_shared_stats;
-static ngx_slab_pool_t         *ngx_http_spoor_shpool_addr;
 
 static const ngx_uint_t  ngx_http_spoor_statuses[NGX_HTTP_SPOOR_NSTATUS] =
     NGX_HTTP_SPOOR_STATUSES;
@@ -31,8 +31,6 @@ ngx_int_t
 ngx_http_spoor_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 {
     ngx_slab_pool_t  *shpool;
-
-    ngx_http_spoor_shpool_addr = (ngx_slab_pool_t *) shm_zone->shm.addr;
 
     if (data) {
         /* a reload: keep counting where the old cycle stopped */
@@ -69,11 +67,39 @@ ngx_http_spoor_stats(void)
 }
 
 
-/* The zone's slab pool, whose mutex guards the salt. */
-ngx_slab_pool_t *
-ngx_http_spoor_shpool(void)
+/* The log phase: the answer of a capture endpoint, counted once. */
+static ngx_int_t
+ngx_http_spoor_count_answer(ngx_http_request_t *r)
 {
-    return ngx_http_spoor_shpool_addr;
+    ngx_http_spoor_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
+
+    if (ctx && ctx->endpoint < NGX_HTTP_SPOOR_EP_STATUS) {
+        ngx_http_spoor_count_request(ctx->endpoint,
+                                     r->headers_out.status);
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_spoor_status_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_spoor_count_answer;
+
+    return NGX_OK;
 }
 
 
@@ -160,7 +186,7 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
 
     ngx_http_spoor_count_request(NGX_HTTP_SPOOR_EP_STATUS, NGX_HTTP_OK);
 
-    size = 4096 + NGX_HTTP_SPOOR_EP_MAX * NGX_HTTP_SPOOR_NSTATUS * 96
+    size = 8192 + NGX_HTTP_SPOOR_EP_MAX * NGX_HTTP_SPOOR_NSTATUS * 96
            + NGX_HTTP_SPOOR_NREASON * 96
            + (SPOOR_SIG_MAX + 1) * SPOOR_ACTION_MAX * 96;
 
@@ -270,6 +296,18 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
                                "Visitor cookies deleted on a withdrawal of "
                                "consent, with a control record written.",
                                st->consent_withdrawals);
+    p = ngx_http_spoor_counter(p, end, "consent_cache_hits_total",
+                               "Requests whose consent signals were found "
+                               "already parsed in the worker's cache.",
+                               st->consent_cache_hits);
+    p = ngx_http_spoor_counter(p, end, "consent_cache_misses_total",
+                               "Requests whose consent signals were parsed "
+                               "(and then cached when small enough).",
+                               st->consent_cache_misses);
+    p = ngx_http_spoor_counter(p, end, "geoip_cache_hits_total",
+                               "Location lookups answered from the worker's "
+                               "cache (also counted in geoip_lookups_total).",
+                               st->geo_cache_hits);
 
-    return ngx_http_spoor_output(r, NGX_HTTP_OK, &type, b->pos, p - b->pos);
+    return ngx_http_spoor_send(r, NGX_HTTP_OK, &type, b->pos, p - b->pos);
 }

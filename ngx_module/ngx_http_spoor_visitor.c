@@ -16,7 +16,8 @@
 
 #include <openssl/rand.h>
 
-#include "ngx_http_spoor_module.h"
+#include "ngx_http_spoor_visitor.h"
+#include "ngx_http_spoor_request.h"
 
 
 #define NGX_HTTP_SPOOR_ID_LEN  22
@@ -158,17 +159,8 @@ ngx_http_spoor_visitor(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         return NGX_OK;
     }
 
-    if (ctx->cookies_read) {
-        /* already found by the consent code's one pass */
-        cookie = ctx->cookie[NGX_HTTP_SPOOR_CK_VISITOR];
-
-    } else if (ngx_http_parse_multi_header_lines(&r->headers_in.cookies,
-                                                 &lcf->cookie_name, &cookie)
-               == NGX_DECLINED)
-    {
-        cookie.data = NULL;
-        cookie.len = 0;
-    }
+    ngx_http_spoor_read_cookies(r, lcf, ctx);
+    cookie = ctx->cookie[NGX_HTTP_SPOOR_CK_VISITOR];
 
     if (cookie.data != NULL) {
         ctx->cookie_present = 1;

@@ -242,6 +242,22 @@ reject 'spoor_max_batch_events 0' 'spoor_max_batch_events: "0" is out of range \
 reject 'spoor_max_batch_events abc' '"spoor_max_batch_events" directive invalid (value|number)' \
     "$LOG_BIG
     spoor_max_batch_events abc;" "$PIXEL"
+reject 'spoor_cache consent=65537' 'spoor_cache: invalid or repeated "consent=65537"' \
+    "$LOG
+    spoor_cache consent=65537;" "$PIXEL"
+reject 'spoor_cache geo=-1' 'spoor_cache: invalid or repeated "geo=-1"' \
+    "$LOG
+    spoor_cache geo=-1;" "$PIXEL"
+reject 'spoor_cache size=1' 'spoor_cache: invalid parameter "size=1"' \
+    "$LOG
+    spoor_cache size=1;" "$PIXEL"
+reject 'spoor_cache twice' 'spoor_cache.*is duplicate' \
+    "$LOG
+    spoor_cache consent=1;
+    spoor_cache geo=1;" "$PIXEL"
+reject 'spoor_cache in a server' '"spoor_cache" directive is not allowed here' \
+    "$LOG" "        spoor_cache consent=1;
+$PIXEL"
 
 # the same config minus the bad line passes again (the cases really were
 # rejected for the line under test, not for the surrounding config)

@@ -631,6 +631,12 @@ if [ -n "$odd_all" ]; then
 else
     spoor_ok "records during each switch have the old or the new data"
 fi
+# the same address all along: the workers' location caches answered most
+# lookups, so the phases above prove a replaced database empties them
+hits=$(metric "$RS" spoor_geoip_cache_hits_total)
+[ "${hits:-0}" -ge $((total / 2)) ] \
+    && spoor_ok "the location cache answered $hits of $total lookups, and each replacement emptied it" \
+    || spoor_soft_fail "the location cache answered only ${hits:-0} of $total lookups"
 
 spoor_check "after the country.mmdb rename: spoor_geoip_reloads_total = 2 (once per worker)" "$mid_reloads" 2
 spoor_check "after the country.mmdb rename: spoor_geoip_reload_failures_total" "$mid_failures" 0
