@@ -57,7 +57,7 @@ ifneq ($(filter-out 0 no,$(SAN)),)
   SAN_CFLAGS   := $(SAN_FLAGS)
   # nginx's configure quotes neither option, so they go in as one word each
   # via the shell array below.
-  NGX_SAN_OPTS := --with-cc-opt="$(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)"
+  NGX_CC_OPTS  := --with-cc-opt="$(SAN_FLAGS)" --with-ld-opt="$(SAN_FLAGS)"
   # The stock nginx binary is not instrumented: the ASan runtime has to be
   # loaded first for the sanitized module to load.  nginx never frees its
   # pools at exit, so leak detection is off for nginx only.
@@ -67,7 +67,9 @@ ifneq ($(filter-out 0 no,$(SAN)),)
 else
   BUILD        := build
   SAN_CFLAGS   :=
-  NGX_SAN_OPTS :=
+  # Debian's nginx binary is built with -O2 (nginx -V); without a
+  # --with-cc-opt nginx's configure compiles the module with -O only.
+  NGX_CC_OPTS  := --with-cc-opt="-g -O2"
   NGINX_ENV    :=
 endif
 
@@ -151,7 +153,7 @@ NGX_CFG_STAMP := $(BUILD)/.stamp-nginx-configure
 # upgrade keeps the packaged mtimes, so a plain mtime rule would miss it).
 ifneq ($(BUILD_GOALS),)
 $(call stamp-value,$(NGX_SRC_STAMP),$(abspath $(NGINX_SRC)) $(shell cd '$(NGINX_SRC)' 2>/dev/null && find . -type f -printf '%P %s %T@\n' | LC_ALL=C sort | md5sum))
-$(call stamp-value,$(NGX_CFG_STAMP),$(MODULE_SRCS) $(MODULE_HDRS) $(SHARED_SRCS) $(SHARED_HDRS) $(NGX_SAN_OPTS))
+$(call stamp-value,$(NGX_CFG_STAMP),$(MODULE_SRCS) $(MODULE_HDRS) $(SHARED_SRCS) $(SHARED_HDRS) $(NGX_CC_OPTS))
 endif
 
 $(NGX_COPIED): $(NGX_SRC_STAMP) $(wildcard $(NGINX_SRC)/configure $(NGINX_SRC)/conf_flags)
@@ -170,7 +172,7 @@ $(NGX_MAKEFILE): config $(NGX_COPIED) $(NGX_CFG_STAMP)
 	@echo "configuring nginx in $(NGX_DIR) (log: $(NGX_DIR)/spoor-configure.log)"
 	@cd $(NGX_DIR) && rm -rf objs Makefile && \
 	if [ -f conf_flags ]; then . ./conf_flags; else NGX_CONF_FLAGS=(--with-compat); fi && \
-	NGX_CONF_FLAGS+=($(NGX_SAN_OPTS)) && \
+	NGX_CONF_FLAGS+=($(NGX_CC_OPTS)) && \
 	{ env $(NGX_CONFIGURE_ENV) ./configure "$${NGX_CONF_FLAGS[@]}" --add-dynamic-module=$(CURDIR) \
 	      > spoor-configure.log 2>&1 \
 	  || { tail -n 40 spoor-configure.log >&2; exit 1; }; }
