@@ -17,14 +17,29 @@
 # (Origin) with the same Cookie and X-Forwarded-For, under the same consent
 # policy as C.  Every variant cycles through a fixed pool of distinct
 # requests (bench/collector/requests.lua), so that both kinds of log
-# compress as real traffic would, not as one line repeated.  No request
-# carries a visitor cookie (_spid), so spoor issues one on every answer.
+# compress as real traffic would, not as one line repeated.
+#
+# Visitor cookie (VISITOR_COOKIE, default 1): every request's one Cookie
+# header also carries _spid=<a valid id>, one id per simulated visitor (the
+# visit's anonymousId, from the Lua script's fixed seed), as a returning
+# visitor's browser sends it: spoor keeps the id and sets no cookie, the
+# steady state.  VISITOR_COOKIE=0 sends no _spid (the bench before issue
+# 13): every answer is a first visit, with a new id from the CSPRNG reserve
+# and a Set-Cookie.  The check step asserts which of the two happens, and
+# the markdown says which was used.
 #
 # Per variant: median req/s and events/s over the rounds, the ratio of
-# events/s to A and to B, the worker's CPU time per event (utime+stime from
-# /proc/PID/stat around each round / events done in it; median), and log
-# bytes per event: spoor's log (LZ4 frames) for C, D, E; for B the access
-# log raw and gzip -6.  Prints markdown; writes a TSV to $OUT.  Two columns
+# events/s to A and to B, the worker's CPU time per event (utime and stime
+# from /proc/PID/stat around each round / events done in it; medians of
+# user, system and their sum), the issue's CPU ratio (A's CPU per request /
+# the variant's CPU per event), the user CPU spoor adds to A's, wrk's
+# latency distribution (p50, p90, p99 of wrk --latency; medians over
+# rounds), and log bytes per event: spoor's log (LZ4 frames) for C, D, E;
+# for B the access log raw and gzip -6.  Then a perf profile of the worker
+# (one extra round of C and one of D under perf record -g; top symbols by
+# self time into $PERF_DIR/perf-pixel.txt and perf-track.txt, the first 15
+# in the markdown) and the goals of issue 13, each measured and met or
+# not.  Prints markdown; writes a TSV to $OUT.  Two columns
 # say whether the figures can be trusted: "worker busy" (the worker's CPU
 # time / wall time; near 100% when nginx sets the pace) and "other load"
 # (CPU used by other processes during the rounds: on a shared 2-CPU machine
@@ -44,14 +59,24 @@
 #   when missing), GEO_ADDR (default 81.2.69.160: GB/London in it),
 #   GEOIP2_MODULE (default /usr/lib/nginx/modules/ngx_http_geoip2_module.so;
 #   installed with apt-get when missing and running as root),
-#   OUT (default bench/results/collector.tsv), SPOOR_MODULE, SPOOR, NGINX.
-# Needs wrk, curl, gzip, jq.  Each wrk run is bounded by -d and timeout.
+#   OUT (default bench/results/collector.tsv), VISITOR_COOKIE (1: requests
+#   carry _spid, default; 0: they do not), PERF (0: no perf profile; default
+#   1), PERF_SECONDS (seconds of perf record per profiled variant, default
+#   5), PERF_DIR (where perf-pixel.txt and perf-track.txt go; default the
+#   directory of $OUT), SPOOR_MODULE, SPOOR, NGINX.
+# Needs wrk, curl, gzip, jq; perf (linux-perf) for the profile, skipped
+# with a note when missing or failing.  Each wrk and perf run is bounded by
+# its duration and timeout.
 #
 # $OUT: a header line, then one line per variant (tab-separated):
 #   name  median_req_s  median_events_s  cpu_us_per_event
 #   log_bytes_per_event  round_1_req_s .. round_N_req_s
+#   user_us_per_event  sys_us_per_event  cpu_ratio_vs_a  events_s_vs_a
+#   added_user_us_vs_a  p50_us  p90_us  p99_us  visitor_cookie
 # log_bytes_per_event is spoor's on-disk (compressed) log for C, D, E, the
 # raw access log for B (its gzip -6 figure is in the markdown), "-" for A.
+# The columns after the rounds were added for issue 13; the ones before
+# keep their places.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +94,10 @@ BATCH_POOL=${BATCH_POOL:-50}
 BATCH_BODY_BUFFER=${BATCH_BODY_BUFFER:-64k}
 GEO_ADDR=${GEO_ADDR:-81.2.69.160}
 OUT=${OUT:-$root/bench/results/collector.tsv}
+VISITOR_COOKIE=${VISITOR_COOKIE:-1}
+PERF=${PERF:-1}
+PERF_SECONDS=${PERF_SECONDS:-5}
+PERF_DIR=${PERF_DIR:-$(dirname "$OUT")}
 LUA=$here/collector/requests.lua
 
 # shellcheck source=tests/integration/lib.sh
@@ -84,6 +113,10 @@ isnum "$CONNECTIONS" && [ "$CONNECTIONS" -ge 1 ] && [ "$CONNECTIONS" -le 1000 ] 
 isnum "$POOL" && [ "$POOL" -ge 1 ] && [ "$POOL" -le 100000 ] || spoor_fail "POOL must be 1..100000"
 isnum "$BATCH_POOL" && [ "$BATCH_POOL" -ge 1 ] && [ "$BATCH_POOL" -le 1000 ] \
     || spoor_fail "BATCH_POOL must be 1..1000"
+case $VISITOR_COOKIE in 0|1) ;; *) spoor_fail "VISITOR_COOKIE must be 0 or 1" ;; esac
+case $PERF in 0|1) ;; *) spoor_fail "PERF must be 0 or 1" ;; esac
+isnum "$PERF_SECONDS" && [ "$PERF_SECONDS" -ge 1 ] && [ "$PERF_SECONDS" -le 60 ] \
+    || spoor_fail "PERF_SECONDS must be 1..60"
 
 # nginx resolves relative paths against its prefix: make them absolute
 abspath() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
@@ -163,12 +196,16 @@ SLOG[C]=$spool/pixel.spoor; SLOG[D]=$spool/track.spoor; SLOG[E]=$spool/batch.spo
 tcf=CP1R2oAP1R2oAAKABBENBkEgAP_AAAAAAAYgGQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAA
 ot='isGpcEnabled=0&version=202403.1.0&browserGpcFlag=0&isIABGlobal=false&hosts=&consentId=29871516-ea19-448c-97e4-e00e41eea1c8&interactionCount=1&isAnonUser=1&landingPath=NotLandingPage&groups=C0002%3A1%2CC0001%3A1%2CC0003%3A1%2CC0004%3A1%2CV2STACK42%3A1'
 origin=https://shop.example.test
-hdr_common=(-H "Cookie: euconsent-v2=$tcf; OptanonConsent=$ot"
-            -H "X-Forwarded-For: $GEO_ADDR"
+consent_cookie="euconsent-v2=$tcf; OptanonConsent=$ot"
+hdr_common=(-H "X-Forwarded-For: $GEO_ADDR"
             -H "Accept-Language: en-GB,en;q=0.9")
 hdr_post=(-H "Content-Type: application/json" -H "Origin: $origin")
-hdrs() {    # hdrs V: the wrk/curl -H arguments of variant V, one per line
-    local a=("${hdr_common[@]}")
+# hdrs V [COOKIE]: the wrk/curl -H arguments of variant V, one per line,
+# with one Cookie header: COOKIE, or the consent cookies (to which the Lua
+# script appends the visitor cookie, in the same header, when
+# VISITOR_COOKIE=1)
+hdrs() {
+    local a=(-H "Cookie: ${2:-$consent_cookie}" "${hdr_common[@]}")
     [ "${MODE[$1]}" = get ] || a+=("${hdr_post[@]}")
     printf '%s\n' "${a[@]}"
 }
@@ -270,11 +307,19 @@ mapfile -t workers < <(spoor_worker_pids "$prefix")
 worker=${workers[0]}
 
 # ------------------------------------------------------------------ helpers
-cpu_ticks() {   # utime + stime of the worker, in clock ticks
+cpu_ticks() {   # "utime stime" of the worker, in clock ticks
     local s
     s=$(cat "/proc/$worker/stat") || spoor_fail "worker $worker is gone"
     s=${s##*) }                         # fields from 3 (state) on
-    awk '{ print $12 + $13 }' <<<"$s"   # fields 14 and 15
+    awk '{ print $12, $13 }' <<<"$s"    # fields 14 and 15
+}
+
+# us_of "192.00us" / "1.21ms" / "2.00s": wrk's latency figure in µs
+us_of() {
+    awk -v x="$1" 'BEGIN {
+        if (match(x, /^[0-9.]+/)) { n = substr(x, 1, RLENGTH); u = substr(x, RLENGTH + 1) } else { print "?"; exit }
+        f = (u == "us") ? 1 : (u == "ms") ? 1e3 : (u == "s") ? 1e6 : (u == "m") ? 6e7 : (u == "h") ? 3.6e9 : -1
+        if (f < 0) print "?"; else printf "%.0f", n * f }'
 }
 
 accepted_total() {
@@ -285,19 +330,21 @@ accepted_total() {
 
 # wrk_run V SECONDS CONNECTIONS [DUMP]: one wrk run against variant V; sets
 # RPS (requests/s), REQS (requests done), TICKS (worker CPU ticks used),
-# WALL (seconds the run took, wrk's start and exit included) and OTHER (%
-# of the machine used by other processes meanwhile).
+# UTICKS and STICKS (its user and system parts), WALL (seconds the run
+# took, wrk's start and exit included), OTHER (% of the machine used by
+# other processes meanwhile) and P50, P90, P99 (wrk's latency percentiles
+# in µs, "?" when wrk printed none).
 # Fails on a wrk error, socket errors or non-2xx answers.
-RPS=0 REQS=0 TICKS=0 OTHER=0 WALL=1
+RPS=0 REQS=0 TICKS=0 UTICKS=0 STICKS=0 OTHER=0 WALL=1 P50='?' P90='?' P99='?'
 wrk_run() {
-    local v=$1 secs=$2 conns=$3 dump=${4:-} out t0 t1 w0 w1 h m0 m1 c0 c1 k0 k1
+    local v=$1 secs=$2 conns=$3 dump=${4:-} out t0 t1 w0 w1 h m0 m1 c0 c1 k0 k1 u0 s0 u1 s1
     mapfile -t h < <(hdrs "$v")
     children_ticks > "$SPOOR_TMP/c0"; c0=$(cat "$SPOOR_TMP/c0")
     m0=$(machine_busy); k0=$(kthread_ticks)
     t0=$(cpu_ticks); w0=$(date +%s%N)
     out=$(timeout -k 5 $((secs + 20)) "${wrk_pin[@]}" wrk -t 1 -c "$conns" -d "${secs}s" \
-              --timeout 5s "${h[@]}" -s "$LUA" "$base${PATHS[$v]}" \
-              -- "${MODE[$v]}" "${PATHS[$v]}" "${NPOOL[$v]}" "$dump" 2>&1) \
+              --timeout 5s --latency "${h[@]}" -s "$LUA" "$base${PATHS[$v]}" \
+              -- "${MODE[$v]}" "${PATHS[$v]}" "${NPOOL[$v]}" "$dump" "$VISITOR_COOKIE" 2>&1) \
         || { printf '%s\n' "$out" >&2; spoor_fail "wrk failed on variant $v (${NAME[$v]})"; }
     t1=$(cpu_ticks); w1=$(date +%s%N)
     WALL=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
@@ -311,7 +358,12 @@ wrk_run() {
     REQS=$(awk '/ requests in / { print $1; exit }' <<<"$out")
     [ -n "$RPS" ] && [ -n "$REQS" ] && [ "$REQS" -gt 0 ] \
         || { printf '%s\n' "$out" >&2; spoor_fail "no request count from wrk (variant $v)"; }
-    TICKS=$((t1 - t0))
+    read -r u0 s0 <<<"$t0"; read -r u1 s1 <<<"$t1"
+    UTICKS=$((u1 - u0)); STICKS=$((s1 - s0)); TICKS=$((UTICKS + STICKS))
+    # wrk --latency: "Latency Distribution", then "     50%  192.00us" ...
+    P50=$(us_of "$(awk '$1 == "50%" { print $2; exit }' <<<"$out")")
+    P90=$(us_of "$(awk '$1 == "90%" { print $2; exit }' <<<"$out")")
+    P99=$(us_of "$(awk '$1 == "99%" { print $2; exit }' <<<"$out")")
     # CPU used on the machine during the run by neither the worker, nor
     # this script's children (wrk, curl), nor kernel threads, as a share of
     # all CPUs: other processes competing with the benchmark
@@ -350,20 +402,23 @@ median() {
 # A one-second, one-connection wrk run writes the pool's first request to
 # a file (the Lua script's DUMP); curl replays it and shows the answer.
 spoor_log "checking every variant (one request each with curl, then 1 s of wrk)"
-declare -A SAMPLE_BYTES
+declare -A SAMPLE_BYTES SAMPLE_COOKIE
 for v in "${V[@]}"; do
     sample=$SPOOR_TMP/sample.$v
     wrk_run "$v" 1 1 "$sample"
     [ -s "$sample" ] || spoor_fail "the Lua script wrote no sample for variant $v"
     SAMPLE_BYTES[$v]=$(cat "$sample.avg")
-    mapfile -t h < <(hdrs "$v")
+    # the Cookie the pool's first request carries (consent + _spid)
+    [ -s "$sample.cookie" ] || spoor_fail "the Lua script wrote no Cookie for variant $v"
+    SAMPLE_COOKIE[$v]=$(cat "$sample.cookie")
+    mapfile -t h < <(hdrs "$v" "${SAMPLE_COOKIE[$v]}")
     before=$(accepted_total)
     if [ "${MODE[$v]}" = get ]; then
-        resp=$(curl -sS --max-time 10 -o "$SPOOR_TMP/answer" -w '%{http_code}' "${h[@]}" \
+        resp=$(curl -sS --max-time 10 -o "$SPOOR_TMP/answer" -D "$SPOOR_TMP/answer.h" -w '%{http_code}' "${h[@]}" \
                     -A 'Mozilla/5.0 (X11; Linux x86_64) collector-check' \
                     "$base${PATHS[$v]}?$(cat "$sample")" || echo 000)
     else
-        resp=$(curl -sS --max-time 10 -o "$SPOOR_TMP/answer" -w '%{http_code}' "${h[@]}" \
+        resp=$(curl -sS --max-time 10 -o "$SPOOR_TMP/answer" -D "$SPOOR_TMP/answer.h" -w '%{http_code}' "${h[@]}" \
                     -A 'Mozilla/5.0 (X11; Linux x86_64) collector-check' \
                     --data-binary @"$sample" "$base${PATHS[$v]}" || echo 000)
     fi
@@ -378,6 +433,17 @@ for v in "${V[@]}"; do
         after=$(accepted_total)
         [ $((after - before)) = "${EPR[$v]}" ] \
             || spoor_fail "variant $v: $((after - before)) events accepted, expected ${EPR[$v]} (consent or geo not as intended?)"
+        # a returning visitor keeps its id (no Set-Cookie); a first visit
+        # gets one
+        if [ "$VISITOR_COOKIE" = 1 ]; then
+            [[ ${SAMPLE_COOKIE[$v]} == *_spid=* ]] \
+                || spoor_fail "variant $v: VISITOR_COOKIE=1 but the request's Cookie has no _spid: ${SAMPLE_COOKIE[$v]}"
+            ! grep -qi '^set-cookie: *_spid=' "$SPOOR_TMP/answer.h" \
+                || spoor_fail "variant $v: spoor set a new visitor cookie although the request carried one (not a valid id?): $(grep -i '^set-cookie' "$SPOOR_TMP/answer.h" | head -n 1)"
+        else
+            grep -qi '^set-cookie: *_spid=' "$SPOOR_TMP/answer.h" \
+                || spoor_fail "variant $v: VISITOR_COOKIE=0 but spoor set no visitor cookie"
+        fi
     fi
     spoor_log "  $v ${NAME[$v]}: $resp"
 done
@@ -388,21 +454,85 @@ if [ "$WARMUP" -gt 0 ]; then
     for v in "${V[@]}"; do wrk_run "$v" "$WARMUP" "$CONNECTIONS"; done
 fi
 
-declare -A R CPU BUSY OTH
+declare -A R CPU UCPU SCPU BUSY OTH L50 L90 L99
 for ((i = 1; i <= ROUNDS; i++)); do
     for v in "${V[@]}"; do
         wrk_run "$v" "$SECONDS_PER_ROUND" "$CONNECTIONS"
         R[$v]+="$RPS "
         CPU[$v]+="$(awk -v t="$TICKS" -v hz="$hz" -v n="$REQS" -v e="${EPR[$v]}" \
                         'BEGIN { printf "%.3f", t / hz * 1e6 / (n * e) }') "
+        UCPU[$v]+="$(awk -v t="$UTICKS" -v hz="$hz" -v n="$REQS" -v e="${EPR[$v]}" \
+                         'BEGIN { printf "%.3f", t / hz * 1e6 / (n * e) }') "
+        SCPU[$v]+="$(awk -v t="$STICKS" -v hz="$hz" -v n="$REQS" -v e="${EPR[$v]}" \
+                         'BEGIN { printf "%.3f", t / hz * 1e6 / (n * e) }') "
+        L50[$v]+="$P50 "; L90[$v]+="$P90 "; L99[$v]+="$P99 "
         # the worker's share of one CPU: well under 100% means something
         # else (wrk, other load on the machine) set the pace
         BUSY[$v]+="$(awk -v t="$TICKS" -v hz="$hz" -v s="$WALL" \
                          'BEGIN { printf "%.0f", t / hz / s * 100 }') "
         OTH[$v]+="$OTHER "
-        spoor_log "round $i: $v ${NAME[$v]} $RPS req/s, $TICKS worker ticks for $REQS requests, other load ${OTHER}%"
+        spoor_log "round $i: $v ${NAME[$v]} $RPS req/s, $TICKS worker ticks ($UTICKS user) for $REQS requests, p99 ${P99} µs, other load ${OTHER}%"
     done
 done
+
+# ------------------------------------------------------------- perf profile
+# One extra round of C and one of D (not counted in the figures above) with
+# perf recording the worker; the top symbols by self time go to
+# $PERF_DIR/perf-pixel.txt and perf-track.txt.  Any failure is a note.
+declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT
+PERF_FILE[C]=$PERF_DIR/perf-pixel.txt; PERF_FILE[D]=$PERF_DIR/perf-track.txt
+mod_debug=$(file -b "$SPOOR_MODULE" 2>/dev/null | grep -oE 'with debug_info|not stripped|stripped' | paste -sd, - || true)
+perf_profile() {    # perf_profile V
+    local v=$1 data=$SPOOR_TMP/perf.$1.data err=$SPOOR_TMP/perf.$1.err pid rep top unres
+    PERF_TOP[$v]=
+    timeout -k 5 $((PERF_SECONDS + 30)) perf record -q -g -N -o "$data" -p "$worker" \
+        -- sleep "$PERF_SECONDS" > "$err" 2>&1 &
+    pid=$!
+    sleep 0.5     # perf attaches before wrk starts sending
+    wrk_run "$v" $((PERF_SECONDS + 1)) "$CONNECTIONS"
+    if ! wait "$pid" || [ ! -s "$data" ]; then
+        PERF_NOTE[$v]="perf record failed: $(tr '\n' ' ' < "$err" | head -c 300)"
+        return 0
+    fi
+    rep=$(timeout -k 5 120 perf report -i "$data" --stdio --no-children -g none \
+              --sort dso,symbol --percent-limit 0.1 2>"$err") \
+        || { PERF_NOTE[$v]="perf report failed: $(tr '\n' ' ' < "$err" | head -c 300)"; return 0; }
+    # perf 6.1 appends empty IPC columns ("-  -") without a PMU: cut them
+    top=$(grep -E '^ +[0-9.]+%' <<<"$rep" | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' | head -n 25 || true)
+    PERF_EVENT[$v]=$(sed -n "s/^# Samples: \([^ ]*\) of event '\([^']*\)'.*/\1 samples of \2/p" <<<"$rep" | head -n 1)
+    [ -n "$top" ] || { PERF_NOTE[$v]="perf report printed no samples"; return 0; }
+    # a module symbol perf cannot name shows as a bare address
+    unres=$(grep -c 'ngx_http_spoor_module.so.*\[\.\] 0x' <<<"$top" || true)
+    {
+        echo "# perf record -g -p <worker> for ${PERF_SECONDS}s during one extra wrk round of $v (${NAME[$v]}),"
+        echo "# -c $CONNECTIONS, visitor cookie $([ "$VISITOR_COOKIE" = 1 ] && echo on || echo off); $(date -u +%Y-%m-%dT%H:%MZ)"
+        echo "# perf report --stdio --no-children -g none --sort dso,symbol: top 25 by self time"
+        echo "# ${PERF_EVENT[$v]:-?}"
+        echo "# module: $SPOOR_MODULE (${mod_debug:-?}); nginx: $NGINX ($(file -b "$NGINX" 2>/dev/null | grep -oE 'not stripped|stripped' | head -n 1 || true): its own symbols from .dynsym)"
+        [ "${unres:-0}" = 0 ] || echo "# $unres module symbols did not resolve (shown as addresses): is the module stripped?"
+        echo "#"
+        echo "# self%   shared object   symbol"
+        printf '%s\n' "$top"
+    } > "${PERF_FILE[$v]}"
+    PERF_TOP[$v]=$(head -n 15 <<<"$top")
+    [ "${unres:-0}" = 0 ] || PERF_NOTE[$v]="$unres module symbols did not resolve (stripped module?)"
+    spoor_log "perf: wrote ${PERF_FILE[$v]}"
+}
+# no stale profile from an earlier run may pass for this one's
+rm -f "${PERF_FILE[C]}" "${PERF_FILE[D]}"
+if [ "$PERF" = 0 ]; then
+    PERF_NOTE[C]="skipped (PERF=0)"; PERF_NOTE[D]="skipped (PERF=0)"
+elif ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
+    spoor_log "note: no working perf (Debian package linux-perf): no profile"
+    PERF_NOTE[C]="no perf installed (linux-perf)"; PERF_NOTE[D]=${PERF_NOTE[C]}
+else
+    mkdir -p "$PERF_DIR"
+    for v in C D; do
+        spoor_log "perf: one extra round of $v (${NAME[$v]}), ${PERF_SECONDS}s of perf record"
+        perf_profile "$v"
+        [ -z "${PERF_NOTE[$v]:-}" ] || spoor_log "note: perf on $v: ${PERF_NOTE[$v]}"
+    done
+fi
 
 # ------------------------------------------------------- quit, log sizes
 status=$(curl -sS --max-time 10 "$base/spoor/status")
@@ -438,7 +568,13 @@ for v in C D E; do
     LOGN[$v]=$recs
     spoor_log "$v: $recs records, $bytes bytes"
 done
-geo_c=$("$SPOOR" cat "${SLOG[C]}" | head -n 1 | jq -c '{ip, geo: {country: .geo.country, city: .geo.city}, consent: .consent.action}' 2>/dev/null || true)
+geo_c=$("$SPOOR" cat "${SLOG[C]}" | head -n 1 | jq -c '{ip, visitorId, geo: {country: .geo.country, city: .geo.city}, consent: .consent.action}' 2>/dev/null || true)
+# distinct visitor ids in C's log: at most the pool's visitors when
+# requests carry _spid (spoor kept them), about one per record when not
+nvid=$("$SPOOR" cat "${SLOG[C]}" | grep -o '"visitorId":"[^"]*"' | sort -u | wc -l || true)
+if [ "$VISITOR_COOKIE" = 1 ] && [ "${nvid:-0}" -gt "$POOL" ]; then
+    spoor_log "note: $nvid distinct visitor ids in C's log for $POOL visitors: spoor issued new ids although requests carried _spid"
+fi
 
 b_lines=$(wc -l < "$access_log")
 b_bytes=$(stat -c %s "$access_log")
@@ -450,7 +586,13 @@ b_gzl=$(awk -v b="$b_gz" -v n="$b_lines" 'BEGIN { printf "%.1f", b / n }')
 geo_b=$(head -n 1 "$access_log" | jq -c '{ip, country, city}' 2>/dev/null || true)
 
 # ------------------------------------------------------------------ output
-declare -A MRPS MEPS MCPU MBUSY MOTH
+declare -A MRPS MEPS MCPU MUCPU MSCPU MBUSY MOTH M50 M90 M99
+# median of the numbers among the arguments ("?" when there are none)
+median_of() {
+    local x
+    x=$(printf '%s\n' "$@" | grep -E '^[0-9.]+$' || true)
+    [ -n "$x" ] && median <<<"$x" | awk '{ printf "%.0f", $1 }' || echo '?'
+}
 for v in "${V[@]}"; do
     # shellcheck disable=SC2086
     MRPS[$v]=$(printf '%s\n' ${R[$v]} | median)
@@ -458,6 +600,16 @@ for v in "${V[@]}"; do
     MRPS[$v]=$(awk -v r="${MRPS[$v]}" 'BEGIN { printf "%.0f", r }')
     # shellcheck disable=SC2086
     MCPU[$v]=$(printf '%s\n' ${CPU[$v]} | median | awk '{ printf "%.2f", $1 }')
+    # shellcheck disable=SC2086
+    MUCPU[$v]=$(printf '%s\n' ${UCPU[$v]} | median | awk '{ printf "%.2f", $1 }')
+    # shellcheck disable=SC2086
+    MSCPU[$v]=$(printf '%s\n' ${SCPU[$v]} | median | awk '{ printf "%.2f", $1 }')
+    # shellcheck disable=SC2086
+    M50[$v]=$(median_of ${L50[$v]})
+    # shellcheck disable=SC2086
+    M90[$v]=$(median_of ${L90[$v]})
+    # shellcheck disable=SC2086
+    M99[$v]=$(median_of ${L99[$v]})
     # shellcheck disable=SC2086
     MBUSY[$v]=$(printf '%s\n' ${BUSY[$v]} | median | awk '{ printf "%.0f", $1 }')
     # shellcheck disable=SC2086
@@ -467,7 +619,19 @@ for v in "${V[@]}"; do
     [ "${MBUSY[$v]}" -ge 90 ] \
         || spoor_log "note: variant $v kept the worker only ${MBUSY[$v]}% busy (median): wrk or other load on the machine set its pace, its req/s understates nginx"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?" || b + 0 == 0) print "?"; else printf "%.3f", a / b }'; }
+ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?" || b + 0 == 0) print "?"; else printf "%.2f", a / b }'; }
+declare -A CRATIO ERATIO ADDU
+for v in "${V[@]}"; do
+    CRATIO[$v]=$(ratio "${MCPU[A]}" "${MCPU[$v]}")      # A's CPU/request / v's CPU/event
+    ERATIO[$v]=$(ratio "${MEPS[$v]}" "${MEPS[A]}")
+    ADDU[$v]=$(awk -v a="${MUCPU[$v]}" -v b="${MUCPU[A]}" 'BEGIN { printf "%+.2f", a - b }')
+done
+if [ "$VISITOR_COOKIE" = 1 ]; then
+    visitor_txt="every request also carries a visitor cookie (\`_spid\`, a valid id, one per simulated visitor: a returning visitor, no new id and no Set-Cookie; VISITOR_COOKIE=1)"
+else
+    visitor_txt="no request carries a visitor cookie (\`_spid\`), so spoor issues a new id and a Set-Cookie on every answer (a first visit each time; VISITOR_COOKIE=0)"
+fi
 
 nginx_v=$(env -u NGINX "$NGINX" -v 2>&1 | sed 's/^nginx version: //')
 echo
@@ -475,17 +639,26 @@ echo "Collector comparison: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTION
      "$ROUNDS interleaved rounds (A B C D E) of ${SECONDS_PER_ROUND}s each, $ncpu CPUs$([ -n "$affinity" ] && echo ", worker on CPU 0, wrk on CPU 1")." \
      "A, B, C: the same GET requests (pixel query ${SAMPLE_BYTES[A]} bytes on average), D: track events of ${SAMPLE_BYTES[D]} bytes, E: batches of 100 events, ${SAMPLE_BYTES[E]} bytes (means);" \
      "every request carries the same consent Cookie (TCF + OneTrust, all granted) and X-Forwarded-For $GEO_ADDR ($(basename "$GEO_DB"));" \
+     "$visitor_txt;" \
      "$POOL distinct requests per variant ($BATCH_POOL batches for E); the machine was ${busy_before}% busy just before the run."
 echo
-echo "| variant | what | median req/s | median events/s | ratio to A | ratio to B | CPU µs/event | worker busy | other load | log bytes/event |"
-echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| variant | what | median req/s | median events/s | events/s vs A | events/s vs B | worker busy | other load | log bytes/event |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for v in "${V[@]}"; do
     case $v in
         A) lb='—' ;;
         B) lb="$b_raw raw, $b_gzl gzip -6" ;;
         *) lb="${LOGB[$v]} (LZ4)" ;;
     esac
-    echo "| $v | ${WHAT[$v]} | ${MRPS[$v]} | ${MEPS[$v]} | $(ratio "${MEPS[$v]}" "${MEPS[A]}") | $(ratio "${MEPS[$v]}" "${MEPS[B]}") | ${MCPU[$v]} | ${MBUSY[$v]}% | ${MOTH[$v]}% | $lb |"
+    echo "| $v | ${WHAT[$v]} | ${MRPS[$v]} | ${MEPS[$v]} | ${ERATIO[$v]} | $(ratio "${MEPS[$v]}" "${MEPS[B]}") | ${MBUSY[$v]}% | ${MOTH[$v]}% | $lb |"
+done
+echo
+echo "Worker CPU per event (utime and stime of the worker over each round / events; medians) and wrk's latency under $CONNECTIONS connections (medians over rounds):"
+echo
+echo "| variant | CPU µs/event | user µs/event | sys µs/event | CPU ratio vs A | added user µs vs A | p50 µs | p90 µs | p99 µs | p99 vs A |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for v in "${V[@]}"; do
+    echo "| $v | ${MCPU[$v]} | ${MUCPU[$v]} | ${MSCPU[$v]} | ${CRATIO[$v]} | ${ADDU[$v]} | ${M50[$v]} | ${M90[$v]} | ${M99[$v]} | $(ratio2 "${M99[$v]}" "${M99[A]}") |"
 done
 echo
 hdr="| variant |"; sep="| --- |"
@@ -502,17 +675,80 @@ echo "Ratios compare events/s.  CPU: the worker's utime+stime per event, median 
      "worker busy: that CPU time as a share of the round's wall time (median; near 100% when nginx is the bottleneck);" \
      "other load: CPU time used by processes other than the worker, wrk and kernel threads during the rounds, as a share of all CPUs (median; should be near 0%)." \
      "spoor events accepted: ${accepted:-?}, rejected: ${rejected:-?}; records in the logs: C ${LOGN[C]}, D ${LOGN[D]}, E ${LOGN[E]}; access log lines (B): $b_lines." \
-     "First pixel record: ${geo_c:-?}; first access log line: ${geo_b:-?}."
+     "First pixel record: ${geo_c:-?}; first access log line: ${geo_b:-?}." \
+     "Distinct visitor ids in C's log: ${nvid:-?} (requests come from $POOL simulated visitors)."
+echo
+echo "CPU ratio vs A: A's worker CPU per request divided by the variant's per event (issue 13's ratio; higher is better; for E, whose requests carry 100 events, it is per event)." \
+     "Added user µs vs A: the variant's user CPU per event minus A's per request (what the variant adds in user space; for E, negative when 100 events cost less than one empty_gif request)." \
+     "Latency: wrk --latency percentiles of a closed loop of $CONNECTIONS connections, so p99 follows the throughput as much as the tail (CPU ticks are ${hz} per second: a round of ${SECONDS_PER_ROUND}s measures CPU to about 1/(${hz}*${SECONDS_PER_ROUND}) of its time)."
+
+# ------------------------------------------------------------------- perf
+echo
+echo "### perf profile of the worker"
+echo
+if [ "$PERF" = 0 ]; then
+    echo "No profile: skipped (PERF=0)."
+else
+    echo "One extra round of C and of D after the rounds (not counted above), \`perf record -g -p <worker>\` for ${PERF_SECONDS}s;" \
+         "\`perf report --stdio --no-children\`, top symbols by self time (whole lists, 25 lines, in perf-pixel.txt and perf-track.txt beside this file); module: ${mod_debug:-?}." \
+         "Event: ${PERF_EVENT[C]:-?} (C), ${PERF_EVENT[D]:-?} (D); with cpu-clock (no hardware counters, as in most VMs) kernel time spent with interrupts off is charged to where they are turned back on (\`pvm_irq_enable\`, \`_raw_spin_unlock_irqrestore\`...): that line is the kernel's network work, not one function."
+    for v in C D; do
+        echo
+        echo "${NAME[$v]}:"
+        echo
+        if [ -n "${PERF_TOP[$v]:-}" ]; then
+            echo '```'
+            printf '%s\n' "${PERF_TOP[$v]}"
+            echo '```'
+            [ -z "${PERF_NOTE[$v]:-}" ] || { echo; echo "Note: ${PERF_NOTE[$v]}."; }
+        else
+            echo "No profile: ${PERF_NOTE[$v]:-?}."
+        fi
+    done
+fi
+
+# ------------------------------------------------------------------ goals
+# goal DESCRIPTION MEASURED OP LIMIT: a row of the goals table
+goal() {
+    local met
+    met=$(awk -v m="$2" -v op="$3" -v l="$4" 'BEGIN {
+        if (m !~ /^[-+]?[0-9.]+$/) { print "not measured"; exit }
+        ok = (op == ">=") ? (m + 0 >= l + 0) : (m + 0 <= l + 0)
+        print ok ? "met" : "**NOT met**" }')
+    echo "| $1 | $3 $4 | $2 | $met |"
+}
+echo
+echo "### Goals (issue 13)"
+echo
+echo "Medians of the interleaved rounds above; $([ "$VISITOR_COOKIE" = 1 ] && echo "returning visitors (\`_spid\` sent)" || echo "first visits (no \`_spid\`)")."
+echo
+echo "| goal | target | measured | |"
+echo "| --- | ---: | ---: | --- |"
+goal "pixel (C): CPU ratio vs A (A's µs/request ÷ C's µs/event)" "${CRATIO[C]}" ">=" 0.80
+goal "pixel (C): spoor's added user CPU, µs/event (C's user − A's)" "${ADDU[C]#+}" "<=" 1.2
+goal "pixel (C): requests/s ÷ B's (empty_gif + JSON access_log + geoip2)" "$(ratio "${MRPS[C]}" "${MRPS[B]}")" ">=" 1.2
+goal "Segment track, 1 event/request (D): CPU ratio vs A" "${CRATIO[D]}" ">=" 0.60
+goal "Segment batch of 100 (E): events/s ÷ A's requests/s" "$(ratio "${MEPS[E]}" "${MRPS[A]}")" ">=" 2.5
+goal "pixel (C): p99 latency ÷ A's p99, $CONNECTIONS connections" "$(ratio2 "${M99[C]}" "${M99[A]}")" "<=" 1.2
+if [ -n "${PERF_TOP[C]:-}" ] && [ -n "${PERF_TOP[D]:-}" ]; then
+    echo "| a \`perf\` profile in the report | C and D | above, perf-pixel.txt, perf-track.txt | met |"
+else
+    echo "| a \`perf\` profile in the report | C and D | C: ${PERF_NOTE[C]:-ok}; D: ${PERF_NOTE[D]:-ok} | **NOT met** |"
+fi
 
 mkdir -p "$(dirname "$OUT")"
 {
     printf 'name\tmedian_req_s\tmedian_events_s\tcpu_us_per_event\tlog_bytes_per_event'
     for ((i = 1; i <= ROUNDS; i++)); do printf '\tround_%d_req_s' "$i"; done
+    printf '\t%s' user_us_per_event sys_us_per_event cpu_ratio_vs_a events_s_vs_a \
+                  added_user_us_vs_a p50_us p90_us p99_us visitor_cookie
     printf '\n'
     for v in "${V[@]}"; do
         case $v in A) lb=- ;; B) lb=$b_raw ;; *) lb=${LOGB[$v]} ;; esac
         printf '%s\t%s\t%s\t%s\t%s' "${NAME[$v]}" "${MRPS[$v]}" "${MEPS[$v]}" "${MCPU[$v]}" "$lb"
         for x in ${R[$v]}; do printf '\t%s' "$x"; done
+        printf '\t%s' "${MUCPU[$v]}" "${MSCPU[$v]}" "${CRATIO[$v]}" "${ERATIO[$v]}" "${ADDU[$v]}" \
+                      "${M50[$v]}" "${M90[$v]}" "${M99[$v]}" "$VISITOR_COOKIE"
         printf '\n'
     done
 } > "$OUT"

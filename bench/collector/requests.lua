@@ -1,7 +1,7 @@
 -- wrk script for bench/collector.sh: a fixed pool of distinct, realistic
 -- requests, built once in init() and sent round-robin by request().
 --
---   wrk -s bench/collector/requests.lua URL -- MODE PATH POOL [DUMP]
+--   wrk -s bench/collector/requests.lua URL -- MODE PATH POOL [DUMP] [VISITOR]
 --
 -- MODE  get   : GET PATH?<pixel query>        (variants A, B, C)
 --       track : POST PATH, one Segment track event as JSON (~340 bytes; D)
@@ -10,10 +10,23 @@
 -- POOL  how many distinct requests to cycle through
 -- DUMP  optional: a file to write the first request's body (or query) to,
 --       so the caller can replay it with curl; DUMP.avg gets the mean size
---       in bytes of the pool's bodies (queries for get)
+--       in bytes of the pool's bodies (queries for get) and DUMP.cookie
+--       the first request's Cookie header value
+-- VISITOR optional: 1 adds a visitor cookie, _spid=<id>, to every request's
+--       Cookie (a returning visitor, as browsers send it once the collector
+--       has set it); 0 or absent: no visitor cookie (a first visit on every
+--       request: the collector issues a new id and a Set-Cookie each time)
 --
 -- Headers given with wrk -H (Cookie, X-Forwarded-For, Origin, ...) are kept
 -- on every request; each request adds its own User-Agent and Referer.  The
+-- visitor cookie is appended to the Cookie given with -H (the consent
+-- cookies), so a request carries ONE Cookie header: wrk.format() sends the
+-- table it is given, a second "Cookie" key cannot exist in it.  The id is
+-- the visit's anonymousId (a random UUID from the seed) written as the
+-- collector writes its ids: 16 bytes in base64url without padding, 22
+-- characters, the last one of "AQgw" (ngx_http_spoor_visitor.c); deriving
+-- it from the UUID draws nothing from the generator, so the pool is the
+-- same request for request with and without it.  The
 -- pool is generated from a fixed seed, so every variant that uses the same
 -- MODE sees the same requests in the same order.  Identical requests would
 -- make both logs compress unrealistically well; distinct ones keep the
@@ -90,30 +103,69 @@ local function event_json(v, ms)
     .. '"},"locale":"en-GB"}}'
 end
 
+local b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+-- the 16 bytes of a UUID (its 32 hex digits) in base64url, no padding
+local function visitor_id(aid)
+  local hex = aid:gsub("-", "")
+  local bits = {}
+  for k = 1, #hex do
+    local d = tonumber(hex:sub(k, k), 16)
+    for b = 3, 0, -1 do bits[#bits + 1] = math.floor(d / 2 ^ b) % 2 end
+  end
+  while #bits % 6 ~= 0 do bits[#bits + 1] = 0 end   -- 128 bits -> 132
+  local out = {}
+  for k = 1, #bits, 6 do
+    local x = 0
+    for b = 0, 5 do x = x * 2 + bits[k + b] end
+    out[#out + 1] = b64url:sub(x + 1, x + 1)
+  end
+  return table.concat(out)
+end
+
+local with_visitor = false
+
 local function headers(v)
-  local h = {}
-  for k, val in pairs(wrk.headers) do h[k] = val end
+  local h, ck = {}, nil
+  for k, val in pairs(wrk.headers) do
+    h[k] = val
+    if k:lower() == "cookie" then ck = k end
+  end
   h["User-Agent"] = v.ua
   h["Referer"] = v.url
+  if with_visitor then
+    local c = "_spid=" .. visitor_id(v.aid)
+    if ck then h[ck] = h[ck] .. "; " .. c else h["Cookie"] = c end
+  end
   return h
+end
+
+local function cookie_of(h)
+  for k, val in pairs(h) do
+    if k:lower() == "cookie" then return val end
+  end
+  return ""
 end
 
 function init(args)
   local mode, path, size, dump = args[1], args[2], tonumber(args[3] or "1000"), args[4]
+  with_visitor = args[5] == "1"
   math.randomseed(20240501)
-  local first, total = nil, 0
+  local first, total, first_cookie = nil, 0, nil
   for k = 1, size do
     local v = visit()
     local ms = ms0 + k * 1000
     local req, body
+    local h = headers(v)
+    first_cookie = first_cookie or cookie_of(h)
     if mode == "get" then
       body = nil
-      req = wrk.format("GET", path .. "?" .. pixel_query(v), headers(v))
+      req = wrk.format("GET", path .. "?" .. pixel_query(v), h)
       first = first or pixel_query(v)
       total = total + #pixel_query(v)
     elseif mode == "track" then
       body = event_json(v, ms):sub(1, -2) .. ',"writeKey":"demo-key"}'
-      req = wrk.format("POST", path, headers(v), body)
+      req = wrk.format("POST", path, h, body)
       first = first or body
     elseif mode == "batch" then
       local ev = {}
@@ -123,7 +175,7 @@ function init(args)
       end
       body = '{"batch":[' .. table.concat(ev, ",") .. '],"writeKey":"demo-key","sentAt":"'
         .. iso(ms + 4000) .. '"}'
-      req = wrk.format("POST", path, headers(v), body)
+      req = wrk.format("POST", path, h, body)
       first = first or body
     else
       error("collector requests.lua: unknown mode " .. tostring(mode))
@@ -138,6 +190,9 @@ function init(args)
     f:close()
     f = assert(io.open(dump .. ".avg", "w"))
     f:write(string.format("%.0f\n", total / size))
+    f:close()
+    f = assert(io.open(dump .. ".cookie", "w"))
+    f:write(first_cookie)
     f:close()
   end
 end
