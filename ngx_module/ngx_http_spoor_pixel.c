@@ -18,6 +18,35 @@
 #include "pixel.h"
 
 
+/*
+ * The worker's scratch memory for one query's decoded strings and maps
+ * (shared/pixel.h asks for 8 bytes a byte of query): a pixel is parsed and
+ * its event written before the handler returns, so one buffer serves
+ * every request in turn.  It grows to the longest query seen, which NGINX
+ * bounds (large_client_header_buffers), and is never shrunk.
+ */
+static u_char *
+ngx_http_spoor_pixel_scratch(size_t need, ngx_log_t *log)
+{
+    static u_char  *buf;
+    static size_t   cap;
+
+    if (need > cap) {
+        ngx_free(buf);
+        cap = 0;
+
+        buf = ngx_alloc(ngx_align(need, 4096), log);
+        if (buf == NULL) {
+            return NULL;
+        }
+
+        cap = ngx_align(need, 4096);
+    }
+
+    return buf;
+}
+
+
 ngx_int_t
 ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
 {
@@ -25,6 +54,7 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
     spoor_buf_t                 scratch;
     spoor_pixel_t               px;
     spoor_event_t               ev;
+    size_t                      need;
     unsigned char              *mem;
     ngx_http_spoor_ctx_t       *ctx;
     ngx_http_spoor_loc_conf_t  *lcf;
@@ -45,12 +75,14 @@ ngx_http_spoor_pixel_handler(ngx_http_request_t *r)
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
-    mem = ngx_pnalloc(r->pool, 8 * r->args.len + 64);
+    need = 8 * r->args.len + 64;
+
+    mem = ngx_http_spoor_pixel_scratch(need, r->connection->log);
     if (mem == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    spoor_buf_init(&scratch, mem, 8 * r->args.len + 64);
+    spoor_buf_init(&scratch, mem, need);
 
     if (spoor_pixel_parse((const char *) r->args.data, r->args.len, &px,
                           &scratch)
