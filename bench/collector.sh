@@ -479,11 +479,11 @@ done
 # One extra round of C and one of D (not counted in the figures above) with
 # perf recording the worker; the top symbols by self time go to
 # $PERF_DIR/perf-pixel.txt and perf-track.txt.  Any failure is a note.
-declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT
+declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT PERF_OWN
 PERF_FILE[C]=$PERF_DIR/perf-pixel.txt; PERF_FILE[D]=$PERF_DIR/perf-track.txt
 mod_debug=$(file -b "$SPOOR_MODULE" 2>/dev/null | grep -oE 'with debug_info|not stripped|stripped' | paste -sd, - || true)
 perf_profile() {    # perf_profile V
-    local v=$1 data=$SPOOR_TMP/perf.$1.data err=$SPOOR_TMP/perf.$1.err pid rep top unres
+    local v=$1 data=$SPOOR_TMP/perf.$1.data err=$SPOOR_TMP/perf.$1.err pid rep top unres own
     PERF_TOP[$v]=
     timeout -k 5 $((PERF_SECONDS + 30)) perf record -q -g -N -o "$data" -p "$worker" \
         -- sleep "$PERF_SECONDS" > "$err" 2>&1 &
@@ -514,6 +514,20 @@ perf_profile() {    # perf_profile V
         echo "# self%   shared object   symbol"
         printf '%s\n' "$top"
     } > "${PERF_FILE[$v]}"
+    # spoor's own share by shared object: the module and the libraries only
+    # it uses (libc's share is nginx's and spoor's together)
+    own=$(timeout -k 5 120 perf report -i "$data" --stdio --no-children -g none \
+              --sort dso --percent-limit 0.05 2>/dev/null \
+          | grep -E '^ +[0-9.]+%' | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' || true)
+    {
+        echo "#"
+        echo "# by shared object (perf report --sort dso)"
+        printf '%s\n' "$own"
+        echo "#"
+        echo "# the module and its libraries, by symbol"
+        grep -E 'ngx_http_spoor_module|liblz4|libmaxminddb|libmsgpackc|libxxhash|libyajl|libcrypto' <<<"$rep" \
+            | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' | head -n 40 || true
+    } >> "${PERF_FILE[$v]}"
     PERF_TOP[$v]=$(head -n 15 <<<"$top")
     [ "${unres:-0}" = 0 ] || PERF_NOTE[$v]="$unres module symbols did not resolve (stripped module?)"
     spoor_log "perf: wrote ${PERF_FILE[$v]}"
