@@ -479,7 +479,7 @@ done
 # One extra round of C and one of D (not counted in the figures above) with
 # perf recording the worker; the top symbols by self time go to
 # $PERF_DIR/perf-pixel.txt and perf-track.txt.  Any failure is a note.
-declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT PERF_OWN
+declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT PERF_DSO
 PERF_FILE[C]=$PERF_DIR/perf-pixel.txt; PERF_FILE[D]=$PERF_DIR/perf-track.txt
 mod_debug=$(file -b "$SPOOR_MODULE" 2>/dev/null | grep -oE 'with debug_info|not stripped|stripped' | paste -sd, - || true)
 perf_profile() {    # perf_profile V
@@ -519,6 +519,7 @@ perf_profile() {    # perf_profile V
     own=$(timeout -k 5 120 perf report -i "$data" --stdio --no-children -g none \
               --sort dso --percent-limit 0.05 2>/dev/null \
           | grep -E '^ +[0-9.]+%' | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' || true)
+    PERF_DSO[$v]=$own
     {
         echo "#"
         echo "# by shared object (perf report --sort dso)"
@@ -748,6 +749,23 @@ if [ -n "${PERF_TOP[C]:-}" ] && [ -n "${PERF_TOP[D]:-}" ]; then
     echo "| a \`perf\` profile in the report | C and D | above, perf-pixel.txt, perf-track.txt | met |"
 else
     echo "| a \`perf\` profile in the report | C and D | C: ${PERF_NOTE[C]:-ok}; D: ${PERF_NOTE[D]:-ok} | **NOT met** |"
+fi
+
+# the floors inside spoor's added CPU, from C's profile: a shared
+# object's share of the worker's samples times C's CPU per event
+dso_us() {    # dso_us V REGEX: µs/event of the shared objects matching REGEX
+    awk -v re="$2" -v cpu="${MCPU[$1]}" '$2 ~ re { sub(/%/, "", $1); s += $1 }
+        END { printf "%.2f", s * cpu / 100 }' <<<"${PERF_DSO[$1]:-}"
+}
+if [ -n "${PERF_DSO[C]:-}" ]; then
+    echo
+    echo "Where C's added CPU goes, from its profile (a shared object's share of the worker's samples × C's ${MCPU[C]} µs/event):" \
+         "the module's own code $(dso_us C 'ngx_http_spoor_module') µs," \
+         "LZ4 compression of the log (liblz4, the floor of writing compressed frames) $(dso_us C 'liblz4') µs," \
+         "the location lookup (libmaxminddb, behind the per-worker cache) $(dso_us C 'libmaxminddb') µs," \
+         "hashing (libxxhash: the consent and location caches' keys) $(dso_us C 'libxxhash') µs," \
+         "libcrypto $(dso_us C 'libcrypto') µs; libc's share (memcpy, memchr, malloc: nginx's and spoor's together) is in perf-pixel.txt."
+    echo "C ≥ 1.2 × B's requests/s means $(awk -v b="${MRPS[B]}" -v a="${MRPS[A]}" 'BEGIN { printf "%.2f", 1.2 * b / a }') × A's here: B runs at $(ratio "${MRPS[B]}" "${MRPS[A]}") × empty_gif with no log at all."
 fi
 
 mkdir -p "$(dirname "$OUT")"

@@ -194,12 +194,14 @@ ngx_http_spoor_read_cookies(ngx_http_request_t *r,
             while (p < end && (*p == ' ' || *p == '\t' || *p == ';')) {
                 p++;
             }
+            /* memchr, not ngx_strlchr: a consent cookie is hundreds of
+             * bytes, and the libc scan takes them a word at a time */
             name = p;
-            p = ngx_strlchr(p, end, ';');
+            p = memchr(p, ';', end - p);
             if (p == NULL) {
                 p = end;
             }
-            value = ngx_strlchr(name, p, '=');
+            value = memchr(name, '=', p - name);
             if (value == NULL) {
                 continue;               /* no value: not a cookie */
             }
