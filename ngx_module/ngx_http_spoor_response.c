@@ -143,6 +143,44 @@ ngx_http_spoor_send_json(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/*
+ * Whether origin names the host the request was sent to: "http://" or
+ * "https://" followed by the Host header exactly (case aside).  Browsers
+ * send Origin on same-origin POSTs too (Chromium always does); such a
+ * page was served from this very host.  Either scheme, since a proxy that
+ * terminates TLS in front of NGINX hides which one the browser used.
+ */
+static ngx_uint_t
+ngx_http_spoor_same_origin(ngx_http_request_t *r, const ngx_str_t *origin)
+{
+    size_t      n;
+    ngx_str_t  *host;
+
+    if (r->headers_in.host == NULL) {
+        return 0;
+    }
+
+    host = &r->headers_in.host->value;
+
+    if (origin->len > sizeof("https://") - 1
+        && ngx_strncasecmp(origin->data, (u_char *) "https://", 8) == 0)
+    {
+        n = sizeof("https://") - 1;
+
+    } else if (origin->len > sizeof("http://") - 1
+               && ngx_strncasecmp(origin->data, (u_char *) "http://", 7) == 0)
+    {
+        n = sizeof("http://") - 1;
+
+    } else {
+        return 0;
+    }
+
+    return origin->len - n == host->len && host->len
+           && ngx_strncasecmp(origin->data + n, host->data, host->len) == 0;
+}
+
+
 ngx_int_t
 ngx_http_spoor_cors(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     ngx_http_spoor_ctx_t *ctx)
@@ -155,7 +193,7 @@ ngx_http_spoor_cors(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         return NGX_OK;
     }
 
-    ok = lcf->cors_any;
+    ok = lcf->cors_any || ngx_http_spoor_same_origin(r, origin);
 
     if (!ok && lcf->cors_origins) {
         o = lcf->cors_origins->elts;

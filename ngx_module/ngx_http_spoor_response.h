@@ -29,7 +29,9 @@ ngx_int_t ngx_http_spoor_send_json(ngx_http_request_t *r, ngx_uint_t status,
 
 /*
  * Adds the CORS answer headers when the request's Origin (ctx->origin,
- * read by ngx_http_spoor_read_headers()) may send: the origin echoed (so
+ * read by ngx_http_spoor_read_headers()) may send -- listed in
+ * spoor_cors_origins, or the request's own host (http:// or https://
+ * followed by the Host header: a same-origin page) -- the origin echoed (so
  * that credentials work), credentials allowed, Vary: Origin.  Returns
  * NGX_OK when allowed or when there is no Origin (not a cross-origin
  * browser request), NGX_DECLINED when the origin may not send,

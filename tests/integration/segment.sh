@@ -240,6 +240,24 @@ post /v1/track '{"userId":"cors","event":"neg","messageId":"neg-cors"}' -H 'Orig
 expect "POST from a disallowed origin" 403 "$(err origin_not_allowed)"
 post /k/v1/track '{"userId":"cors","event":"neg","messageId":"neg-cors-k","writeKey":"demo-key"}' -H 'Origin: http://ok.example'
 expect "POST with an Origin where no spoor_cors_origins is set" 403 "$(err origin_not_allowed)"
+# a same-origin page: Chromium sends Origin on same-origin POSTs too, and
+# the origin is the request's own host (issue 14)
+post /k/v1/track '{"userId":"cors","event":"SameOrigin","messageId":"cors-same","writeKey":"demo-key"}' -H "Origin: http://127.0.0.1:$port"
+if [ "$CODE" = 200 ] && [ "$(header Access-Control-Allow-Origin)" = "http://127.0.0.1:$port" ]; then
+    spoor_ok "POST from the request's own origin (no spoor_cors_origins) -> 200"
+    expected=$((expected + 1))
+else
+    spoor_soft_fail "POST from the request's own origin: $CODE '$BODY'"
+fi
+post /k/v1/track '{"userId":"cors","event":"SameOriginTls","messageId":"cors-same-tls","writeKey":"demo-key"}' -H 'Origin: https://shop.example' -H 'Host: shop.example'
+spoor_check "POST from https:// + the Host header (TLS ended by a proxy in front) -> 200" "$CODE" 200
+[ "$CODE" = 200 ] && expected=$((expected + 1))
+post /k/v1/track '{"userId":"cors","event":"neg","messageId":"neg-cors-host","writeKey":"demo-key"}' -H "Origin: http://127.0.0.1:$port.evil.example"
+expect "POST from an origin that only begins with the request's host" 403 "$(err origin_not_allowed)"
+post /k/v1/track '{"userId":"cors","event":"neg","messageId":"neg-cors-port","writeKey":"demo-key"}' -H "Origin: http://127.0.0.1:1$port"
+expect "POST from the request's host on another port" 403 "$(err origin_not_allowed)"
+post /k/v1/track '{"userId":"cors","event":"neg","messageId":"neg-cors-ftp","writeKey":"demo-key"}' -H "Origin: ftp://127.0.0.1:$port"
+expect "POST from another scheme on the request's host" 403 "$(err origin_not_allowed)"
 
 # ---- the visitor cookie: issued to browsers (Origin), not to servers
 [[ "${cors_cookie:-}" =~ ^_spid=([A-Za-z0-9_-]{22})\;\ Path=/\;\ Max-Age=34214400\;\ SameSite=Lax\;\ HttpOnly$ ]] \
