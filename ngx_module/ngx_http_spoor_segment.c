@@ -404,6 +404,7 @@ ngx_http_spoor_capture_all(ngx_http_request_t *r,
     const msgpack_object  *prefs;
 
     now = ngx_http_spoor_now_ms();
+    seg->server = !browser;     /* its explicit timestamps are taken as sent */
 
     for (i = 0; i < seg->count; i++) {
         if (spoor_segment_event(seg, i, now, &ev) != SPOOR_OK) {

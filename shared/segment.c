@@ -427,19 +427,28 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
     ev->kind = item_kind(s, item);
     ev->received_ms = received_ms;
 
-    /* client time, corrected for the client's clock skew */
-    ts = spoor_mp_member(item, "originalTimestamp");
-    if (ts == NULL || ts->type == MSGPACK_OBJECT_NIL) {
-        ts = spoor_mp_member(item, "timestamp");
-    }
-    has_sent = get_time(spoor_mp_member(item, "sentAt"), &sent) == 0;
-    if (!has_sent && s->has_sent_at) {
-        has_sent = 1;
-        sent = s->sent_at;
-    }
-    if (get_time(ts, &client) == 0) {
+    /* a server's explicit timestamp is the time (a historical import);
+     * a client's time is corrected for the client's clock skew */
+    if (s->server
+        && get_time(spoor_mp_member(item, "timestamp"), &client) == 0)
+    {
         ev->has_time = 1;
-        ev->time_ms = has_sent ? received_ms - (sent - client) : client;
+        ev->time_ms = client;
+
+    } else {
+        ts = spoor_mp_member(item, "originalTimestamp");
+        if (ts == NULL || ts->type == MSGPACK_OBJECT_NIL) {
+            ts = spoor_mp_member(item, "timestamp");
+        }
+        has_sent = get_time(spoor_mp_member(item, "sentAt"), &sent) == 0;
+        if (!has_sent && s->has_sent_at) {
+            has_sent = 1;
+            sent = s->sent_at;
+        }
+        if (get_time(ts, &client) == 0) {
+            ev->has_time = 1;
+            ev->time_ms = has_sent ? received_ms - (sent - client) : client;
+        }
     }
 
     if (take_str(z, spoor_mp_member(item, ev->kind == SPOOR_KIND_TRACK ? "event"

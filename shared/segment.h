@@ -13,9 +13,13 @@
  * properties, traits, context (with the batch-level context merged in:
  * the event's own keys win), and from the context page.{url,title,
  * referrer} (for page events properties.{url,title,referrer} too),
- * campaign, userAgent, locale and timezone.  The client time is
- * corrected for clock skew as Segment does:
- * time = received - (sentAt - (originalTimestamp or timestamp)).
+ * campaign, userAgent, locale and timezone.  The event's time, as
+ * Segment takes it:
+ *   - from a server-side SDK (s->server), an explicit "timestamp" is the
+ *     time as sent (historical imports set it);
+ *   - otherwise the client's time is corrected for its clock skew:
+ *     time = received - (sentAt - (originalTimestamp or timestamp)),
+ *     with the event's sentAt or the batch's; without sentAt, as sent.
  * A client-sent context.ip is kept in the context but never used as the
  * address.  An event nests at most SPOOR_RECORD_DEPTH_MAX levels (its own
  * object is level 1), whether sent alone or in a batch.
@@ -61,6 +65,9 @@ typedef struct {
     int64_t                 sent_at;      /* batch-level sentAt */
     spoor_str_t             write_key;    /* body's writeKey, or absent */
     size_t                  failed_item;  /* which event failed, if any */
+    int                     server;       /* set by the caller after a
+                                             load: 1 for a server-side
+                                             SDK's body (0 after load) */
 } spoor_segment_t;
 
 /* A short, stable name for a status ("invalid_json", "missing_id", ...),

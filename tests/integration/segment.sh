@@ -129,7 +129,9 @@ batch_body() {   # batch_body TAG
 EOF
 }
 for r in batch b; do
-    post "/v1/$r" "$(batch_body "$r")"
+    # from a browser (analytics-next batches to /v1/b): a server's explicit
+    # timestamps would be taken as sent, not corrected with sentAt
+    post "/v1/$r" "$(batch_body "$r")" -H 'Origin: http://ok.example'
     expect "POST /v1/$r (3 events)" 200 "$OK"
     [ "$CODE" = 200 ] && expected=$((expected + 3))
 done
@@ -272,10 +274,17 @@ spoor_check "a POST that sends its _spid back gets no new cookie" "$CODE $(heade
 [ "$CODE" = 200 ] && expected=$((expected + 1))
 
 # ---- clock skew, ids and properties intact
-post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-1","timestamp":"2026-01-01T00:00:00Z","sentAt":"2026-01-01T00:00:10Z"}'
-expect "event with timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
-post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-2","originalTimestamp":"2026-01-01T00:00:00.250Z","timestamp":"2020-01-01T00:00:00Z","sentAt":"2026-01-01T00:00:01+00:00"}'
-expect "event with originalTimestamp, timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
+# a browser's times are corrected for its clock skew; a server's explicit
+# timestamp is the time (a historical import: RudderStack's node SDK sends
+# originalTimestamp and sentAt with every event, and timestamp when set)
+post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-1","timestamp":"2026-01-01T00:00:00Z","sentAt":"2026-01-01T00:00:10Z"}' -H 'Origin: http://ok.example'
+expect "browser event with timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
+post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-2","originalTimestamp":"2026-01-01T00:00:00.250Z","timestamp":"2020-01-01T00:00:00Z","sentAt":"2026-01-01T00:00:01+00:00"}' -H 'Origin: http://ok.example'
+expect "browser event with originalTimestamp, timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
+post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-s1","timestamp":"2020-01-01T00:00:00Z","sentAt":"2026-01-01T00:00:10Z"}'
+expect "server event with timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
+post /v1/batch '{"batch":[{"type":"track","userId":"skew","event":"Skew","messageId":"skew-s2","originalTimestamp":"2026-01-01T00:00:00.250Z","timestamp":"2020-01-01T00:00:00Z"},{"type":"track","userId":"skew","event":"Skew","messageId":"skew-s3","originalTimestamp":"2026-01-01T00:00:00.250Z"}],"sentAt":"2026-01-01T00:00:01Z"}'
+expect "server batch with originalTimestamp, timestamp and sentAt" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 2))
 post /v1/track '{"userId":"skew","event":"Skew","messageId":"skew-3","timestamp":"2026-01-01T01:00:00+01:00"}'
 expect "event with timestamp only" 200 "$OK"; [ "$CODE" = 200 ] && expected=$((expected + 1))
 
@@ -409,8 +418,12 @@ spoor_check "without a key no source is recorded" "$(src marker)" "<none>"
 r=$(bymid skew-1)
 spoor_check "timestamp 00:00:00Z, sentAt 00:00:10Z: recorded 10 s before receivedAt" \
     "$(jq -r '.receivedAt - .timestamp' <<<"$r")" 10000
-spoor_check "originalTimestamp wins over timestamp (skew 0.75 s)" \
+spoor_check "a browser's originalTimestamp wins over its timestamp (skew 0.75 s)" \
     "$(bymid skew-2 | jq -r '.receivedAt - .timestamp')" 750
+spoor_check "a server's explicit timestamp is the time, sentAt or not (2020-01-01T00:00:00Z)" \
+    "$(bymid skew-s1 | jq -r '.timestamp') $(bymid skew-s2 | jq -r '.timestamp')" "1577836800000 1577836800000"
+spoor_check "a server's originalTimestamp without timestamp is corrected with the batch's sentAt (0.75 s)" \
+    "$(bymid skew-s3 | jq -r '.receivedAt - .timestamp')" 750
 spoor_check "without sentAt the timestamp is kept as sent (offset +01:00)" \
     "$(bymid skew-3 | jq -r '.timestamp')" 1767225600000
 ra=$(jq -r .receivedAt <<<"$r")

@@ -545,6 +545,47 @@ Test(segment, client_time_is_corrected_for_clock_skew)
               "'timestamp':'2023-11-14T22:13:20Z'}", 0, 0);
 }
 
+static void
+server_time_case(const char *body, int want_has, int64_t want_ms)
+{
+    spoor_event_t  ev;
+    sg_t           t;
+
+    cr_assert_eq(sg_load(&t, body, SPOOR_KIND_PAGE, NULL), SPOOR_SEG_OK,
+                 "%s: %s", body, spoor_segment_reason(t.st));
+    cr_assert_eq(t.s.server, 0, "a load leaves server 0");
+    t.s.server = 1;
+    sg_event(&t, 0, &ev);
+    cr_assert_eq(ev.has_time, want_has, "%s: has_time %d", body,
+                 ev.has_time);
+    if (want_has) {
+        cr_assert_eq(ev.time_ms, want_ms, "%s: time %lld, expected %lld",
+                     body, (long long) ev.time_ms, (long long) want_ms);
+    }
+    sg_free(&t);
+}
+
+/* Segment's rule for server-side SDKs (RudderStack's node SDK sends
+ * originalTimestamp and sentAt on every event, timestamp when the caller
+ * sets one for a historical import): the explicit timestamp is the time */
+Test(segment, server_timestamp_is_the_time_as_sent)
+{
+    server_time_case("{'userId':'u','timestamp':'2023-11-14T22:13:20Z',"
+                     "'sentAt':'2023-11-14T22:13:30Z'}", 1, T0);
+    server_time_case("{'userId':'u','timestamp':'2023-11-14T22:13:20Z',"
+                     "'originalTimestamp':'2023-11-14T22:13:25Z',"
+                     "'sentAt':'2023-11-14T22:13:30Z'}", 1, T0);
+    /* without timestamp, the client time is corrected as before */
+    server_time_case("{'userId':'u',"
+                     "'originalTimestamp':'2023-11-14T22:13:25Z',"
+                     "'sentAt':'2023-11-14T22:13:30Z'}", 1, RECEIVED - 5000);
+    /* a timestamp that does not parse is no timestamp */
+    server_time_case("{'userId':'u','timestamp':'nope',"
+                     "'originalTimestamp':'2023-11-14T22:13:25Z',"
+                     "'sentAt':'2023-11-14T22:13:30Z'}", 1, RECEIVED - 5000);
+    server_time_case("{'userId':'u','timestamp':'nope'}", 0, 0);
+}
+
 /*
  * BUG (fails): a JSON null originalTimestamp is treated as present, so it
  * hides a valid timestamp and the event gets no time at all.  Everywhere
