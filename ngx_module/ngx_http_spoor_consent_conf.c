@@ -238,7 +238,7 @@ ngx_http_spoor_consent_gpc_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 ngx_uint_t
-ngx_http_spoor_cookie_name_ok(ngx_str_t *s)
+ngx_http_spoor_token_ok(ngx_str_t *s)
 {
     size_t  i;
 
@@ -278,7 +278,7 @@ ngx_http_spoor_consent_name_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_OK;
     }
 
-    if (!ngx_http_spoor_cookie_name_ok(&value[1])) {
+    if (!ngx_http_spoor_token_ok(&value[1])) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "%V: \"%V\" is not a cookie name", &cmd->name,
                            &value[1]);

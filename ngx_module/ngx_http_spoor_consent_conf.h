@@ -38,8 +38,8 @@ void ngx_http_spoor_consent_create_conf(ngx_http_spoor_loc_conf_t *conf);
 char *ngx_http_spoor_consent_merge_conf(ngx_conf_t *cf,
     ngx_http_spoor_loc_conf_t *prev, ngx_http_spoor_loc_conf_t *conf);
 
-/* Whether s is a cookie name (an RFC 6265 token, 1..256 bytes): the one
- * check of every directive that names a cookie. */
-ngx_uint_t ngx_http_spoor_cookie_name_ok(ngx_str_t *s);
+/* Whether s is a token (RFC 9110; 1..256 bytes): the one check of every
+ * directive that names a cookie (RFC 6265 names are tokens) or a header. */
+ngx_uint_t ngx_http_spoor_token_ok(ngx_str_t *s);
 
 #endif /* NGX_HTTP_SPOOR_CONSENT_CONF_H */

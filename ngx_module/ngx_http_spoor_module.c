@@ -48,6 +48,10 @@ static char *ngx_http_spoor_handler_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_spoor_write_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_spoor_cors_headers(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_spoor_cors_allow_headers(ngx_conf_t *cf,
+    ngx_http_spoor_loc_conf_t *conf);
 static char *ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_spoor_visitor_cookie(ngx_conf_t *cf,
@@ -114,6 +118,13 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
     { ngx_string("spoor_cors_origins"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_spoor_cors_origins,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_cors_headers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_spoor_cors_headers,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -403,6 +414,7 @@ ngx_http_spoor_create_loc_conf(ngx_conf_t *cf)
     conf->write_keys = NGX_CONF_UNSET_PTR;
     conf->cors_origins = NGX_CONF_UNSET_PTR;
     conf->cors_any = NGX_CONF_UNSET;
+    conf->cors_headers = NGX_CONF_UNSET_PTR;
     conf->cookie_max_age = NGX_CONF_UNSET;
     conf->cookie_samesite = NGX_CONF_UNSET_UINT;
     conf->max_event_size = NGX_CONF_UNSET_SIZE;
@@ -442,6 +454,11 @@ ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->write_keys, prev->write_keys, NULL);
     ngx_conf_merge_ptr_value(conf->cors_origins, prev->cors_origins, NULL);
     ngx_conf_merge_value(conf->cors_any, prev->cors_any, 0);
+    ngx_conf_merge_ptr_value(conf->cors_headers, prev->cors_headers, NULL);
+
+    if (ngx_http_spoor_cors_allow_headers(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->cookie_name.data == NULL) {
         if (prev->cookie_name.data) {
@@ -852,6 +869,101 @@ ngx_http_spoor_cors_origins(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* spoor_cors_headers NAME ...; request header names preflights allow */
+static char *
+ngx_http_spoor_cors_headers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_spoor_loc_conf_t *lcf = conf;
+
+    ngx_str_t   *value, *h;
+    ngx_uint_t   i;
+
+    if (lcf->cors_headers != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    lcf->cors_headers = ngx_array_create(cf->pool, cf->args->nelts,
+                                         sizeof(ngx_str_t));
+    if (lcf->cors_headers == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (!ngx_http_spoor_token_ok(&value[i])) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "%V: invalid header name \"%V\"",
+                               &cmd->name, &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        h = ngx_array_push(lcf->cors_headers);
+        if (h == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *h = value[i];
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The preflight's Access-Control-Allow-Headers, built once per location:
+ * the headers the real clients send (analytics.js: Authorization,
+ * Content-Type, X-Retry-Count; RudderStack's browser SDK: AnonymousId,
+ * SentAt and its retry headers; Snowplow: SP-Anonymous), then the names of
+ * spoor_cors_headers.
+ */
+static char *
+ngx_http_spoor_cors_allow_headers(ngx_conf_t *cf,
+    ngx_http_spoor_loc_conf_t *conf)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *h;
+    ngx_uint_t   i, n;
+
+    static ngx_str_t  clients = ngx_string(
+        "Authorization, Content-Type, X-Retry-Count, AnonymousId, SentAt, "
+        "Rsa-Retry-Attempt, Rsa-Since-Last-Attempt, Rsa-Since-First-Attempt, "
+        "Rsa-Recovered, SP-Anonymous");
+
+    h = conf->cors_headers ? conf->cors_headers->elts : NULL;
+    n = conf->cors_headers ? conf->cors_headers->nelts : 0;
+
+    if (n == 0) {
+        conf->cors_allow_headers = clients;
+        return NGX_CONF_OK;
+    }
+
+    len = clients.len;
+    for (i = 0; i < n; i++) {
+        len += sizeof(", ") - 1 + h[i].len;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->cors_allow_headers.data = p;
+    conf->cors_allow_headers.len = len;
+
+    p = ngx_cpymem(p, clients.data, clients.len);
+    for (i = 0; i < n; i++) {
+        *p++ = ',';
+        *p++ = ' ';
+        p = ngx_cpymem(p, h[i].data, h[i].len);
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * spoor_visitor_cookie NAME [max_age=TIME] [domain=D] [path=P]
  *     [samesite=lax|strict|none];
@@ -872,7 +984,7 @@ ngx_http_spoor_visitor_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    if (!ngx_http_spoor_cookie_name_ok(&value[1])) {
+    if (!ngx_http_spoor_token_ok(&value[1])) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "%V: invalid cookie name \"%V\"",
                            &cmd->name, &value[1]);

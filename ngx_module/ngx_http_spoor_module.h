@@ -162,6 +162,9 @@ typedef struct {
     ngx_array_t            *write_keys;    /* of ngx_keyval_t: key, source */
     ngx_array_t            *cors_origins;  /* of ngx_str_t; unset: none */
     ngx_flag_t              cors_any;
+    ngx_array_t            *cors_headers;  /* of ngx_str_t: added names */
+    ngx_str_t               cors_allow_headers; /* the preflight's answer,
+                                                   built at merge */
 
     ngx_str_t               cookie_name;
     time_t                  cookie_max_age;

@@ -232,7 +232,6 @@ ngx_http_spoor_preflight(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     ngx_int_t  rc;
 
     static u_char  methods[] = "POST, GET, OPTIONS";
-    static u_char  headers[] = "Authorization, Content-Type, X-Retry-Count";
     static u_char  age[] = "86400";
 
     rc = ngx_http_spoor_cors(r, lcf, ctx);
@@ -248,7 +247,8 @@ ngx_http_spoor_preflight(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     if (ngx_http_spoor_header_out(r, "Access-Control-Allow-Methods", methods,
                                   sizeof(methods) - 1) != NGX_OK
         || ngx_http_spoor_header_out(r, "Access-Control-Allow-Headers",
-                                     headers, sizeof(headers) - 1) != NGX_OK
+                                     lcf->cors_allow_headers.data,
+                                     lcf->cors_allow_headers.len) != NGX_OK
         || ngx_http_spoor_header_out(r, "Access-Control-Max-Age", age,
                                      sizeof(age) - 1) != NGX_OK)
     {

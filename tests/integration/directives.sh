@@ -209,6 +209,14 @@ reject 'spoor_cors_origins "*" before other origins' 'invalid origin "\*"' \
 reject 'spoor_cors_origins "*" after other origins' 'invalid origin "\*"' \
     "$LOG_BIG" "        location /v1/ { spoor_segment; spoor_cors_origins https://a.com *; }"
 
+# ---- spoor_cors_headers
+reject 'spoor_cors_headers "X Bad"' 'invalid header name "X Bad"' \
+    "$LOG_BIG" "        location /v1/ { spoor_segment; spoor_cors_headers \"X Bad\"; }"
+reject 'spoor_cors_headers "a:b"' 'invalid header name "a:b"' \
+    "$LOG_BIG" "        location /v1/ { spoor_segment; spoor_cors_headers X-Ok a:b; }"
+reject 'spoor_cors_headers twice' 'is duplicate' \
+    "$LOG_BIG" "        location /v1/ { spoor_segment; spoor_cors_headers X-A; spoor_cors_headers X-B; }"
+
 # ---- spoor_visitor_cookie
 reject 'spoor_visitor_cookie bad name "a;b"' 'invalid cookie name "a;b"' \
     "$LOG_BIG

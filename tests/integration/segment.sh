@@ -38,6 +38,13 @@ $(spoor_conf_http_paths "$prefix")
             spoor_cors_origins http://ok.example https://shop.example:8443;
         }
 
+        # more request headers allowed in preflights
+        location /h/v1/ {
+            spoor_segment;
+            spoor_cors_origins http://ok.example;
+            spoor_cors_headers X-Shop-Id X-Trace;
+        }
+
         # an exact location for one route, with its own limit
         location = /v1/import {
             spoor_segment;
@@ -218,7 +225,8 @@ if [ "$CODE" = 204 ] && [ "$(header Access-Control-Allow-Origin)" = https://shop
    && [ "$(header Access-Control-Allow-Credentials)" = true ] \
    && [[ ", $acah," == *", Authorization,"* ]] && [[ ", $acah," == *", Content-Type,"* ]] \
    && [[ ", $acah," == *", X-Retry-Count,"* ]] \
-   && [[ "$(header Access-Control-Allow-Methods)" == *POST* ]]; then
+   && [[ "$(header Access-Control-Allow-Methods)" == *POST* ]] \
+   && [[ "$acah," != *X-Shop-Id,* ]]; then
     spoor_ok "preflight from an allowed origin -> 204, ACAO echoed, credentials, Allow-Headers: $acah"
 else
     spoor_soft_fail "preflight from an allowed origin: $CODE, headers: $(tr -d '\r' < "$H" | tr '\n' '|')"
@@ -228,6 +236,27 @@ if [ "$CODE" = 403 ] && [ -z "$(header Access-Control-Allow-Origin)" ]; then
     spoor_ok "preflight from a disallowed origin -> 403 without ACAO"
 else
     spoor_soft_fail "preflight from a disallowed origin: $CODE ACAO '$(header Access-Control-Allow-Origin)'"
+fi
+# the request headers the real clients send are allowed (issue 14):
+# RudderStack's browser SDK (AnonymousId, SentAt and its retry headers,
+# or the browser never sends the event) and Snowplow's SP-Anonymous
+call -X OPTIONS -H 'Origin: http://ok.example' -H 'Access-Control-Request-Method: POST' \
+    -H 'Access-Control-Request-Headers: anonymousid,authorization,content-type,rsa-recovered,rsa-retry-attempt,rsa-since-first-attempt,rsa-since-last-attempt,sentat' "$B/v1/track"
+acah=$(header Access-Control-Allow-Headers)
+missing=
+for h in Authorization Content-Type X-Retry-Count AnonymousId SentAt Rsa-Retry-Attempt \
+         Rsa-Since-Last-Attempt Rsa-Since-First-Attempt Rsa-Recovered SP-Anonymous; do
+    [[ ", $acah," == *", $h,"* ]] || missing="$missing $h"
+done
+spoor_check "a preflight allows every header RudderStack, Snowplow and analytics.js send" \
+    "$CODE${missing:+ missing:$missing}" 204
+call -X OPTIONS -H 'Origin: http://ok.example' -H 'Access-Control-Request-Method: POST' \
+    -H 'Access-Control-Request-Headers: x-shop-id' "$B/h/v1/track"
+acah=$(header Access-Control-Allow-Headers)
+if [ "$CODE" = 204 ] && [[ "$acah" == *", SP-Anonymous, X-Shop-Id, X-Trace" ]]; then
+    spoor_ok "spoor_cors_headers adds its names to the clients' ($acah)"
+else
+    spoor_soft_fail "spoor_cors_headers: $CODE Allow-Headers '$acah'"
 fi
 post /v1/track '{"userId":"cors","event":"CorsOk","messageId":"cors-ok"}' -H 'Origin: http://ok.example' -A 'CorsBrowser/1.0' -H 'Accept-Language: pt-BR,pt;q=0.9'
 if [ "$CODE" = 200 ] && [ "$BODY" = "$OK" ] && [ "$(header Access-Control-Allow-Origin)" = http://ok.example ] \
