@@ -37,7 +37,8 @@ SOAK_STEPS   ?= 80
 DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
-             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate
+             jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate \
+             zlib1g-dev
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -47,7 +48,7 @@ CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lm
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lz -lm
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined

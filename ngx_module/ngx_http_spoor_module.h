@@ -59,14 +59,16 @@ typedef enum {
 
 /* answers counted by status; anything else is counted as "other" */
 #define NGX_HTTP_SPOOR_STATUSES  { 200, 204, 400, 401, 403, 404, 405, 413, \
-                                   500, 0 }
-#define NGX_HTTP_SPOOR_NSTATUS   10
+                                   415, 500, 0 }
+#define NGX_HTTP_SPOOR_NSTATUS   11
 
 /* reasons an event is rejected: the Segment reasons, then the module's */
 #define NGX_HTTP_SPOOR_R_TOO_LARGE    SPOOR_SEG_MAX
 #define NGX_HTTP_SPOOR_R_UNAUTHORIZED (SPOOR_SEG_MAX + 1)
 #define NGX_HTTP_SPOOR_R_WRITE        (SPOOR_SEG_MAX + 2)
-#define NGX_HTTP_SPOOR_NREASON        (SPOOR_SEG_MAX + 3)
+#define NGX_HTTP_SPOOR_R_BAD_ENCODING (SPOOR_SEG_MAX + 3)
+#define NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING (SPOOR_SEG_MAX + 4)
+#define NGX_HTTP_SPOOR_NREASON        (SPOOR_SEG_MAX + 5)
 
 /* Counters summed over all workers (a shared-memory zone). */
 typedef struct {
@@ -234,6 +236,7 @@ typedef struct {
     ngx_uint_t              headers_read;
     ngx_str_t               origin;
     ngx_str_t               accept_language;
+    ngx_str_t               content_encoding;  /* data NULL: none */
     size_t                  ngpc, ndnt;
     spoor_str_t             gpc[NGX_HTTP_SPOOR_HEADERS_MAX];
     spoor_str_t             dnt[NGX_HTTP_SPOOR_HEADERS_MAX];

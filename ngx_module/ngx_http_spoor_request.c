@@ -163,6 +163,17 @@ ngx_http_spoor_read_headers(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx)
                 ctx->accept_language = h[i].value;
             }
             break;
+
+        case sizeof("Content-Encoding") - 1:
+            if (ngx_http_spoor_is(&h[i], "Content-Encoding")) {
+                if (ctx->content_encoding.data) {
+                    /* two lines: a list of encodings, which none sends */
+                    ngx_str_set(&ctx->content_encoding, "(several)");
+                } else {
+                    ctx->content_encoding = h[i].value;
+                }
+            }
+            break;
         }
     }
 }

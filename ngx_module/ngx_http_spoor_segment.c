@@ -23,6 +23,7 @@
 #include "ngx_http_spoor_response.h"
 #include "ngx_http_spoor_status.h"
 #include "consent_segment.h"
+#include "inflate.h"
 #include "pixel.h"
 
 
@@ -210,6 +211,21 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
                                           "origin_not_allowed");
     }
 
+    if (ctx->content_encoding.data
+        && spoor_encoding_parse((char *) ctx->content_encoding.data,
+                                ctx->content_encoding.len)
+           == SPOOR_ENC_UNKNOWN)
+    {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
+                                      1);
+        rc = ngx_http_discard_request_body(r);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+        return ngx_http_spoor_send_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                          "unsupported_encoding");
+    }
+
     limit = (rt->kind == NGX_HTTP_SPOOR_ROUTE_BATCH
              || rt->kind == NGX_HTTP_SPOOR_ROUTE_METRICS)
             ? (off_t) lcf->max_batch_size : (off_t) lcf->max_event_size;
@@ -296,6 +312,66 @@ ngx_http_spoor_read_body(ngx_http_request_t *r, off_t limit, ngx_str_t *body)
 
     body->len = p - body->data;
     return NGX_OK;
+}
+
+
+/*
+ * A body sent with Content-Encoding gzip or deflate, inflated into the
+ * request pool.  The route's limit applies to the inflated size: the
+ * first buffer is sized for a usual ratio, and only a body that outgrows
+ * it gets one of the whole limit.  Returns NGX_OK (body replaced),
+ * NGX_DECLINED (larger than the limit inflated), NGX_ABORT (not valid
+ * data of that encoding), NGX_ERROR.
+ */
+static ngx_int_t
+ngx_http_spoor_inflate_body(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
+    ngx_str_t *body)
+{
+    int               rc;
+    size_t            cap, limit, n;
+    u_char           *out;
+    spoor_encoding_e  enc;
+
+    if (ctx->content_encoding.data == NULL) {
+        return NGX_OK;
+    }
+
+    enc = spoor_encoding_parse((char *) ctx->content_encoding.data,
+                               ctx->content_encoding.len);
+    if (enc == SPOOR_ENC_IDENTITY) {
+        return NGX_OK;
+    }
+
+    limit = (size_t) ctx->limit;
+    cap = ngx_max(16 * body->len, 65536);
+
+    for ( ;; ) {
+        cap = ngx_min(cap, limit);
+
+        out = ngx_pnalloc(r->pool, cap + 1);
+        if (out == NULL) {
+            return NGX_ERROR;
+        }
+
+        rc = spoor_inflate(body->data, body->len, enc, out, cap, &n);
+
+        if (rc == SPOOR_OK) {
+            body->data = out;
+            body->len = n;
+            return NGX_OK;
+        }
+
+        if (rc != SPOOR_E_TOOBIG) {
+            return rc == SPOOR_E_FORMAT ? NGX_ABORT : NGX_ERROR;
+        }
+
+        if (cap == limit) {
+            return NGX_DECLINED;
+        }
+
+        ngx_pfree(r->pool, out);
+        cap = limit;
+    }
 }
 
 
@@ -459,6 +535,18 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
     rc = ngx_http_spoor_read_body(r, ctx->limit, &body);
+
+    if (rc == NGX_OK) {
+        rc = ngx_http_spoor_inflate_body(r, ctx, &body);
+    }
+
+    if (rc == NGX_ABORT) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_BAD_ENCODING, 1);
+        ngx_http_finalize_request(r,
+            ngx_http_spoor_send_json(r, NGX_HTTP_BAD_REQUEST,
+                                       "bad_encoding"));
+        return;
+    }
 
     if (rc == NGX_DECLINED) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);

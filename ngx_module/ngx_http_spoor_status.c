@@ -145,6 +145,10 @@ ngx_http_spoor_reason_name(ngx_uint_t reason)
         return "unauthorized";
     case NGX_HTTP_SPOOR_R_WRITE:
         return "write_failed";
+    case NGX_HTTP_SPOOR_R_BAD_ENCODING:
+        return "bad_encoding";
+    case NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING:
+        return "unsupported_encoding";
     default:
         return spoor_segment_reason((spoor_seg_status_t) reason);
     }

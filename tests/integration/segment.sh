@@ -334,6 +334,40 @@ else
     spoor_soft_fail "no 'buffered to a temporary file' in the error log: the spill case was not exercised"
 fi
 
+# ---- compressed bodies (issue 14): RudderStack's node SDK gzips every
+# batch and labels it application/x-www-form-urlencoded
+gz=$SPOOR_TMP/gz.bin
+gz_workers=$(spoor_worker_pids "$prefix")
+printf '%s' '{"batch":[{"type":"track","userId":"gz","event":"Gzipped","messageId":"gz-1"},{"type":"identify","userId":"gz","traits":{"plan":"pro"},"messageId":"gz-2"}],"sentAt":"2026-01-01T00:00:00Z"}' \
+    | gzip -c > "$gz"
+call -X POST -H 'Content-Type: application/x-www-form-urlencoded' -H 'Content-Encoding: gzip' \
+    --data-binary @"$gz" "$B/v1/batch"
+expect "gzip batch (Content-Encoding: gzip, form content type)" 200 "$OK"
+[ "$CODE" = 200 ] && expected=$((expected + 2))
+printf '%s' '{"userId":"gz","event":"Deflated","messageId":"gz-3"}' \
+    | python3 -c 'import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))' > "$gz"
+call -X POST -H 'Content-Type: application/json' -H 'Content-Encoding: deflate' --data-binary @"$gz" "$B/v1/track"
+expect "deflate event (zlib format)" 200 "$OK"
+[ "$CODE" = 200 ] && expected=$((expected + 1))
+# a bomb: 60 MB of JSON whitespace is ~60 KB of gzip, past the 500k limit
+{ printf '{"batch":['; head -c 60000000 /dev/zero | tr '\0' ' '; printf '{"type":"track","userId":"x","event":"neg","messageId":"neg-bomb"}]}'; } \
+    | gzip -c > "$gz"
+call -X POST -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary @"$gz" "$B/v1/batch"
+expect "a gzip bomb ($(wc -c < "$gz") bytes, 60 MB inflated)" 413 "$(err too_large)"
+printf '%s' '{"userId":"x","event":"neg","messageId":"neg-gz-cut"}' | gzip -c | head -c 30 > "$gz"
+call -X POST -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary @"$gz" "$B/v1/track"
+expect "a truncated gzip body" 400 "$(err bad_encoding)"
+post /v1/track '{"userId":"x","event":"neg","messageId":"neg-gz-plain"}' -H 'Content-Encoding: gzip'
+expect "plain JSON labelled gzip" 400 "$(err bad_encoding)"
+post /v1/track '{"userId":"x","event":"neg","messageId":"neg-br"}' -H 'Content-Encoding: br'
+expect "Content-Encoding: br" 415 "$(err unsupported_encoding)"
+post /v1/track '{"userId":"x","event":"neg","messageId":"neg-gz-twice"}' -H 'Content-Encoding: gzip' -H 'Content-Encoding: gzip'
+expect "two Content-Encoding lines" 415 "$(err unsupported_encoding)"
+post /v1/track '{"userId":"gz","event":"Identity","messageId":"gz-4"}' -H 'Content-Encoding: identity'
+expect "Content-Encoding: identity" 200 "$OK"
+[ "$CODE" = 200 ] && expected=$((expected + 1))
+spoor_check "the workers survived the compressed bodies" "$(spoor_worker_pids "$prefix")" "$gz_workers"
+
 # ---- the Segment pixel API
 pdata=$(printf '{"userId":"px-user","event":"PixelData","messageId":"px-data","properties":{"q":"~~~>>>??","n":2}}' | base64 -w0)
 call -G --data-urlencode "data=$pdata" "$B/v1/pixel/track"
