@@ -398,14 +398,14 @@ ngx_http_spoor_zone(void)
 
 /*
  * The write key: from "Authorization: Basic base64(key:)", else from the
- * body.  With spoor_write_keys, the source it maps to (NGX_DECLINED for
+ * body, else from the query's writeKey.  With spoor_write_keys, the source it maps to (NGX_DECLINED for
  * an unknown key); without, the key itself is the source.
  */
 static ngx_int_t
 ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     spoor_str_t *body_key, ngx_str_t *source)
 {
-    u_char        *colon;
+    u_char        *colon, *dst;
     ngx_str_t      key, enc, dec;
     ngx_uint_t     i;
     ngx_keyval_t  *kv;
@@ -441,6 +441,19 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     if (key.len == 0 && body_key->data) {
         key.data = (u_char *) body_key->data;
         key.len = body_key->len;
+    }
+
+    if (key.len == 0
+        && ngx_http_arg(r, (u_char *) "writeKey", 8, &enc) == NGX_OK)
+    {
+        /* RudderStack's beacon mode: the key only in the query string */
+        key.data = ngx_pnalloc(r->pool, enc.len);
+        if (key.data == NULL) {
+            return NGX_ERROR;
+        }
+        dst = key.data;
+        ngx_unescape_uri(&dst, &enc.data, enc.len, NGX_UNESCAPE_URI);
+        key.len = dst - key.data;
     }
 
     if (lcf->write_keys == NULL) {

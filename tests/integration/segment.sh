@@ -45,6 +45,14 @@ $(spoor_conf_http_paths "$prefix")
             spoor_cors_headers X-Shop-Id X-Trace;
         }
 
+        # RudderStack's browser SDK in beacon mode: /beacon/v1/batch with
+        # the write key only in the query string
+        location /beacon/ {
+            spoor_segment;
+            spoor_write_keys demo-key=web;
+            spoor_cors_origins http://ok.example;
+        }
+
         # an exact location for one route, with its own limit
         location = /v1/import {
             spoor_segment;
@@ -368,6 +376,18 @@ expect "Content-Encoding: identity" 200 "$OK"
 [ "$CODE" = 200 ] && expected=$((expected + 1))
 spoor_check "the workers survived the compressed bodies" "$(spoor_worker_pids "$prefix")" "$gz_workers"
 
+# ---- RudderStack's beacon mode (issue 14)
+post '/beacon/v1/batch?writeKey=demo-key' '{"batch":[{"type":"track","anonymousId":"rs-anon","event":"Beacon","messageId":"rs-beacon-1"}],"sentAt":"2026-01-01T00:00:00Z"}' \
+    -H 'Content-Type: text/plain;charset=UTF-8' -H 'Origin: http://ok.example'
+expect "POST /beacon/v1/batch?writeKey=<key> (text/plain, the key only in the query)" 200 "$OK"
+[ "$CODE" = 200 ] && expected=$((expected + 1))
+post '/beacon/v1/batch?writeKey=nope' '{"batch":[{"type":"track","anonymousId":"rs-anon","event":"neg","messageId":"neg-beacon-key"}]}' \
+    -H 'Content-Type: text/plain;charset=UTF-8' -H 'Origin: http://ok.example'
+expect "POST /beacon/v1/batch with an unknown key in the query" 401 "$(err unauthorized)"
+post '/beacon/v1/batch' '{"batch":[{"type":"track","anonymousId":"rs-anon","event":"neg","messageId":"neg-beacon-nokey"}]}' \
+    -H 'Content-Type: text/plain;charset=UTF-8' -H 'Origin: http://ok.example'
+expect "POST /beacon/v1/batch without a key" 401 "$(err unauthorized)"
+
 # ---- the Segment pixel API
 pdata=$(printf '{"userId":"px-user","event":"PixelData","messageId":"px-data","properties":{"q":"~~~>>>??","n":2}}' | base64 -w0)
 call -G --data-urlencode "data=$pdata" "$B/v1/pixel/track"
@@ -477,6 +497,7 @@ spoor_check "header key wins over the body key" "$(src wk-both)" backend
 spoor_check "without spoor_write_keys the header key is the source" "$(src any-header)" whatever-key
 spoor_check "without spoor_write_keys the body key is the source" "$(src any-body)" body-key
 spoor_check "without a key no source is recorded" "$(src marker)" "<none>"
+spoor_check "a beacon's key in the query string maps to its source" "$(src rs-beacon-1)" web
 
 r=$(bymid skew-1)
 spoor_check "timestamp 00:00:00Z, sentAt 00:00:10Z: recorded 10 s before receivedAt" \
