@@ -370,7 +370,11 @@ location:
 }
 
 
-/* The decision for one event: the request's signals and its own. */
+/*
+ * The decision for one event: the request's signals and its own.  A
+ * request that asks for anonymous tracking (Snowplow's SP-Anonymous
+ * header) is recorded anonymously at most, whatever its consent allows.
+ */
 static void
 ngx_http_spoor_decide(ngx_http_spoor_loc_conf_t *lcf,
     ngx_http_spoor_ctx_t *ctx, const msgpack_object *prefs,
@@ -382,15 +386,23 @@ ngx_http_spoor_decide(ngx_http_spoor_loc_conf_t *lcf,
                                                 SPOOR_SIG_SEGMENT))
     {
         spoor_consent_decide(lcf->policy, &ctx->consent_in, d);
-        return;
+
+    } else {
+        in = ctx->consent_in;
+        in.present[SPOOR_SIG_SEGMENT] =
+            spoor_segment_consent_parse(prefs, lcf->segment_map,
+                                        &in.sig[SPOOR_SIG_SEGMENT])
+            == SPOOR_OK;
+
+        spoor_consent_decide(lcf->policy, &in, d);
     }
 
-    in = ctx->consent_in;
-    in.present[SPOOR_SIG_SEGMENT] =
-        spoor_segment_consent_parse(prefs, lcf->segment_map,
-                                    &in.sig[SPOOR_SIG_SEGMENT]) == SPOOR_OK;
-
-    spoor_consent_decide(lcf->policy, &in, d);
+    if (ctx->sp_anonymous
+        && (d->action == SPOOR_ACTION_FULL
+            || d->action == SPOOR_ACTION_COOKIELESS))
+    {
+        d->action = SPOOR_ACTION_ANONYMOUS;
+    }
 }
 
 

@@ -237,6 +237,8 @@ typedef struct {
     ngx_str_t               origin;
     ngx_str_t               accept_language;
     ngx_str_t               content_encoding;  /* data NULL: none */
+    ngx_uint_t              sp_anonymous;      /* SP-Anonymous: Snowplow's
+                                                  anonymous tracking */
     size_t                  ngpc, ndnt;
     spoor_str_t             gpc[NGX_HTTP_SPOOR_HEADERS_MAX];
     spoor_str_t             dnt[NGX_HTTP_SPOOR_HEADERS_MAX];

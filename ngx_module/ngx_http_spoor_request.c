@@ -164,6 +164,12 @@ ngx_http_spoor_read_headers(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx)
             }
             break;
 
+        case sizeof("SP-Anonymous") - 1:
+            if (ngx_http_spoor_is(&h[i], "SP-Anonymous")) {
+                ctx->sp_anonymous = 1;
+            }
+            break;
+
         case sizeof("Content-Encoding") - 1:
             if (ngx_http_spoor_is(&h[i], "Content-Encoding")) {
                 if (ctx->content_encoding.data) {

@@ -30,7 +30,7 @@ size_t ngx_http_spoor_client_ip(ngx_http_request_t *r, unsigned char *ip);
  * Reads the request's header lines once (later calls do nothing): fills
  * ctx->origin and ctx->accept_language with the first line of each,
  * ctx->content_encoding with the line (or "(several)" for more than one),
- * and
+ * ctx->sp_anonymous when an SP-Anonymous line is present (any value), and
  * ctx->gpc / ctx->dnt with the values of every Sec-GPC / DNT line (at
  * most NGX_HTTP_SPOOR_HEADERS_MAX each).  Names compare
  * case-insensitively.

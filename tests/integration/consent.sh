@@ -225,6 +225,13 @@ px anon anon1 -H "X-Forwarded-For: $GB_IP" -b "_spid=$VID"
 px anon anon2 -H "X-Forwarded-For: $GB_IP"
 [ -z "$(setcookie)" ] || spoor_fail "anonymous: Set-Cookie $(setcookie)"
 
+# Snowplow's anonymous tracking (SP-Anonymous): recorded anonymously at
+# most, with or without consent, no cookie issued (issue 14)
+px none spanon1 -H "X-Forwarded-For: $GB_IP" -H 'SP-Anonymous: *'
+[ -z "$(setcookie)" ] || spoor_fail "SP-Anonymous: Set-Cookie $(setcookie)"
+px none spanon2 -H "X-Forwarded-For: $GB_IP" -H 'SP-Anonymous: *' -b "_spid=$VID"
+spanon_cookie=$(setcookie)
+
 # ---- 3. each CMP, accept-all and reject-all
 
 declare -A want_vid   # name -> "yes" when a cookie id must be recorded
@@ -388,6 +395,16 @@ for n in anon1 anon2; do
     [ "$(jq -r .consent.noProfiling <<<"$a")" = true ] || spoor_fail "anonymous: not marked noProfiling"
 done
 spoor_ok "required all: no signal writes nothing (drop) or a record with no id, address, traits or query (anonymous); no cookie set, an old one deleted"
+for n in spanon1 spanon2; do
+    a=$(rec none "$n")
+    [ -n "$a" ] || spoor_fail "SP-Anonymous: no record for $n"
+    keys=$(jq -r 'keys_unsorted | sort | join(",")' <<<"$a")
+    [ "$keys" = "consent,geo,name,receivedAt,type,url,userAgent" ] \
+        || spoor_fail "SP-Anonymous record $n has keys $keys: $a"
+    [ "$(jq -r .consent.action <<<"$a")" = anonymous ] || spoor_fail "SP-Anonymous: action $(jq -r .consent.action <<<"$a")"
+done
+[ -z "$spanon_cookie" ] || spoor_fail "SP-Anonymous with a visitor cookie: Set-Cookie '$spanon_cookie' (the cookie is neither renewed nor deleted)"
+spoor_ok "SP-Anonymous (Snowplow's anonymous tracking): a record with no id or address whatever consent allows; the visitor cookie neither set nor touched"
 
 # 3.
 chk() {   # chk LOC NAME EXPECT [SIGNAL]: the record as the decision says
@@ -520,8 +537,9 @@ st() { awk -v s="$1" 'index($0, s " ") == 1 { print $2; exit }' "$SPOOR_TMP/stat
     || spoor_fail "decisions{onetrust,drop} $(st 'spoor_consent_decisions_total{signal="onetrust",action="drop"}'), expected 2 (ot-none, ot-mapped)"
 [ "$(st 'spoor_consent_decisions_total{signal="cookie",action="cookieless"}')" = 1 ] \
     || spoor_fail "decisions{cookie,cookieless} $(st 'spoor_consent_decisions_total{signal="cookie",action="cookieless"}')"
-[ "$(st 'spoor_consent_decisions_total{signal="none",action="anonymous"}')" = 2 ] \
-    || spoor_fail "decisions{none,anonymous} $(st 'spoor_consent_decisions_total{signal="none",action="anonymous"}')"
+# anon1, anon2, and spanon1, spanon2 (SP-Anonymous under no policy)
+[ "$(st 'spoor_consent_decisions_total{signal="none",action="anonymous"}')" = 4 ] \
+    || spoor_fail "decisions{none,anonymous} $(st 'spoor_consent_decisions_total{signal="none",action="anonymous"}'), expected 4"
 spoor_ok "\$spoor_consent and spoor_consent_decisions_total / spoor_consent_withdrawals_total"
 
 # 9.
