@@ -18,12 +18,12 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_spoor_body.h"
 #include "ngx_http_spoor_capture.h"
 #include "ngx_http_spoor_request.h"
 #include "ngx_http_spoor_response.h"
 #include "ngx_http_spoor_status.h"
 #include "consent_segment.h"
-#include "inflate.h"
 #include "pixel.h"
 
 
@@ -211,11 +211,7 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
                                           "origin_not_allowed");
     }
 
-    if (ctx->content_encoding.data
-        && spoor_encoding_parse((char *) ctx->content_encoding.data,
-                                ctx->content_encoding.len)
-           == SPOOR_ENC_UNKNOWN)
-    {
+    if (!ngx_http_spoor_body_encoding_ok(ctx)) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
                                       1);
         rc = ngx_http_discard_request_body(r);
@@ -251,127 +247,6 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
     }
 
     return NGX_DONE;
-}
-
-
-/* The whole body in one buffer, read back from the temporary file when
- * NGINX wrote it there.  Returns NGX_OK, NGX_DECLINED (over limit),
- * NGX_ERROR. */
-static ngx_int_t
-ngx_http_spoor_read_body(ngx_http_request_t *r, off_t limit, ngx_str_t *body)
-{
-    off_t         size;
-    u_char       *p;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-
-    body->len = 0;
-    body->data = NULL;
-
-    if (r->request_body == NULL) {
-        return NGX_OK;
-    }
-
-    size = 0;
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        size += ngx_buf_size(cl->buf);
-    }
-
-    if (size > limit) {
-        return NGX_DECLINED;
-    }
-
-    body->data = ngx_pnalloc(r->pool, (size_t) size + 1);
-    if (body->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = body->data;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        b = cl->buf;
-
-        if (ngx_buf_in_memory(b)) {
-            p = ngx_cpymem(p, b->pos, b->last - b->pos);
-            continue;
-        }
-
-        if (b->in_file) {
-            n = ngx_read_file(b->file, p, (size_t) (b->file_last - b->file_pos),
-                              b->file_pos);
-            if (n != b->file_last - b->file_pos) {
-                ngx_log_error(NGX_LOG_ALERT, r->connection->log, ngx_errno,
-                              "spoor: cannot read the request body back "
-                              "from \"%V\"", &b->file->name);
-                return NGX_ERROR;
-            }
-            p += n;
-        }
-    }
-
-    body->len = p - body->data;
-    return NGX_OK;
-}
-
-
-/*
- * A body sent with Content-Encoding gzip or deflate, inflated into the
- * request pool.  The route's limit applies to the inflated size: the
- * first buffer is sized for a usual ratio, and only a body that outgrows
- * it gets one of the whole limit.  Returns NGX_OK (body replaced),
- * NGX_DECLINED (larger than the limit inflated), NGX_ABORT (not valid
- * data of that encoding), NGX_ERROR.
- */
-static ngx_int_t
-ngx_http_spoor_inflate_body(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
-    ngx_str_t *body)
-{
-    int               rc;
-    size_t            cap, limit, n;
-    u_char           *out;
-    spoor_encoding_e  enc;
-
-    if (ctx->content_encoding.data == NULL) {
-        return NGX_OK;
-    }
-
-    enc = spoor_encoding_parse((char *) ctx->content_encoding.data,
-                               ctx->content_encoding.len);
-    if (enc == SPOOR_ENC_IDENTITY) {
-        return NGX_OK;
-    }
-
-    limit = (size_t) ctx->limit;
-    cap = ngx_max(16 * body->len, 65536);
-
-    for ( ;; ) {
-        cap = ngx_min(cap, limit);
-
-        out = ngx_pnalloc(r->pool, cap + 1);
-        if (out == NULL) {
-            return NGX_ERROR;
-        }
-
-        rc = spoor_inflate(body->data, body->len, enc, out, cap, &n);
-
-        if (rc == SPOOR_OK) {
-            body->data = out;
-            body->len = n;
-            return NGX_OK;
-        }
-
-        if (rc != SPOOR_E_TOOBIG) {
-            return rc == SPOOR_E_FORMAT ? NGX_ABORT : NGX_ERROR;
-        }
-
-        if (cap == limit) {
-            return NGX_DECLINED;
-        }
-
-        ngx_pfree(r->pool, out);
-        cap = limit;
-    }
 }
 
 
@@ -547,11 +422,7 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
-    rc = ngx_http_spoor_read_body(r, ctx->limit, &body);
-
-    if (rc == NGX_OK) {
-        rc = ngx_http_spoor_inflate_body(r, ctx, &body);
-    }
+    rc = ngx_http_spoor_body(r, ctx, ctx->limit, &body);
 
     if (rc == NGX_ABORT) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_BAD_ENCODING, 1);

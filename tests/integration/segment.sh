@@ -367,6 +367,8 @@ call -X POST -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --d
 expect "a truncated gzip body" 400 "$(err bad_encoding)"
 post /v1/track '{"userId":"x","event":"neg","messageId":"neg-gz-plain"}' -H 'Content-Encoding: gzip'
 expect "plain JSON labelled gzip" 400 "$(err bad_encoding)"
+call -X POST -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary '' "$B/v1/track"
+expect "an empty body labelled gzip" 400 "$(err bad_encoding)"
 post /v1/track '{"userId":"x","event":"neg","messageId":"neg-br"}' -H 'Content-Encoding: br'
 expect "Content-Encoding: br" 415 "$(err unsupported_encoding)"
 post /v1/track '{"userId":"x","event":"neg","messageId":"neg-gz-twice"}' -H 'Content-Encoding: gzip' -H 'Content-Encoding: gzip'
