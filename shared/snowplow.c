@@ -1,0 +1,676 @@
+/*
+ * snowplow.c -- Snowplow tracker protocol to events (see snowplow.h).
+ *
+ * Both shapes become one list of (name, value) pairs per event: the GET
+ * query decoded by query.c, or the string members of one tp2 data item.
+ * An event is then read from its pairs by name (the last one wins), and
+ * its properties and context maps are packed into the scratch buffer
+ * after the load's mark, which every event reuses.  Embedded JSON
+ * (ue_pr, co, or their base64url forms ue_px, cx) is transcoded to
+ * msgpack in the scratch buffer and unpacked into the zone.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "error.h"
+#include "json_msgpack.h"
+#include "mp_member.h"
+#include "snowplow.h"
+
+
+static const char *const  reasons[SPOOR_SP_MAX] = {
+    "ok", "invalid_json", "bad_payload", "too_many", "bad_type",
+    "missing_event", "bad_field", "no_memory"
+};
+
+/* a record field: key in the output map, parameter, number or text */
+typedef struct {
+    const char  *key;
+    const char  *param;
+    int          number;
+} field_t;
+
+static const field_t  pp_fields[] = {
+    { "xOffsetMin", "pp_mix", 1 }, { "xOffsetMax", "pp_max", 1 },
+    { "yOffsetMin", "pp_miy", 1 }, { "yOffsetMax", "pp_may", 1 },
+    { NULL, NULL, 0 }
+};
+
+static const field_t  se_fields[] = {
+    { "category", "se_ca", 0 }, { "action", "se_ac", 0 },
+    { "label", "se_la", 0 }, { "property", "se_pr", 0 },
+    { "value", "se_va", 1 },
+    { NULL, NULL, 0 }
+};
+
+static const field_t  tr_fields[] = {
+    { "orderId", "tr_id", 0 }, { "affiliation", "tr_af", 0 },
+    { "revenue", "tr_tt", 1 }, { "tax", "tr_tx", 1 },
+    { "shipping", "tr_sh", 1 }, { "city", "tr_ci", 0 },
+    { "state", "tr_st", 0 }, { "country", "tr_co", 0 },
+    { "currency", "tr_cu", 0 },
+    { NULL, NULL, 0 }
+};
+
+static const field_t  ti_fields[] = {
+    { "orderId", "ti_id", 0 }, { "sku", "ti_sk", 0 },
+    { "name", "ti_nm", 0 }, { "category", "ti_ca", 0 },
+    { "price", "ti_pr", 1 }, { "quantity", "ti_qu", 1 },
+    { "currency", "ti_cu", 0 },
+    { NULL, NULL, 0 }
+};
+
+static const field_t  context_fields[] = {
+    { "appId", "aid", 0 }, { "platform", "p", 0 },
+    { "trackerVersion", "tv", 0 }, { "trackerNamespace", "tna", 0 },
+    { "sessionId", "sid", 0 }, { "sessionIndex", "vid", 1 },
+    { "networkUserId", "nuid", 0 }, { "trackerNetworkUserId", "tnuid", 0 },
+    { "screen", "res", 0 }, { "viewport", "vp", 0 },
+    { "documentSize", "ds", 0 }, { "colorDepth", "cd", 1 },
+    { "charset", "cs", 0 }, { "cookiesEnabled", "cookie", 0 },
+    { NULL, NULL, 0 }
+};
+
+
+const char *
+spoor_snowplow_reason(spoor_sp_status_t st)
+{
+    return (unsigned) st < SPOOR_SP_MAX ? reasons[st] : "unknown";
+}
+
+
+spoor_sp_status_t
+spoor_snowplow_load_query(spoor_snowplow_t *s, const char *query, size_t len,
+    spoor_buf_t *scratch, msgpack_zone *zone)
+{
+    int  rc;
+
+    memset(s, 0, sizeof(*s));
+    s->zone = zone;
+    s->scratch = scratch;
+
+    rc = spoor_query_parse(query, len, s->buf, SPOOR_SNOWPLOW_PARAMS_MAX,
+                           &s->nparams, scratch);
+    if (rc == SPOOR_E_TOOBIG) {
+        return SPOOR_SP_TOO_MANY;
+    }
+    if (rc != SPOOR_OK) {
+        return SPOOR_SP_NOMEM;
+    }
+
+    s->params = s->buf;
+    s->count = 1;
+    s->mark = scratch->len;
+    return SPOOR_SP_OK;
+}
+
+
+/* Transcodes JSON text into scratch and unpacks it into the zone. */
+static spoor_sp_status_t
+json_object(spoor_snowplow_t *s, const char *json, size_t len,
+    msgpack_object *obj)
+{
+    size_t  start = s->scratch->len, off = 0;
+    int     rc;
+
+    rc = spoor_json_to_msgpack(json, len, SPOOR_RECORD_DEPTH_MAX,
+                               s->scratch);
+    if (rc == SPOOR_E_FULL || rc == SPOOR_E_NOMEM) {
+        return SPOOR_SP_NOMEM;
+    }
+    if (rc != SPOOR_OK) {
+        return SPOOR_SP_INVALID_JSON;
+    }
+
+    if (msgpack_unpack((const char *) s->scratch->data + start,
+                       s->scratch->len - start, &off, s->zone, obj)
+        != MSGPACK_UNPACK_SUCCESS)
+    {
+        return SPOOR_SP_NOMEM;
+    }
+    return SPOOR_SP_OK;
+}
+
+
+spoor_sp_status_t
+spoor_snowplow_load_json(spoor_snowplow_t *s, const char *json, size_t len,
+    spoor_buf_t *scratch, msgpack_zone *zone)
+{
+    size_t                 i;
+    msgpack_object         root;
+    spoor_sp_status_t      st;
+    const msgpack_object  *data;
+
+    memset(s, 0, sizeof(*s));
+    s->zone = zone;
+    s->scratch = scratch;
+
+    st = json_object(s, json, len, &root);
+    if (st != SPOOR_SP_OK) {
+        return st;
+    }
+
+    data = spoor_mp_member(&root, "data");
+    if (data == NULL || data->type != MSGPACK_OBJECT_ARRAY) {
+        return SPOOR_SP_BAD_PAYLOAD;
+    }
+    if (data->via.array.size > SPOOR_SNOWPLOW_EVENTS_MAX) {
+        return SPOOR_SP_TOO_MANY;
+    }
+    for (i = 0; i < data->via.array.size; i++) {
+        if (data->via.array.ptr[i].type != MSGPACK_OBJECT_MAP) {
+            return SPOOR_SP_BAD_PAYLOAD;
+        }
+        if (data->via.array.ptr[i].via.map.size > SPOOR_SNOWPLOW_PARAMS_MAX) {
+            return SPOOR_SP_TOO_MANY;
+        }
+    }
+
+    s->items = data->via.array.ptr;
+    s->count = data->via.array.size;
+    s->mark = scratch->len;
+    return SPOOR_SP_OK;
+}
+
+
+/* The pairs of event i: the query's, or the string members of item i. */
+static size_t
+event_params(const spoor_snowplow_t *s, size_t i, spoor_param_t *p)
+{
+    size_t                 j, n = 0;
+    const msgpack_object  *it;
+
+    if (s->items == NULL) {
+        memcpy(p, s->params, s->nparams * sizeof(*p));
+        return s->nparams;
+    }
+
+    it = &s->items[i];
+    for (j = 0; j < it->via.map.size; j++) {
+        const msgpack_object_kv  *kv = &it->via.map.ptr[j];
+
+        if (kv->key.type != MSGPACK_OBJECT_STR
+            || kv->val.type != MSGPACK_OBJECT_STR)
+        {
+            continue;       /* every value is a string in tp2 */
+        }
+        p[n].name.data = kv->key.via.str.ptr;
+        p[n].name.len = kv->key.via.str.size;
+        p[n].value.data = kv->val.via.str.ptr;
+        p[n].value.len = kv->val.via.str.size;
+        n++;
+    }
+    return n;
+}
+
+
+spoor_str_t
+spoor_snowplow_app_id(const spoor_snowplow_t *s, size_t i)
+{
+    spoor_param_t        p[SPOOR_SNOWPLOW_PARAMS_MAX];
+    const spoor_str_t   *v;
+    spoor_str_t          none = { NULL, 0 };
+    size_t               n;
+
+    if (i >= s->count) {
+        return none;
+    }
+    n = event_params(s, i, p);
+    v = spoor_query_get(p, n, "aid");
+    return v ? *v : none;
+}
+
+
+/* A parameter's value; data NULL when absent or empty. */
+static spoor_str_t
+text(const spoor_param_t *p, size_t n, const char *name)
+{
+    const spoor_str_t  *v = spoor_query_get(p, n, name);
+    spoor_str_t         none = { NULL, 0 };
+
+    return v && v->len ? *v : none;
+}
+
+
+/* A number in s (a decimal literal, whole); 0 when it is none. */
+static int
+number(spoor_str_t s, double *d)
+{
+    char   num[64], *end;
+    size_t i;
+
+    if (s.data == NULL || s.len == 0 || s.len >= sizeof(num)) {
+        return 0;
+    }
+    for (i = 0; i < s.len; i++) {
+        if (strchr("0123456789+-.eE", s.data[i]) == NULL) {
+            return 0;       /* no hex, inf, nan or spaces */
+        }
+    }
+    memcpy(num, s.data, s.len);
+    num[s.len] = '\0';
+    *d = strtod(num, &end);
+    return *end == '\0' && isfinite(*d);
+}
+
+
+/* Milliseconds since the epoch: plain digits, at most 15 of them. */
+static int
+millis(spoor_str_t s, int64_t *ms)
+{
+    size_t   i;
+    int64_t  v = 0;
+
+    if (s.data == NULL || s.len == 0 || s.len > 15) {
+        return 0;
+    }
+    for (i = 0; i < s.len; i++) {
+        if (s.data[i] < '0' || s.data[i] > '9') {
+            return 0;
+        }
+        v = v * 10 + (s.data[i] - '0');
+    }
+    *ms = v;
+    return 1;
+}
+
+
+/* Decodes base64url (or base64; padding optional) with OpenSSL. */
+static spoor_sp_status_t
+base64url(spoor_snowplow_t *s, spoor_str_t in, spoor_str_t *out)
+{
+    spoor_buf_t    *b = s->scratch;
+    unsigned char  *t, *d;
+    size_t          i, n = in.len, pad;
+    int             len;
+
+    while (n && in.data[n - 1] == '=') {
+        n--;
+    }
+    pad = (4 - n % 4) % 4;
+    if (pad == 3 || n + pad > 0x7fffffff
+        || 2 * (n + pad) + 4 > b->cap - b->len)
+    {
+        return pad == 3 ? SPOOR_SP_BAD_FIELD : SPOOR_SP_NOMEM;
+    }
+
+    t = b->data + b->len;
+    for (i = 0; i < n; i++) {
+        char  c = in.data[i];
+
+        if (c == '-') {
+            c = '+';
+        } else if (c == '_') {
+            c = '/';
+        } else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+                     || (c >= '0' && c <= '9') || c == '+' || c == '/'))
+        {
+            return SPOOR_SP_BAD_FIELD;
+        }
+        t[i] = (unsigned char) c;
+    }
+    memset(t + n, '=', pad);
+
+    d = t + n + pad;
+    len = EVP_DecodeBlock(d, t, (int) (n + pad));
+    if (len < 0) {
+        return SPOOR_SP_BAD_FIELD;
+    }
+    len -= (int) pad;       /* EVP_DecodeBlock counts padding as zeros */
+
+    memmove(t, d, (size_t) len);
+    b->len += (size_t) len;
+    out->data = (const char *) t;
+    out->len = (size_t) len;
+    return SPOOR_SP_OK;
+}
+
+
+/* The JSON of a parameter sent plain (json_name) or base64url (b64_name). */
+static spoor_sp_status_t
+embedded(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
+    const char *json_name, const char *b64_name, msgpack_object *obj,
+    int *found)
+{
+    spoor_str_t        js;
+    spoor_sp_status_t  st;
+
+    *found = 0;
+    js = text(p, n, json_name);
+    if (js.data == NULL) {
+        js = text(p, n, b64_name);
+        if (js.data == NULL) {
+            return SPOOR_SP_OK;
+        }
+        st = base64url(s, js, &js);
+        if (st != SPOOR_SP_OK) {
+            return st;
+        }
+    }
+    *found = 1;
+    st = json_object(s, js.data, js.len, obj);
+    return st == SPOOR_SP_INVALID_JSON ? SPOOR_SP_BAD_FIELD : st;
+}
+
+
+static int
+str_eq(const msgpack_object *o, const char *lit)
+{
+    size_t  n = strlen(lit);
+
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n
+           && memcmp(o->via.str.ptr, lit, n) == 0;
+}
+
+
+/*
+ * The vendor and name of "iglu:vendor/name/format/version"; 0 when the
+ * schema has another shape.
+ */
+static int
+iglu_name(const msgpack_object *schema, spoor_str_t *vendor,
+    spoor_str_t *name)
+{
+    const char  *p, *end, *slash;
+
+    if (schema == NULL || schema->type != MSGPACK_OBJECT_STR
+        || schema->via.str.size <= 5
+        || memcmp(schema->via.str.ptr, "iglu:", 5) != 0)
+    {
+        return 0;
+    }
+    p = schema->via.str.ptr + 5;
+    end = schema->via.str.ptr + schema->via.str.size;
+
+    slash = memchr(p, '/', (size_t) (end - p));
+    if (slash == NULL || slash == p) {
+        return 0;
+    }
+    vendor->data = p;
+    vendor->len = (size_t) (slash - p);
+    p = slash + 1;
+    slash = memchr(p, '/', (size_t) (end - p));
+    if (slash == NULL || slash == p) {
+        return 0;
+    }
+    name->data = p;
+    name->len = (size_t) (slash - p);
+    return 1;
+}
+
+
+static int
+sv_is(spoor_str_t s, const char *lit)
+{
+    return s.len == strlen(lit) && memcmp(s.data, lit, s.len) == 0;
+}
+
+
+static int
+pk_str(msgpack_packer *pk, const char *p, size_t n)
+{
+    return msgpack_pack_str(pk, n) | msgpack_pack_str_body(pk, p, n);
+}
+
+
+/* Counts the fields present in p, or packs them as key/value pairs. */
+static size_t
+pack_fields(msgpack_packer *pk, const field_t *f, const spoor_param_t *p,
+    size_t n, int *err)
+{
+    size_t       count = 0;
+    spoor_str_t  v;
+    double       d;
+
+    for ( /* void */ ; f->key; f++) {
+        v = text(p, n, f->param);
+        if (v.data == NULL) {
+            continue;
+        }
+        count++;
+        if (pk == NULL) {
+            continue;
+        }
+        *err |= pk_str(pk, f->key, strlen(f->key));
+        if (f->number && number(v, &d)) {
+            if (d == floor(d) && fabs(d) < 9e15) {
+                *err |= msgpack_pack_int64(pk, (int64_t) d);
+            } else {
+                *err |= msgpack_pack_double(pk, d);
+            }
+        } else {
+            *err |= pk_str(pk, v.data, v.len);
+        }
+    }
+    return count;
+}
+
+
+/* Packs the map of fields f as v (absent when none is present). */
+static spoor_sp_status_t
+pack_map(spoor_snowplow_t *s, const field_t *f, const spoor_param_t *p,
+    size_t n, spoor_value_t *v)
+{
+    msgpack_packer  pk;
+    size_t          count, start = s->scratch->len;
+    int             err = 0;
+
+    count = pack_fields(NULL, f, p, n, &err);
+    if (count == 0) {
+        return SPOOR_SP_OK;
+    }
+    msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
+    err |= msgpack_pack_map(&pk, count);
+    pack_fields(&pk, f, p, n, &err);
+    if (err) {
+        s->scratch->len = start;
+        return SPOOR_SP_NOMEM;
+    }
+    v->raw = s->scratch->data + start;
+    v->raw_len = s->scratch->len - start;
+    v->obj = NULL;
+    return SPOOR_SP_OK;
+}
+
+
+/* The context map: the fields above, the ue schema, the entities. */
+static spoor_sp_status_t
+pack_context(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
+    const msgpack_object *schema, const msgpack_object *entities,
+    spoor_value_t *v)
+{
+    msgpack_packer  pk;
+    size_t          count, start = s->scratch->len;
+    int             err = 0;
+
+    count = pack_fields(NULL, context_fields, p, n, &err)
+            + (schema != NULL) + (entities != NULL);
+    if (count == 0) {
+        return SPOOR_SP_OK;
+    }
+    msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
+    err |= msgpack_pack_map(&pk, count);
+    pack_fields(&pk, context_fields, p, n, &err);
+    if (schema) {
+        err |= pk_str(&pk, "schema", 6);
+        err |= msgpack_pack_object(&pk, *schema);
+    }
+    if (entities) {
+        err |= pk_str(&pk, "entities", 8);
+        err |= msgpack_pack_object(&pk, *entities);
+    }
+    if (err) {
+        s->scratch->len = start;
+        return SPOOR_SP_NOMEM;
+    }
+    v->raw = s->scratch->data + start;
+    v->raw_len = s->scratch->len - start;
+    v->obj = NULL;
+    return SPOOR_SP_OK;
+}
+
+
+/*
+ * A self-describing event: {"schema": unstruct_event, "data": {"schema":
+ * "iglu:vendor/name/...", "data": {...}}} names the event and gives its
+ * properties.
+ */
+static spoor_sp_status_t
+self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
+    spoor_event_t *ev, const msgpack_object **schema)
+{
+    msgpack_object         root;
+    const msgpack_object  *inner, *data;
+    spoor_str_t            vendor, name;
+    spoor_sp_status_t      st;
+    int                    found;
+
+    st = embedded(s, p, n, "ue_pr", "ue_px", &root, &found);
+    if (st != SPOOR_SP_OK) {
+        return st;
+    }
+    if (!found) {
+        return SPOOR_SP_MISSING_EVENT;
+    }
+
+    inner = spoor_mp_member(&root, "data");
+    *schema = spoor_mp_member(inner, "schema");
+    data = spoor_mp_member(inner, "data");
+    if (data == NULL || data->type != MSGPACK_OBJECT_MAP) {
+        return SPOOR_SP_BAD_FIELD;
+    }
+    if (!iglu_name(*schema, &vendor, &name)) {
+        return SPOOR_SP_MISSING_EVENT;
+    }
+
+    ev->name = name;
+    if (sv_is(vendor, "com.snowplowanalytics.snowplow")
+        && sv_is(name, "add_to_cart"))
+    {
+        ev->name.data = "Product Added";
+        ev->name.len = 13;
+
+    } else if (sv_is(vendor, "com.snowplowanalytics.snowplow.ecommerce")
+               && sv_is(name, "snowplow_ecommerce_action"))
+    {
+        if (str_eq(spoor_mp_member(data, "type"), "add_to_cart")) {
+            ev->name.data = "Product Added";
+            ev->name.len = 13;
+        } else if (str_eq(spoor_mp_member(data, "type"), "transaction")) {
+            ev->name.data = "Order Completed";
+            ev->name.len = 15;
+        }
+    }
+
+    ev->properties.raw = NULL;
+    ev->properties.obj = data;
+    return SPOOR_SP_OK;
+}
+
+
+spoor_sp_status_t
+spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
+    spoor_event_t *ev)
+{
+    spoor_param_t          p[SPOOR_SNOWPLOW_PARAMS_MAX];
+    spoor_str_t            e;
+    const msgpack_object  *schema = NULL, *entities = NULL;
+    msgpack_object         cx;
+    spoor_sp_status_t      st = SPOOR_SP_OK;
+    int64_t                ttm, dtm, stm;
+    size_t                 n;
+    int                    found;
+
+    if (i >= s->count) {
+        return SPOOR_SP_BAD_TYPE;
+    }
+    s->scratch->len = s->mark;
+    n = event_params(s, i, p);
+
+    e = text(p, n, "e");
+    if (e.data == NULL) {
+        return SPOOR_SP_BAD_TYPE;
+    }
+
+    if (sv_is(e, "pv")) {
+        ev->kind = SPOOR_KIND_PAGE;
+
+    } else if (sv_is(e, "pp")) {
+        ev->kind = SPOOR_KIND_TRACK;
+        ev->name.data = "Page Ping";
+        ev->name.len = 9;
+        st = pack_map(s, pp_fields, p, n, &ev->properties);
+
+    } else if (sv_is(e, "se")) {
+        ev->kind = SPOOR_KIND_TRACK;
+        ev->name = text(p, n, "se_ac");
+        if (ev->name.data == NULL) {
+            return SPOOR_SP_MISSING_EVENT;
+        }
+        st = pack_map(s, se_fields, p, n, &ev->properties);
+
+    } else if (sv_is(e, "ue")) {
+        ev->kind = SPOOR_KIND_TRACK;
+        st = self_describing(s, p, n, ev, &schema);
+
+    } else if (sv_is(e, "tr")) {
+        ev->kind = SPOOR_KIND_TRACK;
+        ev->name.data = "Order Completed";
+        ev->name.len = 15;
+        st = pack_map(s, tr_fields, p, n, &ev->properties);
+
+    } else if (sv_is(e, "ti")) {
+        ev->kind = SPOOR_KIND_TRACK;
+        ev->name.data = "Order Item";
+        ev->name.len = 10;
+        st = pack_map(s, ti_fields, p, n, &ev->properties);
+
+    } else {
+        return SPOOR_SP_BAD_TYPE;
+    }
+
+    if (st != SPOOR_SP_OK) {
+        return st;
+    }
+
+    st = embedded(s, p, n, "co", "cx", &cx, &found);
+    if (st != SPOOR_SP_OK) {
+        return st;
+    }
+    if (found) {
+        entities = spoor_mp_member(&cx, "data");
+        if (entities == NULL || entities->type != MSGPACK_OBJECT_ARRAY) {
+            return SPOOR_SP_BAD_FIELD;
+        }
+    }
+
+    st = pack_context(s, p, n, schema, entities, &ev->context);
+    if (st != SPOOR_SP_OK) {
+        return st;
+    }
+
+    ev->user_id = text(p, n, "uid");
+    ev->anonymous_id = text(p, n, "duid");
+    ev->message_id = text(p, n, "eid");
+    ev->url = text(p, n, "url");
+    ev->title = text(p, n, "page");
+    ev->referrer = text(p, n, "refr");
+    ev->language = text(p, n, "lang");
+    ev->timezone = text(p, n, "tz");
+    ev->user_agent = text(p, n, "ua");
+
+    if (millis(text(p, n, "ttm"), &ttm)) {
+        ev->has_time = 1;
+        ev->time_ms = ttm;
+
+    } else if (millis(text(p, n, "dtm"), &dtm)) {
+        ev->has_time = 1;
+        ev->time_ms = dtm;
+        if (millis(text(p, n, "stm"), &stm)) {
+            ev->time_ms = received_ms - (stm - dtm);
+        }
+    }
+
+    return SPOOR_SP_OK;
+}
