@@ -153,3 +153,31 @@ ngx_http_spoor_capture(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
 
     return NGX_OK;
 }
+
+
+ngx_int_t
+ngx_http_spoor_key_source(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_str_t *key, ngx_str_t *source)
+{
+    ngx_uint_t     i;
+    ngx_keyval_t  *kv;
+
+    if (lcf->write_keys == NULL) {
+        /* the key itself is the source: it must be text like the rest */
+        *source = *key;
+        return ngx_http_spoor_utf8(r->pool, source);
+    }
+
+    kv = lcf->write_keys->elts;
+
+    for (i = 0; i < lcf->write_keys->nelts; i++) {
+        if (kv[i].key.len == key->len
+            && ngx_strncmp(kv[i].key.data, key->data, key->len) == 0)
+        {
+            *source = kv[i].value;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}

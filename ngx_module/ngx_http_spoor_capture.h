@@ -33,4 +33,15 @@ ngx_int_t ngx_http_spoor_capture(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     spoor_event_t *ev, const msgpack_object *prefs, ngx_uint_t browser);
 
+/*
+ * The source a request's write key stands for, in *source: with
+ * spoor_write_keys, the source the key is listed with (NGX_DECLINED for a
+ * key not listed); without, the key itself, which must be UTF-8 text
+ * (copied to the request pool).  Every protocol's site id (the Segment
+ * write key, Snowplow's app id) goes through here.  Returns NGX_OK,
+ * NGX_DECLINED or NGX_ERROR.
+ */
+ngx_int_t ngx_http_spoor_key_source(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_str_t *key, ngx_str_t *source);
+
 #endif /* NGX_HTTP_SPOOR_CAPTURE_H */

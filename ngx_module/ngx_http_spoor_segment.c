@@ -273,17 +273,15 @@ ngx_http_spoor_zone(void)
 
 /*
  * The write key: from "Authorization: Basic base64(key:)", else from the
- * body, else from the query's writeKey.  With spoor_write_keys, the source it maps to (NGX_DECLINED for
- * an unknown key); without, the key itself is the source.
+ * body, else from the query's writeKey; its source as
+ * ngx_http_spoor_key_source() finds it.
  */
 static ngx_int_t
 ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
     spoor_str_t *body_key, ngx_str_t *source)
 {
-    u_char        *colon, *dst;
-    ngx_str_t      key, enc, dec;
-    ngx_uint_t     i;
-    ngx_keyval_t  *kv;
+    u_char     *colon, *dst;
+    ngx_str_t   key, enc, dec;
 
     key.len = 0;
     key.data = NULL;
@@ -331,24 +329,7 @@ ngx_http_spoor_source(ngx_http_request_t *r, ngx_http_spoor_loc_conf_t *lcf,
         key.len = dst - key.data;
     }
 
-    if (lcf->write_keys == NULL) {
-        /* the key itself is the source: it must be text like the rest */
-        *source = key;
-        return ngx_http_spoor_utf8(r->pool, source);
-    }
-
-    kv = lcf->write_keys->elts;
-
-    for (i = 0; i < lcf->write_keys->nelts; i++) {
-        if (kv[i].key.len == key.len
-            && ngx_strncmp(kv[i].key.data, key.data, key.len) == 0)
-        {
-            *source = kv[i].value;
-            return NGX_OK;
-        }
-    }
-
-    return NGX_DECLINED;
+    return ngx_http_spoor_key_source(r, lcf, &key, source);
 }
 
 
