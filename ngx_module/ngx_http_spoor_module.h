@@ -10,7 +10,8 @@
  *             <-  log.h, geo.h, visitor.h, cookieless.h
  *             <-  consent_conf.h, consent.h    (directives; decisions)
  *             <-  capture.h                    (the one capture path)
- *             <-  the endpoints: pixel.c, segment.c; module.c
+ *             <-  the endpoints: pixel.c, segment.c, snowplow.c;
+ *                 module.c
  */
 #ifndef NGX_HTTP_SPOOR_MODULE_H
 #define NGX_HTTP_SPOOR_MODULE_H
@@ -53,6 +54,7 @@ typedef struct {
 typedef enum {
     NGX_HTTP_SPOOR_EP_PIXEL = 0,
     NGX_HTTP_SPOOR_EP_SEGMENT,
+    NGX_HTTP_SPOOR_EP_SNOWPLOW,
     NGX_HTTP_SPOOR_EP_STATUS,
     NGX_HTTP_SPOOR_EP_MAX
 } ngx_http_spoor_endpoint_e;

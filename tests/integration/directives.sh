@@ -180,6 +180,10 @@ reject "spoor_pixel with no spoor_log in effect" 'no "spoor_log" is in effect' \
     "" "$PIXEL"
 reject "spoor_segment with spoor_log off" 'no "spoor_log" is in effect' \
     "$LOG_BIG" "        location /v1/ { spoor_log off; spoor_segment; }"
+reject "spoor_snowplow with no spoor_log in effect" 'no "spoor_log" is in effect' \
+    "" "        location /sp/ { spoor_snowplow; }"
+reject "spoor_snowplow with an argument" 'invalid number of arguments in "spoor_snowplow"' \
+    "$LOG_BIG" "        location /sp/ { spoor_snowplow on; }"
 reject "spoor_pixel and spoor_segment in one location" '"spoor_segment" directive is duplicate' \
     "$LOG_BIG" "        location /x/ { spoor_pixel; spoor_segment; }"
 
