@@ -10,7 +10,8 @@
  *             <-  log.h, geo.h, visitor.h, cookieless.h
  *             <-  consent_conf.h, consent.h    (directives; decisions)
  *             <-  capture.h                    (the one capture path)
- *             <-  the endpoints: pixel.c, segment.c, snowplow.c;
+ *             <-  the endpoints: pixel.c, segment.c, snowplow.c,
+ *                 matomo.c;
  *                 module.c
  */
 #ifndef NGX_HTTP_SPOOR_MODULE_H
@@ -55,6 +56,7 @@ typedef enum {
     NGX_HTTP_SPOOR_EP_PIXEL = 0,
     NGX_HTTP_SPOOR_EP_SEGMENT,
     NGX_HTTP_SPOOR_EP_SNOWPLOW,
+    NGX_HTTP_SPOOR_EP_MATOMO,
     NGX_HTTP_SPOOR_EP_STATUS,
     NGX_HTTP_SPOOR_EP_MAX
 } ngx_http_spoor_endpoint_e;
@@ -70,7 +72,8 @@ typedef enum {
 #define NGX_HTTP_SPOOR_R_WRITE        (SPOOR_SEG_MAX + 2)
 #define NGX_HTTP_SPOOR_R_BAD_ENCODING (SPOOR_SEG_MAX + 3)
 #define NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING (SPOOR_SEG_MAX + 4)
-#define NGX_HTTP_SPOOR_NREASON        (SPOOR_SEG_MAX + 5)
+#define NGX_HTTP_SPOOR_R_NOT_RECORDED (SPOOR_SEG_MAX + 5)
+#define NGX_HTTP_SPOOR_NREASON        (SPOOR_SEG_MAX + 6)
 
 /* Counters summed over all workers (a shared-memory zone). */
 typedef struct {

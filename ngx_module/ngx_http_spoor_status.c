@@ -23,7 +23,7 @@ static const ngx_uint_t  ngx_http_spoor_statuses[NGX_HTTP_SPOOR_NSTATUS] =
     NGX_HTTP_SPOOR_STATUSES;
 
 static const char  *ngx_http_spoor_endpoints[NGX_HTTP_SPOOR_EP_MAX] = {
-    "pixel", "segment", "snowplow", "status"
+    "pixel", "segment", "snowplow", "matomo", "status"
 };
 
 
@@ -149,6 +149,8 @@ ngx_http_spoor_reason_name(ngx_uint_t reason)
         return "bad_encoding";
     case NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING:
         return "unsupported_encoding";
+    case NGX_HTTP_SPOOR_R_NOT_RECORDED:
+        return "not_recorded";
     default:
         return spoor_segment_reason((spoor_seg_status_t) reason);
     }

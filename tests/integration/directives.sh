@@ -184,6 +184,8 @@ reject "spoor_snowplow with no spoor_log in effect" 'no "spoor_log" is in effect
     "" "        location /sp/ { spoor_snowplow; }"
 reject "spoor_snowplow with an argument" 'invalid number of arguments in "spoor_snowplow"' \
     "$LOG_BIG" "        location /sp/ { spoor_snowplow on; }"
+reject "spoor_matomo with no spoor_log in effect" 'no "spoor_log" is in effect' \
+    "" "        location /m/ { spoor_matomo; }"
 reject "spoor_pixel and spoor_segment in one location" '"spoor_segment" directive is duplicate' \
     "$LOG_BIG" "        location /x/ { spoor_pixel; spoor_segment; }"
 
