@@ -111,6 +111,15 @@ code=$(req -A 'node-fetch' -H 'Content-Type: application/json; charset=UTF-8' \
 spoor_check "node tracker POST answers 200" "$code" 200
 sent=$((sent + 1))
 
+# ---- SP-Anonymous (the browser tracker's server anonymisation)
+code=$(req -H 'SP-Anonymous: *' -H 'Origin: https://shop.example' -A 'Mozilla/5.0 Test' \
+    -H 'Content-Type: application/json; charset=UTF-8' \
+    --data-binary '{"data":[{"e":"pv","url":"https://shop.example/anon","eid":"ev-anon-1","duid":"d-anon","uid":"u-anon"}]}' \
+    "$B/com.snowplowanalytics.snowplow/tp2")
+spoor_check "SP-Anonymous POST answers 200" "$code" 200
+spoor_check "SP-Anonymous sets no cookie" "$(header Set-Cookie)" ""
+sent=$((sent + 1))
+
 # ---- write keys: the app id
 code=$(req "$B/keyed/i?e=pv&aid=website&eid=ev-key-1")
 spoor_check "a listed app id is written" "$code" 200
@@ -203,6 +212,10 @@ got=$(jq -c '{type, userId, anonymousId, title, visitorId, ip, userAgent}' <<<"$
 exp=$(jq -cn '{type:"page", userId:"u-node", anonymousId:"d-node", title:"Srv", visitorId:null, ip:null, userAgent:null}')
 spoor_check "node tracker: no visitor cookie, address or UA recorded" "$got" "$exp"
 
+r=$(jq -c 'select(.url == "https://shop.example/anon")' <<<"$records")
+spoor_check "SP-Anonymous: recorded anonymously, no ids or address" \
+    "$(jq -c '{action: .consent.action, visitorId, anonymousId, userId, ip}' <<<"$r")" \
+    '{"action":"anonymous","visitorId":null,"anonymousId":null,"userId":null,"ip":null}'
 spoor_check "a listed app id maps to its source" "$(rec ev-key-1 | jq -r .source)" shop
 spoor_check "the repaired title" "$(rec ev-utf8 | jq -r .title)" "bad�title"
 spoor_check "no refused event written" \
