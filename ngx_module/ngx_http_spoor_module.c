@@ -20,11 +20,13 @@
 #include "logframe.h"
 
 
-/* the content handlers (pixel.c, segment.c, snowplow.c, matomo.c) */
+/* the content handlers (pixel.c, segment.c, snowplow.c, matomo.c,
+ * plausible.c) */
 ngx_int_t ngx_http_spoor_pixel_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_spoor_segment_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_spoor_snowplow_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_spoor_matomo_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_spoor_plausible_handler(ngx_http_request_t *r);
 
 
 #define NGX_HTTP_SPOOR_BUFFER   (128 * 1024)
@@ -116,6 +118,13 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
       0,
       0,
       (void *) ngx_http_spoor_matomo_handler },
+
+    { ngx_string("spoor_plausible"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_spoor_handler_directive,
+      0,
+      0,
+      (void *) ngx_http_spoor_plausible_handler },
 
     { ngx_string("spoor_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
@@ -462,7 +471,8 @@ ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         && (clcf->handler == ngx_http_spoor_pixel_handler
             || clcf->handler == ngx_http_spoor_segment_handler
             || clcf->handler == ngx_http_spoor_snowplow_handler
-            || clcf->handler == ngx_http_spoor_matomo_handler))
+            || clcf->handler == ngx_http_spoor_matomo_handler
+            || clcf->handler == ngx_http_spoor_plausible_handler))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "location \"%V\" captures events but no "

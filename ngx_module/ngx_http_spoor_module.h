@@ -11,7 +11,7 @@
  *             <-  consent_conf.h, consent.h    (directives; decisions)
  *             <-  capture.h                    (the one capture path)
  *             <-  the endpoints: pixel.c, segment.c, snowplow.c,
- *                 matomo.c;
+ *                 matomo.c, plausible.c;
  *                 module.c
  */
 #ifndef NGX_HTTP_SPOOR_MODULE_H
@@ -57,14 +57,15 @@ typedef enum {
     NGX_HTTP_SPOOR_EP_SEGMENT,
     NGX_HTTP_SPOOR_EP_SNOWPLOW,
     NGX_HTTP_SPOOR_EP_MATOMO,
+    NGX_HTTP_SPOOR_EP_PLAUSIBLE,
     NGX_HTTP_SPOOR_EP_STATUS,
     NGX_HTTP_SPOOR_EP_MAX
 } ngx_http_spoor_endpoint_e;
 
 /* answers counted by status; anything else is counted as "other" */
-#define NGX_HTTP_SPOOR_STATUSES  { 200, 204, 400, 401, 403, 404, 405, 413, \
-                                   415, 500, 0 }
-#define NGX_HTTP_SPOOR_NSTATUS   11
+#define NGX_HTTP_SPOOR_STATUSES  { 200, 202, 204, 400, 401, 403, 404, 405, \
+                                   413, 415, 500, 0 }
+#define NGX_HTTP_SPOOR_NSTATUS   12
 
 /* reasons an event is rejected: the Segment reasons, then the module's */
 #define NGX_HTTP_SPOOR_R_TOO_LARGE    SPOOR_SEG_MAX

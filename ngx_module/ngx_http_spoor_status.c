@@ -23,7 +23,8 @@ static const ngx_uint_t  ngx_http_spoor_statuses[NGX_HTTP_SPOOR_NSTATUS] =
     NGX_HTTP_SPOOR_STATUSES;
 
 static const char  *ngx_http_spoor_endpoints[NGX_HTTP_SPOOR_EP_MAX] = {
-    "pixel", "segment", "snowplow", "matomo", "status"
+    "pixel", "segment", "snowplow", "matomo", "plausible",
+    "status"
 };
 
 

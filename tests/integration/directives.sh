@@ -186,6 +186,8 @@ reject "spoor_snowplow with an argument" 'invalid number of arguments in "spoor_
     "$LOG_BIG" "        location /sp/ { spoor_snowplow on; }"
 reject "spoor_matomo with no spoor_log in effect" 'no "spoor_log" is in effect' \
     "" "        location /m/ { spoor_matomo; }"
+reject "spoor_plausible with no spoor_log in effect" 'no "spoor_log" is in effect' \
+    "" "        location = /api/event { spoor_plausible; }"
 reject "spoor_pixel and spoor_segment in one location" '"spoor_segment" directive is duplicate' \
     "$LOG_BIG" "        location /x/ { spoor_pixel; spoor_segment; }"
 
