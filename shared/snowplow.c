@@ -407,6 +407,19 @@ sv_is(spoor_str_t s, const char *lit)
 }
 
 
+/* the members of the ecommerce plugin's transaction entity an order
+ * takes, as the Segment spec names them */
+static const char *const  transaction_members[][2] = {
+    { "orderId", "transaction_id" }, { "revenue", "revenue" },
+    { "currency", "currency" }, { "tax", "tax" },
+    { "shipping", "shipping" }, { "discount", "discount_amount" },
+    { "paymentMethod", "payment_method" }
+};
+
+#define NTRANSACTION  \
+    (sizeof(transaction_members) / sizeof(transaction_members[0]))
+
+
 static int
 pk_str(msgpack_packer *pk, const char *p, size_t n)
 {
@@ -518,7 +531,7 @@ pack_context(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
  */
 static spoor_sp_status_t
 self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
-    spoor_event_t *ev, const msgpack_object **schema)
+    spoor_event_t *ev, const msgpack_object **schema, int *transaction)
 {
     msgpack_object         root;
     const msgpack_object  *inner, *data;
@@ -560,11 +573,76 @@ self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
         } else if (str_eq(spoor_mp_member(data, "type"), "transaction")) {
             ev->name.data = "Order Completed";
             ev->name.len = 15;
+            *transaction = 1;
         }
     }
 
     ev->properties.raw = NULL;
     ev->properties.obj = data;
+    return SPOOR_SP_OK;
+}
+
+
+/*
+ * An ecommerce plugin's transaction action carries its order in a
+ * "transaction" entity: its id, revenue, currency, tax, shipping,
+ * discount and payment method join the action's own members (which win)
+ * in the properties, so that the order counts with its revenue.
+ */
+static spoor_sp_status_t
+transaction_properties(spoor_snowplow_t *s, const msgpack_object *entities,
+    spoor_event_t *ev)
+{
+    const msgpack_object  *data = ev->properties.obj, *tx = NULL, *v;
+    msgpack_object_kv     *kv;
+    msgpack_packer         pk;
+    spoor_str_t            vendor, name;
+    size_t                 i, count, start = s->scratch->len;
+    int                    err = 0;
+
+    for (i = 0; entities && i < entities->via.array.size; i++) {
+        if (iglu_name(spoor_mp_member(&entities->via.array.ptr[i], "schema"),
+                      &vendor, &name)
+            && sv_is(vendor, "com.snowplowanalytics.snowplow.ecommerce")
+            && sv_is(name, "transaction"))
+        {
+            tx = spoor_mp_member(&entities->via.array.ptr[i], "data");
+            break;
+        }
+    }
+    if (tx == NULL || tx->type != MSGPACK_OBJECT_MAP) {
+        return SPOOR_SP_OK;
+    }
+
+    count = data->via.map.size;
+    for (i = 0; i < NTRANSACTION; i++) {
+        count += spoor_mp_member(tx, transaction_members[i][1]) != NULL
+                 && spoor_mp_member(data, transaction_members[i][0]) == NULL;
+    }
+
+    msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
+    err |= msgpack_pack_map(&pk, count);
+    for (i = 0; i < data->via.map.size; i++) {
+        kv = &data->via.map.ptr[i];
+        err |= msgpack_pack_object(&pk, kv->key);
+        err |= msgpack_pack_object(&pk, kv->val);
+    }
+    for (i = 0; i < NTRANSACTION; i++) {
+        v = spoor_mp_member(tx, transaction_members[i][1]);
+        if (v == NULL || spoor_mp_member(data, transaction_members[i][0])) {
+            continue;
+        }
+        err |= pk_str(&pk, transaction_members[i][0],
+                      strlen(transaction_members[i][0]));
+        err |= msgpack_pack_object(&pk, *v);
+    }
+    if (err) {
+        s->scratch->len = start;
+        return SPOOR_SP_NOMEM;
+    }
+    ev->properties.raw = s->scratch->data + start;
+    ev->properties.raw_len = s->scratch->len - start;
+    ev->properties.obj = NULL;
     return SPOOR_SP_OK;
 }
 
@@ -580,7 +658,7 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
     spoor_sp_status_t      st = SPOOR_SP_OK;
     int64_t                ttm, dtm, stm;
     size_t                 n;
-    int                    found;
+    int                    found, transaction = 0;
 
     if (i >= s->count) {
         return SPOOR_SP_BAD_TYPE;
@@ -612,7 +690,7 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
 
     } else if (sv_is(e, "ue")) {
         ev->kind = SPOOR_KIND_TRACK;
-        st = self_describing(s, p, n, ev, &schema);
+        st = self_describing(s, p, n, ev, &schema, &transaction);
 
     } else if (sv_is(e, "tr")) {
         ev->kind = SPOOR_KIND_TRACK;
@@ -642,6 +720,13 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
         entities = spoor_mp_member(&cx, "data");
         if (entities == NULL || entities->type != MSGPACK_OBJECT_ARRAY) {
             return SPOOR_SP_BAD_FIELD;
+        }
+    }
+
+    if (transaction) {
+        st = transaction_properties(s, entities, ev);
+        if (st != SPOOR_SP_OK) {
+            return st;
         }
     }
 

@@ -416,6 +416,34 @@ Test(snowplow, ecommerce_action_transaction_is_order_completed)
     sp_free(&t);
 }
 
+Test(snowplow, ecommerce_transaction_takes_its_entity)
+{
+    sp_t                   t;
+    spoor_event_t          ev;
+    const msgpack_object  *pr;
+
+    sp_load(&t, "{\"data\":[{\"e\":\"ue\",\"ue_pr\":\"{\\\"data\\\":{"
+            "\\\"schema\\\":\\\"iglu:com.snowplowanalytics.snowplow."
+            "ecommerce/snowplow_ecommerce_action/jsonschema/1-0-2\\\","
+            "\\\"data\\\":{\\\"type\\\":\\\"transaction\\\"}}}\","
+            "\"co\":\"{\\\"data\\\":[{\\\"schema\\\":\\\"iglu:com."
+            "snowplowanalytics.snowplow.ecommerce/transaction/jsonschema/"
+            "1-0-0\\\",\\\"data\\\":{\\\"transaction_id\\\":\\\"t-1"
+            "\\\",\\\"revenue\\\":45.5,\\\"currency\\\":\\\"USD\\\","
+            "\\\"payment_method\\\":\\\"card\\\"}}]}\"}]}", 1);
+    cr_assert_eq(t.st, SPOOR_SP_OK);
+    cr_assert_eq(sp_event(&t, 0, &ev), SPOOR_SP_OK);
+    str_is(ev.name, "Order Completed");
+    pr = obj(&t, &ev.properties);
+    mstr_is(pr, "type", "transaction");
+    mstr_is(pr, "orderId", "t-1");
+    cr_assert_float_eq(mnum(pr, "revenue"), 45.5, 1e-9);
+    mstr_is(pr, "currency", "USD");
+    mstr_is(pr, "paymentMethod", "card");
+    cr_assert_null(spoor_mp_member(pr, "tax"));
+    sp_free(&t);
+}
+
 /* ---- hostile inputs --------------------------------------------------------- */
 
 Test(snowplow, unknown_or_missing_type_is_bad_type)
