@@ -7,13 +7,16 @@
  *   node check.js RUN.json RECORDS.jsonl ACCESS.log
  *
  * RECORDS.jsonl is `spoor cat` of the log after nginx quit (so everything
- * buffered was written); ACCESS.log the collector's access log in the
- * `clients` format of clients.sh: METHOD URI STATUS origin=.. acrh=..
+ * buffered was written); ACCESS.log the servers' access log in the JSON
+ * `clients` format of clients.sh (method, uri, status, origin, acrh,
+ * content type and encoding, body).  A request whose body the browser did
+ * not show (a sendBeacon Blob) gets the body the server received.
  * Each scenario's check(c) gets
  *   c.evidence       what its run() saved (requests with bodies and answers)
  *   c.take(pred)     the records matching pred that no scenario claimed
  *                    before, claimed for this one
- *   c.access         the access log, one parsed line per request
+ *   c.access         the access log during the scenario's run, one parsed
+ *                    line per request
  *   c.ok/eq/fields/note, c.urls, c.run
  * Exit status 1 when any check failed.
  */
@@ -28,11 +31,20 @@ const lines = fs.readFileSync(recordsFile, 'utf8').split('\n').filter((l) => l.l
 const records = lines.map((l, i) => {
   try { return JSON.parse(l); } catch (e) { throw new Error(`${recordsFile}:${i + 1} is not JSON: ${l}`); }
 });
-const access = fs.readFileSync(accessFile, 'utf8').split('\n').filter((l) => l.length).map((l) => {
-  const m = /^(\S+) (\S+) (\d+) origin=(\S*) acrh=(.*)$/.exec(l);
-  return m ? { method: m[1], uri: m[2], status: Number(m[3]), origin: m[4] === '-' ? null : m[4],
-               acrh: m[5] === '-' ? null : m[5] } : { raw: l };
+const access = fs.readFileSync(accessFile, 'utf8').split('\n').filter((l) => l.length).map((l, i) => {
+  try { return JSON.parse(l); } catch (e) { throw new Error(`${accessFile}:${i + 1} is not JSON: ${l}`); }
 });
+
+// the body the server received for a request the browser showed none of
+function fillBodies(requests) {
+  const used = new Set();
+  for (const r of requests || []) {
+    if (r.method !== 'POST' || (r.body !== null && r.body !== undefined)) continue;
+    const u = new URL(r.url);
+    const a = access.find((x) => !used.has(x) && x.method === 'POST' && x.uri === u.pathname + u.search);
+    if (a) { used.add(a); r.body = a.body; r.bodyFrom = 'server'; }
+  }
+}
 const claimed = new Set();
 let failures = 0;
 
@@ -46,8 +58,11 @@ for (const s of loadScenarios(run.scenarios)) {
     failures += c.failures;
     continue;
   }
+  fillBodies(evidence.requests);
+  const during = access.filter((a) => a.msec * 1000 >= evidence.startedAt - 1
+                                    && a.msec * 1000 <= evidence.finishedAt + 1);
   Object.assign(c, {
-    evidence, access, urls: run.urls, run,
+    evidence, access: during, urls: run.urls, run,
     take(pred) {
       const got = records.filter((r) => !claimed.has(r) && pred(r));
       for (const r of got) claimed.add(r);

@@ -18,14 +18,21 @@
  * scenario gets its own context (its own cookies) and must finish within
  * its deadline; waits are on conditions (responses counted, promises of
  * the clients), never on the clock.  The browser reaches 127.0.0.1 only:
- * a request for any other host is aborted, recorded, and fails the
- * scenario.  Node scenarios run the server-side SDKs in this process.
+ * its proxy is a trap in this process that refuses every request for
+ * another host, and a scenario whose pages asked for one fails, naming
+ * it.  (Not Playwright's request interception: while it is on, Playwright
+ * answers CORS preflights itself, allowing everything, and the
+ * collector's answers to them would go untested.)  What Chromium itself
+ * asks for (Debian builds it with Google API keys) is refused too and
+ * only reported.  Node scenarios run the server-side SDKs in this
+ * process.
  *
  * Exit status: 0 when every scenario ran, 1 otherwise (with a FAIL line
  * saying which and why).  A scenario that ran may still deliver wrong
  * events: that is check.js's business.
  */
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const { loadScenarios, withDeadline } = require('./lib/scenarios');
@@ -41,7 +48,7 @@ const ALLOWED_HOST = '127.0.0.1';
 class Traffic {
   constructor() {
     this.requests = [];      // { method, url, headers, body, status, responseHeaders, failure }
-    this.external = [];      // URLs of requests for another host
+    this.external = [];      // URLs of requests for another host (failed)
     this.pageErrors = [];
     this.consoleErrors = [];
     this.waiters = [];
@@ -50,6 +57,8 @@ class Traffic {
   attach(context) {
     const byRequest = new Map();
     context.on('request', (req) => {
+      const u = new URL(req.url());
+      if (/^(http|ws)s?:$/.test(u.protocol) && u.hostname !== ALLOWED_HOST) this.external.push(req.url());
       const entry = { method: req.method(), url: req.url(), headers: req.headers(),
                       body: req.postData(), status: null, responseHeaders: null,
                       failure: null, done: false };
@@ -78,10 +87,6 @@ class Traffic {
     };
     context.on('requestfinished', (req) => { finish(req, null); });
     context.on('requestfailed', (req) => { finish(req, (req.failure() || {}).errorText || 'failed'); });
-    return context.route((url) => url.hostname !== ALLOWED_HOST, (route) => {
-      this.external.push(route.request().url());
-      return route.abort('blockedbyclient');
-    });
   }
 
   attachPage(page) {
@@ -115,6 +120,28 @@ class Traffic {
   }
 }
 
+/*
+ * The browser's proxy: Chromium sends it every request that is not for a
+ * loopback address (those go direct), and it refuses them all, keeping
+ * what was asked for.
+ */
+function startTrapProxy() {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    res.writeHead(403, { 'Content-Type': 'text/plain' });
+    res.end('the client tests reach 127.0.0.1 only\n');
+  });
+  server.on('connect', (req, socket) => {
+    seen.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, ALLOWED_HOST, () => resolve({ server, seen, port: server.address().port }));
+  });
+}
+
 async function main() {
   const run = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
   const scenarios = loadScenarios(run.scenarios);
@@ -122,12 +149,18 @@ async function main() {
   let browser = null;
   let failed = 0;
 
+  let trap = null;
+
   if (browserNeeded) {
+    trap = await startTrapProxy();
     browser = await withDeadline(chromium.launch({
       executablePath: run.chromium,
       headless: true,
-      // root in a container: no user namespaces for Chromium's sandbox
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+      // root in a container: no user namespaces for Chromium's sandbox.
+      // The proxy takes whatever is not for a loopback address.
+      args: ['--no-sandbox', '--disable-dev-shm-usage',
+             '--disable-background-networking', '--disable-component-update',
+             `--proxy-server=http://${ALLOWED_HOST}:${trap.port}`],
       timeout: run.pageTimeoutMs,
     }), run.pageTimeoutMs + 1000, `launching ${run.chromium}`);
     console.error(`driver: ${run.chromium} ${browser.version()}`);
@@ -161,7 +194,7 @@ async function main() {
       }
       await withDeadline(s.run(t), s.timeoutMs || 4 * run.pageTimeoutMs, s.name);
       if (traffic && traffic.external.length) {
-        throw new Error(`requests for hosts other than ${ALLOWED_HOST} (aborted): ${traffic.external.join(' ')}`);
+        throw new Error(`the page asked for hosts other than ${ALLOWED_HOST} (refused): ${traffic.external.join(' ')}`);
       }
       if (traffic && traffic.pageErrors.length) {
         throw new Error(`errors thrown in the page: ${traffic.pageErrors.join(' | ')}`);
@@ -192,6 +225,12 @@ async function main() {
   }
 
   if (browser) await browser.close().catch(() => {});
+  if (trap) {
+    trap.server.close();
+    if (trap.seen.length) {
+      console.error(`driver: refused what Chromium itself asked for: ${[...new Set(trap.seen.map((x) => x.split('?')[0]))].join(', ')}`);
+    }
+  }
   if (failed) {
     console.error(`driver: ${failed} of ${scenarios.length} scenario(s) failed to run`);
     process.exit(1);

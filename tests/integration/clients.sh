@@ -89,7 +89,15 @@ $(spoor_conf_http_paths "$prefix")
         application/json       json;
     }
     default_type application/octet-stream;
-    log_format clients '\$request_method \$request_uri \$status origin=\$http_origin acrh=\$http_access_control_request_headers';
+    # what the browser cannot show (preflights, a beacon's body), as the
+    # servers saw it: one JSON object a line, for check.js
+    log_format clients escape=json '{"msec":\$msec,"method":"\$request_method","uri":"\$request_uri",'
+        '"status":\$status,"origin":"\$http_origin",'
+        '"acrh":"\$http_access_control_request_headers","type":"\$content_type",'
+        '"encoding":"\$http_content_encoding","body":"\$request_body"}';
+
+    # bodies in memory, so that the access log can show them
+    client_body_buffer_size 64k;
 
     spoor_log $log buffer=256k flush=100ms;
 

@@ -31,7 +31,8 @@ const emptyObject = (v) => v && typeof v === 'object' && !Array.isArray(v) && !O
  *   source        the source name its write key maps to
  *   browser       sent from a page (an Origin): address, agent recorded
  *   receivedAt    the record's receive time (the skew correction uses it)
- *   explicitTime  a server SDK's explicit timestamp: the time as sent
+ *   explicitTimeOf(ev)  true when ev carries a server SDK's explicit
+ *                 timestamp: the time as sent
  * The time follows docs/directives.md: an explicit server timestamp as is,
  * else received - (sentAt - originalTimestamp|timestamp).
  */
@@ -51,7 +52,11 @@ function expectedFields({ ev, sentAt }, opts) {
   if (ev.type === 'group') want.groupId = ev.groupId;
   if (ev.type === 'alias') want.previousId = ev.previousId;
   if (present(ev.properties) && !emptyObject(ev.properties)) want.properties = ev.properties;
-  const traits = ev.type === 'identify' || ev.type === 'group' ? ev.traits : undefined;
+  // identify's traits: top-level (Segment), or only in context.traits
+  // (RudderStack's JavaScript SDK)
+  let traits;
+  if (ev.type === 'group') traits = ev.traits;
+  else if (ev.type === 'identify') traits = present(ev.traits) ? ev.traits : ctx.traits;
   if (present(traits) && !emptyObject(traits)) want.traits = traits;
   want.url = page.url || (PAGE_TYPES.has(ev.type) ? props.url : undefined);
   want.title = page.title || (PAGE_TYPES.has(ev.type) ? props.title : undefined);
@@ -70,7 +75,7 @@ function expectedFields({ ev, sentAt }, opts) {
     want.visitorId = undefined;
   }
   if (ctx.library) want['context.library'] = ctx.library;
-  if (opts.explicitTime) {
+  if (opts.explicitTimeOf && opts.explicitTimeOf(ev)) {
     want.timestamp = Date.parse(ev.timestamp);
   } else {
     const client = Date.parse(ev.originalTimestamp || ev.timestamp);

@@ -157,6 +157,10 @@ module.exports = [
       const { recs } = checkSent(c, '', { count: 3 });
       const origin = new URL(c.urls.cross).origin;
       const api = c.evidence.requests.filter(isApi(''));
+      const pre = c.access.filter((a) => a.method === 'OPTIONS' && apiPath('').test(a.uri) && a.origin === origin);
+      c.ok('the browser asked first (Authorization), each preflight answered 204',
+           pre.length === api.length && pre.every((a) => a.status === 204 && /authorization/i.test(a.acrh)),
+           pre.map((a) => `${a.method} ${a.uri} ${a.status} ${a.acrh}`).join('\n') || 'no preflight in the access log');
       c.ok('each answer allows the page\'s origin',
            api.every((r) => r.responseHeaders && r.responseHeaders['access-control-allow-origin'] === origin),
            api.map((r) => JSON.stringify(r.responseHeaders)).join('\n'));
