@@ -15,6 +15,8 @@
  *   through their one anonymousId.  With `credentials: 'include'` (the
  *   deployment docs recommend for a collector on a sibling origin) the
  *   cookie sticks.
+ * - batching: the batching delivery strategy, page + track + identify in
+ *   one POST /v1/b whose batch-level sentAt times them all.
  * - consent: the site's consent cookie first grants everything, then
  *   refuses everything: under `spoor_consent_missing anonymous` the
  *   refused events are anonymous (no id, URL without query, agent reduced
@@ -38,7 +40,7 @@ const CONSENT_COOKIE = 'site_consent';   // spoor_consent_cookie in clients.sh
 function pageUrl(pageBase, collector, prefix, extra = '', key = KEY) {
   return `${pageBase}${PAGE}?api=${new URL(collector).host}${prefix}/v1&key=${key}${extra}${UTM}`;
 }
-const apiPath = (prefix) => new RegExp(`^${prefix}/v1/[tpigas]$`);
+const apiPath = (prefix) => new RegExp(`^${prefix}/v1/[tpigasb]$`);
 const isApi = (prefix) => (r) => r.method === 'POST' && apiPath(prefix).test(new URL(r.url).pathname);
 
 const spid = (cookies) => {
@@ -63,7 +65,7 @@ const calls = {
 // 200 for each, every event logged as sent.
 function checkSent(c, prefix, { count, extra, label, source = SOURCE } = {}) {
   const api = c.evidence.requests.filter(isApi(prefix));
-  c.ok(`${api.length} event requests, each answered 200`,
+  c.ok(`event requests: ${api.length}, each answered 200`,
        api.length > 0 && api.every((r) => r.status === 200),
        api.map((r) => `${r.url} -> ${r.status === null ? r.failure : r.status}`).join('\n'));
   if (count !== undefined) c.eq('events sent', api.length, count);
@@ -199,6 +201,35 @@ module.exports = [
            recs.map(() => e.cookie && e.cookie.value));
       c.eq('every event has the page view\'s anonymousId',
            [...new Set(recs.map((r) => r && r.anonymousId))], [e.anonymousId]);
+    },
+  },
+
+  {
+    name: 'analytics-next batching',
+    browser: true,
+    async run(t) {
+      const base = t.urls.collector;
+      const url = pageUrl(base, base, '', '&batch=3');
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await calls.atLoad(page);
+        await calls.identify(page);
+        await t.traffic.count(isApi(''), 1);
+        t.evidence.anonymousId = await page.evaluate(() => analytics.user().then((u) => u.anonymousId()));
+      });
+    },
+    check(c) {
+      const api = c.evidence.requests.filter(isApi(''));
+      c.eq('one request, to /v1/b', api.map((r) => new URL(r.url).pathname), ['/v1/b']);
+      const body = api[0] ? JSON.parse(api[0].body) : {};
+      c.ok('its events carry no sentAt of their own: the batch\'s times them',
+           Array.isArray(body.batch) && body.sentAt && body.batch.every((e) => e.sentAt === undefined),
+           JSON.stringify(body).slice(0, 400));
+      const { recs } = checkSent(c, '', { count: 1 });
+      c.eq('page, track and identify, in the log', recs.map((r) => r && r.type).sort(),
+           ['identify', 'page', 'track']);
+      c.eq('every event has the page view\'s anonymousId',
+           [...new Set(recs.map((r) => r && r.anonymousId))], [c.evidence.anonymousId]);
     },
   },
 
