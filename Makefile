@@ -2,6 +2,8 @@
 #
 #   make              build build/spoor and build/ngx_http_spoor_module.so
 #   make deps         install missing Debian packages (apt-get, as root or via sudo)
+#                     and the real tracking clients of the tests (npm ci from
+#                     tests/clients/package-lock.json into build/clients)
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
 #   make soak         build and run the state model test for SOAK_SECONDS, a new
@@ -13,7 +15,8 @@
 #
 # Variables: SAN=1 (ASan+UBSan build into build-san/), NGINX_SRC, NGINX,
 #   FUZZ_SECONDS, FUZZ_CC, SOAK_SECONDS, SOAK_STEPS, CC, CFLAGS, CSTD,
-#   TEST_TIMEOUT, DEPS_PKGS, PREFIX (default /usr/local), DESTDIR.
+#   TEST_TIMEOUT, DEPS_PKGS, TEST_PKGS, NPM_TIMEOUT, PREFIX (default
+#   /usr/local), DESTDIR.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
@@ -29,6 +32,7 @@ FUZZ_CC      ?= clang
 TEST_TIMEOUT ?= 600
 SOAK_SECONDS ?= 300
 SOAK_STEPS   ?= 80
+NPM_TIMEOUT  ?= 600
 
 # Debian packages needed to build, test, fuzz and run.  Extend here.
 # (libclang-rt-dev carries libFuzzer and clang's sanitizer runtimes; clang
@@ -39,6 +43,12 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
              jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate \
              zlib1g-dev
+
+# What the real-client tests run on (tests/integration/clients.sh): Node.js
+# (>= 20, whatever provides the package) and Debian's Chromium, which the
+# browser clients run in -- Playwright drives that binary, it never
+# downloads a browser of its own.
+TEST_PKGS := nodejs chromium
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -105,7 +115,7 @@ SPOOR     := $(BUILD)/spoor
 MODULE_SO := $(BUILD)/ngx_http_spoor_module.so
 
 # Goals that build something (the value stamps below are only written then).
-BUILD_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean deps bench stop test fuzz soak run,$(MAKECMDGOALS)),all)
+BUILD_GOALS := $(if $(MAKECMDGOALS),$(filter-out clean deps clients bench stop test fuzz soak run,$(MAKECMDGOALS)),all)
 
 # Write $(2) to file $(1) only when it differs, so its mtime tracks changes
 # of a make-time value (source lists, flags) rather than every run.
@@ -114,7 +124,7 @@ $(shell mkdir -p $(dir $(1)) && \
   if [ "$$(cat '$(1)' 2>/dev/null)" != '$(2)' ]; then printf '%s\n' '$(2)' > '$(1)'; fi)
 endef
 
-.PHONY: all deps test test-run fuzz fuzz-run soak soak-run run run-start stop \
+.PHONY: all deps clients test test-run fuzz fuzz-run soak soak-run run run-start stop \
         install bench clean FORCE
 
 all: $(SPOOR) $(MODULE_SO)
@@ -198,10 +208,10 @@ POLICY_RC_D := /usr/sbin/policy-rc.d
 
 deps:
 	@if ! command -v dpkg-query >/dev/null 2>&1; then \
-	  echo "deps: no dpkg-query (not Debian?); install by hand: $(DEPS_PKGS)" >&2; exit 0; \
+	  echo "deps: no dpkg-query (not Debian?); install by hand: $(DEPS_PKGS) $(TEST_PKGS)" >&2; exit 0; \
 	fi; \
 	missing=; \
-	for p in $(DEPS_PKGS); do \
+	for p in $(DEPS_PKGS) $(TEST_PKGS); do \
 	  case "$$(dpkg-query -W -f='$${Status}' $$p 2>/dev/null)" in \
 	    *" installed") ;; \
 	    *) missing="$$missing $$p" ;; \
@@ -223,6 +233,31 @@ deps:
 	  if [ -n "$$policy" ]; then $$sudo rm -f $$policy; fi; \
 	  exit $$rc; \
 	fi
+	@$(MAKE) --no-print-directory clients
+
+# The real tracking clients (tests/clients/package.json), exactly as the
+# committed package-lock.json pins them, installed by `npm ci` into one
+# cache the tests share, $(CLIENTS_DIR) (the same for SAN=1); installed
+# again only when the lock or the manifest changes.  No install script
+# runs (none of them needs one), and Playwright downloads no browser.
+CLIENTS_DIR   := build/clients
+CLIENTS_STAMP := $(CLIENTS_DIR)/.stamp-npm-ci
+
+clients: $(CLIENTS_STAMP)
+
+$(CLIENTS_STAMP): tests/clients/package.json tests/clients/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "clients: no npm (Node.js >= 20 with npm is needed)" >&2; exit 1; }
+	@rm -rf $(CLIENTS_DIR) && mkdir -p $(CLIENTS_DIR)
+	@cp tests/clients/package.json tests/clients/package-lock.json $(CLIENTS_DIR)/
+	@echo "clients: npm ci into $(CLIENTS_DIR) (log: $(CLIENTS_DIR)/npm-ci.log)"
+	@cd $(CLIENTS_DIR) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+	  timeout -k 10 $(NPM_TIMEOUT) npm ci --ignore-scripts --no-audit --no-fund \
+	      --no-update-notifier --fetch-retries=2 --fetch-timeout=60000 \
+	      > npm-ci.log 2>&1 \
+	  || { tail -n 20 npm-ci.log >&2; \
+	       echo "clients: npm ci failed or took over $(NPM_TIMEOUT) s: the client tests cannot run" >&2; \
+	       exit 1; }
+	@touch $@
 
 # ---------------------------------------------------------------- tests
 
@@ -259,6 +294,7 @@ test-run: all $(TEST_BINS) $(GEO_TESTDATA)/city.mmdb
 	  echo "=== integration: $$s"; \
 	  if SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	     SPOOR_GEO_TESTDATA='$(GEO_TESTDATA)' \
+	     SPOOR_CLIENTS='$(CURDIR)/$(CLIENTS_DIR)' \
 	     NGINX='$(NGINX)' SPOOR_NGINX_ENV='$(NGINX_ENV)' \
 	     timeout $(TEST_TIMEOUT) bash $$s; then pass=$$((pass+1)); \
 	  else echo "--- FAIL: $$s"; fail=$$((fail+1)); failed="$$failed $$s"; fi; \

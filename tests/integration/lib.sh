@@ -9,6 +9,8 @@
 #   NGINX            nginx binary (default /usr/sbin/nginx)
 #   SPOOR_NGINX_ENV  extra VAR=value words for nginx (SAN=1: LD_PRELOAD of the
 #                    ASan runtime), applied via `env`
+#   SPOOR_CLIENTS    the real clients' shared install (build/clients: its
+#                    node_modules, from tests/clients/package-lock.json)
 #
 # Every wait loop is bounded: SPOOR_WAIT_TRIES x 0.1 s (default 50 = 5 s).
 #

@@ -1,60 +1,47 @@
 #!/usr/bin/env bash
-# A real Segment client: @segment/analytics-node (installed with npm into a
-# temporary folder) sends identify, track, page, group and alias events with
-# explicit messageIds to spoor_segment at /v1/ (path /v1/batch, flushAt 2,
-# no retries), then closeAndFlush().  After a graceful quit, `spoor cat`
-# must show each event exactly once with its messageId, type, ids,
-# properties/traits (compared value by value), name and the source mapped
-# from the client's write key; the status page must have answered every
-# batch request with 200 and accepted exactly those events.
+# A real Segment client: @segment/analytics-node (the version
+# tests/clients/package-lock.json pins, installed by `make deps` into the
+# clients' shared install, $SPOOR_CLIENTS) sends identify, track, page,
+# group and alias events with explicit messageIds to spoor_segment at
+# /v1/ (path /v1/batch, flushAt 2, no retries), then closeAndFlush().
+# After a graceful quit, `spoor cat` must show each event exactly once with
+# its messageId, type, ids, properties/traits (compared value by value),
+# name and the source mapped from the client's write key; the status page
+# must have answered every batch request with 200 and accepted exactly
+# those events.
 #
-# Needs node (>= 20) and npm, and the npm registry: without it the test
-# FAILS (it does not skip).  Bounded: npm install by NPM_TIMEOUT seconds,
-# the client by CLIENT_TIMEOUT seconds, the quit by QUIT_WAIT seconds.
+# Needs node (>= 20) and the shared install: without them the test FAILS
+# (it does not skip).  Bounded: the client by CLIENT_TIMEOUT seconds, the
+# quit by QUIT_WAIT seconds.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ANALYTICS_NODE_VERSION=2.3.0     # the latest 2.x (engines: node >= 20)
-NPM_TIMEOUT=180
 CLIENT_TIMEOUT=60
 QUIT_WAIT=20
 WRITE_KEY=real-client-key
 SOURCE=node-backend
 
-spoor_require_env SPOOR SPOOR_MODULE NGINX
+spoor_require_env SPOOR SPOOR_MODULE NGINX SPOOR_CLIENTS
 [ -x "$SPOOR" ] || spoor_fail "no analyzer at $SPOOR"
 [ -f "$SPOOR_MODULE" ] || spoor_fail "no module at $SPOOR_MODULE"
-command -v node >/dev/null 2>&1 || spoor_fail "node not found (Node.js >= 20 is needed)"
-command -v npm >/dev/null 2>&1 || spoor_fail "npm not found"
+command -v node >/dev/null 2>&1 || spoor_fail "node not found (Node.js >= 20 is needed: make deps)"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] \
-    || spoor_fail "node $(node --version) is too old: @segment/analytics-node@$ANALYTICS_NODE_VERSION needs node >= 20"
+    || spoor_fail "node $(node --version) is too old: @segment/analytics-node needs node >= 20"
 
-# ---- the client library, from the npm registry
-npmdir=$(mktemp -d "$SPOOR_TMP/npm.XXXXXX") || spoor_fail "mktemp"
-cat > "$npmdir/package.json" <<'EOF'
-{ "name": "spoor-real-client-test", "version": "0.0.0", "private": true }
-EOF
-spoor_log "npm install @segment/analytics-node@$ANALYTICS_NODE_VERSION into $npmdir"
-npm_rc=0
-(cd "$npmdir" && timeout -k 5 "$NPM_TIMEOUT" npm install --no-audit --no-fund \
-     --no-update-notifier --fetch-retries=1 --fetch-timeout=30000 \
-     --cache "$npmdir/.npm-cache" \
-     "@segment/analytics-node@$ANALYTICS_NODE_VERSION") \
-    > "$SPOOR_TMP/npm.log" 2>&1 || npm_rc=$?
-if [ "$npm_rc" != 0 ]; then
-    tail -n 20 "$SPOOR_TMP/npm.log" >&2
-    if [ "$npm_rc" = 124 ] || [ "$npm_rc" = 137 ]; then
-        spoor_fail "npm install did not finish within ${NPM_TIMEOUT}s: cannot reach the npm registry? (this test needs it and does not skip)"
-    fi
-    spoor_fail "npm install @segment/analytics-node@$ANALYTICS_NODE_VERSION failed (exit $npm_rc): cannot reach the npm registry? (this test needs it and does not skip)"
-fi
-installed=$(cd "$npmdir" && node -p 'require("@segment/analytics-node/package.json").version') \
-    || spoor_fail "@segment/analytics-node is not loadable after npm install"
-[ "$installed" = "$ANALYTICS_NODE_VERSION" ] \
-    || spoor_fail "npm installed @segment/analytics-node $installed, expected $ANALYTICS_NODE_VERSION"
-spoor_ok "@segment/analytics-node $installed installed"
+# ---- the client library, from the clients' shared install
+lock=$(cd "$(dirname "$0")/../clients" && pwd)/package-lock.json
+wanted=$(node -p 'require(process.argv[1]).packages["node_modules/@segment/analytics-node"].version' "$lock") \
+    || spoor_fail "$lock pins no @segment/analytics-node"
+installed=$(node -p 'require(process.argv[1] + "/package.json").version' \
+                "$SPOOR_CLIENTS/node_modules/@segment/analytics-node" 2>/dev/null) \
+    || spoor_fail "@segment/analytics-node is not installed in $SPOOR_CLIENTS (make deps: npm ci; its log is $SPOOR_CLIENTS/npm-ci.log)"
+[ "$installed" = "$wanted" ] \
+    || spoor_fail "$SPOOR_CLIENTS has @segment/analytics-node $installed, the lock pins $wanted (make deps)"
+spoor_ok "@segment/analytics-node $installed (shared install)"
+export NODE_PATH=$SPOOR_CLIENTS/node_modules
+npmdir=$(mktemp -d "$SPOOR_TMP/client.XXXXXX") || spoor_fail "mktemp"
 
 # ---- nginx with spoor_segment at /v1/
 prefix=$(spoor_prefix_new)
