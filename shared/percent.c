@@ -2,12 +2,16 @@
  * percent.c -- %XX decoding (see percent.h).
  *
  * A hex digit's value comes from a table (-1 for a byte that is none), so
- * an escape is two loads and one sign test.  The one-pass form decoder
- * feeds each byte it writes to the UTF-8 automaton (utf8.h) as it goes,
- * and copies runs that need no decoding -- ASCII, no '%', no '+' -- a word
- * at a time.  A word is loaded with memcpy into a uint64_t and stored from
- * it, so there is no alignment or aliasing assumption, and decoding in
- * place stays correct: the write position never passes the read position.
+ * an escape is two loads and one sign test.
+ *
+ * The one-pass form decoder copies the runs that need no decoding (ASCII,
+ * no '%', no '+') a word at a time: it reads 8 bytes as a number, little
+ * end first whatever the machine, flags the bytes to decode with the
+ * usual zero-byte arithmetic (Hacker's Delight, 6-1), copies up to the
+ * first one and decodes that one alone.  Every byte it writes above ASCII
+ * goes through the UTF-8 automaton (utf8.h); an ASCII byte can only fail
+ * a sequence that is not finished.  Bytes are read and written with
+ * byte loads and memcpy: no alignment or aliasing assumption.
  */
 #include <stdint.h>
 #include <string.h>
@@ -33,8 +37,8 @@ static const signed char  hex_value[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  /* F0 */
 };
 
-#define ONES   0x0101010101010101ULL
-#define HIGHS  0x8080808080808080ULL
+#define ONES   0x0101010101010101ULL     /* a byte 01 in each place */
+#define HIGHS  0x8080808080808080ULL     /* the high bit of each byte */
 
 
 int
@@ -85,20 +89,43 @@ spoor_form_decode(const char *s, size_t len, char *out)
 }
 
 
-/* Nonzero when some byte of w is zero (exactly: no false positives). */
+/* The 8 bytes at p as a number, p[0] the least significant byte. */
 static uint64_t
-has_zero_byte(uint64_t w)
+load_le64(const char *p)
+{
+    const unsigned char  *u = (const unsigned char *) p;
+
+    return (uint64_t) u[0] | (uint64_t) u[1] << 8 | (uint64_t) u[2] << 16
+           | (uint64_t) u[3] << 24 | (uint64_t) u[4] << 32
+           | (uint64_t) u[5] << 40 | (uint64_t) u[6] << 48
+           | (uint64_t) u[7] << 56;
+}
+
+
+/*
+ * High bits of the zero bytes of w.  Exact up to the lowest zero byte;
+ * above it a byte 01 may be flagged too (a borrow), which does not matter
+ * when only the lowest flag is used.
+ */
+static uint64_t
+zero_bytes(uint64_t w)
 {
     return (w - ONES) & ~w & HIGHS;
 }
 
 
-/* True when the 8 bytes of w are ASCII and none is '%' or '+'. */
-static int
-plain8(uint64_t w)
+/*
+ * How many of the 8 bytes at p, from the first, need no decoding: ASCII
+ * and neither '%' nor '+'.
+ */
+static size_t
+plain_prefix(const char *p)
 {
-    return ((w | has_zero_byte(w ^ (ONES * '%'))
-             | has_zero_byte(w ^ (ONES * '+'))) & HIGHS) == 0;
+    uint64_t  w = load_le64(p), m;
+
+    m = (w | zero_bytes(w ^ (ONES * '%')) | zero_bytes(w ^ (ONES * '+')))
+        & HIGHS;
+    return m ? (size_t) __builtin_ctzll(m) / 8 : 8;
 }
 
 
@@ -106,20 +133,23 @@ size_t
 spoor_form_decode_utf8(const char *s, size_t len, char *out, int *valid)
 {
     unsigned  state = SPOOR_UTF8_ACCEPT;
-    uint64_t  w;
-    size_t    i = 0, o = 0;
+    size_t    i = 0, o = 0, k;
     int       c, x;
 
     while (i < len) {
-        /* ASCII leaves ACCEPT and REJECT as they are */
+        /*
+         * A word at a time up to the next byte to decode; all 8 bytes are
+         * copied, those after it are overwritten next.  ASCII leaves
+         * ACCEPT and REJECT as they are.  (o <= i: the word fits in out.)
+         */
         if (len - i >= 8
             && (state == SPOOR_UTF8_ACCEPT || state == SPOOR_UTF8_REJECT))
         {
-            memcpy(&w, s + i, sizeof(w));
-            if (plain8(w)) {
-                memcpy(out + o, &w, sizeof(w));
-                i += 8;
-                o += 8;
+            k = plain_prefix(s + i);
+            memcpy(out + o, s + i, 8);
+            i += k;
+            o += k;
+            if (k == 8) {
                 continue;
             }
         }
@@ -132,7 +162,9 @@ spoor_form_decode_utf8(const char *s, size_t len, char *out, int *valid)
             i += 2;
         }
         out[o++] = (char) c;
-        state = spoor_utf8_step(state, (unsigned char) c);
+        if (c >= 0x80 || state != SPOOR_UTF8_ACCEPT) {
+            state = spoor_utf8_step(state, (unsigned char) c);
+        }
     }
 
     *valid = state == SPOOR_UTF8_ACCEPT;
