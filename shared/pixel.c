@@ -17,56 +17,74 @@
 
 
 /*
+ * Writes the msgpack str header for n bytes to hdr (room for 5); returns
+ * its length.
+ */
+static size_t
+str_header(unsigned char *hdr, size_t n)
+{
+    if (n < 32) {
+        hdr[0] = (unsigned char) (0xa0 | n);
+        return 1;
+    }
+    if (n <= 0xff) {
+        hdr[0] = 0xd9;
+        hdr[1] = (unsigned char) n;
+        return 2;
+    }
+    if (n <= 0xffff) {
+        hdr[0] = 0xda;
+        hdr[1] = (unsigned char) (n >> 8);
+        hdr[2] = (unsigned char) n;
+        return 3;
+    }
+    hdr[0] = 0xdb;
+    hdr[1] = (unsigned char) (n >> 24);
+    hdr[2] = (unsigned char) (n >> 16);
+    hdr[3] = (unsigned char) (n >> 8);
+    hdr[4] = (unsigned char) n;
+    return 5;
+}
+
+
+/*
  * Appends the decoded, UTF-8-repaired form of raw to b; with as_msgpack,
  * preceded by its msgpack str header.  Stores the text's place in *out
  * (may be NULL).  Returns SPOOR_OK or SPOOR_E_FULL (b unchanged).
+ *
+ * Needs 4 * rawlen (+ 5) bytes of room: a repair writes up to 3 bytes a
+ * byte after the decoded text.  The text is decoded behind a header of
+ * the size rawlen would need; decoding never grows, so it only moves when
+ * its header turns out shorter (or, repaired, longer).
  */
 static int
 append_text(spoor_buf_t *b, const char *raw, size_t rawlen, int as_msgpack,
     spoor_str_t *out)
 {
-    unsigned char  *body;
-    size_t          start = b->len, room = as_msgpack ? 5 : 0, d, h;
+    unsigned char  *body, hdr[5];
+    size_t          start = b->len, room = as_msgpack ? 5 : 0, d, h, n;
+    int             valid;
 
     if (rawlen > (b->cap - start) / 4 || 4 * rawlen + room > b->cap - start)
     {
         return SPOOR_E_FULL;
     }
 
-    body = b->data + start + room;
-    d = spoor_form_decode(raw, rawlen, (char *) body);
-    if (!spoor_utf8_valid(body, d)) {
-        size_t  n = spoor_utf8_repair(body, d, body + d);
-
+    h = as_msgpack ? str_header(hdr, rawlen) : 0;
+    body = b->data + start + h;
+    d = spoor_form_decode_utf8(raw, rawlen, (char *) body, &valid);
+    if (!valid) {
+        n = spoor_utf8_repair(body, d, body + d);
         memmove(body, body + d, n);
         d = n;
     }
 
-    h = 0;
     if (as_msgpack) {
-        unsigned char  hdr[5];
-
-        if (d < 32) {
-            hdr[0] = (unsigned char) (0xa0 | d);
-            h = 1;
-        } else if (d <= 0xff) {
-            hdr[0] = 0xd9;
-            hdr[1] = (unsigned char) d;
-            h = 2;
-        } else if (d <= 0xffff) {
-            hdr[0] = 0xda;
-            hdr[1] = (unsigned char) (d >> 8);
-            hdr[2] = (unsigned char) d;
-            h = 3;
-        } else {
-            hdr[0] = 0xdb;
-            hdr[1] = (unsigned char) (d >> 24);
-            hdr[2] = (unsigned char) (d >> 16);
-            hdr[3] = (unsigned char) (d >> 8);
-            hdr[4] = (unsigned char) d;
-            h = 5;
+        n = str_header(hdr, d);
+        if (n != h) {
+            memmove(b->data + start + n, body, d);
+            h = n;
         }
-        memmove(b->data + start + h, body, d);
         memcpy(b->data + start, hdr, h);
     }
 
