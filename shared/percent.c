@@ -5,13 +5,15 @@
  * an escape is two loads and one sign test.
  *
  * The one-pass form decoder copies the runs that need no decoding (ASCII,
- * no '%', no '+') a word at a time: it reads 8 bytes as a number, little
- * end first whatever the machine, flags the bytes to decode with the
- * usual zero-byte arithmetic (Hacker's Delight, 6-1), copies up to the
- * first one and decodes that one alone.  Every byte it writes above ASCII
- * goes through the UTF-8 automaton (utf8.h); an ASCII byte can only fail
- * a sequence that is not finished.  Bytes are read and written with
- * byte loads and memcpy: no alignment or aliasing assumption.
+ * no '%', no '+') a word at a time while 8 bytes are left: it reads them
+ * as a number, little end first whatever the machine, flags the bytes to
+ * decode with the usual zero-byte arithmetic (Hacker's Delight, 6-1) and
+ * copies up to the first one; the last few bytes of a run go one at a
+ * time (the `plain` table).  Each byte to decode is decoded alone, and
+ * every byte it writes above ASCII goes through the UTF-8 automaton
+ * (utf8.h); an ASCII byte can only break a sequence that is not finished,
+ * so inside one the runs go the slow way too.  Bytes are read and written
+ * with byte loads and memcpy: no alignment or aliasing assumption.
  */
 #include <stdint.h>
 #include <string.h>
@@ -35,6 +37,26 @@ static const signed char  hex_value[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  /* D0 */
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  /* E0 */
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,  /* F0 */
+};
+
+/* 1 for a byte that form decoding copies as it is: ASCII but '%' and '+' */
+static const unsigned char  plain[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 10 */
+    1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1,  /* 20 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 30 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 40 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 50 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 60 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 70 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 80 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 90 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* A0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* B0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* C0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* D0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* E0 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* F0 */
 };
 
 #define ONES   0x0101010101010101ULL     /* a byte 01 in each place */
@@ -137,23 +159,26 @@ spoor_form_decode_utf8(const char *s, size_t len, char *out, int *valid)
     int       c, x;
 
     while (i < len) {
-        /*
-         * A word at a time up to the next byte to decode; all 8 bytes are
-         * copied, those after it are overwritten next.  ASCII leaves
-         * ACCEPT and REJECT as they are.  (o <= i: the word fits in out.)
-         */
-        if (len - i >= 8
-            && (state == SPOOR_UTF8_ACCEPT || state == SPOOR_UTF8_REJECT))
-        {
-            k = plain_prefix(s + i);
-            memcpy(out + o, s + i, 8);
-            i += k;
-            o += k;
-            if (k == 8) {
-                continue;
+        /* a run to copy; ASCII leaves ACCEPT and REJECT as they are */
+        if (state == SPOOR_UTF8_ACCEPT || state == SPOOR_UTF8_REJECT) {
+            while (len - i >= 8) {          /* o <= i: 8 bytes fit in out */
+                k = plain_prefix(s + i);
+                memcpy(out + o, s + i, 8);
+                i += k;
+                o += k;
+                if (k < 8) {
+                    break;
+                }
+            }
+            while (i < len && plain[(unsigned char) s[i]]) {
+                out[o++] = s[i++];
+            }
+            if (i == len) {
+                break;
             }
         }
 
+        /* one byte to decode (or, inside a sequence, any byte) */
         c = (unsigned char) s[i++];
         if (c == '+') {
             c = ' ';
