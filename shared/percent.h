@@ -26,4 +26,15 @@ size_t spoor_percent_decode(const char *s, size_t len, char *out,
 /* Form decoding: spoor_percent_decode(s, len, out, SPOOR_PCT_PLUS). */
 size_t spoor_form_decode(const char *s, size_t len, char *out);
 
+/*
+ * Form decoding and the UTF-8 check of its result in one pass (the pixel
+ * query's values): writes to out exactly the bytes spoor_form_decode()
+ * writes and returns their number, and sets *valid to 1 when they are
+ * well-formed UTF-8 (spoor_utf8_valid() of them), else 0.  out needs
+ * room for len bytes, all of which it may write to, and must not overlap
+ * s (unlike spoor_form_decode, no decoding in place).  Cannot fail.
+ */
+size_t spoor_form_decode_utf8(const char *s, size_t len, char *out,
+    int *valid);
+
 #endif /* SPOOR_PERCENT_H */

@@ -22,4 +22,25 @@ int spoor_utf8_valid(const unsigned char *s, size_t len);
 size_t spoor_utf8_repair(const unsigned char *s, size_t len,
     unsigned char *out);
 
+/*
+ * The same check a byte at a time, for code that makes the bytes itself
+ * (the one-pass decoder in percent.c).  Start from SPOOR_UTF8_ACCEPT and
+ * pass every byte through spoor_utf8_step(): the bytes so far are
+ * well-formed exactly when the state is SPOOR_UTF8_ACCEPT.  Once it is
+ * SPOOR_UTF8_REJECT it stays there; any other state is the middle of a
+ * sequence.  An ASCII byte leaves ACCEPT and REJECT as they are.
+ */
+#define SPOOR_UTF8_ACCEPT  0
+#define SPOOR_UTF8_REJECT  8
+
+/* the automaton's tables (utf8.c): a class per byte, a state per class */
+extern const unsigned char  spoor_utf8_class[256];
+extern const unsigned char  spoor_utf8_next[9][12];
+
+static inline unsigned
+spoor_utf8_step(unsigned state, unsigned char c)
+{
+    return spoor_utf8_next[state][spoor_utf8_class[c]];
+}
+
 #endif /* SPOOR_UTF8_H */

@@ -6,6 +6,12 @@
  * bytes: both must succeed, every string must be UTF-8 inside the used
  * part of the scratch, and the maps must be exactly one msgpack value.
  * The Segment map is then loaded as a track event.
+ *
+ * The same bytes, as one value, go to the one-pass decoder the parser
+ * uses (spoor_form_decode_utf8), which must write what the two passes it
+ * replaced write (spoor_form_decode, then spoor_utf8_valid), and whose
+ * UTF-8 verdict must also be that of Table 3-7 of the Unicode standard
+ * read directly, row by row (not through utf8.c's automaton).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +19,7 @@
 #include "error.h"
 #include "event.h"
 #include "mp_check.h"
+#include "percent.h"
 #include "pixel.h"
 #include "segment.h"
 #include "utf8.h"
@@ -52,6 +59,74 @@ check_map(const spoor_value_t *v, const spoor_buf_t *b)
 }
 
 
+/* Table 3-7: the byte ranges of the well-formed sequences */
+static const struct {
+    size_t         n;
+    unsigned char  lo[4], hi[4];
+} table_3_7[] = {
+    { 1, { 0x00 }, { 0x7f } },
+    { 2, { 0xc2, 0x80 }, { 0xdf, 0xbf } },
+    { 3, { 0xe0, 0xa0, 0x80 }, { 0xe0, 0xbf, 0xbf } },
+    { 3, { 0xe1, 0x80, 0x80 }, { 0xec, 0xbf, 0xbf } },
+    { 3, { 0xed, 0x80, 0x80 }, { 0xed, 0x9f, 0xbf } },
+    { 3, { 0xee, 0x80, 0x80 }, { 0xef, 0xbf, 0xbf } },
+    { 4, { 0xf0, 0x90, 0x80, 0x80 }, { 0xf0, 0xbf, 0xbf, 0xbf } },
+    { 4, { 0xf1, 0x80, 0x80, 0x80 }, { 0xf3, 0xbf, 0xbf, 0xbf } },
+    { 4, { 0xf4, 0x80, 0x80, 0x80 }, { 0xf4, 0x8f, 0xbf, 0xbf } },
+};
+
+
+static int
+table_3_7_valid(const unsigned char *s, size_t len)
+{
+    size_t  i = 0, r, k;
+
+    while (i < len) {
+        for (r = 0; r < sizeof(table_3_7) / sizeof(table_3_7[0]); r++) {
+            for (k = 0; k < table_3_7[r].n && i + k < len; k++) {
+                if (s[i + k] < table_3_7[r].lo[k]
+                    || s[i + k] > table_3_7[r].hi[k])
+                {
+                    break;
+                }
+            }
+            if (k == table_3_7[r].n) {
+                break;
+            }
+        }
+        if (r == sizeof(table_3_7) / sizeof(table_3_7[0])) {
+            return 0;
+        }
+        i += table_3_7[r].n;
+    }
+    return 1;
+}
+
+
+/* One pass against two, each into exactly size bytes. */
+static void
+check_decode(const char *q, size_t size)
+{
+    char    *one = malloc(size ? size : 1), *two = malloc(size ? size : 1);
+    size_t   n, m;
+    int      valid = -1;
+
+    if (one == NULL || two == NULL) {
+        abort();
+    }
+    n = spoor_form_decode_utf8(q, size, one, &valid);
+    m = spoor_form_decode(q, size, two);
+    if (n != m || (m && memcmp(one, two, m) != 0)
+        || valid != spoor_utf8_valid((const unsigned char *) two, m)
+        || valid != table_3_7_valid((const unsigned char *) two, m))
+    {
+        abort();
+    }
+    free(one);
+    free(two);
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -72,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     memcpy(q, data, size);
+    check_decode(q, size);
 
     spoor_buf_init(&b, mem, cap);
     if (spoor_pixel_parse(q, size, &px, &b) != SPOOR_OK
