@@ -2253,3 +2253,112 @@ Test(event, every_cap_short_of_the_record_is_full_and_writes_nothing)
     ev_expect_full_below(&ev, 0, "variant 1");
     ev_free_all(&ev);
 }
+
+/* One value of every msgpack type and form (float32 and ext included,
+ * which JSON never gives but a foreign record may), as packed bytes; the
+ * longest str is `longest` bytes. */
+static void
+ev_pack_every_type(msgpack_sbuffer *sb, size_t longest)
+{
+    static const int64_t  iv[] = {
+        0, 127, 128, 65536, 4294967296LL, -1, -32, -33, -129, -32769,
+        INT64_MIN
+    };
+    msgpack_packer        pk;
+    char                 *big;
+    size_t                i;
+
+    big = malloc(70000);
+    cr_assert_not_null(big);
+    memset(big, 'q', 70000);
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+
+    ev_pk_key(&pk, "scalars");
+    msgpack_pack_array(&pk, 20 + sizeof(iv) / sizeof(iv[0]));
+    msgpack_pack_nil(&pk);
+    msgpack_pack_true(&pk);
+    msgpack_pack_false(&pk);
+    for (i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+        msgpack_pack_int64(&pk, iv[i]);
+    }
+    msgpack_pack_uint64(&pk, UINT64_MAX);
+    msgpack_pack_float(&pk, 1.5f);
+    msgpack_pack_float(&pk, -0.0f);
+    msgpack_pack_double(&pk, -2.25);
+    msgpack_pack_str(&pk, 0);
+    msgpack_pack_str(&pk, 40);
+    msgpack_pack_str_body(&pk, big, 40);
+    msgpack_pack_str(&pk, 300);
+    msgpack_pack_str_body(&pk, big, 300);
+    msgpack_pack_str(&pk, longest);
+    msgpack_pack_str_body(&pk, big, longest);
+    msgpack_pack_bin(&pk, 0);
+    msgpack_pack_bin(&pk, 4);
+    msgpack_pack_bin_body(&pk, "\0\1\2\3", 4);
+    msgpack_pack_bin(&pk, 300);
+    msgpack_pack_bin_body(&pk, big, 300);
+    msgpack_pack_ext(&pk, 1, 7);
+    msgpack_pack_ext_body(&pk, "x", 1);
+    msgpack_pack_ext(&pk, 3, -1);
+    msgpack_pack_ext_body(&pk, "abc", 3);
+    msgpack_pack_ext(&pk, 16, 2);
+    msgpack_pack_ext_body(&pk, big, 16);
+    msgpack_pack_ext(&pk, 300, 3);
+    msgpack_pack_ext_body(&pk, big, 300);
+    msgpack_pack_array(&pk, 0);
+    msgpack_pack_map(&pk, 0);
+
+    ev_pk_key(&pk, "array16");
+    msgpack_pack_array(&pk, 17);
+    for (i = 0; i < 17; i++) {
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_uint64(&pk, i);
+    }
+
+    ev_pk_key(&pk, "map16");
+    msgpack_pack_map(&pk, 16);
+    for (i = 0; i < 16; i++) {
+        msgpack_pack_uint64(&pk, i);          /* not only str keys */
+        msgpack_pack_map(&pk, 1);
+        ev_pk_key(&pk, "k");
+        msgpack_pack_int64(&pk, -(int64_t) i);
+    }
+    free(big);
+}
+
+Test(event, object_values_of_every_type_match_the_reference)
+{
+    static const size_t  longest[] = { 70000, 5 };
+    msgpack_sbuffer      sb;
+    msgpack_zone         zone;
+    msgpack_object       o;
+    spoor_event_t        ev;
+    size_t               i, off;
+
+    for (i = 0; i < 2; i++) {
+        ev_pack_every_type(&sb, longest[i]);
+        msgpack_zone_init(&zone, 4096);
+        off = 0;
+        cr_assert_eq(msgpack_unpack(sb.data, sb.size, &off, &zone, &o),
+                     MSGPACK_UNPACK_SUCCESS);
+
+        spoor_event_init(&ev);
+        ev.received_ms = 7;
+        ev.kind = SPOOR_KIND_IDENTIFY;
+        ev.traits.raw = (const unsigned char *) sb.data;
+        ev.traits.raw_len = sb.size;
+        ev.context.obj = &o;
+        ev_expect_reference(&ev, "every type");
+        ev.traits.raw = NULL;
+        ev.properties.obj = &o;
+        ev_expect_reference(&ev, "every type, objects only");
+        if (longest[i] < 100) {
+            ev_expect_full_below(&ev, 0, "every type");
+            ev_expect_full_below(&ev, 3, "every type after 3 bytes");
+        }
+        msgpack_zone_destroy(&zone);
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
