@@ -19,8 +19,9 @@
  *   SPOOR_OK        the item was appended, b->len advanced by its size;
  *   SPOOR_E_FULL    it does not fit in b->cap - b->len: nothing written,
  *                   b->len unchanged (buf.h's rule for every writer);
- *   SPOOR_E_TOOBIG  a string, binary or map of more than 2^32 - 1 bytes or
- *                   pairs, which msgpack cannot describe: nothing written.
+ *   SPOOR_E_TOOBIG  a string, binary, array or map of more than 2^32 - 1
+ *                   bytes or elements, which msgpack cannot describe:
+ *                   nothing written.
  * A caller writing several items that must appear whole (a record, a
  * map and its pairs) keeps b->len before the first and puts it back when
  * any item fails.
@@ -331,6 +332,19 @@ spoor_mp_write_map(spoor_buf_t *b, size_t n)
         return SPOOR_E_TOOBIG;
     }
     return spoor_mp_put_head(b, h, spoor_mp_map_head(h, n));
+}
+
+
+/* The header of an array of n elements; the caller writes them after it. */
+static inline int
+spoor_mp_write_array(spoor_buf_t *b, size_t n)
+{
+    unsigned char  h[SPOOR_MP_HEAD_MAX];
+
+    if ((uint64_t) n > SPOOR_MP_LEN_MAX) {
+        return SPOOR_E_TOOBIG;
+    }
+    return spoor_mp_put_head(b, h, spoor_mp_array_head(h, n));
 }
 
 

@@ -15,12 +15,13 @@
 #include "mp_write.h"
 
 /* What one writer is asked to write, and msgpack-c's way to pack it. */
-typedef enum { W_NIL, W_BOOL, W_UINT, W_INT, W_DOUBLE, W_MAP, W_STR, W_BIN }
-    mw_kind_t;
+typedef enum {
+    W_NIL, W_BOOL, W_UINT, W_INT, W_DOUBLE, W_MAP, W_ARRAY, W_STR, W_BIN
+} mw_kind_t;
 
 typedef struct {
     mw_kind_t   kind;
-    uint64_t    u;        /* W_UINT value; W_MAP, W_STR, W_BIN length */
+    uint64_t    u;        /* W_UINT value; length of the others */
     int64_t     i;        /* W_INT value; W_BOOL value */
     double      d;
 } mw_item_t;
@@ -56,6 +57,7 @@ mw_write(spoor_buf_t *b, const mw_item_t *it)
     case W_INT:    return spoor_mp_write_int(b, it->i);
     case W_DOUBLE: return spoor_mp_write_double(b, it->d);
     case W_MAP:    return spoor_mp_write_map(b, (size_t) it->u);
+    case W_ARRAY:  return spoor_mp_write_array(b, (size_t) it->u);
     case W_STR:    return spoor_mp_write_str(b, mw_body, (size_t) it->u);
     case W_BIN:    return spoor_mp_write_bin(b, mw_body, (size_t) it->u);
     }
@@ -87,6 +89,9 @@ mw_pack(msgpack_packer *pk, const mw_item_t *it)
         break;
     case W_MAP:
         msgpack_pack_map(pk, (size_t) it->u);
+        break;
+    case W_ARRAY:
+        msgpack_pack_array(pk, (size_t) it->u);
         break;
     case W_STR:
         msgpack_pack_str(pk, (size_t) it->u);
@@ -214,7 +219,7 @@ Test(mp_write, doubles_keep_their_bits)
     }
 }
 
-Test(mp_write, map_headers_at_every_form_boundary)
+Test(mp_write, map_and_array_headers_at_every_form_boundary)
 {
     static const uint64_t  n[] = {
         0, 1, 15, 16, 17, 65535, 65536, 65537, 4294967295u
@@ -223,8 +228,11 @@ Test(mp_write, map_headers_at_every_form_boundary)
     size_t                 i;
 
     for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+        it.kind = W_MAP;
         it.u = n[i];
         mw_expect(&it, "map");
+        it.kind = W_ARRAY;
+        mw_expect(&it, "array");
     }
 }
 
@@ -271,6 +279,8 @@ Test(mp_write, lengths_beyond_32_bits_are_too_big)
     b.cap = SIZE_MAX;       /* room is not what refuses them */
     b.len = 1;
     cr_assert_eq(spoor_mp_write_map(&b, (size_t) SPOOR_MP_LEN_MAX + 1),
+                 SPOOR_E_TOOBIG);
+    cr_assert_eq(spoor_mp_write_array(&b, (size_t) SPOOR_MP_LEN_MAX + 1),
                  SPOOR_E_TOOBIG);
     cr_assert_eq(spoor_mp_write_str(&b, mem, (size_t) SPOOR_MP_LEN_MAX + 1),
                  SPOOR_E_TOOBIG);
