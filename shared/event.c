@@ -5,8 +5,9 @@
  * Encoding counts the present fields, writes the map header, then each
  * field in a fixed order, so equal events always give equal bytes.  It
  * writes straight into the caller's buffer with mp_write.h (the bytes
- * msgpack-c's packer would write); when any item does not fit, the
- * buffer's len is put back to where the record began.
+ * msgpack-c's packer would write), free-form object values too; when any
+ * item does not fit, the buffer's len is put back to where the record
+ * began.
  * Decoding bounds-checks the bytes (mp_check.h), lets msgpack-c build the
  * object tree in the caller's zone, and walks the top-level map once.
  */
@@ -129,16 +130,84 @@ value_present(const spoor_value_t *v)
 
 
 /*
- * An object value (a decoded record's, a Segment API event's), packed by
- * msgpack-c's packer onto the same buffer.
+ * A float32 or ext value, which JSON never gives (a foreign record may):
+ * msgpack-c's packer writes it onto the same buffer.
  */
 static int
-write_object(spoor_buf_t *b, const msgpack_object *o)
+write_rare(spoor_buf_t *b, const msgpack_object *o)
 {
     msgpack_packer  pk;
 
     msgpack_packer_init(&pk, b, spoor_buf_msgpack_write);
     return msgpack_pack_object(&pk, *o) == 0 ? SPOOR_OK : SPOOR_E_FULL;
+}
+
+
+static int write_object(spoor_buf_t *b, const msgpack_object *o);
+
+
+static int
+write_array(spoor_buf_t *b, const msgpack_object_array *a)
+{
+    uint32_t  i;
+    int       rc;
+
+    rc = spoor_mp_write_array(b, a->size);
+    for (i = 0; rc == SPOOR_OK && i < a->size; i++) {
+        rc = write_object(b, &a->ptr[i]);
+    }
+    return rc;
+}
+
+
+static int
+write_map(spoor_buf_t *b, const msgpack_object_map *m)
+{
+    uint32_t  i;
+    int       rc;
+
+    rc = spoor_mp_write_map(b, m->size);
+    for (i = 0; rc == SPOOR_OK && i < m->size; i++) {
+        rc = write_object(b, &m->ptr[i].key);
+        if (rc == SPOOR_OK) {
+            rc = write_object(b, &m->ptr[i].val);
+        }
+    }
+    return rc;
+}
+
+
+/*
+ * An object value (a decoded record's, a Segment API event's) in the
+ * bytes msgpack_pack_object() gives it.  Recurses as deep as the value
+ * nests, which whoever built it has bounded (the decoder and the JSON
+ * transcoder by SPOOR_RECORD_DEPTH_MAX / SPOOR_VALUE_DEPTH_MAX).
+ */
+static int
+write_object(spoor_buf_t *b, const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return spoor_mp_write_nil(b);
+    case MSGPACK_OBJECT_BOOLEAN:
+        return spoor_mp_write_bool(b, o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return spoor_mp_write_uint(b, o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return spoor_mp_write_int(b, o->via.i64);
+    case MSGPACK_OBJECT_FLOAT64:
+        return spoor_mp_write_double(b, o->via.f64);
+    case MSGPACK_OBJECT_STR:
+        return spoor_mp_write_str(b, o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_BIN:
+        return spoor_mp_write_bin(b, o->via.bin.ptr, o->via.bin.size);
+    case MSGPACK_OBJECT_ARRAY:
+        return write_array(b, &o->via.array);
+    case MSGPACK_OBJECT_MAP:
+        return write_map(b, &o->via.map);
+    default:
+        return write_rare(b, o);
+    }
 }
 
 
