@@ -3,19 +3,26 @@
  * docs/FORMAT.md, which list the keys below with their types).
  *
  * Encoding counts the present fields, writes the map header, then each
- * field in a fixed order, so equal events always give equal bytes.
+ * field in a fixed order, so equal events always give equal bytes.  It
+ * writes straight into the caller's buffer with mp_write.h (the bytes
+ * msgpack-c's packer would write), free-form object values too; when any
+ * item does not fit, the buffer's len is put back to where the record
+ * began.
  * Decoding bounds-checks the bytes (mp_check.h), lets msgpack-c build the
  * object tree in the caller's zone, and walks the top-level map once.
  */
 #include <string.h>
 #include "error.h"
 #include "mp_check.h"
+#include "mp_write.h"
 #include "event.h"
 
 
-static const char *const kind_names[SPOOR_KIND_MAX] = {
-    NULL, "page", "track", "identify", "screen", "group", "alias",
-    "consent_withdrawal"
+#define KIND(lit)  { "" lit, sizeof(lit) - 1 }
+
+static const spoor_str_t  kind_names[SPOOR_KIND_MAX] = {
+    { NULL, 0 }, KIND("page"), KIND("track"), KIND("identify"),
+    KIND("screen"), KIND("group"), KIND("alias"), KIND("consent_withdrawal")
 };
 
 
@@ -34,7 +41,7 @@ spoor_kind_name(spoor_kind_t kind)
     if ((unsigned) kind >= SPOOR_KIND_MAX) {
         return NULL;
     }
-    return kind_names[kind];
+    return kind_names[kind].data;
 }
 
 
@@ -44,7 +51,7 @@ spoor_kind_from_name(const char *s, size_t len)
     unsigned  k;
 
     for (k = 1; k < SPOOR_KIND_MAX; k++) {
-        if (strlen(kind_names[k]) == len && memcmp(kind_names[k], s, len) == 0)
+        if (kind_names[k].len == len && memcmp(kind_names[k].data, s, len) == 0)
         {
             return (spoor_kind_t) k;
         }
@@ -57,6 +64,63 @@ spoor_kind_from_name(const char *s, size_t len)
 
 #define has(s)  ((s).data != NULL)
 
+/* A key: a string literal, so its length is a compile-time constant. */
+#define put_key(b, lit)  SPOOR_MP_WRITE_LIT(b, lit)
+
+/* key -> value pairs, written only when the value is present */
+#define put_str(b, lit, s)   write_str((b), "" lit, sizeof(lit) - 1, (s))
+#define put_uint(b, lit, v)  write_uint((b), "" lit, sizeof(lit) - 1, (v))
+#define put_bool(b, lit, v)  write_bool((b), "" lit, sizeof(lit) - 1, (v))
+#define put_value(b, lit, v) write_value((b), "" lit, sizeof(lit) - 1, (v))
+
+
+/*
+ * The writers below append to b and return SPOOR_OK or what mp_write.h
+ * returned (SPOOR_E_FULL, SPOOR_E_TOOBIG); on an error they may leave
+ * earlier items of theirs behind: spoor_event_encode() puts len back.
+ */
+
+/* key: s, when s is present. */
+static inline int
+write_str(spoor_buf_t *b, const char *key, size_t klen, spoor_str_t s)
+{
+    int  rc;
+
+    if (!has(s)) {
+        return SPOOR_OK;
+    }
+    rc = spoor_mp_write_str(b, key, klen);
+    return rc != SPOOR_OK ? rc : spoor_mp_write_str(b, s.data, s.len);
+}
+
+
+/* key: v, when v is not 0. */
+static inline int
+write_uint(spoor_buf_t *b, const char *key, size_t klen, uint32_t v)
+{
+    int  rc;
+
+    if (v == 0) {
+        return SPOOR_OK;
+    }
+    rc = spoor_mp_write_str(b, key, klen);
+    return rc != SPOOR_OK ? rc : spoor_mp_write_uint(b, v);
+}
+
+
+/* key: true or false, when v is 0 or 1 (-1: unknown, left out). */
+static inline int
+write_bool(spoor_buf_t *b, const char *key, size_t klen, int v)
+{
+    int  rc;
+
+    if (v < 0) {
+        return SPOOR_OK;
+    }
+    rc = spoor_mp_write_str(b, key, klen);
+    return rc != SPOOR_OK ? rc : spoor_mp_write_bool(b, v);
+}
+
 
 static int
 value_present(const spoor_value_t *v)
@@ -65,115 +129,334 @@ value_present(const spoor_value_t *v)
 }
 
 
+/*
+ * A float32 or ext value, which JSON never gives (a foreign record may):
+ * msgpack-c's packer writes it onto the same buffer.
+ */
 static int
-pack_key(msgpack_packer *pk, const char *key)
+write_rare(spoor_buf_t *b, const msgpack_object *o)
 {
-    size_t  n = strlen(key);
+    msgpack_packer  pk;
 
-    return msgpack_pack_str(pk, n) || msgpack_pack_str_body(pk, key, n);
+    msgpack_packer_init(&pk, b, spoor_buf_msgpack_write);
+    return msgpack_pack_object(&pk, *o) == 0 ? SPOOR_OK : SPOOR_E_FULL;
+}
+
+
+static int write_object(spoor_buf_t *b, const msgpack_object *o);
+
+
+static int
+write_array(spoor_buf_t *b, const msgpack_object_array *a)
+{
+    uint32_t  i;
+    int       rc;
+
+    rc = spoor_mp_write_array(b, a->size);
+    for (i = 0; rc == SPOOR_OK && i < a->size; i++) {
+        rc = write_object(b, &a->ptr[i]);
+    }
+    return rc;
 }
 
 
 static int
-pack_str(msgpack_packer *pk, const char *key, spoor_str_t s)
+write_map(spoor_buf_t *b, const msgpack_object_map *m)
 {
-    return pack_key(pk, key)
-           || msgpack_pack_str(pk, s.len)
-           || msgpack_pack_str_body(pk, s.data, s.len);
+    uint32_t  i;
+    int       rc;
+
+    rc = spoor_mp_write_map(b, m->size);
+    for (i = 0; rc == SPOOR_OK && i < m->size; i++) {
+        rc = write_object(b, &m->ptr[i].key);
+        if (rc == SPOOR_OK) {
+            rc = write_object(b, &m->ptr[i].val);
+        }
+    }
+    return rc;
 }
 
 
+/*
+ * An object value (a decoded record's, a Segment API event's) in the
+ * bytes msgpack_pack_object() gives it.  Recurses as deep as the value
+ * nests, which whoever built it has bounded (the decoder and the JSON
+ * transcoder by SPOOR_RECORD_DEPTH_MAX / SPOOR_VALUE_DEPTH_MAX).
+ */
 static int
-pack_value(msgpack_packer *pk, const char *key, const spoor_value_t *v)
+write_object(spoor_buf_t *b, const msgpack_object *o)
 {
-    if (pack_key(pk, key)) {
-        return -1;
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        return spoor_mp_write_nil(b);
+    case MSGPACK_OBJECT_BOOLEAN:
+        return spoor_mp_write_bool(b, o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return spoor_mp_write_uint(b, o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return spoor_mp_write_int(b, o->via.i64);
+    case MSGPACK_OBJECT_FLOAT64:
+        return spoor_mp_write_double(b, o->via.f64);
+    case MSGPACK_OBJECT_STR:
+        return spoor_mp_write_str(b, o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_BIN:
+        return spoor_mp_write_bin(b, o->via.bin.ptr, o->via.bin.size);
+    case MSGPACK_OBJECT_ARRAY:
+        return write_array(b, &o->via.array);
+    case MSGPACK_OBJECT_MAP:
+        return write_map(b, &o->via.map);
+    default:
+        return write_rare(b, o);
+    }
+}
+
+
+/* key: the value's msgpack bytes, when present (raw is checked already). */
+static inline int
+write_value(spoor_buf_t *b, const char *key, size_t klen,
+    const spoor_value_t *v)
+{
+    int  rc;
+
+    if (!value_present(v)) {
+        return SPOOR_OK;
+    }
+    rc = spoor_mp_write_str(b, key, klen);
+    if (rc != SPOOR_OK) {
+        return rc;
     }
     if (v->raw) {
-        return spoor_buf_msgpack_write(pk->data, (const char *) v->raw,
-                                       v->raw_len);
+        return spoor_buf_append(b, v->raw, v->raw_len);
     }
-    return msgpack_pack_object(pk, *v->obj);
+    return write_object(b, v->obj);
 }
 
 
 static int
-pack_campaign(msgpack_packer *pk, const spoor_campaign_t *c)
+campaign_present(const spoor_campaign_t *c)
+{
+    return has(c->source) || has(c->medium) || has(c->name) || has(c->term)
+           || has(c->content);
+}
+
+
+/* "cmp": the campaign map, when any of it is present. */
+static int
+write_campaign(spoor_buf_t *b, const spoor_campaign_t *c)
 {
     unsigned  n;
+    int       rc;
 
+    if (!campaign_present(c)) {
+        return SPOOR_OK;
+    }
     n = has(c->source) + has(c->medium) + has(c->name) + has(c->term)
         + has(c->content);
 
-    if (pack_key(pk, "cmp") || msgpack_pack_map(pk, n)) {
-        return -1;
+    if ((rc = put_key(b, "cmp")) != SPOOR_OK
+        || (rc = spoor_mp_write_map(b, n)) != SPOOR_OK
+        || (rc = put_str(b, "s", c->source)) != SPOOR_OK
+        || (rc = put_str(b, "m", c->medium)) != SPOOR_OK
+        || (rc = put_str(b, "n", c->name)) != SPOOR_OK
+        || (rc = put_str(b, "t", c->term)) != SPOOR_OK
+        || (rc = put_str(b, "c", c->content)) != SPOOR_OK)
+    {
+        return rc;
     }
-    return (has(c->source) && pack_str(pk, "s", c->source))
-           || (has(c->medium) && pack_str(pk, "m", c->medium))
-           || (has(c->name) && pack_str(pk, "n", c->name))
-           || (has(c->term) && pack_str(pk, "t", c->term))
-           || (has(c->content) && pack_str(pk, "c", c->content));
+    return SPOOR_OK;
 }
 
 
+/* "lat" and "lon", when the location is set. */
 static int
-pack_geo(msgpack_packer *pk, const spoor_geo_t *g)
+write_location(spoor_buf_t *b, const spoor_geo_t *g)
+{
+    int  rc;
+
+    if (!g->has_location) {
+        return SPOOR_OK;
+    }
+    if ((rc = put_key(b, "lat")) != SPOOR_OK
+        || (rc = spoor_mp_write_double(b, g->latitude)) != SPOOR_OK
+        || (rc = put_key(b, "lon")) != SPOOR_OK
+        || (rc = spoor_mp_write_double(b, g->longitude)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    return SPOOR_OK;
+}
+
+
+/* "geo": the geo map (possibly empty). */
+static int
+write_geo(spoor_buf_t *b, const spoor_geo_t *g)
 {
     unsigned  n;
+    int       rc;
 
     n = has(g->country) + has(g->continent) + has(g->region) + has(g->city)
         + has(g->postal) + has(g->timezone) + has(g->as_org)
         + (g->eu >= 0) + 2 * (g->has_location != 0) + (g->accuracy_km != 0)
         + (g->asn != 0);
 
-    if (pack_key(pk, "geo") || msgpack_pack_map(pk, n)) {
-        return -1;
+    if ((rc = put_key(b, "geo")) != SPOOR_OK
+        || (rc = spoor_mp_write_map(b, n)) != SPOOR_OK
+        || (rc = put_str(b, "cc", g->country)) != SPOOR_OK
+        || (rc = put_str(b, "ct", g->continent)) != SPOOR_OK
+        || (rc = put_bool(b, "eu", g->eu)) != SPOOR_OK
+        || (rc = put_str(b, "rg", g->region)) != SPOOR_OK
+        || (rc = put_str(b, "ci", g->city)) != SPOOR_OK
+        || (rc = put_str(b, "pc", g->postal)) != SPOOR_OK
+        || (rc = write_location(b, g)) != SPOOR_OK
+        || (rc = put_uint(b, "acc", g->accuracy_km)) != SPOOR_OK
+        || (rc = put_str(b, "tz", g->timezone)) != SPOOR_OK
+        || (rc = put_uint(b, "asn", g->asn)) != SPOOR_OK
+        || (rc = put_str(b, "org", g->as_org)) != SPOOR_OK)
+    {
+        return rc;
     }
-    return (has(g->country) && pack_str(pk, "cc", g->country))
-           || (has(g->continent) && pack_str(pk, "ct", g->continent))
-           || (g->eu >= 0 && (pack_key(pk, "eu")
-                              || (g->eu ? msgpack_pack_true(pk)
-                                        : msgpack_pack_false(pk))))
-           || (has(g->region) && pack_str(pk, "rg", g->region))
-           || (has(g->city) && pack_str(pk, "ci", g->city))
-           || (has(g->postal) && pack_str(pk, "pc", g->postal))
-           || (g->has_location && (pack_key(pk, "lat")
-                                   || msgpack_pack_double(pk, g->latitude)
-                                   || pack_key(pk, "lon")
-                                   || msgpack_pack_double(pk, g->longitude)))
-           || (g->accuracy_km && (pack_key(pk, "acc")
-                                  || msgpack_pack_uint32(pk, g->accuracy_km)))
-           || (has(g->timezone) && pack_str(pk, "tz", g->timezone))
-           || (g->asn && (pack_key(pk, "asn")
-                          || msgpack_pack_uint32(pk, g->asn)))
-           || (has(g->as_org) && pack_str(pk, "org", g->as_org));
+    return SPOOR_OK;
 }
 
 
+/* "cs": the consent map; "g" and "d" always, even when 0; "np" only
+ * when set (as true). */
 static int
-pack_consent(msgpack_packer *pk, const spoor_consent_t *c)
+write_consent(spoor_buf_t *b, const spoor_consent_t *c)
 {
     unsigned  n;
+    int       rc;
 
     n = has(c->signal) + 2 + (c->gpc >= 0) + (c->tcf_policy != 0)
         + (c->cmp_id != 0) + has(c->action) + (c->no_profiling != 0);
 
-    if (pack_key(pk, "cs") || msgpack_pack_map(pk, n)) {
-        return -1;
+    if ((rc = put_key(b, "cs")) != SPOOR_OK
+        || (rc = spoor_mp_write_map(b, n)) != SPOOR_OK
+        || (rc = put_str(b, "s", c->signal)) != SPOOR_OK
+        || (rc = put_key(b, "g")) != SPOOR_OK
+        || (rc = spoor_mp_write_uint(b, c->granted)) != SPOOR_OK
+        || (rc = put_key(b, "d")) != SPOOR_OK
+        || (rc = spoor_mp_write_uint(b, c->denied)) != SPOOR_OK
+        || (rc = put_bool(b, "gpc", c->gpc)) != SPOOR_OK
+        || (rc = put_uint(b, "tv", c->tcf_policy)) != SPOOR_OK
+        || (rc = put_uint(b, "cmp", c->cmp_id)) != SPOOR_OK
+        || (rc = put_str(b, "a", c->action)) != SPOOR_OK
+        || (rc = put_bool(b, "np", c->no_profiling ? 1 : -1)) != SPOOR_OK)
+    {
+        return rc;
     }
-    return (has(c->signal) && pack_str(pk, "s", c->signal))
-           || pack_key(pk, "g") || msgpack_pack_unsigned_int(pk, c->granted)
-           || pack_key(pk, "d") || msgpack_pack_unsigned_int(pk, c->denied)
-           || (c->gpc >= 0 && (pack_key(pk, "gpc")
-                               || (c->gpc ? msgpack_pack_true(pk)
-                                          : msgpack_pack_false(pk))))
-           || (c->tcf_policy && (pack_key(pk, "tv")
-                                 || msgpack_pack_uint32(pk, c->tcf_policy)))
-           || (c->cmp_id && (pack_key(pk, "cmp")
-                             || msgpack_pack_uint32(pk, c->cmp_id)))
-           || (has(c->action) && pack_str(pk, "a", c->action))
-           || (c->no_profiling && (pack_key(pk, "np")
-                                   || msgpack_pack_true(pk)));
+    return SPOOR_OK;
+}
+
+
+/* The number of pairs of the record map. */
+static unsigned
+record_size(const spoor_event_t *ev)
+{
+    return 2 + (ev->has_time != 0) + has(ev->name) + has(ev->message_id)
+           + has(ev->source) + has(ev->visitor_id) + has(ev->anonymous_id)
+           + has(ev->user_id) + has(ev->cookieless_id) + has(ev->group_id)
+           + has(ev->previous_id) + value_present(&ev->properties)
+           + value_present(&ev->traits) + value_present(&ev->context)
+           + has(ev->url) + has(ev->title) + has(ev->referrer)
+           + campaign_present(&ev->campaign) + has(ev->user_agent)
+           + has(ev->language) + has(ev->timezone) + (ev->ip_len != 0)
+           + (ev->has_geo != 0) + (ev->consent.present != 0);
+}
+
+
+/* The map header, "rt", "t" and "k". */
+static int
+write_head(spoor_buf_t *b, const spoor_event_t *ev, spoor_str_t kind)
+{
+    int  rc;
+
+    if ((rc = spoor_mp_write_map(b, record_size(ev))) != SPOOR_OK
+        || (rc = put_key(b, "rt")) != SPOOR_OK
+        || (rc = spoor_mp_write_int(b, ev->received_ms)) != SPOOR_OK
+        || (ev->has_time
+            && ((rc = put_key(b, "t")) != SPOOR_OK
+                || (rc = spoor_mp_write_int(b, ev->time_ms)) != SPOOR_OK))
+        || (rc = put_str(b, "k", kind)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    return SPOOR_OK;
+}
+
+
+/* The ids: "n" (the name) to "prev". */
+static int
+write_ids(spoor_buf_t *b, const spoor_event_t *ev)
+{
+    int  rc;
+
+    if ((rc = put_str(b, "n", ev->name)) != SPOOR_OK
+        || (rc = put_str(b, "mid", ev->message_id)) != SPOOR_OK
+        || (rc = put_str(b, "src", ev->source)) != SPOOR_OK
+        || (rc = put_str(b, "vid", ev->visitor_id)) != SPOOR_OK
+        || (rc = put_str(b, "aid", ev->anonymous_id)) != SPOOR_OK
+        || (rc = put_str(b, "uid", ev->user_id)) != SPOOR_OK
+        || (rc = put_str(b, "cid", ev->cookieless_id)) != SPOOR_OK
+        || (rc = put_str(b, "gid", ev->group_id)) != SPOOR_OK
+        || (rc = put_str(b, "prev", ev->previous_id)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    return SPOOR_OK;
+}
+
+
+/* The free-form values: "p", "tr", "c". */
+static int
+write_values(spoor_buf_t *b, const spoor_event_t *ev)
+{
+    int  rc;
+
+    if ((rc = put_value(b, "p", &ev->properties)) != SPOOR_OK
+        || (rc = put_value(b, "tr", &ev->traits)) != SPOOR_OK
+        || (rc = put_value(b, "c", &ev->context)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    return SPOOR_OK;
+}
+
+
+/* The page: "url", "ttl", "ref", "cmp". */
+static int
+write_page(spoor_buf_t *b, const spoor_event_t *ev)
+{
+    int  rc;
+
+    if ((rc = put_str(b, "url", ev->url)) != SPOOR_OK
+        || (rc = put_str(b, "ttl", ev->title)) != SPOOR_OK
+        || (rc = put_str(b, "ref", ev->referrer)) != SPOOR_OK
+        || (rc = write_campaign(b, &ev->campaign)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    return SPOOR_OK;
+}
+
+
+/* The client: "ua", "lang", "tz", "ip". */
+static int
+write_client(spoor_buf_t *b, const spoor_event_t *ev)
+{
+    int  rc;
+
+    if ((rc = put_str(b, "ua", ev->user_agent)) != SPOOR_OK
+        || (rc = put_str(b, "lang", ev->language)) != SPOOR_OK
+        || (rc = put_str(b, "tz", ev->timezone)) != SPOOR_OK)
+    {
+        return rc;
+    }
+    if (ev->ip_len == 0) {
+        return SPOOR_OK;
+    }
+    rc = put_key(b, "ip");
+    return rc != SPOOR_OK ? rc : spoor_mp_write_bin(b, ev->ip, ev->ip_len);
 }
 
 
@@ -194,15 +477,11 @@ check_value(const spoor_value_t *v)
 }
 
 
-int
-spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
+/* Everything the encoder refuses before it writes a byte. */
+static int
+check_event(const spoor_event_t *ev, spoor_str_t *kind)
 {
-    const spoor_campaign_t  *cp = &ev->campaign;
-    msgpack_packer           pk;
-    spoor_str_t              kind;
-    size_t                   saved;
-    unsigned                 n;
-    int                      rc, has_cmp;
+    int  rc;
 
     if (ev->kind == SPOOR_KIND_UNKNOWN || (unsigned) ev->kind >= SPOOR_KIND_MAX)
     {
@@ -211,10 +490,9 @@ spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
         {
             return SPOOR_E_INVAL;
         }
-        kind = ev->kind_name;
+        *kind = ev->kind_name;
     } else {
-        kind.data = kind_names[ev->kind];
-        kind.len = strlen(kind.data);
+        *kind = kind_names[ev->kind];
     }
 
     if (ev->ip_len != 0 && ev->ip_len != 4 && ev->ip_len != 16) {
@@ -227,55 +505,34 @@ spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
     {
         return rc;
     }
+    return SPOOR_OK;
+}
 
-    has_cmp = has(cp->source) || has(cp->medium) || has(cp->name)
-              || has(cp->term) || has(cp->content);
 
-    n = 2 + (ev->has_time != 0) + has(ev->name) + has(ev->message_id)
-        + has(ev->source) + has(ev->visitor_id) + has(ev->anonymous_id)
-        + has(ev->user_id) + has(ev->cookieless_id) + has(ev->group_id)
-        + has(ev->previous_id) + value_present(&ev->properties)
-        + value_present(&ev->traits) + value_present(&ev->context)
-        + has(ev->url) + has(ev->title) + has(ev->referrer) + has_cmp
-        + has(ev->user_agent) + has(ev->language) + has(ev->timezone)
-        + (ev->ip_len != 0) + (ev->has_geo != 0) + (ev->consent.present != 0);
+int
+spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
+{
+    spoor_str_t  kind;
+    size_t       saved;
+    int          rc;
+
+    if ((rc = check_event(ev, &kind)) != SPOOR_OK) {
+        return rc;
+    }
 
     saved = out->len;
-    msgpack_packer_init(&pk, out, spoor_buf_msgpack_write);
 
-    if (msgpack_pack_map(&pk, n)
-        || pack_key(&pk, "rt") || msgpack_pack_int64(&pk, ev->received_ms)
-        || (ev->has_time && (pack_key(&pk, "t")
-                             || msgpack_pack_int64(&pk, ev->time_ms)))
-        || pack_str(&pk, "k", kind)
-        || (has(ev->name) && pack_str(&pk, "n", ev->name))
-        || (has(ev->message_id) && pack_str(&pk, "mid", ev->message_id))
-        || (has(ev->source) && pack_str(&pk, "src", ev->source))
-        || (has(ev->visitor_id) && pack_str(&pk, "vid", ev->visitor_id))
-        || (has(ev->anonymous_id) && pack_str(&pk, "aid", ev->anonymous_id))
-        || (has(ev->user_id) && pack_str(&pk, "uid", ev->user_id))
-        || (has(ev->cookieless_id) && pack_str(&pk, "cid", ev->cookieless_id))
-        || (has(ev->group_id) && pack_str(&pk, "gid", ev->group_id))
-        || (has(ev->previous_id) && pack_str(&pk, "prev", ev->previous_id))
-        || (value_present(&ev->properties)
-            && pack_value(&pk, "p", &ev->properties))
-        || (value_present(&ev->traits) && pack_value(&pk, "tr", &ev->traits))
-        || (value_present(&ev->context) && pack_value(&pk, "c", &ev->context))
-        || (has(ev->url) && pack_str(&pk, "url", ev->url))
-        || (has(ev->title) && pack_str(&pk, "ttl", ev->title))
-        || (has(ev->referrer) && pack_str(&pk, "ref", ev->referrer))
-        || (has_cmp && pack_campaign(&pk, cp))
-        || (has(ev->user_agent) && pack_str(&pk, "ua", ev->user_agent))
-        || (has(ev->language) && pack_str(&pk, "lang", ev->language))
-        || (has(ev->timezone) && pack_str(&pk, "tz", ev->timezone))
-        || (ev->ip_len && (pack_key(&pk, "ip")
-                           || msgpack_pack_bin(&pk, ev->ip_len)
-                           || msgpack_pack_bin_body(&pk, ev->ip, ev->ip_len)))
-        || (ev->has_geo && pack_geo(&pk, &ev->geo))
-        || (ev->consent.present && pack_consent(&pk, &ev->consent)))
+    if ((rc = write_head(out, ev, kind)) != SPOOR_OK
+        || (rc = write_ids(out, ev)) != SPOOR_OK
+        || (rc = write_values(out, ev)) != SPOOR_OK
+        || (rc = write_page(out, ev)) != SPOOR_OK
+        || (rc = write_client(out, ev)) != SPOOR_OK
+        || (ev->has_geo && (rc = write_geo(out, &ev->geo)) != SPOOR_OK)
+        || (ev->consent.present
+            && (rc = write_consent(out, &ev->consent)) != SPOOR_OK))
     {
         out->len = saved;
-        return SPOOR_E_FULL;
+        return rc;
     }
 
     if (out->len - saved > SPOOR_RECORD_MAX) {

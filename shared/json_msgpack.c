@@ -1,7 +1,9 @@
 /*
  * json_msgpack.c -- yajl callbacks that pack msgpack (see json_msgpack.h).
  *
- * msgpack writes a container's element count before its elements, but a
+ * Scalars and strings are written straight into the output buffer with
+ * mp_write.h, in the forms msgpack-c's packer would choose.  msgpack
+ * writes a container's element count before its elements, but a
  * streaming JSON parser learns the count only at the closing bracket.  So
  * each map or array is opened with a 5-byte (32-bit count) header whose
  * offset is kept on a stack; when it closes, the header is rewritten in
@@ -14,10 +16,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <msgpack.h>
 #include <yajl/yajl_parse.h>
 #include "error.h"
 #include "mp_check.h"
+#include "mp_write.h"
 #include "json_msgpack.h"
 #include "utf8.h"
 
@@ -28,7 +30,6 @@ typedef struct {
 } jm_level_t;
 
 typedef struct {
-    msgpack_packer   pk;
     spoor_buf_t     *out;
     unsigned         depth;
     unsigned         max_depth;
@@ -55,13 +56,21 @@ jm_fail(jm_ctx_t *c, int err)
 }
 
 
+/* What a callback returns for what an mp_write.h writer returned. */
+static int
+jm_wrote(jm_ctx_t *c, int rc)
+{
+    return rc == SPOOR_OK ? 1 : jm_fail(c, rc);
+}
+
+
 static int
 jm_null(void *ctx)
 {
     jm_ctx_t  *c = ctx;
 
     jm_element(c);
-    return msgpack_pack_nil(&c->pk) ? jm_fail(c, SPOOR_E_FULL) : 1;
+    return jm_wrote(c, spoor_mp_write_nil(c->out));
 }
 
 
@@ -69,11 +78,9 @@ static int
 jm_boolean(void *ctx, int v)
 {
     jm_ctx_t  *c = ctx;
-    int        rc;
 
     jm_element(c);
-    rc = v ? msgpack_pack_true(&c->pk) : msgpack_pack_false(&c->pk);
-    return rc ? jm_fail(c, SPOOR_E_FULL) : 1;
+    return jm_wrote(c, spoor_mp_write_bool(c->out, v));
 }
 
 
@@ -86,7 +93,6 @@ jm_number(void *ctx, const char *s, size_t len)
     long long            i;
     unsigned long long   u;
     double               d;
-    int                  rc;
 
     if (len > SPOOR_JSON_NUMBER_MAX) {
         return jm_fail(c, SPOOR_E_JSON);
@@ -99,17 +105,13 @@ jm_number(void *ctx, const char *s, size_t len)
         errno = 0;
         i = strtoll(num, &end, 10);
         if (errno == 0 && *end == '\0') {
-            rc = i < 0 ? msgpack_pack_long_long(&c->pk, i)
-                       : msgpack_pack_unsigned_long_long(&c->pk,
-                                                    (unsigned long long) i);
-            return rc ? jm_fail(c, SPOOR_E_FULL) : 1;
+            return jm_wrote(c, spoor_mp_write_int(c->out, i));
         }
         if (num[0] != '-') {
             errno = 0;
             u = strtoull(num, &end, 10);
             if (errno == 0 && *end == '\0') {
-                rc = msgpack_pack_unsigned_long_long(&c->pk, u);
-                return rc ? jm_fail(c, SPOOR_E_FULL) : 1;
+                return jm_wrote(c, spoor_mp_write_uint(c->out, u));
             }
         }
     }
@@ -118,8 +120,7 @@ jm_number(void *ctx, const char *s, size_t len)
     if (isinf(d)) {
         return jm_fail(c, SPOOR_E_JSON);   /* JSON has no infinity */
     }
-    rc = msgpack_pack_double(&c->pk, d);
-    return rc ? jm_fail(c, SPOOR_E_FULL) : 1;
+    return jm_wrote(c, spoor_mp_write_double(c->out, d));
 }
 
 
@@ -132,12 +133,7 @@ jm_string(void *ctx, const unsigned char *s, size_t len)
         return jm_fail(c, SPOOR_E_JSON);
     }
     jm_element(c);
-    if (msgpack_pack_str(&c->pk, len)
-        || msgpack_pack_str_body(&c->pk, s, len))
-    {
-        return jm_fail(c, SPOOR_E_FULL);
-    }
-    return 1;
+    return jm_wrote(c, spoor_mp_write_str(c->out, s, len));
 }
 
 
@@ -150,12 +146,7 @@ jm_map_key(void *ctx, const unsigned char *s, size_t len)
         return jm_fail(c, SPOOR_E_JSON);
     }
     c->stack[c->depth - 1].count++;
-    if (msgpack_pack_str(&c->pk, len)
-        || msgpack_pack_str_body(&c->pk, s, len))
-    {
-        return jm_fail(c, SPOOR_E_FULL);
-    }
-    return 1;
+    return jm_wrote(c, spoor_mp_write_str(c->out, s, len));
 }
 
 
@@ -184,24 +175,10 @@ jm_close(jm_ctx_t *c)
     jm_level_t     *l = &c->stack[--c->depth];
     unsigned char  *h = c->out->data + l->at;
     size_t          hlen, body;
-    uint32_t        n = l->count;
 
-    if (n < 16) {
-        h[0] = (unsigned char) ((l->is_map ? 0x80 : 0x90) | n);
-        hlen = 1;
-    } else if (n <= 0xffff) {
-        h[0] = l->is_map ? 0xde : 0xdc;
-        h[1] = (unsigned char) (n >> 8);
-        h[2] = (unsigned char) n;
-        hlen = 3;
-    } else {
-        h[0] = l->is_map ? 0xdf : 0xdd;
-        h[1] = (unsigned char) (n >> 24);
-        h[2] = (unsigned char) (n >> 16);
-        h[3] = (unsigned char) (n >> 8);
-        h[4] = (unsigned char) n;
-        hlen = 5;
-    }
+    /* at most 5 bytes: it fits the room jm_open() kept */
+    hlen = l->is_map ? spoor_mp_map_head(h, l->count)
+                     : spoor_mp_array_head(h, l->count);
 
     if (hlen < 5) {
         body = c->out->len - (l->at + 5);
@@ -237,7 +214,6 @@ spoor_json_to_msgpack(const char *json, size_t len, unsigned max_depth,
     c.max_depth = max_depth > SPOOR_MP_DEPTH_CAP ? SPOOR_MP_DEPTH_CAP
                                                  : max_depth;
     c.error = SPOOR_OK;
-    msgpack_packer_init(&c.pk, out, spoor_buf_msgpack_write);
 
     h = yajl_alloc(&jm_callbacks, NULL, &c);
     if (h == NULL) {

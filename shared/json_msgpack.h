@@ -22,11 +22,12 @@
  * out.  Maps and arrays may nest max_depth deep (a top-level object is
  * level 1; at most SPOOR_MP_DEPTH_CAP).
  * Returns SPOOR_OK; SPOOR_E_JSON for invalid JSON (syntax, UTF-8, several
- * values, a number literal too long or out of a double's range), SPOOR_E_DEPTH when nesting exceeds
- * max_depth, SPOOR_E_FULL when out has no room, SPOOR_E_NOMEM.  On any
- * error out->len is left as it was.  While it works, each open container
- * takes 4 bytes more than its final header, so out needs that much slack
- * beyond the result.
+ * values, a number literal too long or out of a double's range);
+ * SPOOR_E_DEPTH when nesting exceeds max_depth; SPOOR_E_FULL when out has
+ * no room; SPOOR_E_TOOBIG for a string longer than msgpack allows (2^32 - 1
+ * bytes); SPOOR_E_NOMEM.  On any error out->len is left as it was.  While
+ * it works, each open container takes 4 bytes more than its final header,
+ * so out needs that much slack beyond the result.
  */
 int spoor_json_to_msgpack(const char *json, size_t len, unsigned max_depth,
     spoor_buf_t *out);

@@ -5,6 +5,8 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1475,4 +1477,888 @@ Test(event, records_over_the_size_limit_are_refused_both_ways)
     msgpack_zone_destroy(&z);
     free(props);
     free(out);
+}
+
+/* ---- pinned bytes -------------------------------------------------------- */
+
+/*
+ * A reference encoder written from docs/FORMAT.md on msgpack-c's packer:
+ * the bytes every record had when spoor_event_encode() itself packed
+ * through msgpack_packer.  Unlike the encoder it does not count fields
+ * first: each map collects its pairs in a buffer of its own and gets its
+ * header when it is done.  The encoder must write exactly these bytes.
+ */
+
+typedef struct {
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    size_t           n;          /* pairs so far */
+} ref_map_t;
+
+static void
+ref_begin(ref_map_t *m)
+{
+    msgpack_sbuffer_init(&m->sb);
+    msgpack_packer_init(&m->pk, &m->sb, msgpack_sbuffer_write);
+    m->n = 0;
+}
+
+/* Writes the map (header, then its pairs) to out and frees it. */
+static void
+ref_end(ref_map_t *m, msgpack_packer *out)
+{
+    msgpack_pack_map(out, m->n);
+    if (m->sb.size) {
+        out->callback(out->data, m->sb.data, m->sb.size);
+    }
+    msgpack_sbuffer_destroy(&m->sb);
+}
+
+static msgpack_packer *
+ref_key(ref_map_t *m, const char *k)
+{
+    m->n++;
+    ev_pk_key(&m->pk, k);
+    return &m->pk;
+}
+
+static void
+ref_str(ref_map_t *m, const char *k, spoor_str_t s)
+{
+    if (s.data != NULL) {
+        msgpack_pack_str(ref_key(m, k), s.len);
+        msgpack_pack_str_body(&m->pk, s.data, s.len);
+    }
+}
+
+static void
+ref_uint(ref_map_t *m, const char *k, uint32_t v)
+{
+    if (v != 0) {
+        msgpack_pack_uint32(ref_key(m, k), v);
+    }
+}
+
+static void
+ref_bool(ref_map_t *m, const char *k, int v)
+{
+    if (v >= 0) {
+        if (v) {
+            msgpack_pack_true(ref_key(m, k));
+        } else {
+            msgpack_pack_false(ref_key(m, k));
+        }
+    }
+}
+
+static void
+ref_value(ref_map_t *m, const char *k, const spoor_value_t *v)
+{
+    if (v->raw != NULL) {
+        ref_key(m, k);
+        msgpack_sbuffer_write(&m->sb, (const char *) v->raw, v->raw_len);
+    } else if (v->obj != NULL) {
+        msgpack_pack_object(ref_key(m, k), *v->obj);
+    }
+}
+
+/* The sub-map sub under key k of m; left out when empty and !always. */
+static void
+ref_sub(ref_map_t *m, const char *k, ref_map_t *sub, int always)
+{
+    if (sub->n || always) {
+        ref_end(sub, ref_key(m, k));
+    } else {
+        msgpack_sbuffer_destroy(&sub->sb);
+    }
+}
+
+static void
+ref_geo(ref_map_t *m, const spoor_geo_t *g)
+{
+    ref_map_t  s;
+
+    ref_begin(&s);
+    ref_str(&s, "cc", g->country);
+    ref_str(&s, "ct", g->continent);
+    ref_bool(&s, "eu", g->eu);
+    ref_str(&s, "rg", g->region);
+    ref_str(&s, "ci", g->city);
+    ref_str(&s, "pc", g->postal);
+    if (g->has_location) {
+        msgpack_pack_double(ref_key(&s, "lat"), g->latitude);
+        msgpack_pack_double(ref_key(&s, "lon"), g->longitude);
+    }
+    ref_uint(&s, "acc", g->accuracy_km);
+    ref_str(&s, "tz", g->timezone);
+    ref_uint(&s, "asn", g->asn);
+    ref_str(&s, "org", g->as_org);
+    ref_sub(m, "geo", &s, 1);
+}
+
+static void
+ref_consent(ref_map_t *m, const spoor_consent_t *c)
+{
+    ref_map_t  s;
+
+    ref_begin(&s);
+    ref_str(&s, "s", c->signal);
+    msgpack_pack_unsigned_int(ref_key(&s, "g"), c->granted);
+    msgpack_pack_unsigned_int(ref_key(&s, "d"), c->denied);
+    ref_bool(&s, "gpc", c->gpc);
+    ref_uint(&s, "tv", c->tcf_policy);
+    ref_uint(&s, "cmp", c->cmp_id);
+    ref_str(&s, "a", c->action);
+    if (c->no_profiling) {
+        msgpack_pack_true(ref_key(&s, "np"));
+    }
+    ref_sub(m, "cs", &s, 1);
+}
+
+static void
+ref_event(const spoor_event_t *ev, msgpack_packer *out)
+{
+    ref_map_t  m, s;
+
+    ref_begin(&m);
+    msgpack_pack_int64(ref_key(&m, "rt"), ev->received_ms);
+    if (ev->has_time) {
+        msgpack_pack_int64(ref_key(&m, "t"), ev->time_ms);
+    }
+    ref_str(&m, "k", ev->kind == SPOOR_KIND_UNKNOWN
+                     ? ev->kind_name : ev_s(spoor_kind_name(ev->kind)));
+    ref_str(&m, "n", ev->name);
+    ref_str(&m, "mid", ev->message_id);
+    ref_str(&m, "src", ev->source);
+    ref_str(&m, "vid", ev->visitor_id);
+    ref_str(&m, "aid", ev->anonymous_id);
+    ref_str(&m, "uid", ev->user_id);
+    ref_str(&m, "cid", ev->cookieless_id);
+    ref_str(&m, "gid", ev->group_id);
+    ref_str(&m, "prev", ev->previous_id);
+    ref_value(&m, "p", &ev->properties);
+    ref_value(&m, "tr", &ev->traits);
+    ref_value(&m, "c", &ev->context);
+    ref_str(&m, "url", ev->url);
+    ref_str(&m, "ttl", ev->title);
+    ref_str(&m, "ref", ev->referrer);
+
+    ref_begin(&s);
+    ref_str(&s, "s", ev->campaign.source);
+    ref_str(&s, "m", ev->campaign.medium);
+    ref_str(&s, "n", ev->campaign.name);
+    ref_str(&s, "t", ev->campaign.term);
+    ref_str(&s, "c", ev->campaign.content);
+    ref_sub(&m, "cmp", &s, 0);
+
+    ref_str(&m, "ua", ev->user_agent);
+    ref_str(&m, "lang", ev->language);
+    ref_str(&m, "tz", ev->timezone);
+    if (ev->ip_len) {
+        msgpack_pack_bin(ref_key(&m, "ip"), ev->ip_len);
+        msgpack_pack_bin_body(&m.pk, ev->ip, ev->ip_len);
+    }
+    if (ev->has_geo) {
+        ref_geo(&m, &ev->geo);
+    }
+    if (ev->consent.present) {
+        ref_consent(&m, &ev->consent);
+    }
+    ref_end(&m, out);
+}
+
+/* The encoder's bytes for ev equal the reference's; returns their length. */
+static size_t
+ev_expect_reference(const spoor_event_t *ev, const char *what)
+{
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    unsigned char   *rec;
+    size_t           len, i;
+    int              rc;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    ref_event(ev, &pk);
+
+    rc = ev_encode(ev, &rec, &len);
+    cr_assert_eq(rc, SPOOR_OK, "%s: rc %d", what, rc);
+    cr_assert_eq(len, sb.size, "%s: %zu bytes, reference %zu", what, len,
+                 sb.size);
+    for (i = 0; i < len; i++) {
+        cr_assert_eq(rec[i], (unsigned char) sb.data[i],
+                     "%s: byte %zu is %02x, reference %02x", what, i, rec[i],
+                     (unsigned char) sb.data[i]);
+    }
+    free(rec);
+    msgpack_sbuffer_destroy(&sb);
+    return len;
+}
+
+/* Every cap short of the record fails whole; the exact cap succeeds. */
+static void
+ev_expect_full_below(const spoor_event_t *ev, size_t prefix,
+    const char *what)
+{
+    unsigned char  *ref, *mem;
+    spoor_buf_t     b;
+    size_t          need, cap, i;
+    int             rc;
+
+    cr_assert_eq(ev_encode(ev, &ref, &need), SPOOR_OK, "%s", what);
+    mem = malloc(prefix + need + 16);
+    cr_assert_not_null(mem);
+
+    for (cap = 0; cap < prefix + need; cap++) {
+        memset(mem, 0xa5, prefix + need + 16);
+        spoor_buf_init(&b, mem, cap < prefix ? prefix : cap);
+        b.len = prefix;
+        rc = spoor_event_encode(ev, &b);
+        cr_assert_eq(rc, SPOOR_E_FULL, "%s: cap %zu of %zu: rc %d", what,
+                     b.cap, prefix + need, rc);
+        cr_assert_eq(b.len, prefix, "%s: cap %zu: len %zu", what, b.cap,
+                     b.len);
+        for (i = 0; i < prefix; i++) {
+            cr_assert_eq(mem[i], 0xa5, "%s: cap %zu: prefix byte %zu", what,
+                         b.cap, i);
+        }
+        for (i = b.cap; i < prefix + need + 16; i++) {
+            cr_assert_eq(mem[i], 0xa5, "%s: cap %zu: wrote byte %zu", what,
+                         b.cap, i);
+        }
+    }
+    spoor_buf_init(&b, mem, prefix + need);
+    b.len = prefix;
+    cr_assert_eq(spoor_event_encode(ev, &b), SPOOR_OK, "%s", what);
+    cr_assert_eq(b.len, prefix + need);
+    cr_assert_eq(memcmp(mem + prefix, ref, need), 0, "%s", what);
+    free(mem);
+    free(ref);
+}
+
+static size_t
+ev_unhex(const char *hex, unsigned char *out, size_t cap)
+{
+    size_t        n = 0;
+    unsigned int  v;
+
+    while (*hex) {
+        if (*hex == ' ' || *hex == '\n') {
+            hex++;
+            continue;
+        }
+        cr_assert_lt(n, cap);
+        cr_assert_eq(sscanf(hex, "%2x", &v), 1);
+        out[n++] = (unsigned char) v;
+        hex += 2;
+    }
+    return n;
+}
+
+static void
+ev_expect_hex(const spoor_event_t *ev, const char *hex, const char *what)
+{
+    unsigned char   want[2048], *rec;
+    size_t          n, len, i;
+
+    n = ev_unhex(hex, want, sizeof(want));
+    cr_assert_eq(ev_encode(ev, &rec, &len), SPOOR_OK, "%s", what);
+    cr_assert_eq(len, n, "%s: %zu bytes, expected %zu", what, len, n);
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(rec[i], want[i], "%s: byte %zu is %02x, expected %02x",
+                     what, i, rec[i], want[i]);
+    }
+    free(rec);
+}
+
+/* A page view as the pixel endpoint records it (bench/collector's GET). */
+static void
+ev_fill_pixel(spoor_event_t *ev)
+{
+    static const unsigned char  ip[4] = { 203, 0, 113, 0 };
+
+    spoor_event_init(ev);
+    ev->received_ms = 1714557601000LL;
+    ev->kind = SPOOR_KIND_PAGE;
+    ev->source = ev_s("web");
+    ev->visitor_id = ev_s("b3JkZXItNDItd2lkZ2V0cw");
+    ev->anonymous_id = ev_s("3f2c8a10-5b7e-4c1d-9a2b-0c4d6e8f1a3b");
+    ev->properties = ev_json("{\"category\":\"widgets\",\"price\":\"42.99\"}");
+    ev->url = ev_s("https://shop.example.test/products/4242?ref=news");
+    ev->title = ev_s("Widget 4242 \xe2\x80\x94 Example Shop");
+    ev->referrer = ev_s("https://search.example.test/?q=widgets");
+    ev->user_agent = ev_s("Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+                          "AppleWebKit/537.36 (KHTML, like Gecko) "
+                          "Chrome/124.0.0.0 Safari/537.36");
+    ev->language = ev_s("en-GB");
+    ev->ip_len = 4;
+    memcpy(ev->ip, ip, 4);
+    ev->has_geo = 1;
+    ev->geo.country = ev_s("GB");
+    ev->geo.continent = ev_s("EU");
+    ev->geo.eu = 0;
+    ev->geo.city = ev_s("London");
+    ev->geo.has_location = 1;
+    ev->geo.latitude = 51.5;
+    ev->geo.longitude = -0.1;
+    ev->geo.accuracy_km = 100;
+    ev->geo.timezone = ev_s("Europe/London");
+    ev->consent.present = 1;
+    ev->consent.signal = ev_s("tcf");
+    ev->consent.granted = SPOOR_CAT_STORAGE | SPOOR_CAT_ANALYTICS;
+    ev->consent.denied = SPOOR_CAT_MARKETING | SPOOR_CAT_PERSONALIZATION;
+    ev->consent.tcf_policy = 4;
+    ev->consent.cmp_id = 300;
+    ev->consent.action = ev_s("full");
+}
+
+/* The bytes of two records as the encoder wrote them before mp_write.h:
+ * independent of msgpack-c, so a change in either shows here. */
+Test(event, pixel_record_has_pinned_bytes)
+{
+    static const char  hex[] =
+        "8ea27274cf0000018f3398c4e8a16ba470616765a3737263a3776562a3766964"
+        "b662334a6b5a5849744e44497464326c6b5a3256306377a3616964d924336632"
+        "63386131302d356237652d346331642d396132622d3063346436653866316133"
+        "62a17082a863617465676f7279a777696467657473a57072696365a534322e39"
+        "39a375726cd93068747470733a2f2f73686f702e6578616d706c652e74657374"
+        "2f70726f64756374732f343234323f7265663d6e657773a374746cbc57696467"
+        "6574203432343220e28094204578616d706c652053686f70a3726566d9266874"
+        "7470733a2f2f7365617263682e6578616d706c652e746573742f3f713d776964"
+        "67657473a27561d96f4d6f7a696c6c612f352e30202857696e646f7773204e54"
+        "2031302e303b2057696e36343b2078363429204170706c655765624b69742f35"
+        "33372e333620284b48544d4c2c206c696b65204765636b6f29204368726f6d65"
+        "2f3132342e302e302e30205361666172692f3533372e3336a46c616e67a5656e"
+        "2d4742a26970c404cb007100a367656f88a26363a24742a26374a24555a26575"
+        "c2a26369a64c6f6e646f6ea36c6174cb4049c00000000000a36c6f6ecbbfb999"
+        "999999999aa361636364a2747aad4575726f70652f4c6f6e646f6ea2637386a1"
+        "73a3746366a16703a1640ca2747604a3636d70cd012ca161a466756c6c";
+    spoor_event_t  ev;
+
+    ev_fill_pixel(&ev);
+    ev_expect_hex(&ev, hex, "pixel");
+    ev_expect_reference(&ev, "pixel");
+    ev_free_value(&ev.properties);
+}
+
+Test(event, every_field_record_has_pinned_bytes)
+{
+    static const char  hex[] =
+        "de0019a27274cf0000018bcfe5687ba174cf0000018bcfe56418a16ba5747261"
+        "636ba16eb34f7264657220436f6d706c6574656420e29c93a36d6964a86d7367"
+        "2d30303031a3737263a3776562a3766964a5762d313233a3616964a8616e6f6e"
+        "2d343536a3756964a8757365722d373839a3636964a6636c2d616263a3676964"
+        "a56772702d31a470726576a6707265762d32a1708ca4706c616ea370726fa570"
+        "72696365cb4029000000000000a371747903a36e6567f9a3626967cfffffffff"
+        "ffffffffa36d696ed38000000000000000a26f6bc3a26e6fc2a36e696cc0a474"
+        "61677393a161a2c3a990a66e657374656481a17881a17993010281a17aa4f09f"
+        "9880a16580a2747283a5656d61696cad78406578616d706c652e636f6da36167"
+        "652aa46c697374dc0011000102030405060708090a0b0c0d0e0f10a16382a76c"
+        "69627261727982a46e616d65a873706f6f722e6a73a776657273696f6ea5312e"
+        "322e33a673637265656e83a177cd0780a168cd0438a3647072cb3ff800000000"
+        "0000a375726cd92368747470733a2f2f6578616d706c652e636f6d2f63686563"
+        "6b6f75743f737465703d33a374746cb4436865636b6f757420e2809420457861"
+        "6d706c65a3726566bb68747470733a2f2f7365617263682e6578616d706c652f"
+        "3f713d78a3636d7085a173aa6e6577736c6574746572a16da5656d61696ca16e"
+        "a6737072696e67a174a573686f6573a163a862616e6e65722d62a27561bf4d6f"
+        "7a696c6c612f352e3020285831313b204c696e7578207838365f363429a46c61"
+        "6e67a564652d4348a2747aad4575726f70652f5a7572696368a26970c404c000"
+        "024da367656f8ca26363a24348a26374a24555a26575c2a27267a25a48a26369"
+        "a75ac3bc72696368a27063a438303031a36c6174cb4047b03e425aee63a36c6f"
+        "6ecb40211559b3d07c85a361636314a2747aad4575726f70652f5a7572696368"
+        "a361736ecd0ce7a36f7267aa4578616d706c65204147a2637388a173a3746366"
+        "a16703a1640ca3677063c3a2747604a3636d70cd012ca161a466756c6ca26e70"
+        "c3";
+    spoor_event_t  ev;
+
+    ev_fill_all(&ev, 0);
+    ev_expect_hex(&ev, hex, "every field");
+    ev_free_all(&ev);
+}
+
+Test(event, every_field_matches_the_reference_with_raw_and_object_values)
+{
+    spoor_event_t    ev, d;
+    msgpack_zone     zone;
+    unsigned char   *rec, *copy;
+    size_t           len;
+    int              variant;
+
+    for (variant = 0; variant <= 1; variant++) {
+        ev_fill_all(&ev, variant);
+        ev_expect_reference(&ev, variant ? "variant 1" : "variant 0");
+
+        /* decoded: free-form values are msgpack objects now */
+        cr_assert_eq(ev_encode(&ev, &rec, &len), SPOOR_OK);
+        msgpack_zone_init(&zone, 4096);
+        cr_assert_eq(ev_decode(rec, len, &zone, &d, &copy), SPOOR_OK);
+        cr_assert_not_null(d.properties.obj);
+        ev_expect_reference(&d, "decoded");
+        msgpack_zone_destroy(&zone);
+        free(copy);
+        free(rec);
+        ev_free_all(&ev);
+    }
+}
+
+Test(event, minimal_and_unknown_kind_records_match_the_reference)
+{
+    spoor_event_t  ev;
+
+    spoor_event_init(&ev);
+    ev.kind = SPOOR_KIND_PAGE;
+    ev_expect_hex(&ev, "82 a27274 00 a16b a470616765", "minimal");
+    ev_expect_reference(&ev, "minimal");
+
+    ev.kind = SPOOR_KIND_UNKNOWN;
+    ev.kind_name = ev_s("future_kind");
+    ev_expect_hex(&ev, "82 a27274 00 a16b ab6675747572655f6b696e64",
+                  "unknown kind");
+    ev_expect_reference(&ev, "unknown kind");
+
+    ev.kind = SPOOR_KIND_CONSENT_WITHDRAWAL;
+    ev.visitor_id = ev_s("v");
+    ev_expect_reference(&ev, "withdrawal");
+}
+
+/* msgpack_pack_int64's choice: the smallest form, unsigned ones for >= 0 */
+Test(event, rt_and_t_take_the_smallest_int_form)
+{
+    static const struct { int64_t v; const char *hex; } c[] = {
+        { 0, "00" }, { 1, "01" }, { 127, "7f" }, { 128, "cc80" },
+        { 255, "ccff" }, { 256, "cd0100" }, { 65535, "cdffff" },
+        { 65536, "ce00010000" }, { 4294967295LL, "ceffffffff" },
+        { 4294967296LL, "cf0000000100000000" },
+        { INT64_MAX, "cf7fffffffffffffff" },
+        { -1, "ff" }, { -32, "e0" }, { -33, "d0df" }, { -128, "d080" },
+        { -129, "d1ff7f" }, { -32768, "d18000" }, { -32769, "d2ffff7fff" },
+        { INT32_MIN, "d280000000" },
+        { (int64_t) INT32_MIN - 1, "d3ffffffff7fffffff" },
+        { INT64_MIN, "d38000000000000000" },
+    };
+    spoor_event_t  ev;
+    char           hex[128];
+    size_t         i;
+
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        spoor_event_init(&ev);
+        ev.kind = SPOOR_KIND_PAGE;
+        ev.received_ms = c[i].v;
+        ev.has_time = 1;
+        ev.time_ms = c[i].v;
+        snprintf(hex, sizeof(hex), "83 a27274 %s a174 %s a16b a470616765",
+                 c[i].hex, c[i].hex);
+        ev_expect_hex(&ev, hex, c[i].hex);
+        ev_expect_reference(&ev, c[i].hex);
+
+        ev.time_ms = c[sizeof(c) / sizeof(c[0]) - 1 - i].v;
+        ev_expect_reference(&ev, "t differs from rt");
+    }
+}
+
+Test(event, uint_fields_take_the_smallest_uint_form)
+{
+    static const uint32_t  v[] = {
+        1, 2, 15, 16, 127, 128, 255, 256, 65535, 65536, 16777216,
+        2147483648u, UINT32_MAX
+    };
+    spoor_event_t          ev;
+    size_t                 i;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        spoor_event_init(&ev);
+        ev.received_ms = 1;
+        ev.kind = SPOOR_KIND_TRACK;
+        ev.has_geo = 1;
+        ev.geo.accuracy_km = v[i];
+        ev.geo.asn = v[(i + 5) % (sizeof(v) / sizeof(v[0]))];
+        ev.consent.present = 1;
+        ev.consent.granted = v[i];
+        ev.consent.denied = v[(i + 3) % (sizeof(v) / sizeof(v[0]))];
+        ev.consent.tcf_policy = v[i];
+        ev.consent.cmp_id = v[(i + 7) % (sizeof(v) / sizeof(v[0]))];
+        ev_expect_reference(&ev, "uint");
+    }
+    /* granted and denied are written even when 0 */
+    spoor_event_init(&ev);
+    ev.received_ms = 1;
+    ev.kind = SPOOR_KIND_TRACK;
+    ev.consent.present = 1;
+    ev_expect_hex(&ev, "83 a27274 01 a16b a5747261636b"
+                  " a26373 82 a167 00 a164 00", "consent with nothing granted");
+    ev_expect_reference(&ev, "consent with nothing granted");
+}
+
+Test(event, locations_keep_the_bits_of_their_doubles)
+{
+    static const double  v[] = {
+        0.0, -0.0, 1.0, -33.8688, 151.2093, 1e-310, -1e-310, DBL_MAX,
+        -DBL_MAX, DBL_MIN, INFINITY, -INFINITY, NAN
+    };
+    spoor_event_t        ev;
+    size_t               i;
+
+    for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        spoor_event_init(&ev);
+        ev.received_ms = 1;
+        ev.kind = SPOOR_KIND_PAGE;
+        ev.has_geo = 1;
+        ev.geo.has_location = 1;
+        ev.geo.latitude = v[i];
+        ev.geo.longitude = v[sizeof(v) / sizeof(v[0]) - 1 - i];
+        ev_expect_reference(&ev, "double");
+    }
+    spoor_event_init(&ev);
+    ev.kind = SPOOR_KIND_PAGE;
+    ev.has_geo = 1;
+    ev.geo.has_location = 1;
+    ev.geo.latitude = 1.5;
+    ev.geo.longitude = -2.0;
+    ev_expect_hex(&ev, "83 a27274 00 a16b a470616765 a367656f 82"
+                  " a36c6174 cb3ff8000000000000 a36c6f6e cbc000000000000000",
+                  "lat/lon");
+}
+
+/* A string of n bytes (not NUL-terminated; caller frees). */
+static char *
+ev_string_of(size_t n)
+{
+    char    *p = malloc(n ? n : 1);
+    size_t   i;
+
+    cr_assert_not_null(p);
+    for (i = 0; i < n; i++) {
+        p[i] = (char) ('a' + i % 26);
+    }
+    return p;
+}
+
+Test(event, strings_at_every_header_boundary_match_the_reference)
+{
+    static const size_t  n[] = {
+        0, 1, 31, 32, 255, 256, 65535, 65536, 65537
+    };
+    static const char   *head[] = {
+        "a0", "a1", "bf", "d920", "d9ff", "da0100", "daffff", "db00010000",
+        "db00010001"
+    };
+    spoor_event_t        ev;
+    spoor_str_t          s;
+    unsigned char       *rec, want[8];
+    size_t               i, len, hl;
+    char                *p;
+
+    for (i = 0; i < sizeof(n) / sizeof(n[0]); i++) {
+        p = ev_string_of(n[i]);
+        s.data = p;
+        s.len = n[i];
+
+        spoor_event_init(&ev);
+        ev.received_ms = 1;
+        ev.kind = SPOOR_KIND_TRACK;
+        ev.name = s;
+        /* "n" is the fourth key: after 83 a2'rt' 01 a1'k' a5'track' a1'n' */
+        cr_assert_eq(ev_encode(&ev, &rec, &len), SPOOR_OK);
+        hl = ev_unhex(head[i], want, sizeof(want));
+        cr_assert_eq(len, 15 + hl + n[i], "length %zu", n[i]);
+        cr_assert_eq(memcmp(rec + 15, want, hl), 0, "header of %zu", n[i]);
+        free(rec);
+        ev_expect_reference(&ev, "name");
+
+        /* one string of each sub-map, and an unknown kind's name */
+        ev.has_geo = 1;
+        ev.consent.present = 1;
+        ev.url = ev.campaign.term = ev.geo.city = ev.consent.action = s;
+        ev_expect_reference(&ev, "one of each map");
+        if (n[i]) {
+            ev.kind = SPOOR_KIND_UNKNOWN;
+            ev.kind_name = s;
+            ev_expect_reference(&ev, "kind_name");
+        }
+        if (n[i] > 256) {
+            free(p);
+            continue;
+        }
+
+        /* every string field at once */
+        ev.ip_len = 16;
+        memcpy(ev.ip, ev_ip16, 16);
+        ev.name = ev.message_id = ev.source = ev.visitor_id = s;
+        ev.anonymous_id = ev.user_id = ev.cookieless_id = ev.group_id = s;
+        ev.previous_id = ev.url = ev.title = ev.referrer = s;
+        ev.campaign.source = ev.campaign.medium = ev.campaign.name = s;
+        ev.campaign.term = ev.campaign.content = s;
+        ev.user_agent = ev.language = ev.timezone = s;
+        ev.geo.country = ev.geo.continent = ev.geo.region = s;
+        ev.geo.city = ev.geo.postal = ev.geo.timezone = ev.geo.as_org = s;
+        ev.consent.signal = ev.consent.action = s;
+        ev_expect_reference(&ev, "every string");
+        free(p);
+    }
+}
+
+Test(event, every_geo_subset_matches_the_reference)
+{
+    spoor_event_t  ev;
+    spoor_geo_t   *g = &ev.geo;
+    unsigned       m;
+
+    for (m = 0; m < (1u << 12); m++) {
+        spoor_event_init(&ev);
+        ev.received_ms = 1714557601000LL;
+        ev.kind = SPOOR_KIND_PAGE;
+        ev.has_geo = 1;
+        g->country = ev_s(m & 0x001 ? "DE" : NULL);
+        g->continent = ev_s(m & 0x002 ? "EU" : NULL);
+        g->eu = m & 0x004 ? (m & 0x008 ? 1 : 0) : -1;
+        g->region = ev_s(m & 0x010 ? "BE" : NULL);
+        g->city = ev_s(m & 0x020 ? "Berlin" : NULL);
+        g->postal = ev_s(m & 0x040 ? "10115" : NULL);
+        g->has_location = (m & 0x080) != 0;
+        g->latitude = 52.52;
+        g->longitude = 13.405;
+        g->accuracy_km = m & 0x100 ? 50 : 0;
+        g->timezone = ev_s(m & 0x200 ? "Europe/Berlin" : NULL);
+        g->asn = m & 0x400 ? 3320 : 0;
+        g->as_org = ev_s(m & 0x800 ? "Deutsche Telekom AG" : NULL);
+        ev_expect_reference(&ev, "geo subset");
+    }
+}
+
+Test(event, every_consent_subset_matches_the_reference)
+{
+    spoor_event_t     ev;
+    spoor_consent_t  *c = &ev.consent;
+    unsigned          m;
+
+    for (m = 0; m < (1u << 9); m++) {
+        spoor_event_init(&ev);
+        ev.received_ms = 1714557601000LL;
+        ev.kind = SPOOR_KIND_PAGE;
+        c->present = 1;
+        c->signal = ev_s(m & 0x001 ? "onetrust" : NULL);
+        c->granted = m & 0x002 ? SPOOR_CAT_ALL : 0;
+        c->denied = m & 0x004 ? SPOOR_CAT_MARKETING : 0;
+        c->gpc = m & 0x008 ? (m & 0x010 ? 1 : 0) : -1;
+        c->tcf_policy = m & 0x020 ? 5 : 0;
+        c->cmp_id = m & 0x040 ? 10 : 0;
+        c->action = ev_s(m & 0x080 ? "anonymous" : NULL);
+        c->no_profiling = (m & 0x100) != 0;
+        ev_expect_reference(&ev, "consent subset");
+    }
+}
+
+static uint32_t
+ev_rand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t) (*s >> 33);
+}
+
+/* Random subsets of the fields of ev_fill_all(): map headers of every
+ * size from 2 to 25 entries (fixmap and map16). */
+Test(event, random_field_subsets_match_the_reference)
+{
+    spoor_event_t   full, ev;
+    spoor_str_t    *strs[] = {
+        &ev.name, &ev.message_id, &ev.source, &ev.visitor_id,
+        &ev.anonymous_id, &ev.user_id, &ev.cookieless_id, &ev.group_id,
+        &ev.previous_id, &ev.url, &ev.title, &ev.referrer,
+        &ev.campaign.source, &ev.campaign.medium, &ev.campaign.name,
+        &ev.campaign.term, &ev.campaign.content, &ev.user_agent,
+        &ev.language, &ev.timezone,
+    };
+    spoor_value_t  *vals[] = { &ev.properties, &ev.traits, &ev.context };
+    uint64_t        seed = 0x5eed;
+    unsigned        seen[32] = { 0 };
+    unsigned char  *rec;
+    size_t          i, len, n;
+    unsigned        keep;
+    int             round;
+
+    ev_fill_all(&full, 0);
+    for (round = 0; round < 3000; round++) {
+        ev = full;
+        keep = 1 + ev_rand(&seed) % 15;     /* keep a field keep/16 */
+        for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+            if (ev_rand(&seed) % 16 >= keep) {
+                strs[i]->data = NULL;
+                strs[i]->len = 0;
+            }
+        }
+        for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+            if (ev_rand(&seed) & 1) {
+                vals[i]->raw = NULL;
+            }
+        }
+        ev.has_time = ev_rand(&seed) & 1;
+        ev.ip_len = ev_rand(&seed) & 1 ? 4 : 0;
+        ev.has_geo = ev_rand(&seed) & 1;
+        ev.consent.present = ev_rand(&seed) & 1;
+        ev.kind = (spoor_kind_t) (1 + ev_rand(&seed) % (SPOOR_KIND_MAX - 1));
+        ev.received_ms = (int64_t) ((uint64_t) ev_rand(&seed) << 32
+                                    | ev_rand(&seed)) >> (ev_rand(&seed) % 64);
+
+        ev_expect_reference(&ev, "random subset");
+        cr_assert_eq(ev_encode(&ev, &rec, &len), SPOOR_OK);
+        n = rec[0] == 0xde ? rec[2] : rec[0] & 0x0fu;
+        cr_assert_lt(n, 32);
+        seen[n]++;
+        free(rec);
+    }
+    for (n = 10; n <= 20; n++) {
+        cr_assert_gt(seen[n], 0, "no record of %zu fields", n);
+    }
+    ev_free_all(&full);
+}
+
+/* buf.h: a writer that runs out of room leaves len where it was */
+Test(event, every_cap_short_of_the_record_is_full_and_writes_nothing)
+{
+    spoor_event_t    ev, d;
+    msgpack_zone     zone;
+    unsigned char   *rec, *copy;
+    size_t           len;
+
+    spoor_event_init(&ev);
+    ev.kind = SPOOR_KIND_PAGE;
+    ev_expect_full_below(&ev, 0, "minimal");
+    ev_expect_full_below(&ev, 3, "minimal after 3 bytes");
+
+    ev.kind = SPOOR_KIND_UNKNOWN;
+    ev.kind_name = ev_s("future_kind");
+    ev_expect_full_below(&ev, 0, "unknown kind");
+
+    ev_fill_pixel(&ev);
+    ev_expect_full_below(&ev, 0, "pixel");
+    ev_expect_full_below(&ev, 2, "pixel after 2 bytes");
+    ev_free_value(&ev.properties);
+
+    ev_fill_all(&ev, 0);
+    ev_expect_full_below(&ev, 0, "every field");
+    ev_expect_full_below(&ev, 1, "every field after 1 byte");
+
+    /* object values go through msgpack_pack_object */
+    cr_assert_eq(ev_encode(&ev, &rec, &len), SPOOR_OK);
+    msgpack_zone_init(&zone, 4096);
+    cr_assert_eq(ev_decode(rec, len, &zone, &d, &copy), SPOOR_OK);
+    ev_expect_full_below(&d, 0, "decoded");
+    ev_expect_full_below(&d, 5, "decoded after 5 bytes");
+    msgpack_zone_destroy(&zone);
+    free(copy);
+    free(rec);
+    ev_free_all(&ev);
+
+    ev_fill_all(&ev, 1);
+    ev_expect_full_below(&ev, 0, "variant 1");
+    ev_free_all(&ev);
+}
+
+/* One value of every msgpack type and form (float32 and ext included,
+ * which JSON never gives but a foreign record may), as packed bytes; the
+ * longest str is `longest` bytes. */
+static void
+ev_pack_every_type(msgpack_sbuffer *sb, size_t longest)
+{
+    static const int64_t  iv[] = {
+        0, 127, 128, 65536, 4294967296LL, -1, -32, -33, -129, -32769,
+        INT64_MIN
+    };
+    msgpack_packer        pk;
+    char                 *big;
+    size_t                i;
+
+    big = malloc(70000);
+    cr_assert_not_null(big);
+    memset(big, 'q', 70000);
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+
+    ev_pk_key(&pk, "scalars");
+    msgpack_pack_array(&pk, 20 + sizeof(iv) / sizeof(iv[0]));
+    msgpack_pack_nil(&pk);
+    msgpack_pack_true(&pk);
+    msgpack_pack_false(&pk);
+    for (i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+        msgpack_pack_int64(&pk, iv[i]);
+    }
+    msgpack_pack_uint64(&pk, UINT64_MAX);
+    msgpack_pack_float(&pk, 1.5f);
+    msgpack_pack_float(&pk, -0.0f);
+    msgpack_pack_double(&pk, -2.25);
+    msgpack_pack_str(&pk, 0);
+    msgpack_pack_str(&pk, 40);
+    msgpack_pack_str_body(&pk, big, 40);
+    msgpack_pack_str(&pk, 300);
+    msgpack_pack_str_body(&pk, big, 300);
+    msgpack_pack_str(&pk, longest);
+    msgpack_pack_str_body(&pk, big, longest);
+    msgpack_pack_bin(&pk, 0);
+    msgpack_pack_bin(&pk, 4);
+    msgpack_pack_bin_body(&pk, "\0\1\2\3", 4);
+    msgpack_pack_bin(&pk, 300);
+    msgpack_pack_bin_body(&pk, big, 300);
+    msgpack_pack_ext(&pk, 1, 7);
+    msgpack_pack_ext_body(&pk, "x", 1);
+    msgpack_pack_ext(&pk, 3, -1);
+    msgpack_pack_ext_body(&pk, "abc", 3);
+    msgpack_pack_ext(&pk, 16, 2);
+    msgpack_pack_ext_body(&pk, big, 16);
+    msgpack_pack_ext(&pk, 300, 3);
+    msgpack_pack_ext_body(&pk, big, 300);
+    msgpack_pack_array(&pk, 0);
+    msgpack_pack_map(&pk, 0);
+
+    ev_pk_key(&pk, "array16");
+    msgpack_pack_array(&pk, 17);
+    for (i = 0; i < 17; i++) {
+        msgpack_pack_array(&pk, 1);
+        msgpack_pack_uint64(&pk, i);
+    }
+
+    ev_pk_key(&pk, "map16");
+    msgpack_pack_map(&pk, 16);
+    for (i = 0; i < 16; i++) {
+        msgpack_pack_uint64(&pk, i);          /* not only str keys */
+        msgpack_pack_map(&pk, 1);
+        ev_pk_key(&pk, "k");
+        msgpack_pack_int64(&pk, -(int64_t) i);
+    }
+    free(big);
+}
+
+Test(event, object_values_of_every_type_match_the_reference)
+{
+    static const size_t  longest[] = { 70000, 5 };
+    msgpack_sbuffer      sb;
+    msgpack_zone         zone;
+    msgpack_object       o;
+    spoor_event_t        ev;
+    size_t               i, off;
+
+    for (i = 0; i < 2; i++) {
+        ev_pack_every_type(&sb, longest[i]);
+        msgpack_zone_init(&zone, 4096);
+        off = 0;
+        cr_assert_eq(msgpack_unpack(sb.data, sb.size, &off, &zone, &o),
+                     MSGPACK_UNPACK_SUCCESS);
+
+        spoor_event_init(&ev);
+        ev.received_ms = 7;
+        ev.kind = SPOOR_KIND_IDENTIFY;
+        ev.traits.raw = (const unsigned char *) sb.data;
+        ev.traits.raw_len = sb.size;
+        ev.context.obj = &o;
+        ev_expect_reference(&ev, "every type");
+        ev.traits.raw = NULL;
+        ev.properties.obj = &o;
+        ev_expect_reference(&ev, "every type, objects only");
+        if (longest[i] < 100) {
+            ev_expect_full_below(&ev, 0, "every type");
+            ev_expect_full_below(&ev, 3, "every type after 3 bytes");
+        }
+        msgpack_zone_destroy(&zone);
+        msgpack_sbuffer_destroy(&sb);
+    }
 }

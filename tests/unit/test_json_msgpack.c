@@ -923,3 +923,120 @@ Test(json_msgpack, output_is_appended_after_existing_content)
     cr_assert_eq(b.len, 6);
     cr_assert_eq(memcmp(mem, "\x91\x01\x81\xa1" "a\x90", 6), 0);
 }
+
+/* ---- pinned bytes -------------------------------------------------------- */
+
+/* Strings and keys of n bytes: the header form msgpack_packer picks
+ * (fixstr, str8, str16, str32), byte for byte. */
+Test(json_msgpack, strings_and_keys_at_every_header_boundary_match_packer)
+{
+    static const size_t  sizes[] = {
+        0, 1, 31, 32, 33, 255, 256, 257, 65535, 65536, 65537
+    };
+    msgpack_sbuffer      sb;
+    msgpack_packer       pk;
+    jt_str_t             js;
+    unsigned char       *out;
+    char                *s;
+    size_t               i, k, n, out_len;
+    int                  rc;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        n = sizes[i];
+        s = malloc(n + 1);
+        cr_assert_not_null(s);
+        for (k = 0; k < n; k++) {
+            s[k] = (char) ('a' + k % 26);
+        }
+        s[n] = '\0';
+
+        /* ["s", {"s": "s"}] */
+        memset(&js, 0, sizeof(js));
+        jt_puts(&js, "[\"");
+        jt_puts(&js, s);
+        jt_puts(&js, "\",{\"");
+        jt_puts(&js, s);
+        jt_puts(&js, "\":\"");
+        jt_puts(&js, s);
+        jt_puts(&js, "\"}]");
+
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_str(&pk, n);
+        msgpack_pack_str_body(&pk, s, n);
+        msgpack_pack_map(&pk, 1);
+        for (k = 0; k < 2; k++) {
+            msgpack_pack_str(&pk, n);
+            msgpack_pack_str_body(&pk, s, n);
+        }
+
+        rc = jt_conv(js.p, js.len, 16, sb.size + 64, &out, &out_len);
+        cr_assert_eq(rc, SPOOR_OK, "length %zu: rc %d", n, rc);
+        cr_assert_eq(out_len, sb.size, "length %zu: %zu bytes, expected %zu",
+                     n, out_len, sb.size);
+        cr_assert_eq(memcmp(out, sb.data, sb.size), 0, "length %zu differs",
+                     n);
+        free(out);
+        free(js.p);
+        free(s);
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
+
+/* Every kind of scalar inside containers, against msgpack_packer. */
+Test(json_msgpack, scalars_in_containers_match_packer)
+{
+    static const char  json[] =
+        "{\"n\":null,\"t\":true,\"f\":false,\"a\":[0,127,128,255,256,"
+        "65535,65536,4294967295,4294967296,9223372036854775807,"
+        "18446744073709551615,-1,-32,-33,-128,-129,-32768,-32769,"
+        "-2147483648,-2147483649,-9223372036854775808,1.5,-0.0,1e300,"
+        "18446744073709551616]}";
+    static const int64_t   neg[] = {
+        -1, -32, -33, -128, -129, -32768, -32769, -2147483648LL,
+        -2147483649LL, INT64_MIN
+    };
+    static const uint64_t  pos[] = {
+        0, 127, 128, 255, 256, 65535, 65536, 4294967295u, 4294967296u,
+        (uint64_t) INT64_MAX, UINT64_MAX
+    };
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    unsigned char   *out;
+    size_t           i, out_len;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 4);
+    msgpack_pack_str(&pk, 1);
+    msgpack_pack_str_body(&pk, "n", 1);
+    msgpack_pack_nil(&pk);
+    msgpack_pack_str(&pk, 1);
+    msgpack_pack_str_body(&pk, "t", 1);
+    msgpack_pack_true(&pk);
+    msgpack_pack_str(&pk, 1);
+    msgpack_pack_str_body(&pk, "f", 1);
+    msgpack_pack_false(&pk);
+    msgpack_pack_str(&pk, 1);
+    msgpack_pack_str_body(&pk, "a", 1);
+    msgpack_pack_array(&pk, 25);
+    for (i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
+        msgpack_pack_uint64(&pk, pos[i]);
+    }
+    for (i = 0; i < sizeof(neg) / sizeof(neg[0]); i++) {
+        msgpack_pack_int64(&pk, neg[i]);
+    }
+    msgpack_pack_double(&pk, 1.5);
+    msgpack_pack_double(&pk, -0.0);
+    msgpack_pack_double(&pk, 1e300);
+    msgpack_pack_double(&pk, 18446744073709551616.0);
+
+    cr_assert_eq(jt_conv(json, strlen(json), 16, 1024, &out, &out_len),
+                 SPOOR_OK);
+    cr_assert_eq(out_len, sb.size, "%zu bytes, expected %zu", out_len,
+                 sb.size);
+    cr_assert_eq(memcmp(out, sb.data, sb.size), 0);
+    free(out);
+    msgpack_sbuffer_destroy(&sb);
+}
