@@ -478,6 +478,13 @@ spoor_segment_event(const spoor_segment_t *s, size_t i, int64_t received_ms,
     ctx = merged_context(s, spoor_mp_member(item, "context"));
     take_value(ctx, &ev->context);
 
+    /* RudderStack's SDKs send an identify's traits in context.traits
+     * only; another event's context.traits is the client's cache of
+     * them, not a change, and stays in the context */
+    if (ev->kind == SPOOR_KIND_IDENTIFY && ev->traits.obj == NULL) {
+        take_value(spoor_mp_member(ctx, "traits"), &ev->traits);
+    }
+
     page = spoor_mp_member(ctx, "page");
     take_str(z, spoor_mp_member(page, "url"), &ev->url);
     take_str(z, spoor_mp_member(page, "title"), &ev->title);

@@ -10,8 +10,9 @@
  *
  * What is taken from an event object (field names as Segment's spec):
  * type, event, name, messageId, userId, anonymousId, groupId, previousId,
- * properties, traits, context (with the batch-level context merged in:
- * the event's own keys win), and from the context page.{url,title,
+ * properties, traits (an identify without them takes context.traits, as
+ * RudderStack's SDKs send them), context (with the batch-level context
+ * merged in: the event's own keys win), and from the context page.{url,title,
  * referrer} (for page events properties.{url,title,referrer} too),
  * campaign, userAgent, locale and timezone.  The event's time, as
  * Segment takes it:

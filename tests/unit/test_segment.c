@@ -363,6 +363,36 @@ Test(segment, every_kind_as_a_single_event)
     sg_free(&t);
 }
 
+
+/* RudderStack's SDKs send an identify's traits in context.traits only */
+Test(segment, identify_traits_from_context_when_not_top_level)
+{
+    sg_t            t;
+    spoor_event_t   ev;
+
+    sg_load(&t, "{'userId':'u','context':{'traits':{'plan':'pro'}}}",
+            SPOOR_KIND_IDENTIFY, NULL);
+    sg_event(&t, 0, &ev);
+    value_eq_json("traits", &ev.traits, "{'plan':'pro'}");
+    sg_free(&t);
+
+    /* top-level traits win */
+    sg_load(&t, "{'userId':'u','traits':{'a':1},"
+                "'context':{'traits':{'plan':'pro'}}}",
+            SPOOR_KIND_IDENTIFY, NULL);
+    sg_event(&t, 0, &ev);
+    value_eq_json("traits", &ev.traits, "{'a':1}");
+    sg_free(&t);
+
+    /* a track's context.traits are the client's cache, not a change */
+    sg_load(&t, "{'userId':'u','event':'e',"
+                "'context':{'traits':{'plan':'pro'}}}",
+            SPOOR_KIND_TRACK, NULL);
+    sg_event(&t, 0, &ev);
+    value_absent("traits", &ev.traits);
+    sg_free(&t);
+}
+
 Test(segment, endpoint_kind_wins_over_the_body_type)
 {
     spoor_event_t  ev;
