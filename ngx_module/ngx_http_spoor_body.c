@@ -159,3 +159,19 @@ ngx_http_spoor_body(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
 
     return rc;
 }
+
+
+msgpack_zone *
+ngx_http_spoor_body_zone(void)
+{
+    static msgpack_zone  *zone;
+
+    if (zone == NULL) {
+        zone = msgpack_zone_new(8192);
+
+    } else {
+        msgpack_zone_clear(zone);
+    }
+
+    return zone;
+}

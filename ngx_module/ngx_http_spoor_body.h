@@ -10,6 +10,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <msgpack.h>
 
 #include "ngx_http_spoor_module.h"
 
@@ -26,5 +27,14 @@ ngx_uint_t ngx_http_spoor_body_encoding_ok(ngx_http_spoor_ctx_t *ctx);
  */
 ngx_int_t ngx_http_spoor_body(ngx_http_request_t *r,
     ngx_http_spoor_ctx_t *ctx, off_t limit, ngx_str_t *body);
+
+/*
+ * The worker's msgpack zone for the objects parsed from one request: an
+ * endpoint parses a request and writes its events before its handler
+ * returns, so one zone serves every request of every endpoint in turn,
+ * cleared (down to its first chunk) by each call.  NULL when out of
+ * memory.
+ */
+msgpack_zone *ngx_http_spoor_body_zone(void);
 
 #endif /* NGX_HTTP_SPOOR_BODY_H */

@@ -57,23 +57,6 @@ ngx_http_spoor_mt_reason(spoor_mt_status_t st)
 }
 
 
-/* The worker's msgpack zone for one request (see snowplow.c). */
-static msgpack_zone *
-ngx_http_spoor_matomo_zone(void)
-{
-    static msgpack_zone  *zone;
-
-    if (zone == NULL) {
-        zone = msgpack_zone_new(8192);
-
-    } else {
-        msgpack_zone_clear(zone);
-    }
-
-    return zone;
-}
-
-
 /* Whether the URI's last segment is matomo.php or piwik.php. */
 static ngx_uint_t
 ngx_http_spoor_matomo_route(ngx_http_request_t *r)
@@ -179,7 +162,7 @@ ngx_http_spoor_matomo_single(ngx_http_request_t *r, ngx_str_t *form)
     cap = 16 * (r->args.len + form->len) + 4096;
     scratch.data = ngx_pnalloc(r->pool, cap);
     mt = ngx_palloc(r->pool, sizeof(spoor_matomo_t));
-    zone = ngx_http_spoor_matomo_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || mt == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -301,7 +284,7 @@ ngx_http_spoor_matomo_bulk(ngx_http_request_t *r, ngx_str_t *body)
     cap = 16 * body->len + 4096;
     scratch.data = ngx_pnalloc(r->pool, cap);
     mt = ngx_palloc(r->pool, sizeof(spoor_matomo_t));
-    zone = ngx_http_spoor_matomo_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || mt == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

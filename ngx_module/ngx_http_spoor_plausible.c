@@ -49,23 +49,6 @@ ngx_http_spoor_pl_reason(spoor_pl_status_t st)
 }
 
 
-/* The worker's msgpack zone for one request (see snowplow.c). */
-static msgpack_zone *
-ngx_http_spoor_plausible_zone(void)
-{
-    static msgpack_zone  *zone;
-
-    if (zone == NULL) {
-        zone = msgpack_zone_new(8192);
-
-    } else {
-        msgpack_zone_clear(zone);
-    }
-
-    return zone;
-}
-
-
 ngx_int_t
 ngx_http_spoor_plausible_handler(ngx_http_request_t *r)
 {
@@ -161,7 +144,7 @@ ngx_http_spoor_plausible_event(ngx_http_request_t *r, ngx_str_t *body)
 
     cap = 16 * body->len + 4096;
     scratch.data = ngx_pnalloc(r->pool, cap);
-    zone = ngx_http_spoor_plausible_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -251,27 +251,6 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
 
 
 /*
- * The worker's msgpack zone for the objects of one body: a body is loaded
- * and its events written before the handler returns, so one zone serves
- * every request in turn, cleared (down to its first chunk) before each.
- */
-static msgpack_zone *
-ngx_http_spoor_zone(void)
-{
-    static msgpack_zone  *zone;
-
-    if (zone == NULL) {
-        zone = msgpack_zone_new(8192);
-
-    } else {
-        msgpack_zone_clear(zone);
-    }
-
-    return zone;
-}
-
-
-/*
  * The write key: from "Authorization: Basic base64(key:)", else from the
  * body, else from the query's writeKey; its source as
  * ngx_http_spoor_key_source() finds it.
@@ -434,7 +413,7 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
 
     cap = 3 * body.len + 256;
     scratch.data = ngx_pnalloc(r->pool, cap);
-    zone = ngx_http_spoor_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || zone == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -515,7 +494,7 @@ ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
 
     cap = 8 * r->args.len + 256;
     scratch.data = ngx_pnalloc(r->pool, cap);
-    zone = ngx_http_spoor_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;

@@ -62,27 +62,6 @@ ngx_http_spoor_sp_reason(spoor_sp_status_t st)
 }
 
 
-/*
- * The worker's msgpack zone for one request's objects: a request is
- * parsed and written before its handler returns, so one zone serves every
- * request in turn, cleared before each.
- */
-static msgpack_zone *
-ngx_http_spoor_snowplow_zone(void)
-{
-    static msgpack_zone  *zone;
-
-    if (zone == NULL) {
-        zone = msgpack_zone_new(8192);
-
-    } else {
-        msgpack_zone_clear(zone);
-    }
-
-    return zone;
-}
-
-
 /* The URI after the location's prefix, without slashes around it. */
 static void
 ngx_http_spoor_snowplow_route(ngx_http_request_t *r, ngx_str_t *route)
@@ -169,7 +148,7 @@ ngx_http_spoor_snowplow_get(ngx_http_request_t *r,
     cap = 16 * r->args.len + 4096;
     scratch.data = ngx_pnalloc(r->pool, cap);
     sp = ngx_palloc(r->pool, sizeof(spoor_snowplow_t));
-    zone = ngx_http_spoor_snowplow_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || sp == NULL || zone == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -394,7 +373,7 @@ ngx_http_spoor_snowplow_body(ngx_http_request_t *r)
     cap = 16 * body.len + 4096;
     scratch.data = ngx_pnalloc(r->pool, cap);
     sp = ngx_palloc(r->pool, sizeof(spoor_snowplow_t));
-    zone = ngx_http_spoor_snowplow_zone();
+    zone = ngx_http_spoor_body_zone();
 
     if (scratch.data == NULL || sp == NULL || zone == NULL) {
         ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
