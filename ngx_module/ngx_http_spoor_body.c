@@ -8,16 +8,51 @@
 #include <ngx_http.h>
 
 #include "ngx_http_spoor_body.h"
+#include "ngx_http_spoor_status.h"
 #include "inflate.h"
 
 
-ngx_uint_t
+/* Whether spoor can read the request's Content-Encoding. */
+static ngx_uint_t
 ngx_http_spoor_body_encoding_ok(ngx_http_spoor_ctx_t *ctx)
 {
     return ctx->content_encoding.data == NULL
            || spoor_encoding_parse((char *) ctx->content_encoding.data,
                                    ctx->content_encoding.len)
               != SPOOR_ENC_UNKNOWN;
+}
+
+
+ngx_int_t
+ngx_http_spoor_body_start(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
+    off_t limit, ngx_http_client_body_handler_pt post, ngx_int_t *refusal)
+{
+    ngx_int_t  rc;
+
+    if (!ngx_http_spoor_body_encoding_ok(ctx)) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
+                                      1);
+        *refusal = NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+
+    } else if (r->headers_in.content_length_n > limit) {
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
+        *refusal = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+
+    } else {
+        ctx->limit = limit;
+
+        rc = ngx_http_read_client_request_body(r, post);
+
+        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+
+    return rc != NGX_OK ? rc : NGX_DECLINED;
 }
 
 

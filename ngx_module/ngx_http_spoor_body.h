@@ -14,9 +14,22 @@
 
 #include "ngx_http_spoor_module.h"
 
-/* Whether the request's Content-Encoding (ngx_http_spoor_read_headers())
- * is none, identity, gzip, x-gzip or deflate: a body spoor can read. */
-ngx_uint_t ngx_http_spoor_body_encoding_ok(ngx_http_spoor_ctx_t *ctx);
+/*
+ * Starts reading the body of an endpoint's request under limit (bytes, as
+ * sent and inflated): with ctx->limit = limit,
+ * ngx_http_read_client_request_body(r, post).  A Content-Encoding
+ * (ngx_http_spoor_read_headers()) other than none, identity, gzip, x-gzip
+ * or deflate, or a Content-Length over limit, is counted as rejected
+ * (unsupported_encoding, too_large) and the body discarded.  Returns
+ * NGX_DONE when reading has started (the content handler returns it);
+ * NGX_DECLINED for those refusals, with *refusal set to
+ * NGX_HTTP_UNSUPPORTED_MEDIA_TYPE or NGX_HTTP_REQUEST_ENTITY_TOO_LARGE
+ * for the caller to answer; any other value as the content handler's
+ * own (NGINX's special responses, NGX_ERROR).
+ */
+ngx_int_t ngx_http_spoor_body_start(ngx_http_request_t *r,
+    ngx_http_spoor_ctx_t *ctx, off_t limit,
+    ngx_http_client_body_handler_pt post, ngx_int_t *refusal);
 
 /*
  * After ngx_http_read_client_request_body(): the body in *body (data NULL

@@ -188,7 +188,7 @@ ngx_http_spoor_matomo_single(ngx_http_request_t *r, ngx_str_t *form)
 ngx_int_t
 ngx_http_spoor_matomo_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc;
+    ngx_int_t                   rc, refusal;
     ngx_str_t                   none;
     ngx_http_spoor_ctx_t       *ctx;
     ngx_http_spoor_loc_conf_t  *lcf;
@@ -232,28 +232,10 @@ ngx_http_spoor_matomo_handler(ngx_http_request_t *r)
         return ngx_http_spoor_matomo_single(r, &none);
     }
 
-    if (!ngx_http_spoor_body_encoding_ok(ctx)) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
-                                      1);
-        rc = ngx_http_discard_request_body(r);
-        return rc != NGX_OK ? rc : NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
+    rc = ngx_http_spoor_body_start(r, ctx, (off_t) lcf->max_batch_size,
+                                   ngx_http_spoor_matomo_body, &refusal);
 
-    if (r->headers_in.content_length_n > (off_t) lcf->max_batch_size) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
-        rc = ngx_http_discard_request_body(r);
-        return rc != NGX_OK ? rc : NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    ctx->limit = (off_t) lcf->max_batch_size;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_spoor_matomo_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return rc == NGX_DECLINED ? refusal : rc;
 }
 
 

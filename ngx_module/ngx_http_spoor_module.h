@@ -7,6 +7,7 @@
  *
  *   module.h  <-  request.h, response.h        (reading and answering)
  *             <-  status.h                     (counters, status page)
+ *             <-  body.h                       (a body, whole, inflated)
  *             <-  log.h, geo.h, visitor.h, cookieless.h
  *             <-  consent_conf.h, consent.h    (directives; decisions)
  *             <-  capture.h                    (the one capture path)

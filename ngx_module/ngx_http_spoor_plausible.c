@@ -52,7 +52,7 @@ ngx_http_spoor_pl_reason(spoor_pl_status_t st)
 ngx_int_t
 ngx_http_spoor_plausible_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                   rc;
+    ngx_int_t                   rc, refusal;
     ngx_uint_t                  route;
     ngx_http_spoor_ctx_t       *ctx;
     ngx_http_spoor_loc_conf_t  *lcf;
@@ -99,28 +99,10 @@ ngx_http_spoor_plausible_handler(ngx_http_request_t *r)
         return rc != NGX_OK ? rc : NGX_HTTP_FORBIDDEN;
     }
 
-    if (!ngx_http_spoor_body_encoding_ok(ctx)) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
-                                      1);
-        rc = ngx_http_discard_request_body(r);
-        return rc != NGX_OK ? rc : NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
+    rc = ngx_http_spoor_body_start(r, ctx, (off_t) lcf->max_event_size,
+                                   ngx_http_spoor_plausible_body, &refusal);
 
-    if (r->headers_in.content_length_n > (off_t) lcf->max_event_size) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
-        rc = ngx_http_discard_request_body(r);
-        return rc != NGX_OK ? rc : NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    ctx->limit = (off_t) lcf->max_event_size;
-
-    rc = ngx_http_read_client_request_body(r, ngx_http_spoor_plausible_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return rc == NGX_DECLINED ? refusal : rc;
 }
 
 

@@ -130,7 +130,7 @@ ngx_int_t
 ngx_http_spoor_segment_handler(ngx_http_request_t *r)
 {
     off_t                       limit;
-    ngx_int_t                   rc;
+    ngx_int_t                   rc, refusal;
     ngx_str_t                   route, type;
     ngx_http_spoor_ctx_t       *ctx;
     ngx_http_spoor_route_t     *rt;
@@ -211,42 +211,21 @@ ngx_http_spoor_segment_handler(ngx_http_request_t *r)
                                           "origin_not_allowed");
     }
 
-    if (!ngx_http_spoor_body_encoding_ok(ctx)) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNSUPPORTED_ENCODING,
-                                      1);
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-        return ngx_http_spoor_send_json(r, NGX_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                          "unsupported_encoding");
-    }
-
     limit = (rt->kind == NGX_HTTP_SPOOR_ROUTE_BATCH
              || rt->kind == NGX_HTTP_SPOOR_ROUTE_METRICS)
             ? (off_t) lcf->max_batch_size : (off_t) lcf->max_event_size;
 
-    if (r->headers_in.content_length_n > limit) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
-        rc = ngx_http_discard_request_body(r);
-        if (rc != NGX_OK) {
-            return rc;
-        }
-        return ngx_http_spoor_send_json(r,
-                                          NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                          "too_large");
-    }
-
     ctx->route = rt->kind;
-    ctx->limit = limit;
 
-    rc = ngx_http_read_client_request_body(r, ngx_http_spoor_segment_body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+    rc = ngx_http_spoor_body_start(r, ctx, limit, ngx_http_spoor_segment_body,
+                                   &refusal);
+    if (rc != NGX_DECLINED) {
         return rc;
     }
 
-    return NGX_DONE;
+    return ngx_http_spoor_send_json(r, refusal,
+                                    refusal == NGX_HTTP_UNSUPPORTED_MEDIA_TYPE
+                                    ? "unsupported_encoding" : "too_large");
 }
 
 
