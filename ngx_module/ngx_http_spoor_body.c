@@ -182,17 +182,32 @@ ngx_http_spoor_inflate(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
 
 ngx_int_t
 ngx_http_spoor_body(ngx_http_request_t *r, ngx_http_spoor_ctx_t *ctx,
-    off_t limit, ngx_str_t *body)
+    ngx_str_t *body)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_spoor_read_whole(r, limit, body);
+    rc = ngx_http_spoor_read_whole(r, ctx->limit, body);
 
     if (rc == NGX_OK) {
-        rc = ngx_http_spoor_inflate(r, ctx, limit, body);
+        rc = ngx_http_spoor_inflate(r, ctx, ctx->limit, body);
     }
 
-    return rc;
+    switch (rc) {
+
+    case NGX_OK:
+        return NGX_OK;
+
+    case NGX_DECLINED:
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+
+    case NGX_ABORT:
+        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_BAD_ENCODING, 1);
+        return NGX_HTTP_BAD_REQUEST;
+
+    default:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 }
 
 

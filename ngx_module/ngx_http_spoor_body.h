@@ -32,14 +32,16 @@ ngx_int_t ngx_http_spoor_body_start(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt post, ngx_int_t *refusal);
 
 /*
- * After ngx_http_read_client_request_body(): the body in *body (data NULL
- * and len 0 for none), from memory or NGINX's temporary file, inflated.
- * Returns NGX_OK; NGX_DECLINED when it is larger than limit, sent or
- * inflated; NGX_ABORT when it is not complete, valid data of its
- * encoding; NGX_ERROR.
+ * In the body handler, after ngx_http_spoor_body_start(): the body in
+ * *body (data NULL and len 0 for none), from memory or NGINX's temporary
+ * file, inflated, at most ctx->limit bytes sent and inflated.  Returns
+ * NGX_OK; or the status refusing the request, counted as rejected:
+ * NGX_HTTP_REQUEST_ENTITY_TOO_LARGE (too_large), NGX_HTTP_BAD_REQUEST
+ * when it is not complete, valid data of its encoding (bad_encoding);
+ * NGX_HTTP_INTERNAL_SERVER_ERROR.
  */
 ngx_int_t ngx_http_spoor_body(ngx_http_request_t *r,
-    ngx_http_spoor_ctx_t *ctx, off_t limit, ngx_str_t *body);
+    ngx_http_spoor_ctx_t *ctx, ngx_str_t *body);
 
 /*
  * The worker's msgpack zone for the objects parsed from one request: an

@@ -183,20 +183,9 @@ ngx_http_spoor_plausible_body(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
 
-    rc = ngx_http_spoor_body(r, ctx, ctx->limit, &body);
+    rc = ngx_http_spoor_body(r, ctx, &body);
 
-    if (rc == NGX_ABORT) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_BAD_ENCODING, 1);
-        rc = NGX_HTTP_BAD_REQUEST;
-
-    } else if (rc == NGX_DECLINED) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
-        rc = NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-
-    } else if (rc != NGX_OK) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-
-    } else {
+    if (rc == NGX_OK) {
         if (body.data == NULL) {
             body.data = (u_char *) "";
         }

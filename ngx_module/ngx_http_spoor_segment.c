@@ -361,26 +361,17 @@ ngx_http_spoor_segment_body(ngx_http_request_t *r)
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
-    rc = ngx_http_spoor_body(r, ctx, ctx->limit, &body);
+    rc = ngx_http_spoor_body(r, ctx, &body);
 
-    if (rc == NGX_ABORT) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_BAD_ENCODING, 1);
+    if (rc == NGX_HTTP_BAD_REQUEST || rc == NGX_HTTP_REQUEST_ENTITY_TOO_LARGE) {
         ngx_http_finalize_request(r,
-            ngx_http_spoor_send_json(r, NGX_HTTP_BAD_REQUEST,
-                                       "bad_encoding"));
-        return;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_TOO_LARGE, 1);
-        ngx_http_finalize_request(r,
-            ngx_http_spoor_send_json(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                       "too_large"));
+            ngx_http_spoor_send_json(r, rc, rc == NGX_HTTP_BAD_REQUEST
+                                            ? "bad_encoding" : "too_large"));
         return;
     }
 
     if (rc != NGX_OK) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        ngx_http_finalize_request(r, rc);
         return;
     }
 

@@ -115,6 +115,8 @@ spoor_check "an unknown Content-Encoding is 415" "$code" 415
 head -c 600000 /dev/zero | tr '\0' ' ' > "$prefix/huge.json"
 code=$(req -H 'Content-Type: application/json' --data-binary @"$prefix/huge.json" "$B/matomo.php")
 spoor_check "a body over spoor_max_batch_size is 413" "$code" 413
+code=$(req -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary '{"requests":[]}' "$B/matomo.php")
+spoor_check "plain JSON labelled gzip is 400" "$code" 400
 code=$(req "$B/other.php?idsite=1&rec=1&action_name=bad-path")
 spoor_check "another path is 404" "$code" 404
 code=$(req "$B/matomo.php?idsite=1&rec=1&action_name=caf%E9")

@@ -96,6 +96,8 @@ spoor_check "an unknown Content-Encoding is 415" "$code" 415
 head -c 40000 /dev/zero | tr '\0' ' ' > "$prefix/huge.json"
 code=$(req --data-binary @"$prefix/huge.json" "$B/api/event")
 spoor_check "a body over spoor_max_event_size is 413" "$code" 413
+code=$(post '{"n":"bad-gz","u":"https://x/","d":"shop.example"}' "$B/api/event" -H 'Content-Encoding: gzip')
+spoor_check "plain JSON labelled gzip is 400" "$code" 400
 code=$(req -H 'Origin: https://evil.example' --data-binary '{"n":"bad-origin","u":"https://x/","d":"shop.example"}' "$B/api/event")
 spoor_check "an origin not allowed is 403" "$code" 403
 code=$(req "$B/api/event")

@@ -151,6 +151,8 @@ spoor_check "an unknown Content-Encoding is 415" "$code" 415
 head -c 600000 /dev/zero | tr '\0' ' ' > "$prefix/huge.json"
 code=$(req -H 'Content-Type: application/json' --data-binary @"$prefix/huge.json" "$B/com.snowplowanalytics.snowplow/tp2")
 spoor_check "a body over spoor_max_batch_size is 413" "$code" 413
+code=$(req -H 'Content-Type: application/json' -H 'Content-Encoding: gzip' --data-binary '{"data":[]}' "$B/com.snowplowanalytics.snowplow/tp2")
+spoor_check "plain JSON labelled gzip is 400" "$code" 400
 code=$(req -H 'Origin: https://evil.example' -H 'Content-Type: application/json' \
     --data-binary '{"data":[{"e":"pv","eid":"ev-bad-4"}]}' "$B/com.snowplowanalytics.snowplow/tp2")
 spoor_check "an origin not allowed is 403" "$code" 403
