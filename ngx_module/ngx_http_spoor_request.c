@@ -237,3 +237,41 @@ ngx_http_spoor_read_cookies(ngx_http_request_t *r,
         }
     }
 }
+
+
+ngx_uint_t
+ngx_http_spoor_location_rest(ngx_http_request_t *r, ngx_str_t *rest)
+{
+    u_char                    *p, *last;
+    ngx_uint_t                 prefix;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    p = r->uri.data;
+    last = r->uri.data + r->uri.len;
+
+    prefix = !clcf->exact_match
+#if (NGX_PCRE)
+             && clcf->regex == NULL
+#endif
+             && r->uri.len >= clcf->name.len
+             && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0;
+
+    if (prefix) {
+        p += clcf->name.len;
+    }
+
+    while (p < last && *p == '/') {
+        p++;
+    }
+
+    while (last > p && last[-1] == '/') {
+        last--;
+    }
+
+    rest->data = p;
+    rest->len = last - p;
+
+    return prefix;
+}

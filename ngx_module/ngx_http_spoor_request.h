@@ -39,6 +39,15 @@ void ngx_http_spoor_read_headers(ngx_http_request_t *r,
     ngx_http_spoor_ctx_t *ctx);
 
 /*
+ * The URI after the name of the request's prefix location, without the
+ * slashes around it, in *rest: returns 1.  For an exact or
+ * regular-expression location, or a URI that does not start with its
+ * name, the whole URI without the slashes around it: returns 0.
+ */
+ngx_uint_t ngx_http_spoor_location_rest(ngx_http_request_t *r,
+    ngx_str_t *rest);
+
+/*
  * Reads the request's Cookie headers once (later calls do nothing),
  * filling ctx->cookie[k] for each name lcf->cookie_names[k]: the first
  * occurrence of a name wins, names compare case-insensitively as

@@ -71,30 +71,12 @@ static ngx_int_t ngx_http_spoor_segment_pixel(ngx_http_request_t *r,
 static void
 ngx_http_spoor_route(ngx_http_request_t *r, ngx_str_t *route)
 {
-    u_char                    *p, *q, *last;
-    ngx_http_core_loc_conf_t  *clcf;
+    u_char     *p, *q, *last;
+    ngx_str_t   rest;
 
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    p = r->uri.data;
-    last = r->uri.data + r->uri.len;
-
-    while (last > p && last[-1] == '/') {
-        last--;
-    }
-
-    if (!clcf->exact_match
-#if (NGX_PCRE)
-        && clcf->regex == NULL
-#endif
-        && r->uri.len >= clcf->name.len
-        && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
-    {
-        p += clcf->name.len;
-
-        while (p < last && *p == '/') {
-            p++;
-        }
+    if (ngx_http_spoor_location_rest(r, &rest)) {
+        p = rest.data;
+        last = rest.data + rest.len;
 
         if (last - p >= 3 && ngx_strncmp(p, "v1/", 3) == 0) {
             p += 3;
@@ -106,6 +88,9 @@ ngx_http_spoor_route(ngx_http_request_t *r, ngx_str_t *route)
             return;
         }
     }
+
+    /* the URI without its trailing slashes ends where rest does */
+    last = rest.data + rest.len;
 
     /* after the last "/v1/" */
     for (q = last; q - r->uri.data >= 4; q--) {

@@ -62,41 +62,6 @@ ngx_http_spoor_sp_reason(spoor_sp_status_t st)
 }
 
 
-/* The URI after the location's prefix, without slashes around it. */
-static void
-ngx_http_spoor_snowplow_route(ngx_http_request_t *r, ngx_str_t *route)
-{
-    u_char                    *p, *last;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    p = r->uri.data;
-    last = r->uri.data + r->uri.len;
-
-    if (!clcf->exact_match
-#if (NGX_PCRE)
-        && clcf->regex == NULL
-#endif
-        && r->uri.len >= clcf->name.len
-        && ngx_strncmp(p, clcf->name.data, clcf->name.len) == 0)
-    {
-        p += clcf->name.len;
-    }
-
-    while (p < last && *p == '/') {
-        p++;
-    }
-
-    while (last > p && last[-1] == '/') {
-        last--;
-    }
-
-    route->data = p;
-    route->len = last - p;
-}
-
-
 /* Whether a route is one of Snowplow's: i, ice.png, vendor/version. */
 static ngx_uint_t
 ngx_http_spoor_snowplow_known(ngx_str_t *route, ngx_uint_t *two)
@@ -207,7 +172,7 @@ ngx_http_spoor_snowplow_handler(ngx_http_request_t *r)
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
-    ngx_http_spoor_snowplow_route(r, &route);
+    (void) ngx_http_spoor_location_rest(r, &route);
 
     if (!(r->method & NGX_HTTP_POST)) {
         rc = ngx_http_discard_request_body(r);
