@@ -41,7 +41,9 @@
 -- it from the UUID draws nothing from the generator, so the pool is the
 -- same request for request with and without it.  The
 -- pool is generated from a fixed seed, so every variant that uses the same
--- MODE sees the same requests in the same order.  Identical requests would
+-- MODE sees the same requests in the same order, and the k-th request of
+-- sp_get, sp_tp2, matomo and plausible describes the k-th page view of get
+-- (the same page, referrer, agent and visitor).  Identical requests would
 -- make both logs compress unrealistically well; distinct ones keep the
 -- log-size figures honest.
 
@@ -248,8 +250,16 @@ function init(args)
   with_visitor = args[5] == "1"
   math.randomseed(20240501)
   local first, total, first_cookie = nil, 0, nil
+  -- the other trackers' modes draw their visits first, so that their
+  -- extra draws (ids, screens...) come after: their k-th request is the
+  -- get mode's k-th page view, by the same visitor
+  local visits = nil
+  if mode == "sp_get" or mode == "sp_tp2" or mode == "matomo" or mode == "plausible" then
+    visits = {}
+    for k = 1, size do visits[k] = visit() end
+  end
   for k = 1, size do
-    local v = visit()
+    local v = visits and visits[k] or visit()
     local ms = ms0 + k * 1000
     local req, body
     local h = headers(v)
