@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): the collector comparison.  Five ways to take a
+# Benchmark (not a test): the collector comparison.  Nine ways to take a
 # tracking beacon, all in ONE nginx (one worker), measured in the same run
 # with wrk on 127.0.0.1 (keep-alive, 1 thread), rounds interleaved
-# A B C D E A B C D E ... so drift hits every variant alike:
+# A B C ... I A B C ... I ... so drift hits every variant alike:
 #
 #   A  empty_gif, access_log off                               (the ceiling)
 #   B  empty_gif + a buffered JSON access_log (escape=json) with country and
@@ -10,12 +10,27 @@
 #   C  spoor_pixel: consent parsed and required, location, IP masked, logged
 #   D  spoor_segment POST /v1/track, one ~340-byte JSON event per request
 #   E  spoor_segment POST /v1/batch, 100 events per request
+#   F  spoor_snowplow GET /sp/i: a page view as Snowplow's browser tracker
+#      sends it (e=pv, url, page, refr, eid, duid, sid, dtm/stm, screen
+#      fields, the web_page context as base64url cx; ~760 bytes of query)
+#   G  spoor_snowplow POST tp2 (/sp2/com.snowplowanalytics.snowplow/tp2):
+#      payload_data 1-0-4 with that one page view, string values, the
+#      context as JSON co (~850 bytes)
+#   H  spoor_matomo GET /matomo.php: matomo.js's page view (idsite=1,
+#      rec=1, action_name, url, urlref, _id, r, h/m/s, res, pv_id, ...)
+#   I  spoor_plausible POST /api/event: the Plausible script's pageview
+#      JSON (n, u, d, r, w, p), as text/plain
 #
 # A, B and C get the same GET requests (same query strings, the same
 # Cookie with a TC string and a OneTrust cookie that grant everything, the
 # same X-Forwarded-For, trusted from 127.0.0.1); D and E are browser calls
 # (Origin) with the same Cookie and X-Forwarded-For, under the same consent
-# policy as C.  Every variant cycles through a fixed pool of distinct
+# policy as C.  F to I describe the same page views (the Lua script's
+# fixed seed) in each tracker's own protocol, with the same Cookie and
+# X-Forwarded-For and the same consent policy; G and I carry an Origin
+# their location allows (browser requests), F and H are GETs (always a
+# browser's); the app id, site id and domain are write keys listed in
+# spoor_write_keys.  Every variant cycles through a fixed pool of distinct
 # requests (bench/collector/requests.lua), so that both kinds of log
 # compress as real traffic would, not as one line repeated.
 #
@@ -28,14 +43,22 @@
 # and a Set-Cookie.  The check step asserts which of the two happens, and
 # the markdown says which was used.
 #
+# The check step sends each variant's first request with curl and requires
+# the variant's own answer (the 43-byte GIF for the GETs; 200
+# {"success":true} for D and E, 200 ok for G, 202 ok for I) and, for the
+# spoor variants, exactly its events accepted on the status page; at the
+# end the records in the spoor logs must add up to the events accepted.
+#
 # Per variant: median req/s and events/s over the rounds, the ratio of
 # events/s to A and to B, the worker's CPU time per event (utime and stime
 # from /proc/PID/stat around each round / events done in it; medians of
 # user, system and their sum), the issue's CPU ratio (A's CPU per request /
 # the variant's CPU per event), the user CPU spoor adds to A's, wrk's
 # latency distribution (p50, p90, p99 of wrk --latency; medians over
-# rounds), and log bytes per event: spoor's log (LZ4 frames) for C, D, E;
-# for B the access log raw and gzip -6.  Then a perf profile of the worker
+# rounds), and log bytes per event: spoor's log (LZ4 frames) for C to I;
+# for B the access log raw and gzip -6; then a per-protocol table (issue
+# 14: C to I, events/s and CPU per event against A and against the pixel,
+# C).  Then a perf profile of the worker
 # (one extra round of C and one of D under perf record -g; top symbols by
 # self time into $PERF_DIR/perf-pixel.txt and perf-track.txt, the first 15
 # in the markdown) and the goals of issue 13, each measured and met or
@@ -48,7 +71,11 @@
 #   SPOOR_MODULE=build/ngx_http_spoor_module.so NGINX=/usr/sbin/nginx \
 #       bash bench/collector.sh                                (after `make`)
 #
-# Environment: ROUNDS (default 5), SECONDS_PER_ROUND (default 5), WARMUP
+# Environment: VARIANTS (which to run, e.g. "A B C F G"; default all of
+#   A B C D E F G H I; A, which every ratio refers to, always runs; a
+#   variant left out shows "?" in the goals that name it), ROUNDS
+#   (default 5), SECONDS_PER_ROUND (default 5; each round runs every
+#   selected variant for that long), WARMUP
 #   (seconds per variant, default 1), CONNECTIONS (default 32), PIN (1: with
 #   2+ CPUs the worker on CPU 0, wrk on CPU 1; default 1), POOL (distinct
 #   requests per variant, default 1000), BATCH_POOL (distinct batches,
@@ -73,10 +100,12 @@
 #   log_bytes_per_event  round_1_req_s .. round_N_req_s
 #   user_us_per_event  sys_us_per_event  cpu_ratio_vs_a  events_s_vs_a
 #   added_user_us_vs_a  p50_us  p90_us  p99_us  visitor_cookie
-# log_bytes_per_event is spoor's on-disk (compressed) log for C, D, E, the
+# log_bytes_per_event is spoor's on-disk (compressed) log for C to I, the
 # raw access log for B (its gzip -6 figure is in the markdown), "-" for A.
 # The columns after the rounds were added for issue 13; the ones before
-# keep their places.
+# keep their places.  One line per variant run (VARIANTS), in the order
+# A to I: F_snowplow_get, G_snowplow_tp2, H_matomo_get and I_plausible
+# were added for issue 14.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -176,20 +205,57 @@ base="http://127.0.0.1:$port"
 access_log=$prefix/logs/collector.access.json
 
 # ---------------------------------------------------------------- variants
-V=(A B C D E)
-declare -A NAME WHAT PATHS MODE NPOOL EPR SLOG
+ALL_V=(A B C D E F G H I)
+declare -A NAME WHAT PATHS MODE KIND CTYPE NPOOL EPR SLOG ACODE ABODY
 NAME[A]=A_empty_gif;          WHAT[A]='`empty_gif`, `access_log off` (ceiling)'
 NAME[B]=B_access_log_geoip2;  WHAT[B]='`empty_gif` + buffered JSON `access_log` + geoip2 country/city'
 NAME[C]=C_spoor_pixel;        WHAT[C]='`spoor_pixel`: consent, geo, IP mask, log'
 NAME[D]=D_spoor_track;        WHAT[D]='`spoor_segment` POST /v1/track (1 event)'
 NAME[E]=E_spoor_batch100;     WHAT[E]='`spoor_segment` POST /v1/batch (100 events)'
+NAME[F]=F_snowplow_get;       WHAT[F]='`spoor_snowplow` GET /i (browser tracker page view)'
+NAME[G]=G_snowplow_tp2;       WHAT[G]='`spoor_snowplow` POST tp2 (1 event)'
+NAME[H]=H_matomo_get;         WHAT[H]='`spoor_matomo` GET /matomo.php (matomo.js page view)'
+NAME[I]=I_plausible;          WHAT[I]='`spoor_plausible` POST /api/event'
 # the GET paths have the same length, so A, B and C get request lines of
 # the same length
 PATHS[A]=/a.gif; PATHS[B]=/b.gif; PATHS[C]=/t.gif; PATHS[D]=/v1/track; PATHS[E]=/v1/batch
+# F and G in locations of their own (/sp/, /sp2/: Snowplow routes after
+# the prefix), so that each variant has its own log
+PATHS[F]=/sp/i; PATHS[G]=/sp2/com.snowplowanalytics.snowplow/tp2
+PATHS[H]=/matomo.php; PATHS[I]=/api/event
+# MODE: the Lua script's request kind; KIND: get (the query is in the
+# URL) or post (a body, with Origin and CTYPE's Content-Type)
 MODE[A]='get'; MODE[B]='get'; MODE[C]='get'; MODE[D]='track'; MODE[E]='batch'
-NPOOL[A]=$POOL; NPOOL[B]=$POOL; NPOOL[C]=$POOL; NPOOL[D]=$POOL; NPOOL[E]=$BATCH_POOL
-EPR[A]=1; EPR[B]=1; EPR[C]=1; EPR[D]=1; EPR[E]=100
+MODE[F]='sp_get'; MODE[G]='sp_tp2'; MODE[H]='matomo'; MODE[I]='plausible'
+for v in "${ALL_V[@]}"; do
+    case ${MODE[$v]} in get|sp_get|matomo) KIND[$v]='get' ;; *) KIND[$v]='post' ;; esac
+    NPOOL[$v]=$POOL; EPR[$v]=1
+done
+NPOOL[E]=$BATCH_POOL; EPR[E]=100
+# what the browser trackers send: analytics.js and Snowplow's tracker
+# application/json, Plausible's script text/plain
+CTYPE[D]='application/json'; CTYPE[E]='application/json'
+CTYPE[G]='application/json; charset=UTF-8'; CTYPE[I]='text/plain'
+# the answer each variant must give (status; a POST's body as an ERE; a
+# GET's is the GIF)
+for v in "${ALL_V[@]}"; do ACODE[$v]=200; done
+ACODE[I]=202
+ABODY[D]='^\{"success":true\}$'; ABODY[E]=${ABODY[D]}; ABODY[G]='^ok$'; ABODY[I]='^ok$'
 SLOG[C]=$spool/pixel.spoor; SLOG[D]=$spool/track.spoor; SLOG[E]=$spool/batch.spoor
+SLOG[F]=$spool/snowplow-get.spoor; SLOG[G]=$spool/snowplow-tp2.spoor
+SLOG[H]=$spool/matomo.spoor; SLOG[I]=$spool/plausible.spoor
+
+# VARIANTS: the ones to run, in the order above whatever order they are
+# given in (A, the ceiling every ratio refers to, is always run)
+V=()
+for v in "${ALL_V[@]}"; do
+    [ "$v" = A ] || [[ " ${VARIANTS:-${ALL_V[*]}} " == *" $v "* ]] || continue
+    V+=("$v")
+done
+for x in ${VARIANTS:-}; do
+    [ -n "${NAME[$x]:-}" ] || spoor_fail "VARIANTS: unknown variant '$x' (one of ${ALL_V[*]})"
+done
+in_v() { [[ " ${V[*]} " == *" $1 "* ]]; }
 
 # The consent cookies of bench/pixel_throughput.sh (CONSENT=1): a TC string
 # granting everything to vendor 755 and an accept-all OneTrust cookie.
@@ -199,14 +265,14 @@ origin=https://shop.example.test
 consent_cookie="euconsent-v2=$tcf; OptanonConsent=$ot"
 hdr_common=(-H "X-Forwarded-For: $GEO_ADDR"
             -H "Accept-Language: en-GB,en;q=0.9")
-hdr_post=(-H "Content-Type: application/json" -H "Origin: $origin")
+hdr_post=(-H "Origin: $origin")
 # hdrs V [COOKIE]: the wrk/curl -H arguments of variant V, one per line,
 # with one Cookie header: COOKIE, or the consent cookies (to which the Lua
 # script appends the visitor cookie, in the same header, when
 # VISITOR_COOKIE=1)
 hdrs() {
     local a=(-H "Cookie: ${2:-$consent_cookie}" "${hdr_common[@]}")
-    [ "${MODE[$1]}" = get ] || a+=("${hdr_post[@]}")
+    [ "${KIND[$1]}" = get ] || a+=(-H "Content-Type: ${CTYPE[$1]}" "${hdr_post[@]}")
     printf '%s\n' "${a[@]}"
 }
 
@@ -291,6 +357,38 @@ http {
             # client_max_body_size (1m) as they are
             client_body_buffer_size $BATCH_BODY_BUFFER;
             $(spoor_log_conf "${SLOG[E]}")
+        }
+
+        # F, G, H, I: the other trackers' protocols, as their browser
+        # trackers send them (to a collector on a subdomain, with
+        # credentials: the origin is listed and the cookies travel); the
+        # app id, site id and domain are the write keys
+        location /sp/ {
+            spoor_snowplow;
+            spoor_write_keys shop=web;
+            spoor_cors_origins $origin;
+            $(spoor_log_conf "${SLOG[F]}")
+        }
+
+        location /sp2/ {
+            spoor_snowplow;
+            spoor_write_keys shop=web;
+            spoor_cors_origins $origin;
+            $(spoor_log_conf "${SLOG[G]}")
+        }
+
+        location = ${PATHS[H]} {
+            spoor_matomo;
+            spoor_write_keys 1=web;
+            spoor_cors_origins $origin;
+            $(spoor_log_conf "${SLOG[H]}")
+        }
+
+        location = ${PATHS[I]} {
+            spoor_plausible;
+            spoor_write_keys shop.example.test=web;
+            spoor_cors_origins $origin;
+            $(spoor_log_conf "${SLOG[I]}")
         }
 
         location = /spoor/status {
@@ -413,7 +511,7 @@ for v in "${V[@]}"; do
     SAMPLE_COOKIE[$v]=$(cat "$sample.cookie")
     mapfile -t h < <(hdrs "$v" "${SAMPLE_COOKIE[$v]}")
     before=$(accepted_total)
-    if [ "${MODE[$v]}" = get ]; then
+    if [ "${KIND[$v]}" = get ]; then
         resp=$(curl -sS --max-time 10 -o "$SPOOR_TMP/answer" -D "$SPOOR_TMP/answer.h" -w '%{http_code}' "${h[@]}" \
                     -A 'Mozilla/5.0 (X11; Linux x86_64) collector-check' \
                     "$base${PATHS[$v]}?$(cat "$sample")" || echo 000)
@@ -422,11 +520,15 @@ for v in "${V[@]}"; do
                     -A 'Mozilla/5.0 (X11; Linux x86_64) collector-check' \
                     --data-binary @"$sample" "$base${PATHS[$v]}" || echo 000)
     fi
-    [[ $resp == 2?? ]] || { spoor_dump_log "$prefix"; head -c 300 "$SPOOR_TMP/answer" >&2; echo >&2
-                            spoor_fail "variant $v (${NAME[$v]}) answered $resp"; }
-    if [ "${MODE[$v]}" != get ]; then
-        grep -q '"success":true' "$SPOOR_TMP/answer" \
-            || spoor_fail "variant $v answered $resp but not {\"success\":true}: $(head -c 200 "$SPOOR_TMP/answer")"
+    [ "$resp" = "${ACODE[$v]}" ] || { spoor_dump_log "$prefix"; head -c 300 "$SPOOR_TMP/answer" >&2; echo >&2
+                            spoor_fail "variant $v (${NAME[$v]}) answered $resp, not ${ACODE[$v]}"; }
+    if [ "${KIND[$v]}" = post ]; then
+        grep -qE "${ABODY[$v]}" "$SPOOR_TMP/answer" \
+            || spoor_fail "variant $v answered $resp but not the body /${ABODY[$v]}/: $(head -c 200 "$SPOOR_TMP/answer")"
+    else
+        # every GET variant answers the 43-byte GIF
+        grep -qi '^content-type: *image/gif' "$SPOOR_TMP/answer.h" && [ "$(stat -c %s "$SPOOR_TMP/answer")" = 43 ] \
+            || spoor_fail "variant $v answered $resp but not the 43-byte GIF: $(grep -i '^content-type' "$SPOOR_TMP/answer.h" || true), $(stat -c %s "$SPOOR_TMP/answer") bytes"
     fi
     if [ -n "${SLOG[$v]:-}" ]; then
         # consent granted, nothing refused: every event is accepted
@@ -543,6 +645,7 @@ elif ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
 else
     mkdir -p "$PERF_DIR"
     for v in C D; do
+        in_v "$v" || { PERF_NOTE[$v]="not run (VARIANTS)"; continue; }
         spoor_log "perf: one extra round of $v (${NAME[$v]}), ${PERF_SECONDS}s of perf record"
         perf_profile "$v"
         [ -z "${PERF_NOTE[$v]:-}" ] || spoor_log "note: perf on $v: ${PERF_NOTE[$v]}"
@@ -566,13 +669,18 @@ fi
 
 # B's access log: gzip -6 it in the background while spoor verify reads
 # the spoor logs (the rounds are over: both CPUs are free)
-[ -s "$access_log" ] || spoor_fail "variant B wrote no access log"
-spoor_log "B: gzip -6 of the access log ($(stat -c %s "$access_log") bytes), spoor verify of C, D, E ..."
-( gzip -6 -c "$access_log" | wc -c > "$SPOOR_TMP/access.gz.bytes" ) &
-gzip_pid=$!
+gzip_pid=
+if in_v B; then
+    [ -s "$access_log" ] || spoor_fail "variant B wrote no access log"
+    spoor_log "B: gzip -6 of the access log ($(stat -c %s "$access_log") bytes), spoor verify of the spoor logs ..."
+    ( gzip -6 -c "$access_log" | wc -c > "$SPOOR_TMP/access.gz.bytes" ) &
+    gzip_pid=$!
+fi
 
 declare -A LOGB LOGN
-for v in C D E; do
+nrecs=0
+for v in "${V[@]}"; do
+    [ -n "${SLOG[$v]:-}" ] || continue
     f=${SLOG[$v]}
     [ -s "$f" ] || spoor_fail "variant $v wrote no log ($f)"
     rep=$("$SPOOR" verify --json "$f") || { printf '%s\n' "$rep" >&2; spoor_fail "spoor verify: $f is damaged"; }
@@ -581,24 +689,41 @@ for v in C D E; do
     bytes=$(stat -c %s "$f")
     LOGB[$v]=$(awk -v b="$bytes" -v n="$recs" 'BEGIN { printf "%.1f", b / n }')
     LOGN[$v]=$recs
+    nrecs=$((nrecs + recs))
     spoor_log "$v: $recs records, $bytes bytes"
 done
-geo_c=$("$SPOOR" cat "${SLOG[C]}" | head -n 1 | jq -c '{ip, visitorId, geo: {country: .geo.country, city: .geo.city}, consent: .consent.action}' 2>/dev/null || true)
-# distinct visitor ids in C's log: at most the pool's visitors when
-# requests carry _spid (spoor kept them), about one per record when not
-nvid=$("$SPOOR" cat "${SLOG[C]}" | grep -o '"visitorId":"[^"]*"' | sort -u | wc -l || true)
-if [ "$VISITOR_COOKIE" = 1 ] && [ "${nvid:-0}" -gt "$POOL" ]; then
-    spoor_log "note: $nvid distinct visitor ids in C's log for $POOL visitors: spoor issued new ids although requests carried _spid"
+# every accepted event is a record: the status page's count and the logs'
+# must agree once nginx has quit and flushed (dropped frames would differ)
+records_txt=
+for v in "${V[@]}"; do [ -z "${LOGN[$v]:-}" ] || records_txt+="${records_txt:+, }$v ${LOGN[$v]}"; done
+if [ -n "$records_txt" ] && [ "${accepted:-?}" != "$nrecs" ]; then
+    spoor_log "note: the status page counted ${accepted:-?} accepted events, the logs hold $nrecs records ($records_txt): events were lost or dropped"
+    records_txt+=" (total $nrecs, **not** the ${accepted:-?} accepted)"
+elif [ -n "$records_txt" ]; then
+    records_txt+=" (total $nrecs = accepted)"
+fi
+geo_c='' nvid=''
+if in_v C; then
+    geo_c=$("$SPOOR" cat "${SLOG[C]}" | head -n 1 | jq -c '{ip, visitorId, geo: {country: .geo.country, city: .geo.city}, consent: .consent.action}' 2>/dev/null || true)
+    # distinct visitor ids in C's log: at most the pool's visitors when
+    # requests carry _spid (spoor kept them), about one per record when not
+    nvid=$("$SPOOR" cat "${SLOG[C]}" | grep -o '"visitorId":"[^"]*"' | sort -u | wc -l || true)
+    if [ "$VISITOR_COOKIE" = 1 ] && [ "${nvid:-0}" -gt "$POOL" ]; then
+        spoor_log "note: $nvid distinct visitor ids in C's log for $POOL visitors: spoor issued new ids although requests carried _spid"
+    fi
 fi
 
-b_lines=$(wc -l < "$access_log")
-b_bytes=$(stat -c %s "$access_log")
-wait "$gzip_pid" || spoor_fail "gzip -6 of the access log failed"
-b_gz=$(cat "$SPOOR_TMP/access.gz.bytes")
-spoor_log "B: $b_lines access log lines, $b_bytes bytes, $b_gz bytes after gzip -6"
-b_raw=$(awk -v b="$b_bytes" -v n="$b_lines" 'BEGIN { printf "%.1f", b / n }')
-b_gzl=$(awk -v b="$b_gz" -v n="$b_lines" 'BEGIN { printf "%.1f", b / n }')
-geo_b=$(head -n 1 "$access_log" | jq -c '{ip, country, city}' 2>/dev/null || true)
+b_lines='?' b_raw='?' b_gzl='?' geo_b=
+if in_v B; then
+    b_lines=$(wc -l < "$access_log")
+    b_bytes=$(stat -c %s "$access_log")
+    wait "$gzip_pid" || spoor_fail "gzip -6 of the access log failed"
+    b_gz=$(cat "$SPOOR_TMP/access.gz.bytes")
+    spoor_log "B: $b_lines access log lines, $b_bytes bytes, $b_gz bytes after gzip -6"
+    b_raw=$(awk -v b="$b_bytes" -v n="$b_lines" 'BEGIN { printf "%.1f", b / n }')
+    b_gzl=$(awk -v b="$b_gz" -v n="$b_lines" 'BEGIN { printf "%.1f", b / n }')
+    geo_b=$(head -n 1 "$access_log" | jq -c '{ip, country, city}' 2>/dev/null || true)
+fi
 
 # ------------------------------------------------------------------ output
 declare -A MRPS MEPS MCPU MUCPU MSCPU MBUSY MOTH M50 M90 M99
@@ -634,13 +759,20 @@ for v in "${V[@]}"; do
     [ "${MBUSY[$v]}" -ge 90 ] \
         || spoor_log "note: variant $v kept the worker only ${MBUSY[$v]}% busy (median): wrk or other load on the machine set its pace, its req/s understates nginx"
 done
+# a variant left out (VARIANTS) has "?" everywhere, so the ratios and the
+# goals that name it say "?" / "not measured"
+for v in "${ALL_V[@]}"; do
+    in_v "$v" && continue
+    MRPS[$v]='?' MEPS[$v]='?' MCPU[$v]='?' MUCPU[$v]='?' MSCPU[$v]='?'
+    MBUSY[$v]='?' MOTH[$v]='?' M50[$v]='?' M90[$v]='?' M99[$v]='?' SAMPLE_BYTES[$v]='?'
+done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?" || b + 0 == 0) print "?"; else printf "%.3f", a / b }'; }
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?" || b + 0 == 0) print "?"; else printf "%.2f", a / b }'; }
 declare -A CRATIO ERATIO ADDU
-for v in "${V[@]}"; do
+for v in "${ALL_V[@]}"; do
     CRATIO[$v]=$(ratio "${MCPU[A]}" "${MCPU[$v]}")      # A's CPU/request / v's CPU/event
     ERATIO[$v]=$(ratio "${MEPS[$v]}" "${MEPS[A]}")
-    ADDU[$v]=$(awk -v a="${MUCPU[$v]}" -v b="${MUCPU[A]}" 'BEGIN { printf "%+.2f", a - b }')
+    ADDU[$v]=$(awk -v a="${MUCPU[$v]}" -v b="${MUCPU[A]}" 'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%+.2f", a - b }')
 done
 if [ "$VISITOR_COOKIE" = 1 ]; then
     visitor_txt="every request also carries a visitor cookie (\`_spid\`, a valid id, one per simulated visitor: a returning visitor, no new id and no Set-Cookie; VISITOR_COOKIE=1)"
@@ -651,9 +783,10 @@ fi
 nginx_v=$(env -u NGINX "$NGINX" -v 2>&1 | sed 's/^nginx version: //')
 echo
 echo "Collector comparison: one nginx worker ($nginx_v), wrk -t 1 -c $CONNECTIONS keep-alive on 127.0.0.1," \
-     "$ROUNDS interleaved rounds (A B C D E) of ${SECONDS_PER_ROUND}s each, $ncpu CPUs$([ -n "$affinity" ] && echo ", worker on CPU 0, wrk on CPU 1")." \
-     "A, B, C: the same GET requests (pixel query ${SAMPLE_BYTES[A]} bytes on average), D: track events of ${SAMPLE_BYTES[D]} bytes, E: batches of 100 events, ${SAMPLE_BYTES[E]} bytes (means);" \
-     "every request carries the same consent Cookie (TCF + OneTrust, all granted) and X-Forwarded-For $GEO_ADDR ($(basename "$GEO_DB"));" \
+     "$ROUNDS interleaved rounds (${V[*]}) of ${SECONDS_PER_ROUND}s each, $ncpu CPUs$([ -n "$affinity" ] && echo ", worker on CPU 0, wrk on CPU 1")." \
+     "A, B, C: the same GET requests (pixel query ${SAMPLE_BYTES[A]} bytes on average), D: track events of ${SAMPLE_BYTES[D]} bytes, E: batches of 100 events, ${SAMPLE_BYTES[E]} bytes;" \
+     "the same page views as the other trackers send them: F Snowplow GET /i query ${SAMPLE_BYTES[F]} bytes, G Snowplow tp2 body ${SAMPLE_BYTES[G]} bytes, H Matomo query ${SAMPLE_BYTES[H]} bytes, I Plausible body ${SAMPLE_BYTES[I]} bytes (means);" \
+     "every request carries the same consent Cookie (TCF + OneTrust, all granted) and X-Forwarded-For $GEO_ADDR ($(basename "$GEO_DB")), POSTs an allowed Origin;" \
      "$visitor_txt;" \
      "$POOL distinct requests per variant ($BATCH_POOL batches for E); the machine was ${busy_before}% busy just before the run."
 echo
@@ -689,7 +822,7 @@ echo
 echo "Ratios compare events/s.  CPU: the worker's utime+stime per event, median over rounds;" \
      "worker busy: that CPU time as a share of the round's wall time (median; near 100% when nginx is the bottleneck);" \
      "other load: CPU time used by processes other than the worker, wrk and kernel threads during the rounds, as a share of all CPUs (median; should be near 0%)." \
-     "spoor events accepted: ${accepted:-?}, rejected: ${rejected:-?}; records in the logs: C ${LOGN[C]}, D ${LOGN[D]}, E ${LOGN[E]}; access log lines (B): $b_lines." \
+     "spoor events accepted: ${accepted:-?}, rejected: ${rejected:-?}; records in the logs: ${records_txt:-none}; access log lines (B): $b_lines." \
      "First pixel record: ${geo_c:-?}; first access log line: ${geo_b:-?}." \
      "Distinct visitor ids in C's log: ${nvid:-?} (requests come from $POOL simulated visitors)."
 echo
@@ -765,7 +898,32 @@ if [ -n "${PERF_DSO[C]:-}" ]; then
          "the location lookup (libmaxminddb, behind the per-worker cache) $(dso_us C 'libmaxminddb') µs," \
          "hashing (libxxhash: the consent and location caches' keys) $(dso_us C 'libxxhash') µs," \
          "libcrypto $(dso_us C 'libcrypto') µs; libc's share (memcpy, memchr, malloc: nginx's and spoor's together) is in perf-pixel.txt."
-    echo "C ≥ 1.2 × B's requests/s means $(awk -v b="${MRPS[B]}" -v a="${MRPS[A]}" 'BEGIN { printf "%.2f", 1.2 * b / a }') × A's here: B runs at $(ratio "${MRPS[B]}" "${MRPS[A]}") × empty_gif with no log at all."
+    if in_v B; then
+        echo "C ≥ 1.2 × B's requests/s means $(awk -v b="${MRPS[B]}" -v a="${MRPS[A]}" 'BEGIN { printf "%.2f", 1.2 * b / a }') × A's here: B runs at $(ratio "${MRPS[B]}" "${MRPS[A]}") × empty_gif with no log at all."
+    fi
+fi
+
+# ----------------------------------------------------------- per protocol
+# issue 14: each protocol spoor takes, one event per request, against
+# empty_gif (A) and against spoor's own pixel (C)
+declare -A PROTO
+PROTO[C]='spoor pixel (GET)'; PROTO[D]='Segment track (POST)'; PROTO[E]='Segment batch of 100 (POST)'
+PROTO[F]='Snowplow /i (GET)'; PROTO[G]='Snowplow tp2, 1 event (POST)'
+PROTO[H]='Matomo matomo.php (GET)'; PROTO[I]='Plausible /api/event (POST)'
+proto_rows=
+for v in C D E F G H I; do
+    in_v "$v" || continue
+    proto_rows+="| ${PROTO[$v]} | $v | ${SAMPLE_BYTES[$v]} | ${MEPS[$v]} | ${ERATIO[$v]} | ${MCPU[$v]} | ${CRATIO[$v]} | $(ratio "${MCPU[C]}" "${MCPU[$v]}") | ${M99[$v]} |"$'\n'
+done
+if [ -n "$proto_rows" ]; then
+    echo
+    echo "### Per protocol (issue 14)"
+    echo
+    echo "Each tracker protocol spoor takes, from the rounds above: events/s and the worker's CPU per event against empty_gif (A), and the CPU per event against spoor's own pixel (C's µs/event ÷ the variant's: below 1 costs more than the pixel)."
+    echo
+    echo "| protocol | variant | request bytes (query or body, mean) | events/s | events/s vs A | CPU µs/event | CPU ratio vs A | CPU vs the pixel (C) | p99 µs |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    printf '%s' "$proto_rows"
 fi
 
 mkdir -p "$(dirname "$OUT")"
@@ -776,7 +934,7 @@ mkdir -p "$(dirname "$OUT")"
                   added_user_us_vs_a p50_us p90_us p99_us visitor_cookie
     printf '\n'
     for v in "${V[@]}"; do
-        case $v in A) lb=- ;; B) lb=$b_raw ;; *) lb=${LOGB[$v]} ;; esac
+        case $v in A) lb=- ;; B) lb=$b_raw ;; *) lb=${LOGB[$v]:--} ;; esac
         printf '%s\t%s\t%s\t%s\t%s' "${NAME[$v]}" "${MRPS[$v]}" "${MEPS[$v]}" "${MCPU[$v]}" "$lb"
         for x in ${R[$v]}; do printf '\t%s' "$x"; done
         printf '\t%s' "${MUCPU[$v]}" "${MSCPU[$v]}" "${CRATIO[$v]}" "${ERATIO[$v]}" "${ADDU[$v]}" \

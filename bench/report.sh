@@ -2,7 +2,8 @@
 # Writes bench/results/REPORT.md from what bench/collector.sh and
 # bench/analyzer.sh left in bench/results/ (their markdown output,
 # collector.md and analyzer.md, and their TSV files), with two plots made
-# by gnuplot: events/s per collector variant, and ingest time against
+# by gnuplot: events/s per collector variant (every row of collector.tsv:
+# A to I when all ran, the other trackers' protocols included), and ingest time against
 # events next to the decode floor.  When bench/hotpath.c left its table of
 # per-event floors (hotpath.md: LZ4, geo lookup, JSON parser...), it goes
 # in a section of its own after the collector's; without it, no section.
@@ -26,7 +27,7 @@ if command -v gnuplot >/dev/null && [ -s "$R/collector.tsv" ] && [ -s "$R/analyz
     awk -F'\t' '$1 == "size" && $4 == "floor" { print $2, $5 }' "$R/analyzer.tsv" > "$R/floor.dat"
     awk -F'\t' '$1 == "visitors" { print $8, $5 }' "$R/analyzer.tsv" > "$R/visitors.dat"
     gnuplot <<EOF
-set terminal pngcairo size 900,450 noenhanced
+set terminal pngcairo size 1100,450 noenhanced
 set output "$R/collector.png"
 set title "Collector: events per second, one nginx worker"
 set style data histograms
@@ -62,7 +63,7 @@ fi
     echo "# spoor benchmarks"
     echo
     echo "Written by \`make bench\` on $(date -u +%Y-%m-%dT%H:%MZ): $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), $(/usr/sbin/nginx -v 2>&1 | sed 's/^nginx version: //')."
-    echo "Goals: the collector's (issue 13) are listed, measured and marked met or not at the end of its section; analyzer (from the benchmark issue): >= 1M events/s on one core, >= 0.5 x the decode floor, >= 10 x the Python script, >= 20 x GoAccess, <= 500 bytes of memory per profile."
+    echo "Goals: the collector's (issue 13) are listed, measured and marked met or not at the end of its section, followed by its per-protocol table (issue 14: Snowplow, Matomo and Plausible beside the pixel and Segment, against empty_gif); analyzer (from the benchmark issue): >= 1M events/s on one core, >= 0.5 x the decode floor, >= 10 x the Python script, >= 20 x GoAccess, <= 500 bytes of memory per profile."
     echo
     echo "## Collector"
     echo

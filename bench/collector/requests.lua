@@ -6,7 +6,20 @@
 -- MODE  get   : GET PATH?<pixel query>        (variants A, B, C)
 --       track : POST PATH, one Segment track event as JSON (~340 bytes; D)
 --       batch : POST PATH, {"batch":[100 events], ...} (E)
--- PATH  the request path (for get: the location, the query is appended)
+--       sp_get: GET PATH?<Snowplow page view>, as Snowplow's browser
+--               tracker sends it to /i: e=pv, url, page, refr, eid, duid,
+--               sid, dtm/stm, screen fields and the web_page context as
+--               cx (base64url) (F)
+--       sp_tp2: POST PATH, a tp2 payload_data body with that one page
+--               view, every value a string, the context as co (JSON, the
+--               v4 tracker's default for POST) (G)
+--       matomo: GET PATH?<matomo.js page view>: idsite=1&rec=1,
+--               action_name, url, urlref, _id (16 hex digits), r, h/m/s,
+--               res, pv_id and the plugin flags (H)
+--       plausible: POST PATH, Plausible's script's pageview JSON
+--               {"n","u","d","r","w","p"} (sent as text/plain) (I)
+-- PATH  the request path (for GET modes: the location, the query is
+--       appended)
 -- POOL  how many distinct requests to cycle through
 -- DUMP  optional: a file to write the first request's body (or query) to,
 --       so the caller can replay it with curl; DUMP.avg gets the mean size
@@ -28,7 +41,9 @@
 -- it from the UUID draws nothing from the generator, so the pool is the
 -- same request for request with and without it.  The
 -- pool is generated from a fixed seed, so every variant that uses the same
--- MODE sees the same requests in the same order.  Identical requests would
+-- MODE sees the same requests in the same order, and the k-th request of
+-- sp_get, sp_tp2, matomo and plausible describes the k-th page view of get
+-- (the same page, referrer, agent and visitor).  Identical requests would
 -- make both logs compress unrealistically well; distinct ones keep the
 -- log-size figures honest.
 
@@ -105,6 +120,89 @@ end
 
 local b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
+-- a string in base64url without padding (Snowplow's cx / ue_px)
+local function b64url_of(str)
+  local out = {}
+  for k = 1, #str, 3 do
+    local a, b, c = str:byte(k, k + 2)
+    local x = a * 65536 + (b or 0) * 256 + (c or 0)
+    local nch = c and 4 or (b and 3 or 2)
+    for j = 1, nch do
+      local d = math.floor(x / 2 ^ (6 * (4 - j))) % 64
+      out[#out + 1] = b64url:sub(d + 1, d + 1)
+    end
+  end
+  return table.concat(out)
+end
+
+-- Snowplow: the fields the browser tracker (v3/v4, defaults) puts on a
+-- page view; contexts is the contexts envelope with the web_page entity
+-- (on by default) as JSON text
+local screens = { {"1920x1080", "1280x720", "1265x3400"}, {"1440x900", "1440x789", "1425x5120"},
+                  {"390x844", "390x664", "390x7410"}, {"2560x1440", "1700x1300", "1685x4200"} }
+local function snowplow_fields(v, ms)
+  local sc = pick(screens)
+  local contexts = '{"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0",'
+    .. '"data":[{"schema":"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0",'
+    .. '"data":{"id":"' .. uuid() .. '"}}]}'
+  local f = {
+    {"e", "pv"}, {"url", v.url}, {"page", v.title}, {"refr", v.ref},
+    {"eid", uuid()}, {"tv", "js-3.23.0"}, {"tna", "sp"}, {"aid", "shop"}, {"p", "web"},
+    {"cookie", "1"}, {"cs", "UTF-8"}, {"lang", "en-GB"}, {"res", sc[1]}, {"cd", "24"},
+    {"tz", "Europe/London"}, {"dtm", tostring(ms)}, {"vp", sc[2]}, {"ds", sc[3]},
+    {"vid", tostring(math.random(1, 12))}, {"sid", uuid()}, {"duid", v.aid},
+  }
+  if v.uid then f[#f + 1] = {"uid", v.uid} end
+  return f, contexts
+end
+
+local function snowplow_query(v, ms)
+  local f, contexts = snowplow_fields(v, ms)
+  local q = { "stm=" .. (ms + 20) }
+  for _, kv in ipairs(f) do q[#q + 1] = kv[1] .. "=" .. pct(kv[2]) end
+  q[#q + 1] = "cx=" .. b64url_of(contexts)
+  return table.concat(q, "&")
+end
+
+local function json_str(s)
+  return '"' .. s:gsub('[%c"\\]', function(c)
+    if c == '"' then return '\\"' elseif c == "\\" then return "\\\\" end
+    return string.format("\\u%04x", c:byte())
+  end) .. '"'
+end
+
+local function snowplow_tp2(v, ms)
+  local f, contexts = snowplow_fields(v, ms)
+  local m = {}
+  for _, kv in ipairs(f) do m[#m + 1] = json_str(kv[1]) .. ":" .. json_str(kv[2]) end
+  m[#m + 1] = '"co":' .. json_str(contexts)
+  m[#m + 1] = '"stm":"' .. (ms + 20) .. '"'
+  return '{"schema":"iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4","data":[{'
+    .. table.concat(m, ",") .. '}]}'
+end
+
+-- Matomo: matomo.js's page view request (trackPageView, defaults)
+local function matomo_query(v, ms)
+  local t = os.date("!*t", math.floor(ms / 1000))
+  local q = "action_name=" .. pct(v.title) .. "&idsite=1&rec=1&r=" .. string.format("%06d", math.random(0, 999999))
+    .. "&h=" .. t.hour .. "&m=" .. t.min .. "&s=" .. t.sec
+    .. "&url=" .. pct(v.url) .. "&urlref=" .. pct(v.ref)
+    .. "&_id=" .. v.aid:gsub("-", ""):sub(1, 16) .. "&_idn=0&_refts=0&send_image=1"
+    .. "&pdf=1&qt=0&realp=0&wma=0&fla=0&java=0&ag=0&cookie=1&res=" .. pick(screens)[1]
+    .. "&pv_id=" .. string.format("%06x", math.random(0, 0xffffff))
+    .. "&pf_net=0&pf_srv=" .. math.random(5, 80) .. "&pf_tfr=" .. math.random(1, 20)
+  if v.uid then q = q .. "&uid=" .. v.uid end
+  return q
+end
+
+-- Plausible: the script's pageview (plausible.js: n, u, d, r, w, and
+-- custom properties as p)
+local function plausible_json(v)
+  return '{"n":"pageview","u":' .. json_str(v.url) .. ',"d":"shop.example.test","r":' .. json_str(v.ref)
+    .. ',"w":' .. pick({ 1920, 1440, 390, 1280 })
+    .. ',"p":{"category":' .. json_str(v.category) .. ',"price":"' .. v.price .. '"}}'
+end
+
 -- the 16 bytes of a UUID (its 32 hex digits) in base64url, no padding
 local function visitor_id(aid)
   local hex = aid:gsub("-", "")
@@ -152,17 +250,35 @@ function init(args)
   with_visitor = args[5] == "1"
   math.randomseed(20240501)
   local first, total, first_cookie = nil, 0, nil
+  -- the other trackers' modes draw their visits first, so that their
+  -- extra draws (ids, screens...) come after: their k-th request is the
+  -- get mode's k-th page view, by the same visitor
+  local visits = nil
+  if mode == "sp_get" or mode == "sp_tp2" or mode == "matomo" or mode == "plausible" then
+    visits = {}
+    for k = 1, size do visits[k] = visit() end
+  end
   for k = 1, size do
-    local v = visit()
+    local v = visits and visits[k] or visit()
     local ms = ms0 + k * 1000
     local req, body
     local h = headers(v)
     first_cookie = first_cookie or cookie_of(h)
-    if mode == "get" then
+    if mode == "get" or mode == "sp_get" or mode == "matomo" then
+      local q = (mode == "get" and pixel_query(v)) or (mode == "sp_get" and snowplow_query(v, ms))
+                or matomo_query(v, ms)
       body = nil
-      req = wrk.format("GET", path .. "?" .. pixel_query(v), h)
-      first = first or pixel_query(v)
-      total = total + #pixel_query(v)
+      req = wrk.format("GET", path .. "?" .. q, h)
+      first = first or q
+      total = total + #q
+    elseif mode == "sp_tp2" then
+      body = snowplow_tp2(v, ms)
+      req = wrk.format("POST", path, h, body)
+      first = first or body
+    elseif mode == "plausible" then
+      body = plausible_json(v)
+      req = wrk.format("POST", path, h, body)
+      first = first or body
     elseif mode == "track" then
       body = event_json(v, ms):sub(1, -2) .. ',"writeKey":"demo-key"}'
       req = wrk.format("POST", path, h, body)
