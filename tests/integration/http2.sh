@@ -214,6 +214,11 @@ suite() {
         --data-binary @"$SPOOR_TMP/tp2-$t.gz" "$B/sp/com.snowplowanalytics.snowplow/tp2")
     spoor_check "[$t] gzip Snowplow tp2 POST answers 200 ok" "$code $(body)" "200 ok"
     count snowplow/200
+    printf '%s' "${TP2//TAG/nolen-$t}" > "$SPOOR_TMP/tp2-nolen-$t"
+    code=$(req "$p" -X POST -T - -H 'Content-Type: application/json; charset=UTF-8' \
+        "$B/sp/com.snowplowanalytics.snowplow/tp2" < "$SPOOR_TMP/tp2-nolen-$t")
+    spoor_check "[$t] Snowplow tp2 POST without Content-Length answers 200 ok" "$code $(body)" "200 ok"
+    count snowplow/200
     code=$(req "$p" "$B/sp/i?e=pv&url=https%3A%2F%2Fshop.example%2Fget-$t&eid=sp-get-$t&aid=website")
     spoor_check "[$t] Snowplow GET /i answers the GIF" "$code $(header Content-Type)" "200 image/gif"
     count snowplow/200
@@ -238,6 +243,12 @@ suite() {
         '200 {"status":"success","tracked":2,"invalid":0}'
     count matomo/200
 
+    printf '{"requests":["?idsite=1&rec=1&action_name=mtn-%s&_id=cccccccccccccccc"]}' "$t" > "$SPOOR_TMP/mt-nolen-$t"
+    code=$(req "$p" -X POST -T - -A node -H 'Content-Type: application/json' "$B/m/matomo.php" < "$SPOOR_TMP/mt-nolen-$t")
+    spoor_check "[$t] Matomo bulk POST without Content-Length answers Matomo's counts" "$code $(body)" \
+        '200 {"status":"success","tracked":1,"invalid":0}'
+    count matomo/200
+
     # ---- Plausible: preflight, event, bad body
     code=$(req "$p" -X OPTIONS -H "Origin: $ORIGIN" -H 'Access-Control-Request-Method: POST' \
         -H 'Access-Control-Request-Headers: content-type' "$B/api/event")
@@ -251,6 +262,11 @@ suite() {
     [[ "$(header Set-Cookie)" == _spid=*"; Secure"* ]] \
         && spoor_ok "[$t] a Plausible event gets a Secure visitor cookie" \
         || spoor_soft_fail "[$t] Plausible Set-Cookie '$(header Set-Cookie)'"
+    count plausible/202
+    printf '{"n":"pln-%s","u":"https://shop.example/pln-%s","d":"shop.example"}' "$t" "$t" > "$SPOOR_TMP/pl-nolen-$t"
+    code=$(req "$p" -X POST -T - -H "Origin: $ORIGIN" -A 'Mozilla/5.0 Test' -H 'Content-Type: text/plain' \
+        "$B/api/event" < "$SPOOR_TMP/pl-nolen-$t")
+    spoor_check "[$t] Plausible event without Content-Length answers 202 ok" "$code $(body)" "202 ok"
     count plausible/202
     code=$(req "$p" -H "Origin: $ORIGIN" -A 'Mozilla/5.0 Test' -H 'Content-Type: text/plain' \
         --data-binary '{"n":"neg-pl","u":' "$B/api/event")
@@ -274,9 +290,9 @@ spoor_check "nginx master alive" "$(kill -0 "$master" 2>/dev/null && echo yes)" 
 spoor_check "the same worker served every request" "$(spoor_worker_pids "$prefix" | head -n1)" "$worker"
 
 # ---- the log
-# per protocol: pixel 1, Segment 1 + 2 + 100 + 100 + 1, Snowplow 2 + 2 + 1,
-# Matomo 1 + 2, Plausible 1
-per=$((1 + 204 + 5 + 3 + 1))
+# per protocol: pixel 1, Segment 1 + 2 + 100 + 100 + 1, Snowplow 2 + 2 + 2
+# + 1, Matomo 1 + 2 + 1, Plausible 1 + 1
+per=$((1 + 204 + 7 + 4 + 2))
 want=$((2 * per))
 spoor_wait_records "$log" "$want" 100 || true
 sleep 0.3
@@ -317,7 +333,7 @@ for t in h2 h1; do
         <<<"$(sel messageId "beacon-$t-1")" \
         && spoor_ok "[$t] beacon record: source web from ?writeKey=" \
         || spoor_soft_fail "[$t] beacon record: $(sel messageId "beacon-$t-1")"
-    for s in "$t" "gz-$t"; do
+    for s in "$t" "gz-$t" "nolen-$t"; do
         spoor_jq_true '(length == 1) and (.[0] | .type == "page" and .url == "https://shop.example/'$s'"
             and .title == "Page '$s'" and .anonymousId == "d-'$s'" and .source == "website")' <<<"$(sel messageId "sp-$s-1")" \
             && spoor_jq_true '(length == 1) and (.[0] | .anonymousId == "d-'$s'")' <<<"$(sel messageId "sp-$s-2")" \
@@ -332,10 +348,17 @@ for t in h2 h1; do
     spoor_jq_true '(length == 1)' <<<"$(sel name "mtb-$t-1")" && spoor_jq_true '(length == 1)' <<<"$(sel name "mtb-$t-2")" \
         && spoor_ok "[$t] Matomo bulk: both requests recorded once" \
         || spoor_soft_fail "[$t] Matomo bulk: $(sel name "mtb-$t-1") $(sel name "mtb-$t-2")"
+    spoor_jq_true '(length == 1) and (.[0].source == "1")' <<<"$(sel name "mtn-$t")" \
+        && spoor_ok "[$t] Matomo bulk without Content-Length: recorded once" \
+        || spoor_soft_fail "[$t] Matomo bulk without Content-Length: $(sel name "mtn-$t")"
     spoor_jq_true '(length == 1) and (.[0] | .type == "track" and .url == "https://shop.example/pl-'$t'"
         and .source == "shop.example" and (.visitorId | test("^[A-Za-z0-9_-]{22}$")))' <<<"$(sel name "pl-$t")" \
         && spoor_ok "[$t] Plausible record: track, url, source, visitorId" \
         || spoor_soft_fail "[$t] Plausible: $(sel name "pl-$t")"
+    spoor_jq_true '(length == 1) and (.[0] | .url == "https://shop.example/pln-'$t'" and .source == "shop.example")' \
+        <<<"$(sel name "pln-$t")" \
+        && spoor_ok "[$t] Plausible without Content-Length: recorded once, url, source" \
+        || spoor_soft_fail "[$t] Plausible without Content-Length: $(sel name "pln-$t")"
 done
 
 # ---- the counters: what each endpoint answered, by status, over both
