@@ -7,7 +7,8 @@
  * is a CORS preflight; other methods 405.  A body that is not an event
  * is 400, a domain that is not a listed write key 401, an origin not
  * allowed 403 -- nothing written.  The domain (d) plays the write key
- * (ngx_http_spoor_key_source()).  The protocol carries no ids: the
+ * (ngx_http_spoor_key_source()); of a list of sites ("a.example,
+ * b.example"), the first one that is a write key.  The protocol carries no ids: the
  * visitor is the capture path's (cookie or cookieless id).  A request is
  * a browser's when it has an Origin or a User-Agent starting "Mozilla/".
  */
@@ -113,7 +114,7 @@ ngx_http_spoor_plausible_event(ngx_http_request_t *r, ngx_str_t *body)
     ngx_int_t                   rc;
     ngx_str_t                   key, *ua;
     ngx_uint_t                  browser;
-    spoor_str_t                 domain;
+    spoor_str_t                 domain, one;
     spoor_buf_t                 scratch;
     spoor_event_t               ev;
     msgpack_zone               *zone;
@@ -145,10 +146,14 @@ ngx_http_spoor_plausible_event(ngx_http_request_t *r, ngx_str_t *body)
                                     : NGX_HTTP_BAD_REQUEST;
     }
 
-    key.data = (u_char *) domain.data;
-    key.len = domain.len;
+    /* d may list several sites: the first one that is a write key */
+    rc = NGX_DECLINED;
 
-    rc = ngx_http_spoor_key_source(r, lcf, &key, &ctx->source);
+    while (rc == NGX_DECLINED && spoor_plausible_next_domain(&domain, &one)) {
+        key.data = (u_char *) one.data;
+        key.len = one.len;
+        rc = ngx_http_spoor_key_source(r, lcf, &key, &ctx->source);
+    }
 
     if (rc == NGX_DECLINED) {
         ngx_http_spoor_count_rejected(NGX_HTTP_SPOOR_R_UNAUTHORIZED, 1);

@@ -140,6 +140,43 @@ amount(const msgpack_object *o, double *d)
 }
 
 
+int
+spoor_plausible_next_domain(spoor_str_t *list, spoor_str_t *domain)
+{
+    const char  *p, *end, *comma, *a, *b;
+
+    if (list->data == NULL) {
+        return 0;
+    }
+    p = list->data;
+    end = p + list->len;
+
+    while (p < end) {
+        comma = memchr(p, ',', (size_t) (end - p));
+        if (comma == NULL) {
+            comma = end;
+        }
+        for (a = p; a < comma && (*a == ' ' || *a == '\t'); a++) {
+            /* void */
+        }
+        for (b = comma; b > a && (b[-1] == ' ' || b[-1] == '\t'); b--) {
+            /* void */
+        }
+        p = comma < end ? comma + 1 : end;
+        if (b > a) {
+            domain->data = a;
+            domain->len = (size_t) (b - a);
+            list->data = p;
+            list->len = (size_t) (end - p);
+            return 1;
+        }
+    }
+    list->data = end;
+    list->len = 0;
+    return 0;
+}
+
+
 spoor_pl_status_t
 spoor_plausible_parse(const char *json, size_t len, spoor_event_t *ev,
     spoor_str_t *domain, spoor_buf_t *scratch, msgpack_zone *zone)
@@ -148,7 +185,7 @@ spoor_plausible_parse(const char *json, size_t len, spoor_event_t *ev,
     const msgpack_object  *props = NULL, *rev, *cur = NULL, *o;
     msgpack_packer         pk;
     spoor_pl_status_t      st;
-    spoor_str_t            name, s;
+    spoor_str_t            name, s, list, one;
     double                 value = 0;
     size_t                 i, count = 0, kept, start;
     int                    err = 0, has_rev = 0;
@@ -169,6 +206,10 @@ spoor_plausible_parse(const char *json, size_t len, spoor_event_t *ev,
         || !to_str(member(&root, "d", "domain"), domain))
     {
         return SPOOR_PL_MISSING;
+    }
+    list = *domain;
+    if (!spoor_plausible_next_domain(&list, &one)) {
+        return SPOOR_PL_MISSING;                /* "", " ", "," */
     }
 
     o = member(&root, "r", "referrer");

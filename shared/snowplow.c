@@ -407,8 +407,18 @@ sv_is(spoor_str_t s, const char *lit)
 }
 
 
-/* the members of the ecommerce plugin's transaction entity an order
- * takes, as the Segment spec names them */
+/*
+ * An ecommerce plugin entity whose members join an action's properties:
+ * its name (iglu:com.snowplowanalytics.snowplow.ecommerce/NAME/...) and
+ * its members as the Segment spec names them (record key, entity member).
+ */
+typedef struct {
+    const char          *name;
+    const char  *const (*members)[2];
+    size_t               count;
+} entity_map_t;
+
+/* a transaction action's order: the transaction entity */
 static const char *const  transaction_members[][2] = {
     { "orderId", "transaction_id" }, { "revenue", "revenue" },
     { "currency", "currency" }, { "tax", "tax" },
@@ -416,8 +426,26 @@ static const char *const  transaction_members[][2] = {
     { "paymentMethod", "payment_method" }
 };
 
-#define NTRANSACTION  \
-    (sizeof(transaction_members) / sizeof(transaction_members[0]))
+/* a one-product action's product (add_to_cart, remove_from_cart,
+ * product_view, list_click): the first product entity, as the spec's
+ * Product Added gives it */
+static const char *const  product_members[][2] = {
+    { "product_id", "id" }, { "name", "name" },
+    { "category", "category" }, { "price", "price" },
+    { "currency", "currency" }, { "quantity", "quantity" },
+    { "brand", "brand" }, { "variant", "variant" },
+    { "position", "position" }
+};
+
+static const entity_map_t  transaction_entity = {
+    "transaction", transaction_members,
+    sizeof(transaction_members) / sizeof(transaction_members[0])
+};
+
+static const entity_map_t  product_entity = {
+    "product", product_members,
+    sizeof(product_members) / sizeof(product_members[0])
+};
 
 
 static int
@@ -531,10 +559,11 @@ pack_context(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
  */
 static spoor_sp_status_t
 self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
-    spoor_event_t *ev, const msgpack_object **schema, int *transaction)
+    spoor_event_t *ev, const msgpack_object **schema,
+    const entity_map_t **merge)
 {
     msgpack_object         root;
-    const msgpack_object  *inner, *data;
+    const msgpack_object  *inner, *data, *type;
     spoor_str_t            vendor, name;
     spoor_sp_status_t      st;
     int                    found;
@@ -567,13 +596,20 @@ self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
     } else if (sv_is(vendor, "com.snowplowanalytics.snowplow.ecommerce")
                && sv_is(name, "snowplow_ecommerce_action"))
     {
-        if (str_eq(spoor_mp_member(data, "type"), "add_to_cart")) {
+        type = spoor_mp_member(data, "type");
+        if (str_eq(type, "add_to_cart")) {
             ev->name.data = "Product Added";
             ev->name.len = 13;
-        } else if (str_eq(spoor_mp_member(data, "type"), "transaction")) {
+            *merge = &product_entity;
+        } else if (str_eq(type, "transaction")) {
             ev->name.data = "Order Completed";
             ev->name.len = 15;
-            *transaction = 1;
+            *merge = &transaction_entity;
+        } else if (str_eq(type, "remove_from_cart")
+                   || str_eq(type, "product_view")
+                   || str_eq(type, "list_click"))
+        {
+            *merge = &product_entity;
         }
     }
 
@@ -584,14 +620,16 @@ self_describing(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
 
 
 /*
- * An ecommerce plugin's transaction action carries its order in a
- * "transaction" entity: its id, revenue, currency, tax, shipping,
- * discount and payment method join the action's own members (which win)
- * in the properties, so that the order counts with its revenue.
+ * An ecommerce plugin's action carries what it is about in an entity: a
+ * transaction its order (id, revenue, currency, tax, shipping, discount,
+ * payment method), an add_to_cart its product (id, name, category,
+ * price...).  The first entity named m->name joins the action's own
+ * members (which win) in the properties, so that the order counts with
+ * its revenue and the cart add with its category.
  */
 static spoor_sp_status_t
-transaction_properties(spoor_snowplow_t *s, const msgpack_object *entities,
-    spoor_event_t *ev)
+entity_properties(spoor_snowplow_t *s, const msgpack_object *entities,
+    const entity_map_t *m, spoor_event_t *ev)
 {
     const msgpack_object  *data = ev->properties.obj, *tx = NULL, *v;
     msgpack_object_kv     *kv;
@@ -604,7 +642,7 @@ transaction_properties(spoor_snowplow_t *s, const msgpack_object *entities,
         if (iglu_name(spoor_mp_member(&entities->via.array.ptr[i], "schema"),
                       &vendor, &name)
             && sv_is(vendor, "com.snowplowanalytics.snowplow.ecommerce")
-            && sv_is(name, "transaction"))
+            && sv_is(name, m->name))
         {
             tx = spoor_mp_member(&entities->via.array.ptr[i], "data");
             break;
@@ -615,9 +653,9 @@ transaction_properties(spoor_snowplow_t *s, const msgpack_object *entities,
     }
 
     count = data->via.map.size;
-    for (i = 0; i < NTRANSACTION; i++) {
-        count += spoor_mp_member(tx, transaction_members[i][1]) != NULL
-                 && spoor_mp_member(data, transaction_members[i][0]) == NULL;
+    for (i = 0; i < m->count; i++) {
+        count += spoor_mp_member(tx, m->members[i][1]) != NULL
+                 && spoor_mp_member(data, m->members[i][0]) == NULL;
     }
 
     msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
@@ -627,13 +665,13 @@ transaction_properties(spoor_snowplow_t *s, const msgpack_object *entities,
         err |= msgpack_pack_object(&pk, kv->key);
         err |= msgpack_pack_object(&pk, kv->val);
     }
-    for (i = 0; i < NTRANSACTION; i++) {
-        v = spoor_mp_member(tx, transaction_members[i][1]);
-        if (v == NULL || spoor_mp_member(data, transaction_members[i][0])) {
+    for (i = 0; i < m->count; i++) {
+        v = spoor_mp_member(tx, m->members[i][1]);
+        if (v == NULL || spoor_mp_member(data, m->members[i][0])) {
             continue;
         }
-        err |= pk_str(&pk, transaction_members[i][0],
-                      strlen(transaction_members[i][0]));
+        err |= pk_str(&pk, m->members[i][0],
+                      strlen(m->members[i][0]));
         err |= msgpack_pack_object(&pk, *v);
     }
     if (err) {
@@ -658,7 +696,8 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
     spoor_sp_status_t      st = SPOOR_SP_OK;
     int64_t                ttm, dtm, stm;
     size_t                 n;
-    int                    found, transaction = 0;
+    int                    found;
+    const entity_map_t    *merge = NULL;
 
     if (i >= s->count) {
         return SPOOR_SP_BAD_TYPE;
@@ -690,7 +729,7 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
 
     } else if (sv_is(e, "ue")) {
         ev->kind = SPOOR_KIND_TRACK;
-        st = self_describing(s, p, n, ev, &schema, &transaction);
+        st = self_describing(s, p, n, ev, &schema, &merge);
 
     } else if (sv_is(e, "tr")) {
         ev->kind = SPOOR_KIND_TRACK;
@@ -723,8 +762,8 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
         }
     }
 
-    if (transaction) {
-        st = transaction_properties(s, entities, ev);
+    if (merge) {
+        st = entity_properties(s, entities, merge, ev);
         if (st != SPOOR_SP_OK) {
             return st;
         }

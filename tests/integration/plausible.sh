@@ -79,6 +79,17 @@ spoor_check "a listed domain is written" "$code" 202
 sent=$((sent + 1))
 code=$(post '{"n":"bad-unlisted","u":"https://x/","d":"other.example"}' "$B/keyed/api/event")
 spoor_check "an unlisted domain is 401" "$code" 401
+# data-domain="a,b": one record, the first listed site's source
+code=$(post '{"n":"pageview","u":"https://shop.example/list","d":"other.example, shop.example"}' "$B/keyed/api/event")
+spoor_check "a domain list with a listed site is written" "$code" 202
+sent=$((sent + 1))
+code=$(post '{"n":"bad-unlisted-list","u":"https://x/","d":"other.example,more.example"}' "$B/keyed/api/event")
+spoor_check "a domain list without a listed site is 401" "$code" 401
+code=$(post '{"n":"pageview","u":"https://shop.example/list2","d":"shop.example,rollup.example"}')
+spoor_check "a domain list without write keys is written" "$code" 202
+sent=$((sent + 1))
+code=$(post '{"n":"bad-blank-domain","u":"https://x/","d":" , "}')
+spoor_check "a domain list of blanks is 400" "$code" 400
 
 # ---- hostile inputs
 code=$(post '{"n":"bad-json"')
@@ -133,6 +144,10 @@ spoor_check "revenue event is Order Completed" "$got" "$exp"
 
 spoor_check "a listed domain maps to its source" \
     "$(jq -r 'select(.url == "https://shop.example/k") | .source' <<<"$records")" shop
+spoor_check "a domain list: the first listed site's source" \
+    "$(jq -r 'select(.url == "https://shop.example/list") | .source' <<<"$records")" shop
+spoor_check "a domain list without write keys: its first site" \
+    "$(jq -r 'select(.url == "https://shop.example/list2") | .source' <<<"$records")" shop.example
 spoor_check "no refused event written" \
     "$(jq -c 'select((.name // "") | startswith("bad"))' <<<"$records" | wc -l)" 0
 

@@ -215,3 +215,51 @@ Test(plausible, hostile)
     cr_assert_eq(t.st, SPOOR_PL_INVALID_JSON);
     pl_free(&t);
 }
+
+/* data-domain="shop.example,rollup.example": the list as sent, its sites
+ * one by one without the spaces around them, blank items skipped */
+Test(plausible, domain_list)
+{
+    pl_t         t;
+    spoor_str_t  list, one;
+
+    pl_parse(&t, "{\"n\":\"pageview\",\"u\":\"https://shop.example/\","
+             "\"d\":\"shop.example, rollup.example\"}");
+    cr_assert_eq(t.st, SPOOR_PL_OK);
+    str_is(t.domain, "shop.example, rollup.example");
+    list = t.domain;
+    cr_assert(spoor_plausible_next_domain(&list, &one));
+    str_is(one, "shop.example");
+    cr_assert(spoor_plausible_next_domain(&list, &one));
+    str_is(one, "rollup.example");
+    cr_assert_not(spoor_plausible_next_domain(&list, &one));
+    cr_assert_not(spoor_plausible_next_domain(&list, &one));
+    pl_free(&t);
+
+    list.data = " ,a.example,, b ,";
+    list.len = strlen(list.data);
+    cr_assert(spoor_plausible_next_domain(&list, &one));
+    str_is(one, "a.example");
+    cr_assert(spoor_plausible_next_domain(&list, &one));
+    str_is(one, "b");
+    cr_assert_not(spoor_plausible_next_domain(&list, &one));
+
+    list.data = "solo";
+    list.len = 4;
+    cr_assert(spoor_plausible_next_domain(&list, &one));
+    str_is(one, "solo");
+    cr_assert_not(spoor_plausible_next_domain(&list, &one));
+}
+
+/* a domain list without a site is no domain (Plausible: "can't be blank") */
+Test(plausible, blank_domain_is_missing)
+{
+    pl_t  t;
+
+    pl_parse(&t, "{\"n\":\"pageview\",\"u\":\"u\",\"d\":\"\"}");
+    cr_assert_eq(t.st, SPOOR_PL_MISSING);
+    pl_free(&t);
+    pl_parse(&t, "{\"n\":\"pageview\",\"u\":\"u\",\"d\":\" , \"}");
+    cr_assert_eq(t.st, SPOOR_PL_MISSING);
+    pl_free(&t);
+}

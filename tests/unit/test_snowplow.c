@@ -444,6 +444,64 @@ Test(snowplow, ecommerce_transaction_takes_its_entity)
     sp_free(&t);
 }
 
+Test(snowplow, ecommerce_add_to_cart_takes_its_product)
+{
+    sp_t                   t;
+    spoor_event_t          ev;
+    const msgpack_object  *pr;
+
+    /* the browser plugin's trackAddToCart: the action, a product entity
+     * and a cart entity; the first product gives the spec's properties */
+    sp_load(&t, "{\"data\":[{\"e\":\"ue\",\"ue_pr\":\"{\\\"data\\\":{"
+            "\\\"schema\\\":\\\"iglu:com.snowplowanalytics.snowplow."
+            "ecommerce/snowplow_ecommerce_action/jsonschema/1-0-2\\\","
+            "\\\"data\\\":{\\\"type\\\":\\\"add_to_cart\\\"}}}\","
+            "\"co\":\"{\\\"data\\\":[{\\\"schema\\\":\\\"iglu:com."
+            "snowplowanalytics.snowplow.ecommerce/product/jsonschema/"
+            "1-0-0\\\",\\\"data\\\":{\\\"id\\\":\\\"s3\\\","
+            "\\\"name\\\":\\\"Hat\\\",\\\"category\\\":\\\"hats\\\","
+            "\\\"price\\\":20,\\\"currency\\\":\\\"EUR\\\","
+            "\\\"quantity\\\":1}},{\\\"schema\\\":\\\"iglu:com."
+            "snowplowanalytics.snowplow.ecommerce/product/jsonschema/"
+            "1-0-0\\\",\\\"data\\\":{\\\"id\\\":\\\"s4\\\","
+            "\\\"category\\\":\\\"caps\\\"}},{\\\"schema\\\":"
+            "\\\"iglu:com.snowplowanalytics.snowplow.ecommerce/cart/"
+            "jsonschema/1-0-0\\\",\\\"data\\\":{\\\"total_value\\\":20,"
+            "\\\"currency\\\":\\\"EUR\\\"}}]}\"}]}", 1);
+    cr_assert_eq(t.st, SPOOR_SP_OK);
+    cr_assert_eq(sp_event(&t, 0, &ev), SPOOR_SP_OK);
+    str_is(ev.name, "Product Added");
+    pr = obj(&t, &ev.properties);
+    mstr_is(pr, "type", "add_to_cart");
+    mstr_is(pr, "product_id", "s3");
+    mstr_is(pr, "name", "Hat");
+    mstr_is(pr, "category", "hats");
+    cr_assert_float_eq(mnum(pr, "price"), 20, 1e-9);
+    cr_assert_float_eq(mnum(pr, "quantity"), 1, 1e-9);
+    mstr_is(pr, "currency", "EUR");
+    cr_assert_null(spoor_mp_member(pr, "total_value"));
+    sp_free(&t);
+}
+
+Test(snowplow, ecommerce_add_to_cart_without_product_keeps_the_action)
+{
+    sp_t                   t;
+    spoor_event_t          ev;
+    const msgpack_object  *pr;
+
+    sp_load(&t, "{\"data\":[{\"e\":\"ue\",\"ue_pr\":\"{\\\"data\\\":{"
+            "\\\"schema\\\":\\\"iglu:com.snowplowanalytics.snowplow."
+            "ecommerce/snowplow_ecommerce_action/jsonschema/1-0-2\\\","
+            "\\\"data\\\":{\\\"type\\\":\\\"add_to_cart\\\"}}}\"}]}",
+            1);
+    cr_assert_eq(sp_event(&t, 0, &ev), SPOOR_SP_OK);
+    str_is(ev.name, "Product Added");
+    pr = obj(&t, &ev.properties);
+    mstr_is(pr, "type", "add_to_cart");
+    cr_assert_eq(pr->via.map.size, 1);
+    sp_free(&t);
+}
+
 /* ---- hostile inputs --------------------------------------------------------- */
 
 Test(snowplow, unknown_or_missing_type_is_bad_type)
