@@ -59,8 +59,8 @@
 # for B the access log raw and gzip -6; then a per-protocol table (issue
 # 14: C to I, events/s and CPU per event against A and against the pixel,
 # C).  Then a perf profile of the worker
-# (one extra round of C and one of D under perf record -g; top symbols by
-# self time into $PERF_DIR/perf-pixel.txt and perf-track.txt, the first 15
+# (one extra round of C, D and E under perf record -g; top symbols by
+# self time into $PERF_DIR/perf-pixel.txt, perf-track.txt and perf-batch.txt, the first 15
 # in the markdown) and the goals of issue 13, each measured and met or
 # not.  Prints markdown; writes a TSV to $OUT.  Two columns
 # say whether the figures can be trusted: "worker busy" (the worker's CPU
@@ -89,7 +89,7 @@
 #   OUT (default bench/results/collector.tsv), VISITOR_COOKIE (1: requests
 #   carry _spid, default; 0: they do not), PERF (0: no perf profile; default
 #   1), PERF_SECONDS (seconds of perf record per profiled variant, default
-#   5), PERF_DIR (where perf-pixel.txt and perf-track.txt go; default the
+#   5), PERF_DIR (where perf-pixel.txt, perf-track.txt and perf-batch.txt go; default the
 #   directory of $OUT), SPOOR_MODULE, SPOOR, NGINX.
 # Needs wrk, curl, gzip, jq; perf (linux-perf) for the profile, skipped
 # with a note when missing or failing.  Each wrk and perf run is bounded by
@@ -578,11 +578,13 @@ for ((i = 1; i <= ROUNDS; i++)); do
 done
 
 # ------------------------------------------------------------- perf profile
-# One extra round of C and one of D (not counted in the figures above) with
-# perf recording the worker; the top symbols by self time go to
-# $PERF_DIR/perf-pixel.txt and perf-track.txt.  Any failure is a note.
+# One extra round of C, of D and of E (not counted in the figures above)
+# with perf recording the worker; the top symbols by self time go to
+# $PERF_DIR/perf-pixel.txt, perf-track.txt and perf-batch.txt (E's gives
+# the batch path's floor: the JSON parser's share).  Any failure is a note.
 declare -A PERF_FILE PERF_TOP PERF_NOTE PERF_EVENT PERF_DSO
 PERF_FILE[C]=$PERF_DIR/perf-pixel.txt; PERF_FILE[D]=$PERF_DIR/perf-track.txt
+PERF_FILE[E]=$PERF_DIR/perf-batch.txt
 mod_debug=$(file -b "$SPOOR_MODULE" 2>/dev/null | grep -oE 'with debug_info|not stripped|stripped' | paste -sd, - || true)
 perf_profile() {    # perf_profile V
     local v=$1 data=$SPOOR_TMP/perf.$1.data err=$SPOOR_TMP/perf.$1.err pid rep top unres own
@@ -636,15 +638,15 @@ perf_profile() {    # perf_profile V
     spoor_log "perf: wrote ${PERF_FILE[$v]}"
 }
 # no stale profile from an earlier run may pass for this one's
-rm -f "${PERF_FILE[C]}" "${PERF_FILE[D]}"
+rm -f "${PERF_FILE[C]}" "${PERF_FILE[D]}" "${PERF_FILE[E]}"
 if [ "$PERF" = 0 ]; then
-    PERF_NOTE[C]="skipped (PERF=0)"; PERF_NOTE[D]="skipped (PERF=0)"
+    PERF_NOTE[C]="skipped (PERF=0)"; PERF_NOTE[D]=${PERF_NOTE[C]}; PERF_NOTE[E]=${PERF_NOTE[C]}
 elif ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
     spoor_log "note: no working perf (Debian package linux-perf): no profile"
-    PERF_NOTE[C]="no perf installed (linux-perf)"; PERF_NOTE[D]=${PERF_NOTE[C]}
+    PERF_NOTE[C]="no perf installed (linux-perf)"; PERF_NOTE[D]=${PERF_NOTE[C]}; PERF_NOTE[E]=${PERF_NOTE[C]}
 else
     mkdir -p "$PERF_DIR"
-    for v in C D; do
+    for v in C D E; do
         in_v "$v" || { PERF_NOTE[$v]="not run (VARIANTS)"; continue; }
         spoor_log "perf: one extra round of $v (${NAME[$v]}), ${PERF_SECONDS}s of perf record"
         perf_profile "$v"
@@ -837,8 +839,8 @@ echo
 if [ "$PERF" = 0 ]; then
     echo "No profile: skipped (PERF=0)."
 else
-    echo "One extra round of C and of D after the rounds (not counted above), \`perf record -g -p <worker>\` for ${PERF_SECONDS}s;" \
-         "\`perf report --stdio --no-children\`, top symbols by self time (whole lists, 25 lines, in perf-pixel.txt and perf-track.txt beside this file); module: ${mod_debug:-?}." \
+    echo "One extra round of C, of D and of E after the rounds (not counted above), \`perf record -g -p <worker>\` for ${PERF_SECONDS}s;" \
+         "\`perf report --stdio --no-children\`, top symbols by self time (whole lists, 25 lines, in perf-pixel.txt, perf-track.txt and perf-batch.txt beside this file); module: ${mod_debug:-?}." \
          "Event: ${PERF_EVENT[C]:-?} (C), ${PERF_EVENT[D]:-?} (D); with cpu-clock (no hardware counters, as in most VMs) kernel time spent with interrupts off is charged to where they are turned back on (\`pvm_irq_enable\`, \`_raw_spin_unlock_irqrestore\`...): that line is the kernel's network work, not one function."
     for v in C D; do
         echo
@@ -898,6 +900,12 @@ if [ -n "${PERF_DSO[C]:-}" ]; then
          "the location lookup (libmaxminddb, behind the per-worker cache) $(dso_us C 'libmaxminddb') µs," \
          "hashing (libxxhash: the consent and location caches' keys) $(dso_us C 'libxxhash') µs," \
          "libcrypto $(dso_us C 'libcrypto') µs; libc's share (memcpy, memchr, malloc: nginx's and spoor's together) is in perf-pixel.txt."
+    if [ -n "${PERF_DSO[E]:-}" ]; then
+        echo "The batch path's floor, from E's profile (× E's ${MCPU[E]} µs/event):" \
+             "the JSON parser (libyajl) $(dso_us E 'libyajl') µs/event," \
+             "msgpack-c (unpacking the transcoded body) $(dso_us E 'libmsgpackc') µs/event," \
+             "LZ4 $(dso_us E 'liblz4') µs/event, the module's own code $(dso_us E 'ngx_http_spoor_module') µs/event (perf-batch.txt)."
+    fi
     if in_v B; then
         echo "C ≥ 1.2 × B's requests/s means $(awk -v b="${MRPS[B]}" -v a="${MRPS[A]}" 'BEGIN { printf "%.2f", 1.2 * b / a }') × A's here: B runs at $(ratio "${MRPS[B]}" "${MRPS[A]}") × empty_gif with no log at all."
     fi

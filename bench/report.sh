@@ -7,7 +7,7 @@
 # events next to the decode floor.  When bench/hotpath.c left its table of
 # per-event floors (hotpath.md: LZ4, geo lookup, JSON parser...), it goes
 # in a section of its own after the collector's; without it, no section.
-# The collector's perf profiles (perf-pixel.txt, perf-track.txt) are
+# The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
 
@@ -74,7 +74,7 @@ fi
         echo
     fi
     perf_files=
-    for f in perf-pixel.txt perf-track.txt; do
+    for f in perf-pixel.txt perf-track.txt perf-batch.txt; do
         if [ -s "$R/$f" ]; then perf_files+="${perf_files:+, }[$f]($f)"; fi
     done
     if [ -n "$perf_files" ]; then
