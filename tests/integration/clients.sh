@@ -61,12 +61,14 @@ spoor_ok "clients installed: $(echo $installed)"
 
 # ---- the pages and the SDKs' dist files, readable by the workers (nobody)
 www=$SPOOR_TMP/www
-mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled"
+mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled" \
+    "$www/sdk/snowplow/browser-tracker"
 cp "$CLIENTS_SRC"/pages/* "$www/pages/"
 # analytics-next's UMD build where its CDN keeps it (it loads lazy chunks
 # from <cdn>/analytics-next/bundles/)
 cp -r "$modules/@segment/analytics-next/dist/umd/." "$www/sdk/segment/analytics-next/bundles/"
 cp "$modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js" "$www/sdk/rudderstack/bundled/"
+cp "$modules/@snowplow/browser-tracker/dist/index.umd.js" "$www/sdk/snowplow/browser-tracker/"
 chmod -R a+rX "$www"
 
 # ---- nginx: the collector (and same-origin pages) on $port, a second
@@ -124,6 +126,24 @@ $(spoor_conf_http_paths "$prefix")
         location /anon/ {
             spoor_segment;
             spoor_write_keys ajs-anon-key=web-anon;
+            spoor_consent_cookie site_consent;
+            spoor_consent_required all;
+            spoor_consent_missing anonymous;
+        }
+
+        # Snowplow's collector: /sp/i (GET), /sp/com.snowplowanalytics.snowplow/tp2
+        # (POST); the app id is the write key
+        location /sp/ {
+            spoor_snowplow;
+            spoor_write_keys sp-web=snowplow-web;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
+        # the same, consent required through the site's consent cookie
+        location /sp-anon/ {
+            spoor_snowplow;
+            spoor_write_keys sp-anon=snowplow-anon;
+            spoor_cors_origins http://127.0.0.1:$cross;
             spoor_consent_cookie site_consent;
             spoor_consent_required all;
             spoor_consent_missing anonymous;

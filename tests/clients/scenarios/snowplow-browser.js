@@ -1,0 +1,200 @@
+'use strict';
+/*
+ * Snowplow's browser tracker (@snowplow/browser-tracker, its UMD build
+ * unchanged) in Chromium, page pages/snowplow.html, collector /sp/:
+ *
+ * - POST: the page on the second origin (listed in spoor_cors_origins), so
+ *   every tp2 POST (application/json) is preceded by a CORS preflight that
+ *   must pass; fetch with credentials.  A page view, a structured event and
+ *   a self-describing event.
+ * - GET: the same calls as GET /sp/i?... requests from the collector's own
+ *   origin.
+ * - consent refused: the site's consent cookie refuses everything under
+ *   `spoor_consent_missing anonymous` (/sp-anon/): the events are kept
+ *   anonymous (no ids, URL without query, agent reduced to its family).
+ * - anonymous tracking with server anonymisation: the tracker sends
+ *   SP-Anonymous: * and no user or session ids; recorded anonymously.
+ *
+ * Each event the tracker put on the wire (a tp2 body's payloads, or a GET's
+ * query) must be in the log once, under its event id, field by field as
+ * docs/trackers.md maps Snowplow's parameters.
+ */
+const PAGE = '/pages/snowplow.html';
+const WEB = { key: 'sp-web', source: 'snowplow-web', prefix: '/sp' };
+const ANON = { key: 'sp-anon', source: 'snowplow-anon', prefix: '/sp-anon' };
+const CONSENT_COOKIE = 'site_consent';   // spoor_consent_cookie in clients.sh
+const SD_SCHEMA = 'iglu:com.example.test/plan_selected/jsonschema/1-0-0';
+const SD_DATA = { plan: 'pro', seats: 3, annual: true, price: 49.5, tags: ['a', 'b'] };
+
+function pageUrl(pageBase, collector, site, method, extra = '') {
+  return `${pageBase}${PAGE}?collector=${encodeURIComponent(collector + site.prefix)}`
+    + `&app=${site.key}&method=${method}${extra}&utm_source=newsletter`;
+}
+
+// the tracker's requests to a collector prefix: tp2 POSTs and GET pixels
+const isEvent = (prefix) => (r) => {
+  const p = new URL(r.url).pathname;
+  return (r.method === 'POST' && p === `${prefix}/com.snowplowanalytics.snowplow/tp2`)
+    || (r.method === 'GET' && p === `${prefix}/i`);
+};
+
+// resolves once the finished requests to prefix carry n events
+const events = (t, prefix, n) => t.traffic.until(
+  () => sentEvents(t.traffic.done(isEvent(prefix)), prefix).length >= n);
+
+// what the page calls, as a site's code would
+async function track(page) {
+  await page.evaluate(([schema, data]) => {
+    const sp = window.snowplowBrowserTracking;
+    sp.trackPageView();
+    sp.trackStructEvent({ category: 'pricing', action: 'plan-select', label: 'pro',
+                          property: 'annual', value: 49.5 });
+    sp.trackSelfDescribingEvent({ event: { schema, data } });
+  }, [SD_SCHEMA, SD_DATA]);
+}
+
+// every event sent: { params, request } from tp2 bodies and GET queries
+function sentEvents(requests, prefix) {
+  const out = [];
+  for (const r of requests.filter(isEvent(prefix))) {
+    if (r.method === 'GET') {
+      out.push({ params: Object.fromEntries(new URL(r.url).searchParams), request: r });
+      continue;
+    }
+    let body;
+    try { body = JSON.parse(r.body); } catch (e) { continue; }
+    for (const p of body.data || []) out.push({ params: p, request: r });
+  }
+  return out;
+}
+
+const b64 = (s) => JSON.parse(Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
+const num = (s) => (s === undefined ? undefined : Number(s));
+const opt = (s) => (s === undefined || s === '' ? undefined : s);
+
+// the record docs/trackers.md says the event's parameters make
+function expected(s, source) {
+  const p = s.params;
+  const want = {
+    messageId: p.eid, source, userId: opt(p.uid), anonymousId: opt(p.duid),
+    url: opt(p.url), title: opt(p.page), referrer: opt(p.refr),
+    locale: opt(p.lang), timezone: opt(p.tz),
+    userAgent: opt(p.ua) || s.request.headers['user-agent'],
+    'context.appId': p.aid, 'context.platform': p.p, 'context.trackerVersion': p.tv,
+    'context.trackerNamespace': p.tna, 'context.sessionId': opt(p.sid),
+    'context.sessionIndex': num(opt(p.vid)),
+    'context.screen': opt(p.res), 'context.viewport': opt(p.vp), 'context.documentSize': opt(p.ds),
+    'context.colorDepth': num(opt(p.cd)), 'context.charset': opt(p.cs),
+    'context.cookiesEnabled': opt(p.cookie),
+  };
+  const entities = p.co ? JSON.parse(p.co) : p.cx ? b64(p.cx) : undefined;
+  want['context.entities'] = entities ? entities.data : undefined;
+  if (p.e === 'pv') {
+    want.type = 'page';
+  } else if (p.e === 'se') {
+    Object.assign(want, { type: 'track', name: p.se_ac,
+                          properties: { category: p.se_ca, action: p.se_ac, label: p.se_la,
+                                        property: p.se_pr, value: num(p.se_va) } });
+  } else if (p.e === 'ue') {
+    const ue = p.ue_pr ? JSON.parse(p.ue_pr) : b64(p.ue_px);
+    Object.assign(want, { type: 'track', name: ue.data.schema.split('/')[1],
+                          properties: ue.data.data, 'context.schema': ue.data.schema });
+  }
+  return want;
+}
+
+// Each event sent is in the log once, with the fields of expected();
+// returns the records in the order of `sent`.
+function checkEvents(c, sent, source, label) {
+  return sent.map((s) => {
+    const what = `${label}${s.params.e} ${s.params.eid}`;
+    const recs = c.take((r) => r.messageId === s.params.eid);
+    if (!c.eq(`${what}: one record`, recs.length, 1)) return undefined;
+    const rec = recs[0];
+    c.fields(what, rec, expected(s, source));
+    // dtm (the device's time) with stm (when it was sent): timed by the
+    // collector's clock, corrected for the sender's
+    const received = rec.receivedAt;
+    const want = s.params.stm ? received - (Number(s.params.stm) - Number(s.params.dtm)) : Number(s.params.dtm);
+    c.eq(`${what}: timestamp from dtm/stm`, rec.timestamp, want);
+    return rec;
+  });
+}
+
+// count: how many requests (GET: one an event), or undefined (tp2 POSTs
+// carry what was queued while the previous one was out)
+function checkRequests(c, prefix, method, count) {
+  const reqs = c.evidence.requests.filter(isEvent(prefix));
+  c.ok(`${reqs.length} ${method} event requests to ${prefix}, each answered 200`,
+       (count === undefined ? reqs.length > 0 : reqs.length === count) && reqs.every((r) => r.method === method && r.status === 200),
+       reqs.map((r) => `${r.method} ${r.url} -> ${r.status === null ? r.failure : r.status}`).join('\n'));
+  return reqs;
+}
+
+module.exports = [
+  {
+    name: 'snowplow browser post',
+    browser: true,
+    async run(t) {
+      const url = pageUrl(t.urls.cross, t.urls.collector, WEB, 'post');
+      t.evidence.url = url;
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await track(page);
+        await events(t, WEB.prefix, 3);
+      });
+    },
+    check(c) {
+      const reqs = checkRequests(c, WEB.prefix, 'POST');
+      c.ok('each a tp2 body (application/json) from the page\'s origin',
+           reqs.length > 0 && reqs.every((r) => /^application\/json/.test(r.headers['content-type'])
+                                                && r.headers.origin === c.urls.cross),
+           reqs.map((r) => JSON.stringify(r.headers)).join('\n'));
+      c.ok('each answer allows the origin with credentials',
+           reqs.length > 0 && reqs.every((r) => r.responseHeaders
+             && r.responseHeaders['access-control-allow-origin'] === c.urls.cross
+             && r.responseHeaders['access-control-allow-credentials'] === 'true'),
+           reqs.map((r) => JSON.stringify(r.responseHeaders)).join('\n'));
+      const pre = c.access.filter((a) => a.method === 'OPTIONS'
+                                         && a.uri === `${WEB.prefix}/com.snowplowanalytics.snowplow/tp2`);
+      c.ok('the CORS preflight was sent and passed (2xx, for the page\'s origin)',
+           pre.length >= 1 && pre.every((a) => a.status >= 200 && a.status < 300 && a.origin === c.urls.cross),
+           JSON.stringify(pre));
+      const sent = sentEvents(c.evidence.requests, WEB.prefix);
+      c.eq('sent: a page view, a structured event, a self-describing event',
+           sent.map((s) => s.params.e).sort(), ['pv', 'se', 'ue']);
+      const recs = checkEvents(c, sent, WEB.source, 'post: ');
+      c.ok('browser events: the address (truncated) and a visitor id',
+           recs.every((r) => r && r.ip === '127.0.0.0' && r.visitorId),
+           JSON.stringify(recs.map((r) => r && [r.ip, r.visitorId])));
+    },
+  },
+
+  {
+    name: 'snowplow browser get',
+    browser: true,
+    async run(t) {
+      const url = pageUrl(t.urls.collector, t.urls.collector, WEB, 'get');
+      t.evidence.url = url;
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await track(page);
+        await events(t, WEB.prefix, 3);
+      });
+    },
+    check(c) {
+      const reqs = checkRequests(c, WEB.prefix, 'GET', 3);
+      c.ok('each answered with the 43-byte GIF',
+           reqs.length > 0 && reqs.every((r) => r.responseHeaders
+             && r.responseHeaders['content-type'] === 'image/gif'),
+           reqs.map((r) => JSON.stringify(r.responseHeaders)).join('\n'));
+      const sent = sentEvents(c.evidence.requests, WEB.prefix);
+      c.eq('sent: a page view, a structured event, a self-describing event',
+           sent.map((s) => s.params.e).sort(), ['pv', 'se', 'ue']);
+      const recs = checkEvents(c, sent, WEB.source, 'get: ');
+      c.ok('browser events: the address (truncated) and a visitor id',
+           recs.every((r) => r && r.ip === '127.0.0.0' && r.visitorId),
+           JSON.stringify(recs.map((r) => r && [r.ip, r.visitorId])));
+    },
+  },
+];
