@@ -123,6 +123,27 @@ function checkEvents(c, sent, source, label) {
 
 // count: how many requests (GET: one an event), or undefined (tp2 POSTs
 // carry what was queued while the previous one was out)
+// Each event sent is in the log once, kept anonymous: its own event id,
+// what it says about the page and the event, and nothing that names the
+// visitor (no ids, no address, no context), the URL and referrer without
+// their query, the agent reduced to its family.
+function checkAnonymous(c, sent, source, label, consent) {
+  const strip = (u) => (u ? u.replace(/[?#].*$/, '') : undefined);
+  for (const s of sent) {
+    const what = `${label}${s.params.e} ${s.params.eid}`;
+    const recs = c.take((r) => r.messageId === s.params.eid);
+    if (!c.eq(`${what}: one record`, recs.length, 1)) continue;
+    const full = expected(s, source);
+    c.fields(`${what}: anonymous`, recs[0], {
+      type: full.type, name: full.name, properties: full.properties, source,
+      visitorId: undefined, anonymousId: undefined, userId: undefined, cookielessId: undefined,
+      ip: undefined, context: undefined,
+      url: strip(full.url), referrer: strip(full.referrer), title: full.title,
+      userAgent: 'Chrome', locale: full.locale, timezone: full.timezone, ...consent,
+    });
+  }
+}
+
 function checkRequests(c, prefix, method, count) {
   const reqs = c.evidence.requests.filter(isEvent(prefix));
   c.ok(`${reqs.length} ${method} event requests to ${prefix}, each answered 200`,
@@ -195,6 +216,57 @@ module.exports = [
       c.ok('browser events: the address (truncated) and a visitor id',
            recs.every((r) => r && r.ip === '127.0.0.0' && r.visitorId),
            JSON.stringify(recs.map((r) => r && [r.ip, r.visitorId])));
+    },
+  },
+
+  {
+    name: 'snowplow browser consent refused',
+    browser: true,
+    async run(t) {
+      const base = t.urls.collector;
+      const url = pageUrl(base, base, ANON, 'post');
+      t.evidence.url = url;
+      await t.context.addCookies([{ name: CONSENT_COOKIE, url: base,
+                                    value: 'storage:0,analytics:0,personalization:0,marketing:0' }]);
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await track(page);
+        await events(t, ANON.prefix, 3);
+      });
+    },
+    check(c) {
+      checkRequests(c, ANON.prefix, 'POST');
+      const sent = sentEvents(c.evidence.requests, ANON.prefix);
+      c.eq('sent: a page view, a structured event, a self-describing event',
+           sent.map((s) => s.params.e).sort(), ['pv', 'se', 'ue']);
+      checkAnonymous(c, sent, ANON.source, 'refused: ', {
+        'consent.action': 'anonymous', 'consent.signal': 'cookie', 'consent.noProfiling': true,
+        'consent.granted': [], 'consent.denied': ['storage', 'analytics', 'personalization', 'marketing'],
+      });
+    },
+  },
+
+  {
+    name: 'snowplow browser anonymous tracking',
+    browser: true,
+    async run(t) {
+      const base = t.urls.collector;
+      const url = pageUrl(base, base, WEB, 'post', '&anon=1');
+      t.evidence.url = url;
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await track(page);
+        await events(t, WEB.prefix, 3);
+      });
+    },
+    check(c) {
+      const reqs = checkRequests(c, WEB.prefix, 'POST');
+      c.ok('each sent with SP-Anonymous: *', reqs.length > 0 && reqs.every((r) => r.headers['sp-anonymous'] === '*'),
+           reqs.map((r) => JSON.stringify(r.headers)).join('\n'));
+      const sent = sentEvents(c.evidence.requests, WEB.prefix);
+      c.eq('sent: a page view, a structured event, a self-describing event',
+           sent.map((s) => s.params.e).sort(), ['pv', 'se', 'ue']);
+      checkAnonymous(c, sent, WEB.source, 'SP-Anonymous: ', { 'consent.action': 'anonymous' });
     },
   },
 ];
