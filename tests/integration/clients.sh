@@ -62,13 +62,15 @@ spoor_ok "clients installed: $(echo $installed)"
 # ---- the pages and the SDKs' dist files, readable by the workers (nobody)
 www=$SPOOR_TMP/www
 mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled" \
-    "$www/sdk/snowplow/browser-tracker"
+    "$www/sdk/snowplow/browser-tracker" "$www/sdk/plausible-tracker"
 cp "$CLIENTS_SRC"/pages/* "$www/pages/"
 # analytics-next's UMD build where its CDN keeps it (it loads lazy chunks
 # from <cdn>/analytics-next/bundles/)
 cp -r "$modules/@segment/analytics-next/dist/umd/." "$www/sdk/segment/analytics-next/bundles/"
 cp "$modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js" "$www/sdk/rudderstack/bundled/"
 cp "$modules/@snowplow/browser-tracker/dist/index.umd.js" "$www/sdk/snowplow/browser-tracker/"
+# plausible-tracker's ES module build, whose imports name no extension
+cp -r "$modules/plausible-tracker/build/module/." "$www/sdk/plausible-tracker/"
 chmod -R a+rX "$www"
 
 # ---- nginx: the collector (and same-origin pages) on $port, a second
@@ -149,6 +151,13 @@ $(spoor_conf_http_paths "$prefix")
             spoor_consent_missing anonymous;
         }
 
+        # Plausible's event API; the domain is the write key
+        location = /api/event {
+            spoor_plausible;
+            spoor_write_keys shop.example.test=plausible-shop;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
         # consent required, no consent signal read: refused events dropped
         location /required/ {
             spoor_segment;
@@ -162,6 +171,11 @@ $(spoor_conf_http_paths "$prefix")
         listen 127.0.0.1:$cross;
         access_log $access clients;
         root $www;
+
+        # plausible-tracker's module: ./lib/tracker is lib/tracker.js
+        location /sdk/plausible-tracker/ {
+            try_files \$uri \$uri.js =404;
+        }
 
         # RudderStack's source configuration, from the page's own origin
         location /sourceConfig/ {
