@@ -137,7 +137,7 @@ $(spoor_conf_http_paths "$prefix")
         # (POST); the app id is the write key
         location /sp/ {
             spoor_snowplow;
-            spoor_write_keys sp-web=snowplow-web;
+            spoor_write_keys sp-web=snowplow-web sp-node=snowplow-node;
             spoor_cors_origins http://127.0.0.1:$cross;
         }
 
