@@ -151,6 +151,14 @@ $(spoor_conf_http_paths "$prefix")
             spoor_consent_missing anonymous;
         }
 
+        # Matomo's tracking API: /matomo/matomo.php; the site id is the
+        # write key
+        location /matomo/ {
+            spoor_matomo;
+            spoor_write_keys 7=matomo-node;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
         # Plausible's event API; the domain is the write key
         location = /api/event {
             spoor_plausible;
