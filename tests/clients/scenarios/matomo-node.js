@@ -10,6 +10,7 @@
  * field with that request's parameters as docs/trackers.md maps them.
  */
 const http = require('http');
+const { expected: expectedFor } = require('../lib/matomo-spec');
 
 const SITE = 7;                      // spoor_write_keys 7=matomo-node
 const SOURCE = 'matomo-node';
@@ -27,32 +28,6 @@ const bulk = [
     ec_items: JSON.stringify([['sku-1', 'Shirt', 'apparel', 25, 2]]), _id: VISITOR, uid: 'user-3' },
   { url: `${BASE}/search?q=shoes`, search: 'shoes', search_cat: 'footwear', search_count: 4, _id: VISITOR },
 ];
-
-const num = (s) => (s === undefined ? undefined : Number(s));
-
-// the record docs/trackers.md says one request's parameters make
-function expected(p) {
-  const want = {
-    source: SOURCE, userId: p.uid, anonymousId: p.cid || p._id, url: p.url, referrer: p.urlref,
-    locale: p.lang, userAgent: p.ua, 'context.screen': p.res, 'context.pageViewId': p.pv_id,
-  };
-  if (p.idgoal === '0') {
-    Object.assign(want, { type: 'track', name: p.ec_id ? 'Order Completed' : 'Product Added',
-                          properties: { orderId: p.ec_id, revenue: num(p.revenue), subtotal: num(p.ec_st),
-                                        tax: num(p.ec_tx), shipping: num(p.ec_sh),
-                                        products: JSON.parse(p.ec_items).map(([sku, name, category, price, quantity]) =>
-                                          ({ sku, name, category, price: num(price), quantity: num(quantity) })) } });
-  } else if (p.e_c && p.e_a) {
-    Object.assign(want, { type: 'track', name: p.e_a,
-                          properties: { category: p.e_c, action: p.e_a, name: p.e_n, value: num(p.e_v) } });
-  } else if (p.search) {
-    Object.assign(want, { type: 'track', name: 'Products Searched',
-                          properties: { query: p.search, category: p.search_cat, count: num(p.search_count) } });
-  } else {
-    Object.assign(want, { type: 'page', name: p.action_name, title: p.action_name });
-  }
-  return want;
-}
 
 module.exports = [
   {
@@ -112,7 +87,7 @@ module.exports = [
       c.eq('sent: 4 requests, each rec=1 for site 7', sent.map((p) => [p.rec, p.idsite]),
            [['1', '7'], ['1', '7'], ['1', '7'], ['1', '7']]);
       for (const p of sent) {
-        const want = expected(p);
+        const want = expectedFor(p, SOURCE);
         const what = `${want.type} ${want.name}`;
         const recs = c.take((r) => r.source === SOURCE && r.type === want.type && r.name === want.name);
         if (!c.eq(`${what}: one record`, recs.length, 1)) continue;
