@@ -155,7 +155,7 @@ $(spoor_conf_http_paths "$prefix")
         # write key
         location /matomo/ {
             spoor_matomo;
-            spoor_write_keys 7=matomo-node;
+            spoor_write_keys 7=matomo-node 8=matomo-web;
             spoor_cors_origins http://127.0.0.1:$cross;
         }
 

@@ -3,14 +3,18 @@
  * Matomo's tracking API parameters and the record docs/trackers.md says they
  * make.
  */
+// the members sent (absent parameters make no member)
+const defined = (o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 const num = (s) => (s === undefined ? undefined : Number(s));
 
 // the record docs/trackers.md says one request's parameters make (a
-// browser's: its User-Agent stands in for a missing `ua`)
-function expected(p, source, requestUserAgent) {
+// browser's: its User-Agent and Accept-Language's first tag stand in for
+// a missing `ua` and `lang`)
+function expected(p, source, requestHeaders) {
+  const h = requestHeaders || {};
   const want = {
     source, userId: p.uid, anonymousId: p.cid || p._id, url: p.url, referrer: p.urlref,
-    locale: p.lang, userAgent: p.ua || requestUserAgent, 'context.screen': p.res, 'context.pageViewId': p.pv_id,
+    locale: p.lang || (h['accept-language'] ? h['accept-language'].split(/[,;]/)[0] : undefined), userAgent: p.ua || h['user-agent'], 'context.screen': p.res, 'context.pageViewId': p.pv_id,
   };
   if (p.idgoal === '0') {
     Object.assign(want, { type: 'track', name: p.ec_id ? 'Order Completed' : 'Product Added',
@@ -27,6 +31,7 @@ function expected(p, source, requestUserAgent) {
   } else {
     Object.assign(want, { type: 'page', name: p.action_name, title: p.action_name });
   }
+  if (want.properties) want.properties = defined(want.properties);
   return want;
 }
 
