@@ -62,13 +62,16 @@ spoor_ok "clients installed: $(echo $installed)"
 # ---- the pages and the SDKs' dist files, readable by the workers (nobody)
 www=$SPOOR_TMP/www
 mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled" \
-    "$www/sdk/snowplow/browser-tracker" "$www/sdk/plausible-tracker"
+    "$www/sdk/snowplow/browser-tracker" "$www/sdk/snowplow/browser-plugin-snowplow-ecommerce" \
+    "$www/sdk/plausible-tracker"
 cp "$CLIENTS_SRC"/pages/* "$www/pages/"
 # analytics-next's UMD build where its CDN keeps it (it loads lazy chunks
 # from <cdn>/analytics-next/bundles/)
 cp -r "$modules/@segment/analytics-next/dist/umd/." "$www/sdk/segment/analytics-next/bundles/"
 cp "$modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js" "$www/sdk/rudderstack/bundled/"
 cp "$modules/@snowplow/browser-tracker/dist/index.umd.js" "$www/sdk/snowplow/browser-tracker/"
+cp "$modules/@snowplow/browser-plugin-snowplow-ecommerce/dist/index.umd.js" \
+    "$www/sdk/snowplow/browser-plugin-snowplow-ecommerce/"
 # plausible-tracker's ES module build, whose imports name no extension
 cp -r "$modules/plausible-tracker/build/module/." "$www/sdk/plausible-tracker/"
 chmod -R a+rX "$www"

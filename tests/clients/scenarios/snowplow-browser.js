@@ -194,4 +194,54 @@ module.exports = [
       checkAnonymous(c, sent, WEB.source, 'SP-Anonymous: ', { 'consent.action': 'anonymous' });
     },
   },
+
+  {
+    name: 'snowplow browser ecommerce',
+    browser: true,
+    async run(t) {
+      const url = pageUrl(t.urls.collector, t.urls.collector, WEB, 'post', '&ecommerce=1');
+      t.evidence.url = url;
+      await t.page('view', async (page) => {
+        await page.goto(url);
+        await page.evaluate(() => {
+          const ec = window.snowplowEcommerceAccelerator;
+          const boot = { id: 'sku-9', name: 'Boot', category: 'shoes', price: 79.5, currency: 'EUR',
+                         quantity: 1, brand: 'Acme', variant: 'brown' };
+          ec.trackAddToCart({ products: [boot], total_value: 79.5, currency: 'EUR' });
+          ec.trackTransaction({ transaction_id: 'ord-55', revenue: 84.5, currency: 'EUR',
+                                payment_method: 'card', total_quantity: 1, tax: 4, shipping: 5,
+                                products: [boot] });
+        });
+        await events(t, WEB.prefix, 2);
+      });
+    },
+    check(c) {
+      checkRequests(c, WEB.prefix, 'POST');
+      const sent = sentEvents(c.evidence.requests, WEB.prefix);
+      c.eq('sent: two self-describing events', sent.map((s) => s.params.e), ['ue', 'ue']);
+      // docs/trackers.md: the action's members, joined by the first product
+      // entity's (add_to_cart) or the transaction entity's, renamed as the
+      // Segment spec names them; the action's own members win
+      const PRODUCT = { id: 'product_id', name: 'name', category: 'category', price: 'price',
+                        currency: 'currency', quantity: 'quantity', brand: 'brand', variant: 'variant',
+                        position: 'position' };
+      const TRANSACTION = { transaction_id: 'orderId', revenue: 'revenue', currency: 'currency', tax: 'tax',
+                            shipping: 'shipping', discount_amount: 'discount', payment_method: 'paymentMethod' };
+      const join = (entity, names) => Object.fromEntries(Object.entries(names)
+        .filter(([k]) => entity && entity[k] !== undefined).map(([k, v]) => [v, entity[k]]));
+      for (const s of sent) {
+        const full = expected(s, WEB.source);
+        const action = full.properties;
+        const ents = full['context.entities'] || [];
+        const ent = (name) => (ents.find((e) => e.schema.includes(`/${name}/`)) || {}).data;
+        const what = `ecommerce ${action.type} ${s.params.eid}`;
+        const recs = c.take((r) => r.messageId === s.params.eid);
+        if (!c.eq(`${what}: one record`, recs.length, 1)) continue;
+        const want = action.type === 'transaction'
+          ? { name: 'Order Completed', properties: { ...join(ent('transaction'), TRANSACTION), ...action } }
+          : { name: 'Product Added', properties: { ...join(ent('product'), PRODUCT), ...action } };
+        c.fields(what, recs[0], { ...full, ...want });
+      }
+    },
+  },
 ];
