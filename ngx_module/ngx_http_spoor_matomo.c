@@ -227,6 +227,8 @@ ngx_http_spoor_matomo_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ctx->cors_refused = (rc == NGX_DECLINED);
+
     if (r->method != NGX_HTTP_POST) {
         ngx_str_null(&none);
         return ngx_http_spoor_matomo_single(r, &none);
@@ -258,8 +260,8 @@ ngx_http_spoor_matomo_bulk(ngx_http_request_t *r, ngx_str_t *body)
     ctx = ngx_http_get_module_ctx(r, ngx_http_spoor_module);
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
 
-    if (ctx->origin.data && ngx_http_spoor_cors(r, lcf, ctx) == NGX_DECLINED)
-    {
+    /* the handler set the CORS headers of an allowed origin */
+    if (ctx->cors_refused) {
         return NGX_HTTP_FORBIDDEN;
     }
 

@@ -246,6 +246,9 @@ typedef struct {
     ngx_str_t               content_encoding;  /* data NULL: none */
     ngx_uint_t              sp_anonymous;      /* SP-Anonymous: Snowplow's
                                                   anonymous tracking */
+    ngx_uint_t              cors_refused;      /* the origin is not allowed
+                                                  (its CORS headers, if
+                                                  allowed, are set once) */
     size_t                  ngpc, ndnt;
     spoor_str_t             gpc[NGX_HTTP_SPOOR_HEADERS_MAX];
     spoor_str_t             dnt[NGX_HTTP_SPOOR_HEADERS_MAX];

@@ -61,12 +61,19 @@ spoor_ok "clients installed: $(echo $installed)"
 
 # ---- the pages and the SDKs' dist files, readable by the workers (nobody)
 www=$SPOOR_TMP/www
-mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled"
+mkdir -p "$www/pages" "$www/sdk/segment/analytics-next/bundles" "$www/sdk/rudderstack/bundled" \
+    "$www/sdk/snowplow/browser-tracker" "$www/sdk/snowplow/browser-plugin-snowplow-ecommerce" \
+    "$www/sdk/plausible-tracker"
 cp "$CLIENTS_SRC"/pages/* "$www/pages/"
 # analytics-next's UMD build where its CDN keeps it (it loads lazy chunks
 # from <cdn>/analytics-next/bundles/)
 cp -r "$modules/@segment/analytics-next/dist/umd/." "$www/sdk/segment/analytics-next/bundles/"
 cp "$modules/@rudderstack/analytics-js/dist/npm/modern/bundled/umd/index.js" "$www/sdk/rudderstack/bundled/"
+cp "$modules/@snowplow/browser-tracker/dist/index.umd.js" "$www/sdk/snowplow/browser-tracker/"
+cp "$modules/@snowplow/browser-plugin-snowplow-ecommerce/dist/index.umd.js" \
+    "$www/sdk/snowplow/browser-plugin-snowplow-ecommerce/"
+# plausible-tracker's ES module build, whose imports name no extension
+cp -r "$modules/plausible-tracker/build/module/." "$www/sdk/plausible-tracker/"
 chmod -R a+rX "$www"
 
 # ---- nginx: the collector (and same-origin pages) on $port, a second
@@ -129,6 +136,39 @@ $(spoor_conf_http_paths "$prefix")
             spoor_consent_missing anonymous;
         }
 
+        # Snowplow's collector: /sp/i (GET), /sp/com.snowplowanalytics.snowplow/tp2
+        # (POST); the app id is the write key
+        location /sp/ {
+            spoor_snowplow;
+            spoor_write_keys sp-web=snowplow-web sp-node=snowplow-node;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
+        # the same, consent required through the site's consent cookie
+        location /sp-anon/ {
+            spoor_snowplow;
+            spoor_write_keys sp-anon=snowplow-anon;
+            spoor_cors_origins http://127.0.0.1:$cross;
+            spoor_consent_cookie site_consent;
+            spoor_consent_required all;
+            spoor_consent_missing anonymous;
+        }
+
+        # Matomo's tracking API: /matomo/matomo.php; the site id is the
+        # write key
+        location /matomo/ {
+            spoor_matomo;
+            spoor_write_keys 7=matomo-node 8=matomo-web;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
+        # Plausible's event API; the domain is the write key
+        location = /api/event {
+            spoor_plausible;
+            spoor_write_keys shop.example.test=plausible-shop;
+            spoor_cors_origins http://127.0.0.1:$cross;
+        }
+
         # consent required, no consent signal read: refused events dropped
         location /required/ {
             spoor_segment;
@@ -142,6 +182,11 @@ $(spoor_conf_http_paths "$prefix")
         listen 127.0.0.1:$cross;
         access_log $access clients;
         root $www;
+
+        # plausible-tracker's module: ./lib/tracker is lib/tracker.js
+        location /sdk/plausible-tracker/ {
+            try_files \$uri \$uri.js =404;
+        }
 
         # RudderStack's source configuration, from the page's own origin
         location /sourceConfig/ {

@@ -85,6 +85,17 @@ spoor_check "bulk POST answers 200" "$code" 200
 spoor_check "bulk POST answers Matomo's counts" "$(jq -c . "$O")" '{"status":"success","tracked":2,"invalid":1}'
 sent=$((sent + 2))
 
+# ---- a bulk POST from an allowed origin (matomo.js's XHR): one set of CORS
+# headers, as for any other answer (a browser refuses a repeated
+# Access-Control-Allow-Origin)
+code=$(req -X POST -H 'Origin: https://shop.example' -H 'Content-Type: application/x-www-form-urlencoded; charset=UTF-8' \
+    --data-binary '{"requests":["?idsite=1&rec=1&action_name=Bulk%20B&_id=bbbbbbbbbbbbbbbb&url=https%3A%2F%2Fshop.example%2Fb"]}' \
+    "$B/matomo.php")
+spoor_check "bulk POST from an allowed origin answers 200" "$code" 200
+spoor_check "bulk POST from an allowed origin: Access-Control-Allow-Origin once" \
+    "$(grep -ci '^Access-Control-Allow-Origin:' "$H")/$(header Access-Control-Allow-Origin)" 1/https://shop.example
+sent=$((sent + 1))
+
 # ---- preflight
 code=$(req -X OPTIONS -H 'Origin: https://shop.example' -H 'Access-Control-Request-Method: POST' "$B/matomo.php")
 spoor_check "preflight answers 204" "$code" 204
