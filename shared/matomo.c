@@ -7,8 +7,6 @@
  * context maps are packed into the scratch buffer after the load's mark,
  * which every event reuses; ec_items is transcoded from JSON there too.
  */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include "error.h"
 #include "json_msgpack.h"
@@ -22,48 +20,41 @@ static const char *const  reasons[SPOOR_MT_MAX] = {
     "no_memory"
 };
 
-/* a record field: key in the output map, parameter, number or text */
-typedef struct {
-    const char  *key;
-    const char  *param;
-    int          number;
-} field_t;
-
-static const field_t  event_fields[] = {
+static const spoor_query_field_t  event_fields[] = {
     { "category", "e_c", 0 }, { "action", "e_a", 0 },
     { "name", "e_n", 0 }, { "value", "e_v", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  order_fields[] = {
+static const spoor_query_field_t  order_fields[] = {
     { "orderId", "ec_id", 0 }, { "revenue", "revenue", 1 },
     { "subtotal", "ec_st", 1 }, { "tax", "ec_tx", 1 },
     { "shipping", "ec_sh", 1 }, { "discount", "ec_dt", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  goal_fields[] = {
+static const spoor_query_field_t  goal_fields[] = {
     { "goalId", "idgoal", 0 }, { "revenue", "revenue", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  search_fields[] = {
+static const spoor_query_field_t  search_fields[] = {
     { "query", "search", 0 }, { "category", "search_cat", 0 },
     { "count", "search_count", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  link_fields[] = {
+static const spoor_query_field_t  link_fields[] = {
     { "url", "link", 0 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  download_fields[] = {
+static const spoor_query_field_t  download_fields[] = {
     { "url", "download", 0 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  context_fields[] = {
+static const spoor_query_field_t  context_fields[] = {
     { "siteId", "idsite", 0 }, { "screen", "res", 0 },
     { "pageViewId", "pv_id", 0 }, { "visitCount", "_idvc", 1 },
     { "newVisit", "new_visit", 1 }, { "uadata", "uadata", 0 },
@@ -195,17 +186,6 @@ event_params(spoor_matomo_t *s, size_t i, size_t *n)
 }
 
 
-/* A parameter's value; data NULL when absent or empty. */
-static spoor_str_t
-text(const spoor_param_t *p, size_t n, const char *name)
-{
-    const spoor_str_t  *v = spoor_query_get(p, n, name);
-    spoor_str_t         none = { NULL, 0 };
-
-    return v && v->len ? *v : none;
-}
-
-
 static int
 is(spoor_str_t s, const char *lit)
 {
@@ -213,71 +193,10 @@ is(spoor_str_t s, const char *lit)
 }
 
 
-/* A number in s (a decimal literal, whole); 0 when it is none. */
-static int
-number(spoor_str_t s, double *d)
-{
-    char    num[64], *end;
-    size_t  i;
-
-    if (s.data == NULL || s.len == 0 || s.len >= sizeof(num)) {
-        return 0;
-    }
-    for (i = 0; i < s.len; i++) {
-        if (strchr("0123456789+-.eE", s.data[i]) == NULL) {
-            return 0;
-        }
-    }
-    memcpy(num, s.data, s.len);
-    num[s.len] = '\0';
-    *d = strtod(num, &end);
-    return *end == '\0' && isfinite(*d);
-}
-
-
 static int
 pk_str(msgpack_packer *pk, const char *p, size_t n)
 {
     return msgpack_pack_str(pk, n) | msgpack_pack_str_body(pk, p, n);
-}
-
-
-static int
-pk_number(msgpack_packer *pk, double d)
-{
-    if (d == floor(d) && fabs(d) < 9e15) {
-        return msgpack_pack_int64(pk, (int64_t) d);
-    }
-    return msgpack_pack_double(pk, d);
-}
-
-
-/* Counts the fields present in p, or packs them as key/value pairs. */
-static size_t
-pack_fields(msgpack_packer *pk, const field_t *f, const spoor_param_t *p,
-    size_t n, int *err)
-{
-    size_t       count = 0;
-    spoor_str_t  v;
-    double       d;
-
-    for ( /* void */ ; f && f->key; f++) {
-        v = text(p, n, f->param);
-        if (v.data == NULL) {
-            continue;
-        }
-        count++;
-        if (pk == NULL) {
-            continue;
-        }
-        *err |= pk_str(pk, f->key, strlen(f->key));
-        if (f->number && number(v, &d)) {
-            *err |= pk_number(pk, d);
-        } else {
-            *err |= pk_str(pk, v.data, v.len);
-        }
-    }
-    return count;
 }
 
 
@@ -315,8 +234,10 @@ pack_products(msgpack_packer *pk, const msgpack_object *items)
             err |= pk_str(pk, keys[j], strlen(keys[j]));
             sv.data = m->via.str.ptr;
             sv.len = m->via.str.size;
-            if (j >= 3 && m->type == MSGPACK_OBJECT_STR && number(sv, &d)) {
-                err |= pk_number(pk, d);    /* "12.5": a price */
+            if (j >= 3 && m->type == MSGPACK_OBJECT_STR
+                && spoor_query_number(sv, &d))
+            {
+                err |= spoor_query_pack_number(pk, d);    /* "12.5": a price */
             } else {
                 err |= msgpack_pack_object(pk, *m);
             }
@@ -328,8 +249,8 @@ pack_products(msgpack_packer *pk, const msgpack_object *items)
 
 /* Packs the properties: fields f, and products from ec_items. */
 static spoor_mt_status_t
-pack_properties(spoor_matomo_t *s, const field_t *f, const spoor_param_t *p,
-    size_t n, int products, spoor_value_t *v)
+pack_properties(spoor_matomo_t *s, const spoor_query_field_t *f,
+    const spoor_param_t *p, size_t n, int products, spoor_value_t *v)
 {
     msgpack_packer         pk;
     msgpack_object         items;
@@ -338,7 +259,7 @@ pack_properties(spoor_matomo_t *s, const field_t *f, const spoor_param_t *p,
     int                    err = 0, rc;
 
     items.type = MSGPACK_OBJECT_NIL;
-    js = text(p, n, "ec_items");
+    js = spoor_query_text(p, n, "ec_items");
     if (products && js.data) {
         start = s->scratch->len;
         rc = spoor_json_to_msgpack(js.data, js.len, 4, s->scratch);
@@ -356,7 +277,7 @@ pack_properties(spoor_matomo_t *s, const field_t *f, const spoor_param_t *p,
         }
     }
 
-    count = pack_fields(NULL, f, p, n, &err)
+    count = spoor_query_pack_fields(NULL, f, p, n, &err)
             + (items.type == MSGPACK_OBJECT_ARRAY);
     if (count == 0) {
         return SPOOR_MT_OK;
@@ -365,7 +286,7 @@ pack_properties(spoor_matomo_t *s, const field_t *f, const spoor_param_t *p,
     start = s->scratch->len;
     msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
     err |= msgpack_pack_map(&pk, count);
-    pack_fields(&pk, f, p, n, &err);
+    spoor_query_pack_fields(&pk, f, p, n, &err);
     if (items.type == MSGPACK_OBJECT_ARRAY) {
         err |= pk_str(&pk, "products", 8);
         err |= pack_products(&pk, &items);
@@ -410,13 +331,13 @@ spoor_mt_status_t
 spoor_matomo_event(spoor_matomo_t *s, size_t i, spoor_event_t *ev,
     spoor_str_t *site)
 {
-    spoor_param_t     *p = s->buf;
-    spoor_str_t        v;
-    spoor_mt_status_t  st;
-    const field_t     *f = NULL;
-    msgpack_packer     pk;
-    size_t             n, count, start;
-    int                err = 0, products = 0;
+    spoor_param_t              *p = s->buf;
+    spoor_str_t                 v;
+    spoor_mt_status_t           st;
+    const spoor_query_field_t  *f = NULL;
+    msgpack_packer              pk;
+    size_t                      n, count, start;
+    int                         err = 0, products = 0;
 
     site->data = NULL;
     site->len = 0;
@@ -431,19 +352,19 @@ spoor_matomo_event(spoor_matomo_t *s, size_t i, spoor_event_t *ev,
         return st;
     }
 
-    *site = text(p, n, "idsite");
+    *site = spoor_query_text(p, n, "idsite");
 
-    if (!is(text(p, n, "rec"), "1")) {
+    if (!is(spoor_query_text(p, n, "rec"), "1")) {
         return SPOOR_MT_NO_REC;
     }
 
     ev->kind = SPOOR_KIND_TRACK;
-    v = text(p, n, "idgoal");
+    v = spoor_query_text(p, n, "idgoal");
 
     if (is(v, "0")) {
         products = 1;
         f = order_fields;
-        if (text(p, n, "ec_id").data) {
+        if (spoor_query_text(p, n, "ec_id").data) {
             ev->name.data = "Order Completed";
             ev->name.len = 15;
         } else {
@@ -456,32 +377,34 @@ spoor_matomo_event(spoor_matomo_t *s, size_t i, spoor_event_t *ev,
         ev->name.len = 14;
         f = goal_fields;
 
-    } else if (text(p, n, "e_c").data && text(p, n, "e_a").data) {
-        ev->name = text(p, n, "e_a");
+    } else if (spoor_query_text(p, n, "e_c").data
+               && spoor_query_text(p, n, "e_a").data)
+    {
+        ev->name = spoor_query_text(p, n, "e_a");
         f = event_fields;
 
-    } else if (is(text(p, n, "ping"), "1")) {
+    } else if (is(spoor_query_text(p, n, "ping"), "1")) {
         ev->name.data = "Page Ping";
         ev->name.len = 9;
 
-    } else if (text(p, n, "link").data) {
+    } else if (spoor_query_text(p, n, "link").data) {
         ev->name.data = "Outlink";
         ev->name.len = 7;
         f = link_fields;
 
-    } else if (text(p, n, "download").data) {
+    } else if (spoor_query_text(p, n, "download").data) {
         ev->name.data = "Download";
         ev->name.len = 8;
         f = download_fields;
 
-    } else if (text(p, n, "search").data) {
+    } else if (spoor_query_text(p, n, "search").data) {
         ev->name.data = "Products Searched";
         ev->name.len = 17;
         f = search_fields;
 
     } else {
         ev->kind = SPOOR_KIND_PAGE;
-        ev->name = text(p, n, "action_name");
+        ev->name = spoor_query_text(p, n, "action_name");
         ev->title = ev->name;
     }
 
@@ -492,12 +415,12 @@ spoor_matomo_event(spoor_matomo_t *s, size_t i, spoor_event_t *ev,
         }
     }
 
-    count = pack_fields(NULL, context_fields, p, n, &err);
+    count = spoor_query_pack_fields(NULL, context_fields, p, n, &err);
     if (count) {
         start = s->scratch->len;
         msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
         err |= msgpack_pack_map(&pk, count);
-        pack_fields(&pk, context_fields, p, n, &err);
+        spoor_query_pack_fields(&pk, context_fields, p, n, &err);
         if (err) {
             s->scratch->len = start;
             return SPOOR_MT_NOMEM;
@@ -507,17 +430,17 @@ spoor_matomo_event(spoor_matomo_t *s, size_t i, spoor_event_t *ev,
         ev->context.obj = NULL;
     }
 
-    ev->user_id = text(p, n, "uid");
-    ev->anonymous_id = text(p, n, "cid");
+    ev->user_id = spoor_query_text(p, n, "uid");
+    ev->anonymous_id = spoor_query_text(p, n, "cid");
     if (ev->anonymous_id.data == NULL) {
-        ev->anonymous_id = text(p, n, "_id");
+        ev->anonymous_id = spoor_query_text(p, n, "_id");
     }
-    ev->url = text(p, n, "url");
-    ev->referrer = text(p, n, "urlref");
-    ev->language = text(p, n, "lang");
-    ev->user_agent = text(p, n, "ua");
+    ev->url = spoor_query_text(p, n, "url");
+    ev->referrer = spoor_query_text(p, n, "urlref");
+    ev->language = spoor_query_text(p, n, "lang");
+    ev->user_agent = spoor_query_text(p, n, "ua");
 
-    ev->has_time = custom_time(text(p, n, "cdt"), &ev->time_ms);
+    ev->has_time = custom_time(spoor_query_text(p, n, "cdt"), &ev->time_ms);
 
     return SPOOR_MT_OK;
 }

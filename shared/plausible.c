@@ -6,12 +6,12 @@
  * The properties map is then packed into the scratch buffer: the scalar
  * props first, then revenue, currency and name for a revenue event.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "error.h"
 #include "json_msgpack.h"
 #include "mp_member.h"
 #include "plausible.h"
+#include "query.h"
 
 
 static const char *const  reasons[SPOOR_PL_MAX] = {
@@ -107,7 +107,7 @@ pk_str(msgpack_packer *pk, const char *p, size_t n)
 static int
 amount(const msgpack_object *o, double *d)
 {
-    char  num[64], *end;
+    spoor_str_t  text;
 
     if (o == NULL) {
         return 0;
@@ -124,16 +124,9 @@ amount(const msgpack_object *o, double *d)
         *d = o->via.f64;
         return 1;
     case MSGPACK_OBJECT_STR:
-        if (o->via.str.size == 0 || o->via.str.size >= sizeof(num)
-            || memchr(o->via.str.ptr, '\0', o->via.str.size))
-        {
-            return 0;
-        }
-        memcpy(num, o->via.str.ptr, o->via.str.size);
-        num[o->via.str.size] = '\0';
-        *d = strtod(num, &end);
-        return *end == '\0' && end != num && *d == *d
-               && *d < 1e300 && *d > -1e300;
+        text.data = o->via.str.ptr;
+        text.len = o->via.str.size;
+        return spoor_query_number(text, d);
     default:
         return 0;
     }

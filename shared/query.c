@@ -6,6 +6,8 @@
  * after it and moved back, so a byte of query never takes more than four
  * bytes of scratch.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "error.h"
 #include "percent.h"
@@ -102,4 +104,77 @@ spoor_query_get(const spoor_param_t *p, size_t n, const char *name)
         }
     }
     return NULL;
+}
+
+
+spoor_str_t
+spoor_query_text(const spoor_param_t *p, size_t n, const char *name)
+{
+    const spoor_str_t  *v = spoor_query_get(p, n, name);
+    spoor_str_t         none = { NULL, 0 };
+
+    return v && v->len ? *v : none;
+}
+
+
+int
+spoor_query_number(spoor_str_t s, double *d)
+{
+    char    num[64], *end;
+    size_t  i;
+
+    if (s.data == NULL || s.len == 0 || s.len >= sizeof(num)) {
+        return 0;
+    }
+    for (i = 0; i < s.len; i++) {
+        if (strchr("0123456789+-.eE", s.data[i]) == NULL) {
+            return 0;       /* no hex, inf, nan or spaces */
+        }
+    }
+    memcpy(num, s.data, s.len);
+    num[s.len] = '\0';
+    *d = strtod(num, &end);
+
+    /* the whole value: strchr() above finds a NUL byte in its own set */
+    return end == num + s.len && isfinite(*d);
+}
+
+
+int
+spoor_query_pack_number(msgpack_packer *pk, double d)
+{
+    if (d == floor(d) && fabs(d) < 9e15) {
+        return msgpack_pack_int64(pk, (int64_t) d);
+    }
+    return msgpack_pack_double(pk, d);
+}
+
+
+size_t
+spoor_query_pack_fields(msgpack_packer *pk, const spoor_query_field_t *f,
+    const spoor_param_t *p, size_t n, int *err)
+{
+    size_t       count = 0;
+    spoor_str_t  v;
+    double       d;
+
+    for ( /* void */ ; f && f->key; f++) {
+        v = spoor_query_text(p, n, f->param);
+        if (v.data == NULL) {
+            continue;
+        }
+        count++;
+        if (pk == NULL) {
+            continue;
+        }
+        *err |= msgpack_pack_str(pk, strlen(f->key))
+                | msgpack_pack_str_body(pk, f->key, strlen(f->key));
+        if (f->number && spoor_query_number(v, &d)) {
+            *err |= spoor_query_pack_number(pk, d);
+        } else {
+            *err |= msgpack_pack_str(pk, v.len)
+                    | msgpack_pack_str_body(pk, v.data, v.len);
+        }
+    }
+    return count;
 }

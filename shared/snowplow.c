@@ -9,8 +9,6 @@
  * (ue_pr, co, or their base64url forms ue_px, cx) is transcoded to
  * msgpack in the scratch buffer and unpacked into the zone.
  */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include "error.h"
@@ -24,27 +22,20 @@ static const char *const  reasons[SPOOR_SP_MAX] = {
     "missing_event", "bad_field", "no_memory"
 };
 
-/* a record field: key in the output map, parameter, number or text */
-typedef struct {
-    const char  *key;
-    const char  *param;
-    int          number;
-} field_t;
-
-static const field_t  pp_fields[] = {
+static const spoor_query_field_t  pp_fields[] = {
     { "xOffsetMin", "pp_mix", 1 }, { "xOffsetMax", "pp_max", 1 },
     { "yOffsetMin", "pp_miy", 1 }, { "yOffsetMax", "pp_may", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  se_fields[] = {
+static const spoor_query_field_t  se_fields[] = {
     { "category", "se_ca", 0 }, { "action", "se_ac", 0 },
     { "label", "se_la", 0 }, { "property", "se_pr", 0 },
     { "value", "se_va", 1 },
     { NULL, NULL, 0 }
 };
 
-static const field_t  tr_fields[] = {
+static const spoor_query_field_t  tr_fields[] = {
     { "orderId", "tr_id", 0 }, { "affiliation", "tr_af", 0 },
     { "revenue", "tr_tt", 1 }, { "tax", "tr_tx", 1 },
     { "shipping", "tr_sh", 1 }, { "city", "tr_ci", 0 },
@@ -53,7 +44,7 @@ static const field_t  tr_fields[] = {
     { NULL, NULL, 0 }
 };
 
-static const field_t  ti_fields[] = {
+static const spoor_query_field_t  ti_fields[] = {
     { "orderId", "ti_id", 0 }, { "sku", "ti_sk", 0 },
     { "name", "ti_nm", 0 }, { "category", "ti_ca", 0 },
     { "price", "ti_pr", 1 }, { "quantity", "ti_qu", 1 },
@@ -61,7 +52,7 @@ static const field_t  ti_fields[] = {
     { NULL, NULL, 0 }
 };
 
-static const field_t  context_fields[] = {
+static const spoor_query_field_t  context_fields[] = {
     { "appId", "aid", 0 }, { "platform", "p", 0 },
     { "trackerVersion", "tv", 0 }, { "trackerNamespace", "tna", 0 },
     { "sessionId", "sid", 0 }, { "sessionIndex", "vid", 1 },
@@ -222,39 +213,6 @@ spoor_snowplow_app_id(const spoor_snowplow_t *s, size_t i)
 }
 
 
-/* A parameter's value; data NULL when absent or empty. */
-static spoor_str_t
-text(const spoor_param_t *p, size_t n, const char *name)
-{
-    const spoor_str_t  *v = spoor_query_get(p, n, name);
-    spoor_str_t         none = { NULL, 0 };
-
-    return v && v->len ? *v : none;
-}
-
-
-/* A number in s (a decimal literal, whole); 0 when it is none. */
-static int
-number(spoor_str_t s, double *d)
-{
-    char   num[64], *end;
-    size_t i;
-
-    if (s.data == NULL || s.len == 0 || s.len >= sizeof(num)) {
-        return 0;
-    }
-    for (i = 0; i < s.len; i++) {
-        if (strchr("0123456789+-.eE", s.data[i]) == NULL) {
-            return 0;       /* no hex, inf, nan or spaces */
-        }
-    }
-    memcpy(num, s.data, s.len);
-    num[s.len] = '\0';
-    *d = strtod(num, &end);
-    return *end == '\0' && isfinite(*d);
-}
-
-
 /* Milliseconds since the epoch: plain digits, at most 15 of them. */
 static int
 millis(spoor_str_t s, int64_t *ms)
@@ -337,9 +295,9 @@ embedded(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
     spoor_sp_status_t  st;
 
     *found = 0;
-    js = text(p, n, json_name);
+    js = spoor_query_text(p, n, json_name);
     if (js.data == NULL) {
-        js = text(p, n, b64_name);
+        js = spoor_query_text(p, n, b64_name);
         if (js.data == NULL) {
             return SPOOR_SP_OK;
         }
@@ -455,55 +413,22 @@ pk_str(msgpack_packer *pk, const char *p, size_t n)
 }
 
 
-/* Counts the fields present in p, or packs them as key/value pairs. */
-static size_t
-pack_fields(msgpack_packer *pk, const field_t *f, const spoor_param_t *p,
-    size_t n, int *err)
-{
-    size_t       count = 0;
-    spoor_str_t  v;
-    double       d;
-
-    for ( /* void */ ; f->key; f++) {
-        v = text(p, n, f->param);
-        if (v.data == NULL) {
-            continue;
-        }
-        count++;
-        if (pk == NULL) {
-            continue;
-        }
-        *err |= pk_str(pk, f->key, strlen(f->key));
-        if (f->number && number(v, &d)) {
-            if (d == floor(d) && fabs(d) < 9e15) {
-                *err |= msgpack_pack_int64(pk, (int64_t) d);
-            } else {
-                *err |= msgpack_pack_double(pk, d);
-            }
-        } else {
-            *err |= pk_str(pk, v.data, v.len);
-        }
-    }
-    return count;
-}
-
-
 /* Packs the map of fields f as v (absent when none is present). */
 static spoor_sp_status_t
-pack_map(spoor_snowplow_t *s, const field_t *f, const spoor_param_t *p,
-    size_t n, spoor_value_t *v)
+pack_map(spoor_snowplow_t *s, const spoor_query_field_t *f,
+    const spoor_param_t *p, size_t n, spoor_value_t *v)
 {
     msgpack_packer  pk;
     size_t          count, start = s->scratch->len;
     int             err = 0;
 
-    count = pack_fields(NULL, f, p, n, &err);
+    count = spoor_query_pack_fields(NULL, f, p, n, &err);
     if (count == 0) {
         return SPOOR_SP_OK;
     }
     msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
     err |= msgpack_pack_map(&pk, count);
-    pack_fields(&pk, f, p, n, &err);
+    spoor_query_pack_fields(&pk, f, p, n, &err);
     if (err) {
         s->scratch->len = start;
         return SPOOR_SP_NOMEM;
@@ -525,14 +450,14 @@ pack_context(spoor_snowplow_t *s, const spoor_param_t *p, size_t n,
     size_t          count, start = s->scratch->len;
     int             err = 0;
 
-    count = pack_fields(NULL, context_fields, p, n, &err)
+    count = spoor_query_pack_fields(NULL, context_fields, p, n, &err)
             + (schema != NULL) + (entities != NULL);
     if (count == 0) {
         return SPOOR_SP_OK;
     }
     msgpack_packer_init(&pk, s->scratch, spoor_buf_msgpack_write);
     err |= msgpack_pack_map(&pk, count);
-    pack_fields(&pk, context_fields, p, n, &err);
+    spoor_query_pack_fields(&pk, context_fields, p, n, &err);
     if (schema) {
         err |= pk_str(&pk, "schema", 6);
         err |= msgpack_pack_object(&pk, *schema);
@@ -705,7 +630,7 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
     s->scratch->len = s->mark;
     n = event_params(s, i, p);
 
-    e = text(p, n, "e");
+    e = spoor_query_text(p, n, "e");
     if (e.data == NULL) {
         return SPOOR_SP_BAD_TYPE;
     }
@@ -721,7 +646,7 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
 
     } else if (sv_is(e, "se")) {
         ev->kind = SPOOR_KIND_TRACK;
-        ev->name = text(p, n, "se_ac");
+        ev->name = spoor_query_text(p, n, "se_ac");
         if (ev->name.data == NULL) {
             return SPOOR_SP_MISSING_EVENT;
         }
@@ -774,24 +699,24 @@ spoor_snowplow_event(spoor_snowplow_t *s, size_t i, int64_t received_ms,
         return st;
     }
 
-    ev->user_id = text(p, n, "uid");
-    ev->anonymous_id = text(p, n, "duid");
-    ev->message_id = text(p, n, "eid");
-    ev->url = text(p, n, "url");
-    ev->title = text(p, n, "page");
-    ev->referrer = text(p, n, "refr");
-    ev->language = text(p, n, "lang");
-    ev->timezone = text(p, n, "tz");
-    ev->user_agent = text(p, n, "ua");
+    ev->user_id = spoor_query_text(p, n, "uid");
+    ev->anonymous_id = spoor_query_text(p, n, "duid");
+    ev->message_id = spoor_query_text(p, n, "eid");
+    ev->url = spoor_query_text(p, n, "url");
+    ev->title = spoor_query_text(p, n, "page");
+    ev->referrer = spoor_query_text(p, n, "refr");
+    ev->language = spoor_query_text(p, n, "lang");
+    ev->timezone = spoor_query_text(p, n, "tz");
+    ev->user_agent = spoor_query_text(p, n, "ua");
 
-    if (millis(text(p, n, "ttm"), &ttm)) {
+    if (millis(spoor_query_text(p, n, "ttm"), &ttm)) {
         ev->has_time = 1;
         ev->time_ms = ttm;
 
-    } else if (millis(text(p, n, "dtm"), &dtm)) {
+    } else if (millis(spoor_query_text(p, n, "dtm"), &dtm)) {
         ev->has_time = 1;
         ev->time_ms = dtm;
-        if (millis(text(p, n, "stm"), &stm)) {
+        if (millis(spoor_query_text(p, n, "stm"), &stm)) {
             ev->time_ms = received_ms - (stm - dtm);
         }
     }

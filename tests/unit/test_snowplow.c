@@ -174,6 +174,32 @@ Test(query, too_small_scratch_is_full_and_unchanged)
     cr_assert_eq(b.len, 0);
 }
 
+/* a number parameter is a whole decimal literal, nothing else */
+Test(query, number_is_a_whole_decimal_literal)
+{
+    static const struct { const char *s; size_t len; int ok; double d; }
+    c[] = {
+        { "12.5", 4, 1, 12.5 }, { "-3", 2, 1, -3 }, { "1e3", 3, 1, 1000 },
+        { "12\0" "9", 4, 0, 0 },    /* a NUL inside: not 12 */
+        { " 12", 3, 0, 0 }, { "0x10", 4, 0, 0 }, { "inf", 3, 0, 0 },
+        { "nan", 3, 0, 0 }, { "1e999", 5, 0, 0 }, { "e", 1, 0, 0 },
+        { "", 0, 0, 0 }
+    };
+    spoor_str_t  v;
+    double       d;
+    size_t       i;
+
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        v.data = c[i].s;
+        v.len = c[i].len;
+        d = -1;
+        cr_assert_eq(spoor_query_number(v, &d), c[i].ok, "case %zu", i);
+        if (c[i].ok) {
+            cr_assert_eq(d, c[i].d, "case %zu", i);
+        }
+    }
+}
+
 /* ---- GET: the node tracker's and the no-js pixel's shapes ------------------ */
 
 Test(snowplow, get_page_view_every_field)
