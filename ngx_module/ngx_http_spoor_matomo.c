@@ -190,6 +190,7 @@ ngx_http_spoor_matomo_handler(ngx_http_request_t *r)
 {
     ngx_int_t                   rc, refusal;
     ngx_str_t                   none;
+    ngx_uint_t                  route;
     ngx_http_spoor_ctx_t       *ctx;
     ngx_http_spoor_loc_conf_t  *lcf;
 
@@ -199,15 +200,16 @@ ngx_http_spoor_matomo_handler(ngx_http_request_t *r)
     }
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_spoor_module);
+    route = ngx_http_spoor_matomo_route(r);
 
-    if (r->method != NGX_HTTP_POST || !ngx_http_spoor_matomo_route(r)) {
+    if (r->method != NGX_HTTP_POST || !route) {
         rc = ngx_http_discard_request_body(r);
         if (rc != NGX_OK) {
             return rc;
         }
     }
 
-    if (!ngx_http_spoor_matomo_route(r)) {
+    if (!route) {
         return NGX_HTTP_NOT_FOUND;
     }
 
