@@ -125,7 +125,7 @@ cmd_cat(int argc, char **argv)
             while (!out_failed
                    && spoor_frame_next_record(&f, &off, &rec, &len))
             {
-                rc = spoor_event_decode(rec, len, &zone, &ev);
+                rc = spoor_event_decode(rec, len, &ev);
                 if (rc == SPOOR_OK) {
                     json_out_event(&j, &ev);
                     out_failed = json_out_line(&j) != 0;

@@ -263,23 +263,15 @@ apply(run_t *r, const spoor_event_t *ev)
     if (rc != SPOOR_OK) {
         return rc;
     }
-    if (ev->properties.raw == NULL && ev->properties.obj
-        && ev->properties.obj->type == MSGPACK_OBJECT_MAP)
     {
-        uint32_t  k;
+        spoor_mp_item_t  it;
 
-        for (k = 0; k < ev->properties.obj->via.map.size; k++) {
-            const msgpack_object_kv  *kv = &ev->properties.obj->via.map.ptr[k];
+        if (spoor_value_member(&ev->properties, "category", 8, &it)
+            && it.type == SPOOR_MP_STR)
+        {
+            spoor_str_t  c = { it.s, it.len };
 
-            if (kv->key.type == MSGPACK_OBJECT_STR
-                && kv->key.via.str.size == 8
-                && memcmp(kv->key.via.str.ptr, "category", 8) == 0
-                && kv->val.type == MSGPACK_OBJECT_STR)
-            {
-                spoor_str_t  c = { kv->val.via.str.ptr, kv->val.via.str.size };
-
-                (void) count_kv(st, "category:", &c);
-            }
+            (void) count_kv(st, "category:", &c);
         }
     }
     r->t.applied++;
@@ -388,10 +380,7 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
     spoor_reader_t   *rd;
     spoor_frame_t     f;
     spoor_event_t     ev;
-    msgpack_zone      zone;
-    size_t            off;
-    const unsigned char  *rec;
-    size_t            len;
+    size_t            off, len;
     uint64_t          key, base_done = pg->done, sum = 0;
     uint64_t          frames = 0, records = 0, nf = 0, nr = 0;
     struct stat       sb;
@@ -407,8 +396,6 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         cli_close_log(fd);
         return SPOOR_E_NOMEM;
     }
-    msgpack_zone_init(&zone, 8192);
-
     while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
         frames++;
         records += f.records;
@@ -425,24 +412,16 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         nf++;
         off = 0;
         while (off < f.content_len) {
-            /* one check finds the record's end and bounds the decode; a
-             * record that is valid msgpack but too deep is stepped over
-             * the way spoor_frame_next_record() would, and is bad */
-            rec = f.content + off;
-            if (spoor_mp_check(rec, f.content_len - off,
-                               SPOOR_RECORD_DEPTH_MAX, &len) != SPOOR_OK)
-            {
-                if (spoor_frame_next_record(&f, &off, &rec, &len) != 1) {
-                    break;
-                }
-                nr++;
-                r->t.bad++;
-                continue;
+            int  drc = spoor_event_decode_next(f.content + off,
+                                               f.content_len - off, &ev,
+                                               &len);
+
+            if (len == 0) {
+                break;      /* no msgpack value: the reader reported it */
             }
             off += len;
             nr++;
-            msgpack_zone_clear(&zone);
-            if (spoor_event_decode_checked(rec, len, &zone, &ev) != SPOOR_OK) {
+            if (drc != SPOOR_OK) {
                 r->t.bad++;
                 continue;
             }
@@ -482,7 +461,6 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         r->damaged = 1;
     }
 
-    msgpack_zone_destroy(&zone);
     spoor_reader_close(rd);
     cli_close_log(fd);
     return rc == 0 || rc == 1 ? SPOOR_OK : rc;

@@ -333,7 +333,7 @@ verify_file(verify_t *v, const char *path)
         }
         off = 0;
         while (spoor_frame_next_record(&f, &off, &rec, &len)) {
-            if (spoor_event_decode(rec, len, &zone, &ev) != SPOOR_OK) {
+            if (spoor_event_decode(rec, len, &ev) != SPOOR_OK) {
                 v->bad_records++;
             }
             msgpack_zone_clear(&zone);

@@ -185,24 +185,23 @@ str_is(const spoor_str_t *s, const char *lit)
 
 
 static int
-number(const msgpack_object *o, double *out)
+number(int found, const spoor_mp_item_t *it, double *out)
 {
-    if (o == NULL) {
+    if (!found) {
         return 0;
     }
-    switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        *out = (double) o->via.u64;
+    switch (it->type) {
+    case SPOOR_MP_UINT:
+        *out = (double) it->u;
         return 1;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        *out = (double) o->via.i64;
+    case SPOOR_MP_INT:
+        *out = (double) it->i;
         return 1;
-    case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64:
-        if (!isfinite(o->via.f64)) {
+    case SPOOR_MP_FLOAT:
+        if (!isfinite(it->f)) {
             return 0;
         }
-        *out = o->via.f64;
+        *out = it->f;
         return 1;
     default:
         return 0;
@@ -211,13 +210,13 @@ number(const msgpack_object *o, double *out)
 
 
 static int
-string(const msgpack_object *o, spoor_str_t *out)
+string(int found, const spoor_mp_item_t *it, spoor_str_t *out)
 {
-    if (o == NULL || o->type != MSGPACK_OBJECT_STR) {
+    if (!found || it->type != SPOOR_MP_STR) {
         return 0;
     }
-    out->data = o->via.str.ptr;
-    out->len = o->via.str.size;
+    out->data = it->s;
+    out->len = it->len;
     return 1;
 }
 
@@ -691,83 +690,103 @@ set_trait(profile_t *p, const char *name, size_t len,
 }
 
 
-/* Packs one msgpack object into a fresh malloc'd buffer. */
-static unsigned char *
-pack_value(const msgpack_object *o, size_t *len)
-{
-    msgpack_sbuffer  sb;
-    msgpack_packer   pk;
-
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    if (msgpack_pack_object(&pk, *o) != 0) {
-        msgpack_sbuffer_destroy(&sb);
-        return NULL;
-    }
-    *len = sb.size;
-    return (unsigned char *) sb.data;       /* the caller frees */
-}
-
-
+/*
+ * Folds the traits map m[0 .. len) (one checked msgpack value) at time t:
+ * each string key sets its trait to the value's bytes; "$set_once" (a map)
+ * fills traits without a value, "$unset" (an array of names) unsets.
+ */
 static int
-fold_traits(profile_t *p, const msgpack_object *m, int64_t t, unsigned once)
+fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
+    unsigned once)
 {
-    uint32_t        i;
-    size_t          vlen;
-    unsigned char  *v;
-    int             rc;
+    spoor_mp_item_t  it, k, n;
+    size_t           off = 0, at, voff, noff;
+    uint32_t         i, j;
+    int              rc;
 
-    if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+    if (spoor_mp_read(m, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_MAP)
+    {
         return SPOOR_OK;
     }
-    for (i = 0; i < m->via.map.size; i++) {
-        const msgpack_object_kv  *kv = &m->via.map.ptr[i];
-
-        if (kv->key.type != MSGPACK_OBJECT_STR) {
-            continue;
+    for (i = 0; i < it.len; i++) {
+        at = off;
+        if (spoor_mp_read(m, len, &off, &k) != SPOOR_OK) {
+            return SPOOR_OK;
         }
-        if (!once && kv->key.via.str.size == 9
-            && memcmp(kv->key.via.str.ptr, "$set_once", 9) == 0)
-        {
-            rc = fold_traits(p, &kv->val, t, 1);
-            if (rc != SPOOR_OK) {
-                return rc;
+        if (k.type != SPOOR_MP_STR) {
+            off = at;
+            if (spoor_mp_skip(m, len, &off) != SPOOR_OK
+                || spoor_mp_skip(m, len, &off) != SPOOR_OK)
+            {
+                return SPOOR_OK;
             }
             continue;
         }
-        if (!once && kv->key.via.str.size == 6
-            && memcmp(kv->key.via.str.ptr, "$unset", 6) == 0)
-        {
-            uint32_t  j;
-
-            if (kv->val.type != MSGPACK_OBJECT_ARRAY) {
+        voff = off;
+        if (spoor_mp_skip(m, len, &off) != SPOOR_OK) {
+            return SPOOR_OK;
+        }
+        if (!once && SPOOR_MP_IS(&k, "$set_once")) {
+            rc = fold_traits(p, m + voff, off - voff, t, 1);
+        } else if (!once && SPOOR_MP_IS(&k, "$unset")) {
+            noff = voff;
+            rc = SPOOR_OK;
+            if (spoor_mp_read(m, off, &noff, &n) != SPOOR_OK
+                || n.type != SPOOR_MP_ARRAY)
+            {
                 continue;
             }
-            for (j = 0; j < kv->val.via.array.size; j++) {
-                const msgpack_object  *n = &kv->val.via.array.ptr[j];
+            for (j = n.len; j > 0 && rc == SPOOR_OK; j--) {
+                spoor_mp_item_t  e;
 
-                if (n->type == MSGPACK_OBJECT_STR) {
-                    rc = set_trait(p, n->via.str.ptr, n->via.str.size, NULL,
-                                   0, t, 0, 0);
-                    if (rc != SPOOR_OK) {
-                        return rc;
+                at = noff;
+                if (spoor_mp_read(m, off, &noff, &e) != SPOOR_OK) {
+                    break;
+                }
+                if (e.type == SPOOR_MP_STR) {
+                    rc = set_trait(p, e.s, e.len, NULL, 0, t, 0, 0);
+                } else if (e.type == SPOOR_MP_ARRAY
+                           || e.type == SPOOR_MP_MAP)
+                {
+                    noff = at;
+                    if (spoor_mp_skip(m, off, &noff) != SPOOR_OK) {
+                        break;
                     }
                 }
             }
-            continue;
+        } else {
+            rc = set_trait(p, k.s, k.len, m + voff, off - voff, t, 0, once);
         }
-        v = pack_value(&kv->val, &vlen);
-        if (v == NULL) {
-            return SPOOR_E_NOMEM;
-        }
-        rc = set_trait(p, kv->key.via.str.ptr, kv->key.via.str.size, v, vlen,
-                       t, 0, once);
-        free(v);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
     return SPOOR_OK;
+}
+
+
+/* Traits handed in as an object (not read from a record): packed first. */
+static int
+fold_object_traits(profile_t *p, const spoor_value_t *v, int64_t t)
+{
+    spoor_buf_t           b;
+    const unsigned char  *m;
+    size_t                len;
+    int                   rc;
+
+    spoor_buf_init(&b, malloc(SPOOR_RECORD_MAX), SPOOR_RECORD_MAX);
+    if (b.data == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    rc = spoor_value_bytes(v, &b, &m, &len);
+    if (rc == SPOOR_OK && m) {
+        rc = fold_traits(p, m, len, t, 0);
+    } else if (rc != SPOOR_OK) {
+        rc = SPOOR_OK;          /* too large to be a record's: ignored */
+    }
+    free(b.data);
+    return rc;
 }
 
 
@@ -908,11 +927,7 @@ fold_context(profile_t *p, const spoor_event_t *ev, int64_t t)
 
 /* ---- the fold ------------------------------------------------------------------ */
 
-static const msgpack_object *
-value_obj(const spoor_value_t *v)
-{
-    return v->raw == NULL ? v->obj : NULL;
-}
+#define MEMBER(v, lit, it)  spoor_value_member(v, lit, sizeof(lit) - 1, it)
 
 
 int
@@ -925,10 +940,10 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
     int                    has_revenue = 0, rc;
     size_t                 i;
     spoor_str_t            cur, cat;
-    const msgpack_object  *props, *traits;
+    spoor_mp_item_t        it;
+    const spoor_value_t   *props = &ev->properties;
 
     t = ev->has_time ? ev->time_ms : ev->received_ms;
-    props = value_obj(&ev->properties);
 
     p->events++;
     if (t < p->first_seen) p->first_seen = t;
@@ -956,13 +971,13 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
             {
                 return SPOOR_E_NOMEM;
             }
-            if ((number(spoor_mp_member(props, "revenue"), &revenue)
-                 || number(spoor_mp_member(props, "total"), &revenue))
+            if ((number(MEMBER(props, "revenue", &it), &it, &revenue)
+                 || number(MEMBER(props, "total", &it), &it, &revenue))
                 && revenue > -1e12 && revenue < 1e12)
             {
                 has_revenue = 1;
                 micros = llround(revenue * 1e6);
-                if (!string(spoor_mp_member(props, "currency"), &cur)) {
+                if (!string(MEMBER(props, "currency", &it), &it, &cur)) {
                     cur.data = "???";
                     cur.len = 3;
                 }
@@ -980,7 +995,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
         }
     }
 
-    if (string(spoor_mp_member(props, "category"), &cat) && cat.len) {
+    if (string(MEMBER(props, "category", &it), &it, &cat) && cat.len) {
         rc = add_weight(p, cat.data, cat.len, day, w);
         if (rc != SPOOR_OK) {
             return rc;
@@ -991,13 +1006,15 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
         return rc;
     }
 
-    if (ev->kind == SPOOR_KIND_IDENTIFY || ev->kind == SPOOR_KIND_GROUP) {
-        traits = value_obj(&ev->traits);
-        if (ev->kind == SPOOR_KIND_IDENTIFY) {
-            rc = fold_traits(p, traits, t, 0);
-            if (rc != SPOOR_OK) {
-                return rc;
-            }
+    if (ev->kind == SPOOR_KIND_IDENTIFY && ev->traits.raw) {
+        rc = fold_traits(p, ev->traits.raw, ev->traits.raw_len, t, 0);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    } else if (ev->kind == SPOOR_KIND_IDENTIFY && ev->traits.obj) {
+        rc = fold_object_traits(p, &ev->traits, t);
+        if (rc != SPOOR_OK) {
+            return rc;
         }
     }
 

@@ -8,12 +8,12 @@
  * msgpack-c's packer would write), free-form object values too; when any
  * item does not fit, the buffer's len is put back to where the record
  * began.
- * Decoding bounds-checks the bytes (mp_check.h), lets msgpack-c build the
- * object tree in the caller's zone, and walks the top-level map once.
+ * Decoding reads the record in place in one walk (below).
  */
 #include <string.h>
 #include "error.h"
 #include "mp_check.h"
+#include "mp_read.h"
 #include "mp_write.h"
 #include "event.h"
 
@@ -543,398 +543,606 @@ spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out)
 }
 
 
-/* ---- decoding ---------------------------------------------------------- */
+/* ---- decoding ----------------------------------------------------------- */
 
-#define key_is(k, lit)                                                        \
-    ((k).size == sizeof(lit) - 1 && memcmp((k).ptr, lit, sizeof(lit) - 1) == 0)
+/*
+ * The decoder reads the record in place (mp_read.h) in one walk: the
+ * top-level map's keys and the values a spoor_event_t holds are read
+ * item by item; the free-form values (properties, traits, context) and
+ * the values of keys this version does not know are stepped over with
+ * spoor_mp_check(), which proves them well formed within the depth left.
+ * So every byte of the record is looked at once, and a record that
+ * decodes is exactly one valid msgpack value nested at most
+ * SPOOR_RECORD_DEPTH_MAX deep.
+ */
 
-
-static int
-get_str(const msgpack_object *o, spoor_str_t *s)
-{
-    if (o->type != MSGPACK_OBJECT_STR) {
-        return SPOOR_E_FORMAT;
-    }
-    /* a zero-length str may carry a NULL pointer: keep "" distinct */
-    s->data = o->via.str.size ? o->via.str.ptr : "";
-    s->len = o->via.str.size;
-    return SPOOR_OK;
-}
-
-
-static int
-get_i64(const msgpack_object *o, int64_t *v)
-{
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-        if (o->via.u64 > (uint64_t) INT64_MAX) {
-            return SPOOR_E_FORMAT;
-        }
-        *v = (int64_t) o->via.u64;
-        return SPOOR_OK;
-    }
-    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-        *v = o->via.i64;
-        return SPOOR_OK;
-    }
-    return SPOOR_E_FORMAT;
-}
+typedef struct {
+    const unsigned char  *p;
+    size_t                len;
+    size_t                off;
+} rd_t;
 
 
 static int
-get_u32(const msgpack_object *o, uint32_t *v)
+rd_item(rd_t *r, spoor_mp_item_t *it)
 {
-    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER || o->via.u64 > UINT32_MAX)
-    {
-        return SPOOR_E_FORMAT;
-    }
-    *v = (uint32_t) o->via.u64;
-    return SPOOR_OK;
+    return spoor_mp_read(r->p, r->len, &r->off, it);
 }
 
 
+/* Steps over one value that may nest `depth` levels (1: a flat map). */
 static int
-get_bool(const msgpack_object *o, int *v)
+rd_skip(rd_t *r, unsigned depth, spoor_value_t *v)
 {
-    if (o->type != MSGPACK_OBJECT_BOOLEAN) {
-        return SPOOR_E_FORMAT;
-    }
-    *v = o->via.boolean;
-    return SPOOR_OK;
-}
-
-
-static int
-get_double(const msgpack_object *o, double *v)
-{
-    int64_t  i;
-
-    if (o->type == MSGPACK_OBJECT_FLOAT32 || o->type == MSGPACK_OBJECT_FLOAT64)
-    {
-        *v = o->via.f64;
-        return SPOOR_OK;
-    }
-    if (get_i64(o, &i) == SPOOR_OK) {
-        *v = (double) i;
-        return SPOOR_OK;
-    }
-    return SPOOR_E_FORMAT;
-}
-
-
-static int
-get_value(const msgpack_object *o, spoor_value_t *v)
-{
-    v->raw = NULL;
-    v->raw_len = 0;
-    v->obj = o;
-    return SPOOR_OK;
-}
-
-
-static int
-decode_campaign(const msgpack_object *o, spoor_campaign_t *c)
-{
-    const msgpack_object_kv  *kv;
-    uint32_t                  i;
-    int                       rc;
-
-    if (o->type != MSGPACK_OBJECT_MAP) {
-        return SPOOR_E_FORMAT;
-    }
-    for (i = 0; i < o->via.map.size; i++) {
-        kv = &o->via.map.ptr[i];
-        if (kv->key.type != MSGPACK_OBJECT_STR) {
-            continue;
-        }
-        rc = SPOOR_OK;
-        if (key_is(kv->key.via.str, "s")) {
-            rc = get_str(&kv->val, &c->source);
-        } else if (key_is(kv->key.via.str, "m")) {
-            rc = get_str(&kv->val, &c->medium);
-        } else if (key_is(kv->key.via.str, "n")) {
-            rc = get_str(&kv->val, &c->name);
-        } else if (key_is(kv->key.via.str, "t")) {
-            rc = get_str(&kv->val, &c->term);
-        } else if (key_is(kv->key.via.str, "c")) {
-            rc = get_str(&kv->val, &c->content);
-        }
-        if (rc != SPOOR_OK) {
-            return rc;
-        }
-    }
-    return SPOOR_OK;
-}
-
-
-static int
-decode_geo(const msgpack_object *o, spoor_geo_t *g)
-{
-    const msgpack_object_kv  *kv;
-    uint32_t                  i;
-    int                       rc, has_lat, has_lon;
-
-    if (o->type != MSGPACK_OBJECT_MAP) {
-        return SPOOR_E_FORMAT;
-    }
-    has_lat = has_lon = 0;
-    for (i = 0; i < o->via.map.size; i++) {
-        kv = &o->via.map.ptr[i];
-        if (kv->key.type != MSGPACK_OBJECT_STR) {
-            continue;
-        }
-        rc = SPOOR_OK;
-        if (key_is(kv->key.via.str, "cc")) {
-            rc = get_str(&kv->val, &g->country);
-        } else if (key_is(kv->key.via.str, "ct")) {
-            rc = get_str(&kv->val, &g->continent);
-        } else if (key_is(kv->key.via.str, "eu")) {
-            rc = get_bool(&kv->val, &g->eu);
-        } else if (key_is(kv->key.via.str, "rg")) {
-            rc = get_str(&kv->val, &g->region);
-        } else if (key_is(kv->key.via.str, "ci")) {
-            rc = get_str(&kv->val, &g->city);
-        } else if (key_is(kv->key.via.str, "pc")) {
-            rc = get_str(&kv->val, &g->postal);
-        } else if (key_is(kv->key.via.str, "lat")) {
-            rc = get_double(&kv->val, &g->latitude);
-            has_lat = 1;
-        } else if (key_is(kv->key.via.str, "lon")) {
-            rc = get_double(&kv->val, &g->longitude);
-            has_lon = 1;
-        } else if (key_is(kv->key.via.str, "acc")) {
-            rc = get_u32(&kv->val, &g->accuracy_km);
-        } else if (key_is(kv->key.via.str, "tz")) {
-            rc = get_str(&kv->val, &g->timezone);
-        } else if (key_is(kv->key.via.str, "asn")) {
-            rc = get_u32(&kv->val, &g->asn);
-        } else if (key_is(kv->key.via.str, "org")) {
-            rc = get_str(&kv->val, &g->as_org);
-        }
-        if (rc != SPOOR_OK) {
-            return rc;
-        }
-    }
-    g->has_location = has_lat && has_lon;
-    return SPOOR_OK;
-}
-
-
-static int
-decode_consent(const msgpack_object *o, spoor_consent_t *c)
-{
-    const msgpack_object_kv  *kv;
-    uint32_t                  i, bits = 0;
-    int                       rc;
-
-    if (o->type != MSGPACK_OBJECT_MAP) {
-        return SPOOR_E_FORMAT;
-    }
-    c->present = 1;
-    for (i = 0; i < o->via.map.size; i++) {
-        kv = &o->via.map.ptr[i];
-        if (kv->key.type != MSGPACK_OBJECT_STR) {
-            continue;
-        }
-        rc = SPOOR_OK;
-        if (key_is(kv->key.via.str, "s")) {
-            rc = get_str(&kv->val, &c->signal);
-        } else if (key_is(kv->key.via.str, "g")) {
-            rc = get_u32(&kv->val, &bits);
-            c->granted = bits & SPOOR_CAT_ALL;
-        } else if (key_is(kv->key.via.str, "d")) {
-            rc = get_u32(&kv->val, &bits);
-            c->denied = bits & SPOOR_CAT_ALL;
-        } else if (key_is(kv->key.via.str, "gpc")) {
-            rc = get_bool(&kv->val, &c->gpc);
-        } else if (key_is(kv->key.via.str, "tv")) {
-            rc = get_u32(&kv->val, &c->tcf_policy);
-        } else if (key_is(kv->key.via.str, "cmp")) {
-            rc = get_u32(&kv->val, &c->cmp_id);
-        } else if (key_is(kv->key.via.str, "a")) {
-            rc = get_str(&kv->val, &c->action);
-        } else if (key_is(kv->key.via.str, "np")) {
-            rc = get_bool(&kv->val, &c->no_profiling);
-        }
-        if (rc != SPOOR_OK) {
-            return rc;
-        }
-    }
-    return SPOOR_OK;
-}
-
-
-static int
-decode_field(const msgpack_object_str *k, const msgpack_object *v,
-    spoor_event_t *ev, int *seen)
-{
-    switch (k->size) {
-    case 1:
-        switch (k->ptr[0]) {
-        case 't':
-            ev->has_time = 1;
-            return get_i64(v, &ev->time_ms);
-        case 'k':
-            seen[1] = 1;
-            return get_str(v, &ev->kind_name);
-        case 'n':
-            return get_str(v, &ev->name);
-        case 'p':
-            return get_value(v, &ev->properties);
-        case 'c':
-            return get_value(v, &ev->context);
-        }
-        break;
-    case 2:
-        if (key_is(*k, "rt")) {
-            seen[0] = 1;
-            return get_i64(v, &ev->received_ms);
-        }
-        if (key_is(*k, "tr")) {
-            return get_value(v, &ev->traits);
-        }
-        if (key_is(*k, "ua")) {
-            return get_str(v, &ev->user_agent);
-        }
-        if (key_is(*k, "tz")) {
-            return get_str(v, &ev->timezone);
-        }
-        if (key_is(*k, "ip")) {
-            if (v->type != MSGPACK_OBJECT_BIN
-                || (v->via.bin.size != 4 && v->via.bin.size != 16))
-            {
-                return SPOOR_E_FORMAT;
-            }
-            ev->ip_len = v->via.bin.size;
-            memcpy(ev->ip, v->via.bin.ptr, ev->ip_len);
-            return SPOOR_OK;
-        }
-        if (key_is(*k, "cs")) {
-            return decode_consent(v, &ev->consent);
-        }
-        break;
-    case 3:
-        if (key_is(*k, "mid")) {
-            return get_str(v, &ev->message_id);
-        }
-        if (key_is(*k, "src")) {
-            return get_str(v, &ev->source);
-        }
-        if (key_is(*k, "vid")) {
-            return get_str(v, &ev->visitor_id);
-        }
-        if (key_is(*k, "aid")) {
-            return get_str(v, &ev->anonymous_id);
-        }
-        if (key_is(*k, "uid")) {
-            return get_str(v, &ev->user_id);
-        }
-        if (key_is(*k, "cid")) {
-            return get_str(v, &ev->cookieless_id);
-        }
-        if (key_is(*k, "gid")) {
-            return get_str(v, &ev->group_id);
-        }
-        if (key_is(*k, "url")) {
-            return get_str(v, &ev->url);
-        }
-        if (key_is(*k, "ttl")) {
-            return get_str(v, &ev->title);
-        }
-        if (key_is(*k, "ref")) {
-            return get_str(v, &ev->referrer);
-        }
-        if (key_is(*k, "cmp")) {
-            return decode_campaign(v, &ev->campaign);
-        }
-        if (key_is(*k, "geo")) {
-            ev->has_geo = 1;
-            return decode_geo(v, &ev->geo);
-        }
-        break;
-    case 4:
-        if (key_is(*k, "prev")) {
-            return get_str(v, &ev->previous_id);
-        }
-        if (key_is(*k, "lang")) {
-            return get_str(v, &ev->language);
-        }
-        break;
-    }
-    return SPOOR_OK;   /* a key this version does not know */
-}
-
-
-int
-spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
-    spoor_event_t *ev)
-{
-    size_t  vlen;
+    size_t  n;
     int     rc;
 
-    spoor_event_init(ev);
-
-    if (len > SPOOR_RECORD_MAX) {
-        return SPOOR_E_TOOBIG;
-    }
-    rc = spoor_mp_check(p, len, SPOOR_RECORD_DEPTH_MAX, &vlen);
+    rc = spoor_mp_check(r->p + r->off, r->len - r->off, depth, &n);
     if (rc != SPOOR_OK) {
         return rc;
     }
-    if (vlen != len) {
-        return SPOOR_E_FORMAT;
+    if (v) {
+        v->raw = r->p + r->off;
+        v->raw_len = n;
+        v->obj = NULL;
     }
-    return spoor_event_decode_checked(p, len, zone, ev);
+    r->off += n;
+    return SPOOR_OK;
 }
 
 
-int
-spoor_event_decode_checked(const unsigned char *p, size_t len,
-    msgpack_zone *zone, spoor_event_t *ev)
+static int
+rd_str(rd_t *r, spoor_str_t *s)
 {
-    const msgpack_object_kv  *kv;
-    msgpack_object            root;
-    size_t                    off;
-    uint32_t                  i;
-    int                       rc, seen[2];
+    spoor_mp_item_t  it;
 
-    spoor_event_init(ev);
-
-    if (len > SPOOR_RECORD_MAX) {
-        return SPOOR_E_TOOBIG;
-    }
-
-    off = 0;
-    switch (msgpack_unpack((const char *) p, len, &off, zone, &root)) {
-    case MSGPACK_UNPACK_SUCCESS:
-        break;
-    case MSGPACK_UNPACK_NOMEM_ERROR:
-        return SPOOR_E_NOMEM;
-    default:
+    if (rd_item(r, &it) != SPOOR_OK || it.type != SPOOR_MP_STR) {
         return SPOOR_E_FORMAT;
     }
-    if (off != len) {
+    /* keep "" distinct from absent */
+    s->data = it.len ? it.s : "";
+    s->len = it.len;
+    return SPOOR_OK;
+}
+
+
+static int
+rd_i64(rd_t *r, int64_t *v)
+{
+    spoor_mp_item_t  it;
+
+    if (rd_item(r, &it) != SPOOR_OK) {
         return SPOOR_E_FORMAT;
     }
+    if (it.type == SPOOR_MP_UINT && it.u <= (uint64_t) INT64_MAX) {
+        *v = (int64_t) it.u;
+        return SPOOR_OK;
+    }
+    if (it.type == SPOOR_MP_INT) {
+        *v = it.i;
+        return SPOOR_OK;
+    }
+    return SPOOR_E_FORMAT;
+}
 
-    if (root.type != MSGPACK_OBJECT_MAP) {
+
+static int
+rd_u32(rd_t *r, uint32_t *v)
+{
+    spoor_mp_item_t  it;
+
+    if (rd_item(r, &it) != SPOOR_OK || it.type != SPOOR_MP_UINT
+        || it.u > UINT32_MAX)
+    {
         return SPOOR_E_FORMAT;
     }
+    *v = (uint32_t) it.u;
+    return SPOOR_OK;
+}
 
-    seen[0] = seen[1] = 0;
-    for (i = 0; i < root.via.map.size; i++) {
-        kv = &root.via.map.ptr[i];
-        if (kv->key.type != MSGPACK_OBJECT_STR) {
+
+static int
+rd_bool(rd_t *r, int *v)
+{
+    spoor_mp_item_t  it;
+
+    if (rd_item(r, &it) != SPOOR_OK || it.type != SPOOR_MP_BOOL) {
+        return SPOOR_E_FORMAT;
+    }
+    *v = it.b;
+    return SPOOR_OK;
+}
+
+
+static int
+rd_double(rd_t *r, double *v)
+{
+    spoor_mp_item_t  it;
+
+    if (rd_item(r, &it) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    switch (it.type) {
+    case SPOOR_MP_FLOAT: *v = it.f; return SPOOR_OK;
+    case SPOOR_MP_UINT:
+        if (it.u > (uint64_t) INT64_MAX) {
+            return SPOOR_E_FORMAT;
+        }
+        *v = (double) (int64_t) it.u;
+        return SPOOR_OK;
+    case SPOOR_MP_INT:   *v = (double) it.i; return SPOOR_OK;
+    default:             return SPOOR_E_FORMAT;
+    }
+}
+
+
+/*
+ * Reads the key of the next pair of a map at nesting `depth` (the map's
+ * own level): a string key in *k (returns 1); a key of another type is
+ * stepped over with its value (returns 0); or an error.
+ */
+static int
+rd_key(rd_t *r, unsigned depth, spoor_mp_item_t *k)
+{
+    size_t  at = r->off;
+    int     rc;
+
+    rc = rd_item(r, k);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    if (k->type == SPOOR_MP_STR) {
+        return 1;
+    }
+    r->off = at;
+    rc = rd_skip(r, SPOOR_RECORD_DEPTH_MAX - depth, NULL);
+    if (rc == SPOOR_OK) {
+        rc = rd_skip(r, SPOOR_RECORD_DEPTH_MAX - depth, NULL);
+    }
+    return rc;
+}
+
+
+#define key_is(k, lit)                                                        \
+    ((k)->len == sizeof(lit) - 1 && memcmp((k)->s, lit, sizeof(lit) - 1) == 0)
+
+
+/* A nested map (level 2): its pair count, or an error. */
+static int
+rd_map(rd_t *r, uint32_t *n)
+{
+    spoor_mp_item_t  it;
+
+    if (rd_item(r, &it) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type != SPOOR_MP_MAP) {
+        return SPOOR_E_FORMAT;
+    }
+    *n = it.len;
+    return SPOOR_OK;
+}
+
+
+static int
+decode_campaign(rd_t *r, spoor_campaign_t *c)
+{
+    spoor_mp_item_t  k;
+    uint32_t         i, n;
+    int              rc;
+
+    rc = rd_map(r, &n);
+    for (i = 0; rc == SPOOR_OK && i < n; i++) {
+        rc = rd_key(r, 2, &k);
+        if (rc != 1) {
             continue;
         }
-        rc = decode_field(&kv->key.via.str, &kv->val, ev, seen);
+        if (key_is(&k, "s")) {
+            rc = rd_str(r, &c->source);
+        } else if (key_is(&k, "m")) {
+            rc = rd_str(r, &c->medium);
+        } else if (key_is(&k, "n")) {
+            rc = rd_str(r, &c->name);
+        } else if (key_is(&k, "t")) {
+            rc = rd_str(r, &c->term);
+        } else if (key_is(&k, "c")) {
+            rc = rd_str(r, &c->content);
+        } else {
+            rc = rd_skip(r, SPOOR_RECORD_DEPTH_MAX - 2, NULL);
+        }
+    }
+    return rc;
+}
+
+
+static int
+decode_geo(rd_t *r, spoor_geo_t *g)
+{
+    spoor_mp_item_t  k;
+    uint32_t         i, n;
+    int              rc, has_lat = 0, has_lon = 0;
+
+    rc = rd_map(r, &n);
+    for (i = 0; rc == SPOOR_OK && i < n; i++) {
+        rc = rd_key(r, 2, &k);
+        if (rc != 1) {
+            continue;
+        }
+        if (key_is(&k, "cc")) {
+            rc = rd_str(r, &g->country);
+        } else if (key_is(&k, "ct")) {
+            rc = rd_str(r, &g->continent);
+        } else if (key_is(&k, "eu")) {
+            rc = rd_bool(r, &g->eu);
+        } else if (key_is(&k, "rg")) {
+            rc = rd_str(r, &g->region);
+        } else if (key_is(&k, "ci")) {
+            rc = rd_str(r, &g->city);
+        } else if (key_is(&k, "pc")) {
+            rc = rd_str(r, &g->postal);
+        } else if (key_is(&k, "lat")) {
+            rc = rd_double(r, &g->latitude);
+            has_lat = 1;
+        } else if (key_is(&k, "lon")) {
+            rc = rd_double(r, &g->longitude);
+            has_lon = 1;
+        } else if (key_is(&k, "acc")) {
+            rc = rd_u32(r, &g->accuracy_km);
+        } else if (key_is(&k, "tz")) {
+            rc = rd_str(r, &g->timezone);
+        } else if (key_is(&k, "asn")) {
+            rc = rd_u32(r, &g->asn);
+        } else if (key_is(&k, "org")) {
+            rc = rd_str(r, &g->as_org);
+        } else {
+            rc = rd_skip(r, SPOOR_RECORD_DEPTH_MAX - 2, NULL);
+        }
+    }
+    g->has_location = has_lat && has_lon;
+    return rc;
+}
+
+
+static int
+decode_consent(rd_t *r, spoor_consent_t *c)
+{
+    spoor_mp_item_t  k;
+    uint32_t         i, n, bits = 0;
+    int              rc;
+
+    rc = rd_map(r, &n);
+    c->present = 1;
+    for (i = 0; rc == SPOOR_OK && i < n; i++) {
+        rc = rd_key(r, 2, &k);
+        if (rc != 1) {
+            continue;
+        }
+        if (key_is(&k, "s")) {
+            rc = rd_str(r, &c->signal);
+        } else if (key_is(&k, "g")) {
+            rc = rd_u32(r, &bits);
+            c->granted = bits & SPOOR_CAT_ALL;
+        } else if (key_is(&k, "d")) {
+            rc = rd_u32(r, &bits);
+            c->denied = bits & SPOOR_CAT_ALL;
+        } else if (key_is(&k, "gpc")) {
+            rc = rd_bool(r, &c->gpc);
+        } else if (key_is(&k, "tv")) {
+            rc = rd_u32(r, &c->tcf_policy);
+        } else if (key_is(&k, "cmp")) {
+            rc = rd_u32(r, &c->cmp_id);
+        } else if (key_is(&k, "a")) {
+            rc = rd_str(r, &c->action);
+        } else if (key_is(&k, "np")) {
+            rc = rd_bool(r, &c->no_profiling);
+        } else {
+            rc = rd_skip(r, SPOOR_RECORD_DEPTH_MAX - 2, NULL);
+        }
+    }
+    return rc;
+}
+
+
+/* The value of the top-level key k. */
+static int
+decode_field(rd_t *r, const spoor_mp_item_t *k, spoor_event_t *ev, int *seen)
+{
+    const unsigned  free_depth = SPOOR_RECORD_DEPTH_MAX - 1;
+    spoor_mp_item_t  it;
+
+    switch (k->len) {
+    case 1:
+        switch (k->s[0]) {
+        case 't':
+            ev->has_time = 1;
+            return rd_i64(r, &ev->time_ms);
+        case 'k':
+            seen[1] = 1;
+            return rd_str(r, &ev->kind_name);
+        case 'n':
+            return rd_str(r, &ev->name);
+        case 'p':
+            return rd_skip(r, free_depth, &ev->properties);
+        case 'c':
+            return rd_skip(r, free_depth, &ev->context);
+        }
+        break;
+    case 2:
+        if (key_is(k, "rt")) {
+            seen[0] = 1;
+            return rd_i64(r, &ev->received_ms);
+        }
+        if (key_is(k, "tr")) {
+            return rd_skip(r, free_depth, &ev->traits);
+        }
+        if (key_is(k, "ua")) {
+            return rd_str(r, &ev->user_agent);
+        }
+        if (key_is(k, "tz")) {
+            return rd_str(r, &ev->timezone);
+        }
+        if (key_is(k, "ip")) {
+            if (rd_item(r, &it) != SPOOR_OK || it.type != SPOOR_MP_BIN
+                || (it.len != 4 && it.len != 16))
+            {
+                return SPOOR_E_FORMAT;
+            }
+            ev->ip_len = it.len;
+            memcpy(ev->ip, it.s, it.len);
+            return SPOOR_OK;
+        }
+        if (key_is(k, "cs")) {
+            return decode_consent(r, &ev->consent);
+        }
+        break;
+    case 3:
+        if (key_is(k, "mid")) {
+            return rd_str(r, &ev->message_id);
+        }
+        if (key_is(k, "src")) {
+            return rd_str(r, &ev->source);
+        }
+        if (key_is(k, "vid")) {
+            return rd_str(r, &ev->visitor_id);
+        }
+        if (key_is(k, "aid")) {
+            return rd_str(r, &ev->anonymous_id);
+        }
+        if (key_is(k, "uid")) {
+            return rd_str(r, &ev->user_id);
+        }
+        if (key_is(k, "cid")) {
+            return rd_str(r, &ev->cookieless_id);
+        }
+        if (key_is(k, "gid")) {
+            return rd_str(r, &ev->group_id);
+        }
+        if (key_is(k, "url")) {
+            return rd_str(r, &ev->url);
+        }
+        if (key_is(k, "ttl")) {
+            return rd_str(r, &ev->title);
+        }
+        if (key_is(k, "ref")) {
+            return rd_str(r, &ev->referrer);
+        }
+        if (key_is(k, "cmp")) {
+            return decode_campaign(r, &ev->campaign);
+        }
+        if (key_is(k, "geo")) {
+            ev->has_geo = 1;
+            return decode_geo(r, &ev->geo);
+        }
+        break;
+    case 4:
+        if (key_is(k, "prev")) {
+            return rd_str(r, &ev->previous_id);
+        }
+        if (key_is(k, "lang")) {
+            return rd_str(r, &ev->language);
+        }
+        break;
+    }
+    return rd_skip(r, free_depth, NULL);     /* a key this version does not know */
+}
+
+
+/* The walk; on success r->off is the record's end. */
+static int
+decode(rd_t *r, spoor_event_t *ev)
+{
+    spoor_mp_item_t  root, k;
+    uint32_t         i;
+    int              rc, seen[2] = { 0, 0 };
+
+    if (rd_item(r, &root) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    if (root.type != SPOOR_MP_MAP) {
+        return SPOOR_E_FORMAT;
+    }
+    for (i = 0; i < root.len; i++) {
+        rc = rd_key(r, 1, &k);
+        if (rc == 0) {
+            continue;
+        }
+        if (rc != 1) {
+            return rc;
+        }
+        rc = decode_field(r, &k, ev, seen);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
-
     if (!seen[0] || !seen[1] || ev->kind_name.len == 0) {
         return SPOOR_E_FORMAT;
     }
     ev->kind = spoor_kind_from_name(ev->kind_name.data, ev->kind_name.len);
     return SPOOR_OK;
+}
+
+
+int
+spoor_event_decode_next(const unsigned char *p, size_t len,
+    spoor_event_t *ev, size_t *rlen)
+{
+    rd_t    r;
+    size_t  n;
+    int     rc, chk;
+
+    spoor_event_init(ev);
+    r.p = p;
+    r.len = len < SPOOR_RECORD_MAX ? len : SPOOR_RECORD_MAX;
+    r.off = 0;
+
+    rc = decode(&r, ev);
+    if (rc == SPOOR_OK) {
+        *rlen = r.off;
+        return SPOOR_OK;
+    }
+
+    /* not an event: where does the value end, if it is one? */
+    chk = spoor_mp_check(p, len, SPOOR_MP_DEPTH_CAP, &n);
+    if (chk != SPOOR_OK) {
+        *rlen = 0;
+        return chk;
+    }
+    *rlen = n;
+    if (n > SPOOR_RECORD_MAX) {
+        return SPOOR_E_TOOBIG;
+    }
+    if (spoor_mp_check(p, n, SPOOR_RECORD_DEPTH_MAX, &n) == SPOOR_E_DEPTH) {
+        return SPOOR_E_DEPTH;
+    }
+    return rc == SPOOR_E_DEPTH ? SPOOR_E_FORMAT : rc;
+}
+
+
+int
+spoor_event_decode(const unsigned char *p, size_t len, spoor_event_t *ev)
+{
+    size_t  n;
+    int     rc;
+
+    if (len > SPOOR_RECORD_MAX) {
+        spoor_event_init(ev);
+        return SPOOR_E_TOOBIG;
+    }
+    rc = spoor_event_decode_next(p, len, ev, &n);
+    if (rc == SPOOR_OK && n != len) {
+        spoor_event_init(ev);
+        return SPOOR_E_FORMAT;
+    }
+    if (rc != SPOOR_OK && n == 0) {
+        return rc == SPOOR_E_DEPTH ? SPOOR_E_DEPTH : SPOOR_E_FORMAT;
+    }
+    return rc;
+}
+
+
+/* ---- free-form values ---------------------------------------------------- */
+
+static void
+item_of(const msgpack_object *o, spoor_mp_item_t *it)
+{
+    memset(it, 0, sizeof(*it));
+    switch (o->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        it->type = SPOOR_MP_BOOL;
+        it->b = o->via.boolean;
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        it->type = SPOOR_MP_UINT;
+        it->u = o->via.u64;
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        it->type = SPOOR_MP_INT;
+        it->i = o->via.i64;
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        it->type = SPOOR_MP_FLOAT;
+        it->f = o->via.f64;
+        break;
+    case MSGPACK_OBJECT_STR:
+        it->type = SPOOR_MP_STR;
+        it->s = o->via.str.ptr;
+        it->len = o->via.str.size;
+        break;
+    case MSGPACK_OBJECT_BIN:
+        it->type = SPOOR_MP_BIN;
+        it->s = o->via.bin.ptr;
+        it->len = o->via.bin.size;
+        break;
+    case MSGPACK_OBJECT_EXT:
+        it->type = SPOOR_MP_EXT;
+        it->s = o->via.ext.ptr;
+        it->len = o->via.ext.size;
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        it->type = SPOOR_MP_ARRAY;
+        it->len = o->via.array.size;
+        break;
+    case MSGPACK_OBJECT_MAP:
+        it->type = SPOOR_MP_MAP;
+        it->len = o->via.map.size;
+        break;
+    default:
+        it->type = SPOOR_MP_NIL;
+        break;
+    }
+}
+
+
+int
+spoor_value_member(const spoor_value_t *v, const char *key, size_t klen,
+    spoor_mp_item_t *it)
+{
+    size_t    off;
+    uint32_t  i;
+
+    if (v->raw) {
+        return spoor_mp_map_find(v->raw, v->raw_len, key, klen, &off)
+               && spoor_mp_read(v->raw, v->raw_len, &off, it) == SPOOR_OK;
+    }
+    if (v->obj == NULL || v->obj->type != MSGPACK_OBJECT_MAP) {
+        return 0;
+    }
+    for (i = 0; i < v->obj->via.map.size; i++) {
+        const msgpack_object_kv  *kv = &v->obj->via.map.ptr[i];
+
+        if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == klen
+            && memcmp(kv->key.via.str.ptr, key, klen) == 0)
+        {
+            item_of(&kv->val, it);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+int
+spoor_value_bytes(const spoor_value_t *v, spoor_buf_t *out,
+    const unsigned char **p, size_t *len)
+{
+    int  rc;
+
+    if (v->raw) {
+        *p = v->raw;
+        *len = v->raw_len;
+        return SPOOR_OK;
+    }
+    *p = NULL;
+    *len = 0;
+    if (v->obj == NULL) {
+        return SPOOR_OK;
+    }
+    out->len = 0;
+    rc = write_object(out, v->obj);
+    if (rc == SPOOR_OK) {
+        *p = out->data;
+        *len = out->len;
+    }
+    return rc;
 }

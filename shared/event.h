@@ -10,10 +10,10 @@
  * length) slices, not NUL-terminated; a NULL pointer means "absent" and a
  * non-NULL pointer with length 0 is the empty string.  Free-form values
  * (properties, traits, context) are spoor_value_t: either encoded msgpack
- * bytes (what producers hand in) or a msgpack_object (what the decoder
- * hands out).  After spoor_event_decode() every slice points into the
- * record bytes or into the msgpack zone given to it, so the event is
- * valid only while both are.
+ * bytes (what producers and the decoder hand out) or a msgpack_object
+ * (what a producer that unpacked JSON may hand in).  After
+ * spoor_event_decode() every slice points into the record bytes, so the
+ * event is valid only while they are.
  */
 #ifndef SPOOR_EVENT_H
 #define SPOOR_EVENT_H
@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 #include "buf.h"
+#include "mp_read.h"
 
 /* Version of the record and frame format written by this code. */
 #define SPOOR_FORMAT_VERSION     1
@@ -151,26 +152,51 @@ spoor_kind_t spoor_kind_from_name(const char *s, size_t len);
 int spoor_event_encode(const spoor_event_t *ev, spoor_buf_t *out);
 
 /*
- * Decodes the record at p[0 .. len): the whole range must be exactly one
- * record.  zone receives what msgpack-c allocates; the caller clears or
- * destroys it when done with ev.  Returns SPOOR_OK, SPOOR_E_TOOBIG for
- * more than SPOOR_RECORD_MAX bytes, SPOOR_E_DEPTH when the
- * record nests deeper than SPOOR_RECORD_DEPTH_MAX, SPOOR_E_FORMAT when the
- * bytes are not a record (not a map, a known key with a value of the
- * wrong type, no receive time or kind, trailing bytes), SPOOR_E_NOMEM.
+ * Decodes the record that starts at p[0] (more records may follow, up to
+ * len) in place, in one walk, and stores its length in *rlen.  Every
+ * string of ev and every free-form value (a raw slice: properties, traits
+ * and context have raw set and obj NULL) points into p.  Returns:
+ *   SPOOR_OK        ev is the record;
+ *   SPOOR_E_FORMAT, SPOOR_E_DEPTH, SPOOR_E_TOOBIG with *rlen > 0: the
+ *                   bytes are one msgpack value of *rlen bytes but no
+ *                   record (not a map, a known key with a value of the
+ *                   wrong type, no receive time or kind; nested deeper
+ *                   than SPOOR_RECORD_DEPTH_MAX; more than
+ *                   SPOOR_RECORD_MAX bytes): a reader steps over it;
+ *   the same codes with *rlen == 0: p holds no complete msgpack value
+ *                   (nested at most SPOOR_MP_DEPTH_CAP deep) at all.
+ * Never reads outside p[0 .. len); reads each byte of the record once,
+ * except where it is no record (the error path measures it again).
  */
-int spoor_event_decode(const unsigned char *p, size_t len, msgpack_zone *zone,
+int spoor_event_decode_next(const unsigned char *p, size_t len,
+    spoor_event_t *ev, size_t *rlen);
+
+/*
+ * Decodes the record p[0 .. len), which must be exactly one record
+ * (trailing bytes: SPOOR_E_FORMAT).  Returns SPOOR_OK, SPOOR_E_TOOBIG for
+ * more than SPOOR_RECORD_MAX bytes, SPOOR_E_DEPTH when the record nests
+ * deeper than SPOOR_RECORD_DEPTH_MAX, SPOOR_E_FORMAT otherwise (see
+ * spoor_event_decode_next()).
+ */
+int spoor_event_decode(const unsigned char *p, size_t len,
     spoor_event_t *ev);
 
 /*
- * The same for a record the caller has just found to be one msgpack
- * value of exactly len bytes, nested at most SPOOR_RECORD_DEPTH_MAX deep
- * (spoor_mp_check(p, len, SPOOR_RECORD_DEPTH_MAX, &n) == SPOOR_OK and
- * n == len): that check, the bound of what msgpack-c allocates, is not
- * repeated.  A reader walking a frame record by record makes it anyway to
- * find where each record ends.
+ * The value of the first string key key[0 .. klen) in the map that v
+ * holds (raw bytes or an object): returns 1 with the value in *it (a
+ * container gives its header only), 0 when v holds nothing, no map, or
+ * no such key.
  */
-int spoor_event_decode_checked(const unsigned char *p, size_t len,
-    msgpack_zone *zone, spoor_event_t *ev);
+int spoor_value_member(const spoor_value_t *v, const char *key, size_t klen,
+    spoor_mp_item_t *it);
+
+/*
+ * The encoded bytes of v: its raw slice, or its object packed into out
+ * (reset first; the bytes msgpack-c would write).  Returns SPOOR_OK with
+ * (*p, *len) the bytes, ((NULL, 0) when v holds nothing), SPOOR_E_FULL
+ * when out is too small, SPOOR_E_TOOBIG as spoor_event_encode().
+ */
+int spoor_value_bytes(const spoor_value_t *v, spoor_buf_t *out,
+    const unsigned char **p, size_t *len);
 
 #endif /* SPOOR_EVENT_H */

@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off = 0;
         while (spoor_frame_next_record(&f, &off, &rec, &len)) {
             records++;
-            (void) spoor_event_decode(rec, len, &zone, &ev);
+            (void) spoor_event_decode(rec, len, &ev);
             msgpack_zone_clear(&zone);
         }
     }

@@ -44,7 +44,7 @@ roundtrip(const spoor_event_t *ev)
     rc = spoor_event_encode(ev, &b);
     if (rc == SPOOR_OK) {
         msgpack_zone_init(&dz, 4096);
-        if (spoor_event_decode(b.data, b.len, &dz, &dec) != SPOOR_OK
+        if (spoor_event_decode(b.data, b.len, &dec) != SPOOR_OK
             || dec.kind != ev->kind)
         {
             abort();
@@ -154,7 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rc = spoor_event_encode(&ev, &b);
             if (rc == SPOOR_OK) {
                 msgpack_zone_init(&dz, 4096);
-                if (spoor_event_decode(b.data, b.len, &dz, &dec) != SPOOR_OK
+                if (spoor_event_decode(b.data, b.len, &dec) != SPOOR_OK
                     || dec.kind != ev.kind)
                 {
                     abort();

@@ -903,7 +903,7 @@ geo_round_trip(const spoor_geoip_t *city, const spoor_geoip_t *asn,
     cr_assert_not_null(copy);
     memcpy(copy, out, ob.len);
     msgpack_zone_init(&zone, 4096);
-    rc = spoor_event_decode(copy, ob.len, &zone, &d);
+    rc = spoor_event_decode(copy, ob.len, &d);
     cr_assert_eq(rc, SPOOR_OK, "%s: decode rc %d", text, rc);
     cr_assert(d.has_geo, "%s: no geo decoded", text);
     geo_assert_same(&d.geo, &g);

@@ -902,8 +902,7 @@ Test(logreader, delivered_records_decode_to_the_written_events)
         start = 0;
         for (ri = 0; ri < 10; ri++) {
             cr_assert_eq(spoor_event_decode(g->f[fi].content.p + start,
-                                            log.f[fi].rec_end[ri] - start,
-                                            &zone, &ev), SPOOR_OK);
+                                            log.f[fi].rec_end[ri] - start, &ev), SPOOR_OK);
             snprintf(name, sizeof(name), "f%zu-r%zu", fi, ri);
             cr_assert_eq(ev.name.len, strlen(name));
             cr_assert_eq(memcmp(ev.name.data, name, ev.name.len), 0);
@@ -1665,7 +1664,7 @@ Test(logreader, undecodable_record_is_bad_record_and_keeps_the_records_before)
                 spoor_event_t  ev;
 
                 msgpack_zone_init(&z, 1024);
-                cr_assert_eq(spoor_event_decode(deep, sizeof(deep), &z, &ev),
+                cr_assert_eq(spoor_event_decode(deep, sizeof(deep), &ev),
                              SPOOR_E_DEPTH);
                 msgpack_zone_destroy(&z);
             }

@@ -984,12 +984,19 @@ Test(privacy, encodes_afterwards)
     spoor_buf_init(&rec, recmem, sizeof(recmem));
     cr_assert_eq(spoor_event_encode(&ev, &rec), SPOOR_OK);
     cr_assert(msgpack_zone_init(&zone, 4096));
-    cr_assert_eq(spoor_event_decode(rec.data, rec.len, &zone, &back),
+    cr_assert_eq(spoor_event_decode(rec.data, rec.len, &back),
                  SPOOR_OK);
     cr_assert_eq(back.user_id.len, (size_t) SPOOR_PSEUDONYM_LEN);
-    cr_assert_not_null(back.traits.obj);
-    cr_assert_eq(back.traits.obj->type, MSGPACK_OBJECT_MAP);
-    cr_assert_eq(back.traits.obj->via.map.size, PV_TRAITS_N - 1u);
+    {
+        spoor_mp_item_t  it = { 0 };
+        size_t           off = 0;
+
+        cr_assert_not_null(back.traits.raw);
+        cr_assert_eq(spoor_mp_read(back.traits.raw, back.traits.raw_len, &off,
+                                   &it), SPOOR_OK);
+        cr_assert_eq(it.type, SPOOR_MP_MAP);
+        cr_assert_eq(it.len, PV_TRAITS_N - 1u);
+    }
     msgpack_zone_destroy(&zone);
     free(raw);
 }
