@@ -43,22 +43,34 @@ if command -v gnuplot >/dev/null && [ -s "$R/collector.tsv" ] && [ -s "$R/analyz
     rm -f "$R/ingest.dat" "$R/floor.dat" "$R/visitors.dat"   # older runs' files
     sweep_events=$(awk -F'\t' '$1 == "visitors" { print $2; exit }' "$R/analyzer.tsv")
 
-    # plot_list PREFIX COLUMN: gnuplot's plot list of the non-empty
-    # PREFIX-<row>.dat files, x in millions against column 2 (seconds) or
-    # 3 (peak RSS, MB)
-    plot_list() {
-        local prefix=$1 col=$2 list= t title style
-        for t in floor verify ingest ingest-all; do
-            [ -s "$R/$prefix-$t.dat" ] || continue
-            case $t in    # one colour and point per row in every plot
-            floor)      title="decode floor (bench/decode_floor)"; style='lc rgb "#555555" pt 5' ;;
-            verify)     title="spoor verify"; style='lc rgb "#2a9d8f" pt 9' ;;
-            ingest)     title="spoor ingest, one core"; style='lc rgb "#3b6ea8" pt 7' ;;
-            ingest-all) title="spoor ingest, all cores"; style='lc rgb "#d1495b" pt 11' ;;
-            esac
-            list+="${list:+, }\"$R/$prefix-$t.dat\" using (\$1/1e6):$col title \"$title\" lw 2 $style"
+    # panels PREFIX PNG TITLE XLABEL: gnuplot commands for PNG, seconds
+    # and peak RSS side by side, of the non-empty PREFIX-<row>.dat files
+    # (x in millions); nothing, and no PNG, when there are none.
+    panels() {
+        local prefix=$1 png=$2 title=$3 xlabel=$4 t name style col list
+        rm -f "$R/$png"
+        for col in 2 3; do
+            list=
+            for t in floor verify ingest ingest-all; do
+                [ -s "$R/$prefix-$t.dat" ] || continue
+                case $t in    # one colour and point per row in every plot
+                floor)      name="decode floor (bench/decode_floor)"; style='lc rgb "#555555" pt 5' ;;
+                verify)     name="spoor verify"; style='lc rgb "#2a9d8f" pt 9' ;;
+                ingest)     name="spoor ingest, one core"; style='lc rgb "#3b6ea8" pt 7' ;;
+                ingest-all) name="spoor ingest, all cores"; style='lc rgb "#d1495b" pt 11' ;;
+                esac
+                list+="${list:+, }\"$R/$prefix-$t.dat\" using (\$1/1e6):$col title \"$name\" lw 2 $style"
+            done
+            [ -n "$list" ] || return 0
+            if [ "$col" = 2 ]; then
+                printf 'set output "%s"\nset multiplot layout 1,2 title "%s"\n' "$R/$png" "$title"
+                printf 'set title "seconds"\nset xlabel "%s"\nset ylabel "seconds"\n' "$xlabel"
+            else
+                printf 'set title "peak RSS"\nset ylabel "MB"\n'
+            fi
+            printf 'plot %s\n' "$list"
         done
-        echo "${list:-1/0 notitle}"
+        printf 'unset multiplot\n'
     }
 
     gnuplot <<EOF
@@ -74,7 +86,6 @@ set xtics rotate by -20
 set grid ytics
 plot "$R/collector.dat" using 2:xtic(1) notitle lc rgb "#3b6ea8"
 
-set output "$R/ingest.png"
 set terminal pngcairo size 1100,500 noenhanced
 set style data linespoints
 set xtics norotate
@@ -82,26 +93,8 @@ set grid xtics ytics
 set key below maxrows 2
 set xrange [0:*]
 set yrange [0:*]
-set multiplot layout 1,2 title "Analyzer against events (spoor gen logs)"
-set title "seconds"
-set xlabel "events (millions)"
-set ylabel "seconds"
-plot $(plot_list size 2)
-set title "peak RSS"
-set ylabel "MB"
-plot $(plot_list size 3)
-unset multiplot
-
-set output "$R/visitors.png"
-set multiplot layout 1,2 title "Analyzer against distinct profiles (${sweep_events:-?} events each, one core)"
-set title "seconds"
-set xlabel "profiles (millions)"
-set ylabel "seconds"
-plot $(plot_list visitors 2)
-set title "peak RSS"
-set ylabel "MB"
-plot $(plot_list visitors 3)
-unset multiplot
+$(panels size ingest.png "Analyzer against events (spoor gen logs)" "events (millions)")
+$(panels visitors visitors.png "Analyzer against distinct profiles (${sweep_events:-?} events each, one core)" "profiles (millions)")
 EOF
     plots=1
 fi
@@ -138,9 +131,11 @@ fi
     echo
     cat "$R/analyzer.md"
     echo
-    if [ "$plots" = 1 ]; then
+    if [ "$plots" = 1 ] && [ -s "$R/ingest.png" ]; then
         echo "![seconds and peak RSS against events](ingest.png)"
         echo
+    fi
+    if [ "$plots" = 1 ] && [ -s "$R/visitors.png" ]; then
         echo "![seconds and peak RSS against profiles](visitors.png)"
         echo
     fi
