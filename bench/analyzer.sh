@@ -25,7 +25,9 @@
 # Every row but ingest-all runs on one core (taskset -c 1 when there are
 # 2+ CPUs); each command runs once per size; the machine should be
 # otherwise idle.  Seconds are wall time from /usr/bin/time (for a pinned
-# row, about its CPU time); CPU seconds (user + system) are given beside.
+# row, about its CPU time); CPU seconds (user + system) are given beside,
+# and one-core rows whose wall time is well over their CPU time (their
+# core was shared) are named at the end.
 # Per log size (SIZES, events): seconds, events/s, peak RSS, profiles,
 # snapshot bytes, bytes of peak RSS per profile; then the visitor sweep;
 # then the goals, each marked met or not met.  Writes $OUT (TSV, default
@@ -165,10 +167,16 @@ ingest_run() {
 }
 
 # tsv KIND EVENTS VISITORS TOOL PROFILES SNAP BPP JOBS: one row of $OUT
-# from the last measure.
+# from the last measure.  A one-core row (JOBS 1) whose wall time exceeds
+# its CPU time by more than 15 % waited for its core: it goes in $busy.
+busy=()
 tsv() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" \
         "$SECS" "$(rate "$2" "$SECS")" "$RSS_KB" "$5" "$6" "$7" "$CPU" "$8" >> "$OUT"
+    if [ "$8" = 1 ] && awk -v w="$SECS" -v c="$CPU" \
+        'BEGIN { exit !(w > c * 1.15 && w - c >= 0.05) }'; then
+        busy+=("$4 at $2 events${3:+ and $3 visitors} (wall $SECS s, CPU $CPU s)")
+    fi
 }
 
 printf 'kind\tevents\tvisitors\ttool\tseconds\tevents_per_s\trss_kb\tprofiles\tsnapshot_bytes\tbytes_per_profile\tcpu_seconds\tjobs\n' > "$OUT"
@@ -367,3 +375,12 @@ goal "spoor cat JSON lines/s, one core" ">=" "$GOAL_CAT" "${k:+${R_cat[$k]}}" "$
 
 k=$(largest R_verify)
 goal "spoor verify records/s, one core" ">=" "$GOAL_VERIFY" "${k:+${R_verify[$k]}}" "${k:+$k events}"
+
+echo
+if [ ${#busy[@]} -gt 0 ]; then
+    printf 'Waited for its core (wall time over CPU time by more than 15 %%: the core was shared, the figures are pessimistic; rerun on an idle machine):'
+    printf ' %s;' "${busy[@]}" | sed 's/;$/./'
+    echo
+else
+    echo "Every one-core row's wall time is within 15 % of its CPU time (the core was not shared)."
+fi
