@@ -61,11 +61,8 @@ cmd_cat(int argc, char **argv)
     spoor_reader_t       *r;
     spoor_frame_t         f;
     spoor_event_t         ev;
-    msgpack_zone          zone;
     json_out_t            j;
     cat_file_t            cf;
-    const unsigned char  *rec;
-    size_t                off, len;
     int                   c, i, fd, rc, frames, status, out_failed;
 
     frames = 0;
@@ -91,7 +88,7 @@ cmd_cat(int argc, char **argv)
     }
 
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
-    if (json_out_init(&j, stdout) != 0 || !msgpack_zone_init(&zone, 8192)) {
+    if (json_out_init(&j, stdout) != 0) {
         fprintf(stderr, "spoor cat: out of memory\n");
         return EXIT_IO;
     }
@@ -117,15 +114,12 @@ cmd_cat(int argc, char **argv)
 
         while (!out_failed && (rc = spoor_reader_next_frame(r, &f)) == 1) {
             if (frames) {
+                spoor_frame_finish(r, &f);
                 json_out_frame(&j, &f);
                 out_failed = json_out_line(&j) != 0;
                 continue;
             }
-            off = 0;
-            while (!out_failed
-                   && spoor_frame_next_record(&f, &off, &rec, &len))
-            {
-                rc = spoor_event_decode(rec, len, &ev);
+            while (!out_failed && spoor_frame_next_event(r, &f, &ev, &rc)) {
                 if (rc == SPOOR_OK) {
                     json_out_event(&j, &ev);
                     out_failed = json_out_line(&j) != 0;
@@ -137,7 +131,6 @@ cmd_cat(int argc, char **argv)
                             spoor_strerror(rc));
                     cf.damaged = 1;
                 }
-                msgpack_zone_clear(&zone);
             }
         }
 
@@ -155,7 +148,6 @@ cmd_cat(int argc, char **argv)
     }
 
     json_out_free(&j);
-    msgpack_zone_destroy(&zone);
 
     if (out_failed || fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "spoor cat: standard output: %s\n", strerror(errno));

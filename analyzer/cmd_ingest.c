@@ -380,7 +380,6 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
     spoor_reader_t   *rd;
     spoor_frame_t     f;
     spoor_event_t     ev;
-    size_t            off, len;
     uint64_t          key, base_done = pg->done, sum = 0;
     uint64_t          frames = 0, records = 0, nf = 0, nr = 0;
     struct stat       sb;
@@ -397,12 +396,14 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
         return SPOOR_E_NOMEM;
     }
     while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
+        int  drc;
+
         frames++;
-        records += f.records;
         key = XXH64(f.content, f.content_len, 0x5300);
         sum = XXH64(&key, sizeof(key), sum);
         if (state_frame_seen(r->st, key, &nomem)) {
-            r->t.duplicate += f.records;
+            r->t.duplicate += spoor_frame_finish(rd, &f);
+            records += f.records;
             continue;
         }
         if (nomem) {
@@ -410,17 +411,8 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
             break;
         }
         nf++;
-        off = 0;
-        while (off < f.content_len) {
-            int  drc = spoor_event_decode_next(f.content + off,
-                                               f.content_len - off, &ev,
-                                               &len);
-
-            if (len == 0) {
-                break;      /* no msgpack value: the reader reported it */
-            }
-            off += len;
-            nr++;
+        rc = SPOOR_OK;
+        while (spoor_frame_next_event(rd, &f, &ev, &drc)) {
             if (drc != SPOOR_OK) {
                 r->t.bad++;
                 continue;
@@ -431,6 +423,8 @@ ingest_file(run_t *r, const char *path, progress_t *pg, json_lineage_t *lg)
                 break;
             }
         }
+        records += f.records;
+        nr += f.records;
         if (rc != SPOOR_OK && rc != 1) {
             break;
         }

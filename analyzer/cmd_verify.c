@@ -300,15 +300,12 @@ static int
 verify_file(verify_t *v, const char *path)
 {
     const spoor_reader_stats_t  *st;
-    const unsigned char         *rec;
     spoor_reader_t              *r;
     spoor_frame_t                f;
     spoor_event_t                ev;
-    msgpack_zone                 zone;
     uint64_t                     missing, repeated;
-    size_t                       off, len;
     char                         t0[64], t1[64];
-    int                          fd, rc, damaged;
+    int                          fd, rc, drc, damaged;
 
     v->path = path;
     v->ndmg = v->nseen = v->pool_len = 0;
@@ -320,7 +317,7 @@ verify_file(verify_t *v, const char *path)
         return EXIT_IO;
     }
     r = spoor_reader_open_fd(fd, verify_damage, v);
-    if (r == NULL || !msgpack_zone_init(&zone, 8192)) {
+    if (r == NULL) {
         fprintf(stderr, "spoor verify: out of memory\n");
         cli_close_log(fd);
         return EXIT_IO;
@@ -331,17 +328,14 @@ verify_file(verify_t *v, const char *path)
             rc = SPOOR_E_NOMEM;
             break;
         }
-        off = 0;
-        while (spoor_frame_next_record(&f, &off, &rec, &len)) {
-            if (spoor_event_decode(rec, len, &ev) != SPOOR_OK) {
+        while (spoor_frame_next_event(r, &f, &ev, &drc)) {
+            if (drc != SPOOR_OK) {
                 v->bad_records++;
             }
-            msgpack_zone_clear(&zone);
         }
     }
 
     cli_close_log(fd);
-    msgpack_zone_destroy(&zone);
 
     if (rc < 0) {
         fprintf(stderr, "spoor verify: %s: %s\n", path,

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "json_out.h"
+#include "mp_check.h"
+#include "mp_read.h"
 #include "utf8.h"
 
 
@@ -239,6 +241,93 @@ json_out_msgpack(json_out_t *j, const msgpack_object *o)
 }
 
 
+/*
+ * The same for the encoded value at p[*off] (one checked value, so its
+ * nesting is bounded), read in place; *off moves past it.  Returns 0, or
+ * -1 for bytes that are no value (nothing sensible was written).
+ */
+static int
+out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off)
+{
+    spoor_mp_item_t  it, k;
+    char             buf[32];
+    uint32_t         i;
+    size_t           at;
+    int              n;
+
+    if (spoor_mp_read(p, len, off, &it) != SPOOR_OK) {
+        return -1;
+    }
+    switch (it.type) {
+    case SPOOR_MP_NIL:   json_out_null(j); return 0;
+    case SPOOR_MP_BOOL:  json_out_bool(j, it.b); return 0;
+    case SPOOR_MP_UINT:  json_out_uint(j, it.u); return 0;
+    case SPOOR_MP_INT:   json_out_int(j, it.i); return 0;
+    case SPOOR_MP_FLOAT: json_out_double(j, it.f); return 0;
+    case SPOOR_MP_STR:   json_out_str(j, it.s, it.len); return 0;
+    case SPOOR_MP_BIN:   out_base64(j, it.s, it.len); return 0;
+    case SPOOR_MP_EXT:   json_out_null(j); return 0;   /* no JSON form */
+    case SPOOR_MP_ARRAY:
+        json_out_array_open(j);
+        for (i = 0; i < it.len; i++) {
+            if (out_raw(j, p, len, off) != 0) {
+                return -1;
+            }
+        }
+        json_out_array_close(j);
+        return 0;
+    case SPOOR_MP_MAP:
+        json_out_map_open(j);
+        for (i = 0; i < it.len; i++) {
+            at = *off;
+            if (spoor_mp_read(p, len, off, &k) != SPOOR_OK) {
+                return -1;
+            }
+            n = -1;
+            switch (k.type) {
+            case SPOOR_MP_STR:
+                json_out_str(j, k.s, k.len);
+                n = 0;
+                break;
+            case SPOOR_MP_UINT:
+                n = snprintf(buf, sizeof(buf), "%llu", (unsigned long long) k.u);
+                break;
+            case SPOOR_MP_INT:
+                n = snprintf(buf, sizeof(buf), "%lld", (long long) k.i);
+                break;
+            case SPOOR_MP_BOOL:
+                n = snprintf(buf, sizeof(buf), "%s", k.b ? "true" : "false");
+                break;
+            case SPOOR_MP_NIL:
+                n = snprintf(buf, sizeof(buf), "null");
+                break;
+            default:
+                break;
+            }
+            if (n > 0) {
+                json_out_str(j, buf, (size_t) n);
+            }
+            if (n >= 0) {
+                if (out_raw(j, p, len, off) != 0) {
+                    return -1;
+                }
+                continue;
+            }
+            /* a key with no text: left out with its value */
+            *off = at;
+            if (spoor_mp_skip(p, len, off) != SPOOR_OK
+                || spoor_mp_skip(p, len, off) != SPOOR_OK)
+            {
+                return -1;
+            }
+        }
+        json_out_map_close(j);
+        return 0;
+    }
+    return -1;
+}
+
+
 /* ---- events ------------------------------------------------------------ */
 
 static void
@@ -254,24 +343,23 @@ kv_str(json_out_t *j, const char *k, spoor_str_t s)
 static void
 kv_value(json_out_t *j, const char *k, const spoor_value_t *v)
 {
-    msgpack_zone    z;
-    msgpack_object  o;
-    size_t          off = 0;
+    size_t  off = 0;
 
     if (v->obj) {
         json_out_cstr(j, k);
         json_out_msgpack(j, v->obj);
     } else if (v->raw) {
         json_out_cstr(j, k);
-        msgpack_zone_init(&z, 4096);
-        if (msgpack_unpack((const char *) v->raw, v->raw_len, &off, &z, &o)
-            == MSGPACK_UNPACK_SUCCESS)
+        if (spoor_mp_check(v->raw, v->raw_len, SPOOR_MP_DEPTH_CAP, &off)
+            != SPOOR_OK)
         {
-            json_out_msgpack(j, &o);
-        } else {
             json_out_null(j);
+            return;
         }
-        msgpack_zone_destroy(&z);
+        off = 0;
+        if (out_raw(j, v->raw, v->raw_len, &off) != 0) {
+            json_out_null(j);       /* not reached: the value was checked */
+        }
     }
 }
 

@@ -57,6 +57,13 @@ struct spoor_reader_s {
     spoor_damage_t         region;
 
 
+    /* the walk of the last delivered frame's records (see
+     * spoor_frame_next_record()): wf is that frame, woff how far its
+     * records have been walked */
+    int                    walking;
+    spoor_frame_t          wf;
+    size_t                 woff;
+
     spoor_reader_stats_t   stats;
 };
 
@@ -377,29 +384,52 @@ try_meta(spoor_reader_t *r)
 }
 
 
+/*
+ * Ends the walk of the delivered frame: its records are counted in the
+ * stats, and its damage reported: `bad` bytes that are no msgpack value
+ * (the rest of the frame is lost), or a count that differs from the
+ * metadata.
+ */
 static void
-count_records(spoor_reader_t *r, spoor_frame_t *f)
+walk_end(spoor_reader_t *r, int bad)
 {
-    size_t          off, n;
+    spoor_frame_t  *f = &r->wf;
 
-    f->records = 0;
-    for (off = 0; off < f->content_len; off += n) {
-        if (spoor_mp_check(f->content + off, f->content_len - off,
-                           SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
-        {
-            emit_frame(r, SPOOR_DAMAGE_BAD_RECORD, f->offset, 0,
-                       f->has_meta ? &f->meta : NULL,
-                       (f->has_meta && f->meta.records > f->records)
-                       ? f->meta.records - f->records : 1,
-                       "bytes that are no msgpack value in a verified frame");
-            return;
-        }
-        f->records++;
+    r->walking = 0;
+    r->stats.records += f->records;
+    if (bad) {
+        emit_frame(r, SPOOR_DAMAGE_BAD_RECORD, f->offset, 0,
+                   f->has_meta ? &f->meta : NULL,
+                   (f->has_meta && f->meta.records > f->records)
+                   ? f->meta.records - f->records : 1,
+                   "bytes that are no msgpack value in a verified frame");
+        return;
     }
-
     if (f->has_meta && f->meta.records != f->records) {
         emit_frame(r, SPOOR_DAMAGE_MISMATCH, f->offset, 0, &f->meta, 0,
                    "record count differs from the metadata");
+    }
+}
+
+
+/* Steps over the records of the delivered frame not walked yet. */
+static void
+walk_rest(spoor_reader_t *r)
+{
+    size_t  n;
+
+    while (r->walking) {
+        if (r->woff >= r->wf.content_len) {
+            walk_end(r, 0);
+        } else if (spoor_mp_check(r->wf.content + r->woff,
+                                  r->wf.content_len - r->woff,
+                                  SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
+        {
+            walk_end(r, 1);
+        } else {
+            r->woff += n;
+            r->wf.records++;
+        }
     }
 }
 
@@ -557,11 +587,14 @@ try_frame(spoor_reader_t *r, spoor_frame_t *f)
                    "frame size differs from the metadata");
     }
 
-    count_records(r, f);
+    /* its records are counted as they are walked */
+    f->records = 0;
+    r->wf = *f;
+    r->woff = 0;
+    r->walking = 1;
 
     r->pos += rel;
     r->stats.frames++;
-    r->stats.records += f->records;
     return 1;
 }
 
@@ -600,6 +633,8 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
     uint32_t        magic;
     size_t          at;
     int             rc;
+
+    walk_rest(r);
 
     for ( ;; ) {
         if ((rc = ensure(r, 8)) != SPOOR_OK) {
@@ -650,19 +685,66 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
 
 
 int
-spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
+spoor_frame_next_record(spoor_reader_t *r, spoor_frame_t *f,
     const unsigned char **rec, size_t *len)
 {
     size_t  n;
 
-    if (*off >= f->content_len
-        || spoor_mp_check(f->content + *off, f->content_len - *off,
-                          SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
-    {
+    if (!r->walking) {
         return 0;
     }
-    *rec = f->content + *off;
-    *len = n;
-    *off += n;
+    if (r->woff >= r->wf.content_len) {
+        walk_end(r, 0);
+    } else if (spoor_mp_check(r->wf.content + r->woff,
+                              r->wf.content_len - r->woff,
+                              SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
+    {
+        walk_end(r, 1);
+    } else {
+        *rec = r->wf.content + r->woff;
+        *len = n;
+        r->woff += n;
+        f->records = ++r->wf.records;
+        return 1;
+    }
+    f->records = r->wf.records;
+    return 0;
+}
+
+
+int
+spoor_frame_next_event(spoor_reader_t *r, spoor_frame_t *f,
+    spoor_event_t *ev, int *status)
+{
+    size_t  n;
+    int     rc;
+
+    if (!r->walking) {
+        return 0;
+    }
+    if (r->woff >= r->wf.content_len) {
+        walk_end(r, 0);
+        f->records = r->wf.records;
+        return 0;
+    }
+    rc = spoor_event_decode_next(r->wf.content + r->woff,
+                                 r->wf.content_len - r->woff, ev, &n);
+    if (n == 0) {
+        walk_end(r, 1);
+        f->records = r->wf.records;
+        return 0;
+    }
+    r->woff += n;
+    f->records = ++r->wf.records;
+    *status = rc;
     return 1;
+}
+
+
+uint64_t
+spoor_frame_finish(spoor_reader_t *r, spoor_frame_t *f)
+{
+    walk_rest(r);
+    f->records = r->wf.records;
+    return f->records;
 }

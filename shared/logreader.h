@@ -6,7 +6,12 @@
  * (logframe.h) is remembered and attached to the data frame that follows
  * it directly.  A data frame is delivered only when it decoded completely
  * and its LZ4 content checksum (required) matched; its records are then
- * iterated with spoor_frame_next_record().  Anything else -- bytes that are no frame, a
+ * walked once, by the caller, with spoor_frame_next_event() (each record
+ * decoded as an event in the same walk), spoor_frame_next_record() (each
+ * record as bytes) or spoor_frame_finish() (counted only); whatever the
+ * caller leaves unwalked is walked when the next frame is asked for.  The
+ * walk is what counts the records and finds bytes in a frame that are no
+ * msgpack value, so each record is looked at once.  Anything else -- bytes that are no frame, a
  * frame that fails to decode, a frame cut short by the end of the input,
  * metadata whose data frame is missing -- is skipped: the reader moves one
  * byte past the failed start and resynchronises on the next magic number,
@@ -25,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "event.h"
 #include "logframe.h"
 
 /* Input kept in memory at once: the largest data frame a writer makes. */
@@ -74,13 +80,14 @@ typedef struct {
     uint32_t              checksum;   /* LZ4 content checksum, 0 if none */
     const unsigned char  *content;    /* the records; valid until next call */
     size_t                content_len;
-    uint64_t              records;    /* whole records at the start of content */
+    uint64_t              records;    /* records walked so far: all of them
+                                         once a walk function returned 0 */
 } spoor_frame_t;
 
 typedef struct {
     uint64_t   bytes;            /* input bytes read */
     uint64_t   frames;           /* frames delivered */
-    uint64_t   records;          /* records in delivered frames */
+    uint64_t   records;          /* records in delivered frames (walked) */
     uint64_t   frames_damaged;   /* frames lost, or delivered damaged */
     uint64_t   records_lost;     /* where metadata tells */
     uint64_t   bytes_skipped;
@@ -111,14 +118,32 @@ void spoor_reader_close(spoor_reader_t *r);
 int spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f);
 
 /*
- * Iterates the records of a delivered frame: start with *off = 0; each
- * call stores the next record in (*rec, *len), advances *off and returns
- * 1, or returns 0 after the last whole record.  A record is any complete
- * msgpack value (nested at most SPOOR_MP_DEPTH_CAP deep); whether it is a
- * valid event is for spoor_event_decode() to say.
+ * The walk of the records of f, the frame r delivered last.  Each call
+ * stores the next record in (*rec, *len) (any complete msgpack value
+ * nested at most SPOOR_MP_DEPTH_CAP deep: whether it is an event is for
+ * spoor_event_decode() to say) and returns 1, or returns 0 at the end of
+ * the walk: after the last whole record, or at bytes that are no msgpack
+ * value, which lose the rest of the frame (reported as
+ * SPOOR_DAMAGE_BAD_RECORD).  A count of records that differs from the
+ * frame's metadata is reported (SPOOR_DAMAGE_MISMATCH) when the walk
+ * ends.  f->records counts the records walked.
  */
-int spoor_frame_next_record(const spoor_frame_t *f, size_t *off,
+int spoor_frame_next_record(spoor_reader_t *r, spoor_frame_t *f,
     const unsigned char **rec, size_t *len);
+
+/*
+ * The same walk, each record decoded in the same pass
+ * (spoor_event_decode_next()): returns 1 with *status SPOOR_OK and the
+ * record in *ev (valid until the next frame), or with *status the
+ * decoder's error for a msgpack value that is no event record (stepped
+ * over); 0 at the end of the walk.
+ */
+int spoor_frame_next_event(spoor_reader_t *r, spoor_frame_t *f,
+    spoor_event_t *ev, int *status);
+
+/* Walks what is left of f's records without returning them; returns
+ * f->records, then the frame's whole count. */
+uint64_t spoor_frame_finish(spoor_reader_t *r, spoor_frame_t *f);
 
 const spoor_reader_stats_t *spoor_reader_stats(const spoor_reader_t *r);
 

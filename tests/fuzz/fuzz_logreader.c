@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     acct_t                a = { 0 };
     uint64_t              frames = 0, records = 0, framed = 0;
     size_t                off, len;
-    int                   rc;
+    int                   rc, st;
 
     r = spoor_reader_open_mem(data, size, on_damage, &a);
     if (r == NULL || !msgpack_zone_init(&zone, 4096)) {
@@ -47,12 +47,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while ((rc = spoor_reader_next_frame(r, &f)) == 1) {
         frames++;
         framed += f.length;
-        off = 0;
-        while (spoor_frame_next_record(&f, &off, &rec, &len)) {
-            records++;
-            (void) spoor_event_decode(rec, len, &ev);
-            msgpack_zone_clear(&zone);
+        /* every walk a reader offers: bytes, events, or counted only */
+        switch (frames % 3) {
+        case 0:
+            while (spoor_frame_next_record(r, &f, &rec, &len)) {
+                records++;
+                (void) spoor_event_decode(rec, len, &ev);
+            }
+            break;
+        case 1:
+            while (spoor_frame_next_event(r, &f, &ev, &st)) {
+                records++;
+            }
+            break;
+        default:
+            records += spoor_frame_finish(r, &f);
+            break;
         }
+        if (f.records != spoor_frame_finish(r, &f)) {
+            abort();
+        }
+        (void) off;
     }
     if (rc != 0) {
         abort();                    /* memory input cannot fail to read */
