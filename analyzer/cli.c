@@ -2,6 +2,7 @@
  * cli.c -- small helpers shared by the subcommands (see cli.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
@@ -85,4 +86,41 @@ cli_print_damage(FILE *f, const char *path, const void *damage)
                 (unsigned long long) d->records_lost);
     }
     fprintf(f, ": %s\n", d->detail);
+}
+
+
+int
+cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
+    state_t *st, int flags)
+{
+    char  err[1024];
+    int   first, rc;
+
+    first = settings_parse_args(argc, argv, cmd, cli);
+    if (first == -1) {
+        return -100;
+    }
+    if (first == -3) {
+        return -EXIT_IO;
+    }
+    if (first < 0) {
+        return -EXIT_USAGE;
+    }
+    rc = state_open(st, cli->dir, STATE_WRITE | flags, err, sizeof(err));
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+        return -EXIT_IO;
+    }
+    if (st->journal_applied) {
+        fprintf(stderr, "spoor %s: %" PRIu64 " profiles erased from the "
+                "erasure journal (generation %06" PRIu32 " predates them)\n",
+                cmd, st->journal_applied, st->gen);
+    }
+    rc = state_configure(st, &cli->set, err, sizeof(err));
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor %s: %s\n", cmd, err);
+        state_close(st);
+        return rc == SPOOR_E_NOMEM ? -EXIT_IO : -EXIT_USAGE;
+    }
+    return first;
 }

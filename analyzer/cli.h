@@ -48,7 +48,7 @@ int cmd_recover(int argc, char **argv);
  * exit code after printing a message (st closed); -100 for --help.
  * cli->set is to be freed by the caller in every case.
  */
-int ingest_open(int argc, char **argv, const char *cmd, state_cli_t *cli,
+int cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
     state_t *st, int flags);
 
 /*

@@ -26,7 +26,7 @@ static int
 open_gen(int argc, char **argv, const char *cmd, state_cli_t *cli,
     state_t *st)
 {
-    int  first = ingest_open(argc, argv, cmd, cli, st, 0);
+    int  first = cli_open_state(argc, argv, cmd, cli, st, 0);
 
     if (first >= 0 && st->gen == 0) {
         fprintf(stderr, "spoor %s: %s: no profiles yet\n", cmd, cli->dir);

@@ -50,7 +50,7 @@ cmd_recover(int argc, char **argv)
     uint64_t     bytes;
     uint32_t     from;
 
-    first = ingest_open(argc, argv, "recover", &cli, &st, STATE_RECOVER);
+    first = cli_open_state(argc, argv, "recover", &cli, &st, STATE_RECOVER);
     if (first == -100) {
         usage(stdout);
         settings_free(&cli.set);

@@ -51,6 +51,22 @@ json_out_line(json_out_t *j)
 }
 
 
+const char *
+json_out_members(json_out_t *j, size_t *len)
+{
+    const unsigned char  *buf;
+    size_t                n;
+
+    yajl_gen_get_buf(j->g, &buf, &n);
+    if (n == 0 || buf[0] != '{') {
+        *len = 0;
+        return "";
+    }
+    *len = n - 1;
+    return (const char *) buf + 1;
+}
+
+
 void
 json_out_str(json_out_t *j, const char *s, size_t len)
 {

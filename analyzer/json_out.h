@@ -30,6 +30,14 @@ void json_out_free(json_out_t *j);
 /* Writes the line built so far and a newline; returns 0, or -1 (errno). */
 int json_out_line(json_out_t *j);
 
+/*
+ * The text of the members written so far inside the line's outermost map
+ * (opened with json_out_map_open() and not closed): what comes after its
+ * "{", for a caller that puts them into a larger object.  Valid until the
+ * next json_out_* call; "" when nothing was written.
+ */
+const char *json_out_members(json_out_t *j, size_t *len);
+
 void json_out_str(json_out_t *j, const char *s, size_t len);
 void json_out_cstr(json_out_t *j, const char *s);
 void json_out_int(json_out_t *j, long long v);

@@ -125,8 +125,8 @@ profile_intern(const char *s, size_t len)
 
     j = h & (interned.cap - 1);
     while (interned.slot[j]) {
-        if (interned.hash[j] == h && strncmp(interned.slot[j], s, len) == 0
-            && interned.slot[j][len] == '\0')
+        if (interned.hash[j] == h && strnlen(interned.slot[j], len + 1) == len
+            && memcmp(interned.slot[j], s, len) == 0)
         {
             return interned.slot[j];
         }
@@ -827,16 +827,78 @@ device_of(const spoor_str_t *ua)
 }
 
 
+/*
+ * The interned copy of s for context field f of a profile whose current
+ * value is cur: a visitor's context mostly repeats itself, so the current
+ * value is reused when equal, without a lookup.
+ */
 static void
-set_field(const char **f, const spoor_str_t *s)
+set_field(const char **f, const char *cur, const spoor_str_t *s)
 {
-    if (s->data) {
+    size_t  n;
+
+    if (s->data == NULL) {
+        return;
+    }
+    n = s->len > PROFILE_STR_MAX ? PROFILE_STR_MAX : s->len;
+    if (cur && strnlen(cur, n + 1) == n && memcmp(cur, s->data, n) == 0) {
+        *f = cur;
+        return;
+    }
+    {
         const char  *d = profile_intern(s->data, s->len);
 
         if (d) {
             *f = d;
         }
     }
+}
+
+
+/*
+ * The browser family and device of a User-Agent, remembered for the last
+ * agents seen (a direct-mapped cache keyed by the agent's hash, each entry
+ * checked against the agent's bytes): a log holds few distinct agents,
+ * and finding the family scans the agent for a dozen tokens.
+ */
+#define UA_CACHE  256
+#define UA_KEEP   256          /* agents longer than this are not kept */
+
+static struct {
+    uint64_t      h;
+    uint16_t      len;         /* 0: empty entry */
+    char          ua[UA_KEEP];
+    const char   *family, *device;
+} ua_cache[UA_CACHE];
+
+
+static void
+ua_classify(const spoor_str_t *ua, const char **family, const char **device)
+{
+    uint64_t  h;
+    size_t    e;
+
+    if (ua->len == 0 || ua->len > UA_KEEP) {
+        *family = spoor_browser_family(ua->data, ua->len);
+        *device = device_of(ua);
+        return;
+    }
+    h = XXH3_64bits(ua->data, ua->len);
+    e = h & (UA_CACHE - 1);
+    if (ua_cache[e].len == ua->len && ua_cache[e].h == h
+        && memcmp(ua_cache[e].ua, ua->data, ua->len) == 0)
+    {
+        *family = ua_cache[e].family;
+        *device = ua_cache[e].device;
+        return;
+    }
+    *family = spoor_browser_family(ua->data, ua->len);
+    *device = device_of(ua);
+    ua_cache[e].h = h;
+    ua_cache[e].len = (uint16_t) ua->len;
+    memcpy(ua_cache[e].ua, ua->data, ua->len);
+    ua_cache[e].family = *family;
+    ua_cache[e].device = *device;
 }
 
 
@@ -898,28 +960,28 @@ fold_context(profile_t *p, const spoor_event_t *ev, int64_t t)
     memset(&c, 0, sizeof(c));
     c.time = t;
 
+#define SET(f, s)  set_field(&c.f, p->ctx.f, s)
     if (ev->has_geo) {
-        set_field(&c.country, &ev->geo.country);
-        set_field(&c.region, &ev->geo.region);
-        set_field(&c.city, &ev->geo.city);
+        SET(country, &ev->geo.country);
+        SET(region, &ev->geo.region);
+        SET(city, &ev->geo.city);
     }
     if (ev->user_agent.data) {
-        fam = spoor_browser_family(ev->user_agent.data, ev->user_agent.len);
+        ua_classify(&ev->user_agent, &fam, &dev);
         browser.data = fam;
         browser.len = strlen(fam);
-        set_field(&c.browser, &browser);
-        dev = device_of(&ev->user_agent);
+        SET(browser, &browser);
         device.data = dev;
         device.len = strlen(dev);
-        set_field(&c.device, &device);
+        SET(device, &device);
     }
-    set_field(&c.language, &ev->language);
-    set_field(&c.timezone, ev->timezone.data ? &ev->timezone
-                                              : &ev->geo.timezone);
-    set_field(&c.referrer, &ev->referrer);
-    set_field(&c.campaign_source, &ev->campaign.source);
-    set_field(&c.campaign_medium, &ev->campaign.medium);
-    set_field(&c.campaign_name, &ev->campaign.name);
+    SET(language, &ev->language);
+    SET(timezone, ev->timezone.data ? &ev->timezone : &ev->geo.timezone);
+    SET(referrer, &ev->referrer);
+    SET(campaign_source, &ev->campaign.source);
+    SET(campaign_medium, &ev->campaign.medium);
+    SET(campaign_name, &ev->campaign.name);
+#undef SET
 
     ctx_take(&p->ctx, &c);
 }

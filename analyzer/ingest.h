@@ -1,0 +1,84 @@
+/*
+ * ingest.h -- the fold: the records of logs into a state's profiles.
+ *
+ * An ingest_t is one run over one open state (state.h).  It reads each
+ * log frame by frame; a frame is recognised by its content key (XXH64 of
+ * its decompressed records, seed 0x5300: docs/FORMAT.md, "Frame keys"), so
+ * a frame already applied -- a replay, a renamed rotated file, the part of
+ * the active log read last time -- is skipped and runs are idempotent.
+ * Each record of a new frame is decoded once, in the reader's walk
+ * (logreader.h), and then admitted or counted:
+ *   consent_withdrawal     erases the visitor's profile (tombstones);
+ *   anonymous, not-for-profiling, cookieless, no id
+ *                          counted only, never attached to a profile;
+ *   an id erased before    skipped;
+ *   otherwise              its ids are joined (identity.h) and the event
+ *                          is folded into their profile (profile.h).
+ * Every admitted or counted record adds to the run's counters by kind,
+ * consent action and signal, country and product category; they are
+ * kept in the run and added to the state's counters by ingest_finish().
+ *
+ * Invariants: the state changes only through ingest_event(); the tally
+ * counts every record read exactly once in one of its outcomes
+ * (records = applied + duplicate + every skipped reason + withdrawals,
+ * bad records included).
+ */
+#ifndef SPOOR_INGEST_H
+#define SPOOR_INGEST_H
+
+#include <stdint.h>
+#include "event.h"
+#include "state.h"
+
+/* What a run counts, over every log. */
+typedef struct {
+    uint64_t   frames, records, new_frames, new_records;
+    uint64_t   applied, duplicate, withdrawals, erased_profiles;
+    uint64_t   anonymous, cookieless, no_profiling, no_id, erased, bad;
+    uint64_t   damaged;              /* damage reports */
+} ingest_tally_t;
+
+/* What one log gave (the lineage's "inputs"). */
+typedef struct {
+    const char  *path;
+    uint64_t     size;               /* bytes of the file when read */
+    uint64_t     checksum;           /* XXH64 chain of its frame keys */
+    uint64_t     frames, records, new_frames, new_records;
+    int          damaged;            /* damage found, or cut short */
+} ingest_input_t;
+
+/* Called after each frame with the input bytes read of the current log
+ * and the events decoded in the run so far. */
+typedef void (*ingest_progress_fn)(void *arg, uint64_t bytes,
+    uint64_t events);
+
+typedef struct ingest_s  ingest_t;
+
+/* A run over st (open for writing, configured); NULL when out of memory. */
+ingest_t *ingest_new(state_t *st);
+
+void ingest_set_progress(ingest_t *in, ingest_progress_fn fn, void *arg);
+
+/*
+ * Reads the log at path ("-": standard input) to its end and folds its
+ * new frames; damage is printed on stderr as it is found ("spoor
+ * ingest: ..."), and the log is still read.  Fills *out.  Returns
+ * SPOOR_OK, SPOOR_E_IO (a message printed: the log cannot be opened or
+ * read) or SPOOR_E_NOMEM.
+ */
+int ingest_log(ingest_t *in, const char *path, ingest_input_t *out);
+
+/*
+ * Folds one decoded record (the caller's own source of events: tests,
+ * tools).  Returns SPOOR_OK or SPOOR_E_NOMEM.
+ */
+int ingest_event(ingest_t *in, const spoor_event_t *ev);
+
+/* Adds the run's counters to the state's.  SPOOR_OK or SPOOR_E_NOMEM. */
+int ingest_finish(ingest_t *in);
+
+const ingest_tally_t *ingest_tally(const ingest_t *in);
+
+void ingest_free(ingest_t *in);
+
+#endif /* SPOOR_INGEST_H */
