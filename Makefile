@@ -58,7 +58,7 @@ CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lz -lm
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lz -lm -lpthread
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined

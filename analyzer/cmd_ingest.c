@@ -137,7 +137,10 @@ usage(FILE *f)
         "content and skipped, so runs can be repeated and logs given in any\n"
         "order; a run that brings nothing new writes no generation.\n"
         "\n"
-        "  --state DIR          the state directory (created when missing)\n");
+        "  --state DIR          the state directory (created when missing)\n"
+        "  --jobs N             threads (default: the number of CPUs): with 2\n"
+        "                       or more, one decodes while another folds; the\n"
+        "                       result is the same for every N\n");
     settings_usage(f);
 }
 
@@ -197,6 +200,12 @@ cmd_ingest(int argc, char **argv)
     if (isatty(2)) {
         ingest_set_progress(in, on_progress, &pg);
     }
+    if (cli.jobs == 0) {
+        long  n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        cli.jobs = n > 0 ? (unsigned) n : 1;
+    }
+    ingest_set_jobs(in, cli.jobs);
 
     json_out_map_open(&j);
     json_out_cstr(&j, "inputs");

@@ -2,6 +2,7 @@
  * ingest.c -- the fold of log records into profiles (ingest.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,24 @@
 
 /*
  * The run's counters ("kind:page", "country:DE", ...): an open-addressing
- * table of malloc'd keys, doubled when half full, added to the state's
- * sorted counters once at the end instead of a sorted insert per record.
+ * table of (class, value) with a malloc'd copy of the value, doubled when
+ * half full, and added to the state's sorted counters once at the end
+ * instead of a sorted insert per record.
  */
+typedef enum {
+    T_KIND = 0, T_ACTION, T_SIGNAL, T_COUNTRY, T_CATEGORY, T_CLASSES
+} tally_class_t;
+
+static const struct { const char *name; size_t len; } tally_names[] = {
+    { "kind:", 5 }, { "action:", 7 }, { "signal:", 7 }, { "country:", 8 },
+    { "category:", 9 }
+};
+
 typedef struct {
-    char       *key;             /* NULL: empty slot */
+    char       *val;             /* NULL: empty slot */
     size_t      len;
     uint64_t    hash, n;
+    unsigned    cls;
 } tally_slot_t;
 
 struct ingest_s {
@@ -36,6 +48,7 @@ struct ingest_s {
     uint64_t              events;       /* decoded, for progress */
     const char           *path;         /* the log being read */
     int                   damaged;      /* in the log being read */
+    unsigned              jobs;         /* 1: decode and fold in turn */
 };
 
 
@@ -48,6 +61,7 @@ ingest_new(state_t *st)
         return NULL;
     }
     in->st = st;
+    in->jobs = 1;
     in->cap = 64;
     in->slots = calloc(in->cap, sizeof(tally_slot_t));
     if (in->slots == NULL) {
@@ -55,6 +69,13 @@ ingest_new(state_t *st)
         return NULL;
     }
     return in;
+}
+
+
+void
+ingest_set_jobs(ingest_t *in, unsigned jobs)
+{
+    in->jobs = jobs ? jobs : 1;
 }
 
 
@@ -82,7 +103,7 @@ ingest_free(ingest_t *in)
         return;
     }
     for (i = 0; i < in->cap; i++) {
-        free(in->slots[i].key);
+        free(in->slots[i].val);
     }
     free(in->slots);
     free(in);
@@ -102,8 +123,8 @@ tally_grow(ingest_t *in)
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < in->cap; i++) {
-        if (in->slots[i].key) {
-            for (j = in->slots[i].hash & (cap - 1); ns[j].key;
+        if (in->slots[i].val) {
+            for (j = in->slots[i].hash & (cap - 1); ns[j].val;
                  j = (j + 1) & (cap - 1))
             {
                 /* probe */
@@ -118,27 +139,25 @@ tally_grow(ingest_t *in)
 }
 
 
-/* Counts one under prefix + v (values longer than 64 bytes are not). */
+/* Counts one under class cls and value v (longer than 64 bytes: not). */
 static int
-tally(ingest_t *in, const char *prefix, size_t plen, const char *v,
-    size_t vlen)
+tally(ingest_t *in, tally_class_t cls, const spoor_str_t *v)
 {
-    char           key[96];
-    size_t         len = plen + vlen, j;
+    size_t         j;
     uint64_t       h;
     tally_slot_t  *s;
 
-    if (v == NULL || vlen == 0 || vlen > 64) {
+    if (v->data == NULL || v->len == 0 || v->len > 64) {
         return SPOOR_OK;
     }
-    memcpy(key, prefix, plen);
-    memcpy(key + plen, v, vlen);
-    h = XXH3_64bits(key, len);
+    h = XXH3_64bits_withSeed(v->data, v->len, cls);
 
-    for (j = h & (in->cap - 1); in->slots[j].key; j = (j + 1) & (in->cap - 1))
+    for (j = h & (in->cap - 1); in->slots[j].val; j = (j + 1) & (in->cap - 1))
     {
         s = &in->slots[j];
-        if (s->hash == h && s->len == len && memcmp(s->key, key, len) == 0) {
+        if (s->hash == h && s->cls == cls && s->len == v->len
+            && memcmp(s->val, v->data, v->len) == 0)
+        {
             s->n++;
             return SPOOR_OK;
         }
@@ -147,42 +166,46 @@ tally(ingest_t *in, const char *prefix, size_t plen, const char *v,
         if (tally_grow(in) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        for (j = h & (in->cap - 1); in->slots[j].key;
+        for (j = h & (in->cap - 1); in->slots[j].val;
              j = (j + 1) & (in->cap - 1))
         {
             /* probe */
         }
     }
     s = &in->slots[j];
-    s->key = malloc(len);
-    if (s->key == NULL) {
+    s->val = malloc(v->len);
+    if (s->val == NULL) {
         return SPOOR_E_NOMEM;
     }
-    memcpy(s->key, key, len);
-    s->len = len;
+    memcpy(s->val, v->data, v->len);
+    s->len = v->len;
     s->hash = h;
+    s->cls = cls;
     s->n = 1;
     in->used++;
     return SPOOR_OK;
 }
 
-#define TALLY(in, lit, s)  tally(in, lit, sizeof(lit) - 1, (s)->data, (s)->len)
-
 
 int
 ingest_finish(ingest_t *in)
 {
-    size_t         i;
+    char           key[96];
+    size_t         i, n;
     tally_slot_t  *s;
 
     for (i = 0; i < in->cap; i++) {
         s = &in->slots[i];
-        if (s->key && s->n) {
-            if (state_count(in->st, s->key, s->len, s->n) != SPOOR_OK) {
-                return SPOOR_E_NOMEM;
-            }
-            s->n = 0;           /* added: a second finish adds nothing */
+        if (s->val == NULL || s->n == 0) {
+            continue;
         }
+        n = tally_names[s->cls].len;
+        memcpy(key, tally_names[s->cls].name, n);
+        memcpy(key + n, s->val, s->len);
+        if (state_count(in->st, key, n + s->len, s->n) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
+        s->n = 0;               /* added: a second finish adds nothing */
     }
     return SPOOR_OK;
 }
@@ -290,7 +313,11 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
 
     if (ev->kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
         r->t.withdrawals++;
-        (void) tally(r, "kind:", 5, "consent_withdrawal", 18);
+        {
+            static const spoor_str_t  w = { "consent_withdrawal", 18 };
+
+            (void) tally(r, T_KIND, &w);
+        }
         if (ev->visitor_id.data) {
             uint32_t  v = identity_get(&st->g, 'v', ev->visitor_id.data,
                                        ev->visitor_id.len, &nomem);
@@ -303,13 +330,13 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
         return nomem ? SPOOR_E_NOMEM : SPOOR_OK;
     }
 
-    (void) TALLY(r, "kind:", &ev->kind_name);
+    (void) tally(r, T_KIND, &ev->kind_name);
     if (ev->consent.present) {
-        (void) TALLY(r, "action:", &ev->consent.action);
-        (void) TALLY(r, "signal:", &ev->consent.signal);
+        (void) tally(r, T_ACTION, &ev->consent.action);
+        (void) tally(r, T_SIGNAL, &ev->consent.signal);
     }
     if (ev->has_geo) {
-        (void) TALLY(r, "country:", &ev->geo.country);
+        (void) tally(r, T_COUNTRY, &ev->geo.country);
     }
 
     if (ev->consent.present && str_is(&ev->consent.action, "anonymous")) {
@@ -375,7 +402,7 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
         {
             spoor_str_t  c = { it.s, it.len };
 
-            (void) TALLY(r, "category:", &c);
+            (void) tally(r, T_CATEGORY, &c);
         }
     }
     r->t.applied++;
@@ -397,14 +424,317 @@ on_damage(void *arg, const spoor_damage_t *d)
 }
 
 
+/* ---- one thread: each frame decoded and folded in turn ------------------- */
+
+static int
+read_serial(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
+{
+    int            rc, nomem = 0, drc;
+    spoor_frame_t  f;
+    spoor_event_t  ev;
+    uint64_t       key;
+
+    while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
+        out->frames++;
+        key = XXH64(f.content, f.content_len, 0x5300);
+        out->checksum = XXH64(&key, sizeof(key), out->checksum);
+        if (state_frame_seen(in->st, key, &nomem)) {
+            in->t.duplicate += spoor_frame_finish(rd, &f);
+            out->records += f.records;
+            continue;
+        }
+        if (nomem) {
+            return SPOOR_E_NOMEM;
+        }
+        out->new_frames++;
+        rc = SPOOR_OK;
+        while (spoor_frame_next_event(rd, &f, &ev, &drc)) {
+            if (drc != SPOOR_OK) {
+                in->t.bad++;
+                continue;
+            }
+            in->events++;
+            rc = ingest_event(in, &ev);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+        }
+        out->records += f.records;
+        out->new_records += f.records;
+        if (in->progress) {
+            in->progress(in->progress_arg, spoor_reader_stats(rd)->bytes,
+                         in->events);
+        }
+    }
+    return rc;
+}
+
+
+/* ---- two threads: one reads and decodes, the caller's folds ---------------- */
+
+/*
+ * The reading thread decompresses each frame into a buffer it takes over
+ * from the reader (spoor_reader_take_content()), computes its key and
+ * decodes its records into an array of events pointing into that buffer:
+ * a batch.  Batches go to the folding thread through a queue in input
+ * order, and come back empty to be reused; at most BATCHES are in flight,
+ * which bounds memory (a batch holds at most one frame: 16 MiB of content
+ * and its events).  The fold sees exactly the frames and events the
+ * serial path sees, in the same order, so the state is the same.
+ * A frame the state applied before this run is only counted, not decoded
+ * (the reader keeps its own copy of those keys); a frame repeated within
+ * the run is decoded and then skipped by the fold.
+ */
+#define BATCHES  4
+
+typedef struct batch_s {
+    struct batch_s  *next;
+    unsigned char   *buf;           /* the frame's content (owned) */
+    size_t           cap;
+    uint64_t         key, records, bad, bytes;
+    int              known;         /* applied before the run: not decoded */
+    spoor_event_t   *ev;
+    size_t           nev, evcap;
+    int              end;           /* last batch: rc is the reader's end */
+    int              rc, err;       /* err: the reader's errno */
+} batch_t;
+
+typedef struct {
+    pthread_mutex_t   mu;
+    pthread_cond_t    cv;
+    batch_t          *full_head, *full_tail, *empty;
+    int               stop;         /* the fold gave up: stop reading */
+    spoor_reader_t   *rd;
+    const uint64_t   *known;        /* sorted keys applied before the run */
+    size_t            nknown;
+} pipe_t;
+
+
+static int
+cmp_key(const void *a, const void *b)
+{
+    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+static void
+pipe_put(pipe_t *pp, batch_t *b)
+{
+    pthread_mutex_lock(&pp->mu);
+    b->next = NULL;
+    if (pp->full_tail) {
+        pp->full_tail->next = b;
+    } else {
+        pp->full_head = b;
+    }
+    pp->full_tail = b;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+
+/* An empty batch for the reader; NULL when the fold asked to stop. */
+static batch_t *
+pipe_empty(pipe_t *pp)
+{
+    batch_t  *b;
+
+    pthread_mutex_lock(&pp->mu);
+    while (pp->empty == NULL && !pp->stop) {
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    }
+    b = pp->stop ? NULL : pp->empty;
+    if (b) {
+        pp->empty = b->next;
+    }
+    pthread_mutex_unlock(&pp->mu);
+    return b;
+}
+
+
+/* Room for one more event at b->ev[b->nev]. */
+static int
+batch_room(batch_t *b)
+{
+    if (b->nev == b->evcap) {
+        size_t          cap = b->evcap ? b->evcap * 2 : 256;
+        spoor_event_t  *e = realloc(b->ev, cap * sizeof(*e));
+
+        if (e == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        b->ev = e;
+        b->evcap = cap;
+    }
+    return SPOOR_OK;
+}
+
+
+static void *
+reader_main(void *arg)
+{
+    pipe_t         *pp = arg;
+    spoor_frame_t   f;
+    batch_t        *b;
+    int             rc = 0, drc;
+
+    for ( ;; ) {
+        b = pipe_empty(pp);
+        if (b == NULL) {
+            return NULL;            /* the fold stopped: it drains nothing */
+        }
+        spoor_reader_give_buffer(pp->rd, b->buf, b->cap);
+        b->buf = NULL;
+        b->nev = 0;
+        b->bad = 0;
+        rc = spoor_reader_next_frame(pp->rd, &f);
+        if (rc != 1) {
+            b->end = 1;
+            b->rc = rc;
+            b->err = errno;
+            pipe_put(pp, b);
+            return NULL;
+        }
+        b->buf = spoor_reader_take_content(pp->rd, &b->cap);
+        b->key = XXH64(f.content, f.content_len, 0x5300);
+        b->known = pp->nknown
+                   && bsearch(&b->key, pp->known, pp->nknown,
+                              sizeof(uint64_t), cmp_key) != NULL;
+        if (b->known) {
+            spoor_frame_finish(pp->rd, &f);
+        } else {
+            /* each record is decoded in place into the next slot */
+            for ( ;; ) {
+                if (batch_room(b) != SPOOR_OK) {
+                    b->end = 1;
+                    b->rc = SPOOR_E_NOMEM;
+                    pipe_put(pp, b);
+                    return NULL;
+                }
+                if (!spoor_frame_next_event(pp->rd, &f, &b->ev[b->nev],
+                                            &drc))
+                {
+                    break;
+                }
+                if (drc != SPOOR_OK) {
+                    b->bad++;
+                } else {
+                    b->nev++;
+                }
+            }
+        }
+        b->records = f.records;
+        b->bytes = spoor_reader_stats(pp->rd)->bytes;
+        pipe_put(pp, b);
+    }
+}
+
+
+static int
+read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
+{
+    pipe_t      pp;
+    pthread_t   th;
+    batch_t     batches[BATCHES], *b;
+    uint64_t   *known = NULL;
+    size_t      i;
+    int         rc = SPOOR_OK, nomem = 0, end = 0;
+
+    memset(&pp, 0, sizeof(pp));
+    memset(batches, 0, sizeof(batches));
+    pp.rd = rd;
+    if (in->st->nsorted) {
+        known = malloc(in->st->nsorted * sizeof(uint64_t));
+        if (known == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        memcpy(known, in->st->frames, in->st->nsorted * sizeof(uint64_t));
+        pp.known = known;
+        pp.nknown = in->st->nsorted;
+    }
+    for (i = 0; i < BATCHES; i++) {
+        batches[i].next = pp.empty;
+        pp.empty = &batches[i];
+    }
+    pthread_mutex_init(&pp.mu, NULL);
+    pthread_cond_init(&pp.cv, NULL);
+    if (pthread_create(&th, NULL, reader_main, &pp) != 0) {
+        pthread_mutex_destroy(&pp.mu);
+        pthread_cond_destroy(&pp.cv);
+        free(known);
+        return read_serial(in, rd, out);
+    }
+
+    while (!end) {
+        pthread_mutex_lock(&pp.mu);
+        while (pp.full_head == NULL) {
+            pthread_cond_wait(&pp.cv, &pp.mu);
+        }
+        b = pp.full_head;
+        pp.full_head = b->next;
+        if (pp.full_head == NULL) {
+            pp.full_tail = NULL;
+        }
+        pthread_mutex_unlock(&pp.mu);
+
+        if (b->end) {
+            end = 1;
+            if (rc == SPOOR_OK) {
+                rc = b->rc;
+                errno = b->err;
+            }
+        } else if (rc == SPOOR_OK) {
+            out->frames++;
+            out->records += b->records;
+            out->checksum = XXH64(&b->key, sizeof(b->key), out->checksum);
+            if (b->known || state_frame_seen(in->st, b->key, &nomem)) {
+                in->t.duplicate += b->records;
+            } else if (nomem) {
+                rc = SPOOR_E_NOMEM;
+            } else {
+                out->new_frames++;
+                out->new_records += b->records;
+                in->t.bad += b->bad;
+                for (i = 0; i < b->nev && rc == SPOOR_OK; i++) {
+                    in->events++;
+                    rc = ingest_event(in, &b->ev[i]);
+                }
+                if (rc == SPOOR_OK && in->progress) {
+                    in->progress(in->progress_arg, b->bytes, in->events);
+                }
+            }
+        }
+
+        pthread_mutex_lock(&pp.mu);
+        if (rc != SPOOR_OK && rc != 1 && rc != 0) {
+            pp.stop = 1;            /* the reader stops at its next frame */
+            end = 1;
+        }
+        b->next = pp.empty;
+        pp.empty = b;
+        pthread_cond_broadcast(&pp.cv);
+        pthread_mutex_unlock(&pp.mu);
+    }
+
+    pthread_join(th, NULL);
+    for (i = 0; i < BATCHES; i++) {
+        free(batches[i].buf);
+        free(batches[i].ev);
+    }
+    pthread_mutex_destroy(&pp.mu);
+    pthread_cond_destroy(&pp.cv);
+    free(known);
+    return rc;
+}
+
+
 int
 ingest_log(ingest_t *in, const char *path, ingest_input_t *out)
 {
-    int                          fd, rc = SPOOR_OK, nomem = 0, drc;
+    int                          fd, rc;
     spoor_reader_t              *rd;
-    spoor_frame_t                f;
-    spoor_event_t                ev;
-    uint64_t                     key;
     struct stat                  sb;
     const spoor_reader_stats_t  *rs;
 
@@ -422,43 +752,7 @@ ingest_log(ingest_t *in, const char *path, ingest_input_t *out)
         return SPOOR_E_NOMEM;
     }
 
-    while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
-        out->frames++;
-        key = XXH64(f.content, f.content_len, 0x5300);
-        out->checksum = XXH64(&key, sizeof(key), out->checksum);
-        if (state_frame_seen(in->st, key, &nomem)) {
-            in->t.duplicate += spoor_frame_finish(rd, &f);
-            out->records += f.records;
-            continue;
-        }
-        if (nomem) {
-            rc = SPOOR_E_NOMEM;
-            break;
-        }
-        out->new_frames++;
-        rc = SPOOR_OK;
-        while (spoor_frame_next_event(rd, &f, &ev, &drc)) {
-            if (drc != SPOOR_OK) {
-                in->t.bad++;
-                continue;
-            }
-            in->events++;
-            rc = ingest_event(in, &ev);
-            if (rc != SPOOR_OK) {
-                break;
-            }
-        }
-        out->records += f.records;
-        out->new_records += f.records;
-        if (rc != SPOOR_OK) {
-            break;
-        }
-        rc = 1;
-        if (in->progress) {
-            in->progress(in->progress_arg, spoor_reader_stats(rd)->bytes,
-                         in->events);
-        }
-    }
+    rc = in->jobs > 1 ? read_piped(in, rd, out) : read_serial(in, rd, out);
 
     rs = spoor_reader_stats(rd);
     if (rc == SPOOR_E_IO) {

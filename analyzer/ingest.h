@@ -60,6 +60,14 @@ ingest_t *ingest_new(state_t *st);
 void ingest_set_progress(ingest_t *in, ingest_progress_fn fn, void *arg);
 
 /*
+ * Threads for reading logs: 1 (the default) decodes and folds each frame
+ * in turn on the caller's thread; 2 or more decode on a second thread
+ * while the caller's folds (more than 2 are not used yet).  The state and
+ * every count are the same for every value.
+ */
+void ingest_set_jobs(ingest_t *in, unsigned jobs);
+
+/*
  * Reads the log at path ("-": standard input) to its end and folds its
  * new frames; damage is printed on stderr as it is found ("spoor
  * ingest: ..."), and the log is still read.  Fills *out.  Returns

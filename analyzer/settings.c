@@ -206,6 +206,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "junk-id",     required_argument, NULL, 'J' },
         { "expire",      required_argument, NULL, 'e' },
         { "keep",        required_argument, NULL, 'k' },
+        { "jobs",        required_argument, NULL, 'n' },
         { "help",        no_argument,       NULL, 'H' },
         { NULL, 0, NULL, 0 }
     };
@@ -216,6 +217,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
 
     cli->dir = NULL;
     cli->json = 0;
+    cli->jobs = 0;
     settings_init(s);
 
     optind = 1;
@@ -225,6 +227,23 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         case 's': cli->dir = optarg; break;
         case 'j': cli->json = 1; break;
         case 'H': return -1;
+        case 'n':
+            errno = 0;
+            v = strtoul(optarg, &end, 10);
+            if (strcmp(cmd, "ingest") != 0) {
+                fprintf(stderr, "spoor %s: unknown option '--jobs' (see "
+                        "--help)\n", cmd);
+                return -2;
+            }
+            if (errno || *end || end == optarg || v == 0 || v > 256
+                || optarg[0] == '-')
+            {
+                fprintf(stderr, "spoor %s: --jobs wants 1 to 256 threads: "
+                        "'%s'\n", cmd, optarg);
+                return -2;
+            }
+            cli->jobs = (unsigned) v;
+            break;
         case 'r':
             rc = read_rules(s, cmd, optarg);
             if (rc != 0) {

@@ -88,6 +88,7 @@ int settings_copy(settings_t *dst, const settings_t *src);
 typedef struct {
     const char  *dir;
     int          json;
+    unsigned     jobs;              /* --jobs N (ingest only); 0: not given */
     settings_t   set;
 } state_cli_t;
 

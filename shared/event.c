@@ -563,9 +563,42 @@ typedef struct {
 } rd_t;
 
 
-static int
+/* The items of a record are mostly short strings and small numbers:
+ * those are read here, the rest by spoor_mp_read(). */
+static inline int
 rd_item(rd_t *r, spoor_mp_item_t *it)
 {
+    size_t    o = r->off, left;
+    unsigned  b, n;
+
+    if (o < r->len) {
+        b = r->p[o];
+        left = r->len - o - 1;
+        if (b >= 0xa0 && b <= 0xbf) {
+            n = b & 0x1f;
+            if (n <= left) {
+                it->type = SPOOR_MP_STR;
+                it->s = (const char *) r->p + o + 1;
+                it->len = n;
+                r->off = o + 1 + n;
+                return SPOOR_OK;
+            }
+        } else if (b == 0xd9 && left >= 1) {
+            n = r->p[o + 1];
+            if (n <= left - 1) {
+                it->type = SPOOR_MP_STR;
+                it->s = (const char *) r->p + o + 2;
+                it->len = n;
+                r->off = o + 2 + n;
+                return SPOOR_OK;
+            }
+        } else if (b <= 0x7f) {
+            it->type = SPOOR_MP_UINT;
+            it->u = b;
+            r->off = o + 1;
+            return SPOOR_OK;
+        }
+    }
     return spoor_mp_read(r->p, r->len, &r->off, it);
 }
 

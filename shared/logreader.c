@@ -684,6 +684,30 @@ spoor_reader_next_frame(spoor_reader_t *r, spoor_frame_t *f)
 }
 
 
+void *
+spoor_reader_take_content(spoor_reader_t *r, size_t *cap)
+{
+    void  *b = r->out;
+
+    *cap = r->out_cap;
+    r->out = NULL;
+    r->out_cap = 0;
+    return b;
+}
+
+
+void
+spoor_reader_give_buffer(spoor_reader_t *r, void *buf, size_t cap)
+{
+    if (r->out == NULL && buf != NULL) {
+        r->out = buf;
+        r->out_cap = cap;
+    } else {
+        free(buf);
+    }
+}
+
+
 int
 spoor_frame_next_record(spoor_reader_t *r, spoor_frame_t *f,
     const unsigned char **rec, size_t *len)

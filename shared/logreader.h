@@ -145,6 +145,18 @@ int spoor_frame_next_event(spoor_reader_t *r, spoor_frame_t *f,
  * f->records, then the frame's whole count. */
 uint64_t spoor_frame_finish(spoor_reader_t *r, spoor_frame_t *f);
 
+/*
+ * Takes the buffer that holds the content of the frame just delivered
+ * (malloc'd, *cap bytes): it is the caller's from now on (free() it, or
+ * give it back), so f->content and what a walk of f hands out stay valid
+ * after the next frame is read.  The walk of f goes on as before.  The
+ * next frame is decompressed into a new buffer, or into the one given
+ * back with spoor_reader_give_buffer() (which takes it over; a reader
+ * that holds one already frees the one given).
+ */
+void *spoor_reader_take_content(spoor_reader_t *r, size_t *cap);
+void spoor_reader_give_buffer(spoor_reader_t *r, void *buf, size_t cap);
+
 const spoor_reader_stats_t *spoor_reader_stats(const spoor_reader_t *r);
 
 /* A short name for a damage kind ("garbage", "truncated", ...). */

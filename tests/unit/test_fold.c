@@ -1,0 +1,303 @@
+/*
+ * test_fold.c -- the fold called directly (analyzer/ingest.h), not through
+ * the binary: each admission outcome of ingest_event() on events built
+ * here, the run's tally adding up, the counters added to the state once;
+ * ingest_log() with one thread and with two giving the same snapshot
+ * bytes and the same counts, on an intact log and on a damaged one.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "error.h"
+#include "event.h"
+#include "ingest.h"
+#include "settings.h"
+#include "state.h"
+#include "spoor_run.h"
+
+#define T0  1767225600000LL          /* 2026-01-01T00:00:00Z */
+
+static void setup(void)    { spoor_run_setup("/tmp/spoor-fold-XXXXXX"); }
+static void teardown(void) { spoor_run_teardown(); }
+
+TestSuite(fold, .init = setup, .fini = teardown);
+
+
+static void
+open_state(state_t *st, const char *name)
+{
+    char        path[256], err[512];
+    settings_t  set;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
+                 SPOOR_OK, "%s", err);
+    settings_init(&set);
+    cr_assert_eq(state_configure(st, &set, err, sizeof(err)), SPOOR_OK,
+                 "%s", err);
+    settings_free(&set);
+}
+
+
+static spoor_str_t
+S(const char *s)
+{
+    spoor_str_t  v = { s, strlen(s) };
+
+    return v;
+}
+
+
+static void
+page(spoor_event_t *ev, const char *vid, int64_t t)
+{
+    spoor_event_init(ev);
+    ev->kind = SPOOR_KIND_PAGE;
+    ev->kind_name = S("page");
+    ev->received_ms = t;
+    if (vid) {
+        ev->visitor_id = S(vid);
+    }
+    ev->consent.present = 1;
+    ev->consent.action = S("full");
+    ev->consent.signal = S("tcf");
+    ev->has_geo = 1;
+    ev->geo.country = S("DE");
+}
+
+
+static uint64_t
+counter(const state_t *st, const char *key)
+{
+    size_t  i;
+
+    for (i = 0; i < st->ncounters; i++) {
+        if (strcmp(st->counters[i].key, key) == 0) {
+            return st->counters[i].n;
+        }
+    }
+    return 0;
+}
+
+
+Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
+{
+    state_t                st;
+    ingest_t              *in;
+    spoor_event_t          ev;
+    const ingest_tally_t  *t;
+
+    open_state(&st, "s");
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+
+    page(&ev, "v1", T0);                              /* applied */
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, "v2", T0 + 1);                          /* applied */
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, "v3", T0 + 2);                          /* anonymous */
+    ev.consent.action = S("anonymous");
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, "v4", T0 + 3);                          /* not for profiling */
+    ev.consent.no_profiling = 1;
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, NULL, T0 + 4);                          /* cookieless */
+    ev.cookieless_id = S("c1");
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, NULL, T0 + 5);                          /* no id */
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, "undefined", T0 + 6);                   /* only a junk id */
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    spoor_event_init(&ev);                            /* withdrawal of v2 */
+    ev.kind = SPOOR_KIND_CONSENT_WITHDRAWAL;
+    ev.kind_name = S("consent_withdrawal");
+    ev.received_ms = T0 + 7;
+    ev.visitor_id = S("v2");
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+    page(&ev, "v2", T0 + 6);                          /* erased: before it */
+    cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
+
+    t = ingest_tally(in);
+    cr_assert_eq(t->applied, 2);
+    cr_assert_eq(t->anonymous, 1);
+    cr_assert_eq(t->no_profiling, 1);
+    cr_assert_eq(t->cookieless, 1);
+    cr_assert_eq(t->no_id, 2);
+    cr_assert_eq(t->withdrawals, 1);
+    cr_assert_eq(t->erased_profiles, 1);
+    cr_assert_eq(t->erased, 1);
+    cr_assert_eq(st.as_of, T0 + 7, "now is the latest receive time");
+
+    /* counters are the run's until finished, then the state's, once */
+    cr_assert_eq(counter(&st, "kind:page"), 0);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    cr_assert_eq(counter(&st, "kind:page"), 8);
+    cr_assert_eq(counter(&st, "kind:consent_withdrawal"), 1);
+    cr_assert_eq(counter(&st, "country:DE"), 8);
+    cr_assert_eq(counter(&st, "action:anonymous"), 1);
+    cr_assert_eq(counter(&st, "action:full"), 7);
+    cr_assert_eq(counter(&st, "signal:tcf"), 8);
+
+    ingest_free(in);
+    state_close(&st);
+}
+
+
+/* Ingests path into a new state with `jobs` threads and commits it. */
+static void
+ingest_with(const char *name, const char *path, unsigned jobs,
+    ingest_tally_t *t, ingest_input_t *inp)
+{
+    state_t    st;
+    ingest_t  *in;
+    size_t     profiles;
+    uint64_t   bytes;
+    char       err[512];
+
+    open_state(&st, name);
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+    ingest_set_jobs(in, jobs);
+    cr_assert_eq(ingest_log(in, path, inp), SPOOR_OK);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    *t = *ingest_tally(in);
+    cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
+                              sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_gt(profiles, 0);
+    ingest_free(in);
+    state_close(&st);
+}
+
+
+static void
+same_file(const char *a, const char *b)
+{
+    run_t  r = run("cmp '%s/%s' '%s/%s'", dir, a, dir, b);
+
+    cr_assert_eq(r.status, 0, "%s and %s differ: %s", a, b, r.out);
+    free(r.out);
+}
+
+
+static void
+same_counts(const ingest_tally_t *a, const ingest_tally_t *b)
+{
+    cr_assert_eq(a->records, b->records);
+    cr_assert_eq(a->frames, b->frames);
+    cr_assert_eq(a->applied, b->applied);
+    cr_assert_eq(a->bad, b->bad);
+    cr_assert_eq(a->duplicate, b->duplicate);
+    cr_assert_eq(a->damaged, b->damaged);
+    cr_assert_eq(a->anonymous + a->no_profiling + a->no_id + a->cookieless,
+                 b->anonymous + b->no_profiling + b->no_id + b->cookieless);
+}
+
+
+Test(fold, one_thread_and_two_give_the_same_snapshot, .timeout = 120)
+{
+    ingest_tally_t  t1, t2;
+    ingest_input_t  i1, i2;
+    char            log[256];
+    run_t           r;
+
+    r = run("\"$S\" gen --events 30000 --seed 3 --out \"$D/g.spoor\"");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    snprintf(log, sizeof(log), "%s/g.spoor", dir);
+
+    ingest_with("j1", log, 1, &t1, &i1);
+    ingest_with("j2", log, 2, &t2, &i2);
+    same_file("j1/gen-000001.snap", "j2/gen-000001.snap");
+    same_counts(&t1, &t2);
+    cr_assert_eq(t1.records, 30000);
+    cr_assert_eq(t1.records, t1.applied + t1.anonymous + t1.no_profiling
+                             + t1.no_id + t1.cookieless + t1.erased
+                             + t1.withdrawals + t1.bad + t1.duplicate);
+    cr_assert_eq(i1.checksum, i2.checksum);
+    cr_assert_eq(i1.new_frames, i2.new_frames);
+    cr_assert_eq(i1.damaged, 0);
+    cr_assert_eq(i2.damaged, 0);
+}
+
+
+Test(fold, a_damaged_log_counts_the_same_with_two_threads, .timeout = 120)
+{
+    ingest_tally_t  t1, t2;
+    ingest_input_t  i1, i2;
+    char            log[256];
+    run_t           r;
+
+    /* bytes overwritten inside the log: some frames are lost */
+    r = run("\"$S\" gen --events 20000 --seed 5 --out \"$D/g.spoor\" && "
+            "printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' | "
+            "dd of=\"$D/g.spoor\" bs=1 seek=300000 conv=notrunc 2>/dev/null "
+            "&& printf 'YYYYYYYYYYYYYYYY' | "
+            "dd of=\"$D/g.spoor\" bs=1 seek=900000 conv=notrunc 2>/dev/null");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    snprintf(log, sizeof(log), "%s/g.spoor", dir);
+
+    ingest_with("j1", log, 1, &t1, &i1);
+    ingest_with("j2", log, 2, &t2, &i2);
+    cr_assert_eq(i1.damaged, 1);
+    cr_assert_eq(i2.damaged, 1);
+    cr_assert_gt(t1.damaged, 0);
+    cr_assert_lt(t1.records, 20000);
+    same_counts(&t1, &t2);
+    same_file("j1/gen-000001.snap", "j2/gen-000001.snap");
+}
+
+
+Test(fold, a_log_that_cannot_be_opened_is_an_io_error)
+{
+    state_t         st;
+    ingest_t       *in;
+    ingest_input_t  inp;
+    char            path[256];
+
+    open_state(&st, "s");
+    in = ingest_new(&st);
+    ingest_set_jobs(in, 2);
+    snprintf(path, sizeof(path), "%s/missing.spoor", dir);
+    cr_assert_eq(ingest_log(in, path, &inp), SPOOR_E_IO);
+    ingest_free(in);
+    state_close(&st);
+}
+
+
+Test(fold, frames_applied_before_are_skipped_by_both_paths, .timeout = 120)
+{
+    ingest_tally_t  t;
+    ingest_input_t  inp;
+    state_t         st;
+    ingest_t       *in;
+    char            log[256];
+    unsigned        jobs;
+    run_t           r;
+
+    r = run("\"$S\" gen --events 5000 --seed 9 --out \"$D/g.spoor\"");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    snprintf(log, sizeof(log), "%s/g.spoor", dir);
+    ingest_with("s", log, 1, &t, &inp);
+
+    for (jobs = 1; jobs <= 2; jobs++) {
+        open_state(&st, "s");
+        in = ingest_new(&st);
+        ingest_set_jobs(in, jobs);
+        /* the same log twice: applied before, and repeated in the run */
+        cr_assert_eq(ingest_log(in, log, &inp), SPOOR_OK);
+        cr_assert_eq(ingest_log(in, log, &inp), SPOOR_OK);
+        cr_assert_eq(ingest_tally(in)->duplicate, 10000, "jobs %u", jobs);
+        cr_assert_eq(ingest_tally(in)->applied, 0);
+        cr_assert_eq(inp.new_frames, 0);
+        ingest_free(in);
+        state_close(&st);
+    }
+}
