@@ -160,7 +160,7 @@ cmd_ingest(int argc, char **argv)
     ingest_input_t        inp;
     const ingest_tally_t *t;
     progress_t            pg;
-    json_out_t            j = { NULL, NULL };
+    json_out_t            j;
     struct stat           sb;
     int64_t               t0 = now_ms(), t1;
 
@@ -168,6 +168,7 @@ cmd_ingest(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
+    memset(&j, 0, sizeof(j));
     first = cli_open_state(argc, argv, "ingest", &cli, &st, 0);
     if (first == -100) {
         usage(stdout);

@@ -15,6 +15,7 @@
 int
 json_out_init(json_out_t *j, FILE *out)
 {
+    memset(j, 0, sizeof(*j));
     j->out = out;
     j->g = yajl_gen_alloc(NULL);
     if (j->g == NULL) {
@@ -95,32 +96,60 @@ json_out_cstr(json_out_t *j, const char *s)
 }
 
 
+/* The decimal digits of v, written backwards ending at end; returns the
+ * first. */
+static char *
+digits(unsigned long long v, char *end)
+{
+    do {
+        *--end = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+
 void
 json_out_int(json_out_t *j, long long v)
 {
-    yajl_gen_integer(j->g, v);
+    char   buf[24], *p;
+
+    if (v < 0) {
+        p = digits(0ULL - (unsigned long long) v, buf + sizeof(buf));
+        *--p = '-';
+    } else {
+        p = digits((unsigned long long) v, buf + sizeof(buf));
+    }
+    yajl_gen_number(j->g, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
 void
 json_out_uint(json_out_t *j, unsigned long long v)
 {
-    char  buf[24];
-    int   n;
+    char  buf[24], *p;
 
-    n = snprintf(buf, sizeof(buf), "%llu", v);
-    yajl_gen_number(j->g, buf, (size_t) n);
+    p = digits(v, buf + sizeof(buf));
+    yajl_gen_number(j->g, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
 void
 json_out_double(json_out_t *j, double v)
 {
-    char  buf[40];
-    int   n;
+    char      buf[40];
+    int       n;
+    uint64_t  bits;
+    size_t    e;
 
     if (!isfinite(v)) {
         yajl_gen_null(j->g);
+        return;
+    }
+    memcpy(&bits, &v, sizeof(bits));
+    e = (bits ^ (bits >> 29)) & (JSON_OUT_DOUBLES - 1);
+    if (j->dbl[e].len && j->dbl[e].bits == bits) {
+        yajl_gen_number(j->g, j->dbl[e].text, j->dbl[e].len);
         return;
     }
     /* the shortest of %.15g and %.17g that reads back as the same double */
@@ -131,6 +160,11 @@ json_out_double(json_out_t *j, double v)
     if (strspn(buf, "-0123456789") == (size_t) n) {
         memcpy(buf + n, ".0", 3);       /* keep it a float in JSON */
         n += 2;
+    }
+    if ((size_t) n < sizeof(j->dbl[e].text)) {
+        j->dbl[e].bits = bits;
+        j->dbl[e].len = (uint8_t) n;
+        memcpy(j->dbl[e].text, buf, (size_t) n);
     }
     yajl_gen_number(j->g, buf, (size_t) n);
 }

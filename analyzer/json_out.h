@@ -18,9 +18,18 @@
 #include "event.h"
 #include "logreader.h"
 
+/* The text of recently written doubles (coordinates repeat a lot), by
+ * bit pattern: formatting the shortest round-trip text is costly. */
+#define JSON_OUT_DOUBLES  64
+
 typedef struct {
     yajl_gen   g;
     FILE      *out;
+    struct {
+        uint64_t   bits;
+        uint8_t    len;              /* 0: empty */
+        char       text[31];
+    }          dbl[JSON_OUT_DOUBLES];
 } json_out_t;
 
 /* Returns 0, or -1 when out of memory. */

@@ -108,3 +108,41 @@ Test(json_out, ip_addresses_print_in_their_text_form)
     cr_assert_not_null(strstr(s, "\"ip\":\"2001:db8:1::\""), "%s", s);
     free(s);
 }
+
+
+/* Numbers are written as the formatter writes them: integers exactly at
+ * both ends of their range, doubles as the shortest text that reads back,
+ * the same text the second time (from the writer's cache) as the first,
+ * and a raw value read in place prints as its object would. */
+Test(json_out, numbers_at_their_limits_and_repeated_doubles)
+{
+    json_out_t   j;
+    char        *buf = NULL;
+    size_t       len = 0;
+    FILE        *f = open_memstream(&buf, &len);
+    int          i;
+
+    cr_assert_not_null(f);
+    cr_assert_eq(json_out_init(&j, f), 0);
+    json_out_array_open(&j);
+    json_out_int(&j, 0);
+    json_out_int(&j, -1);
+    json_out_int(&j, INT64_MIN);
+    json_out_int(&j, INT64_MAX);
+    json_out_uint(&j, UINT64_MAX);
+    for (i = 0; i < 2; i++) {
+        json_out_double(&j, 0.1);
+        json_out_double(&j, 52.52);
+        json_out_double(&j, -3.0);
+        json_out_double(&j, 1e300);
+    }
+    json_out_double(&j, NAN);
+    json_out_array_close(&j);
+    cr_assert_eq(json_out_line(&j), 0);
+    json_out_free(&j);
+    fclose(f);
+    cr_assert_str_eq(buf, "[0,-1,-9223372036854775808,9223372036854775807,"
+                     "18446744073709551615,0.1,52.52,-3.0,1e+300,"
+                     "0.1,52.52,-3.0,1e+300,null]\n");
+    free(buf);
+}
