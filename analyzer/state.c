@@ -13,10 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
-#include "mp_check.h"
-#include "mp_member.h"
 #include <xxhash.h>
 #include "error.h"
+#include "inferred.h"
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
@@ -1100,21 +1099,13 @@ state_close(state_t *st)
 }
 
 
-/* ---- the inferred module and the snapshot ------------------------------------------ */
+/* ---- the snapshot ------------------------------------------ */
 
 typedef struct {
     uint32_t     root;
     uint64_t     pid;            /* profile id hash */
     uint32_t     first, count;   /* its ids in the member list */
-    int          rfm[3];
-    const char  *life;
 } out_t;
-
-typedef struct {
-    state_t     *st;
-    out_t       *o;
-    profile_t   *p;
-} env_ctx_t;
 
 
 static int
@@ -1144,195 +1135,6 @@ cmp_member(const void *a, const void *b)
     }
     c = strcmp(x->text, y->text);
     return c;
-}
-
-
-static int
-cmp_double(const void *a, const void *b)
-{
-    double  x = *(const double *) a, y = *(const double *) b;
-
-    return x < y ? -1 : x > y;
-}
-
-
-/* Quintile cut points of v[0 .. n): the values at 20, 40, 60, 80 %. */
-static void
-cuts(double *v, size_t n, double out[4])
-{
-    size_t  k;
-
-    qsort(v, n, sizeof(double), cmp_double);
-    for (k = 0; k < 4; k++) {
-        out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
-    }
-}
-
-
-static int
-score(double v, const double c[4])
-{
-    int  s = 1, k;
-
-    for (k = 0; k < 4; k++) {
-        s += v > c[k];
-    }
-    return s;
-}
-
-
-static void
-env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
-{
-    env_ctx_t   *e = arg;
-    profile_t   *p = e->p;
-    size_t       i;
-
-#define IS(lit)  (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
-#define NUM(v)   do { out->type = SPOOR_RV_NUMBER; out->num = (double) (v); \
-                      return; } while (0)
-#define TIME(v)  do { out->type = SPOOR_RV_TIME; out->time_ms = (v); \
-                      return; } while (0)
-#define STR(s)   do { if ((s) == NULL) return; out->type = SPOOR_RV_STRING; \
-                      out->str = (s); out->len = strlen(s); return; } while (0)
-
-    memset(out, 0, sizeof(*out));
-    out->type = SPOOR_RV_ABSENT;
-
-    if (IS("first_seen")) TIME(p->first_seen);
-    if (IS("last_seen")) TIME(p->last_seen);
-    if (IS("last_order")) { if (p->orders) TIME(p->last_order); return; }
-    if (IS("sessions")) NUM(p->sessions_dropped + p->nsessions);
-    if (IS("page_views")) NUM(p->page_views);
-    if (IS("orders")) NUM(p->orders);
-    if (IS("cart_adds")) NUM(p->cart_adds);
-    if (IS("abandoned_carts")) NUM(profile_abandoned(p, e->st->as_of,
-                                                     e->st->conf.abandon_ms));
-    if (IS("engagement")) NUM(profile_decayed(p, "", e->st->as_of,
-                                              e->st->conf.half_life_ms));
-    if (IS("revenue")) NUM(profile_revenue(p));
-    if (IS("lifecycle")) STR(e->o->life);
-    if (IS("rfm.r")) NUM(e->o->rfm[0]);
-    if (IS("rfm.f")) NUM(e->o->rfm[1]);
-    if (IS("rfm.m")) NUM(e->o->rfm[2]);
-    if (IS("country")) STR(p->ctx.country);
-    if (IS("region")) STR(p->ctx.region);
-    if (IS("city")) STR(p->ctx.city);
-    if (IS("browser")) STR(p->ctx.browser);
-    if (IS("device")) STR(p->ctx.device);
-    if (IS("language")) STR(p->ctx.language);
-
-    if (len > 7 && memcmp(name, "events.", 7) == 0) {
-        for (i = 0; i < p->nnames; i++) {
-            if (strlen(p->names[i].name) == len - 7
-                && memcmp(p->names[i].name, name + 7, len - 7) == 0)
-            {
-                NUM(p->names[i].count);
-            }
-        }
-        NUM(0);
-    }
-    if (len > 9 && memcmp(name, "interest.", 9) == 0) {
-        char  cat[PROFILE_STR_MAX + 1];
-
-        if (len - 9 > PROFILE_STR_MAX) {
-            NUM(0);
-        }
-        memcpy(cat, name + 9, len - 9);
-        cat[len - 9] = '\0';
-        NUM(profile_decayed(p, cat, e->st->as_of, e->st->conf.half_life_ms));
-    }
-    if (len > 7 && memcmp(name, "traits.", 7) == 0) {
-        for (i = 0; i < p->ntraits; i++) {
-            const profile_trait_t  *t = &p->traits[i];
-            msgpack_unpacked        u;
-
-            if (strlen(t->name) != len - 7
-                || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
-            {
-                continue;
-            }
-            msgpack_unpacked_init(&u);
-            if (spoor_mp_unpack(&u, t->value, t->value_len,
-                                SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
-            {
-                const msgpack_object  *o = &u.data;
-
-                switch (o->type) {
-                case MSGPACK_OBJECT_BOOLEAN:
-                    out->type = SPOOR_RV_BOOL;
-                    out->num = o->via.boolean;
-                    break;
-                case MSGPACK_OBJECT_POSITIVE_INTEGER:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = (double) o->via.u64;
-                    break;
-                case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = (double) o->via.i64;
-                    break;
-                case MSGPACK_OBJECT_FLOAT32:
-                case MSGPACK_OBJECT_FLOAT64:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = o->via.f64;
-                    break;
-                case MSGPACK_OBJECT_STR: {
-                    /* the string's bytes in the trait's own value (which
-                     * outlives the evaluation), after its header */
-                    const unsigned char  *v = t->value;
-                    size_t                h = (v[0] & 0xe0) == 0xa0 ? 1
-                                              : v[0] == 0xd9 ? 2
-                                              : v[0] == 0xda ? 3 : 5;
-
-                    out->type = SPOOR_RV_STRING;
-                    out->str = (const char *) v + h;
-                    out->len = o->via.str.size;
-                    break;
-                }
-                default:
-                    break;
-                }
-            }
-            msgpack_unpacked_destroy(&u);
-            return;
-        }
-    }
-#undef IS
-#undef NUM
-#undef TIME
-#undef STR
-}
-
-
-static double
-env_agg(void *arg, size_t i)
-{
-    env_ctx_t               *e = arg;
-    const spoor_rule_agg_t  *a = spoor_rules_agg(e->st->rules, i);
-
-    double                   v;
-
-    v = profile_window(e->p, e->st->conf.agg_keys[i], e->st->as_of,
-                       a->window_ms);
-    return a->kind == SPOOR_AGG_SUM_REVENUE ? v / 1e6 : v;
-}
-
-
-static const char *
-lifecycle(const state_t *st, const profile_t *p)
-{
-    int64_t  now = st->as_of;
-
-    if (now - p->first_seen <= st->set.lifecycle_ms[0]) {
-        return "new";
-    }
-    if (now - p->last_seen <= st->set.lifecycle_ms[1]) {
-        return "active";
-    }
-    if (now - p->last_seen <= st->set.lifecycle_ms[2]) {
-        return "lapsing";
-    }
-    return "churned";
 }
 
 
@@ -1422,8 +1224,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 {
     uint32_t         i, r, *slot = NULL, *members = NULL, j;
     out_t           *outs = NULL;
-    size_t           nout = 0, k, nr;
-    double          *vals = NULL, cutv[3][4];
+    size_t           nout = 0, k;
+    double          *vals = NULL;
+    const profile_t **ps = NULL;
+    inferred_conf_t  inf;
     spoor_snapw_t   *w = NULL;
     msgpack_sbuffer  sb;
     msgpack_packer   pk;
@@ -1439,8 +1243,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint32_t         gen = st->next_gen > st->gen ? st->next_gen
                                                   : st->gen + 1;
     int              written = 0;
-    env_ctx_t        env;
-    spoor_rule_env_t renv;
 
     msgpack_sbuffer_init(&sb);
     *profiles = 0;
@@ -1464,11 +1266,12 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
     vals = malloc((st->g.n ? st->g.n : 1) * sizeof(double));
+    ps = malloc((st->g.n ? st->g.n : 1) * sizeof(*ps));
     sids = malloc((st->g.n ? st->g.n : 1) * sizeof(stored_id_t));
     segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
                   * sizeof(stored_str_t));
     if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
-        || vals == NULL || sids == NULL || segs == NULL)
+        || vals == NULL || ps == NULL || sids == NULL || segs == NULL)
     {
         STATE_MSG("out of memory");
         goto fail;
@@ -1535,31 +1338,18 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     qsort(outs, nout, sizeof(out_t), cmp_out);
 
-    /* RFM cut points over the profiles with orders */
-    for (i = 0; i < 3; i++) {
-        nr = 0;
-        for (k = 0; k < nout; k++) {
-            profile_t  *p = st->g.ids[outs[k].root].profile;
-
-            if (p->orders == 0) {
-                continue;
-            }
-            vals[nr++] = i == 0 ? -(double) (st->as_of - p->last_order)
-                         : i == 1 ? (double) p->orders : profile_revenue(p);
-        }
-        cuts(vals, nr, cutv[i]);
-    }
+    /* the inferred module as of now: RFM cut points over every profile */
+    memset(&inf, 0, sizeof(inf));
+    inf.as_of = st->as_of;
+    inf.abandon_ms = st->conf.abandon_ms;
+    inf.half_life_ms = st->conf.half_life_ms;
+    memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
+    inf.rules = st->rules;
+    inf.agg_keys = st->conf.agg_keys;
     for (k = 0; k < nout; k++) {
-        profile_t  *p = st->g.ids[outs[k].root].profile;
-
-        outs[k].life = lifecycle(st, p);
-        if (p->orders) {
-            outs[k].rfm[0] = score(-(double) (st->as_of - p->last_order),
-                                   cutv[0]);
-            outs[k].rfm[1] = score((double) p->orders, cutv[1]);
-            outs[k].rfm[2] = score(profile_revenue(p), cutv[2]);
-        }
+        ps[k] = st->g.ids[outs[k].root].profile;
     }
+    inferred_rfm_cuts(&inf, ps, nout, vals);
 
     snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
     w = spoor_snapw_create(st->dir, name);
@@ -1569,15 +1359,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    env.st = st;
-    renv.ctx = &env;
-    renv.now_ms = st->as_of;
-    renv.field = env_field;
-    renv.agg = env_agg;
-
     for (k = 0; k < nout; k++) {
         profile_t  *p = st->g.ids[outs[k].root].profile;
-        size_t      s;
 
         /* only the windows the rules need, only as far back as needed;
          * weights while they still count (8 half-lives: 0.4 %) */
@@ -1605,15 +1388,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         rec.ids = sids;
         rec.nids = outs[k].count;
         rec.profile = p;
-        rec.rfm[0] = outs[k].rfm[0];
-        rec.rfm[1] = outs[k].rfm[1];
-        rec.rfm[2] = outs[k].rfm[2];
-        rec.life.ptr = outs[k].life;
-        rec.life.len = strlen(outs[k].life);
-        rec.as_of = st->as_of;
-        rec.abandoned = (int64_t) profile_abandoned(p, st->as_of,
-                                                    st->conf.abandon_ms);
-        /* name -> decayed weight, names sorted ("" is engagement) */
         if (p->nweights > ndec_cap) {
             stored_decayed_t  *a = realloc(dec, p->nweights * sizeof(*a));
 
@@ -1624,29 +1398,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             dec = a;
             ndec_cap = p->nweights;
         }
-        rec.decayed = dec;
-        for (s = 0; s < p->nweights; s++) {
-            if (s > 0 && strcmp(p->weights[s].name,
-                                p->weights[s - 1].name) == 0)
-            {
-                continue;
-            }
-            dec[rec.ndecayed].name.ptr = p->weights[s].name;
-            dec[rec.ndecayed].name.len = strlen(p->weights[s].name);
-            dec[rec.ndecayed++].value = profile_decayed(p,
-                p->weights[s].name, st->as_of, st->conf.half_life_ms);
-        }
-
-        env.o = &outs[k];
-        env.p = p;
-        rec.segs = segs;
-        for (s = 0; st->rules && s < spoor_rules_count(st->rules); s++) {
-            if (spoor_rules_eval(st->rules, s, &renv) == 1) {
-                segs[rec.nsegs].ptr = spoor_rules_name(st->rules, s);
-                segs[rec.nsegs].len = strlen(segs[rec.nsegs].ptr);
-                rec.nsegs++;
-            }
-        }
+        inferred_record(&inf, p, &rec, dec, segs);
 
         sb.size = 0;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -1663,7 +1415,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
 
-    rc = write_meta(st, w, cutv);
+    rc = write_meta(st, w, (const double (*)[4]) inf.cuts);
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
         goto fail;
@@ -1763,6 +1515,7 @@ fail:
     free(members);
     free(hashes);
     free(vals);
+    free(ps);
     free(sids);
     free(dec);
     free(segs);
