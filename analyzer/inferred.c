@@ -35,7 +35,9 @@ inferred_cuts(double *v, size_t n, double out[4])
 {
     size_t  k;
 
-    qsort(v, n, sizeof(double), cmp_double);
+    if (n) {
+        qsort(v, n, sizeof(double), cmp_double);   /* v may be NULL at 0 */
+    }
     for (k = 0; k < 4; k++) {
         out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
     }

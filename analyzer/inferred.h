@@ -45,7 +45,7 @@ typedef struct {
 double inferred_rfm_value(const profile_t *p, int64_t as_of, int which);
 
 /* The quintile cut points of v[0 .. n): the values at 20, 40, 60 and
- * 80 % (v is sorted in place); all 0 when n is 0. */
+ * 80 % (v is sorted in place); all 0 when n is 0 (v may then be NULL). */
 void inferred_cuts(double *v, size_t n, double out[4]);
 
 /* 1 + the number of cut points v is above: 1 .. 5. */
