@@ -9,15 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <msgpack.h>
 #include "cli.h"
 #include "error.h"
 #include "json_out.h"
 #include "lineage.h"
-#include "mp_check.h"
 #include "profile_json.h"
 #include "snapshot.h"
 #include "state.h"
+#include "stored.h"
 
 
 /* --state DIR and the remaining arguments; returns the index of the first
@@ -102,62 +101,29 @@ on_hit(void *arg, size_t i)
 }
 
 
-/* The blob of profile i has an id (kind, text) equal to id: guards
- * against a hash collision.  1 yes, 0 no, -1 the blob is malformed. */
+/* The record blob has an id (kind, text) equal to id, or is profile id
+ * `id` (is_pid): guards against a hash collision.  1 yes, 0 no, -1 the
+ * record is malformed. */
 static int
 has_id(const unsigned char *blob, size_t len, const char *id, size_t idlen,
     int is_pid)
 {
-    msgpack_unpacked  u;
-    uint32_t          i, k;
+    stored_profile_t  v;
+    size_t            k;
     int               yes = 0;
 
-    msgpack_unpacked_init(&u);
-    if (spoor_mp_unpack(&u, blob, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK
-        || u.data.type != MSGPACK_OBJECT_MAP)
-    {
+    if (stored_profile_read(&v, blob, len, NULL, 0) != SPOOR_OK) {
         yes = -1;
+    } else if (is_pid) {
+        yes = v.has_id && v.id.len == idlen
+              && memcmp(v.id.ptr, id, idlen) == 0;
     } else {
-        for (i = 0; i < u.data.via.map.size && yes == 0; i++) {
-            const msgpack_object_kv  *kv = &u.data.via.map.ptr[i];
-
-            if (kv->key.type != MSGPACK_OBJECT_STR) {
-                continue;
-            }
-            if (is_pid && kv->key.via.str.size == 2
-                && memcmp(kv->key.via.str.ptr, "id", 2) == 0
-                && kv->val.type == MSGPACK_OBJECT_STR)
-            {
-                yes = kv->val.via.str.size == idlen
-                      && memcmp(kv->val.via.str.ptr, id, idlen) == 0;
-            }
-            if (!is_pid && kv->key.via.str.size == 3
-                && memcmp(kv->key.via.str.ptr, "ids", 3) == 0
-                && kv->val.type == MSGPACK_OBJECT_ARRAY)
-            {
-                for (k = 0; k < kv->val.via.array.size; k++) {
-                    const msgpack_object  *e = &kv->val.via.array.ptr[k];
-                    const msgpack_object  *t;
-
-                    if (e->type != MSGPACK_OBJECT_ARRAY
-                        || e->via.array.size != 2
-                        || e->via.array.ptr[1].type != MSGPACK_OBJECT_STR)
-                    {
-                        yes = -1;
-                        break;
-                    }
-                    t = &e->via.array.ptr[1];
-                    if (t->via.str.size == idlen
-                        && memcmp(t->via.str.ptr, id, idlen) == 0)
-                    {
-                        yes = 1;
-                        break;
-                    }
-                }
-            }
+        for (k = 0; k < v.nids && !yes; k++) {
+            yes = v.ids[k].text.len == idlen
+                  && memcmp(v.ids[k].text.ptr, id, idlen) == 0;
         }
     }
-    msgpack_unpacked_destroy(&u);
+    stored_profile_free(&v);
     return yes;
 }
 
@@ -339,48 +305,25 @@ cmd_segments(int argc, char **argv)
     n = spoor_snap_count(s);
     for (i = 0; i < n; i++) {
         const unsigned char  *b = spoor_snap_profile(s, i, &len);
-        msgpack_unpacked      u;
-        const msgpack_object *seg = NULL, *id = NULL;
-        uint32_t              m;
+        stored_profile_t      v;
+        size_t                m;
 
-        if (b == NULL) {
+        if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK
+            || !v.has_id || !v.has_segs)
+        {
+            if (b != NULL) {
+                stored_profile_free(&v);
+            }
             damaged("segments", dir, i);
             exit_code = EXIT_DAMAGED;
             continue;
         }
-        msgpack_unpacked_init(&u);
-        if (spoor_mp_unpack(&u, b, len, SPOOR_MP_DEPTH_CAP) == SPOOR_OK
-            && u.data.type == MSGPACK_OBJECT_MAP)
-        {
-            for (m = 0; m < u.data.via.map.size; m++) {
-                const msgpack_object_kv  *kv = &u.data.via.map.ptr[m];
+        for (m = 0; m < v.nsegs; m++) {
+            const stored_str_t  *nm = &v.segs[m];
 
-                if (kv->key.type != MSGPACK_OBJECT_STR) continue;
-                if (kv->key.via.str.size == 3
-                    && memcmp(kv->key.via.str.ptr, "seg", 3) == 0)
-                {
-                    seg = &kv->val;
-                }
-                if (kv->key.via.str.size == 2
-                    && memcmp(kv->key.via.str.ptr, "id", 2) == 0)
-                {
-                    id = &kv->val;
-                }
-            }
-        }
-        for (m = 0; seg && id && seg->type == MSGPACK_OBJECT_ARRAY
-                    && id->type == MSGPACK_OBJECT_STR
-                    && m < seg->via.array.size; m++)
-        {
-            const msgpack_object  *nm = &seg->via.array.ptr[m];
-
-            if (nm->type != MSGPACK_OBJECT_STR) {
-                continue;
-            }
             for (k = 0; k < nseg; k++) {
-                if (strlen(segs[k].name) == nm->via.str.size
-                    && memcmp(segs[k].name, nm->via.str.ptr,
-                              nm->via.str.size) == 0)
+                if (strlen(segs[k].name) == nm->len
+                    && memcmp(segs[k].name, nm->ptr, nm->len) == 0)
                 {
                     break;
                 }
@@ -391,7 +334,7 @@ cmd_segments(int argc, char **argv)
                 if (ns == NULL) break;
                 segs = ns;
                 memset(&segs[nseg], 0, sizeof(seg_t));
-                segs[nseg].name = strndup(nm->via.str.ptr, nm->via.str.size);
+                segs[nseg].name = strndup(nm->ptr, nm->len);
                 nseg++;
             }
             if (segs[k].n == segs[k].cap) {
@@ -402,16 +345,9 @@ cmd_segments(int argc, char **argv)
                 segs[k].ids = ni;
                 segs[k].cap = cap;
             }
-            segs[k].ids[segs[k].n++] = strndup(id->via.str.ptr,
-                                               id->via.str.size);
+            segs[k].ids[segs[k].n++] = strndup(v.id.ptr, v.id.len);
         }
-        if (seg == NULL || id == NULL || seg->type != MSGPACK_OBJECT_ARRAY
-            || id->type != MSGPACK_OBJECT_STR)
-        {
-            damaged("segments", dir, i);
-            exit_code = EXIT_DAMAGED;
-        }
-        msgpack_unpacked_destroy(&u);
+        stored_profile_free(&v);
     }
 
     if (json_out_init(&j, stdout) == 0) {
@@ -476,11 +412,11 @@ cmd_stats(int argc, char **argv)
     size_t                 len, i, n, g;
     spoor_snap_t          *s;
     const unsigned char   *meta;
-    msgpack_unpacked       u;
-    const msgpack_object  *counters = NULL;
+    stored_meta_t          mv;
+    char                   why[256];
+    int                    rc;
     json_out_t             j;
     kv_t                  *kv;
-    uint32_t               m;
     static const char     *groups[] = { "kind:", "action:", "signal:",
                                         "country:", "category:" };
     static const char     *names[] = { "events", "consentActions",
@@ -513,29 +449,20 @@ cmd_stats(int argc, char **argv)
         }
     }
     meta = spoor_snap_meta(s, &len);
-    msgpack_unpacked_init(&u);
-    if (meta && spoor_mp_unpack(&u, meta, len, SPOOR_MP_DEPTH_CAP) == SPOOR_OK
-        && u.data.type == MSGPACK_OBJECT_MAP)
-    {
-        for (m = 0; m < u.data.via.map.size; m++) {
-            const msgpack_object_kv  *e = &u.data.via.map.ptr[m];
-
-            if (e->key.type == MSGPACK_OBJECT_STR && e->key.via.str.size == 8
-                && memcmp(e->key.via.str.ptr, "counters", 8) == 0
-                && e->val.type == MSGPACK_OBJECT_MAP)
-            {
-                counters = &e->val;
-            }
+    rc = meta ? stored_meta_read(&mv, meta, len, why, sizeof(why))
+              : SPOOR_E_FORMAT;
+    if (rc != SPOOR_OK || json_out_init(&j, stdout) != 0) {
+        fprintf(stderr, "spoor stats: the snapshot has no counters%s%s\n",
+                rc == SPOOR_OK || meta == NULL ? "" : ": ",
+                rc == SPOOR_OK || meta == NULL ? "" : why);
+        if (meta != NULL) {
+            stored_meta_free(&mv);
         }
-    }
-    if (counters == NULL || json_out_init(&j, stdout) != 0) {
-        fprintf(stderr, "spoor stats: the snapshot has no counters\n");
-        msgpack_unpacked_destroy(&u);
         spoor_snap_close(s);
         return EXIT_DAMAGED;
     }
 
-    kv = calloc(counters->via.map.size + 1, sizeof(kv_t));
+    kv = calloc(mv.ncounters + 1, sizeof(kv_t));
     json_out_map_open(&j);
     json_out_cstr(&j, "profiles");
     json_out_uint(&j, spoor_snap_count(s));
@@ -543,16 +470,13 @@ cmd_stats(int argc, char **argv)
         size_t  pl = strlen(groups[g]);
 
         n = 0;
-        for (m = 0; m < counters->via.map.size; m++) {
-            const msgpack_object_kv  *e = &counters->via.map.ptr[m];
+        for (i = 0; i < mv.ncounters; i++) {
+            const stored_counter_t  *e = &mv.counters[i];
 
-            if (e->key.type == MSGPACK_OBJECT_STR && e->key.via.str.size > pl
-                && memcmp(e->key.via.str.ptr, groups[g], pl) == 0
-                && e->val.type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-            {
-                kv[n].key = e->key.via.str.ptr + pl;
-                kv[n].len = e->key.via.str.size - pl;
-                kv[n].n = e->val.via.u64;
+            if (e->key.len > pl && memcmp(e->key.ptr, groups[g], pl) == 0) {
+                kv[n].key = e->key.ptr + pl;
+                kv[n].len = e->key.len - pl;
+                kv[n].n = e->n;
                 n++;
             }
         }
@@ -569,7 +493,7 @@ cmd_stats(int argc, char **argv)
     json_out_line(&j);
     json_out_free(&j);
     free(kv);
-    msgpack_unpacked_destroy(&u);
+    stored_meta_free(&mv);
     spoor_snap_close(s);
     return exit_code;
 }

@@ -213,6 +213,26 @@ identity_root(identity_t *g, uint32_t i)
 }
 
 
+void
+identity_enter_set(identity_t *g, const uint32_t *ids, size_t n,
+    profile_t *p)
+{
+    size_t    k;
+    uint32_t  r;
+
+    for (k = 1; k < n; k++) {
+        r = identity_root(g, ids[k]);
+        if (r != identity_root(g, ids[0])) {
+            g->ids[r].parent = ids[0];
+        }
+    }
+    r = identity_root(g, ids[0]);
+    g->ids[r].rank = 1;
+    profile_free(g->ids[r].profile);
+    g->ids[r].profile = p;
+}
+
+
 profile_t *
 identity_profile(identity_t *g, uint32_t i)
 {

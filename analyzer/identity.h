@@ -80,6 +80,17 @@ uint32_t identity_root(identity_t *g, uint32_t i);
 int identity_union(identity_t *g, uint32_t a, uint32_t b,
     const profile_conf_t *conf);
 
+/*
+ * Enters a stored set, as a snapshot holds it: ids[0 .. n) (n >= 1,
+ * indices from identity_get) become one set without a merge (nothing is
+ * counted, no profile is merged), and its root takes p (ownership passes;
+ * a profile the root held is freed).  Every set loads into the same shape
+ * (each other id's set under ids[0], the root of rank 1), so the unions
+ * that follow are decided as they always were.
+ */
+void identity_enter_set(identity_t *g, const uint32_t *ids, size_t n,
+    profile_t *p);
+
 /* The profile of i's set, created when it has none. */
 profile_t *identity_profile(identity_t *g, uint32_t i);
 

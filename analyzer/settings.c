@@ -11,6 +11,7 @@
 #include "error.h"
 #include "json_out.h"
 #include "mp_member.h"
+#include "mp_scalar.h"
 #include "rules.h"
 #include "settings.h"
 
@@ -483,22 +484,12 @@ static int
 get_int(const msgpack_object *m, const char *key, int64_t lo, int64_t hi,
     int64_t *v)
 {
-    const msgpack_object  *o = spoor_mp_member(m, key);
+    int64_t  x;
 
-    if (o == NULL || (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER
-                      && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
-    {
+    if (!spoor_mp_i64(spoor_mp_member(m, key), &x) || x < lo || x > hi) {
         return -1;
     }
-    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER
-        && o->via.u64 > (uint64_t) INT64_MAX)
-    {
-        return -1;
-    }
-    if (o->via.i64 < lo || o->via.i64 > hi) {
-        return -1;
-    }
-    *v = o->via.i64;
+    *v = x;
     return 0;
 }
 

@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <msgpack.h>
-#include "mp_check.h"
-#include "mp_member.h"
 #include <xxhash.h>
 #include "error.h"
+#include "inferred.h"
 #include "snapshot.h"
 #include "state.h"
+#include "stored.h"
 
 #define STATE_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
@@ -487,164 +487,105 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
 }
 
 
+/* Takes the metadata of a generation: as-of time, frame keys,
+ * tombstones, counters and settings. */
 static int
 load_meta(state_t *st, const unsigned char *p, size_t len)
 {
-    msgpack_unpacked        u;
-    size_t                  i;
-    const msgpack_object   *o, *m;
-    int                     rc = SPOOR_E_FORMAT;
+    stored_meta_t  v;
+    size_t         i;
+    int            rc;
 
-    msgpack_unpacked_init(&u);
-    if (spoor_mp_unpack(&u, p, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK) {
+    rc = stored_meta_read(&v, p, len, NULL, 0);
+    if (rc != SPOOR_OK) {
         goto done;
     }
-    m = &u.data;
-
-    o = spoor_mp_member(m, "as_of");
-    if (o == NULL || (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER
-                      && o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER))
-    {
-        goto done;
-    }
-    st->as_of = o->via.i64;
-
-    o = spoor_mp_member(m, "frames");
-    if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size % 8) {
-        goto done;
-    }
-    st->nframes = st->nsorted = o->via.bin.size / 8;
+    st->as_of = v.as_of;
+    st->nframes = st->nsorted = v.nframes;
     st->frames_cap = st->nframes ? st->nframes : 1;
     st->frames = malloc(st->frames_cap * sizeof(uint64_t));
     if (st->frames == NULL) {
         rc = SPOOR_E_NOMEM;
         goto done;
     }
-    for (i = 0; i < st->nframes; i++) {
-        uint64_t  v = 0;
-        int       k;
-
-        for (k = 7; k >= 0; k--) {
-            v = (v << 8) | (unsigned char) o->via.bin.ptr[8 * i + k];
-        }
-        st->frames[i] = v;
+    if (v.nframes) {
+        memcpy(st->frames, v.frames, v.nframes * sizeof(uint64_t));
     }
-
-    o = spoor_mp_member(m, "tombs");
-    if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY
-        || o->via.array.size % 2)
-    {
-        goto done;
-    }
-    for (i = 0; i < o->via.array.size; i += 2) {
-        const msgpack_object  *h = &o->via.array.ptr[i];
-        const msgpack_object  *t = &o->via.array.ptr[i + 1];
-
-        if (h->type != MSGPACK_OBJECT_POSITIVE_INTEGER
-            || (t->type != MSGPACK_OBJECT_POSITIVE_INTEGER
-                && t->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
-            || push_tomb(st, h->via.u64, t->via.i64) != SPOOR_OK)
-        {
+    for (i = 0; i < v.ntombs; i++) {
+        if (push_tomb(st, v.tombs[i].hash, v.tombs[i].time) != SPOOR_OK) {
+            rc = SPOOR_E_NOMEM;
             goto done;
         }
     }
-
     sort_tombs(st);
-
-    o = spoor_mp_member(m, "counters");
-    if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
-        goto done;
-    }
-    for (i = 0; i < o->via.map.size; i++) {
-        const msgpack_object_kv  *kv = &o->via.map.ptr[i];
-
-        if (kv->key.type != MSGPACK_OBJECT_STR
-            || kv->val.type != MSGPACK_OBJECT_POSITIVE_INTEGER
-            || state_count(st, kv->key.via.str.ptr, kv->key.via.str.size,
-                           kv->val.via.u64) != SPOOR_OK)
+    for (i = 0; i < v.ncounters; i++) {
+        if (state_count(st, v.counters[i].key.ptr, v.counters[i].key.len,
+                        v.counters[i].n) != SPOOR_OK)
         {
+            rc = SPOOR_E_NOMEM;
             goto done;
         }
     }
-    /* settings: absent in a state written before they were kept */
-    if (spoor_mp_member(m, "settings") != NULL) {
-        rc = settings_unpack(&st->set, m);
-        if (rc != SPOOR_OK) {
-            goto done;
-        }
+    if (v.has_settings) {
+        settings_free(&st->set);
+        st->set = v.settings;           /* taken */
+        settings_init(&v.settings);
         st->has_settings = 1;
     }
-    rc = SPOOR_OK;
 
 done:
-    msgpack_unpacked_destroy(&u);
+    stored_meta_free(&v);
     return rc;
 }
 
 
-/* Enters one stored profile: its ids as one set, its state at the root. */
+/* Enters one stored profile: its ids as one set, its state at the root.
+ * ids is scratch space of *cap entries, grown as needed. */
 static int
-load_profile(state_t *st, const unsigned char *p, size_t len)
+load_profile(state_t *st, const unsigned char *p, size_t len,
+    uint32_t **ids, size_t *cap)
 {
-    msgpack_unpacked        u;
-    const msgpack_object   *ids, *s;
-    uint32_t                i, first = UINT32_MAX, k;
-    profile_t              *pr;
-    int                     rc = SPOOR_E_FORMAT, nomem = 0;
+    stored_profile_t   v;
+    size_t             i;
+    profile_t         *pr;
+    int                rc, nomem = 0;
 
-    msgpack_unpacked_init(&u);
-    if (spoor_mp_unpack(&u, p, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK) {
+    rc = stored_profile_read(&v, p, len, NULL, 0);
+    if (rc != SPOOR_OK) {
         goto done;
     }
-    ids = spoor_mp_member(&u.data, "ids");
-    s = spoor_mp_member(&u.data, "state");
-    if (ids == NULL || s == NULL || ids->type != MSGPACK_OBJECT_ARRAY
-        || ids->via.array.size == 0)
-    {
+    rc = SPOOR_E_FORMAT;
+    if (v.nids == 0) {
         goto done;
     }
+    if (v.nids > *cap) {
+        uint32_t  *a = realloc(*ids, v.nids * sizeof(uint32_t));
 
-    for (i = 0; i < ids->via.array.size; i++) {
-        const msgpack_object  *e = &ids->via.array.ptr[i];
-        const msgpack_object  *kd, *tx;
-
-        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2) {
+        if (a == NULL) {
+            rc = SPOOR_E_NOMEM;
             goto done;
         }
-        kd = &e->via.array.ptr[0];
-        tx = &e->via.array.ptr[1];
-        if (kd->type != MSGPACK_OBJECT_STR || kd->via.str.size != 1
-            || tx->type != MSGPACK_OBJECT_STR)
-        {
-            goto done;
-        }
-        k = identity_get(&st->g, kd->via.str.ptr[0], tx->via.str.ptr,
-                         tx->via.str.size, &nomem);
-        if (k == UINT32_MAX) {
+        *ids = a;
+        *cap = v.nids;
+    }
+    for (i = 0; i < v.nids; i++) {
+        (*ids)[i] = identity_get(&st->g, v.ids[i].kind, v.ids[i].text.ptr,
+                                 v.ids[i].text.len, &nomem);
+        if ((*ids)[i] == UINT32_MAX) {
             if (nomem) {
                 rc = SPOOR_E_NOMEM;
             }
             goto done;
         }
-        if (first == UINT32_MAX) {
-            first = k;
-        } else if (identity_root(&st->g, k) != identity_root(&st->g, first)) {
-            st->g.ids[identity_root(&st->g, k)].parent = first;
-        }
     }
-
-    rc = profile_unpack(s, &pr);
+    rc = profile_unpack(v.state, &pr);
     if (rc != SPOOR_OK) {
         goto done;
     }
-    first = identity_root(&st->g, first);
-    st->g.ids[first].rank = 1;
-    profile_free(st->g.ids[first].profile);
-    st->g.ids[first].profile = pr;
-    rc = SPOOR_OK;
+    identity_enter_set(&st->g, *ids, v.nids, pr);
 
 done:
-    msgpack_unpacked_destroy(&u);
+    stored_profile_free(&v);
     return rc;
 }
 
@@ -840,7 +781,8 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     char                  path[4096];
     spoor_snap_t         *snap;
     const unsigned char  *p;
-    size_t                len, i, n;
+    size_t                len, i, n, cap = 0;
+    uint32_t             *ids = NULL;
     int                   rc;
 
     state_unload(st);
@@ -870,13 +812,15 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     n = spoor_snap_count(snap);
     for (i = 0; i < n; i++) {
         p = spoor_snap_profile(snap, i, &len);
-        rc = p ? load_profile(st, p, len) : SPOOR_E_FORMAT;
+        rc = p ? load_profile(st, p, len, &ids, &cap) : SPOOR_E_FORMAT;
         if (rc != SPOOR_OK) {
             STATE_MSG("%s: profile %zu: %s", path, i, spoor_strerror(rc));
+            free(ids);
             spoor_snap_close(snap);
             return rc;
         }
     }
+    free(ids);
     spoor_snap_close(snap);
     st->gen = gen;
     return SPOOR_OK;
@@ -1155,21 +1099,13 @@ state_close(state_t *st)
 }
 
 
-/* ---- the inferred module and the snapshot ------------------------------------------ */
+/* ---- the snapshot ------------------------------------------ */
 
 typedef struct {
     uint32_t     root;
     uint64_t     pid;            /* profile id hash */
     uint32_t     first, count;   /* its ids in the member list */
-    int          rfm[3];
-    const char  *life;
 } out_t;
-
-typedef struct {
-    state_t     *st;
-    out_t       *o;
-    profile_t   *p;
-} env_ctx_t;
 
 
 static int
@@ -1202,285 +1138,63 @@ cmp_member(const void *a, const void *b)
 }
 
 
+/* Writes the generation's metadata: frames sorted (all of them then
+ * count as loaded), tombstones with every id of a set erased in this run,
+ * one per hash. */
 static int
-cmp_double(const void *a, const void *b)
+write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4])
 {
-    double  x = *(const double *) a, y = *(const double *) b;
+    msgpack_sbuffer    sb;
+    msgpack_packer     pk;
+    stored_meta_t      v;
+    stored_counter_t  *c;
+    size_t             i;
+    int                rc;
 
-    return x < y ? -1 : x > y;
-}
-
-
-/* Quintile cut points of v[0 .. n): the values at 20, 40, 60, 80 %. */
-static void
-cuts(double *v, size_t n, double out[4])
-{
-    size_t  k;
-
-    qsort(v, n, sizeof(double), cmp_double);
-    for (k = 0; k < 4; k++) {
-        out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
-    }
-}
-
-
-static int
-score(double v, const double c[4])
-{
-    int  s = 1, k;
-
-    for (k = 0; k < 4; k++) {
-        s += v > c[k];
-    }
-    return s;
-}
-
-
-static void
-env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
-{
-    env_ctx_t   *e = arg;
-    profile_t   *p = e->p;
-    size_t       i;
-
-#define IS(lit)  (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
-#define NUM(v)   do { out->type = SPOOR_RV_NUMBER; out->num = (double) (v); \
-                      return; } while (0)
-#define TIME(v)  do { out->type = SPOOR_RV_TIME; out->time_ms = (v); \
-                      return; } while (0)
-#define STR(s)   do { if ((s) == NULL) return; out->type = SPOOR_RV_STRING; \
-                      out->str = (s); out->len = strlen(s); return; } while (0)
-
-    memset(out, 0, sizeof(*out));
-    out->type = SPOOR_RV_ABSENT;
-
-    if (IS("first_seen")) TIME(p->first_seen);
-    if (IS("last_seen")) TIME(p->last_seen);
-    if (IS("last_order")) { if (p->orders) TIME(p->last_order); return; }
-    if (IS("sessions")) NUM(p->sessions_dropped + p->nsessions);
-    if (IS("page_views")) NUM(p->page_views);
-    if (IS("orders")) NUM(p->orders);
-    if (IS("cart_adds")) NUM(p->cart_adds);
-    if (IS("abandoned_carts")) NUM(profile_abandoned(p, e->st->as_of,
-                                                     e->st->conf.abandon_ms));
-    if (IS("engagement")) NUM(profile_decayed(p, "", e->st->as_of,
-                                              e->st->conf.half_life_ms));
-    if (IS("revenue")) NUM(profile_revenue(p));
-    if (IS("lifecycle")) STR(e->o->life);
-    if (IS("rfm.r")) NUM(e->o->rfm[0]);
-    if (IS("rfm.f")) NUM(e->o->rfm[1]);
-    if (IS("rfm.m")) NUM(e->o->rfm[2]);
-    if (IS("country")) STR(p->ctx.country);
-    if (IS("region")) STR(p->ctx.region);
-    if (IS("city")) STR(p->ctx.city);
-    if (IS("browser")) STR(p->ctx.browser);
-    if (IS("device")) STR(p->ctx.device);
-    if (IS("language")) STR(p->ctx.language);
-
-    if (len > 7 && memcmp(name, "events.", 7) == 0) {
-        for (i = 0; i < p->nnames; i++) {
-            if (strlen(p->names[i].name) == len - 7
-                && memcmp(p->names[i].name, name + 7, len - 7) == 0)
-            {
-                NUM(p->names[i].count);
-            }
-        }
-        NUM(0);
-    }
-    if (len > 9 && memcmp(name, "interest.", 9) == 0) {
-        char  cat[PROFILE_STR_MAX + 1];
-
-        if (len - 9 > PROFILE_STR_MAX) {
-            NUM(0);
-        }
-        memcpy(cat, name + 9, len - 9);
-        cat[len - 9] = '\0';
-        NUM(profile_decayed(p, cat, e->st->as_of, e->st->conf.half_life_ms));
-    }
-    if (len > 7 && memcmp(name, "traits.", 7) == 0) {
-        for (i = 0; i < p->ntraits; i++) {
-            const profile_trait_t  *t = &p->traits[i];
-            msgpack_unpacked        u;
-
-            if (strlen(t->name) != len - 7
-                || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
-            {
-                continue;
-            }
-            msgpack_unpacked_init(&u);
-            if (spoor_mp_unpack(&u, t->value, t->value_len,
-                                SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
-            {
-                const msgpack_object  *o = &u.data;
-
-                switch (o->type) {
-                case MSGPACK_OBJECT_BOOLEAN:
-                    out->type = SPOOR_RV_BOOL;
-                    out->num = o->via.boolean;
-                    break;
-                case MSGPACK_OBJECT_POSITIVE_INTEGER:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = (double) o->via.u64;
-                    break;
-                case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = (double) o->via.i64;
-                    break;
-                case MSGPACK_OBJECT_FLOAT32:
-                case MSGPACK_OBJECT_FLOAT64:
-                    out->type = SPOOR_RV_NUMBER;
-                    out->num = o->via.f64;
-                    break;
-                case MSGPACK_OBJECT_STR: {
-                    /* the string's bytes in the trait's own value (which
-                     * outlives the evaluation), after its header */
-                    const unsigned char  *v = t->value;
-                    size_t                h = (v[0] & 0xe0) == 0xa0 ? 1
-                                              : v[0] == 0xd9 ? 2
-                                              : v[0] == 0xda ? 3 : 5;
-
-                    out->type = SPOOR_RV_STRING;
-                    out->str = (const char *) v + h;
-                    out->len = o->via.str.size;
-                    break;
-                }
-                default:
-                    break;
-                }
-            }
-            msgpack_unpacked_destroy(&u);
-            return;
-        }
-    }
-#undef IS
-#undef NUM
-#undef TIME
-#undef STR
-}
-
-
-static double
-env_agg(void *arg, size_t i)
-{
-    env_ctx_t               *e = arg;
-    const spoor_rule_agg_t  *a = spoor_rules_agg(e->st->rules, i);
-
-    double                   v;
-
-    v = profile_window(e->p, e->st->conf.agg_keys[i], e->st->as_of,
-                       a->window_ms);
-    return a->kind == SPOOR_AGG_SUM_REVENUE ? v / 1e6 : v;
-}
-
-
-static const char *
-lifecycle(const state_t *st, const profile_t *p)
-{
-    int64_t  now = st->as_of;
-
-    if (now - p->first_seen <= st->set.lifecycle_ms[0]) {
-        return "new";
-    }
-    if (now - p->last_seen <= st->set.lifecycle_ms[1]) {
-        return "active";
-    }
-    if (now - p->last_seen <= st->set.lifecycle_ms[2]) {
-        return "lapsing";
-    }
-    return "churned";
-}
-
-
-static int
-pk_cstr(msgpack_packer *pk, const char *s)
-{
-    size_t  n = strlen(s);
-
-    return msgpack_pack_str(pk, n) || msgpack_pack_str_body(pk, s, n);
-}
-
-
-static int
-write_meta(state_t *st, spoor_snapw_t *w, const double rc[3][4])
-{
-    msgpack_sbuffer   sb;
-    msgpack_packer    pk;
-    size_t            i, k;
-    int               e = 0, rc2;
-    unsigned char    *fb;
-    tomb_t           *t;
-
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-
-    e |= msgpack_pack_map(&pk, 8);
-    e |= pk_cstr(&pk, "v");
-    e |= msgpack_pack_uint32(&pk, 1);
-    e |= pk_cstr(&pk, "as_of");
-    e |= msgpack_pack_int64(&pk, st->as_of);
-
-    /* every frame key, sorted, as little-endian u64 */
-    if (st->nframes) {
-        qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
-    }
-    st->nsorted = st->nframes;
-    fb = malloc(st->nframes * 8 + 1);
-    if (fb == NULL) {
-        msgpack_sbuffer_destroy(&sb);
-        return SPOOR_E_NOMEM;
-    }
-    for (i = 0; i < st->nframes; i++) {
-        for (k = 0; k < 8; k++) {
-            fb[8 * i + k] = (unsigned char) (st->frames[i] >> (8 * k));
-        }
-    }
-    e |= pk_cstr(&pk, "frames");
-    e |= msgpack_pack_bin(&pk, st->nframes * 8);
-    e |= msgpack_pack_bin_body(&pk, fb, st->nframes * 8);
-    free(fb);
-
-    /* tombstones: those loaded, and every id of a set erased in this
-     * run; sorted by hash, one per hash */
     for (i = 0; i < st->g.n; i++) {
         int64_t  at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
 
         if (at != INT64_MIN && push_tomb(st, st->g.ids[i].hash, at)
                                != SPOOR_OK)
         {
-            msgpack_sbuffer_destroy(&sb);
             return SPOOR_E_NOMEM;
         }
     }
     sort_tombs(st);
-    t = st->tombs;
-    e |= pk_cstr(&pk, "tombs");
-    e |= msgpack_pack_array(&pk, 2 * st->ntombs);
-    for (i = 0; i < st->ntombs; i++) {
-        e |= msgpack_pack_uint64(&pk, t[i].hash);
-        e |= msgpack_pack_int64(&pk, t[i].time);
+    if (st->nframes) {
+        qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
     }
+    st->nsorted = st->nframes;
 
-    e |= pk_cstr(&pk, "counters");
-    e |= msgpack_pack_map(&pk, st->ncounters);
+    c = malloc((st->ncounters ? st->ncounters : 1) * sizeof(*c));
+    if (c == NULL) {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < st->ncounters; i++) {
-        e |= pk_cstr(&pk, st->counters[i].key);
-        e |= msgpack_pack_uint64(&pk, st->counters[i].n);
+        c[i].key.ptr = st->counters[i].key;
+        c[i].key.len = strlen(st->counters[i].key);
+        c[i].n = st->counters[i].n;
     }
+    memset(&v, 0, sizeof(v));
+    v.as_of = st->as_of;
+    v.frames = st->frames;
+    v.nframes = st->nframes;
+    v.tombs = st->tombs;
+    v.ntombs = st->ntombs;
+    v.counters = c;
+    v.ncounters = st->ncounters;
+    memcpy(v.rfm_cuts, cuts, sizeof(v.rfm_cuts));
+    v.settings = st->set;               /* read only */
 
-    e |= pk_cstr(&pk, "rfm_cuts");
-    e |= msgpack_pack_array(&pk, 12);
-    for (i = 0; i < 3; i++) {
-        for (k = 0; k < 4; k++) {
-            e |= msgpack_pack_double(&pk, rc[i][k]);
-        }
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    rc = stored_meta_pack(&pk, &v);
+    if (rc == SPOOR_OK) {
+        rc = spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size);
     }
-
-    e |= settings_pack(&st->set, &pk);
-
-    rc2 = e ? SPOOR_E_NOMEM
-            : spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size);
     msgpack_sbuffer_destroy(&sb);
-    return rc2;
+    free(c);
+    return rc;
 }
 
 
@@ -1510,20 +1224,25 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 {
     uint32_t         i, r, *slot = NULL, *members = NULL, j;
     out_t           *outs = NULL;
-    size_t           nout = 0, k, nr;
-    double          *vals = NULL, cutv[3][4];
+    size_t           nout = 0, k;
+    double          *vals = NULL;
+    const profile_t **ps = NULL;
+    inferred_conf_t  inf;
     spoor_snapw_t   *w = NULL;
     msgpack_sbuffer  sb;
     msgpack_packer   pk;
     uint64_t        *hashes = NULL;
     char             name[64], path[4096], hex[17], *lj = NULL;
-    int              rc = SPOOR_E_NOMEM, e;
+    int              rc = SPOOR_E_NOMEM;
     struct stat      sbuf;
+    stored_profile_t rec;
+    stored_id_t     *sids = NULL;
+    stored_decayed_t *dec = NULL;
+    stored_str_t    *segs = NULL;
+    size_t           ndec_cap = 0;
     uint32_t         gen = st->next_gen > st->gen ? st->next_gen
                                                   : st->gen + 1;
     int              written = 0;
-    env_ctx_t        env;
-    spoor_rule_env_t renv;
 
     msgpack_sbuffer_init(&sb);
     *profiles = 0;
@@ -1547,8 +1266,12 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
     vals = malloc((st->g.n ? st->g.n : 1) * sizeof(double));
+    ps = malloc((st->g.n ? st->g.n : 1) * sizeof(*ps));
+    sids = malloc((st->g.n ? st->g.n : 1) * sizeof(stored_id_t));
+    segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
+                  * sizeof(stored_str_t));
     if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
-        || vals == NULL)
+        || vals == NULL || ps == NULL || sids == NULL || segs == NULL)
     {
         STATE_MSG("out of memory");
         goto fail;
@@ -1615,31 +1338,18 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     qsort(outs, nout, sizeof(out_t), cmp_out);
 
-    /* RFM cut points over the profiles with orders */
-    for (i = 0; i < 3; i++) {
-        nr = 0;
-        for (k = 0; k < nout; k++) {
-            profile_t  *p = st->g.ids[outs[k].root].profile;
-
-            if (p->orders == 0) {
-                continue;
-            }
-            vals[nr++] = i == 0 ? -(double) (st->as_of - p->last_order)
-                         : i == 1 ? (double) p->orders : profile_revenue(p);
-        }
-        cuts(vals, nr, cutv[i]);
-    }
+    /* the inferred module as of now: RFM cut points over every profile */
+    memset(&inf, 0, sizeof(inf));
+    inf.as_of = st->as_of;
+    inf.abandon_ms = st->conf.abandon_ms;
+    inf.half_life_ms = st->conf.half_life_ms;
+    memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
+    inf.rules = st->rules;
+    inf.agg_keys = st->conf.agg_keys;
     for (k = 0; k < nout; k++) {
-        profile_t  *p = st->g.ids[outs[k].root].profile;
-
-        outs[k].life = lifecycle(st, p);
-        if (p->orders) {
-            outs[k].rfm[0] = score(-(double) (st->as_of - p->last_order),
-                                   cutv[0]);
-            outs[k].rfm[1] = score((double) p->orders, cutv[1]);
-            outs[k].rfm[2] = score(profile_revenue(p), cutv[2]);
-        }
+        ps[k] = st->g.ids[outs[k].root].profile;
     }
+    inferred_rfm_cuts(&inf, ps, nout, vals);
 
     snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
     w = spoor_snapw_create(st->dir, name);
@@ -1649,15 +1359,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    env.st = st;
-    renv.ctx = &env;
-    renv.now_ms = st->as_of;
-    renv.field = env_field;
-    renv.agg = env_agg;
-
     for (k = 0; k < nout; k++) {
         profile_t  *p = st->g.ids[outs[k].root].profile;
-        size_t      nseg = 0, s;
 
         /* only the windows the rules need, only as far back as needed;
          * weights while they still count (8 half-lives: 0.4 %) */
@@ -1668,73 +1371,38 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                                              - 8 * st->conf.half_life_ms)
                                             / 86400000LL) - 1);
 
-        sb.size = 0;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        e = msgpack_pack_map(&pk, 9);
+        /* the record: ids, state, and what is inferred as of now */
+        memset(&rec, 0, sizeof(rec));
         snprintf(hex, sizeof(hex), "%016" PRIx64, outs[k].pid);
-        e |= pk_cstr(&pk, "id") || pk_cstr(&pk, hex);
-        e |= pk_cstr(&pk, "ids");
-        e |= msgpack_pack_array(&pk, outs[k].count);
+        rec.id.ptr = hex;
+        rec.id.len = 16;
         for (j = 0; j < outs[k].count; j++) {
             const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
-            char            kd[2] = { d->kind, 0 };
 
-            e |= msgpack_pack_array(&pk, 2) || pk_cstr(&pk, kd)
-                 || msgpack_pack_str(&pk, d->len)
-                 || msgpack_pack_str_body(&pk, d->text, d->len);
+            sids[j].kind = d->kind;
+            sids[j].text.ptr = d->text;
+            sids[j].text.len = d->len;
             hashes[j] = d->hash;
         }
         hashes[outs[k].count] = spoor_id_hash("p", hex, 16);
-        e |= pk_cstr(&pk, "state") || profile_pack(p, &pk);
-        e |= pk_cstr(&pk, "rfm") || msgpack_pack_array(&pk, 3)
-             || msgpack_pack_int(&pk, outs[k].rfm[0])
-             || msgpack_pack_int(&pk, outs[k].rfm[1])
-             || msgpack_pack_int(&pk, outs[k].rfm[2]);
-        e |= pk_cstr(&pk, "life") || pk_cstr(&pk, outs[k].life);
+        rec.ids = sids;
+        rec.nids = outs[k].count;
+        rec.profile = p;
+        if (p->nweights > ndec_cap) {
+            stored_decayed_t  *a = realloc(dec, p->nweights * sizeof(*a));
 
-        /* the decayed and windowed values as of the snapshot */
-        e |= pk_cstr(&pk, "as_of") || msgpack_pack_int64(&pk, st->as_of);
-        e |= pk_cstr(&pk, "abandoned")
-             || msgpack_pack_uint64(&pk, profile_abandoned(p, st->as_of,
-                                                  st->conf.abandon_ms));
-        /* name -> decayed weight, names sorted ("" is engagement) */
-        {
-            size_t  nn = 0;
+            if (a == NULL) {
+                STATE_MSG("out of memory");
+                goto fail;
+            }
+            dec = a;
+            ndec_cap = p->nweights;
+        }
+        inferred_record(&inf, p, &rec, dec, segs);
 
-            for (s = 0; s < p->nweights; s++) {
-                nn += s == 0 || strcmp(p->weights[s].name,
-                                       p->weights[s - 1].name) != 0;
-            }
-            e |= pk_cstr(&pk, "decayed") || msgpack_pack_map(&pk, nn);
-            for (s = 0; s < p->nweights; s++) {
-                if (s > 0 && strcmp(p->weights[s].name,
-                                    p->weights[s - 1].name) == 0)
-                {
-                    continue;
-                }
-                e |= pk_cstr(&pk, p->weights[s].name)
-                     || msgpack_pack_double(&pk, profile_decayed(p,
-                            p->weights[s].name, st->as_of,
-                            st->conf.half_life_ms));
-            }
-        }
-
-        env.o = &outs[k];
-        env.p = p;
-        if (st->rules) {
-            for (s = 0; s < spoor_rules_count(st->rules); s++) {
-                nseg += spoor_rules_eval(st->rules, s, &renv) == 1;
-            }
-        }
-        e |= pk_cstr(&pk, "seg") || msgpack_pack_array(&pk, nseg);
-        if (st->rules) {
-            for (s = 0; s < spoor_rules_count(st->rules); s++) {
-                if (spoor_rules_eval(st->rules, s, &renv) == 1) {
-                    e |= pk_cstr(&pk, spoor_rules_name(st->rules, s));
-                }
-            }
-        }
-        if (e) {
+        sb.size = 0;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        if (stored_profile_pack(&pk, &rec) != SPOOR_OK) {
             STATE_MSG("out of memory");
             goto fail;
         }
@@ -1747,7 +1415,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
 
-    rc = write_meta(st, w, cutv);
+    rc = write_meta(st, w, (const double (*)[4]) inf.cuts);
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
         goto fail;
@@ -1847,6 +1515,10 @@ fail:
     free(members);
     free(hashes);
     free(vals);
+    free(ps);
+    free(sids);
+    free(dec);
+    free(segs);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }

@@ -49,11 +49,9 @@
 #include "rules.h"
 #include "settings.h"
 #include "snapshot.h"
+#include "stored.h"
 
-typedef struct {
-    uint64_t   hash;             /* spoor_id_hash of the erased id */
-    int64_t    time;             /* events up to this time stay erased */
-} tomb_t;
+typedef stored_tomb_t  tomb_t;    /* an erased id hash, and until when */
 
 typedef struct {
     char      *key;              /* "action:full", "country:DE", ... */

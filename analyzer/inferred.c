@@ -1,0 +1,304 @@
+/*
+ * inferred.c -- the inferred module of a profile (inferred.h): RFM cut
+ * points and scores, the lifecycle stage, the rules' field vocabulary
+ * and aggregates, and the inferred fields of a profile record.
+ *
+ * The field vocabulary (env_field) answers spoor_rules_eval() by name;
+ * docs/rules.md lists the names.  An unknown name, or a field the profile
+ * lacks, is left ABSENT, which makes every comparison on it false.
+ */
+#include <string.h>
+#include <msgpack.h>
+#include "mp_check.h"
+#include "inferred.h"
+
+/* What env_field and env_agg answer about: one profile, as of c->as_of. */
+typedef struct {
+    const inferred_conf_t  *c;
+    const profile_t        *p;
+    const int64_t          *rfm;
+    const char             *life;
+} env_ctx_t;
+
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double  x = *(const double *) a, y = *(const double *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+void
+inferred_cuts(double *v, size_t n, double out[4])
+{
+    size_t  k;
+
+    if (n) {
+        qsort(v, n, sizeof(double), cmp_double);   /* v may be NULL at 0 */
+    }
+    for (k = 0; k < 4; k++) {
+        out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
+    }
+}
+
+
+int
+inferred_score(double v, const double c[4])
+{
+    int  s = 1, k;
+
+    for (k = 0; k < 4; k++) {
+        s += v > c[k];
+    }
+    return s;
+}
+
+
+static void
+env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
+{
+    env_ctx_t        *e = arg;
+    const profile_t  *p = e->p;
+    size_t            i;
+
+#define IS(lit)  (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+#define NUM(v)   do { out->type = SPOOR_RV_NUMBER; out->num = (double) (v); \
+                      return; } while (0)
+#define TIME(v)  do { out->type = SPOOR_RV_TIME; out->time_ms = (v); \
+                      return; } while (0)
+#define STR(s)   do { if ((s) == NULL) return; out->type = SPOOR_RV_STRING; \
+                      out->str = (s); out->len = strlen(s); return; } while (0)
+
+    memset(out, 0, sizeof(*out));
+    out->type = SPOOR_RV_ABSENT;
+
+    if (IS("first_seen")) TIME(p->first_seen);
+    if (IS("last_seen")) TIME(p->last_seen);
+    if (IS("last_order")) { if (p->orders) TIME(p->last_order); return; }
+    if (IS("sessions")) NUM(p->sessions_dropped + p->nsessions);
+    if (IS("page_views")) NUM(p->page_views);
+    if (IS("orders")) NUM(p->orders);
+    if (IS("cart_adds")) NUM(p->cart_adds);
+    if (IS("abandoned_carts")) NUM(profile_abandoned(p, e->c->as_of,
+                                                     e->c->abandon_ms));
+    if (IS("engagement")) NUM(profile_decayed(p, "", e->c->as_of,
+                                              e->c->half_life_ms));
+    if (IS("revenue")) NUM(profile_revenue(p));
+    if (IS("lifecycle")) STR(e->life);
+    if (IS("rfm.r")) NUM(e->rfm[0]);
+    if (IS("rfm.f")) NUM(e->rfm[1]);
+    if (IS("rfm.m")) NUM(e->rfm[2]);
+    if (IS("country")) STR(p->ctx.country);
+    if (IS("region")) STR(p->ctx.region);
+    if (IS("city")) STR(p->ctx.city);
+    if (IS("browser")) STR(p->ctx.browser);
+    if (IS("device")) STR(p->ctx.device);
+    if (IS("language")) STR(p->ctx.language);
+
+    if (len > 7 && memcmp(name, "events.", 7) == 0) {
+        for (i = 0; i < p->nnames; i++) {
+            if (strlen(p->names[i].name) == len - 7
+                && memcmp(p->names[i].name, name + 7, len - 7) == 0)
+            {
+                NUM(p->names[i].count);
+            }
+        }
+        NUM(0);
+    }
+    if (len > 9 && memcmp(name, "interest.", 9) == 0) {
+        char  cat[PROFILE_STR_MAX + 1];
+
+        if (len - 9 > PROFILE_STR_MAX) {
+            NUM(0);
+        }
+        memcpy(cat, name + 9, len - 9);
+        cat[len - 9] = '\0';
+        NUM(profile_decayed(p, cat, e->c->as_of, e->c->half_life_ms));
+    }
+    if (len > 7 && memcmp(name, "traits.", 7) == 0) {
+        for (i = 0; i < p->ntraits; i++) {
+            const profile_trait_t  *t = &p->traits[i];
+            msgpack_unpacked        u;
+
+            if (strlen(t->name) != len - 7
+                || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
+            {
+                continue;
+            }
+            msgpack_unpacked_init(&u);
+            if (spoor_mp_unpack(&u, t->value, t->value_len,
+                                SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
+            {
+                const msgpack_object  *o = &u.data;
+
+                switch (o->type) {
+                case MSGPACK_OBJECT_BOOLEAN:
+                    out->type = SPOOR_RV_BOOL;
+                    out->num = o->via.boolean;
+                    break;
+                case MSGPACK_OBJECT_POSITIVE_INTEGER:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = (double) o->via.u64;
+                    break;
+                case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = (double) o->via.i64;
+                    break;
+                case MSGPACK_OBJECT_FLOAT32:
+                case MSGPACK_OBJECT_FLOAT64:
+                    out->type = SPOOR_RV_NUMBER;
+                    out->num = o->via.f64;
+                    break;
+                case MSGPACK_OBJECT_STR: {
+                    /* the string's bytes in the trait's own value (which
+                     * outlives the evaluation), after its header */
+                    const unsigned char  *v = t->value;
+                    size_t                h = (v[0] & 0xe0) == 0xa0 ? 1
+                                              : v[0] == 0xd9 ? 2
+                                              : v[0] == 0xda ? 3 : 5;
+
+                    out->type = SPOOR_RV_STRING;
+                    out->str = (const char *) v + h;
+                    out->len = o->via.str.size;
+                    break;
+                }
+                default:
+                    break;
+                }
+            }
+            msgpack_unpacked_destroy(&u);
+            return;
+        }
+    }
+#undef IS
+#undef NUM
+#undef TIME
+#undef STR
+}
+
+
+static double
+env_agg(void *arg, size_t i)
+{
+    env_ctx_t               *e = arg;
+    const spoor_rule_agg_t  *a = spoor_rules_agg(e->c->rules, i);
+
+    double                   v;
+
+    v = profile_window(e->p, e->c->agg_keys[i], e->c->as_of,
+                       a->window_ms);
+    return a->kind == SPOOR_AGG_SUM_REVENUE ? v / 1e6 : v;
+}
+
+
+double
+inferred_rfm_value(const profile_t *p, int64_t as_of, int which)
+{
+    return which == 0 ? -(double) (as_of - p->last_order)
+         : which == 1 ? (double) p->orders : profile_revenue(p);
+}
+
+
+void
+inferred_rfm_cuts(inferred_conf_t *c, const profile_t *const *ps, size_t n,
+    double *scratch)
+{
+    size_t  k, nr;
+    int     i;
+
+    for (i = 0; i < 3; i++) {
+        nr = 0;
+        for (k = 0; k < n; k++) {
+            if (ps[k]->orders) {
+                scratch[nr++] = inferred_rfm_value(ps[k], c->as_of, i);
+            }
+        }
+        inferred_cuts(scratch, nr, c->cuts[i]);
+    }
+}
+
+
+void
+inferred_rfm(const inferred_conf_t *c, const profile_t *p, int64_t rfm[3])
+{
+    int  i;
+
+    for (i = 0; i < 3; i++) {
+        rfm[i] = p->orders ? inferred_score(inferred_rfm_value(p, c->as_of, i),
+                                            c->cuts[i])
+                           : 0;
+    }
+}
+
+
+const char *
+inferred_lifecycle(const inferred_conf_t *c, const profile_t *p)
+{
+    int64_t  now = c->as_of;
+
+    if (now - p->first_seen <= c->lifecycle_ms[0]) {
+        return "new";
+    }
+    if (now - p->last_seen <= c->lifecycle_ms[1]) {
+        return "active";
+    }
+    if (now - p->last_seen <= c->lifecycle_ms[2]) {
+        return "lapsing";
+    }
+    return "churned";
+}
+
+
+void
+inferred_record(const inferred_conf_t *c, const profile_t *p,
+    stored_profile_t *rec, stored_decayed_t *dec, stored_str_t *segs)
+{
+    size_t            s;
+    env_ctx_t         env;
+    spoor_rule_env_t  renv;
+
+    inferred_rfm(c, p, rec->rfm);
+    rec->life.ptr = inferred_lifecycle(c, p);
+    rec->life.len = strlen(rec->life.ptr);
+    rec->as_of = c->as_of;
+    rec->abandoned = (int64_t) profile_abandoned(p, c->as_of, c->abandon_ms);
+
+    /* name -> decayed weight, names sorted ("" is engagement) */
+    rec->decayed = dec;
+    rec->ndecayed = 0;
+    for (s = 0; s < p->nweights; s++) {
+        if (s > 0 && strcmp(p->weights[s].name, p->weights[s - 1].name) == 0)
+        {
+            continue;
+        }
+        dec[rec->ndecayed].name.ptr = p->weights[s].name;
+        dec[rec->ndecayed].name.len = strlen(p->weights[s].name);
+        dec[rec->ndecayed++].value = profile_decayed(p, p->weights[s].name,
+                                                     c->as_of,
+                                                     c->half_life_ms);
+    }
+
+    /* each rule once */
+    rec->segs = segs;
+    rec->nsegs = 0;
+    if (c->rules == NULL) {
+        return;
+    }
+    env.c = c;
+    env.p = p;
+    env.rfm = rec->rfm;
+    env.life = rec->life.ptr;
+    renv.ctx = &env;
+    renv.now_ms = c->as_of;
+    renv.field = env_field;
+    renv.agg = env_agg;
+    for (s = 0; s < spoor_rules_count(c->rules); s++) {
+        if (spoor_rules_eval(c->rules, s, &renv) == 1) {
+            segs[rec->nsegs].ptr = spoor_rules_name(c->rules, s);
+            segs[rec->nsegs].len = strlen(segs[rec->nsegs].ptr);
+            rec->nsegs++;
+        }
+    }
+}

@@ -1,0 +1,438 @@
+/*
+ * stored.c -- the profile record and the metadata of a snapshot
+ * generation: their one writer and one reader (stored.h, docs/FORMAT.md).
+ *
+ * The writers fix the bytes: the keys in the order below, each integer in
+ * msgpack's shortest form, so the same profiles and metadata always give
+ * the same snapshot.  The readers take the keys in any order and read
+ * each value through the typed reads of mp_scalar.h.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <msgpack.h>
+#include "error.h"
+#include "mp_check.h"
+#include "mp_member.h"
+#include "mp_scalar.h"
+#include "stored.h"
+
+#define STORED_MSG(...)  do { if (err) snprintf(err, errlen, __VA_ARGS__); \
+                         } while (0)
+
+
+static int
+pk_str(msgpack_packer *pk, const char *s, size_t len)
+{
+    return msgpack_pack_str(pk, len) || msgpack_pack_str_body(pk, s, len);
+}
+
+
+static int
+pk_cstr(msgpack_packer *pk, const char *s)
+{
+    return pk_str(pk, s, strlen(s));
+}
+
+
+/* n elements of size bytes in the view's zone (NULL for none). */
+static void *
+zone_array(msgpack_unpacked *u, size_t n, size_t size)
+{
+    if (n == 0) {
+        return NULL;
+    }
+    return msgpack_zone_malloc(u->zone, n * size);
+}
+
+
+/* ---- the profile record ------------------------------------------------ */
+
+int
+stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
+{
+    size_t  i;
+    int     e;
+    char    kind[2] = { 0, 0 };
+
+    e = msgpack_pack_map(pk, 9);
+    e |= pk_cstr(pk, "id") || pk_str(pk, v->id.ptr, v->id.len);
+    e |= pk_cstr(pk, "ids") || msgpack_pack_array(pk, v->nids);
+    for (i = 0; i < v->nids; i++) {
+        kind[0] = v->ids[i].kind;
+        e |= msgpack_pack_array(pk, 2) || pk_str(pk, kind, 1)
+             || pk_str(pk, v->ids[i].text.ptr, v->ids[i].text.len);
+    }
+    e |= pk_cstr(pk, "state") || profile_pack(v->profile, pk);
+    e |= pk_cstr(pk, "rfm") || msgpack_pack_array(pk, 3)
+         || msgpack_pack_int64(pk, v->rfm[0])
+         || msgpack_pack_int64(pk, v->rfm[1])
+         || msgpack_pack_int64(pk, v->rfm[2]);
+    e |= pk_cstr(pk, "life") || pk_str(pk, v->life.ptr, v->life.len);
+    e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, v->as_of);
+    e |= pk_cstr(pk, "abandoned")
+         || msgpack_pack_uint64(pk, (uint64_t) v->abandoned);
+    e |= pk_cstr(pk, "decayed") || msgpack_pack_map(pk, v->ndecayed);
+    for (i = 0; i < v->ndecayed; i++) {
+        e |= pk_str(pk, v->decayed[i].name.ptr, v->decayed[i].name.len)
+             || msgpack_pack_double(pk, v->decayed[i].value);
+    }
+    e |= pk_cstr(pk, "seg") || msgpack_pack_array(pk, v->nsegs);
+    for (i = 0; i < v->nsegs; i++) {
+        e |= pk_str(pk, v->segs[i].ptr, v->segs[i].len);
+    }
+    return e ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+/* "ids": [[kind, text], ...], kind a one-byte str, text a str. */
+static int
+read_ids(stored_profile_t *v, const msgpack_object *o)
+{
+    const msgpack_object  *e;
+    uint32_t               k;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY) {
+        return 0;
+    }
+    v->ids = zone_array(&v->u, o->via.array.size, sizeof(stored_id_t));
+    if (o->via.array.size && v->ids == NULL) {
+        return 0;
+    }
+    for (k = 0; k < o->via.array.size; k++) {
+        stored_id_t  *d = &v->ids[k];
+
+        e = &o->via.array.ptr[k];
+        if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2
+            || e->via.array.ptr[0].type != MSGPACK_OBJECT_STR
+            || e->via.array.ptr[0].via.str.size != 1
+            || !spoor_mp_str(&e->via.array.ptr[1], &d->text.ptr,
+                             &d->text.len))
+        {
+            return 0;
+        }
+        d->kind = e->via.array.ptr[0].via.str.ptr[0];
+    }
+    v->nids = o->via.array.size;
+    return 1;
+}
+
+
+/* "decayed": {name: number}; entries with a key that is no str are
+ * skipped, a value that is no number reads as 0. */
+static void
+read_decayed(stored_profile_t *v, const msgpack_object *o)
+{
+    uint32_t  k;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
+        return;
+    }
+    v->decayed = zone_array(&v->u, o->via.map.size, sizeof(stored_decayed_t));
+    if (v->decayed == NULL) {
+        return;
+    }
+    for (k = 0; k < o->via.map.size; k++) {
+        const msgpack_object_kv  *kv = &o->via.map.ptr[k];
+        stored_decayed_t         *d = &v->decayed[v->ndecayed];
+
+        if (!spoor_mp_str(&kv->key, &d->name.ptr, &d->name.len)) {
+            continue;
+        }
+        if (!spoor_mp_double(&kv->val, &d->value)) {
+            d->value = 0;
+        }
+        v->ndecayed++;
+    }
+}
+
+
+/* "seg": [name, ...], every name a str. */
+static void
+read_segs(stored_profile_t *v, const msgpack_object *o)
+{
+    uint32_t  k;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY) {
+        return;
+    }
+    v->segs = zone_array(&v->u, o->via.array.size, sizeof(stored_str_t));
+    if (o->via.array.size && v->segs == NULL) {
+        return;
+    }
+    for (k = 0; k < o->via.array.size; k++) {
+        if (!spoor_mp_str(&o->via.array.ptr[k], &v->segs[k].ptr,
+                          &v->segs[k].len))
+        {
+            v->segs = NULL;
+            return;
+        }
+    }
+    v->nsegs = o->via.array.size;
+    v->has_segs = 1;
+}
+
+
+int
+stored_profile_read(stored_profile_t *v, const unsigned char *blob,
+    size_t len, char *err, size_t errlen)
+{
+    const msgpack_object  *m, *o;
+    uint32_t               k;
+
+    memset(v, 0, sizeof(*v));
+    msgpack_unpacked_init(&v->u);
+    if (spoor_mp_unpack(&v->u, blob, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK
+        || v->u.data.type != MSGPACK_OBJECT_MAP)
+    {
+        STORED_MSG("the profile record is no msgpack map");
+        return SPOOR_E_FORMAT;
+    }
+    m = &v->u.data;
+    if (!read_ids(v, spoor_mp_member(m, "ids"))) {
+        STORED_MSG("the profile record's \"ids\" are missing or are not "
+                   "[kind, id] pairs");
+        v->ids = NULL;
+        v->nids = 0;
+        return SPOOR_E_FORMAT;
+    }
+    v->state = spoor_mp_member(m, "state");
+    if (v->state == NULL) {
+        STORED_MSG("the profile record has no \"state\"");
+        v->ids = NULL;
+        v->nids = 0;
+        return SPOOR_E_FORMAT;
+    }
+
+    v->has_id = spoor_mp_str(spoor_mp_member(m, "id"), &v->id.ptr,
+                             &v->id.len);
+    o = spoor_mp_member(m, "rfm");
+    if (o && o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 3) {
+        v->has_rfm = 1;
+        for (k = 0; k < 3; k++) {
+            v->has_rfm &= spoor_mp_whole(&o->via.array.ptr[k], &v->rfm[k]);
+        }
+    }
+    v->has_life = spoor_mp_str(spoor_mp_member(m, "life"), &v->life.ptr,
+                               &v->life.len);
+    v->has_as_of = spoor_mp_whole(spoor_mp_member(m, "as_of"), &v->as_of);
+    v->has_abandoned = spoor_mp_whole(spoor_mp_member(m, "abandoned"),
+                                      &v->abandoned);
+    read_decayed(v, spoor_mp_member(m, "decayed"));
+    read_segs(v, spoor_mp_member(m, "seg"));
+    return SPOOR_OK;
+}
+
+
+void
+stored_profile_free(stored_profile_t *v)
+{
+    msgpack_unpacked_destroy(&v->u);
+    memset(v, 0, sizeof(*v));
+}
+
+
+/* ---- the metadata ------------------------------------------------------ */
+
+int
+stored_meta_pack(msgpack_packer *pk, const stored_meta_t *v)
+{
+    size_t  i;
+    int     e, k;
+
+    e = msgpack_pack_map(pk, 8);
+    e |= pk_cstr(pk, "v") || msgpack_pack_uint32(pk, 1);
+    e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, v->as_of);
+
+    /* every frame key as little-endian u64 */
+    e |= pk_cstr(pk, "frames") || msgpack_pack_bin(pk, v->nframes * 8);
+    for (i = 0; i < v->nframes; i++) {
+        unsigned char  b[8];
+
+        for (k = 0; k < 8; k++) {
+            b[k] = (unsigned char) (v->frames[i] >> (8 * k));
+        }
+        e |= msgpack_pack_bin_body(pk, b, 8);
+    }
+
+    e |= pk_cstr(pk, "tombs") || msgpack_pack_array(pk, 2 * v->ntombs);
+    for (i = 0; i < v->ntombs; i++) {
+        e |= msgpack_pack_uint64(pk, v->tombs[i].hash)
+             || msgpack_pack_int64(pk, v->tombs[i].time);
+    }
+
+    e |= pk_cstr(pk, "counters") || msgpack_pack_map(pk, v->ncounters);
+    for (i = 0; i < v->ncounters; i++) {
+        e |= pk_str(pk, v->counters[i].key.ptr, v->counters[i].key.len)
+             || msgpack_pack_uint64(pk, v->counters[i].n);
+    }
+
+    e |= pk_cstr(pk, "rfm_cuts") || msgpack_pack_array(pk, 12);
+    for (i = 0; i < 3; i++) {
+        for (k = 0; k < 4; k++) {
+            e |= msgpack_pack_double(pk, v->rfm_cuts[i][k]);
+        }
+    }
+
+    e |= settings_pack(&v->settings, pk);
+    return e ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+static int
+read_frames(stored_meta_t *v, const msgpack_object *o)
+{
+    size_t  i;
+    int     k;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_BIN || o->via.bin.size % 8) {
+        return SPOOR_E_FORMAT;
+    }
+    v->frames = zone_array(&v->u, o->via.bin.size / 8, sizeof(uint64_t));
+    if (o->via.bin.size && v->frames == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    v->nframes = o->via.bin.size / 8;
+    for (i = 0; i < v->nframes; i++) {
+        uint64_t  x = 0;
+
+        for (k = 7; k >= 0; k--) {
+            x = (x << 8) | (unsigned char) o->via.bin.ptr[8 * i + k];
+        }
+        v->frames[i] = x;
+    }
+    return SPOOR_OK;
+}
+
+
+static int
+read_tombs(stored_meta_t *v, const msgpack_object *o)
+{
+    uint32_t  i;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_ARRAY
+        || o->via.array.size % 2)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    v->tombs = zone_array(&v->u, o->via.array.size / 2,
+                          sizeof(stored_tomb_t));
+    if (o->via.array.size && v->tombs == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < o->via.array.size; i += 2) {
+        stored_tomb_t  *t = &v->tombs[i / 2];
+
+        if (!spoor_mp_u64(&o->via.array.ptr[i], &t->hash)
+            || (o->via.array.ptr[i + 1].type
+                    != MSGPACK_OBJECT_POSITIVE_INTEGER
+                && o->via.array.ptr[i + 1].type
+                    != MSGPACK_OBJECT_NEGATIVE_INTEGER))
+        {
+            return SPOOR_E_FORMAT;
+        }
+        /* as written: an int64 (a uint beyond INT64_MAX wraps, as it
+         * always has) */
+        t->time = o->via.array.ptr[i + 1].via.i64;
+    }
+    v->ntombs = o->via.array.size / 2;
+    return SPOOR_OK;
+}
+
+
+static int
+read_counters(stored_meta_t *v, const msgpack_object *o)
+{
+    uint32_t  i;
+
+    if (o == NULL || o->type != MSGPACK_OBJECT_MAP) {
+        return SPOOR_E_FORMAT;
+    }
+    v->counters = zone_array(&v->u, o->via.map.size,
+                             sizeof(stored_counter_t));
+    if (o->via.map.size && v->counters == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < o->via.map.size; i++) {
+        stored_counter_t  *c = &v->counters[i];
+
+        if (!spoor_mp_str(&o->via.map.ptr[i].key, &c->key.ptr, &c->key.len)
+            || !spoor_mp_u64(&o->via.map.ptr[i].val, &c->n))
+        {
+            return SPOOR_E_FORMAT;
+        }
+    }
+    v->ncounters = o->via.map.size;
+    return SPOOR_OK;
+}
+
+
+int
+stored_meta_read(stored_meta_t *v, const unsigned char *p, size_t len,
+    char *err, size_t errlen)
+{
+    const msgpack_object  *m, *o;
+    const char            *what;
+    uint32_t               i;
+    int                    rc;
+
+    memset(v, 0, sizeof(*v));
+    settings_init(&v->settings);
+    msgpack_unpacked_init(&v->u);
+    if (spoor_mp_unpack(&v->u, p, len, SPOOR_MP_DEPTH_CAP) != SPOOR_OK
+        || v->u.data.type != MSGPACK_OBJECT_MAP)
+    {
+        STORED_MSG("the metadata is no msgpack map");
+        return SPOOR_E_FORMAT;
+    }
+    m = &v->u.data;
+
+    what = "as_of";
+    rc = spoor_mp_i64(spoor_mp_member(m, what), &v->as_of)
+         ? SPOOR_OK : SPOOR_E_FORMAT;
+    if (rc == SPOOR_OK) {
+        what = "frames";
+        rc = read_frames(v, spoor_mp_member(m, what));
+    }
+    if (rc == SPOOR_OK) {
+        what = "tombs";
+        rc = read_tombs(v, spoor_mp_member(m, what));
+    }
+    if (rc == SPOOR_OK) {
+        what = "counters";
+        rc = read_counters(v, spoor_mp_member(m, what));
+    }
+    /* settings: absent in a state written before they were kept */
+    if (rc == SPOOR_OK && spoor_mp_member(m, "settings") != NULL) {
+        what = "settings";
+        rc = settings_unpack(&v->settings, m);
+        v->has_settings = rc == SPOOR_OK;
+    }
+    if (rc != SPOOR_OK) {
+        if (rc == SPOOR_E_NOMEM) {
+            STORED_MSG("out of memory");
+        } else {
+            STORED_MSG("the metadata's \"%s\" is missing or malformed", what);
+        }
+        return rc;
+    }
+
+    o = spoor_mp_member(m, "rfm_cuts");
+    if (o && o->type == MSGPACK_OBJECT_ARRAY && o->via.array.size == 12) {
+        v->has_rfm_cuts = 1;
+        for (i = 0; i < 12; i++) {
+            v->has_rfm_cuts &= spoor_mp_double(&o->via.array.ptr[i],
+                                               &v->rfm_cuts[i / 4][i % 4]);
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+void
+stored_meta_free(stored_meta_t *v)
+{
+    settings_free(&v->settings);
+    msgpack_unpacked_destroy(&v->u);
+    memset(v, 0, sizeof(*v));
+    settings_init(&v->settings);
+}
