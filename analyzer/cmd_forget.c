@@ -212,7 +212,7 @@ cmd_import_traits(int argc, char **argv)
             msgpack_sbuffer_init(&sb);
             msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
             if (p == NULL || msgpack_pack_object(&pk, kv->val) != 0
-                || profile_import_trait(p, kv->key.via.str.ptr,
+                || profile_import_trait(p, &st.strings, kv->key.via.str.ptr,
                                         kv->key.via.str.size,
                                         (unsigned char *) sb.data, sb.size, t)
                    != SPOOR_OK)

@@ -70,83 +70,6 @@ profile_free(profile_t *p)
 /* ---- small helpers ---------------------------------------------------- */
 
 /*
- * Interned strings: an open-addressing set of (hash, pointer), doubled
- * when half full.  Each string is stored once with its NUL.
- */
-static struct {
-    const char  **slot;
-    uint64_t     *hash;
-    size_t        cap, n;
-} interned;
-
-
-const char *
-profile_intern(const char *s, size_t len)
-{
-    uint64_t     h;
-    size_t       i, j, cap;
-    char        *d;
-    const char **ns;
-    uint64_t    *nh;
-
-    if (s == NULL) {
-        return NULL;
-    }
-    if (len > PROFILE_STR_MAX) {
-        len = PROFILE_STR_MAX;
-    }
-    h = XXH64(s, len, 0);
-
-    if ((interned.n + 1) * 2 > interned.cap) {
-        cap = interned.cap ? interned.cap * 2 : 1024;
-        ns = calloc(cap, sizeof(*ns));
-        nh = calloc(cap, sizeof(*nh));
-        if (ns == NULL || nh == NULL) {
-            free(ns);
-            free(nh);
-            return NULL;
-        }
-        for (i = 0; i < interned.cap; i++) {
-            if (interned.slot[i]) {
-                j = interned.hash[i] & (cap - 1);
-                while (ns[j]) {
-                    j = (j + 1) & (cap - 1);
-                }
-                ns[j] = interned.slot[i];
-                nh[j] = interned.hash[i];
-            }
-        }
-        free(interned.slot);
-        free(interned.hash);
-        interned.slot = ns;
-        interned.hash = nh;
-        interned.cap = cap;
-    }
-
-    j = h & (interned.cap - 1);
-    while (interned.slot[j]) {
-        if (interned.hash[j] == h && strnlen(interned.slot[j], len + 1) == len
-            && memcmp(interned.slot[j], s, len) == 0)
-        {
-            return interned.slot[j];
-        }
-        j = (j + 1) & (interned.cap - 1);
-    }
-
-    d = malloc(len + 1);
-    if (d == NULL) {
-        return NULL;
-    }
-    memcpy(d, s, len);
-    d[len] = '\0';
-    interned.slot[j] = d;
-    interned.hash[j] = h;
-    interned.n++;
-    return d;
-}
-
-
-/*
  * Makes room for entry n of a growable array of `size`-byte entries whose
  * capacity is *cap (doubling, up to max).  Returns SPOOR_OK or
  * SPOOR_E_NOMEM; the caller has checked n < max.
@@ -367,7 +290,8 @@ add_time(int64_t **ap, uint16_t *n, uint16_t *cap, uint64_t *dropped,
 /* Adds n to the count of name; a new name beyond the cap is counted in
  * names_dropped.  Kept sorted by name. */
 static int
-add_name(profile_t *p, const char *name, size_t len, uint64_t n)
+add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
+    uint64_t n)
 {
     size_t       i, k;
     int          c;
@@ -391,7 +315,7 @@ add_name(profile_t *p, const char *name, size_t len, uint64_t n)
         p->names_dropped += n;
         return SPOOR_OK;
     }
-    interned_name = profile_intern(name, len);
+    interned_name = intern_get(strs, name, len);
     if (interned_name == NULL
         || room(&p->names, &p->cap_names, p->nnames, sizeof(profile_count_t),
                 PROFILE_NAMES_MAX) != SPOOR_OK)
@@ -410,7 +334,8 @@ add_name(profile_t *p, const char *name, size_t len, uint64_t n)
 /* Adds w to (name, day); when full, the oldest day is dropped (counted),
  * or the new weight when it is the oldest. */
 static int
-add_weight(profile_t *p, const char *name, size_t len, int32_t day,
+add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
+    int32_t day,
     uint32_t w)
 {
     size_t             i, k, old;
@@ -462,7 +387,7 @@ add_weight(profile_t *p, const char *name, size_t len, int32_t day,
     {
         return SPOOR_E_NOMEM;
     }
-    iname = profile_intern(name, len);
+    iname = intern_get(strs, name, len);
     if (iname == NULL) {
         return SPOOR_E_NOMEM;
     }
@@ -591,7 +516,7 @@ fresher(const profile_trait_t *t, int64_t time, const unsigned char *v,
  * the earliest wins.
  */
 static int
-set_trait(profile_t *p, const char *name, size_t len,
+set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     const unsigned char *value, size_t vlen, int64_t time, unsigned source,
     unsigned once)
 {
@@ -662,7 +587,7 @@ set_trait(profile_t *p, const char *name, size_t len,
     if (vlen > UINT32_MAX) {
         return SPOOR_OK;
     }
-    iname = profile_intern(name, len);
+    iname = intern_get(strs, name, len);
     if (iname == NULL
         || room(&p->traits, &p->cap_traits, p->ntraits,
                 sizeof(profile_trait_t), PROFILE_TRAITS_MAX) != SPOOR_OK)
@@ -696,7 +621,8 @@ set_trait(profile_t *p, const char *name, size_t len,
  * fills traits without a value, "$unset" (an array of names) unsets.
  */
 static int
-fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
+fold_traits(profile_t *p, intern_t *strs, const unsigned char *m,
+    size_t len, int64_t t,
     unsigned once)
 {
     spoor_mp_item_t  it, k, n;
@@ -728,7 +654,7 @@ fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
             return SPOOR_OK;
         }
         if (!once && SPOOR_MP_IS(&k, "$set_once")) {
-            rc = fold_traits(p, m + voff, off - voff, t, 1);
+            rc = fold_traits(p, strs, m + voff, off - voff, t, 1);
         } else if (!once && SPOOR_MP_IS(&k, "$unset")) {
             noff = voff;
             rc = SPOOR_OK;
@@ -745,7 +671,7 @@ fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
                     break;
                 }
                 if (e.type == SPOOR_MP_STR) {
-                    rc = set_trait(p, e.s, e.len, NULL, 0, t, 0, 0);
+                    rc = set_trait(p, strs, e.s, e.len, NULL, 0, t, 0, 0);
                 } else if (e.type == SPOOR_MP_ARRAY
                            || e.type == SPOOR_MP_MAP)
                 {
@@ -756,7 +682,8 @@ fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
                 }
             }
         } else {
-            rc = set_trait(p, k.s, k.len, m + voff, off - voff, t, 0, once);
+            rc = set_trait(p, strs, k.s, k.len, m + voff, off - voff, t, 0,
+                           once);
         }
         if (rc != SPOOR_OK) {
             return rc;
@@ -768,7 +695,8 @@ fold_traits(profile_t *p, const unsigned char *m, size_t len, int64_t t,
 
 /* Traits handed in as an object (not read from a record): packed first. */
 static int
-fold_object_traits(profile_t *p, const spoor_value_t *v, int64_t t)
+fold_object_traits(profile_t *p, intern_t *strs, const spoor_value_t *v,
+    int64_t t)
 {
     spoor_buf_t           b;
     const unsigned char  *m;
@@ -781,7 +709,7 @@ fold_object_traits(profile_t *p, const spoor_value_t *v, int64_t t)
     }
     rc = spoor_value_bytes(v, &b, &m, &len);
     if (rc == SPOOR_OK && m) {
-        rc = fold_traits(p, m, len, t, 0);
+        rc = fold_traits(p, strs, m, len, t, 0);
     } else if (rc != SPOOR_OK) {
         rc = SPOOR_OK;          /* too large to be a record's: ignored */
     }
@@ -791,10 +719,11 @@ fold_object_traits(profile_t *p, const spoor_value_t *v, int64_t t)
 
 
 int
-profile_import_trait(profile_t *p, const char *name, size_t len,
+profile_import_trait(profile_t *p, intern_t *strs, const char *name,
+    size_t len,
     const unsigned char *value, size_t value_len, int64_t time)
 {
-    return set_trait(p, name, len, value, value_len, time, 1, 0);
+    return set_trait(p, strs, name, len, value, value_len, time, 1, 0);
 }
 
 
@@ -833,7 +762,8 @@ device_of(const spoor_str_t *ua)
  * value is reused when equal, without a lookup.
  */
 static void
-set_field(const char **f, const char *cur, const spoor_str_t *s)
+set_field(intern_t *strs, const char **f, const char *cur,
+    const spoor_str_t *s)
 {
     size_t  n;
 
@@ -846,7 +776,7 @@ set_field(const char **f, const char *cur, const spoor_str_t *s)
         return;
     }
     {
-        const char  *d = profile_intern(s->data, s->len);
+        const char  *d = intern_get(strs, s->data, s->len);
 
         if (d) {
             *f = d;
@@ -947,7 +877,8 @@ ctx_take(profile_context_t *dst, profile_context_t *cand)
 
 /* The event's context replaces the profile's when it is newer. */
 static void
-fold_context(profile_t *p, const spoor_event_t *ev, int64_t t)
+fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
+    int64_t t)
 {
     profile_context_t   c;
     spoor_str_t         browser, device;
@@ -960,7 +891,7 @@ fold_context(profile_t *p, const spoor_event_t *ev, int64_t t)
     memset(&c, 0, sizeof(c));
     c.time = t;
 
-#define SET(f, s)  set_field(&c.f, p->ctx.f, s)
+#define SET(f, s)  set_field(strs, &c.f, p->ctx.f, s)
     if (ev->has_geo) {
         SET(country, &ev->geo.country);
         SET(region, &ev->geo.region);
@@ -1021,7 +952,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
     }
 
     if (ev->kind == SPOOR_KIND_TRACK && ev->name.data) {
-        rc = add_name(p, ev->name.data, ev->name.len, 1);
+        rc = add_name(p, conf->strings, ev->name.data, ev->name.len, 1);
         if (rc != SPOOR_OK) {
             return rc;
         }
@@ -1058,29 +989,30 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
     }
 
     if (string(MEMBER(props, "category", &it), &it, &cat) && cat.len) {
-        rc = add_weight(p, cat.data, cat.len, day, w);
+        rc = add_weight(p, conf->strings, cat.data, cat.len, day, w);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
-    rc = add_weight(p, "", 0, day, w);
+    rc = add_weight(p, conf->strings, "", 0, day, w);
     if (rc != SPOOR_OK) {
         return rc;
     }
 
     if (ev->kind == SPOOR_KIND_IDENTIFY && ev->traits.raw) {
-        rc = fold_traits(p, ev->traits.raw, ev->traits.raw_len, t, 0);
+        rc = fold_traits(p, conf->strings, ev->traits.raw,
+                         ev->traits.raw_len, t, 0);
         if (rc != SPOOR_OK) {
             return rc;
         }
     } else if (ev->kind == SPOOR_KIND_IDENTIFY && ev->traits.obj) {
-        rc = fold_object_traits(p, &ev->traits, t);
+        rc = fold_object_traits(p, conf->strings, &ev->traits, t);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
 
-    fold_context(p, ev, t);
+    fold_context(p, conf->strings, ev, t);
 
     /* the windowed aggregates the rules need, by day */
     for (i = 0; conf->rules && i < conf->naggs; i++) {
@@ -1211,7 +1143,8 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     }
     dst->names_dropped += src->names_dropped;
     for (i = 0; i < src->nnames; i++) {
-        rc = add_name(dst, src->names[i].name, strlen(src->names[i].name),
+        rc = add_name(dst, conf->strings, src->names[i].name,
+                      strlen(src->names[i].name),
                       src->names[i].count);
         if (rc != SPOOR_OK) {
             return rc;
@@ -1219,7 +1152,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     }
     dst->weights_dropped += src->weights_dropped;
     for (i = 0; i < src->nweights; i++) {
-        rc = add_weight(dst, src->weights[i].name,
+        rc = add_weight(dst, conf->strings, src->weights[i].name,
                         strlen(src->weights[i].name), src->weights[i].day,
                         src->weights[i].w);
         if (rc != SPOOR_OK) {
@@ -1242,7 +1175,8 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     for (i = 0; i < src->ntraits; i++) {
         const profile_trait_t  *t = &src->traits[i];
 
-        rc = set_trait(dst, t->name, strlen(t->name), t->value, t->value_len,
+        rc = set_trait(dst, conf->strings, t->name, strlen(t->name),
+                       t->value, t->value_len,
                        t->time, t->source, t->once);
         if (rc != SPOOR_OK) {
             return rc;
@@ -1548,7 +1482,7 @@ get_u64(const msgpack_object *o, uint64_t *v)
 
 /* A string (interned) or nil (*out NULL). */
 static int
-get_str(const msgpack_object *o, const char **out)
+get_str(intern_t *strs, const msgpack_object *o, const char **out)
 {
     *out = NULL;
     if (o->type == MSGPACK_OBJECT_NIL) {
@@ -1557,7 +1491,7 @@ get_str(const msgpack_object *o, const char **out)
     if (o->type != MSGPACK_OBJECT_STR) {
         return 0;
     }
-    *out = profile_intern(o->via.str.ptr, o->via.str.size);
+    *out = intern_get(strs, o->via.str.ptr, o->via.str.size);
     return *out != NULL;
 }
 
@@ -1598,7 +1532,7 @@ arr(const msgpack_object *m, const char *key, uint32_t min, uint32_t step,
 
 
 int
-profile_unpack(const msgpack_object *o, profile_t **out)
+profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
 {
     profile_t              *p;
     const msgpack_object   *a, *x;
@@ -1674,7 +1608,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     n = (a->via.array.size - 1) / 2;
     if (!exact(&p->names, &p->cap_names, n, sizeof(profile_count_t))) BAD;
     for (i = 0; i < n; i++) {
-        if (!get_str(&a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
+        if (!get_str(strs, &a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
             BAD;
         }
         p->names[i].name = s;
@@ -1689,7 +1623,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 
-        if (!get_str(&f[0], &s) || s == NULL) {
+        if (!get_str(strs, &f[0], &s) || s == NULL) {
             BAD;
         }
         p->weights[i].name = s;
@@ -1751,7 +1685,7 @@ profile_unpack(const msgpack_object *o, profile_t **out)
         profile_trait_t        *tr = &p->traits[i];
         const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
 
-        if (!get_str(&f[0], &s) || s == NULL) {
+        if (!get_str(strs, &f[0], &s) || s == NULL) {
             BAD;
         }
         tr->name = s;
@@ -1794,15 +1728,17 @@ profile_unpack(const msgpack_object *o, profile_t **out)
     a = arr(o, "ctx", 12, 1, 0);
     if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx.time)) BAD;
     x = a->via.array.ptr;
-    if (!get_str(&x[1], &p->ctx.country) || !get_str(&x[2], &p->ctx.region)
-        || !get_str(&x[3], &p->ctx.city) || !get_str(&x[4], &p->ctx.browser)
-        || !get_str(&x[5], &p->ctx.device)
-        || !get_str(&x[6], &p->ctx.language)
-        || !get_str(&x[7], &p->ctx.timezone)
-        || !get_str(&x[8], &p->ctx.referrer)
-        || !get_str(&x[9], &p->ctx.campaign_source)
-        || !get_str(&x[10], &p->ctx.campaign_medium)
-        || !get_str(&x[11], &p->ctx.campaign_name))
+    if (!get_str(strs, &x[1], &p->ctx.country)
+        || !get_str(strs, &x[2], &p->ctx.region)
+        || !get_str(strs, &x[3], &p->ctx.city)
+        || !get_str(strs, &x[4], &p->ctx.browser)
+        || !get_str(strs, &x[5], &p->ctx.device)
+        || !get_str(strs, &x[6], &p->ctx.language)
+        || !get_str(strs, &x[7], &p->ctx.timezone)
+        || !get_str(strs, &x[8], &p->ctx.referrer)
+        || !get_str(strs, &x[9], &p->ctx.campaign_source)
+        || !get_str(strs, &x[10], &p->ctx.campaign_medium)
+        || !get_str(strs, &x[11], &p->ctx.campaign_name))
     {
         BAD;
     }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 #include "event.h"
+#include "intern.h"
 
 #define PROFILE_SESSIONS_MAX   8       /* recent session intervals kept */
 #define PROFILE_TIMES_MAX      16      /* recent cart adds / orders kept */
@@ -43,7 +44,7 @@
 #define PROFILE_CURRENCIES_MAX 4
 #define PROFILE_TRAITS_MAX     64
 #define PROFILE_BUCKETS_MAX    1024    /* (aggregate, day) buckets */
-#define PROFILE_STR_MAX        512     /* longest string field kept */
+#define PROFILE_STR_MAX        INTERN_STR_MAX  /* longest string kept */
 #define PROFILE_LINKS_MAX      32      /* id links recorded */
 
 /* What the fold needs besides the event: the settings of the run. */
@@ -55,6 +56,7 @@ typedef struct {
     const void    *rules;               /* spoor_rules_t, or NULL */
     const uint32_t *agg_keys;           /* naggs keys (profile_agg_key) */
     int64_t        max_window_ms;
+    intern_t      *strings;             /* where the profiles' strings are */
 } profile_conf_t;
 
 typedef struct {
@@ -114,7 +116,8 @@ typedef struct {
  * entries come, so a profile takes memory for what it holds: n* entries
  * of cap_* allocated.  Strings that repeat across profiles (event and
  * trait names, categories, context values) are interned
- * (profile_intern): one copy for all, never freed while the program runs.
+ * (intern.h): one copy for all, in the table of the state that owns the
+ * profiles (profile_conf_t.strings), which outlives them.
  */
 typedef struct {
     /* behavioural */
@@ -146,11 +149,6 @@ typedef struct {
     uint32_t             merges;
 } profile_t;
 
-/* The one copy of s[0 .. len) (at most PROFILE_STR_MAX bytes kept), or
- * NULL when out of memory.  Interned strings live until the program
- * ends. */
-const char *profile_intern(const char *s, size_t len);
-
 profile_t *profile_new(void);
 void profile_free(profile_t *p);
 
@@ -159,7 +157,8 @@ int profile_fold(profile_t *p, const spoor_event_t *ev,
     const profile_conf_t *conf);
 
 /* Folds a batch-imported trait (source 1); a fresher value wins. */
-int profile_import_trait(profile_t *p, const char *name, size_t len,
+int profile_import_trait(profile_t *p, intern_t *strings, const char *name,
+    size_t len,
     const unsigned char *value, size_t value_len, int64_t time);
 
 /* Records that ids a and b were seen together at time t. */
@@ -204,7 +203,9 @@ void profile_prune(profile_t *p, const uint32_t *keys, size_t n,
  * order, so that equal profiles give equal bytes. */
 int profile_pack(const profile_t *p, msgpack_packer *pk);
 
-/* Reads what profile_pack wrote; SPOOR_E_FORMAT on anything else. */
-int profile_unpack(const msgpack_object *o, profile_t **out);
+/* Reads what profile_pack wrote, its strings interned in `strings` (which
+ * must outlive the profile); SPOOR_E_FORMAT on anything else. */
+int profile_unpack(const msgpack_object *o, intern_t *strings,
+    profile_t **out);
 
 #endif /* SPOOR_PROFILE_H */

@@ -63,15 +63,18 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     msgpack_unpacked        tv;
     size_t                  i, k;
     profile_t              *p = NULL;
+    intern_t                strs;       /* the profile's strings, for now */
     double                  eng = 0;
     static const struct { char k; const char *name; } kinds[] = {
         { 'u', "userId" }, { 'a', "anonymousId" }, { 'v', "visitorId" }
     };
 
+    intern_init(&strs);
     if (stored_profile_read(&v, blob, len, NULL, 0) != SPOOR_OK
-        || profile_unpack(v.state, &p) != SPOOR_OK)
+        || profile_unpack(v.state, &strs, &p) != SPOOR_OK)
     {
         stored_profile_free(&v);
+        intern_free(&strs);
         return SPOOR_E_FORMAT;
     }
 
@@ -283,6 +286,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_map_close(j);
 
     profile_free(p);
+    intern_free(&strs);
     stored_profile_free(&v);
     return SPOOR_OK;
 }

@@ -578,7 +578,7 @@ load_profile(state_t *st, const unsigned char *p, size_t len,
             goto done;
         }
     }
-    rc = profile_unpack(v.state, &pr);
+    rc = profile_unpack(v.state, &st->strings, &pr);
     if (rc != SPOOR_OK) {
         goto done;
     }
@@ -755,6 +755,7 @@ state_unload(state_t *st)
     size_t  i;
 
     identity_free(&st->g);
+    intern_free(&st->strings);      /* after the profiles pointing in */
     free(st->frames);
     free(st->tombs);
     for (i = 0; i < st->ncounters; i++) {
@@ -910,6 +911,8 @@ state_open(state_t *st, const char *dir, int flags, char *err,
     int       rc, write = flags & STATE_WRITE;
 
     memset(st, 0, sizeof(*st));
+    intern_init(&st->strings);
+    st->conf.strings = &st->strings;
     st->lock_fd = -1;
     settings_init(&st->set);
     free(run_set);
@@ -1085,6 +1088,7 @@ state_close(state_t *st)
     state_unload(st);
     settings_free(&st->set);
     identity_free(&st->g);
+    intern_free(&st->strings);
     spoor_rules_free(st->rules);
     free(st->agg_keys);
     if (st->lock_fd >= 0) {

@@ -69,6 +69,8 @@ typedef struct {
     unsigned          changed;       /* SET_* applied settings this run
                                         changed */
     profile_conf_t    conf;          /* from set */
+    intern_t          strings;       /* the profiles' strings; conf.strings
+                                        points here */
     spoor_rules_t    *rules;         /* compiled set.rules; may be NULL */
     uint32_t         *agg_keys;      /* conf.agg_keys */
 

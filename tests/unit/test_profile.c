@@ -14,6 +14,10 @@
 #define T0  1767225600000LL             /* 2026-01-01T00:00:00Z */
 
 
+/* The profiles' strings of every test (reachable to the end). */
+static intern_t  strings;
+
+
 static profile_conf_t
 conf_of(void)
 {
@@ -23,6 +27,7 @@ conf_of(void)
     c.session_gap_ms = 30 * 60 * 1000;
     c.abandon_ms = 60 * 60 * 1000;
     c.half_life_ms = 30LL * 86400 * 1000;
+    c.strings = &strings;
     return c;
 }
 
@@ -80,7 +85,7 @@ round_trip(const profile_t *p, profile_t **q, msgpack_sbuffer *sb)
     msgpack_unpacked_init(&u);
     cr_assert_eq(msgpack_unpack_next(&u, sb->data, sb->size, &off),
                  MSGPACK_UNPACK_SUCCESS);
-    rc = profile_unpack(&u.data, q);
+    rc = profile_unpack(&u.data, &strings, q);
     msgpack_unpacked_destroy(&u);
     return rc;
 }
@@ -158,7 +163,7 @@ Test(profile, unpack_refuses_a_currency_pack_could_not_write)
     msgpack_unpacked_init(&u);
     cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
                  MSGPACK_UNPACK_SUCCESS);
-    cr_assert_eq(profile_unpack(&u.data, &q), SPOOR_E_FORMAT);
+    cr_assert_eq(profile_unpack(&u.data, &strings, &q), SPOOR_E_FORMAT);
     cr_assert_null(q);
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&sb);

@@ -37,6 +37,8 @@
  * error).  Under AddressSanitizer malloc is ASan's and such a request
  * aborts the test by itself.
  */
+/* The profiles' strings of every test (reachable to the end). */
+static intern_t  strings;
 static size_t  largest;
 static int     watching;
 
@@ -151,7 +153,7 @@ Test(profile_json, an_intact_blob_prints_its_ids_and_traits)
     char             *text;
 
     cr_assert_not_null(p);
-    cr_assert_eq(profile_import_trait(p, "plan", 4, pro, sizeof(pro),
+    cr_assert_eq(profile_import_trait(p, &strings, "plan", 4, pro, sizeof(pro),
                                       1700000000000LL), SPOOR_OK);
     sb = blob_of(p, NULL, NULL, 0);
     cr_assert_eq(to_json(sb.data, sb.size, &text), SPOOR_OK);
@@ -195,7 +197,7 @@ Test(profile_json, a_lying_container_header_is_refused_before_allocation)
     /* as a stored trait value: printed as null */
     p = profile_new();
     cr_assert_not_null(p);
-    cr_assert_eq(profile_import_trait(p, "t", 1, huge, sizeof(huge), 1),
+    cr_assert_eq(profile_import_trait(p, &strings, "t", 1, huge, sizeof(huge), 1),
                  SPOOR_OK);
     sb = blob_of(p, NULL, NULL, 0);
     cr_assert_eq(to_json(sb.data, sb.size, &text), SPOOR_OK);

@@ -12,6 +12,9 @@
 #include "settings.h"
 #include "stored.h"
 
+/* The profiles' strings of every test (reachable to the end). */
+static intern_t  strings;
+
 static int
 str_is(stored_str_t s, const char *lit)
 {
@@ -96,7 +99,7 @@ Test(stored, a_record_reads_back_field_for_field)
     cr_assert(str_is(v.segs[0], "buyers"));
 
     cr_assert_not_null(v.state);
-    cr_assert_eq(profile_unpack(v.state, &back), SPOOR_OK);
+    cr_assert_eq(profile_unpack(v.state, &strings, &back), SPOOR_OK);
     cr_assert_eq(back->orders, 3);
 
     profile_free(back);

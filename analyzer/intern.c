@@ -1,0 +1,97 @@
+/*
+ * intern.c -- the string table of profiles (intern.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include "intern.h"
+
+
+void
+intern_init(intern_t *t)
+{
+    memset(t, 0, sizeof(*t));
+}
+
+
+static int
+grow(intern_t *t)
+{
+    size_t        cap = t->cap ? t->cap * 2 : 1024, i, j;
+    const char  **ns = calloc(cap, sizeof(*ns));
+    uint64_t     *nh = calloc(cap, sizeof(*nh));
+
+    if (ns == NULL || nh == NULL) {
+        free(ns);
+        free(nh);
+        return -1;
+    }
+    for (i = 0; i < t->cap; i++) {
+        if (t->slot[i]) {
+            for (j = t->hash[i] & (cap - 1); ns[j]; j = (j + 1) & (cap - 1)) {
+                /* probe */
+            }
+            ns[j] = t->slot[i];
+            nh[j] = t->hash[i];
+        }
+    }
+    free(t->slot);
+    free(t->hash);
+    t->slot = ns;
+    t->hash = nh;
+    t->cap = cap;
+    return 0;
+}
+
+
+const char *
+intern_get(intern_t *t, const char *s, size_t len)
+{
+    uint64_t  h;
+    size_t    j;
+    char     *d;
+
+    if (s == NULL) {
+        return NULL;
+    }
+    if (len > INTERN_STR_MAX) {
+        len = INTERN_STR_MAX;
+    }
+    if ((t->n + 1) * 2 > t->cap && grow(t) != 0) {
+        return NULL;
+    }
+    h = XXH64(s, len, 0);
+    for (j = h & (t->cap - 1); t->slot[j]; j = (j + 1) & (t->cap - 1)) {
+        /* strnlen first: a stored copy shorter than len (s held a NUL)
+         * must not be read past its end */
+        if (t->hash[j] == h && strnlen(t->slot[j], len + 1) == len
+            && memcmp(t->slot[j], s, len) == 0)
+        {
+            return t->slot[j];
+        }
+    }
+    d = malloc(len + 1);
+    if (d == NULL) {
+        return NULL;
+    }
+    memcpy(d, s, len);
+    d[len] = '\0';
+    t->slot[j] = d;
+    t->hash[j] = h;
+    t->n++;
+    return d;
+}
+
+
+void
+intern_free(intern_t *t)
+{
+    size_t  i;
+
+    for (i = 0; i < t->cap; i++) {
+        free((char *) t->slot[i]);
+    }
+    free(t->slot);
+    free(t->hash);
+    memset(t, 0, sizeof(*t));
+}

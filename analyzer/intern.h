@@ -1,0 +1,42 @@
+/*
+ * intern.h -- one copy of each string that repeats across profiles.
+ *
+ * Event and trait names, product categories and context values (country,
+ * browser, referrer, ...) repeat across profiles; a profile points at one
+ * NUL-terminated copy of each, held by an intern_t.  The table is an
+ * open-addressing set of (XXH64, pointer), doubled when half full.
+ *
+ * Ownership: a state (state.h) owns the table its profiles point into and
+ * frees it when it closes, after its profiles; a command that unpacks
+ * profiles only to print them owns its own.  Not thread-safe: one thread
+ * folds.
+ */
+#ifndef SPOOR_INTERN_H
+#define SPOOR_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest string kept: longer ones are cut to this many bytes. */
+#define INTERN_STR_MAX  512
+
+typedef struct {
+    const char  **slot;          /* NULL: empty */
+    uint64_t     *hash;
+    size_t        cap, n;
+} intern_t;
+
+/* An empty table (also what zeroed memory is). */
+void intern_init(intern_t *t);
+
+/*
+ * The one copy of s[0 .. min(len, INTERN_STR_MAX)) in t, made when it is
+ * not there yet; NULL when s is NULL or out of memory.  Valid until
+ * intern_free(t).
+ */
+const char *intern_get(intern_t *t, const char *s, size_t len);
+
+/* Frees every copy and the table; t is empty again. */
+void intern_free(intern_t *t);
+
+#endif /* SPOOR_INTERN_H */

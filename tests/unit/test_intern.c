@@ -1,0 +1,50 @@
+/*
+ * test_intern.c -- the profiles' string table (analyzer/intern.h): one
+ * copy per string, cut at INTERN_STR_MAX, a string holding a NUL kept
+ * apart from its prefix, growth keeping every copy, and freed whole.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include "intern.h"
+
+Test(intern, one_copy_per_string_through_growth_and_freed)
+{
+    intern_t     t;
+    const char  *first[3000], *a, *b;
+    char         s[32], big[INTERN_STR_MAX + 100];
+    int          i;
+
+    intern_init(&t);
+    for (i = 0; i < 3000; i++) {
+        snprintf(s, sizeof(s), "name-%d", i);
+        first[i] = intern_get(&t, s, strlen(s));
+        cr_assert_not_null(first[i]);
+        cr_assert_str_eq(first[i], s);
+    }
+    for (i = 0; i < 3000; i++) {
+        snprintf(s, sizeof(s), "name-%d", i);
+        cr_assert_eq(intern_get(&t, s, strlen(s)), first[i], "%s moved", s);
+    }
+    cr_assert_eq(t.n, 3000);
+
+    /* a string with a NUL is not its prefix (nor read past the copy) */
+    a = intern_get(&t, "ab", 2);
+    b = intern_get(&t, "ab\0cd", 5);
+    cr_assert_neq(a, b);
+    cr_assert_eq(intern_get(&t, "ab", 2), a);
+
+    /* longer strings are cut; the cut string is the same entry */
+    memset(big, 'x', sizeof(big));
+    a = intern_get(&t, big, sizeof(big));
+    cr_assert_eq(strlen(a), INTERN_STR_MAX);
+    cr_assert_eq(intern_get(&t, big, INTERN_STR_MAX), a);
+    cr_assert_null(intern_get(&t, NULL, 3));
+
+    intern_free(&t);
+    cr_assert_eq(t.n, 0);
+    cr_assert_null(t.slot);
+    /* usable again after being freed */
+    cr_assert_str_eq(intern_get(&t, "again", 5), "again");
+    intern_free(&t);
+}
