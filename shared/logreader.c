@@ -416,20 +416,11 @@ walk_end(spoor_reader_t *r, int bad)
 static void
 walk_rest(spoor_reader_t *r)
 {
-    size_t  n;
+    const unsigned char  *rec;
+    size_t                len;
 
-    while (r->walking) {
-        if (r->woff >= r->wf.content_len) {
-            walk_end(r, 0);
-        } else if (spoor_mp_check(r->wf.content + r->woff,
-                                  r->wf.content_len - r->woff,
-                                  SPOOR_MP_DEPTH_CAP, &n) != SPOOR_OK)
-        {
-            walk_end(r, 1);
-        } else {
-            r->woff += n;
-            r->wf.records++;
-        }
+    while (spoor_frame_next_record(r, &r->wf, &rec, &len)) {
+        /* counted by the walk */
     }
 }
 

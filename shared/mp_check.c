@@ -11,19 +11,7 @@
 #include <stdint.h>
 #include "error.h"
 #include "mp_check.h"
-
-
-static uint64_t
-mp_be(const unsigned char *p, size_t n)
-{
-    uint64_t  v = 0;
-    size_t    i;
-
-    for (i = 0; i < n; i++) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
+#include "mp_read.h"
 
 
 int
@@ -106,9 +94,9 @@ spoor_mp_check(const unsigned char *p, size_t len, unsigned max_depth,
                 return SPOOR_E_FORMAT;
             }
             if (container) {
-                n = mp_be(p + off, lenbytes);
+                n = spoor_mp_get_be(p + off, lenbytes);
             } else {
-                skip = mp_be(p + off, lenbytes) + extra;
+                skip = spoor_mp_get_be(p + off, lenbytes) + extra;
             }
             off += lenbytes;
         }

@@ -201,19 +201,9 @@ spoor_mp_read(const unsigned char *p, size_t len, size_t *off,
         *off = o + 1 + n;
         return SPOOR_OK;
 
-    case 0xdc: case 0xdd:
-        it->type = SPOOR_MP_ARRAY;
-        lb = b == 0xdc ? 2 : 4;
-        if (lb > left) {
-            return SPOOR_E_FORMAT;
-        }
-        n = spoor_mp_get_be(p + o, lb);
-        o += lb;
-        left -= lb;
-        goto container;
-    case 0xde: case 0xdf:
-        it->type = SPOOR_MP_MAP;
-        lb = b == 0xde ? 2 : 4;
+    case 0xdc: case 0xdd: case 0xde: case 0xdf:
+        it->type = b >= 0xde ? SPOOR_MP_MAP : SPOOR_MP_ARRAY;
+        lb = (b & 1) ? 4 : 2;
         if (lb > left) {
             return SPOOR_E_FORMAT;
         }
