@@ -213,11 +213,14 @@ check_repack(const msgpack_object *o)
     msgpack_packer     pk;
     msgpack_unpacked   u;
     size_t             off = 0;
+    intern_t           strs;
 
-    if (profile_unpack(o, &p) != SPOOR_OK) {
+    intern_init(&strs);
+    if (profile_unpack(o, &strs, &p) != SPOOR_OK) {
         if (p != NULL) {
             abort();
         }
+        intern_free(&strs);
         return;
     }
     msgpack_sbuffer_init(&a);
@@ -228,7 +231,7 @@ check_repack(const msgpack_object *o)
         || msgpack_unpack_next(&u, a.data, a.size, &off)
            != MSGPACK_UNPACK_SUCCESS
         || off != a.size
-        || profile_unpack(&u.data, &q) != SPOOR_OK)
+        || profile_unpack(&u.data, &strs, &q) != SPOOR_OK)
     {
         abort();
     }
@@ -240,6 +243,7 @@ check_repack(const msgpack_object *o)
     }
     profile_free(p);
     profile_free(q);
+    intern_free(&strs);
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&a);
     msgpack_sbuffer_destroy(&b);
