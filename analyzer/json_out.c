@@ -1,7 +1,8 @@
 /*
- * json_out.c -- JSON lines with yajl_gen (see json_out.h).
+ * json_out.c -- the analyzer's JSON writer (see json_out.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +12,24 @@
 #include "mp_read.h"
 #include "utf8.h"
 
+/* where an open container stands */
+enum {
+    ST_ARRAY_FIRST,          /* no element yet */
+    ST_ARRAY_NEXT,
+    ST_MAP_FIRST,            /* a key next, the first */
+    ST_MAP_KEY,              /* a key next, after a comma */
+    ST_MAP_VALUE             /* the value of the key just written */
+};
+
 
 int
 json_out_init(json_out_t *j, FILE *out)
 {
     memset(j, 0, sizeof(*j));
     j->out = out;
-    j->g = yajl_gen_alloc(NULL);
-    if (j->g == NULL) {
+    j->cap = 4096;
+    j->buf = malloc(j->cap);
+    if (j->buf == NULL) {
         return -1;
     }
     return 0;
@@ -28,9 +39,127 @@ json_out_init(json_out_t *j, FILE *out)
 void
 json_out_free(json_out_t *j)
 {
-    if (j->g) {
-        yajl_gen_free(j->g);
-        j->g = NULL;
+    free(j->buf);
+    j->buf = NULL;
+    j->len = j->cap = 0;
+}
+
+
+/* The buffer grown to hold n more bytes; 0, or -1 (the line is lost). */
+static int
+grow(json_out_t *j, size_t n)
+{
+    size_t  cap;
+    char   *b;
+
+    if (j->nomem) {
+        return -1;
+    }
+    cap = j->cap ? j->cap : 4096;
+    while (cap - j->len < n) {
+        if (cap > SIZE_MAX / 2) {
+            j->nomem = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    b = realloc(j->buf, cap);
+    if (b == NULL) {
+        j->nomem = 1;
+        return -1;
+    }
+    j->buf = b;
+    j->cap = cap;
+    return 0;
+}
+
+
+/* Room for n more bytes; 0, or -1 (the line is then marked lost). */
+static inline int
+reserve(json_out_t *j, size_t n)
+{
+    return j->cap - j->len >= n ? 0 : grow(j, n);
+}
+
+
+static inline void
+put(json_out_t *j, const char *p, size_t n)
+{
+    if (reserve(j, n) == 0) {
+        memcpy(j->buf + j->len, p, n);
+        j->len += n;
+    }
+}
+
+
+/*
+ * Before a value (key = 0) or a map key (key = 1): the separator it needs.
+ * Returns 0 when it is to be written, -1 when it has no place (a key or
+ * value where none belongs, anything after the line's value, anything
+ * inside a container past the depth limit).
+ */
+static inline int
+before(json_out_t *j, int key)
+{
+    uint8_t  *st;
+
+    if (j->over) {
+        return -1;
+    }
+    if (j->depth == 0) {
+        return j->done || key ? -1 : 0;
+    }
+    st = &j->st[j->depth - 1];
+    switch (*st) {
+    case ST_ARRAY_FIRST:
+        if (key) {
+            return -1;
+        }
+        *st = ST_ARRAY_NEXT;
+        return 0;
+    case ST_ARRAY_NEXT:
+        if (key) {
+            return -1;
+        }
+        put(j, ",", 1);
+        return 0;
+    case ST_MAP_FIRST:
+    case ST_MAP_KEY:
+        if (!key) {
+            return -1;
+        }
+        if (*st == ST_MAP_KEY) {
+            put(j, ",", 1);
+        }
+        *st = ST_MAP_VALUE;
+        return 0;
+    default:                                    /* ST_MAP_VALUE */
+        if (key) {
+            return -1;
+        }
+        put(j, ":", 1);
+        *st = ST_MAP_KEY;
+        return 0;
+    }
+}
+
+
+/* After a scalar or a closed container: a top-level value ends the line. */
+static inline void
+after(json_out_t *j)
+{
+    if (j->depth == 0) {
+        j->done = 1;
+    }
+}
+
+
+static inline void
+scalar(json_out_t *j, const char *p, size_t n)
+{
+    if (before(j, 0) == 0) {
+        put(j, p, n);
+        after(j);
     }
 }
 
@@ -38,16 +167,22 @@ json_out_free(json_out_t *j)
 int
 json_out_line(json_out_t *j)
 {
-    const unsigned char  *buf;
-    size_t                len;
-    int                   rc = 0;
+    int  rc = 0;
 
-    yajl_gen_get_buf(j->g, &buf, &len);
-    if (fwrite(buf, 1, len, j->out) != len || putc('\n', j->out) == EOF) {
+    if (j->nomem) {
+        errno = ENOMEM;
         rc = -1;
+    } else {
+        put(j, "\n", 1);
+        if (j->nomem || fwrite(j->buf, 1, j->len, j->out) != j->len) {
+            rc = -1;
+        }
     }
-    yajl_gen_clear(j->g);
-    yajl_gen_reset(j->g, NULL);
+    j->len = 0;
+    j->nomem = 0;
+    j->done = 0;
+    j->depth = 0;
+    j->over = 0;
     return rc;
 }
 
@@ -55,37 +190,131 @@ json_out_line(json_out_t *j)
 const char *
 json_out_members(json_out_t *j, size_t *len)
 {
-    const unsigned char  *buf;
-    size_t                n;
-
-    yajl_gen_get_buf(j->g, &buf, &n);
-    if (n == 0 || buf[0] != '{') {
+    if (j->len == 0 || j->buf[0] != '{') {
         *len = 0;
         return "";
     }
-    *len = n - 1;
-    return (const char *) buf + 1;
+    *len = j->len - 1;
+    return j->buf + 1;
+}
+
+
+/*
+ * Bytes of s that need no escape, 8 at a time: a word with no byte below
+ * 0x20, none above 0x7f, no '"' and no '\\' is copied as it is.
+ */
+#define ONES   0x0101010101010101ULL
+#define HIGHS  0x8080808080808080ULL
+
+static inline int
+plain_word(uint64_t x)
+{
+    uint64_t  q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+
+    return ((((x - ONES * 0x20) | (q - ONES) | (b - ONES)) & ~x & HIGHS)
+            | (x & HIGHS)) == 0;
+}
+
+
+/*
+ * Writes s escaped, between quotes.  Returns 0, or -1 when s is not UTF-8
+ * (nothing written): the first byte above 0x7f has the rest checked once.
+ */
+static int
+put_escaped(json_out_t *j, const unsigned char *s, size_t len)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    char              *o;
+    size_t             i = 0;
+    uint64_t           x;
+    unsigned char      c;
+    int                checked = 0;
+
+    if (reserve(j, len * 6 + 2) != 0) {
+        return 0;
+    }
+    o = j->buf + j->len;
+    *o++ = '"';
+    while (i < len) {
+        if (len - i >= 8) {
+            memcpy(&x, s + i, 8);
+            if (plain_word(x)) {
+                memcpy(o, s + i, 8);
+                o += 8;
+                i += 8;
+                continue;
+            }
+        }
+        c = s[i];
+        if (c >= 0x80 && !checked) {
+            /* everything before is ASCII: a sequence starts here */
+            if (!spoor_utf8_valid(s + i, len - i)) {
+                return -1;
+            }
+            checked = 1;
+        }
+        i++;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *o++ = (char) c;
+            continue;
+        }
+        *o++ = '\\';
+        switch (c) {
+        case '"':  *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\b': *o++ = 'b'; break;
+        case '\f': *o++ = 'f'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[c >> 4];
+            o[4] = hex[c & 0xf];
+            o += 5;
+            break;
+        }
+    }
+    *o++ = '"';
+    j->len = (size_t) (o - j->buf);
+    return 0;
+}
+
+
+/* A string value or key: repaired when it is not UTF-8. */
+static inline void
+put_string(json_out_t *j, const char *s, size_t len, int key)
+{
+    unsigned char  *clean;
+    size_t          n;
+
+    if (before(j, key) != 0) {
+        return;
+    }
+    if (put_escaped(j, (const unsigned char *) s, len) != 0) {
+        clean = malloc(len * 3 + 1);
+        if (clean == NULL) {
+            j->nomem = 1;
+            return;
+        }
+        n = spoor_utf8_repair((const unsigned char *) s, len, clean);
+        (void) put_escaped(j, clean, n);
+        free(clean);
+    }
+    if (!key) {
+        after(j);
+    }
 }
 
 
 void
 json_out_str(json_out_t *j, const char *s, size_t len)
 {
-    unsigned char  *clean;
-    size_t          n;
+    int  key = j->depth && !j->over
+               && (j->st[j->depth - 1] == ST_MAP_FIRST
+                   || j->st[j->depth - 1] == ST_MAP_KEY);
 
-    if (spoor_utf8_valid((const unsigned char *) s, len)) {
-        yajl_gen_string(j->g, (const unsigned char *) s, len);
-        return;
-    }
-    clean = malloc(len * 3 + 1);
-    if (clean == NULL) {
-        yajl_gen_string(j->g, (const unsigned char *) "", 0);
-        return;
-    }
-    n = spoor_utf8_repair((const unsigned char *) s, len, clean);
-    yajl_gen_string(j->g, clean, n);
-    free(clean);
+    put_string(j, s, len, key);
 }
 
 
@@ -120,7 +349,7 @@ json_out_int(json_out_t *j, long long v)
     } else {
         p = digits((unsigned long long) v, buf + sizeof(buf));
     }
-    yajl_gen_number(j->g, p, (size_t) (buf + sizeof(buf) - p));
+    scalar(j, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
@@ -130,7 +359,7 @@ json_out_uint(json_out_t *j, unsigned long long v)
     char  buf[24], *p;
 
     p = digits(v, buf + sizeof(buf));
-    yajl_gen_number(j->g, p, (size_t) (buf + sizeof(buf) - p));
+    scalar(j, p, (size_t) (buf + sizeof(buf) - p));
 }
 
 
@@ -143,13 +372,13 @@ json_out_double(json_out_t *j, double v)
     size_t    e;
 
     if (!isfinite(v)) {
-        yajl_gen_null(j->g);
+        json_out_null(j);
         return;
     }
     memcpy(&bits, &v, sizeof(bits));
-    e = (bits ^ (bits >> 29)) & (JSON_OUT_DOUBLES - 1);
+    e = (bits ^ (bits >> 21) ^ (bits >> 43)) & (JSON_OUT_DOUBLES - 1);
     if (j->dbl[e].len && j->dbl[e].bits == bits) {
-        yajl_gen_number(j->g, j->dbl[e].text, j->dbl[e].len);
+        scalar(j, j->dbl[e].text, j->dbl[e].len);
         return;
     }
     /* the shortest of %.15g and %.17g that reads back as the same double */
@@ -166,28 +395,72 @@ json_out_double(json_out_t *j, double v)
         j->dbl[e].len = (uint8_t) n;
         memcpy(j->dbl[e].text, buf, (size_t) n);
     }
-    yajl_gen_number(j->g, buf, (size_t) n);
+    scalar(j, buf, (size_t) n);
 }
 
 
 void
 json_out_bool(json_out_t *j, int v)
 {
-    yajl_gen_bool(j->g, v);
+    if (v) {
+        scalar(j, "true", 4);
+    } else {
+        scalar(j, "false", 5);
+    }
 }
 
 
 void
 json_out_null(json_out_t *j)
 {
-    yajl_gen_null(j->g);
+    scalar(j, "null", 4);
 }
 
 
-void json_out_map_open(json_out_t *j)    { yajl_gen_map_open(j->g); }
-void json_out_map_close(json_out_t *j)   { yajl_gen_map_close(j->g); }
-void json_out_array_open(json_out_t *j)  { yajl_gen_array_open(j->g); }
-void json_out_array_close(json_out_t *j) { yajl_gen_array_close(j->g); }
+static void
+open_container(json_out_t *j, char c, uint8_t st)
+{
+    if (j->over) {
+        j->over++;
+        return;
+    }
+    if (before(j, 0) != 0) {
+        j->over = 1;            /* no place for it: drop it whole */
+        return;
+    }
+    if (j->depth == JSON_OUT_DEPTH_MAX) {
+        put(j, "null", 4);
+        j->over = 1;
+        return;
+    }
+    put(j, &c, 1);
+    j->st[j->depth++] = st;
+}
+
+
+static void
+close_container(json_out_t *j, char c)
+{
+    if (j->over) {
+        j->over--;
+        if (j->over == 0) {
+            after(j);
+        }
+        return;
+    }
+    if (j->depth == 0) {
+        return;
+    }
+    j->depth--;
+    put(j, &c, 1);
+    after(j);
+}
+
+
+void json_out_map_open(json_out_t *j)    { open_container(j, '{', ST_MAP_FIRST); }
+void json_out_map_close(json_out_t *j)   { close_container(j, '}'); }
+void json_out_array_open(json_out_t *j)  { open_container(j, '[', ST_ARRAY_FIRST); }
+void json_out_array_close(json_out_t *j) { close_container(j, ']'); }
 
 
 static void
@@ -292,12 +565,14 @@ json_out_msgpack(json_out_t *j, const msgpack_object *o)
 
 
 /*
- * The same for the encoded value at p[*off] (one checked value, so its
- * nesting is bounded), read in place; *off moves past it.  Returns 0, or
- * -1 for bytes that are no value (nothing sensible was written).
+ * The same for the encoded value at p[*off], read in place; *off moves
+ * past it.  Returns 0, or -1 for bytes that are no value or nest deeper
+ * than SPOOR_MP_DEPTH_CAP (depth: the levels still allowed); what was
+ * written is then to be taken back by the caller.
  */
 static int
-out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off)
+out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off,
+    unsigned depth)
 {
     spoor_mp_item_t  it, k;
     char             buf[32];
@@ -318,15 +593,21 @@ out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off)
     case SPOOR_MP_BIN:   out_base64(j, it.s, it.len); return 0;
     case SPOOR_MP_EXT:   json_out_null(j); return 0;   /* no JSON form */
     case SPOOR_MP_ARRAY:
+        if (depth == 0) {
+            return -1;
+        }
         json_out_array_open(j);
         for (i = 0; i < it.len; i++) {
-            if (out_raw(j, p, len, off) != 0) {
+            if (out_raw(j, p, len, off, depth - 1) != 0) {
                 return -1;
             }
         }
         json_out_array_close(j);
         return 0;
     case SPOOR_MP_MAP:
+        if (depth == 0) {
+            return -1;
+        }
         json_out_map_open(j);
         for (i = 0; i < it.len; i++) {
             at = *off;
@@ -358,7 +639,7 @@ out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off)
                 json_out_str(j, buf, (size_t) n);
             }
             if (n >= 0) {
-                if (out_raw(j, p, len, off) != 0) {
+                if (out_raw(j, p, len, off, depth - 1) != 0) {
                     return -1;
                 }
                 continue;
@@ -393,22 +674,31 @@ kv_str(json_out_t *j, const char *k, spoor_str_t s)
 static void
 kv_value(json_out_t *j, const char *k, const spoor_value_t *v)
 {
-    size_t  off = 0;
+    size_t    off = 0, len;
+    unsigned  depth, over;
+    int       done;
+    uint8_t   st;
 
     if (v->obj) {
         json_out_cstr(j, k);
         json_out_msgpack(j, v->obj);
     } else if (v->raw) {
         json_out_cstr(j, k);
-        if (spoor_mp_check(v->raw, v->raw_len, SPOOR_MP_DEPTH_CAP, &off)
-            != SPOOR_OK)
-        {
+        /* written as read; taken back for null if it is no value */
+        len = j->len;
+        depth = j->depth;
+        over = j->over;
+        done = j->done;
+        st = depth ? j->st[depth - 1] : 0;
+        if (out_raw(j, v->raw, v->raw_len, &off, SPOOR_MP_DEPTH_CAP) != 0) {
+            j->len = len;
+            j->depth = depth;
+            j->over = over;
+            j->done = done;
+            if (depth) {
+                j->st[depth - 1] = st;
+            }
             json_out_null(j);
-            return;
-        }
-        off = 0;
-        if (out_raw(j, v->raw, v->raw_len, &off) != 0) {
-            json_out_null(j);       /* not reached: the value was checked */
         }
     }
 }

@@ -1,12 +1,22 @@
 /*
- * json_out.h -- JSON lines on a stdio stream, generated with yajl.
+ * json_out.h -- JSON lines on a stdio stream: the analyzer's one JSON writer.
  *
- * A json_out_t wraps one yajl generator.  The json_out_* value functions
- * append to the current line; json_out_line() ends it (writes the text and
- * a newline to the stream) and starts the next.  Strings that are not
- * valid UTF-8 are written with each invalid byte replaced by U+FFFD, and
- * numbers that JSON cannot hold (NaN, infinities) as null, so every line
- * is valid JSON whatever the record held.
+ * A json_out_t holds the line being built (a growing buffer) and, for each
+ * open map or array, where it stands (first element or not; in a map,
+ * key or value next), so callers only say what to write and the commas
+ * and colons follow.  The json_out_* value functions append to the
+ * current line; json_out_line() ends it (writes the text and a newline to
+ * the stream) and starts the next.  The text is what yajl_gen writes for
+ * the same calls without options: no spaces, "/" unescaped, control
+ * characters as \uXXXX with upper-case hex.
+ *
+ * Invariants: every line is valid JSON whatever the input.  Strings that
+ * are not valid UTF-8 are written with each invalid byte replaced by
+ * U+FFFD, numbers that JSON cannot hold (NaN, infinities) as null; a value
+ * where a map key belongs is not written, nor anything after the line's
+ * first complete value; containers nested deeper than JSON_OUT_DEPTH_MAX
+ * are written as null.  When memory runs out the line is dropped and
+ * json_out_line() reports it.
  */
 #ifndef SPOOR_JSON_OUT_H
 #define SPOOR_JSON_OUT_H
@@ -14,17 +24,26 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <msgpack.h>
-#include <yajl/yajl_gen.h>
 #include "event.h"
 #include "logreader.h"
 
 /* The text of recently written doubles (coordinates repeat a lot), by
  * bit pattern: formatting the shortest round-trip text is costly. */
-#define JSON_OUT_DOUBLES  64
+#define JSON_OUT_DOUBLES  256
+
+/* Open containers at most (yajl_gen's limit). */
+#define JSON_OUT_DEPTH_MAX  128
 
 typedef struct {
-    yajl_gen   g;
     FILE      *out;
+    char      *buf;                  /* the line so far: len bytes */
+    size_t     len;
+    size_t     cap;
+    int        nomem;                /* the line lost bytes */
+    int        done;                 /* the line's value is complete */
+    unsigned   depth;                /* open containers */
+    unsigned   over;                 /* containers opened past the limit */
+    uint8_t    st[JSON_OUT_DEPTH_MAX];
     struct {
         uint64_t   bits;
         uint8_t    len;              /* 0: empty */
@@ -36,7 +55,8 @@ typedef struct {
 int json_out_init(json_out_t *j, FILE *out);
 void json_out_free(json_out_t *j);
 
-/* Writes the line built so far and a newline; returns 0, or -1 (errno). */
+/* Writes the line built so far and a newline; returns 0, or -1 (errno;
+ * ENOMEM when the line was dropped for want of memory). */
 int json_out_line(json_out_t *j);
 
 /*
