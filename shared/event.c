@@ -597,6 +597,19 @@ rd_item(rd_t *r, spoor_mp_item_t *it)
             it->u = b;
             r->off = o + 1;
             return SPOOR_OK;
+        } else if (b <= 0x8f) {
+            n = b & 0x0f;               /* a fixmap: 2 bytes or more each */
+            if (n <= left / 2) {
+                it->type = SPOOR_MP_MAP;
+                it->len = n;
+                r->off = o + 1;
+                return SPOOR_OK;
+            }
+        } else if (b == 0xc2 || b == 0xc3) {
+            it->type = SPOOR_MP_BOOL;
+            it->b = b == 0xc3;
+            r->off = o + 1;
+            return SPOOR_OK;
         }
     }
     return spoor_mp_read(r->p, r->len, &r->off, it);
@@ -624,7 +637,7 @@ rd_skip(rd_t *r, unsigned depth, spoor_value_t *v)
 }
 
 
-static int
+static inline int
 rd_str(rd_t *r, spoor_str_t *s)
 {
     spoor_mp_item_t  it;
@@ -639,7 +652,7 @@ rd_str(rd_t *r, spoor_str_t *s)
 }
 
 
-static int
+static inline int
 rd_i64(rd_t *r, int64_t *v)
 {
     spoor_mp_item_t  it;
@@ -659,7 +672,7 @@ rd_i64(rd_t *r, int64_t *v)
 }
 
 
-static int
+static inline int
 rd_u32(rd_t *r, uint32_t *v)
 {
     spoor_mp_item_t  it;
@@ -674,7 +687,7 @@ rd_u32(rd_t *r, uint32_t *v)
 }
 
 
-static int
+static inline int
 rd_bool(rd_t *r, int *v)
 {
     spoor_mp_item_t  it;
@@ -714,7 +727,7 @@ rd_double(rd_t *r, double *v)
  * own level): a string key in *k (returns 1); a key of another type is
  * stepped over with its value (returns 0); or an error.
  */
-static int
+static inline int
 rd_key(rd_t *r, unsigned depth, spoor_mp_item_t *k)
 {
     size_t  at = r->off;
