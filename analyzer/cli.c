@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "json_out.h"
 #include "logreader.h"
 
 
@@ -123,4 +124,37 @@ cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
         return rc == SPOOR_E_NOMEM ? -EXIT_IO : -EXIT_USAGE;
     }
     return first;
+}
+
+
+char *
+cli_lineage_member(const char *what, const char *const *keys,
+    const uint64_t *vals, size_t n)
+{
+    json_out_t   j;
+    const char  *m;
+    char        *out = NULL;
+    size_t       i, len;
+
+    if (json_out_init(&j, NULL) != 0) {
+        return NULL;
+    }
+    json_out_map_open(&j);
+    json_out_cstr(&j, what);
+    json_out_map_open(&j);
+    for (i = 0; i < n; i++) {
+        json_out_cstr(&j, keys[i]);
+        if (vals[i] == CLI_NULL) {
+            json_out_null(&j);
+        } else {
+            json_out_uint(&j, vals[i]);
+        }
+    }
+    json_out_map_close(&j);
+    m = json_out_members(&j, &len);
+    if (m != NULL) {
+        out = strndup(m, len);
+    }
+    json_out_free(&j);
+    return out;
 }

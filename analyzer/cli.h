@@ -51,6 +51,17 @@ int cmd_recover(int argc, char **argv);
 int cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
     state_t *st, int flags);
 
+/* A count written as null by cli_lineage_member(). */
+#define CLI_NULL  UINT64_MAX
+
+/*
+ * The lineage member "what":{"keys[0]":vals[0],...} of n counts (CLI_NULL:
+ * null) for state_commit(), in a malloc'ed string; NULL when out of
+ * memory.
+ */
+char *cli_lineage_member(const char *what, const char *const *keys,
+    const uint64_t *vals, size_t n);
+
 /*
  * Opens a LOG argument for reading: "-" is standard input.  Returns the
  * descriptor, or -1 after printing "spoor CMD: PATH: reason" on stderr.

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 #include <msgpack.h>
-#include "mp_member.h"
 #include "cli.h"
 #include "error.h"
 #include "json_msgpack.h"
@@ -53,7 +52,7 @@ cmd_forget(int argc, char **argv)
     state_t          st;
     state_cli_t      cli;
     uint32_t         idx;
-    char             err[1024], line[512];
+    char             err[1024], *line = NULL;
     int              first, i, k, exit_code = EXIT_OK;
     size_t           profiles, erased = 0;
     uint64_t         bytes;
@@ -98,8 +97,18 @@ cmd_forget(int argc, char **argv)
         }
     }
 
-    snprintf(line, sizeof(line), "\"forget\":{\"ids\":%d,"
-             "\"profiles_erased\":%zu}", argc - first, erased);
+    {
+        static const char *const  keys[] = { "ids", "profiles_erased" };
+        uint64_t                  vals[] = { (uint64_t) (argc - first),
+                                             erased };
+
+        line = cli_lineage_member("forget", keys, vals, 2);
+    }
+    if (line == NULL) {
+        fprintf(stderr, "spoor forget: out of memory; nothing written\n");
+        exit_code = EXIT_IO;
+        goto done;
+    }
     if (state_commit(&st, line, &profiles, &bytes, err, sizeof(err))
         != SPOOR_OK)
     {
@@ -111,6 +120,7 @@ cmd_forget(int argc, char **argv)
            ": %zu profiles\n", erased, st.gen, profiles);
 
 done:
+    free(line);
     state_close(&st);
     settings_free(&cli.set);
     return exit_code;
@@ -123,7 +133,7 @@ cmd_import_traits(int argc, char **argv)
     state_t          st;
     state_cli_t      cli;
     uint32_t         idx;
-    char             err[1024], lj[256], *line = NULL;
+    char             err[1024], *lj = NULL, *line = NULL;
     int              first, exit_code = EXIT_OK, nomem = 0;
     size_t           cap = 0, profiles, lineno = 0, applied = 0, bad = 0;
     ssize_t          n;
@@ -237,8 +247,18 @@ cmd_import_traits(int argc, char **argv)
         goto done;
     }
 
-    snprintf(lj, sizeof(lj), "\"import\":{\"lines\":%zu,\"applied\":%zu,"
-             "\"bad\":%zu}", lineno, applied, bad);
+    {
+        static const char *const  keys[] = { "lines", "applied", "bad" };
+        uint64_t                  vals[] = { lineno, applied, bad };
+
+        lj = cli_lineage_member("import", keys, vals, 3);
+    }
+    if (lj == NULL) {
+        fprintf(stderr, "spoor import-traits: out of memory; nothing "
+                "written\n");
+        exit_code = EXIT_IO;
+        goto done;
+    }
     if (state_commit(&st, lj, &profiles, &bytes, err, sizeof(err))
         != SPOOR_OK)
     {
@@ -253,6 +273,7 @@ cmd_import_traits(int argc, char **argv)
     }
 
 done:
+    free(lj);
     free(line);
     state_close(&st);
     settings_free(&cli.set);

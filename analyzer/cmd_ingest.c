@@ -146,6 +146,40 @@ usage(FILE *f)
 
 
 
+/* The --json result line: the generation, then either "unchanged":true
+ * (ms < 0) or the run's seconds, profiles and snapshot bytes, then the
+ * lineage members. */
+static void
+print_result(uint32_t gen, long long ms, size_t profiles, uint64_t bytes,
+    const char *lineage)
+{
+    json_out_t  j;
+
+    if (json_out_init(&j, stdout) != 0) {
+        fprintf(stderr, "spoor ingest: out of memory\n");
+        return;
+    }
+    json_out_map_open(&j);
+    json_out_cstr(&j, "generation");
+    json_out_uint(&j, gen);
+    if (ms < 0) {
+        json_out_cstr(&j, "unchanged");
+        json_out_bool(&j, 1);
+    } else {
+        json_out_cstr(&j, "seconds");
+        json_out_double(&j, (double) ms / 1000.0);
+        json_out_cstr(&j, "profiles");
+        json_out_uint(&j, profiles);
+        json_out_cstr(&j, "snapshot_bytes");
+        json_out_uint(&j, bytes);
+    }
+    json_out_splice(&j, lineage, strlen(lineage));
+    json_out_map_close(&j);
+    json_out_line(&j);
+    json_out_free(&j);
+}
+
+
 int
 cmd_ingest(int argc, char **argv)
 {
@@ -259,8 +293,7 @@ cmd_ingest(int argc, char **argv)
          * parents (an empty generation would push them out); a state
          * written before settings were kept gets them recorded */
         if (cli.json) {
-            printf("{\"generation\":%" PRIu32 ",\"unchanged\":true,%s}\n",
-                   st.gen, lineage);
+            print_result(st.gen, -1, 0, 0, lineage);
         } else {
             printf("spoor ingest: nothing new in %" PRIu64 " records; "
                    "generation %" PRIu32 " stays current\n", t->records,
@@ -278,9 +311,7 @@ cmd_ingest(int argc, char **argv)
 
     t1 = now_ms();
     if (cli.json) {
-        printf("{\"generation\":%" PRIu32 ",\"seconds\":%.3f,\"profiles\":%zu,"
-               "\"snapshot_bytes\":%" PRIu64 ",%s}\n", st.gen,
-               (double) (t1 - t0) / 1000.0, profiles, bytes, lineage);
+        print_result(st.gen, t1 - t0, profiles, bytes, lineage);
     } else {
         printf("spoor ingest: generation %" PRIu32 ": %" PRIu64 " records read "
                "(%" PRIu64 " new), %" PRIu64 " applied to profiles, %" PRIu64

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "json_out.h"
 #include "error.h"
 #include "state.h"
 
@@ -39,13 +40,41 @@ usage(FILE *f)
 }
 
 
+/* The --json line: the generation, then "intact":true, or the profiles
+ * written and the lineage member. */
+static void
+print_json(uint32_t gen, int intact, size_t profiles, const char *member)
+{
+    json_out_t  j;
+
+    if (json_out_init(&j, stdout) != 0) {
+        fprintf(stderr, "spoor recover: out of memory\n");
+        return;
+    }
+    json_out_map_open(&j);
+    json_out_cstr(&j, "generation");
+    json_out_uint(&j, gen);
+    if (intact) {
+        json_out_cstr(&j, "intact");
+        json_out_bool(&j, 1);
+    } else {
+        json_out_cstr(&j, "profiles");
+        json_out_uint(&j, profiles);
+        json_out_splice(&j, member, strlen(member));
+    }
+    json_out_map_close(&j);
+    json_out_line(&j);
+    json_out_free(&j);
+}
+
+
 int
 cmd_recover(int argc, char **argv)
 {
     state_cli_t  cli;
     state_t      st;
     int          first, exit_code = EXIT_OK;
-    char         err[1024], line[128];
+    char         err[1024], *line = NULL;
     size_t       profiles;
     uint64_t     bytes;
     uint32_t     from;
@@ -70,7 +99,7 @@ cmd_recover(int argc, char **argv)
     from = st.recovered_from;
     if (from == 0 && !st.erased_in_run) {
         if (cli.json) {
-            printf("{\"generation\":%" PRIu32 ",\"intact\":true}\n", st.gen);
+            print_json(st.gen, 1, 0, NULL);
         } else {
             printf("spoor recover: %s is intact: generation %" PRIu32
                    " is current\n", cli.dir, st.gen);
@@ -84,14 +113,19 @@ cmd_recover(int argc, char **argv)
         goto done;
     }
 
-    if (from == 0 || from == UINT32_MAX) {
-        snprintf(line, sizeof(line), "\"recover\":{\"from\":null,\"to\":%"
-                 PRIu32 ",\"journal_erased\":%" PRIu64 "}", st.gen,
-                 st.journal_applied);
-    } else {
-        snprintf(line, sizeof(line), "\"recover\":{\"from\":%" PRIu32
-                 ",\"to\":%" PRIu32 ",\"journal_erased\":%" PRIu64 "}", from,
-                 st.gen, st.journal_applied);
+    {
+        static const char *const  keys[] = { "from", "to", "journal_erased" };
+        uint64_t                  vals[] = {
+            from == 0 || from == UINT32_MAX ? CLI_NULL : from, st.gen,
+            st.journal_applied
+        };
+
+        line = cli_lineage_member("recover", keys, vals, 3);
+    }
+    if (line == NULL) {
+        fprintf(stderr, "spoor recover: out of memory; nothing written\n");
+        exit_code = EXIT_IO;
+        goto done;
     }
     if (state_commit(&st, line, &profiles, &bytes, err, sizeof(err))
         != SPOOR_OK)
@@ -101,8 +135,7 @@ cmd_recover(int argc, char **argv)
         goto done;
     }
     if (cli.json) {
-        printf("{\"generation\":%" PRIu32 ",\"profiles\":%zu,%s}\n", st.gen,
-               profiles, line);
+        print_json(st.gen, 0, profiles, line);
     } else {
         printf("spoor recover: rolled back to the newest intact generation; "
                "generation %" PRIu32 " written (%zu profiles, %" PRIu64
@@ -111,6 +144,7 @@ cmd_recover(int argc, char **argv)
     }
 
 done:
+    free(line);
     state_close(&st);
     settings_free(&cli.set);
     return exit_code;

@@ -178,12 +178,22 @@ json_out_line(json_out_t *j)
             rc = -1;
         }
     }
-    j->len = 0;
-    j->nomem = 0;
-    j->done = 0;
-    j->depth = 0;
-    j->over = 0;
+    json_out_reset(j);
     return rc;
+}
+
+
+/* The buffer's bytes as a C string (a 0 after them, not counted). */
+static const char *
+terminated(json_out_t *j, size_t from, size_t *len)
+{
+    if (j->nomem || reserve(j, 1) != 0) {
+        *len = 0;
+        return NULL;
+    }
+    j->buf[j->len] = '\0';
+    *len = j->len - from;
+    return j->buf + from;
 }
 
 
@@ -192,10 +202,47 @@ json_out_members(json_out_t *j, size_t *len)
 {
     if (j->len == 0 || j->buf[0] != '{') {
         *len = 0;
-        return "";
+        return j->nomem ? NULL : "";
     }
-    *len = j->len - 1;
-    return j->buf + 1;
+    return terminated(j, 1, len);
+}
+
+
+const char *
+json_out_text(json_out_t *j, size_t *len)
+{
+    return terminated(j, 0, len);
+}
+
+
+void
+json_out_splice(json_out_t *j, const char *members, size_t len)
+{
+    uint8_t  *st;
+
+    if (len == 0 || j->over || j->depth == 0) {
+        return;
+    }
+    st = &j->st[j->depth - 1];
+    if (*st != ST_MAP_FIRST && *st != ST_MAP_KEY) {
+        return;
+    }
+    if (*st == ST_MAP_KEY) {
+        put(j, ",", 1);
+    }
+    put(j, members, len);
+    *st = ST_MAP_KEY;
+}
+
+
+void
+json_out_reset(json_out_t *j)
+{
+    j->len = 0;
+    j->nomem = 0;
+    j->done = 0;
+    j->depth = 0;
+    j->over = 0;
 }
 
 

@@ -62,10 +62,23 @@ int json_out_line(json_out_t *j);
 /*
  * The text of the members written so far inside the line's outermost map
  * (opened with json_out_map_open() and not closed): what comes after its
- * "{", for a caller that puts them into a larger object.  Valid until the
- * next json_out_* call; "" when nothing was written.
+ * "{", for a caller that puts them into a larger object.  A C string (a 0
+ * follows the *len bytes), valid until the next json_out_* call; "" when
+ * nothing was written, NULL when memory ran out.
  */
 const char *json_out_members(json_out_t *j, size_t *len);
+
+/* The whole line so far (no newline), likewise: a C string valid until
+ * the next call, NULL when memory ran out. */
+const char *json_out_text(json_out_t *j, size_t *len);
+
+/* Writes members (text as json_out_members() gives it: "key":value pairs
+ * separated by commas, or "") into the open map, as if written one by
+ * one.  Ignored unless a map key may come next. */
+void json_out_splice(json_out_t *j, const char *members, size_t len);
+
+/* Drops the line so far and starts the next. */
+void json_out_reset(json_out_t *j);
 
 void json_out_str(json_out_t *j, const char *s, size_t len);
 void json_out_cstr(json_out_t *j, const char *s);

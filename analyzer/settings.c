@@ -583,101 +583,74 @@ fail:
 
 /* ---- the lineage --------------------------------------------------------------- */
 
-char *
-settings_lineage(const settings_t *s, unsigned changed, uint64_t rules_hash)
+void
+settings_lineage(json_out_t *j, const settings_t *s, unsigned changed,
+    uint64_t rules_hash)
 {
     static const struct { unsigned bit; const char *name; }  names[] = {
         { SET_ABANDON, "abandon" }, { SET_LIFECYCLE, "lifecycle" },
         { SET_EXPIRE, "expire" }, { SET_KEEP, "keep" }, { SET_RULES, "rules" }
     };
-    char        *buf = NULL, hex[17];
-    size_t       len = 0, i;
-    FILE        *f;
-    json_out_t   j;
+    char    hex[17];
+    size_t  i;
 
-    f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        return NULL;
-    }
-    if (json_out_init(&j, f) != 0) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    json_out_map_open(&j);
-    json_out_cstr(&j, "settings");
-    json_out_map_open(&j);
-    json_out_cstr(&j, "session_gap_min");
-    json_out_int(&j, s->session_gap_ms / MIN_MS);
-    json_out_cstr(&j, "half_life_days");
-    json_out_int(&j, s->half_life_ms / DAY_MS);
-    json_out_cstr(&j, "abandon_min");
-    json_out_int(&j, s->abandon_ms / MIN_MS);
-    json_out_cstr(&j, "lifecycle_days");
-    json_out_array_open(&j);
+    json_out_cstr(j, "settings");
+    json_out_map_open(j);
+    json_out_cstr(j, "session_gap_min");
+    json_out_int(j, s->session_gap_ms / MIN_MS);
+    json_out_cstr(j, "half_life_days");
+    json_out_int(j, s->half_life_ms / DAY_MS);
+    json_out_cstr(j, "abandon_min");
+    json_out_int(j, s->abandon_ms / MIN_MS);
+    json_out_cstr(j, "lifecycle_days");
+    json_out_array_open(j);
     for (i = 0; i < 3; i++) {
-        json_out_int(&j, s->lifecycle_ms[i] / DAY_MS);
+        json_out_int(j, s->lifecycle_ms[i] / DAY_MS);
     }
-    json_out_array_close(&j);
-    json_out_cstr(&j, "expire_days");
+    json_out_array_close(j);
+    json_out_cstr(j, "expire_days");
     if (s->expire_ms) {
-        json_out_int(&j, s->expire_ms / DAY_MS);
+        json_out_int(j, s->expire_ms / DAY_MS);
     } else {
-        json_out_cstr(&j, "off");
+        json_out_cstr(j, "off");
     }
-    json_out_cstr(&j, "ids_max");
-    json_out_uint(&j, s->ids_max);
-    json_out_cstr(&j, "merges_max");
-    json_out_uint(&j, s->merges_max);
-    json_out_cstr(&j, "keep");
-    json_out_uint(&j, s->keep);
-    json_out_cstr(&j, "junk_ids");
-    json_out_array_open(&j);
+    json_out_cstr(j, "ids_max");
+    json_out_uint(j, s->ids_max);
+    json_out_cstr(j, "merges_max");
+    json_out_uint(j, s->merges_max);
+    json_out_cstr(j, "keep");
+    json_out_uint(j, s->keep);
+    json_out_cstr(j, "junk_ids");
+    json_out_array_open(j);
     for (i = 0; i < s->njunk; i++) {
-        json_out_cstr(&j, s->junk[i]);
+        json_out_cstr(j, s->junk[i]);
     }
-    json_out_array_close(&j);
-    json_out_map_close(&j);
+    json_out_array_close(j);
+    json_out_map_close(j);
 
-    json_out_cstr(&j, "rules");
+    json_out_cstr(j, "rules");
     if (s->rules) {
-        json_out_map_open(&j);
-        json_out_cstr(&j, "file");
+        json_out_map_open(j);
+        json_out_cstr(j, "file");
         if (s->rules_file) {
-            json_out_cstr(&j, s->rules_file);
+            json_out_cstr(j, s->rules_file);
         } else {
-            json_out_null(&j);          /* kept in the state */
+            json_out_null(j);          /* kept in the state */
         }
-        json_out_cstr(&j, "hash");
+        json_out_cstr(j, "hash");
         snprintf(hex, sizeof(hex), "%016" PRIx64, rules_hash);
-        json_out_cstr(&j, hex);
-        json_out_map_close(&j);
+        json_out_cstr(j, hex);
+        json_out_map_close(j);
     } else {
-        json_out_null(&j);
+        json_out_null(j);
     }
 
-    json_out_cstr(&j, "changed");
-    json_out_array_open(&j);
+    json_out_cstr(j, "changed");
+    json_out_array_open(j);
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (changed & names[i].bit) {
-            json_out_cstr(&j, names[i].name);
+            json_out_cstr(j, names[i].name);
         }
     }
-    json_out_array_close(&j);
-    json_out_map_close(&j);
-    if (json_out_line(&j) != 0) {
-        json_out_free(&j);
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    json_out_free(&j);
-    if (fclose(f) != 0 || len < 3) {
-        free(buf);
-        return NULL;
-    }
-    /* the members without the braces and the newline */
-    memmove(buf, buf + 1, len - 3);
-    buf[len - 3] = '\0';
-    return buf;
+    json_out_array_close(j);
 }

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <msgpack.h>
+#include "json_out.h"
 
 /* bits of settings_t.given */
 enum {
@@ -120,9 +121,9 @@ int settings_pack(const settings_t *s, msgpack_packer *pk);
  * left with the defaults. */
 int settings_unpack(settings_t *s, const msgpack_object *meta);
 
-/* The lineage members "settings":{...},"changed":[...] (no braces
- * around them) into a malloc'ed string; NULL when out of memory. */
-char *settings_lineage(const settings_t *s, unsigned changed,
+/* Writes the lineage members "settings":{...},"rules":...,"changed":[...]
+ * into j's open map. */
+void settings_lineage(json_out_t *j, const settings_t *s, unsigned changed,
     uint64_t rules_hash);
 
 #endif /* SPOOR_SETTINGS_H */

@@ -16,6 +16,7 @@
 #include <xxhash.h>
 #include "error.h"
 #include "inferred.h"
+#include "json_out.h"
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
@@ -1237,6 +1238,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     msgpack_packer   pk;
     uint64_t        *hashes = NULL;
     char             name[64], path[4096], hex[17], *lj = NULL;
+    json_out_t       jo = { 0 };
     int              rc = SPOOR_E_NOMEM;
     struct stat      sbuf;
     stored_profile_t rec;
@@ -1440,29 +1442,47 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* the lineage, then CURRENT */
     {
-        char    lname[64], when[32], *sl;
-        size_t  ll;
-        time_t  now = time(NULL);
-        struct tm  tm;
+        char        lname[64], when[32];
+        const char *text;
+        size_t      tlen;
+        time_t      now = time(NULL);
+        struct tm   tm;
 
         gmtime_r(&now, &tm);
         strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        sl = settings_lineage(&st->set, st->changed,
-                              st->rules ? spoor_rules_hash(st->rules) : 0);
-        ll = strlen(lineage) + (sl ? strlen(sl) : 0) + 512;
-        lj = sl ? malloc(ll) : NULL;
-        if (lj == NULL) {
-            free(sl);
+        if (json_out_init(&jo, NULL) != 0) {
             rc = SPOOR_E_NOMEM;
             STATE_MSG("out of memory");
             goto fail;
         }
-        snprintf(lj, ll, "{\"generation\":%" PRIu32 ",\"parent\":%" PRIu32
-                 ",\"time\":\"%s\",\"snapshot\":\"%s\",\"snapshot_bytes\":%"
-                 PRIu64 ",\"profiles\":%zu,\"profiles_expired\":%" PRIu64
-                 ",%s%s%s}\n", gen, st->gen, when, name, *bytes, nout,
-                 st->expired, sl, lineage[0] ? "," : "", lineage);
-        free(sl);
+        json_out_map_open(&jo);
+        json_out_cstr(&jo, "generation");
+        json_out_uint(&jo, gen);
+        json_out_cstr(&jo, "parent");
+        json_out_uint(&jo, st->gen);
+        json_out_cstr(&jo, "time");
+        json_out_cstr(&jo, when);
+        json_out_cstr(&jo, "snapshot");
+        json_out_cstr(&jo, name);
+        json_out_cstr(&jo, "snapshot_bytes");
+        json_out_uint(&jo, *bytes);
+        json_out_cstr(&jo, "profiles");
+        json_out_uint(&jo, nout);
+        json_out_cstr(&jo, "profiles_expired");
+        json_out_uint(&jo, st->expired);
+        settings_lineage(&jo, &st->set, st->changed,
+                         st->rules ? spoor_rules_hash(st->rules) : 0);
+        json_out_splice(&jo, lineage, strlen(lineage));
+        json_out_map_close(&jo);
+        text = json_out_text(&jo, &tlen);
+        lj = text ? malloc(tlen + 2) : NULL;
+        if (lj == NULL) {
+            rc = SPOOR_E_NOMEM;
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        memcpy(lj, text, tlen);
+        memcpy(lj + tlen, "\n", 2);
         snprintf(lname, sizeof(lname), "%06" PRIu32 ".json", gen);
         snprintf(path, sizeof(path), "%s/lineage", st->dir);
         rc = spoor_write_file_atomic(path, lname, lj, strlen(lj));
@@ -1471,8 +1491,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             goto fail;
         }
         written = 2;
-        snprintf(lj, ll, "%s\n", name);
-        rc = spoor_write_file_atomic(st->dir, "CURRENT", lj, strlen(lj));
+        snprintf(path, sizeof(path), "%s\n", name);
+        rc = spoor_write_file_atomic(st->dir, "CURRENT", path, strlen(path));
         if (rc != SPOOR_OK) {
             char  cur[4096], e2[256];
             int   en = errno;
@@ -1514,6 +1534,7 @@ fail:
         (void) unlink(path);
     }
     free(lj);
+    json_out_free(&jo);
     free(slot);
     free(outs);
     free(members);
