@@ -141,6 +141,18 @@ $(OBJ)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The built-in segment rules are conf/segments.rules itself, as a C string
+# (analyzer/default_rules.c includes it): one text, shipped and built in.
+GEN := $(BUILD)/gen
+CPPFLAGS += -I$(GEN)
+$(GEN)/default_rules_text.h: conf/segments.rules
+	@mkdir -p $(@D)
+	{ echo '/* generated from conf/segments.rules by the Makefile */'; \
+	  echo 'static const char  default_rules_text[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+$(OBJ)/analyzer/default_rules.o: $(GEN)/default_rules_text.h
+
 $(SPOOR): $(SHARED_OBJS) $(ANALYZER_OBJS)
 	@test -n "$(ANALYZER_SRCS)" || { echo "no analyzer/*.c sources to build $@" >&2; exit 1; }
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -312,7 +324,7 @@ test-run: all $(TEST_BINS) $(GEO_TESTDATA)/city.mmdb
 # (or tests/fuzz/corpus/<x>/).  Crash inputs land in $(FUZZ_DIR)/artifacts/.
 
 FUZZ_DIR           := $(BUILD)/fuzz
-FUZZ_CFLAGS        := $(CSTD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ishared -Ianalyzer
+FUZZ_CFLAGS        := $(CSTD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=undefined -Ishared -Ianalyzer -I$(GEN)
 FUZZ_SHARED_OBJS   := $(SHARED_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_ANALYZER_OBJS := $(ANALYZER_LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB_OBJS      := $(FUZZ_SHARED_OBJS) $(FUZZ_ANALYZER_OBJS)
@@ -323,6 +335,7 @@ ifneq ($(filter fuzz-run $(FUZZ_DIR)/%,$(MAKECMDGOALS)),)
 $(call stamp-value,$(FUZZ_STAMP),$(FUZZ_CC) $(FUZZ_CFLAGS) $(LDLIBS))
 endif
 
+$(FUZZ_DIR)/obj/analyzer/default_rules.o: $(GEN)/default_rules_text.h
 $(FUZZ_LIB_OBJS): $(FUZZ_DIR)/obj/%.o: %.c $(FUZZ_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<

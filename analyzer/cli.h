@@ -39,6 +39,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_import_traits(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 
 /*
  * Opens --state DIR for writing with the settings options of a command

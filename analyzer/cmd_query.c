@@ -1,6 +1,7 @@
 /*
  * cmd_query.c -- the read side of a state directory: `spoor profile`,
- * `spoor export`, `spoor segments`, `spoor stats`, `spoor lineage`.
+ * `spoor export`, `spoor segments`, `spoor stats`, `spoor lineage`,
+ * `spoor rules`.
  * They read the current snapshot (mapped, state.h) and never write.
  */
 #include <dirent.h>
@@ -10,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "default_rules.h"
 #include "error.h"
 #include "json_out.h"
 #include "lineage.h"
 #include "profile_json.h"
+#include "rules.h"
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
@@ -606,4 +609,97 @@ done:
     }
     free(names);
     return exit_code;
+}
+
+
+/* Prints the rules text as it is on standard output (given back with
+ * --rules it is the same rules, same hash) and where it comes from and
+ * its hash on standard error.  Returns an exit code. */
+static int
+print_rules(const char *text, size_t len, const char *from)
+{
+    spoor_rules_t  *r;
+    char            err[1024];
+
+    if (spoor_rules_parse(text, len, from, &r, err, sizeof(err)) != SPOOR_OK) {
+        fprintf(stderr, "spoor rules: %s\n", err);
+        return EXIT_DAMAGED;
+    }
+    fprintf(stderr, "spoor rules: %s; hash %016" PRIx64 "\n", from,
+            spoor_rules_hash(r));
+    spoor_rules_free(r);
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0) {
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+
+int
+cmd_rules(int argc, char **argv)
+{
+    const char     *dir = NULL, *text, *meta;
+    char            from[4200], why[256];
+    size_t          len;
+    spoor_snap_t   *s;
+    stored_meta_t   mv;
+    int             i, rc;
+
+    for (i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            printf("usage: spoor rules [--state DIR]\n\n"
+                   "Prints the segment rules in force in the state's current\n"
+                   "generation, or without --state the built-in rules (those of\n"
+                   "conf/segments.rules) that a state given no --rules is built\n"
+                   "with: the text as kept (--rules takes it back unchanged) on\n"
+                   "standard output; where it comes from and its hash, as the\n"
+                   "lineage records it, on standard error.\n");
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strncmp(argv[i], "--state=", 8) == 0) {
+            dir = argv[i] + 8;
+        } else {
+            fprintf(stderr, "spoor rules: unexpected argument '%s' (spoor "
+                    "rules --help)\n", argv[i]);
+            return EXIT_USAGE;
+        }
+    }
+
+    if (dir == NULL) {
+        text = default_rules(&len);
+        return print_rules(text, len, DEFAULT_RULES_NAME);
+    }
+
+    s = open_current("rules", dir);
+    if (s == NULL) {
+        return EXIT_IO;
+    }
+    meta = (const char *) spoor_snap_meta(s, &len);
+    rc = meta ? stored_meta_read(&mv, (const unsigned char *) meta, len, why,
+                                 sizeof(why))
+              : SPOOR_E_FORMAT;
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor rules: %s: the snapshot's metadata cannot be "
+                "read%s%s\n", dir, meta ? ": " : "", meta ? why : "");
+        if (meta) {
+            stored_meta_free(&mv);
+        }
+        spoor_snap_close(s);
+        return EXIT_DAMAGED;
+    }
+    if (mv.has_settings && mv.settings.rules) {
+        snprintf(from, sizeof(from), "kept in the state %s", dir);
+        rc = print_rules(mv.settings.rules, mv.settings.rules_len, from);
+    } else {
+        /* written before rules were built in: the next run applies them */
+        text = default_rules(&len);
+        snprintf(from, sizeof(from), "%s (the state %s keeps none: its next "
+                 "ingest applies these)", DEFAULT_RULES_NAME, dir);
+        rc = print_rules(text, len, from);
+    }
+    stored_meta_free(&mv);
+    spoor_snap_close(s);
+    return rc;
 }

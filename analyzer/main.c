@@ -25,6 +25,7 @@ static const command_t  commands[] = {
     { "segments", cmd_segments, "list the members of each segment" },
     { "stats",  cmd_stats,  "event volumes, consent outcomes, top countries" },
     { "lineage", cmd_lineage, "list the snapshot generations and inputs" },
+    { "rules",  cmd_rules,  "print the segment rules in force, with their hash" },
     { "forget", cmd_forget, "erase profiles by any linked id, for good" },
     { "import-traits", cmd_import_traits, "load batch traits (JSON lines)" },
     { "recover", cmd_recover, "roll a damaged state back to an intact generation" },

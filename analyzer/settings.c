@@ -12,6 +12,7 @@
 #include "json_out.h"
 #include "mp_member.h"
 #include "mp_scalar.h"
+#include "default_rules.h"
 #include "rules.h"
 #include "settings.h"
 
@@ -342,6 +343,29 @@ same_junk(const settings_t *a, const settings_t *b)
 }
 
 
+/* Settings without rules get the built-in ones.  SPOOR_OK or
+ * SPOOR_E_NOMEM. */
+static int
+use_default_rules(settings_t *s)
+{
+    const char  *text;
+    size_t       len;
+
+    if (s->rules != NULL) {
+        return SPOOR_OK;
+    }
+    text = default_rules(&len);
+    s->rules = malloc(len + 1);
+    if (s->rules == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    memcpy(s->rules, text, len + 1);
+    s->rules_len = len;
+    s->rules_file = DEFAULT_RULES_NAME;
+    return SPOOR_OK;
+}
+
+
 int
 settings_resolve(settings_t *kept, int has_kept, const settings_t *given,
     unsigned *changed, char *err, size_t errlen)
@@ -365,7 +389,7 @@ settings_resolve(settings_t *kept, int has_kept, const settings_t *given,
         g.given = given->given;
         settings_free(kept);
         *kept = g;
-        return SPOOR_OK;
+        return use_default_rules(kept);
     }
 
 #define FOLDING(bit, field, name, unit)                                      \
@@ -430,6 +454,13 @@ settings_resolve(settings_t *kept, int has_kept, const settings_t *given,
         kept->rules_file = given->rules_file;
     }
     kept->given = given->given;
+    if (kept->rules == NULL) {
+        /* a state built before rules were built in */
+        if (use_default_rules(kept) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
+        ch |= SET_RULES;
+    }
     *changed = ch;
     return SPOOR_OK;
 }

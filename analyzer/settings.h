@@ -106,7 +106,10 @@ void settings_usage(FILE *f);
  * defaults are taken).  A folding setting given with another value is
  * refused: SPOOR_E_INVAL with a message naming the option and both
  * values.  Otherwise SPOOR_OK (or SPOOR_E_NOMEM), kept updated, and
- * *changed the SET_* bits of applied settings that changed.
+ * *changed the SET_* bits of applied settings that changed.  Settings
+ * left without rules (none given, none kept) get the built-in ones
+ * (default_rules.h; rules_file DEFAULT_RULES_NAME), a kept state that had
+ * none with SET_RULES in *changed.
  */
 int settings_resolve(settings_t *kept, int has_kept, const settings_t *given,
     unsigned *changed, char *err, size_t errlen);

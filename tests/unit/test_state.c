@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "default_rules.h"
 #include "error.h"
+#include "settings.h"
 #include "snapshot.h"
 #include "spoor_run.h"
 
@@ -100,6 +102,104 @@ Test(state, second_ingest_without_rules_uses_the_kept_rules)
     a = ok(0, "$S lineage --state $D/st | tail -n 1%s", "");
     cr_assert(strstr(a, "\"rules\":{") != NULL, "lineage: %s", a);
     free(a);
+}
+
+
+/* A state never given --rules is built with the built-in rules, which are
+ * conf/segments.rules as shipped: the same segments and profiles as a run
+ * given that file, the rules kept for the next run, `spoor rules` prints
+ * them with the hash the lineage records. */
+Test(state, without_rules_the_built_in_rules_apply_and_are_kept)
+{
+    char  *a, *b;
+
+    two_logs();
+    free(ok(0, "$S ingest --state $D/st $D/a.spoor >/dev/null%s", ""));
+    free(ok(0, "$S ingest --state $D/given --rules $R $D/a.spoor"
+               " >/dev/null%s", ""));
+    a = ok(0, "$S segments --state $D/st | jq -r '.segment + \" \" + "
+              "(.members | tostring)'%s", "");
+    cr_assert(strstr(a, "high_value_customers ") != NULL, "%s", a);
+    b = ok(0, "$S segments --state $D/given | jq -r '.segment + \" \" + "
+              "(.members | tostring)'%s", "");
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    a = ok(0, "$S export --state $D/st%s", "");
+    b = ok(0, "$S export --state $D/given%s", "");
+    cr_assert_str_eq(a, b, "built-in rules and the shipped file differ");
+    free(a);
+    free(b);
+
+    /* the lineage names them; the next run keeps them */
+    a = ok(0, "$S lineage --state $D/st | jq -c .rules%s", "");
+    b = ok(0, "$S lineage --state $D/given | jq -r .rules.hash%s", "");
+    {
+        static const char  head[] = "{\"file\":\"built-in\",\"hash\":\"";
+
+        cr_assert(strncmp(a, head, sizeof(head) - 1) == 0, "%s", a);
+    }
+    cr_assert_eq(strlen(b), 17, "%s", b);
+    b[16] = '\0';
+    cr_assert(strstr(a, b) != NULL, "%s vs %s", a, b);
+    free(a);
+    free(ok(0, "$S ingest --state $D/st $D/b.spoor >/dev/null%s", ""));
+    a = ok(0, "$S lineage --state $D/st | tail -n 1 | "
+              "jq -c '[.rules.file, .rules.hash, .changed]'%s", "");
+    cr_assert(strncmp(a, "[null,\"", 7) == 0 && strstr(a, ",[]]"), "%s", a);
+    cr_assert(strncmp(a + 7, b, 16) == 0, "%s vs %s", a, b);
+    free(a);
+
+    /* spoor rules: the text on stdout, where from and the hash on stderr */
+    free(ok(0, "$S rules 2>/dev/null | cmp - %s", SPOOR_RULES_EXAMPLE));
+    free(ok(0, "$S rules --state $D/st 2>/dev/null | cmp - %s",
+            SPOOR_RULES_EXAMPLE));
+    a = ok(0, "$S rules --state $D/st 2>&1 >/dev/null%s", "");
+    cr_assert(strstr(a, "kept in the state") != NULL, "%s", a);
+    cr_assert(strstr(a, b) != NULL, "%s: no hash %s", a, b);
+    free(a);
+    free(b);
+    a = ok(2, "$S rules --state%s", "");
+    free(a);
+
+    /* rules given as empty: no segment, and nothing built in */
+    free(ok(0, ": > $D/none.rules && $S ingest --state $D/none --rules "
+               "$D/none.rules $D/a.spoor >/dev/null%s", ""));
+    a = ok(0, "$S segments --state $D/none%s", "");
+    cr_assert_str_eq(a, "");
+    free(a);
+}
+
+
+/* A state kept before rules were built in (settings, no rules) gets the
+ * built-in ones at its next run, reported as a change of rules. */
+Test(state, a_state_kept_without_rules_takes_the_built_in_ones)
+{
+    settings_t  kept, given;
+    unsigned    changed = 0;
+    char        err[256];
+    size_t      len;
+    const char *text = default_rules(&len);
+
+    settings_init(&kept);
+    settings_init(&given);
+    cr_assert_null(kept.rules);
+    cr_assert_eq(settings_resolve(&kept, 1, &given, &changed, err,
+                                  sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_not_null(kept.rules);
+    cr_assert_eq(kept.rules_len, len);
+    cr_assert(memcmp(kept.rules, text, len) == 0);
+    cr_assert_str_eq(kept.rules_file, DEFAULT_RULES_NAME);
+    cr_assert(changed & SET_RULES);
+
+    /* once kept, nothing changes */
+    kept.rules_file = NULL;
+    cr_assert_eq(settings_resolve(&kept, 1, &given, &changed, err,
+                                  sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_eq(changed, 0);
+    cr_assert_null(kept.rules_file);
+    settings_free(&kept);
+    settings_free(&given);
 }
 
 
