@@ -410,6 +410,77 @@ json_out_uint(json_out_t *j, unsigned long long v)
 }
 
 
+/*
+ * The text of v when it has at most 6 decimals and 15 digits: v is then
+ * m / 10^k for the smallest such k, the decimal m.10^-k reads back as v
+ * (m / 10^k rounds to v),
+ * and it is what "%.15g" writes (v within 1e-4 .. 1e15, so no exponent;
+ * 15 digits, so no rounding), with ".0" when k is 0.  Returns the length
+ * written to buf[32], or 0 when v is not of that kind.
+ */
+static size_t
+short_decimal(double v, char *buf)
+{
+    static const double  p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+    double               a = v < 0 ? -v : v, m;
+    unsigned long long   u;
+    char                 tmp[24], *d, *o = buf;
+    unsigned             k;
+    size_t               n;
+
+    if (v == 0) {
+        n = signbit(v) ? 4 : 3;
+        memcpy(buf, signbit(v) ? "-0.0" : "0.0", n);
+        return n;
+    }
+    if (!(a >= 1e-4 && a < 1e15)) {
+        return 0;
+    }
+    for (k = 0; k < sizeof(p10) / sizeof(p10[0]); k++) {
+        m = a * p10[k];
+        if (m >= 1e15) {
+            return 0;
+        }
+        if (m == (double) (unsigned long long) m && m / p10[k] == a) {
+            break;
+        }
+    }
+    if (k == sizeof(p10) / sizeof(p10[0])) {
+        return 0;
+    }
+    u = (unsigned long long) m;
+    while (k > 0 && u % 10 == 0) {      /* 78.99 * 100 is not 7899 */
+        u /= 10;
+        k--;
+    }
+    d = digits(u, tmp + sizeof(tmp));
+    n = (size_t) (tmp + sizeof(tmp) - d);
+    if (v < 0) {
+        *o++ = '-';
+    }
+    if (k == 0) {
+        memcpy(o, d, n);
+        o += n;
+        memcpy(o, ".0", 2);
+        o += 2;
+    } else if (n > k) {
+        memcpy(o, d, n - k);
+        o += n - k;
+        *o++ = '.';
+        memcpy(o, d + n - k, k);
+        o += k;
+    } else {
+        *o++ = '0';
+        *o++ = '.';
+        memset(o, '0', k - n);
+        o += k - n;
+        memcpy(o, d, n);
+        o += n;
+    }
+    return (size_t) (o - buf);
+}
+
+
 void
 json_out_double(json_out_t *j, double v)
 {
@@ -420,6 +491,11 @@ json_out_double(json_out_t *j, double v)
 
     if (!isfinite(v)) {
         json_out_null(j);
+        return;
+    }
+    n = (int) short_decimal(v, buf);
+    if (n > 0) {
+        scalar(j, buf, (size_t) n);
         return;
     }
     memcpy(&bits, &v, sizeof(bits));
@@ -708,18 +784,42 @@ out_raw(json_out_t *j, const unsigned char *p, size_t len, size_t *off,
 
 /* ---- events ------------------------------------------------------------ */
 
-static void
-kv_str(json_out_t *j, const char *k, spoor_str_t s)
+/* A key that is a string literal needing no escape, written as it is. */
+#define KEY(j, lit)  put_key((j), (lit), sizeof(lit) - 1)
+
+static inline void
+put_key(json_out_t *j, const char *k, size_t n)
+{
+    char  *o;
+
+    if (before(j, 1) != 0 || reserve(j, n + 2) != 0) {
+        return;
+    }
+    o = j->buf + j->len;
+    *o++ = '"';
+    memcpy(o, k, n);
+    o += n;
+    *o++ = '"';
+    j->len = (size_t) (o - j->buf);
+}
+
+
+#define kv_str(j, lit, s)  kv_str_n((j), (lit), sizeof(lit) - 1, (s))
+
+static inline void
+kv_str_n(json_out_t *j, const char *k, size_t n, spoor_str_t s)
 {
     if (s.data) {
-        json_out_cstr(j, k);
+        put_key(j, k, n);
         json_out_str(j, s.data, s.len);
     }
 }
 
 
+#define kv_value(j, lit, v)  kv_value_n((j), (lit), sizeof(lit) - 1, (v))
+
 static void
-kv_value(json_out_t *j, const char *k, const spoor_value_t *v)
+kv_value_n(json_out_t *j, const char *k, size_t n, const spoor_value_t *v)
 {
     size_t    off = 0, len;
     unsigned  depth, over;
@@ -727,10 +827,10 @@ kv_value(json_out_t *j, const char *k, const spoor_value_t *v)
     uint8_t   st;
 
     if (v->obj) {
-        json_out_cstr(j, k);
+        put_key(j, k, n);
         json_out_msgpack(j, v->obj);
     } else if (v->raw) {
-        json_out_cstr(j, k);
+        put_key(j, k, n);
         /* written as read; taken back for null if it is no value */
         len = j->len;
         depth = j->depth;
@@ -772,30 +872,30 @@ out_categories(json_out_t *j, unsigned bits)
 static void
 out_geo(json_out_t *j, const spoor_geo_t *g)
 {
-    json_out_cstr(j, "geo");
+    KEY(j, "geo");
     json_out_map_open(j);
     kv_str(j, "country", g->country);
     kv_str(j, "continent", g->continent);
     if (g->eu >= 0) {
-        json_out_cstr(j, "eu");
+        KEY(j, "eu");
         json_out_bool(j, g->eu);
     }
     kv_str(j, "region", g->region);
     kv_str(j, "city", g->city);
     kv_str(j, "postalCode", g->postal);
     if (g->has_location) {
-        json_out_cstr(j, "latitude");
+        KEY(j, "latitude");
         json_out_double(j, g->latitude);
-        json_out_cstr(j, "longitude");
+        KEY(j, "longitude");
         json_out_double(j, g->longitude);
     }
     if (g->accuracy_km) {
-        json_out_cstr(j, "accuracyRadius");
+        KEY(j, "accuracyRadius");
         json_out_uint(j, g->accuracy_km);
     }
     kv_str(j, "timezone", g->timezone);
     if (g->asn) {
-        json_out_cstr(j, "asn");
+        KEY(j, "asn");
         json_out_uint(j, g->asn);
     }
     kv_str(j, "asOrg", g->as_org);
@@ -806,28 +906,28 @@ out_geo(json_out_t *j, const spoor_geo_t *g)
 static void
 out_consent(json_out_t *j, const spoor_consent_t *c)
 {
-    json_out_cstr(j, "consent");
+    KEY(j, "consent");
     json_out_map_open(j);
     kv_str(j, "signal", c->signal);
-    json_out_cstr(j, "granted");
+    KEY(j, "granted");
     out_categories(j, c->granted);
-    json_out_cstr(j, "denied");
+    KEY(j, "denied");
     out_categories(j, c->denied);
     if (c->gpc >= 0) {
-        json_out_cstr(j, "gpc");
+        KEY(j, "gpc");
         json_out_bool(j, c->gpc);
     }
     if (c->tcf_policy) {
-        json_out_cstr(j, "tcfPolicyVersion");
+        KEY(j, "tcfPolicyVersion");
         json_out_uint(j, c->tcf_policy);
     }
     if (c->cmp_id) {
-        json_out_cstr(j, "cmpId");
+        KEY(j, "cmpId");
         json_out_uint(j, c->cmp_id);
     }
     kv_str(j, "action", c->action);
     if (c->no_profiling) {
-        json_out_cstr(j, "noProfiling");
+        KEY(j, "noProfiling");
         json_out_bool(j, 1);
     }
     json_out_map_close(j);
@@ -841,10 +941,10 @@ json_out_event(json_out_t *j, const spoor_event_t *ev)
     char                     ip[INET6_ADDRSTRLEN];
 
     json_out_map_open(j);
-    json_out_cstr(j, "receivedAt");
+    KEY(j, "receivedAt");
     json_out_int(j, ev->received_ms);
     if (ev->has_time) {
-        json_out_cstr(j, "timestamp");
+        KEY(j, "timestamp");
         json_out_int(j, ev->time_ms);
     }
     kv_str(j, "type", ev->kind_name);
@@ -866,7 +966,7 @@ json_out_event(json_out_t *j, const spoor_event_t *ev)
     if (c->source.data || c->medium.data || c->name.data || c->term.data
         || c->content.data)
     {
-        json_out_cstr(j, "campaign");
+        KEY(j, "campaign");
         json_out_map_open(j);
         kv_str(j, "source", c->source);
         kv_str(j, "medium", c->medium);
@@ -881,7 +981,7 @@ json_out_event(json_out_t *j, const spoor_event_t *ev)
     if (ev->ip_len) {
         inet_ntop(ev->ip_len == 4 ? AF_INET : AF_INET6, ev->ip, ip,
                   sizeof(ip));
-        json_out_cstr(j, "ip");
+        KEY(j, "ip");
         json_out_cstr(j, ip);
     }
     if (ev->has_geo) {
@@ -901,35 +1001,35 @@ json_out_frame(json_out_t *j, const spoor_frame_t *f)
     char                       hex[24];
 
     json_out_map_open(j);
-    json_out_cstr(j, "offset");
+    KEY(j, "offset");
     json_out_uint(j, f->offset);
-    json_out_cstr(j, "length");
+    KEY(j, "length");
     json_out_uint(j, f->length);
-    json_out_cstr(j, "records");
+    KEY(j, "records");
     json_out_uint(j, f->records);
-    json_out_cstr(j, "contentBytes");
+    KEY(j, "contentBytes");
     json_out_uint(j, f->content_len);
     snprintf(hex, sizeof(hex), "%08x", f->checksum);
-    json_out_cstr(j, "checksum");
+    KEY(j, "checksum");
     json_out_cstr(j, hex);
-    json_out_cstr(j, "metadata");
+    KEY(j, "metadata");
     json_out_bool(j, f->has_meta);
     if (f->has_meta) {
-        json_out_cstr(j, "version");
+        KEY(j, "version");
         json_out_uint(j, m->version);
-        json_out_cstr(j, "host");
+        KEY(j, "host");
         json_out_cstr(j, m->host);
-        json_out_cstr(j, "pid");
+        KEY(j, "pid");
         json_out_uint(j, m->pid);
         snprintf(hex, sizeof(hex), "%016llx",
                  (unsigned long long) m->writer_id);
-        json_out_cstr(j, "writer");
+        KEY(j, "writer");
         json_out_cstr(j, hex);
-        json_out_cstr(j, "seq");
+        KEY(j, "seq");
         json_out_uint(j, m->seq);
-        json_out_cstr(j, "timeFirst");
+        KEY(j, "timeFirst");
         json_out_int(j, m->time_first);
-        json_out_cstr(j, "timeLast");
+        KEY(j, "timeLast");
         json_out_int(j, m->time_last);
     }
     json_out_map_close(j);

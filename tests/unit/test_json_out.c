@@ -361,3 +361,83 @@ Test(json_out, misplaced_calls_and_bad_raw_values_keep_the_line_valid)
     }
     free(buf);
 }
+
+
+/* The text a double gets is the shortest of "%.15g" and "%.17g" that
+ * reads back as the same value, with ".0" when it looks like an integer:
+ * the writer's shortcut for values with few decimals gives exactly that. */
+static void
+reference_double(double v, char *buf, size_t cap)
+{
+    int  n = snprintf(buf, cap, "%.15g", v);
+
+    if (strtod(buf, NULL) != v) {
+        n = snprintf(buf, cap, "%.17g", v);
+    }
+    if (strspn(buf, "-0123456789") == (size_t) n) {
+        memcpy(buf + n, ".0", 3);
+    }
+}
+
+
+Test(json_out, doubles_print_as_the_shortest_round_trip_text)
+{
+    static const double  fixed[] = {
+        0.0, -0.0, 1.0, -1.0, 0.1, 0.2, 0.3, 78.99, 80.99, 16.99, 45.5,
+        1e-4, 9.9999e-5, 0.00012, 1e15, 999999999999999.0, 1e15 - 0.5,
+        123456.123456, 0.000123, 52.520008, -3.703790, 1.7976931348623157e308,
+        4.9e-324, 2.5e-5, 1234567.1, 0.1 + 0.2, 100.0, 1e6, 1e14 + 0.25
+    };
+    json_out_t   j;
+    char        *buf = NULL, want[64], *line, *save = NULL;
+    size_t       len = 0, i;
+    FILE        *f;
+    uint64_t     seed = 42;
+    double       vals[4000];
+    size_t       nv = 0;
+
+    for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+        vals[nv++] = fixed[i];
+    }
+    while (nv < sizeof(vals) / sizeof(vals[0])) {
+        uint64_t  r = rnd(&seed);
+        double    d;
+
+        switch (nv % 4) {
+        case 0:                              /* a price */
+            d = (double) (r % 100000) / 100.0;
+            break;
+        case 1:                              /* a coordinate */
+            d = (double) ((int64_t) (r % 36000000) - 18000000) / 100000.0;
+            break;
+        case 2:                              /* a small decimal */
+            d = (double) (r % 1000000) / 1e6;
+            break;
+        default:                             /* any finite double */
+            memcpy(&d, &r, sizeof(d));
+            if (!isfinite(d)) {
+                d = 1.5;
+            }
+            break;
+        }
+        vals[nv++] = d;
+    }
+
+    f = open_memstream(&buf, &len);
+    cr_assert_not_null(f);
+    cr_assert_eq(json_out_init(&j, f), 0);
+    for (i = 0; i < nv; i++) {
+        json_out_double(&j, vals[i]);
+        cr_assert_eq(json_out_line(&j), 0);
+    }
+    json_out_free(&j);
+    fclose(f);
+    line = strtok_r(buf, "\n", &save);
+    for (i = 0; i < nv; i++) {
+        cr_assert_not_null(line);
+        reference_double(vals[i], want, sizeof(want));
+        cr_assert_str_eq(line, want, "value %zu (%.17g)", i, vals[i]);
+        line = strtok_r(NULL, "\n", &save);
+    }
+    free(buf);
+}
