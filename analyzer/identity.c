@@ -146,15 +146,14 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     size_t     slot;
     ident_t   *d;
 
-    if (identity_junk(g, text, len) || len > 1024) {
-        g->junk_seen++;
-        return UINT32_MAX;
-    }
-
     h = spoor_id_hash(k, text, len);
     i = lookup(g, h, kind, text, len, &slot);
     if (i != UINT32_MAX) {
-        return i;
+        return i;               /* junk never gets in: known is not junk */
+    }
+    if (identity_junk(g, text, len) || len > 1024) {
+        g->junk_seen++;
+        return UINT32_MAX;
     }
 
     if ((size_t) (g->n + 1) * 2 > g->table_cap) {

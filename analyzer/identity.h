@@ -61,7 +61,7 @@ int identity_junk(const identity_t *g, const char *text, size_t len);
 
 /* The index of id (kind, text), adding it (as a set of its own) when
  * new.  Returns UINT32_MAX for a junk id or when out of memory (*nomem
- * then set). */
+ * then set).  A junk id is never added, so only new ids are checked. */
 uint32_t identity_get(identity_t *g, char kind, const char *text,
     size_t len, int *nomem);
 
