@@ -1,6 +1,6 @@
 /*
  * test_snapshot.c -- unit tests of the profile snapshot file
- * (analyzer/snapshot.h, docs/FORMAT.md "Profile snapshots").
+ * (shared/snapshot.h, docs/FORMAT.md "Profile snapshots").
  *
  * Snapshots are written from a deterministic model (profile i has a blob
  * and ids computed from i; some ids are shared by two profiles), read
