@@ -299,12 +299,13 @@ str_is(const spoor_str_t *s, const char *lit)
 int
 ingest_event(ingest_t *r, const spoor_event_t *ev)
 {
-    state_t   *st = r->st;
-    uint32_t   ids[4];
-    size_t     n, i;
-    int64_t    t;
-    int        nomem = 0, rc;
-    profile_t *p;
+    state_t     *st = r->st;
+    uint32_t     ids[4];
+    size_t       n, i;
+    int64_t      t;
+    int          nomem = 0, rc;
+    profile_t   *p;
+    spoor_str_t  category;
 
     if (ev->received_ms > st->as_of) {
         st->as_of = ev->received_ms;
@@ -390,20 +391,12 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
                          st->g.ids[ids[i]].hash, t);
         }
     }
-    rc = profile_fold(p, ev, &st->conf);
+    rc = profile_fold(p, ev, &st->conf, &category);
     if (rc != SPOOR_OK) {
         return rc;
     }
-    {
-        spoor_mp_item_t  it;
-
-        if (spoor_value_member(&ev->properties, "category", 8, &it)
-            && it.type == SPOOR_MP_STR)
-        {
-            spoor_str_t  c = { it.s, it.len };
-
-            (void) tally(r, T_CATEGORY, &c);
-        }
+    if (category.data) {
+        (void) tally(r, T_CATEGORY, &category);
     }
     r->t.applied++;
     return SPOOR_OK;

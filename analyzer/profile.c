@@ -924,7 +924,8 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
 
 
 int
-profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
+profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
+    spoor_str_t *category)
 {
     int64_t                t, micros = 0;
     double                 revenue = 0;
@@ -988,11 +989,20 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf)
         }
     }
 
-    if (string(MEMBER(props, "category", &it), &it, &cat) && cat.len) {
+    if (!string(MEMBER(props, "category", &it), &it, &cat)) {
+        cat.data = NULL;
+        cat.len = 0;
+    } else if (cat.data == NULL) {
+        cat.data = "";                  /* present, empty */
+    }
+    if (cat.len) {
         rc = add_weight(p, conf->strings, cat.data, cat.len, day, w);
         if (rc != SPOOR_OK) {
             return rc;
         }
+    }
+    if (category) {
+        *category = cat;
     }
     rc = add_weight(p, conf->strings, "", 0, day, w);
     if (rc != SPOOR_OK) {

@@ -152,9 +152,12 @@ typedef struct {
 profile_t *profile_new(void);
 void profile_free(profile_t *p);
 
-/* Folds one event (already admitted: consent allows profiling) into p. */
+/* Folds one event (already admitted: consent allows profiling) into p.
+ * When category is not NULL it receives the event's properties.category
+ * when that is a string (also an empty one; data NULL otherwise): the
+ * value the fold read, for a caller that counts it. */
 int profile_fold(profile_t *p, const spoor_event_t *ev,
-    const profile_conf_t *conf);
+    const profile_conf_t *conf, spoor_str_t *category);
 
 /* Folds a batch-imported trait (source 1); a fresher value wins. */
 int profile_import_trait(profile_t *p, intern_t *strings, const char *name,

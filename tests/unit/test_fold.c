@@ -91,17 +91,22 @@ Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
     ingest_t              *in;
     spoor_event_t          ev;
     const ingest_tally_t  *t;
+    static const unsigned char  shoes[] = "\x81\xa8" "category" "\xa5" "shoes";
 
     open_state(&st, "s");
     in = ingest_new(&st);
     cr_assert_not_null(in);
 
     page(&ev, "v1", T0);                              /* applied */
+    ev.properties.raw = shoes;
+    ev.properties.raw_len = sizeof(shoes) - 1;
     cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
     page(&ev, "v2", T0 + 1);                          /* applied */
     cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
     page(&ev, "v3", T0 + 2);                          /* anonymous */
     ev.consent.action = S("anonymous");
+    ev.properties.raw = shoes;
+    ev.properties.raw_len = sizeof(shoes) - 1;
     cr_assert_eq(ingest_event(in, &ev), SPOOR_OK);
     page(&ev, "v4", T0 + 3);                          /* not for profiling */
     ev.consent.no_profiling = 1;
@@ -143,6 +148,7 @@ Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
     cr_assert_eq(counter(&st, "action:anonymous"), 1);
     cr_assert_eq(counter(&st, "action:full"), 7);
     cr_assert_eq(counter(&st, "signal:tcf"), 8);
+    cr_assert_eq(counter(&st, "category:shoes"), 1, "applied events only");
 
     ingest_free(in);
     state_close(&st);

@@ -62,7 +62,7 @@ fold_order(profile_t *p, const char *cur, size_t len, double revenue)
     ev.user_id.data = "u1";
     ev.user_id.len = 2;
     ev.properties.obj = &u.data;
-    cr_assert_eq(profile_fold(p, &ev, &c), SPOOR_OK);
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
 
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&sb);
