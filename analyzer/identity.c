@@ -33,12 +33,16 @@ void
 identity_free(identity_t *g)
 {
     uint32_t  i;
+    void     *b, *next;
 
     for (i = 0; i < g->n; i++) {
-        free(g->ids[i].text);
         if (g->ids[i].parent == i) {
             profile_free(g->ids[i].profile);
         }
+    }
+    for (b = g->blocks; b != NULL; b = next) {
+        memcpy(&next, b, sizeof(next));
+        free(b);
     }
     free(g->ids);
     free(g->table);
@@ -136,6 +140,33 @@ identity_find(const identity_t *g, char kind, const char *text, size_t len)
 }
 
 
+/* n bytes for an id text from the blocks; NULL when out of memory.  A
+ * block starts with the pointer to the one before it. */
+static char *
+text_room(identity_t *g, size_t n)
+{
+    size_t   size;
+    char    *b, *p;
+
+    if (g->room_left < n) {
+        size = n + sizeof(void *) > IDENTITY_BLOCK ? n + sizeof(void *)
+                                                   : IDENTITY_BLOCK;
+        b = malloc(size);
+        if (b == NULL) {
+            return NULL;
+        }
+        memcpy(b, &g->blocks, sizeof(void *));
+        g->blocks = b;
+        g->room = b + sizeof(void *);
+        g->room_left = size - sizeof(void *);
+    }
+    p = g->room;
+    g->room += n;
+    g->room_left -= n;
+    return p;
+}
+
+
 uint32_t
 identity_get(identity_t *g, char kind, const char *text, size_t len,
     int *nomem)
@@ -176,7 +207,7 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     }
 
     d = &g->ids[g->n];
-    d->text = malloc(len + 1);
+    d->text = text_room(g, len + 1);
     if (d->text == NULL) {
         *nomem = 1;
         return UINT32_MAX;

@@ -20,6 +20,10 @@
  *
  * The profile id of a set is deterministic: the hex of the smallest id
  * hash among its user ids, or among all its ids when it has none.
+ *
+ * Id texts live in blocks of IDENTITY_BLOCK bytes owned by the graph
+ * (texts are never freed one by one: ids are only added), so an id costs
+ * its bytes and a NUL, not a malloc chunk; identity_free() frees them.
  */
 #ifndef SPOOR_IDENTITY_H
 #define SPOOR_IDENTITY_H
@@ -51,7 +55,13 @@ typedef struct {
     char      **junk;        /* extra junk ids, NULL-terminated; may be NULL */
 
     uint64_t    merges, merges_refused, junk_seen;
+
+    void       *blocks;      /* the text blocks, newest first */
+    char       *room;        /* free bytes of the newest block */
+    size_t      room_left;
 } identity_t;
+
+#define IDENTITY_BLOCK  65536
 
 int identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max);
 void identity_free(identity_t *g);
