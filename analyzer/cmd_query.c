@@ -407,14 +407,35 @@ cmp_kv(const void *a, const void *b)
 }
 
 
+/* The current snapshot's metadata in *mv: SPOOR_OK, or an error with
+ * why (empty when the snapshot has none) and mv freed. */
+static int
+read_meta(const spoor_snap_t *s, stored_meta_t *mv, char *why, size_t wl)
+{
+    const unsigned char  *meta;
+    size_t                len;
+    int                   rc;
+
+    why[0] = '\0';
+    meta = spoor_snap_meta(s, &len);
+    if (meta == NULL) {
+        return SPOOR_E_FORMAT;
+    }
+    rc = stored_meta_read(mv, meta, len, why, wl);
+    if (rc != SPOOR_OK) {
+        stored_meta_free(mv);
+    }
+    return rc;
+}
+
+
 int
 cmd_stats(int argc, char **argv)
 {
     const char            *dir;
     int                    first, exit_code = EXIT_OK;
-    size_t                 len, i, n, g;
+    size_t                 i, n, g;
     spoor_snap_t          *s;
-    const unsigned char   *meta;
     stored_meta_t          mv;
     char                   why[256];
     int                    rc;
@@ -451,16 +472,15 @@ cmd_stats(int argc, char **argv)
             exit_code = EXIT_DAMAGED;
         }
     }
-    meta = spoor_snap_meta(s, &len);
-    rc = meta ? stored_meta_read(&mv, meta, len, why, sizeof(why))
-              : SPOOR_E_FORMAT;
-    if (rc != SPOOR_OK || json_out_init(&j, stdout) != 0) {
+    rc = read_meta(s, &mv, why, sizeof(why));
+    if (rc == SPOOR_OK && json_out_init(&j, stdout) != 0) {
+        stored_meta_free(&mv);
+        rc = SPOOR_E_NOMEM;
+        why[0] = '\0';
+    }
+    if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor stats: the snapshot has no counters%s%s\n",
-                rc == SPOOR_OK || meta == NULL ? "" : ": ",
-                rc == SPOOR_OK || meta == NULL ? "" : why);
-        if (meta != NULL) {
-            stored_meta_free(&mv);
-        }
+                why[0] ? ": " : "", why);
         spoor_snap_close(s);
         return EXIT_DAMAGED;
     }
@@ -638,7 +658,7 @@ print_rules(const char *text, size_t len, const char *from)
 int
 cmd_rules(int argc, char **argv)
 {
-    const char     *dir = NULL, *text, *meta;
+    const char     *dir = NULL, *text;
     char            from[4200], why[256];
     size_t          len;
     spoor_snap_t   *s;
@@ -660,6 +680,9 @@ cmd_rules(int argc, char **argv)
             dir = argv[++i];
         } else if (strncmp(argv[i], "--state=", 8) == 0) {
             dir = argv[i] + 8;
+        } else if (strcmp(argv[i], "--state") == 0) {
+            fprintf(stderr, "spoor rules: --state needs a directory\n");
+            return EXIT_USAGE;
         } else {
             fprintf(stderr, "spoor rules: unexpected argument '%s' (spoor "
                     "rules --help)\n", argv[i]);
@@ -676,16 +699,9 @@ cmd_rules(int argc, char **argv)
     if (s == NULL) {
         return EXIT_IO;
     }
-    meta = (const char *) spoor_snap_meta(s, &len);
-    rc = meta ? stored_meta_read(&mv, (const unsigned char *) meta, len, why,
-                                 sizeof(why))
-              : SPOOR_E_FORMAT;
-    if (rc != SPOOR_OK) {
+    if (read_meta(s, &mv, why, sizeof(why)) != SPOOR_OK) {
         fprintf(stderr, "spoor rules: %s: the snapshot's metadata cannot be "
-                "read%s%s\n", dir, meta ? ": " : "", meta ? why : "");
-        if (meta) {
-            stored_meta_free(&mv);
-        }
+                "read%s%s\n", dir, why[0] ? ": " : "", why);
         spoor_snap_close(s);
         return EXIT_DAMAGED;
     }

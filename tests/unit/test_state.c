@@ -159,7 +159,8 @@ Test(state, without_rules_the_built_in_rules_apply_and_are_kept)
     cr_assert(strstr(a, b) != NULL, "%s: no hash %s", a, b);
     free(a);
     free(b);
-    a = ok(2, "$S rules --state%s", "");
+    a = ok(2, "$S rules --state 2>&1%s", "");
+    cr_assert(strstr(a, "--state needs a directory") != NULL, "%s", a);
     free(a);
 
     /* rules given as empty: no segment, and nothing built in */
