@@ -583,6 +583,31 @@ ngx_http_spoor_consent_event(ngx_http_request_t *r,
 }
 
 
+ngx_uint_t
+ngx_http_spoor_consent_personalization(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx)
+{
+    spoor_consent_decision_t  d;
+
+    if (ctx->decided) {
+        /* a capture handler decided for this request already */
+        d = ctx->decision;
+
+    } else {
+        if (!ctx->consent_read
+            && ngx_http_spoor_read_signals(r, lcf, ctx, 1) != NGX_OK)
+        {
+            return 0;
+        }
+        ngx_http_spoor_decide(lcf, ctx, NULL, &d);
+    }
+
+    return !d.no_profiling && (d.granted & SPOOR_CAT_PERSONALIZATION)
+           && (d.action == SPOOR_ACTION_FULL
+               || d.action == SPOOR_ACTION_COOKIELESS);
+}
+
+
 /* $spoor_consent: "signal=tcf action=full granted=storage,analytics
  * denied=personalization,marketing gpc=0" for the request's decision. */
 ngx_int_t

@@ -41,6 +41,17 @@ ngx_int_t ngx_http_spoor_consent_event(ngx_http_request_t *r,
     ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx,
     spoor_event_t *ev, const msgpack_object *prefs);
 
+/*
+ * Whether the request's consent lets its visitor's profile personalize
+ * it: the decision the capture path takes for the request (the same
+ * signals, policy and cache; the one already taken when a capture handler
+ * ran), with personalization granted and an identified action (full or
+ * cookieless).  Touches no cookie and counts no decision.  1 or 0 (0 as
+ * well when out of memory).
+ */
+ngx_uint_t ngx_http_spoor_consent_personalization(ngx_http_request_t *r,
+    ngx_http_spoor_loc_conf_t *lcf, ngx_http_spoor_ctx_t *ctx);
+
 /* $spoor_consent: the request's decision. */
 ngx_int_t ngx_http_spoor_consent_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);

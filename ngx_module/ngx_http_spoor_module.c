@@ -15,6 +15,7 @@
 #include "ngx_http_spoor_cookieless.h"
 #include "ngx_http_spoor_geo.h"
 #include "ngx_http_spoor_log.h"
+#include "ngx_http_spoor_profiles.h"
 #include "ngx_http_spoor_status.h"
 #include "ngx_http_spoor_visitor.h"
 #include "logframe.h"
@@ -157,6 +158,20 @@ static ngx_command_t  ngx_http_spoor_commands[] = {
     { ngx_string("spoor_visitor_cookie"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_spoor_visitor_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_profiles"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_spoor_profiles_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("spoor_profiles_id"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_spoor_profiles_id_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -357,6 +372,24 @@ static ngx_http_variable_t  ngx_http_spoor_vars[] = {
     { ngx_string("spoor_consent"), NULL, ngx_http_spoor_consent_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("spoor_profile_found"), NULL, ngx_http_spoor_profile_var,
+      NGX_HTTP_SPOOR_V_FOUND, 0, 0 },
+
+    { ngx_string("spoor_segments"), NULL, ngx_http_spoor_profile_var,
+      NGX_HTTP_SPOOR_V_SEGMENTS, 0, 0 },
+
+    { ngx_string("spoor_lifecycle"), NULL, ngx_http_spoor_profile_var,
+      NGX_HTTP_SPOOR_V_LIFECYCLE, 0, 0 },
+
+    { ngx_string("spoor_rfm"), NULL, ngx_http_spoor_profile_var,
+      NGX_HTTP_SPOOR_V_RFM, 0, 0 },
+
+    { ngx_string("spoor_segment_"), NULL, ngx_http_spoor_segment_var,
+      0, NGX_HTTP_VAR_PREFIX, 0 },
+
+    { ngx_string("spoor_trait_"), NULL, ngx_http_spoor_trait_var,
+      0, NGX_HTTP_VAR_PREFIX, 0 },
+
       ngx_http_null_variable
 };
 
@@ -381,7 +414,10 @@ ngx_http_spoor_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&mcf->logs, cf->pool, 4,
                        sizeof(ngx_http_spoor_log_t *))
-        != NGX_OK)
+        != NGX_OK
+        || ngx_array_init(&mcf->profiles, cf->pool, 2,
+                          sizeof(ngx_http_spoor_profiles_t *))
+           != NGX_OK)
     {
         return NULL;
     }
@@ -448,6 +484,8 @@ ngx_http_spoor_create_loc_conf(ngx_conf_t *cf)
     conf->ip_mode = NGX_CONF_UNSET_UINT;
     conf->geo_precision = NGX_CONF_UNSET_UINT;
     conf->geo_postal = NGX_CONF_UNSET;
+    conf->profiles = NGX_CONF_UNSET_PTR;
+    conf->profile_ids = NGX_CONF_UNSET_PTR;
 
     ngx_http_spoor_consent_create_conf(conf);
 
@@ -464,6 +502,8 @@ ngx_http_spoor_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_ptr_value(conf->log, prev->log, NULL);
+    ngx_conf_merge_ptr_value(conf->profiles, prev->profiles, NULL);
+    ngx_conf_merge_ptr_value(conf->profile_ids, prev->profile_ids, NULL);
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
@@ -1220,7 +1260,8 @@ ngx_http_spoor_init_process(ngx_cycle_t *cycle)
 
     if (ngx_http_spoor_geo_init_worker(mcf, cycle->log) != NGX_OK
         || ngx_http_spoor_consent_init_worker(mcf->consent_cache, cycle->log)
-           != NGX_OK)
+           != NGX_OK
+        || ngx_http_spoor_profiles_init_worker(mcf, cycle) != NGX_OK)
     {
         return NGX_ERROR;
     }
@@ -1246,6 +1287,8 @@ ngx_http_spoor_exit_process(ngx_cycle_t *cycle)
     for (i = 0; i < mcf->logs.nelts; i++) {
         ngx_http_spoor_log_exit_worker(logp[i], cycle);
     }
+
+    ngx_http_spoor_profiles_exit_worker(mcf);
 }
 
 

@@ -11,6 +11,7 @@
  *             <-  log.h, geo.h, visitor.h, cookieless.h
  *             <-  consent_conf.h, consent.h    (directives; decisions)
  *             <-  capture.h                    (the one capture path)
+ *             <-  profiles.h                   (profiles served back)
  *             <-  the endpoints: pixel.c, segment.c, snowplow.c,
  *                 matomo.c, plausible.c;
  *                 module.c
@@ -28,8 +29,10 @@
 #include "event.h"
 #include "geoip.h"
 #include "privacy.h"
+#include "profile_view.h"
 #include "logwriter.h"
 #include "segment.h"
+#include "snapshot.h"
 
 
 /* ---- the event log ------------------------------------------------------ */
@@ -99,6 +102,12 @@ typedef struct {
     ngx_atomic_t   consent_cache_hits;
     ngx_atomic_t   consent_cache_misses;
     ngx_atomic_t   geo_cache_hits;
+    ngx_atomic_t   profile_lookups;
+    ngx_atomic_t   profile_hits;
+    ngx_atomic_t   profile_misses;
+    ngx_atomic_t   profile_refusals;      /* no consent to personalize */
+    ngx_atomic_t   profile_loads;         /* generations swapped in */
+    ngx_atomic_t   profile_load_failures; /* generations refused */
 } ngx_http_spoor_stats_t;
 
 
@@ -125,6 +134,49 @@ typedef struct {
 } ngx_http_spoor_geodb_t;
 
 
+/* ---- profiles served back ------------------------------------------------ */
+
+/*
+ * One generation of a state, mapped read-only by one worker.  `refs`
+ * counts the requests that looked a profile up in it, plus one while it
+ * is the state's current generation; it is unmapped when that reaches 0,
+ * so a request never sees its profile vanish.  Allocated with
+ * ngx_alloc() (a generation outlives any one request or cycle pool).
+ */
+typedef struct {
+    spoor_snap_t           *snap;
+    ngx_uint_t              refs;
+    ngx_file_uniq_t         uniq;          /* the file it was opened from */
+    u_char                  name[64];      /* "gen-000007.snap" */
+} ngx_http_spoor_gen_t;
+
+/*
+ * One per distinct spoor_profiles directory (in the configuration pool;
+ * after the fork every worker has its own copy).  Per worker: the
+ * current generation, a newer one whose whole-file checksum is being
+ * checked a step at a time before it replaces the current one, and the
+ * name and file of the last generation refused, which is not tried again
+ * until CURRENT names another file.
+ */
+typedef struct {
+    ngx_str_t               dir;           /* NUL-terminated */
+    ngx_msec_t              check;
+    ngx_http_spoor_gen_t   *current;       /* NULL: none usable */
+    ngx_http_spoor_gen_t   *pending;
+    void                   *hashing;       /* spoor_snap_hashing_t */
+    ngx_file_uniq_t         bad_uniq;
+    u_char                  bad[64];
+    ngx_uint_t              missing_logged;
+    ngx_event_t             event;
+} ngx_http_spoor_profiles_t;
+
+/* spoor_profiles_id KIND VALUE: another id a request is looked up by. */
+typedef struct {
+    u_char                     kind;       /* 'u', 'a' or 'v' */
+    ngx_http_complex_value_t   value;
+} ngx_http_spoor_profile_id_t;
+
+
 /* ---- configuration --------------------------------------------------------- */
 
 /* The cookies the module reads, found in one pass over the Cookie
@@ -142,6 +194,7 @@ enum {
 
 typedef struct {
     ngx_array_t             logs;          /* of ngx_http_spoor_log_t * */
+    ngx_array_t             profiles;      /* of ngx_http_spoor_profiles_t * */
     ngx_shm_zone_t         *shm_zone;
 
     ngx_http_spoor_geodb_t *geo_city;      /* NULL: no spoor_geoip */
@@ -215,6 +268,10 @@ typedef struct {
     spoor_tcf_policy_t      tcf;
     spoor_privacy_t         privacy;
 
+    /* profiles served back (profiles.c) */
+    ngx_http_spoor_profiles_t *profiles;   /* UNSET_PTR; NULL: off */
+    ngx_array_t            *profile_ids;   /* of ngx_http_spoor_profile_id_t */
+
     /* the cookies the request scan looks for, by NGX_HTTP_SPOOR_CK_*;
      * a name of length 0 is not looked for */
     ngx_str_t               cookie_names[NGX_HTTP_SPOOR_CK_MAX];
@@ -269,6 +326,13 @@ typedef struct {
     ngx_uint_t              cookie_present;
     ngx_str_t               cookie_id;         /* a valid id in the cookie */
     u_char                 *privacy_buf;       /* spoor_privacy_apply() */
+
+    /* the visitor's profile, looked up once for the variables (profiles.c):
+     * profile_gen is referenced until the request ends */
+    ngx_uint_t              profile_done;
+    ngx_uint_t              profile_found;
+    ngx_http_spoor_gen_t   *profile_gen;
+    spoor_profile_view_t    profile;
 } ngx_http_spoor_ctx_t;
 
 

@@ -315,6 +315,26 @@ ngx_http_spoor_status_handler(ngx_http_request_t *r)
                                "Location lookups answered from the worker's "
                                "cache (also counted in geoip_lookups_total).",
                                st->geo_cache_hits);
+    p = ngx_http_spoor_counter(p, end, "profile_lookups_total",
+                               "Requests that looked their visitor's profile "
+                               "up (spoor_profiles).", st->profile_lookups);
+    p = ngx_http_spoor_counter(p, end, "profile_hits_total",
+                               "Lookups that found a profile.",
+                               st->profile_hits);
+    p = ngx_http_spoor_counter(p, end, "profile_misses_total",
+                               "Lookups that found no profile.",
+                               st->profile_misses);
+    p = ngx_http_spoor_counter(p, end, "profile_consent_refusals_total",
+                               "Lookups not made: the visitor's consent "
+                               "does not grant personalization.",
+                               st->profile_refusals);
+    p = ngx_http_spoor_counter(p, end, "profile_loads_total",
+                               "Profile generations checked and put in use "
+                               "(per worker).", st->profile_loads);
+    p = ngx_http_spoor_counter(p, end, "profile_load_failures_total",
+                               "Profile generations refused: missing, "
+                               "damaged or of an unknown version "
+                               "(per worker).", st->profile_load_failures);
 
     return ngx_http_spoor_send(r, NGX_HTTP_OK, &type, b->pos, p - b->pos);
 }

@@ -64,7 +64,7 @@ ngx_http_spoor_random(u_char *out, size_t n)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_spoor_valid_id(ngx_str_t *id)
 {
     size_t  i;

@@ -16,6 +16,10 @@ void ngx_http_spoor_visitor_init_worker(void);
  * CSPRNG); NGX_OK or NGX_ERROR. */
 ngx_int_t ngx_http_spoor_random(u_char *out, size_t n);
 
+/* 1 when id is a visitor id the module issues (22 base64url characters
+ * carrying 128 random bits), else 0. */
+ngx_int_t ngx_http_spoor_valid_id(ngx_str_t *id);
+
 /*
  * Reads the visitor cookie into ctx (cookie_present, cookie_id).  With
  * storage consent, keeps its id or, when may_issue, issues a new one

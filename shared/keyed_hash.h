@@ -26,6 +26,20 @@
 int spoor_keyed_hash(const unsigned char *key, size_t key_len,
     const spoor_str_t *parts, size_t n, unsigned char *out);
 
+/*
+ * A key prepared once for many hashes (the key's HMAC pads are computed
+ * when it is made, not per hash): new returns NULL when key is NULL,
+ * key_len 0 or OpenSSL fails; hash_with gives exactly what
+ * spoor_keyed_hash() gives with the same key, SPOOR_OK or SPOOR_E_INVAL
+ * (out then zero).  One context is used by one thread at a time.
+ */
+typedef struct spoor_keyed_s  spoor_keyed_t;
+
+spoor_keyed_t *spoor_keyed_new(const unsigned char *key, size_t key_len);
+int spoor_keyed_hash_with(spoor_keyed_t *k, const spoor_str_t *parts,
+    size_t n, unsigned char *out);
+void spoor_keyed_free(spoor_keyed_t *k);
+
 /* Writes the first `bytes` bytes of a digest as lowercase hex to out
  * (2 * bytes characters, no NUL); bytes <= SPOOR_KEYED_HASH_LEN. */
 void spoor_hex(const unsigned char *digest, size_t bytes, char *out);

@@ -1261,14 +1261,36 @@ spoor_snap_meta(const spoor_snap_t *s, size_t *len)
 }
 
 
-size_t
-spoor_snap_find(const spoor_snap_t *s, uint64_t h,
-    void (*fn)(void *arg, size_t i), void *arg)
+/*
+ * The first index entry whose hash is >= h (nindex when none).  Id hashes
+ * are XXH64 values, spread evenly, so a few interpolation probes land
+ * next to the entry; they are capped, and a binary search finishes, so
+ * hashes bunched on purpose cost O(log n) at worst, never O(n).
+ * Invariant: every entry before lo is < h, every entry from hi on is >= h.
+ */
+static size_t
+snap_lower_bound(const unsigned char *ix, size_t n, uint64_t h)
 {
-    const unsigned char  *ix = s->v.index;
-    size_t                lo = 0, hi = s->v.nindex, mid, found = 0;
-    uint64_t              idx;
+    size_t    lo = 0, hi = n, mid, probe;
+    uint64_t  lo_h, hi_h, k;
+    double    frac;
 
+    for (probe = 0; probe < 4 && hi - lo > 16; probe++) {
+        lo_h = lo > 0 ? get64(ix + (lo - 1) * ENTRY) : 0;
+        hi_h = hi < n ? get64(ix + hi * ENTRY) : UINT64_MAX;
+        frac = hi_h > lo_h ? (double) (h - lo_h) / (double) (hi_h - lo_h)
+                           : 0.0;
+        mid = lo + (size_t) (frac * (double) (hi - lo));
+        if (mid >= hi) {
+            mid = hi - 1;
+        }
+        k = get64(ix + mid * ENTRY);
+        if (k < h) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
         if (get64(ix + mid * ENTRY) < h) {
@@ -1277,6 +1299,19 @@ spoor_snap_find(const spoor_snap_t *s, uint64_t h,
             hi = mid;
         }
     }
+    return lo;
+}
+
+
+size_t
+spoor_snap_find(const spoor_snap_t *s, uint64_t h,
+    void (*fn)(void *arg, size_t i), void *arg)
+{
+    const unsigned char  *ix = s->v.index;
+    size_t                lo, found = 0;
+    uint64_t              idx;
+
+    lo = snap_lower_bound(ix, s->v.nindex, h);
     for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
     {
         idx = get64(ix + lo * ENTRY + 8);
@@ -1288,4 +1323,93 @@ spoor_snap_find(const spoor_snap_t *s, uint64_t h,
         }
     }
     return found;
+}
+
+
+size_t
+spoor_snap_first(const spoor_snap_t *s, uint64_t h)
+{
+    const unsigned char  *ix = s->v.index;
+    size_t                lo;
+    uint64_t              idx;
+
+    lo = snap_lower_bound(ix, s->v.nindex, h);
+    for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
+    {
+        idx = get64(ix + lo * ENTRY + 8);
+        if (idx < s->v.count) {
+            return (size_t) idx;
+        }
+    }
+    return SIZE_MAX;
+}
+
+
+/* ---- the whole-file checksum, a step at a time ---------------------------- */
+
+struct spoor_snap_hashing_s {
+    const spoor_snap_t  *s;
+    XXH64_state_t       *st;
+    size_t               pos;       /* bytes hashed so far */
+    size_t               end;       /* size - 16: what the trailer covers */
+};
+
+
+spoor_snap_hashing_t *
+spoor_snap_hash_start(const spoor_snap_t *s)
+{
+    spoor_snap_hashing_t  *hs;
+
+    hs = malloc(sizeof(*hs));
+    if (hs == NULL) {
+        return NULL;
+    }
+    hs->st = XXH64_createState();
+    if (hs->st == NULL || XXH64_reset(hs->st, 0) != XXH_OK) {
+        XXH64_freeState(hs->st);
+        free(hs);
+        return NULL;
+    }
+    hs->s = s;
+    hs->pos = 0;
+    hs->end = s->size - 16;        /* open checked size >= header+trailer */
+    return hs;
+}
+
+
+int
+spoor_snap_hash_step(spoor_snap_hashing_t *hs, size_t bytes, int *done,
+    char *err, size_t errlen)
+{
+    size_t  n;
+
+    *done = 0;
+    n = hs->end - hs->pos;
+    if (bytes != 0 && n > bytes) {
+        n = bytes;
+    }
+    if (n > 0 && XXH64_update(hs->st, hs->s->map + hs->pos, n) != XXH_OK) {
+        report(err, errlen, hs->s->path, "cannot compute the file checksum");
+        return SPOOR_E_NOMEM;
+    }
+    hs->pos += n;
+    if (hs->pos < hs->end) {
+        return SPOOR_OK;
+    }
+    *done = 1;
+    if (XXH64_digest(hs->st) != get64(hs->s->map + hs->end)) {
+        report(err, errlen, hs->s->path, "corrupt: file checksum mismatch");
+        return SPOOR_E_FORMAT;
+    }
+    return SPOOR_OK;
+}
+
+
+void
+spoor_snap_hash_free(spoor_snap_hashing_t *hs)
+{
+    if (hs != NULL) {
+        XXH64_freeState(hs->st);
+        free(hs);
+    }
 }

@@ -172,10 +172,35 @@ const unsigned char *spoor_snap_meta(const spoor_snap_t *s, size_t *len);
  * Finds profiles by id hash: calls fn(arg, i) once for each profile i
  * whose ids include h, in increasing i (index order); returns how many.
  * fn may be NULL to only count.  O(log n) binary search in the mapped
- * index, then one step per match.
+ * index (a few interpolation probes, then binary search), then one step
+ * per match.
  */
 size_t spoor_snap_find(const spoor_snap_t *s, uint64_t h,
     void (*fn)(void *arg, size_t i), void *arg);
+
+/* The first (lowest) profile whose ids include h, or SIZE_MAX: what find
+ * calls fn with first, for the common case of one answer. */
+size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
+
+
+/*
+ * The whole-file checksum a step at a time, for a server that must check
+ * a new snapshot completely before it uses it without stopping for the
+ * whole file: start, then step until *done.  Each step hashes at most
+ * `bytes` more bytes (0: all that is left).  After open, a matching
+ * whole-file checksum means every byte is what the writer wrote; profile
+ * records are checked again when fetched.
+ * start returns NULL when out of memory.  step returns SPOOR_OK (with
+ * *done 1 when the checksum matched, 0 when bytes are left),
+ * SPOOR_E_FORMAT with *done 1 and a message in err when it does not
+ * match, SPOOR_E_NOMEM.  s must stay open until free.
+ */
+typedef struct spoor_snap_hashing_s  spoor_snap_hashing_t;
+
+spoor_snap_hashing_t *spoor_snap_hash_start(const spoor_snap_t *s);
+int spoor_snap_hash_step(spoor_snap_hashing_t *hs, size_t bytes, int *done,
+    char *err, size_t errlen);
+void spoor_snap_hash_free(spoor_snap_hashing_t *hs);
 
 
 /* ---- small state files -------------------------------------------------- */

@@ -1,0 +1,47 @@
+/*
+ * profile_lookup.c -- a profile found by an id (profile_lookup.h).
+ */
+
+#include <stdint.h>
+
+#include "error.h"
+#include "privacy.h"
+#include "profile_lookup.h"
+
+
+int
+spoor_profile_lookup(const spoor_snap_t *s, char kind, const char *id,
+    size_t len, spoor_keyed_t *pseudo, spoor_profile_view_t *v)
+{
+    unsigned char         d[SPOOR_KEYED_HASH_LEN];
+    char                  hex[SPOOR_PSEUDONYM_LEN], k[2];
+    const unsigned char  *blob;
+    spoor_str_t           part;
+    size_t                i, blen;
+
+    if (len == 0) {
+        return 0;
+    }
+    if (pseudo != NULL) {
+        part.data = id;
+        part.len = len;
+        if (spoor_keyed_hash_with(pseudo, &part, 1, d) != SPOOR_OK) {
+            return 0;
+        }
+        spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
+        id = hex;
+        len = SPOOR_PSEUDONYM_LEN;
+    }
+
+    k[0] = kind;
+    k[1] = '\0';
+    i = spoor_snap_first(s, spoor_id_hash(k, id, len));
+    if (i == SIZE_MAX) {
+        return 0;
+    }
+    blob = spoor_snap_profile(s, i, &blen);
+    if (blob == NULL) {
+        return 0;
+    }
+    return spoor_profile_view(blob, blen, v) == SPOOR_OK;
+}

@@ -1,0 +1,332 @@
+/*
+ * profile_view.c -- the served fields of a profile record, read in place
+ * (profile_view.h).  The record is a map of nine keys (docs/FORMAT.md);
+ * the walk reads each key, takes the fields it serves and steps over the
+ * others with spoor_mp_check(), so it never reads outside the blob.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "mp_check.h"
+#include "mp_read.h"
+#include "profile_view.h"
+
+/* A record nests: map -> state map -> tr array -> trait value (bin). */
+#define VIEW_DEPTH  8
+
+/* items per trait in state.tr: name, value, time, source, once */
+#define TRAIT_ITEMS 5
+
+
+static int
+key_is(const spoor_mp_item_t *k, const char *name, size_t len)
+{
+    return k->type == SPOOR_MP_STR && k->len == len
+           && memcmp(k->s, name, len) == 0;
+}
+
+
+/* ASCII case-insensitive: NGINX lowercases the names of variables. */
+static int
+key_is_ci(const spoor_mp_item_t *k, const char *name, size_t len)
+{
+    size_t         i;
+    unsigned char  a, b;
+
+    if (k->type != SPOOR_MP_STR || k->len != len) {
+        return 0;
+    }
+    for (i = 0; i < len; i++) {
+        a = (unsigned char) k->s[i];
+        b = (unsigned char) name[i];
+        if (a != b && (a | 0x20) != (b | 0x20)) {
+            return 0;
+        }
+        if (a != b && !((a | 0x20) >= 'a' && (a | 0x20) <= 'z')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+static int
+skip(const unsigned char *p, size_t len, size_t *off)
+{
+    size_t  n;
+
+    if (*off > len || spoor_mp_check(p + *off, len - *off, VIEW_DEPTH, &n)
+                      != SPOOR_OK)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    *off += n;
+    return SPOOR_OK;
+}
+
+
+/* state: find "tr", an array of 1 + 5 n items, and note where its
+ * traits start; *off ends past the whole state map.  A state that is no
+ * map is not read (1: the caller steps over it). */
+static int
+view_state(const unsigned char *p, size_t len, size_t *off,
+    spoor_profile_view_t *v)
+{
+    spoor_mp_item_t  it, k;
+    uint32_t         i, n;
+    size_t           o;
+
+    if (spoor_mp_read(p, len, off, &it) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type != SPOOR_MP_MAP) {
+        return 1;
+    }
+    n = it.len;
+    for (i = 0; i < n; i++) {
+        if (spoor_mp_read(p, len, off, &k) != SPOOR_OK) {
+            return SPOOR_E_FORMAT;
+        }
+        if (key_is(&k, "tr", 2)) {
+            o = *off;
+            if (spoor_mp_read(p, len, &o, &it) == SPOOR_OK
+                && it.type == SPOOR_MP_ARRAY && it.len >= 1
+                && (it.len - 1) % TRAIT_ITEMS == 0)
+            {
+                /* the leading count of dropped traits */
+                if (skip(p, len, &o) == SPOOR_OK) {
+                    v->tr = o;
+                    v->ntr = (it.len - 1) / TRAIT_ITEMS;
+                }
+            }
+        } else if (k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP) {
+            return SPOOR_E_FORMAT;           /* keys are strings */
+        }
+        if (skip(p, len, off) != SPOOR_OK) {
+            return SPOOR_E_FORMAT;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+int
+spoor_profile_view(const unsigned char *blob, size_t len,
+    spoor_profile_view_t *v)
+{
+    spoor_mp_item_t  it, k, e;
+    uint32_t         i, n, j;
+    size_t           off = 0, o;
+    int64_t          rfm[3];
+    int              rc;
+
+    memset(v, 0, sizeof(*v));
+
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_MAP)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    v->blob = blob;
+    v->len = len;
+    n = it.len;
+
+    for (i = 0; i < n; i++) {
+        if (spoor_mp_read(blob, len, &off, &k) != SPOOR_OK
+            || k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP)
+        {
+            goto bad;
+        }
+        o = off;
+
+        if (key_is(&k, "state", 5)) {
+            rc = view_state(blob, len, &o, v);
+            if (rc < 0) {
+                goto bad;
+            }
+            if (rc == SPOOR_OK) {
+                off = o;                   /* walked and checked whole */
+                continue;
+            }
+
+        } else if (key_is(&k, "seg", 3)) {
+            if (spoor_mp_read(blob, len, &o, &it) == SPOOR_OK
+                && it.type == SPOOR_MP_ARRAY)
+            {
+                v->seg = o;
+                v->nseg = it.len;
+            }
+
+        } else if (key_is(&k, "life", 4)) {
+            if (spoor_mp_read(blob, len, &o, &it) == SPOOR_OK
+                && it.type == SPOOR_MP_STR)
+            {
+                v->life = it.s;
+                v->life_len = it.len;
+            }
+
+        } else if (key_is(&k, "rfm", 3)) {
+            if (spoor_mp_read(blob, len, &o, &it) == SPOOR_OK
+                && it.type == SPOOR_MP_ARRAY && it.len == 3)
+            {
+                for (j = 0; j < 3; j++) {
+                    if (spoor_mp_read(blob, len, &o, &e) != SPOOR_OK
+                        || e.type != SPOOR_MP_UINT || e.u > 5)
+                    {
+                        break;
+                    }
+                    rfm[j] = (int64_t) e.u;
+                }
+                if (j == 3) {
+                    memcpy(v->rfm, rfm, sizeof(rfm));
+                }
+            }
+        }
+
+        /* every value, read or not, is stepped over whole and checked */
+        if (skip(blob, len, &off) != SPOOR_OK) {
+            goto bad;
+        }
+    }
+    return SPOOR_OK;
+
+bad:
+    memset(v, 0, sizeof(*v));
+    return SPOOR_E_FORMAT;
+}
+
+
+int
+spoor_profile_view_segment(const spoor_profile_view_t *v,
+    spoor_profile_iter_t *iter, const char **name, size_t *nlen)
+{
+    spoor_mp_item_t  it;
+
+    if (iter->k == 0) {
+        iter->off = v->seg;
+    }
+    while (iter->k < v->nseg) {
+        iter->k++;
+        if (spoor_mp_read(v->blob, v->len, &iter->off, &it) != SPOOR_OK) {
+            iter->k = v->nseg;
+            return 0;
+        }
+        if (it.type == SPOOR_MP_STR && it.len > 0) {
+            *name = it.s;
+            *nlen = it.len;
+            return 1;
+        }
+        if (it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP) {
+            iter->k = v->nseg;                /* not a name list */
+            return 0;
+        }
+    }
+    return 0;
+}
+
+
+int
+spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
+    size_t nlen, const unsigned char **value, size_t *vlen)
+{
+    spoor_mp_item_t  k, val;
+    uint32_t         i, j;
+    size_t           off = v->tr, n;
+
+    for (i = 0; i < v->ntr; i++) {
+        if (spoor_mp_read(v->blob, v->len, &off, &k) != SPOOR_OK
+            || spoor_mp_read(v->blob, v->len, &off, &val) != SPOOR_OK)
+        {
+            return 0;
+        }
+        if (key_is_ci(&k, name, nlen)) {
+            if (val.type != SPOOR_MP_BIN || val.len == 0
+                || spoor_mp_check((const unsigned char *) val.s, val.len,
+                                  VIEW_DEPTH, &n) != SPOOR_OK
+                || n != val.len)
+            {
+                return 0;                     /* unset (nil) or damaged */
+            }
+            *value = (const unsigned char *) val.s;
+            *vlen = val.len;
+            return 1;
+        }
+        if (val.type == SPOOR_MP_ARRAY || val.type == SPOOR_MP_MAP) {
+            return 0;
+        }
+        /* time, source, once */
+        for (j = 0; j < TRAIT_ITEMS - 2; j++) {
+            if (skip(v->blob, v->len, &off) != SPOOR_OK) {
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+
+/* Copies s[0 .. len) to out, control bytes as spaces, cut at a UTF-8
+ * boundary to fit cap. */
+static size_t
+put_text(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t         i;
+    unsigned char  c;
+
+    if (len > cap) {
+        len = cap;
+        /* do not end inside a UTF-8 sequence */
+        while (len > 0 && ((unsigned char) s[len] & 0xc0) == 0x80) {
+            len--;
+        }
+    }
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+        out[i] = (char) (c < 0x20 || c == 0x7f ? ' ' : c);
+    }
+    return len;
+}
+
+
+size_t
+spoor_profile_view_text(const unsigned char *value, size_t vlen, char *out,
+    size_t cap)
+{
+    spoor_mp_item_t  it;
+    size_t           off = 0;
+    char             num[32];
+    int              n;
+
+    if (spoor_mp_read(value, vlen, &off, &it) != SPOOR_OK) {
+        return 0;
+    }
+    switch (it.type) {
+    case SPOOR_MP_STR:
+        return put_text(it.s, it.len, out, cap);
+    case SPOOR_MP_UINT:
+        n = snprintf(num, sizeof(num), "%llu", (unsigned long long) it.u);
+        break;
+    case SPOOR_MP_INT:
+        n = snprintf(num, sizeof(num), "%lld", (long long) it.i);
+        break;
+    case SPOOR_MP_FLOAT:
+        n = snprintf(num, sizeof(num), "%.15g", it.f);
+        if (strtod(num, NULL) != it.f) {
+            n = snprintf(num, sizeof(num), "%.17g", it.f);
+        }
+        break;
+    case SPOOR_MP_BOOL:
+        n = snprintf(num, sizeof(num), "%s", it.b ? "true" : "false");
+        break;
+    default:
+        return 0;
+    }
+    if (n <= 0 || (size_t) n > cap) {
+        return 0;
+    }
+    memcpy(out, num, (size_t) n);
+    return (size_t) n;
+}
