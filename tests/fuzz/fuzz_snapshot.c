@@ -8,11 +8,18 @@
  * written as JSON), every profile with spoor_snap_profile and the blob
  * decode of state.c and cmd_query.c (msgpack, "ids", "state" ->
  * profile_unpack, profile_json as `spoor export` prints it), and
- * spoor_snap_find with the hash of every id a blob names and a few more.
+ * spoor_snap_find with the hash of every id a blob names and a few more;
+ * and the way the NGINX module reads one: the whole-file checksum in
+ * steps (spoor_snap_hash_step), every blob's served fields in place
+ * (profile_view.h: segments, every trait as text) and
+ * spoor_profile_lookup by every id a blob names.
  *
  * Checks beyond "no crash, no leak, no sanitizer report":
  *   - a file that verifies has every profile readable;
- *   - find reports only existing profiles, in increasing order;
+ *   - find reports only existing profiles, in increasing order, and
+ *     spoor_snap_first the first of them;
+ *   - the stepwise checksum passes on every file that verifies;
+ *   - every slice the served view gives lies inside its blob;
  *   - profile_pack of what profile_unpack read is a fixed point (packing,
  *     unpacking and packing again gives the same bytes);
  *   - profile_json writes one line of valid JSON (parsed back with
@@ -42,8 +49,11 @@
 #include "json_out.h"
 #include "mp_check.h"
 #include "mp_member.h"
+#include "mp_read.h"
 #include "profile.h"
 #include "profile_json.h"
+#include "profile_lookup.h"
+#include "profile_view.h"
 #include "snapshot.h"
 
 #define HDR          SPOOR_SNAP_HEADER_SIZE
@@ -69,6 +79,7 @@ typedef struct {
     size_t   count;
     size_t   last;
     size_t   calls;
+    size_t   first;
 } found_t;
 
 /* JSON output: lines written to a memory stream, checked as they come. */
@@ -186,6 +197,9 @@ on_found(void *arg, size_t i)
     if (i >= f->count || (f->calls > 0 && i <= f->last)) {
         abort();
     }
+    if (f->calls == 0) {
+        f->first = i;
+    }
     f->last = i;
     f->calls++;
 }
@@ -194,11 +208,13 @@ on_found(void *arg, size_t i)
 static void
 find(const spoor_snap_t *s, uint64_t h)
 {
-    found_t  f = { spoor_snap_count(s), 0, 0 };
+    found_t  f = { spoor_snap_count(s), 0, 0, SIZE_MAX };
     size_t   n;
 
     n = spoor_snap_find(s, h, on_found, &f);
-    if (n != f.calls || spoor_snap_find(s, h, NULL, NULL) != n) {
+    if (n != f.calls || spoor_snap_find(s, h, NULL, NULL) != n
+        || spoor_snap_first(s, h) != f.first)
+    {
         abort();
     }
 }
@@ -250,6 +266,67 @@ check_repack(const msgpack_object *o)
 }
 
 
+/* What the NGINX module reads of one profile blob: every segment name and
+ * the text of every trait, each slice checked to lie inside the blob. */
+static void
+serve_blob(const unsigned char *blob, size_t len)
+{
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    spoor_mp_item_t        k, val;
+    const unsigned char   *value;
+    const char            *name;
+    size_t                 nlen, vlen, off;
+    uint32_t               i;
+    char                   text[256];
+
+    if (spoor_profile_view(blob, len, &v) != SPOOR_OK) {
+        return;
+    }
+    if (v.life != NULL && ((const unsigned char *) v.life < blob
+                           || (const unsigned char *) v.life + v.life_len
+                              > blob + len))
+    {
+        abort();
+    }
+    memset(&it, 0, sizeof(it));
+    while (spoor_profile_view_segment(&v, &it, &name, &nlen)) {
+        if ((const unsigned char *) name < blob
+            || (const unsigned char *) name + nlen > blob + len)
+        {
+            abort();
+        }
+    }
+    /* every trait name the record holds, looked up as a variable would */
+    off = v.tr;
+    for (i = 0; i < v.ntr && i < FIND_MAX; i++) {
+        if (spoor_mp_read(blob, len, &off, &k) != SPOOR_OK
+            || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK
+            || k.type != SPOOR_MP_STR)
+        {
+            break;
+        }
+        if (spoor_profile_view_trait(&v, k.s, k.len, &value, &vlen)) {
+            if (value < blob || value + vlen > blob + len) {
+                abort();
+            }
+            if (spoor_profile_view_text(value, vlen, text, sizeof(text))
+                > sizeof(text))
+            {
+                abort();
+            }
+        }
+        /* time, source, once */
+        if (spoor_mp_read(blob, len, &off, &val) != SPOOR_OK
+            || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK
+            || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK)
+        {
+            break;
+        }
+    }
+}
+
+
 /* What the read side does with one profile blob.  With s, also finds the
  * profiles of each id the blob names. */
 static void
@@ -261,6 +338,9 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
     size_t                 off = 0, n;
     uint32_t               i;
     char                   kind[2] = { 0, 0 };
+    spoor_profile_view_t   view;
+
+    serve_blob(blob, len);
 
     msgpack_unpacked_init(&u);
     if (spoor_mp_check(blob, len, SPOOR_MP_DEPTH_CAP, &n) == SPOOR_OK
@@ -285,6 +365,10 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
                 kind[0] = e->via.array.ptr[0].via.str.ptr[0];
                 find(s, spoor_id_hash(kind, e->via.array.ptr[1].via.str.ptr,
                                       e->via.array.ptr[1].via.str.size));
+                (void) spoor_profile_lookup(s, kind[0],
+                                            e->via.array.ptr[1].via.str.ptr,
+                                            e->via.array.ptr[1].via.str.size,
+                                            NULL, &view);
             }
         }
     }
@@ -304,7 +388,8 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     msgpack_unpacked       u;
     char                   err[512];
     size_t                 i, n, len, off = 0;
-    int                    rc;
+    int                    rc, hrc, done;
+    spoor_snap_hashing_t  *hs;
 
     if (ftruncate(memfd, 0) != 0
         || (size > 0 && pwrite(memfd, data, size, 0) != (ssize_t) size))
@@ -322,6 +407,17 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     rc = spoor_snap_verify(s, err, sizeof(err));
     if (rc != SPOOR_OK && rc != SPOOR_E_FORMAT && rc != SPOOR_E_NOMEM) {
         abort();
+    }
+
+    hs = spoor_snap_hash_start(s);
+    if (hs != NULL) {
+        do {
+            hrc = spoor_snap_hash_step(hs, 4096, &done, err, sizeof(err));
+        } while (!done && hrc == SPOOR_OK);
+        if (rc == SPOOR_OK && hrc != SPOOR_OK) {
+            abort();                    /* verified, yet refused in steps */
+        }
+        spoor_snap_hash_free(hs);
     }
 
     meta = spoor_snap_meta(s, &len);

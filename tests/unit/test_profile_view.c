@@ -1,0 +1,534 @@
+/*
+ * test_profile_view.c -- what NGINX serves from a snapshot: the served
+ * fields read in place (shared/profile_view.c) agree with the analyzer's
+ * writer and full reader (analyzer/stored.c); the lookup
+ * (shared/profile_lookup.c) finds a profile by each id kind in a snapshot
+ * written by the snapshot writer, pseudonymized user ids included; a
+ * damaged record never reads out of bounds; find by interpolation agrees
+ * with a plain search on even and on bunched hashes; the stepwise
+ * whole-file checksum agrees with verify; a prepared key hashes like the
+ * one-shot keyed hash.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <msgpack.h>
+#include "error.h"
+#include "keyed_hash.h"
+#include "privacy.h"
+#include "profile.h"
+#include "profile_lookup.h"
+#include "profile_view.h"
+#include "snapshot.h"
+#include "stored.h"
+
+static intern_t  strings;
+
+
+/* A msgpack value in buf (for a trait). */
+static size_t
+mp_value(unsigned char *buf, size_t cap, int kind)
+{
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    size_t           n;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    switch (kind) {
+    case 0: msgpack_pack_str(&pk, 3); msgpack_pack_str_body(&pk, "pro", 3);
+            break;
+    case 1: msgpack_pack_int64(&pk, 42); break;
+    case 2: msgpack_pack_int64(&pk, -7); break;
+    case 3: msgpack_pack_double(&pk, 0.1); break;
+    case 4: msgpack_pack_true(&pk); break;
+    case 5: msgpack_pack_str(&pk, 9);
+            msgpack_pack_str_body(&pk, "a\r\nb\x01" "c\x7f" "d", 9);
+            break;
+    default: msgpack_pack_map(&pk, 0); break;
+    }
+    n = sb.size;
+    cr_assert(n <= cap);
+    memcpy(buf, sb.data, n);
+    msgpack_sbuffer_destroy(&sb);
+    return n;
+}
+
+
+static const char *trait_names[] = {
+    "plan", "age", "delta", "ratio", "vip", "note", "address"
+};
+
+/* A record with ids, traits of every kind, rfm, life and segments. */
+static void
+pack_record(msgpack_sbuffer *sb, const stored_id_t *ids, size_t nids,
+    const stored_str_t *segs, size_t nsegs, int rfm)
+{
+    profile_t         *p = profile_new();
+    stored_profile_t   v;
+    msgpack_packer     pk;
+    unsigned char      val[64];
+    size_t             i, n;
+
+    cr_assert_not_null(p);
+    for (i = 0; i < sizeof(trait_names) / sizeof(trait_names[0]); i++) {
+        n = mp_value(val, sizeof(val), (int) i);
+        cr_assert_eq(profile_import_trait(p, &strings, trait_names[i],
+                                          strlen(trait_names[i]), val, n,
+                                          1000 + (int64_t) i), SPOOR_OK);
+    }
+
+    memset(&v, 0, sizeof(v));
+    v.id.ptr = "00000000000000ab";
+    v.id.len = 16;
+    v.ids = (stored_id_t *) ids;
+    v.nids = nids;
+    v.profile = p;
+    v.rfm[0] = rfm ? 5 : 0;
+    v.rfm[1] = rfm ? 4 : 0;
+    v.rfm[2] = rfm ? 3 : 0;
+    v.life.ptr = "active";
+    v.life.len = 6;
+    v.as_of = 1767225600000LL;
+    v.segs = (stored_str_t *) segs;
+    v.nsegs = nsegs;
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    cr_assert_eq(stored_profile_pack(&pk, &v), SPOOR_OK);
+    profile_free(p);
+}
+
+
+static const stored_id_t  ids1[] = {
+    { 'a', { "anon-1", 6 } }, { 'u', { "user-1", 6 } },
+    { 'v', { "AAAAAAAAAAAAAAAAAAAAAQ", 22 } }
+};
+static const stored_str_t  segs1[] = {
+    { "frequent_buyers", 15 }, { "new_visitors", 12 }
+};
+
+
+static size_t
+text_of(const spoor_profile_view_t *v, const char *name, char *out,
+    size_t cap)
+{
+    const unsigned char  *val;
+    size_t                vlen;
+
+    if (!spoor_profile_view_trait(v, name, strlen(name), &val, &vlen)) {
+        return (size_t) -1;
+    }
+    return spoor_profile_view_text(val, vlen, out, cap);
+}
+
+
+Test(profile_view, the_served_fields_are_what_the_writer_wrote)
+{
+    msgpack_sbuffer        sb;
+    spoor_profile_view_t   v;
+    stored_profile_t       full;
+    spoor_profile_iter_t   it;
+    const char            *name;
+    size_t                 nlen, k, n;
+    char                   err[256], out[64];
+
+    intern_init(&strings);
+    pack_record(&sb, ids1, 3, segs1, 2, 1);
+
+    cr_assert_eq(spoor_profile_view((unsigned char *) sb.data, sb.size, &v),
+                 SPOOR_OK);
+    cr_assert_eq(stored_profile_read(&full, (unsigned char *) sb.data,
+                                     sb.size, err, sizeof(err)), SPOOR_OK);
+
+    /* segments: the same names in the same order as the full reader */
+    cr_assert_eq(v.nseg, full.nsegs);
+    memset(&it, 0, sizeof(it));
+    for (k = 0; spoor_profile_view_segment(&v, &it, &name, &nlen); k++) {
+        cr_assert(k < full.nsegs);
+        cr_assert_eq(nlen, full.segs[k].len);
+        cr_assert(memcmp(name, full.segs[k].ptr, nlen) == 0);
+    }
+    cr_assert_eq(k, 2);
+
+    cr_assert_eq(v.life_len, full.life.len);
+    cr_assert(memcmp(v.life, full.life.ptr, v.life_len) == 0);
+    for (k = 0; k < 3; k++) {
+        cr_assert_eq(v.rfm[k], full.rfm[k]);
+    }
+
+    /* traits as text, names without case */
+    n = text_of(&v, "plan", out, sizeof(out));
+    cr_assert(n == 3 && memcmp(out, "pro", 3) == 0);
+    n = text_of(&v, "PLAN", out, sizeof(out));
+    cr_assert(n == 3 && memcmp(out, "pro", 3) == 0);
+    n = text_of(&v, "age", out, sizeof(out));
+    cr_assert(n == 2 && memcmp(out, "42", 2) == 0);
+    n = text_of(&v, "delta", out, sizeof(out));
+    cr_assert(n == 2 && memcmp(out, "-7", 2) == 0);
+    n = text_of(&v, "ratio", out, sizeof(out));
+    cr_assert(n == 3 && memcmp(out, "0.1", 3) == 0, "%.*s", (int) n, out);
+    n = text_of(&v, "vip", out, sizeof(out));
+    cr_assert(n == 4 && memcmp(out, "true", 4) == 0);
+    /* control characters never reach a header line */
+    n = text_of(&v, "note", out, sizeof(out));
+    cr_assert(n == 9 && memcmp(out, "a  b c d", 8) == 0, "%.*s", (int) n,
+              out);
+    /* a map has no text; an unknown trait is not there */
+    cr_assert_eq(text_of(&v, "address", out, sizeof(out)), 0);
+    cr_assert_eq(text_of(&v, "missing", out, sizeof(out)), (size_t) -1);
+    /* a cut value ends on a character boundary */
+    cr_assert_eq(text_of(&v, "plan", out, 2), 2);
+
+    stored_profile_free(&full);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+
+Test(profile_view, a_profile_without_orders_or_segments_serves_empty)
+{
+    msgpack_sbuffer        sb;
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    const char            *name;
+    size_t                 nlen;
+
+    intern_init(&strings);
+    pack_record(&sb, ids1, 3, NULL, 0, 0);
+    cr_assert_eq(spoor_profile_view((unsigned char *) sb.data, sb.size, &v),
+                 SPOOR_OK);
+    cr_assert_eq(v.rfm[0], 0);
+    memset(&it, 0, sizeof(it));
+    cr_assert_eq(spoor_profile_view_segment(&v, &it, &name, &nlen), 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+
+Test(profile_view, damaged_records_never_read_out_of_bounds)
+{
+    msgpack_sbuffer        sb;
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    unsigned char         *copy;
+    const unsigned char   *val;
+    const char            *name;
+    size_t                 cut, nlen, vlen, i, pos;
+    char                   out[64];
+
+    intern_init(&strings);
+    pack_record(&sb, ids1, 3, segs1, 2, 1);
+
+    /* every truncation, in an exactly sized heap copy (ASan sees any
+     * read past it) */
+    for (cut = 0; cut < sb.size; cut++) {
+        copy = malloc(cut ? cut : 1);
+        memcpy(copy, sb.data, cut);
+        if (spoor_profile_view(copy, cut, &v) == SPOOR_OK) {
+            memset(&it, 0, sizeof(it));
+            while (spoor_profile_view_segment(&v, &it, &name, &nlen)) {
+            }
+            if (spoor_profile_view_trait(&v, "note", 4, &val, &vlen)) {
+                (void) spoor_profile_view_text(val, vlen, out, sizeof(out));
+            }
+        }
+        free(copy);
+    }
+
+    /* random byte changes */
+    srand(7);
+    copy = malloc(sb.size);
+    for (i = 0; i < 5000; i++) {
+        memcpy(copy, sb.data, sb.size);
+        pos = (size_t) rand() % sb.size;
+        copy[pos] = (unsigned char) rand();
+        if (spoor_profile_view(copy, sb.size, &v) == SPOOR_OK) {
+            memset(&it, 0, sizeof(it));
+            while (spoor_profile_view_segment(&v, &it, &name, &nlen)) {
+                cr_assert(name >= (char *) copy
+                          && name + nlen <= (char *) copy + sb.size);
+            }
+            if (spoor_profile_view_trait(&v, "plan", 4, &val, &vlen)) {
+                cr_assert(val >= copy && val + vlen <= copy + sb.size);
+                (void) spoor_profile_view_text(val, vlen, out, sizeof(out));
+            }
+        }
+    }
+    free(copy);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+
+/* ---- the lookup in a written snapshot ------------------------------------ */
+
+static char  dir[] = "/tmp/spoor-pv-XXXXXX";
+
+static uint64_t
+hash_of(char kind, const char *id)
+{
+    char  k[2] = { kind, '\0' };
+
+    return spoor_id_hash(k, id, strlen(id));
+}
+
+
+Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
+{
+    static const unsigned char key[40] = "0123456789abcdef0123456789abcdef0123456";
+    msgpack_sbuffer        sb1, sb2;
+    spoor_snapw_t         *w;
+    spoor_snap_t          *s;
+    spoor_profile_view_t   v;
+    spoor_keyed_t         *kk;
+    unsigned char          d[SPOOR_KEYED_HASH_LEN];
+    char                   hex[SPOOR_PSEUDONYM_LEN + 1], path[64], err[256];
+    spoor_str_t            part = { "user-2", 6 };
+    stored_id_t            ids2[2];
+    stored_str_t           segs2[1] = { { "high_value_customers", 20 } };
+    uint64_t               h1[3], h2[2];
+
+    intern_init(&strings);
+    cr_assert_not_null(mkdtemp(dir));
+
+    /* profile 2's user id is stored pseudonymized, as the capture path
+     * writes it with spoor_pseudonymize userId */
+    cr_assert_eq(spoor_keyed_hash(key, sizeof(key), &part, 1, d), SPOOR_OK);
+    spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
+    hex[SPOOR_PSEUDONYM_LEN] = '\0';
+    ids2[0] = (stored_id_t) { 'a', { "anon-2", 6 } };
+    ids2[1] = (stored_id_t) { 'u', { hex, SPOOR_PSEUDONYM_LEN } };
+
+    pack_record(&sb1, ids1, 3, segs1, 2, 1);
+    pack_record(&sb2, ids2, 2, segs2, 1, 0);
+    h1[0] = hash_of('a', "anon-1");
+    h1[1] = hash_of('u', "user-1");
+    h1[2] = hash_of('v', "AAAAAAAAAAAAAAAAAAAAAQ");
+    h2[0] = hash_of('a', "anon-2");
+    h2[1] = hash_of('u', hex);
+
+    w = spoor_snapw_create(dir, "gen-000001.snap");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_add(w, (unsigned char *) sb1.data, sb1.size,
+                                 h1, 3), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add(w, (unsigned char *) sb2.data, sb2.size,
+                                 h2, 2), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snprintf(path, sizeof(path), "%s/gen-000001.snap", dir);
+    s = spoor_snap_open(path, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+
+    cr_assert(spoor_profile_lookup(s, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22, NULL,
+                                   &v));
+    cr_assert_eq(v.nseg, 2);
+    cr_assert(spoor_profile_lookup(s, 'u', "user-1", 6, NULL, &v));
+    cr_assert_eq(v.nseg, 2);
+    cr_assert(spoor_profile_lookup(s, 'a', "anon-2", 6, NULL, &v));
+    cr_assert_eq(v.nseg, 1);
+    /* kinds keep equal strings apart; unknown and empty ids find nothing */
+    cr_assert(!spoor_profile_lookup(s, 'v', "user-1", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(s, 'v', "nobody", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(s, 'u', "", 0, NULL, &v));
+
+    /* a pseudonymized user id: found through its pseudonym only */
+    kk = spoor_keyed_new(key, sizeof(key));
+    cr_assert_not_null(kk);
+    cr_assert(!spoor_profile_lookup(s, 'u', "user-2", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(s, 'u', "user-2", 6, kk, &v));
+    cr_assert_eq(v.nseg, 1);
+    cr_assert(!spoor_profile_lookup(s, 'u', "user-1", 6, kk, &v));
+    spoor_keyed_free(kk);
+
+    spoor_snap_close(s);
+    unlink(path);
+    rmdir(dir);
+    msgpack_sbuffer_destroy(&sb1);
+    msgpack_sbuffer_destroy(&sb2);
+}
+
+
+Test(profile_view, a_prepared_key_hashes_like_the_one_shot_hash)
+{
+    static const unsigned char key[33] = "another key of thirty-two bytes!";
+    spoor_keyed_t  *k = spoor_keyed_new(key, sizeof(key));
+    unsigned char   a[SPOOR_KEYED_HASH_LEN], b[SPOOR_KEYED_HASH_LEN];
+    char            text[64];
+    spoor_str_t     parts[2];
+    int             i;
+
+    cr_assert_not_null(k);
+    for (i = 0; i < 200; i++) {
+        snprintf(text, sizeof(text), "id-%d", i * 7919);
+        parts[0].data = text;
+        parts[0].len = strlen(text);
+        parts[1].data = i % 2 ? "x" : NULL;
+        parts[1].len = i % 2;
+        cr_assert_eq(spoor_keyed_hash(key, sizeof(key), parts, 2, a),
+                     SPOOR_OK);
+        cr_assert_eq(spoor_keyed_hash_with(k, parts, 2, b), SPOOR_OK);
+        cr_assert(memcmp(a, b, sizeof(a)) == 0, "hash %d differs", i);
+    }
+    spoor_keyed_free(k);
+    cr_assert_null(spoor_keyed_new(NULL, 0));
+    cr_assert_eq(spoor_keyed_hash_with(NULL, parts, 1, b), SPOOR_E_INVAL);
+}
+
+
+/* ---- find and the stepwise checksum ----------------------------------------- */
+
+typedef struct {
+    size_t  first;
+    size_t  n;
+} found_t;
+
+static void
+on_found(void *arg, size_t i)
+{
+    found_t  *f = arg;
+
+    if (f->n++ == 0) {
+        f->first = i;
+    }
+}
+
+
+/* Writes a snapshot of n one-byte profiles with the given id hashes
+ * (hashes[i] for profile i) and opens it. */
+static spoor_snap_t *
+write_snap(const char *name, const uint64_t *hashes, size_t n)
+{
+    spoor_snapw_t  *w;
+    spoor_snap_t   *s;
+    unsigned char   blob = 0x80;           /* an empty msgpack map */
+    char            path[128], err[256];
+    size_t          i;
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w);
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(spoor_snapw_add(w, &blob, 1, &hashes[i], 1), SPOOR_OK);
+    }
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    s = spoor_snap_open(path, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    return s;
+}
+
+
+static uint64_t
+rnd64(void)
+{
+    return ((uint64_t) rand() << 42) ^ ((uint64_t) rand() << 21)
+           ^ (uint64_t) rand();
+}
+
+
+Test(profile_view, find_agrees_with_a_plain_search_on_even_and_bunched_hashes)
+{
+    enum { N = 20000 };
+    uint64_t       *h = malloc(N * sizeof(uint64_t)), q;
+    spoor_snap_t   *s;
+    found_t         f;
+    size_t          i, j, want_first, want_n, round;
+    char            path[128];
+
+    cr_assert_not_null(mkdtemp(strcpy(dir, "/tmp/spoor-pv-XXXXXX")));
+    srand(11);
+
+    for (round = 0; round < 3; round++) {
+        for (i = 0; i < N; i++) {
+            switch (round) {
+            case 0: h[i] = rnd64(); break;                    /* even */
+            case 1: h[i] = (rnd64() & 0xffff) | (i % 3 ? 0 : ~0ULL << 60);
+                    break;                                    /* bunched */
+            default: h[i] = rnd64() % 50; break;              /* repeats */
+            }
+        }
+        s = write_snap("find.snap", h, N);
+
+        for (j = 0; j < 3000; j++) {
+            q = j % 2 ? h[(size_t) rand() % N] : rnd64() % (round == 2 ? 60
+                                                                : UINT64_MAX);
+            want_n = 0;
+            want_first = SIZE_MAX;
+            for (i = 0; i < N; i++) {
+                if (h[i] == q) {
+                    if (want_n++ == 0) {
+                        want_first = i;
+                    }
+                }
+            }
+            memset(&f, 0, sizeof(f));
+            cr_assert_eq(spoor_snap_find(s, q, on_found, &f), want_n);
+            cr_assert_eq(spoor_snap_first(s, q), want_first);
+            if (want_n) {
+                cr_assert_eq(f.first, want_first);
+            }
+        }
+        /* the extremes */
+        cr_assert_eq(spoor_snap_find(s, 0, NULL, NULL) > 0,
+                     spoor_snap_first(s, 0) != SIZE_MAX);
+        (void) spoor_snap_first(s, UINT64_MAX);
+        spoor_snap_close(s);
+    }
+    snprintf(path, sizeof(path), "%s/find.snap", dir);
+    unlink(path);
+    rmdir(dir);
+    free(h);
+}
+
+
+Test(profile_view, the_stepwise_checksum_agrees_with_verify)
+{
+    uint64_t               h[300];
+    spoor_snap_t          *s;
+    spoor_snap_hashing_t  *hs;
+    size_t                 i, steps, step_sizes[] = { 0, 1, 7, 64, 1000 };
+    char                   path[128], err[256];
+    FILE                  *f;
+    int                    done, rc, damaged;
+
+    cr_assert_not_null(mkdtemp(strcpy(dir, "/tmp/spoor-pv-XXXXXX")));
+    for (i = 0; i < 300; i++) {
+        h[i] = rnd64();
+    }
+    snprintf(path, sizeof(path), "%s/sum.snap", dir);
+
+    for (damaged = 0; damaged < 2; damaged++) {
+        spoor_snap_close(write_snap("sum.snap", h, 300));
+        if (damaged) {
+            /* a byte of profile 100's padding: open passes, verify not */
+            f = fopen(path, "r+b");
+            cr_assert_not_null(f);
+            fseek(f, 136 + 24 * 100 + 20, SEEK_SET);
+            fputc(0x33, f);
+            fclose(f);
+        }
+        s = spoor_snap_open(path, err, sizeof(err));
+        cr_assert_not_null(s, "%s", err);
+        cr_assert_eq(spoor_snap_verify(s, NULL, 0) == SPOOR_OK, !damaged);
+
+        for (i = 0; i < sizeof(step_sizes) / sizeof(step_sizes[0]); i++) {
+            hs = spoor_snap_hash_start(s);
+            cr_assert_not_null(hs);
+            steps = 0;
+            do {
+                rc = spoor_snap_hash_step(hs, step_sizes[i], &done, err,
+                                          sizeof(err));
+                steps++;
+            } while (!done && steps < 100000);
+            cr_assert(done);
+            cr_assert_eq(rc, damaged ? SPOOR_E_FORMAT : SPOOR_OK, "%s", err);
+            if (damaged) {
+                cr_assert(strstr(err, "checksum") != NULL, "%s", err);
+            }
+            if (step_sizes[i] == 1000) {
+                cr_assert(steps > 5);          /* it did go in steps */
+            }
+            spoor_snap_hash_free(hs);
+        }
+        spoor_snap_close(s);
+    }
+    unlink(path);
+    rmdir(dir);
+}
