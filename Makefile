@@ -489,9 +489,18 @@ $(DECODE_FLOOR): bench/decode_floor.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS) -llz4 -lmsgpackc
 
+# The profile lookup (bench/profile_lookup.c) times the module's own lookup
+# code (shared/profile_lookup.c) in-process.
+PROFILE_LOOKUP := $(BUILD)/bench/profile_lookup
+
+$(PROFILE_LOOKUP): bench/profile_lookup.c $(SHARED_OBJS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(SHARED_OBJS) $(ALL_LDFLAGS) $(LDLIBS)
+
 bench:
 	@$(MAKE) --no-print-directory deps DEPS_PKGS="$(DEPS_PKGS) $(BENCH_PKGS)"
-	@$(MAKE) --no-print-directory all $(GEO_TESTDATA)/city.mmdb $(DECODE_FLOOR)
+	@$(MAKE) --no-print-directory all $(GEO_TESTDATA)/city.mmdb $(DECODE_FLOOR) \
+	  $(PROFILE_LOOKUP)
 	@mkdir -p bench/results
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' GEO_DB='$(GEO_TESTDATA)/city.mmdb' \
@@ -502,6 +511,10 @@ bench:
 	  OUT='$(CURDIR)/bench/results/analyzer.tsv' \
 	  bash bench/analyzer.sh > bench/results/analyzer.md
 	@cat bench/results/analyzer.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' PROFILE_LOOKUP='$(CURDIR)/$(PROFILE_LOOKUP)' \
+	  bash bench/lookup.sh > bench/results/lookup.md
+	@cat bench/results/lookup.md
 	bash bench/report.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).

@@ -846,6 +846,9 @@ clean_leftovers(state_t *st)
         while (d && (de = readdir(d)) != NULL) {
             g = pass ? gen_number(de->d_name, "", ".json", 1)
                      : gen_number(de->d_name, "gen-", ".snap", 1);
+            if (!pass && g == 0) {
+                g = gen_number(de->d_name, "gen-", ".serve", 1);
+            }
             if ((g > st->gen)
                 || (de->d_name[0] == '.' && strstr(de->d_name, ".tmp.")))
             {
@@ -888,6 +891,10 @@ recover(state_t *st, char *err, size_t errlen)
                 fprintf(stderr, "spoor recover: %s is damaged: kept as %s\n",
                         from, to);
             }
+            /* its serving view is made from it again never: removed */
+            snprintf(from, sizeof(from), "%s/gen-%06" PRIu32 ".serve",
+                     st->dir, gens[k]);
+            (void) unlink(from);
             snprintf(from, sizeof(from), "%s/lineage/%06" PRIu32 ".json",
                      st->dir, gens[k]);
             snprintf(to, sizeof(to), "%s.damaged", from);
@@ -1217,6 +1224,9 @@ remove_old_gens(state_t *st)
             snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap",
                      st->dir, gens[i]);
             (void) unlink(path);
+            snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve",
+                     st->dir, gens[i]);
+            (void) unlink(path);
         }
     }
     free(gens);
@@ -1233,11 +1243,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     double          *vals = NULL;
     const profile_t **ps = NULL;
     inferred_conf_t  inf;
-    spoor_snapw_t   *w = NULL;
+    spoor_snapw_t   *w = NULL, *sw = NULL;
     msgpack_sbuffer  sb;
     msgpack_packer   pk;
     uint64_t        *hashes = NULL;
-    char             name[64], path[4096], hex[17], *lj = NULL;
+    char             name[64], sname[64], path[4096], hex[17], *lj = NULL;
     json_out_t       jo = { 0 };
     int              rc = SPOOR_E_NOMEM;
     struct stat      sbuf;
@@ -1358,9 +1368,18 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     inferred_rfm_cuts(&inf, ps, nout, vals);
 
     snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
+    snprintf(sname, sizeof(sname), "gen-%06" PRIu32 ".serve", gen);
     w = spoor_snapw_create(st->dir, name);
     if (w == NULL) {
         STATE_MSG("%s/%s: cannot create: %s", st->dir, name, strerror(errno));
+        rc = SPOOR_E_IO;
+        goto fail;
+    }
+    /* the serving view NGINX reads (stored.h), indexed like the snapshot */
+    sw = spoor_snapw_create(st->dir, sname);
+    if (sw == NULL) {
+        STATE_MSG("%s/%s: cannot create: %s", st->dir, sname,
+                  strerror(errno));
         rc = SPOOR_E_IO;
         goto fail;
     }
@@ -1419,6 +1438,37 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                       strerror(errno));
             goto fail;
         }
+
+        sb.size = 0;
+        if (stored_serve_pack(&pk, &rec) != SPOOR_OK) {
+            rc = SPOOR_E_NOMEM;
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        rc = spoor_snapw_add(sw, (unsigned char *) sb.data, sb.size, hashes,
+                             outs[k].count + 1);
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
+                      strerror(errno));
+            goto fail;
+        }
+    }
+
+    sb.size = 0;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    rc = stored_serve_meta_pack(&pk, st->as_of);
+    if (rc == SPOOR_OK) {
+        rc = spoor_snapw_meta(sw, (unsigned char *) sb.data, sb.size);
+    }
+    written = 1;
+    if (rc == SPOOR_OK) {
+        rc = spoor_snapw_commit(sw);
+        sw = NULL;                       /* commit frees it in every case */
+    }
+    if (rc != SPOOR_OK) {
+        STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
+                  rc == SPOOR_E_NOMEM ? "out of memory" : strerror(errno));
+        goto fail;
     }
 
     rc = write_meta(st, w, (const double (*)[4]) inf.cuts);
@@ -1523,6 +1573,9 @@ fail:
     if (w) {
         spoor_snapw_abort(w);
     }
+    if (sw) {
+        spoor_snapw_abort(sw);
+    }
     if (written) {
         /* a failed commit leaves nothing of the new generation */
         if (written > 1) {
@@ -1531,6 +1584,8 @@ fail:
             (void) unlink(path);
         }
         snprintf(path, sizeof(path), "%s/%s", st->dir, name);
+        (void) unlink(path);
+        snprintf(path, sizeof(path), "%s/%s", st->dir, sname);
         (void) unlink(path);
     }
     free(lj);

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "mp_check.h"
 #include "mp_member.h"
+#include "mp_read.h"
 #include "mp_scalar.h"
 #include "stored.h"
 
@@ -80,6 +81,94 @@ stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
     for (i = 0; i < v->nsegs; i++) {
         e |= pk_str(pk, v->segs[i].ptr, v->segs[i].len);
     }
+    return e ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+/* ---- the serving record ------------------------------------------------ */
+
+/* A trait value the serving view keeps: a str of at most
+ * STORED_SERVE_TEXT_MAX bytes, an integer, a float or a boolean. */
+static int
+serve_scalar(const unsigned char *v, size_t len)
+{
+    spoor_mp_item_t  it;
+    size_t           off = 0;
+
+    if (v == NULL || spoor_mp_read(v, len, &off, &it) != SPOOR_OK
+        || off != len)
+    {
+        return 0;
+    }
+    switch (it.type) {
+    case SPOOR_MP_STR:
+        return it.len <= STORED_SERVE_TEXT_MAX;
+    case SPOOR_MP_UINT:
+    case SPOOR_MP_INT:
+    case SPOOR_MP_FLOAT:
+    case SPOOR_MP_BOOL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+
+int
+stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
+{
+    const profile_t  *p = v->profile;
+    size_t            i, len;
+    uint32_t          n;
+    int64_t           rfm;
+    int               e;
+
+    e = msgpack_pack_array(pk, 4);
+
+    /* the segments, joined: names are [a-z0-9_] (rules.h) */
+    len = v->nsegs ? v->nsegs - 1 : 0;
+    for (i = 0; i < v->nsegs; i++) {
+        len += v->segs[i].len;
+    }
+    e |= msgpack_pack_str(pk, len);
+    for (i = 0; i < v->nsegs; i++) {
+        e |= (i && msgpack_pack_str_body(pk, ",", 1))
+             || msgpack_pack_str_body(pk, v->segs[i].ptr, v->segs[i].len);
+    }
+
+    e |= pk_str(pk, v->life.ptr, v->life.len);
+
+    rfm = v->rfm[0] >= 1 && v->rfm[0] <= 5 && v->rfm[1] >= 1
+          && v->rfm[1] <= 5 && v->rfm[2] >= 1 && v->rfm[2] <= 5
+          ? v->rfm[0] * 100 + v->rfm[1] * 10 + v->rfm[2] : 0;
+    e |= msgpack_pack_uint64(pk, (uint64_t) rfm);
+
+    n = 0;
+    for (i = 0; i < p->ntraits; i++) {
+        n += (uint32_t) serve_scalar(p->traits[i].value,
+                                     p->traits[i].value_len);
+    }
+    e |= msgpack_pack_array(pk, 2 * n);
+    for (i = 0; i < p->ntraits; i++) {
+        if (serve_scalar(p->traits[i].value, p->traits[i].value_len)) {
+            e |= pk_cstr(pk, p->traits[i].name)
+                 || msgpack_pack_bin(pk, p->traits[i].value_len)
+                 || msgpack_pack_bin_body(pk, p->traits[i].value,
+                                          p->traits[i].value_len);
+        }
+    }
+    return e ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+int
+stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of)
+{
+    int  e;
+
+    e = msgpack_pack_map(pk, 2);
+    e |= pk_cstr(pk, "serve") || msgpack_pack_uint64(pk, STORED_SERVE_VERSION);
+    e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, as_of);
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
 

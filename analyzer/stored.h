@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <msgpack.h>
 #include "profile.h"
+#include "profile_view.h"
 #include "settings.h"
 
 /* Bytes of a string field, in the record (not NUL-terminated). */
@@ -99,6 +100,31 @@ int stored_profile_read(stored_profile_t *v, const unsigned char *blob,
     size_t len, char *err, size_t errlen);
 
 void stored_profile_free(stored_profile_t *v);
+
+
+/* ---- the serving record ------------------------------------------------ */
+
+/*
+ * The small view NGINX serves from (docs/FORMAT.md, "Serving view"): one
+ * per profile in the generation's gen-N.serve file, next to its snapshot,
+ * indexed by the same id hashes.  A msgpack array of 4: the segments
+ * joined by ',' (str), the lifecycle stage (str), the RFM scores as one
+ * uint (r*100 + f*10 + m; 0: no orders), and the set traits whose values
+ * are scalars (a str of at most STORED_SERVE_TEXT_MAX bytes, an integer,
+ * a float, a boolean) as a flat array name (str), value (bin: the msgpack
+ * value), sorted by name.  Its one reader is shared/profile_view.c.
+ * The serving file's meta is a map {"serve": STORED_SERVE_VERSION,
+ * "as_of": ms}; a reader refuses another version.
+ */
+#define STORED_SERVE_VERSION   SPOOR_SERVE_VERSION   /* profile_view.h */
+#define STORED_SERVE_TEXT_MAX  1024
+
+/* Packs v's serving record (v->profile's traits, v's segs, life, rfm).
+ * SPOOR_OK or SPOOR_E_NOMEM. */
+int stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v);
+
+/* Packs the serving file's meta.  SPOOR_OK or SPOOR_E_NOMEM. */
+int stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of);
 
 
 /* ---- the metadata ------------------------------------------------------ */

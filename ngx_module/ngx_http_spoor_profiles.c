@@ -267,6 +267,10 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
     ngx_err_t               err;
     ngx_file_info_t         fi;
     ngx_file_uniq_t         uniq;
+    ngx_uint_t              legacy;
+    uint64_t                version;
+    size_t                  mlen;
+    const unsigned char    *meta;
     ngx_http_spoor_gen_t   *g;
     spoor_snap_t           *snap;
     u_char                  path[NGX_MAX_PATH], name[64];
@@ -314,17 +318,32 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
     }
 
     name[n] = '\0';
-    (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
 
-    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
-        err = ngx_errno;
-        if (!p->missing_logged) {
-            ngx_log_error(NGX_LOG_WARN, log, err,
-                          "spoor_profiles: CURRENT names \"%s\", which "
-                          "cannot be read", path);
-            p->missing_logged = 1;
+    /* the generation's serving view, gen-N.serve next to gen-N.snap;
+     * a generation written before serving views existed is read from
+     * its snapshot */
+    legacy = 1;
+    if (n > 5 && ngx_strcmp(name + n - 5, ".snap") == 0) {
+        (void) ngx_sprintf(path, "%V/%*s.serve%Z", &p->dir, (size_t) n - 5,
+                           name);
+        if (ngx_file_info(path, &fi) != NGX_FILE_ERROR) {
+            legacy = 0;
         }
-        return;
+    }
+
+    if (legacy) {
+        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
+
+        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+            err = ngx_errno;
+            if (!p->missing_logged) {
+                ngx_log_error(NGX_LOG_WARN, log, err,
+                              "spoor_profiles: CURRENT names \"%s\", which "
+                              "cannot be read", path);
+                p->missing_logged = 1;
+            }
+            return;
+        }
     }
 
     p->missing_logged = 0;
@@ -344,6 +363,26 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
     if (snap == NULL) {
         ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
         return;
+    }
+
+    if (legacy) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "spoor_profiles: \"%s\" has no serving view (written "
+                      "by an older spoor): profiles are read from the "
+                      "snapshot, more slowly, until the next generation",
+                      path);
+
+    } else {
+        meta = spoor_snap_meta(snap, &mlen);
+        if (spoor_profile_serve_meta(meta, mlen, &version) != SPOOR_OK) {
+            (void) ngx_snprintf((u_char *) why, sizeof(why),
+                                "unsupported serving view version %uL "
+                                "(this module knows %d)%Z", version,
+                                SPOOR_SERVE_VERSION);
+            spoor_snap_close(snap);
+            ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
+            return;
+        }
     }
 
     g = ngx_alloc(sizeof(ngx_http_spoor_gen_t), log);
@@ -711,6 +750,12 @@ ngx_http_spoor_profile_var(ngx_http_request_t *r,
         return NGX_OK;
 
     default: /* NGX_HTTP_SPOOR_V_SEGMENTS */
+        if (pv->segs != NULL) {
+            /* a serving record holds them joined */
+            ngx_http_spoor_var_set(v, (u_char *) pv->segs, pv->segs_len);
+            return NGX_OK;
+        }
+
         len = 0;
         ngx_memzero(&it, sizeof(it));
         while (spoor_profile_view_segment(pv, &it, &name, &nlen)) {

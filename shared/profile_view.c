@@ -1,8 +1,10 @@
 /*
- * profile_view.c -- the served fields of a profile record, read in place
- * (profile_view.h).  The record is a map of nine keys (docs/FORMAT.md);
- * the walk reads each key, takes the fields it serves and steps over the
- * others with spoor_mp_check(), so it never reads outside the blob.
+ * profile_view.c -- the served fields of a profile, read in place
+ * (profile_view.h).  A serving record (an array of 4) is checked whole
+ * with spoor_mp_check(), then read field by field.  A full record (a map
+ * of nine keys, docs/FORMAT.md) is walked key by key: the served fields
+ * are taken and every other value is stepped over with spoor_mp_check(),
+ * so neither walk reads outside the blob.
  */
 
 #include <stdio.h>
@@ -19,6 +21,9 @@
 
 /* items per trait in state.tr: name, value, time, source, once */
 #define TRAIT_ITEMS 5
+
+/* fields of a serving record: segments, life, rfm, traits */
+#define SERVE_FIELDS 4
 
 
 static int
@@ -100,6 +105,7 @@ view_state(const unsigned char *p, size_t len, size_t *off,
                 if (skip(p, len, &o) == SPOOR_OK) {
                     v->tr = o;
                     v->ntr = (it.len - 1) / TRAIT_ITEMS;
+                    v->tr_items = TRAIT_ITEMS;
                 }
             }
         } else if (k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP) {
@@ -108,6 +114,80 @@ view_state(const unsigned char *p, size_t len, size_t *off,
         if (skip(p, len, off) != SPOOR_OK) {
             return SPOOR_E_FORMAT;
         }
+    }
+    return SPOOR_OK;
+}
+
+
+/* RFM scores from their digits r*100 + f*10 + m, each 1 .. 5. */
+static void
+rfm_digits(uint64_t n, int64_t *rfm)
+{
+    int64_t  r = (int64_t) (n / 100), f = (int64_t) (n / 10 % 10),
+             m = (int64_t) (n % 10);
+
+    if (n < 1000 && r >= 1 && r <= 5 && f >= 1 && f <= 5 && m >= 1 && m <= 5)
+    {
+        rfm[0] = r;
+        rfm[1] = f;
+        rfm[2] = m;
+    }
+}
+
+
+/* A serving record: [segments, life, rfm, traits]. */
+static int
+view_serve(const unsigned char *blob, size_t len, size_t off,
+    spoor_profile_view_t *v)
+{
+    spoor_mp_item_t  it;
+    size_t           i, n;
+
+    if (spoor_mp_check(blob, len, VIEW_DEPTH, &n) != SPOOR_OK || n != len) {
+        return SPOOR_E_FORMAT;
+    }
+    /* checked whole: every read below stays inside */
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP) {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type == SPOOR_MP_STR) {
+        v->segs = it.s;
+        v->segs_len = it.len;
+        v->nseg = it.len ? 1 : 0;
+        for (i = 0; i < it.len; i++) {
+            v->nseg += it.s[i] == ',';
+        }
+    }
+
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
+        || it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type == SPOOR_MP_STR) {
+        v->life = it.s;
+        v->life_len = it.len;
+    }
+
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
+        || it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type == SPOOR_MP_UINT) {
+        rfm_digits(it.u, v->rfm);
+    }
+
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK) {
+        return SPOOR_E_FORMAT;
+    }
+    if (it.type == SPOOR_MP_ARRAY && it.len % 2 == 0) {
+        v->tr = off;
+        v->ntr = it.len / 2;
+        v->tr_items = 2;
     }
     return SPOOR_OK;
 }
@@ -125,13 +205,21 @@ spoor_profile_view(const unsigned char *blob, size_t len,
 
     memset(v, 0, sizeof(*v));
 
-    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
-        || it.type != SPOOR_MP_MAP)
-    {
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK) {
         return SPOOR_E_FORMAT;
     }
     v->blob = blob;
     v->len = len;
+
+    if (it.type == SPOOR_MP_ARRAY && it.len == SERVE_FIELDS) {
+        if (view_serve(blob, len, off, v) != SPOOR_OK) {
+            goto bad;
+        }
+        return SPOOR_OK;
+    }
+    if (it.type != SPOOR_MP_MAP) {
+        goto bad;
+    }
     n = it.len;
 
     for (i = 0; i < n; i++) {
@@ -204,6 +292,23 @@ spoor_profile_view_segment(const spoor_profile_view_t *v,
     spoor_profile_iter_t *iter, const char **name, size_t *nlen)
 {
     spoor_mp_item_t  it;
+    const char      *p, *comma;
+
+    if (v->segs != NULL) {
+        /* joined: the names between commas */
+        while (iter->k < v->nseg && iter->off <= v->segs_len) {
+            iter->k++;
+            p = v->segs + iter->off;
+            comma = memchr(p, ',', v->segs_len - iter->off);
+            *nlen = comma ? (size_t) (comma - p) : v->segs_len - iter->off;
+            iter->off += *nlen + 1;
+            if (*nlen > 0) {
+                *name = p;
+                return 1;
+            }
+        }
+        return 0;
+    }
 
     if (iter->k == 0) {
         iter->off = v->seg;
@@ -236,6 +341,10 @@ spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
     uint32_t         i, j;
     size_t           off = v->tr, n;
 
+    if (v->ntr == 0) {
+        return 0;
+    }
+
     for (i = 0; i < v->ntr; i++) {
         if (spoor_mp_read(v->blob, v->len, &off, &k) != SPOOR_OK
             || spoor_mp_read(v->blob, v->len, &off, &val) != SPOOR_OK)
@@ -257,8 +366,8 @@ spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
         if (val.type == SPOOR_MP_ARRAY || val.type == SPOOR_MP_MAP) {
             return 0;
         }
-        /* time, source, once */
-        for (j = 0; j < TRAIT_ITEMS - 2; j++) {
+        /* time, source, once (state.tr) */
+        for (j = 2; j < v->tr_items; j++) {
             if (skip(v->blob, v->len, &off) != SPOOR_OK) {
                 return 0;
             }
@@ -329,4 +438,42 @@ spoor_profile_view_text(const unsigned char *value, size_t vlen, char *out,
     }
     memcpy(out, num, (size_t) n);
     return (size_t) n;
+}
+
+
+int
+spoor_profile_serve_meta(const unsigned char *meta, size_t len,
+    uint64_t *version)
+{
+    spoor_mp_item_t  it, k, val;
+    size_t           off = 0;
+    uint32_t         i, n;
+
+    *version = 0;
+    if (meta == NULL || spoor_mp_read(meta, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_MAP)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    n = it.len;
+    for (i = 0; i < n; i++) {
+        if (spoor_mp_read(meta, len, &off, &k) != SPOOR_OK) {
+            return SPOOR_E_FORMAT;
+        }
+        if (key_is(&k, "serve", 5)) {
+            if (spoor_mp_read(meta, len, &off, &val) != SPOOR_OK
+                || val.type != SPOOR_MP_UINT)
+            {
+                return SPOOR_E_FORMAT;
+            }
+            *version = val.u;
+            return val.u == SPOOR_SERVE_VERSION ? SPOOR_OK : SPOOR_E_FORMAT;
+        }
+        if (k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP
+            || skip(meta, len, &off) != SPOOR_OK)
+        {
+            return SPOOR_E_FORMAT;
+        }
+    }
+    return SPOOR_E_FORMAT;
 }

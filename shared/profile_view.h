@@ -1,19 +1,21 @@
 /*
- * profile_view.h -- what NGINX serves from a profile record, read in
- * place: the segments, the lifecycle stage, the RFM scores and the traits
- * of one snapshot profile blob (docs/FORMAT.md, "Profile record"), with
- * no allocation and no copy.
+ * profile_view.h -- what NGINX serves from a profile, read in place: the
+ * segments, the lifecycle stage, the RFM scores and the traits, with no
+ * allocation and no copy.
  *
- * The analyzer's stored.c is the record's writer and full reader (it
- * unpacks every field); this view reads only the fields a request can
- * ask for, in the bytes of the mapping, for the module's variables.  The
- * analyzer computes all of them when it writes the generation (segments
- * from the rules, lifecycle and RFM as of the generation's time), so a
- * lookup never evaluates rules.
+ * Two layouts are read (docs/FORMAT.md): the serving record of a
+ * generation's gen-N.serve file (a msgpack array of 4, written by the
+ * analyzer's stored_serve_pack(): made for this, about 50 bytes), and,
+ * for a generation written before serving files existed, the full
+ * profile record of gen-N.snap (a map of nine keys; the served fields
+ * are read and everything else is stepped over).  The analyzer computes
+ * every served field when it writes the generation (segments from the
+ * rules, lifecycle and RFM as of the generation's time), so a lookup never
+ * evaluates rules.
  *
- * Every read is bounds-checked (mp_read.h): a damaged record gives
- * SPOOR_E_FORMAT, never a read outside the blob.  The view's pointers
- * point into the blob and live as long as it does.
+ * Every read is bounds-checked (mp_read.h, mp_check.h): a damaged record
+ * gives SPOOR_E_FORMAT, never a read outside the blob.  The view's
+ * pointers point into the blob and live as long as it does.
  */
 #ifndef SPOOR_PROFILE_VIEW_H
 #define SPOOR_PROFILE_VIEW_H
@@ -21,24 +23,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The serving file's layout version this reader knows (its meta map's
+ * "serve" key); the analyzer writes it (stored.h). */
+#define SPOOR_SERVE_VERSION  1
+
 typedef struct {
     const unsigned char  *blob;
     size_t                len;
 
-    size_t                seg;       /* offset of the first segment name */
+    size_t                seg;       /* full record: offset of the first
+                                        segment name */
     uint32_t              nseg;      /* 0: none (or no "seg" field) */
+    const char           *segs;      /* serving record: the names joined
+                                        by ',' (NULL: full record) */
+    size_t                segs_len;
     const char           *life;      /* NULL: no "life" field */
     size_t                life_len;
     int64_t               rfm[3];    /* 0 0 0: no orders, or no field */
-    size_t                tr;        /* offset of state.tr's first trait */
-    uint32_t              ntr;       /* traits (entries of 5 items) */
+    size_t                tr;        /* offset of the first trait */
+    uint32_t              ntr;       /* traits */
+    uint32_t              tr_items;  /* msgpack items per trait: 2 in a
+                                        serving record (name, value), 5
+                                        in state.tr (name, value, time,
+                                        source, once) */
 } spoor_profile_view_t;
 
 /*
- * Reads the top-level map of blob[0 .. len) and fills *v.  Fields that
- * are missing or of another type read as empty.  Returns SPOOR_OK, or
- * SPOOR_E_FORMAT when the bytes are no well-formed record map (v is then
- * empty).
+ * Reads blob[0 .. len), a serving record or a full profile record, and
+ * fills *v.  Fields that are missing or of another type read as empty.  Returns SPOOR_OK, or
+ * SPOOR_E_FORMAT when the bytes are no well-formed record of either
+ * layout (v is then empty).
  */
 int spoor_profile_view(const unsigned char *blob, size_t len,
     spoor_profile_view_t *v);
@@ -76,5 +90,14 @@ int spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
  */
 size_t spoor_profile_view_text(const unsigned char *value, size_t vlen,
     char *out, size_t cap);
+
+/*
+ * Checks a serving file's meta blob: a msgpack map whose "serve" key is
+ * SPOOR_SERVE_VERSION.  Returns SPOOR_OK, or SPOOR_E_FORMAT with
+ * *version the version found (0 when there is none or the meta does not
+ * read).
+ */
+int spoor_profile_serve_meta(const unsigned char *meta, size_t len,
+    uint64_t *version);
 
 #endif /* SPOOR_PROFILE_VIEW_H */

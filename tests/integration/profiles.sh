@@ -201,16 +201,20 @@ done
 spoor_ok "the status page counts lookups, hits, misses, refusals, loads"
 
 # ---- a damaged generation is refused; the old one keeps answering
+# (the module reads a generation's serving view, gen-N.serve)
 cur=$(tr -d '\n' < "$state/CURRENT")
-good=$state/$cur
-bad=$state/gen-900000.snap
-cp "$good" "$bad"
-size=$(stat -c %s "$bad")
-# one byte in the middle of the profiles: open's checks pass, the
+good=$state/${cur%.snap}
+[ -s "$good.serve" ] || spoor_fail "the ingest wrote no serving view $good.serve"
+use_gen() {   # use_gen NAME: CURRENT names NAME, atomically
+    printf '%s\n' "$1" > "$state/CURRENT.new" && mv "$state/CURRENT.new" "$state/CURRENT"
+}
+cp "$good.snap" "$state/gen-900000.snap"
+cp "$good.serve" "$state/gen-900000.serve"
+size=$(stat -c %s "$state/gen-900000.serve")
+# one byte in the middle of the records: open's checks pass, the
 # whole-file checksum does not
-printf '\x5a' | dd of="$bad" bs=1 seek=$((size / 3)) conv=notrunc status=none
-chgrp nogroup "$bad"
-printf 'gen-900000.snap\n' > "$state/CURRENT.new" && mv "$state/CURRENT.new" "$state/CURRENT"
+printf '\x5a' | dd of="$state/gen-900000.serve" bs=1 seek=$((size / 4)) conv=notrunc status=none
+use_gen gen-900000.snap
 sleep 1
 expect "after a damaged generation, the old one answers" "$A_SEGS" \
     "$(get /segs -b "_spid=$VID_A")"
@@ -222,11 +226,10 @@ grep -q 'gen-900000.snap" refused.*checksum' "$prefix/logs/error.log" \
 spoor_ok "a damaged generation is refused once, the old one keeps answering"
 
 # a generation of a format version this module does not know
-cp "$good" "$bad.v"
-printf '\x02' | dd of="$bad.v" bs=1 seek=8 conv=notrunc status=none
-mv "$bad.v" "$state/gen-900001.snap"
-chgrp nogroup "$state/gen-900001.snap"
-printf 'gen-900001.snap\n' > "$state/CURRENT.new" && mv "$state/CURRENT.new" "$state/CURRENT"
+cp "$good.snap" "$state/gen-900001.snap"
+cp "$good.serve" "$state/gen-900001.serve"
+printf '\x02' | dd of="$state/gen-900001.serve" bs=1 seek=8 conv=notrunc status=none
+use_gen gen-900001.snap
 sleep 1
 expect "after an unknown version, the old one answers" "$A_SEGS" \
     "$(get /segs -b "_spid=$VID_A")"
@@ -234,8 +237,24 @@ grep -q 'gen-900001.snap" refused.*unsupported snapshot version 2' "$prefix/logs
     || spoor_fail "an unknown version is not refused with a clear line"
 spoor_ok "an unknown format version is refused with one clear line"
 
-printf '%s\n' "$cur" > "$state/CURRENT.new" && mv "$state/CURRENT.new" "$state/CURRENT"
-rm -f "$bad" "$state/gen-900001.snap"
+# a generation written before serving views existed: read from its
+# snapshot, with a notice
+seg_a=$(get /seg -b "_spid=$VID_A")
+cp "$good.snap" "$state/gen-900002.snap"
+chgrp nogroup "$state"/gen-9000*
+use_gen gen-900002.snap
+sleep 1
+grep -q 'gen-900002.snap" has no serving view' "$prefix/logs/error.log" \
+    || spoor_fail "a generation without a serving view is not noticed"
+expect "from the snapshot itself: what the serving view said" "$seg_a" \
+    "$(get /seg -b "_spid=$VID_A")"
+n=$(grep -c 'gen-900002.snap" has no serving view' "$prefix/logs/error.log" || true)
+expect "a generation without a serving view is read (once per worker)" ok \
+    "$([ "$n" -ge 1 ] && [ "$n" -le 2 ] && echo ok || echo "$n times")"
+
+use_gen "$cur"
+wait_for /segs "$A_SEGS" -b "_spid=$VID_A"
+rm -f "$state"/gen-9000*
 
 # ---- 1,000 requests with random cookies during a generation swap
 # B orders three times: frequent_buyers joins its segments in the new

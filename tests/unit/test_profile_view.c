@@ -532,3 +532,142 @@ Test(profile_view, the_stepwise_checksum_agrees_with_verify)
     unlink(path);
     rmdir(dir);
 }
+
+
+/* ---- the serving record ---------------------------------------------------- */
+
+Test(profile_view, a_serving_record_serves_what_the_full_record_does)
+{
+    profile_t             *p = profile_new();
+    stored_profile_t       rec;
+    msgpack_sbuffer        full, serve;
+    msgpack_packer         pk;
+    spoor_profile_view_t   vf, vs;
+    spoor_profile_iter_t   itf, its;
+    const char            *nf, *ns;
+    size_t                 lf, ls, i, n;
+    unsigned char          val[64];
+    char                   a[64], b[64];
+
+    intern_init(&strings);
+    cr_assert_not_null(p);
+    for (i = 0; i < sizeof(trait_names) / sizeof(trait_names[0]); i++) {
+        n = mp_value(val, sizeof(val), (int) i);
+        cr_assert_eq(profile_import_trait(p, &strings, trait_names[i],
+                                          strlen(trait_names[i]), val, n,
+                                          1000), SPOOR_OK);
+    }
+    memset(&rec, 0, sizeof(rec));
+    rec.id.ptr = "00000000000000ab";
+    rec.id.len = 16;
+    rec.ids = (stored_id_t *) ids1;
+    rec.nids = 3;
+    rec.profile = p;
+    rec.rfm[0] = 5;
+    rec.rfm[1] = 1;
+    rec.rfm[2] = 3;
+    rec.life.ptr = "lapsing";
+    rec.life.len = 7;
+    rec.segs = (stored_str_t *) segs1;
+    rec.nsegs = 2;
+
+    msgpack_sbuffer_init(&full);
+    msgpack_packer_init(&pk, &full, msgpack_sbuffer_write);
+    cr_assert_eq(stored_profile_pack(&pk, &rec), SPOOR_OK);
+    msgpack_sbuffer_init(&serve);
+    msgpack_packer_init(&pk, &serve, msgpack_sbuffer_write);
+    cr_assert_eq(stored_serve_pack(&pk, &rec), SPOOR_OK);
+    cr_assert(serve.size < full.size / 2, "%zu vs %zu", serve.size,
+              full.size);
+
+    cr_assert_eq(spoor_profile_view((unsigned char *) full.data, full.size,
+                                    &vf), SPOOR_OK);
+    cr_assert_eq(spoor_profile_view((unsigned char *) serve.data, serve.size,
+                                    &vs), SPOOR_OK);
+
+    /* segments: joined in the serving record, the same names */
+    cr_assert_not_null(vs.segs);
+    cr_assert_eq(vs.segs_len, strlen("frequent_buyers,new_visitors"));
+    cr_assert(memcmp(vs.segs, "frequent_buyers,new_visitors", vs.segs_len)
+              == 0);
+    cr_assert_eq(vs.nseg, vf.nseg);
+    memset(&itf, 0, sizeof(itf));
+    memset(&its, 0, sizeof(its));
+    for (i = 0; spoor_profile_view_segment(&vf, &itf, &nf, &lf); i++) {
+        cr_assert(spoor_profile_view_segment(&vs, &its, &ns, &ls));
+        cr_assert(lf == ls && memcmp(nf, ns, lf) == 0);
+    }
+    cr_assert(!spoor_profile_view_segment(&vs, &its, &ns, &ls));
+    cr_assert_eq(i, 2);
+
+    cr_assert(vs.life_len == 7 && memcmp(vs.life, "lapsing", 7) == 0);
+    cr_assert(vs.rfm[0] == 5 && vs.rfm[1] == 1 && vs.rfm[2] == 3);
+    cr_assert(vf.rfm[0] == 5 && vf.rfm[1] == 1 && vf.rfm[2] == 3);
+
+    /* scalar traits read the same; a map is not in the serving record */
+    for (i = 0; i < sizeof(trait_names) / sizeof(trait_names[0]); i++) {
+        lf = text_of(&vf, trait_names[i], a, sizeof(a));
+        ls = text_of(&vs, trait_names[i], b, sizeof(b));
+        if (strcmp(trait_names[i], "address") == 0) {
+            cr_assert_eq(lf, 0);
+            cr_assert_eq(ls, (size_t) -1);
+        } else {
+            cr_assert(lf == ls && memcmp(a, b, lf) == 0, "%s",
+                      trait_names[i]);
+        }
+    }
+
+    /* every truncation of a serving record is refused or read in bounds */
+    for (i = 0; i < serve.size; i++) {
+        unsigned char  *c = malloc(i ? i : 1);
+
+        memcpy(c, serve.data, i);
+        if (spoor_profile_view(c, i, &vs) == SPOOR_OK) {
+            memset(&its, 0, sizeof(its));
+            while (spoor_profile_view_segment(&vs, &its, &ns, &ls)) {
+            }
+            (void) text_of(&vs, "note", b, sizeof(b));
+        }
+        free(c);
+    }
+
+    msgpack_sbuffer_destroy(&full);
+    msgpack_sbuffer_destroy(&serve);
+    profile_free(p);
+}
+
+
+Test(profile_view, the_serving_file_version_is_checked)
+{
+    msgpack_sbuffer  sb;
+    msgpack_packer   pk;
+    uint64_t         version;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL), SPOOR_OK);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
+                                          &version), SPOOR_OK);
+    cr_assert_eq(version, SPOOR_SERVE_VERSION);
+
+    /* another version, no version, no map */
+    sb.size = 0;
+    msgpack_pack_map(&pk, 1);
+    msgpack_pack_str(&pk, 5);
+    msgpack_pack_str_body(&pk, "serve", 5);
+    msgpack_pack_uint64(&pk, 2);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
+                                          &version), SPOOR_E_FORMAT);
+    cr_assert_eq(version, 2);
+    sb.size = 0;
+    msgpack_pack_map(&pk, 1);
+    msgpack_pack_str(&pk, 1);
+    msgpack_pack_str_body(&pk, "v", 1);
+    msgpack_pack_uint64(&pk, 1);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
+                                          &version), SPOOR_E_FORMAT);
+    cr_assert_eq(version, 0);
+    cr_assert_eq(spoor_profile_serve_meta(NULL, 0, &version),
+                 SPOOR_E_FORMAT);
+    msgpack_sbuffer_destroy(&sb);
+}

@@ -337,17 +337,19 @@ Test(state, disk_full_at_any_step_of_a_commit_leaves_no_orphan,
     cr_assert(strstr(o, "mounted") != NULL, "%s", o);
     free(o);
 
-    /* the size of what a commit writes, measured on a copy */
+    /* the size of what a commit writes (snapshot and serving view),
+     * measured on a copy */
     free(ok(0, "$S ingest --state $D/fs/st --rules $R $D/a.spoor >/dev/null"
                " && cp -a $D/fs/st $D/fs/ref && $S ingest --state $D/fs/ref"
-               " $D/b.spoor >/dev/null && du -sk $D/fs/ref/gen-000002.snap"
+               " $D/b.spoor >/dev/null && du -sck $D/fs/ref/gen-000002.snap"
+               " $D/fs/ref/gen-000002.serve | tail -n 1"
                " > $D/snapkb && rm -rf $D/fs/ref%s", ""));
 
     for (k = -8; k <= 24; k += 2) {
         run_t  r;
         char  *ls;
 
-        /* leave (snapshot + k) KiB free, then try the commit */
+        /* leave (generation + k) KiB free, then try the commit */
         r = run("cp -a $D/fs/st $D/fs/try && free=$(( $(df -k --output=avail"
                 " $D/fs | tail -n 1) - $(cat $D/snapkb | cut -f1) - %d )) && "
                 "{ [ $free -le 0 ] || fallocate -l ${free}k $D/fs/fill; } && "
@@ -361,6 +363,8 @@ Test(state, disk_full_at_any_step_of_a_commit_leaves_no_orphan,
         if (strstr(r.out, "exit=0") != NULL) {
             worked++;
             cr_assert(strstr(ls, "gen-000002.snap\n") != NULL, "%s", r.out);
+            cr_assert(strstr(ls, "gen-000002.serve\n") != NULL, "%s",
+                      r.out);
         } else {
             failed++;
             cr_assert(strstr(r.out, "exit=3") != NULL, "%s", r.out);
@@ -517,8 +521,11 @@ Test(state, every_subcommand_on_a_full_state, .timeout = 120)
                "$S import-traits --state $D/st $D/t.jsonl >/dev/null && "
                "$S ingest --state $D/st $D/b.spoor >/dev/null%s", ""));
     o = ok(0, "ls $D/st; wc -l < $D/st/erasures%s", "");
-    cr_assert(strstr(o, "gen-000003.snap\ngen-000004.snap\n") != NULL, "%s",
-              o);
+    /* the two kept generations, each with its serving view; none older */
+    cr_assert(strstr(o, "gen-000003.serve\ngen-000003.snap\n"
+                        "gen-000004.serve\ngen-000004.snap\n") != NULL,
+              "%s", o);
+    cr_assert(strstr(o, "gen-000002") == NULL, "%s", o);
     free(o);
 
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

@@ -1,0 +1,419 @@
+/*
+ * profile_lookup.c -- benchmark (not a test): the cost of one profile
+ * lookup as the NGINX module makes it for its variables, in-process.
+ *
+ *   profile_lookup SNAPSHOT [LOOKUPS] [HIT_PERCENT] [PROFILES]
+ *
+ * Writes a temporary serving file of PROFILES (default 1,000,000)
+ * profiles made from SNAPSHOT's (a state's current generation, gen-N.snap,
+ * with its serving view gen-N.serve next to it): the serving records as
+ * they are, each written as often as needed, the copies' ids made
+ * distinct by a suffix (".2", ".3", ...), user ids indexed by their
+ * pseudonyms (the hex HMAC-SHA256 the capture path writes with
+ * spoor_pseudonymize userId), the other ids as they are.  Then times
+ * LOOKUPS (default 2,000,000) lookups of a realistic id mix:
+ * HIT_PERCENT (default 80) of them a known visitor cookie (returning
+ * visitors, in random order over all profiles, so the index and the
+ * records are not all in cache), the rest a well-formed unknown one (new
+ * visitors).  One lookup is what a request pays: spoor_profile_lookup()
+ * (id hash, interpolation and binary search in the mapped index, the
+ * record fetched with its checksum checked, the served fields read in
+ * place) and then the segment names walked as $spoor_segments does.
+ *
+ * Pseudonymized: the same mix of raw user ids, looked up with a key
+ * prepared once, as the module does.
+ *
+ * Prints a markdown table: ns per lookup (median of 5 rounds) next to the
+ * issue's goals (0.3 us, 0.6 us pseudonymized), hits found, profiles.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "keyed_hash.h"
+#include "mp_check.h"
+#include "mp_read.h"
+#include "privacy.h"
+#include "profile_lookup.h"
+#include "profile_view.h"
+#include "snapshot.h"
+
+#define ROUNDS  5
+
+typedef struct {
+    char    kind;
+    char   *id;
+    size_t  len;
+} query_t;
+
+static const unsigned char  bench_key[] =
+    "a benchmark key of at least thirty-two bytes, fixed";
+
+
+static double
+now_ns(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec * 1e9 + (double) ts.tv_nsec;
+}
+
+
+static uint64_t  rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t
+rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+
+/* Calls fn for every [kind, id] of the record's "ids". */
+static void
+each_id(const unsigned char *blob, size_t len,
+    void (*fn)(void *arg, char kind, const char *id, size_t n), void *arg)
+{
+    spoor_mp_item_t  it, k, v, e;
+    size_t           off = 0, vlen;
+    uint32_t         i, j, n;
+
+    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_MAP)
+    {
+        return;
+    }
+    n = it.len;
+    for (i = 0; i < n; i++) {
+        if (spoor_mp_read(blob, len, &off, &k) != SPOOR_OK) {
+            return;
+        }
+        if (k.type == SPOOR_MP_STR && k.len == 3 && memcmp(k.s, "ids", 3) == 0)
+        {
+            if (spoor_mp_read(blob, len, &off, &v) != SPOOR_OK
+                || v.type != SPOOR_MP_ARRAY)
+            {
+                return;
+            }
+            for (j = 0; j < v.len; j++) {
+                if (spoor_mp_read(blob, len, &off, &e) != SPOOR_OK
+                    || e.type != SPOOR_MP_ARRAY || e.len != 2
+                    || spoor_mp_read(blob, len, &off, &k) != SPOOR_OK
+                    || spoor_mp_read(blob, len, &off, &e) != SPOOR_OK
+                    || k.type != SPOOR_MP_STR || k.len != 1
+                    || e.type != SPOOR_MP_STR)
+                {
+                    return;
+                }
+                fn(arg, k.s[0], e.s, e.len);
+            }
+            return;
+        }
+        if (spoor_mp_check(blob + off, len - off, SPOOR_MP_DEPTH_CAP, &vlen)
+            != SPOOR_OK)
+        {
+            return;
+        }
+        off += vlen;
+    }
+}
+
+
+typedef struct {
+    query_t   *q;
+    size_t     n, cap;
+    uint64_t  *hashes;               /* of the profile being copied */
+    size_t     nh, caph;
+    spoor_keyed_t *key;
+    unsigned   copy;                 /* 0: the original; else the suffix */
+} ids_t;
+
+
+/* id, or id ".N" for copy N > 0, in buf (at least n + 12 bytes). */
+static size_t
+copy_id(const ids_t *ids, const char *id, size_t n, char *buf)
+{
+    memcpy(buf, id, n);
+    if (ids->copy > 0) {
+        n += (size_t) sprintf(buf + n, ".%u", ids->copy + 1);
+    }
+    return n;
+}
+
+
+static void
+grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) {
+        return;
+    }
+    *cap = *cap ? *cap * 2 : 1024;
+    if (*cap < need) {
+        *cap = need;
+    }
+    *p = realloc(*p, *cap * size);
+    if (*p == NULL) {
+        perror("realloc");
+        exit(1);
+    }
+}
+
+
+static void
+collect(void *arg, char kind, const char *id, size_t n)
+{
+    ids_t  *ids = arg;
+
+    grow((void **) &ids->q, &ids->cap, ids->n + 1, sizeof(query_t));
+    ids->q[ids->n].kind = kind;
+    ids->q[ids->n].id = malloc(n + 12);
+    ids->q[ids->n].len = copy_id(ids, id, n, ids->q[ids->n].id);
+    ids->n++;
+}
+
+
+/* The index hashes of one profile, user ids by their pseudonyms. */
+static void
+pseudo_hashes(void *arg, char kind, const char *id, size_t n)
+{
+    ids_t          *ids = arg;
+    unsigned char   d[SPOOR_KEYED_HASH_LEN];
+    char            hex[SPOOR_PSEUDONYM_LEN], k[2] = { kind, '\0' };
+    char            buf[512];
+    spoor_str_t     part;
+
+    if (n > sizeof(buf) - 12) {
+        return;
+    }
+    n = copy_id(ids, id, n, buf);
+    id = buf;
+    part.data = id;
+    part.len = n;
+    grow((void **) &ids->hashes, &ids->caph, ids->nh + 1, sizeof(uint64_t));
+    if (kind == 'u') {
+        if (spoor_keyed_hash_with(ids->key, &part, 1, d) != SPOOR_OK) {
+            fprintf(stderr, "keyed hash failed\n");
+            exit(1);
+        }
+        spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
+        id = hex;
+        n = SPOOR_PSEUDONYM_LEN;
+    }
+    ids->hashes[ids->nh++] = spoor_id_hash(k, id, n);
+}
+
+
+/* The queries of one run: hit% known ids of `kind`, the rest unknown. */
+static query_t *
+make_queries(const ids_t *ids, char kind, size_t lookups, unsigned hit)
+{
+    query_t  *q = malloc(lookups * sizeof(query_t)), *known;
+    size_t    i, nknown = 0;
+    char     *fresh;
+    static const char  b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    known = malloc(ids->n * sizeof(query_t));
+    for (i = 0; i < ids->n; i++) {
+        if (ids->q[i].kind == kind) {
+            known[nknown++] = ids->q[i];
+        }
+    }
+    if (nknown == 0) {
+        fprintf(stderr, "profile_lookup: no ids of kind %c\n", kind);
+        exit(1);
+    }
+    fresh = malloc(lookups * 22);
+    for (i = 0; i < lookups; i++) {
+        if (rnd() % 100 < hit) {
+            q[i] = known[rnd() % nknown];
+        } else {
+            for (size_t k = 0; k < 22; k++) {
+                fresh[i * 22 + k] = b64[rnd() % 64];
+            }
+            q[i].kind = kind;
+            q[i].id = fresh + i * 22;
+            q[i].len = 22;
+        }
+    }
+    free(known);
+    return q;
+}
+
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double  x = *(const double *) a, y = *(const double *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+/* ns per lookup, median of ROUNDS; *found: lookups that found one. */
+static double
+run(const spoor_snap_t *s, const query_t *q, size_t lookups,
+    spoor_keyed_t *key, size_t *found)
+{
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    const char            *name;
+    size_t                 i, nlen, sink = 0;
+    double                 t0, ns[ROUNDS];
+    int                    r;
+
+    for (r = 0; r < ROUNDS; r++) {
+        *found = 0;
+        t0 = now_ns();
+        for (i = 0; i < lookups; i++) {
+            if (spoor_profile_lookup(s, q[i].kind, q[i].id, q[i].len, key,
+                                     &v))
+            {
+                (*found)++;
+                memset(&it, 0, sizeof(it));
+                while (spoor_profile_view_segment(&v, &it, &name, &nlen)) {
+                    sink += nlen;
+                }
+                sink += v.life_len;
+            }
+        }
+        ns[r] = (now_ns() - t0) / (double) lookups;
+    }
+    if (sink == 1) {
+        putchar(' ');
+    }
+    qsort(ns, ROUNDS, sizeof(double), cmp_double);
+    return ns[ROUNDS / 2];
+}
+
+
+int
+main(int argc, char **argv)
+{
+    spoor_snap_t          *s, *src, *srv;
+    spoor_snapw_t         *w;
+    spoor_keyed_t         *key;
+    ids_t                  ids;
+    query_t               *q;
+    const unsigned char   *blob;
+    size_t                 i, n, len, lookups, found, pfound, want, total;
+    unsigned               hit;
+    double                 plain, pseudo;
+    char                   err[512], dir[] = "/tmp/spoor-lookup-XXXXXX",
+                           path[4096];
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: profile_lookup SNAPSHOT [LOOKUPS] "
+                "[HIT_PERCENT] [PROFILES]\n");
+        return 2;
+    }
+    lookups = argc > 2 ? strtoul(argv[2], NULL, 10) : 2000000;
+    hit = argc > 3 ? (unsigned) strtoul(argv[3], NULL, 10) : 80;
+    want = argc > 4 ? strtoul(argv[4], NULL, 10) : 1000000;
+    if (lookups == 0 || hit > 100 || want == 0) {
+        fprintf(stderr, "profile_lookup: bad LOOKUPS, HIT_PERCENT or "
+                "PROFILES\n");
+        return 2;
+    }
+
+    src = spoor_snap_open(argv[1], err, sizeof(err));
+    len = strlen(argv[1]);
+    if (len < 5 || strcmp(argv[1] + len - 5, ".snap") != 0
+        || len + 2 > sizeof(path))
+    {
+        fprintf(stderr, "profile_lookup: %s is no gen-N.snap\n", argv[1]);
+        return 2;
+    }
+    snprintf(path, sizeof(path), "%.*s.serve", (int) (len - 5), argv[1]);
+    srv = spoor_snap_open(path, err, sizeof(err));
+    if (src == NULL || srv == NULL) {
+        fprintf(stderr, "profile_lookup: %s\n", err);
+        return 1;
+    }
+    if (spoor_snap_count(srv) != spoor_snap_count(src)) {
+        fprintf(stderr, "profile_lookup: %s does not match its snapshot\n",
+                path);
+        return 1;
+    }
+    memset(&ids, 0, sizeof(ids));
+    n = spoor_snap_count(src);
+    if (n == 0) {
+        fprintf(stderr, "profile_lookup: %s has no profiles\n", argv[1]);
+        return 1;
+    }
+
+    key = spoor_keyed_new(bench_key, sizeof(bench_key) - 1);
+    if (key == NULL || mkdtemp(dir) == NULL) {
+        fprintf(stderr, "profile_lookup: cannot prepare\n");
+        return 1;
+    }
+    ids.key = key;
+
+    w = spoor_snapw_create(dir, "bench.snap");
+    if (w == NULL) {
+        perror("profile_lookup: snapshot");
+        return 1;
+    }
+    for (total = 0; total < want; total++) {
+        i = total % n;
+        ids.copy = (unsigned) (total / n);
+        blob = spoor_snap_profile(src, i, &len);
+        if (blob == NULL) {
+            fprintf(stderr, "profile_lookup: profile %zu damaged\n", i);
+            return 1;
+        }
+        each_id(blob, len, collect, &ids);
+        ids.nh = 0;
+        each_id(blob, len, pseudo_hashes, &ids);
+        blob = spoor_snap_profile(srv, i, &len);
+        if (blob == NULL || ids.nh == 0
+            || spoor_snapw_add(w, blob, len, ids.hashes, ids.nh) != SPOOR_OK)
+        {
+            fprintf(stderr, "profile_lookup: cannot copy profile %zu\n", i);
+            return 1;
+        }
+    }
+    if (spoor_snapw_commit(w) != SPOOR_OK) {
+        perror("profile_lookup: commit");
+        return 1;
+    }
+    spoor_snap_close(src);
+    spoor_snap_close(srv);
+    snprintf(path, sizeof(path), "%s/bench.snap", dir);
+    s = spoor_snap_open(path, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "profile_lookup: %s\n", err);
+        return 1;
+    }
+    n = spoor_snap_count(s);
+
+    q = make_queries(&ids, 'v', lookups, hit);
+    plain = run(s, q, lookups, NULL, &found);
+    free(q);
+
+    q = make_queries(&ids, 'u', lookups, hit);
+    pseudo = run(s, q, lookups, key, &pfound);
+    free(q);
+
+    printf("| lookup | ns per lookup | goal | found |\n");
+    printf("| --- | ---: | ---: | ---: |\n");
+    printf("| visitor cookie | %.0f | 300 | %.1f %% |\n", plain,
+           100.0 * (double) found / (double) lookups);
+    printf("| user id, pseudonymized | %.0f | 600 | %.1f %% |\n", pseudo,
+           100.0 * (double) pfound / (double) lookups);
+    printf("\n%zu profiles, %zu lookups per round, median of %d rounds, "
+           "%u %% known ids.\n", n, lookups, ROUNDS, hit);
+
+    unlink(path);
+    rmdir(dir);
+    spoor_snap_close(s);
+    spoor_keyed_free(key);
+    return 0;
+}
