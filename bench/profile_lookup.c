@@ -50,6 +50,21 @@ typedef struct {
     size_t  len;
 } query_t;
 
+/* A query as a request holds it: the id's bytes at hand (in NGINX, in
+ * the request's header buffer), not behind a pointer of their own. */
+#define ID_MAX  62
+
+typedef struct {
+    char     kind;
+    uint8_t  len;
+    char     id[ID_MAX];
+} lookup_t;
+
+/* The session model: ACTIVE visitors at a time, each leaving (replaced
+ * by a random known visitor) after VISIT_LOOKUPS lookups on average. */
+#define ACTIVE          10000
+#define VISIT_LOOKUPS   5
+
 static const unsigned char  bench_key[] =
     "a benchmark key of at least thirty-two bytes, fixed";
 
@@ -210,19 +225,31 @@ pseudo_hashes(void *arg, char kind, const char *id, size_t n)
 }
 
 
-/* The queries of one run: hit% known ids of `kind`, the rest unknown. */
-static query_t *
-make_queries(const ids_t *ids, char kind, size_t lookups, unsigned hit)
+/*
+ * The lookups of one run: hit% known ids of `kind`, the rest unknown
+ * (new visitors).  sessions 0: each known id drawn from all profiles
+ * (every lookup a different profile: the worst case); 1: drawn from
+ * ACTIVE visitors at a time, each making VISIT_LOOKUPS lookups on
+ * average before another takes its place (a site's traffic).
+ */
+static lookup_t *
+make_lookups(const ids_t *ids, char kind, size_t lookups, unsigned hit,
+    int sessions)
 {
-    query_t  *q = malloc(lookups * sizeof(query_t)), *known;
-    size_t    i, nknown = 0;
-    char     *fresh;
+    lookup_t  *q = malloc(lookups * sizeof(lookup_t));
+    query_t   *known, *active, *k;
+    size_t     i, nknown = 0, a;
     static const char  b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     known = malloc(ids->n * sizeof(query_t));
+    active = malloc(ACTIVE * sizeof(query_t));
+    if (q == NULL || known == NULL || active == NULL) {
+        perror("profile_lookup");
+        exit(1);
+    }
     for (i = 0; i < ids->n; i++) {
-        if (ids->q[i].kind == kind) {
+        if (ids->q[i].kind == kind && ids->q[i].len <= ID_MAX) {
             known[nknown++] = ids->q[i];
         }
     }
@@ -230,20 +257,32 @@ make_queries(const ids_t *ids, char kind, size_t lookups, unsigned hit)
         fprintf(stderr, "profile_lookup: no ids of kind %c\n", kind);
         exit(1);
     }
-    fresh = malloc(lookups * 22);
+    for (a = 0; a < ACTIVE; a++) {
+        active[a] = known[rnd() % nknown];
+    }
     for (i = 0; i < lookups; i++) {
+        q[i].kind = kind;
         if (rnd() % 100 < hit) {
-            q[i] = known[rnd() % nknown];
-        } else {
-            for (size_t k = 0; k < 22; k++) {
-                fresh[i * 22 + k] = b64[rnd() % 64];
+            if (sessions) {
+                a = rnd() % ACTIVE;
+                k = &active[a];
+                if (rnd() % VISIT_LOOKUPS == 0) {
+                    active[a] = known[rnd() % nknown];
+                }
+            } else {
+                k = &known[rnd() % nknown];
             }
-            q[i].kind = kind;
-            q[i].id = fresh + i * 22;
+            memcpy(q[i].id, k->id, k->len);
+            q[i].len = (uint8_t) k->len;
+        } else {
+            for (a = 0; a < 22; a++) {
+                q[i].id[a] = b64[rnd() % 64];
+            }
             q[i].len = 22;
         }
     }
     free(known);
+    free(active);
     return q;
 }
 
@@ -259,7 +298,7 @@ cmp_double(const void *a, const void *b)
 
 /* ns per lookup, median of ROUNDS; *found: lookups that found one. */
 static double
-run(const spoor_snap_t *s, const query_t *q, size_t lookups,
+run(const spoor_snap_t *s, const lookup_t *q, size_t lookups,
     spoor_keyed_t *key, size_t *found)
 {
     spoor_profile_view_t   v;
@@ -301,9 +340,11 @@ main(int argc, char **argv)
     spoor_snapw_t         *w;
     spoor_keyed_t         *key;
     ids_t                  ids;
-    query_t               *q;
     const unsigned char   *blob;
     size_t                 i, n, len, lookups, found, pfound, want, total;
+    int                    sessions;
+    lookup_t              *q;
+    static const char     *mix[2] = { "uniform", "sessions" };
     unsigned               hit;
     double                 plain, pseudo;
     char                   err[512], dir[] = "/tmp/spoor-lookup-XXXXXX",
@@ -393,23 +434,34 @@ main(int argc, char **argv)
         return 1;
     }
     n = spoor_snap_count(s);
+    if (spoor_snap_index_dir(s) != SPOOR_OK) {       /* as the module */
+        fprintf(stderr, "profile_lookup: no index directory\n");
+        return 1;
+    }
 
-    q = make_queries(&ids, 'v', lookups, hit);
-    plain = run(s, q, lookups, NULL, &found);
-    free(q);
+    printf("| lookup | ids | ns per lookup | goal | found |\n");
+    printf("| --- | --- | ---: | ---: | ---: |\n");
+    for (sessions = 1; sessions >= 0; sessions--) {
+        q = make_lookups(&ids, 'v', lookups, hit, sessions);
+        plain = run(s, q, lookups, NULL, &found);
+        free(q);
 
-    q = make_queries(&ids, 'u', lookups, hit);
-    pseudo = run(s, q, lookups, key, &pfound);
-    free(q);
+        q = make_lookups(&ids, 'u', lookups, hit, sessions);
+        pseudo = run(s, q, lookups, key, &pfound);
+        free(q);
 
-    printf("| lookup | ns per lookup | goal | found |\n");
-    printf("| --- | ---: | ---: | ---: |\n");
-    printf("| visitor cookie | %.0f | 300 | %.1f %% |\n", plain,
-           100.0 * (double) found / (double) lookups);
-    printf("| user id, pseudonymized | %.0f | 600 | %.1f %% |\n", pseudo,
-           100.0 * (double) pfound / (double) lookups);
+        printf("| visitor cookie | %s | %.0f | 300 | %.1f %% |\n",
+               mix[sessions], plain,
+               100.0 * (double) found / (double) lookups);
+        printf("| user id, pseudonymized | %s | %.0f | 600 | %.1f %% |\n",
+               mix[sessions], pseudo,
+               100.0 * (double) pfound / (double) lookups);
+    }
     printf("\n%zu profiles, %zu lookups per round, median of %d rounds, "
-           "%u %% known ids.\n", n, lookups, ROUNDS, hit);
+           "%u %% known ids (the rest new visitors).  Sessions: %d visitors "
+           "at a time, %d lookups each on average; uniform: every lookup a "
+           "random profile of all.\n", n, lookups, ROUNDS, hit, ACTIVE,
+           VISIT_LOOKUPS);
 
     unlink(path);
     rmdir(dir);

@@ -385,6 +385,14 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
         }
     }
 
+    /* a lookup then reads one directory slot and one bucket of the
+     * index (without it, find searches the index: still correct) */
+    if (spoor_snap_index_dir(snap) != SPOOR_OK) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "spoor_profiles: no index directory for \"%s\" "
+                      "(out of memory): lookups search the index", path);
+    }
+
     g = ngx_alloc(sizeof(ngx_http_spoor_gen_t), log);
     if (g == NULL) {
         spoor_snap_close(snap);

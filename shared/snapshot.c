@@ -130,6 +130,8 @@ struct spoor_snap_s {
     const unsigned char  *map;
     size_t                size;
     snap_view_t           v;
+    uint32_t             *dir;      /* spoor_snap_index_dir(); NULL: none */
+    unsigned              dir_bits;
     char                  path[];   /* for messages */
 };
 
@@ -1178,6 +1180,8 @@ spoor_snap_open(const char *path, char *err, size_t errlen)
     }
     s->map = map;
     s->size = size;
+    s->dir = NULL;
+    s->dir_bits = 0;
     strcpy(s->path, path);
 
     if (snap_parse(s->map, s->size, &s->v, msg, sizeof(msg)) != 0) {
@@ -1197,6 +1201,7 @@ spoor_snap_close(spoor_snap_t *s)
         return;
     }
     munmap((void *) s->map, s->size);
+    free(s->dir);
     free(s);
 }
 
@@ -1272,6 +1277,8 @@ static size_t
 snap_lower_bound(const unsigned char *ix, size_t n, uint64_t h)
 {
     size_t    lo = 0, hi = n, mid, probe;
+
+
     uint64_t  lo_h, hi_h, k;
     double    frac;
 
@@ -1303,6 +1310,79 @@ snap_lower_bound(const unsigned char *ix, size_t n, uint64_t h)
 }
 
 
+/* With the directory: the first entry >= h lies in h's bucket or, when
+ * the bucket holds none that large, is the next bucket's first. */
+static size_t
+snap_dir_lower_bound(const spoor_snap_t *s, uint64_t h)
+{
+    const unsigned char  *ix = s->v.index;
+    size_t                lo, hi, mid;
+    uint64_t              b = h >> (64 - s->dir_bits);
+
+    lo = s->dir[b];
+    hi = s->dir[b + 1];
+    while (hi - lo > 8) {                 /* a crowded bucket */
+        mid = lo + (hi - lo) / 2;
+        if (get64(ix + mid * ENTRY) < h) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    while (lo < hi && get64(ix + lo * ENTRY) < h) {
+        lo++;
+    }
+    return lo;
+}
+
+
+static size_t
+snap_first_entry(const spoor_snap_t *s, uint64_t h)
+{
+    return s->dir ? snap_dir_lower_bound(s, h)
+                  : snap_lower_bound(s->v.index, s->v.nindex, h);
+}
+
+
+int
+spoor_snap_index_dir(spoor_snap_t *s)
+{
+    unsigned   bits = 1;
+    size_t     i, slots;
+    uint64_t   b, next = 0;
+    uint32_t  *dir;
+
+    if (s->dir != NULL || s->v.nindex == 0) {
+        return SPOOR_OK;
+    }
+    if (s->v.nindex >= UINT32_MAX) {
+        return SPOOR_E_INVAL;
+    }
+    /* about two entries a bucket, 2^24 buckets at most (64 MiB) */
+    while (bits < 24 && ((size_t) 1 << (bits + 1)) <= s->v.nindex) {
+        bits++;
+    }
+    slots = ((size_t) 1 << bits) + 1;
+    dir = malloc(slots * sizeof(uint32_t));
+    if (dir == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    /* dir[b] = the first entry whose bucket is b or later */
+    for (i = 0; i < s->v.nindex; i++) {
+        b = get64(s->v.index + i * ENTRY) >> (64 - bits);
+        while (next <= b) {
+            dir[next++] = (uint32_t) i;
+        }
+    }
+    while (next < slots) {
+        dir[next++] = (uint32_t) s->v.nindex;
+    }
+    s->dir = dir;
+    s->dir_bits = bits;
+    return SPOOR_OK;
+}
+
+
 size_t
 spoor_snap_find(const spoor_snap_t *s, uint64_t h,
     void (*fn)(void *arg, size_t i), void *arg)
@@ -1311,7 +1391,7 @@ spoor_snap_find(const spoor_snap_t *s, uint64_t h,
     size_t                lo, found = 0;
     uint64_t              idx;
 
-    lo = snap_lower_bound(ix, s->v.nindex, h);
+    lo = snap_first_entry(s, h);
     for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
     {
         idx = get64(ix + lo * ENTRY + 8);
@@ -1333,7 +1413,7 @@ spoor_snap_first(const spoor_snap_t *s, uint64_t h)
     size_t                lo;
     uint64_t              idx;
 
-    lo = snap_lower_bound(ix, s->v.nindex, h);
+    lo = snap_first_entry(s, h);
     for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
     {
         idx = get64(ix + lo * ENTRY + 8);

@@ -182,6 +182,19 @@ size_t spoor_snap_find(const spoor_snap_t *s, uint64_t h,
  * calls fn with first, for the common case of one answer. */
 size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
 
+/*
+ * Builds, in memory, a directory of the index by the top bits of the id
+ * hash (about one 4-byte slot per two entries, 64 MiB at most), after
+ * which find and first read one slot and the few entries of one bucket
+ * instead of searching the whole index: for a server that makes many
+ * lookups in one snapshot (the NGINX module), at the cost of one pass
+ * over the index.  Answers are the same with it or without it.  Not
+ * thread-safe against concurrent finds on s while it runs.  Returns
+ * SPOOR_OK (also when already built), SPOOR_E_NOMEM, or SPOOR_E_INVAL
+ * for an index of 2^32 entries or more (then find keeps searching).
+ */
+int spoor_snap_index_dir(spoor_snap_t *s);
+
 
 /*
  * The whole-file checksum a step at a time, for a server that must check
