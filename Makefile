@@ -409,6 +409,11 @@ run: deps
 
 $(RUN_CONF): conf/nginx.conf FORCE
 	@mkdir -p $(RUN_DIR)/logs $(RUN_DIR)/tmp
+	@# the profile state: the workers (nobody:nogroup) read what spoor
+	@# ingest writes there, through the setgid group
+	@if [ ! -d $(RUN_DIR)/state ]; then \
+	  mkdir -p $(RUN_DIR)/state && chgrp nogroup $(RUN_DIR)/state \
+	  && chmod 2750 $(RUN_DIR)/state; fi
 	@sed -e 's|@MODULE@|$(CURDIR)/$(MODULE_SO)|g' -e 's|@PREFIX@|$(RUN_DIR)|g' $< > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 

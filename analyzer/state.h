@@ -8,6 +8,9 @@
  *                     DIR) after the snapshot and its lineage are durable;
  *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); the newest
  *                     `keep` (settings.h) are kept, older ones removed;
+ *   gen-NNNNNN.serve  its serving view, what NGINX reads (stored.h,
+ *                     docs/FORMAT.md "Serving views"): written before
+ *                     CURRENT names the generation, removed with it;
  *   gen-NNNNNN.snap.damaged   a snapshot `spoor recover` found damaged;
  *   lineage/NNNNNN.json  one JSON document per generation (spoor lineage);
  *   erasures          the erasure journal: every tombstone ever written,

@@ -11,6 +11,8 @@
 # profiles shows as a straight line.  When bench/hotpath.c left its table of
 # per-event floors (hotpath.md: LZ4, geo lookup, JSON parser...), it goes
 # in a section of its own after the collector's; without it, no section.
+# bench/lookup.sh's lookup.md (profiles served back: the lookup in-process
+# and end to end) follows the analyzer's section when present.
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
@@ -137,6 +139,11 @@ fi
     fi
     if [ "$plots" = 1 ] && [ -s "$R/visitors.png" ]; then
         echo "![seconds and peak RSS against profiles](visitors.png)"
+        echo
+    fi
+    if [ -s "$R/lookup.md" ]; then
+        # bench/lookup.sh: its own "## Profile lookups" heading
+        cat "$R/lookup.md"
         echo
     fi
 } > "$report"

@@ -80,6 +80,17 @@ VALID_SERVER="
         location = /spoor/status {
             spoor_status;
         }
+        location = /profile {
+            spoor_profiles $prefix/state check=250ms;
+            spoor_profiles_id user \$cookie_ajs_user_id;
+            spoor_profiles_id anonymous \$http_x_anonymous_id;
+            add_header X-Segments \$spoor_segments;
+            return 200 \"\$spoor_profile_found \$spoor_segment_new_visitors \$spoor_trait_plan \$spoor_lifecycle \$spoor_rfm\";
+        }
+        location = /noprofile {
+            spoor_profiles off;
+            return 204;
+        }
 "
 
 write_conf "$VALID_HTTP" "$VALID_SERVER"
@@ -274,6 +285,34 @@ reject 'spoor_cache twice' 'spoor_cache.*is duplicate' \
 reject 'spoor_cache in a server' '"spoor_cache" directive is not allowed here' \
     "$LOG" "        spoor_cache consent=1;
 $PIXEL"
+
+# ---- spoor_profiles, spoor_profiles_id
+reject 'spoor_profiles check=5ms' 'spoor_profiles: invalid check time "5ms" \(10ms \.\. 1h\)' \
+    "$LOG
+    spoor_profiles $prefix/state check=5ms;" "$PIXEL"
+reject 'spoor_profiles check=abc' 'spoor_profiles: invalid check time "abc"' \
+    "$LOG
+    spoor_profiles $prefix/state check=abc;" "$PIXEL"
+reject 'spoor_profiles unknown parameter' 'spoor_profiles: invalid parameter "keep=1"' \
+    "$LOG
+    spoor_profiles $prefix/state keep=1;" "$PIXEL"
+reject 'spoor_profiles off with a parameter' 'spoor_profiles: "off" takes no parameters' \
+    "$LOG
+    spoor_profiles off check=1s;" "$PIXEL"
+reject 'spoor_profiles twice in one block' '"spoor_profiles" directive is duplicate' \
+    "$LOG
+    spoor_profiles $prefix/state;
+    spoor_profiles $prefix/other;" "$PIXEL"
+reject 'spoor_profiles same directory, other check=' 'is already served with another check= time' \
+    "$LOG
+    spoor_profiles $prefix/state check=1s;" "        location = /p { spoor_profiles $prefix/state check=2s; return 204; }
+$PIXEL"
+reject 'spoor_profiles_id of an unknown kind' 'spoor_profiles_id: invalid id kind "email"' \
+    "$LOG
+    spoor_profiles_id email \$cookie_email;" "$PIXEL"
+reject 'spoor_profiles_id without a value' '"spoor_profiles_id" directive' \
+    "$LOG
+    spoor_profiles_id user;" "$PIXEL"
 
 # the same config minus the bad line passes again (the cases really were
 # rejected for the line under test, not for the surrounding config)

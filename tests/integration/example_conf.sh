@@ -115,5 +115,23 @@ spoor_check "status page: 200" "$code" 200
 spoor_check "status page: every event accepted" \
     "$(awk '$1 == "spoor_events_accepted_total" { print $2 }' "$O")" "$sent"
 
+# the loop the README shows: the log ingested into the state the example
+# serves, then the visitor of the pixel above gets its segments back,
+# and the user of the Segment track by analytics.js's cookie
+vid=$(jq -r 'select(.name == "Ex Newsletter") | .visitorId' "$recs")
+state=$prefix/state
+mkdir -p "$state" && chgrp nogroup "$state" && chmod 2750 "$state"
+"$SPOOR" ingest --state "$state" "$log" > /dev/null || spoor_fail "spoor ingest of the example's log"
+got=
+for ((i = 0; i < 50; i++)); do
+    got=$(curl -sS --max-time 10 -b "_spid=$vid" "$B/hello" || true)
+    [ "$got" = $'segments: new_visitors\nlifecycle: new' ] && break
+    sleep 0.1
+done
+spoor_check "/hello for the pixel's visitor" "$got" $'segments: new_visitors\nlifecycle: new'
+code=$(req -b 'ajs_user_id=%22ex-u1%22' "$B/hello")
+spoor_check "/hello by analytics.js's user id: 200" "$code" 200
+spoor_check "/hello by analytics.js's user id: X-Segments" "$(header X-Segments)" new_visitors
+
 spoor_no_crash "$prefix"
 spoor_finish
