@@ -52,6 +52,8 @@ $(spoor_conf_http_paths "$prefix")
     spoor_cors_origins https://shop.example;
     spoor_profiles $state check=100ms;
 
+    log_format seg '\$request_uri \$spoor_profile_found [\$spoor_segments] \$spoor_lifecycle';
+
     map \$spoor_segment_high_value_customers \$banner {
         1        vip;
         default  standard;
@@ -93,6 +95,29 @@ $(spoor_conf_http_paths "$prefix")
         }
         location = /status {
             spoor_status;
+        }
+        location = /if {
+            if (\$spoor_segment_frequent_buyers) {
+                return 200 "buyer\n";
+            }
+            return 200 "other\n";
+        }
+        location = /up {
+            proxy_set_header X-Segments \$spoor_segments;
+            proxy_set_header X-Plan \$spoor_trait_plan;
+            proxy_pass http://127.0.0.1:$port/echo;
+        }
+        location = /echo {
+            return 200 "\$http_x_segments|\$http_x_plan\n";
+        }
+        location = /ssi {
+            ssi on;
+            default_type text/html;
+            return 200 '<p><!--# echo var="spoor_segments" --></p>';
+        }
+        location = /logged {
+            access_log $prefix/logs/profiles.log seg;
+            return 204;
         }
     }
 }
@@ -171,6 +196,16 @@ hdr=$(curl -sS --max-time 10 -D - -o /dev/null -b "_spid=$VID_A" "$B/hdr" | tr -
 expect "add_header X-Segments" "$A_SEGS" "$hdr"
 expect "map on \$spoor_segment_high_value_customers" vip "$(get /banner -b "_spid=$VID_A")"
 expect "map for a visitor outside the segment" standard "$(get /banner -b "_spid=$VID_B")"
+
+expect "if (\$spoor_segment_NAME)" buyer "$(get /if -b "_spid=$VID_A")"
+expect "if, outside the segment" other "$(get /if -b "_spid=$VID_B")"
+expect "proxy_set_header to the upstream" "$A_SEGS|pro" "$(get /up -b "_spid=$VID_A")"
+expect "SSI echo" "<p>$A_SEGS</p>" "$(get /ssi -b "_spid=$VID_A")"
+get /logged -b "_spid=$VID_A" > /dev/null
+get /logged -b "_spid=$VID_C" > /dev/null
+for ((i = 0; i < 50; i++)); do [ "$(wc -l < "$prefix/logs/profiles.log" 2>/dev/null || echo 0)" -ge 2 ] && break; sleep 0.1; done
+expect "the access log" "/logged 1 [$A_SEGS] new
+/logged  [] " "$(cat "$prefix/logs/profiles.log")"
 
 # by analytics.js cookies: JSON-quoted as analytics.js keeps them; the
 # user id is found through its pseudonym, as the capture path wrote it
@@ -307,6 +342,12 @@ done
 [ "$b_old" -gt 0 ] && [ "$b_new" -gt 0 ] \
     || spoor_fail "the swap did not happen during the requests (B: $b_old old, $b_new new answers)"
 spoor_ok "1,000 random-cookie requests during a swap all answered correctly ($b_old old, $b_new new for B)"
+
+# ---- nginx -s reload: the new workers serve the current generation from
+# their first request
+spoor_nginx "$prefix" -s reload || spoor_fail "reload"
+sleep 1
+expect "after a reload" "$B_NEW" "$(get /segs -b "_spid=$VID_B")"
 
 # ---- forget: the next generation no longer has A, without reload
 "$SPOOR" forget --state "$state" "$VID_A" > /dev/null 2>&1 || spoor_fail "forget"
