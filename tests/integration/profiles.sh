@@ -260,6 +260,18 @@ grep -q 'gen-900000.snap" refused.*checksum' "$prefix/logs/error.log" \
     || spoor_fail "the refusal does not say why"
 spoor_ok "a damaged generation is refused once, the old one keeps answering"
 
+# a half-written one (cut short)
+cp "$good.snap" "$state/gen-900003.snap"
+head -c $((size / 2)) "$good.serve" > "$state/gen-900003.serve"
+chgrp nogroup "$state"/gen-9000*
+use_gen gen-900003.snap
+sleep 1
+expect "after a half-written generation, the old one answers" "$A_SEGS" \
+    "$(get /segs -b "_spid=$VID_A")"
+grep -q 'gen-900003.snap" refused.*\(truncated\|trailer\|size\)' "$prefix/logs/error.log" \
+    || spoor_fail "a half-written generation is not refused with a clear line"
+spoor_ok "a half-written generation is refused"
+
 # a generation of a format version this module does not know
 cp "$good.snap" "$state/gen-900001.snap"
 cp "$good.serve" "$state/gen-900001.serve"
