@@ -3,7 +3,8 @@
 #
 # 1. In-process: bench/profile_lookup (build/bench/profile_lookup) times
 #    the module's own lookup code on a serving file of PROFILES profiles
-#    (default 1,000,000) made from a state built from a `spoor gen` log.
+#    (default 1,000,000) made from a state built from a `spoor gen` log,
+#    then on 10,000 (in cache: what a lookup costs in CPU alone).
 # 2. End to end: one nginx (one worker) with the state in spoor_profiles;
 #    wrk (keep-alive, 1 thread, 10 connections) against
 #      A  empty_gif                              (the ceiling)
@@ -55,6 +56,10 @@ echo
 echo "In-process (bench/profile_lookup.c, the module's lookup code):"
 echo
 "$PROFILE_LOOKUP" "$snap" 2000000 80 "$PROFILES"
+echo
+echo "The same on 10,000 profiles (the serving file in cache: the lookup's CPU cost):"
+echo
+"$PROFILE_LOOKUP" "$snap" 2000000 80 10000
 echo
 
 # known visitor ids for the end-to-end run
