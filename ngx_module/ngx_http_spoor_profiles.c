@@ -709,6 +709,27 @@ ngx_http_spoor_var_set(ngx_http_variable_value_t *v, u_char *data,
 }
 
 
+/* Every profile variable starts here: v empty, then *pv the request's
+ * profile, or NULL when it has none to serve.  NGX_OK or NGX_ERROR. */
+static ngx_int_t
+ngx_http_spoor_var_profile(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, spoor_profile_view_t **pv)
+{
+    ngx_http_spoor_ctx_t  *ctx;
+
+    ngx_http_spoor_var_set(v, (u_char *) "", 0);
+
+    ctx = ngx_http_spoor_profile_get(r);
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    *pv = ctx->profile_found ? &ctx->profile : NULL;
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_spoor_profile_var(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
@@ -718,20 +739,14 @@ ngx_http_spoor_profile_var(ngx_http_request_t *r,
     const char            *name;
     spoor_profile_iter_t   it;
     spoor_profile_view_t  *pv;
-    ngx_http_spoor_ctx_t  *ctx;
 
-    ctx = ngx_http_spoor_profile_get(r);
-    if (ctx == NULL) {
+    if (ngx_http_spoor_var_profile(r, v, &pv) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_spoor_var_set(v, (u_char *) "", 0);
-
-    if (!ctx->profile_found) {
+    if (pv == NULL) {
         return NGX_OK;
     }
-
-    pv = &ctx->profile;
 
     switch (data) {
 
@@ -811,23 +826,20 @@ ngx_http_spoor_segment_var(ngx_http_request_t *r,
     ngx_str_t              want;
     const char            *name;
     spoor_profile_iter_t   it;
-    ngx_http_spoor_ctx_t  *ctx;
+    spoor_profile_view_t  *pv;
 
-    ctx = ngx_http_spoor_profile_get(r);
-    if (ctx == NULL) {
+    if (ngx_http_spoor_var_profile(r, v, &pv) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_spoor_var_set(v, (u_char *) "", 0);
-
-    if (!ctx->profile_found) {
+    if (pv == NULL) {
         return NGX_OK;
     }
 
     ngx_http_spoor_var_name(data, sizeof("spoor_segment_") - 1, &want);
 
     ngx_memzero(&it, sizeof(it));
-    while (spoor_profile_view_segment(&ctx->profile, &it, &name, &nlen)) {
+    while (spoor_profile_view_segment(pv, &it, &name, &nlen)) {
         if (nlen == want.len
             && ngx_strncasecmp((u_char *) name, want.data, nlen) == 0)
         {
@@ -848,22 +860,19 @@ ngx_http_spoor_trait_var(ngx_http_request_t *r,
     size_t                 vlen, cap, n;
     ngx_str_t              want;
     const unsigned char   *value;
-    ngx_http_spoor_ctx_t  *ctx;
+    spoor_profile_view_t  *pv;
 
-    ctx = ngx_http_spoor_profile_get(r);
-    if (ctx == NULL) {
+    if (ngx_http_spoor_var_profile(r, v, &pv) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_http_spoor_var_set(v, (u_char *) "", 0);
-
-    if (!ctx->profile_found) {
+    if (pv == NULL) {
         return NGX_OK;
     }
 
     ngx_http_spoor_var_name(data, sizeof("spoor_trait_") - 1, &want);
 
-    if (!spoor_profile_view_trait(&ctx->profile, (const char *) want.data,
+    if (!spoor_profile_view_trait(pv, (const char *) want.data,
                                   want.len, &value, &vlen))
     {
         return NGX_OK;
