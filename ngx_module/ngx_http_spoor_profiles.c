@@ -385,14 +385,6 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
         }
     }
 
-    /* a lookup then reads one directory slot and one bucket of the
-     * index (without it, find searches the index: still correct) */
-    if (spoor_snap_index_dir(snap) != SPOOR_OK) {
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "spoor_profiles: no index directory for \"%s\" "
-                      "(out of memory): lookups search the index", path);
-    }
-
     g = ngx_alloc(sizeof(ngx_http_spoor_gen_t), log);
     if (g == NULL) {
         spoor_snap_close(snap);
@@ -414,8 +406,12 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
 }
 
 
-/* One step of checking the pending generation; at the end, it replaces
- * the current one or is refused.  all: check to the end now. */
+/*
+ * One step of preparing the pending generation: its whole-file checksum,
+ * then the index directory that makes a lookup one slot and one bucket
+ * (snapshot.h), each NGX_HTTP_SPOOR_*_STEP at a time; at the end it
+ * replaces the current one, or is refused.  all: to the end now.
+ */
 static void
 ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
     ngx_log_t *log)
@@ -431,27 +427,49 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
         }
     }
 
-    rc = spoor_snap_hash_step(p->hashing, all ? 0 : NGX_HTTP_SPOOR_HASH_STEP,
-                              &done, why, sizeof(why));
+    if (p->hashing) {
+        rc = spoor_snap_hash_step(p->hashing,
+                                  all ? 0 : NGX_HTTP_SPOOR_HASH_STEP,
+                                  &done, why, sizeof(why));
 
-    if (rc == SPOOR_E_NOMEM) {
-        ngx_http_spoor_pending_drop(p);           /* tried again later */
-        return;
+        if (rc == SPOOR_E_NOMEM) {
+            ngx_http_spoor_pending_drop(p);       /* tried again later */
+            return;
+        }
+
+        if (!done) {
+            return;
+        }
+
+        if (rc != SPOOR_OK) {
+            ngx_http_spoor_profiles_refuse(p, p->pending->uniq,
+                                           p->pending->name, why, log);
+            ngx_http_spoor_pending_drop(p);
+            return;
+        }
+
+        spoor_snap_hash_free(p->hashing);
+        p->hashing = NULL;
+
+        if (!all) {
+            return;                   /* the directory from the next tick */
+        }
+    }
+
+    if (spoor_snap_index_dir_step(p->pending->snap,
+                                  all ? 0 : NGX_HTTP_SPOOR_DIR_STEP, &done)
+        != SPOOR_OK)
+    {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "spoor_profiles: no index directory for \"%s/%s\" "
+                      "(out of memory): lookups search the index",
+                      p->dir.data, p->pending->name);
+        done = 1;
     }
 
     if (!done) {
         return;
     }
-
-    if (rc != SPOOR_OK) {
-        ngx_http_spoor_profiles_refuse(p, p->pending->uniq, p->pending->name,
-                                       why, log);
-        ngx_http_spoor_pending_drop(p);
-        return;
-    }
-
-    spoor_snap_hash_free(p->hashing);
-    p->hashing = NULL;
 
     old = p->current;
     p->current = p->pending;

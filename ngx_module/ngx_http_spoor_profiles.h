@@ -7,8 +7,9 @@
  *
  * A worker checks DIR/CURRENT every check= interval (a timer).  When it
  * names another file, the snapshot is opened (header, table, index and
- * meta checked, version included) and its whole-file checksum computed
- * NGX_HTTP_SPOOR_HASH_STEP bytes per timer tick, so that a large
+ * meta checked, version included), its whole-file checksum computed
+ * NGX_HTTP_SPOOR_HASH_STEP bytes per timer tick and its index directory
+ * built NGX_HTTP_SPOOR_DIR_STEP entries per tick, so that a large
  * generation never stops the worker; only a generation that passes
  * replaces the current one.  One that fails is logged once and not tried
  * again until CURRENT names another file; the previous generation (or
@@ -23,6 +24,8 @@
 
 #define NGX_HTTP_SPOOR_PROFILES_CHECK  1000           /* ms */
 #define NGX_HTTP_SPOOR_HASH_STEP       (16 << 20)     /* bytes per tick */
+#define NGX_HTTP_SPOOR_DIR_STEP        (256 << 10)    /* index entries per
+                                                         tick (4 MiB) */
 
 /* spoor_profiles DIR [check=TIME] | off; */
 char *ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -132,6 +132,9 @@ struct spoor_snap_s {
     snap_view_t           v;
     uint32_t             *dir;      /* spoor_snap_index_dir(); NULL: none */
     unsigned              dir_bits;
+    uint32_t             *dir_part; /* being built: entries before dir_i */
+    size_t                dir_i;    /*   are in it, slots before dir_next */
+    uint64_t              dir_next; /*   are set */
     char                  path[];   /* for messages */
 };
 
@@ -1182,6 +1185,9 @@ spoor_snap_open(const char *path, char *err, size_t errlen)
     s->size = size;
     s->dir = NULL;
     s->dir_bits = 0;
+    s->dir_part = NULL;
+    s->dir_i = 0;
+    s->dir_next = 0;
     strcpy(s->path, path);
 
     if (snap_parse(s->map, s->size, &s->v, msg, sizeof(msg)) != 0) {
@@ -1202,6 +1208,7 @@ spoor_snap_close(spoor_snap_t *s)
     }
     munmap((void *) s->map, s->size);
     free(s->dir);
+    free(s->dir_part);
     free(s);
 }
 
@@ -1345,41 +1352,63 @@ snap_first_entry(const spoor_snap_t *s, uint64_t h)
 
 
 int
-spoor_snap_index_dir(spoor_snap_t *s)
+spoor_snap_index_dir_step(spoor_snap_t *s, size_t entries, int *done)
 {
     unsigned   bits = 1;
-    size_t     i, slots;
-    uint64_t   b, next = 0;
-    uint32_t  *dir;
+    size_t     end;
+    uint64_t   b, slots;
 
+    *done = 0;
     if (s->dir != NULL || s->v.nindex == 0) {
+        *done = 1;
         return SPOOR_OK;
     }
     if (s->v.nindex >= UINT32_MAX) {
         return SPOOR_E_INVAL;
     }
-    /* about two entries a bucket, 2^24 buckets at most (64 MiB) */
-    while (bits < 24 && ((size_t) 1 << (bits + 1)) <= s->v.nindex) {
-        bits++;
+    if (s->dir_part == NULL) {
+        /* about two entries a bucket, 2^24 buckets at most (64 MiB) */
+        while (bits < 24 && ((size_t) 1 << (bits + 1)) <= s->v.nindex) {
+            bits++;
+        }
+        s->dir_part = malloc((((size_t) 1 << bits) + 1) * sizeof(uint32_t));
+        if (s->dir_part == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        s->dir_bits = bits;
+        s->dir_i = 0;
+        s->dir_next = 0;
     }
-    slots = ((size_t) 1 << bits) + 1;
-    dir = malloc(slots * sizeof(uint32_t));
-    if (dir == NULL) {
-        return SPOOR_E_NOMEM;
-    }
+    slots = ((uint64_t) 1 << s->dir_bits) + 1;
+
     /* dir[b] = the first entry whose bucket is b or later */
-    for (i = 0; i < s->v.nindex; i++) {
-        b = get64(s->v.index + i * ENTRY) >> (64 - bits);
-        while (next <= b) {
-            dir[next++] = (uint32_t) i;
+    end = entries == 0 || s->v.nindex - s->dir_i < entries
+          ? s->v.nindex : s->dir_i + entries;
+    for ( /* void */ ; s->dir_i < end; s->dir_i++) {
+        b = get64(s->v.index + s->dir_i * ENTRY) >> (64 - s->dir_bits);
+        while (s->dir_next <= b) {
+            s->dir_part[s->dir_next++] = (uint32_t) s->dir_i;
         }
     }
-    while (next < slots) {
-        dir[next++] = (uint32_t) s->v.nindex;
+    if (s->dir_i < s->v.nindex) {
+        return SPOOR_OK;
     }
-    s->dir = dir;
-    s->dir_bits = bits;
+    while (s->dir_next < slots) {
+        s->dir_part[s->dir_next++] = (uint32_t) s->v.nindex;
+    }
+    s->dir = s->dir_part;
+    s->dir_part = NULL;
+    *done = 1;
     return SPOOR_OK;
+}
+
+
+int
+spoor_snap_index_dir(spoor_snap_t *s)
+{
+    int  done;
+
+    return spoor_snap_index_dir_step(s, 0, &done);
 }
 
 

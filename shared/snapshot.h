@@ -195,6 +195,12 @@ size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
  */
 int spoor_snap_index_dir(spoor_snap_t *s);
 
+/* The same a step at a time, for a server that must not stop for the
+ * whole index: reads at most `entries` more index entries (0: all that
+ * are left); *done is 1 once the directory is in use.  Finds search the
+ * index until then. */
+int spoor_snap_index_dir_step(spoor_snap_t *s, size_t entries, int *done);
+
 
 /*
  * The whole-file checksum a step at a time, for a server that must check

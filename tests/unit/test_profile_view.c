@@ -430,8 +430,9 @@ Test(profile_view, find_agrees_with_a_plain_search_on_even_and_bunched_hashes,
     uint64_t       *h = malloc(N * sizeof(uint64_t)), q;
     spoor_snap_t   *s;
     found_t         f;
-    size_t          i, j, want_first, want_n, round;
+    size_t          i, j, want_first, want_n, round, steps;
     char            path[128];
+    int             done;
 
     cr_assert_not_null(mkdtemp(strcpy(dir, "/tmp/spoor-pv-XXXXXX")));
     srand(11);
@@ -448,9 +449,25 @@ Test(profile_view, find_agrees_with_a_plain_search_on_even_and_bunched_hashes,
         s = write_snap("find.snap", h, N);
 
         for (j = 0; j < 6000; j++) {
+            if (j == 1500) {
+                /* a directory half built is not used yet */
+                cr_assert_eq(spoor_snap_index_dir_step(s, 777, &done),
+                             SPOOR_OK);
+                cr_assert_eq(done, 0);
+                cr_assert_eq(spoor_snap_index_dir_step(s, 5000, &done),
+                             SPOOR_OK);
+                cr_assert_eq(done, 0);
+            }
             if (j == 3000) {
-                /* the same answers with the in-memory directory */
-                cr_assert_eq(spoor_snap_index_dir(s), SPOOR_OK);
+                /* the same answers with the in-memory directory, built
+                 * in steps */
+                steps = 0;
+                do {
+                    cr_assert_eq(spoor_snap_index_dir_step(s, 1000, &done),
+                                 SPOOR_OK);
+                    steps++;
+                } while (!done && steps < 1000);
+                cr_assert(done && steps > 10);
                 cr_assert_eq(spoor_snap_index_dir(s), SPOOR_OK);
             }
             q = j % 2 ? h[(size_t) rand() % N] : rnd64() % (round == 2 ? 60
