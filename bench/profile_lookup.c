@@ -199,25 +199,20 @@ static void
 pseudo_hashes(void *arg, char kind, const char *id, size_t n)
 {
     ids_t          *ids = arg;
-    unsigned char   d[SPOOR_KEYED_HASH_LEN];
     char            hex[SPOOR_PSEUDONYM_LEN], k[2] = { kind, '\0' };
     char            buf[512];
-    spoor_str_t     part;
 
     if (n > sizeof(buf) - 12) {
         return;
     }
     n = copy_id(ids, id, n, buf);
     id = buf;
-    part.data = id;
-    part.len = n;
     grow((void **) &ids->hashes, &ids->caph, ids->nh + 1, sizeof(uint64_t));
     if (kind == 'u') {
-        if (spoor_keyed_hash_with(ids->key, &part, 1, d) != SPOOR_OK) {
+        if (spoor_pseudonym(NULL, 0, ids->key, id, n, hex) != SPOOR_OK) {
             fprintf(stderr, "keyed hash failed\n");
             exit(1);
         }
-        spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
         id = hex;
         n = SPOOR_PSEUDONYM_LEN;
     }

@@ -773,7 +773,9 @@ ngx_http_spoor_profile_var(ngx_http_request_t *r,
         return NGX_OK;
 
     case NGX_HTTP_SPOOR_V_LIFECYCLE:
-        ngx_http_spoor_var_set(v, (u_char *) pv->life, pv->life_len);
+        if (pv->life != NULL) {            /* NULL: the record has none */
+            ngx_http_spoor_var_set(v, (u_char *) pv->life, pv->life_len);
+        }
         return NGX_OK;
 
     case NGX_HTTP_SPOOR_V_RFM:

@@ -29,22 +29,35 @@ in_list(const spoor_str_t *list, size_t n, const msgpack_object *k)
 }
 
 
-/* Writes the pseudonym of s[0 .. len) as hex into p[0 .. 64). */
-static int
-pseudonym(const spoor_privacy_t *pv, const char *s, size_t len, char *p)
+int
+spoor_pseudonym(const unsigned char *key, size_t key_len,
+    spoor_keyed_t *prepared, const char *s, size_t len, char *out)
 {
     unsigned char  d[SPOOR_KEYED_HASH_LEN];
     spoor_str_t    part;
+    int            rc;
 
     part.data = s;
     part.len = len;
-    if (pv->key == NULL
-        || spoor_keyed_hash(pv->key, pv->key_len, &part, 1, d) != SPOOR_OK)
-    {
+    if (prepared != NULL) {
+        rc = spoor_keyed_hash_with(prepared, &part, 1, d);
+    } else {
+        rc = key != NULL ? spoor_keyed_hash(key, key_len, &part, 1, d)
+                         : SPOOR_E_INVAL;
+    }
+    if (rc != SPOOR_OK) {
         return SPOOR_E_INVAL;
     }
-    spoor_hex(d, SPOOR_KEYED_HASH_LEN, p);
+    spoor_hex(d, SPOOR_KEYED_HASH_LEN, out);
     return SPOOR_OK;
+}
+
+
+/* The pseudonym of s[0 .. len) under pv's key, as hex into p[0 .. 64). */
+static int
+pseudonym(const spoor_privacy_t *pv, const char *s, size_t len, char *p)
+{
+    return spoor_pseudonym(pv->key, pv->key_len, NULL, s, len, p);
 }
 
 

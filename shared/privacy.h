@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include "buf.h"
 #include "event.h"
+#include "keyed_hash.h"
 
 typedef struct {
     const spoor_str_t    *sensitive;     /* trait names */
@@ -51,6 +52,16 @@ typedef struct {
 
 /* Hex characters of a pseudonym. */
 #define SPOOR_PSEUDONYM_LEN  64
+
+/*
+ * The pseudonym of s[0 .. len) -- what a pseudonymized field holds: the
+ * lowercase hex HMAC-SHA256 (keyed_hash.h) of its bytes, 64 characters
+ * into out (no NUL).  prepared: the key made once with spoor_keyed_new()
+ * (no per-call key setup), else key[0 .. key_len).  SPOOR_OK, or
+ * SPOOR_E_INVAL when there is no key or OpenSSL fails.
+ */
+int spoor_pseudonym(const unsigned char *key, size_t key_len,
+    spoor_keyed_t *prepared, const char *s, size_t len, char *out);
 
 /* True when the settings would change anything about ev when
  * personalization is (personalization != 0) or is not granted. */

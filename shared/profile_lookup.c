@@ -13,22 +13,17 @@ int
 spoor_profile_lookup(const spoor_snap_t *s, char kind, const char *id,
     size_t len, spoor_keyed_t *pseudo, spoor_profile_view_t *v)
 {
-    unsigned char         d[SPOOR_KEYED_HASH_LEN];
     char                  hex[SPOOR_PSEUDONYM_LEN], k[2];
     const unsigned char  *blob;
-    spoor_str_t           part;
     size_t                i, blen;
 
     if (len == 0) {
         return 0;
     }
     if (pseudo != NULL) {
-        part.data = id;
-        part.len = len;
-        if (spoor_keyed_hash_with(pseudo, &part, 1, d) != SPOOR_OK) {
+        if (spoor_pseudonym(NULL, 0, pseudo, id, len, hex) != SPOOR_OK) {
             return 0;
         }
-        spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
         id = hex;
         len = SPOOR_PSEUDONYM_LEN;
     }

@@ -44,8 +44,12 @@ mp_value(unsigned char *buf, size_t cap, int kind)
     case 2: msgpack_pack_int64(&pk, -7); break;
     case 3: msgpack_pack_double(&pk, 0.1); break;
     case 4: msgpack_pack_true(&pk); break;
-    case 5: msgpack_pack_str(&pk, 9);
-            msgpack_pack_str_body(&pk, "a\r\nb\x01" "c\x7f" "d", 9);
+    case 5: msgpack_pack_str(&pk, 8);
+            msgpack_pack_str_body(&pk, "a\r\nb\x01" "c\x7f" "d", 8);
+            break;
+    case 6: msgpack_pack_str(&pk, 5);             /* "née", 2-byte é */
+            msgpack_pack_str_body(&pk, "n\xc3\xa9" "e", 4);
+            msgpack_pack_str_body(&pk, "!", 1);
             break;
     default: msgpack_pack_map(&pk, 0); break;
     }
@@ -58,7 +62,7 @@ mp_value(unsigned char *buf, size_t cap, int kind)
 
 
 static const char *trait_names[] = {
-    "plan", "age", "delta", "ratio", "vip", "note", "address"
+    "plan", "age", "delta", "ratio", "vip", "note", "accent", "address"
 };
 
 /* A record with ids, traits of every kind, rfm, life and segments. */
@@ -173,13 +177,18 @@ Test(profile_view, the_served_fields_are_what_the_writer_wrote)
     cr_assert(n == 4 && memcmp(out, "true", 4) == 0);
     /* control characters never reach a header line */
     n = text_of(&v, "note", out, sizeof(out));
-    cr_assert(n == 9 && memcmp(out, "a  b c d", 8) == 0, "%.*s", (int) n,
+    cr_assert(n == 8 && memcmp(out, "a  b c d", 8) == 0, "%.*s", (int) n,
               out);
     /* a map has no text; an unknown trait is not there */
     cr_assert_eq(text_of(&v, "address", out, sizeof(out)), 0);
     cr_assert_eq(text_of(&v, "missing", out, sizeof(out)), (size_t) -1);
-    /* a cut value ends on a character boundary */
+    /* a cut value ends on a character boundary, never inside one */
     cr_assert_eq(text_of(&v, "plan", out, 2), 2);
+    n = text_of(&v, "accent", out, sizeof(out));
+    cr_assert(n == 5 && memcmp(out, "n\xc3\xa9" "e!", 5) == 0);
+    cr_assert_eq(text_of(&v, "accent", out, 3), 3);    /* "né" */
+    cr_assert_eq(text_of(&v, "accent", out, 2), 1);    /* "n", not "n\xc3" */
+    cr_assert(memcmp(out, "n", 1) == 0);
 
     stored_profile_free(&full);
     msgpack_sbuffer_destroy(&sb);
@@ -280,7 +289,10 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     spoor_snap_t          *s;
     spoor_profile_view_t   v;
     spoor_keyed_t         *kk;
-    unsigned char          d[SPOOR_KEYED_HASH_LEN];
+    spoor_event_t          ev;
+    spoor_privacy_t        pv;
+    spoor_buf_t            out;
+    unsigned char          outbuf[256];
     char                   hex[SPOOR_PSEUDONYM_LEN + 1], path[64], err[256];
     spoor_str_t            part = { "user-2", 6 };
     stored_id_t            ids2[2];
@@ -290,10 +302,18 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     intern_init(&strings);
     cr_assert_not_null(mkdtemp(dir));
 
-    /* profile 2's user id is stored pseudonymized, as the capture path
-     * writes it with spoor_pseudonymize userId */
-    cr_assert_eq(spoor_keyed_hash(key, sizeof(key), &part, 1, d), SPOOR_OK);
-    spoor_hex(d, SPOOR_KEYED_HASH_LEN, hex);
+    /* profile 2's user id is stored pseudonymized, written by the capture
+     * path itself (spoor_pseudonymize userId) */
+    spoor_event_init(&ev);
+    ev.user_id = part;
+    memset(&pv, 0, sizeof(pv));
+    pv.pseudo_user_id = 1;
+    pv.key = key;
+    pv.key_len = sizeof(key);
+    spoor_buf_init(&out, outbuf, sizeof(outbuf));
+    cr_assert_eq(spoor_privacy_apply(&pv, 0, &ev, &out), SPOOR_OK);
+    cr_assert_eq(ev.user_id.len, SPOOR_PSEUDONYM_LEN);
+    memcpy(hex, ev.user_id.data, SPOOR_PSEUDONYM_LEN);
     hex[SPOOR_PSEUDONYM_LEN] = '\0';
     ids2[0] = (stored_id_t) { 'a', { "anon-2", 6 } };
     ids2[1] = (stored_id_t) { 'u', { hex, SPOOR_PSEUDONYM_LEN } };
