@@ -1248,6 +1248,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     msgpack_packer   pk;
     uint64_t        *hashes = NULL;
     char             name[64], sname[64], path[4096], hex[17], *lj = NULL;
+    unsigned char    sum[SPOOR_SERVE_SUM_LARGE];
     json_out_t       jo = { 0 };
     int              rc = SPOOR_E_NOMEM;
     struct stat      sbuf;
@@ -1383,6 +1384,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         rc = SPOOR_E_IO;
         goto fail;
     }
+    rc = spoor_snapw_slots(sw, stored_serve_sum_size(st->rules));
+    if (rc != SPOOR_OK) {
+        STATE_MSG("%s/%s: cannot start the slot table", st->dir, sname);
+        goto fail;
+    }
 
     for (k = 0; k < nout; k++) {
         profile_t  *p = st->g.ids[outs[k].root].profile;
@@ -1445,8 +1451,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             STATE_MSG("out of memory");
             goto fail;
         }
-        rc = spoor_snapw_add(sw, (unsigned char *) sb.data, sb.size, hashes,
-                             outs[k].count + 1);
+        stored_serve_summary(&rec, st->rules, sum);
+        rc = spoor_snapw_add_sum(sw, (unsigned char *) sb.data, sb.size,
+                                 hashes, outs[k].count + 1, sum);
         if (rc != SPOOR_OK) {
             STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
                       strerror(errno));
@@ -1456,7 +1463,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     sb.size = 0;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    rc = stored_serve_meta_pack(&pk, st->as_of);
+    rc = stored_serve_meta_pack(&pk, st->as_of, st->rules);
     if (rc == SPOOR_OK) {
         rc = spoor_snapw_meta(sw, (unsigned char *) sb.data, sb.size);
     }

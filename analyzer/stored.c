@@ -85,7 +85,10 @@ stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
 }
 
 
-/* ---- the serving record ------------------------------------------------ */
+/* ---- the serving view -------------------------------------------------- */
+
+/* the lifecycle stages (inferred.c), coded 1 .. 4 in a summary */
+static const char  *serve_life[] = { "new", "active", "lapsing", "churned" };
 
 /* A trait value the serving view keeps: a str of at most
  * STORED_SERVE_TEXT_MAX bytes, an integer, a float or a boolean. */
@@ -118,37 +121,16 @@ int
 stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
 {
     const profile_t  *p = v->profile;
-    size_t            i, len;
+    size_t            i;
     uint32_t          n;
-    int64_t           rfm;
     int               e;
-
-    e = msgpack_pack_array(pk, 4);
-
-    /* the segments, joined: names are [a-z0-9_] (rules.h) */
-    len = v->nsegs ? v->nsegs - 1 : 0;
-    for (i = 0; i < v->nsegs; i++) {
-        len += v->segs[i].len;
-    }
-    e |= msgpack_pack_str(pk, len);
-    for (i = 0; i < v->nsegs; i++) {
-        e |= (i && msgpack_pack_str_body(pk, ",", 1))
-             || msgpack_pack_str_body(pk, v->segs[i].ptr, v->segs[i].len);
-    }
-
-    e |= pk_str(pk, v->life.ptr, v->life.len);
-
-    rfm = v->rfm[0] >= 1 && v->rfm[0] <= 5 && v->rfm[1] >= 1
-          && v->rfm[1] <= 5 && v->rfm[2] >= 1 && v->rfm[2] <= 5
-          ? v->rfm[0] * 100 + v->rfm[1] * 10 + v->rfm[2] : 0;
-    e |= msgpack_pack_uint64(pk, (uint64_t) rfm);
 
     n = 0;
     for (i = 0; i < p->ntraits; i++) {
         n += (uint32_t) serve_scalar(p->traits[i].value,
                                      p->traits[i].value_len);
     }
-    e |= msgpack_pack_array(pk, 2 * n);
+    e = msgpack_pack_array(pk, 2 * n);
     for (i = 0; i < p->ntraits; i++) {
         if (serve_scalar(p->traits[i].value, p->traits[i].value_len)) {
             e |= pk_cstr(pk, p->traits[i].name)
@@ -161,14 +143,79 @@ stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
 }
 
 
-int
-stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of)
+size_t
+stored_serve_sum_size(const spoor_rules_t *rules)
 {
-    int  e;
+    return (rules ? spoor_rules_count(rules) : 0) <= 64
+           ? SPOOR_SERVE_SUM_SMALL : SPOOR_SERVE_SUM_LARGE;
+}
 
-    e = msgpack_pack_map(pk, 2);
+
+void
+stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
+    unsigned char *sum)
+{
+    const profile_t  *p = v->profile;
+    size_t            i, size;
+    long              k;
+    int64_t           rfm;
+
+    size = stored_serve_sum_size(rules);
+    memset(sum, 0, size);
+
+    rfm = v->rfm[0] >= 1 && v->rfm[0] <= 5 && v->rfm[1] >= 1
+          && v->rfm[1] <= 5 && v->rfm[2] >= 1 && v->rfm[2] <= 5
+          ? v->rfm[0] * 100 + v->rfm[1] * 10 + v->rfm[2] : 0;
+    sum[0] = (unsigned char) (rfm & 0xff);
+    sum[1] = (unsigned char) (rfm >> 8);
+
+    for (i = 0; i < sizeof(serve_life) / sizeof(serve_life[0]); i++) {
+        if (v->life.len == strlen(serve_life[i])
+            && memcmp(v->life.ptr, serve_life[i], v->life.len) == 0)
+        {
+            sum[2] = (unsigned char) (i + 1);
+        }
+    }
+
+    for (i = 0; i < p->ntraits; i++) {
+        if (serve_scalar(p->traits[i].value, p->traits[i].value_len)) {
+            sum[3] |= SPOOR_SERVE_TRAITS;
+            break;
+        }
+    }
+
+    for (i = 0; rules && i < v->nsegs; i++) {
+        k = spoor_rules_find(rules, v->segs[i].ptr, v->segs[i].len);
+        if (k >= 0 && (size_t) k < (size - 8) * 8) {
+            sum[8 + k / 8] |= (unsigned char) (1u << (k % 8));
+        }
+    }
+}
+
+
+int
+stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
+    const spoor_rules_t *rules)
+{
+    size_t       i, n;
+    const char  *name;
+    int          e;
+
+    n = rules ? spoor_rules_count(rules) : 0;
+
+    e = msgpack_pack_map(pk, 4);
     e |= pk_cstr(pk, "serve") || msgpack_pack_uint64(pk, STORED_SERVE_VERSION);
     e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, as_of);
+    e |= pk_cstr(pk, "segs") || msgpack_pack_array(pk, n);
+    for (i = 0; i < n; i++) {
+        name = spoor_rules_name(rules, i);
+        e |= pk_cstr(pk, name);
+    }
+    n = sizeof(serve_life) / sizeof(serve_life[0]);
+    e |= pk_cstr(pk, "life") || msgpack_pack_array(pk, n);
+    for (i = 0; i < n; i++) {
+        e |= pk_cstr(pk, serve_life[i]);
+    }
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
 

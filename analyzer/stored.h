@@ -27,6 +27,7 @@
 #include <msgpack.h>
 #include "profile.h"
 #include "profile_view.h"
+#include "rules.h"
 #include "settings.h"
 
 /* Bytes of a string field, in the record (not NUL-terminated). */
@@ -102,29 +103,41 @@ int stored_profile_read(stored_profile_t *v, const unsigned char *blob,
 void stored_profile_free(stored_profile_t *v);
 
 
-/* ---- the serving record ------------------------------------------------ */
+/* ---- the serving view -------------------------------------------------- */
 
 /*
- * The small view NGINX serves from (docs/FORMAT.md, "Serving view"): one
- * per profile in the generation's gen-N.serve file, next to its snapshot,
- * indexed by the same id hashes.  A msgpack array of 4: the segments
- * joined by ',' (str), the lifecycle stage (str), the RFM scores as one
- * uint (r*100 + f*10 + m; 0: no orders), and the set traits whose values
- * are scalars (a str of at most STORED_SERVE_TEXT_MAX bytes, an integer,
- * a float, a boolean) as a flat array name (str), value (bin: the msgpack
- * value), sorted by name.  Its one reader is shared/profile_view.c.
- * The serving file's meta is a map {"serve": STORED_SERVE_VERSION,
- * "as_of": ms}; a reader refuses another version.
+ * What NGINX serves from (docs/FORMAT.md, "Serving views"): the
+ * generation's gen-N.serve file, next to its snapshot, a snapshot with a
+ * slot table (snapshot.h) indexed by the same id hashes.  Each profile
+ * has a summary in the slot of each of its ids (profile_view.h: RFM,
+ * lifecycle code, a traits flag, the segment bits in the rules' order)
+ * and a record: its set traits whose values are scalars (a str of at
+ * most STORED_SERVE_TEXT_MAX bytes, an integer, a float, a boolean) as a
+ * flat msgpack array name (str), value (bin: the msgpack value), sorted
+ * by name.  The file's meta is a map {"serve": STORED_SERVE_VERSION,
+ * "as_of": ms, "segs": [the rules' segment names], "life": [the stage
+ * names]}; a reader refuses another version.  Its one reader is
+ * shared/profile_view.c.
  */
 #define STORED_SERVE_VERSION   SPOOR_SERVE_VERSION   /* profile_view.h */
 #define STORED_SERVE_TEXT_MAX  1024
 
-/* Packs v's serving record (v->profile's traits, v's segs, life, rfm).
- * SPOOR_OK or SPOOR_E_NOMEM. */
+/* Packs v's serving record (v->profile's served traits).  SPOOR_OK or
+ * SPOOR_E_NOMEM. */
 int stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v);
 
+/* The summary size for these rules (NULL: none): SPOOR_SERVE_SUM_SMALL
+ * for at most 64 segments, else SPOOR_SERVE_SUM_LARGE. */
+size_t stored_serve_sum_size(const spoor_rules_t *rules);
+
+/* Writes v's summary (v's rfm, life, segs, whether v->profile has served
+ * traits) to sum[0 .. stored_serve_sum_size(rules)). */
+void stored_serve_summary(const stored_profile_t *v,
+    const spoor_rules_t *rules, unsigned char *sum);
+
 /* Packs the serving file's meta.  SPOOR_OK or SPOOR_E_NOMEM. */
-int stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of);
+int stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
+    const spoor_rules_t *rules);
 
 
 /* ---- the metadata ------------------------------------------------------ */

@@ -7,7 +7,8 @@
  * Writes a temporary serving file of PROFILES (default 1,000,000)
  * profiles made from SNAPSHOT's (a state's current generation, gen-N.snap,
  * with its serving view gen-N.serve next to it): the serving records as
- * they are, each written as often as needed, the copies' ids made
+ * they are (summaries and trait records, with the file's meta), each
+ * written as often as needed, the copies' ids made
  * distinct by a suffix (".2", ".3", ...), user ids indexed by their
  * pseudonyms (the hex HMAC-SHA256 the capture path writes with
  * spoor_pseudonymize userId), the other ids as they are.  Then times
@@ -16,9 +17,9 @@
  * visitors, in random order over all profiles, so the index and the
  * records are not all in cache), the rest a well-formed unknown one (new
  * visitors).  One lookup is what a request pays: spoor_profile_lookup()
- * (id hash, interpolation and binary search in the mapped index, the
- * record fetched with its checksum checked, the served fields read in
- * place) and then the segment names walked as $spoor_segments does.
+ * (id hash, the id's line of the slot table, the served fields read from
+ * its summary) and then the segment names walked as $spoor_segments
+ * does.
  *
  * Pseudonymized: the same mix of raw user ids, looked up with a key
  * prepared once, as the module does.
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "error.h"
 #include "keyed_hash.h"
@@ -194,6 +196,19 @@ collect(void *arg, char kind, const char *id, size_t n)
 }
 
 
+/* The hash of a profile's first id as its snapshot indexes it. */
+static void
+first_hash(void *arg, char kind, const char *id, size_t n)
+{
+    uint64_t  *h = arg;
+    char       k[2] = { kind, '\0' };
+
+    if (*h == 0) {
+        *h = spoor_id_hash(k, id, n);
+    }
+}
+
+
 /* The index hashes of one profile, user ids by their pseudonyms. */
 static void
 pseudo_hashes(void *arg, char kind, const char *id, size_t n)
@@ -282,6 +297,25 @@ make_lookups(const ids_t *ids, char kind, size_t lookups, unsigned hit,
 }
 
 
+/*
+ * Ends one lookup before the next begins.  Lookups in a tight loop are
+ * independent, so the CPU would start the next one's memory reads while
+ * the last one's are still under way and the loop would time throughput;
+ * in NGINX a lookup sits among a request's thousands of instructions and
+ * pays its cache misses in full.  LFENCE lets no later instruction start
+ * before every earlier one (its loads included) has completed.
+ */
+static inline void
+serialize(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__ ("lfence" ::: "memory");
+#else
+    __asm__ __volatile__ ("" ::: "memory");
+#endif
+}
+
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -293,8 +327,8 @@ cmp_double(const void *a, const void *b)
 
 /* ns per lookup, median of ROUNDS; *found: lookups that found one. */
 static double
-run(const spoor_snap_t *s, const lookup_t *q, size_t lookups,
-    spoor_keyed_t *key, size_t *found)
+run(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
+    const lookup_t *q, size_t lookups, spoor_keyed_t *key, size_t *found)
 {
     spoor_profile_view_t   v;
     spoor_profile_iter_t   it;
@@ -307,8 +341,8 @@ run(const spoor_snap_t *s, const lookup_t *q, size_t lookups,
         *found = 0;
         t0 = now_ns();
         for (i = 0; i < lookups; i++) {
-            if (spoor_profile_lookup(s, q[i].kind, q[i].id, q[i].len, key,
-                                     &v))
+            if (spoor_profile_lookup(s, sv, q[i].kind, q[i].id, q[i].len,
+                                     key, &v))
             {
                 (*found)++;
                 memset(&it, 0, sizeof(it));
@@ -317,6 +351,7 @@ run(const spoor_snap_t *s, const lookup_t *q, size_t lookups,
                 }
                 sink += v.life_len;
             }
+            serialize();
         }
         ns[r] = (now_ns() - t0) / (double) lookups;
     }
@@ -335,10 +370,13 @@ main(int argc, char **argv)
     spoor_snapw_t         *w;
     spoor_keyed_t         *key;
     ids_t                  ids;
-    const unsigned char   *blob;
-    size_t                 i, n, len, lookups, found, pfound, want, total;
+    const unsigned char   *blob, *sum, *meta;
+    size_t                 i, n, len, lookups, found, pfound, want, total,
+                           pi, mlen;
+    uint64_t               h, version;
     int                    sessions;
-    double                 t0, dir_ms;
+    spoor_profile_serve_t  sv;
+    struct stat            st;
     lookup_t              *q;
     static const char     *mix[2] = { "uniform", "sessions" };
     unsigned               hit;
@@ -393,8 +431,21 @@ main(int argc, char **argv)
     }
     ids.key = key;
 
+    meta = spoor_snap_meta(srv, &mlen);
+    if (spoor_profile_serve_meta(meta, mlen, spoor_snap_summary_size(srv),
+                                 &sv, &version) != SPOOR_OK)
+    {
+        fprintf(stderr, "profile_lookup: %s is no serving view of version "
+                "%d (%llu)\n", path, SPOOR_SERVE_VERSION,
+                (unsigned long long) version);
+        return 1;
+    }
+
     w = spoor_snapw_create(dir, "bench.snap");
-    if (w == NULL) {
+    if (w == NULL
+        || spoor_snapw_slots(w, spoor_snap_summary_size(srv)) != SPOOR_OK
+        || spoor_snapw_meta(w, meta, mlen) != SPOOR_OK)
+    {
         perror("profile_lookup: snapshot");
         return 1;
     }
@@ -409,9 +460,13 @@ main(int argc, char **argv)
         each_id(blob, len, collect, &ids);
         ids.nh = 0;
         each_id(blob, len, pseudo_hashes, &ids);
+        h = 0;
+        each_id(blob, len, first_hash, &h);
+        sum = spoor_snap_slot(srv, h, &pi);
         blob = spoor_snap_profile(srv, i, &len);
-        if (blob == NULL || ids.nh == 0
-            || spoor_snapw_add(w, blob, len, ids.hashes, ids.nh) != SPOOR_OK)
+        if (blob == NULL || ids.nh == 0 || sum == NULL || pi != i
+            || spoor_snapw_add_sum(w, blob, len, ids.hashes, ids.nh, sum)
+               != SPOOR_OK)
         {
             fprintf(stderr, "profile_lookup: cannot copy profile %zu\n", i);
             return 1;
@@ -429,23 +484,28 @@ main(int argc, char **argv)
         fprintf(stderr, "profile_lookup: %s\n", err);
         return 1;
     }
-    n = spoor_snap_count(s);
-    t0 = now_ns();
-    if (spoor_snap_index_dir(s) != SPOOR_OK) {       /* as the module */
-        fprintf(stderr, "profile_lookup: no index directory\n");
+    meta = spoor_snap_meta(s, &mlen);
+    if (spoor_profile_serve_meta(meta, mlen, spoor_snap_summary_size(s), &sv,
+                                 &version) != SPOOR_OK)
+    {
+        fprintf(stderr, "profile_lookup: the copy does not read\n");
         return 1;
     }
-    dir_ms = (now_ns() - t0) / 1e6;
+    n = spoor_snap_count(s);
+    if (stat(path, &st) != 0) {
+        perror(path);
+        return 1;
+    }
 
     printf("| lookup | ids | ns per lookup | goal | found |\n");
     printf("| --- | --- | ---: | ---: | ---: |\n");
     for (sessions = 1; sessions >= 0; sessions--) {
         q = make_lookups(&ids, 'v', lookups, hit, sessions);
-        plain = run(s, q, lookups, NULL, &found);
+        plain = run(s, &sv, q, lookups, NULL, &found);
         free(q);
 
         q = make_lookups(&ids, 'u', lookups, hit, sessions);
-        pseudo = run(s, q, lookups, key, &pfound);
+        pseudo = run(s, &sv, q, lookups, key, &pfound);
         free(q);
 
         printf("| visitor cookie | %s | %.0f | 300 | %.1f %% |\n",
@@ -458,9 +518,10 @@ main(int argc, char **argv)
     printf("\n%zu profiles, %zu lookups per round, median of %d rounds, "
            "%u %% known ids (the rest new visitors).  Sessions: %d visitors "
            "at a time, %d lookups each on average; uniform: every lookup a "
-           "random profile of all.  The worker's index directory was "
-           "built in %.1f ms (once per generation).\n", n, lookups, ROUNDS,
-           hit, ACTIVE, VISIT_LOOKUPS, dir_ms);
+           "random profile of all.  Serving file: %.1f MB, %zu-byte "
+           "summaries.\n", n, lookups, ROUNDS, hit, ACTIVE, VISIT_LOOKUPS,
+           (double) st.st_size / 1e6,
+           spoor_snap_summary_size(s));
 
     unlink(path);
     rmdir(dir);

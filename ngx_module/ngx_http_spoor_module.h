@@ -140,11 +140,16 @@ typedef struct {
  * One generation of a state, mapped read-only by one worker.  `refs`
  * counts the requests that looked a profile up in it, plus one while it
  * is the state's current generation; it is unmapped when that reaches 0,
- * so a request never sees its profile vanish.  Allocated with
+ * so a request never sees its profile vanish.  snap is the generation's
+ * serving view gen-N.serve, or, for a generation written by an older
+ * spoor, its snapshot gen-N.snap (legacy).  Allocated with
  * ngx_alloc() (a generation outlives any one request or cycle pool).
  */
 typedef struct {
     spoor_snap_t           *snap;
+    spoor_profile_serve_t   serve;         /* its serving view's names */
+    ngx_uint_t              legacy;        /* 1: a full snapshot, no
+                                              serving view (serve unused) */
     ngx_uint_t              refs;
     ngx_file_uniq_t         uniq;          /* the file it was opened from */
     u_char                  name[64];      /* "gen-000007.snap" */

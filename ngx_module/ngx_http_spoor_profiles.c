@@ -359,39 +359,64 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
         return;                                   /* refused already */
     }
 
+    g = ngx_alloc(sizeof(ngx_http_spoor_gen_t), log);
+    if (g == NULL) {
+        return;
+    }
+
     snap = spoor_snap_open((char *) path, why, sizeof(why));
     if (snap == NULL) {
+        ngx_free(g);
         ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
         return;
     }
 
-    if (legacy) {
-        ngx_log_error(NGX_LOG_NOTICE, log, 0,
-                      "spoor_profiles: \"%s\" has no serving view (written "
-                      "by an older spoor): profiles are read from the "
-                      "snapshot, more slowly, until the next generation",
-                      path);
-
-    } else {
+    if (!legacy) {
         meta = spoor_snap_meta(snap, &mlen);
-        if (spoor_profile_serve_meta(meta, mlen, &version) != SPOOR_OK) {
-            (void) ngx_snprintf((u_char *) why, sizeof(why),
-                                "unsupported serving view version %uL "
-                                "(this module knows %d)%Z", version,
-                                SPOOR_SERVE_VERSION);
+        if (spoor_profile_serve_meta(meta, mlen,
+                                     spoor_snap_summary_size(snap),
+                                     &g->serve, &version)
+            != SPOOR_OK)
+        {
             spoor_snap_close(snap);
-            ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
-            return;
+            snap = NULL;
+
+            if (version == SPOOR_SERVE_VERSION || version == 0) {
+                (void) ngx_snprintf((u_char *) why, sizeof(why),
+                                    "its serving view's metadata does not "
+                                    "read%Z");
+
+            } else if (version > SPOOR_SERVE_VERSION) {
+                (void) ngx_snprintf((u_char *) why, sizeof(why),
+                                    "unsupported serving view version %uL "
+                                    "(this module knows %d)%Z", version,
+                                    SPOOR_SERVE_VERSION);
+
+            } else {
+                /* an older serving view: the snapshot has every field */
+                legacy = 1;
+                (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
+                snap = spoor_snap_open((char *) path, why, sizeof(why));
+            }
+
+            if (snap == NULL) {
+                ngx_free(g);
+                ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
+                return;
+            }
         }
     }
 
-    g = ngx_alloc(sizeof(ngx_http_spoor_gen_t), log);
-    if (g == NULL) {
-        spoor_snap_close(snap);
-        return;
+    if (legacy) {
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "spoor_profiles: \"%s\" has no serving view this "
+                      "module reads (written by an older spoor): profiles "
+                      "are read from the snapshot, more slowly, until the "
+                      "next generation", path);
     }
 
     g->snap = snap;
+    g->legacy = legacy;
     g->refs = 1;
     g->uniq = uniq;
     ngx_cpystrn(g->name, name, sizeof(g->name));
@@ -408,8 +433,9 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
 
 /*
  * One step of preparing the pending generation: its whole-file checksum,
- * then the index directory that makes a lookup one slot and one bucket
- * (snapshot.h), each NGX_HTTP_SPOOR_*_STEP at a time; at the end it
+ * then, for a full snapshot (no serving view), the index directory that
+ * makes a lookup one slot and one bucket (snapshot.h), each
+ * NGX_HTTP_SPOOR_*_STEP at a time; at the end it
  * replaces the current one, or is refused.  all: to the end now.
  */
 static void
@@ -456,9 +482,14 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
         }
     }
 
-    if (spoor_snap_index_dir_step(p->pending->snap,
-                                  all ? 0 : NGX_HTTP_SPOOR_DIR_STEP, &done)
-        != SPOOR_OK)
+    /* a serving view's slot table is its index; a full snapshot's
+     * index gets a directory */
+    done = 1;
+
+    if (p->pending->legacy
+        && spoor_snap_index_dir_step(p->pending->snap,
+                                     all ? 0 : NGX_HTTP_SPOOR_DIR_STEP, &done)
+           != SPOOR_OK)
     {
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "spoor_profiles: no index directory for \"%s/%s\" "
@@ -627,7 +658,8 @@ ngx_http_spoor_profile_try(ngx_http_spoor_loc_conf_t *lcf,
         }
     }
 
-    return spoor_profile_lookup(g->snap, (char) kind, (const char *) id->data,
+    return spoor_profile_lookup(g->snap, g->legacy ? NULL : &g->serve,
+                                (char) kind, (const char *) id->data,
                                 id->len, pseudo, view);
 }
 
@@ -793,12 +825,6 @@ ngx_http_spoor_profile_var(ngx_http_request_t *r,
         return NGX_OK;
 
     default: /* NGX_HTTP_SPOOR_V_SEGMENTS */
-        if (pv->segs != NULL) {
-            /* a serving record holds them joined */
-            ngx_http_spoor_var_set(v, (u_char *) pv->segs, pv->segs_len);
-            return NGX_OK;
-        }
-
         len = 0;
         ngx_memzero(&it, sizeof(it));
         while (spoor_profile_view_segment(pv, &it, &name, &nlen)) {

@@ -6,10 +6,12 @@
  * request.h, consent.h, status.h, visitor.h.
  *
  * A worker checks DIR/CURRENT every check= interval (a timer).  When it
- * names another file, the snapshot is opened (header, table, index and
- * meta checked, version included), its whole-file checksum computed
- * NGX_HTTP_SPOOR_HASH_STEP bytes per timer tick and its index directory
- * built NGX_HTTP_SPOOR_DIR_STEP entries per tick, so that a large
+ * names another file, the generation's serving view gen-N.serve is opened
+ * (header, table, index and meta checked, versions included; a
+ * generation without one this module reads is served from gen-N.snap)
+ * and its whole-file checksum computed NGX_HTTP_SPOOR_HASH_STEP bytes per
+ * timer tick (a full snapshot also gets its index directory,
+ * NGX_HTTP_SPOOR_DIR_STEP entries per tick), so that a large
  * generation never stops the worker; only a generation that passes
  * replaces the current one.  One that fails is logged once and not tried
  * again until CURRENT names another file; the previous generation (or

@@ -10,12 +10,14 @@
 
 
 int
-spoor_profile_lookup(const spoor_snap_t *s, char kind, const char *id,
-    size_t len, spoor_keyed_t *pseudo, spoor_profile_view_t *v)
+spoor_profile_lookup(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
+    char kind, const char *id, size_t len, spoor_keyed_t *pseudo,
+    spoor_profile_view_t *v)
 {
     char                  hex[SPOOR_PSEUDONYM_LEN], k[2];
     const unsigned char  *blob;
     size_t                i, blen;
+    uint64_t              h;
 
     if (len == 0) {
         return 0;
@@ -30,7 +32,19 @@ spoor_profile_lookup(const spoor_snap_t *s, char kind, const char *id,
 
     k[0] = kind;
     k[1] = '\0';
-    i = spoor_snap_first(s, spoor_id_hash(k, id, len));
+    h = spoor_id_hash(k, id, len);
+
+    if (sv != NULL) {
+        /* a serving view: one line of its slot table */
+        blob = spoor_snap_slot(s, h, &i);
+        if (blob == NULL) {
+            return 0;
+        }
+        spoor_profile_view_summary(sv, blob, s, i, v);
+        return 1;
+    }
+
+    i = spoor_snap_first(s, h);
     if (i == SIZE_MAX) {
         return 0;
     }

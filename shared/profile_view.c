@@ -1,10 +1,11 @@
 /*
  * profile_view.c -- the served fields of a profile, read in place
- * (profile_view.h).  A serving record (an array of 4) is checked whole
- * with spoor_mp_check(), then read field by field.  A full record (a map
- * of nine keys, docs/FORMAT.md) is walked key by key: the served fields
- * are taken and every other value is stepped over with spoor_mp_check(),
- * so neither walk reads outside the blob.
+ * (profile_view.h).  A serving summary is fixed-size bytes, decoded with
+ * every code checked against the names of the view's meta.  A full record
+ * (a map of nine keys, docs/FORMAT.md) is walked key by key: the served
+ * fields are taken and every other value is stepped over with
+ * spoor_mp_check(), so no walk reads outside the blob; a serving view's
+ * record (the traits) is checked whole before it is read.
  */
 
 #include <stdio.h>
@@ -22,8 +23,8 @@
 /* items per trait in state.tr: name, value, time, source, once */
 #define TRAIT_ITEMS 5
 
-/* fields of a serving record: segments, life, rfm, traits */
-#define SERVE_FIELDS 4
+/* items per trait in a serving view's record: name, value */
+#define SERVE_ITEMS 2
 
 
 static int
@@ -105,7 +106,6 @@ view_state(const unsigned char *p, size_t len, size_t *off,
                 if (skip(p, len, &o) == SPOOR_OK) {
                     v->tr = o;
                     v->ntr = (it.len - 1) / TRAIT_ITEMS;
-                    v->tr_items = TRAIT_ITEMS;
                 }
             }
         } else if (k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP) {
@@ -135,64 +135,6 @@ rfm_digits(uint64_t n, int64_t *rfm)
 }
 
 
-/* A serving record: [segments, life, rfm, traits]. */
-static int
-view_serve(const unsigned char *blob, size_t len, size_t off,
-    spoor_profile_view_t *v)
-{
-    spoor_mp_item_t  it;
-    size_t           i, n;
-
-    if (spoor_mp_check(blob, len, VIEW_DEPTH, &n) != SPOOR_OK || n != len) {
-        return SPOOR_E_FORMAT;
-    }
-    /* checked whole: every read below stays inside */
-    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK) {
-        return SPOOR_E_FORMAT;
-    }
-    if (it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP) {
-        return SPOOR_E_FORMAT;
-    }
-    if (it.type == SPOOR_MP_STR) {
-        v->segs = it.s;
-        v->segs_len = it.len;
-        v->nseg = it.len ? 1 : 0;
-        for (i = 0; i < it.len; i++) {
-            v->nseg += it.s[i] == ',';
-        }
-    }
-
-    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
-        || it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP)
-    {
-        return SPOOR_E_FORMAT;
-    }
-    if (it.type == SPOOR_MP_STR) {
-        v->life = it.s;
-        v->life_len = it.len;
-    }
-
-    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
-        || it.type == SPOOR_MP_ARRAY || it.type == SPOOR_MP_MAP)
-    {
-        return SPOOR_E_FORMAT;
-    }
-    if (it.type == SPOOR_MP_UINT) {
-        rfm_digits(it.u, v->rfm);
-    }
-
-    if (spoor_mp_read(blob, len, &off, &it) != SPOOR_OK) {
-        return SPOOR_E_FORMAT;
-    }
-    if (it.type == SPOOR_MP_ARRAY && it.len % 2 == 0) {
-        v->tr = off;
-        v->ntr = it.len / 2;
-        v->tr_items = 2;
-    }
-    return SPOOR_OK;
-}
-
-
 int
 spoor_profile_view(const unsigned char *blob, size_t len,
     spoor_profile_view_t *v)
@@ -211,12 +153,6 @@ spoor_profile_view(const unsigned char *blob, size_t len,
     v->blob = blob;
     v->len = len;
 
-    if (it.type == SPOOR_MP_ARRAY && it.len == SERVE_FIELDS) {
-        if (view_serve(blob, len, off, v) != SPOOR_OK) {
-            goto bad;
-        }
-        return SPOOR_OK;
-    }
     if (it.type != SPOOR_MP_MAP) {
         goto bad;
     }
@@ -287,26 +223,50 @@ bad:
 }
 
 
+void
+spoor_profile_view_summary(const spoor_profile_serve_t *sv,
+    const unsigned char *sum, const spoor_snap_t *s, size_t profile,
+    spoor_profile_view_t *v)
+{
+    unsigned  life;
+
+    memset(v, 0, sizeof(*v));
+    v->serve = sv;
+    v->bits = sum + 8;
+    v->nseg = sv->nseg;
+    v->snap = s;
+    v->profile = profile;
+
+    rfm_digits((uint64_t) sum[0] | (uint64_t) sum[1] << 8, v->rfm);
+
+    life = sum[2];
+    if (life >= 1 && life <= sv->nlife) {
+        v->life = sv->life[life - 1];
+        v->life_len = sv->life_len[life - 1];
+    }
+
+    v->ntr = (sum[3] & SPOOR_SERVE_TRAITS) ? 1 : 0;
+}
+
+
 int
 spoor_profile_view_segment(const spoor_profile_view_t *v,
     spoor_profile_iter_t *iter, const char **name, size_t *nlen)
 {
     spoor_mp_item_t  it;
-    const char      *p, *comma;
+    uint32_t         k;
 
-    if (v->segs != NULL) {
-        /* joined: the names between commas */
-        while (iter->k < v->nseg && iter->off <= v->segs_len) {
-            iter->k++;
-            p = v->segs + iter->off;
-            comma = memchr(p, ',', v->segs_len - iter->off);
-            *nlen = comma ? (size_t) (comma - p) : v->segs_len - iter->off;
-            iter->off += *nlen + 1;
-            if (*nlen > 0) {
-                *name = p;
+    if (v->bits != NULL) {
+        /* a summary: the names of the bits that are set */
+        for (k = iter->k; k < v->nseg; k++) {
+            if (v->bits[k >> 3] & (1u << (k & 7))) {
+                iter->k = k + 1;
+                *name = v->serve->seg[k];
+                *nlen = v->serve->seg_len[k];
                 return 1;
             }
         }
+        iter->k = v->nseg;
         return 0;
     }
 
@@ -333,21 +293,20 @@ spoor_profile_view_segment(const spoor_profile_view_t *v,
 }
 
 
-int
-spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
-    size_t nlen, const unsigned char **value, size_t *vlen)
+/* The trait named name among ntr traits of `items` msgpack items each,
+ * from blob[off]: 1 with its value, else 0. */
+static int
+trait_find(const unsigned char *blob, size_t len, size_t off, uint32_t ntr,
+    uint32_t items, const char *name, size_t nlen,
+    const unsigned char **value, size_t *vlen)
 {
     spoor_mp_item_t  k, val;
     uint32_t         i, j;
-    size_t           off = v->tr, n;
+    size_t           n;
 
-    if (v->ntr == 0) {
-        return 0;
-    }
-
-    for (i = 0; i < v->ntr; i++) {
-        if (spoor_mp_read(v->blob, v->len, &off, &k) != SPOOR_OK
-            || spoor_mp_read(v->blob, v->len, &off, &val) != SPOOR_OK)
+    for (i = 0; i < ntr; i++) {
+        if (spoor_mp_read(blob, len, &off, &k) != SPOOR_OK
+            || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK)
         {
             return 0;
         }
@@ -367,13 +326,44 @@ spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
             return 0;
         }
         /* time, source, once (state.tr) */
-        for (j = 2; j < v->tr_items; j++) {
-            if (skip(v->blob, v->len, &off) != SPOOR_OK) {
+        for (j = 2; j < items; j++) {
+            if (skip(blob, len, &off) != SPOOR_OK) {
                 return 0;
             }
         }
     }
     return 0;
+}
+
+
+int
+spoor_profile_view_trait(const spoor_profile_view_t *v, const char *name,
+    size_t nlen, const unsigned char **value, size_t *vlen)
+{
+    spoor_mp_item_t       it;
+    const unsigned char  *blob;
+    size_t                len, off, n;
+
+    if (v->ntr == 0) {
+        return 0;
+    }
+    if (v->blob != NULL) {
+        return trait_find(v->blob, v->len, v->tr, v->ntr, TRAIT_ITEMS, name,
+                          nlen, value, vlen);
+    }
+
+    /* a summary: the record is [name, value, ...], checked whole */
+    blob = spoor_snap_profile(v->snap, v->profile, &len);
+    off = 0;
+    if (blob == NULL
+        || spoor_mp_check(blob, len, VIEW_DEPTH, &n) != SPOOR_OK || n != len
+        || spoor_mp_read(blob, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_ARRAY || it.len % SERVE_ITEMS != 0)
+    {
+        return 0;
+    }
+    return trait_find(blob, len, off, it.len / SERVE_ITEMS, SERVE_ITEMS,
+                      name, nlen, value, vlen);
 }
 
 
@@ -441,15 +431,45 @@ spoor_profile_view_text(const unsigned char *value, size_t vlen, char *out,
 }
 
 
+/* A meta "segs" or "life" value: an array of at most max names, each a
+ * str of 1 .. 255 bytes, into name[], len[]; returns how many or -1. */
+static long
+serve_names(const unsigned char *meta, size_t mlen, size_t *off,
+    uint32_t max, const char **name, uint8_t *len)
+{
+    spoor_mp_item_t  it, e;
+    uint32_t         i;
+
+    if (spoor_mp_read(meta, mlen, off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_ARRAY || it.len > max)
+    {
+        return -1;
+    }
+    for (i = 0; i < it.len; i++) {
+        if (spoor_mp_read(meta, mlen, off, &e) != SPOOR_OK
+            || e.type != SPOOR_MP_STR || e.len == 0 || e.len > 255)
+        {
+            return -1;
+        }
+        name[i] = e.s;
+        len[i] = (uint8_t) e.len;
+    }
+    return (long) it.len;
+}
+
+
 int
-spoor_profile_serve_meta(const unsigned char *meta, size_t len,
-    uint64_t *version)
+spoor_profile_serve_meta(const unsigned char *meta, size_t len, size_t sum,
+    spoor_profile_serve_t *sv, uint64_t *version)
 {
     spoor_mp_item_t  it, k, val;
     size_t           off = 0;
     uint32_t         i, n;
+    long             c;
+    int              segs = 0, life = 0;
 
     *version = 0;
+    memset(sv, 0, sizeof(*sv));
     if (meta == NULL || spoor_mp_read(meta, len, &off, &it) != SPOOR_OK
         || it.type != SPOOR_MP_MAP)
     {
@@ -457,23 +477,57 @@ spoor_profile_serve_meta(const unsigned char *meta, size_t len,
     }
     n = it.len;
     for (i = 0; i < n; i++) {
-        if (spoor_mp_read(meta, len, &off, &k) != SPOOR_OK) {
-            return SPOOR_E_FORMAT;
+        if (spoor_mp_read(meta, len, &off, &k) != SPOOR_OK
+            || k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP)
+        {
+            goto bad;
         }
         if (key_is(&k, "serve", 5)) {
             if (spoor_mp_read(meta, len, &off, &val) != SPOOR_OK
                 || val.type != SPOOR_MP_UINT)
             {
-                return SPOOR_E_FORMAT;
+                goto bad;
             }
             *version = val.u;
-            return val.u == SPOOR_SERVE_VERSION ? SPOOR_OK : SPOOR_E_FORMAT;
+            continue;
         }
-        if (k.type == SPOOR_MP_ARRAY || k.type == SPOOR_MP_MAP
-            || skip(meta, len, &off) != SPOOR_OK)
-        {
-            return SPOOR_E_FORMAT;
+        if (key_is(&k, "segs", 4)) {
+            c = serve_names(meta, len, &off, SPOOR_SERVE_SEGS_MAX, sv->seg,
+                            sv->seg_len);
+            if (c < 0) {
+                goto bad;
+            }
+            sv->nseg = (uint32_t) c;
+            segs = 1;
+            continue;
+        }
+        if (key_is(&k, "life", 4)) {
+            c = serve_names(meta, len, &off, SPOOR_SERVE_LIFE_MAX, sv->life,
+                            sv->life_len);
+            if (c < 0) {
+                goto bad;
+            }
+            sv->nlife = (uint32_t) c;
+            life = 1;
+            continue;
+        }
+        if (skip(meta, len, &off) != SPOOR_OK) {
+            goto bad;
         }
     }
+
+    /* a version this reader knows, with its names, and the summary size
+     * that holds that many segment bits */
+    if (*version != SPOOR_SERVE_VERSION || !segs || !life
+        || sum != (sv->nseg <= 64 ? SPOOR_SERVE_SUM_SMALL
+                                  : SPOOR_SERVE_SUM_LARGE))
+    {
+        goto bad;
+    }
+    sv->sum = sum;
+    return SPOOR_OK;
+
+bad:
+    memset(sv, 0, sizeof(*sv));
     return SPOOR_E_FORMAT;
 }

@@ -11,11 +11,19 @@
  * write error is sticky (w->err): the writer only waits to be committed or
  * aborted, and both remove the temporary file.
  *
+ * Slot table (version 2): `lines` 64-byte lines of slots (u64 hash, u32
+ * profile, u32 0, summary), SLOT_EMPTY in the profile field of a free
+ * slot.  slot_insert() and slot_find() are its only writer and reader;
+ * the writer and verify both build a table with slot_insert(), so verify
+ * can compare bytes.  Within a line slots fill first-free, so the used
+ * slots of a line are a prefix of it and a free slot ends a search.
+ *
  * Reader: snap_parse() checks the header, the layout, the trailer, the
- * small sections (table, index, meta) and their checksums, and fills a
- * snap_view_t; open keeps that view and every accessor relies on it.
- * Verify parses again from scratch, then checks the profile records and
- * the whole-file checksum.  Integers are read with memcpy + le64toh, so
+ * small sections (table, index, meta) and their checksums, the slot
+ * table's shape (not its bytes), and fills a snap_view_t; open keeps that
+ * view and every accessor relies on it.  Verify parses again from
+ * scratch, then checks the profile records, the slot table and the
+ * whole-file checksum.  Integers are read with memcpy + le64toh, so
  * the mapping is never accessed through a misaligned or wrongly sized
  * pointer, and every offset is compared with the file size by subtraction
  * (never by an addition that could wrap) before it is used.
@@ -42,11 +50,15 @@
 #define SNAP_MODE       0640
 #define SNAP_WBUF       (256 * 1024)
 
-#define HDR             SPOOR_SNAP_HEADER_SIZE
+#define HDR             SPOOR_SNAP_HEADER_SIZE        /* version 1 */
+#define HDR2            SPOOR_SNAP_HEADER_SIZE_SLOTS  /* version 2 */
 #define TRL             SPOOR_SNAP_TRAILER_SIZE
 #define REC_HEAD        16      /* u64 len, u64 XXH64 in front of a blob */
 #define REC_MIN         24      /* smallest record: 1-byte blob, padded */
 #define ENTRY           16      /* index entry: u64 hash, u64 profile */
+#define LINE            SPOOR_SNAP_LINE
+#define SLOT_HEAD       16      /* u64 hash, u32 profile, u32 0 */
+#define SLOT_EMPTY      0xFFFFFFFFu     /* profile field of a free slot */
 
 /* Header fields: byte offsets. */
 #define H_MAGIC         0
@@ -66,7 +78,17 @@
 #define H_TABLE_HASH    104
 #define H_INDEX_HASH    112
 #define H_META_HASH     120
-#define H_HASH          128     /* XXH64 of bytes [0, 128) */
+#define H_HASH          128     /* version 1: XXH64 of bytes [0, 128) */
+#define H_SLOTS_OFF     128     /* version 2 from here on */
+#define H_SLOTS_SIZE    136
+#define H_SLOT_LINES    144
+#define H_SUM_SIZE      152
+#define H_PROBE_MAX     160
+#define H_SLOTS_HASH    168
+#define H_HASH2         176     /* version 2: XXH64 of bytes [0, 176) */
+
+_Static_assert(H_HASH == HDR - 8 && H_HASH2 == HDR2 - 8,
+               "the header hash is a header's last field");
 
 /* Trailer fields: byte offsets from the trailer's start. */
 #define T_FILE_SIZE     0
@@ -74,9 +96,11 @@
 #define T_MAGIC         16
 
 #define PAD8(n)         (((n) + 7) & ~(uint64_t) 7)
+#define PAD64(n)        (((n) + 63) & ~(uint64_t) 63)
 
 
 typedef struct {
+    uint32_t  version;      /* 1, or 2: with the slot fields */
     uint64_t  file_size;
     uint64_t  count;
     uint64_t  prof_off, prof_size;
@@ -84,6 +108,8 @@ typedef struct {
     uint64_t  index_count, index_off, index_size;
     uint64_t  meta_off, meta_size;
     uint64_t  table_hash, index_hash, meta_hash;
+    uint64_t  slots_off, slots_size, slot_lines, sum_size, probe_max;
+    uint64_t  slots_hash;
 } snap_header_t;
 
 /* An index entry in memory; written as two little-endian u64. */
@@ -104,6 +130,12 @@ typedef struct {
     const unsigned char   *index;
     const unsigned char   *meta;       /* NULL: no meta */
     size_t                 meta_len;
+    uint64_t               ndistinct;  /* distinct hashes in the index */
+    const unsigned char   *slots;      /* NULL: no slot table (version 1) */
+    uint64_t               lines;      /* power of two, >= 1 */
+    size_t                 slot_size;  /* SLOT_HEAD + sum: 32 or 64 */
+    size_t                 sum;        /* summary bytes: 16 or 48 */
+    uint64_t               probe_max;  /* 1 .. lines */
 } snap_view_t;
 
 struct spoor_snapw_s {
@@ -121,6 +153,9 @@ struct spoor_snapw_s {
     size_t           index_cap;
     unsigned char   *meta;          /* NULL: none */
     size_t           meta_len;
+    size_t           sum;           /* summary bytes; 0: no slot table */
+    unsigned char   *sums;          /* sum bytes per profile */
+    size_t           sums_cap;
     char             dir[PATH_MAX];
     char             path[PATH_MAX];
     char             tmp[PATH_MAX];
@@ -138,7 +173,7 @@ struct spoor_snap_s {
     char                  path[];   /* for messages */
 };
 
-static const unsigned char  zeros[HDR];
+static const unsigned char  zeros[HDR2];
 
 
 /* ---- little-endian fields ----------------------------------------------- */
@@ -187,12 +222,23 @@ hash64(const void *p, size_t len)
 }
 
 
+/* The header size of a known version (1 or 2). */
+static size_t
+header_size(uint32_t version)
+{
+    return version == SPOOR_SNAP_VERSION_SLOTS ? HDR2 : HDR;
+}
+
+
+/* Writes h as the header_size(h->version) bytes at p. */
 static void
 header_encode(const snap_header_t *h, unsigned char *p)
 {
-    memset(p, 0, HDR);
+    size_t  hdr = header_size(h->version);
+
+    memset(p, 0, hdr);
     memcpy(p + H_MAGIC, SNAP_MAGIC, 8);
-    put32(p + H_VERSION, SPOOR_SNAP_VERSION);
+    put32(p + H_VERSION, h->version);
     put32(p + H_FLAGS, 0);
     put64(p + H_FILE_SIZE, h->file_size);
     put64(p + H_COUNT, h->count);
@@ -208,13 +254,23 @@ header_encode(const snap_header_t *h, unsigned char *p)
     put64(p + H_TABLE_HASH, h->table_hash);
     put64(p + H_INDEX_HASH, h->index_hash);
     put64(p + H_META_HASH, h->meta_hash);
-    put64(p + H_HASH, XXH64(p, H_HASH, 0));
+    if (h->version == SPOOR_SNAP_VERSION_SLOTS) {
+        put64(p + H_SLOTS_OFF, h->slots_off);
+        put64(p + H_SLOTS_SIZE, h->slots_size);
+        put64(p + H_SLOT_LINES, h->slot_lines);
+        put64(p + H_SUM_SIZE, h->sum_size);
+        put64(p + H_PROBE_MAX, h->probe_max);
+        put64(p + H_SLOTS_HASH, h->slots_hash);
+    }
+    put64(p + hdr - 8, XXH64(p, hdr - 8, 0));   /* the header hash: last */
 }
 
 
+/* p holds header_size(version) bytes. */
 static void
-header_decode(const unsigned char *p, snap_header_t *h)
+header_decode(const unsigned char *p, uint32_t version, snap_header_t *h)
 {
+    h->version = version;
     h->file_size = get64(p + H_FILE_SIZE);
     h->count = get64(p + H_COUNT);
     h->prof_off = get64(p + H_PROF_OFF);
@@ -229,6 +285,109 @@ header_decode(const unsigned char *p, snap_header_t *h)
     h->table_hash = get64(p + H_TABLE_HASH);
     h->index_hash = get64(p + H_INDEX_HASH);
     h->meta_hash = get64(p + H_META_HASH);
+    if (version == SPOOR_SNAP_VERSION_SLOTS) {
+        h->slots_off = get64(p + H_SLOTS_OFF);
+        h->slots_size = get64(p + H_SLOTS_SIZE);
+        h->slot_lines = get64(p + H_SLOT_LINES);
+        h->sum_size = get64(p + H_SUM_SIZE);
+        h->probe_max = get64(p + H_PROBE_MAX);
+        h->slots_hash = get64(p + H_SLOTS_HASH);
+    }
+}
+
+
+/* ---- slot table --------------------------------------------------------- */
+
+/*
+ * The number of lines for `distinct` hashes at `per_line` slots a line:
+ * the smallest power of two with distinct <= 0.75 * slots, at least 1.
+ * 0 when distinct is too large to be a real index (never for a file's).
+ */
+static uint64_t
+slot_lines_for(uint64_t distinct, size_t per_line)
+{
+    uint64_t  lines = 1;
+
+    if (distinct > UINT64_MAX / 8) {
+        return 0;
+    }
+    while (lines * per_line * 3 < distinct * 4) {
+        lines <<= 1;
+    }
+    return lines;
+}
+
+
+/* Every slot of a table of `lines` lines free: profile SLOT_EMPTY, every
+ * other byte 0. */
+static void
+slots_init(unsigned char *tab, uint64_t lines, size_t slot_size)
+{
+    size_t  k, n = (size_t) lines * LINE;
+
+    memset(tab, 0, n);
+    for (k = 0; k < n; k += slot_size) {
+        put32(tab + k + 8, SLOT_EMPTY);
+    }
+}
+
+
+/*
+ * Puts (h, prof, sum[0 .. slot_size - SLOT_HEAD)) in the first free slot
+ * from h's home line on, lines probed in order (wrapping).  Returns the
+ * lines probed (1 = the home line), 0 when every slot is taken.
+ */
+static uint64_t
+slot_insert(unsigned char *tab, uint64_t lines, size_t slot_size,
+    uint64_t h, uint32_t prof, const unsigned char *sum)
+{
+    unsigned char  *p;
+    uint64_t        line = h & (lines - 1), n;
+    size_t          k;
+
+    for (n = 1; n <= lines; n++) {
+        p = tab + line * LINE;
+        for (k = 0; k < LINE; k += slot_size) {
+            if (get32(p + k + 8) == SLOT_EMPTY) {
+                put64(p + k, h);
+                put32(p + k + 8, prof);
+                put32(p + k + 12, 0);
+                memcpy(p + k + SLOT_HEAD, sum, slot_size - SLOT_HEAD);
+                return n;
+            }
+        }
+        line = (line + 1) & (lines - 1);
+    }
+    return 0;
+}
+
+
+/*
+ * The slot of h in a parsed view with a slot table, or NULL.  Reads at
+ * most probe_max lines (<= lines, checked at open), each inside the slot
+ * section (lines * LINE == its size, checked at open).
+ */
+static const unsigned char *
+slot_find(const snap_view_t *v, uint64_t h)
+{
+    const unsigned char  *p, *end;
+    uint64_t              line = h & (v->lines - 1), n;
+    uint32_t              prof;
+
+    for (n = 0; n < v->probe_max; n++) {
+        p = v->slots + line * LINE;
+        for (end = p + LINE; p < end; p += v->slot_size) {
+            prof = get32(p + 8);
+            if (prof == SLOT_EMPTY) {
+                return NULL;
+            }
+            if (get64(p) == h) {
+                return prof < v->count ? p : NULL;
+            }
+        }
+        line = (line + 1) & (v->lines - 1);
+    }
+    return NULL;
 }
 
 
@@ -526,6 +685,7 @@ w_free(spoor_snapw_t *w)
     free(w->table);
     free(w->index);
     free(w->meta);
+    free(w->sums);
     free(w);
 }
 
@@ -567,27 +727,45 @@ fail:
 
 
 int
-spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
-    const uint64_t *ids, size_t nids)
+spoor_snapw_slots(spoor_snapw_t *w, size_t sum)
+{
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if ((sum != 16 && sum != 48) || w->count > 0 || w->sum != 0) {
+        return SPOOR_E_INVAL;
+    }
+    w->sum = sum;
+    w_put(w, zeros, HDR2 - HDR);    /* the longer header, zeros for now */
+    return w->err;
+}
+
+
+/* spoor_snapw_add() and spoor_snapw_add_sum(): sum is w->sum bytes, or
+ * NULL on a writer without slots (both checked by the callers). */
+static int
+w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
+    const uint64_t *ids, size_t nids, const unsigned char *sum)
 {
     unsigned char  head[REC_HEAD];
     uint64_t       at;
     size_t         i;
 
-    if (w->err != SPOOR_OK) {
-        errno = w->err_errno;
-        return w->err;
-    }
     if (blob == NULL || len == 0 || len > SPOOR_SNAP_BLOB_MAX
-        || ids == NULL || nids == 0)
+        || ids == NULL || nids == 0
+        || (w->sum != 0 && w->count >= SLOT_EMPTY - 1))
     {
-        return SPOOR_E_INVAL;
+        return SPOOR_E_INVAL;       /* with slots: count < 0xFFFFFFFF */
     }
     if (nids > SIZE_MAX - w->nindex
         || grow((void **) &w->table, &w->table_cap, w->count + 1,
                 sizeof(*w->table)) != 0
         || grow((void **) &w->index, &w->index_cap, w->nindex + nids,
-                sizeof(*w->index)) != 0)
+                sizeof(*w->index)) != 0
+        || (w->sum != 0
+            && grow((void **) &w->sums, &w->sums_cap, w->count + 1, w->sum)
+               != 0))
     {
         return SPOOR_E_NOMEM;
     }
@@ -608,8 +786,41 @@ spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         w->index[w->nindex].idx = w->count;
         w->nindex++;
     }
+    if (w->sum != 0) {
+        memcpy(w->sums + w->count * w->sum, sum, w->sum);
+    }
     w->table[w->count++] = at;
     return SPOOR_OK;
+}
+
+
+int
+spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
+    const uint64_t *ids, size_t nids)
+{
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (w->sum != 0) {
+        return SPOOR_E_INVAL;       /* a writer with slots needs summaries */
+    }
+    return w_add(w, blob, len, ids, nids, NULL);
+}
+
+
+int
+spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
+    size_t len, const uint64_t *ids, size_t nids, const unsigned char *sum)
+{
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (w->sum == 0 || sum == NULL) {
+        return SPOOR_E_INVAL;
+    }
+    return w_add(w, blob, len, ids, nids, sum);
 }
 
 
@@ -698,21 +909,75 @@ w_hash_file(spoor_snapw_t *w, uint64_t end, uint64_t *hash)
 }
 
 
-/* Appends table, index, meta and trailer, then fills in the header. */
+/*
+ * The slot table of the sorted, deduplicated index (host byte order
+ * still): each distinct hash with its first entry's profile, the lowest,
+ * inserted in index order.  Sets the slot fields of *h; *tab is the
+ * file image (h->slots_size bytes), to be freed.  Returns SPOOR_OK or
+ * SPOOR_E_NOMEM.
+ */
+static int
+w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
+{
+    uint64_t  distinct = 0, lines, n, probe = 0;
+    size_t    i, slot_size = SLOT_HEAD + w->sum, prof;
+
+    for (i = 0; i < w->nindex; i++) {
+        distinct += i == 0 || w->index[i].hash != w->index[i - 1].hash;
+    }
+    lines = slot_lines_for(distinct, LINE / slot_size);
+    if (lines == 0 || lines > SIZE_MAX / LINE) {
+        return SPOOR_E_NOMEM;
+    }
+    *tab = malloc((size_t) lines * LINE);
+    if (*tab == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    slots_init(*tab, lines, slot_size);
+    for (i = 0; i < w->nindex; i++) {
+        if (i > 0 && w->index[i].hash == w->index[i - 1].hash) {
+            continue;
+        }
+        prof = (size_t) w->index[i].idx;       /* < count < SLOT_EMPTY */
+        n = slot_insert(*tab, lines, slot_size, w->index[i].hash,
+                        (uint32_t) prof, w->sums + prof * w->sum);
+        probe = n > probe ? n : probe;      /* n > 0: 3/4 full at most */
+    }
+    h->slot_lines = lines;
+    h->slots_size = lines * LINE;
+    h->sum_size = w->sum;
+    h->probe_max = probe ? probe : 1;
+    h->slots_hash = XXH64(*tab, (size_t) h->slots_size, 0);
+    return SPOOR_OK;
+}
+
+
+/* Appends table, index, slots, meta and trailer, then fills in the
+ * header.  Returns SPOOR_OK, SPOOR_E_IO (errno set) or SPOOR_E_NOMEM. */
 static int
 w_finish(spoor_snapw_t *w)
 {
     snap_header_t   h;
-    unsigned char   hdr[HDR], trl[TRL];
+    unsigned char   hdr[HDR2], trl[TRL], *slots = NULL;
     uint64_t        file_hash;
     size_t          i;
+    int             rc;
 
     w_sort_index(w);
     memset(&h, 0, sizeof(h));
 
+    h.version = w->sum ? SPOOR_SNAP_VERSION_SLOTS : SPOOR_SNAP_VERSION;
     h.count = w->count;
-    h.prof_off = HDR;
-    h.prof_size = w->off - HDR;
+    h.prof_off = header_size(h.version);
+    h.prof_size = w->off - h.prof_off;
+
+    if (w->sum != 0) {
+        rc = w_build_slots(w, &h, &slots);
+        if (rc != SPOOR_OK) {
+            errno = ENOMEM;
+            return rc;
+        }
+    }
 
     /* The in-memory arrays become their little-endian file images. */
     for (i = 0; i < w->count; i++) {
@@ -734,6 +999,13 @@ w_finish(spoor_snapw_t *w)
     h.index_hash = hash64(w->index, w->nindex * ENTRY);
     w_put(w, w->index, w->nindex * ENTRY);
 
+    if (slots != NULL) {
+        w_put(w, zeros, (size_t) (PAD64(w->off) - w->off));
+        h.slots_off = w->off;
+        w_put(w, slots, (size_t) h.slots_size);
+        free(slots);
+    }
+
     h.meta_off = w->off;
     h.meta_size = w->meta_len;
     h.meta_hash = hash64(w->meta, w->meta_len);
@@ -745,18 +1017,19 @@ w_finish(spoor_snapw_t *w)
     w_put(w, trl, 8);
     if (w_flush(w) != SPOOR_OK) {
         errno = w->err_errno;
-        return -1;
+        return SPOOR_E_IO;
     }
 
     header_encode(&h, hdr);
-    if (pwrite_all(w->fd, hdr, HDR, 0) != 0
+    if (pwrite_all(w->fd, hdr, header_size(h.version), 0) != 0
         || w_hash_file(w, h.file_size - 16, &file_hash) != 0)
     {
-        return -1;
+        return SPOOR_E_IO;
     }
     put64(trl + T_HASH, file_hash);
     memcpy(trl + T_MAGIC, SNAP_END_MAGIC, 8);
-    return pwrite_all(w->fd, trl + T_HASH, 16, (off_t) (h.file_size - 16));
+    return pwrite_all(w->fd, trl + T_HASH, 16, (off_t) (h.file_size - 16))
+           == 0 ? SPOOR_OK : SPOOR_E_IO;
 }
 
 
@@ -769,9 +1042,8 @@ spoor_snapw_commit(spoor_snapw_t *w)
         errno = w->err_errno;
         discard_tmp(w->fd, w->tmp);
         rc = w->err;
-    } else if (w_finish(w) != 0) {
+    } else if ((rc = w_finish(w)) != SPOOR_OK) {
         discard_tmp(w->fd, w->tmp);
-        rc = SPOOR_E_IO;
     } else if (publish(w->fd, w->tmp, w->path, w->dir) != 0) {
         rc = SPOOR_E_IO;
     }
@@ -826,11 +1098,55 @@ section(const char *what, uint64_t off, uint64_t size, uint64_t *pos,
 }
 
 
+/*
+ * Version 2: the slot section at the first multiple of 64 from *pos (the
+ * bytes between are padding), and its shape: a power of two of lines
+ * filling it exactly, a summary size of 16 or 48, a longest probe of 1 ..
+ * lines.  Whether the lines suit the index is checked with the index.
+ */
+static int
+check_slots_layout(const snap_header_t *h, uint64_t *pos, uint64_t end,
+    char *msg, size_t msglen)
+{
+    uint64_t  pad = PAD64(*pos) - *pos;
+
+    if (pad > end - *pos) {
+        say(msg, msglen, "corrupt: no room for the slot table at %" PRIu64,
+            *pos);
+        return -1;
+    }
+    *pos += pad;
+    if (section("slots", h->slots_off, h->slots_size, pos, end, msg, msglen)
+        != 0)
+    {
+        return -1;
+    }
+    if (h->slot_lines == 0 || (h->slot_lines & (h->slot_lines - 1)) != 0
+        || h->slots_size % LINE != 0 || h->slots_size / LINE != h->slot_lines)
+    {
+        say(msg, msglen, "corrupt: slot table of %" PRIu64 " lines in %"
+            PRIu64 " bytes", h->slot_lines, h->slots_size);
+        return -1;
+    }
+    if (h->sum_size != 16 && h->sum_size != 48) {
+        say(msg, msglen, "corrupt: slot summary size %" PRIu64
+            " (16 or 48)", h->sum_size);
+        return -1;
+    }
+    if (h->probe_max == 0 || h->probe_max > h->slot_lines) {
+        say(msg, msglen, "corrupt: slot probe_max %" PRIu64 " for %" PRIu64
+            " lines", h->probe_max, h->slot_lines);
+        return -1;
+    }
+    return 0;
+}
+
+
 /* Header fields, sizes and section positions against the file size. */
 static int
 check_layout(const snap_header_t *h, uint64_t size, char *msg, size_t msglen)
 {
-    uint64_t  pos = HDR, end = size - TRL;
+    uint64_t  pos = header_size(h->version), end = size - TRL;
 
     if (h->file_size != size) {
         say(msg, msglen, "%s: file is %" PRIu64 " bytes, header says %"
@@ -844,6 +1160,8 @@ check_layout(const snap_header_t *h, uint64_t size, char *msg, size_t msglen)
                    msglen) != 0
         || section("index", h->index_off, h->index_size, &pos, end, msg,
                    msglen) != 0
+        || (h->version == SPOOR_SNAP_VERSION_SLOTS
+            && check_slots_layout(h, &pos, end, msg, msglen) != 0)
         || section("meta", h->meta_off, end - pos, &pos, end, msg,
                    msglen) != 0)
     {
@@ -900,9 +1218,10 @@ check_table(const snap_view_t *v, char *msg, size_t msglen)
 }
 
 
-/* The index: strictly increasing (hash, profile), profiles that exist. */
+/* The index: strictly increasing (hash, profile), profiles that exist.
+ * Counts the distinct hashes into v->ndistinct. */
 static int
-check_index(const snap_view_t *v, char *msg, size_t msglen)
+check_index(snap_view_t *v, char *msg, size_t msglen)
 {
     uint64_t  hash, idx, ph = 0, pi = 0;
     size_t    i;
@@ -919,8 +1238,26 @@ check_index(const snap_view_t *v, char *msg, size_t msglen)
             say(msg, msglen, "corrupt: index entry %zu is out of order", i);
             return -1;
         }
+        v->ndistinct += i == 0 || hash != ph;
         ph = hash;
         pi = idx;
+    }
+    return 0;
+}
+
+
+/* Version 2: the slot lines are what the index's distinct hashes call
+ * for (so the table can hold them, and no more). */
+static int
+check_slot_lines(const snap_view_t *v, char *msg, size_t msglen)
+{
+    uint64_t  want = slot_lines_for(v->ndistinct, LINE / v->slot_size);
+
+    if (v->lines != want) {
+        say(msg, msglen, "corrupt: slot table of %" PRIu64 " lines for %"
+            PRIu64 " id hashes (%" PRIu64 " expected)", v->lines,
+            v->ndistinct, want);
+        return -1;
     }
     return 0;
 }
@@ -938,6 +1275,7 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
     const unsigned char  *trl;
     snap_header_t        *h = &v->h;
     uint32_t              version, flags;
+    size_t                hdr;
 
     memset(v, 0, sizeof(*v));
 
@@ -951,12 +1289,20 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
         return -1;
     }
     version = get32(map + H_VERSION);
-    if (version != SPOOR_SNAP_VERSION) {
+    if (version != SPOOR_SNAP_VERSION && version != SPOOR_SNAP_VERSION_SLOTS)
+    {
         say(msg, msglen, "unsupported snapshot version %" PRIu32
-            " (this reader knows %d)", version, SPOOR_SNAP_VERSION);
+            " (this reader knows %d and %d)", version, SPOOR_SNAP_VERSION,
+            SPOOR_SNAP_VERSION_SLOTS);
         return -1;
     }
-    if (XXH64(map, H_HASH, 0) != get64(map + H_HASH)) {
+    hdr = header_size(version);
+    if (size < hdr + TRL) {
+        say(msg, msglen, "truncated: %zu bytes, smaller than a version %"
+            PRIu32 " snapshot's header and trailer", size, version);
+        return -1;
+    }
+    if (XXH64(map, hdr - 8, 0) != get64(map + hdr - 8)) {
         say(msg, msglen, "corrupt: header checksum mismatch");
         return -1;
     }
@@ -966,7 +1312,7 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
         return -1;
     }
 
-    header_decode(map, h);
+    header_decode(map, version, h);
     if (check_layout(h, size, msg, msglen) != 0) {
         return -1;
     }
@@ -987,6 +1333,13 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
     v->index = map + h->index_off;
     v->meta = h->meta_size ? map + h->meta_off : NULL;
     v->meta_len = (size_t) h->meta_size;
+    if (version == SPOOR_SNAP_VERSION_SLOTS) {     /* not read here */
+        v->slots = map + h->slots_off;
+        v->lines = h->slot_lines;
+        v->sum = (size_t) h->sum_size;
+        v->slot_size = SLOT_HEAD + v->sum;
+        v->probe_max = h->probe_max;
+    }
 
     if (XXH64(v->table, (size_t) h->table_size, 0) != h->table_hash) {
         say(msg, msglen, "corrupt: table checksum mismatch");
@@ -1001,6 +1354,7 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
         return -1;
     }
     return check_table(v, msg, msglen) || check_index(v, msg, msglen)
+           || (v->slots != NULL && check_slot_lines(v, msg, msglen))
            ? -1 : 0;
 }
 
@@ -1055,6 +1409,98 @@ all_zero(const unsigned char *p, size_t n)
 }
 
 
+/*
+ * Version 2, for verify: the padding before the slots, their checksum,
+ * every distinct index hash found with its first profile, one summary per
+ * profile, then the table rebuilt as the writer builds it (from the index
+ * and those summaries) equal to the file's, longest probe included.
+ */
+static int
+snap_check_slots(const unsigned char *map, const snap_view_t *v,
+    char *msg, size_t msglen)
+{
+    const unsigned char  *p;
+    unsigned char        *tab = NULL;
+    uint64_t             *first, hash, n, probe = 0, idx_end, line;
+    size_t                i, prof, size = (size_t) v->h.slots_size;
+    int                   rc = SPOOR_E_FORMAT;
+
+    idx_end = v->h.index_off + v->h.index_size;
+    if (!all_zero(map + idx_end, (size_t) (v->h.slots_off - idx_end))) {
+        say(msg, msglen, "corrupt: padding before the slot table is not "
+            "zero");
+        return SPOOR_E_FORMAT;
+    }
+    if (XXH64(v->slots, size, 0) != v->h.slots_hash) {
+        say(msg, msglen, "corrupt: slot table checksum mismatch");
+        return SPOOR_E_FORMAT;
+    }
+
+    /* first[p]: the slot section offset of profile p's first slot */
+    first = malloc((v->count + 1) * sizeof(*first));
+    tab = malloc(size);
+    if (first == NULL || tab == NULL) {
+        say(msg, msglen, "out of memory");
+        rc = SPOOR_E_NOMEM;
+        goto done;
+    }
+    memset(first, 0xff, (v->count + 1) * sizeof(*first));
+
+    for (i = 0; i < v->nindex; i++) {
+        hash = get64(v->index + i * ENTRY);
+        if (i > 0 && hash == get64(v->index + (i - 1) * ENTRY)) {
+            continue;
+        }
+        prof = (size_t) get64(v->index + i * ENTRY + 8);
+        p = slot_find(v, hash);
+        if (p == NULL || get32(p + 8) != prof) {
+            say(msg, msglen, "corrupt: id hash %016" PRIx64 " is not in the "
+                "slot table with profile %zu", hash, prof);
+            goto done;
+        }
+        if (first[prof] == UINT64_MAX) {
+            first[prof] = (uint64_t) (p - v->slots);
+        } else if (memcmp(v->slots + first[prof] + SLOT_HEAD, p + SLOT_HEAD,
+                          v->sum) != 0)
+        {
+            say(msg, msglen, "corrupt: the slots of profile %zu hold "
+                "different summaries", prof);
+            goto done;
+        }
+    }
+
+    slots_init(tab, v->lines, v->slot_size);
+    for (i = 0; i < v->nindex; i++) {
+        hash = get64(v->index + i * ENTRY);
+        if (i > 0 && hash == get64(v->index + (i - 1) * ENTRY)) {
+            continue;
+        }
+        prof = (size_t) get64(v->index + i * ENTRY + 8);
+        n = slot_insert(tab, v->lines, v->slot_size, hash, (uint32_t) prof,
+                        v->slots + first[prof] + SLOT_HEAD);
+        probe = n > probe ? n : probe;      /* n > 0: lines checked */
+    }
+    if ((probe ? probe : 1) != v->probe_max) {
+        say(msg, msglen, "corrupt: slot probe_max %" PRIu64 ", the longest "
+            "probe is %" PRIu64, v->probe_max, probe ? probe : 1);
+        goto done;
+    }
+    for (line = 0; line < v->lines; line++) {
+        if (memcmp(tab + line * LINE, v->slots + line * LINE, LINE) != 0) {
+            say(msg, msglen, "corrupt: slot table line %" PRIu64 " is not "
+                "what the index gives", line);
+            goto done;
+        }
+    }
+    rc = SPOOR_OK;
+
+done:
+    free(tab);
+    free(first);
+    return rc;
+}
+
+
 /* What verify checks beyond snap_parse(); v is a parsed view of map. */
 static int
 snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
@@ -1096,6 +1542,13 @@ snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
             say(msg, msglen, "corrupt: profile %zu has no index entry", i);
             goto done;
         }
+    }
+    if (v->slots != NULL) {
+        rc = snap_check_slots(map, v, msg, msglen);
+        if (rc != SPOOR_OK) {
+            goto done;
+        }
+        rc = SPOOR_E_FORMAT;
     }
 
     if (XXH64(map, size - 16, 0) != get64(map + size - 16)) {
@@ -1260,6 +1713,26 @@ spoor_snap_profile(const spoor_snap_t *s, size_t i, size_t *len)
         *len = n;
     }
     return blob;
+}
+
+
+size_t
+spoor_snap_summary_size(const spoor_snap_t *s)
+{
+    return s->v.sum;
+}
+
+
+const unsigned char *
+spoor_snap_slot(const spoor_snap_t *s, uint64_t h, size_t *profile)
+{
+    const unsigned char  *p;
+
+    p = s->v.slots != NULL ? slot_find(&s->v, h) : NULL;
+    if (profile != NULL) {
+        *profile = p != NULL ? (size_t) get32(p + 8) : SIZE_MAX;
+    }
+    return p != NULL ? p + SLOT_HEAD : NULL;
 }
 
 

@@ -7,21 +7,28 @@
  * integer is little-endian, every section starts on an 8-byte boundary and
  * every padding byte is 0:
  *
- *   header    136 B: magic "SPOORSNP", version 1, flags 0, file size,
- *             counts, offset and size of each section, XXH64 of the
- *             table, index and meta sections, XXH64 of the header
+ *   header    136 B (version 1) or 184 B (version 2): magic "SPOORSNP",
+ *             version, flags 0, file size, counts, offset and size of
+ *             each section, XXH64 of the table, index and meta sections;
+ *             version 2 adds the slot table's position, shape and XXH64;
+ *             last, XXH64 of the header
  *   profiles  one record per profile, in the order added:
  *             u64 len, u64 XXH64(blob), blob, zero padding to 8
  *   table     u64 file offset of each profile record (profile i -> O(1))
  *   index     (u64 id hash, u64 profile index) entries sorted by
  *             (hash, profile index), no duplicate entries
+ *   slots     version 2 only: zero padding to a multiple of 64, then a
+ *             hash table of 64-byte lines: per distinct id hash a slot
+ *             (u64 hash, u32 first profile, u32 0, summary bytes), so a
+ *             lookup usually reads one cache line (spoor_snap_slot)
  *   meta      the generation metadata blob, zero padding to 8
  *   trailer   24 B: u64 file size, u64 XXH64 of every byte before this
  *             field, magic "SPOOREND"
  *
- * The sections follow each other in exactly that order with no gap, so
- * the header fixes the position of everything and a reader checks each
- * offset and size against the file size before it touches the bytes.
+ * The sections follow each other in exactly that order with no gap (but
+ * the slots' alignment padding), so the header fixes the position of
+ * everything and a reader checks each offset and size against the file
+ * size before it touches the bytes.
  *
  * Invariants of a valid file, all checked by spoor_snap_verify():
  *   - every profile has a blob of 1 .. SPOOR_SNAP_BLOB_MAX bytes and at
@@ -31,7 +38,10 @@
  * Writing (spoor_snapw_*): blobs are streamed to a temporary file
  * dir/.NAME.tmp.PID through a 256 KiB buffer; the writer keeps in memory
  * 8 bytes per profile (the table), 16 bytes per id given (the index, before
- * deduplication) and a copy of the meta blob.  Commit sorts the index,
+ * deduplication), a copy of the meta blob and, with slots, the summary
+ * bytes of each profile (commit then also builds the slot table in
+ * memory: 64 bytes a line, about 43 to 171 bytes per distinct id hash).
+ * Commit sorts the index,
  * appends the last sections, reads the file back once to compute the
  * whole-file checksum, fsyncs it, renames it over dir/NAME and fsyncs dir.
  * A process killed before the rename leaves dir/NAME as it was and a stale
@@ -56,11 +66,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPOOR_SNAP_VERSION     1
+#define SPOOR_SNAP_VERSION     1    /* without a slot table */
+#define SPOOR_SNAP_VERSION_SLOTS 2  /* with a slot table */
 #define SPOOR_SNAP_BLOB_MAX    ((size_t) 64 << 20)  /* profile blob, bytes */
 #define SPOOR_SNAP_META_MAX    ((size_t) 64 << 20)  /* meta blob, bytes */
-#define SPOOR_SNAP_HEADER_SIZE 136
+#define SPOOR_SNAP_HEADER_SIZE 136  /* version 1; the smallest header */
+#define SPOOR_SNAP_HEADER_SIZE_SLOTS 184    /* version 2 */
 #define SPOOR_SNAP_TRAILER_SIZE 24
+#define SPOOR_SNAP_LINE  64   /* bytes of a slot-table line */
 
 typedef struct spoor_snapw_s  spoor_snapw_t;   /* a snapshot being written */
 typedef struct spoor_snap_s   spoor_snap_t;    /* an open (mapped) snapshot */
@@ -100,6 +113,28 @@ int spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
     const uint64_t *ids, size_t nids);
 
 /*
+ * Gives the snapshot a slot table (container version 2): for every
+ * distinct id hash, a slot holding the hash, its first (lowest) profile
+ * number and that profile's summary: `sum` opaque bytes given with each
+ * profile (spoor_snapw_add_sum), 16 or 48 (a slot is then 32 or 64
+ * bytes, 2 or 1 per line).  Call before the first add.  Returns SPOOR_OK,
+ * SPOOR_E_INVAL (another size, profiles already added, called twice).
+ * A writer without it writes version 1, byte for byte as before.
+ * A writer with it refuses (SPOOR_E_INVAL, nothing added) a profile that
+ * would make the count 0xFFFFFFFF or more.
+ */
+int spoor_snapw_slots(spoor_snapw_t *w, size_t sum);
+
+/*
+ * spoor_snapw_add() with the profile's summary, sum[0 .. the size given
+ * to spoor_snapw_slots()).  On a writer with slots, spoor_snapw_add()
+ * returns SPOOR_E_INVAL; on one without, this does.  Other returns as
+ * spoor_snapw_add().
+ */
+int spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
+    size_t len, const uint64_t *ids, size_t nids, const unsigned char *sum);
+
+/*
  * Sets the generation metadata blob (opaque msgpack), copied.  At most
  * once per snapshot; without it the snapshot has no meta.  Returns
  * SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_META_MAX, or meta already
@@ -109,7 +144,8 @@ int spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob,
     size_t len);
 
 /*
- * Writes the table, index, meta and trailer, fsyncs the file, renames it
+ * Writes the table, index, slots (if any), meta and trailer, fsyncs the
+ * file, renames it
  * to dir/name (replacing any file there atomically: a reader sees the old
  * file or the new one, and keeps an old mapping intact) and fsyncs dir.
  * Frees w in every case.  After SPOOR_OK the file is complete and durable.
@@ -127,13 +163,17 @@ void spoor_snapw_abort(spoor_snapw_t *w);
 /* ---- reading ------------------------------------------------------------ */
 
 /*
- * Opens and maps path read-only.  Checks magic, version, flags, the file
- * size against the header and the trailer, the exact position and size of
- * every section, the header, table, index and meta checksums, that the
- * table's offsets are increasing record boundaries inside the profiles
- * section and that the index is sorted and names existing profiles.  Blob
- * checksums and the whole-file checksum are left to spoor_snap_profile()
- * and spoor_snap_verify().  Returns NULL with errno set and a message in
+ * Opens and maps path read-only.  Checks magic, version (1 or 2), flags,
+ * the file size against the header and the trailer, the exact position
+ * and size of every section, the header, table, index and meta
+ * checksums, that the table's offsets are increasing record boundaries
+ * inside the profiles section and that the index is sorted and names
+ * existing profiles; for version 2, the slot table's shape (line count
+ * exactly what the index's distinct hashes call for, summary size, longest
+ * probe), not its bytes.  Blob checksums, the slot table's bytes and the
+ * whole-file checksum are left to spoor_snap_profile(),
+ * spoor_snap_verify() and spoor_snap_hash_*().  Returns NULL with errno
+ * set and a message in
  * err (always NUL-terminated when errlen > 0; err may be NULL) for a
  * missing, truncated, corrupt or wrong-version file.
  */
@@ -145,9 +185,15 @@ void spoor_snap_close(spoor_snap_t *s);
 /*
  * Full check of every byte: what open checks, then every profile record
  * (length, boundary, zero padding, blob XXH64), that every profile has an
- * index entry, the zero padding of meta, and the whole-file XXH64.  Reads
- * the whole file.  Returns SPOOR_OK, SPOOR_E_FORMAT with a message in err,
- * or SPOOR_E_NOMEM (a bitmap of count/8 bytes is allocated).
+ * index entry, the zero padding of meta, and the whole-file XXH64.  For
+ * version 2 also the zero padding before the slots, their XXH64, that
+ * every distinct index hash is found by spoor_snap_slot() with its first
+ * profile, that the slots of one profile hold the same summary, and that
+ * the slot table is byte for byte the one the writer builds from the
+ * index and those summaries (longest probe included).  Reads the whole
+ * file.  Returns SPOOR_OK, SPOOR_E_FORMAT with a message in err, or
+ * SPOOR_E_NOMEM (a bitmap of count/8 bytes is allocated; for version 2
+ * also 8 bytes per profile and a copy of the slot table).
  */
 int spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen);
 
@@ -181,6 +227,25 @@ size_t spoor_snap_find(const spoor_snap_t *s, uint64_t h,
 /* The first (lowest) profile whose ids include h, or SIZE_MAX: what find
  * calls fn with first, for the common case of one answer. */
 size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
+
+/* The summary size of s's slot table; 0 when s has none (version 1). */
+size_t spoor_snap_summary_size(const spoor_snap_t *s);
+
+/*
+ * The slot of id hash h: returns a pointer to its summary (summary_size
+ * bytes in the mapping, valid until close) and the profile number in
+ * *profile (what spoor_snap_first(s, h) returns), or NULL when no id has
+ * hash h or s has no slot table.  Reads the line h falls in and, only
+ * when that line is full without a match, the following ones (at most
+ * the longest probe the writer recorded).  Never reads outside the slot
+ * section, never loops: a damaged slot (profile number >= count) is not
+ * found.  The whole-file checksum (spoor_snap_verify, spoor_snap_hash_*)
+ * covers the table; open does not read it.
+ * On NULL, *profile is SIZE_MAX; profile may be NULL.  The slot section
+ * starts on a multiple of 64 bytes of the file (so of the mapping).
+ */
+const unsigned char *spoor_snap_slot(const spoor_snap_t *s, uint64_t h,
+    size_t *profile);
 
 /*
  * Builds, in memory, a directory of the index by the top bits of the id

@@ -8,7 +8,8 @@
  * written as JSON), every profile with spoor_snap_profile and the blob
  * decode of state.c and cmd_query.c (msgpack, "ids", "state" ->
  * profile_unpack, profile_json as `spoor export` prints it), and
- * spoor_snap_find with the hash of every id a blob names and a few more;
+ * spoor_snap_find with the hash of every id a blob names and a few more
+ * (and, on a version 2 file, spoor_snap_slot with each of them);
  * and the way the NGINX module reads one: the whole-file checksum in
  * steps (spoor_snap_hash_step), every blob's served fields in place
  * (profile_view.h: segments, every trait as text) and
@@ -18,6 +19,9 @@
  *   - a file that verifies has every profile readable;
  *   - find reports only existing profiles, in increasing order, and
  *     spoor_snap_first the first of them;
+ *   - spoor_snap_slot finds nothing without a slot table, only existing
+ *     profiles with one, and on a file that verifies exactly what
+ *     spoor_snap_first finds (its summary bytes are read, for ASan);
  *   - the stepwise checksum passes on every file that verifies;
  *   - every slice the served view gives lies inside its blob;
  *   - profile_pack of what profile_unpack read is a fixed point (packing,
@@ -28,7 +32,8 @@
  * Every section of a snapshot carries an XXH64, so mutated bytes rarely
  * get past open.  Each input is therefore read twice: as it is, and (when
  * that changes anything) with every checksum whose bytes lie inside the
- * file recomputed -- records, table, index, meta, header, whole file --
+ * file recomputed -- records, table, index, meta, slots, header, whole
+ * file --
  * so that mutations reach the layout checks and the blob decoders.  The
  * bytes are also decoded once as a bare profile blob.  The layout
  * constants below are docs/FORMAT.md's ("Profile snapshots").
@@ -69,11 +74,20 @@
 #define H_INDEX_HASH 112
 #define H_META_HASH  120
 #define H_HASH       128
+#define HDR2         SPOOR_SNAP_HEADER_SIZE_SLOTS    /* version 2 */
+#define H_SLOTS_OFF  128
+#define H_SLOTS_SIZE 136
+#define H_SLOTS_HASH 168
+#define H_HASH2      176
 #define REC_HEAD     16
 #define FIND_MAX     64             /* id hashes looked up per input */
 
 static int   memfd = -1;
 static char  path[64];
+static int   verified;              /* the snapshot being read verified */
+static spoor_profile_serve_t  serve; /* its serving meta, when it reads */
+static int   serving;               /* serve holds it */
+uint64_t     slot_sink;             /* summaries read (kept: not static) */
 
 typedef struct {
     size_t   count;
@@ -99,6 +113,16 @@ get64(const unsigned char *p)
 
     memcpy(&v, p, 8);
     return le64toh(v);
+}
+
+
+static uint32_t
+get32(const unsigned char *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, 4);
+    return le32toh(v);
 }
 
 
@@ -153,7 +177,16 @@ fix_checksums(unsigned char *b, size_t size)
     if (inside(moff, msize, size)) {
         put64(b + H_META_HASH, XXH64(b + moff, msize, 0));
     }
-    put64(b + H_HASH, XXH64(b, H_HASH, 0));
+    if (get32(b + 8) == SPOOR_SNAP_VERSION_SLOTS && size >= HDR2 + TRL) {
+        o = get64(b + H_SLOTS_OFF);
+        n = get64(b + H_SLOTS_SIZE);
+        if (inside(o, n, size)) {
+            put64(b + H_SLOTS_HASH, XXH64(b + o, n, 0));
+        }
+        put64(b + H_HASH2, XXH64(b, H_HASH2, 0));
+    } else {
+        put64(b + H_HASH, XXH64(b, H_HASH, 0));
+    }
     put64(b + size - 16, XXH64(b, size - 16, 0));
 }
 
@@ -205,6 +238,99 @@ on_found(void *arg, size_t i)
 }
 
 
+/* What the NGINX module reads of a serving view's summary: every segment
+ * name (one of the meta's), the stage (one of the meta's), the scores,
+ * and every trait its record names, as text. */
+static void
+serve_summary(const spoor_snap_t *s, const unsigned char *sum, size_t prof)
+{
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    spoor_mp_item_t        k, val, top;
+    const unsigned char   *blob, *value;
+    const char            *name;
+    size_t                 nlen, len, vlen, off = 0;
+    uint32_t               i, j, n = 0;
+    char                   text[256];
+
+    spoor_profile_view_summary(&serve, sum, s, prof, &v);
+    memset(&it, 0, sizeof(it));
+    while (spoor_profile_view_segment(&v, &it, &name, &nlen)) {
+        for (j = 0; j < serve.nseg; j++) {
+            if (name == serve.seg[j] && nlen == serve.seg_len[j]) {
+                break;
+            }
+        }
+        if (j == serve.nseg || ++n > serve.nseg) {
+            abort();                    /* a name the meta does not have */
+        }
+    }
+    if (v.life != NULL) {
+        for (j = 0; j < serve.nlife && v.life != serve.life[j]; j++) {
+        }
+        if (j == serve.nlife) {
+            abort();
+        }
+    }
+    if (v.rfm[0] < 0 || v.rfm[0] > 5 || v.rfm[1] < 0 || v.rfm[1] > 5
+        || v.rfm[2] < 0 || v.rfm[2] > 5)
+    {
+        abort();
+    }
+
+    /* each name in the record, looked up as $spoor_trait_NAME would be */
+    blob = spoor_snap_profile(s, prof, &len);
+    if (blob == NULL || spoor_mp_read(blob, len, &off, &top) != SPOOR_OK
+        || top.type != SPOOR_MP_ARRAY)
+    {
+        return;
+    }
+    for (i = 0; i + 1 < top.len && i < 2 * FIND_MAX; i += 2) {
+        if (spoor_mp_read(blob, len, &off, &k) != SPOOR_OK
+            || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK
+            || k.type != SPOOR_MP_STR)
+        {
+            break;
+        }
+        if (spoor_profile_view_trait(&v, k.s, k.len, &value, &vlen)) {
+            if (value < blob || value + vlen > blob + len
+                || spoor_profile_view_text(value, vlen, text, sizeof(text))
+                   > sizeof(text))
+            {
+                abort();
+            }
+        }
+    }
+}
+
+
+/* spoor_snap_slot(h), against what find found first. */
+static void
+slot(const spoor_snap_t *s, uint64_t h, size_t first)
+{
+    const unsigned char  *p;
+    size_t                prof, sum;
+
+    sum = spoor_snap_summary_size(s);
+    if (sum != 0 && sum != 16 && sum != 48) {
+        abort();
+    }
+    p = spoor_snap_slot(s, h, &prof);
+    if ((p == NULL) != (prof == SIZE_MAX)
+        || (p != NULL && (sum == 0 || prof >= spoor_snap_count(s)))
+        || (verified && sum != 0 && prof != first))
+    {
+        abort();
+    }
+    if (p != NULL) {
+        slot_sink ^= XXH64(p, sum, 0);  /* every summary byte is read */
+        if (serving) {
+            serve_summary(s, p, prof);
+        }
+    }
+}
+
+
 static void
 find(const spoor_snap_t *s, uint64_t h)
 {
@@ -217,6 +343,7 @@ find(const spoor_snap_t *s, uint64_t h)
     {
         abort();
     }
+    slot(s, h, f.first);
 }
 
 
@@ -365,7 +492,7 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
                 kind[0] = e->via.array.ptr[0].via.str.ptr[0];
                 find(s, spoor_id_hash(kind, e->via.array.ptr[1].via.str.ptr,
                                       e->via.array.ptr[1].via.str.size));
-                (void) spoor_profile_lookup(s, kind[0],
+                (void) spoor_profile_lookup(s, NULL, kind[0],
                                             e->via.array.ptr[1].via.str.ptr,
                                             e->via.array.ptr[1].via.str.size,
                                             NULL, &view);
@@ -389,6 +516,7 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     char                   err[512];
     size_t                 i, n, len, off = 0;
     int                    rc, hrc, done;
+    uint64_t               version, ioff, isize;
     spoor_snap_hashing_t  *hs;
 
     if (ftruncate(memfd, 0) != 0
@@ -408,6 +536,7 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     if (rc != SPOOR_OK && rc != SPOOR_E_FORMAT && rc != SPOOR_E_NOMEM) {
         abort();
     }
+    verified = rc == SPOOR_OK;
 
     hs = spoor_snap_hash_start(s);
     if (hs != NULL) {
@@ -422,6 +551,16 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
 
     meta = spoor_snap_meta(s, &len);
     if ((meta == NULL) != (len == 0) || len > SPOOR_SNAP_META_MAX) {
+        abort();
+    }
+    /* a serving view, read as the module reads one */
+    serving = spoor_profile_serve_meta(meta, len,
+                                       spoor_snap_summary_size(s), &serve,
+                                       &version) == SPOOR_OK;
+    if (serving && (serve.nseg > SPOOR_SERVE_SEGS_MAX
+                    || serve.nlife > SPOOR_SERVE_LIFE_MAX
+                    || serve.sum != spoor_snap_summary_size(s)))
+    {
         abort();
     }
     msgpack_unpacked_init(&u);
@@ -459,6 +598,14 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     if (size >= 8) {
         find(s, get64(data + size - 8));
     }
+    /* the first ids of the index itself (a serving view's records name
+     * none): open has checked where it lies */
+    ioff = get64(data + H_INDEX_OFF);
+    isize = get64(data + H_INDEX_SIZE);
+    for (i = 0; i < FIND_MAX && i < isize / 16; i++) {
+        find(s, get64(data + ioff + 16 * i));
+    }
+    serving = 0;                        /* serve points into the mapping */
     spoor_snap_close(s);
 }
 

@@ -275,12 +275,12 @@ spoor_ok "a half-written generation is refused"
 # a generation of a format version this module does not know
 cp "$good.snap" "$state/gen-900001.snap"
 cp "$good.serve" "$state/gen-900001.serve"
-printf '\x02' | dd of="$state/gen-900001.serve" bs=1 seek=8 conv=notrunc status=none
+printf '\x03' | dd of="$state/gen-900001.serve" bs=1 seek=8 conv=notrunc status=none
 use_gen gen-900001.snap
 sleep 1
 expect "after an unknown version, the old one answers" "$A_SEGS" \
     "$(get /segs -b "_spid=$VID_A")"
-grep -q 'gen-900001.snap" refused.*unsupported snapshot version 2' "$prefix/logs/error.log" \
+grep -q 'gen-900001.snap" refused.*unsupported snapshot version 3' "$prefix/logs/error.log" \
     || spoor_fail "an unknown version is not refused with a clear line"
 spoor_ok "an unknown format version is refused with one clear line"
 

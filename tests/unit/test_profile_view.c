@@ -21,6 +21,7 @@
 #include "profile.h"
 #include "profile_lookup.h"
 #include "profile_view.h"
+#include "rules.h"
 #include "snapshot.h"
 #include "stored.h"
 
@@ -337,25 +338,25 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     s = spoor_snap_open(path, err, sizeof(err));
     cr_assert_not_null(s, "%s", err);
 
-    cr_assert(spoor_profile_lookup(s, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22, NULL,
+    cr_assert(spoor_profile_lookup(s, NULL, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22, NULL,
                                    &v));
     cr_assert_eq(v.nseg, 2);
-    cr_assert(spoor_profile_lookup(s, 'u', "user-1", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(s, NULL, 'u', "user-1", 6, NULL, &v));
     cr_assert_eq(v.nseg, 2);
-    cr_assert(spoor_profile_lookup(s, 'a', "anon-2", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(s, NULL, 'a', "anon-2", 6, NULL, &v));
     cr_assert_eq(v.nseg, 1);
     /* kinds keep equal strings apart; unknown and empty ids find nothing */
-    cr_assert(!spoor_profile_lookup(s, 'v', "user-1", 6, NULL, &v));
-    cr_assert(!spoor_profile_lookup(s, 'v', "nobody", 6, NULL, &v));
-    cr_assert(!spoor_profile_lookup(s, 'u', "", 0, NULL, &v));
+    cr_assert(!spoor_profile_lookup(s, NULL, 'v', "user-1", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(s, NULL, 'v', "nobody", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "", 0, NULL, &v));
 
     /* a pseudonymized user id: found through its pseudonym only */
     kk = spoor_keyed_new(key, sizeof(key));
     cr_assert_not_null(kk);
-    cr_assert(!spoor_profile_lookup(s, 'u', "user-2", 6, NULL, &v));
-    cr_assert(spoor_profile_lookup(s, 'u', "user-2", 6, kk, &v));
+    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "user-2", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(s, NULL, 'u', "user-2", 6, kk, &v));
     cr_assert_eq(v.nseg, 1);
-    cr_assert(!spoor_profile_lookup(s, 'u', "user-1", 6, kk, &v));
+    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "user-1", 6, kk, &v));
     spoor_keyed_free(kk);
 
     spoor_snap_close(s);
@@ -579,20 +580,121 @@ Test(profile_view, the_stepwise_checksum_agrees_with_verify)
 
 /* ---- the serving record ---------------------------------------------------- */
 
-Test(profile_view, a_serving_record_serves_what_the_full_record_does)
+/* Rules with n segments s0 .. s(n-1); frequent_buyers and new_visitors
+ * (segs1) are segments 1 and n - 1. */
+static spoor_rules_t *
+rules_of(size_t n)
+{
+    static char     text[64 * 300];
+    spoor_rules_t  *r;
+    size_t          i, o = 0;
+    char            err[256], name[32];
+
+    for (i = 0; i < n; i++) {
+        if (i == 1) {
+            snprintf(name, sizeof(name), "frequent_buyers");
+        } else if (i == n - 1) {
+            snprintf(name, sizeof(name), "new_visitors");
+        } else {
+            snprintf(name, sizeof(name), "s%zu", i);
+        }
+        o += (size_t) snprintf(text + o, sizeof(text) - o,
+                               "segment %s = first_seen within 7d;\n", name);
+    }
+    cr_assert_eq(spoor_rules_parse(text, o, "test", &r, err, sizeof(err)),
+                 SPOOR_OK, "%s", err);
+    cr_assert_eq(spoor_rules_count(r), n);
+    return r;
+}
+
+
+/* Writes a serving view of rec (ids1) and of a profile with no orders,
+ * stage or traits (ids "anon-2"), as the analyzer does, and opens it. */
+static spoor_snap_t *
+write_serve(const char *name, const stored_profile_t *rec,
+    const spoor_rules_t *rules, spoor_profile_serve_t *sv)
+{
+    msgpack_sbuffer        sb;
+    msgpack_packer         pk;
+    spoor_snapw_t         *w;
+    spoor_snap_t          *s;
+    stored_profile_t       bare;
+    profile_t             *p2 = profile_new();
+    unsigned char          sum[SPOOR_SERVE_SUM_LARGE];
+    uint64_t               h1[3], h2[1], version;
+    char                   path[64], err[256];
+    const unsigned char   *meta;
+    size_t                 mlen;
+
+    h1[0] = hash_of('a', "anon-1");
+    h1[1] = hash_of('u', "user-1");
+    h1[2] = hash_of('v', "AAAAAAAAAAAAAAAAAAAAAQ");
+    h2[0] = hash_of('a', "anon-2");
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_slots(w, stored_serve_sum_size(rules)),
+                 SPOOR_OK);
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    cr_assert_eq(stored_serve_pack(&pk, rec), SPOOR_OK);
+    stored_serve_summary(rec, rules, sum);
+    cr_assert_eq(spoor_snapw_add_sum(w, (unsigned char *) sb.data, sb.size,
+                                     h1, 3, sum), SPOOR_OK);
+
+    memset(&bare, 0, sizeof(bare));
+    bare.profile = p2;
+    sb.size = 0;
+    cr_assert_eq(stored_serve_pack(&pk, &bare), SPOOR_OK);
+    stored_serve_summary(&bare, rules, sum);
+    cr_assert_eq(spoor_snapw_add_sum(w, (unsigned char *) sb.data, sb.size,
+                                     h2, 1, sum), SPOOR_OK);
+
+    sb.size = 0;
+    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p2);
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    s = spoor_snap_open(path, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_eq(spoor_snap_summary_size(s), stored_serve_sum_size(rules));
+    meta = spoor_snap_meta(s, &mlen);
+    cr_assert_eq(spoor_profile_serve_meta(meta, mlen,
+                                          spoor_snap_summary_size(s), sv,
+                                          &version), SPOOR_OK);
+    cr_assert_eq(version, SPOOR_SERVE_VERSION);
+    cr_assert_eq(sv->nseg, spoor_rules_count(rules));
+    return s;
+}
+
+
+/* The served fields of a full record and of a serving view agree, for a
+ * summary of each size (at most 64 segments, and more). */
+static void
+serve_agrees(size_t nsegs)
 {
     profile_t             *p = profile_new();
+    spoor_rules_t         *rules = rules_of(nsegs);
+    spoor_profile_serve_t  sv;
     stored_profile_t       rec;
-    msgpack_sbuffer        full, serve;
+    msgpack_sbuffer        full;
     msgpack_packer         pk;
     spoor_profile_view_t   vf, vs;
     spoor_profile_iter_t   itf, its;
+    spoor_snap_t          *s;
     const char            *nf, *ns;
     size_t                 lf, ls, i, n;
     unsigned char          val[64];
-    char                   a[64], b[64];
+    char                   a[64], b[64], name[32];
 
     intern_init(&strings);
+    cr_assert_not_null(mkdtemp(dir));
     cr_assert_not_null(p);
     for (i = 0; i < sizeof(trait_names) / sizeof(trait_names[0]); i++) {
         n = mp_value(val, sizeof(val), (int) i);
@@ -617,28 +719,27 @@ Test(profile_view, a_serving_record_serves_what_the_full_record_does)
     msgpack_sbuffer_init(&full);
     msgpack_packer_init(&pk, &full, msgpack_sbuffer_write);
     cr_assert_eq(stored_profile_pack(&pk, &rec), SPOOR_OK);
-    msgpack_sbuffer_init(&serve);
-    msgpack_packer_init(&pk, &serve, msgpack_sbuffer_write);
-    cr_assert_eq(stored_serve_pack(&pk, &rec), SPOOR_OK);
-    cr_assert(serve.size < full.size / 2, "%zu vs %zu", serve.size,
-              full.size);
-
     cr_assert_eq(spoor_profile_view((unsigned char *) full.data, full.size,
                                     &vf), SPOOR_OK);
-    cr_assert_eq(spoor_profile_view((unsigned char *) serve.data, serve.size,
-                                    &vs), SPOOR_OK);
 
-    /* segments: joined in the serving record, the same names */
-    cr_assert_not_null(vs.segs);
-    cr_assert_eq(vs.segs_len, strlen("frequent_buyers,new_visitors"));
-    cr_assert(memcmp(vs.segs, "frequent_buyers,new_visitors", vs.segs_len)
-              == 0);
-    cr_assert_eq(vs.nseg, vf.nseg);
+    snprintf(name, sizeof(name), "gen-%06zu.serve", nsegs);
+    s = write_serve(name, &rec, rules, &sv);
+
+    /* every id of the profile finds the same served fields */
+    cr_assert(spoor_profile_lookup(s, &sv, 'u', "user-1", 6, NULL, &vs));
+    cr_assert(spoor_profile_lookup(s, &sv, 'a', "anon-1", 6, NULL, &vs));
+    cr_assert(spoor_profile_lookup(s, &sv, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22,
+                                   NULL, &vs));
+    cr_assert(!spoor_profile_lookup(s, &sv, 'v', "user-1", 6, NULL, &vs));
+    cr_assert(!spoor_profile_lookup(s, &sv, 'u', "nobody", 6, NULL, &vs));
+
+    /* segments: the same names in the same order */
     memset(&itf, 0, sizeof(itf));
     memset(&its, 0, sizeof(its));
     for (i = 0; spoor_profile_view_segment(&vf, &itf, &nf, &lf); i++) {
         cr_assert(spoor_profile_view_segment(&vs, &its, &ns, &ls));
-        cr_assert(lf == ls && memcmp(nf, ns, lf) == 0);
+        cr_assert(lf == ls && memcmp(nf, ns, lf) == 0, "%.*s vs %.*s",
+                  (int) lf, nf, (int) ls, ns);
     }
     cr_assert(!spoor_profile_view_segment(&vs, &its, &ns, &ls));
     cr_assert_eq(i, 2);
@@ -647,7 +748,7 @@ Test(profile_view, a_serving_record_serves_what_the_full_record_does)
     cr_assert(vs.rfm[0] == 5 && vs.rfm[1] == 1 && vs.rfm[2] == 3);
     cr_assert(vf.rfm[0] == 5 && vf.rfm[1] == 1 && vf.rfm[2] == 3);
 
-    /* scalar traits read the same; a map is not in the serving record */
+    /* scalar traits read the same; a map is not served */
     for (i = 0; i < sizeof(trait_names) / sizeof(trait_names[0]); i++) {
         lf = text_of(&vf, trait_names[i], a, sizeof(a));
         ls = text_of(&vs, trait_names[i], b, sizeof(b));
@@ -660,57 +761,178 @@ Test(profile_view, a_serving_record_serves_what_the_full_record_does)
         }
     }
 
-    /* every truncation of a serving record is refused or read in bounds */
-    for (i = 0; i < serve.size; i++) {
-        unsigned char  *c = malloc(i ? i : 1);
+    /* the bare profile: no segments, stage, scores or traits */
+    cr_assert(spoor_profile_lookup(s, &sv, 'a', "anon-2", 6, NULL, &vs));
+    memset(&its, 0, sizeof(its));
+    cr_assert(!spoor_profile_view_segment(&vs, &its, &ns, &ls));
+    cr_assert_null(vs.life);
+    cr_assert_eq(vs.rfm[0], 0);
+    cr_assert_eq(vs.ntr, 0);
+    cr_assert_eq(text_of(&vs, "plan", b, sizeof(b)), (size_t) -1);
 
-        memcpy(c, serve.data, i);
-        if (spoor_profile_view(c, i, &vs) == SPOOR_OK) {
-            memset(&its, 0, sizeof(its));
-            while (spoor_profile_view_segment(&vs, &its, &ns, &ls)) {
-            }
-            (void) text_of(&vs, "note", b, sizeof(b));
-        }
-        free(c);
-    }
-
+    spoor_snap_close(s);
+    snprintf(a, sizeof(a), "%s/%s", dir, name);
+    unlink(a);
+    rmdir(dir);
+    memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
     msgpack_sbuffer_destroy(&full);
-    msgpack_sbuffer_destroy(&serve);
+    spoor_rules_free(rules);
     profile_free(p);
+}
+
+
+Test(profile_view, a_serving_view_serves_what_the_full_record_does)
+{
+    serve_agrees(4);
+}
+
+
+Test(profile_view, a_serving_view_of_more_than_64_segments_serves_them_all)
+{
+    serve_agrees(SPOOR_SERVE_SEGS_MAX);
+}
+
+
+Test(profile_view, a_summary_with_codes_out_of_range_serves_none)
+{
+    spoor_profile_serve_t  sv;
+    spoor_profile_view_t   v;
+    spoor_profile_iter_t   it;
+    unsigned char          sum[SPOOR_SERVE_SUM_SMALL];
+    const char            *name;
+    size_t                 len;
+
+    memset(&sv, 0, sizeof(sv));
+    sv.seg[0] = "a";
+    sv.seg_len[0] = 1;
+    sv.nseg = 1;
+    sv.life[0] = "new";
+    sv.life_len[0] = 3;
+    sv.nlife = 1;
+    sv.sum = sizeof(sum);
+
+    /* RFM 600 and 556 are no scores, stage 2 has no name, bits past the
+     * names stand for nothing */
+    memset(sum, 0xff, sizeof(sum));
+    sum[0] = 600 & 0xff;
+    sum[1] = 600 >> 8;
+    sum[2] = 2;
+    sum[3] = 0;
+    spoor_profile_view_summary(&sv, sum, NULL, 0, &v);
+    cr_assert_eq(v.rfm[0], 0);
+    cr_assert_null(v.life);
+    memset(&it, 0, sizeof(it));
+    cr_assert(spoor_profile_view_segment(&v, &it, &name, &len));
+    cr_assert(len == 1 && name[0] == 'a');
+    cr_assert(!spoor_profile_view_segment(&v, &it, &name, &len));
+
+    sum[0] = 556 & 0xff;
+    sum[1] = 556 >> 8;
+    sum[2] = 1;
+    spoor_profile_view_summary(&sv, sum, NULL, 0, &v);
+    cr_assert_eq(v.rfm[0], 0);
+    cr_assert(v.life_len == 3 && memcmp(v.life, "new", 3) == 0);
+
+    sum[0] = 555 & 0xff;
+    sum[1] = 555 >> 8;
+    spoor_profile_view_summary(&sv, sum, NULL, 0, &v);
+    cr_assert(v.rfm[0] == 5 && v.rfm[1] == 5 && v.rfm[2] == 5);
+}
+
+
+/* A meta map of the given "serve" version, with or without names. */
+static void
+pack_meta(msgpack_packer *pk, uint64_t version, int names, size_t nsegs)
+{
+    size_t  i;
+
+    msgpack_pack_map(pk, names ? 3 : 1);
+    msgpack_pack_str(pk, 5);
+    msgpack_pack_str_body(pk, "serve", 5);
+    msgpack_pack_uint64(pk, version);
+    if (names) {
+        msgpack_pack_str(pk, 4);
+        msgpack_pack_str_body(pk, "segs", 4);
+        msgpack_pack_array(pk, nsegs);
+        for (i = 0; i < nsegs; i++) {
+            msgpack_pack_str(pk, 1);
+            msgpack_pack_str_body(pk, "x", 1);
+        }
+        msgpack_pack_str(pk, 4);
+        msgpack_pack_str_body(pk, "life", 4);
+        msgpack_pack_array(pk, 0);
+    }
 }
 
 
 Test(profile_view, the_serving_file_version_is_checked)
 {
-    msgpack_sbuffer  sb;
-    msgpack_packer   pk;
-    uint64_t         version;
+    msgpack_sbuffer         sb;
+    msgpack_packer          pk;
+    uint64_t                version;
+    spoor_profile_serve_t   sv;
+    spoor_rules_t          *rules = rules_of(3);
+    const unsigned char    *m;
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL), SPOOR_OK);
-    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
-                                          &version), SPOOR_OK);
+    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules),
+                 SPOOR_OK);
+    m = (unsigned char *) sb.data;
+    cr_assert_eq(spoor_profile_serve_meta(m, sb.size, SPOOR_SERVE_SUM_SMALL,
+                                          &sv, &version), SPOOR_OK);
     cr_assert_eq(version, SPOOR_SERVE_VERSION);
+    cr_assert_eq(sv.nseg, 3);
+    cr_assert(sv.seg_len[2] == 12 && memcmp(sv.seg[2], "new_visitors", 12)
+              == 0);
+    cr_assert_eq(sv.nlife, 4);
+    /* a summary too large for 3 segments, or none (a version 1 file) */
+    cr_assert_eq(spoor_profile_serve_meta(m, sb.size, SPOOR_SERVE_SUM_LARGE,
+                                          &sv, &version), SPOOR_E_FORMAT);
+    cr_assert_eq(spoor_profile_serve_meta(m, sb.size, 0, &sv, &version),
+                 SPOOR_E_FORMAT);
 
-    /* another version, no version, no map */
+    /* 65 names need the large summary */
     sb.size = 0;
-    msgpack_pack_map(&pk, 1);
-    msgpack_pack_str(&pk, 5);
-    msgpack_pack_str_body(&pk, "serve", 5);
-    msgpack_pack_uint64(&pk, 2);
-    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
-                                          &version), SPOOR_E_FORMAT);
-    cr_assert_eq(version, 2);
+    pack_meta(&pk, SPOOR_SERVE_VERSION, 1, 65);
+    cr_assert_eq(spoor_profile_serve_meta(m = (unsigned char *) sb.data,
+                                          sb.size, SPOOR_SERVE_SUM_SMALL,
+                                          &sv, &version), SPOOR_E_FORMAT);
+    cr_assert_eq(spoor_profile_serve_meta(m, sb.size, SPOOR_SERVE_SUM_LARGE,
+                                          &sv, &version), SPOOR_OK);
+    cr_assert_eq(sv.nseg, 65);
+    /* more names than a summary has bits */
+    sb.size = 0;
+    pack_meta(&pk, SPOOR_SERVE_VERSION, 1, SPOOR_SERVE_SEGS_MAX + 1);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data,
+                                          sb.size, SPOOR_SERVE_SUM_LARGE,
+                                          &sv, &version), SPOOR_E_FORMAT);
+
+    /* the older layout (version 1, no names), a newer one, no version, no
+     * map: the version found is told */
+    sb.size = 0;
+    pack_meta(&pk, 1, 0, 0);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data,
+                                          sb.size, 0, &sv, &version),
+                 SPOOR_E_FORMAT);
+    cr_assert_eq(version, 1);
+    sb.size = 0;
+    pack_meta(&pk, SPOOR_SERVE_VERSION + 1, 1, 3);
+    cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data,
+                                          sb.size, SPOOR_SERVE_SUM_SMALL,
+                                          &sv, &version), SPOOR_E_FORMAT);
+    cr_assert_eq(version, SPOOR_SERVE_VERSION + 1);
     sb.size = 0;
     msgpack_pack_map(&pk, 1);
     msgpack_pack_str(&pk, 1);
     msgpack_pack_str_body(&pk, "v", 1);
     msgpack_pack_uint64(&pk, 1);
     cr_assert_eq(spoor_profile_serve_meta((unsigned char *) sb.data, sb.size,
+                                          SPOOR_SERVE_SUM_SMALL, &sv,
                                           &version), SPOOR_E_FORMAT);
     cr_assert_eq(version, 0);
-    cr_assert_eq(spoor_profile_serve_meta(NULL, 0, &version),
-                 SPOOR_E_FORMAT);
+    cr_assert_eq(spoor_profile_serve_meta(NULL, 0, SPOOR_SERVE_SUM_SMALL,
+                                          &sv, &version), SPOOR_E_FORMAT);
     msgpack_sbuffer_destroy(&sb);
+    spoor_rules_free(rules);
 }

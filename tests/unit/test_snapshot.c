@@ -719,23 +719,29 @@ Test(snapshot, big_file_damaged_rejected)
 
 
 /* Recomputes the section checksums (where the header's ranges fit the
- * file) and the header checksum, as a buggy or hostile writer would. */
+ * file) and the header checksum, as a buggy or hostile writer would.
+ * A version 2 file has a fourth section (slots) and its header checksum
+ * at 176. */
 static void
 reseal(unsigned char *f, size_t size)
 {
-    static const int  sec[3][3] = { { 48, 56, 104 }, { 72, 80, 112 },
-                                    { 88, 96, 120 } };
+    static const int  sec[4][3] = { { 48, 56, 104 }, { 72, 80, 112 },
+                                    { 88, 96, 120 }, { 128, 136, 168 } };
     uint64_t          o, l;
-    int               k;
+    int               k, v2 = rd32(f + 8) == 2 && size >= 184;
 
-    for (k = 0; k < 3; k++) {
+    for (k = 0; k < 3 + v2; k++) {
         o = rd64(f + sec[k][0]);
         l = rd64(f + sec[k][1]);
         if (o <= size && l <= size - o) {
             wr64(f + sec[k][2], XXH64(f + o, l, 0));
         }
     }
-    wr64(f + 128, XXH64(f, 128, 0));
+    if (v2) {
+        wr64(f + 176, XXH64(f, 176, 0));
+    } else {
+        wr64(f + 128, XXH64(f, 128, 0));
+    }
     wr64(f + size - 16, XXH64(f, size - 16, 0));
 }
 
@@ -790,17 +796,24 @@ Test(snapshot, forged_header_fields_rejected)
         expect_refused_saying("g", cases[k].what, cases[k].says);
     }
 
-    /* version 2 and an unknown flag, with a valid header checksum */
+    /* version 3 and an unknown flag, with a valid header checksum */
     memcpy(g, f, size);
-    g[8] = 2;
+    g[8] = 3;
     reseal(g, size);
     spill(path_of("g"), g, size);
     {
         char  err[256];
 
         cr_assert_null(spoor_snap_open(path_of("g"), err, sizeof(err)));
-        cr_assert_not_null(strstr(err, "version 2"), "%s", err);
+        cr_assert_not_null(strstr(err, "version 3"), "%s", err);
     }
+    /* a version 1 file called version 2 (header hash where v2 has it) */
+    memcpy(g, f, size);
+    g[8] = 2;
+    wr64(g + 176, XXH64(g, 176, 0));
+    wr64(g + size - 16, XXH64(g, size - 16, 0));
+    spill(path_of("g"), g, size);
+    expect_refused("g", "version 1 layout as version 2");
     memcpy(g, f, size);
     g[12] = 1;
     reseal(g, size);
@@ -1404,4 +1417,609 @@ Test(snapshot, write_file_atomic)
     cr_assert_eq(access(path_of("d/keep"), F_OK), 0);
     cr_assert(strcmp(listing(), "state d") == 0
               || strcmp(listing(), "d state") == 0, "%s", listing());
+}
+
+
+/* ---- the slot table (container version 2) ------------------------------- */
+
+/* Profile i's summary of sum bytes (16 or 48). */
+static void
+model_sum(size_t i, size_t sum, unsigned char *out)
+{
+    size_t  j;
+
+    for (j = 0; j < sum; j++) {
+        out[j] = (unsigned char) (i * 13 + j * 7 + sum);
+    }
+}
+
+
+/* write_model() with a slot table of sum-byte summaries. */
+static int
+write_model_slots(const char *name, size_t n, int with_meta, size_t sum)
+{
+    static unsigned char   buf[BLOB_CAP];
+    unsigned char          sb[48];
+    spoor_snapw_t         *w;
+    uint64_t               ids[8];
+    size_t                 i, len, nids;
+    int                    rc;
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w, "create: %s", strerror(errno));
+    cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
+    for (i = 0; i < n; i++) {
+        len = model_blob(i, buf);
+        nids = model_ids(i, ids);
+        model_sum(i, sum, sb);
+        rc = spoor_snapw_add_sum(w, buf, len, ids, nids, sb);
+        cr_assert_eq(rc, SPOOR_OK, "add %zu: %d", i, rc);
+    }
+    if (with_meta) {
+        cr_assert_eq(spoor_snapw_meta(w, model_meta, sizeof(model_meta)),
+                     SPOOR_OK);
+    }
+    return spoor_snapw_commit(w);
+}
+
+
+/* spoor_snap_slot(h) gives profile `want` (SIZE_MAX: not found), with the
+ * model's summary, and agrees with spoor_snap_first. */
+static void
+expect_slot(const spoor_snap_t *s, uint64_t h, size_t want)
+{
+    const unsigned char  *p;
+    unsigned char         sb[48];
+    size_t                prof = 12345, sum = spoor_snap_summary_size(s);
+
+    p = spoor_snap_slot(s, h, &prof);
+    cr_assert_eq(prof, want, "slot %016llx: profile %zu, want %zu",
+                 (unsigned long long) h, prof, want);
+    cr_assert_eq(spoor_snap_first(s, h), want);
+    if (want == SIZE_MAX) {
+        cr_assert_null(p);
+        return;
+    }
+    cr_assert_not_null(p);
+    model_sum(want, sum, sb);
+    cr_assert(memcmp(p, sb, sum) == 0, "summary of %zu", want);
+    cr_assert_eq(spoor_snap_slot(s, h, NULL), p);
+}
+
+
+static void
+check_slots_model(const spoor_snap_t *s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        expect_slot(s, hid("u", "user-%zu", i), i);
+        expect_slot(s, hid("a", "anon-%zu", i), i % 2 == 0 ? i : SIZE_MAX);
+        if (i % 10 == 0) {
+            expect_slot(s, hid("v", "shared-%zu", i / 10), i);  /* lowest */
+        }
+    }
+    expect_slot(s, hid("u", "user-%zu", n), SIZE_MAX);
+    expect_slot(s, hid("x", "user-%zu", 0), SIZE_MAX);
+    expect_slot(s, 0, SIZE_MAX);
+    expect_slot(s, UINT64_MAX, SIZE_MAX);
+}
+
+
+/* The whole-file checksum in steps passes. */
+static void
+expect_hash_steps_ok(const spoor_snap_t *s)
+{
+    spoor_snap_hashing_t  *hs;
+    char                   err[256];
+    int                    done = 0, rc;
+
+    hs = spoor_snap_hash_start(s);
+    cr_assert_not_null(hs);
+    do {
+        rc = spoor_snap_hash_step(hs, 1000, &done, err, sizeof(err));
+        cr_assert_eq(rc, SPOOR_OK, "%s", err);
+    } while (!done);
+    spoor_snap_hash_free(hs);
+}
+
+
+static void
+slots_round_trip(size_t sum)
+{
+    spoor_snap_t  *s;
+    size_t         n;
+
+    for (n = 0; n <= 1000; n = n ? n * 10 : 1) {
+        cr_assert_eq(write_model_slots("s", n, n % 2 == 0, sum), SPOOR_OK);
+        s = open_ok("s");
+        cr_assert_eq(spoor_snap_summary_size(s), sum);
+        check_model(s, n, n % 2 == 0);      /* find, first, verify */
+        check_slots_model(s, n);
+        expect_hash_steps_ok(s);
+        cr_assert_eq(spoor_snap_index_dir(s), SPOOR_OK);
+        check_model(s, n, n % 2 == 0);
+        check_slots_model(s, n);
+        spoor_snap_close(s);
+    }
+}
+
+
+Test(snapshot, slots_round_trip_16)
+{
+    slots_round_trip(16);
+}
+
+
+Test(snapshot, slots_round_trip_48)
+{
+    slots_round_trip(48);
+}
+
+
+Test(snapshot, slots_version_1_unchanged)
+{
+    spoor_snap_t   *s;
+    unsigned char  *f;
+    size_t          size, prof = 7;
+
+    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    cr_assert_eq(rd32(f + 8), 1);
+    cr_assert_eq(rd64(f + 32), 136);
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_summary_size(s), 0);
+    cr_assert_null(spoor_snap_slot(s, hid("u", "user-%zu", 3), &prof));
+    cr_assert_eq(prof, SIZE_MAX);
+    cr_assert_null(spoor_snap_slot(s, hid("u", "user-%zu", 3), NULL));
+    spoor_snap_close(s);
+    free(f);
+}
+
+
+Test(snapshot, slots_writer_misuse)
+{
+    spoor_snapw_t  *w;
+    spoor_snap_t   *s;
+    unsigned char   sb[48] = { 1 };
+    uint64_t        id = 7;
+    size_t          prof;
+
+    /* sizes, twice */
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_slots(w, 0), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 32), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 64), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 17), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 48), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_slots(w, 48), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 16), SPOOR_E_INVAL);
+    /* add without a summary, a NULL summary; then a good one */
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 2, &id, 1), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 1, NULL),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 0, &id, 1, sb),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 0, sb),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 1, sb),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_slots(w, 48), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_count(s), 1);
+    cr_assert_eq(spoor_snap_summary_size(s), 48);
+    cr_assert(memcmp(spoor_snap_slot(s, 7, &prof), sb, 48) == 0);
+    cr_assert_eq(prof, 0);
+    spoor_snap_close(s);
+
+    /* slots after an add; a summary on a writer without slots */
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 1, sb),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(w, model_meta, 2, &id, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_slots(w, 16), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 1, sb),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_count(s), 1);
+    cr_assert_eq(spoor_snap_summary_size(s), 0);
+    spoor_snap_close(s);
+
+    /* meta before slots is fine: slots only have to precede the adds */
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, 3), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_slots(w, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 2, &id, 1, sb),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    s = open_ok("s");
+    cr_assert_eq(spoor_snap_verify(s, NULL, 0), SPOOR_OK);
+    spoor_snap_close(s);
+}
+
+
+/*
+ * The slot table as docs/FORMAT.md describes it, built by this file's own
+ * code from a file's index and the model's summaries: smallest power of
+ * two of lines with distinct <= 0.75 slots, home line h & (lines - 1),
+ * linear probing over lines, first free slot of a line, in index order,
+ * the first profile of each hash.  Returns the table (lines * 64 bytes).
+ */
+static unsigned char *
+doc_slots(const unsigned char *f, size_t sum, uint64_t *lines_out,
+    uint64_t *probe_out)
+{
+    unsigned char  *t, *q;
+    uint64_t        nidx = rd64(f + 64), ioff = rd64(f + 72), h, prev = 0;
+    uint64_t        distinct = 0, lines = 1, line, probe = 0, n, i;
+    size_t          ssize = 16 + sum, per = 64 / ssize, k;
+    int             placed;
+
+    for (i = 0; i < nidx; i++) {
+        h = rd64(f + ioff + 16 * i);
+        distinct += i == 0 || h != prev;
+        prev = h;
+    }
+    while (4 * distinct > 3 * lines * per) {
+        lines *= 2;
+    }
+    t = calloc(lines, 64);
+    cr_assert_not_null(t);
+    for (k = 0; k < lines * per; k++) {
+        memset(t + k * ssize + 8, 0xff, 4);
+    }
+    for (i = 0; i < nidx; i++) {
+        h = rd64(f + ioff + 16 * i);
+        if (i > 0 && h == rd64(f + ioff + 16 * (i - 1))) {
+            continue;
+        }
+        line = h & (lines - 1);
+        placed = 0;
+        for (n = 1; n <= lines && !placed; n++) {
+            for (k = 0; k < per && !placed; k++) {
+                q = t + line * 64 + k * ssize;
+                if (rd32(q + 8) == 0xFFFFFFFFu) {
+                    wr64(q, h);
+                    memcpy(q + 8, f + ioff + 16 * i + 8, 4);
+                    memset(q + 12, 0, 4);
+                    model_sum(rd64(f + ioff + 16 * i + 8), sum, q + 16);
+                    placed = 1;
+                    probe = n > probe ? n : probe;
+                }
+            }
+            line = (line + 1) & (lines - 1);
+        }
+        cr_assert(placed);
+    }
+    *lines_out = lines;
+    *probe_out = probe ? probe : 1;
+    return t;
+}
+
+
+/* Reads a version 2 file with this file's own code, as FORMAT.md says. */
+static void
+slots_layout(size_t sum)
+{
+    unsigned char  *f, *t;
+    size_t          size, i;
+    uint64_t        iend, soff, lines, probe, moff;
+
+    cr_assert_eq(write_model_slots("s", 40, 1, sum), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    cr_assert(memcmp(f, "SPOORSNP", 8) == 0);
+    cr_assert_eq(rd32(f + 8), 2);
+    cr_assert_eq(rd32(f + 12), 0);
+    cr_assert_eq(rd64(f + 16), size);
+    cr_assert_eq(rd64(f + 32), 184);
+    cr_assert_eq(rd64(rd64(f + 48) + f), 184);     /* record 0 */
+    cr_assert_eq(rd64(f + 48), 184 + rd64(f + 40));
+    cr_assert_eq(rd64(f + 72), rd64(f + 48) + rd64(f + 56));
+    iend = rd64(f + 72) + rd64(f + 80);
+    soff = rd64(f + 128);
+    cr_assert_eq(soff, (iend + 63) & ~63ull);
+    for (i = iend; i < soff; i++) {
+        cr_assert_eq(f[i], 0);
+    }
+    t = doc_slots(f, sum, &lines, &probe);
+    cr_assert_eq(rd64(f + 136), 64 * lines);
+    cr_assert_eq(rd64(f + 144), lines);
+    cr_assert_eq(rd64(f + 152), sum);
+    cr_assert_eq(rd64(f + 160), probe);
+    cr_assert(memcmp(f + soff, t, 64 * lines) == 0, "slots differ");
+    cr_assert_eq(rd64(f + 168), XXH64(f + soff, 64 * lines, 0));
+    cr_assert_eq(rd64(f + 176), XXH64(f, 176, 0));
+    moff = rd64(f + 88);
+    cr_assert_eq(moff, soff + 64 * lines);
+    cr_assert_eq(rd64(f + 120), XXH64(f + moff, rd64(f + 96), 0));
+    cr_assert_eq(moff + ((rd64(f + 96) + 7) & ~7ull) + 24, size);
+    cr_assert_eq(rd64(f + size - 16), XXH64(f, size - 16, 0));
+    cr_assert(memcmp(f + size - 8, "SPOOREND", 8) == 0);
+    free(t);
+    free(f);
+}
+
+
+Test(snapshot, slots_layout_matches_format_doc)
+{
+    unsigned char  *a, *b;
+    size_t          alen, blen;
+
+    slots_layout(16);
+    slots_layout(48);
+
+    /* deterministic */
+    cr_assert_eq(write_model_slots("a", 300, 1, 16), SPOOR_OK);
+    cr_assert_eq(write_model_slots("b", 300, 1, 16), SPOOR_OK);
+    a = slurp(path_of("a"), &alen);
+    b = slurp(path_of("b"), &blen);
+    cr_assert_eq(alen, blen);
+    cr_assert(memcmp(a, b, alen) == 0, "same input, different bytes");
+    free(a);
+    free(b);
+}
+
+
+/*
+ * Six hashes with the same home line, the last one (low bits all ones),
+ * so probing wraps to line 0: with 48-byte summaries (1 slot a line) 8
+ * lines, hashes in lines 7, 0, 1, 2, 3, 4 (probe 6); with 16 (2 a
+ * line) 4 lines, in lines 3, 0, 1 (probe 3).  Hash X is on profiles 1
+ * and 2: the slot gives 1.
+ */
+static void
+slots_collide(size_t sum)
+{
+    static const uint64_t  mask = 7;
+    spoor_snapw_t         *w;
+    spoor_snap_t          *s;
+    unsigned char          sb[48], *f;
+    uint64_t               h[6], ids[2], x = 0x5555000000000000ull | mask;
+    uint64_t               lines = sum == 48 ? 8 : 4, probe, doc_lines;
+    size_t                 i, size;
+    char                   err[256];
+
+    for (i = 0; i < 6; i++) {
+        h[i] = (0x1234567800000000ull * (i + 1)) | mask;
+    }
+    h[5] = UINT64_MAX;          /* a hash of all ones is a hash too */
+    h[4] = x;
+    w = spoor_snapw_create(dir, "c");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
+    for (i = 0; i < 4; i++) {   /* profile i: h[i] (and x for 1, 2) */
+        ids[0] = h[i];
+        ids[1] = x;
+        model_sum(i, sum, sb);
+        cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 1, ids,
+                                         i == 1 || i == 2 ? 2 : 1, sb),
+                     SPOOR_OK);
+    }
+    ids[0] = h[5];
+    model_sum(4, sum, sb);
+    cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 1, ids, 1, sb),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+
+    f = slurp(path_of("c"), &size);
+    cr_assert_eq(rd64(f + 144), lines);
+    free(doc_slots(f, sum, &doc_lines, &probe));
+    cr_assert_eq(rd64(f + 160), probe);
+    cr_assert_eq(probe, sum == 48 ? 6 : 3);
+    free(f);
+
+    s = open_ok("c");
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s", err);
+    for (i = 0; i < 4; i++) {
+        expect_slot(s, h[i], i);
+    }
+    expect_slot(s, x, 1);
+    expect_slot(s, UINT64_MAX, 4);
+    /* absent: same home line (probes to probe_max), other lines, 0 */
+    expect_slot(s, 0x0abc000000000000ull | mask, SIZE_MAX);
+    expect_slot(s, 0xfffffffffffffff0ull | mask, SIZE_MAX);
+    for (i = 0; i < 8; i++) {
+        expect_slot(s, 0x9999000000000000ull | i, SIZE_MAX);
+    }
+    expect_slot(s, 0, SIZE_MAX);
+    spoor_snap_close(s);
+}
+
+
+Test(snapshot, slots_collisions_wrap_and_lowest_profile)
+{
+    slots_collide(16);
+    slots_collide(48);
+}
+
+
+/* Every lookup the model makes, on a damaged file that opened. */
+static void
+poke_slots(const spoor_snap_t *s, size_t n)
+{
+    size_t  i, prof;
+
+    for (i = 0; i < n + 1; i++) {
+        if (spoor_snap_slot(s, hid("u", "user-%zu", i), &prof) != NULL) {
+            cr_assert_lt(prof, spoor_snap_count(s));
+        }
+        (void) spoor_snap_slot(s, hid("v", "shared-%zu", i / 10), &prof);
+        (void) spoor_snap_slot(s, i, &prof);
+        (void) spoor_snap_slot(s, UINT64_MAX - i, &prof);
+    }
+}
+
+
+/*
+ * Every byte of a version 2 file.  Open reads the header, table, index,
+ * meta and trailer: refused there.  It does not read the records, the
+ * padding before the slots, the slots, the meta padding or the file
+ * checksum: verify refuses those.  Then every byte of the slot section
+ * again with every checksum recomputed: verify still refuses it (the
+ * table must be the one the index gives), except a summary byte of a
+ * profile with a single slot, which nothing but the checksums can tell.
+ */
+static void
+slots_every_byte(size_t sum)
+{
+    unsigned char  *f, *g;
+    spoor_snap_t   *s;
+    size_t          size, off, n = 40, soff, send, meta_end, ssize = 16 + sum;
+    uint64_t        prof;
+    int             want, rc;
+    char            err[256];
+
+    cr_assert_eq(write_model_slots("s", n, 1, sum), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    soff = rd64(f + 128);
+    send = soff + rd64(f + 136);
+    meta_end = rd64(f + 88) + rd64(f + 96);
+    for (off = 0; off < size; off++) {
+        want = (off >= 184 && off < rd64(f + 48))
+               || (off >= rd64(f + 72) + rd64(f + 80) && off < send)
+               || (off >= meta_end && off < size - 24)
+               || (off >= size - 16 && off < size - 8) ? 2 : 1;
+        cr_assert_eq(damage_at(f, size, off, 0x01, n), want,
+                     "byte %zu: refused by %s", off,
+                     want == 1 ? "verify, not open" : "open");
+        if (want == 2) {
+            s = open_ok("d");
+            poke_slots(s, n);
+            spoor_snap_close(s);
+        }
+    }
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    for (off = soff; off < send; off++) {
+        memcpy(g, f, size);
+        g[off] ^= 0x01;
+        reseal(g, size);
+        spill(path_of("r"), g, size);
+        s = open_ok("r");
+        poke_slots(s, n);
+        rc = spoor_snap_verify(s, err, sizeof(err));
+        prof = rd32(f + soff + (off - soff) / ssize * ssize + 8);
+        if ((off - soff) % ssize >= 16 && prof != 0xFFFFFFFFu
+            && prof % 2 == 1)   /* odd profiles: one slot (user-i) */
+        {
+            cr_assert_eq(rc, SPOOR_OK, "summary byte %zu: %s", off, err);
+        } else {
+            cr_assert_eq(rc, SPOOR_E_FORMAT, "slot byte %zu not detected",
+                         off);
+            cr_assert_not_null(strstr(err, "slot"), "%s", err);
+        }
+        spoor_snap_close(s);
+    }
+    free(g);
+    free(f);
+}
+
+
+Test(snapshot, slots_every_byte_damaged_rejected)
+{
+    slots_every_byte(16);
+    slots_every_byte(48);
+}
+
+
+Test(snapshot, slots_forged_header_fields_rejected)
+{
+    unsigned char  *f, *g;
+    spoor_snap_t   *s;
+    size_t          size, k, cut;
+    uint64_t        lines, probe;
+    char            err[256];
+    forge_t         cases[] = {
+        { "probe_max 0", 160, 0, "probe_max" },
+        { "probe_max past the lines", 160, 0, "probe_max" },
+        { "huge probe_max", 160, UINT64_MAX, "probe_max" },
+        { "summary size 0", 152, 0, "summary size" },
+        { "summary size 32", 152, 32, "summary size" },
+        { "summary size 64", 152, 64, "summary size" },
+        { "lines not a power of two", 144, 0, "slot table of" },
+        { "lines 0", 144, 0, "slot table of" },
+        { "lines doubled", 144, 0, "slot table of" },
+        { "huge lines", 144, UINT64_MAX / 32 + 1, "slot table of" },
+        { "slots size + 64", 136, 0, "slots section" },
+        { "slots size wraps", 136, UINT64_MAX - 63, "slots section" },
+        { "slots off + 64", 128, 0, "slots section" },
+        { "slots off at the index end", 128, 0, "slots section" },
+        { "meta offset 0", 88, 0, "meta section" },
+        { "count + 1", 24, 0, "profiles do not fit" },
+    };
+
+    cr_assert_eq(write_model_slots("s", 40, 1, 16), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    lines = rd64(f + 144);
+    probe = rd64(f + 160);
+    cr_assert_gt(lines, 2);
+    cr_assert_neq(rd64(f + 72) + rd64(f + 80), rd64(f + 128),
+                  "the model's index should need padding");
+    cases[1].value = lines + 1;
+    cases[6].value = lines - 1;
+    cases[8].value = lines * 2;
+    cases[10].value = rd64(f + 136) + 64;
+    cases[12].value = rd64(f + 128) + 64;
+    cases[13].value = rd64(f + 72) + rd64(f + 80);
+    cases[15].value = 41;
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        memcpy(g, f, size);
+        wr64(g + cases[k].at, cases[k].value);
+        reseal(g, size);
+        spill(path_of("g"), g, size);
+        expect_refused_saying("g", cases[k].what, cases[k].says);
+    }
+
+    /* a probe_max in range but not the writer's: verify refuses it (one
+     * too small: a hash is not found; larger: not the longest probe) */
+    for (k = 0; k < 2; k++) {
+        memcpy(g, f, size);
+        if (k == 0 && probe == 1) {
+            continue;
+        }
+        wr64(g + 160, k == 0 ? probe - 1 : lines);
+        if (k == 1 && lines == probe) {
+            continue;
+        }
+        reseal(g, size);
+        spill(path_of("g"), g, size);
+        s = open_ok("g");
+        poke_slots(s, 40);
+        cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+        cr_assert_not_null(strstr(err, "slot"), "%s", err);
+        spoor_snap_close(s);
+    }
+
+    /* a slot naming profile 40 of 40: not found, refused by verify */
+    memcpy(g, f, size);
+    for (k = 0; k < 4 * lines && rd32(g + rd64(g + 128) + 32 * k + 8)
+                                 == 0xFFFFFFFFu; k++) { /* void */ }
+    cr_assert_lt(k, 4 * lines);
+    wr64(g + rd64(g + 128) + 32 * k + 8, 40);
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    s = open_ok("g");
+    cr_assert_null(spoor_snap_slot(s, rd64(g + rd64(g + 128) + 32 * k),
+                                   NULL));
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    spoor_snap_close(s);
+
+    /* truncated anywhere, also inside the longer header */
+    for (k = 0; k <= 64 + 3; k++) {
+        cut = k < 64 ? size * k / 64
+              : k == 64 ? 184 + 24 - 1 : k == 65 ? size - 8 : size - 64;
+        spill(path_of("t"), f, cut);
+        expect_refused("t", "truncated");
+    }
+    free(g);
+    free(f);
 }
