@@ -449,6 +449,52 @@ Test(keyed_hash, matches_openssl)
     free(big);
 }
 
+/* Parts of every length around the 256-byte buffer the hash gathers
+ * them in, one, two or three of them, one-shot and with a prepared key. */
+Test(keyed_hash, parts_across_the_gather_buffer)
+{
+    static const size_t  lens[] = { 0, 1, 239, 240, 247, 248, 249, 255, 256,
+                                    257, 263, 264, 511, 512, 513, 1000 };
+    spoor_str_t          parts[3];
+    unsigned char        got[SPOOR_KEYED_HASH_LEN],
+                         with[SPOOR_KEYED_HASH_LEN],
+                         want[SPOOR_KEYED_HASH_LEN];
+    char                 buf[3][1000];
+    spoor_keyed_t       *k;
+    size_t               a, b, n, i;
+
+    for (i = 0; i < sizeof(buf); i++) {
+        ((char *) buf)[i] = (char) (i * 7 + 3);
+    }
+    k = spoor_keyed_new(pv_key, PV_KEY_LEN);
+    cr_assert_not_null(k);
+
+    for (a = 0; a < sizeof(lens) / sizeof(lens[0]); a++) {
+        for (b = 0; b < sizeof(lens) / sizeof(lens[0]); b++) {
+            parts[0].data = buf[0];
+            parts[0].len = lens[a];
+            parts[1].data = buf[1];
+            parts[1].len = lens[b];
+            parts[2].data = buf[2];
+            parts[2].len = lens[(a + b) % (sizeof(lens) / sizeof(lens[0]))];
+            for (n = 1; n <= 3; n++) {
+                pv_ref_keyed(pv_key, PV_KEY_LEN, parts, n, want);
+                cr_assert_eq(spoor_keyed_hash(pv_key, PV_KEY_LEN, parts, n,
+                                              got), SPOOR_OK);
+                cr_assert_eq(spoor_keyed_hash_with(k, parts, n, with),
+                             SPOOR_OK);
+                cr_assert(memcmp(got, want, sizeof(got)) == 0,
+                          "%zu %zu, %zu parts", lens[a], lens[b], n);
+                cr_assert(memcmp(with, want, sizeof(with)) == 0,
+                          "prepared: %zu %zu, %zu parts", lens[a], lens[b],
+                          n);
+            }
+        }
+    }
+    spoor_keyed_free(k);
+}
+
+
 Test(keyed_hash, null_part_is_empty)
 {
     spoor_str_t    a[2], b[2];
