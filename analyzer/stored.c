@@ -156,8 +156,8 @@ stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
     unsigned char *sum)
 {
     const profile_t  *p = v->profile;
-    size_t            i, size;
-    long              k;
+    const char       *name;
+    size_t            i, k, n, size;
     int64_t           rfm;
 
     size = stored_serve_sum_size(rules);
@@ -184,11 +184,24 @@ stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
         }
     }
 
-    for (i = 0; rules && i < v->nsegs; i++) {
-        k = spoor_rules_find(rules, v->segs[i].ptr, v->segs[i].len);
-        if (k >= 0 && (size_t) k < (size - 8) * 8) {
+    /* v->segs are in the rules' order (inferred_record): one walk over
+     * the rules' names finds every bit, not a search per segment */
+    n = rules ? spoor_rules_count(rules) : 0;
+    k = 0;
+    for (i = 0; i < v->nsegs; i++) {
+        while (k < n
+               && (strlen(name = spoor_rules_name(rules, k)) != v->segs[i].len
+                   || memcmp(name, v->segs[i].ptr, v->segs[i].len) != 0))
+        {
+            k++;
+        }
+        if (k == n) {
+            break;                        /* not in order, or unknown */
+        }
+        if (k < (size - 8) * 8) {
             sum[8 + k / 8] |= (unsigned char) (1u << (k % 8));
         }
+        k++;
     }
 }
 

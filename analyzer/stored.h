@@ -131,7 +131,9 @@ int stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v);
 size_t stored_serve_sum_size(const spoor_rules_t *rules);
 
 /* Writes v's summary (v's rfm, life, segs, whether v->profile has served
- * traits) to sum[0 .. stored_serve_sum_size(rules)). */
+ * traits) to sum[0 .. stored_serve_sum_size(rules)).  v->segs are names
+ * of rules' segments in the rules' order, as inferred_record() gives
+ * them; a name out of that order ends the segment bits. */
 void stored_serve_summary(const stored_profile_t *v,
     const spoor_rules_t *rules, unsigned char *sum);
 
