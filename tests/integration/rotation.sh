@@ -45,12 +45,19 @@ EOF
     } > "$prefix/nginx.conf"
 }
 
-# next_second: return once the clock shows a later second than at the call
-# (rotated names carry the second; bounded by the clock itself)
+# next_second: return once the clock shows a later second than at the call,
+# and logrotate's clock too (rotated names carry the second; bounded by the
+# clock itself).  logrotate names the file after time(), which glibc reads
+# from the kernel's coarse clock: it lags `date +%s` by up to one tick
+# (4 ms at HZ=250), so just after the second flips time() still says the
+# previous one and logrotate refused the name of the rotation before
+# ("destination ... already exists, skipping rotation").  The 0.05 s
+# pause outlasts any tick.
 next_second() {
     local t
     t=$(date +%s)
     while [ "$(date +%s)" = "$t" ]; do sleep 0.05; done
+    sleep 0.05
 }
 
 # rotated LOG: the rotated files of LOG (not the markers), sorted
