@@ -527,7 +527,12 @@ cmd_stats(int argc, char **argv)
 static int
 cmp_name(const void *a, const void *b)
 {
-    return strcmp(*(char *const *) a, *(char *const *) b);
+    uint32_t  x = 0, y = 0;
+
+    /* by number: "1000000.json" comes after "999999.json" */
+    (void) lineage_name_gen(*(char *const *) a, &x);
+    (void) lineage_name_gen(*(char *const *) b, &y);
+    return (x > y) - (x < y);
 }
 
 

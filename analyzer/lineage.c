@@ -18,6 +18,7 @@
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 #include "error.h"
+#include "gen_name.h"
 #include "lineage.h"
 #include "timestamp.h"
 
@@ -410,16 +411,9 @@ lineage_load(const char *path, uint32_t gen, char **text, size_t *len,
 int
 lineage_name_gen(const char *name, uint32_t *gen)
 {
-    uint32_t  g = 0;
-    int       i;
+    uint32_t  g = gen_name_number(name, "", ".json", 1);
 
-    for (i = 0; i < 6; i++) {
-        if (name[i] < '0' || name[i] > '9') {
-            return 0;
-        }
-        g = g * 10 + (uint32_t) (name[i] - '0');
-    }
-    if (strcmp(name + 6, ".json") != 0) {
+    if (g == 0) {
         return 0;
     }
     *gen = g;

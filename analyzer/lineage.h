@@ -60,9 +60,10 @@ int lineage_load(const char *path, uint32_t gen, char **text, size_t *len,
     char *err, size_t errlen);
 
 /*
- * The generation named by a lineage file name: exactly six digits then
- * ".json" ("000042.json" -> 42).  Returns 1 and sets *gen, or 0 for any
- * other name (temporary files, names of other files).
+ * The generation named by a lineage file name: its number (gen_name.h)
+ * then ".json" ("000042.json" -> 42, "1000000.json" -> 1000000).
+ * Returns 1 and sets *gen, or 0 for any other name (temporary files,
+ * names of other files, "000000.json").
  */
 int lineage_name_gen(const char *name, uint32_t *gen);
 

@@ -15,6 +15,7 @@
 #include <msgpack.h>
 #include <xxhash.h>
 #include "error.h"
+#include "gen_name.h"
 #include "inferred.h"
 #include "json_out.h"
 #include "snapshot.h"
@@ -476,10 +477,7 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
     while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
         name[--n] = '\0';
     }
-    if (n != 15 || strncmp(name, "gen-", 4) != 0
-        || strspn(name + 4, "0123456789") != 6
-        || strcmp(name + 10, ".snap") != 0)
-    {
+    if (gen_name_number(name, "gen-", ".snap", 1) == 0) {
         STATE_MSG("%s: CURRENT does not name a generation", path);
         return SPOOR_E_FORMAT;
     }
@@ -591,30 +589,6 @@ done:
 }
 
 
-/* The number of a name "PREFIX" NNNNNN "SUFFIX..." (any suffix when
- * exact is 0), or 0. */
-static uint32_t
-gen_number(const char *name, const char *prefix, const char *suffix,
-    int exact)
-{
-    size_t    pl = strlen(prefix), sl = strlen(suffix);
-    uint32_t  g = 0;
-    int       i;
-
-    if (strncmp(name, prefix, pl) != 0
-        || strspn(name + pl, "0123456789") != 6
-        || strncmp(name + pl + 6, suffix, sl) != 0
-        || (exact && name[pl + 6 + sl] != '\0'))
-    {
-        return 0;
-    }
-    for (i = 0; i < 6; i++) {
-        g = g * 10 + (uint32_t) (name[pl + i] - '0');
-    }
-    return g;
-}
-
-
 /*
  * The generation numbers of DIR's snapshots (exact names), sorted
  * newest first, into *out (malloc'ed); *max receives the highest number
@@ -636,13 +610,13 @@ list_gens(const char *dir, uint32_t **out, uint32_t *max)
         snprintf(path, sizeof(path), pass ? "%s/lineage" : "%s", dir);
         d = opendir(path);
         while (d && (de = readdir(d)) != NULL) {
-            g = pass ? gen_number(de->d_name, "", ".json", 0)
-                     : gen_number(de->d_name, "gen-", ".snap", 0);
+            g = pass ? gen_name_number(de->d_name, "", ".json", 0)
+                     : gen_name_number(de->d_name, "gen-", ".snap", 0);
             if (g > *max) {
                 *max = g;
             }
             if (pass || g == 0
-                || gen_number(de->d_name, "gen-", ".snap", 1) == 0)
+                || gen_name_number(de->d_name, "gen-", ".snap", 1) == 0)
             {
                 continue;
             }
@@ -844,10 +818,10 @@ clean_leftovers(state_t *st)
         snprintf(path, sizeof(path), pass ? "%s/lineage" : "%s", st->dir);
         d = opendir(path);
         while (d && (de = readdir(d)) != NULL) {
-            g = pass ? gen_number(de->d_name, "", ".json", 1)
-                     : gen_number(de->d_name, "gen-", ".snap", 1);
+            g = pass ? gen_name_number(de->d_name, "", ".json", 1)
+                     : gen_name_number(de->d_name, "gen-", ".snap", 1);
             if (!pass && g == 0) {
-                g = gen_number(de->d_name, "gen-", ".serve", 1);
+                g = gen_name_number(de->d_name, "gen-", ".serve", 1);
             }
             if ((g > st->gen)
                 || (de->d_name[0] == '.' && strstr(de->d_name, ".tmp.")))

@@ -6,7 +6,9 @@
  *   CURRENT           "gen-000007.snap\n": the current generation, replaced
  *                     atomically (temporary file, fsync, rename, fsync of
  *                     DIR) after the snapshot and its lineage are durable;
- *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); the newest
+ *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); NNNNNN is
+ *                     the generation number, six digits or more
+ *                     (gen_name.h); the newest
  *                     `keep` (settings.h) are kept, older ones removed;
  *   gen-NNNNNN.serve  its serving view, what NGINX reads (stored.h,
  *                     docs/FORMAT.md "Serving views"): written before

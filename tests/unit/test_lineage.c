@@ -388,7 +388,10 @@ Test(lineage, file_names)
 
     cr_assert(lineage_name_gen("000001.json", &g) && g == 1);
     cr_assert(lineage_name_gen("999999.json", &g) && g == 999999);
-    cr_assert(lineage_name_gen("000000.json", &g) && g == 0);
+    cr_assert(lineage_name_gen("1000000.json", &g) && g == 1000000);
+    cr_assert(lineage_name_gen("4294967295.json", &g) && g == 4294967295u);
+    cr_assert_not(lineage_name_gen("4294967296.json", &g));
+    cr_assert_not(lineage_name_gen("000000.json", &g));
     g = 12345;
     cr_assert_not(lineage_name_gen("00001.json", &g));
     cr_assert_not(lineage_name_gen("0000001.json", &g));

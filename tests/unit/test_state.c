@@ -407,6 +407,42 @@ Test(state, leftovers_of_a_killed_commit_are_removed_by_the_next_run)
 }
 
 
+/* Generation 999999 is followed by 1000000 (a follower publishing every
+ * second gets there in under twelve days): every command reads on, and
+ * the oldest snapshots are removed by number, not by name. */
+Test(state, generation_numbers_go_past_six_digits)
+{
+    char  *o;
+
+    two_logs();
+    free(ok(0, "$S ingest --state $D/st --keep 2 --rules $R $D/a.spoor%s", ""));
+    /* the state as if 999998 generations had been written before */
+    free(ok(0, "cd $D/st && mv gen-000001.snap gen-999999.snap && "
+               "mv gen-000001.serve gen-999999.serve && "
+               "echo gen-999999.snap > CURRENT && "
+               "sed -e 's/\"generation\":1,/\"generation\":999999,/' "
+               "-e 's/gen-000001[.]snap/gen-999999.snap/' "
+               "lineage/000001.json > lineage/999999.json && "
+               "rm lineage/000001.json%s", ""));
+    free(ok(0, "$S ingest --state $D/st $D/b.spoor%s", ""));
+    free(ok(0, "$S gen --events 500 --seed 13 --visitors 50 "
+               "--start 1767744000000 --out $D/c.spoor && "
+               "$S ingest --state $D/st $D/c.spoor%s", ""));
+    o = ok(0, "cat $D/st/CURRENT; ls $D/st | grep -c '[.]snap$'; "
+              "$S lineage --state $D/st | jq -c '[.generation, .parent]'; "
+              "$S stats --state $D/st >/dev/null && echo verified; "
+              "$S export --state $D/st | wc -l%s", "");
+    cr_assert(strncmp(o, "gen-1000001.snap\n2\n", 19) == 0, "%s", o);
+    cr_assert(strstr(o, "[999999,0]\n[1000000,999999]\n[1000001,1000000]\n")
+              != NULL, "%s", o);
+    cr_assert(strstr(o, "verified\n") != NULL, "%s", o);
+    free(o);
+    /* a name with a leading zero and seven digits is no generation */
+    free(ok(0, "echo gen-0000001.snap > $D/st/CURRENT%s", ""));
+    free(ok(3, "$S export --state $D/st%s", ""));
+}
+
+
 Test(state, settings_are_kept_and_a_folding_change_is_refused)
 {
     char  *o;
