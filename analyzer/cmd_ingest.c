@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "error.h"
+#include "follow.h"
 #include "ingest.h"
 #include "json_out.h"
 #include "settings.h"
@@ -69,63 +70,6 @@ on_progress(void *arg, uint64_t bytes, uint64_t events)
 }
 
 
-/* One input of the lineage. */
-static void
-lineage_input(json_out_t *j, const ingest_input_t *in)
-{
-    char  hex[17];
-
-    snprintf(hex, sizeof(hex), "%016" PRIx64, in->checksum);
-    json_out_map_open(j);
-    json_out_cstr(j, "file");
-    json_out_cstr(j, in->path);
-    json_out_cstr(j, "size");
-    json_out_uint(j, in->size);
-    json_out_cstr(j, "checksum");
-    json_out_cstr(j, hex);
-    json_out_cstr(j, "frames");
-    json_out_uint(j, in->frames);
-    json_out_cstr(j, "records");
-    json_out_uint(j, in->records);
-    json_out_cstr(j, "new_frames");
-    json_out_uint(j, in->new_frames);
-    json_out_cstr(j, "new_records");
-    json_out_uint(j, in->new_records);
-    json_out_cstr(j, "damaged");
-    json_out_bool(j, in->damaged);
-    json_out_map_close(j);
-}
-
-
-#define KV(j, k, v)  (json_out_cstr(j, k), json_out_uint(j, v))
-
-/* What the run did, after the inputs. */
-static void
-lineage_events(json_out_t *j, const ingest_tally_t *t, const state_t *st)
-{
-    json_out_cstr(j, "events");
-    json_out_map_open(j);
-    KV(j, "read", t->records);
-    KV(j, "applied", t->applied);
-    json_out_cstr(j, "skipped");
-    json_out_map_open(j);
-    KV(j, "duplicate", t->duplicate);
-    KV(j, "anonymous", t->anonymous);
-    KV(j, "cookieless", t->cookieless);
-    KV(j, "not_for_profiling", t->no_profiling);
-    KV(j, "no_id", t->no_id);
-    KV(j, "erased", t->erased);
-    KV(j, "bad_record", t->bad);
-    json_out_map_close(j);
-    json_out_map_close(j);
-    KV(j, "withdrawals", t->withdrawals);
-    KV(j, "profiles_erased", t->erased_profiles);
-    KV(j, "merges", st->g.merges);
-    KV(j, "merges_refused", st->g.merges_refused);
-    KV(j, "junk_ids", st->g.junk_seen);
-}
-
-
 static void
 usage(FILE *f)
 {
@@ -140,7 +84,22 @@ usage(FILE *f)
         "  --state DIR          the state directory (created when missing)\n"
         "  --jobs N             threads (default: the number of CPUs): with 2\n"
         "                       or more, one decodes while another folds; the\n"
-        "                       result is the same for every N\n");
+        "                       result is the same for every N\n"
+        "  --now TIME           evaluate as of TIME (ms since the epoch or ISO\n"
+        "                       8601) when it is after the latest event\n"
+        "\n"
+        "usage: spoor ingest --state DIR --follow [OPTIONS] LOG\n"
+        "\n"
+        "Follows the live LOG as NGINX writes it, across rotations, and\n"
+        "publishes a generation every --interval when something changed;\n"
+        "SIGTERM publishes and stops, SIGHUP re-reads --rules.\n"
+        "\n"
+        "  --interval TIME      between publishes (default 1s; 500ms, 2m, ...)\n"
+        "  --settle TIME        a rotated file unchanged this long is done and\n"
+        "                       marked FILE.ingested (default 60s)\n"
+        "  --status FILE        a JSON status object, replaced at each publish\n"
+        "\n"
+        "Options of both:\n");
     settings_usage(f);
 }
 
@@ -185,7 +144,7 @@ cmd_ingest(int argc, char **argv)
 {
     char                  err[1024], *lineage = NULL;
     const char           *members;
-    int                   first, i, rc, exit_code = EXIT_OK;
+    int                   first, i, rc, exit_code = EXIT_OK, now_moved = 0;
     size_t                profiles, mlen;
     uint64_t              bytes;
     state_cli_t           cli;
@@ -215,6 +174,24 @@ cmd_ingest(int argc, char **argv)
     }
     if (first >= argc) {
         fprintf(stderr, "spoor ingest: no log given\n");
+        exit_code = EXIT_USAGE;
+        goto done;
+    }
+    if (cli.follow) {
+        if (first + 1 != argc || strcmp(argv[first], "-") == 0) {
+            fprintf(stderr, "spoor ingest: --follow follows one LOG file\n");
+            exit_code = EXIT_USAGE;
+        } else if (cli.now_ms != INT64_MIN) {
+            fprintf(stderr, "spoor ingest: --follow takes the clock as "
+                    "\"now\", not --now\n");
+            exit_code = EXIT_USAGE;
+        } else {
+            exit_code = follow_run(argc, argv, &cli, &st, argv[first]);
+        }
+        goto done;
+    }
+    if (cli.status != NULL) {
+        fprintf(stderr, "spoor ingest: --status is for --follow\n");
         exit_code = EXIT_USAGE;
         goto done;
     }
@@ -258,7 +235,7 @@ cmd_ingest(int argc, char **argv)
             break;
         }
         pg.base += inp.size;
-        lineage_input(&j, &inp);
+        ingest_lineage_input(&j, &inp);
         if (inp.damaged) {
             exit_code = EXIT_DAMAGED;
         }
@@ -277,7 +254,13 @@ cmd_ingest(int argc, char **argv)
     }
 
     t = ingest_tally(in);
-    lineage_events(&j, t, &st);
+    ingest_lineage_events(&j, t, &st);
+    if (cli.now_ms != INT64_MIN && cli.now_ms > st.as_of) {
+        st.as_of = cli.now_ms;
+        json_out_cstr(&j, "now");
+        json_out_int(&j, cli.now_ms);
+        now_moved = 1;
+    }
     members = json_out_members(&j, &mlen);
     lineage = strndup(members, mlen);
     if (lineage == NULL || ingest_finish(in) != SPOOR_OK) {
@@ -287,7 +270,7 @@ cmd_ingest(int argc, char **argv)
     }
 
     if (st.gen > 0 && t->new_frames == 0 && st.changed == 0
-        && !st.erased_in_run && st.has_settings)
+        && !st.erased_in_run && st.has_settings && !now_moved)
     {
         /* nothing new: the current generation stays, and so do its
          * parents (an empty generation would push them out); a state

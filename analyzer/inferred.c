@@ -7,8 +7,10 @@
  * docs/rules.md lists the names.  An unknown name, or a field the profile
  * lacks, is left ABSENT, which makes every comparison on it false.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <msgpack.h>
+#include "error.h"
 #include "mp_check.h"
 #include "inferred.h"
 
@@ -301,4 +303,116 @@ inferred_record(const inferred_conf_t *c, const profile_t *p,
             rec->nsegs++;
         }
     }
+}
+
+
+/* ---- when time changes a profile ------------------------------------------------- */
+
+static int
+cmp_win(const void *a, const void *b)
+{
+    const struct inferred_win_s  *x = a, *y = b;
+
+    return (x->key > y->key) - (x->key < y->key);
+}
+
+
+int
+inferred_clock_init(inferred_clock_t *k, int64_t abandon_ms,
+    const int64_t lifecycle_ms[3], int64_t expire_ms,
+    const spoor_rules_t *rules, const uint32_t *agg_keys)
+{
+    size_t  i, n = spoor_rules_naggs(rules);
+
+    memset(k, 0, sizeof(*k));
+    k->abandon_ms = abandon_ms;
+    memcpy(k->lifecycle_ms, lifecycle_ms, sizeof(k->lifecycle_ms));
+    k->expire_ms = expire_ms;
+    if (spoor_rules_withins(rules, &k->within, &k->nwithin) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
+    if (n) {
+        k->wins = malloc(n * sizeof(*k->wins));
+        if (k->wins == NULL) {
+            inferred_clock_free(k);
+            return SPOOR_E_NOMEM;
+        }
+        for (i = 0; i < n; i++) {
+            k->wins[i].key = agg_keys[i];
+            k->wins[i].window_ms = spoor_rules_agg(rules, i)->window_ms;
+        }
+        qsort(k->wins, n, sizeof(*k->wins), cmp_win);
+        k->nwins = n;
+    }
+    return SPOOR_OK;
+}
+
+
+void
+inferred_clock_free(inferred_clock_t *k)
+{
+    free(k->within);
+    free(k->wins);
+    memset(k, 0, sizeof(*k));
+}
+
+
+/* t when it is after `after` and sooner than best. */
+#define SOONER(best, t, after)                                               \
+    do { int64_t  t_ = (t); if (t_ > (after) && t_ < (best)) (best) = t_; }  \
+    while (0)
+
+
+int64_t
+inferred_next_change(const inferred_clock_t *k, const profile_t *p,
+    int64_t after)
+{
+    int64_t  best = INT64_MAX, t;
+    size_t   i, lo, hi, mid;
+
+    if (p->first_seen != INT64_MIN) {
+        /* "new" while now - first_seen <= lifecycle[0] */
+        SOONER(best, p->first_seen + k->lifecycle_ms[0] + 1, after);
+        for (i = 0; i < k->nwithin; i++) {
+            SOONER(best, p->first_seen + k->within[i] + 1, after);
+        }
+    }
+    if (p->last_seen != INT64_MIN) {
+        SOONER(best, p->last_seen + k->lifecycle_ms[1] + 1, after);
+        SOONER(best, p->last_seen + k->lifecycle_ms[2] + 1, after);
+        if (k->expire_ms) {
+            SOONER(best, p->last_seen + k->expire_ms + 1, after);
+        }
+        for (i = 0; i < k->nwithin; i++) {
+            SOONER(best, p->last_seen + k->within[i] + 1, after);
+        }
+    }
+    if (p->orders) {
+        for (i = 0; i < k->nwithin; i++) {
+            SOONER(best, p->last_order + k->within[i] + 1, after);
+        }
+    }
+    /* a cart is abandoned once now - added >= abandon */
+    for (i = 0; i < p->ncarts; i++) {
+        SOONER(best, p->cart_times[i] + k->abandon_ms, after);
+    }
+    /* a day bucket leaves a window (now - window, now] of days once
+     * now >= day start + window */
+    for (i = 0; i < p->nbuckets; i++) {
+        lo = 0;
+        hi = k->nwins;
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+            if (k->wins[mid].key < p->buckets[i].agg) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for (; lo < k->nwins && k->wins[lo].key == p->buckets[i].agg; lo++) {
+            t = (int64_t) p->buckets[i].day * 86400000LL + k->wins[lo].window_ms;
+            SOONER(best, t, after);
+        }
+    }
+    return best;
 }

@@ -74,4 +74,44 @@ const char *inferred_lifecycle(const inferred_conf_t *c, const profile_t *p);
 void inferred_record(const inferred_conf_t *c, const profile_t *p,
     stored_profile_t *rec, stored_decayed_t *dec, stored_str_t *segs);
 
+/*
+ * When a profile's inferred module changes without an event (follow mode,
+ * docs/profiles.md "Time"): its lifecycle stage when a threshold passes,
+ * its abandoned carts when a cart's window closes, a `within` of the rules
+ * when its duration passes, a windowed aggregate when a day bucket leaves
+ * its window, and the profile itself when it expires.  Decayed weights
+ * (interest.*, engagement) change continuously and are not tracked: they
+ * are exact as of each publish.  RFM scores are ranks among the profiles
+ * with orders, which time shifts alike, so time alone does not move them.
+ */
+typedef struct {
+    int64_t    abandon_ms;
+    int64_t    lifecycle_ms[3];
+    int64_t    expire_ms;             /* 0: profiles do not expire */
+    int64_t   *within;                /* the rules' `within` durations */
+    size_t     nwithin;
+    struct inferred_win_s {
+        uint32_t   key;               /* profile_agg_key of an aggregate */
+        int64_t    window_ms;
+    }         *wins;                  /* sorted by key */
+    size_t     nwins;
+} inferred_clock_t;
+
+/* The clock of a configuration: rules (may be NULL) and agg_keys as in
+ * inferred_conf_t.  Returns SPOOR_OK or SPOOR_E_NOMEM. */
+int inferred_clock_init(inferred_clock_t *k, int64_t abandon_ms,
+    const int64_t lifecycle_ms[3], int64_t expire_ms,
+    const spoor_rules_t *rules, const uint32_t *agg_keys);
+
+void inferred_clock_free(inferred_clock_t *k);
+
+/*
+ * The earliest time after `after` at which time alone may change p's
+ * lifecycle, abandoned carts, segments or expiry; INT64_MAX when nothing
+ * can.  Never later than a real change (it may be earlier: a window that
+ * closes without changing a result).
+ */
+int64_t inferred_next_change(const inferred_clock_t *k, const profile_t *p,
+    int64_t after);
+
 #endif /* SPOOR_INFERRED_H */

@@ -2,16 +2,19 @@
  * ingest.c -- the fold of log records into profiles (ingest.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 #include "cli.h"
 #include "error.h"
 #include "event.h"
 #include "ingest.h"
+#include "json_out.h"
 #include "logreader.h"
 #include "snapshot.h"
 #include "state.h"
@@ -49,6 +52,14 @@ struct ingest_s {
     const char           *path;         /* the log being read */
     int                   damaged;      /* in the log being read */
     unsigned              jobs;         /* 1: decode and fold in turn */
+    uint64_t              base;         /* file offset the reader starts at */
+    uint64_t              end;          /* file offset after the last frame */
+    int                   follow;       /* INGEST_FOLLOW: hold the last
+                                           damage back until a frame follows */
+    int                   held;         /* `pending` is a held-back damage */
+    spoor_damage_t        pending;
+    ingest_touch_fn       touch;
+    void                 *touch_arg;
 };
 
 
@@ -76,6 +87,14 @@ void
 ingest_set_jobs(ingest_t *in, unsigned jobs)
 {
     in->jobs = jobs ? jobs : 1;
+}
+
+
+void
+ingest_set_touch(ingest_t *in, ingest_touch_fn fn, void *arg)
+{
+    in->touch = fn;
+    in->touch_arg = arg;
 }
 
 
@@ -395,6 +414,9 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
     if (rc != SPOOR_OK) {
         return rc;
     }
+    if (r->touch) {
+        r->touch(r->touch_arg, ids[0]);
+    }
     if (category.data) {
         (void) tally(r, T_CATEGORY, &category);
     }
@@ -407,13 +429,46 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
 /* ---- logs ---------------------------------------------------------------------- */
 
 static void
+report_damage(ingest_t *in, const spoor_damage_t *d)
+{
+    spoor_damage_t  at = *d;
+
+    at.offset += in->base;          /* the file's offset, not the reader's */
+    in->damaged = 1;
+    in->t.damaged++;
+    cli_print_damage(stderr, in->path, &at);
+}
+
+
+/* Following a live log, the last damaged stretch may be a frame being
+ * written (a torn tail): it is held back, reported only once a frame
+ * follows it (or another damage does), and dropped at the end. */
+static void
 on_damage(void *arg, const spoor_damage_t *d)
 {
     ingest_t  *in = arg;
 
-    in->damaged = 1;
-    in->t.damaged++;
-    cli_print_damage(stderr, in->path, d);
+    if (!in->follow) {
+        report_damage(in, d);
+        return;
+    }
+    if (in->held) {
+        report_damage(in, &in->pending);
+    }
+    in->pending = *d;
+    in->held = 1;
+}
+
+
+/* A frame was delivered at [offset, offset + length) of the reader. */
+static void
+frame_read(ingest_t *in, const spoor_frame_t *f)
+{
+    if (in->held) {
+        report_damage(in, &in->pending);
+        in->held = 0;
+    }
+    in->end = in->base + f->offset + f->length;
 }
 
 
@@ -428,6 +483,7 @@ read_serial(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
     uint64_t       key;
 
     while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
+        frame_read(in, &f);
         out->frames++;
         key = XXH64(f.content, f.content_len, 0x5300);
         out->checksum = XXH64(&key, sizeof(key), out->checksum);
@@ -724,42 +780,124 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
 
 
 int
-ingest_log(ingest_t *in, const char *path, ingest_input_t *out)
+ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
+    int flags, ingest_input_t *out)
 {
-    int                          fd, rc;
+    int                          rc;
     spoor_reader_t              *rd;
     struct stat                  sb;
     const spoor_reader_stats_t  *rs;
 
     memset(out, 0, sizeof(*out));
     out->path = path;
-    fd = cli_open_log("ingest", path);
-    if (fd < 0) {
+    out->start = out->end = offset;
+    if (offset && lseek(fd, (off_t) offset, SEEK_SET) == (off_t) -1) {
+        fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
         return SPOOR_E_IO;
     }
     in->path = path;
     in->damaged = 0;
+    in->base = in->end = offset;
+    in->follow = (flags & INGEST_FOLLOW) != 0;
+    in->held = 0;
     rd = spoor_reader_open_fd(fd, on_damage, in);
     if (rd == NULL) {
-        cli_close_log(fd);
         return SPOOR_E_NOMEM;
     }
 
-    rc = in->jobs > 1 ? read_piped(in, rd, out) : read_serial(in, rd, out);
+    /* following: serial, which knows where each frame ends */
+    rc = in->jobs > 1 && !in->follow ? read_piped(in, rd, out)
+                                     : read_serial(in, rd, out);
 
     rs = spoor_reader_stats(rd);
     if (rc == SPOOR_E_IO) {
         fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
     }
     out->size = fstat(fd, &sb) == 0 ? (uint64_t) sb.st_size : 0;
-    out->damaged = in->damaged || rs->truncated;
+    out->damaged = in->damaged || (!in->follow && rs->truncated);
+    out->end = in->follow ? in->end : offset + rs->bytes;
 
     in->t.frames += out->frames;
     in->t.records += out->records;
     in->t.new_frames += out->new_frames;
     in->t.new_records += out->new_records;
+    in->follow = 0;
+    in->held = 0;
 
     spoor_reader_close(rd);
-    cli_close_log(fd);
     return rc == 0 || rc == 1 ? SPOOR_OK : rc;
+}
+
+
+int
+ingest_log(ingest_t *in, const char *path, ingest_input_t *out)
+{
+    int  fd, rc;
+
+    fd = cli_open_log("ingest", path);
+    if (fd < 0) {
+        memset(out, 0, sizeof(*out));
+        out->path = path;
+        return SPOOR_E_IO;
+    }
+    rc = ingest_log_at(in, fd, path, 0, 0, out);
+    cli_close_log(fd);
+    return rc;
+}
+
+
+/* ---- the lineage ---------------------------------------------------------------- */
+
+void
+ingest_lineage_input(json_out_t *j, const ingest_input_t *in)
+{
+    char  hex[17];
+
+    snprintf(hex, sizeof(hex), "%016" PRIx64, in->checksum);
+    json_out_map_open(j);
+    json_out_cstr(j, "file");
+    json_out_cstr(j, in->path);
+    json_out_cstr(j, "size");
+    json_out_uint(j, in->size);
+    json_out_cstr(j, "checksum");
+    json_out_cstr(j, hex);
+    json_out_cstr(j, "frames");
+    json_out_uint(j, in->frames);
+    json_out_cstr(j, "records");
+    json_out_uint(j, in->records);
+    json_out_cstr(j, "new_frames");
+    json_out_uint(j, in->new_frames);
+    json_out_cstr(j, "new_records");
+    json_out_uint(j, in->new_records);
+    json_out_cstr(j, "damaged");
+    json_out_bool(j, in->damaged);
+    json_out_map_close(j);
+}
+
+
+#define KV(j, k, v)  (json_out_cstr(j, k), json_out_uint(j, v))
+
+void
+ingest_lineage_events(json_out_t *j, const ingest_tally_t *t, const state_t *st)
+{
+    json_out_cstr(j, "events");
+    json_out_map_open(j);
+    KV(j, "read", t->records);
+    KV(j, "applied", t->applied);
+    json_out_cstr(j, "skipped");
+    json_out_map_open(j);
+    KV(j, "duplicate", t->duplicate);
+    KV(j, "anonymous", t->anonymous);
+    KV(j, "cookieless", t->cookieless);
+    KV(j, "not_for_profiling", t->no_profiling);
+    KV(j, "no_id", t->no_id);
+    KV(j, "erased", t->erased);
+    KV(j, "bad_record", t->bad);
+    json_out_map_close(j);
+    json_out_map_close(j);
+    KV(j, "withdrawals", t->withdrawals);
+    KV(j, "profiles_erased", t->erased_profiles);
+    KV(j, "merges", st->g.merges);
+    KV(j, "merges_refused", st->g.merges_refused);
+    KV(j, "junk_ids", st->g.junk_seen);
 }

@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 #include "event.h"
+#include "json_out.h"
 #include "state.h"
 
 /* What a run counts, over every log. */
@@ -45,6 +46,9 @@ typedef struct {
     uint64_t     checksum;           /* XXH64 chain of its frame keys */
     uint64_t     frames, records, new_frames, new_records;
     int          damaged;            /* damage found, or cut short */
+    uint64_t     start;              /* file offset the read began at */
+    uint64_t     end;                /* where the next read of a followed
+                                        log begins (ingest_log_at) */
 } ingest_input_t;
 
 /* Called after each frame with the input bytes read of the current log
@@ -52,12 +56,20 @@ typedef struct {
 typedef void (*ingest_progress_fn)(void *arg, uint64_t bytes,
     uint64_t events);
 
+/* Called after an event was folded into a profile, with an id of that
+ * profile (identity.h: its set's root owns the profile). */
+typedef void (*ingest_touch_fn)(void *arg, uint32_t id);
+
 typedef struct ingest_s  ingest_t;
 
 /* A run over st (open for writing, configured); NULL when out of memory. */
 ingest_t *ingest_new(state_t *st);
 
 void ingest_set_progress(ingest_t *in, ingest_progress_fn fn, void *arg);
+
+/* fn is called for each event folded (the follower's record of the
+ * profiles a publish changes); NULL: none. */
+void ingest_set_touch(ingest_t *in, ingest_touch_fn fn, void *arg);
 
 /*
  * Threads for reading logs: 1 (the default) decodes and folds each frame
@@ -76,6 +88,23 @@ void ingest_set_jobs(ingest_t *in, unsigned jobs);
  */
 int ingest_log(ingest_t *in, const char *path, ingest_input_t *out);
 
+#define INGEST_FOLLOW  1
+
+/*
+ * The same for the open descriptor fd from file offset `offset` (a frame
+ * boundary: 0, or the end a previous read returned); path names it in
+ * messages and the lineage.  With INGEST_FOLLOW (a log still being
+ * written) the read is serial and a damaged stretch after the last
+ * intact frame -- a frame NGINX is writing right now, or one torn by a
+ * crash -- is neither reported nor counted as damage: out->end is the
+ * offset after the last intact frame, where the next read begins and
+ * finds the frame whole, or reports the stretch once a frame follows it
+ * (or when it is read without INGEST_FOLLOW).  Without it, out->end is
+ * where the reader stopped (the end of the file).  fd is left open.
+ */
+int ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
+    int flags, ingest_input_t *out);
+
 /*
  * Folds one decoded record (the caller's own source of events: tests,
  * tools).  Returns SPOOR_OK or SPOOR_E_NOMEM.
@@ -86,6 +115,15 @@ int ingest_event(ingest_t *in, const spoor_event_t *ev);
 int ingest_finish(ingest_t *in);
 
 const ingest_tally_t *ingest_tally(const ingest_t *in);
+
+/* The lineage's record of one input: {"file","size","checksum","frames",
+ * "records","new_frames","new_records","damaged"} (json_out.h). */
+void ingest_lineage_input(json_out_t *j, const ingest_input_t *in);
+
+/* What a run did, after the inputs: the members "events", "withdrawals",
+ * "profiles_erased", "merges", "merges_refused", "junk_ids". */
+void ingest_lineage_events(json_out_t *j, const ingest_tally_t *t,
+    const state_t *st);
 
 void ingest_free(ingest_t *in);
 

@@ -1337,6 +1337,38 @@ spoor_rules_max_window(const spoor_rules_t *r)
     return r ? r->max_window : 0;
 }
 
+
+int
+spoor_rules_withins(const spoor_rules_t *r, int64_t **out, size_t *n)
+{
+    size_t  i, j, k = 0;
+
+    *out = NULL;
+    *n = 0;
+    for (i = 0; r != NULL && i < r->nnodes; i++) {
+        k += r->nodes[i].kind == RN_WITHIN;
+    }
+    if (k == 0) {
+        return SPOOR_OK;
+    }
+    *out = malloc(k * sizeof(int64_t));
+    if (*out == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < r->nnodes; i++) {
+        if (r->nodes[i].kind != RN_WITHIN) {
+            continue;
+        }
+        for (j = 0; j < *n && (*out)[j] != r->nodes[i].ms; j++) {
+            /* seen before? */
+        }
+        if (j == *n) {
+            (*out)[(*n)++] = r->nodes[i].ms;
+        }
+    }
+    return SPOOR_OK;
+}
+
 /* ---- evaluation --------------------------------------------------------- */
 
 /* a cmp b for numbers; NaN on either side is unknown: false. */

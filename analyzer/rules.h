@@ -126,6 +126,11 @@ const spoor_rule_agg_t *spoor_rules_agg(const spoor_rules_t *r, size_t i);
  * `within` are not aggregates and do not count.) */
 int64_t spoor_rules_max_window(const spoor_rules_t *r);
 
+/* The distinct durations of every `within`, in order of first use, into
+ * a malloc'ed *out of *n entries (NULL and 0 when there is none).
+ * Returns SPOOR_OK or SPOOR_E_NOMEM. */
+int spoor_rules_withins(const spoor_rules_t *r, int64_t **out, size_t *n);
+
 /* What the evaluator asks of a profile. */
 typedef struct {
     void      *ctx;

@@ -15,6 +15,7 @@
 #include "default_rules.h"
 #include "rules.h"
 #include "settings.h"
+#include "timestamp.h"
 
 #define MIN_MS  60000LL
 #define DAY_MS  86400000LL
@@ -191,6 +192,60 @@ read_rules(settings_t *s, const char *cmd, const char *path)
 }
 
 
+/* A duration "500ms", "1s", "2m", "1h" (a bare number: seconds) into
+ * *ms; 0, or -1 when it is none or under 10 ms or over a day. */
+static int
+parse_duration(const char *s, int64_t *ms)
+{
+    char          *end;
+    unsigned long  v;
+    int64_t        unit;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || end == s || s[0] == '-' || v > 86400000UL) {
+        return -1;
+    }
+    if (strcmp(end, "ms") == 0) {
+        unit = 1;
+    } else if (*end == '\0' || strcmp(end, "s") == 0) {
+        unit = 1000;
+    } else if (strcmp(end, "m") == 0) {
+        unit = 60000;
+    } else if (strcmp(end, "h") == 0) {
+        unit = 3600000;
+    } else {
+        return -1;
+    }
+    *ms = (int64_t) v * unit;
+    return *ms >= 10 && *ms <= 86400000LL ? 0 : -1;
+}
+
+
+/* One of ingest's own options; 0, or -1 when its argument is bad. */
+static int
+ingest_option(state_cli_t *cli, int c, const char *arg)
+{
+    char           *end;
+    long long       v;
+
+    switch (c) {
+    case 'F': cli->follow = 1; return 0;
+    case 'T': cli->status = arg; return arg[0] ? 0 : -1;
+    case 'I': return parse_duration(arg, &cli->interval_ms);
+    case 'S': return parse_duration(arg, &cli->settle_ms);
+    default:
+        errno = 0;
+        v = strtoll(arg, &end, 10);
+        if (errno == 0 && *end == '\0' && end != arg && v > 0) {
+            cli->now_ms = v;
+            return 0;
+        }
+        return spoor_timestamp_parse(arg, strlen(arg), &cli->now_ms);
+    }
+}
+
+
 int
 settings_parse_args(int argc, char **argv, const char *cmd,
     state_cli_t *cli)
@@ -209,6 +264,11 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "expire",      required_argument, NULL, 'e' },
         { "keep",        required_argument, NULL, 'k' },
         { "jobs",        required_argument, NULL, 'n' },
+        { "follow",      no_argument,       NULL, 'F' },
+        { "interval",    required_argument, NULL, 'I' },
+        { "settle",      required_argument, NULL, 'S' },
+        { "status",      required_argument, NULL, 'T' },
+        { "now",         required_argument, NULL, 'N' },
         { "help",        no_argument,       NULL, 'H' },
         { NULL, 0, NULL, 0 }
     };
@@ -220,6 +280,11 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->dir = NULL;
     cli->json = 0;
     cli->jobs = 0;
+    cli->follow = 0;
+    cli->interval_ms = 1000;
+    cli->settle_ms = 60000;
+    cli->status = NULL;
+    cli->now_ms = INT64_MIN;
     settings_init(s);
 
     optind = 1;
@@ -245,6 +310,21 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                 return -2;
             }
             cli->jobs = (unsigned) v;
+            break;
+        case 'F': case 'I': case 'S': case 'T': case 'N':
+            if (strcmp(cmd, "ingest") != 0) {
+                fprintf(stderr, "spoor %s: unknown option '%s' (see "
+                        "--help)\n", cmd, argv[optind - 1]);
+                return -2;
+            }
+            if (ingest_option(cli, c, optarg) != 0) {
+                fprintf(stderr, "spoor %s: %s wants %s: '%s'\n", cmd,
+                        argv[optind - 1], c == 'N'
+                        ? "a time (ms since the epoch or ISO 8601)"
+                        : "a duration (500ms, 1s, 2m, 1h; at least 10ms)",
+                        optarg);
+                return -2;
+            }
             break;
         case 'r':
             rc = read_rules(s, cmd, optarg);

@@ -90,6 +90,12 @@ typedef struct {
     const char  *dir;
     int          json;
     unsigned     jobs;              /* --jobs N (ingest only); 0: not given */
+    /* ingest only (docs/profiles.md, "Follow mode") */
+    int          follow;            /* --follow */
+    int64_t      interval_ms;       /* --interval (default 1 s) */
+    int64_t      settle_ms;         /* --settle (default 60 s) */
+    const char  *status;            /* --status FILE; NULL: none */
+    int64_t      now_ms;            /* --now; INT64_MIN: not given */
     settings_t   set;
 } state_cli_t;
 

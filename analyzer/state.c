@@ -1547,6 +1547,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     st->next_gen = gen + 1;
     st->changed = 0;
     st->recovered_from = 0;
+    st->has_settings = 1;           /* the generation keeps them */
+    st->erased_in_run = 0;          /* in the journal now: a follower's
+                                       next commit appends only new ones */
     remove_old_gens(st);
     rc = SPOOR_OK;
 

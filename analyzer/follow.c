@@ -1,0 +1,873 @@
+/*
+ * follow.c -- the live follower (follow.h): the files it tracks, the
+ * publish, the clock and the signals.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli.h"
+#include "deadlines.h"
+#include "error.h"
+#include "follow.h"
+#include "inferred.h"
+#include "ingest.h"
+#include "json_out.h"
+#include "snapshot.h"
+
+/* One file being read: the live log, or a rotated one still open. */
+typedef struct {
+    int              fd;
+    dev_t            dev;
+    ino_t            ino;
+    uint64_t         off;          /* where the next read begins */
+    uint64_t         size;         /* at the last look */
+    int              live;         /* the file LOG names */
+    int              done;         /* read for the last time: marked once
+                                      a publish holds it */
+    int64_t          grew_ms;      /* monotonic: last growth, or opening */
+    char            *name;         /* its path when opened */
+    ingest_input_t   acc;          /* what the reads since the last
+                                      publish gave */
+    int              has_acc;
+} tracked_t;
+
+typedef struct {
+    int                argc;
+    char             **argv;
+    state_cli_t       *cli;
+    state_t           *st;
+    const char        *path;
+    char              *dir, *base;
+    tracked_t         *files;
+    size_t             nfiles, cfiles;
+    ingest_t          *in;
+    uint32_t          *touched;    /* ids of profiles folded into, and of
+                                      profiles due, since the last publish */
+    size_t             ntouched, ctouched;
+    int                nomem;      /* touched could not grow */
+    deadlines_t        dl;
+    inferred_clock_t   clk;
+    int64_t            now;        /* the clock at the last look */
+    int                waiting;    /* LOG missing: said once */
+} follower_t;
+
+static volatile sig_atomic_t  got_stop, got_hup;
+
+
+static void
+on_signal(int sig)
+{
+    if (sig == SIGHUP) {
+        got_hup = 1;
+    } else {
+        got_stop = 1;
+    }
+}
+
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/*
+ * "Now": the system clock, or the test clock (ms since the epoch in the
+ * file SPOOR_TEST_CLOCK names).  Returns 0, or -1 after a message when
+ * the test clock cannot be read (the last value stays).
+ */
+static int
+clock_now(int64_t *now)
+{
+    const char       *file = getenv("SPOOR_TEST_CLOCK");
+    struct timespec   ts;
+    char              buf[64], *end;
+    FILE             *f;
+    size_t            n;
+    long long         v;
+
+    if (file == NULL || file[0] == '\0') {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        *now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return 0;
+    }
+    f = fopen(file, "r");
+    if (f == NULL) {
+        fprintf(stderr, "spoor ingest: SPOOR_TEST_CLOCK %s: %s\n", file,
+                strerror(errno));
+        return -1;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    errno = 0;
+    v = strtoll(buf, &end, 10);
+    while (*end == '\n' || *end == ' ') {
+        end++;
+    }
+    if (errno || end == buf || *end != '\0' || v <= 0) {
+        fprintf(stderr, "spoor ingest: SPOOR_TEST_CLOCK %s: not a time in "
+                "ms since the epoch\n", file);
+        return -1;
+    }
+    *now = v;
+    return 0;
+}
+
+
+/* ---- the profiles a publish changes --------------------------------------------- */
+
+static void
+on_touch(void *arg, uint32_t id)
+{
+    follower_t  *f = arg;
+
+    if (f->ntouched == f->ctouched) {
+        size_t     cap = f->ctouched ? 2 * f->ctouched : 4096;
+        uint32_t  *a = realloc(f->touched, cap * sizeof(uint32_t));
+
+        if (a == NULL) {
+            f->nomem = 1;
+            return;
+        }
+        f->touched = a;
+        f->ctouched = cap;
+    }
+    f->touched[f->ntouched++] = id;
+}
+
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+    return (x > y) - (x < y);
+}
+
+
+/* The touched ids as their sets' roots, each once; returns how many. */
+static size_t
+touched_roots(follower_t *f)
+{
+    size_t  i, n = 0;
+
+    for (i = 0; i < f->ntouched; i++) {
+        f->touched[i] = identity_root(&f->st->g, f->touched[i]);
+    }
+    if (f->ntouched) {
+        qsort(f->touched, f->ntouched, sizeof(uint32_t), cmp_u32);
+    }
+    for (i = 0; i < f->ntouched; i++) {
+        if (n == 0 || f->touched[n - 1] != f->touched[i]) {
+            f->touched[n++] = f->touched[i];
+        }
+    }
+    f->ntouched = n;
+    return n;
+}
+
+
+/* Every profile's next deadline after `after`: once, when the state is
+ * (re)opened; from then on only the profiles a publish changes. */
+static int
+deadlines_fill(follower_t *f, int64_t after)
+{
+    state_t  *st = f->st;
+    uint32_t  i;
+    int64_t   t;
+
+    deadlines_free(&f->dl);
+    inferred_clock_free(&f->clk);
+    if (inferred_clock_init(&f->clk, st->conf.abandon_ms,
+                            st->set.lifecycle_ms, st->set.expire_ms,
+                            st->rules, st->conf.agg_keys) != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < st->g.n; i++) {
+        if (st->g.ids[i].parent != i || st->g.ids[i].profile == NULL) {
+            continue;
+        }
+        t = inferred_next_change(&f->clk, st->g.ids[i].profile, after);
+        if (deadlines_set(&f->dl, i, t) != 0) {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static tracked_t *
+track(follower_t *f, const char *name, int live)
+{
+    tracked_t    *t;
+    struct stat   sb;
+    int           fd;
+
+    fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            fprintf(stderr, "spoor ingest: %s: %s\n", name, strerror(errno));
+        }
+        return NULL;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fprintf(stderr, "spoor ingest: %s: not a regular file\n", name);
+        close(fd);
+        return NULL;
+    }
+    if (f->nfiles == f->cfiles) {
+        size_t      cap = f->cfiles ? 2 * f->cfiles : 8;
+        tracked_t  *a = realloc(f->files, cap * sizeof(tracked_t));
+
+        if (a == NULL) {
+            close(fd);
+            return NULL;
+        }
+        f->files = a;
+        f->cfiles = cap;
+    }
+    t = &f->files[f->nfiles];
+    memset(t, 0, sizeof(*t));
+    t->name = strdup(name);
+    if (t->name == NULL) {
+        close(fd);
+        return NULL;
+    }
+    f->nfiles++;
+    t->fd = fd;
+    t->dev = sb.st_dev;
+    t->ino = sb.st_ino;
+    t->live = live;
+    t->grew_ms = mono_ms();
+    return t;
+}
+
+
+static void
+untrack(follower_t *f, size_t i)
+{
+    close(f->files[i].fd);
+    free(f->files[i].name);
+    f->files[i] = f->files[--f->nfiles];
+}
+
+
+/* Whether name is BASE-DIGITS, a rotated log (dateext). */
+static int
+rotated_name(const follower_t *f, const char *name)
+{
+    size_t  bl = strlen(f->base), nd;
+
+    if (strncmp(name, f->base, bl) != 0 || name[bl] != '-') {
+        return 0;
+    }
+    nd = strspn(name + bl + 1, "0123456789");
+    return nd > 0 && name[bl + 1 + nd] == '\0';
+}
+
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+
+/* At start: every rotated sibling of LOG not marked FILE.ingested, oldest
+ * name first. */
+static int
+track_rotated(follower_t *f)
+{
+    DIR            *d;
+    struct dirent  *e;
+    char          **names = NULL, **a, path[4096];
+    size_t          n = 0, cap = 0, i;
+    int             rc = SPOOR_OK;
+
+    d = opendir(f->dir);
+    if (d == NULL) {
+        return SPOOR_OK;            /* LOG's directory comes later */
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (!rotated_name(f, e->d_name)) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s.ingested", f->dir, e->d_name);
+        if (access(path, F_OK) == 0) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            a = realloc(names, cap * sizeof(char *));
+            if (a == NULL) {
+                rc = SPOOR_E_NOMEM;
+                break;
+            }
+            names = a;
+        }
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL) {
+            rc = SPOOR_E_NOMEM;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (n) {
+        qsort(names, n, sizeof(char *), cmp_str);
+    }
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
+        if (rc == SPOOR_OK && track(f, path, 0) == NULL && errno == ENOMEM) {
+            rc = SPOOR_E_NOMEM;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+
+/* LOG's path: a new file there (a rotation) becomes the live one, and
+ * the one read so far is followed on as rotated. */
+static void
+check_live(follower_t *f)
+{
+    struct stat  sb;
+    size_t       i;
+
+    if (stat(f->path, &sb) != 0) {
+        if (!f->waiting) {
+            fprintf(stderr, "spoor ingest: %s: %s; waiting for it\n", f->path,
+                    strerror(errno));
+            f->waiting = 1;
+        }
+        return;
+    }
+    f->waiting = 0;
+    for (i = 0; i < f->nfiles; i++) {
+        if (f->files[i].live) {
+            if (f->files[i].dev == sb.st_dev && f->files[i].ino == sb.st_ino) {
+                return;
+            }
+            f->files[i].live = 0;               /* rotated */
+            f->files[i].grew_ms = mono_ms();
+        }
+    }
+    for (i = 0; i < f->nfiles; i++) {
+        if (f->files[i].dev == sb.st_dev && f->files[i].ino == sb.st_ino) {
+            f->files[i].live = 1;   /* renamed back: follow it as live */
+            return;
+        }
+    }
+    (void) track(f, f->path, 1);
+}
+
+
+/* Adds what one read gave to the file's record since the last publish. */
+static void
+accumulate(tracked_t *t, const ingest_input_t *r)
+{
+    if (!t->has_acc) {
+        t->acc = *r;
+        t->acc.path = t->name;
+        t->has_acc = 1;
+        return;
+    }
+    t->acc.size = r->size;
+    t->acc.checksum ^= r->checksum;
+    t->acc.frames += r->frames;
+    t->acc.records += r->records;
+    t->acc.new_frames += r->new_frames;
+    t->acc.new_records += r->new_records;
+    t->acc.damaged |= r->damaged;
+    t->acc.end = r->end;
+}
+
+
+/* Reads file t from where it stopped; `last`: the read of a rotated file
+ * that has settled, which reports damage at its end.  Returns SPOOR_OK,
+ * SPOOR_E_IO or SPOOR_E_NOMEM. */
+static int
+read_file(follower_t *f, tracked_t *t, int last)
+{
+    struct stat     sb;
+    ingest_input_t  r;
+    int             rc;
+
+    if (fstat(t->fd, &sb) != 0) {
+        fprintf(stderr, "spoor ingest: %s: %s\n", t->name, strerror(errno));
+        return SPOOR_E_IO;
+    }
+    if ((uint64_t) sb.st_size < t->off) {
+        fprintf(stderr, "spoor ingest: %s: the file shrank from %" PRIu64
+                " to %lld bytes (copytruncate?): read again from its start\n",
+                t->name, t->off, (long long) sb.st_size);
+        t->off = 0;
+    }
+    if ((uint64_t) sb.st_size != t->size) {
+        t->size = (uint64_t) sb.st_size;
+        t->grew_ms = mono_ms();
+    }
+    if (t->off == t->size && !last) {
+        return SPOOR_OK;
+    }
+    rc = ingest_log_at(f->in, t->fd, t->name, t->off,
+                       last ? 0 : INGEST_FOLLOW, &r);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    t->off = r.end;
+    accumulate(t, &r);
+    return f->nomem ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
+static int
+read_all(follower_t *f, int64_t settle_ms)
+{
+    size_t   i;
+    int      rc;
+    int64_t  now = mono_ms();
+
+    check_live(f);
+    for (i = 0; i < f->nfiles; i++) {
+        tracked_t  *t = &f->files[i];
+
+        if (t->done) {
+            continue;
+        }
+        rc = read_file(f, t, 0);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+        if (!t->live && now - t->grew_ms >= settle_ms) {
+            rc = read_file(f, t, 1);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+            t->done = 1;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+/* A settled rotated file whose frames are all published: FILE.ingested
+ * next to it, under the name it has now, as spoor-rotate marks. */
+static void
+mark_done(follower_t *f)
+{
+    DIR            *d;
+    struct dirent  *e;
+    struct stat     sb;
+    char            path[4096];
+    size_t          i;
+    int             fd;
+
+    for (i = 0; i < f->nfiles; ) {
+        tracked_t  *t = &f->files[i];
+
+        if (!t->done) {
+            i++;
+            continue;
+        }
+        d = opendir(f->dir);
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            if (!rotated_name(f, e->d_name)) {
+                continue;
+            }
+            snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+            if (stat(path, &sb) != 0 || sb.st_dev != t->dev
+                || sb.st_ino != t->ino)
+            {
+                continue;
+            }
+            snprintf(path, sizeof(path), "%s/%s.ingested", f->dir,
+                     e->d_name);
+            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+            if (fd < 0) {
+                fprintf(stderr, "spoor ingest: %s: %s\n", path,
+                        strerror(errno));
+            } else {
+                close(fd);
+            }
+            break;
+        }
+        if (d != NULL) {
+            closedir(d);
+        }
+        untrack(f, i);
+    }
+}
+
+
+/* ---- the publish ---------------------------------------------------------------- */
+
+static int
+new_run(follower_t *f)
+{
+    ingest_free(f->in);
+    f->in = ingest_new(f->st);
+    if (f->in == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    ingest_set_touch(f->in, on_touch, f);
+    return SPOOR_OK;
+}
+
+
+/* Whether anything would change the published generation at `now`. */
+static int
+something_new(follower_t *f, int64_t now)
+{
+    const state_t  *st = f->st;
+
+    /* frames read again after a restart are no news: only new ones */
+    return ingest_tally(f->in)->new_frames || st->erased_in_run || st->gen == 0 || st->changed
+           || !st->has_settings || deadlines_next(&f->dl) <= now;
+}
+
+
+static void
+write_status(follower_t *f, const char *json, size_t len)
+{
+    char        dir[4096], *slash;
+    const char *name;
+
+    snprintf(dir, sizeof(dir), "%s", f->cli->status);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        name = f->cli->status;
+        snprintf(dir, sizeof(dir), ".");
+    } else {
+        *slash = '\0';
+        name = slash + 1;
+        if (dir[0] == '\0') {
+            snprintf(dir, sizeof(dir), "/");
+        }
+    }
+    if (spoor_write_file_atomic(dir, name, json, len) != SPOOR_OK) {
+        fprintf(stderr, "spoor ingest: --status %s: %s\n", f->cli->status,
+                strerror(errno));
+    }
+}
+
+
+/*
+ * Publishes a generation as of the clock: the profiles folded into and
+ * those whose windows closed are re-evaluated (the deadlines of the
+ * latter popped), the generation written, and each of them gets its next
+ * deadline.  A failed write leaves everything to be published at the
+ * next turn.  Returns SPOOR_OK, or SPOOR_E_IO / SPOOR_E_NOMEM.
+ */
+static int
+publish(follower_t *f)
+{
+    state_t               *st = f->st;
+    const ingest_tally_t  *t;
+    json_out_t             j, s;
+    char                   err[1024], *lineage = NULL, when[64];
+    const char            *m;
+    size_t                 i, mlen, profiles, changed;
+    size_t                 closed = 0;
+    uint64_t               bytes, behind = 0, applied;
+    uint32_t               id;
+    int64_t                now, due, t0 = mono_ms(), now_eval;
+    int                    rc;
+
+    if (clock_now(&now) != 0) {
+        now = f->now;
+    }
+    f->now = now;
+    while (deadlines_pop_due(&f->dl, now, &id, &due)) {
+        on_touch(f, id);
+        closed++;
+    }
+    if (f->nomem) {
+        return SPOOR_E_NOMEM;
+    }
+    changed = touched_roots(f);
+    if (now > st->as_of) {
+        st->as_of = now;
+    }
+    now_eval = st->as_of;
+
+    t = ingest_tally(f->in);
+    applied = t->applied;
+    if (json_out_init(&j, NULL) != 0) {
+        return SPOOR_E_NOMEM;
+    }
+    json_out_map_open(&j);
+    json_out_cstr(&j, "inputs");
+    json_out_array_open(&j);
+    for (i = 0; i < f->nfiles; i++) {
+        if (f->files[i].has_acc) {
+            ingest_lineage_input(&j, &f->files[i].acc);
+        }
+    }
+    json_out_array_close(&j);
+    ingest_lineage_events(&j, t, st);
+    json_out_cstr(&j, "now");
+    json_out_int(&j, now_eval);
+    json_out_cstr(&j, "follow");
+    json_out_map_open(&j);
+    json_out_cstr(&j, "profiles_changed");
+    json_out_uint(&j, changed);
+    json_out_cstr(&j, "windows_closed");
+    json_out_uint(&j, closed);
+    json_out_map_close(&j);
+    m = json_out_members(&j, &mlen);
+    lineage = m ? strndup(m, mlen) : NULL;
+    json_out_free(&j);
+    if (lineage == NULL || ingest_finish(f->in) != SPOOR_OK) {
+        free(lineage);
+        return SPOOR_E_NOMEM;
+    }
+
+    rc = state_commit(st, lineage, &profiles, &bytes, err, sizeof(err));
+    free(lineage);
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor ingest: %s; retried at the next interval\n",
+                err);
+        return rc;
+    }
+
+    /* the next deadline of every profile this generation changed */
+    for (i = 0; i < f->ntouched; i++) {
+        profile_t  *p = st->g.ids[f->touched[i]].profile;
+
+        if (deadlines_set(&f->dl, f->touched[i],
+                          p ? inferred_next_change(&f->clk, p, now_eval)
+                            : INT64_MAX) != 0)
+        {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    f->ntouched = 0;
+
+    for (i = 0; i < f->nfiles; i++) {
+        behind += f->files[i].size > f->files[i].off
+                  ? f->files[i].size - f->files[i].off : 0;
+    }
+    cli_format_time(now_eval, when);
+    fprintf(stderr, "spoor ingest: generation %" PRIu32 " as of %s: %" PRIu64
+            " events applied, %zu profiles changed (%zu windows closed), "
+            "%zu profiles, %" PRIu64 " bytes behind, %lld ms\n", st->gen,
+            when, applied, changed, closed, profiles, behind,
+            (long long) (mono_ms() - t0));
+    if (f->cli->status != NULL && json_out_init(&s, NULL) == 0) {
+        const char  *text;
+        size_t       tlen;
+
+        json_out_map_open(&s);
+        json_out_cstr(&s, "generation");
+        json_out_uint(&s, st->gen);
+        json_out_cstr(&s, "now");
+        json_out_int(&s, now_eval);
+        json_out_cstr(&s, "events_applied");
+        json_out_uint(&s, applied);
+        json_out_cstr(&s, "profiles_changed");
+        json_out_uint(&s, changed);
+        json_out_cstr(&s, "windows_closed");
+        json_out_uint(&s, closed);
+        json_out_cstr(&s, "profiles");
+        json_out_uint(&s, profiles);
+        json_out_cstr(&s, "behind_bytes");
+        json_out_uint(&s, behind);
+        json_out_cstr(&s, "publish_ms");
+        json_out_int(&s, mono_ms() - t0);
+        json_out_cstr(&s, "files");
+        json_out_array_open(&s);
+        for (i = 0; i < f->nfiles; i++) {
+            json_out_map_open(&s);
+            json_out_cstr(&s, "file");
+            json_out_cstr(&s, f->files[i].name);
+            json_out_cstr(&s, "live");
+            json_out_bool(&s, f->files[i].live);
+            json_out_cstr(&s, "offset");
+            json_out_uint(&s, f->files[i].off);
+            json_out_cstr(&s, "size");
+            json_out_uint(&s, f->files[i].size);
+            json_out_map_close(&s);
+        }
+        json_out_array_close(&s);
+        json_out_map_close(&s);
+        text = json_out_text(&s, &tlen);
+        if (text != NULL) {
+            char  *line = malloc(tlen + 1);
+
+            if (line != NULL) {
+                memcpy(line, text, tlen);
+                line[tlen] = '\n';
+                write_status(f, line, tlen + 1);
+                free(line);
+            }
+        }
+        json_out_free(&s);
+    }
+
+    for (i = 0; i < f->nfiles; i++) {
+        f->files[i].has_acc = 0;
+    }
+    mark_done(f);
+    return new_run(f);
+}
+
+
+/* Reopens the state with the same command line (SIGHUP): --rules FILE is
+ * read again.  What was read is published first. */
+static int
+reload(follower_t *f)
+{
+    int  first;
+
+    fprintf(stderr, "spoor ingest: SIGHUP: reopening %s\n", f->cli->dir);
+    ingest_free(f->in);
+    f->in = NULL;
+    state_close(f->st);
+    settings_free(&f->cli->set);
+    first = cli_open_state(f->argc, f->argv, "ingest", f->cli, f->st, 0);
+    if (first < 0) {
+        memset(f->st, 0, sizeof(*f->st));
+        f->st->lock_fd = -1;
+        return -first;
+    }
+    if (deadlines_fill(f, f->st->as_of) != SPOOR_OK || new_run(f) != SPOOR_OK) {
+        fprintf(stderr, "spoor ingest: out of memory\n");
+        return EXIT_IO;
+    }
+    return EXIT_OK;
+}
+
+
+int
+follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
+    const char *path)
+{
+    follower_t        f;
+    struct sigaction  sa;
+    char             *slash;
+    int64_t           last, now;
+    int               rc = SPOOR_OK, code = EXIT_OK;
+    struct timespec   nap = { 0, FOLLOW_POLL_MS * 1000000L };
+
+    memset(&f, 0, sizeof(f));
+    f.argc = argc;
+    f.argv = argv;
+    f.cli = cli;
+    f.st = st;
+    f.path = path;
+    deadlines_init(&f.dl);
+    f.dir = strdup(path);
+    f.base = strdup((slash = strrchr(path, '/')) ? slash + 1 : path);
+    if (f.dir == NULL || f.base == NULL) {
+        fprintf(stderr, "spoor ingest: out of memory\n");
+        code = EXIT_IO;
+        goto done;
+    }
+    slash = strrchr(f.dir, '/');
+    if (slash == NULL) {
+        strcpy(f.dir, ".");
+    } else if (slash == f.dir) {
+        slash[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    if (clock_now(&f.now) != 0) {
+        code = EXIT_USAGE;
+        goto done;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+
+    if (deadlines_fill(&f, st->as_of) != SPOOR_OK || new_run(&f) != SPOOR_OK
+        || track_rotated(&f) != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor ingest: out of memory\n");
+        code = EXIT_IO;
+        goto done;
+    }
+    fprintf(stderr, "spoor ingest: following %s into %s (generation %"
+            PRIu32 "), publishing every %lld ms\n", path, cli->dir, st->gen,
+            (long long) cli->interval_ms);
+
+    last = mono_ms();
+    for ( ;; ) {
+        rc = read_all(&f, cli->settle_ms);
+        if (rc != SPOOR_OK) {
+            break;
+        }
+        now = mono_ms();
+        if (got_stop || got_hup || now - last >= cli->interval_ms) {
+            int64_t  clock = f.now;
+
+            last = now;
+            (void) clock_now(&clock);
+            if (something_new(&f, clock)) {
+                rc = publish(&f);
+                if (rc == SPOOR_E_NOMEM) {
+                    break;
+                }
+                if (rc != SPOOR_OK && got_stop) {
+                    break;                  /* nothing more to retry with */
+                }
+                rc = SPOOR_OK;
+            }
+        }
+        if (got_stop) {
+            break;
+        }
+        if (got_hup) {
+            got_hup = 0;
+            code = reload(&f);
+            if (code != EXIT_OK) {
+                goto done;
+            }
+        }
+        nanosleep(&nap, NULL);
+    }
+    if (rc == SPOOR_E_NOMEM) {
+        fprintf(stderr, "spoor ingest: out of memory\n");
+        code = EXIT_IO;
+    } else if (rc != SPOOR_OK) {
+        code = EXIT_IO;
+    } else {
+        fprintf(stderr, "spoor ingest: stopped; generation %" PRIu32
+                " is current\n", st->gen);
+    }
+
+done:
+    while (f.nfiles) {
+        untrack(&f, f.nfiles - 1);
+    }
+    free(f.files);
+    free(f.touched);
+    free(f.dir);
+    free(f.base);
+    ingest_free(f.in);
+    deadlines_free(&f.dl);
+    inferred_clock_free(&f.clk);
+    return code;
+}
