@@ -447,7 +447,8 @@ stop:
 #   $(PREFIX)/lib/nginx/modules/ngx_http_spoor_module.so  for load_module
 #   $(PREFIX)/lib/spoor/spoor-rotate                      the rotation helper
 #   $(PREFIX)/share/spoor/                                examples: nginx.conf,
-#       segments.rules, logrotate.spoor, spoor-rotate.service, spoor-rotate.timer
+#       segments.rules, logrotate.spoor, spoor-rotate.service, spoor-rotate.timer,
+#       and for a follower logrotate.spoor-follow, spoor-follow.service
 # The helper, the logrotate snippet and the service name programs under
 # /usr/local/; they are installed with $(PREFIX)/ in its place.  DESTDIR
 # (staging, packaging) is prepended to every path and named in none.
@@ -462,7 +463,8 @@ INSTALL_LIB   := $(DESTDIR)$(PREFIX)/lib/spoor
 INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/spoor
 INSTALL_TMP   := $(BUILD)/install
 # files with /usr/local/ replaced by $(PREFIX)/
-PREFIXED      := spoor-rotate logrotate.spoor spoor-rotate.service
+PREFIXED      := spoor-rotate logrotate.spoor spoor-rotate.service \
+                 spoor-follow.service
 
 install: all
 	@mkdir -p $(INSTALL_TMP)
@@ -473,8 +475,9 @@ install: all
 	install -D -m 0644 $(MODULE_SO) $(INSTALL_NGX)/ngx_http_spoor_module.so
 	install -D -m 0755 $(INSTALL_TMP)/spoor-rotate $(INSTALL_LIB)/spoor-rotate
 	install -D -m 0644 -t $(INSTALL_SHARE) conf/nginx.conf conf/segments.rules \
-	    conf/spoor-rotate.timer $(INSTALL_TMP)/logrotate.spoor \
-	    $(INSTALL_TMP)/spoor-rotate.service
+	    conf/spoor-rotate.timer conf/logrotate.spoor-follow \
+	    $(INSTALL_TMP)/logrotate.spoor $(INSTALL_TMP)/spoor-rotate.service \
+	    $(INSTALL_TMP)/spoor-follow.service
 
 # ---------------------------------------------------------------- misc
 

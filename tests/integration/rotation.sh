@@ -305,11 +305,14 @@ check_install() {   # check_install PREFIX [MAKE_ARGS...]
 644 ${p#/}/share/spoor/logrotate.spoor
 644 ${p#/}/share/spoor/spoor-rotate.service
 644 ${p#/}/share/spoor/spoor-rotate.timer
+644 ${p#/}/share/spoor/logrotate.spoor-follow
+644 ${p#/}/share/spoor/spoor-follow.service
 EOF
 )"
     spoor_check "$what: the helper, snippet and units name $p" \
         "$(cd "$dest$p" && grep -ho "$p/[a-z/-]*spoor[a-z-]*" lib/spoor/spoor-rotate \
-               share/spoor/logrotate.spoor share/spoor/spoor-rotate.service | sort -u)" \
+               share/spoor/logrotate.spoor share/spoor/spoor-rotate.service \
+               share/spoor/spoor-follow.service | sort -u)" \
         "$(printf '%s\n' "$p/bin/spoor" "$p/lib/spoor/spoor-rotate")"
     if [ "$p" != /usr/local ] && grep -rIl /usr/local/ "$dest" >&2; then
         spoor_soft_fail "$what: the files above still name /usr/local/"
@@ -330,7 +333,10 @@ EOF
         sed "s|$p/lib/spoor/spoor-rotate|$dest$p/lib/spoor/spoor-rotate|" \
             "$dest$p/share/spoor/spoor-rotate.service" > "$u/spoor-rotate.service"
         cp "$dest$p/share/spoor/spoor-rotate.timer" "$u/"
-        if (cd "$u" && systemd-analyze verify ./spoor-rotate.service ./spoor-rotate.timer); then
+        sed "s|$p/bin/spoor|$dest$p/bin/spoor|" \
+            "$dest$p/share/spoor/spoor-follow.service" > "$u/spoor-follow.service"
+        if (cd "$u" && systemd-analyze verify ./spoor-rotate.service ./spoor-rotate.timer \
+                ./spoor-follow.service); then
             spoor_ok "$what: systemd-analyze verify accepts the units"
         else
             spoor_soft_fail "$what: systemd-analyze verify rejects the units"
