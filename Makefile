@@ -483,7 +483,8 @@ install: all
 
 # Benchmarks (never part of `make test`): the collector side by side with
 # empty_gif and an access_log + geoip2 stack, the analyzer next to the
-# decode floor, a Python script and GoAccess; bench/results/REPORT.md.
+# decode floor, a Python script and GoAccess, profile lookups, and follow
+# mode's freshness (bench/freshness.sh); bench/results/REPORT.md.
 # The packages only the benchmarks need are installed here.
 BENCH_PKGS := libnginx-mod-http-geoip2 goaccess gnuplot-nox python3-lz4 \
               python3-msgpack time
@@ -523,6 +524,9 @@ bench:
 	  NGINX='$(NGINX)' PROFILE_LOOKUP='$(CURDIR)/$(PROFILE_LOOKUP)' \
 	  bash bench/lookup.sh > bench/results/lookup.md
 	@cat bench/results/lookup.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' bash bench/freshness.sh > bench/results/freshness.md
+	@cat bench/results/freshness.md
 	bash bench/report.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).

@@ -211,7 +211,7 @@ optional_members(yajl_val o, char *err, size_t errlen)
         int          object, array, null;
     } opt[] = {
         { "inputs", 0, 1, 0 }, { "events", 1, 0, 0 }, { "rules", 1, 0, 1 },
-        { "forget", 1, 0, 0 }, { "import", 1, 0, 0 }
+        { "forget", 1, 0, 0 }, { "import", 1, 0, 0 }, { "follow", 1, 0, 0 }
     };
     yajl_val  v;
     size_t    i, k, n;

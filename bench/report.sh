@@ -12,7 +12,8 @@
 # per-event floors (hotpath.md: LZ4, geo lookup, JSON parser...), it goes
 # in a section of its own after the collector's; without it, no section.
 # bench/lookup.sh's lookup.md (profiles served back: the lookup in-process
-# and end to end) follows the analyzer's section when present.
+# and end to end) follows the analyzer's section when present, then
+# bench/freshness.sh's freshness.md (follow mode).
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
@@ -144,6 +145,11 @@ fi
     if [ -s "$R/lookup.md" ]; then
         # bench/lookup.sh: its own "## Profile lookups" heading
         cat "$R/lookup.md"
+        echo
+    fi
+    if [ -s "$R/freshness.md" ]; then
+        # bench/freshness.sh: its own "## Follow mode: freshness" heading
+        cat "$R/freshness.md"
         echo
     fi
 } > "$report"

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): how fresh follow mode keeps the profiles NGINX
+# serves (issue 17).
+#
+# 1. Freshness: one nginx (one worker) with `spoor_log ... flush=500ms`
+#    and `spoor_profiles STATE check=250ms`, a state of PROFILES profiles
+#    (from a `spoor gen` log) and `spoor ingest --follow --interval 1s` on
+#    its log; wrk sends a steady RATE page views/s of returning visitors
+#    (bench/freshness/load.lua) while bench/freshness/probe.py starts a
+#    new visitor every 0.1 s: one beacon, then /seg with its cookie every
+#    20 ms until $spoor_profile_found says 1.  The time from the beacon's
+#    answer to that request is the freshness; p50/p90/p99/max, and the
+#    follower's publish time and lag from its --status file.
+# 2. Throughput: the follower on one CPU (taskset) catching up with a log
+#    of EVENTS events appended at once to its live file, on the same
+#    state: events applied per second until nothing is behind.
+#
+# Environment: SPOOR, SPOOR_MODULE, NGINX (required); SIZES (default
+# "100000 1000000"), RATE (10000), PROBE_SECONDS (20), EVENTS (1000000).
+# Logs are made with spoor gen into bench/results/data when missing.
+# Prints markdown on stdout.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+: "${SPOOR:?}" "${SPOOR_MODULE:?}" "${NGINX:?}"
+SIZES=${SIZES:-100000 1000000}
+RATE=${RATE:-10000}
+PROBE_SECONDS=${PROBE_SECONDS:-20}
+EVENTS=${EVENTS:-1000000}
+CONNECTIONS=100
+command -v wrk >/dev/null || { echo "freshness.sh: wrk is needed" >&2; exit 1; }
+command -v jq >/dev/null || { echo "freshness.sh: jq is needed" >&2; exit 1; }
+[ "$PROBE_SECONDS" -ge 1 ] && [ "$PROBE_SECONDS" -le 300 ] \
+    || { echo "freshness.sh: PROBE_SECONDS must be 1..300" >&2; exit 1; }
+
+# shellcheck source=tests/integration/lib.sh
+. "$here/../tests/integration/lib.sh"
+
+T=$(mktemp -d /tmp/spoor-fresh-bench-XXXXXX)
+chmod 0755 "$T"
+npid= fpid= wpid=
+cleanup() {
+    [ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
+    [ -z "$fpid" ] || kill -9 "$fpid" 2>/dev/null || true
+    [ -z "$npid" ] || kill -QUIT "$npid" 2>/dev/null || true
+    sleep 0.5
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+gen_log() {   # gen_log EVENTS VISITORS: the path of a cached spoor gen log
+    local f=$here/results/data/gen-$1-v$2.spoor
+    if [ ! -s "$f" ]; then
+        mkdir -p "$(dirname "$f")"
+        "$SPOOR" gen --events "$1" --visitors "$2" --out "$f" >&2
+    fi
+    echo "$f"
+}
+
+# wait_status FILE JQ-TEST SECONDS: until the status file passes the test
+wait_status() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        [ -s "$1" ] && jq -e "$2" "$1" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+echo "## Follow mode: freshness"
+echo
+echo "A beacon's answer to \`\$spoor_profile_found\` on the visitor's next request,"
+echo "with flush=500ms, --interval 1s, check=250ms, under a steady pixel load"
+echo "(goal: p50 <= 2 s, p99 <= 4 s at 100,000 profiles):"
+echo
+echo "| profiles | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median) | largest lag |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+
+for size in $SIZES; do
+    d=$T/$size
+    mkdir -p "$d/logs" "$d/tmp"
+    state=$d/state
+    mkdir -p "$state"
+    chgrp nogroup "$state" && chmod 2750 "$state"
+    "$SPOOR" ingest --state "$state" "$(gen_log $((size * 3)) "$size")" > /dev/null
+    port=$(spoor_free_port)
+    log=$d/logs/events.spoor
+    {
+        spoor_conf_main "$d" 1
+        cat <<EOF
+http {
+$(spoor_conf_http_paths "$d")
+    access_log off;
+    spoor_log $log buffer=256k flush=500ms;
+    spoor_profiles $state check=250ms;
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        default_type text/plain;
+        location = /t.gif { spoor_pixel; }
+        location = /seg { return 200 "found=\$spoor_profile_found\n"; }
+    }
+}
+EOF
+    } > "$d/nginx.conf"
+    spoor_nginx_start "$d" "$port" >&2 || { echo "nginx did not start" >&2; exit 1; }
+    npid=$(cat "$d/logs/nginx.pid")
+
+    "$SPOOR" ingest --state "$state" --follow --interval 1s \
+        --status "$d/status.json" "$log" 2> "$d/follow.err" &
+    fpid=$!
+    curl -s -o /dev/null "http://127.0.0.1:$port/t.gif?e=page&u=https%3A%2F%2Fshop.example%2F"
+    wait_status "$d/status.json" '.generation > 1' 120 \
+        || { echo "the follower did not publish" >&2; tail "$d/follow.err" >&2; exit 1; }
+
+    # the load, a bit longer than the probes; the lag and publish times
+    # sampled from the status file meanwhile
+    secs=$((PROBE_SECONDS + 8))
+    delay=$(( CONNECTIONS * 1000 / RATE - 1 ))     # ~1 ms of latency each
+    [ "$delay" -ge 1 ] || delay=1
+    wrk -t1 -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$here/freshness/load.lua" \
+        "http://127.0.0.1:$port" -- "$delay" 5000 > "$d/wrk.out" 2>&1 &
+    wpid=$!
+    : > "$d/samples"
+    ( for ((i = 0; i < secs * 4; i++)); do
+          jq -c '[.publish_ms, .behind_bytes]' "$d/status.json" >> "$d/samples" 2>/dev/null || true
+          sleep 0.25
+      done ) &
+    spid=$!
+    sleep 3
+    res=$(python3 "$here/freshness/probe.py" "http://127.0.0.1:$port" \
+          $((PROBE_SECONDS * 10)) 0.1 0.02 30)
+    wait "$wpid" || true
+    wpid=
+    kill "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$d/wrk.out")
+    pub=$(jq -s 'map(.[0]) | sort | .[length / 2 | floor] // 0' "$d/samples")
+    lag=$(jq -s 'map(.[1]) | max // 0' "$d/samples")
+    echo "| $size | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
+         "$(jq -r '.p50 // "-"' <<<"$res") s | $(jq -r '.p90 // "-"' <<<"$res") s |" \
+         "$(jq -r '.p99 // "-"' <<<"$res") s | $(jq -r '.max // "-"' <<<"$res") s |" \
+         "$pub ms | $lag bytes |"
+
+    kill -TERM "$fpid"
+    wait "$fpid" || true
+    fpid=
+    kill -QUIT "$npid" 2>/dev/null || true
+    npid=
+    sleep 0.5
+
+    # ---- throughput on one CPU, on the state the run above left
+    [ "$size" = "$(echo "$SIZES" | awk '{ print $1 }')" ] || continue
+    big=$(gen_log "$EVENTS" $((EVENTS / 10)))
+    live=$d/catchup.spoor
+    : > "$live"
+    taskset -c 0 "$SPOOR" ingest --state "$state" --follow --interval 1s \
+        --status "$d/catchup.json" "$live" 2> "$d/catchup.err" &
+    fpid=$!
+    sleep 1
+    g0=$(sed 's/[^0-9]//g; s/^0*//' "$state/CURRENT")
+    t0=$(date +%s%N)
+    cat "$big" >> "$live"
+    wait_status "$d/catchup.json" ".behind_bytes == 0 and .generation > $g0 and .files[0].offset >= $(stat -c %s "$live")" 600 \
+        || echo "the follower did not catch up in 600 s" >&2
+    t1=$(date +%s%N)
+    kill -TERM "$fpid"
+    wait "$fpid" || true
+    fpid=
+    applied=$("$SPOOR" lineage --state "$state" \
+              | jq -s "map(select(.generation > $g0) | .events.read) | add // 0")
+    echo
+    echo "Catching up on one CPU: $EVENTS events appended at once to the live log of"
+    echo "the $size-profile state: $applied read in $(( (t1 - t0) / 1000000 )) ms," \
+         "$(( applied * 1000 / ( (t1 - t0) / 1000000 + 1 ) )) events/s (goal >= 100,000)," \
+         "publishes included."
+    echo
+done
