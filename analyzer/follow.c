@@ -61,6 +61,9 @@ typedef struct {
 
 static volatile sig_atomic_t  got_stop, got_hup;
 
+/* Touched ids kept before they are reduced to one per profile. */
+#define TOUCHED_COMPACT  (1u << 20)
+
 
 static void
 on_signal(int sig)
@@ -129,11 +132,18 @@ clock_now(int64_t *now)
 
 /* ---- the profiles a publish changes --------------------------------------------- */
 
+static size_t touched_roots(follower_t *f);
+
+
 static void
 on_touch(void *arg, uint32_t id)
 {
     follower_t  *f = arg;
 
+    if (f->ntouched == f->ctouched && f->ctouched >= TOUCHED_COMPACT) {
+        /* publishes failing for a while: keep one entry per profile */
+        (void) touched_roots(f);
+    }
     if (f->ntouched == f->ctouched) {
         size_t     cap = f->ctouched ? 2 * f->ctouched : 4096;
         uint32_t  *a = realloc(f->touched, cap * sizeof(uint32_t));
@@ -736,7 +746,8 @@ publish(follower_t *f)
 static int
 reload(follower_t *f)
 {
-    int  first;
+    int     first;
+    size_t  i;
 
     fprintf(stderr, "spoor ingest: SIGHUP: reopening %s\n", f->cli->dir);
     ingest_free(f->in);
@@ -752,6 +763,13 @@ reload(follower_t *f)
     if (deadlines_fill(f, f->st->as_of) != SPOOR_OK || new_run(f) != SPOOR_OK) {
         fprintf(stderr, "spoor ingest: out of memory\n");
         return EXIT_IO;
+    }
+    /* what was read and not published (a failed publish) is read again:
+     * the state skips the frames it holds */
+    f->ntouched = 0;
+    for (i = 0; i < f->nfiles; i++) {
+        f->files[i].off = 0;
+        f->files[i].has_acc = 0;
     }
     return EXIT_OK;
 }
@@ -835,6 +853,11 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
                 }
                 rc = SPOOR_OK;
             }
+        }
+        if (!something_new(&f, f.now)) {
+            /* every frame read is in the current generation: a settled
+             * rotated file can be marked without waiting for news */
+            mark_done(&f);
         }
         if (got_stop) {
             break;
