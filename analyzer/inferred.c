@@ -370,14 +370,15 @@ inferred_next_change(const inferred_clock_t *k, const profile_t *p,
     int64_t  best = INT64_MAX, t;
     size_t   i, lo, hi, mid;
 
-    if (p->first_seen != INT64_MIN) {
+    /* no event yet (imported traits only): INT64_MAX; none kept: MIN */
+    if (p->first_seen != INT64_MIN && p->first_seen != INT64_MAX) {
         /* "new" while now - first_seen <= lifecycle[0] */
         SOONER(best, p->first_seen + k->lifecycle_ms[0] + 1, after);
         for (i = 0; i < k->nwithin; i++) {
             SOONER(best, p->first_seen + k->within[i] + 1, after);
         }
     }
-    if (p->last_seen != INT64_MIN) {
+    if (p->last_seen != INT64_MIN && p->last_seen != INT64_MAX) {
         SOONER(best, p->last_seen + k->lifecycle_ms[1] + 1, after);
         SOONER(best, p->last_seen + k->lifecycle_ms[2] + 1, after);
         if (k->expire_ms) {
@@ -396,9 +397,11 @@ inferred_next_change(const inferred_clock_t *k, const profile_t *p,
     for (i = 0; i < p->ncarts; i++) {
         SOONER(best, p->cart_times[i] + k->abandon_ms, after);
     }
-    /* a day bucket leaves a window (now - window, now] of days once
+    /* a day bucket enters a window (now - window, now] of days at its
+     * day's start (an event dated ahead of now), and leaves it once
      * now >= day start + window */
     for (i = 0; i < p->nbuckets; i++) {
+        SOONER(best, (int64_t) p->buckets[i].day * 86400000LL, after);
         lo = 0;
         hi = k->nwins;
         while (lo < hi) {

@@ -791,7 +791,11 @@ ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
     memset(out, 0, sizeof(*out));
     out->path = path;
     out->start = out->end = offset;
-    if (offset && lseek(fd, (off_t) offset, SEEK_SET) == (off_t) -1) {
+    /* a descriptor read before (a followed log) is rewound too; only a
+     * pipe read from its start cannot seek */
+    if (lseek(fd, (off_t) offset, SEEK_SET) == (off_t) -1
+        && (offset || errno != ESPIPE))
+    {
         fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
         return SPOOR_E_IO;
     }

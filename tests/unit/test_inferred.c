@@ -1,7 +1,12 @@
 /*
  * test_inferred.c -- the inferred module (analyzer/inferred.c): RFM cut
  * points and scores, lifecycle boundaries, and the inferred fields of a
- * profile record with the rules decided once each.
+ * profile record with the rules decided once each.  And the follower's
+ * clock (inferred_next_change): each kind of deadline -- a lifecycle
+ * stage, a cart's window, a `within`, a day bucket leaving its window,
+ * the expiry -- at the time the record really changes (checked at t - 1
+ * and t), nothing for a profile without events, and over random profiles
+ * never later than a change the record shows.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -428,13 +433,15 @@ Test(inferred, a_within_of_first_seen_or_last_order_changes_too)
     cr_assert_eq(seen_at(p, t - 1, r, NULL).segs, 1);
     cr_assert_eq(seen_at(p, t, r, NULL).segs, 0);
 
-    /* an order, then 5 days */
-    fold(p, "Order Completed", last, r, NULL);
+    /* an order between the two, then 5 days (after first seen + 5 d, a
+     * time the clock may take for a `within 5d` of first_seen) */
+    fold(p, "Order Completed", first + 5 * HOUR, r, NULL);
     cr_assert_eq(seen_at(p, last, r, NULL).segs, 3);
-    cr_assert_eq(inferred_next_change(&k, p, last + 2 * DAY),
-                 last + 5 * DAY + 1);
-    cr_assert_eq(seen_at(p, last + 5 * DAY, r, NULL).segs, 2);
-    cr_assert_eq(seen_at(p, last + 5 * DAY + 1, r, NULL).segs, 0);
+    t = inferred_next_change(&k, p, first + 5 * DAY + 1);
+    cr_assert_eq(t, first + 5 * HOUR + 5 * DAY + 1, "%lld, expected %lld",
+                 (long long) t, (long long) (first + 5 * HOUR + 5 * DAY + 1));
+    cr_assert_eq(seen_at(p, t - 1, r, NULL).segs, 2);
+    cr_assert_eq(seen_at(p, t, r, NULL).segs, 0);
 
     inferred_clock_free(&k);
     spoor_rules_free(r);
@@ -498,11 +505,13 @@ Test(inferred, a_profile_expires_after_its_last_event)
     cr_assert_not_null(p);
     fold(p, NULL, s, NULL, NULL);
 
+    cr_assert_eq(p->last_seen, s);
+    /* state.c drops a profile once last_seen < as_of - expire: first at
+     * last_seen + expire + 1 */
     clock_of(&k, 120 * DAY, NULL, NULL);
     cr_assert_eq(inferred_next_change(&k, p, after), s + 120 * DAY + 1);
-    /* what state.c drops: last_seen < as_of - expire */
-    cr_assert(!(p->last_seen < s + 120 * DAY - 120 * DAY));
-    cr_assert(p->last_seen < s + 120 * DAY + 1 - 120 * DAY);
+    cr_assert_eq(inferred_next_change(&k, p, s + 120 * DAY),
+                 s + 120 * DAY + 1);
     cr_assert_eq(inferred_next_change(&k, p, s + 120 * DAY + 1), INT64_MAX);
     inferred_clock_free(&k);
 

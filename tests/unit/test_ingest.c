@@ -9,7 +9,11 @@
  * in a month (frequent buyer); who withdraws consent (erased); late data
  * and repeated runs (identical snapshot bytes); forget then re-ingest
  * (stays erased); junk ids and the merge cap; anonymous and
- * not-for-profiling records; rule errors; kill -9 during a run.
+ * not-for-profiling records; rule errors; kill -9 during a run.  And
+ * ingest_log_at() called directly on a log still being written
+ * (INGEST_FOLLOW): a frame cut short at the end is held back, not
+ * damage, and read whole once the rest arrives; damage before a later
+ * frame is reported.
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -22,8 +26,12 @@
 #include <msgpack.h>
 #include <yajl/yajl_tree.h>
 #include "buf.h"
+#include "error.h"
 #include "event.h"
+#include "ingest.h"
 #include "logwriter.h"
+#include "settings.h"
+#include "state.h"
 #include "spoor_run.h"
 
 #define DAY    86400000LL
@@ -627,4 +635,417 @@ Test(ingest, damaged_log_is_reported_and_the_rest_applied)
     cr_assert(atol(r.out + 14) > 0 && atol(r.out + 14) < 2000,
               "expected only the lost frame's records to be new: %s", r.out);
     free(r.out);
+}
+
+
+/* ---- following a log being written (ingest_log_at, INGEST_FOLLOW) ------- */
+
+/* The frame pairs of a log (docs/FORMAT.md "Frames"), found from their
+ * metadata alone: a skippable frame (u32le 0x184D2A53, u32le n, "SPOR",
+ * a msgpack map with "fl", the data frame's length), then the LZ4 data
+ * frame (0x184D2204).  end[i] is the offset after pair i, meta[i] the
+ * length of its metadata frame; returns the number of pairs. */
+#define PAIRS_MAX  256
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
+           | (uint32_t) p[3] << 24;
+}
+
+static size_t
+frame_pairs(const unsigned char *b, size_t len, size_t *end, size_t *meta)
+{
+    size_t            off = 0, n = 0, i, o;
+    uint32_t          mlen;
+    uint64_t          fl;
+    msgpack_unpacked  u;
+
+    while (off < len) {
+        cr_assert_lt(n, PAIRS_MAX);
+        cr_assert_leq(off + 12, len);
+        cr_assert_eq(le32(b + off), 0x184D2A53, "no metadata at %zu", off);
+        mlen = le32(b + off + 4);
+        cr_assert_eq(memcmp(b + off + 8, "SPOR", 4), 0);
+        msgpack_unpacked_init(&u);
+        o = 0;
+        cr_assert_eq(msgpack_unpack_next(&u, (const char *) b + off + 12,
+                                         mlen - 4, &o),
+                     MSGPACK_UNPACK_SUCCESS, "metadata at %zu", off);
+        cr_assert_eq(u.data.type, MSGPACK_OBJECT_MAP);
+        fl = 0;
+        for (i = 0; i < u.data.via.map.size; i++) {
+            const msgpack_object_kv  *kv = &u.data.via.map.ptr[i];
+
+            if (kv->key.type == MSGPACK_OBJECT_STR
+                && kv->key.via.str.size == 2
+                && memcmp(kv->key.via.str.ptr, "fl", 2) == 0)
+            {
+                fl = kv->val.via.u64;
+            }
+        }
+        msgpack_unpacked_destroy(&u);
+        cr_assert_gt(fl, 0, "no data frame length at %zu", off);
+        meta[n] = 8 + mlen;
+        cr_assert_eq(le32(b + off + meta[n]), 0x184D2204,
+                     "no data frame after the metadata at %zu", off);
+        off += meta[n] + fl;
+        end[n++] = off;
+    }
+    cr_assert_eq(off, len, "the last frame runs past the end");
+    return n;
+}
+
+
+static unsigned char *
+slurp(const char *name, size_t *len)
+{
+    char            path[256];
+    FILE           *f;
+    unsigned char  *b;
+    long            n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    cr_assert_gt(n, 0);
+    rewind(f);
+    b = malloc((size_t) n);
+    cr_assert_not_null(b);
+    cr_assert_eq(fread(b, 1, (size_t) n, f), (size_t) n);
+    fclose(f);
+    *len = (size_t) n;
+    return b;
+}
+
+
+/* Writes n bytes at p as the whole of dir/name (its path into path);
+ * returns a new descriptor of it for reading, as the follower has. */
+static int
+live_log(const char *name, const void *p, size_t n, char *path,
+    size_t pathlen)
+{
+    int  fd;
+
+    snprintf(path, pathlen, "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert(fd >= 0, "%s", path);
+    cr_assert_eq(write(fd, p, n), (ssize_t) n);
+    close(fd);
+    fd = open(path, O_RDONLY);
+    cr_assert(fd >= 0, "%s", path);
+    return fd;
+}
+
+/* Appends n bytes at p to path, the way a writer does (O_APPEND). */
+static void
+append(const char *path, const void *p, size_t n)
+{
+    int  fd = open(path, O_WRONLY | O_APPEND);
+
+    cr_assert(fd >= 0, "%s", path);
+    cr_assert_eq(write(fd, p, n), (ssize_t) n);
+    close(fd);
+}
+
+
+static void
+open_st(state_t *st, const char *name)
+{
+    char        path[256], err[512];
+    settings_t  conf;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
+                 SPOOR_OK, "%s", err);
+    settings_init(&conf);
+    cr_assert_eq(state_configure(st, &conf, err, sizeof(err)), SPOOR_OK,
+                 "%s", err);
+    settings_free(&conf);
+}
+
+static void
+commit_st(state_t *st)
+{
+    size_t    profiles;
+    uint64_t  bytes;
+    char      err[512];
+
+    cr_assert_eq(state_commit(st, "\"test\":true", &profiles, &bytes, err,
+                              sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_gt(profiles, 0);
+}
+
+
+/* A log of many small frames, its bytes and its frame pairs. */
+static unsigned char *
+small_frames(size_t *len, size_t *end, size_t *meta, size_t *npairs)
+{
+    unsigned char  *b;
+    run_t           r;
+
+    r = run("$S gen --events 600 --seed 4 --frame-bytes 8192 "
+            "--out $D/g.spoor 2>&1");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    b = slurp("g.spoor", len);
+    *npairs = frame_pairs(b, *len, end, meta);
+    cr_assert_geq(*npairs, 10, "only %zu frames", *npairs);
+    return b;
+}
+
+
+Test(ingest, following_holds_a_torn_frame_back_and_reads_it_whole_later,
+     .timeout = 120)
+{
+    size_t                 len, end[PAIRS_MAX], meta[PAIRS_MAX], n, k, cut;
+    size_t                 c;
+    unsigned char         *b = small_frames(&len, end, meta, &n);
+    state_t                st;
+    ingest_t              *in;
+    ingest_input_t         whole, o1, o2;
+    ingest_tally_t         ref;
+    const ingest_tally_t  *t;
+    char                   path[256], name[32];
+    int                    fd;
+    run_t                  r;
+
+    /* the reference: the whole log at once */
+    open_st(&st, "ref");
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+    snprintf(path, sizeof(path), "%s/g.spoor", dir);
+    cr_assert_eq(ingest_log(in, path, &whole), SPOOR_OK);
+    cr_assert_eq(whole.damaged, 0);
+    cr_assert_eq(whole.frames, n);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    ref = *ingest_tally(in);
+    cr_assert_eq(ref.records, 600);
+    commit_st(&st);
+    ingest_free(in);
+    state_close(&st);
+
+    /* pair k cut short: inside its metadata, right after it, inside its
+     * data frame, one byte before its end */
+    k = n / 2;
+    {
+        const size_t  cuts[] = {
+            end[k - 1] + 5, end[k - 1] + 8 + 3, end[k - 1] + meta[k],
+            end[k - 1] + meta[k] + 1, (end[k - 1] + meta[k] + end[k]) / 2,
+            end[k] - 1
+        };
+
+        for (c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
+            cut = cuts[c];
+            snprintf(name, sizeof(name), "f%zu", c);
+            open_st(&st, name);
+            in = ingest_new(&st);
+            cr_assert_not_null(in);
+            ingest_set_jobs(in, 1 + (unsigned) (c % 2)); /* follow: serial */
+            fd = live_log("live.spoor", b, cut, path, sizeof(path));
+
+            cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o1),
+                         SPOOR_OK);
+            t = ingest_tally(in);
+            cr_assert_eq(o1.damaged, 0, "cut at %zu: the torn frame was "
+                         "taken for damage", cut);
+            cr_assert_eq(t->damaged, 0, "cut at %zu: damage counted", cut);
+            cr_assert_eq(o1.end, end[k - 1], "cut at %zu: the next read "
+                         "begins at %llu, not after the last whole frame "
+                         "(%zu)", cut, (unsigned long long) o1.end,
+                         end[k - 1]);
+            cr_assert_lt(o1.end, o1.size);
+            cr_assert_eq(o1.size, cut);
+            cr_assert_eq(o1.start, 0);
+            cr_assert_eq(o1.frames, k);
+
+            /* the rest arrives; the next read starts at the torn frame */
+            append(path, b + cut, len - cut);
+            cr_assert_eq(ingest_log_at(in, fd, path, o1.end, INGEST_FOLLOW,
+                                       &o2), SPOOR_OK);
+            cr_assert_eq(o2.damaged, 0, "cut at %zu", cut);
+            cr_assert_eq(t->damaged, 0, "cut at %zu", cut);
+            cr_assert_eq(o2.start, o1.end);
+            cr_assert_eq(o2.end, len, "cut at %zu: ended at %llu of %zu",
+                         cut, (unsigned long long) o2.end, len);
+            cr_assert_eq(o2.frames, n - k, "cut at %zu", cut);
+            cr_assert_eq(o1.records + o2.records, ref.records,
+                         "cut at %zu", cut);
+            cr_assert_eq(o1.new_records + o2.new_records, ref.records);
+            cr_assert_eq(t->records, ref.records);
+            cr_assert_eq(t->applied, ref.applied);
+            cr_assert_eq(t->duplicate, 0, "cut at %zu: a frame read twice",
+                         cut);
+
+            /* and the state is the one-shot state, byte for byte */
+            cr_assert_eq(ingest_finish(in), SPOOR_OK);
+            commit_st(&st);
+            ingest_free(in);
+            state_close(&st);
+            close(fd);
+            r = run("cmp $D/ref/gen-000001.snap $D/%s/gen-000001.snap",
+                    name);
+            cr_assert_eq(r.status, 0, "cut at %zu: %s", cut, r.out);
+            free(r.out);
+        }
+    }
+    free(b);
+}
+
+
+Test(ingest, a_torn_frame_read_without_follow_is_damage)
+{
+    size_t                 len, end[PAIRS_MAX], meta[PAIRS_MAX], n, k, cut;
+    unsigned char         *b = small_frames(&len, end, meta, &n);
+    state_t                st;
+    ingest_t              *in;
+    ingest_input_t         o;
+    char                   path[256];
+    int                    fd;
+
+    k = n / 2;
+    cut = (end[k - 1] + meta[k] + end[k]) / 2;      /* inside the data */
+    open_st(&st, "s");
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+    fd = live_log("cut.spoor", b, cut, path, sizeof(path));
+
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, 0, &o), SPOOR_OK);
+    cr_assert_eq(o.damaged, 1, "a log cut inside a frame is damaged");
+    cr_assert_eq(ingest_tally(in)->damaged, 1);
+    cr_assert_eq(o.frames, k);
+    cr_assert_eq(o.end, cut, "without follow the read ends at the end");
+
+    /* the same through ingest_log, once more: reported again */
+    cr_assert_eq(ingest_log(in, path, &o), SPOOR_OK);
+    cr_assert_eq(o.damaged, 1);
+    cr_assert_eq(ingest_tally(in)->damaged, 2);
+
+    /* and followed (a descriptor of its own), the same bytes are not */
+    close(fd);
+    fd = open(path, O_RDONLY);
+    cr_assert(fd >= 0);
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o),
+                 SPOOR_OK);
+    cr_assert_eq(o.damaged, 0);
+    cr_assert_eq(ingest_tally(in)->damaged, 2);
+    cr_assert_eq(o.end, end[k - 1]);
+
+    close(fd);
+    ingest_free(in);
+    state_close(&st);
+    free(b);
+}
+
+
+Test(ingest, following_reports_damage_once_a_frame_follows_it)
+{
+    static const char      junk[] = "not a frame, only bytes in the way";
+    size_t                 len, end[PAIRS_MAX], meta[PAIRS_MAX], n, half;
+    unsigned char         *b = small_frames(&len, end, meta, &n);
+    state_t                st;
+    ingest_t              *in;
+    ingest_input_t         o;
+    const ingest_tally_t  *t;
+    char                   path[256];
+    int                    fd;
+
+    open_st(&st, "s");
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+    t = ingest_tally(in);
+
+    /* pair 0, garbage, pairs 1 and 2: the garbage is real damage */
+    fd = live_log("a.spoor", b, end[0], path, sizeof(path));
+    append(path, junk, sizeof(junk) - 1);
+    append(path, b + end[0], end[2] - end[0]);
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o),
+                 SPOOR_OK);
+    cr_assert_eq(o.damaged, 1, "garbage before a frame is damage");
+    cr_assert_eq(t->damaged, 1);
+    cr_assert_eq(o.frames, 3);
+    cr_assert_eq(o.end, end[2] + sizeof(junk) - 1);
+    close(fd);
+
+    /* garbage at the end: held back; once a frame follows, reported (by
+     * the read that starts after the last whole frame) */
+    fd = live_log("b.spoor", b + end[2], end[4] - end[2], path,
+                  sizeof(path));
+    append(path, junk, sizeof(junk) - 1);
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o),
+                 SPOOR_OK);
+    cr_assert_eq(o.damaged, 0);
+    cr_assert_eq(t->damaged, 1);
+    cr_assert_eq(o.frames, 2);
+    cr_assert_eq(o.end, end[4] - end[2]);
+    append(path, b + end[4], end[5] - end[4]);
+    cr_assert_eq(ingest_log_at(in, fd, path, o.end, INGEST_FOLLOW, &o),
+                 SPOOR_OK);
+    cr_assert_eq(o.damaged, 1, "garbage before a later frame is damage");
+    cr_assert_eq(t->damaged, 2);
+    cr_assert_eq(o.frames, 1);
+    cr_assert_eq(o.end, end[5] - end[2] + sizeof(junk) - 1);
+    close(fd);
+
+    /* a frame torn by a crash, then a whole one from the next writer:
+     * the torn one is damage now */
+    half = end[5] + (end[6] - end[5]) / 2;
+    fd = live_log("c.spoor", b + end[5], half - end[5], path, sizeof(path));
+    append(path, b + end[6], end[7] - end[6]);
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o),
+                 SPOOR_OK);
+    cr_assert_eq(o.damaged, 1, "a torn frame before a whole one is damage");
+    cr_assert_eq(t->damaged, 3);
+    cr_assert_eq(o.frames, 1);
+    cr_assert_eq(o.end, (half - end[5]) + (end[7] - end[6]));
+    close(fd);
+
+    ingest_free(in);
+    state_close(&st);
+    free(b);
+}
+
+
+/* The first frame of a log torn at the first read: the next read, from
+ * offset 0 again on the same descriptor, must begin at the file's start,
+ * not where the descriptor was left. */
+Test(ingest, following_reads_a_torn_first_frame_whole_later)
+{
+    size_t                 len, end[PAIRS_MAX], meta[PAIRS_MAX], n, cut;
+    unsigned char         *b = small_frames(&len, end, meta, &n);
+    state_t                st;
+    ingest_t              *in;
+    ingest_input_t         o1, o2;
+    char                   path[256];
+    int                    fd;
+
+    cut = (meta[0] + end[0]) / 2;
+    open_st(&st, "s");
+    in = ingest_new(&st);
+    cr_assert_not_null(in);
+    fd = live_log("live.spoor", b, cut, path, sizeof(path));
+    cr_assert_eq(ingest_log_at(in, fd, path, 0, INGEST_FOLLOW, &o1),
+                 SPOOR_OK);
+    cr_assert_eq(o1.damaged, 0);
+    cr_assert_eq(o1.frames, 0);
+    cr_assert_eq(o1.end, 0, "no whole frame yet: the next read begins at 0");
+
+    append(path, b + cut, len - cut);
+    cr_assert_eq(ingest_log_at(in, fd, path, o1.end, INGEST_FOLLOW, &o2),
+                 SPOOR_OK);
+    cr_assert_eq(o2.damaged, 0, "the first frame, now whole, was taken "
+                 "for damage");
+    cr_assert_eq(ingest_tally(in)->damaged, 0);
+    cr_assert_eq(o2.frames, n, "%llu of %zu frames read",
+                 (unsigned long long) o2.frames, n);
+    cr_assert_eq(o2.records, 600);
+    cr_assert_eq(o2.end, len);
+
+    close(fd);
+    ingest_free(in);
+    state_close(&st);
+    free(b);
 }
