@@ -38,7 +38,7 @@ command -v jq >/dev/null || { echo "freshness.sh: jq is needed" >&2; exit 1; }
 
 T=$(mktemp -d /tmp/spoor-fresh-bench-XXXXXX)
 chmod 0755 "$T"
-npid= fpid= wpid=
+npid= fpid= wpid= catchup=
 cleanup() {
     [ -z "$wpid" ] || kill "$wpid" 2>/dev/null || true
     [ -z "$fpid" ] || kill -9 "$fpid" 2>/dev/null || true
@@ -168,10 +168,13 @@ EOF
     fpid=
     applied=$("$SPOOR" lineage --state "$state" \
               | jq -s "map(select(.generation > $g0) | .events.read) | add // 0")
-    echo
-    echo "Catching up on one CPU: $EVENTS events appended at once to the live log of"
-    echo "the $size-profile state: $applied read in $(( (t1 - t0) / 1000000 )) ms," \
-         "$(( applied * 1000 / ( (t1 - t0) / 1000000 + 1 ) )) events/s (goal >= 100,000)," \
-         "publishes included."
-    echo
+    catchup="Catching up on one CPU: $EVENTS events appended at once to the live log of
+the $size-profile state: $applied read in $(( (t1 - t0) / 1000000 )) ms,
+$(( applied * 1000 / ( (t1 - t0) / 1000000 + 1 ) )) events/s (goal >= 100,000), publishes included."
 done
+echo
+echo "Publish: the median time a publish took (every profile written), and"
+echo "the largest number of bytes written to the log but not yet read, both"
+echo "from the follower's --status file, sampled every 0.25 s."
+echo
+echo "$catchup"
