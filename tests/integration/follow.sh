@@ -154,22 +154,11 @@ if grep -nE '/var/|/run/' "$lr" >&2; then
     spoor_fail "logrotate.spoor-follow: a path above was not substituted"
 fi
 
-# batches of 50 beacons, uid u1..u50, until STOP, at most LOAD_MAX beacons
-# and LOAD_SECONDS seconds; each answer "CODE URL"
-LOAD_MAX=40000
-LOAD_SECONDS=90
+# the load: uid u1..u50 (spoor_pixel_load), bounded in count and time
 answers=$SPOOR_TMP/answers
 stop=$SPOOR_TMP/stop-load
 : > "$answers"
-(
-    end=$((SECONDS + LOAD_SECONDS)) b=0
-    while [ ! -e "$stop" ] && [ $((b * 50)) -lt $LOAD_MAX ] && [ $SECONDS -lt $end ]; do
-        curl -s -Z --parallel-max 4 --connect-timeout 2 --max-time 10 \
-             -H 'Connection: close' -o /dev/null -w '%{http_code} %{url_effective}\n' \
-             "$B/t.gif?e=track&n=beacon&b=$b&uid=u[1-50]" >> "$answers" 2>/dev/null || true
-        b=$((b + 1))
-    done
-) &
+spoor_pixel_load "$B/t.gif" "$answers" "$stop" 50 40000 90 &
 loadpid=$!
 spoor_on_exit "touch '$stop'; kill $loadpid 2>/dev/null; wait $loadpid 2>/dev/null"
 
@@ -182,15 +171,9 @@ wait_answers() {   # wait_answers N: until N more beacons were answered (30 s)
     done
     spoor_fail "the load stopped: $(answered) answers"
 }
-next_second() {   # logrotate's names carry the second (see rotation.sh)
-    local t
-    t=$(date +%s)
-    while [ "$(date +%s)" = "$t" ]; do sleep 0.05; done
-    sleep 0.05
-}
 rotate() {
     local rc=0
-    next_second
+    spoor_next_second
     logrotate -f -s "$SPOOR_TMP/lr.state" "$lr" > "$SPOOR_TMP/lr.$1.out" 2>&1 || rc=$?
     [ $rc -eq 0 ] || { cat "$SPOOR_TMP/lr.$1.out" >&2; spoor_fail "rotation $1: logrotate exit $rc"; }
     spoor_ok "rotation $1: logrotate exit 0"

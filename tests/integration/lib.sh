@@ -404,6 +404,39 @@ spoor_send_pixels() {
     grep -c '^200$' <<<"$codes" || true
 }
 
+# spoor_next_second: return once the clock shows a later second than at the call,
+# and logrotate's clock too (rotated names carry the second; bounded by the
+# clock itself).  logrotate names the file after time(), which glibc reads
+# from the kernel's coarse clock: it lags `date +%s` by up to one tick
+# (4 ms at HZ=250), so just after the second flips time() still says the
+# previous one and logrotate refused the name of the rotation before
+# ("destination ... already exists, skipping rotation").  The 0.05 s
+# pause outlasts any tick.
+spoor_next_second() {
+    local t
+    t=$(date +%s)
+    while [ "$(date +%s)" = "$t" ]; do sleep 0.05; done
+    sleep 0.05
+}
+
+# spoor_pixel_load URL ANSWERS STOP USERS MAX SECONDS: a bounded beacon load
+# (run it in the background): batches of USERS pixel beacons
+# URL?e=track&n=beacon&b=BATCH&uid=u1..uUSERS, 4 at a time, one connection
+# each (Connection: close), until the file STOP exists, MAX beacons were
+# sent or SECONDS passed.  Each answer is a line "CODE URL" in ANSWERS.
+# (curl sends no cookie: every beacon brings a new visitor id into its
+# user's profile.)
+spoor_pixel_load() {
+    local url=$1 answers=$2 stop=$3 users=$4 max=$5 secs=$6 b=0 end
+    end=$((SECONDS + secs))
+    while [ ! -e "$stop" ] && [ $((b * users)) -lt "$max" ] && [ $SECONDS -lt $end ]; do
+        curl -s -Z --parallel-max 4 --connect-timeout 2 --max-time 10 \
+             -H 'Connection: close' -o /dev/null -w '%{http_code} %{url_effective}\n' \
+             "$url?e=track&n=beacon&b=$b&uid=u[1-$users]" >> "$answers" 2>/dev/null || true
+        b=$((b + 1))
+    done
+}
+
 # spoor_names LOG PREFIX: print the sorted names of the records of LOG whose
 # name starts with PREFIX, one per line.
 spoor_names() {

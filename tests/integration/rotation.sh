@@ -45,21 +45,6 @@ EOF
     } > "$prefix/nginx.conf"
 }
 
-# next_second: return once the clock shows a later second than at the call,
-# and logrotate's clock too (rotated names carry the second; bounded by the
-# clock itself).  logrotate names the file after time(), which glibc reads
-# from the kernel's coarse clock: it lags `date +%s` by up to one tick
-# (4 ms at HZ=250), so just after the second flips time() still says the
-# previous one and logrotate refused the name of the rotation before
-# ("destination ... already exists, skipping rotation").  The 0.05 s
-# pause outlasts any tick.
-next_second() {
-    local t
-    t=$(date +%s)
-    while [ "$(date +%s)" = "$t" ]; do sleep 0.05; done
-    sleep 0.05
-}
-
 # rotated LOG: the rotated files of LOG (not the markers), sorted
 rotated() {
     local f
@@ -102,7 +87,7 @@ lr_conf "$log" "$state" "$prefix/logs/nginx.pid"
 # rotate N: one forced logrotate run; its output is kept in lr.N.out
 rotate() {
     local out=$SPOOR_TMP/lr.$1.out rc=0
-    next_second
+    spoor_next_second
     logrotate -f -s "$SPOOR_TMP/lr.state" "$lr" > "$out" 2>&1 || rc=$?
     if grep -qE "$SAN_RE" "$out"; then
         cat "$out" >&2
@@ -116,29 +101,18 @@ rotate() {
     fi
 }
 
-# The load: batches of 100 beacons, uid u1..u100, until STOP exists, at
-# most LOAD_MAX beacons and LOAD_SECONDS seconds.  Each answer: "CODE URL".
-# (curl sends no cookie: every beacon brings a new visitor id into its
-# user's profile; at most 200 per uid stay under --ids-max 256, so no
-# link is refused.)
-# The load runs until the rotations are done (STOP); the caps only bound
-# it.  They must outlast five rotations: with LOAD_MAX at 20,000 the load
-# could end before rotation 3, logrotate then skipped the empty log
-# (notifempty) and the test saw 3 rotated files of 5.
+# The load (spoor_pixel_load): uid u1..u100, at most 200 beacons per uid
+# stay under --ids-max 256, so no link is refused.  It runs until the
+# rotations are done (STOP); the caps only bound it.  They must outlast
+# five rotations: with LOAD_MAX at 20,000 the load could end before
+# rotation 3, logrotate then skipped the empty log (notifempty) and the
+# test saw 3 rotated files of 5.
 LOAD_MAX=200000
 LOAD_SECONDS=180
 answers=$SPOOR_TMP/answers
 stop=$SPOOR_TMP/stop-load
 : > "$answers"
-(
-    end=$((SECONDS + LOAD_SECONDS)) b=0
-    while [ ! -e "$stop" ] && [ $((b * 100)) -lt $LOAD_MAX ] && [ $SECONDS -lt $end ]; do
-        curl -s -Z --parallel-max 4 --connect-timeout 2 --max-time 10 \
-             -H 'Connection: close' -o /dev/null -w '%{http_code} %{url_effective}\n' \
-             "$B/t.gif?e=track&n=beacon&b=$b&uid=u[1-100]" >> "$answers" 2>/dev/null || true
-        b=$((b + 1))
-    done
-) &
+spoor_pixel_load "$B/t.gif" "$answers" "$stop" 100 $LOAD_MAX $LOAD_SECONDS &
 loadpid=$!
 spoor_on_exit "touch '$stop'; kill $loadpid 2>/dev/null; wait $loadpid 2>/dev/null"
 
@@ -212,7 +186,7 @@ spoor_expect_eq "wait: 20 more answered (buffered in the worker)" "$(pixels "$B/
 worker=$(spoor_worker_pids "$prefix")
 kill -STOP "$worker"
 spoor_on_exit "kill -CONT $worker 2>/dev/null"
-next_second
+spoor_next_second
 logrotate -f -s "$SPOOR_TMP/lr.state" "$lr" > "$SPOOR_TMP/lr.wait.out" 2>&1 &
 lrpid=$!
 spoor_on_exit "kill $lrpid 2>/dev/null"
@@ -248,7 +222,7 @@ spoor_wait_records "$log" 5 || spoor_fail "rename: the reopen did not flush the 
 spoor_expect_eq "rename: 7 more answered (buffered)" "$(pixels "$B/t.gif" d 7)" 7
 chown root:nogroup "$log"; chmod 0640 "$log"   # nobody reads it through its group
 kill -STOP "$worker"
-next_second
+spoor_next_second
 rc=0; out=$(helper --deadline 1 2>&1) || rc=$?
 kill -CONT "$worker"
 spoor_check "deadline: the helper exits 1 when a file is still held" "$rc" 1
@@ -263,7 +237,7 @@ spoor_check "deadline: it is not marked" "$([ -e "$new.ingested" ] && echo marke
 spoor_check "rename: the new log has the old one's mode and group" \
     "$(stat -c '%a %G' "$log")" "640 nogroup"
 
-next_second
+spoor_next_second
 rc=0; out=$(helper 2>&1) || rc=$?
 [ $rc -eq 0 ] || printf '%s\n' "$out" >&2
 spoor_check "next run: exit 0" "$rc" 0
