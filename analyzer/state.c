@@ -477,6 +477,11 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
     while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
         name[--n] = '\0';
     }
+    if (n == 0) {
+        /* written before the first generation: none is committed yet */
+        STATE_MSG("%s: no profile state here yet (no generation)", dir);
+        return SPOOR_E_IO;
+    }
     if (gen_name_number(name, "gen-", ".snap", 1) == 0) {
         STATE_MSG("%s: CURRENT does not name a generation", path);
         return SPOOR_E_FORMAT;
@@ -671,6 +676,20 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
 }
 
 
+/* Whether DIR/CURRENT exists and is empty: the state's first commit was
+ * started (state_commit) and none has finished, so every generation file
+ * is a leftover of a killed one. */
+static int
+current_empty(const char *dir)
+{
+    char         path[4096];
+    struct stat  sb;
+
+    snprintf(path, sizeof(path), "%s/CURRENT", dir);
+    return stat(path, &sb) == 0 && sb.st_size == 0;
+}
+
+
 /* Appends to err what to do about a state that cannot be used. */
 static void
 hint_recover(const char *dir, uint32_t except, char *err, size_t errlen)
@@ -703,7 +722,7 @@ state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
     if (rc == SPOOR_E_IO) {
         n = list_gens(dir, &gens, &max);
         free(gens);
-        if (n == 0 && max == 0) {
+        if ((n == 0 && max == 0) || current_empty(dir)) {
             return rc;
         }
         STATE_MSG("%s/CURRENT is missing, but the state has generations",
@@ -938,6 +957,12 @@ state_open(state_t *st, const char *dir, int flags, char *err,
             STATE_MSG("%s: CURRENT names a generation that does not exist",
                       path);
             rc = SPOOR_E_FORMAT;
+        }
+    } else if (rc == SPOOR_E_IO && current_empty(dir)) {
+        if (write) {
+            err[0] = '\0';      /* a new state; what a killed first commit
+                                   left is removed below */
+            rc = SPOOR_OK;
         }
     } else if (rc == SPOOR_E_IO) {
         snprintf(path, sizeof(path), "%s/CURRENT", dir);
@@ -1239,6 +1264,21 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     *profiles = 0;
     *bytes = 0;
     st->expired = 0;
+
+    /* a new state's first commit: an empty CURRENT first, so that a
+     * commit killed before CURRENT names its generation leaves a state
+     * that is new, with leftovers, not one that lost its CURRENT */
+    if (st->gen == 0 && access(st->dir, F_OK) == 0) {
+        snprintf(path, sizeof(path), "%s/CURRENT", st->dir);
+        if (access(path, F_OK) != 0
+            && spoor_write_file_atomic(st->dir, "CURRENT", "", 0) != SPOOR_OK)
+        {
+            STATE_MSG("%s/CURRENT: cannot write: %s", st->dir,
+                      strerror(errno));
+            rc = SPOOR_E_IO;
+            goto fail;
+        }
+    }
 
     /* the erasures are durable before any generation holds them */
     if (st->erased_in_run) {

@@ -443,6 +443,35 @@ Test(state, generation_numbers_go_past_six_digits)
 }
 
 
+/* A new state's first commit killed after its snapshot and lineage were
+ * written, before CURRENT named them (seen with a follower killed during
+ * its first publish): CURRENT is empty, so the state is new with
+ * leftovers, not one that lost its CURRENT: readers say there is no
+ * generation yet, and the next run starts afresh instead of demanding
+ * `spoor recover`. */
+Test(state, a_killed_first_commit_leaves_a_new_state)
+{
+    char  *o;
+
+    two_logs();
+    free(ok(0, "$S ingest --state $D/ref --rules $R $D/a.spoor && "
+               "mkdir -p $D/st/lineage && : > $D/st/CURRENT && "
+               "cp $D/ref/gen-000001.snap $D/ref/gen-000001.serve $D/st/ && "
+               "cp $D/ref/lineage/000001.json $D/st/lineage/%s", ""));
+    o = ok(3, "$S export --state $D/st 2>&1%s", "");
+    cr_assert(strstr(o, "no generation") != NULL, "%s", o);
+    free(o);
+    free(ok(0, "$S ingest --state $D/st --rules $R $D/b.spoor && "
+               "$S ingest --state $D/new --rules $R $D/b.spoor%s", ""));
+    o = ok(0, "cat $D/st/CURRENT; $S lineage --state $D/st | jq -c "
+              "'[.generation, .parent, (.inputs | length)]'; "
+              "cmp $D/st/gen-000001.snap $D/new/gen-000001.snap && echo same%s",
+           "");
+    cr_assert_str_eq(o, "gen-000001.snap\n[1,0,1]\nsame\n");
+    free(o);
+}
+
+
 Test(state, settings_are_kept_and_a_folding_change_is_refused)
 {
     char  *o;
