@@ -6,8 +6,9 @@
 #                     tests/clients/package-lock.json into build/clients)
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
-#   make soak         build and run the state model test for SOAK_SECONDS, a new
-#                     random seed each round (not part of make test)
+#   make soak         build and run the state and follower model tests for
+#                     SOAK_SECONDS, a new random seed each round (not part
+#                     of make test)
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
 #   make install      build, then install under $(DESTDIR)$(PREFIX) (see below)
 #   make bench        side-by-side benchmarks -> bench/results/REPORT.md (not a test)
@@ -32,6 +33,7 @@ FUZZ_CC      ?= clang
 TEST_TIMEOUT ?= 600
 SOAK_SECONDS ?= 300
 SOAK_STEPS   ?= 80
+SOAK_FOLLOW_EVENTS ?= 60000
 NPM_TIMEOUT  ?= 600
 
 # Debian packages needed to build, test, fuzz and run.  Extend here.
@@ -370,9 +372,11 @@ fuzz-run: $(FUZZ_BINS)
 
 # ---------------------------------------------------------------- soak
 #
-# The model-based test of the state directory (tests/integration/
-# state_model.sh, a short run of which is part of `make test`), run again
-# and again with a new random seed each round, for SOAK_SECONDS in all
+# The model-based tests of the state directory (tests/integration/
+# state_model.sh) and of the follower under torn writes, rotations and
+# kill -9 (tests/integration/follow_model.sh, SOAK_FOLLOW_EVENTS events per
+# log), short runs of which are part of `make test`, run again and again
+# with a new random seed each round, for SOAK_SECONDS in all
 # (a round started near the end is cut short by MAX_SECONDS, and killed
 # 120 s after the deadline at the latest).  Stops at the first failing
 # round, whose seed and steps it prints.  Not part of `make test`.
@@ -392,6 +396,13 @@ soak-run: $(SPOOR)
 	       bash tests/integration/state_model.sh; then \
 	    echo "--- FAIL: soak round $$round: SEED=$$seed STEPS=$(SOAK_STEPS)" \
 	         "SPOOR=$(SPOOR) bash tests/integration/state_model.sh"; \
+	    exit 1; \
+	  fi; \
+	  if ! SEED=$$seed EVENTS=$(SOAK_FOLLOW_EVENTS) MAX_SECONDS=$$left \
+	       SPOOR='$(CURDIR)/$(SPOOR)' timeout $$((left + 120)) \
+	       bash tests/integration/follow_model.sh; then \
+	    echo "--- FAIL: soak round $$round: SEED=$$seed EVENTS=$(SOAK_FOLLOW_EVENTS)" \
+	         "SPOOR=$(SPOOR) bash tests/integration/follow_model.sh"; \
 	    exit 1; \
 	  fi; \
 	done; \

@@ -299,8 +299,25 @@ cmp_str(const void *a, const void *b)
 }
 
 
-/* At start: every rotated sibling of LOG not marked FILE.ingested, oldest
- * name first. */
+/* Whether a file with this identity is tracked. */
+static int
+tracked(const follower_t *f, dev_t dev, ino_t ino)
+{
+    size_t  i;
+
+    for (i = 0; i < f->nfiles; i++) {
+        if (f->files[i].dev == dev && f->files[i].ino == ino) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+/* Every rotated sibling of LOG not marked FILE.ingested and not tracked
+ * yet, oldest name first: at start, and at each rotation seen (a file can
+ * have been LOG for less than a poll, or while the follower was busy
+ * publishing, and been renamed again). */
 static int
 track_rotated(follower_t *f)
 {
@@ -309,6 +326,7 @@ track_rotated(follower_t *f)
     char          **names = NULL, **a, path[4096];
     size_t          n = 0, cap = 0, i;
     int             rc = SPOOR_OK;
+    struct stat     sb;
 
     d = opendir(f->dir);
     if (d == NULL) {
@@ -320,6 +338,10 @@ track_rotated(follower_t *f)
         }
         snprintf(path, sizeof(path), "%s/%s.ingested", f->dir, e->d_name);
         if (access(path, F_OK) == 0) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+        if (stat(path, &sb) != 0 || tracked(f, sb.st_dev, sb.st_ino)) {
             continue;
         }
         if (n == cap) {
@@ -385,6 +407,11 @@ check_live(follower_t *f)
             f->files[i].live = 1;   /* renamed back: follow it as live */
             return;
         }
+    }
+    /* rotated files missed so far first, then the new one: frames are
+     * applied in the order they were written */
+    if (track_rotated(f) != SPOOR_OK) {
+        f->nomem = 1;
     }
     (void) track(f, f->path, 1);
 }
