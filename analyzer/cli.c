@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "json_out.h"
 #include "logreader.h"
+#include "requests.h"
 
 
 int
@@ -95,7 +96,7 @@ cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
     state_t *st, int flags)
 {
     char  err[1024];
-    int   first, rc;
+    int   first, rc, nomem = 0;
 
     first = settings_parse_args(argc, argv, cmd, cli);
     if (first == -1) {
@@ -122,6 +123,13 @@ cli_open_state(int argc, char **argv, const char *cmd, state_cli_t *cli,
         fprintf(stderr, "spoor %s: %s\n", cmd, err);
         state_close(st);
         return rc == SPOOR_E_NOMEM ? -EXIT_IO : -EXIT_USAGE;
+    }
+    /* erasures queued while another run held the state (requests.h) */
+    (void) requests_apply(st, cmd, NULL, &nomem);
+    if (nomem) {
+        fprintf(stderr, "spoor %s: out of memory\n", cmd);
+        state_close(st);
+        return -EXIT_IO;
     }
     return first;
 }

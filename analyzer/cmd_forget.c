@@ -15,6 +15,8 @@
 #include "cli.h"
 #include "error.h"
 #include "json_msgpack.h"
+#include "requests.h"
+#include "settings.h"
 #include "snapshot.h"
 #include "state.h"
 #include "timestamp.h"
@@ -46,26 +48,76 @@ wall_ms(void)
 }
 
 
+/* The erasure of ids queued for the run holding the state; waits up to
+ * --wait for a generation to hold it. */
+static int
+forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
+    int64_t now)
+{
+    char             path[4096 + 256], err[1024];
+    int64_t          waited;
+    struct timespec  nap = { 0, 50 * 1000000L };
+
+    if (requests_queue_forget(cli->dir, ids, n, now, path, sizeof(path), err,
+                              sizeof(err)) != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor forget: %s\n", err);
+        return EXIT_IO;
+    }
+    fprintf(stderr, "spoor forget: %s is held by a running writer (a "
+            "follower?): the erasure is queued as %s\n", cli->dir, path);
+    for (waited = 0; waited < cli->wait_ms; waited += 50) {
+        if (!requests_pending(path)) {
+            printf("spoor forget: %zu ids erased by the running writer; its "
+                   "current generation holds the erasure\n", n);
+            return EXIT_OK;
+        }
+        nanosleep(&nap, NULL);
+    }
+    fprintf(stderr, "spoor forget: not applied within %lld ms: the request "
+            "stays queued, and the next run that writes %s applies it\n",
+            (long long) cli->wait_ms, cli->dir);
+    return EXIT_IO;
+}
+
+
 int
 cmd_forget(int argc, char **argv)
 {
     state_t          st;
     state_cli_t      cli;
-    uint32_t         idx;
     char             err[1024], *line = NULL;
-    int              first, i, k, exit_code = EXIT_OK;
+    int              first, i, exit_code = EXIT_OK;
     size_t           profiles, erased = 0;
     uint64_t         bytes;
     int64_t          now = wall_ms();
-    static const char  kinds[] = { 'u', 'a', 'v' };
+
+    /* a follower holds the state: queue the request for it */
+    first = settings_parse_args(argc, argv, "forget", &cli);
+    if (first < -1) {
+        settings_free(&cli.set);            /* the message is printed */
+        return first == -3 ? EXIT_IO : EXIT_USAGE;
+    }
+    if (first >= 0 && first < argc && state_locked(cli.dir)) {
+        exit_code = forget_queued(&cli, argv + first,
+                                  (size_t) (argc - first), now);
+        settings_free(&cli.set);
+        return exit_code;
+    }
+    settings_free(&cli.set);
 
     first = open_gen(argc, argv, "forget", &cli, &st);
     if (first == -100) {
-        printf("usage: spoor forget --state DIR [--rules FILE] ID...\n\n"
+        printf("usage: spoor forget --state DIR [--wait TIME] ID...\n\n"
                "Erases the profile of each ID (a user, anonymous or visitor\n"
                "id) and every id linked to it, and keeps tombstones: events of\n"
                "those ids up to now never come back, even when old logs are\n"
-               "ingested again.  Writes the next generation.\n");
+               "ingested again.  Writes the next generation.\n\n"
+               "While another run holds the state (a follower: spoor ingest\n"
+               "--follow), the erasure is queued in DIR/requests/ and applied\n"
+               "by that run; forget waits for its generation up to --wait\n"
+               "(default 60s), and exits 3 if it is still queued then (the\n"
+               "next run that writes the state applies it).\n");
         return EXIT_OK;
     }
     if (first < 0) {
@@ -79,17 +131,11 @@ cmd_forget(int argc, char **argv)
     }
 
     for (i = first; i < argc; i++) {
-        size_t  len = strlen(argv[i]), found = 0;
+        int     nomem = 0;
+        /* known or not: the tombstone keeps it out of future ingests */
+        size_t  found = state_forget(&st, argv[i], strlen(argv[i]), now,
+                                     &nomem);
 
-        for (k = 0; k < 3; k++) {
-            int  nomem = 0;
-
-            /* known or not: the tombstone keeps it out of future ingests */
-            idx = identity_get(&st.g, kinds[k], argv[i], len, &nomem);
-            if (idx != UINT32_MAX) {
-                found += state_erase(&st, &idx, 1, now);
-            }
-        }
         erased += found;
         if (found == 0) {
             fprintf(stderr, "spoor forget: %s: no profile had this id "

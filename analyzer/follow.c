@@ -20,6 +20,7 @@
 #include "inferred.h"
 #include "ingest.h"
 #include "json_out.h"
+#include "requests.h"
 #include "snapshot.h"
 
 /* One file being read: the live log, or a rotated one still open. */
@@ -57,6 +58,9 @@ typedef struct {
     inferred_clock_t   clk;
     int64_t            now;        /* the clock at the last look */
     int                waiting;    /* LOG missing: said once */
+    size_t             requests;   /* queued erasures applied since the
+                                      last publish (requests.h) */
+    size_t             req_erased;
 } follower_t;
 
 static volatile sig_atomic_t  got_stop, got_hup;
@@ -479,10 +483,16 @@ read_file(follower_t *f, tracked_t *t, int last)
 static int
 read_all(follower_t *f, int64_t settle_ms)
 {
-    size_t   i;
+    size_t   i, erased = 0;
     int      rc;
     int64_t  now = mono_ms();
 
+    /* erasures `spoor forget` queued while this run holds the state */
+    f->requests += requests_apply(f->st, "ingest", &erased, &f->nomem);
+    f->req_erased += erased;
+    if (f->nomem) {
+        return SPOOR_E_NOMEM;
+    }
     check_live(f);
     for (i = 0; i < f->nfiles; i++) {
         tracked_t  *t = &f->files[i];
@@ -663,6 +673,15 @@ publish(follower_t *f)
     ingest_lineage_events(&j, t, st);
     json_out_cstr(&j, "now");
     json_out_int(&j, now_eval);
+    if (f->requests) {
+        json_out_cstr(&j, "forget");
+        json_out_map_open(&j);
+        json_out_cstr(&j, "requests");
+        json_out_uint(&j, f->requests);
+        json_out_cstr(&j, "profiles_erased");
+        json_out_uint(&j, f->req_erased);
+        json_out_map_close(&j);
+    }
     json_out_cstr(&j, "follow");
     json_out_map_open(&j);
     json_out_cstr(&j, "profiles_changed");
@@ -763,6 +782,7 @@ publish(follower_t *f)
     for (i = 0; i < f->nfiles; i++) {
         f->files[i].has_acc = 0;
     }
+    f->requests = f->req_erased = 0;
     mark_done(f);
     return new_run(f);
 }

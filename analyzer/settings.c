@@ -269,6 +269,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "settle",      required_argument, NULL, 'S' },
         { "status",      required_argument, NULL, 'T' },
         { "now",         required_argument, NULL, 'N' },
+        { "wait",        required_argument, NULL, 'W' },
         { "help",        no_argument,       NULL, 'H' },
         { NULL, 0, NULL, 0 }
     };
@@ -285,6 +286,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->settle_ms = 60000;
     cli->status = NULL;
     cli->now_ms = INT64_MIN;
+    cli->wait_ms = 60000;
     settings_init(s);
 
     optind = 1;
@@ -310,6 +312,18 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                 return -2;
             }
             cli->jobs = (unsigned) v;
+            break;
+        case 'W':
+            if (strcmp(cmd, "forget") != 0) {
+                fprintf(stderr, "spoor %s: unknown option '--wait' (see "
+                        "--help)\n", cmd);
+                return -2;
+            }
+            if (parse_duration(optarg, &cli->wait_ms) != 0) {
+                fprintf(stderr, "spoor %s: --wait wants a duration (500ms, "
+                        "30s, 2m; at least 10ms): '%s'\n", cmd, optarg);
+                return -2;
+            }
             break;
         case 'F': case 'I': case 'S': case 'T': case 'N':
             if (strcmp(cmd, "ingest") != 0) {

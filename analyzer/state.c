@@ -270,6 +270,43 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
 }
 
 
+size_t
+state_forget(state_t *st, const char *text, size_t len, int64_t t,
+    int *nomem)
+{
+    static const char  kinds[] = { 'u', 'a', 'v' };
+    size_t             k, found = 0;
+    uint32_t           idx;
+
+    for (k = 0; k < sizeof(kinds); k++) {
+        idx = identity_get(&st->g, kinds[k], text, len, nomem);
+        if (idx != UINT32_MAX) {
+            found += state_erase(st, &idx, 1, t);
+        }
+    }
+    return found;
+}
+
+
+int
+state_locked(const char *dir)
+{
+    char  path[4096];
+    int   fd, held = 0;
+
+    snprintf(path, sizeof(path), "%s/.lock", dir);
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        held = errno == EWOULDBLOCK;
+    }
+    close(fd);                          /* releases it, if taken */
+    return held;
+}
+
+
 /* ---- the erasure journal -------------------------------------------------------- */
 
 /* One journal line of (hash, t) into buf[80]; returns its length. */
@@ -1092,6 +1129,8 @@ state_configure(state_t *st, const settings_t *given, char *err,
 void
 state_close(state_t *st)
 {
+    size_t  i;
+
     state_unload(st);
     settings_free(&st->set);
     identity_free(&st->g);
@@ -1102,6 +1141,10 @@ state_close(state_t *st)
         close(st->lock_fd);
     }
     free(st->dir);
+    for (i = 0; i < st->nrequests; i++) {
+        free(st->requests[i]);
+    }
+    free(st->requests);
     free(run_set);
     run_set = NULL;
     run_cap = run_n = 0;
@@ -1590,6 +1633,12 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     st->has_settings = 1;           /* the generation keeps them */
     st->erased_in_run = 0;          /* in the journal now: a follower's
                                        next commit appends only new ones */
+    for (k = 0; k < st->nrequests; k++) {
+        (void) unlink(st->requests[k]);     /* done: the generation and
+                                               the journal hold them */
+        free(st->requests[k]);
+    }
+    st->nrequests = 0;
     remove_old_gens(st);
     rc = SPOOR_OK;
 

@@ -97,6 +97,10 @@ typedef struct {
                                           missing current generation (0:
                                           none; it was intact) */
     uint64_t          expired;       /* profiles dropped by the last commit */
+    char            **requests;      /* paths of queued requests applied
+                                        (requests.h): removed once a
+                                        commit holds them */
+    size_t            nrequests;
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */
@@ -145,6 +149,19 @@ int state_frame_seen(state_t *st, uint64_t key, int *nomem);
  * generation).  Returns the number of profiles erased. */
 size_t state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t);
 
+/*
+ * Erases the profile of the id text[0 .. len) taken as a user, anonymous
+ * and visitor id (state_erase() of each, known or not: the tombstones
+ * keep it out of later ingests), as of time t.  Returns the number of
+ * profiles erased; *nomem is set when the graph could not grow.
+ */
+size_t state_forget(state_t *st, const char *text, size_t len, int64_t t,
+    int *nomem);
+
+/* Whether another process holds DIR's write lock (a follower, an ingest)
+ * right now; 0 when DIR has no state. */
+int state_locked(const char *dir);
+
 /* Whether the id hash has a tombstone (from an earlier generation) at or
  * after t: a binary search. */
 int state_erased(const state_t *st, uint64_t hash, int64_t t);
@@ -164,7 +181,9 @@ int state_count(state_t *st, const char *key, size_t len, uint64_t n);
  * snapshot, settings and expiry members), then CURRENT, and removes the
  * snapshots beyond set.keep.  Returns SPOOR_OK or SPOOR_E_IO /
  * SPOOR_E_NOMEM with a message in err; on error nothing of the new
- * generation is left and the previous one stays current.  *profiles
+ * generation is left and the previous one stays current.  Once the
+ * generation is current, the queued requests applied (st->requests) are
+ * removed.  *profiles
  * receives the number of profiles written and *bytes the snapshot's size.
  */
 int state_commit(state_t *st, const char *lineage, size_t *profiles,

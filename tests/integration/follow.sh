@@ -4,7 +4,9 @@
 #   1. a cart add reaches $spoor_segments in seconds; moving the clock past
 #      --abandon makes the visitor a member of abandoned_carts with no new
 #      event (a window closed); an order removes them;
-#   2. SIGHUP re-reads the --rules file: a new segment is served;
+#   2. SIGHUP re-reads the --rules file: a new segment is served; `spoor
+#      forget` while the follower holds the state is queued, applied and
+#      published by the follower, and returns once it is;
 #   3. under a bounded beacon load, two rotations with
 #      conf/logrotate.spoor-follow and three `kill -9` of the follower at
 #      random moments (each restarted): every beacon answered 2xx is in the
@@ -145,6 +147,20 @@ kill -HUP "$fpid"
 wait_for "SIGHUP re-reads --rules: the new segment is served" \
     "found=1 ac= hup=1" -b "_spid=$VID_A"
 
+# ---------------------------------------------------------------- 2b. forget while following
+# the follower holds the state: forget queues the erasure, the follower
+# applies and publishes it, forget returns once a generation holds it
+out=$("$SPOOR" forget --state "$state" --wait 30s "$VID_A" 2>&1) \
+    || spoor_fail "forget while following: $out"
+spoor_ok "forget while following: applied by the follower"
+got=$(get /seg -b "_spid=$VID_A")
+spoor_check "forget while following: the visitor is no longer served" \
+    "$got" "found= ac= hup="
+spoor_check "forget while following: no request left" \
+    "$(ls "$state/requests" | wc -l)" 0
+"$SPOOR" lineage --state "$state" | jq -e -s 'map(.forget.requests // 0) | add == 1' >/dev/null \
+    || spoor_fail "forget while following: no generation records the request"
+
 # ---------------------------------------------------------------- 3. rotations and kill -9 under load
 lr=$SPOOR_TMP/lr.conf
 sed -e "s|/var/log/nginx/events.spoor|$log|g" \
@@ -235,11 +251,14 @@ by_uid=$("$SPOOR" export --state "$state" \
 want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
 spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
 
-# the same logs in one batch ingest at the same now: the same profiles
+# the same logs in one batch ingest at the same now, and the same forget:
+# the same profiles
 files=$(ls "$log"-[0-9]* | grep -v '[.]ingested$')
 # shellcheck disable=SC2086
 "$SPOOR" ingest --state "$SPOOR_TMP/one" --rules "$rules" --now "$(cat "$clock")" \
     $files "$log" > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
+"$SPOOR" forget --state "$SPOOR_TMP/one" "$VID_A" > /dev/null 2>&1 \
+    || spoor_fail "the one-shot forget failed"
 "$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/follow.export"
 "$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
 if cmp -s "$SPOOR_TMP/follow.export" "$SPOOR_TMP/one.export"; then

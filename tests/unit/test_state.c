@@ -472,6 +472,39 @@ Test(state, a_killed_first_commit_leaves_a_new_state)
 }
 
 
+/* While another run holds the state (a follower), `spoor forget` queues
+ * the erasure: it says so and exits 3 when no run applies it within
+ * --wait, readers still see the profile, and the next run that writes
+ * the state applies it, commits it and removes the request. */
+Test(state, forget_while_the_state_is_held_is_queued_for_the_next_writer)
+{
+    char  *o, *id;
+
+    two_logs();
+    free(ok(0, "$S ingest --state $D/st --rules $R $D/a.spoor%s", ""));
+    id = ok(0, "$S export --state $D/st | head -n 1 | jq -r "
+               "'.ids.visitorId[0] // .ids.anonymousId[0]' | tr -d '\\n'%s", "");
+    cr_assert(strlen(id) > 0);
+    o = ok(0, "(flock -n $D/st/.lock sleep 1.2 &) ; sleep 0.3; "
+              "$S forget --state $D/st --wait 300ms '%s' 2>&1; echo rc=$?",
+           id);
+    cr_assert(strstr(o, "is queued as") != NULL, "%s", o);
+    cr_assert(strstr(o, "rc=3") != NULL, "%s", o);
+    free(o);
+    o = ok(0, "ls $D/st/requests | wc -l; $S profile --state $D/st '%s' "
+              ">/dev/null; echo $?", id);
+    cr_assert_str_eq(o, "1\n0\n", "readers still see it: %s", o);
+    free(o);
+    o = ok(0, "sleep 1; $S ingest --state $D/st $D/b.spoor 2>&1 >/dev/null; "
+              "ls $D/st/requests | wc -l; $S profile --state $D/st '%s' "
+              ">/dev/null 2>&1; echo $?", id);
+    cr_assert(strstr(o, "applied the queued request") != NULL, "%s", o);
+    cr_assert(strstr(o, "\n0\n4\n") != NULL, "applied and removed: %s", o);
+    free(o);
+    free(id);
+}
+
+
 Test(state, settings_are_kept_and_a_folding_change_is_refused)
 {
     char  *o;
