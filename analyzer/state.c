@@ -85,6 +85,11 @@ cmp_u64(const void *a, const void *b)
 }
 
 
+/* What CURRENT says from the start of a new state's first commit until
+ * it ends. */
+#define CURRENT_NONE  "none"
+
+
 /*
  * Frames applied before this run are sorted (binary search); frames of
  * this run are appended and looked up in a small open-addressing set
@@ -514,7 +519,7 @@ state_current(const char *dir, char *buf, size_t cap, char *err,
     while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
         name[--n] = '\0';
     }
-    if (n == 0) {
+    if (strcmp(name, CURRENT_NONE) == 0) {
         /* written before the first generation: none is committed yet */
         STATE_MSG("%s: no profile state here yet (no generation)", dir);
         return SPOOR_E_IO;
@@ -713,17 +718,26 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
 }
 
 
-/* Whether DIR/CURRENT exists and is empty: the state's first commit was
+/* Whether DIR/CURRENT says CURRENT_NONE: the state's first commit was
  * started (state_commit) and none has finished, so every generation file
- * is a leftover of a killed one. */
+ * is a leftover of a killed one.  (An empty or damaged CURRENT is not
+ * this: it is refused, with the way to recover.) */
 static int
 current_empty(const char *dir)
 {
-    char         path[4096];
-    struct stat  sb;
+    char    path[4096], buf[16];
+    FILE   *f;
+    size_t  n;
 
     snprintf(path, sizeof(path), "%s/CURRENT", dir);
-    return stat(path, &sb) == 0 && sb.st_size == 0;
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strcmp(buf, CURRENT_NONE "\n") == 0;
 }
 
 
@@ -1308,13 +1322,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     *bytes = 0;
     st->expired = 0;
 
-    /* a new state's first commit: an empty CURRENT first, so that a
+    /* a new state's first commit: CURRENT says "none" first, so that a
      * commit killed before CURRENT names its generation leaves a state
      * that is new, with leftovers, not one that lost its CURRENT */
     if (st->gen == 0 && access(st->dir, F_OK) == 0) {
         snprintf(path, sizeof(path), "%s/CURRENT", st->dir);
         if (access(path, F_OK) != 0
-            && spoor_write_file_atomic(st->dir, "CURRENT", "", 0) != SPOOR_OK)
+            && spoor_write_file_atomic(st->dir, "CURRENT", CURRENT_NONE "\n",
+                                       sizeof(CURRENT_NONE)) != SPOOR_OK)
         {
             STATE_MSG("%s/CURRENT: cannot write: %s", st->dir,
                       strerror(errno));

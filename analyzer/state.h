@@ -6,9 +6,10 @@
  *   CURRENT           "gen-000007.snap\n": the current generation, replaced
  *                     atomically (temporary file, fsync, rename, fsync of
  *                     DIR) after the snapshot and its lineage are durable;
- *                     empty from the start of a new state's first commit
- *                     until it ends (no generation yet: what a killed first
- *                     commit left is a leftover, not a lost CURRENT);
+ *                     "none\n" from the start of a new state's first
+ *                     commit until it ends (no generation yet: what a
+ *                     killed first commit left is a leftover, not a lost
+ *                     CURRENT; an empty or other CURRENT is refused);
  *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); NNNNNN is
  *                     the generation number, six digits or more
  *                     (gen_name.h); the newest

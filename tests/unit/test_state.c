@@ -445,7 +445,7 @@ Test(state, generation_numbers_go_past_six_digits)
 
 /* A new state's first commit killed after its snapshot and lineage were
  * written, before CURRENT named them (seen with a follower killed during
- * its first publish): CURRENT is empty, so the state is new with
+ * its first publish): CURRENT says "none", so the state is new with
  * leftovers, not one that lost its CURRENT: readers say there is no
  * generation yet, and the next run starts afresh instead of demanding
  * `spoor recover`. */
@@ -455,7 +455,7 @@ Test(state, a_killed_first_commit_leaves_a_new_state)
 
     two_logs();
     free(ok(0, "$S ingest --state $D/ref --rules $R $D/a.spoor && "
-               "mkdir -p $D/st/lineage && : > $D/st/CURRENT && "
+               "mkdir -p $D/st/lineage && echo none > $D/st/CURRENT && "
                "cp $D/ref/gen-000001.snap $D/ref/gen-000001.serve $D/st/ && "
                "cp $D/ref/lineage/000001.json $D/st/lineage/%s", ""));
     o = ok(3, "$S export --state $D/st 2>&1%s", "");
@@ -468,6 +468,15 @@ Test(state, a_killed_first_commit_leaves_a_new_state)
               "cmp $D/st/gen-000001.snap $D/new/gen-000001.snap && echo same%s",
            "");
     cr_assert_str_eq(o, "gen-000001.snap\n[1,0,1]\nsame\n");
+    free(o);
+
+    /* an empty CURRENT is damage, not a new state: nothing is removed */
+    free(ok(0, "$S ingest --state $D/st $D/a.spoor > /dev/null && "
+               ": > $D/st/CURRENT%s", ""));
+    o = ok(0, "$S ingest --state $D/st $D/b.spoor 2>&1; echo rc=$?; "
+              "ls $D/st | grep -c 'snap$'%s", "");
+    cr_assert(strstr(o, "spoor recover") != NULL, "%s", o);
+    cr_assert(strstr(o, "rc=3\n2\n") != NULL, "refused, both kept: %s", o);
     free(o);
 }
 
