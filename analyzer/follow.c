@@ -21,6 +21,7 @@
 #include "ingest.h"
 #include "json_out.h"
 #include "requests.h"
+#include "rules.h"
 #include "snapshot.h"
 
 /* One file being read: the live log, or a rotated one still open. */
@@ -61,6 +62,14 @@ typedef struct {
     size_t             requests;   /* queued erasures applied since the
                                       last publish (requests.h) */
     size_t             req_erased;
+    int                retry;      /* the last publish failed */
+    int                open_warned; /* LOG could not be opened: said once */
+    struct {
+        dev_t          dev;
+        ino_t          ino;
+    }                 *finished;   /* rotated files done with (marked, or
+                                      the marker could not be made) */
+    size_t             nfinished, cfinished;
 } follower_t;
 
 static volatile sig_atomic_t  got_stop, got_hup;
@@ -235,10 +244,15 @@ track(follower_t *f, const char *name, int live)
 
     fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        if (errno != ENOENT) {
-            fprintf(stderr, "spoor ingest: %s: %s\n", name, strerror(errno));
+        if (errno != ENOENT && !(live && f->open_warned)) {
+            fprintf(stderr, "spoor ingest: %s: %s%s\n", name, strerror(errno),
+                    live ? " (retried every poll, said once)" : "");
+            f->open_warned |= live;
         }
         return NULL;
+    }
+    if (live) {
+        f->open_warned = 0;
     }
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fprintf(stderr, "spoor ingest: %s: not a regular file\n", name);
@@ -303,7 +317,7 @@ cmp_str(const void *a, const void *b)
 }
 
 
-/* Whether a file with this identity is tracked. */
+/* Whether a file with this identity is tracked, or was done with. */
 static int
 tracked(const follower_t *f, dev_t dev, ino_t ino)
 {
@@ -311,6 +325,11 @@ tracked(const follower_t *f, dev_t dev, ino_t ino)
 
     for (i = 0; i < f->nfiles; i++) {
         if (f->files[i].dev == dev && f->files[i].ino == ino) {
+            return 1;
+        }
+    }
+    for (i = 0; i < f->nfinished; i++) {
+        if (f->finished[i].dev == dev && f->finished[i].ino == ino) {
             return 1;
         }
     }
@@ -498,7 +517,14 @@ read_all(follower_t *f, int64_t settle_ms)
         tracked_t  *t = &f->files[i];
 
         if (t->done) {
-            continue;
+            struct stat  sb;
+
+            if (fstat(t->fd, &sb) != 0 || (uint64_t) sb.st_size == t->size) {
+                continue;
+            }
+            /* it grew after it settled: NGINX still writes to it (no
+             * reopen yet), so it is followed on */
+            t->done = 0;
         }
         rc = read_file(f, t, 0);
         if (rc != SPOOR_OK) {
@@ -528,13 +554,38 @@ mark_done(follower_t *f)
     size_t          i;
     int             fd;
 
+    /* NGINX reopened: the live log has frames (a rotated file that only
+     * settled may still be written to, if the reopen never came) */
+    for (i = 0; i < f->nfiles; i++) {
+        if (f->files[i].live && f->files[i].off > 0) {
+            break;
+        }
+    }
+    if (i == f->nfiles) {
+        return;
+    }
     for (i = 0; i < f->nfiles; ) {
         tracked_t  *t = &f->files[i];
 
-        if (!t->done) {
+        if (!t->done || fstat(t->fd, &sb) != 0
+            || (uint64_t) sb.st_size != t->size)
+        {
             i++;
             continue;
         }
+        if (f->nfinished == f->cfinished) {
+            size_t  cap = f->cfinished ? 2 * f->cfinished : 16;
+            void   *a = realloc(f->finished, cap * sizeof(*f->finished));
+
+            if (a == NULL) {
+                return;                 /* marked at a later turn */
+            }
+            f->finished = a;
+            f->cfinished = cap;
+        }
+        f->finished[f->nfinished].dev = t->dev;
+        f->finished[f->nfinished].ino = t->ino;
+        f->nfinished++;
         d = opendir(f->dir);
         while (d != NULL && (e = readdir(d)) != NULL) {
             if (!rotated_name(f, e->d_name)) {
@@ -586,8 +637,10 @@ something_new(follower_t *f, int64_t now)
 {
     const state_t  *st = f->st;
 
-    /* frames read again after a restart are no news: only new ones */
-    return ingest_tally(f->in)->new_frames || st->erased_in_run || st->gen == 0 || st->changed
+    /* frames read again after a restart are no news: only new ones; a
+     * failed publish (its due windows popped) is tried again */
+    return ingest_tally(f->in)->new_frames || f->retry || f->ntouched
+           || st->erased_in_run || st->gen == 0 || st->changed
            || !st->has_settings || deadlines_next(&f->dl) <= now;
 }
 
@@ -702,8 +755,10 @@ publish(follower_t *f)
     if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor ingest: %s; retried at the next interval\n",
                 err);
+        f->retry = 1;
         return rc;
     }
+    f->retry = 0;
 
     /* the next deadline of every profile this generation changed */
     for (i = 0; i < f->ntouched; i++) {
@@ -796,12 +851,49 @@ reload(follower_t *f)
     int     first;
     size_t  i;
 
+    state_cli_t      check;
+    spoor_rules_t   *rules = NULL;
+    char             err[1024];
+    int              tries;
+    struct timespec  nap = { 0, 100 * 1000000L };
+
+    /* a command line or rules file that no longer works leaves the
+     * follower running as it was, with a message */
+    first = settings_parse_args(f->argc, f->argv, "ingest", &check);
+    if (first >= 0 && check.set.rules != NULL
+        && spoor_rules_parse(check.set.rules, check.set.rules_len,
+                             check.set.rules_file, &rules, err, sizeof(err))
+           != SPOOR_OK)
+    {
+        fprintf(stderr, "spoor ingest: SIGHUP: %s; going on with the rules "
+                "in force\n", err);
+        first = -2;
+    }
+    spoor_rules_free(rules);
+    settings_free(&check.set);
+    if (first < 0) {
+        if (first == -2 || first == -3) {
+            fprintf(stderr, "spoor ingest: SIGHUP ignored: the command line "
+                    "above no longer works\n");
+        }
+        return EXIT_OK;
+    }
+
     fprintf(stderr, "spoor ingest: SIGHUP: reopening %s\n", f->cli->dir);
     ingest_free(f->in);
     f->in = NULL;
     state_close(f->st);
     settings_free(&f->cli->set);
-    first = cli_open_state(f->argc, f->argv, "ingest", f->cli, f->st, 0);
+    /* another process can hold the lock for a moment (`spoor forget`
+     * probes it): tried again for up to 5 s */
+    for (tries = 0; ; tries++) {
+        first = cli_open_state(f->argc, f->argv, "ingest", f->cli, f->st, 0);
+        if (first >= 0 || first != -EXIT_IO || tries == 50) {
+            break;
+        }
+        settings_free(&f->cli->set);
+        nanosleep(&nap, NULL);
+    }
     if (first < 0) {
         memset(f->st, 0, sizeof(*f->st));
         f->st->lock_fd = -1;
@@ -814,9 +906,12 @@ reload(follower_t *f)
     /* what was read and not published (a failed publish) is read again:
      * the state skips the frames it holds */
     f->ntouched = 0;
+    f->retry = 0;
     for (i = 0; i < f->nfiles; i++) {
         f->files[i].off = 0;
         f->files[i].has_acc = 0;
+        f->files[i].done = 0;               /* read again, settle again */
+        f->files[i].grew_ms = mono_ms();
     }
     return EXIT_OK;
 }
@@ -933,6 +1028,7 @@ done:
         untrack(&f, f.nfiles - 1);
     }
     free(f.files);
+    free(f.finished);
     free(f.touched);
     free(f.dir);
     free(f.base);

@@ -448,7 +448,9 @@ on_damage(void *arg, const spoor_damage_t *d)
 {
     ingest_t  *in = arg;
 
-    if (!in->follow) {
+    if (!in->follow || d->offset < in->end - in->base) {
+        /* inside a frame already delivered (a bad record, a count that
+         * disagrees): no torn tail, reported now */
         report_damage(in, d);
         return;
     }

@@ -147,15 +147,28 @@ kill -HUP "$fpid"
 wait_for "SIGHUP re-reads --rules: the new segment is served" \
     "found=1 ac= hup=1" -b "_spid=$VID_A"
 
+# a rules file broken by a typo: SIGHUP says so and the follower goes on
+cp "$rules" "$rules.good"
+echo 'garbage (' >> "$rules"
+kill -HUP "$fpid"
+for ((i = 0; i < 100; i++)); do
+    grep -q "going on with the rules in force" "$SPOOR_TMP/follow.$runs.err" && break
+    sleep 0.1
+done
+grep -q "going on with the rules in force" "$SPOOR_TMP/follow.$runs.err" \
+    || spoor_fail "SIGHUP with broken rules: no message: $(tail -n 3 "$SPOOR_TMP/follow.$runs.err")"
+kill -0 "$fpid" 2>/dev/null || spoor_fail "SIGHUP with broken rules stopped the follower"
+cp "$rules.good" "$rules"
+spoor_ok "SIGHUP with a broken rules file: said, and the follower goes on"
+
 # ---------------------------------------------------------------- 2b. forget while following
 # the follower holds the state: forget queues the erasure, the follower
 # applies and publishes it, forget returns once a generation holds it
 out=$("$SPOOR" forget --state "$state" --wait 30s "$VID_A" 2>&1) \
     || spoor_fail "forget while following: $out"
 spoor_ok "forget while following: applied by the follower"
-got=$(get /seg -b "_spid=$VID_A")
-spoor_check "forget while following: the visitor is no longer served" \
-    "$got" "found= ac= hup="
+wait_for "forget while following: the visitor is no longer served" \
+    "found= ac= hup=" -b "_spid=$VID_A"
 spoor_check "forget while following: no request left" \
     "$(ls "$state/requests" | wc -l)" 0
 "$SPOOR" lineage --state "$state" | jq -e -s 'map(.forget.requests // 0) | add == 1' >/dev/null \

@@ -107,7 +107,9 @@ while read -r f off len && [ $SECONDS -lt $end ]; do
             : > "$live"                  # the workers reopen
             dest=$live
         fi
-    elif [ $((RANDOM % 12)) -eq 0 ]; then
+    elif [ $((RANDOM % 12)) -eq 0 ] && [ "$written" -lt $((nframes - 4)) ]; then
+        # (not in the last frames: a rotated file is marked only once the
+        # new log has frames, the sign that NGINX reopened)
         rotations=$((rotations + 1))
         rotated=$live-$((20260101000000 + rotations))
         mv "$live" "$rotated"
