@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <msgpack.h>
 #include "cli.h"
 #include "error.h"
@@ -20,6 +21,7 @@
 #include "snapshot.h"
 #include "state.h"
 #include "timestamp.h"
+#include "utf8.h"
 #include "traits_import.h"
 
 /* Opens the state for a command that changes existing profiles. */
@@ -54,10 +56,23 @@ static int
 forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
     int64_t now)
 {
-    char             path[4096 + 256], err[1024];
+    char             path[4096 + 256], err[1024], dmg[4096 + 300];
     int64_t          waited;
+    size_t           i;
     struct timespec  nap = { 0, 50 * 1000000L };
 
+    /* the request holds the ids as JSON strings: each must be one, as
+     * given (no byte repaired on the way), or nothing is queued */
+    for (i = 0; i < n; i++) {
+        if (ids[i][0] == '\0'
+            || !spoor_utf8_valid((const unsigned char *) ids[i],
+                                 strlen(ids[i])))
+        {
+            fprintf(stderr, "spoor forget: id %zu is %s: nothing queued\n",
+                    i + 1, ids[i][0] ? "not UTF-8" : "empty");
+            return EXIT_USAGE;
+        }
+    }
     if (requests_queue_forget(cli->dir, ids, n, now, path, sizeof(path), err,
                               sizeof(err)) != SPOOR_OK)
     {
@@ -66,7 +81,14 @@ forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
     }
     fprintf(stderr, "spoor forget: %s is held by a running writer (a "
             "follower?): the erasure is queued as %s\n", cli->dir, path);
+    snprintf(dmg, sizeof(dmg), "%s.damaged", path);
     for (waited = 0; waited < cli->wait_ms; waited += 50) {
+        if (!requests_pending(path) && access(dmg, F_OK) == 0) {
+            fprintf(stderr, "spoor forget: the running writer could not "
+                    "read the request (set aside as %s): nothing erased\n",
+                    dmg);
+            return EXIT_IO;
+        }
         if (!requests_pending(path)) {
             printf("spoor forget: %zu ids erased by the running writer; its "
                    "current generation holds the erasure\n", n);
