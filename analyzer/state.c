@@ -85,6 +85,11 @@ cmp_u64(const void *a, const void *b)
 }
 
 
+/* Lineage entries kept: about 2.8 hours of a follower publishing every
+ * second, 27 years of daily batch runs. */
+#define LINEAGE_KEEP  10000
+
+
 /* What CURRENT says from the start of a new state's first commit until
  * it ends. */
 #define CURRENT_NONE  "none"
@@ -262,6 +267,20 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
     st->erased_in_run = 1;
     for (i = 0; i < n; i++) {
         r = identity_root(&st->g, ids[i]);
+        if (st->njournal_new == st->cjournal_new) {
+            size_t     cap = st->cjournal_new ? 2 * st->cjournal_new : 64;
+            uint32_t  *a = realloc(st->journal_new, cap * sizeof(uint32_t));
+
+            if (a != NULL) {
+                st->journal_new = a;
+                st->cjournal_new = cap;
+            } else {
+                st->journal_all = 1;    /* the whole set, as before */
+            }
+        }
+        if (st->njournal_new < st->cjournal_new) {
+            st->journal_new[st->njournal_new++] = ids[i];
+        }
         if (st->g.ids[r].profile) {
             profile_free(st->g.ids[r].profile);
             st->g.ids[r].profile = NULL;
@@ -309,6 +328,15 @@ state_locked(const char *dir)
     }
     close(fd);                          /* releases it, if taken */
     return held;
+}
+
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+
+    return (x > y) - (x < y);
 }
 
 
@@ -391,9 +419,22 @@ journal_append(state_t *st)
     int64_t   at;
     ssize_t   w;
 
+    /* the sets erased since the last append, as their roots now */
+    for (i = 0; i < st->njournal_new; i++) {
+        st->journal_new[i] = identity_root(&st->g, st->journal_new[i]);
+    }
+    if (st->njournal_new) {
+        qsort(st->journal_new, st->njournal_new, sizeof(uint32_t), cmp_u32);
+    }
     for (i = 0; i < st->g.n; i++) {
-        at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
-        if (at == INT64_MIN) {
+        uint32_t  r = identity_root(&st->g, (uint32_t) i);
+
+        at = st->g.ids[r].erased_at;
+        if (at == INT64_MIN
+            || (!st->journal_all
+                && !bsearch(&r, st->journal_new, st->njournal_new,
+                            sizeof(uint32_t), cmp_u32)))
+        {
             continue;
         }
         n = journal_line(line, st->g.ids[i].hash, at);
@@ -1159,6 +1200,7 @@ state_close(state_t *st)
         free(st->requests[i]);
     }
     free(st->requests);
+    free(st->journal_new);
     free(run_set);
     run_set = NULL;
     run_cap = run_n = 0;
@@ -1206,6 +1248,45 @@ cmp_member(const void *a, const void *b)
 }
 
 
+/* The frame keys sorted whole: this run's (after nsorted) sorted and
+ * merged into the sorted ones, so that a writer that commits again and
+ * again (a follower) does not sort every key each time; the run's set of
+ * keys is then empty again (state_frame_seen finds them sorted). */
+static int
+frames_merge(state_t *st)
+{
+    size_t     a, b, k, nnew = st->nframes - st->nsorted;
+    uint64_t  *tmp;
+
+    if (nnew == 0) {
+        return SPOOR_OK;
+    }
+    qsort(st->frames + st->nsorted, nnew, sizeof(uint64_t), cmp_u64);
+    if (st->nsorted) {
+        tmp = malloc(st->nframes * sizeof(uint64_t));
+        if (tmp == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        for (a = 0, b = st->nsorted, k = 0; k < st->nframes; k++) {
+            if (b == st->nframes
+                || (a < st->nsorted && st->frames[a] <= st->frames[b]))
+            {
+                tmp[k] = st->frames[a++];
+            } else {
+                tmp[k] = st->frames[b++];
+            }
+        }
+        memcpy(st->frames, tmp, st->nframes * sizeof(uint64_t));
+        free(tmp);
+    }
+    st->nsorted = st->nframes;
+    free(run_set);
+    run_set = NULL;
+    run_cap = run_n = 0;
+    return SPOOR_OK;
+}
+
+
 /* Writes the generation's metadata: frames sorted (all of them then
  * count as loaded), tombstones with every id of a set erased in this run,
  * one per hash. */
@@ -1229,10 +1310,9 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4])
         }
     }
     sort_tombs(st);
-    if (st->nframes) {
-        qsort(st->frames, st->nframes, sizeof(uint64_t), cmp_u64);
+    if (frames_merge(st) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
     }
-    st->nsorted = st->nframes;
 
     c = malloc((st->ncounters ? st->ncounters : 1) * sizeof(*c));
     if (c == NULL) {
@@ -1266,6 +1346,49 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4])
 }
 
 
+/* The lineage entries older than the newest LINEAGE_KEEP are removed: a
+ * follower publishing every second would otherwise add 86,400 a day, and
+ * every commit lists them. */
+static void
+remove_old_lineage(state_t *st)
+{
+    char            path[4096], f[4096 + 64];
+    DIR            *d;
+    struct dirent  *de;
+    uint32_t       *g = NULL, *a, x;
+    size_t          n = 0, cap = 0, i;
+
+    snprintf(path, sizeof(path), "%s/lineage", st->dir);
+    d = opendir(path);
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        x = gen_name_number(de->d_name, "", ".json", 1);
+        if (x == 0) {
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            a = realloc(g, cap * sizeof(uint32_t));
+            if (a == NULL) {
+                break;
+            }
+            g = a;
+        }
+        g[n++] = x;
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    if (n > LINEAGE_KEEP) {
+        qsort(g, n, sizeof(uint32_t), cmp_u32);
+        for (i = 0; i < n - LINEAGE_KEEP; i++) {
+            snprintf(f, sizeof(f), "%s/%06" PRIu32 ".json", path, g[i]);
+            (void) unlink(f);
+        }
+    }
+    free(g);
+}
+
+
 /* Keeps the newest set.keep snapshots (the current one among them). */
 static void
 remove_old_gens(state_t *st)
@@ -1274,6 +1397,7 @@ remove_old_gens(state_t *st)
     size_t     n, i;
     char       path[4096];
 
+    remove_old_lineage(st);
     n = list_gens(st->dir, &gens, &max);
     for (i = st->set.keep; i < n; i++) {
         if (gens[i] != st->gen) {
@@ -1346,6 +1470,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                       rc == SPOOR_E_NOMEM ? "out of memory" : strerror(errno));
             goto fail;
         }
+        st->njournal_new = 0;           /* durable: not appended again */
+        st->journal_all = 0;
         rc = SPOOR_E_NOMEM;
     }
 

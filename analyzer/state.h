@@ -18,7 +18,8 @@
  *                     docs/FORMAT.md "Serving views"): written before
  *                     CURRENT names the generation, removed with it;
  *   gen-NNNNNN.snap.damaged   a snapshot `spoor recover` found damaged;
- *   lineage/NNNNNN.json  one JSON document per generation (spoor lineage);
+ *   lineage/NNNNNN.json  one JSON document per generation (spoor lineage),
+ *                     the newest 10,000 kept;
  *   erasures          the erasure journal: every tombstone ever written,
  *                     one line "HASH TIME CHECK\n" (hex XXH64 id hash,
  *                     decimal ms, hex XXH64 of "HASH TIME"), appended and
@@ -98,6 +99,12 @@ typedef struct {
                                           missing current generation (0:
                                           none; it was intact) */
     uint64_t          expired;       /* profiles dropped by the last commit */
+    uint32_t         *journal_new;   /* ids erased since the last journal
+                                        append (their sets are appended
+                                        next, not every erased set again) */
+    size_t            njournal_new, cjournal_new;
+    int               journal_all;   /* out of memory noting one: append
+                                        every erased set */
     char            **requests;      /* paths of queued requests applied
                                         (requests.h): removed once a
                                         commit holds them */

@@ -42,6 +42,7 @@ rules=$SPOOR_TMP/segments.rules
 cp "$REPO/conf/segments.rules" "$rules"
 
 VID_A=AAAAAAAAAAAAAAAAAAAAAQ
+VID_B=BBBBBBBBBBBBBBBBBBBBBA
 
 {
     spoor_conf_main "$prefix" 2
@@ -164,14 +165,20 @@ spoor_ok "SIGHUP with a broken rules file: said, and the follower goes on"
 # ---------------------------------------------------------------- 2b. forget while following
 # the follower holds the state: forget queues the erasure, the follower
 # applies and publishes it, forget returns once a generation holds it
-out=$("$SPOOR" forget --state "$state" --wait 30s "$VID_A" 2>&1) \
-    || spoor_fail "forget while following: $out"
-spoor_ok "forget while following: applied by the follower"
+seg "$VID_B" track '{"anonymousId":"anon-b","event":"Product Viewed","properties":{"sku":"s2"}}'
+wait_for "a second visitor is served" "found=1 ac= hup=1" -b "_spid=$VID_B"
+for v in "$VID_A" "$VID_B"; do
+    out=$("$SPOOR" forget --state "$state" --wait 30s "$v" 2>&1) \
+        || spoor_fail "forget while following: $out"
+done
+spoor_ok "forget while following: two requests applied by the follower"
+spoor_check "forget while following: each erasure is in the journal once" \
+    "$(sort "$state/erasures" | uniq -d | wc -l)" 0
 wait_for "forget while following: the visitor is no longer served" \
     "found= ac= hup=" -b "_spid=$VID_A"
 spoor_check "forget while following: no request left" \
     "$(ls "$state/requests" | wc -l)" 0
-"$SPOOR" lineage --state "$state" | jq -e -s 'map(.forget.requests // 0) | add == 1' >/dev/null \
+"$SPOOR" lineage --state "$state" | jq -e -s 'map(.forget.requests // 0) | add == 2' >/dev/null \
     || spoor_fail "forget while following: no generation records the request"
 
 # ---------------------------------------------------------------- 3. rotations and kill -9 under load
@@ -270,7 +277,7 @@ files=$(ls "$log"-[0-9]* | grep -v '[.]ingested$')
 # shellcheck disable=SC2086
 "$SPOOR" ingest --state "$SPOOR_TMP/one" --rules "$rules" --now "$(cat "$clock")" \
     $files "$log" > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
-"$SPOOR" forget --state "$SPOOR_TMP/one" "$VID_A" > /dev/null 2>&1 \
+"$SPOOR" forget --state "$SPOOR_TMP/one" "$VID_A" "$VID_B" > /dev/null 2>&1 \
     || spoor_fail "the one-shot forget failed"
 "$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/follow.export"
 "$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"

@@ -495,8 +495,12 @@ Test(state, forget_while_the_state_is_held_is_queued_for_the_next_writer)
                "'.ids.visitorId[0] // .ids.anonymousId[0]' | tr -d '\\n'%s", "");
     cr_assert(strlen(id) > 0);
     o = ok(0, "(flock -n $D/st/.lock sleep 1.2 &) ; sleep 0.3; "
+              "$S forget --state $D/st --wait 300ms x '' 2>&1; echo rc=$?; "
               "$S forget --state $D/st --wait 300ms '%s' 2>&1; echo rc=$?",
            id);
+    /* an id that cannot be queued as given queues nothing */
+    cr_assert(strstr(o, "id 2 is empty: nothing queued\nrc=2\n") != NULL,
+              "%s", o);
     cr_assert(strstr(o, "is queued as") != NULL, "%s", o);
     cr_assert(strstr(o, "rc=3") != NULL, "%s", o);
     free(o);
@@ -511,6 +515,42 @@ Test(state, forget_while_the_state_is_held_is_queued_for_the_next_writer)
     cr_assert(strstr(o, "\n0\n4\n") != NULL, "applied and removed: %s", o);
     free(o);
     free(id);
+}
+
+
+/* A writer that commits again and again (a follower) appends to the
+ * erasure journal only what it erased since the last append, and keeps
+ * the newest 10,000 lineage entries. */
+Test(state, journal_and_lineage_stay_bounded_over_many_commits)
+{
+    char  *o;
+
+    two_logs();
+    free(ok(0, "$S ingest --state $D/st --rules $R $D/a.spoor && "
+               "$S export --state $D/st | jq -r '.ids.visitorId[0] // empty' "
+               "| head -n 3 > $D/ids && test $(wc -l < $D/ids) = 3%s", ""));
+    free(ok(0, "for i in 1 2 3; do $S forget --state $D/st "
+               "\"$(sed -n ${i}p $D/ids)\" > /dev/null || exit 1; done%s", ""));
+    o = ok(0, "sort $D/st/erasures | uniq -d | wc -l%s", "");
+    cr_assert_str_eq(o, "0\n", "journal lines appended twice: %s", o);
+    free(o);
+
+    /* generation 4 as if it were 20000, with 10,010 entries before it:
+     * the next commit keeps the newest 10,000 */
+    free(ok(0, "cd $D/st && mv gen-000004.snap gen-020000.snap && "
+               "mv gen-000004.serve gen-020000.serve && "
+               "echo gen-020000.snap > CURRENT && "
+               "sed -e 's/\"generation\":4,/\"generation\":20000,/' "
+               "-e 's/gen-000004[.]snap/gen-020000.snap/' "
+               "lineage/000004.json > lineage/020000.json && "
+               "rm lineage/000004.json && cd lineage && "
+               "seq -f '%%06g.json' 100 10109 | xargs touch && cd $D && "
+               "$S ingest --state $D/st $D/b.spoor > /dev/null%s", ""));
+    o = ok(0, "ls $D/st/lineage | wc -l; ls $D/st/lineage | sort -n | head -n 1; "
+              "cat $D/st/CURRENT%s", "");
+    /* 1..3, 100..10109, 20000, 20001: the 15 oldest go */
+    cr_assert_str_eq(o, "10000\n000112.json\ngen-020001.snap\n", "%s", o);
+    free(o);
 }
 
 
