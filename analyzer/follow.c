@@ -399,6 +399,37 @@ track_rotated(follower_t *f)
 }
 
 
+/* The name a rotated file has now (LOG-DIGITS next to LOG), for the
+ * lineage, the status and messages; kept as it was when not found. */
+static void
+renamed(follower_t *f, tracked_t *t)
+{
+    DIR            *d;
+    struct dirent  *e;
+    struct stat     sb;
+    char            path[4096 + 256], *name;
+
+    d = opendir(f->dir);
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (!rotated_name(f, e->d_name)) {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+        if (stat(path, &sb) == 0 && sb.st_dev == t->dev
+            && sb.st_ino == t->ino && (name = strdup(path)) != NULL)
+        {
+            free(t->name);
+            t->name = name;
+            t->acc.path = name;
+            break;
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+}
+
+
 /* LOG's path: a new file there (a rotation) becomes the live one, and
  * the one read so far is followed on as rotated. */
 static void
@@ -423,6 +454,7 @@ check_live(follower_t *f)
             }
             f->files[i].live = 0;               /* rotated */
             f->files[i].grew_ms = mono_ms();
+            renamed(f, &f->files[i]);
         }
     }
     for (i = 0; i < f->nfiles; i++) {

@@ -95,10 +95,35 @@ put() {
 
 : > "$live"
 start
-rotations=0 kills=0 late=0 written=0
+
+# first, one rotation step by step: a frame in LOG, published; LOG renamed
+# and a new one made, a late frame written to the renamed one, a frame to
+# the new one: the lineage names the renamed file by its new name
+published() {   # published N: until N frames are in published generations
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [ "$("$SPOOR" lineage --state "$state" 2>/dev/null \
+              | jq -s 'map(.inputs[]?.new_frames) | add // 0')" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    fail "$1 frames were not published in 30 s"
+}
+exec 3< "$T/frames"
+read -r f off len <&3; put "$f" "$off" "$len" "$live"; published 1
+mv "$live" "$live-20250101000000"
+: > "$live"
+read -r f off len <&3; put "$f" "$off" "$len" "$live-20250101000000"
+read -r f off len <&3; put "$f" "$off" "$len" "$live"; published 3
+"$SPOOR" lineage --state "$state" \
+    | jq -e -s --arg f "$live-20250101000000" \
+        'map(.inputs[]? | select(.file == $f and .new_frames > 0)) | length > 0' >/dev/null \
+    || fail "no lineage input names the renamed file by its new name"
+ok "the lineage names a rotated file by its new name"
+
+rotations=0 kills=0 late=0 written=3
 end=$((SECONDS + MAX_SECONDS))
 dest=$live
-while read -r f off len && [ $SECONDS -lt $end ]; do
+while read -r f off len <&3 && [ $SECONDS -lt $end ]; do
     put "$f" "$off" "$len" "$dest"
     written=$((written + 1))
     if [ "$dest" != "$live" ]; then
@@ -126,7 +151,8 @@ while read -r f off len && [ $SECONDS -lt $end ]; do
         kill9
     fi
     [ $((RANDOM % 4)) -eq 0 ] && sleep "0.0$((RANDOM % 10))"
-done < "$T/frames"
+done
+exec 3<&-
 [ "$dest" = "$live" ] || : > "$live"
 echo "follow_model SEED=$SEED: $written of $nframes frames written," \
      "$rotations rotations, $kills kills" >&2
