@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,13 @@ cmd_ingest(int argc, char **argv)
         return EXIT_OK;
     }
     memset(&j, 0, sizeof(j));
+    for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+        if (strcmp(argv[i], "--follow") == 0) {
+            /* a reload (SIGHUP) while a follower loads its state would
+             * kill it; the rules are being read anyway */
+            signal(SIGHUP, SIG_IGN);
+        }
+    }
     first = cli_open_state(argc, argv, "ingest", &cli, &st, 0);
     if (first == -100) {
         usage(stdout);
