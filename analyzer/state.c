@@ -540,25 +540,40 @@ journal_apply(state_t *st)
 
 /* ---- opening ------------------------------------------------------------------ */
 
-int
-state_current(const char *dir, char *buf, size_t cap, char *err,
-    size_t errlen)
+/* What DIR/CURRENT says, without its line end, into name[0 .. cap);
+ * 0, or -1 with errno when it cannot be read. */
+static int
+current_read(const char *dir, char *name, size_t cap)
 {
-    char    path[4096], name[64];
+    char    path[4096];
     FILE   *f;
     size_t  n;
 
     snprintf(path, sizeof(path), "%s/CURRENT", dir);
     f = fopen(path, "r");
     if (f == NULL) {
-        STATE_MSG("%s: no profile state here (%s)", dir, strerror(errno));
-        return SPOOR_E_IO;
+        return -1;
     }
-    n = fread(name, 1, sizeof(name) - 1, f);
+    n = fread(name, 1, cap - 1, f);
     fclose(f);
     name[n] = '\0';
     while (n && (name[n - 1] == '\n' || name[n - 1] == '\r')) {
         name[--n] = '\0';
+    }
+    return 0;
+}
+
+
+int
+state_current(const char *dir, char *buf, size_t cap, char *err,
+    size_t errlen)
+{
+    char    path[4096], name[64];
+
+    snprintf(path, sizeof(path), "%s/CURRENT", dir);
+    if (current_read(dir, name, sizeof(name)) != 0) {
+        STATE_MSG("%s: no profile state here (%s)", dir, strerror(errno));
+        return SPOOR_E_IO;
     }
     if (strcmp(name, CURRENT_NONE) == 0) {
         /* written before the first generation: none is committed yet */
@@ -766,19 +781,10 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
 static int
 current_empty(const char *dir)
 {
-    char    path[4096], buf[16];
-    FILE   *f;
-    size_t  n;
+    char  name[64];
 
-    snprintf(path, sizeof(path), "%s/CURRENT", dir);
-    f = fopen(path, "r");
-    if (f == NULL) {
-        return 0;
-    }
-    n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strcmp(buf, CURRENT_NONE "\n") == 0;
+    return current_read(dir, name, sizeof(name)) == 0
+           && strcmp(name, CURRENT_NONE) == 0;
 }
 
 

@@ -118,13 +118,7 @@ wait_for() {   # wait_for WHAT WANT CURL-ARGS...: /seg until WANT (30 s)
     tail -n 5 "$SPOOR_TMP/follow.$runs.err" >&2
     spoor_fail "$what: /seg answers '$got', expected '$want'"
 }
-seg() {   # seg VID TYPE JSON: a browser's Segment call
-    local code
-    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
-        -H 'Content-Type: application/json' -H 'Origin: https://shop.example' \
-        -b "_spid=$1" --data-binary "$3" "$B/v1/$2" || echo 000)
-    [ "$code" = 200 ] || spoor_fail "segment $2 for $1 answered $code"
-}
+seg() { spoor_segment_post "$B" "$@"; }   # seg VID TYPE JSON
 
 # ---------------------------------------------------------------- 1. windows close
 seg "$VID_A" track '{"anonymousId":"anon-a","event":"Product Added","properties":{"sku":"s1","price":20}}'

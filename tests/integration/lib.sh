@@ -437,6 +437,17 @@ spoor_pixel_load() {
     done
 }
 
+# spoor_segment_post BASE VID TYPE JSON: a browser's Segment call (Origin
+# https://shop.example, the visitor cookie VID) to BASE/v1/TYPE; fails the
+# test unless it is answered 200.
+spoor_segment_post() {
+    local code
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+        -H 'Content-Type: application/json' -H 'Origin: https://shop.example' \
+        -b "_spid=$2" --data-binary "$4" "$1/v1/$3" || echo 000)
+    [ "$code" = 200 ] || spoor_fail "segment $3 for $2 answered $code"
+}
+
 # spoor_names LOG PREFIX: print the sorted names of the records of LOG whose
 # name starts with PREFIX, one per line.
 spoor_names() {

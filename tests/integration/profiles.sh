@@ -150,13 +150,7 @@ n=$(grep -c 'spoor_profiles: cannot read.*CURRENT' "$prefix/logs/error.log" || t
 spoor_ok "a state without a generation is logged once per worker"
 
 # ---- beacons: A orders three times (600 EUR) and identifies; B views once
-seg() {   # seg VID TYPE JSON
-    local code
-    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
-        -H 'Content-Type: application/json' -H 'Origin: https://shop.example' \
-        -b "_spid=$1" --data-binary "$3" "$B/v1/$2" || echo 000)
-    [ "$code" = 200 ] || spoor_fail "segment $2 for $1 answered $code"
-}
+seg() { spoor_segment_post "$B" "$@"; }   # seg VID TYPE JSON
 seg "$VID_A" identify '{"userId":"user-a","anonymousId":"anon-a","traits":{"plan":"pro","age":42}}'
 for i in 1 2 3; do
     seg "$VID_A" track "{\"userId\":\"user-a\",\"anonymousId\":\"anon-a\",\"event\":\"Order Completed\",\"properties\":{\"order_id\":\"o$i\",\"revenue\":200,\"currency\":\"EUR\"}}"
