@@ -508,11 +508,16 @@ Test(state, forget_while_the_state_is_held_is_queued_for_the_next_writer)
               ">/dev/null; echo $?", id);
     cr_assert_str_eq(o, "1\n0\n", "readers still see it: %s", o);
     free(o);
-    o = ok(0, "sleep 1; $S ingest --state $D/st $D/b.spoor 2>&1 >/dev/null; "
-              "ls $D/st/requests | wc -l; $S profile --state $D/st '%s' "
+    /* beside it, a request that is none: set aside, never half applied */
+    o = ok(0, "sleep 1; echo '{\"forget\":[\"x\"]}' > "
+              "$D/st/requests/forget-1-1-0.json; "
+              "$S ingest --state $D/st $D/b.spoor 2>&1 >/dev/null; "
+              "ls $D/st/requests; $S profile --state $D/st '%s' "
               ">/dev/null 2>&1; echo $?", id);
     cr_assert(strstr(o, "applied the queued request") != NULL, "%s", o);
-    cr_assert(strstr(o, "\n0\n4\n") != NULL, "applied and removed: %s", o);
+    cr_assert(strstr(o, "forget-1-1-0.json: not a request") != NULL, "%s", o);
+    cr_assert(strstr(o, "\nforget-1-1-0.json.damaged\n4\n") != NULL,
+              "applied and removed, the bad one set aside: %s", o);
     free(o);
     free(id);
 }
