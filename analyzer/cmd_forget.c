@@ -50,16 +50,45 @@ wall_ms(void)
 }
 
 
-/* The erasure of ids queued for the run holding the state; waits up to
- * --wait for a generation to hold it. */
+/* Waits up to --wait for the request at path to be committed by the run
+ * holding the state; an exit code: 0 done, 3 set aside or still queued. */
+static int
+wait_request(const state_cli_t *cli, const char *cmd, const char *path)
+{
+    char             dmg[4096 + 300];
+    int64_t          waited;
+    struct timespec  nap = { 0, 50 * 1000000L };
+
+    fprintf(stderr, "spoor %s: %s is held by a running writer (a "
+            "follower?): queued as %s\n", cmd, cli->dir, path);
+    snprintf(dmg, sizeof(dmg), "%s.damaged", path);
+    for (waited = 0; waited < cli->wait_ms; waited += 50) {
+        if (!requests_pending(path)) {
+            if (access(dmg, F_OK) == 0) {
+                fprintf(stderr, "spoor %s: the running writer could not "
+                        "read the request (set aside as %s): nothing "
+                        "done\n", cmd, dmg);
+                return EXIT_IO;
+            }
+            return EXIT_OK;
+        }
+        nanosleep(&nap, NULL);
+    }
+    fprintf(stderr, "spoor %s: not applied within %lld ms: the request "
+            "stays queued, and the next run that writes %s applies it\n",
+            cmd, (long long) cli->wait_ms, cli->dir);
+    return EXIT_IO;
+}
+
+
+/* The erasure of ids queued for the run holding the state. */
 static int
 forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
     int64_t now)
 {
-    char             path[4096 + 256], err[1024], dmg[4096 + 300];
-    int64_t          waited;
-    size_t           i;
-    struct timespec  nap = { 0, 50 * 1000000L };
+    char    path[4096 + 256], err[1024];
+    size_t  i;
+    int     rc;
 
     /* the request holds the ids as JSON strings: each must be one, as
      * given (no byte repaired on the way), or nothing is queued */
@@ -79,27 +108,97 @@ forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
         fprintf(stderr, "spoor forget: %s\n", err);
         return EXIT_IO;
     }
-    fprintf(stderr, "spoor forget: %s is held by a running writer (a "
-            "follower?): the erasure is queued as %s\n", cli->dir, path);
-    snprintf(dmg, sizeof(dmg), "%s.damaged", path);
-    for (waited = 0; waited < cli->wait_ms; waited += 50) {
-        if (!requests_pending(path) && access(dmg, F_OK) == 0) {
-            fprintf(stderr, "spoor forget: the running writer could not "
-                    "read the request (set aside as %s): nothing erased\n",
-                    dmg);
-            return EXIT_IO;
-        }
-        if (!requests_pending(path)) {
-            printf("spoor forget: %zu ids erased by the running writer; its "
-                   "current generation holds the erasure\n", n);
-            return EXIT_OK;
-        }
-        nanosleep(&nap, NULL);
+    rc = wait_request(cli, "forget", path);
+    if (rc == EXIT_OK) {
+        printf("spoor forget: %zu ids erased by the running writer; its "
+               "current generation holds the erasure\n", n);
     }
-    fprintf(stderr, "spoor forget: not applied within %lld ms: the request "
-            "stays queued, and the next run that writes %s applies it\n",
-            (long long) cli->wait_ms, cli->dir);
-    return EXIT_IO;
+    return rc;
+}
+
+
+/* The lines of FILE that parse, queued for the run holding the state; the
+ * others are reported as a direct run reports them. */
+static int
+import_queued(const state_cli_t *cli, const char *file)
+{
+    FILE           *f;
+    char           *line = NULL, *buf = NULL, *b, why[256], path[4096 + 256];
+    char            err[1024];
+    size_t          cap = 0, len = 0, bcap = 0, lineno = 0, good = 0, bad = 0;
+    ssize_t         n;
+    traits_line_t   tl;
+    int             rc;
+
+    f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+    if (f == NULL) {
+        fprintf(stderr, "spoor import-traits: %s: %s\n", file,
+                strerror(errno));
+        return EXIT_IO;
+    }
+    while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        rc = traits_line_parse(line, (size_t) n, &tl, why, sizeof(why));
+        if (rc != SPOOR_OK) {
+            if (rc == SPOOR_E_NOMEM) {
+                break;
+            }
+            fprintf(stderr, "spoor import-traits: %s:%zu: %s\n", file,
+                    lineno, why);
+            bad++;
+            continue;
+        }
+        traits_line_free(&tl);
+        if (len + (size_t) n + 1 > bcap) {
+            bcap = (len + (size_t) n + 1) * 2;
+            b = realloc(buf, bcap);
+            if (b == NULL) {
+                break;
+            }
+            buf = b;
+        }
+        memcpy(buf + len, line, (size_t) n);
+        len += (size_t) n;
+        buf[len++] = '\n';
+        good++;
+    }
+    if (f != stdin) {
+        fclose(f);
+    }
+    free(line);
+    if (n > 0) {
+        free(buf);
+        fprintf(stderr, "spoor import-traits: out of memory; nothing "
+                "queued\n");
+        return EXIT_IO;
+    }
+    if (good == 0) {
+        free(buf);
+        printf("spoor import-traits: no line to apply, %zu bad\n", bad);
+        return bad ? EXIT_DAMAGED : EXIT_OK;
+    }
+    rc = requests_queue_traits(cli->dir, buf, len, path, sizeof(path), err,
+                               sizeof(err));
+    free(buf);
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor import-traits: %s\n", err);
+        return EXIT_IO;
+    }
+    rc = wait_request(cli, "import-traits", path);
+    if (rc == EXIT_OK) {
+        printf("spoor import-traits: %zu lines applied by the running "
+               "writer, %zu bad\n", good, bad);
+        if (bad) {
+            rc = EXIT_DAMAGED;
+        }
+    }
+    return rc;
 }
 
 
@@ -200,13 +299,25 @@ cmd_import_traits(int argc, char **argv)
 {
     state_t          st;
     state_cli_t      cli;
-    uint32_t         idx;
     char             err[1024], *lj = NULL, *line = NULL;
     int              first, exit_code = EXIT_OK, nomem = 0;
     size_t           cap = 0, profiles, lineno = 0, applied = 0, bad = 0;
     ssize_t          n;
     uint64_t         bytes;
     FILE            *f;
+
+    /* a follower holds the state: queue the lines for it */
+    first = settings_parse_args(argc, argv, "import-traits", &cli);
+    if (first < -1) {
+        settings_free(&cli.set);            /* the message is printed */
+        return first == -3 ? EXIT_IO : EXIT_USAGE;
+    }
+    if (first >= 0 && first + 1 == argc && state_locked(cli.dir)) {
+        exit_code = import_queued(&cli, argv[first]);
+        settings_free(&cli.set);
+        return exit_code;
+    }
+    settings_free(&cli.set);
 
     first = open_gen(argc, argv, "import-traits", &cli, &st);
     if (first == -100) {
@@ -215,7 +326,9 @@ cmd_import_traits(int argc, char **argv)
                "per line: {\"userId\": ID, \"traits\": {...}, \"time\": T}\n"
                "(\"anonymousId\" instead of \"userId\" also works; T is ISO 8601\n"
                "or milliseconds).  A trait replaces the profile's value only\n"
-               "when T is newer.  Bad lines are reported and skipped (exit 1).\n");
+               "when T is newer.  Bad lines are reported and skipped (exit 1).\n"
+               "While another run holds the state (a follower), the lines are\n"
+               "queued for it, as for forget (--wait, default 60s).\n");
         return EXIT_OK;
     }
     if (first < 0) {
@@ -236,12 +349,9 @@ cmd_import_traits(int argc, char **argv)
     }
 
     while ((n = getline(&line, &cap, f)) > 0) {
-        traits_line_t          tl;
-        const msgpack_object  *tr;
-        int64_t                t;
-        char                   why[256];
-        uint32_t               m;
-        int                    rc;
+        traits_line_t  tl;
+        char           why[256];
+        int            rc;
 
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
@@ -261,43 +371,15 @@ cmd_import_traits(int argc, char **argv)
             bad++;
             goto next;
         }
-        tr = tl.traits;
-        t = tl.time;
-        idx = identity_get(&st.g, tl.kind, tl.id, tl.id_len, &nomem);
-        if (idx == UINT32_MAX) {
-            if (!nomem) {
-                fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n",
-                        argv[first], lineno);
-                bad++;
-            }
+        rc = state_import_traits(&st, &tl, &nomem);
+        if (rc < 0 && !nomem) {
+            fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n",
+                    argv[first], lineno);
+            bad++;
             goto next;
         }
-        if (state_erased(&st, st.g.ids[idx].hash, t)
-            || state_id_erased(&st, idx, t))
-        {
+        if (rc <= 0) {
             goto next;                  /* erased: stays erased */
-        }
-        for (m = 0; m < tr->via.map.size; m++) {
-            const msgpack_object_kv  *kv = &tr->via.map.ptr[m];
-            msgpack_sbuffer           sb;
-            msgpack_packer            pk;
-            profile_t                *p;
-
-            if (kv->key.type != MSGPACK_OBJECT_STR) {
-                continue;
-            }
-            p = identity_profile(&st.g, idx);
-            msgpack_sbuffer_init(&sb);
-            msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-            if (p == NULL || msgpack_pack_object(&pk, kv->val) != 0
-                || profile_import_trait(p, &st.strings, kv->key.via.str.ptr,
-                                        kv->key.via.str.size,
-                                        (unsigned char *) sb.data, sb.size, t)
-                   != SPOOR_OK)
-            {
-                nomem = 1;
-            }
-            msgpack_sbuffer_destroy(&sb);
         }
         applied++;
     next:

@@ -97,7 +97,7 @@ cmd_recover(int argc, char **argv)
     }
 
     from = st.recovered_from;
-    if (from == 0 && !st.erased_in_run) {
+    if (from == 0 && !st.erased_in_run && st.nrequests == 0) {
         if (cli.json) {
             print_json(st.gen, 1, 0, NULL);
         } else {

@@ -59,9 +59,8 @@ typedef struct {
     inferred_clock_t   clk;
     int64_t            now;        /* the clock at the last look */
     int                waiting;    /* LOG missing: said once */
-    size_t             requests;   /* queued erasures applied since the
+    requests_done_t    req;        /* queued requests applied since the
                                       last publish (requests.h) */
-    size_t             req_erased;
     int                retry;      /* the last publish failed */
     int                open_warned; /* LOG could not be opened: said once */
     struct {
@@ -534,13 +533,13 @@ read_file(follower_t *f, tracked_t *t, int last)
 static int
 read_all(follower_t *f, int64_t settle_ms)
 {
-    size_t   i, erased = 0;
+    size_t   i;
     int      rc;
     int64_t  now = mono_ms();
 
-    /* erasures `spoor forget` queued while this run holds the state */
-    f->requests += requests_apply(f->st, "ingest", &erased, &f->nomem);
-    f->req_erased += erased;
+    /* what `spoor forget` and `import-traits` queued while this run
+     * holds the state */
+    (void) requests_apply(f->st, "ingest", &f->req, &f->nomem);
     if (f->nomem) {
         return SPOOR_E_NOMEM;
     }
@@ -672,7 +671,7 @@ something_new(follower_t *f, int64_t now)
     /* frames read again after a restart are no news: only new ones; a
      * failed publish (its due windows popped) is tried again */
     return ingest_tally(f->in)->new_frames || f->retry || f->ntouched
-           || st->erased_in_run || st->gen == 0 || st->changed
+           || st->nrequests || st->erased_in_run || st->gen == 0 || st->changed
            || !st->has_settings || deadlines_next(&f->dl) <= now;
 }
 
@@ -758,13 +757,24 @@ publish(follower_t *f)
     ingest_lineage_events(&j, t, st);
     json_out_cstr(&j, "now");
     json_out_int(&j, now_eval);
-    if (f->requests) {
+    if (f->req.forget) {
         json_out_cstr(&j, "forget");
         json_out_map_open(&j);
         json_out_cstr(&j, "requests");
-        json_out_uint(&j, f->requests);
+        json_out_uint(&j, f->req.forget);
         json_out_cstr(&j, "profiles_erased");
-        json_out_uint(&j, f->req_erased);
+        json_out_uint(&j, f->req.erased);
+        json_out_map_close(&j);
+    }
+    if (f->req.traits) {
+        json_out_cstr(&j, "import");
+        json_out_map_open(&j);
+        json_out_cstr(&j, "requests");
+        json_out_uint(&j, f->req.traits);
+        json_out_cstr(&j, "applied");
+        json_out_uint(&j, f->req.lines);
+        json_out_cstr(&j, "bad");
+        json_out_uint(&j, f->req.bad);
         json_out_map_close(&j);
     }
     json_out_cstr(&j, "follow");
@@ -869,7 +879,7 @@ publish(follower_t *f)
     for (i = 0; i < f->nfiles; i++) {
         f->files[i].has_acc = 0;
     }
-    f->requests = f->req_erased = 0;
+    memset(&f->req, 0, sizeof(f->req));
     mark_done(f);
     return new_run(f);
 }

@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 #include "error.h"
 #include "json_out.h"
 #include "requests.h"
 #include "snapshot.h"
+#include "traits_import.h"
 
 #define REQ_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
@@ -61,6 +63,32 @@ requests_queue_forget(const char *dir, char *const *ids, size_t n,
     rc = spoor_write_file_atomic(rdir, name, text, len);
     json_out_free(&j);
     if (rc != SPOOR_OK) {
+        REQ_MSG("%s/%s: cannot write: %s", rdir, name, strerror(errno));
+        return SPOOR_E_IO;
+    }
+    snprintf(path, cap, "%s/%s", rdir, name);
+    return SPOOR_OK;
+}
+
+
+int
+requests_queue_traits(const char *dir, const char *text, size_t len,
+    char *path, size_t cap, char *err, size_t errlen)
+{
+    static unsigned  seq;
+    char             rdir[4096], name[96];
+    struct timespec  ts;
+
+    snprintf(rdir, sizeof(rdir), "%s/requests", dir);
+    if (mkdir(rdir, 0750) != 0 && errno != EEXIST) {
+        REQ_MSG("%s: cannot create: %s", rdir, strerror(errno));
+        return SPOOR_E_IO;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(name, sizeof(name), "traits-%lld-%ld-%u.jsonl",
+             (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+             (long) getpid(), seq++);
+    if (spoor_write_file_atomic(rdir, name, text, len) != SPOOR_OK) {
         REQ_MSG("%s/%s: cannot write: %s", rdir, name, strerror(errno));
         return SPOOR_E_IO;
     }
@@ -178,76 +206,208 @@ applied_before(const state_t *st, const char *path)
 }
 
 
-size_t
-requests_apply(state_t *st, const char *cmd, size_t *erased, int *nomem)
+/* Notes path as applied (st->requests); -1 when out of memory. */
+static int
+note_applied(state_t *st, const char *path)
 {
-    char            rdir[4096], path[4096 + 256], why[256], dmg[4096 + 300];
-    DIR            *d;
-    struct dirent  *e;
-    yajl_val        root, ids;
-    int64_t         t;
-    size_t          i, applied = 0, n;
-    char          **a;
-    int             rc;
+    char  **a = realloc(st->requests, (st->nrequests + 1) * sizeof(char *));
 
-    if (erased) {
-        *erased = 0;
+    if (a == NULL) {
+        return -1;
     }
+    st->requests = a;
+    a[st->nrequests] = strdup(path);
+    if (a[st->nrequests] == NULL) {
+        return -1;
+    }
+    st->nrequests++;
+    return 0;
+}
+
+
+/* The kind of a request file name: 'f' forget, 't' traits, 0 none (., ..,
+ * temporary files, .damaged). */
+static int
+request_kind(const char *name)
+{
+    size_t  n = strlen(name);
+
+    if (strncmp(name, "forget-", 7) == 0 && n > 12
+        && strcmp(name + n - 5, ".json") == 0)
+    {
+        return 'f';
+    }
+    if (strncmp(name, "traits-", 7) == 0 && n > 13
+        && strcmp(name + n - 6, ".jsonl") == 0)
+    {
+        return 't';
+    }
+    return 0;
+}
+
+
+/* Oldest first: by the time in the name, then by name. */
+static int
+cmp_request(const void *a, const void *b)
+{
+    const char  *x = *(char *const *) a, *y = *(char *const *) b;
+    long long    tx = strtoll(x + 7, NULL, 10), ty = strtoll(y + 7, NULL, 10);
+
+    return tx != ty ? (tx > ty) - (tx < ty) : strcmp(x, y);
+}
+
+
+static void
+apply_forget(state_t *st, const char *cmd, const char *path,
+    const char *name, requests_done_t *done, int *nomem)
+{
+    char      why[256], dmg[4096 + 300];
+    yajl_val  root, ids;
+    int64_t   t;
+    size_t    i;
+    int       rc;
+
+    rc = request_read(path, &root, &ids, &t, why, sizeof(why));
+    if (rc == SPOOR_E_NOMEM) {
+        *nomem = 1;
+        return;
+    }
+    if (rc == SPOOR_E_IO) {
+        return;                         /* gone meanwhile */
+    }
+    if (rc == SPOOR_E_FORMAT) {
+        fprintf(stderr, "spoor %s: %s: not a request (%s): set aside as "
+                "%s.damaged\n", cmd, path, why, name);
+        snprintf(dmg, sizeof(dmg), "%s.damaged", path);
+        (void) rename(path, dmg);
+        return;
+    }
+    if (note_applied(st, path) != 0) {
+        yajl_tree_free(root);
+        *nomem = 1;
+        return;
+    }
+    for (i = 0; i < ids->u.array.len; i++) {
+        const char  *id = YAJL_GET_STRING(ids->u.array.values[i]);
+
+        done->erased += state_forget(st, id, strlen(id), t, nomem);
+    }
+    yajl_tree_free(root);
+    done->forget++;
+}
+
+
+static void
+apply_traits(state_t *st, const char *cmd, const char *path,
+    requests_done_t *done, int *nomem)
+{
+    FILE           *f;
+    char           *line = NULL, why[256];
+    size_t          cap = 0, bad = 0;
+    ssize_t         n;
+    traits_line_t   tl;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return;                         /* gone meanwhile */
+    }
+    if (note_applied(st, path) != 0) {
+        fclose(f);
+        *nomem = 1;
+        return;
+    }
+    while (!*nomem && (n = getline(&line, &cap, f)) > 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        if (traits_line_parse(line, (size_t) n, &tl, why, sizeof(why))
+            != SPOOR_OK)
+        {
+            bad++;
+            continue;
+        }
+        if (state_import_traits(st, &tl, nomem) > 0) {
+            done->lines++;
+        }
+        traits_line_free(&tl);
+    }
+    free(line);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "spoor %s: %s: %zu lines that are no import-traits "
+                "line skipped\n", cmd, path, bad);
+    }
+    done->bad += bad;
+    done->traits++;
+}
+
+
+size_t
+requests_apply(state_t *st, const char *cmd, requests_done_t *done,
+    int *nomem)
+{
+    char             rdir[4096], path[4096 + 256], **names = NULL, **a;
+    DIR             *d;
+    struct dirent   *e;
+    size_t           n = 0, cap = 0, i, applied = 0;
+    requests_done_t  local;
+
+    if (done == NULL) {
+        done = &local;
+    }
+    memset(&local, 0, sizeof(local));
     snprintf(rdir, sizeof(rdir), "%s/requests", st->dir);
     d = opendir(rdir);
     if (d == NULL) {
         return 0;
     }
     while ((e = readdir(d)) != NULL) {
-        n = strlen(e->d_name);
-        if (strncmp(e->d_name, "forget-", 7) != 0 || n < 12
-            || strcmp(e->d_name + n - 5, ".json") != 0)
-        {
-            continue;                   /* ., .., temporary, .damaged */
+        if (request_kind(e->d_name) == 0) {
+            continue;
         }
         snprintf(path, sizeof(path), "%s/%s", rdir, e->d_name);
         if (applied_before(st, path)) {
             continue;
         }
-        rc = request_read(path, &root, &ids, &t, why, sizeof(why));
-        if (rc == SPOOR_E_NOMEM) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            a = realloc(names, cap * sizeof(char *));
+            if (a == NULL) {
+                *nomem = 1;
+                break;
+            }
+            names = a;
+        }
+        names[n] = strdup(e->d_name);
+        if (names[n] == NULL) {
             *nomem = 1;
             break;
         }
-        if (rc == SPOOR_E_IO) {
-            continue;                   /* gone meanwhile */
-        }
-        if (rc == SPOOR_E_FORMAT) {
-            fprintf(stderr, "spoor %s: %s: not a request (%s): set aside as "
-                    "%s.damaged\n", cmd, path, why, e->d_name);
-            snprintf(dmg, sizeof(dmg), "%s.damaged", path);
-            (void) rename(path, dmg);
-            continue;
-        }
-        a = realloc(st->requests, (st->nrequests + 1) * sizeof(char *));
-        if (a == NULL || (a[st->nrequests] = strdup(path)) == NULL) {
-            if (a != NULL) {
-                st->requests = a;
-            }
-            yajl_tree_free(root);
-            *nomem = 1;
-            break;
-        }
-        st->requests = a;
-        st->nrequests++;
-        for (i = 0; i < ids->u.array.len; i++) {
-            const char  *id = YAJL_GET_STRING(ids->u.array.values[i]);
-            size_t       k = state_forget(st, id, strlen(id), t, nomem);
-
-            if (erased) {
-                *erased += k;
-            }
-        }
-        yajl_tree_free(root);
-        applied++;
-        fprintf(stderr, "spoor %s: applied the queued request %s\n", cmd,
-                e->d_name);
+        n++;
     }
     closedir(d);
+    if (n) {
+        qsort(names, n, sizeof(char *), cmp_request);
+    }
+    for (i = 0; i < n; i++) {
+        if (!*nomem) {
+            snprintf(path, sizeof(path), "%s/%s", rdir, names[i]);
+            if (request_kind(names[i]) == 'f') {
+                apply_forget(st, cmd, path, names[i], done, nomem);
+            } else {
+                apply_traits(st, cmd, path, done, nomem);
+            }
+            if (!*nomem && applied_before(st, path)) {
+                applied++;
+                fprintf(stderr, "spoor %s: applied the queued request %s\n",
+                        cmd, names[i]);
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
     return applied;
 }

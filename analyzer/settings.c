@@ -314,7 +314,9 @@ settings_parse_args(int argc, char **argv, const char *cmd,
             cli->jobs = (unsigned) v;
             break;
         case 'W':
-            if (strcmp(cmd, "forget") != 0) {
+            if (strcmp(cmd, "forget") != 0
+                && strcmp(cmd, "import-traits") != 0)
+            {
                 fprintf(stderr, "spoor %s: unknown option '--wait' (see "
                         "--help)\n", cmd);
                 return -2;

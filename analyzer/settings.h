@@ -96,7 +96,8 @@ typedef struct {
     int64_t      settle_ms;         /* --settle (default 60 s) */
     const char  *status;            /* --status FILE; NULL: none */
     int64_t      now_ms;            /* --now; INT64_MIN: not given */
-    int64_t      wait_ms;           /* forget --wait (default 60 s) */
+    int64_t      wait_ms;           /* forget, import-traits --wait
+                                       (default 60 s) */
     settings_t   set;
 } state_cli_t;
 

@@ -313,6 +313,49 @@ state_forget(state_t *st, const char *text, size_t len, int64_t t,
 
 
 int
+state_import_traits(state_t *st, const traits_line_t *tl, int *nomem)
+{
+    const msgpack_object  *tr = tl->traits;
+    uint32_t               idx, m;
+    int                    rc = 1;
+
+    idx = identity_get(&st->g, tl->kind, tl->id, tl->id_len, nomem);
+    if (idx == UINT32_MAX) {
+        return -1;
+    }
+    if (state_erased(st, st->g.ids[idx].hash, tl->time)
+        || state_id_erased(st, idx, tl->time))
+    {
+        return 0;
+    }
+    for (m = 0; m < tr->via.map.size && !*nomem; m++) {
+        const msgpack_object_kv  *kv = &tr->via.map.ptr[m];
+        msgpack_sbuffer           sb;
+        msgpack_packer            pk;
+        profile_t                *p;
+
+        if (kv->key.type != MSGPACK_OBJECT_STR) {
+            continue;
+        }
+        p = identity_profile(&st->g, idx);
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        if (p == NULL || msgpack_pack_object(&pk, kv->val) != 0
+            || profile_import_trait(p, &st->strings, kv->key.via.str.ptr,
+                                    kv->key.via.str.size,
+                                    (unsigned char *) sb.data, sb.size,
+                                    tl->time) != SPOOR_OK)
+        {
+            *nomem = 1;
+            rc = -1;
+        }
+        msgpack_sbuffer_destroy(&sb);
+    }
+    return rc;
+}
+
+
+int
 state_locked(const char *dir)
 {
     char  path[4096];

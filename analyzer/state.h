@@ -60,6 +60,7 @@
 #include "settings.h"
 #include "snapshot.h"
 #include "stored.h"
+#include "traits_import.h"
 
 typedef stored_tomb_t  tomb_t;    /* an erased id hash, and until when */
 
@@ -165,6 +166,14 @@ size_t state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t);
  */
 size_t state_forget(state_t *st, const char *text, size_t len, int64_t t,
     int *nomem);
+
+/*
+ * Applies one parsed import-traits line (traits_import.h): each trait
+ * replaces the profile's value only when tl->time is newer.  Returns 1
+ * when applied, 0 when the id is erased at that time (it stays erased),
+ * -1 for a junk id or, with *nomem set, when out of memory.
+ */
+int state_import_traits(state_t *st, const traits_line_t *tl, int *nomem);
 
 /* Whether another process holds DIR's write lock (a follower, an ingest)
  * right now; 0 when DIR has no state. */

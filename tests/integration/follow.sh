@@ -6,7 +6,8 @@
 #      event (a window closed); an order removes them;
 #   2. SIGHUP re-reads the --rules file: a new segment is served; `spoor
 #      forget` while the follower holds the state is queued, applied and
-#      published by the follower, and returns once it is;
+#      published by the follower, and returns once it is; so is
+#      `spoor import-traits`;
 #   3. under a bounded beacon load, two rotations with
 #      conf/logrotate.spoor-follow and three `kill -9` of the follower at
 #      random moments (each restarted): every beacon answered 2xx is in the
@@ -43,6 +44,7 @@ cp "$REPO/conf/segments.rules" "$rules"
 
 VID_A=AAAAAAAAAAAAAAAAAAAAAQ
 VID_B=BBBBBBBBBBBBBBBBBBBBBA
+VID_C=CCCCCCCCCCCCCCCCCCCCCg
 
 {
     spoor_conf_main "$prefix" 2
@@ -65,6 +67,9 @@ $(spoor_conf_http_paths "$prefix")
         }
         location = /seg {
             return 200 "found=\$spoor_profile_found ac=\$spoor_segment_abandoned_carts hup=\$spoor_segment_hup_test\n";
+        }
+        location = /plan {
+            return 200 "plan=\$spoor_trait_plan\n";
         }
     }
 }
@@ -175,6 +180,24 @@ spoor_check "forget while following: no request left" \
 "$SPOOR" lineage --state "$state" | jq -e -s 'map(.forget.requests // 0) | add == 2' >/dev/null \
     || spoor_fail "forget while following: no generation records the request"
 
+# ---------------------------------------------------------------- 2c. import-traits while following
+seg "$VID_C" page '{"anonymousId":"anon-c","name":"Home"}'
+wait_for "a third visitor is served" "found=1 ac= hup=1" -b "_spid=$VID_C"
+traits=$SPOOR_TMP/traits.jsonl
+printf '%s\n' '{"anonymousId":"anon-c","traits":{"plan":"gold"},"time":"2026-12-01T00:00:00Z"}' \
+    'not a line' > "$traits"
+rc=0
+out=$("$SPOOR" import-traits --state "$state" --wait 30s "$traits" 2>&1) || rc=$?
+spoor_check "import-traits while following: exit 1 (one bad line)" "$rc" 1
+grep -q "1 lines applied by the running writer, 1 bad" <<<"$out" \
+    || spoor_fail "import-traits while following: $out"
+for ((i = 0; i < 100; i++)); do
+    [ "$(get /plan -b "_spid=$VID_C")" = "plan=gold" ] && break
+    sleep 0.1
+done
+spoor_check "import-traits while following: the trait is served" \
+    "$(get /plan -b "_spid=$VID_C")" "plan=gold"
+
 # ---------------------------------------------------------------- 3. rotations and kill -9 under load
 lr=$SPOOR_TMP/lr.conf
 sed -e "s|/var/log/nginx/events.spoor|$log|g" \
@@ -265,7 +288,8 @@ by_uid=$("$SPOOR" export --state "$state" \
 want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
 spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
 
-# the same logs in one batch ingest at the same now, and the same forget:
+# the same logs in one batch ingest at the same now, and the same forget
+# and import-traits:
 # the same profiles
 files=$(ls "$log"-[0-9]* | grep -v '[.]ingested$')
 # shellcheck disable=SC2086
@@ -273,6 +297,8 @@ files=$(ls "$log"-[0-9]* | grep -v '[.]ingested$')
     $files "$log" > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
 "$SPOOR" forget --state "$SPOOR_TMP/one" "$VID_A" "$VID_B" > /dev/null 2>&1 \
     || spoor_fail "the one-shot forget failed"
+"$SPOOR" import-traits --state "$SPOOR_TMP/one" "$traits" > /dev/null 2>&1 \
+    || [ $? -eq 1 ] || spoor_fail "the one-shot import-traits failed"
 "$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/follow.export"
 "$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
 if cmp -s "$SPOOR_TMP/follow.export" "$SPOOR_TMP/one.export"; then
