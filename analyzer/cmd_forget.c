@@ -117,18 +117,48 @@ forget_queued(const state_cli_t *cli, char *const *ids, size_t n,
 }
 
 
+/* The lines that parse, gathered for the queue. */
+typedef struct {
+    char    *buf;
+    size_t   len, cap, good;
+} gathered_t;
+
+
+static int
+gather_line(void *arg, const traits_line_t *tl, const char *line, size_t len,
+    size_t lineno)
+{
+    gathered_t  *g = arg;
+    char        *b;
+
+    (void) tl;
+    (void) lineno;
+    if (g->len + len + 1 > g->cap) {
+        g->cap = (g->len + len + 1) * 2;
+        b = realloc(g->buf, g->cap);
+        if (b == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        g->buf = b;
+    }
+    memcpy(g->buf + g->len, line, len);
+    g->len += len;
+    g->buf[g->len++] = '\n';
+    g->good++;
+    return SPOOR_OK;
+}
+
+
 /* The lines of FILE that parse, queued for the run holding the state; the
  * others are reported as a direct run reports them. */
 static int
 import_queued(const state_cli_t *cli, const char *file)
 {
-    FILE           *f;
-    char           *line = NULL, *buf = NULL, *b, why[256], path[4096 + 256];
-    char            err[1024];
-    size_t          cap = 0, len = 0, bcap = 0, lineno = 0, good = 0, bad = 0;
-    ssize_t         n;
-    traits_line_t   tl;
-    int             rc;
+    FILE        *f;
+    char         path[4096 + 256], err[1024];
+    size_t       lines, bad;
+    gathered_t   g = { NULL, 0, 0, 0 };
+    int          rc;
 
     f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
     if (f == NULL) {
@@ -136,56 +166,23 @@ import_queued(const state_cli_t *cli, const char *file)
                 strerror(errno));
         return EXIT_IO;
     }
-    while ((n = getline(&line, &cap, f)) > 0) {
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
-        }
-        if (n == 0) {
-            continue;
-        }
-        rc = traits_line_parse(line, (size_t) n, &tl, why, sizeof(why));
-        if (rc != SPOOR_OK) {
-            if (rc == SPOOR_E_NOMEM) {
-                break;
-            }
-            fprintf(stderr, "spoor import-traits: %s:%zu: %s\n", file,
-                    lineno, why);
-            bad++;
-            continue;
-        }
-        traits_line_free(&tl);
-        if (len + (size_t) n + 1 > bcap) {
-            bcap = (len + (size_t) n + 1) * 2;
-            b = realloc(buf, bcap);
-            if (b == NULL) {
-                break;
-            }
-            buf = b;
-        }
-        memcpy(buf + len, line, (size_t) n);
-        len += (size_t) n;
-        buf[len++] = '\n';
-        good++;
-    }
+    rc = traits_file_each(f, file, gather_line, &g, &lines, &bad);
     if (f != stdin) {
         fclose(f);
     }
-    free(line);
-    if (n > 0) {
-        free(buf);
+    if (rc != SPOOR_OK) {
+        free(g.buf);
         fprintf(stderr, "spoor import-traits: out of memory; nothing "
                 "queued\n");
         return EXIT_IO;
     }
-    if (good == 0) {
-        free(buf);
+    if (g.good == 0) {
         printf("spoor import-traits: no line to apply, %zu bad\n", bad);
         return bad ? EXIT_DAMAGED : EXIT_OK;
     }
-    rc = requests_queue_traits(cli->dir, buf, len, path, sizeof(path), err,
-                               sizeof(err));
-    free(buf);
+    rc = requests_queue_traits(cli->dir, g.buf, g.len, path, sizeof(path),
+                               err, sizeof(err));
+    free(g.buf);
     if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor import-traits: %s\n", err);
         return EXIT_IO;
@@ -193,12 +190,44 @@ import_queued(const state_cli_t *cli, const char *file)
     rc = wait_request(cli, "import-traits", path);
     if (rc == EXIT_OK) {
         printf("spoor import-traits: %zu lines applied by the running "
-               "writer, %zu bad\n", good, bad);
+               "writer, %zu bad\n", g.good, bad);
         if (bad) {
             rc = EXIT_DAMAGED;
         }
     }
     return rc;
+}
+
+
+/* A line applied to the state of a direct run. */
+typedef struct {
+    state_t     *st;
+    const char  *name;
+    size_t       applied, junk;
+} applying_t;
+
+
+static int
+apply_line(void *arg, const traits_line_t *tl, const char *line, size_t len,
+    size_t lineno)
+{
+    applying_t  *a = arg;
+    int          nomem = 0, rc;
+
+    (void) line;
+    (void) len;
+    rc = state_import_traits(a->st, tl, &nomem);
+    if (nomem) {
+        return SPOOR_E_NOMEM;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n", a->name,
+                lineno);
+        a->junk++;
+    } else if (rc > 0) {
+        a->applied++;
+    }
+    return SPOOR_OK;
 }
 
 
@@ -299,12 +328,12 @@ cmd_import_traits(int argc, char **argv)
 {
     state_t          st;
     state_cli_t      cli;
-    char             err[1024], *lj = NULL, *line = NULL;
+    char             err[1024], *lj = NULL;
     int              first, exit_code = EXIT_OK, nomem = 0;
-    size_t           cap = 0, profiles, lineno = 0, applied = 0, bad = 0;
-    ssize_t          n;
+    size_t           profiles, lineno = 0, applied = 0, bad = 0;
     uint64_t         bytes;
     FILE            *f;
+    applying_t       ap = { NULL, NULL, 0, 0 };
 
     /* a follower holds the state: queue the lines for it */
     first = settings_parse_args(argc, argv, "import-traits", &cli);
@@ -348,46 +377,12 @@ cmd_import_traits(int argc, char **argv)
         goto done;
     }
 
-    while ((n = getline(&line, &cap, f)) > 0) {
-        traits_line_t  tl;
-        char           why[256];
-        int            rc;
-
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
-        }
-        if (n == 0) {
-            continue;
-        }
-        rc = traits_line_parse(line, (size_t) n, &tl, why, sizeof(why));
-        if (rc == SPOOR_E_NOMEM) {
-            nomem = 1;
-            break;
-        }
-        if (rc != SPOOR_OK) {
-            fprintf(stderr, "spoor import-traits: %s:%zu: %s\n",
-                    argv[first], lineno, why);
-            bad++;
-            goto next;
-        }
-        rc = state_import_traits(&st, &tl, &nomem);
-        if (rc < 0 && !nomem) {
-            fprintf(stderr, "spoor import-traits: %s:%zu: junk id\n",
-                    argv[first], lineno);
-            bad++;
-            goto next;
-        }
-        if (rc <= 0) {
-            goto next;                  /* erased: stays erased */
-        }
-        applied++;
-    next:
-        traits_line_free(&tl);
-        if (nomem) {
-            break;
-        }
-    }
+    ap.st = &st;
+    ap.name = argv[first];
+    nomem = traits_file_each(f, argv[first], apply_line, &ap, &lineno, &bad)
+            != SPOOR_OK;
+    bad += ap.junk;
+    applied = ap.applied;
     if (f != stdin) {
         fclose(f);
     }
@@ -424,7 +419,6 @@ cmd_import_traits(int argc, char **argv)
 
 done:
     free(lj);
-    free(line);
     state_close(&st);
     settings_free(&cli.set);
     return exit_code;

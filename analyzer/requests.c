@@ -297,15 +297,36 @@ apply_forget(state_t *st, const char *cmd, const char *path,
 }
 
 
+typedef struct {
+    state_t  *st;
+    size_t    applied;
+} queued_traits_t;
+
+
+static int
+apply_queued_line(void *arg, const traits_line_t *tl, const char *line,
+    size_t len, size_t lineno)
+{
+    queued_traits_t  *q = arg;
+    int               nomem = 0;
+
+    (void) line;
+    (void) len;
+    (void) lineno;
+    if (state_import_traits(q->st, tl, &nomem) > 0) {
+        q->applied++;
+    }
+    return nomem ? SPOOR_E_NOMEM : SPOOR_OK;
+}
+
+
 static void
 apply_traits(state_t *st, const char *cmd, const char *path,
     requests_done_t *done, int *nomem)
 {
-    FILE           *f;
-    char           *line = NULL, why[256];
-    size_t          cap = 0, bad = 0;
-    ssize_t         n;
-    traits_line_t   tl;
+    FILE             *f;
+    size_t            lines, bad;
+    queued_traits_t   q = { st, 0 };
 
     f = fopen(path, "r");
     if (f == NULL) {
@@ -316,30 +337,17 @@ apply_traits(state_t *st, const char *cmd, const char *path,
         *nomem = 1;
         return;
     }
-    while (!*nomem && (n = getline(&line, &cap, f)) > 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
-            n--;
-        }
-        if (n == 0) {
-            continue;
-        }
-        if (traits_line_parse(line, (size_t) n, &tl, why, sizeof(why))
-            != SPOOR_OK)
-        {
-            bad++;
-            continue;
-        }
-        if (state_import_traits(st, &tl, nomem) > 0) {
-            done->lines++;
-        }
-        traits_line_free(&tl);
+    if (traits_file_each(f, NULL, apply_queued_line, &q, &lines, &bad)
+        != SPOOR_OK)
+    {
+        *nomem = 1;
     }
-    free(line);
     fclose(f);
     if (bad) {
         fprintf(stderr, "spoor %s: %s: %zu lines that are no import-traits "
                 "line skipped\n", cmd, path, bad);
     }
+    done->lines += q.applied;
     done->bad += bad;
     done->traits++;
 }

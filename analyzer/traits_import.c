@@ -154,3 +154,44 @@ traits_line_free(traits_line_t *t)
     }
     memset(t, 0, sizeof(*t));
 }
+
+
+int
+traits_file_each(FILE *f, const char *name, traits_line_fn fn, void *arg,
+    size_t *lines, size_t *bad)
+{
+    char           *line = NULL, why[256];
+    size_t          cap = 0;
+    ssize_t         n;
+    traits_line_t   tl;
+    int             rc = SPOOR_OK;
+
+    *lines = 0;
+    *bad = 0;
+    while (rc == SPOOR_OK && (n = getline(&line, &cap, f)) > 0) {
+        (*lines)++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        if (n == 0) {
+            continue;
+        }
+        rc = traits_line_parse(line, (size_t) n, &tl, why, sizeof(why));
+        if (rc == SPOOR_E_NOMEM) {
+            break;
+        }
+        if (rc != SPOOR_OK) {
+            if (name != NULL) {
+                fprintf(stderr, "spoor import-traits: %s:%zu: %s\n", name,
+                        *lines, why);
+            }
+            (*bad)++;
+            rc = SPOOR_OK;
+            continue;
+        }
+        rc = fn(arg, &tl, line, (size_t) n, *lines);
+        traits_line_free(&tl);
+    }
+    free(line);
+    return rc;
+}

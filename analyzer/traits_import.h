@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <msgpack.h>
 
 #define TRAITS_LINE_DEPTH_MAX  16
@@ -58,5 +59,21 @@ int traits_line_parse(const char *line, size_t len, traits_line_t *t,
 /* Frees what a successful parse gave *t and clears it; fine to call on a
  * cleared or failed one. */
 void traits_line_free(traits_line_t *t);
+
+/* Called by traits_file_each() for a line that parsed (tl and line valid
+ * until it returns; lineno counts from 1).  Returns 0 to go on, or an
+ * error (SPOOR_E_NOMEM) that ends the read. */
+typedef int (*traits_line_fn)(void *arg, const traits_line_t *tl,
+    const char *line, size_t len, size_t lineno);
+
+/*
+ * Reads f line by line (newline or CRLF; empty lines skipped), parses each
+ * and calls fn for those that parse.  One that does not is counted in
+ * *bad and, when name is not NULL, reported on stderr as "spoor
+ * import-traits: NAME:LINENO: reason".  *lines receives the lines read.
+ * Returns SPOOR_OK, SPOOR_E_NOMEM, or what fn returned.
+ */
+int traits_file_each(FILE *f, const char *name, traits_line_fn fn, void *arg,
+    size_t *lines, size_t *bad);
 
 #endif /* SPOOR_TRAITS_IMPORT_H */
