@@ -9,8 +9,9 @@
 #    (bench/freshness/load.lua) while bench/freshness/probe.py starts a
 #    new visitor every 0.1 s: one beacon, then /seg with its cookie every
 #    20 ms until $spoor_profile_found says 1.  The time from the beacon's
-#    answer to that request is the freshness; p50/p90/p99/max, and the
-#    follower's publish time and lag from its --status file.
+#    answer to that request is the freshness; p50/p90/p99/max, the
+#    follower's publish time and lag from its --status file, and the
+#    bytes it writes per hour (/proc/PID/io).
 # 2. Throughput: the follower on one CPU (taskset) catching up with a log
 #    of EVENTS events appended at once to its live file, on the same
 #    state: events applied per second until nothing is behind.
@@ -73,8 +74,8 @@ echo "A beacon's answer to \`\$spoor_profile_found\` on the visitor's next reque
 echo "with flush=500ms, --interval 1s, check=250ms, under a steady pixel load"
 echo "(goal: p50 <= 2 s, p99 <= 4 s at 100,000 profiles):"
 echo
-echo "| profiles | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median) | largest lag |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| profiles | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median) | largest lag | written per hour |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 
 for size in $SIZES; do
     d=$T/$size
@@ -120,6 +121,9 @@ EOF
     wrk -t1 -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$here/freshness/load.lua" \
         "http://127.0.0.1:$port" -- "$delay" 5000 > "$d/wrk.out" 2>&1 &
     wpid=$!
+    # what the follower writes (its generations) while the load runs
+    io0=$(awk '/^write_bytes/ { print $2 }' "/proc/$fpid/io" 2>/dev/null || echo 0)
+    t_io0=$(date +%s%N)
     : > "$d/samples"
     ( for ((i = 0; i < secs * 4; i++)); do
           jq -c '[.publish_ms, .behind_bytes]' "$d/status.json" >> "$d/samples" 2>/dev/null || true
@@ -131,6 +135,10 @@ EOF
           $((PROBE_SECONDS * 10)) 0.1 0.02 30)
     wait "$wpid" || true
     wpid=
+    io1=$(awk '/^write_bytes/ { print $2 }' "/proc/$fpid/io" 2>/dev/null || echo 0)
+    t_io1=$(date +%s%N)
+    gbh=$(awk -v b=$((io1 - io0)) -v ns=$((t_io1 - t_io0)) \
+          'BEGIN { printf "%.1f", b / (ns / 1e9) * 3600 / 1e9 }')
     kill "$spid" 2>/dev/null || true
     wait "$spid" 2>/dev/null || true
     rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$d/wrk.out")
@@ -139,7 +147,7 @@ EOF
     echo "| $size | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
          "$(jq -r '.p50 // "-"' <<<"$res") s | $(jq -r '.p90 // "-"' <<<"$res") s |" \
          "$(jq -r '.p99 // "-"' <<<"$res") s | $(jq -r '.max // "-"' <<<"$res") s |" \
-         "$pub ms | $lag bytes |"
+         "$pub ms | $lag bytes | $gbh GB |"
 
     kill -TERM "$fpid"
     wait "$fpid" || true
@@ -175,6 +183,8 @@ done
 echo
 echo "Publish: the median time a publish took (every profile written), and"
 echo "the largest number of bytes written to the log but not yet read, both"
-echo "from the follower's --status file, sampled every 0.25 s."
+echo "from the follower's --status file, sampled every 0.25 s; written per"
+echo "hour: the follower's write_bytes (/proc/PID/io) over the load, per hour"
+echo "(every publish writes every profile: issue 18 makes it follow changes)."
 echo
 echo "$catchup"
