@@ -4,7 +4,6 @@
  * `spoor rules`.
  * They read the current snapshot (mapped, state.h) and never write.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include "cli.h"
 #include "default_rules.h"
+#include "dir_names.h"
 #include "error.h"
 #include "json_out.h"
 #include "lineage.h"
@@ -536,16 +536,25 @@ cmp_name(const void *a, const void *b)
 }
 
 
+/* Whether name is a lineage entry (not .NNNNNN.json.tmp.PID). */
+static int
+lineage_entry(const char *name, void *arg)
+{
+    uint32_t  gen;
+
+    (void) arg;
+    return lineage_name_gen(name, &gen);
+}
+
+
 int
 cmd_lineage(int argc, char **argv)
 {
     const char     *dir;
     int             first, rc, exit_code = EXIT_OK;
-    char            path[4096], **names = NULL, **nn, *text, why[512];
-    size_t          n = 0, cap = 0, i, len;
+    char            path[4096], **names = NULL, *text, why[512];
+    size_t          n = 0, i, len;
     uint32_t        gen;
-    DIR            *d;
-    struct dirent  *e;
 
     first = state_arg(argc, argv, "lineage", &dir);
     if (first == -1) {
@@ -561,37 +570,14 @@ cmd_lineage(int argc, char **argv)
         return EXIT_USAGE;
     }
     snprintf(path, sizeof(path), "%s/lineage", dir);
-    d = opendir(path);
-    if (d == NULL) {
+    rc = dir_names(path, lineage_entry, NULL, cmp_name, &names, &n);
+    if (rc == SPOOR_E_IO) {
         fprintf(stderr, "spoor lineage: %s: %s\n", path, strerror(errno));
         return EXIT_IO;
     }
-    while ((e = readdir(d)) != NULL) {
-        if (!lineage_name_gen(e->d_name, &gen)) {
-            continue;               /* not an entry: .NNNNNN.json.tmp.PID */
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            nn = realloc(names, cap * sizeof(char *));
-            if (nn == NULL) {
-                break;
-            }
-            names = nn;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL) {
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (e != NULL) {
+    if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor lineage: out of memory\n");
-        exit_code = EXIT_IO;
-        goto done;
-    }
-    if (n) {
-        qsort(names, n, sizeof(char *), cmp_name);
+        return EXIT_IO;
     }
 
     for (i = 0; i < n; i++) {
@@ -628,11 +614,7 @@ cmd_lineage(int argc, char **argv)
         exit_code = EXIT_IO;
     }
 
-done:
-    for (i = 0; i < n; i++) {
-        free(names[i]);
-    }
-    free(names);
+    dir_names_free(names, n);
     return exit_code;
 }
 

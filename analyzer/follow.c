@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "deadlines.h"
+#include "dir_names.h"
 #include "error.h"
 #include "follow.h"
 #include "inferred.h"
@@ -309,13 +310,6 @@ rotated_name(const follower_t *f, const char *name)
 }
 
 
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-
 /* Whether a file with this identity is tracked, or was done with. */
 static int
 tracked(const follower_t *f, dev_t dev, ino_t ino)
@@ -336,6 +330,27 @@ tracked(const follower_t *f, dev_t dev, ino_t ino)
 }
 
 
+/* Whether name is a rotated log not marked FILE.ingested whose file is
+ * not tracked yet (track_rotated). */
+static int
+untracked_rotated(const char *name, void *arg)
+{
+    follower_t   *f = arg;
+    char          path[4096 + 256];
+    struct stat   sb;
+
+    if (!rotated_name(f, name)) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/%s.ingested", f->dir, name);
+    if (access(path, F_OK) == 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    return stat(path, &sb) == 0 && !tracked(f, sb.st_dev, sb.st_ino);
+}
+
+
 /* Every rotated sibling of LOG not marked FILE.ingested and not tracked
  * yet, oldest name first: at start, and at each rotation seen (a file can
  * have been LOG for less than a poll, or while the follower was busy
@@ -343,88 +358,64 @@ tracked(const follower_t *f, dev_t dev, ino_t ino)
 static int
 track_rotated(follower_t *f)
 {
-    DIR            *d;
-    struct dirent  *e;
-    char          **names = NULL, **a, path[4096];
-    size_t          n = 0, cap = 0, i;
-    int             rc = SPOOR_OK;
-    struct stat     sb;
+    char    **names, path[4096 + 256];
+    size_t    n, i;
+    int       rc;
 
-    d = opendir(f->dir);
-    if (d == NULL) {
+    rc = dir_names(f->dir, untracked_rotated, f, NULL, &names, &n);
+    if (rc == SPOOR_E_IO) {
         return SPOOR_OK;            /* LOG's directory comes later */
     }
-    while ((e = readdir(d)) != NULL) {
-        if (!rotated_name(f, e->d_name)) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%s.ingested", f->dir, e->d_name);
-        if (access(path, F_OK) == 0) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-        if (stat(path, &sb) != 0 || tracked(f, sb.st_dev, sb.st_ino)) {
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            a = realloc(names, cap * sizeof(char *));
-            if (a == NULL) {
-                rc = SPOOR_E_NOMEM;
-                break;
-            }
-            names = a;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL) {
-            rc = SPOOR_E_NOMEM;
-            break;
-        }
-        n++;
-    }
-    closedir(d);
-    if (n) {
-        qsort(names, n, sizeof(char *), cmp_str);
-    }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && rc == SPOOR_OK; i++) {
         snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-        if (rc == SPOOR_OK && track(f, path, 0) == NULL && errno == ENOMEM) {
+        if (track(f, path, 0) == NULL && errno == ENOMEM) {
             rc = SPOOR_E_NOMEM;
         }
-        free(names[i]);
     }
-    free(names);
+    dir_names_free(names, n);
     return rc;
 }
 
 
-/* The name a rotated file has now (LOG-DIGITS next to LOG), for the
- * lineage, the status and messages; kept as it was when not found. */
-static void
-renamed(follower_t *f, tracked_t *t)
+/* The path a file has now as a rotated log (LOG-DIGITS next to LOG), into
+ * path[0 .. cap); 0 when it has none (gone, or never rotated). */
+static int
+rotated_path(const follower_t *f, dev_t dev, ino_t ino, char *path,
+    size_t cap)
 {
     DIR            *d;
     struct dirent  *e;
     struct stat     sb;
-    char            path[4096 + 256], *name;
+    int             found = 0;
 
     d = opendir(f->dir);
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (!rotated_name(f, e->d_name)) {
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-        if (stat(path, &sb) == 0 && sb.st_dev == t->dev
-            && sb.st_ino == t->ino && (name = strdup(path)) != NULL)
-        {
-            free(t->name);
-            t->name = name;
-            t->acc.path = name;
-            break;
+    while (!found && d != NULL && (e = readdir(d)) != NULL) {
+        if (rotated_name(f, e->d_name)) {
+            snprintf(path, cap, "%s/%s", f->dir, e->d_name);
+            found = stat(path, &sb) == 0 && sb.st_dev == dev
+                    && sb.st_ino == ino;
         }
     }
     if (d != NULL) {
         closedir(d);
+    }
+    return found;
+}
+
+
+/* The name a rotated file has now, for the lineage, the status and
+ * messages; kept as it was when not found. */
+static void
+renamed(const follower_t *f, tracked_t *t)
+{
+    char  path[4096 + 256], *name;
+
+    if (rotated_path(f, t->dev, t->ino, path, sizeof(path))
+        && (name = strdup(path)) != NULL)
+    {
+        free(t->name);
+        t->name = name;
+        t->acc.path = name;
     }
 }
 
@@ -578,10 +569,8 @@ read_all(follower_t *f, int64_t settle_ms)
 static void
 mark_done(follower_t *f)
 {
-    DIR            *d;
-    struct dirent  *e;
     struct stat     sb;
-    char            path[4096];
+    char            path[4096 + 256];
     size_t          i;
     int             fd;
 
@@ -617,19 +606,8 @@ mark_done(follower_t *f)
         f->finished[f->nfinished].dev = t->dev;
         f->finished[f->nfinished].ino = t->ino;
         f->nfinished++;
-        d = opendir(f->dir);
-        while (d != NULL && (e = readdir(d)) != NULL) {
-            if (!rotated_name(f, e->d_name)) {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-            if (stat(path, &sb) != 0 || sb.st_dev != t->dev
-                || sb.st_ino != t->ino)
-            {
-                continue;
-            }
-            snprintf(path, sizeof(path), "%s/%s.ingested", f->dir,
-                     e->d_name);
+        if (rotated_path(f, t->dev, t->ino, path, sizeof(path) - 9)) {
+            strcat(path, ".ingested");
             fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
             if (fd < 0) {
                 fprintf(stderr, "spoor ingest: %s: %s\n", path,
@@ -637,10 +615,6 @@ mark_done(follower_t *f)
             } else {
                 close(fd);
             }
-            break;
-        }
-        if (d != NULL) {
-            closedir(d);
         }
         untrack(f, i);
     }
@@ -890,13 +864,11 @@ publish(follower_t *f)
 static int
 reload(follower_t *f)
 {
-    int     first;
-    size_t  i;
-
+    int              first, tries;
+    size_t           i;
     state_cli_t      check;
     spoor_rules_t   *rules = NULL;
     char             err[1024];
-    int              tries;
     struct timespec  nap = { 0, 100 * 1000000L };
 
     /* a command line or rules file that no longer works leaves the

@@ -2,7 +2,6 @@
  * requests.c -- erasure requests queued for the run that holds a state
  * (requests.h).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
+#include "dir_names.h"
 #include "error.h"
 #include "json_out.h"
 #include "requests.h"
@@ -353,69 +353,52 @@ apply_traits(state_t *st, const char *cmd, const char *path,
 }
 
 
+/* Whether name is a request this run has not applied yet. */
+static int
+request_new(const char *name, void *arg)
+{
+    const state_t  *st = arg;
+    char            path[4096 + 256];
+
+    if (request_kind(name) == 0) {
+        return 0;
+    }
+    snprintf(path, sizeof(path), "%s/requests/%s", st->dir, name);
+    return !applied_before(st, path);
+}
+
+
 size_t
 requests_apply(state_t *st, const char *cmd, requests_done_t *done,
     int *nomem)
 {
-    char             rdir[4096], path[4096 + 256], **names = NULL, **a;
-    DIR             *d;
-    struct dirent   *e;
-    size_t           n = 0, cap = 0, i, applied = 0;
+    char             rdir[4096], path[4096 + 256], **names;
+    size_t           n, i, applied = 0;
     requests_done_t  local;
+    int              rc;
 
     if (done == NULL) {
+        memset(&local, 0, sizeof(local));
         done = &local;
     }
-    memset(&local, 0, sizeof(local));
     snprintf(rdir, sizeof(rdir), "%s/requests", st->dir);
-    d = opendir(rdir);
-    if (d == NULL) {
-        return 0;
+    rc = dir_names(rdir, request_new, st, cmp_request, &names, &n);
+    if (rc == SPOOR_E_NOMEM) {
+        *nomem = 1;
     }
-    while ((e = readdir(d)) != NULL) {
-        if (request_kind(e->d_name) == 0) {
-            continue;
+    for (i = 0; i < n && !*nomem; i++) {
+        snprintf(path, sizeof(path), "%s/%s", rdir, names[i]);
+        if (request_kind(names[i]) == 'f') {
+            apply_forget(st, cmd, path, names[i], done, nomem);
+        } else {
+            apply_traits(st, cmd, path, done, nomem);
         }
-        snprintf(path, sizeof(path), "%s/%s", rdir, e->d_name);
-        if (applied_before(st, path)) {
-            continue;
+        if (!*nomem && applied_before(st, path)) {
+            applied++;
+            fprintf(stderr, "spoor %s: applied the queued request %s\n",
+                    cmd, names[i]);
         }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 8;
-            a = realloc(names, cap * sizeof(char *));
-            if (a == NULL) {
-                *nomem = 1;
-                break;
-            }
-            names = a;
-        }
-        names[n] = strdup(e->d_name);
-        if (names[n] == NULL) {
-            *nomem = 1;
-            break;
-        }
-        n++;
     }
-    closedir(d);
-    if (n) {
-        qsort(names, n, sizeof(char *), cmp_request);
-    }
-    for (i = 0; i < n; i++) {
-        if (!*nomem) {
-            snprintf(path, sizeof(path), "%s/%s", rdir, names[i]);
-            if (request_kind(names[i]) == 'f') {
-                apply_forget(st, cmd, path, names[i], done, nomem);
-            } else {
-                apply_traits(st, cmd, path, done, nomem);
-            }
-            if (!*nomem && applied_before(st, path)) {
-                applied++;
-                fprintf(stderr, "spoor %s: applied the queued request %s\n",
-                        cmd, names[i]);
-            }
-        }
-        free(names[i]);
-    }
-    free(names);
+    dir_names_free(names, n);
     return applied;
 }

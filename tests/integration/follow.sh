@@ -101,14 +101,7 @@ follower_check_stderr() {   # no sanitizer report in any run
 spoor_on_exit '[ -z "$fpid" ] || kill -9 "$fpid" 2>/dev/null || true'
 follower_start
 
-get() {   # get PATH CURL-ARGS...: the body, or FAIL:CODE
-    local path=$1 out code
-    shift
-    out=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$B$path" || echo $'\n000')
-    code=${out##*$'\n'}
-    [ "$code" = 200 ] || { echo "FAIL:$code"; return 0; }
-    printf '%s' "${out%$'\n'*}"
-}
+get() { local p=$1; shift; spoor_get_body "$B$p" "$@"; }   # get PATH CURL-ARGS...
 wait_for() {   # wait_for WHAT WANT CURL-ARGS...: /seg until WANT (30 s)
     local what=$1 want=$2 i got=
     shift 2

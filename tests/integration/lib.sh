@@ -437,6 +437,17 @@ spoor_pixel_load() {
     done
 }
 
+# spoor_get_body URL CURL-ARGS...: the body of a GET answered 200, or
+# FAIL:CODE (000: no answer in 10 s).
+spoor_get_body() {
+    local url=$1 out code
+    shift
+    out=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$url" || echo $'\n000')
+    code=${out##*$'\n'}
+    [ "$code" = 200 ] || { echo "FAIL:$code"; return 0; }
+    printf '%s' "${out%$'\n'*}"
+}
+
 # spoor_segment_post BASE VID TYPE JSON: a browser's Segment call (Origin
 # https://shop.example, the visitor cookie VID) to BASE/v1/TYPE; fails the
 # test unless it is answered 200.

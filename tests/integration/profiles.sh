@@ -129,14 +129,7 @@ spoor_on_exit 'spoor_nginx_stop "$prefix"'
 
 expect() { spoor_expect_eq "$1" "$3" "$2"; }   # expect WHAT WANT GOT
 
-get() {   # get PATH CURL-ARGS...: the body, or FAIL:CODE
-    local path=$1 out code
-    shift
-    out=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$B$path" || echo $'\n000')
-    code=${out##*$'\n'}
-    [ "$code" = 200 ] || { echo "FAIL:$code"; return 0; }
-    printf '%s' "${out%$'\n'*}"
-}
+get() { local p=$1; shift; spoor_get_body "$B$p" "$@"; }   # get PATH CURL-ARGS...
 
 # ---- before any generation: empty variables, one warning, no failure
 got=$(get /seg -b "_spid=$VID_A")
