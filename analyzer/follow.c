@@ -473,7 +473,7 @@ accumulate(tracked_t *t, const ingest_input_t *r)
         return;
     }
     t->acc.size = r->size;
-    t->acc.checksum ^= r->checksum;
+    t->acc.checksum = r->checksum;      /* the chain, continued */
     t->acc.frames += r->frames;
     t->acc.records += r->records;
     t->acc.new_frames += r->new_frames;
@@ -510,8 +510,9 @@ read_file(follower_t *f, tracked_t *t, int last)
     if (t->off == t->size && !last) {
         return SPOOR_OK;
     }
+    r.checksum = t->has_acc ? t->acc.checksum : 0;
     rc = ingest_log_at(f->in, t->fd, t->name, t->off,
-                       last ? 0 : INGEST_FOLLOW, &r);
+                       (last ? 0 : INGEST_FOLLOW) | INGEST_CHAIN, &r);
     if (rc != SPOOR_OK) {
         return rc;
     }

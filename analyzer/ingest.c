@@ -789,8 +789,11 @@ ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
     spoor_reader_t              *rd;
     struct stat                  sb;
     const spoor_reader_stats_t  *rs;
+    uint64_t                     chain;
 
+    chain = (flags & INGEST_CHAIN) ? out->checksum : 0;
     memset(out, 0, sizeof(*out));
+    out->checksum = chain;
     out->path = path;
     out->start = out->end = offset;
     /* a descriptor read before (a followed log) is rewound too; only a

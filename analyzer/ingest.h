@@ -89,6 +89,7 @@ void ingest_set_jobs(ingest_t *in, unsigned jobs);
 int ingest_log(ingest_t *in, const char *path, ingest_input_t *out);
 
 #define INGEST_FOLLOW  1
+#define INGEST_CHAIN   2
 
 /*
  * The same for the open descriptor fd from file offset `offset` (a frame
@@ -100,7 +101,10 @@ int ingest_log(ingest_t *in, const char *path, ingest_input_t *out);
  * offset after the last intact frame, where the next read begins and
  * finds the frame whole, or reports the stretch once a frame follows it
  * (or when it is read without INGEST_FOLLOW).  Without it, out->end is
- * where the reader stopped (the end of the file).  fd is left open.
+ * where the reader stopped (the end of the file).  With INGEST_CHAIN,
+ * out->checksum on entry is the chain of an earlier read of the same
+ * file and the frames of this one continue it (the follower's lineage
+ * input for the frames read since its last publish).  fd is left open.
  */
 int ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
     int flags, ingest_input_t *out);

@@ -862,10 +862,15 @@ Test(ingest, following_holds_a_torn_frame_back_and_reads_it_whole_later,
             cr_assert_eq(o1.start, 0);
             cr_assert_eq(o1.frames, k);
 
-            /* the rest arrives; the next read starts at the torn frame */
+            /* the rest arrives; the next read starts at the torn frame
+             * and continues the first one's checksum chain */
             append(path, b + cut, len - cut);
-            cr_assert_eq(ingest_log_at(in, fd, path, o1.end, INGEST_FOLLOW,
-                                       &o2), SPOOR_OK);
+            o2.checksum = o1.checksum;
+            cr_assert_eq(ingest_log_at(in, fd, path, o1.end,
+                                       INGEST_FOLLOW | INGEST_CHAIN, &o2),
+                         SPOOR_OK);
+            cr_assert_eq(o2.checksum, whole.checksum, "cut at %zu: the "
+                         "chained checksum is not the whole file's", cut);
             cr_assert_eq(o2.damaged, 0, "cut at %zu", cut);
             cr_assert_eq(t->damaged, 0, "cut at %zu", cut);
             cr_assert_eq(o2.start, o1.end);
