@@ -153,6 +153,9 @@ on_touch(void *arg, uint32_t id)
 {
     follower_t  *f = arg;
 
+    if (f->ntouched && f->touched[f->ntouched - 1] == id) {
+        return;                     /* the same profile's next event */
+    }
     if (f->ntouched == f->ctouched && f->ctouched >= TOUCHED_COMPACT) {
         /* publishes failing for a while: keep one entry per profile */
         (void) touched_roots(f);
