@@ -46,7 +46,8 @@
  * SPOOR_SERVE_SUM_LARGE), all integers little-endian:
  *   0  u16  RFM scores r*100 + f*10 + m (each 1 .. 5); 0: no orders
  *   2  u8   lifecycle stage: 0 none, k the meta's k-th "life" name
- *   3  u8   flags: SPOOR_SERVE_TRAITS, the record holds traits
+ *   3  u8   flags: SPOOR_SERVE_TRAITS, the record holds traits;
+ *           SPOOR_SERVE_GONE, no profile (a delta's gone entry)
  *   4  4 B  zero
  *   8  the segment bits: bit i (byte 8 + i / 8, bit i % 8) is the meta's
  *      i-th "segs" name; 8 bytes (small) or 40 bytes (large)
@@ -54,6 +55,8 @@
 #define SPOOR_SERVE_SUM_SMALL  16
 #define SPOOR_SERVE_SUM_LARGE  48
 #define SPOOR_SERVE_TRAITS     0x01
+#define SPOOR_SERVE_GONE       0x02    /* a delta's "gone" entry: the id
+                                          has no profile (gen_chain.h) */
 
 /* A serving view's names, read from its meta: what the bits and codes of
  * a summary stand for.  Pointers into the meta blob. */

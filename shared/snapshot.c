@@ -101,6 +101,7 @@ _Static_assert(H_HASH == HDR - 8 && H_HASH2 == HDR2 - 8,
 
 typedef struct {
     uint32_t  version;      /* 1, or 2: with the slot fields */
+    uint32_t  flags;        /* SPOOR_SNAP_DELTA or 0 */
     uint64_t  file_size;
     uint64_t  count;
     uint64_t  prof_off, prof_size;
@@ -154,6 +155,7 @@ struct spoor_snapw_s {
     unsigned char   *meta;          /* NULL: none */
     size_t           meta_len;
     size_t           sum;           /* summary bytes; 0: no slot table */
+    uint32_t         flags;         /* header flags */
     unsigned char   *sums;          /* sum bytes per profile */
     size_t           sums_cap;
     char             dir[PATH_MAX];
@@ -239,7 +241,7 @@ header_encode(const snap_header_t *h, unsigned char *p)
     memset(p, 0, hdr);
     memcpy(p + H_MAGIC, SNAP_MAGIC, 8);
     put32(p + H_VERSION, h->version);
-    put32(p + H_FLAGS, 0);
+    put32(p + H_FLAGS, h->flags);
     put64(p + H_FILE_SIZE, h->file_size);
     put64(p + H_COUNT, h->count);
     put64(p + H_PROF_OFF, h->prof_off);
@@ -271,6 +273,7 @@ static void
 header_decode(const unsigned char *p, uint32_t version, snap_header_t *h)
 {
     h->version = version;
+    h->flags = get32(p + H_FLAGS);
     h->file_size = get64(p + H_FILE_SIZE);
     h->count = get64(p + H_COUNT);
     h->prof_off = get64(p + H_PROF_OFF);
@@ -825,6 +828,17 @@ spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
 
 
 int
+spoor_snapw_flags(spoor_snapw_t *w, uint32_t flags)
+{
+    if ((flags & ~(uint32_t) SPOOR_SNAP_FLAGS_KNOWN) != 0) {
+        return SPOOR_E_INVAL;
+    }
+    w->flags = flags;
+    return SPOOR_OK;
+}
+
+
+int
 spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob, size_t len)
 {
     if (w->err != SPOOR_OK) {
@@ -967,6 +981,7 @@ w_finish(spoor_snapw_t *w)
     memset(&h, 0, sizeof(h));
 
     h.version = w->sum ? SPOOR_SNAP_VERSION_SLOTS : SPOOR_SNAP_VERSION;
+    h.flags = w->flags;
     h.count = w->count;
     h.prof_off = header_size(h.version);
     h.prof_size = w->off - h.prof_off;
@@ -1307,7 +1322,7 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
         return -1;
     }
     flags = get32(map + H_FLAGS);
-    if (flags != 0) {
+    if ((flags & ~(uint32_t) SPOOR_SNAP_FLAGS_KNOWN) != 0) {
         say(msg, msglen, "unsupported snapshot flags 0x%" PRIx32, flags);
         return -1;
     }
@@ -1720,6 +1735,13 @@ size_t
 spoor_snap_summary_size(const spoor_snap_t *s)
 {
     return s->v.sum;
+}
+
+
+uint32_t
+spoor_snap_flags(const spoor_snap_t *s)
+{
+    return s->v.h.flags;
 }
 
 

@@ -8,7 +8,7 @@
  * every padding byte is 0:
  *
  *   header    136 B (version 1) or 184 B (version 2): magic "SPOORSNP",
- *             version, flags 0, file size, counts, offset and size of
+ *             version, flags, file size, counts, offset and size of
  *             each section, XXH64 of the table, index and meta sections;
  *             version 2 adds the slot table's position, shape and XXH64;
  *             last, XXH64 of the header
@@ -75,6 +75,14 @@
 #define SPOOR_SNAP_TRAILER_SIZE 24
 #define SPOOR_SNAP_LINE  64   /* bytes of a slot-table line */
 
+/* Header flags (docs/FORMAT.md): a reader refuses a file with a flag it
+ * does not know.  SPOOR_SNAP_DELTA: the file is a delta generation, which
+ * holds only what changed since its parent (gen_chain.h) and is read
+ * only together with its chain; a reader that does not know chains
+ * refuses it instead of taking it for the whole state. */
+#define SPOOR_SNAP_DELTA        0x1u
+#define SPOOR_SNAP_FLAGS_KNOWN  SPOOR_SNAP_DELTA
+
 typedef struct spoor_snapw_s  spoor_snapw_t;   /* a snapshot being written */
 typedef struct spoor_snap_s   spoor_snap_t;    /* an open (mapped) snapshot */
 
@@ -133,6 +141,10 @@ int spoor_snapw_slots(spoor_snapw_t *w, size_t sum);
  */
 int spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
     size_t len, const uint64_t *ids, size_t nids, const unsigned char *sum);
+
+/* Sets the header flags (SPOOR_SNAP_FLAGS_KNOWN bits; 0 when not
+ * called).  SPOOR_OK, or SPOOR_E_INVAL for an unknown bit. */
+int spoor_snapw_flags(spoor_snapw_t *w, uint32_t flags);
 
 /*
  * Sets the generation metadata blob (opaque msgpack), copied.  At most
@@ -230,6 +242,9 @@ size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
 
 /* The summary size of s's slot table; 0 when s has none (version 1). */
 size_t spoor_snap_summary_size(const spoor_snap_t *s);
+
+/* The header flags (SPOOR_SNAP_DELTA), checked at open. */
+uint32_t spoor_snap_flags(const spoor_snap_t *s);
 
 /*
  * The slot of id hash h: returns a pointer to its summary (summary_size
