@@ -80,7 +80,9 @@ usage(FILE *f)
         "Folds the events of the logs into user profiles and writes the next\n"
         "snapshot generation of DIR.  Frames already ingested are recognised by\n"
         "content and skipped, so runs can be repeated and logs given in any\n"
-        "order; a run that brings nothing new writes no generation.\n"
+        "order; a run that brings nothing new writes no generation.  A run\n"
+        "that changes few profiles writes a delta generation, which holds only\n"
+        "those (docs/FORMAT.md, \"Delta generations\").\n"
         "\n"
         "  --state DIR          the state directory (created when missing)\n"
         "  --jobs N             threads (default: the number of CPUs): with 2\n"
@@ -88,6 +90,8 @@ usage(FILE *f)
         "                       result is the same for every N\n"
         "  --now TIME           evaluate as of TIME (ms since the epoch or ISO\n"
         "                       8601) when it is after the latest event\n"
+        "  --full               write a full generation (a new base), not a\n"
+        "                       delta of the current one\n"
         "\n"
         "usage: spoor ingest --state DIR --follow [OPTIONS] LOG\n"
         "\n"
@@ -185,6 +189,7 @@ cmd_ingest(int argc, char **argv)
         exit_code = EXIT_USAGE;
         goto done;
     }
+    st.full_next = cli.full;
     if (cli.follow) {
         if (first + 1 != argc || strcmp(argv[first], "-") == 0) {
             fprintf(stderr, "spoor ingest: --follow follows one LOG file\n");
@@ -279,7 +284,7 @@ cmd_ingest(int argc, char **argv)
 
     if (st.gen > 0 && t->new_frames == 0 && st.changed == 0
         && !st.erased_in_run && st.has_settings && !now_moved
-        && st.nrequests == 0)
+        && st.nrequests == 0 && !(cli.full && st.base != st.gen))
     {
         /* nothing new: the current generation stays, and so do its
          * parents (an empty generation would push them out); a state

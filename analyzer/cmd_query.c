@@ -18,6 +18,7 @@
 #include "profile_json.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "state_view.h"
 #include "state.h"
 #include "stored.h"
 
@@ -56,17 +57,16 @@ state_arg(int argc, char **argv, const char *cmd, const char **dir)
 }
 
 
-static spoor_snap_t *
-open_current(const char *cmd, const char *dir)
+static int
+open_current(const char *cmd, const char *dir, state_view_t *v)
 {
-    char           err[1024];
-    spoor_snap_t  *s;
+    char  err[1024];
 
-    if (state_open_snapshot(dir, &s, err, sizeof(err)) != SPOOR_OK) {
+    if (state_view_open(v, dir, err, sizeof(err)) != SPOOR_OK) {
         fprintf(stderr, "spoor %s: %s\n", cmd, err);
-        return NULL;
+        return -1;
     }
-    return s;
+    return 0;
 }
 
 
@@ -83,22 +83,24 @@ damaged(const char *cmd, const char *dir, size_t i)
 /* ---- profile ---------------------------------------------------------------- */
 
 typedef struct {
+    size_t   file[8];            /* the chain's file, and the profile */
     size_t   found[8];
     size_t   n;
 } hits_t;
 
 static void
-on_hit(void *arg, size_t i)
+on_hit(void *arg, size_t f, size_t i)
 {
     hits_t  *h = arg;
     size_t   k;
 
     for (k = 0; k < h->n; k++) {
-        if (h->found[k] == i) {
+        if (h->file[k] == f && h->found[k] == i) {
             return;
         }
     }
     if (h->n < 8) {
+        h->file[h->n] = f;
         h->found[h->n++] = i;
     }
 }
@@ -136,7 +138,7 @@ cmd_profile(int argc, char **argv)
 {
     const char           *dir;
     int                   first, i, exit_code = EXIT_OK;
-    spoor_snap_t         *s;
+    state_view_t          v;
     json_out_t            j;
     static const char    *kinds[] = { "u", "a", "v", "p" };
 
@@ -156,12 +158,11 @@ cmd_profile(int argc, char **argv)
         fprintf(stderr, "spoor profile: no ID given\n");
         return EXIT_USAGE;
     }
-    s = open_current("profile", dir);
-    if (s == NULL) {
+    if (open_current("profile", dir, &v) != 0) {
         return EXIT_IO;
     }
     if (json_out_init(&j, stdout) != 0) {
-        spoor_snap_close(s);
+        state_view_close(&v);
         return EXIT_IO;
     }
 
@@ -175,15 +176,16 @@ cmd_profile(int argc, char **argv)
             hits_t  one;
 
             one.n = 0;
-            (void) spoor_snap_find(s, spoor_id_hash(kinds[kk], argv[i],
-                                                    id_len), on_hit, &one);
+            (void) chain_find(&v.c, spoor_id_hash(kinds[kk], argv[i], id_len),
+                              on_hit, &one);
             for (k = 0; k < one.n; k++) {
-                const unsigned char  *b = spoor_snap_profile(s, one.found[k],
-                                                             &len);
+                const unsigned char  *b = spoor_snap_profile(
+                                              v.c.file[one.file[k]],
+                                              one.found[k], &len);
 
                 switch (b ? has_id(b, len, argv[i], id_len, kk == 3) : -1) {
                 case 1:
-                    on_hit(&h, one.found[k]);
+                    on_hit(&h, one.file[k], one.found[k]);
                     break;
                 case -1:
                     damaged("profile", dir, one.found[k]);
@@ -193,7 +195,8 @@ cmd_profile(int argc, char **argv)
             }
         }
         for (k = 0; k < h.n; k++) {
-            const unsigned char  *b = spoor_snap_profile(s, h.found[k], &len);
+            const unsigned char  *b = state_view_record(&v, h.file[k],
+                                                        h.found[k], &len);
 
             if (b && profile_json(&j, b, len) == SPOOR_OK) {
                 json_out_line(&j);
@@ -215,7 +218,7 @@ cmd_profile(int argc, char **argv)
     }
 
     json_out_free(&j);
-    spoor_snap_close(s);
+    state_view_close(&v);
     return exit_code;
 }
 
@@ -227,8 +230,8 @@ cmd_export(int argc, char **argv)
 {
     const char    *dir;
     int            first;
-    size_t         i, n, len;
-    spoor_snap_t  *s;
+    size_t         i, k, len;
+    state_view_t   v;
     json_out_t     j;
     int            exit_code = EXIT_OK;
 
@@ -242,17 +245,16 @@ cmd_export(int argc, char **argv)
     if (first < 0) {
         return EXIT_USAGE;
     }
-    s = open_current("export", dir);
-    if (s == NULL) {
+    if (open_current("export", dir, &v) != 0) {
         return EXIT_IO;
     }
     if (json_out_init(&j, stdout) != 0) {
-        spoor_snap_close(s);
+        state_view_close(&v);
         return EXIT_IO;
     }
-    n = spoor_snap_count(s);
-    for (i = 0; i < n; i++) {
-        const unsigned char  *b = spoor_snap_profile(s, i, &len);
+    for (k = 0; k < v.n; k++) {
+        i = v.order[k].i;
+        const unsigned char  *b = state_view_record(&v, v.order[k].f, i, &len);
 
         if (b == NULL || profile_json(&j, b, len) != SPOOR_OK) {
             damaged("export", dir, i);
@@ -265,7 +267,7 @@ cmd_export(int argc, char **argv)
         }
     }
     json_out_free(&j);
-    spoor_snap_close(s);
+    state_view_close(&v);
     return exit_code;
 }
 
@@ -284,10 +286,10 @@ cmd_segments(int argc, char **argv)
 {
     const char    *dir;
     int            first;
-    size_t         i, k, n, len, nseg = 0;
+    size_t         i, k, n, p, len, nseg = 0;
     int            exit_code = EXIT_OK;
     seg_t         *segs = NULL;
-    spoor_snap_t  *s;
+    state_view_t   sv;
     json_out_t     j;
 
     first = state_arg(argc, argv, "segments", &dir);
@@ -300,16 +302,18 @@ cmd_segments(int argc, char **argv)
     if (first < 0) {
         return EXIT_USAGE;
     }
-    s = open_current("segments", dir);
-    if (s == NULL) {
+    if (open_current("segments", dir, &sv) != 0) {
         return EXIT_IO;
     }
 
-    n = spoor_snap_count(s);
-    for (i = 0; i < n; i++) {
-        const unsigned char  *b = spoor_snap_profile(s, i, &len);
+    n = sv.n;
+    for (p = 0; p < n; p++) {
         stored_profile_t      v;
         size_t                m;
+        const unsigned char  *b;
+
+        i = sv.order[p].i;
+        b = state_view_record(&sv, sv.order[p].f, i, &len);
 
         if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK
             || !v.has_id || !v.has_segs)
@@ -379,7 +383,7 @@ cmd_segments(int argc, char **argv)
         free(segs[k].name);
     }
     free(segs);
-    spoor_snap_close(s);
+    state_view_close(&sv);
     return exit_code;
 }
 
@@ -434,8 +438,8 @@ cmd_stats(int argc, char **argv)
 {
     const char            *dir;
     int                    first, exit_code = EXIT_OK;
-    size_t                 i, n, g;
-    spoor_snap_t          *s;
+    size_t                 i, n, g, f;
+    state_view_t           v;
     stored_meta_t          mv;
     char                   why[256];
     int                    rc;
@@ -458,21 +462,20 @@ cmd_stats(int argc, char **argv)
     if (first < 0) {
         return EXIT_USAGE;
     }
-    s = open_current("stats", dir);
-    if (s == NULL) {
+    if (open_current("stats", dir, &v) != 0) {
         return EXIT_IO;
     }
-    {
+    for (f = 0; f < v.c.n; f++) {
         char  err[512];
 
         /* the counts are only as good as the snapshot: check every byte */
-        if (spoor_snap_verify(s, err, sizeof(err)) != SPOOR_OK) {
+        if (spoor_snap_verify(v.c.file[f], err, sizeof(err)) != SPOOR_OK) {
             fprintf(stderr, "spoor stats: %s (spoor recover --state %s rolls "
                     "back to an intact generation)\n", err, dir);
             exit_code = EXIT_DAMAGED;
         }
     }
-    rc = read_meta(s, &mv, why, sizeof(why));
+    rc = read_meta(v.c.file[0], &mv, why, sizeof(why));
     if (rc == SPOOR_OK && json_out_init(&j, stdout) != 0) {
         stored_meta_free(&mv);
         rc = SPOOR_E_NOMEM;
@@ -481,14 +484,14 @@ cmd_stats(int argc, char **argv)
     if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor stats: the snapshot has no counters%s%s\n",
                 why[0] ? ": " : "", why);
-        spoor_snap_close(s);
+        state_view_close(&v);
         return EXIT_DAMAGED;
     }
 
     kv = calloc(mv.ncounters + 1, sizeof(kv_t));
     json_out_map_open(&j);
     json_out_cstr(&j, "profiles");
-    json_out_uint(&j, spoor_snap_count(s));
+    json_out_uint(&j, v.n);
     for (g = 0; kv && g < sizeof(groups) / sizeof(groups[0]); g++) {
         size_t  pl = strlen(groups[g]);
 
@@ -517,7 +520,7 @@ cmd_stats(int argc, char **argv)
     json_out_free(&j);
     free(kv);
     stored_meta_free(&mv);
-    spoor_snap_close(s);
+    state_view_close(&v);
     return exit_code;
 }
 
@@ -648,7 +651,7 @@ cmd_rules(int argc, char **argv)
     const char     *dir = NULL, *text;
     char            from[4200], why[256];
     size_t          len;
-    spoor_snap_t   *s;
+    state_view_t    v;
     stored_meta_t   mv;
     int             i, rc;
 
@@ -682,14 +685,13 @@ cmd_rules(int argc, char **argv)
         return print_rules(text, len, DEFAULT_RULES_NAME);
     }
 
-    s = open_current("rules", dir);
-    if (s == NULL) {
+    if (open_current("rules", dir, &v) != 0) {
         return EXIT_IO;
     }
-    if (read_meta(s, &mv, why, sizeof(why)) != SPOOR_OK) {
+    if (read_meta(v.c.file[0], &mv, why, sizeof(why)) != SPOOR_OK) {
         fprintf(stderr, "spoor rules: %s: the snapshot's metadata cannot be "
                 "read%s%s\n", dir, why[0] ? ": " : "", why);
-        spoor_snap_close(s);
+        state_view_close(&v);
         return EXIT_DAMAGED;
     }
     if (mv.has_settings && mv.settings.rules) {
@@ -703,6 +705,6 @@ cmd_rules(int argc, char **argv)
         rc = print_rules(text, len, from);
     }
     stored_meta_free(&mv);
-    spoor_snap_close(s);
+    state_view_close(&v);
     return rc;
 }

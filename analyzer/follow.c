@@ -217,6 +217,8 @@ deadlines_fill(follower_t *f, int64_t after)
 
     deadlines_free(&f->dl);
     inferred_clock_free(&f->clk);
+    st->time_tracked = 1;               /* the deadlines mark those whose
+                                           time comes (state.h) */
     if (inferred_clock_init(&f->clk, st->conf.abandon_ms,
                             st->set.lifecycle_ms, st->set.expire_ms,
                             st->rules, st->conf.agg_keys) != SPOOR_OK)
@@ -706,6 +708,11 @@ publish(follower_t *f)
     }
     f->now = now;
     while (deadlines_pop_due(&f->dl, now, &id, &due)) {
+        profile_t  *p = st->g.ids[identity_root(&st->g, id)].profile;
+
+        if (p != NULL) {
+            p->dirty = 1;               /* the next delta holds it */
+        }
         on_touch(f, id);
         closed++;
     }

@@ -37,6 +37,10 @@ typedef struct {
     char       *text;        /* NUL-terminated */
     uint32_t    len;
     char        kind;        /* 'v', 'a', 'u' */
+    uint8_t     stored;      /* the state's current generation chain
+                                holds this id with a profile (state.c:
+                                when its profile is gone, the next delta
+                                says so) */
     uint32_t    parent;      /* union-find; itself for a root */
     uint32_t    rank;
     profile_t  *profile;     /* roots only; NULL: erased or none yet */

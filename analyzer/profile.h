@@ -147,6 +147,12 @@ typedef struct {
     /* identity bookkeeping (identity.c) */
     uint32_t             nids;
     uint32_t             merges;
+
+    /* changed since the state's last generation (state.c writes it in
+     * the next delta): set by profile_new() and by whoever changes the
+     * profile (a fold, a merge, an import, a prune, time passing a
+     * threshold), cleared when a generation holds it */
+    uint8_t              dirty;
 } profile_t;
 
 profile_t *profile_new(void);

@@ -269,6 +269,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "settle",      required_argument, NULL, 'S' },
         { "status",      required_argument, NULL, 'T' },
         { "now",         required_argument, NULL, 'N' },
+        { "full",        no_argument,       NULL, 'U' },
         { "wait",        required_argument, NULL, 'W' },
         { "help",        no_argument,       NULL, 'H' },
         { NULL, 0, NULL, 0 }
@@ -286,6 +287,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->settle_ms = 60000;
     cli->status = NULL;
     cli->now_ms = INT64_MIN;
+    cli->full = 0;
     cli->wait_ms = 60000;
     settings_init(s);
 
@@ -312,6 +314,14 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                 return -2;
             }
             cli->jobs = (unsigned) v;
+            break;
+        case 'U':
+            if (strcmp(cmd, "ingest") != 0) {
+                fprintf(stderr, "spoor %s: unknown option '--full' (see "
+                        "--help)\n", cmd);
+                return -2;
+            }
+            cli->full = 1;
             break;
         case 'W':
             if (strcmp(cmd, "forget") != 0

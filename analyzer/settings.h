@@ -96,6 +96,8 @@ typedef struct {
     int64_t      settle_ms;         /* --settle (default 60 s) */
     const char  *status;            /* --status FILE; NULL: none */
     int64_t      now_ms;            /* --now; INT64_MIN: not given */
+    int          full;              /* --full: the generation written is
+                                       a full one, not a delta */
     int64_t      wait_ms;           /* forget, import-traits --wait
                                        (default 60 s) */
     settings_t   set;

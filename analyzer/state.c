@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <msgpack.h>
 #include <xxhash.h>
+#include "chain.h"
 #include "error.h"
 #include "gen_name.h"
 #include "inferred.h"
@@ -338,6 +339,9 @@ state_import_traits(state_t *st, const traits_line_t *tl, int *nomem)
             continue;
         }
         p = identity_profile(&st->g, idx);
+        if (p != NULL) {
+            p->dirty = 1;
+        }
         msgpack_sbuffer_init(&sb);
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
         if (p == NULL || msgpack_pack_object(&pk, kv->val) != 0
@@ -671,6 +675,9 @@ load_meta(state_t *st, const unsigned char *p, size_t len)
             goto done;
         }
     }
+    if (v.has_rfm_cuts) {
+        memcpy(st->prev_cuts, v.rfm_cuts, sizeof(st->prev_cuts));
+    }
     if (v.has_settings) {
         settings_free(&st->set);
         st->set = v.settings;           /* taken */
@@ -728,6 +735,10 @@ load_profile(state_t *st, const unsigned char *p, size_t len,
         goto done;
     }
     identity_enter_set(&st->g, *ids, v.nids, pr);
+    pr->dirty = 0;                      /* as the generation holds it */
+    for (i = 0; i < v.nids; i++) {
+        st->g.ids[(*ids)[i]].stored = 1;
+    }
 
 done:
     stored_profile_free(&v);
@@ -796,8 +807,7 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
 {
     uint32_t      *gens, max;
     size_t         n, i;
-    char           path[4096];
-    spoor_snap_t  *s;
+    chain_t        c;
 
     *gen = 0;
     n = list_gens(dir, &gens, &max);
@@ -805,13 +815,10 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
         if (gens[i] == except) {
             continue;
         }
-        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir,
-                 gens[i]);
-        s = spoor_snap_open(path, NULL, 0);
-        if (s != NULL && spoor_snap_verify(s, NULL, 0) == SPOOR_OK) {
+        if (chain_open(&c, dir, gens[i], 1, NULL, 0) == SPOOR_OK) {
             *gen = gens[i];
+            chain_close(&c);
         }
-        spoor_snap_close(s);
     }
     free(gens);
 }
@@ -850,15 +857,14 @@ hint_recover(const char *dir, uint32_t except, char *err, size_t errlen)
 
 
 int
-state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
-    size_t errlen)
+state_open_chain(const char *dir, chain_t *c, char *err, size_t errlen)
 {
     char      path[4096];
     uint32_t  *gens, max, cur = 0;
     size_t    n;
     int       rc;
 
-    *snap = NULL;
+    memset(c, 0, sizeof(*c));
     rc = state_current(dir, path, sizeof(path), err, errlen);
     if (rc == SPOOR_E_IO) {
         n = list_gens(dir, &gens, &max);
@@ -871,10 +877,10 @@ state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
         rc = SPOOR_E_FORMAT;
     }
     if (rc == SPOOR_OK) {
-        cur = (uint32_t) atol(strrchr(path, '/') + 5);
-        *snap = spoor_snap_open(path, err, errlen);
-        if (*snap != NULL) {
-            return SPOOR_OK;
+        cur = gen_name_number(strrchr(path, '/') + 1, "gen-", ".snap", 1);
+        rc = chain_open(c, dir, cur, 0, err, errlen);
+        if (rc == SPOOR_OK || rc == SPOOR_E_NOMEM) {
+            return rc;
         }
         rc = SPOOR_E_FORMAT;
     }
@@ -906,19 +912,26 @@ state_unload(state_t *st)
     st->as_of = 0;
     st->has_settings = 0;
     settings_init(&st->set);
+    st->base = 0;
+    st->base_bytes = st->chain_bytes = 0;
+    st->prev_as_of = 0;
+    memset(st->prev_cuts, 0, sizeof(st->prev_cuts));
 }
 
 
-/* Loads generation `gen` of the state.  The snapshot is verified whole
- * (every byte's checksum) before anything of it is trusted. */
+/* Loads generation `gen` of the state: its chain (chain.h), every file
+ * verified whole (every byte's checksum) before anything of it is
+ * trusted; the chain's profiles are entered in profile id order, the
+ * order of a full generation, so that a state loads into the same shape
+ * whichever way it was written. */
 static int
 load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
 {
-    char                  path[4096];
-    spoor_snap_t         *snap;
+    chain_t               c;
     const unsigned char  *p;
-    size_t                len, i, n, cap = 0;
+    size_t                len, i, f, k, cap = 0;
     uint32_t             *ids = NULL;
+    chain_ref_t          *refs = NULL;
     int                   rc;
 
     state_unload(st);
@@ -926,40 +939,47 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
         STATE_MSG("out of memory");
         return SPOOR_E_NOMEM;
     }
-    snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", st->dir, gen);
-    snap = spoor_snap_open(path, err, errlen);
-    if (snap == NULL) {
-        return errno == ENOENT ? SPOOR_E_IO : SPOOR_E_FORMAT;
-    }
-    rc = spoor_snap_verify(snap, err, errlen);
+    rc = chain_open(&c, st->dir, gen, 1, err, errlen);
     if (rc != SPOOR_OK) {
-        spoor_snap_close(snap);
         return rc;
     }
 
-    p = spoor_snap_meta(snap, &len);
+    p = spoor_snap_meta(c.file[0], &len);
     rc = p ? load_meta(st, p, len) : SPOOR_E_FORMAT;
     if (rc != SPOOR_OK) {
-        STATE_MSG("%s: damaged metadata", path);
-        spoor_snap_close(snap);
-        return rc;
+        STATE_MSG("%s/gen-%06" PRIu32 ".snap: damaged metadata", st->dir,
+                  gen);
+        goto done;
     }
-
-    n = spoor_snap_count(snap);
-    for (i = 0; i < n; i++) {
-        p = spoor_snap_profile(snap, i, &len);
+    rc = chain_order(&c, &refs, &k);
+    if (rc != SPOOR_OK) {
+        STATE_MSG("out of memory");
+        goto done;
+    }
+    for (i = 0; i < k; i++) {
+        p = spoor_snap_profile(c.file[refs[i].f], refs[i].i, &len);
         rc = p ? load_profile(st, p, len, &ids, &cap) : SPOOR_E_FORMAT;
         if (rc != SPOOR_OK) {
-            STATE_MSG("%s: profile %zu: %s", path, i, spoor_strerror(rc));
-            free(ids);
-            spoor_snap_close(snap);
-            return rc;
+            STATE_MSG("%s/gen-%06" PRIu32 ".snap: profile %" PRIu32 ": %s",
+                      st->dir, c.gen[refs[i].f], refs[i].i,
+                      spoor_strerror(rc));
+            goto done;
         }
     }
-    free(ids);
-    spoor_snap_close(snap);
     st->gen = gen;
-    return SPOOR_OK;
+    st->base = c.gen[c.n - 1];
+    st->chain_bytes = 0;
+    for (f = 0; f + 1 < c.n; f++) {
+        st->chain_bytes += spoor_snap_file_size(c.file[f]);
+    }
+    st->base_bytes = spoor_snap_file_size(c.file[c.n - 1]);
+    st->prev_as_of = st->as_of;
+
+done:
+    free(refs);
+    free(ids);
+    chain_close(&c);
+    return rc;
 }
 
 
@@ -1157,7 +1177,7 @@ state_configure(state_t *st, const settings_t *given, char *err,
     size_t errlen)
 {
     char     name[4096];
-    size_t   i, n;
+    size_t   n;
     int      rc;
 
     if (!st->has_settings && !(given->given & SET_RULES)) {
@@ -1188,6 +1208,16 @@ state_configure(state_t *st, const settings_t *given, char *err,
         }
         return rc;
     }
+    return state_settings_apply(st, err, errlen);
+}
+
+
+int
+state_settings_apply(state_t *st, char *err, size_t errlen)
+{
+    char     name[4096];
+    size_t   i, n;
+    int      rc;
 
     st->conf.session_gap_ms = st->set.session_gap_ms;
     st->conf.abandon_ms = st->set.abandon_ms;
@@ -1340,7 +1370,8 @@ frames_merge(state_t *st)
  * count as loaded), tombstones with every id of a set erased in this run,
  * one per hash. */
 static int
-write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4])
+write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
+    size_t profiles, uint32_t parent, uint32_t base)
 {
     msgpack_sbuffer    sb;
     msgpack_packer     pk;
@@ -1382,6 +1413,9 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4])
     v.ncounters = st->ncounters;
     memcpy(v.rfm_cuts, cuts, sizeof(v.rfm_cuts));
     v.settings = st->set;               /* read only */
+    v.profiles = profiles;
+    v.parent = parent;
+    v.base = base;
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -1438,18 +1472,51 @@ remove_old_lineage(state_t *st)
 }
 
 
-/* Keeps the newest set.keep snapshots (the current one among them). */
+/* Whether dir's generation g is a delta (its header's flag; 0 when the
+ * file cannot be read: a damaged file is no chain's link). */
+static int
+gen_is_delta(const char *dir, uint32_t g)
+{
+    char           path[4096];
+    unsigned char  h[16];
+    int            fd;
+    ssize_t        n;
+
+    snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir, g);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    n = pread(fd, h, sizeof(h), 0);
+    close(fd);
+    return n == (ssize_t) sizeof(h)
+           && (h[12] | h[13] << 8 | h[14] << 16 | (uint32_t) h[15] << 24)
+              & SPOOR_SNAP_DELTA;
+}
+
+
+/* Keeps the newest set.keep generations (the current one among them) and
+ * every older file their chains need: everything from the newest full
+ * generation at or below the oldest one kept. */
 static void
 remove_old_gens(state_t *st)
 {
-    uint32_t  *gens, max;
+    uint32_t  *gens, max, floor;
     size_t     n, i;
     char       path[4096];
 
     remove_old_lineage(st);
     n = list_gens(st->dir, &gens, &max);
-    for (i = st->set.keep; i < n; i++) {
-        if (gens[i] != st->gen) {
+    i = st->set.keep < n ? st->set.keep - 1 : n ? n - 1 : 0;
+    while (i + 1 < n && gen_is_delta(st->dir, gens[i])) {
+        i++;                            /* newest first: down to a base */
+    }
+    floor = n ? gens[i] : 0;
+    if (st->base != 0 && st->base < floor) {
+        floor = st->base;
+    }
+    for (i = 0; i < n; i++) {
+        if (gens[i] < floor && gens[i] != st->gen) {
             snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap",
                      st->dir, gens[i]);
             (void) unlink(path);
@@ -1459,6 +1526,211 @@ remove_old_gens(state_t *st)
         }
     }
     free(gens);
+}
+
+
+/* Prunes p as every generation does as of st->as_of: only the windows
+ * the rules need, only as far back as needed; weights while they still
+ * count (8 half-lives: 0.4 %).  Returns whether it dropped anything. */
+static int
+state_prune(const state_t *st, profile_t *p)
+{
+    uint16_t  nb = p->nbuckets, nw = p->nweights;
+
+    profile_prune(p, st->conf.agg_keys, st->conf.naggs,
+                  (int32_t) ((st->as_of - st->conf.max_window_ms)
+                             / 86400000LL) - 1);
+    profile_prune_weights(p, (int32_t) ((st->as_of
+                                         - 8 * st->conf.half_life_ms)
+                                        / 86400000LL) - 1);
+    return p->nbuckets != nb || p->nweights != nw;
+}
+
+
+int
+state_record_again(state_t *st, const inferred_conf_t *inf,
+    const unsigned char *blob, size_t len, msgpack_sbuffer *sb)
+{
+    stored_profile_t   v, rec;
+    profile_t         *p = NULL;
+    stored_decayed_t  *dec = NULL;
+    stored_str_t      *segs = NULL;
+    msgpack_packer     pk;
+    int                rc;
+
+    rc = stored_profile_read(&v, blob, len, NULL, 0);
+    if (rc == SPOOR_OK) {
+        rc = profile_unpack(v.state, &st->strings, &p);
+    }
+    if (rc != SPOOR_OK) {
+        stored_profile_free(&v);
+        return rc == SPOOR_E_NOMEM ? rc : SPOOR_E_FORMAT;
+    }
+    (void) state_prune(st, p);
+    dec = malloc((p->nweights ? p->nweights : 1) * sizeof(*dec));
+    segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
+                  * sizeof(*segs));
+    rc = SPOOR_E_NOMEM;
+    if (dec != NULL && segs != NULL) {
+        memset(&rec, 0, sizeof(rec));
+        rec.id = v.id;
+        rec.ids = v.ids;
+        rec.nids = v.nids;
+        rec.profile = p;
+        inferred_record(inf, p, &rec, dec, segs);
+        sb->size = 0;
+        msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+        rc = stored_profile_pack(&pk, &rec);
+    }
+    free(dec);
+    free(segs);
+    profile_free(p);
+    stored_profile_free(&v);
+    return rc;
+}
+
+
+/* ---- full generations and deltas ------------------------------------ */
+
+/* Deltas a chain grows to before the next commit writes a new base: each
+ * costs a lookup one more probe of a small file (docs/FORMAT.md). */
+#define STATE_DELTAS_MAX  8
+
+
+/* Whether the next generation, gen, can be a delta of the loaded one:
+ * it follows it directly, the chain is short and small enough, and
+ * nothing that shapes every profile (settings, rules) changed. */
+static int
+commit_is_delta(const state_t *st, uint32_t gen)
+{
+    return st->gen != 0 && st->base != 0 && gen == st->gen + 1
+           && !st->full_next && !st->changed && st->has_settings
+           && st->recovered_from == 0
+           && st->gen - st->base < STATE_DELTAS_MAX
+           && st->chain_bytes * 2 <= st->base_bytes;
+}
+
+
+/*
+ * Marks the profiles a delta must hold though no event changed them: the
+ * ones whose inferred fields time moved past a threshold since the loaded
+ * generation (unless the caller tracks those: st->time_tracked), and the
+ * ones whose RFM scores moved with the cut points.  What a profile's
+ * record holds is then, for every profile not marked, what a full
+ * generation would write (but the decayed weights, as of its own time:
+ * docs/FORMAT.md).
+ */
+static int
+mark_changed(state_t *st, const out_t *outs, size_t nout,
+    const inferred_conf_t *inf)
+{
+    inferred_clock_t  clk;
+    inferred_conf_t   prev;
+    int               time = !st->time_tracked && st->as_of != st->prev_as_of;
+    int               cuts;
+    int64_t           a[3], b[3];
+    size_t            k;
+
+    if (time && inferred_clock_init(&clk, st->conf.abandon_ms,
+                                    st->set.lifecycle_ms, st->set.expire_ms,
+                                    st->rules, st->conf.agg_keys)
+                != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
+    prev = *inf;
+    prev.as_of = st->prev_as_of;
+    memcpy(prev.cuts, st->prev_cuts, sizeof(prev.cuts));
+    cuts = memcmp(prev.cuts, inf->cuts, sizeof(prev.cuts)) != 0
+           || prev.as_of != inf->as_of;
+
+    for (k = 0; k < nout; k++) {
+        profile_t  *p = st->g.ids[outs[k].root].profile;
+
+        if (p->dirty) {
+            continue;
+        }
+        if (time && inferred_next_change(&clk, p, st->prev_as_of)
+                    <= st->as_of)
+        {
+            p->dirty = 1;
+            continue;
+        }
+        if (cuts && p->orders) {
+            inferred_rfm(&prev, p, a);
+            inferred_rfm(inf, p, b);
+            if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2]) {
+                p->dirty = 1;
+            }
+        }
+    }
+    if (time) {
+        inferred_clock_free(&clk);
+    }
+    return SPOOR_OK;
+}
+
+
+/* The hashes of the ids the chain holds with a profile that have none
+ * now (erased, expired): a delta's gone entry. */
+static int
+gone_ids(state_t *st, uint64_t **out, size_t *n)
+{
+    uint32_t   i;
+    size_t     cap = 0;
+    uint64_t  *a;
+
+    *out = NULL;
+    *n = 0;
+    for (i = 0; i < st->g.n; i++) {
+        if (!st->g.ids[i].stored
+            || st->g.ids[identity_root(&st->g, i)].profile != NULL)
+        {
+            continue;
+        }
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            a = realloc(*out, cap * sizeof(uint64_t));
+            if (a == NULL) {
+                return SPOOR_E_NOMEM;
+            }
+            *out = a;
+        }
+        (*out)[(*n)++] = st->g.ids[i].hash;
+    }
+    return SPOOR_OK;
+}
+
+
+/* What a commit that made gen current leaves in memory: every profile
+ * as the chain holds it (not dirty), every id marked for what it has,
+ * and the chain's shape for the next decision. */
+static void
+commit_done(state_t *st, uint32_t gen, int delta, uint64_t bytes,
+    size_t written, const inferred_conf_t *inf)
+{
+    uint32_t   i;
+    profile_t *p;
+
+    for (i = 0; i < st->g.n; i++) {
+        p = st->g.ids[identity_root(&st->g, i)].profile;
+        st->g.ids[i].stored = p != NULL;
+        if (p != NULL) {
+            p->dirty = 0;
+        }
+    }
+    if (delta) {
+        st->chain_bytes += bytes;
+    } else {
+        st->base = gen;
+        st->base_bytes = bytes;
+        st->chain_bytes = 0;
+    }
+    st->prev_as_of = st->as_of;
+    memcpy(st->prev_cuts, inf->cuts, sizeof(st->prev_cuts));
+    st->full_next = 0;
+    st->written = written;
+    st->was_delta = delta;
 }
 
 
@@ -1488,7 +1760,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     size_t           ndec_cap = 0;
     uint32_t         gen = st->next_gen > st->gen ? st->next_gen
                                                   : st->gen + 1;
-    int              written = 0;
+    int              written = 0, delta;
+    size_t           nall, ngone = 0;
+    uint64_t        *gone = NULL;
 
     msgpack_sbuffer_init(&sb);
     *profiles = 0;
@@ -1571,6 +1845,63 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
         outs[slot[r]].count++;
     }
+    /* every profile pruned as of now (only the windows the rules need,
+     * weights while they still count: 8 half-lives, 0.4 %); a profile
+     * the prune changes is written again */
+    for (k = 0; k < nout; k++) {
+        profile_t  *p = st->g.ids[outs[k].root].profile;
+
+        if (state_prune(st, p)) {
+            p->dirty = 1;
+        }
+    }
+
+    /* the inferred module as of now: RFM cut points over every profile */
+    memset(&inf, 0, sizeof(inf));
+    inf.as_of = st->as_of;
+    inf.abandon_ms = st->conf.abandon_ms;
+    inf.half_life_ms = st->conf.half_life_ms;
+    memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
+    inf.rules = st->rules;
+    inf.agg_keys = st->conf.agg_keys;
+    for (k = 0; k < nout; k++) {
+        ps[k] = st->g.ids[outs[k].root].profile;
+    }
+    inferred_rfm_cuts(&inf, ps, nout, vals);
+
+    /* a delta holds the changed profiles, and the ids gone since */
+    nall = nout;
+    delta = commit_is_delta(st, gen);
+    if (delta) {
+        rc = mark_changed(st, outs, nout, &inf);
+        if (rc == SPOOR_OK) {
+            rc = gone_ids(st, &gone, &ngone);
+        }
+        if (rc != SPOOR_OK) {
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        rc = SPOOR_E_NOMEM;
+        for (j = 0, k = 0; k < nout; k++) {
+            j += st->g.ids[outs[k].root].profile->dirty;
+        }
+        /* past a quarter of the profiles, a delta saves little and
+         * lengthens every later read: a new base */
+        if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall) {
+            delta = 0;
+        } else {
+            for (j = 0, k = 0; k < nout; k++) {
+                if (st->g.ids[outs[k].root].profile->dirty) {
+                    slot[outs[k].root] = j;
+                    outs[j++] = outs[k];
+                } else {
+                    slot[outs[k].root] = UINT32_MAX;
+                }
+            }
+            nout = j;
+        }
+    }
+
     /* member ranges */
     j = 0;
     for (k = 0; k < nout; k++) {
@@ -1602,19 +1933,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     qsort(outs, nout, sizeof(out_t), cmp_out);
 
-    /* the inferred module as of now: RFM cut points over every profile */
-    memset(&inf, 0, sizeof(inf));
-    inf.as_of = st->as_of;
-    inf.abandon_ms = st->conf.abandon_ms;
-    inf.half_life_ms = st->conf.half_life_ms;
-    memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
-    inf.rules = st->rules;
-    inf.agg_keys = st->conf.agg_keys;
-    for (k = 0; k < nout; k++) {
-        ps[k] = st->g.ids[outs[k].root].profile;
-    }
-    inferred_rfm_cuts(&inf, ps, nout, vals);
-
     snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
     snprintf(sname, sizeof(sname), "gen-%06" PRIu32 ".serve", gen);
     w = spoor_snapw_create(st->dir, name);
@@ -1632,6 +1950,12 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
     rc = spoor_snapw_slots(sw, stored_serve_sum_size(st->rules));
+    if (rc == SPOOR_OK && delta) {
+        rc = spoor_snapw_flags(sw, SPOOR_SNAP_DELTA);
+        if (rc == SPOOR_OK) {
+            rc = spoor_snapw_flags(w, SPOOR_SNAP_DELTA);
+        }
+    }
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot start the slot table", st->dir, sname);
         goto fail;
@@ -1639,15 +1963,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     for (k = 0; k < nout; k++) {
         profile_t  *p = st->g.ids[outs[k].root].profile;
-
-        /* only the windows the rules need, only as far back as needed;
-         * weights while they still count (8 half-lives: 0.4 %) */
-        profile_prune(p, st->conf.agg_keys, st->conf.naggs,
-                      (int32_t) ((st->as_of - st->conf.max_window_ms)
-                                 / 86400000LL) - 1);
-        profile_prune_weights(p, (int32_t) ((st->as_of
-                                             - 8 * st->conf.half_life_ms)
-                                            / 86400000LL) - 1);
 
         /* the record: ids, state, and what is inferred as of now */
         memset(&rec, 0, sizeof(rec));
@@ -1708,9 +2023,28 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
 
+    /* a delta's gone entry, last: one record for every id gone since */
+    if (ngone) {
+        memset(sum, 0, sizeof(sum));
+        sum[3] = SPOOR_SERVE_GONE;
+        rc = spoor_snapw_add(w, (const unsigned char *) STORED_GONE_BLOB, 1,
+                             gone, ngone);
+        if (rc == SPOOR_OK) {
+            rc = spoor_snapw_add_sum(sw,
+                                     (const unsigned char *) STORED_GONE_SERVE,
+                                     1, gone, ngone, sum);
+        }
+        if (rc != SPOOR_OK) {
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, name,
+                      strerror(errno));
+            goto fail;
+        }
+    }
+
     sb.size = 0;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    rc = stored_serve_meta_pack(&pk, st->as_of, st->rules);
+    rc = stored_serve_meta_pack(&pk, st->as_of, st->rules,
+                                delta ? st->gen : 0, delta ? st->base : 0);
     if (rc == SPOOR_OK) {
         rc = spoor_snapw_meta(sw, (unsigned char *) sb.data, sb.size);
     }
@@ -1725,7 +2059,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    rc = write_meta(st, w, (const double (*)[4]) inf.cuts);
+    rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall,
+                    delta ? st->gen : 0, delta ? st->base : 0);
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
         goto fail;
@@ -1742,7 +2077,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (stat(path, &sbuf) == 0) {
         *bytes = (uint64_t) sbuf.st_size;
     }
-    *profiles = nout;
+    *profiles = nall;
 
     /* the lineage, then CURRENT */
     {
@@ -1771,7 +2106,15 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         json_out_cstr(&jo, "snapshot_bytes");
         json_out_uint(&jo, *bytes);
         json_out_cstr(&jo, "profiles");
+        json_out_uint(&jo, nall);
+        json_out_cstr(&jo, "delta");
+        json_out_bool(&jo, delta);
+        json_out_cstr(&jo, "base");
+        json_out_uint(&jo, delta ? st->base : gen);
+        json_out_cstr(&jo, "profiles_written");
         json_out_uint(&jo, nout);
+        json_out_cstr(&jo, "ids_gone");
+        json_out_uint(&jo, ngone);
         json_out_cstr(&jo, "profiles_expired");
         json_out_uint(&jo, st->expired);
         settings_lineage(&jo, &st->set, st->changed,
@@ -1809,6 +2152,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                 written = 0;
                 st->gen = gen;
                 st->next_gen = gen + 1;
+                commit_done(st, gen, delta, *bytes, nout, &inf);
             }
             STATE_MSG("%s/CURRENT: cannot write: %s", st->dir, strerror(en));
             goto fail;
@@ -1818,6 +2162,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     st->gen = gen;
     st->next_gen = gen + 1;
+    commit_done(st, gen, delta, *bytes, nout, &inf);
     st->changed = 0;
     st->recovered_from = 0;
     st->has_settings = 1;           /* the generation keeps them */
@@ -1862,6 +2207,7 @@ fail:
     free(sids);
     free(dec);
     free(segs);
+    free(gone);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }

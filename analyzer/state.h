@@ -12,8 +12,11 @@
  *                     CURRENT; an empty or other CURRENT is refused);
  *   gen-NNNNNN.snap   a snapshot (snapshot.h, docs/FORMAT.md); NNNNNN is
  *                     the generation number, six digits or more
- *                     (gen_name.h); the newest
- *                     `keep` (settings.h) are kept, older ones removed;
+ *                     (gen_name.h); a full generation, or a delta that
+ *                     holds what changed since the one before it and is
+ *                     read with its chain down to a full one (chain.h);
+ *                     the newest `keep` (settings.h) are kept with every
+ *                     older file their chains need, older ones removed;
  *   gen-NNNNNN.serve  its serving view, what NGINX reads (stored.h,
  *                     docs/FORMAT.md "Serving views"): written before
  *                     CURRENT names the generation, removed with it;
@@ -54,7 +57,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "chain.h"
 #include "identity.h"
+#include "inferred.h"
 #include "profile.h"
 #include "rules.h"
 #include "settings.h"
@@ -110,6 +115,22 @@ typedef struct {
                                         (requests.h): removed once a
                                         commit holds them */
     size_t            nrequests;
+
+    /* the chain of the loaded generation (chain.h): what decides whether
+     * the next one is a delta */
+    uint32_t          base;          /* its base; 0: none */
+    uint64_t          base_bytes;    /* the base's snapshot size */
+    uint64_t          chain_bytes;   /* the snapshot bytes of its deltas */
+    int64_t           prev_as_of;    /* the loaded generation's as_of */
+    double            prev_cuts[3][4];   /* and its RFM cut points */
+    int               time_tracked;  /* a caller marks the profiles whose
+                                        inferred fields time changes
+                                        (follow.c's deadlines): a delta
+                                        commit does not look for them */
+    int               full_next;     /* the next commit writes a full
+                                        generation */
+    uint64_t          written;       /* profiles the last commit wrote */
+    int               was_delta;     /* the last commit wrote a delta */
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */
@@ -207,14 +228,32 @@ int state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint64_t *bytes, char *err, size_t errlen);
 
 /*
- * Opens the current snapshot of DIR for reading (mapped, checked as
- * spoor_snap_open() does) into *snap.  Returns SPOOR_OK; SPOOR_E_IO when
- * DIR holds no state; SPOOR_E_FORMAT when CURRENT is missing while
- * generations exist, or names a missing or damaged snapshot: the message
- * in err then names the newest intact generation and `spoor recover`.
+ * Opens the current generation of DIR for reading: its chain of snapshot
+ * files (chain.h), mapped and checked as spoor_snap_open() does, into *c.
+ * Returns SPOOR_OK; SPOOR_E_IO when DIR holds no state; SPOOR_E_FORMAT
+ * when CURRENT is missing while generations exist, or names a missing or
+ * damaged generation, or a file of its chain is: the message in err then
+ * names the newest intact generation and `spoor recover`; SPOOR_E_NOMEM.
  */
-int state_open_snapshot(const char *dir, spoor_snap_t **snap, char *err,
-    size_t errlen);
+int state_open_chain(const char *dir, chain_t *c, char *err, size_t errlen);
+
+/*
+ * Makes st's working configuration (conf, identity caps, compiled rules)
+ * from st->set: what state_configure() ends with, for a reader that took
+ * the settings from a generation's meta.  SPOOR_OK, SPOOR_E_FORMAT (the
+ * rules do not parse, message in err), SPOOR_E_NOMEM.
+ */
+int state_settings_apply(state_t *st, char *err, size_t errlen);
+
+/*
+ * Packs into sb (emptied first) the profile record blob[0 .. len), written
+ * by an older generation of a chain, as st writes it as of inf->as_of:
+ * pruned, and inferred again with inf (cut points, settings, rules).  The
+ * profile's strings are interned in st->strings.  SPOOR_OK,
+ * SPOOR_E_FORMAT (the record does not read), SPOOR_E_NOMEM.
+ */
+int state_record_again(state_t *st, const inferred_conf_t *inf,
+    const unsigned char *blob, size_t len, msgpack_sbuffer *sb);
 
 /* The path of the current snapshot of DIR into buf; SPOOR_E_IO when DIR
  * has none (message in err). */

@@ -143,6 +143,13 @@ stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
 }
 
 
+int
+stored_gone(const unsigned char *blob, size_t len)
+{
+    return len == 1 && blob[0] == (unsigned char) STORED_GONE_BLOB[0];
+}
+
+
 size_t
 stored_serve_sum_size(const spoor_rules_t *rules)
 {
@@ -208,7 +215,7 @@ stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
 
 int
 stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
-    const spoor_rules_t *rules)
+    const spoor_rules_t *rules, uint32_t parent, uint32_t base)
 {
     size_t       i, n;
     const char  *name;
@@ -216,7 +223,7 @@ stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
 
     n = rules ? spoor_rules_count(rules) : 0;
 
-    e = msgpack_pack_map(pk, 4);
+    e = msgpack_pack_map(pk, parent ? 6 : 4);
     e |= pk_cstr(pk, "serve") || msgpack_pack_uint64(pk, STORED_SERVE_VERSION);
     e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, as_of);
     e |= pk_cstr(pk, "segs") || msgpack_pack_array(pk, n);
@@ -228,6 +235,10 @@ stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
     e |= pk_cstr(pk, "life") || msgpack_pack_array(pk, n);
     for (i = 0; i < n; i++) {
         e |= pk_cstr(pk, serve_life[i]);
+    }
+    if (parent) {
+        e |= pk_cstr(pk, "parent") || msgpack_pack_uint32(pk, parent)
+             || pk_cstr(pk, "base") || msgpack_pack_uint32(pk, base);
     }
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
@@ -388,7 +399,7 @@ stored_meta_pack(msgpack_packer *pk, const stored_meta_t *v)
     size_t  i;
     int     e, k;
 
-    e = msgpack_pack_map(pk, 8);
+    e = msgpack_pack_map(pk, v->parent ? 11 : 9);
     e |= pk_cstr(pk, "v") || msgpack_pack_uint32(pk, 1);
     e |= pk_cstr(pk, "as_of") || msgpack_pack_int64(pk, v->as_of);
 
@@ -423,6 +434,11 @@ stored_meta_pack(msgpack_packer *pk, const stored_meta_t *v)
     }
 
     e |= settings_pack(&v->settings, pk);
+    e |= pk_cstr(pk, "profiles") || msgpack_pack_uint64(pk, v->profiles);
+    if (v->parent) {
+        e |= pk_cstr(pk, "parent") || msgpack_pack_uint32(pk, v->parent)
+             || pk_cstr(pk, "base") || msgpack_pack_uint32(pk, v->base);
+    }
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
 
@@ -573,6 +589,8 @@ stored_meta_read(stored_meta_t *v, const unsigned char *p, size_t len,
                                                &v->rfm_cuts[i / 4][i % 4]);
         }
     }
+    v->has_profiles = spoor_mp_u64(spoor_mp_member(m, "profiles"),
+                                   &v->profiles);
     return SPOOR_OK;
 }
 

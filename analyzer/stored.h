@@ -137,9 +137,21 @@ size_t stored_serve_sum_size(const spoor_rules_t *rules);
 void stored_serve_summary(const stored_profile_t *v,
     const spoor_rules_t *rules, unsigned char *sum);
 
-/* Packs the serving file's meta.  SPOOR_OK or SPOOR_E_NOMEM. */
+/* Packs the serving file's meta; a delta's (parent != 0) also names its
+ * parent and base (gen_chain.h).  SPOOR_OK or SPOOR_E_NOMEM. */
 int stored_serve_meta_pack(msgpack_packer *pk, int64_t as_of,
-    const spoor_rules_t *rules);
+    const spoor_rules_t *rules, uint32_t parent, uint32_t base);
+
+/*
+ * A delta's gone entry (docs/FORMAT.md, "Delta generations"): indexed by
+ * the hashes of ids that no longer have a profile, its snapshot blob is
+ * STORED_GONE_BLOB (msgpack nil), its serving record
+ * STORED_GONE_SERVE (an empty array) with a summary of zeros but
+ * SPOOR_SERVE_GONE.  stored_gone() tells a snapshot blob that is one.
+ */
+#define STORED_GONE_BLOB   "\xc0"
+#define STORED_GONE_SERVE  "\x90"
+int stored_gone(const unsigned char *blob, size_t len);
 
 
 /* ---- the metadata ------------------------------------------------------ */
@@ -169,13 +181,18 @@ typedef struct {
     int                      has_settings;   /* read: 0 in a state
                                                 written before they were
                                                 kept */
+    uint64_t                 profiles;   /* profiles of the whole chain */
+    int                      has_profiles;
+    uint32_t                 parent;     /* a delta's: N - 1; 0: a full
+                                            generation (gen_chain.h) */
+    uint32_t                 base;       /* a delta's base */
 
     msgpack_unpacked         u;          /* read: what the view is in */
 } stored_meta_t;
 
 /*
- * Packs v (as_of, frames, tombs, counters, rfm_cuts, settings) as the
- * metadata map into pk.  The arrays are written in the order given: the
+ * Packs v (as_of, frames, tombs, counters, rfm_cuts, settings, profiles,
+ * and for a delta parent and base) as the metadata map into pk.  The arrays are written in the order given: the
  * caller sorts them.  SPOOR_OK or SPOOR_E_NOMEM.
  */
 int stored_meta_pack(msgpack_packer *pk, const stored_meta_t *v);

@@ -1738,6 +1738,13 @@ spoor_snap_summary_size(const spoor_snap_t *s)
 }
 
 
+uint64_t
+spoor_snap_file_size(const spoor_snap_t *s)
+{
+    return s->size;
+}
+
+
 uint32_t
 spoor_snap_flags(const spoor_snap_t *s)
 {
@@ -1946,6 +1953,25 @@ spoor_snap_first(const spoor_snap_t *s, uint64_t h)
         }
     }
     return SIZE_MAX;
+}
+
+
+size_t
+spoor_snap_index_count(const spoor_snap_t *s)
+{
+    return s->v.nindex;
+}
+
+
+uint64_t
+spoor_snap_index_entry(const spoor_snap_t *s, size_t k, size_t *profile)
+{
+    const unsigned char  *e = s->v.index + k * ENTRY;
+
+    if (profile != NULL) {
+        *profile = (size_t) get64(e + 8);
+    }
+    return get64(e);
 }
 
 

@@ -240,8 +240,19 @@ size_t spoor_snap_find(const spoor_snap_t *s, uint64_t h,
  * calls fn with first, for the common case of one answer. */
 size_t spoor_snap_first(const spoor_snap_t *s, uint64_t h);
 
+/* The number of index entries, and entry k (0 .. count - 1; checked at
+ * open: sorted by hash then profile, each profile < spoor_snap_count()):
+ * its id hash, and its profile in *profile (may be NULL).  For a reader
+ * that walks every hash (a delta chain's shadowing, gen_chain.h). */
+size_t spoor_snap_index_count(const spoor_snap_t *s);
+uint64_t spoor_snap_index_entry(const spoor_snap_t *s, size_t k,
+    size_t *profile);
+
 /* The summary size of s's slot table; 0 when s has none (version 1). */
 size_t spoor_snap_summary_size(const spoor_snap_t *s);
+
+/* The file's size in bytes. */
+uint64_t spoor_snap_file_size(const spoor_snap_t *s);
 
 /* The header flags (SPOOR_SNAP_DELTA), checked at open. */
 uint32_t spoor_snap_flags(const spoor_snap_t *s);

@@ -540,20 +540,22 @@ Test(state, journal_and_lineage_stay_bounded_over_many_commits)
     cr_assert_str_eq(o, "0\n", "journal lines appended twice: %s", o);
     free(o);
 
-    /* generation 4 as if it were 20000, with 10,010 entries before it:
-     * the next commit keeps the newest 10,000 */
-    free(ok(0, "cd $D/st && mv gen-000004.snap gen-020000.snap && "
-               "mv gen-000004.serve gen-020000.serve && "
+    /* a full generation 5 (--full: no generation before it is needed) as
+     * if it were 20000, with 10,010 entries before it: the next commit
+     * keeps the newest 10,000 */
+    free(ok(0, "$S ingest --state $D/st --full /dev/null > /dev/null && "
+               "cd $D/st && mv gen-000005.snap gen-020000.snap && "
+               "mv gen-000005.serve gen-020000.serve && "
                "echo gen-020000.snap > CURRENT && "
-               "sed -e 's/\"generation\":4,/\"generation\":20000,/' "
-               "-e 's/gen-000004[.]snap/gen-020000.snap/' "
-               "lineage/000004.json > lineage/020000.json && "
-               "rm lineage/000004.json && cd lineage && "
+               "sed -e 's/\"generation\":5,/\"generation\":20000,/' "
+               "-e 's/gen-000005[.]snap/gen-020000.snap/' "
+               "lineage/000005.json > lineage/020000.json && "
+               "rm lineage/000005.json && cd lineage && "
                "seq -f '%%06g.json' 100 10109 | xargs touch && cd $D && "
                "$S ingest --state $D/st $D/b.spoor > /dev/null%s", ""));
     o = ok(0, "ls $D/st/lineage | wc -l; ls $D/st/lineage | sort -n | head -n 1; "
               "cat $D/st/CURRENT%s", "");
-    /* 1..3, 100..10109, 20000, 20001: the 15 oldest go */
+    /* 1..4, 100..10109, 20000, 20001: the 16 oldest go */
     cr_assert_str_eq(o, "10000\n000112.json\ngen-020001.snap\n", "%s", o);
     free(o);
 }
@@ -699,11 +701,14 @@ Test(state, every_subcommand_on_a_full_state, .timeout = 120)
                "$S import-traits --state $D/st $D/t.jsonl >/dev/null && "
                "$S ingest --state $D/st $D/b.spoor >/dev/null%s", ""));
     o = ok(0, "ls $D/st; wc -l < $D/st/erasures%s", "");
-    /* the two kept generations, each with its serving view; none older */
-    cr_assert(strstr(o, "gen-000003.serve\ngen-000003.snap\n"
+    /* the two kept generations, each with its serving view, and what
+     * their chain needs: they are deltas of generation 1 (docs/FORMAT.md
+     * "Delta generations") */
+    cr_assert(strstr(o, "gen-000001.serve\ngen-000001.snap\n"
+                        "gen-000002.serve\ngen-000002.snap\n"
+                        "gen-000003.serve\ngen-000003.snap\n"
                         "gen-000004.serve\ngen-000004.snap\n") != NULL,
               "%s", o);
-    cr_assert(strstr(o, "gen-000002") == NULL, "%s", o);
     free(o);
 
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

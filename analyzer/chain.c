@@ -1,0 +1,400 @@
+/*
+ * chain.c -- a generation's files read as one state (chain.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "chain.h"
+#include "error.h"
+#include "gen_chain.h"
+#include "mp_read.h"
+#include "stored.h"
+
+
+void
+chain_close(chain_t *c)
+{
+    size_t  f;
+
+    for (f = 0; f < c->n; f++) {
+        spoor_snap_close(c->file[f]);
+        free(c->live[f]);
+    }
+    memset(c, 0, sizeof(*c));
+}
+
+
+int
+chain_open(chain_t *c, const char *dir, uint32_t gen, int verify,
+    char *err, size_t errlen)
+{
+    char          path[4096], why[512];
+    uint32_t      parent, base, want_base = 0;
+    spoor_snap_t *s;
+    int           rc;
+
+    memset(c, 0, sizeof(*c));
+    for (;;) {
+        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir, gen);
+        s = spoor_snap_open(path, why, sizeof(why));
+        if (s == NULL) {
+            rc = errno == ENOENT && c->n == 0 ? SPOOR_E_IO : SPOOR_E_FORMAT;
+            if (errno == ENOENT && c->n > 0) {
+                snprintf(err, errlen, "%s: missing, but generation %06"
+                         PRIu32 " is a delta that follows it", path,
+                         c->gen[c->n - 1]);
+            } else {
+                snprintf(err, errlen, "%s", why);
+            }
+            goto fail;
+        }
+        c->file[c->n] = s;
+        c->gen[c->n] = gen;
+        c->n++;
+        if (verify) {
+            rc = spoor_snap_verify(s, why, sizeof(why));
+            if (rc != SPOOR_OK) {
+                snprintf(err, errlen, "%s", why);
+                goto fail;
+            }
+        }
+        rc = spoor_chain_check(s, gen, &parent, &base, why, sizeof(why));
+        if (rc == SPOOR_OK && c->n > 1 && base != want_base) {
+            snprintf(why, sizeof(why), "its base is %06" PRIu32 ", the "
+                     "newer generation's %06" PRIu32, base, want_base);
+            rc = SPOOR_E_FORMAT;
+        }
+        if (rc != SPOOR_OK) {
+            snprintf(err, errlen, "%s: %s", path, why);
+            goto fail;
+        }
+        want_base = base;
+        if (parent == 0) {
+            return SPOOR_OK;                    /* the base */
+        }
+        if (c->n == CHAIN_FILES_MAX) {
+            snprintf(err, errlen, "%s: more than %d deltas", path,
+                     SPOOR_CHAIN_DELTAS_MAX);
+            rc = SPOOR_E_FORMAT;
+            goto fail;
+        }
+        gen = parent;
+    }
+
+fail:
+    chain_close(c);
+    return rc;
+}
+
+
+/* ---- a set of id hashes (open addressing; 0 is kept aside) ------------- */
+
+typedef struct {
+    uint64_t  *slot;
+    size_t     cap, n;         /* cap a power of two */
+    int        has_zero;
+} hset_t;
+
+
+static int
+hset_has(const hset_t *s, uint64_t h)
+{
+    size_t  i;
+
+    if (h == 0) {
+        return s->has_zero;
+    }
+    if (s->cap == 0) {
+        return 0;
+    }
+    for (i = h & (s->cap - 1); s->slot[i] != 0; i = (i + 1) & (s->cap - 1)) {
+        if (s->slot[i] == h) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static int
+hset_add(hset_t *s, uint64_t h)
+{
+    size_t     i, cap, k;
+    uint64_t  *t;
+
+    if (h == 0) {
+        s->has_zero = 1;
+        return SPOOR_OK;
+    }
+    if ((s->n + 1) * 2 > s->cap) {
+        cap = s->cap ? 2 * s->cap : 1024;
+        t = calloc(cap, sizeof(uint64_t));
+        if (t == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        for (k = 0; k < s->cap; k++) {
+            if (s->slot[k] != 0) {
+                for (i = s->slot[k] & (cap - 1); t[i] != 0;
+                     i = (i + 1) & (cap - 1))
+                { /* void */ }
+                t[i] = s->slot[k];
+            }
+        }
+        free(s->slot);
+        s->slot = t;
+        s->cap = cap;
+    }
+    for (i = h & (s->cap - 1); s->slot[i] != 0; i = (i + 1) & (s->cap - 1)) {
+        if (s->slot[i] == h) {
+            return SPOOR_OK;
+        }
+    }
+    s->slot[i] = h;
+    s->n++;
+    return SPOOR_OK;
+}
+
+
+int
+chain_live(chain_t *c)
+{
+    hset_t                newer;
+    size_t                f, k, i, n, nix;
+    const unsigned char  *b;
+    uint8_t              *shadow;
+    int                   rc = SPOOR_OK;
+
+    memset(&newer, 0, sizeof(newer));
+    for (f = 0; f < c->n && rc == SPOOR_OK; f++) {
+        if (c->live[f] != NULL) {
+            continue;
+        }
+        n = spoor_snap_count(c->file[f]);
+        c->live[f] = calloc(n / 8 + 1, 1);
+        shadow = calloc(n / 8 + 1, 1);
+        if (c->live[f] == NULL || shadow == NULL) {
+            free(shadow);
+            rc = SPOOR_E_NOMEM;
+            break;
+        }
+        nix = spoor_snap_index_count(c->file[f]);
+        for (k = 0; k < nix; k++) {
+            uint64_t  h = spoor_snap_index_entry(c->file[f], k, &i);
+
+            if (f > 0 && hset_has(&newer, h)) {
+                shadow[i / 8] |= (uint8_t) (1u << (i % 8));
+            }
+        }
+        for (i = 0; i < n; i++) {
+            size_t  len;
+
+            if (shadow[i / 8] & (1u << (i % 8))) {
+                continue;
+            }
+            /* a damaged record counts as live: whoever reads it says so */
+            b = spoor_snap_profile(c->file[f], i, &len);
+            if (b != NULL && stored_gone(b, len)) {
+                continue;
+            }
+            c->live[f][i / 8] |= (uint8_t) (1u << (i % 8));
+        }
+        free(shadow);
+        if (f + 1 < c->n) {
+            for (k = 0; k < nix && rc == SPOOR_OK; k++) {
+                rc = hset_add(&newer, spoor_snap_index_entry(c->file[f], k,
+                                                             NULL));
+            }
+        }
+    }
+    free(newer.slot);
+    return rc;
+}
+
+
+int
+chain_is_live(const chain_t *c, size_t f, size_t i)
+{
+    return c->live[f] != NULL && (c->live[f][i / 8] & (1u << (i % 8)));
+}
+
+
+size_t
+chain_count(const chain_t *c)
+{
+    size_t  f, i, n = 0, cnt;
+
+    for (f = 0; f < c->n; f++) {
+        cnt = spoor_snap_count(c->file[f]);
+        for (i = 0; i < cnt; i++) {
+            n += (size_t) chain_is_live(c, f, i);
+        }
+    }
+    return n;
+}
+
+
+/* Whether a newer file than f holds one of the ids of profile i of f
+ * (so the profile there is the one that counts, not this one). */
+static int
+superseded(const chain_t *c, size_t f, size_t i)
+{
+    const unsigned char  *b;
+    size_t                len, k, g;
+    stored_profile_t      v;
+    char                  kind[2] = { 0, 0 };
+    int                   yes = 0;
+
+    if (f == 0) {
+        return 0;
+    }
+    if (c->live[f] != NULL) {
+        return !chain_is_live(c, f, i);
+    }
+    b = spoor_snap_profile(c->file[f], i, &len);
+    if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK) {
+        if (b != NULL) {
+            stored_profile_free(&v);
+        }
+        return 0;                       /* damaged: its reader says so */
+    }
+    for (k = 0; k < v.nids && !yes; k++) {
+        kind[0] = v.ids[k].kind;
+        uint64_t  h = spoor_id_hash(kind, v.ids[k].text.ptr,
+                                    v.ids[k].text.len);
+
+        for (g = 0; g < f && !yes; g++) {
+            yes = spoor_snap_first(c->file[g], h) != SIZE_MAX;
+        }
+    }
+    stored_profile_free(&v);
+    return yes;
+}
+
+
+typedef struct {
+    const chain_t  *c;
+    size_t          f, calls;
+    void          (*fn)(void *arg, size_t f, size_t i);
+    void           *arg;
+    int             gone;
+} find_t;
+
+
+static void
+find_one(void *arg, size_t i)
+{
+    find_t               *x = arg;
+    const unsigned char  *b;
+    size_t                len;
+
+    b = spoor_snap_profile(x->c->file[x->f], i, &len);
+    if (b != NULL && stored_gone(b, len)) {
+        x->gone = 1;
+        return;
+    }
+    if (superseded(x->c, x->f, i)) {
+        return;
+    }
+    if (x->fn) {
+        x->fn(x->arg, x->f, i);
+    }
+    x->calls++;
+}
+
+
+size_t
+chain_find(const chain_t *c, uint64_t h,
+    void (*fn)(void *arg, size_t f, size_t i), void *arg)
+{
+    find_t  x;
+
+    memset(&x, 0, sizeof(x));
+    x.c = c;
+    x.fn = fn;
+    x.arg = arg;
+    for (x.f = 0; x.f < c->n; x.f++) {
+        if (spoor_snap_find(c->file[x.f], h, find_one, &x) > 0) {
+            return x.calls;             /* the newest file holding h */
+        }
+    }
+    return 0;
+}
+
+
+static int
+cmp_ref(const void *a, const void *b)
+{
+    const chain_ref_t  *x = a, *y = b;
+
+    if (x->pid != y->pid) {
+        return x->pid < y->pid ? -1 : 1;
+    }
+    if (x->f != y->f) {
+        return x->f < y->f ? -1 : 1;
+    }
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+
+/* The profile id of a record blob (its "id", 16 hex digits, read in
+ * place); 0 when it has none that reads. */
+static uint64_t
+blob_pid(const unsigned char *b, size_t len)
+{
+    size_t           off;
+    spoor_mp_item_t  it;
+    char             hex[17];
+
+    if (!spoor_mp_map_find(b, len, "id", 2, &off)
+        || spoor_mp_read(b, len, &off, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_STR || it.len != 16)
+    {
+        return 0;
+    }
+    memcpy(hex, it.s, 16);
+    hex[16] = '\0';
+    return strtoull(hex, NULL, 16);
+}
+
+
+int
+chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
+{
+    size_t                f, i, cnt, total = 0, k = 0, len;
+    const unsigned char  *b;
+    chain_ref_t          *r;
+
+    *refs = NULL;
+    *n = 0;
+    if (chain_live(c) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
+    for (f = 0; f < c->n; f++) {
+        total += spoor_snap_count(c->file[f]);
+    }
+    r = malloc((total ? total : 1) * sizeof(*r));
+    if (r == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (f = 0; f < c->n; f++) {
+        cnt = spoor_snap_count(c->file[f]);
+        for (i = 0; i < cnt; i++) {
+            if (!chain_is_live(c, f, i)) {
+                continue;
+            }
+            b = c->n > 1 ? spoor_snap_profile(c->file[f], i, &len) : NULL;
+            r[k].pid = b ? blob_pid(b, len) : 0;
+            r[k].f = (uint32_t) f;
+            r[k].i = (uint32_t) i;
+            k++;
+        }
+    }
+    if (c->n > 1) {
+        qsort(r, k, sizeof(*r), cmp_ref);
+    }
+    *refs = r;
+    *n = k;
+    return SPOOR_OK;
+}

@@ -1,0 +1,88 @@
+/*
+ * chain.h -- the snapshot files of one generation, read as one state: a
+ * full generation alone, or a delta with every generation it follows down
+ * to its base (gen_chain.h, docs/FORMAT.md "Delta generations").
+ *
+ * file[0] is the generation's own snapshot, file[n - 1] the base; each was
+ * opened (and, when asked, verified whole) and linked to the next by
+ * spoor_chain_check().  The answers follow the format's reading rules:
+ *   - an id hash is answered by the newest file that holds it: its
+ *     profiles, or none when that is a gone entry;
+ *   - the chain's profiles are, file by file from the newest, each one
+ *     not gone whose index hashes no newer file holds (chain_live()).
+ * A profile record found in file f > 0 was written as of that file's time:
+ * its inferred fields are not the chain's (state_view.h computes them
+ * again).
+ */
+#ifndef SPOOR_CHAIN_H
+#define SPOOR_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "gen_chain.h"
+#include "snapshot.h"
+
+#define CHAIN_FILES_MAX  (SPOOR_CHAIN_DELTAS_MAX + 1)
+
+typedef struct {
+    spoor_snap_t  *file[CHAIN_FILES_MAX];     /* newest first */
+    uint32_t       gen[CHAIN_FILES_MAX];
+    size_t         n;
+    uint8_t       *live[CHAIN_FILES_MAX];     /* chain_live(): a bit per
+                                                 profile; NULL before */
+} chain_t;
+
+/*
+ * Opens dir/gen-GEN.snap and the files of the generations it follows,
+ * down to its base, each with spoor_snap_open() and, when verify is 1,
+ * spoor_snap_verify() (every byte).  Returns SPOOR_OK; SPOOR_E_IO when
+ * gen's own file does not exist (errno ENOENT); SPOOR_E_FORMAT when a file
+ * is damaged, missing or does not link (the message in err names it);
+ * SPOOR_E_NOMEM.  On error c holds nothing (no chain_close() needed, but
+ * it is harmless).
+ */
+int chain_open(chain_t *c, const char *dir, uint32_t gen, int verify,
+    char *err, size_t errlen);
+
+void chain_close(chain_t *c);
+
+/*
+ * Works out which profiles of each file are the chain's (the format's
+ * rule), once: after it, chain_is_live() answers.  Costs a hash set of
+ * every delta's index hashes and one pass over every file's index.
+ * SPOOR_OK or SPOOR_E_NOMEM.
+ */
+int chain_live(chain_t *c);
+
+/* Whether profile i of file f is one of the chain's (after chain_live):
+ * not gone, not shadowed by a newer file. */
+int chain_is_live(const chain_t *c, size_t f, size_t i);
+
+/*
+ * The profiles of id hash h: calls fn(arg, f, i) for each profile i of
+ * the newest file f that holds h, unless that is a gone entry or a
+ * profile a newer file supersedes (its record's other ids are held by a
+ * newer file: a stale profile id).  Returns how many calls were made.
+ */
+size_t chain_find(const chain_t *c, uint64_t h,
+    void (*fn)(void *arg, size_t f, size_t i), void *arg);
+
+/* How many profiles the chain has (chain_live first). */
+size_t chain_count(const chain_t *c);
+
+/* A profile of the chain: profile i of file f. */
+typedef struct {
+    uint64_t  pid;               /* its profile id (0: none that reads) */
+    uint32_t  f;
+    uint32_t  i;
+} chain_ref_t;
+
+/*
+ * The chain's profiles (chain_live() is called when it was not) in the
+ * order a full generation holds them: by profile id (a single file: its
+ * own order, which is that one).  *refs is malloc'ed, *n entries.
+ * SPOOR_OK or SPOOR_E_NOMEM.
+ */
+int chain_order(chain_t *c, chain_ref_t **refs, size_t *n);
+
+#endif /* SPOOR_CHAIN_H */
