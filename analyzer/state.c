@@ -25,6 +25,8 @@
 
 #define STATE_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
+static uint32_t older_base(const char *dir, uint32_t below);
+
 
 /* ---- counters, frames, tombstones ------------------------------------------ */
 
@@ -912,7 +914,7 @@ state_unload(state_t *st)
     st->as_of = 0;
     st->has_settings = 0;
     settings_init(&st->set);
-    st->base = 0;
+    st->base = st->older_base = 0;
     st->base_bytes = st->chain_bytes = 0;
     st->prev_as_of = 0;
     memset(st->prev_cuts, 0, sizeof(st->prev_cuts));
@@ -974,6 +976,7 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     }
     st->base_bytes = spoor_snap_file_size(c.file[c.n - 1]);
     st->prev_as_of = st->as_of;
+    st->older_base = older_base(st->dir, st->base);
 
 done:
     free(refs);
@@ -1495,23 +1498,41 @@ gen_is_delta(const char *dir, uint32_t g)
 }
 
 
-/* Keeps the newest set.keep generations (the current one among them) and
- * every older file their chains need: everything from the newest full
- * generation at or below the oldest one kept. */
+/* The newest full generation of dir below `below`, 0 when none. */
+static uint32_t
+older_base(const char *dir, uint32_t below)
+{
+    uint32_t  *gens, max, g = 0;
+    size_t     n, i;
+
+    n = list_gens(dir, &gens, &max);
+    for (i = 0; i < n && g == 0; i++) {
+        if (gens[i] < below && !gen_is_delta(dir, gens[i])) {
+            g = gens[i];
+        }
+    }
+    free(gens);
+    return g;
+}
+
+
+/* Keeps the newest set.keep full generations and every delta after the
+ * oldest of them (the current generation's chain among them): with two
+ * or more, one damaged file always leaves an intact generation to
+ * recover (deltas are written only while an older base is kept). */
 static void
 remove_old_gens(state_t *st)
 {
-    uint32_t  *gens, max, floor;
+    uint32_t  *gens, max, floor = 0, bases = 0;
     size_t     n, i;
     char       path[4096];
 
     remove_old_lineage(st);
     n = list_gens(st->dir, &gens, &max);
-    i = st->set.keep < n ? st->set.keep - 1 : n ? n - 1 : 0;
-    while (i + 1 < n && gen_is_delta(st->dir, gens[i])) {
-        i++;                            /* newest first: down to a base */
+    for (i = 0; i < n && bases < st->set.keep; i++) {
+        floor = gens[i];
+        bases += !gen_is_delta(st->dir, gens[i]);
     }
-    floor = n ? gens[i] : 0;
     if (st->base != 0 && st->base < floor) {
         floor = st->base;
     }
@@ -1604,6 +1625,7 @@ static int
 commit_is_delta(const state_t *st, uint32_t gen)
 {
     return st->gen != 0 && st->base != 0 && gen == st->gen + 1
+           && st->older_base != 0 && st->set.keep >= 2
            && !st->full_next && !st->changed && st->has_settings
            && st->recovered_from == 0
            && st->gen - st->base < STATE_DELTAS_MAX
@@ -1722,6 +1744,7 @@ commit_done(state_t *st, uint32_t gen, int delta, uint64_t bytes,
     if (delta) {
         st->chain_bytes += bytes;
     } else {
+        st->older_base = st->base;
         st->base = gen;
         st->base_bytes = bytes;
         st->chain_bytes = 0;

@@ -15,8 +15,9 @@
  *                     (gen_name.h); a full generation, or a delta that
  *                     holds what changed since the one before it and is
  *                     read with its chain down to a full one (chain.h);
- *                     the newest `keep` (settings.h) are kept with every
- *                     older file their chains need, older ones removed;
+ *                     the newest `keep` (settings.h) full generations
+ *                     are kept with every delta since the oldest of
+ *                     them, older ones removed;
  *   gen-NNNNNN.serve  its serving view, what NGINX reads (stored.h,
  *                     docs/FORMAT.md "Serving views"): written before
  *                     CURRENT names the generation, removed with it;
@@ -119,6 +120,11 @@ typedef struct {
     /* the chain of the loaded generation (chain.h): what decides whether
      * the next one is a delta */
     uint32_t          base;          /* its base; 0: none */
+    uint32_t          older_base;    /* a full generation before it that
+                                        is kept (0: none): a delta is
+                                        written only then, so that one
+                                        damaged file never leaves
+                                        nothing to recover */
     uint64_t          base_bytes;    /* the base's snapshot size */
     uint64_t          chain_bytes;   /* the snapshot bytes of its deltas */
     int64_t           prev_as_of;    /* the loaded generation's as_of */
