@@ -3,6 +3,7 @@
  * lookup as the NGINX module makes it for its variables, in-process.
  *
  *   profile_lookup SNAPSHOT [LOOKUPS] [HIT_PERCENT] [PROFILES]
+ *                  [DELTAS[:PERMILLE] | DELTA.serve ...]
  *
  * Writes a temporary serving file of PROFILES (default 1,000,000)
  * profiles made from SNAPSHOT's (a state's current generation, gen-N.snap,
@@ -24,8 +25,22 @@
  * Pseudonymized: the same mix of raw user ids, looked up with a key
  * prepared once, as the module does.
  *
+ * A delta generation is looked up through its chain (gen_chain.h): the
+ * deltas newest first, then the base, one slot-table line each until
+ * one holds the id.  DELTAS (a number, 1 .. SPOOR_CHAIN_DELTAS_MAX)
+ * writes that many deltas on top of the serving file, each holding
+ * PERMILLE (default 10) per mille of its profiles (a fresh draw per
+ * delta; their records and summaries as in the base, flagged and linked
+ * as the analyzer writes them), and times the same lookups through the
+ * chain:
+ * a known id is mostly in the base, so it is missed in every delta
+ * first, the worst case.  Or serving views of real deltas (of the state
+ * SNAPSHOT is from, newest first; their profiles override the base's
+ * first copies), with the base's names.
+ *
  * Prints a markdown table: ns per lookup (median of 5 rounds) next to the
- * issue's goals (0.3 us, 0.6 us pseudonymized), hits found, profiles.
+ * issue's goals (0.3 us, 0.6 us pseudonymized; through a chain of
+ * deltas, at most 2x the base alone), hits found, profiles.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +60,9 @@
 #include "snapshot.h"
 
 #define ROUNDS  5
+
+/* profiles of the base in each synthetic delta, per mille (default) */
+#define DELTA_PERMILLE  10
 
 typedef struct {
     char    kind;
@@ -327,7 +345,7 @@ cmp_double(const void *a, const void *b)
 
 /* ns per lookup, median of ROUNDS; *found: lookups that found one. */
 static double
-run(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
+run(const spoor_profile_chain_t *c, const spoor_profile_serve_t *sv,
     const lookup_t *q, size_t lookups, spoor_keyed_t *key, size_t *found)
 {
     spoor_profile_view_t   v;
@@ -341,7 +359,7 @@ run(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
         *found = 0;
         t0 = now_ns();
         for (i = 0; i < lookups; i++) {
-            if (spoor_profile_lookup(s, sv, q[i].kind, q[i].id, q[i].len,
+            if (spoor_profile_lookup(c, sv, q[i].kind, q[i].id, q[i].len,
                                      key, &v))
             {
                 (*found)++;
@@ -363,30 +381,103 @@ run(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
 }
 
 
+/* A well-mixed 64-bit value of x (splitmix64's finalizer). */
+static uint64_t
+mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+
+/* The serving meta of a delta: meta (a map of at most 13 keys) with
+ * "parent" and "base" appended, as the analyzer writes them.  In buf, at
+ * least mlen + 32 bytes; returns the length. */
+static size_t
+delta_meta(const unsigned char *meta, size_t mlen, uint32_t parent,
+    uint32_t base, unsigned char *buf)
+{
+    size_t  n;
+
+    if (mlen == 0 || (meta[0] & 0xf0) != 0x80 || (meta[0] & 0x0f) > 13
+        || parent > 127 || base > 127)
+    {
+        fprintf(stderr, "profile_lookup: the serving meta is no small map\n");
+        exit(1);
+    }
+    memcpy(buf, meta, mlen);
+    buf[0] += 2;
+    n = mlen;
+    buf[n++] = 0xa6;
+    memcpy(buf + n, "parent", 6);
+    n += 6;
+    buf[n++] = (unsigned char) parent;             /* positive fixint */
+    buf[n++] = 0xa4;
+    memcpy(buf + n, "base", 4);
+    n += 4;
+    buf[n++] = (unsigned char) base;
+    return n;
+}
+
+
+/* Opens dir/name, a serving view with the names *sv. */
+static spoor_snap_t *
+open_serve(const char *path, spoor_profile_serve_t *sv)
+{
+    spoor_snap_t         *s;
+    const unsigned char  *meta;
+    size_t                mlen;
+    uint64_t              version;
+    char                  err[512];
+
+    s = spoor_snap_open(path, err, sizeof(err));
+    if (s == NULL) {
+        fprintf(stderr, "profile_lookup: %s: %s\n", path, err);
+        exit(1);
+    }
+    meta = spoor_snap_meta(s, &mlen);
+    if (spoor_profile_serve_meta(meta, mlen, spoor_snap_summary_size(s), sv,
+                                 &version) != SPOOR_OK)
+    {
+        fprintf(stderr, "profile_lookup: %s is no serving view of version "
+                "%d (%llu)\n", path, SPOOR_SERVE_VERSION,
+                (unsigned long long) version);
+        exit(1);
+    }
+    return s;
+}
+
+
 int
 main(int argc, char **argv)
 {
-    spoor_snap_t          *s, *src, *srv;
-    spoor_snapw_t         *w;
+    spoor_snap_t          *s, *src, *srv, *file[SPOOR_CHAIN_DELTAS_MAX + 1];
+    spoor_snapw_t         *w, *dw[SPOOR_CHAIN_DELTAS_MAX + 1];
     spoor_keyed_t         *key;
     ids_t                  ids;
     const unsigned char   *blob, *sum, *meta;
-    size_t                 i, n, len, lookups, found, pfound, want, total,
-                           pi, mlen;
+    unsigned char         *dmeta;
+    size_t                 i, j, n, len, lookups, found, pfound, want, total,
+                           pi, mlen, dlen, ndeltas, nfiles, dcount, dsize;
     uint64_t               h, version;
-    int                    sessions;
-    spoor_profile_serve_t  sv;
+    int                    sessions, synth;
+    spoor_profile_serve_t  sv, dsv;
+    spoor_profile_chain_t  base, chain;
     struct stat            st;
     lookup_t              *q;
     static const char     *mix[2] = { "uniform", "sessions" };
-    unsigned               hit;
-    double                 plain, pseudo;
+    unsigned               hit, permille;
+    char                  *end;
+    double                 plain, pseudo, cplain, cpseudo;
     char                   err[512], dir[] = "/tmp/spoor-lookup-XXXXXX",
-                           path[4096];
+                           path[4096], name[64], files[32];
 
     if (argc < 2) {
         fprintf(stderr, "usage: profile_lookup SNAPSHOT [LOOKUPS] "
-                "[HIT_PERCENT] [PROFILES]\n");
+                "[HIT_PERCENT] [PROFILES] [DELTAS[:PERMILLE] | "
+                "DELTA.serve ...]\n");
         return 2;
     }
     lookups = argc > 2 ? strtoul(argv[2], NULL, 10) : 2000000;
@@ -395,6 +486,33 @@ main(int argc, char **argv)
     if (lookups == 0 || hit > 100 || want == 0) {
         fprintf(stderr, "profile_lookup: bad LOOKUPS, HIT_PERCENT or "
                 "PROFILES\n");
+        return 2;
+    }
+
+    /* the deltas: a number to write, or files (newest first) */
+    ndeltas = 0;
+    synth = 0;
+    permille = DELTA_PERMILLE;
+    if (argc > 5 && strspn(argv[5], "0123456789:") == strlen(argv[5])) {
+        ndeltas = strtoul(argv[5], &end, 10);
+        if (*end == ':') {
+            permille = (unsigned) strtoul(end + 1, NULL, 10);
+        }
+        synth = 1;
+        if (permille == 0 || permille > 1000) {
+            fprintf(stderr, "profile_lookup: PERMILLE is 1 .. 1000\n");
+            return 2;
+        }
+        if (argc > 6) {
+            fprintf(stderr, "profile_lookup: DELTAS or files, not both\n");
+            return 2;
+        }
+    } else if (argc > 5) {
+        ndeltas = (size_t) argc - 5;
+    }
+    if (ndeltas > SPOOR_CHAIN_DELTAS_MAX) {
+        fprintf(stderr, "profile_lookup: at most %d deltas\n",
+                SPOOR_CHAIN_DELTAS_MAX);
         return 2;
     }
 
@@ -441,7 +559,8 @@ main(int argc, char **argv)
         return 1;
     }
 
-    w = spoor_snapw_create(dir, "bench.snap");
+    /* the base, generation 1, and the synthetic deltas 2 .. DELTAS + 1 */
+    w = spoor_snapw_create(dir, "gen-000001.serve");
     if (w == NULL
         || spoor_snapw_slots(w, spoor_snap_summary_size(srv)) != SPOOR_OK
         || spoor_snapw_meta(w, meta, mlen) != SPOOR_OK)
@@ -449,6 +568,27 @@ main(int argc, char **argv)
         perror("profile_lookup: snapshot");
         return 1;
     }
+    dmeta = malloc(mlen + 32);
+    if (dmeta == NULL) {
+        perror("profile_lookup");
+        return 1;
+    }
+    for (j = 1; synth && j <= ndeltas; j++) {
+        snprintf(name, sizeof(name), "gen-%06zu.serve", j + 1);
+        dlen = delta_meta(meta, mlen, (uint32_t) j, 1, dmeta);
+        dw[j] = spoor_snapw_create(dir, name);
+        if (dw[j] == NULL
+            || spoor_snapw_slots(dw[j], spoor_snap_summary_size(srv))
+               != SPOOR_OK
+            || spoor_snapw_flags(dw[j], SPOOR_SNAP_DELTA) != SPOOR_OK
+            || spoor_snapw_meta(dw[j], dmeta, dlen) != SPOOR_OK)
+        {
+            perror("profile_lookup: delta");
+            return 1;
+        }
+    }
+    free(dmeta);
+
     for (total = 0; total < want; total++) {
         i = total % n;
         ids.copy = (unsigned) (total / n);
@@ -471,49 +611,100 @@ main(int argc, char **argv)
             fprintf(stderr, "profile_lookup: cannot copy profile %zu\n", i);
             return 1;
         }
+        for (j = 1; synth && j <= ndeltas; j++) {
+            if (mix64((uint64_t) total << 5 | j) % 1000 < permille
+                && spoor_snapw_add_sum(dw[j], blob, len, ids.hashes, ids.nh,
+                                       sum) != SPOOR_OK)
+            {
+                fprintf(stderr, "profile_lookup: cannot copy profile %zu "
+                        "to delta %zu\n", i, j);
+                return 1;
+            }
+        }
     }
     if (spoor_snapw_commit(w) != SPOOR_OK) {
         perror("profile_lookup: commit");
         return 1;
     }
+    for (j = 1; synth && j <= ndeltas; j++) {
+        if (spoor_snapw_commit(dw[j]) != SPOOR_OK) {
+            perror("profile_lookup: commit a delta");
+            return 1;
+        }
+    }
     spoor_snap_close(src);
     spoor_snap_close(srv);
-    snprintf(path, sizeof(path), "%s/bench.snap", dir);
-    s = spoor_snap_open(path, err, sizeof(err));
-    if (s == NULL) {
-        fprintf(stderr, "profile_lookup: %s\n", err);
-        return 1;
-    }
-    meta = spoor_snap_meta(s, &mlen);
-    if (spoor_profile_serve_meta(meta, mlen, spoor_snap_summary_size(s), &sv,
-                                 &version) != SPOOR_OK)
-    {
-        fprintf(stderr, "profile_lookup: the copy does not read\n");
-        return 1;
-    }
+
+    /* the chains: the base alone; the deltas newest first, then it */
+    snprintf(path, sizeof(path), "%s/gen-000001.serve", dir);
+    s = open_serve(path, &sv);
     n = spoor_snap_count(s);
     if (stat(path, &st) != 0) {
         perror(path);
         return 1;
     }
+    base.file[0] = s;
+    base.n = 1;
 
-    printf("| lookup | ids | ns per lookup | goal | found |\n");
-    printf("| --- | --- | ---: | ---: | ---: |\n");
+    nfiles = 0;
+    dcount = 0;
+    dsize = 0;
+    for (j = 0; j < ndeltas; j++) {
+        if (synth) {
+            snprintf(path, sizeof(path), "%s/gen-%06zu.serve", dir,
+                     ndeltas + 1 - j);
+        } else {
+            snprintf(path, sizeof(path), "%s", argv[5 + j]);
+        }
+        file[j] = open_serve(path, &dsv);
+        if (!spoor_profile_serve_same(&sv, &dsv)) {
+            fprintf(stderr, "profile_lookup: %s has other names than the "
+                    "base\n", path);
+            return 1;
+        }
+        chain.file[nfiles++] = file[j];
+        dcount += spoor_snap_count(file[j]);
+        if (stat(path, &st) == 0) {
+            dsize += (size_t) st.st_size;
+        }
+    }
+    chain.file[nfiles++] = s;
+    chain.n = nfiles;
+    snprintf(path, sizeof(path), "%s/gen-000001.serve", dir);
+    if (stat(path, &st) != 0) {
+        perror(path);
+        return 1;
+    }
+
+    printf("| lookup | ids | files | ns per lookup | goal | found |\n");
+    printf("| --- | --- | --- | ---: | ---: | ---: |\n");
+    snprintf(files, sizeof(files), "base + %zu deltas", ndeltas);
     for (sessions = 1; sessions >= 0; sessions--) {
         q = make_lookups(&ids, 'v', lookups, hit, sessions);
-        plain = run(s, &sv, q, lookups, NULL, &found);
+        plain = run(&base, &sv, q, lookups, NULL, &found);
+        printf("| visitor cookie | %s | base | %.0f | 300 | %.1f %% |\n",
+               mix[sessions], plain,
+               100.0 * (double) found / (double) lookups);
+        if (ndeltas > 0) {
+            cplain = run(&chain, &sv, q, lookups, NULL, &found);
+            printf("| visitor cookie | %s | %s | %.0f | %.0f (2x) | "
+                   "%.1f %% |\n", mix[sessions], files, cplain, 2 * plain,
+                   100.0 * (double) found / (double) lookups);
+        }
         free(q);
 
         q = make_lookups(&ids, 'u', lookups, hit, sessions);
-        pseudo = run(s, &sv, q, lookups, key, &pfound);
-        free(q);
-
-        printf("| visitor cookie | %s | %.0f | 300 | %.1f %% |\n",
-               mix[sessions], plain,
-               100.0 * (double) found / (double) lookups);
-        printf("| user id, pseudonymized | %s | %.0f | 600 | %.1f %% |\n",
-               mix[sessions], pseudo,
+        pseudo = run(&base, &sv, q, lookups, key, &pfound);
+        printf("| user id, pseudonymized | %s | base | %.0f | 600 | "
+               "%.1f %% |\n", mix[sessions], pseudo,
                100.0 * (double) pfound / (double) lookups);
+        if (ndeltas > 0) {
+            cpseudo = run(&chain, &sv, q, lookups, key, &pfound);
+            printf("| user id, pseudonymized | %s | %s | %.0f | %.0f (2x) | "
+                   "%.1f %% |\n", mix[sessions], files, cpseudo, 2 * pseudo,
+                   100.0 * (double) pfound / (double) lookups);
+        }
+        free(q);
     }
     printf("\n%zu profiles, %zu lookups per round, median of %d rounds, "
            "%u %% known ids (the rest new visitors).  Sessions: %d visitors "
@@ -522,7 +713,26 @@ main(int argc, char **argv)
            "summaries.\n", n, lookups, ROUNDS, hit, ACTIVE, VISIT_LOOKUPS,
            (double) st.st_size / 1e6,
            spoor_snap_summary_size(s));
+    if (ndeltas > 0) {
+        if (synth) {
+            printf("Deltas written here, each with %.1f %% of the "
+                   "profiles: ", permille / 10.0);
+        } else {
+            printf("Deltas given: ");
+        }
+        printf("%zu records, %.1f MB in all; a known id in the base is "
+               "missed in every delta first.\n", dcount,
+               (double) dsize / 1e6);
+    }
 
+    for (j = 0; j < ndeltas; j++) {
+        spoor_snap_close(file[j]);
+        if (synth) {
+            snprintf(path, sizeof(path), "%s/gen-%06zu.serve", dir, j + 2);
+            unlink(path);
+        }
+    }
+    snprintf(path, sizeof(path), "%s/gen-000001.serve", dir);
     unlink(path);
     rmdir(dir);
     spoor_snap_close(s);

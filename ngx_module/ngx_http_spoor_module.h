@@ -29,6 +29,7 @@
 #include "event.h"
 #include "geoip.h"
 #include "privacy.h"
+#include "profile_lookup.h"
 #include "profile_view.h"
 #include "logwriter.h"
 #include "segment.h"
@@ -137,31 +138,56 @@ typedef struct {
 /* ---- profiles served back ------------------------------------------------ */
 
 /*
- * One generation of a state, mapped read-only by one worker.  `refs`
- * counts the requests that looked a profile up in it, plus one while it
- * is the state's current generation; it is unmapped when that reaches 0,
- * so a request never sees its profile vanish.  snap is the generation's
- * serving view gen-N.serve, or, for a generation written by an older
- * spoor, its snapshot gen-N.snap (legacy).  Allocated with
- * ngx_alloc() (a generation outlives any one request or cycle pool).
+ * One file of a generation, mapped read-only by one worker: a serving
+ * view gen-N.serve, or, for a generation written by an older spoor, its
+ * snapshot gen-N.snap (legacy).  A delta's files are shared by the
+ * chains of the generations after it, so a file is its own object:
+ * `refs` counts the generations (chains) that hold it, and it is
+ * unmapped when that reaches 0.  A new chain takes the files the current
+ * one already has (same name, same file) instead of mapping and
+ * checking them again.  Allocated with ngx_alloc().
  */
 typedef struct {
     spoor_snap_t           *snap;
-    spoor_profile_serve_t   serve;         /* its serving view's names */
-    ngx_uint_t              legacy;        /* 1: a full snapshot, no
-                                              serving view (serve unused) */
+    spoor_profile_serve_t   serve;         /* its names (not legacy) */
     ngx_uint_t              refs;
-    ngx_file_uniq_t         uniq;          /* the file it was opened from */
-    u_char                  name[64];      /* "gen-000007.snap" */
+    ngx_uint_t              verified;      /* 1: whole-file checksum
+                                              matched */
+    ngx_file_uniq_t         uniq;
+    u_char                  name[72];      /* "gen-000007.serve" */
+} ngx_http_spoor_gfile_t;
+
+/*
+ * One generation of a state, as one worker serves it: the chain of its
+ * files, newest (the one CURRENT names) first, down to its base
+ * (gen_chain.h; a full generation is a chain of one).  `refs` counts the
+ * requests that looked a profile up in it, plus one while it is the
+ * state's current generation; at 0 it releases its files, so a request
+ * never sees its profile vanish.  `serve` is the newest file's names
+ * (every file of the chain has the same), NULL for a legacy generation.
+ * Allocated with ngx_alloc() (a generation outlives any one request or
+ * cycle pool).
+ */
+typedef struct {
+    ngx_http_spoor_gfile_t       *file[SPOOR_CHAIN_DELTAS_MAX + 1];
+    spoor_profile_chain_t         chain;   /* the files' snapshots */
+    const spoor_profile_serve_t  *serve;
+    ngx_uint_t                    legacy;  /* 1: a full snapshot, no
+                                              serving view (serve NULL) */
+    ngx_uint_t                    refs;
+    ngx_file_uniq_t               uniq;    /* of the newest file */
+    u_char                        name[64];    /* CURRENT's:
+                                                  "gen-000007.snap" */
 } ngx_http_spoor_gen_t;
 
 /*
  * One per distinct spoor_profiles directory (in the configuration pool;
  * after the fork every worker has its own copy).  Per worker: the
- * current generation, a newer one whose whole-file checksum is being
- * checked a step at a time before it replaces the current one, and the
- * name and file of the last generation refused, which is not tried again
- * until CURRENT names another file.
+ * current generation, a newer one whose new files' whole-file checksums
+ * are being checked a step at a time, one file after another, before it
+ * replaces the current one (`hashing` is the first unverified file's),
+ * and the name and file of the last generation refused, which is not
+ * tried again until CURRENT names another file.
  */
 typedef struct {
     ngx_str_t               dir;           /* NUL-terminated */

@@ -22,6 +22,8 @@
 #include "ngx_http_spoor_request.h"
 #include "ngx_http_spoor_status.h"
 #include "ngx_http_spoor_visitor.h"
+#include "gen_chain.h"
+#include "gen_name.h"
 #include "keyed_hash.h"
 #include "profile_lookup.h"
 
@@ -210,10 +212,24 @@ ngx_http_spoor_profiles_id_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 /* ---- generations, per worker ------------------------------------------------ */
 
 static void
+ngx_http_spoor_gfile_release(ngx_http_spoor_gfile_t *f)
+{
+    if (f != NULL && --f->refs == 0) {
+        spoor_snap_close(f->snap);
+        ngx_free(f);
+    }
+}
+
+
+static void
 ngx_http_spoor_gen_release(ngx_http_spoor_gen_t *g)
 {
+    ngx_uint_t  i;
+
     if (g != NULL && --g->refs == 0) {
-        spoor_snap_close(g->snap);
+        for (i = 0; i < g->chain.n; i++) {
+            ngx_http_spoor_gfile_release(g->file[i]);
+        }
         ngx_free(g);
     }
 }
@@ -255,9 +271,210 @@ ngx_http_spoor_profiles_refuse(ngx_http_spoor_profiles_t *p,
 
 
 /*
+ * The file DIR/fname, added to the chain of g (the generation being
+ * built) as its next older file: the current generation's own file
+ * object when that has the same name and is the same file (mapped and
+ * checked already), else the file opened (header, table, index and meta
+ * checked; the whole-file checksum is left to the steps) and, unless
+ * legacy, its serving view's names read.  NGX_OK; NGX_ERROR with the
+ * reason in why, *version the serving layout version found when it is
+ * that which does not read (else 0); NGX_ABORT when out of memory.
+ */
+static ngx_int_t
+ngx_http_spoor_gfile_add(ngx_http_spoor_profiles_t *p,
+    ngx_http_spoor_gen_t *g, const u_char *fname, ngx_uint_t legacy,
+    uint64_t *version, u_char *why, size_t wlen, ngx_log_t *log)
+{
+    size_t                   mlen;
+    ngx_err_t                err;
+    ngx_uint_t               i;
+    ngx_file_info_t          fi;
+    ngx_file_uniq_t          uniq;
+    const unsigned char     *meta;
+    ngx_http_spoor_gen_t    *cur;
+    ngx_http_spoor_gfile_t  *f;
+    u_char                   path[NGX_MAX_PATH], errstr[128], *e;
+    char                     reason[512];
+
+    *version = 0;
+
+    if (g->chain.n == SPOOR_CHAIN_DELTAS_MAX + 1) {
+        (void) ngx_snprintf(why, wlen, "more than %d deltas in a chain%Z",
+                            SPOOR_CHAIN_DELTAS_MAX);
+        return NGX_ERROR;
+    }
+
+    (void) ngx_snprintf(path, sizeof(path), "%V/%s%Z", &p->dir, fname);
+
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        err = ngx_errno;
+        e = ngx_strerror(err, errstr, sizeof(errstr));
+        (void) ngx_snprintf(why, wlen, "%s cannot be read: %*s%Z", fname,
+                            (size_t) (e - errstr), errstr);
+        return NGX_ERROR;
+    }
+
+    uniq = ngx_file_uniq(&fi);
+    cur = p->current;
+    f = NULL;
+
+    for (i = 0; cur != NULL && i < cur->chain.n; i++) {
+        if (cur->file[i]->uniq == uniq
+            && ngx_strcmp(cur->file[i]->name, fname) == 0)
+        {
+            f = cur->file[i];
+            f->refs++;
+            break;
+        }
+    }
+
+    if (f == NULL) {
+        f = ngx_alloc(sizeof(ngx_http_spoor_gfile_t), log);
+        if (f == NULL) {
+            return NGX_ABORT;
+        }
+
+        f->snap = spoor_snap_open((char *) path, reason, sizeof(reason));
+        if (f->snap == NULL) {
+            ngx_free(f);
+            (void) ngx_snprintf(why, wlen, "%s: %s%Z", fname, reason);
+            return NGX_ERROR;
+        }
+
+        f->refs = 1;
+        f->verified = 0;
+        f->uniq = uniq;
+        ngx_cpystrn(f->name, (u_char *) fname, sizeof(f->name));
+
+        if (!legacy) {
+            meta = spoor_snap_meta(f->snap, &mlen);
+
+            if (spoor_profile_serve_meta(meta, mlen,
+                                         spoor_snap_summary_size(f->snap),
+                                         &f->serve, version)
+                != SPOOR_OK)
+            {
+                if (*version == SPOOR_SERVE_VERSION || *version == 0) {
+                    (void) ngx_snprintf(why, wlen, "%s: its serving view's "
+                                        "metadata does not read%Z", fname);
+
+                } else if (*version > SPOOR_SERVE_VERSION) {
+                    (void) ngx_snprintf(why, wlen, "%s: unsupported serving "
+                                        "view version %uL (this module "
+                                        "knows %d)%Z", fname, *version,
+                                        SPOOR_SERVE_VERSION);
+
+                } else {
+                    (void) ngx_snprintf(why, wlen, "%s: a serving view of "
+                                        "the older version %uL in a chain "
+                                        "of deltas%Z", fname, *version);
+                }
+
+                ngx_http_spoor_gfile_release(f);
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    g->file[g->chain.n] = f;
+    g->chain.file[g->chain.n] = f->snap;
+    g->chain.n++;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Builds g's chain of serving views from fname, the newest ("gen-N.serve"),
+ * through its deltas' parents down to their base (gen_chain.h): every
+ * link checked, every file with the newest one's names.  NGX_OK;
+ * NGX_ERROR with the reason in why (the chain is refused), *version as
+ * gfile_add() gives it for the newest file; NGX_ABORT when out of memory.
+ */
+static ngx_int_t
+ngx_http_spoor_chain_build(ngx_http_spoor_profiles_t *p,
+    ngx_http_spoor_gen_t *g, u_char *fname, uint64_t *version, u_char *why,
+    size_t wlen, ngx_log_t *log)
+{
+    uint32_t                 num, parent, base, want;
+    ngx_int_t                rc;
+    uint64_t                 older;
+    ngx_http_spoor_gfile_t  *f;
+    char                     reason[512];
+
+    num = gen_name_number((char *) fname, "gen-", ".serve", 1);
+    want = 0;
+
+    rc = ngx_http_spoor_gfile_add(p, g, fname, 0, version, why, wlen, log);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    for ( ;; ) {
+        f = g->file[g->chain.n - 1];
+
+        if (g->chain.n > 1
+            && !spoor_profile_serve_same(&g->file[0]->serve, &f->serve))
+        {
+            (void) ngx_snprintf(why, wlen, "%s and %s differ in their "
+                                "segment or lifecycle names or summary "
+                                "size (a chain has one set)%Z",
+                                g->file[0]->name, f->name);
+            return NGX_ERROR;
+        }
+
+        if (!(spoor_snap_flags(f->snap) & SPOOR_SNAP_DELTA)) {
+            if (g->chain.n > 1 && num != want) {
+                (void) ngx_snprintf(why, wlen, "its deltas name the base "
+                                    "%uD, but %s is a full generation%Z",
+                                    want, f->name);
+                return NGX_ERROR;
+            }
+            return NGX_OK;                        /* the base */
+        }
+
+        if (num == 0) {
+            (void) ngx_snprintf(why, wlen, "%s is a delta generation, but "
+                                "its name has no generation number%Z",
+                                f->name);
+            return NGX_ERROR;
+        }
+
+        if (spoor_chain_check(f->snap, num, &parent, &base, reason,
+                              sizeof(reason))
+            != SPOOR_OK)
+        {
+            (void) ngx_snprintf(why, wlen, "%s: %s%Z", f->name, reason);
+            return NGX_ERROR;
+        }
+
+        if (g->chain.n == 1) {
+            want = base;
+
+        } else if (base != want) {
+            (void) ngx_snprintf(why, wlen, "%s names the base %uD, %s the "
+                                "base %uD%Z", g->file[0]->name, want,
+                                f->name, base);
+            return NGX_ERROR;
+        }
+
+        num = parent;
+        (void) ngx_sprintf(fname, "gen-%06uD.serve%Z", num);
+
+        rc = ngx_http_spoor_gfile_add(p, g, fname, 0, &older, why, wlen,
+                                      log);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+    }
+}
+
+
+/*
  * Reads DIR/CURRENT; when it names a file other than the current
- * generation's and other than the last one refused, opens it as the
- * pending generation.
+ * generation's and other than the last one refused, builds it as the
+ * pending generation: its chain of serving views, or its snapshot alone
+ * for a generation without one this module reads.
  */
 static void
 ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
@@ -265,16 +482,15 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
     ssize_t                 n;
     ngx_fd_t                fd;
     ngx_err_t               err;
+    ngx_int_t               rc;
+    ngx_uint_t              i, legacy, opened;
     ngx_file_info_t         fi;
     ngx_file_uniq_t         uniq;
-    ngx_uint_t              legacy;
     uint64_t                version;
-    size_t                  mlen;
-    const unsigned char    *meta;
+    size_t                  count;
     ngx_http_spoor_gen_t   *g;
-    spoor_snap_t           *snap;
-    u_char                  path[NGX_MAX_PATH], name[64];
-    char                    why[512];
+    u_char                  path[NGX_MAX_PATH], name[64],
+                            fname[sizeof(name) + 1], why[1024];
 
     if (p->dir.len + sizeof("/CURRENT") + sizeof(name) > NGX_MAX_PATH) {
         return;
@@ -324,8 +540,8 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
      * its snapshot */
     legacy = 1;
     if (n > 5 && ngx_strcmp(name + n - 5, ".snap") == 0) {
-        (void) ngx_sprintf(path, "%V/%*s.serve%Z", &p->dir, (size_t) n - 5,
-                           name);
+        (void) ngx_sprintf(fname, "%*s.serve%Z", (size_t) n - 5, name);
+        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, fname);
         if (ngx_file_info(path, &fi) != NGX_FILE_ERROR) {
             legacy = 0;
         }
@@ -364,50 +580,53 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
         return;
     }
 
-    snap = spoor_snap_open((char *) path, why, sizeof(why));
-    if (snap == NULL) {
-        ngx_free(g);
-        ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
-        return;
-    }
+    ngx_memzero(g, sizeof(ngx_http_spoor_gen_t));
+    g->refs = 1;
+    g->uniq = uniq;
+    ngx_cpystrn(g->name, name, sizeof(g->name));
 
     if (!legacy) {
-        meta = spoor_snap_meta(snap, &mlen);
-        if (spoor_profile_serve_meta(meta, mlen,
-                                     spoor_snap_summary_size(snap),
-                                     &g->serve, &version)
-            != SPOOR_OK)
+        rc = ngx_http_spoor_chain_build(p, g, fname, &version, why,
+                                        sizeof(why), log);
+
+        if (rc == NGX_ERROR && g->chain.n == 0 && version != 0
+            && version < SPOOR_SERVE_VERSION)
         {
-            spoor_snap_close(snap);
-            snap = NULL;
+            /* an older serving view: the snapshot has every field */
+            legacy = 1;
 
-            if (version == SPOOR_SERVE_VERSION || version == 0) {
-                (void) ngx_snprintf((u_char *) why, sizeof(why),
-                                    "its serving view's metadata does not "
-                                    "read%Z");
-
-            } else if (version > SPOOR_SERVE_VERSION) {
-                (void) ngx_snprintf((u_char *) why, sizeof(why),
-                                    "unsupported serving view version %uL "
-                                    "(this module knows %d)%Z", version,
-                                    SPOOR_SERVE_VERSION);
-
-            } else {
-                /* an older serving view: the snapshot has every field */
-                legacy = 1;
-                (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
-                snap = spoor_snap_open((char *) path, why, sizeof(why));
+        } else if (rc != NGX_OK) {
+            if (rc == NGX_ERROR) {
+                ngx_http_spoor_profiles_refuse(p, uniq, name, (char *) why,
+                                               log);
             }
-
-            if (snap == NULL) {
-                ngx_free(g);
-                ngx_http_spoor_profiles_refuse(p, uniq, name, why, log);
-                return;
-            }
+            ngx_http_spoor_gen_release(g);
+            return;
         }
     }
 
     if (legacy) {
+        rc = ngx_http_spoor_gfile_add(p, g, name, 1, &version, why,
+                                      sizeof(why), log);
+
+        if (rc == NGX_OK
+            && (spoor_snap_flags(g->file[0]->snap) & SPOOR_SNAP_DELTA))
+        {
+            (void) ngx_snprintf(why, sizeof(why), "%s is a delta generation "
+                                "without its serving view%Z", name);
+            rc = NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            if (rc == NGX_ERROR) {
+                ngx_http_spoor_profiles_refuse(p, uniq, name, (char *) why,
+                                               log);
+            }
+            ngx_http_spoor_gen_release(g);
+            return;
+        }
+
+        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "spoor_profiles: \"%s\" has no serving view this "
                       "module reads (written by an older spoor): profiles "
@@ -415,36 +634,43 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
                       "next generation", path);
     }
 
-    g->snap = snap;
     g->legacy = legacy;
-    g->refs = 1;
-    g->uniq = uniq;
-    ngx_cpystrn(g->name, name, sizeof(g->name));
+    g->serve = legacy ? NULL : &g->file[0]->serve;
 
-    p->hashing = spoor_snap_hash_start(snap);
-    if (p->hashing == NULL) {
-        ngx_http_spoor_gen_release(g);
-        return;
+    opened = 0;
+    count = 0;
+    for (i = 0; i < g->chain.n; i++) {
+        opened += !g->file[i]->verified;
+        count += spoor_snap_count(g->file[i]->snap);
     }
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "spoor_profiles: \"%s\": %ui files, %ui to check, "
+                   "%uz records", name, g->chain.n, opened, count);
 
     p->pending = g;
 }
 
 
 /*
- * One step of preparing the pending generation: its whole-file checksum,
+ * One step of preparing the pending generation: the whole-file checksum
+ * of each of its files not checked before (one file after another),
  * then, for a full snapshot (no serving view), the index directory that
  * makes a lookup one slot and one bucket (snapshot.h), each
- * NGX_HTTP_SPOOR_*_STEP at a time; at the end it
- * replaces the current one, or is refused.  all: to the end now.
+ * NGX_HTTP_SPOOR_*_STEP at a time; at the end it replaces the current
+ * one, or is refused.  all: to the end now.
  */
 static void
 ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
     ngx_log_t *log)
 {
-    int                    rc, done;
-    char                   why[512];
-    ngx_http_spoor_gen_t  *old;
+    int                      rc, done;
+    size_t                   base, deltas;
+    ngx_uint_t               i;
+    ngx_http_spoor_gen_t    *old, *g;
+    ngx_http_spoor_gfile_t  *f;
+    u_char                   why[1024];
+    char                     reason[512];
 
     if (p->pending == NULL) {
         ngx_http_spoor_profiles_find(p, log);
@@ -453,10 +679,25 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
         }
     }
 
-    if (p->hashing) {
+    g = p->pending;
+
+    for (i = 0; i < g->chain.n; i++) {
+        f = g->file[i];
+        if (f->verified) {
+            continue;
+        }
+
+        if (p->hashing == NULL) {
+            p->hashing = spoor_snap_hash_start(f->snap);
+            if (p->hashing == NULL) {
+                ngx_http_spoor_pending_drop(p);   /* tried again later */
+                return;
+            }
+        }
+
         rc = spoor_snap_hash_step(p->hashing,
                                   all ? 0 : NGX_HTTP_SPOOR_HASH_STEP,
-                                  &done, why, sizeof(why));
+                                  &done, reason, sizeof(reason));
 
         if (rc == SPOOR_E_NOMEM) {
             ngx_http_spoor_pending_drop(p);       /* tried again later */
@@ -468,17 +709,20 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
         }
 
         if (rc != SPOOR_OK) {
-            ngx_http_spoor_profiles_refuse(p, p->pending->uniq,
-                                           p->pending->name, why, log);
+            (void) ngx_snprintf(why, sizeof(why), "%s: %s%Z", f->name,
+                                reason);
+            ngx_http_spoor_profiles_refuse(p, g->uniq, g->name,
+                                           (char *) why, log);
             ngx_http_spoor_pending_drop(p);
             return;
         }
 
         spoor_snap_hash_free(p->hashing);
         p->hashing = NULL;
+        f->verified = 1;
 
         if (!all) {
-            return;                   /* the directory from the next tick */
+            return;                   /* the next file from the next tick */
         }
     }
 
@@ -486,15 +730,15 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
      * index gets a directory */
     done = 1;
 
-    if (p->pending->legacy
-        && spoor_snap_index_dir_step(p->pending->snap,
+    if (g->legacy
+        && spoor_snap_index_dir_step(g->file[0]->snap,
                                      all ? 0 : NGX_HTTP_SPOOR_DIR_STEP, &done)
            != SPOOR_OK)
     {
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "spoor_profiles: no index directory for \"%s/%s\" "
                       "(out of memory): lookups search the index",
-                      p->dir.data, p->pending->name);
+                      p->dir.data, g->name);
         done = 1;
     }
 
@@ -503,13 +747,30 @@ ngx_http_spoor_profiles_step(ngx_http_spoor_profiles_t *p, ngx_uint_t all,
     }
 
     old = p->current;
-    p->current = p->pending;
+    p->current = g;
     p->pending = NULL;
 
-    ngx_log_error(NGX_LOG_INFO, log, 0,
-                  "spoor_profiles: \"%s/%s\" in use, %uz profiles",
-                  p->dir.data, p->current->name,
-                  spoor_snap_count(p->current->snap));
+    base = spoor_snap_count(g->file[g->chain.n - 1]->snap);
+
+    if (g->chain.n == 1) {
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "spoor_profiles: \"%s/%s\" in use, %uz profiles",
+                      p->dir.data, g->name, base);
+
+    } else {
+        deltas = 0;
+        for (i = 0; i + 1 < g->chain.n; i++) {
+            deltas += spoor_snap_count(g->file[i]->snap);
+        }
+
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "spoor_profiles: \"%s/%s\" in use, %uz profiles in "
+                      "its base %s and %uz records in %ui deltas",
+                      p->dir.data, g->name, base,
+                      g->file[g->chain.n - 1]->name, deltas,
+                      g->chain.n - 1);
+    }
+
     ngx_http_spoor_count(profile_loads);
 
     ngx_http_spoor_gen_release(old);
@@ -658,9 +919,9 @@ ngx_http_spoor_profile_try(ngx_http_spoor_loc_conf_t *lcf,
         }
     }
 
-    return spoor_profile_lookup(g->snap, g->legacy ? NULL : &g->serve,
-                                (char) kind, (const char *) id->data,
-                                id->len, pseudo, view);
+    return spoor_profile_lookup(&g->chain, g->serve, (char) kind,
+                                (const char *) id->data, id->len, pseudo,
+                                view);
 }
 
 

@@ -8,15 +8,22 @@
  * A worker checks DIR/CURRENT every check= interval (a timer).  When it
  * names another file, the generation's serving view gen-N.serve is opened
  * (header, table, index and meta checked, versions included; a
- * generation without one this module reads is served from gen-N.snap)
- * and its whole-file checksum computed NGX_HTTP_SPOOR_HASH_STEP bytes per
- * timer tick (a full snapshot also gets its index directory,
- * NGX_HTTP_SPOOR_DIR_STEP entries per tick), so that a large
- * generation never stops the worker; only a generation that passes
- * replaces the current one.  One that fails is logged once and not tried
- * again until CURRENT names another file; the previous generation (or
- * none) stays in use.  A request that looked a profile up keeps its
- * generation mapped until it ends.
+ * generation without one this module reads is served from gen-N.snap).
+ * A delta generation's serving view is read with the chain it belongs to
+ * (gen_chain.h): gen-(N-1).serve, and so on down to its base, every link
+ * checked, every file with the same segment and lifecycle names.  The
+ * whole-file checksum of each file not already in the current chain is
+ * computed NGX_HTTP_SPOOR_HASH_STEP bytes per timer tick (a full snapshot
+ * also gets its index directory, NGX_HTTP_SPOOR_DIR_STEP entries per
+ * tick), so that a large generation never stops the worker, and a new
+ * delta costs the hashing of the delta alone: the files the current
+ * chain shares with the new one (same name, same file) are taken as they
+ * are.  Only a generation that passes replaces the current one.  One that
+ * fails (a damaged, missing or ill-linked file anywhere in its chain) is
+ * logged once and not tried again until CURRENT names another file; the
+ * previous generation (or none) stays in use.  A request that looked a
+ * profile up keeps its generation, and so every file of its chain, mapped
+ * until it ends.
  */
 #ifndef NGX_HTTP_SPOOR_PROFILES_H
 #define NGX_HTTP_SPOOR_PROFILES_H

@@ -1,5 +1,6 @@
 /*
- * profile_lookup.c -- a profile found by an id (profile_lookup.h).
+ * profile_lookup.c -- a profile found by an id in a chain of files
+ * (profile_lookup.h).
  */
 
 #include <stdint.h>
@@ -10,16 +11,19 @@
 
 
 int
-spoor_profile_lookup(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
-    char kind, const char *id, size_t len, spoor_keyed_t *pseudo,
-    spoor_profile_view_t *v)
+spoor_profile_lookup(const spoor_profile_chain_t *c,
+    const spoor_profile_serve_t *sv, char kind, const char *id, size_t len,
+    spoor_keyed_t *pseudo, spoor_profile_view_t *v)
 {
     char                  hex[SPOOR_PSEUDONYM_LEN], k[2];
     const unsigned char  *blob;
-    size_t                i, blen;
+    const spoor_snap_t   *s;
+    size_t                f, i, blen;
     uint64_t              h;
 
-    if (len == 0) {
+    if (len == 0 || c->n == 0 || c->n > SPOOR_CHAIN_DELTAS_MAX + 1
+        || (sv == NULL && c->n != 1))
+    {
         return 0;
     }
     if (pseudo != NULL) {
@@ -35,15 +39,24 @@ spoor_profile_lookup(const spoor_snap_t *s, const spoor_profile_serve_t *sv,
     h = spoor_id_hash(k, id, len);
 
     if (sv != NULL) {
-        /* a serving view: one line of its slot table */
-        blob = spoor_snap_slot(s, h, &i);
-        if (blob == NULL) {
-            return 0;
+        /* serving views, newest first: one line of each slot table until
+         * one holds the hash; a gone entry there is the answer too */
+        for (f = 0; f < c->n; f++) {
+            s = c->file[f];
+            blob = spoor_snap_slot(s, h, &i);
+            if (blob == NULL) {
+                continue;
+            }
+            if (blob[3] & SPOOR_SERVE_GONE) {
+                return 0;
+            }
+            spoor_profile_view_summary(sv, blob, s, i, v);
+            return 1;
         }
-        spoor_profile_view_summary(sv, blob, s, i, v);
-        return 1;
+        return 0;
     }
 
+    s = c->file[0];
     i = spoor_snap_first(s, h);
     if (i == SIZE_MAX) {
         return 0;

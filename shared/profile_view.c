@@ -531,3 +531,30 @@ bad:
     memset(sv, 0, sizeof(*sv));
     return SPOOR_E_FORMAT;
 }
+
+
+int
+spoor_profile_serve_same(const spoor_profile_serve_t *a,
+    const spoor_profile_serve_t *b)
+{
+    uint32_t  i;
+
+    if (a->sum != b->sum || a->nseg != b->nseg || a->nlife != b->nlife) {
+        return 0;
+    }
+    for (i = 0; i < a->nseg; i++) {
+        if (a->seg_len[i] != b->seg_len[i]
+            || memcmp(a->seg[i], b->seg[i], a->seg_len[i]) != 0)
+        {
+            return 0;
+        }
+    }
+    for (i = 0; i < a->nlife; i++) {
+        if (a->life_len[i] != b->life_len[i]
+            || memcmp(a->life[i], b->life[i], a->life_len[i]) != 0)
+        {
+            return 0;
+        }
+    }
+    return 1;
+}

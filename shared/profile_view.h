@@ -160,4 +160,13 @@ size_t spoor_profile_view_text(const unsigned char *value, size_t vlen,
 int spoor_profile_serve_meta(const unsigned char *meta, size_t len,
     size_t sum, spoor_profile_serve_t *sv, uint64_t *version);
 
+/*
+ * 1 when a and b (read by spoor_profile_serve_meta()) name the same
+ * segments and lifecycle stages, in the same order, with the same
+ * summary size: summaries of one read like summaries of the other (the
+ * files of one chain, gen_chain.h); else 0.
+ */
+int spoor_profile_serve_same(const spoor_profile_serve_t *a,
+    const spoor_profile_serve_t *b);
+
 #endif /* SPOOR_PROFILE_VIEW_H */

@@ -465,6 +465,7 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
     size_t                 off = 0, n;
     uint32_t               i;
     char                   kind[2] = { 0, 0 };
+    spoor_profile_chain_t  c;
     spoor_profile_view_t   view;
 
     serve_blob(blob, len);
@@ -492,7 +493,9 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
                 kind[0] = e->via.array.ptr[0].via.str.ptr[0];
                 find(s, spoor_id_hash(kind, e->via.array.ptr[1].via.str.ptr,
                                       e->via.array.ptr[1].via.str.size));
-                (void) spoor_profile_lookup(s, NULL, kind[0],
+                c.file[0] = s;
+                c.n = 1;
+                (void) spoor_profile_lookup(&c, NULL, kind[0],
                                             e->via.array.ptr[1].via.str.ptr,
                                             e->via.array.ptr[1].via.str.size,
                                             NULL, &view);

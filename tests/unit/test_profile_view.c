@@ -288,6 +288,7 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     msgpack_sbuffer        sb1, sb2;
     spoor_snapw_t         *w;
     spoor_snap_t          *s;
+    spoor_profile_chain_t  c;
     spoor_profile_view_t   v;
     spoor_keyed_t         *kk;
     spoor_event_t          ev;
@@ -337,26 +338,28 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     snprintf(path, sizeof(path), "%s/gen-000001.snap", dir);
     s = spoor_snap_open(path, err, sizeof(err));
     cr_assert_not_null(s, "%s", err);
+    c.file[0] = s;                  /* a full generation: a chain of one */
+    c.n = 1;
 
-    cr_assert(spoor_profile_lookup(s, NULL, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22, NULL,
+    cr_assert(spoor_profile_lookup(&c, NULL, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22, NULL,
                                    &v));
     cr_assert_eq(v.nseg, 2);
-    cr_assert(spoor_profile_lookup(s, NULL, 'u', "user-1", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(&c, NULL, 'u', "user-1", 6, NULL, &v));
     cr_assert_eq(v.nseg, 2);
-    cr_assert(spoor_profile_lookup(s, NULL, 'a', "anon-2", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(&c, NULL, 'a', "anon-2", 6, NULL, &v));
     cr_assert_eq(v.nseg, 1);
     /* kinds keep equal strings apart; unknown and empty ids find nothing */
-    cr_assert(!spoor_profile_lookup(s, NULL, 'v', "user-1", 6, NULL, &v));
-    cr_assert(!spoor_profile_lookup(s, NULL, 'v', "nobody", 6, NULL, &v));
-    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "", 0, NULL, &v));
+    cr_assert(!spoor_profile_lookup(&c, NULL, 'v', "user-1", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(&c, NULL, 'v', "nobody", 6, NULL, &v));
+    cr_assert(!spoor_profile_lookup(&c, NULL, 'u', "", 0, NULL, &v));
 
     /* a pseudonymized user id: found through its pseudonym only */
     kk = spoor_keyed_new(key, sizeof(key));
     cr_assert_not_null(kk);
-    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "user-2", 6, NULL, &v));
-    cr_assert(spoor_profile_lookup(s, NULL, 'u', "user-2", 6, kk, &v));
+    cr_assert(!spoor_profile_lookup(&c, NULL, 'u', "user-2", 6, NULL, &v));
+    cr_assert(spoor_profile_lookup(&c, NULL, 'u', "user-2", 6, kk, &v));
     cr_assert_eq(v.nseg, 1);
-    cr_assert(!spoor_profile_lookup(s, NULL, 'u', "user-1", 6, kk, &v));
+    cr_assert(!spoor_profile_lookup(&c, NULL, 'u', "user-1", 6, kk, &v));
     spoor_keyed_free(kk);
 
     spoor_snap_close(s);
@@ -651,7 +654,7 @@ write_serve(const char *name, const stored_profile_t *rec,
                                      h2, 1, sum), SPOOR_OK);
 
     sb.size = 0;
-    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules),
+    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules, 0, 0),
                  SPOOR_OK);
     cr_assert_eq(spoor_snapw_meta(w, (unsigned char *) sb.data, sb.size),
                  SPOOR_OK);
@@ -687,6 +690,7 @@ serve_agrees(size_t nsegs)
     msgpack_packer         pk;
     spoor_profile_view_t   vf, vs;
     spoor_profile_iter_t   itf, its;
+    spoor_profile_chain_t  c;
     spoor_snap_t          *s;
     const char            *nf, *ns;
     size_t                 lf, ls, i, n;
@@ -724,14 +728,16 @@ serve_agrees(size_t nsegs)
 
     snprintf(name, sizeof(name), "gen-%06zu.serve", nsegs);
     s = write_serve(name, &rec, rules, &sv);
+    c.file[0] = s;
+    c.n = 1;
 
     /* every id of the profile finds the same served fields */
-    cr_assert(spoor_profile_lookup(s, &sv, 'u', "user-1", 6, NULL, &vs));
-    cr_assert(spoor_profile_lookup(s, &sv, 'a', "anon-1", 6, NULL, &vs));
-    cr_assert(spoor_profile_lookup(s, &sv, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22,
+    cr_assert(spoor_profile_lookup(&c, &sv, 'u', "user-1", 6, NULL, &vs));
+    cr_assert(spoor_profile_lookup(&c, &sv, 'a', "anon-1", 6, NULL, &vs));
+    cr_assert(spoor_profile_lookup(&c, &sv, 'v', "AAAAAAAAAAAAAAAAAAAAAQ", 22,
                                    NULL, &vs));
-    cr_assert(!spoor_profile_lookup(s, &sv, 'v', "user-1", 6, NULL, &vs));
-    cr_assert(!spoor_profile_lookup(s, &sv, 'u', "nobody", 6, NULL, &vs));
+    cr_assert(!spoor_profile_lookup(&c, &sv, 'v', "user-1", 6, NULL, &vs));
+    cr_assert(!spoor_profile_lookup(&c, &sv, 'u', "nobody", 6, NULL, &vs));
 
     /* segments: the same names in the same order */
     memset(&itf, 0, sizeof(itf));
@@ -762,7 +768,7 @@ serve_agrees(size_t nsegs)
     }
 
     /* the bare profile: no segments, stage, scores or traits */
-    cr_assert(spoor_profile_lookup(s, &sv, 'a', "anon-2", 6, NULL, &vs));
+    cr_assert(spoor_profile_lookup(&c, &sv, 'a', "anon-2", 6, NULL, &vs));
     memset(&its, 0, sizeof(its));
     cr_assert(!spoor_profile_view_segment(&vs, &its, &ns, &ls));
     cr_assert_null(vs.life);
@@ -876,7 +882,7 @@ Test(profile_view, the_serving_file_version_is_checked)
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules),
+    cr_assert_eq(stored_serve_meta_pack(&pk, 1767225600000LL, rules, 0, 0),
                  SPOOR_OK);
     m = (unsigned char *) sb.data;
     cr_assert_eq(spoor_profile_serve_meta(m, sb.size, SPOOR_SERVE_SUM_SMALL,
