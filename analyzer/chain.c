@@ -398,3 +398,45 @@ chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
     *n = k;
     return SPOOR_OK;
 }
+
+
+int
+chain_gone(const chain_t *c, uint64_t **out, size_t *n)
+{
+    size_t                f, k, nix, i, cnt, cap = 0, len;
+    const unsigned char  *b;
+    uint64_t             *a, h;
+
+    *out = NULL;
+    *n = 0;
+    for (f = 0; f + 1 < c->n; f++) {
+        cnt = spoor_snap_count(c->file[f]);
+        if (cnt == 0) {
+            continue;
+        }
+        b = spoor_snap_profile(c->file[f], cnt - 1, &len);
+        if (b == NULL || !stored_gone(b, len)) {
+            continue;                   /* the writer puts it last */
+        }
+        nix = spoor_snap_index_count(c->file[f]);
+        for (k = 0; k < nix; k++) {
+            h = spoor_snap_index_entry(c->file[f], k, &i);
+            if (i != cnt - 1) {
+                continue;
+            }
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 256;
+                a = realloc(*out, cap * sizeof(uint64_t));
+                if (a == NULL) {
+                    free(*out);
+                    *out = NULL;
+                    *n = 0;
+                    return SPOOR_E_NOMEM;
+                }
+                *out = a;
+            }
+            (*out)[(*n)++] = h;
+        }
+    }
+    return SPOOR_OK;
+}

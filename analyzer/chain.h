@@ -85,4 +85,12 @@ typedef struct {
  */
 int chain_order(chain_t *c, chain_ref_t **refs, size_t *n);
 
+/*
+ * The hashes of the gone entries of the chain's deltas (each delta's last
+ * record, when it is one), into *out (malloc'ed, *n of them; NULL and 0
+ * when none): what a delta that follows the base must say again.
+ * SPOOR_OK or SPOOR_E_NOMEM.
+ */
+int chain_gone(const chain_t *c, uint64_t **out, size_t *n);
+
 #endif /* SPOOR_CHAIN_H */

@@ -711,7 +711,7 @@ publish(follower_t *f)
         profile_t  *p = st->g.ids[identity_root(&st->g, id)].profile;
 
         if (p != NULL) {
-            p->dirty = 1;               /* the next delta holds it */
+            p->dirty = PROFILE_CHANGED;     /* the next delta holds it */
         }
         on_touch(f, id);
         closed++;

@@ -334,7 +334,7 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
         pa->merges++;
     }
     pa->nids = na + nb;
-    pa->dirty = 1;                      /* more ids: written again */
+    pa->dirty = PROFILE_CHANGED;        /* more ids: written again */
 
     if (g->ids[rb].erased_at > g->ids[ra].erased_at) {
         g->ids[ra].erased_at = g->ids[rb].erased_at;

@@ -410,7 +410,7 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
                          st->g.ids[ids[i]].hash, t);
         }
     }
-    p->dirty = 1;
+    p->dirty = PROFILE_CHANGED;
     rc = profile_fold(p, ev, &st->conf, &category);
     if (rc != SPOOR_OK) {
         return rc;

@@ -29,7 +29,7 @@ profile_new(void)
         p->last_seen = INT64_MIN;
         p->last_order = INT64_MIN;
         p->ctx.time = INT64_MIN;
-        p->dirty = 1;
+        p->dirty = PROFILE_CHANGED;
     }
     return p;
 }

@@ -148,12 +148,19 @@ typedef struct {
     uint32_t             nids;
     uint32_t             merges;
 
-    /* changed since the state's last generation (state.c writes it in
-     * the next delta): set by profile_new() and by whoever changes the
-     * profile (a fold, a merge, an import, a prune, time passing a
-     * threshold), cleared when a generation holds it */
+    /* what the state's generations do not hold of it yet (state.c):
+     * PROFILE_SINCE_HEAD, changed since the current generation (the next
+     * delta holds it); PROFILE_SINCE_BASE, changed since the current
+     * chain's base (a delta that follows the base holds it).  Set to
+     * PROFILE_CHANGED by profile_new() and by whoever changes the profile
+     * (a fold, a merge, an import, a prune, time passing a threshold);
+     * cleared as generations come to hold it */
     uint8_t              dirty;
 } profile_t;
+
+#define PROFILE_SINCE_HEAD  0x1u
+#define PROFILE_SINCE_BASE  0x2u
+#define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE)
 
 profile_t *profile_new(void);
 void profile_free(profile_t *p);

@@ -342,7 +342,7 @@ state_import_traits(state_t *st, const traits_line_t *tl, int *nomem)
         }
         p = identity_profile(&st->g, idx);
         if (p != NULL) {
-            p->dirty = 1;
+            p->dirty = PROFILE_CHANGED;
         }
         msgpack_sbuffer_init(&sb);
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -697,7 +697,7 @@ done:
  * ids is scratch space of *cap entries, grown as needed. */
 static int
 load_profile(state_t *st, const unsigned char *p, size_t len,
-    uint32_t **ids, size_t *cap)
+    uint32_t **ids, size_t *cap, uint8_t dirty)
 {
     stored_profile_t   v;
     size_t             i;
@@ -737,7 +737,7 @@ load_profile(state_t *st, const unsigned char *p, size_t len,
         goto done;
     }
     identity_enter_set(&st->g, *ids, v.nids, pr);
-    pr->dirty = 0;                      /* as the generation holds it */
+    pr->dirty = dirty;                  /* as the generation holds it */
     for (i = 0; i < v.nids; i++) {
         st->g.ids[(*ids)[i]].stored = 1;
     }
@@ -915,6 +915,10 @@ state_unload(state_t *st)
     st->has_settings = 0;
     settings_init(&st->set);
     st->base = st->older_base = 0;
+    free(st->base_gone);
+    st->base_gone = NULL;
+    st->nbase_gone = st->cbase_gone = 0;
+    st->chain_len = 0;
     st->base_bytes = st->chain_bytes = 0;
     st->prev_as_of = 0;
     memset(st->prev_cuts, 0, sizeof(st->prev_cuts));
@@ -960,7 +964,9 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     }
     for (i = 0; i < k; i++) {
         p = spoor_snap_profile(c.file[refs[i].f], refs[i].i, &len);
-        rc = p ? load_profile(st, p, len, &ids, &cap) : SPOOR_E_FORMAT;
+        rc = p ? load_profile(st, p, len, &ids, &cap,
+                              refs[i].f + 1 < c.n ? PROFILE_SINCE_BASE : 0)
+               : SPOOR_E_FORMAT;
         if (rc != SPOOR_OK) {
             STATE_MSG("%s/gen-%06" PRIu32 ".snap: profile %" PRIu32 ": %s",
                       st->dir, c.gen[refs[i].f], refs[i].i,
@@ -975,6 +981,12 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
         st->chain_bytes += spoor_snap_file_size(c.file[f]);
     }
     st->base_bytes = spoor_snap_file_size(c.file[c.n - 1]);
+    st->chain_len = (uint32_t) c.n - 1;
+    rc = chain_gone(&c, &st->base_gone, &st->nbase_gone);
+    if (rc != SPOOR_OK) {
+        STATE_MSG("out of memory");
+        goto done;
+    }
     st->prev_as_of = st->as_of;
     st->older_base = older_base(st->dir, st->base);
 
@@ -1613,23 +1625,69 @@ state_record_again(state_t *st, const inferred_conf_t *inf,
 
 /* ---- full generations and deltas ------------------------------------ */
 
-/* Deltas a chain grows to before the next commit writes a new base: each
- * costs a lookup one more probe of a small file (docs/FORMAT.md). */
-#define STATE_DELTAS_MAX  8
+/* Deltas a chain grows to: past it, the next delta follows the base
+ * itself (it gathers what the chain's deltas hold), so that a lookup
+ * probes at most this many deltas and the base (docs/FORMAT.md). */
+#define STATE_DELTAS_MAX  4
+
+#define COMMIT_FULL    0    /* a new base */
+#define COMMIT_DELTA   1    /* a delta of the current generation */
+#define COMMIT_GATHER  2    /* a delta of the base: all since the base */
 
 
-/* Whether the next generation, gen, can be a delta of the loaded one:
- * it follows it directly, the chain is short and small enough, and
- * nothing that shapes every profile (settings, rules) changed. */
+/* What the next generation can be: a delta when the chain is small
+ * enough and nothing that shapes every profile (settings, rules)
+ * changed, and only while an older base is kept (so that one damaged
+ * file never leaves nothing to recover); else a new base. */
 static int
-commit_is_delta(const state_t *st, uint32_t gen)
+commit_kind(const state_t *st)
 {
-    return st->gen != 0 && st->base != 0 && gen == st->gen + 1
-           && st->older_base != 0 && st->set.keep >= 2
-           && !st->full_next && !st->changed && st->has_settings
-           && st->recovered_from == 0
-           && st->gen - st->base < STATE_DELTAS_MAX
-           && st->chain_bytes * 2 <= st->base_bytes;
+    if (st->gen == 0 || st->base == 0 || st->older_base == 0
+        || st->set.keep < 2 || st->full_next || st->changed
+        || !st->has_settings || st->recovered_from != 0
+        || st->chain_bytes * 2 > st->base_bytes)
+    {
+        return COMMIT_FULL;
+    }
+    return st->chain_len < STATE_DELTAS_MAX ? COMMIT_DELTA : COMMIT_GATHER;
+}
+
+
+static int
+cmp_hash(const void *a, const void *b)
+{
+    uint64_t  x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+    return x < y ? -1 : x > y;
+}
+
+
+/* Sorts gone[0 .. *n), drops repeats and every hash in held[0 .. nheld)
+ * (sorted): an id a profile written in the same file holds is not gone. */
+static void
+gone_filter(uint64_t *gone, size_t *n, const uint64_t *held, size_t nheld)
+{
+    size_t  i, k = 0, lo, hi, mid;
+
+    qsort(gone, *n, sizeof(uint64_t), cmp_hash);
+    for (i = 0; i < *n; i++) {
+        if (k > 0 && gone[k - 1] == gone[i]) {
+            continue;
+        }
+        for (lo = 0, hi = nheld; lo < hi; ) {
+            mid = (lo + hi) / 2;
+            if (held[mid] < gone[i]) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if (lo < nheld && held[lo] == gone[i]) {
+            continue;
+        }
+        gone[k++] = gone[i];
+    }
+    *n = k;
 }
 
 
@@ -1669,20 +1727,20 @@ mark_changed(state_t *st, const out_t *outs, size_t nout,
     for (k = 0; k < nout; k++) {
         profile_t  *p = st->g.ids[outs[k].root].profile;
 
-        if (p->dirty) {
+        if (p->dirty & PROFILE_SINCE_HEAD) {
             continue;
         }
         if (time && inferred_next_change(&clk, p, st->prev_as_of)
                     <= st->as_of)
         {
-            p->dirty = 1;
+            p->dirty = PROFILE_CHANGED;
             continue;
         }
         if (cuts && p->orders) {
             inferred_rfm(&prev, p, a);
             inferred_rfm(inf, p, b);
             if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2]) {
-                p->dirty = 1;
+                p->dirty = PROFILE_CHANGED;
             }
         }
     }
@@ -1725,35 +1783,72 @@ gone_ids(state_t *st, uint64_t **out, size_t *n)
 
 
 /* What a commit that made gen current leaves in memory: every profile
- * as the chain holds it (not dirty), every id marked for what it has,
- * and the chain's shape for the next decision. */
+ * as the chain holds it, every id marked for what it has, and the
+ * chain's shape for the next decision.  gone[0 .. ngone) is what the
+ * delta said is gone (taken). */
 static void
-commit_done(state_t *st, uint32_t gen, int delta, uint64_t bytes,
-    size_t written, const inferred_conf_t *inf)
+commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
+    size_t written, const inferred_conf_t *inf, uint64_t **gone,
+    size_t ngone)
 {
     uint32_t   i;
     profile_t *p;
+    uint8_t    keep = kind == COMMIT_FULL ? 0 : PROFILE_SINCE_BASE;
+    uint64_t  *a;
 
     for (i = 0; i < st->g.n; i++) {
         p = st->g.ids[identity_root(&st->g, i)].profile;
         st->g.ids[i].stored = p != NULL;
         if (p != NULL) {
-            p->dirty = 0;
+            p->dirty &= keep;
         }
     }
-    if (delta) {
+    switch (kind) {
+    case COMMIT_DELTA:
+        st->chain_len++;
         st->chain_bytes += bytes;
-    } else {
+        if (st->nbase_gone + ngone > st->cbase_gone) {
+            size_t  cap = 2 * (st->nbase_gone + ngone) + 16;
+
+            a = realloc(st->base_gone, cap * sizeof(uint64_t));
+            if (a == NULL) {
+                st->full_next = 1;      /* cannot gather: rebase */
+                break;
+            }
+            st->base_gone = a;
+            st->cbase_gone = cap;
+        }
+        if (ngone) {
+            memcpy(st->base_gone + st->nbase_gone, *gone,
+                   ngone * sizeof(uint64_t));
+        }
+        st->nbase_gone += ngone;
+        break;
+    case COMMIT_GATHER:
+        st->chain_len = 1;
+        st->chain_bytes = bytes;
+        free(st->base_gone);
+        st->base_gone = *gone;          /* taken: all since the base */
+        st->nbase_gone = st->cbase_gone = ngone;
+        *gone = NULL;
+        break;
+    default:
         st->older_base = st->base;
         st->base = gen;
         st->base_bytes = bytes;
         st->chain_bytes = 0;
+        st->chain_len = 0;
+        free(st->base_gone);
+        st->base_gone = NULL;
+        st->nbase_gone = st->cbase_gone = 0;
     }
     st->prev_as_of = st->as_of;
     memcpy(st->prev_cuts, inf->cuts, sizeof(st->prev_cuts));
-    st->full_next = 0;
+    if (kind == COMMIT_FULL) {
+        st->full_next = 0;
+    }
     st->written = written;
-    st->was_delta = delta;
+    st->was_delta = kind != COMMIT_FULL;
 }
 
 
@@ -1783,7 +1878,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     size_t           ndec_cap = 0;
     uint32_t         gen = st->next_gen > st->gen ? st->next_gen
                                                   : st->gen + 1;
-    int              written = 0, delta;
+    int              written = 0, delta, kind;
+    uint32_t         parent;
     size_t           nall, ngone = 0;
     uint64_t        *gone = NULL;
 
@@ -1875,7 +1971,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         profile_t  *p = st->g.ids[outs[k].root].profile;
 
         if (state_prune(st, p)) {
-            p->dirty = 1;
+            p->dirty = PROFILE_CHANGED;
         }
     }
 
@@ -1894,11 +1990,27 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* a delta holds the changed profiles, and the ids gone since */
     nall = nout;
-    delta = commit_is_delta(st, gen);
-    if (delta) {
+    kind = commit_kind(st);
+    if (kind != COMMIT_FULL) {
+        uint8_t  want = kind == COMMIT_DELTA ? PROFILE_SINCE_HEAD
+                                             : PROFILE_SINCE_BASE;
+
         rc = mark_changed(st, outs, nout, &inf);
         if (rc == SPOOR_OK) {
             rc = gone_ids(st, &gone, &ngone);
+        }
+        if (rc == SPOOR_OK && kind == COMMIT_GATHER && st->nbase_gone) {
+            uint64_t  *a = realloc(gone, (ngone + st->nbase_gone)
+                                         * sizeof(uint64_t));
+
+            if (a == NULL) {
+                rc = SPOOR_E_NOMEM;
+            } else {
+                gone = a;
+                memcpy(gone + ngone, st->base_gone,
+                       st->nbase_gone * sizeof(uint64_t));
+                ngone += st->nbase_gone;
+            }
         }
         if (rc != SPOOR_OK) {
             STATE_MSG("out of memory");
@@ -1906,15 +2018,16 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
         rc = SPOOR_E_NOMEM;
         for (j = 0, k = 0; k < nout; k++) {
-            j += st->g.ids[outs[k].root].profile->dirty;
+            j += (st->g.ids[outs[k].root].profile->dirty & want) != 0;
         }
         /* past a quarter of the profiles, a delta saves little and
          * lengthens every later read: a new base */
         if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall) {
-            delta = 0;
+            kind = COMMIT_FULL;
+            ngone = 0;
         } else {
             for (j = 0, k = 0; k < nout; k++) {
-                if (st->g.ids[outs[k].root].profile->dirty) {
+                if (st->g.ids[outs[k].root].profile->dirty & want) {
                     slot[outs[k].root] = j;
                     outs[j++] = outs[k];
                 } else {
@@ -1924,6 +2037,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             nout = j;
         }
     }
+    delta = kind != COMMIT_FULL;
+    parent = kind == COMMIT_DELTA ? st->gen
+             : kind == COMMIT_GATHER ? st->base : 0;
 
     /* member ranges */
     j = 0;
@@ -1955,6 +2071,19 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
               cmp_member);
     }
     qsort(outs, nout, sizeof(out_t), cmp_out);
+
+    /* an id a written profile holds is not gone (it came back) */
+    if (ngone) {
+        size_t  nheld = 0;
+
+        for (k = 0; k < nout; k++) {
+            for (j = 0; j < outs[k].count; j++) {
+                hashes[nheld++] = st->g.ids[members[outs[k].first + j]].hash;
+            }
+        }
+        qsort(hashes, nheld, sizeof(uint64_t), cmp_hash);
+        gone_filter(gone, &ngone, hashes, nheld);
+    }
 
     snprintf(name, sizeof(name), "gen-%06" PRIu32 ".snap", gen);
     snprintf(sname, sizeof(sname), "gen-%06" PRIu32 ".serve", gen);
@@ -2066,8 +2195,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     sb.size = 0;
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    rc = stored_serve_meta_pack(&pk, st->as_of, st->rules,
-                                delta ? st->gen : 0, delta ? st->base : 0);
+    rc = stored_serve_meta_pack(&pk, st->as_of, st->rules, parent,
+                                delta ? st->base : 0);
     if (rc == SPOOR_OK) {
         rc = spoor_snapw_meta(sw, (unsigned char *) sb.data, sb.size);
     }
@@ -2082,8 +2211,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall,
-                    delta ? st->gen : 0, delta ? st->base : 0);
+    rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall, parent,
+                    delta ? st->base : 0);
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
         goto fail;
@@ -2134,6 +2263,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         json_out_bool(&jo, delta);
         json_out_cstr(&jo, "base");
         json_out_uint(&jo, delta ? st->base : gen);
+        if (delta) {
+            json_out_cstr(&jo, "follows");
+            json_out_uint(&jo, parent);
+        }
         json_out_cstr(&jo, "profiles_written");
         json_out_uint(&jo, nout);
         json_out_cstr(&jo, "ids_gone");
@@ -2175,7 +2308,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                 written = 0;
                 st->gen = gen;
                 st->next_gen = gen + 1;
-                commit_done(st, gen, delta, *bytes, nout, &inf);
+                commit_done(st, gen, kind, *bytes, nout, &inf, &gone, ngone);
             }
             STATE_MSG("%s/CURRENT: cannot write: %s", st->dir, strerror(en));
             goto fail;
@@ -2185,7 +2318,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     st->gen = gen;
     st->next_gen = gen + 1;
-    commit_done(st, gen, delta, *bytes, nout, &inf);
+    commit_done(st, gen, kind, *bytes, nout, &inf, &gone, ngone);
     st->changed = 0;
     st->recovered_from = 0;
     st->has_settings = 1;           /* the generation keeps them */

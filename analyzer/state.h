@@ -127,6 +127,11 @@ typedef struct {
                                         nothing to recover */
     uint64_t          base_bytes;    /* the base's snapshot size */
     uint64_t          chain_bytes;   /* the snapshot bytes of its deltas */
+    uint32_t          chain_len;     /* its deltas */
+    uint64_t         *base_gone;     /* the hashes its deltas say are
+                                        gone (what a delta that follows
+                                        the base says again) */
+    size_t            nbase_gone, cbase_gone;
     int64_t           prev_as_of;    /* the loaded generation's as_of */
     double            prev_cuts[3][4];   /* and its RFM cut points */
     int               time_tracked;  /* a caller marks the profiles whose

@@ -63,16 +63,10 @@ spoor_chain_check(const spoor_snap_t *s, uint32_t gen, uint32_t *parent,
                  "and base in its metadata");
         return SPOOR_E_FORMAT;
     }
-    if (*parent != gen - 1 || *base >= gen) {
+    if (*parent >= gen || *base > *parent) {
         snprintf(err, errlen, "delta generation %" PRIu32 " names parent %"
-                 PRIu32 " and base %" PRIu32 ": a delta follows the "
-                 "generation just before it", gen, *parent, *base);
-        return SPOOR_E_FORMAT;
-    }
-    if (gen - *base > SPOOR_CHAIN_DELTAS_MAX) {
-        snprintf(err, errlen, "delta generation %" PRIu32 " is %" PRIu32
-                 " deltas past its base %" PRIu32 " (at most %d)", gen,
-                 gen - *base, *base, SPOOR_CHAIN_DELTAS_MAX);
+                 PRIu32 " and base %" PRIu32 ": a delta follows an older "
+                 "generation of its chain", gen, *parent, *base);
         return SPOOR_E_FORMAT;
     }
     return SPOOR_OK;

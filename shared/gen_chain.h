@@ -4,13 +4,15 @@
  * A generation is either full (its snapshot gen-N.snap and serving view
  * gen-N.serve hold every profile) or a delta: files of the same format
  * whose header carries SPOOR_SNAP_DELTA (snapshot.h) and which hold only
- * the profiles that changed since the generation before it, plus a
- * "gone" entry for each id whose profile no longer exists (erased,
- * expired).  A delta's meta map (both files) names its parent, the
- * generation it follows (N - 1), and its base, the full generation the
- * chain starts from:
+ * the profiles that changed since the generation it follows, its parent,
+ * plus a "gone" entry for each id whose profile no longer exists (erased,
+ * expired).  A delta's meta map (both files) names its parent and its
+ * base, the full generation the chain starts from.  The parent is the
+ * generation just before (a delta of the last publish) or any older one
+ * of the same chain down to the base itself (a delta that gathers what
+ * changed since then, so that the chain stays short):
  *
- *     base B (full) <- B+1 (delta) <- ... <- N (delta, named by CURRENT)
+ *     base B (full) <- P (delta) <- ... <- N (delta, named by CURRENT)
  *
  * Reading a chain, the newest file that holds an id hash answers for it
  * (its profile, or "gone": none); an older file's profile counts only
@@ -42,10 +44,11 @@ int spoor_chain_link(const unsigned char *meta, size_t len,
 
 /*
  * Checks that s, the file of generation gen, links into a chain: a full
- * generation (no SPOOR_SNAP_DELTA) is its own base; a delta must name the
- * parent gen - 1 and a base below gen, and more than
- * SPOOR_CHAIN_DELTAS_MAX deltas since the base is refused.  Sets *parent
- * (0 for a full generation) and *base.  Returns SPOOR_OK, or
+ * generation (no SPOOR_SNAP_DELTA) is its own base; a delta must name a
+ * parent below gen and a base at or below its parent.  (Whoever walks the
+ * chain refuses more than SPOOR_CHAIN_DELTAS_MAX deltas, and a parent
+ * whose base is another.)  Sets *parent (0 for a full generation) and
+ * *base.  Returns SPOOR_OK, or
  * SPOOR_E_FORMAT with the reason in err.
  */
 int spoor_chain_check(const spoor_snap_t *s, uint32_t gen, uint32_t *parent,

@@ -163,17 +163,24 @@ Test(delta, a_chain_is_bounded_then_a_new_base_is_written, .timeout = 120)
     logs(14);
     free(ok(0, "for i in $(seq 0 14); do "
                "$S ingest --state $D/st $D/l$i > /dev/null || exit 1; done"));
-    /* no generation more than 8 deltas past its base; a chain that
-     * reached 8 is followed by a new base; generation 2 is a base (no
-     * delta before an older base is kept) */
+    /* no chain longer than 4 deltas (each delta's "follows" walked down
+     * to its base); a chain at its bound goes on with a delta that
+     * follows the base itself (it gathers the chain); later a new base;
+     * generation 2 is a base (no delta before an older base is kept) */
     o = ok(0, "$S lineage --state $D/st | jq -s -c '"
-              "[ (map(.generation - .base) | max), "
-              "  ([.[] | select(.generation - .base == 8)] | length > 0), "
-              "  ([range(0; length - 1) as $i | "
-              "    select(.[$i].generation - .[$i].base == 8) | "
-              "    .[$i + 1].delta] | all(. == false)), "
-              "  .[1].delta, (map(select(.delta)) | length > 8) ]'");
-    cr_assert_str_eq(o, "[8,true,true,false,true]\n", "%s", o);
+              "(map({key: (.generation | tostring), value: .}) "
+              "| from_entries) as $g "
+              "| [.[] | select(.delta) | {n: 1, f: .follows} "
+              "   | until($g[.f | tostring].delta != true; "
+              "           {n: (.n + 1), f: $g[.f | tostring].follows}) "
+              "   | .n] as $len "
+              "| [($len | max), "
+              "   ([.[] | select(.delta and .follows == .base "
+              "                  and .generation - .base > 1)] | length > 0), "
+              "   ([.[] | select(.delta == false and .generation > 2)] "
+              "    | length > 0), "
+              "   .[1].delta]'");
+    cr_assert_str_eq(o, "[4,true,true,false]\n", "%s", o);
     free(o);
     /* kept: the two newest bases and every delta since the older one */
     o = ok(0, "cd $D/st && old=$($S lineage --state . | jq -s "
