@@ -41,6 +41,9 @@ spoor_profile_lookup(const spoor_profile_chain_t *c,
     if (sv != NULL) {
         /* serving views, newest first: one line of each slot table until
          * one holds the hash; a gone entry there is the answer too */
+        for (f = 1; f < c->n; f++) {
+            spoor_snap_slot_prefetch(c->file[f], h);
+        }
         for (f = 0; f < c->n; f++) {
             s = c->file[f];
             blob = spoor_snap_slot(s, h, &i);

@@ -1765,6 +1765,16 @@ spoor_snap_slot(const spoor_snap_t *s, uint64_t h, size_t *profile)
 }
 
 
+void
+spoor_snap_slot_prefetch(const spoor_snap_t *s, uint64_t h)
+{
+    if (s->v.slots != NULL) {
+        __builtin_prefetch(s->v.slots
+                           + (size_t) (h & (s->v.lines - 1)) * SPOOR_SNAP_LINE);
+    }
+}
+
+
 const unsigned char *
 spoor_snap_meta(const spoor_snap_t *s, size_t *len)
 {

@@ -273,6 +273,12 @@ uint32_t spoor_snap_flags(const spoor_snap_t *s);
 const unsigned char *spoor_snap_slot(const spoor_snap_t *s, uint64_t h,
     size_t *profile);
 
+/* Asks the CPU to start loading the slot-table line h falls in (no
+ * effect without a slot table): a reader about to probe several files
+ * (a delta chain, gen_chain.h) has their lines load at once instead of
+ * one cache miss after another. */
+void spoor_snap_slot_prefetch(const spoor_snap_t *s, uint64_t h);
+
 /*
  * Builds, in memory, a directory of the index by the top bits of the id
  * hash (about one 4-byte slot per two entries, 64 MiB at most), after
