@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Delta generations served by a real nginx (issue 18): while `spoor ingest`
+# publishes deltas, deltas that gather the chain and new bases (--full),
+# requests for known visitors are answered in a bounded, paced loop; every
+# answer must be found and be the segments the profile had in one of the
+# generations published (each one's `spoor export`), never empty or mixed.
+# Then an erased visitor is no longer found, within a deadline.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+spoor_require_env SPOOR SPOOR_MODULE NGINX
+
+prefix=$(spoor_prefix_new)
+port=$(spoor_free_port)
+B=http://127.0.0.1:$port
+state=$SPOOR_TMP/state
+logs=$SPOOR_TMP/logs
+mkdir -p "$state" "$logs"
+chgrp nogroup "$state"
+chmod 2750 "$state"
+
+ROUNDS=12          # generations published while requests run
+IDS=40             # visitors asked about
+
+"$SPOOR" gen --events 60000 --seed 21 --visitors 6000 --out "$logs/l0" > /dev/null
+for ((r = 1; r <= ROUNDS + 1; r++)); do
+    "$SPOOR" gen --events 100 --seed $((21 + r)) --visitors 6000 \
+        --frame-bytes 4096 --start $((1767225600000 + r * 1800000)) \
+        --out "$logs/l$r" > /dev/null
+done
+# two bases first: deltas are written only while an older base is kept
+"$SPOOR" ingest --state "$state" "$logs/l0" > /dev/null
+"$SPOOR" ingest --state "$state" --full "$logs/l1" > /dev/null
+
+# allowed[VID] gathers "1 SEGMENTS" of every generation published
+declare -A allowed
+note_generation() {
+    local vid segs
+    while read -r vid segs; do
+        allowed[$vid]+="|1 $segs|"
+    done < <("$SPOOR" export --state "$state" \
+             | jq -r '[.ids.visitorId[0] // empty, (.inferred.segments | join(","))] | select(length == 2) | join(" ")')
+}
+note_generation
+mapfile -t vids < <("$SPOOR" export --state "$state" \
+                    | jq -r '.ids.visitorId[0] // empty' | head -n "$IDS")
+[ "${#vids[@]}" = "$IDS" ] || spoor_fail "only ${#vids[@]} visitors in the state"
+
+{
+    spoor_conf_main "$prefix" 2 "user nobody nogroup;"
+    cat <<EOF
+http {
+$(spoor_conf_http_paths "$prefix")
+    spoor_profiles $state check=50ms;
+    server {
+        listen 127.0.0.1:$port;
+        default_type text/plain;
+        location = /segs {
+            return 200 "\$spoor_profile_found \$spoor_segments";
+        }
+    }
+}
+EOF
+} > "$prefix/nginx.conf"
+spoor_nginx_start "$prefix" "$port" || spoor_fail "nginx did not start"
+
+# one round of requests (every visitor, paced) per curl config
+cfg=$SPOOR_TMP/round.curl
+: > "$cfg"
+for ((i = 0; i < IDS; i++)); do
+    [ "$i" = 0 ] || echo next >> "$cfg"
+    printf 'url = "%s/segs?i=%d"\ncookie = "_spid=%s"\nwrite-out = "\\n"\n' \
+        "$B" "$i" "${vids[i]}" >> "$cfg"
+done
+
+kinds=
+: > "$SPOOR_TMP/answers"
+for ((r = 2; r <= ROUNDS + 1; r++)); do
+    # requests before, during and after the publish
+    curl -sS --max-time 30 --rate 400/s -K "$cfg" >> "$SPOOR_TMP/answers" &
+    cpid=$!
+    opt=
+    [ "$r" = 10 ] && opt=--full             # a new base on the way
+    "$SPOOR" ingest --state "$state" $opt "$logs/l$r" > /dev/null \
+        || spoor_fail "ingest of round $r failed"
+    kinds+=$("$SPOOR" lineage --state "$state" | tail -n 1 \
+             | jq -r 'if .delta then (if .follows == .base and .generation - .base > 1 then "G" else "D" end) else "F" end')
+    note_generation
+    wait "$cpid" || spoor_fail "curl failed in round $r"
+    sleep 0.1                                   # > check=50ms: in use
+done
+curl -sS --max-time 30 -K "$cfg" >> "$SPOOR_TMP/answers"
+
+# the publishes were deltas, a delta that gathers the chain, and bases
+case $kinds in *D*G*) ;; *) spoor_fail "no gathering delta among the publishes: $kinds" ;; esac
+case $kinds in *F*) ;; *) spoor_fail "no new base among the publishes: $kinds" ;; esac
+spoor_ok "publishes (D delta, G gathering delta, F base): $kinds"
+
+n=0
+while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    i=$((n % IDS))
+    case ${allowed[${vids[i]}]} in
+    *"|$line|"*) ;;
+    *) spoor_fail "answer $n for ${vids[i]}: '$line', not what any generation holds (${allowed[${vids[i]}]})" ;;
+    esac
+    n=$((n + 1))
+done < "$SPOOR_TMP/answers"
+[ "$n" = $((IDS * (ROUNDS + 1))) ] || spoor_fail "$n answers, expected $((IDS * (ROUNDS + 1)))"
+spoor_ok "$n answers during $ROUNDS publishes: each found, each one generation's segments"
+
+# an erasure reaches NGINX with the next delta
+"$SPOOR" forget --state "$state" "${vids[3]}" > /dev/null
+for ((k = 0; k < 100; k++)); do
+    got=$(curl -sS --max-time 5 -b "_spid=${vids[3]}" "$B/segs")
+    [ "$got" = " " ] && break
+    sleep 0.05
+done
+[ "$got" = " " ] || spoor_fail "an erased visitor is still served: '$got'"
+[ "$("$SPOOR" lineage --state "$state" | tail -n 1 | jq -r .delta)" = true ] \
+    || spoor_fail "the erasure was not published as a delta"
+got=$(curl -sS --max-time 5 -b "_spid=${vids[4]}" "$B/segs")
+[ "${got%% *}" = 1 ] || spoor_fail "a visitor next to the erased one is not found: '$got'"
+spoor_ok "an erased visitor is gone from NGINX with the next delta"
+
+spoor_no_crash "$prefix"
+spoor_finish
