@@ -284,7 +284,7 @@ cmd_ingest(int argc, char **argv)
 
     if (st.gen > 0 && t->new_frames == 0 && st.changed == 0
         && !st.erased_in_run && st.has_settings && !now_moved
-        && st.nrequests == 0 && !(cli.full && st.base != st.gen))
+        && st.nrequests == 0 && !cli.full)
     {
         /* nothing new: the current generation stays, and so do its
          * parents (an empty generation would push them out); a state

@@ -32,16 +32,75 @@ cmp_double(const void *a, const void *b)
 }
 
 
+/*
+ * Puts into v[k] the value a sort of v[lo .. hi) would put there, every
+ * value of v[lo .. k) at most it and every one of v[k + 1 .. hi) at
+ * least it.  Quickselect with a median-of-three pivot; a range that does
+ * not shrink fast enough (values chosen to defeat the pivot) is sorted
+ * instead, so the worst case is O(n log n), not O(n^2).
+ */
+static void
+select_kth(double *v, size_t lo, size_t hi, size_t k)
+{
+    size_t  i, j, mid, budget = 64;
+    double  p, t;
+
+    while (hi - lo > 16) {
+        if (budget-- == 0) {
+            qsort(v + lo, hi - lo, sizeof(double), cmp_double);
+            return;
+        }
+        mid = lo + (hi - lo) / 2;
+        /* median of three, as the pivot value */
+        if (v[mid] < v[lo]) { t = v[mid]; v[mid] = v[lo]; v[lo] = t; }
+        if (v[hi - 1] < v[lo]) { t = v[hi - 1]; v[hi - 1] = v[lo]; v[lo] = t; }
+        if (v[hi - 1] < v[mid]) { t = v[hi - 1]; v[hi - 1] = v[mid]; v[mid] = t; }
+        p = v[mid];
+        /* Hoare partition: v[lo .. j] <= p <= v[j + 1 .. hi) */
+        i = lo;
+        j = hi - 1;
+        for (;;) {
+            while (v[i] < p) {
+                i++;
+            }
+            while (v[j] > p) {
+                j--;
+            }
+            if (i >= j) {
+                break;
+            }
+            t = v[i]; v[i] = v[j]; v[j] = t;
+            i++;
+            j--;
+        }
+        if (k <= j) {
+            hi = j + 1;
+        } else {
+            lo = j + 1;
+        }
+    }
+    qsort(v + lo, hi - lo, sizeof(double), cmp_double);
+}
+
+
 void
 inferred_cuts(double *v, size_t n, double out[4])
 {
-    size_t  k;
+    size_t  k, at, lo = 0;
 
-    if (n) {
-        qsort(v, n, sizeof(double), cmp_double);   /* v may be NULL at 0 */
-    }
+    /* four order statistics, each selected in what is left above the one
+     * before (O(n), not a sort): the same values a sort puts there */
     for (k = 0; k < 4; k++) {
-        out[k] = n ? v[(n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1] : 0;
+        if (n == 0) {
+            out[k] = 0;
+            continue;
+        }
+        at = (n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1;
+        if (at >= lo) {
+            select_kth(v, lo, n, at);
+            lo = at + 1;
+        }
+        out[k] = v[at];
     }
 }
 
@@ -207,17 +266,29 @@ void
 inferred_rfm_cuts(inferred_conf_t *c, const profile_t *const *ps, size_t n,
     double *scratch)
 {
-    size_t  k, nr;
+    size_t  k, nr = 0;
     int     i;
 
-    for (i = 0; i < 3; i++) {
-        nr = 0;
-        for (k = 0; k < n; k++) {
-            if (ps[k]->orders) {
-                scratch[nr++] = inferred_rfm_value(ps[k], c->as_of, i);
+    for (k = 0; k < n; k++) {
+        if (ps[k]->orders) {
+            for (i = 0; i < 3; i++) {
+                scratch[i * n + nr] = inferred_rfm_value(ps[k], c->as_of, i);
             }
+            nr++;
         }
-        inferred_cuts(scratch, nr, c->cuts[i]);
+    }
+    inferred_rfm_cuts_of(c, scratch, nr, n);
+}
+
+
+void
+inferred_rfm_cuts_of(inferred_conf_t *c, double *cols, size_t nr,
+    size_t stride)
+{
+    int  i;
+
+    for (i = 0; i < 3; i++) {
+        inferred_cuts(cols + (size_t) i * stride, nr, c->cuts[i]);
     }
 }
 

@@ -1307,6 +1307,7 @@ state_close(state_t *st)
 
 typedef struct {
     uint32_t     root;
+    uint8_t      dirty;          /* its profile's, when it was listed */
     uint64_t     pid;            /* profile id hash */
     uint32_t     first, count;   /* its ids in the member list */
 } out_t;
@@ -1692,75 +1693,60 @@ gone_filter(uint64_t *gone, size_t *n, const uint64_t *held, size_t nheld)
 
 
 /*
- * Marks the profiles a delta must hold though no event changed them: the
- * ones whose inferred fields time moved past a threshold since the loaded
- * generation (unless the caller tracks those: st->time_tracked), and the
- * ones whose RFM scores moved with the cut points.  What a profile's
- * record holds is then, for every profile not marked, what a full
+ * Marks the profiles with orders whose RFM scores moved with the cut
+ * points since the loaded generation (a delta holds them): each one's
+ * scores against the old cut points as of the old time, and against the
+ * new ones as of now, from its values vals[i * stride + k] (k < n; as of
+ * now) without reading the profile again.  Time alone does not move a
+ * score (every recency moves alike), new orders and profiles do.  With
+ * this and the time thresholds (inferred_next_change), what a profile's
+ * record holds is, for every profile a delta does not hold, what a full
  * generation would write (but the decayed weights, as of its own time:
  * docs/FORMAT.md).
  */
-static int
-mark_changed(state_t *st, const out_t *outs, size_t nout,
-    const inferred_conf_t *inf)
+static void
+rescore(state_t *st, const inferred_conf_t *inf, const double *vals,
+    size_t stride, const uint32_t *oroot, size_t n, const uint32_t *slot,
+    out_t *outs)
 {
-    inferred_clock_t  clk;
-    inferred_conf_t   prev;
-    int               time = !st->time_tracked && st->as_of != st->prev_as_of;
-    int               cuts;
-    int64_t           a[3], b[3];
-    size_t            k;
+    size_t   k;
+    int      i, a, b;
+    double   v, back = (double) (st->as_of - st->prev_as_of);
 
-    if (time && inferred_clock_init(&clk, st->conf.abandon_ms,
-                                    st->set.lifecycle_ms, st->set.expire_ms,
-                                    st->rules, st->conf.agg_keys)
-                != SPOOR_OK)
+    if (memcmp(st->prev_cuts, inf->cuts, sizeof(st->prev_cuts)) == 0
+        && st->as_of == st->prev_as_of)
     {
-        return SPOOR_E_NOMEM;
+        return;
     }
-    prev = *inf;
-    prev.as_of = st->prev_as_of;
-    memcpy(prev.cuts, st->prev_cuts, sizeof(prev.cuts));
-    cuts = memcmp(prev.cuts, inf->cuts, sizeof(prev.cuts)) != 0
-           || prev.as_of != inf->as_of;
-
-    for (k = 0; k < nout; k++) {
-        profile_t  *p = st->g.ids[outs[k].root].profile;
-
-        if (p->dirty & PROFILE_SINCE_HEAD) {
-            continue;
-        }
-        if (time && inferred_next_change(&clk, p, st->prev_as_of)
-                    <= st->as_of)
-        {
-            p->dirty = PROFILE_CHANGED;
-            continue;
-        }
-        if (cuts && p->orders) {
-            inferred_rfm(&prev, p, a);
-            inferred_rfm(inf, p, b);
-            if (a[0] != b[0] || a[1] != b[1] || a[2] != b[2]) {
-                p->dirty = PROFILE_CHANGED;
+    for (k = 0; k < n; k++) {
+        for (i = 0; i < 3; i++) {
+            v = vals[i * stride + k];
+            b = inferred_score(v, inf->cuts[i]);
+            /* recency is minus the ms since the last order: exact
+             * integers in a double, so this is the old value exactly */
+            a = inferred_score(i == 0 ? v + back : v, st->prev_cuts[i]);
+            if (a != b) {
+                st->g.ids[oroot[k]].profile->dirty = PROFILE_CHANGED;
+                outs[slot[oroot[k]]].dirty = PROFILE_CHANGED;
+                break;
             }
         }
     }
-    if (time) {
-        inferred_clock_free(&clk);
-    }
-    return SPOOR_OK;
 }
 
 
-/* The hashes of the ids the chain holds with a profile that have none
- * now (erased, expired): a delta's gone entry. */
+/* The ids the chain holds with a profile that have none now (erased,
+ * expired): their hashes (a delta's gone entry) into *out and their
+ * indices into *idx, *n of each. */
 static int
-gone_ids(state_t *st, uint64_t **out, size_t *n)
+gone_ids(state_t *st, uint64_t **out, uint32_t **idx, size_t *n)
 {
-    uint32_t   i;
+    uint32_t   i, *b;
     size_t     cap = 0;
     uint64_t  *a;
 
     *out = NULL;
+    *idx = NULL;
     *n = 0;
     for (i = 0; i < st->g.n; i++) {
         if (!st->g.ids[i].stored
@@ -1771,12 +1757,19 @@ gone_ids(state_t *st, uint64_t **out, size_t *n)
         if (*n == cap) {
             cap = cap ? 2 * cap : 256;
             a = realloc(*out, cap * sizeof(uint64_t));
-            if (a == NULL) {
+            if (a != NULL) {
+                *out = a;
+            }
+            b = realloc(*idx, cap * sizeof(uint32_t));
+            if (b != NULL) {
+                *idx = b;
+            }
+            if (a == NULL || b == NULL) {
                 return SPOOR_E_NOMEM;
             }
-            *out = a;
         }
-        (*out)[(*n)++] = st->g.ids[i].hash;
+        (*out)[*n] = st->g.ids[i].hash;
+        (*idx)[(*n)++] = i;
     }
     return SPOOR_OK;
 }
@@ -1784,23 +1777,39 @@ gone_ids(state_t *st, uint64_t **out, size_t *n)
 
 /* What a commit that made gen current leaves in memory: every profile
  * as the chain holds it, every id marked for what it has, and the
- * chain's shape for the next decision.  gone[0 .. ngone) is what the
- * delta said is gone (taken). */
+ * chain's shape for the next decision.  A delta touches only what it
+ * wrote (outs[0 .. nout), their ids in members) and the ids it said are
+ * gone (gone_idx[0 .. nidx)); gone[0 .. ngone) is what it said is gone
+ * (taken). */
 static void
 commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
-    size_t written, const inferred_conf_t *inf, uint64_t **gone,
-    size_t ngone)
+    const out_t *outs, size_t nout, const uint32_t *members,
+    const uint32_t *gone_idx, size_t nidx, const inferred_conf_t *inf,
+    uint64_t **gone, size_t ngone)
 {
     uint32_t   i;
+    size_t     k, j;
     profile_t *p;
-    uint8_t    keep = kind == COMMIT_FULL ? 0 : PROFILE_SINCE_BASE;
     uint64_t  *a;
 
-    for (i = 0; i < st->g.n; i++) {
-        p = st->g.ids[identity_root(&st->g, i)].profile;
-        st->g.ids[i].stored = p != NULL;
-        if (p != NULL) {
-            p->dirty &= keep;
+    if (kind == COMMIT_FULL) {
+        for (i = 0; i < st->g.n; i++) {
+            p = st->g.ids[identity_root(&st->g, i)].profile;
+            st->g.ids[i].stored = p != NULL;
+            if (p != NULL) {
+                p->dirty = 0;
+            }
+        }
+    } else {
+        /* every profile changed since the last generation was written */
+        for (k = 0; k < nidx; k++) {
+            st->g.ids[gone_idx[k]].stored = 0;
+        }
+        for (k = 0; k < nout; k++) {
+            st->g.ids[outs[k].root].profile->dirty &= PROFILE_SINCE_BASE;
+            for (j = 0; j < outs[k].count; j++) {
+                st->g.ids[members[outs[k].first + j]].stored = 1;
+            }
         }
     }
     switch (kind) {
@@ -1847,7 +1856,6 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
     if (kind == COMMIT_FULL) {
         st->full_next = 0;
     }
-    st->written = written;
     st->was_delta = kind != COMMIT_FULL;
 }
 
@@ -1860,7 +1868,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     out_t           *outs = NULL;
     size_t           nout = 0, k;
     double          *vals = NULL;
-    const profile_t **ps = NULL;
+    uint32_t        *oroot = NULL;
+    inferred_clock_t clk;
+    int              timed;
+    size_t           nr, nsets;
     inferred_conf_t  inf;
     spoor_snapw_t   *w = NULL, *sw = NULL;
     msgpack_sbuffer  sb;
@@ -1879,11 +1890,15 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint32_t         gen = st->next_gen > st->gen ? st->next_gen
                                                   : st->gen + 1;
     int              written = 0, delta, kind;
+    struct timespec  cpu0, cpu1;
+    uint64_t         serve_bytes = 0;
     uint32_t         parent;
-    size_t           nall, ngone = 0;
+    size_t           nall, ngone = 0, nidx = 0;
     uint64_t        *gone = NULL;
+    uint32_t        *gone_idx = NULL;
 
     msgpack_sbuffer_init(&sb);
+    (void) clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
     *profiles = 0;
     *bytes = 0;
     st->expired = 0;
@@ -1922,60 +1937,23 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     outs = calloc(st->g.n ? st->g.n : 1, sizeof(out_t));
     members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
-    vals = malloc((st->g.n ? st->g.n : 1) * sizeof(double));
-    ps = malloc((st->g.n ? st->g.n : 1) * sizeof(*ps));
+    /* the RFM columns: 3 of values, 3 of their copy, a row per set */
+    for (i = 0, nsets = 0; i < st->g.n; i++) {
+        nsets += st->g.ids[i].parent == i && st->g.ids[i].profile != NULL;
+    }
+    vals = malloc((nsets ? 6 * nsets : 1) * sizeof(double));
+    oroot = malloc((nsets ? nsets : 1) * sizeof(uint32_t));
     sids = malloc((st->g.n ? st->g.n : 1) * sizeof(stored_id_t));
     segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
                   * sizeof(stored_str_t));
     if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
-        || vals == NULL || ps == NULL || sids == NULL || segs == NULL)
+        || vals == NULL || oroot == NULL || sids == NULL || segs == NULL)
     {
         STATE_MSG("out of memory");
         goto fail;
     }
 
-    for (i = 0; i < st->g.n; i++) {
-        slot[i] = UINT32_MAX;
-    }
-    for (i = 0; i < st->g.n; i++) {
-        r = identity_root(&st->g, i);
-        if (st->g.ids[r].profile == NULL) {
-            continue;
-        }
-        if (st->set.expire_ms
-            && st->g.ids[r].profile->last_seen != INT64_MIN
-            && st->g.ids[r].profile->last_seen
-               < st->as_of - st->set.expire_ms)
-        {
-            /* inactive for longer than the expiry: dropped with its ids
-             * (no tombstone: they are new ids if they come back).  A
-             * profile with no event (imported traits only) has no
-             * activity to expire by. */
-            profile_free(st->g.ids[r].profile);
-            st->g.ids[r].profile = NULL;
-            st->expired++;
-            continue;
-        }
-        if (slot[r] == UINT32_MAX) {
-            slot[r] = (uint32_t) nout;
-            outs[nout].root = r;
-            outs[nout].pid = UINT64_MAX;
-            nout++;
-        }
-        outs[slot[r]].count++;
-    }
-    /* every profile pruned as of now (only the windows the rules need,
-     * weights while they still count: 8 half-lives, 0.4 %); a profile
-     * the prune changes is written again */
-    for (k = 0; k < nout; k++) {
-        profile_t  *p = st->g.ids[outs[k].root].profile;
-
-        if (state_prune(st, p)) {
-            p->dirty = PROFILE_CHANGED;
-        }
-    }
-
-    /* the inferred module as of now: RFM cut points over every profile */
+    /* the inferred module as of now */
     memset(&inf, 0, sizeof(inf));
     inf.as_of = st->as_of;
     inf.abandon_ms = st->conf.abandon_ms;
@@ -1983,22 +1961,85 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
     inf.rules = st->rules;
     inf.agg_keys = st->conf.agg_keys;
-    for (k = 0; k < nout; k++) {
-        ps[k] = st->g.ids[outs[k].root].profile;
+
+    /* one pass over every profile (each is read once: at a million, every
+     * pass costs a cache miss per profile): the sets that have one (a
+     * root holds it), dropping the expired ones; the RFM values of those
+     * with orders; for a delta, the ones time changed since the loaded
+     * generation (unless the caller tracks those: st->time_tracked).
+     * Their ids are counted below, for those written. */
+    kind = commit_kind(st);
+    timed = kind != COMMIT_FULL && !st->time_tracked
+            && st->as_of != st->prev_as_of;
+    if (timed && inferred_clock_init(&clk, st->conf.abandon_ms,
+                                     st->set.lifecycle_ms, st->set.expire_ms,
+                                     st->rules, st->conf.agg_keys)
+                 != SPOOR_OK)
+    {
+        STATE_MSG("out of memory");
+        goto fail;
     }
-    inferred_rfm_cuts(&inf, ps, nout, vals);
+    for (i = 0; i < st->g.n; i++) {
+        slot[i] = UINT32_MAX;
+    }
+    nr = 0;
+    for (i = 0; i < st->g.n; i++) {
+        profile_t  *p = st->g.ids[i].profile;
+
+        if (p == NULL || st->g.ids[i].parent != i) {
+            continue;
+        }
+        if (st->set.expire_ms && p->last_seen != INT64_MIN
+            && p->last_seen < st->as_of - st->set.expire_ms)
+        {
+            /* inactive for longer than the expiry: dropped with its ids
+             * (no tombstone: they are new ids if they come back).  A
+             * profile with no event (imported traits only) has no
+             * activity to expire by. */
+            profile_free(p);
+            st->g.ids[i].profile = NULL;
+            st->expired++;
+            continue;
+        }
+        if (timed && !(p->dirty & PROFILE_SINCE_HEAD)
+            && inferred_next_change(&clk, p, st->prev_as_of) <= st->as_of)
+        {
+            p->dirty = PROFILE_CHANGED;
+        }
+        if (p->orders) {
+            for (j = 0; j < 3; j++) {
+                vals[j * nsets + nr] = inferred_rfm_value(p, st->as_of,
+                                                          (int) j);
+            }
+            oroot[nr++] = i;
+        }
+        slot[i] = (uint32_t) nout;
+        outs[nout].root = i;
+        outs[nout].pid = UINT64_MAX;
+        outs[nout].count = 0;
+        outs[nout].dirty = p->dirty;
+        nout++;
+    }
+    if (timed) {
+        inferred_clock_free(&clk);
+    }
+
+    /* the RFM cut points over every profile with orders (from a copy:
+     * the values are compared below) */
+    if (nsets) {
+        memcpy(vals + 3 * nsets, vals, 3 * nsets * sizeof(double));
+    }
+    inferred_rfm_cuts_of(&inf, vals + 3 * nsets, nr, nsets);
 
     /* a delta holds the changed profiles, and the ids gone since */
     nall = nout;
-    kind = commit_kind(st);
     if (kind != COMMIT_FULL) {
         uint8_t  want = kind == COMMIT_DELTA ? PROFILE_SINCE_HEAD
                                              : PROFILE_SINCE_BASE;
 
-        rc = mark_changed(st, outs, nout, &inf);
-        if (rc == SPOOR_OK) {
-            rc = gone_ids(st, &gone, &ngone);
-        }
+        rescore(st, &inf, vals, nsets, oroot, nr, slot, outs);
+        rc = gone_ids(st, &gone, &gone_idx, &ngone);
+        nidx = ngone;
         if (rc == SPOOR_OK && kind == COMMIT_GATHER && st->nbase_gone) {
             uint64_t  *a = realloc(gone, (ngone + st->nbase_gone)
                                          * sizeof(uint64_t));
@@ -2018,16 +2059,16 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
         rc = SPOOR_E_NOMEM;
         for (j = 0, k = 0; k < nout; k++) {
-            j += (st->g.ids[outs[k].root].profile->dirty & want) != 0;
+            j += (outs[k].dirty & want) != 0;
         }
         /* past a quarter of the profiles, a delta saves little and
          * lengthens every later read: a new base */
         if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall) {
             kind = COMMIT_FULL;
-            ngone = 0;
+            ngone = nidx = 0;
         } else {
             for (j = 0, k = 0; k < nout; k++) {
-                if (st->g.ids[outs[k].root].profile->dirty & want) {
+                if (outs[k].dirty & want) {
                     slot[outs[k].root] = j;
                     outs[j++] = outs[k];
                 } else {
@@ -2040,6 +2081,22 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     delta = kind != COMMIT_FULL;
     parent = kind == COMMIT_DELTA ? st->gen
              : kind == COMMIT_GATHER ? st->base : 0;
+
+    /* the profiles written pruned as of now (only the windows the rules
+     * need, weights while they still count); one a delta does not hold
+     * keeps what its generation holds (a reader prunes it as of the
+     * chain's time: state_record_again) */
+    for (k = 0; k < nout; k++) {
+        (void) state_prune(st, st->g.ids[outs[k].root].profile);
+    }
+
+    /* each written profile's ids */
+    for (i = 0; i < st->g.n; i++) {
+        r = identity_root(&st->g, i);
+        if (slot[r] != UINT32_MAX) {
+            outs[slot[r]].count++;
+        }
+    }
 
     /* member ranges */
     j = 0;
@@ -2229,6 +2286,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (stat(path, &sbuf) == 0) {
         *bytes = (uint64_t) sbuf.st_size;
     }
+    snprintf(path, sizeof(path), "%s/%s", st->dir, sname);
+    if (stat(path, &sbuf) == 0) {
+        serve_bytes = (uint64_t) sbuf.st_size;
+    }
+    (void) clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
     *profiles = nall;
 
     /* the lineage, then CURRENT */
@@ -2257,6 +2319,13 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         json_out_cstr(&jo, name);
         json_out_cstr(&jo, "snapshot_bytes");
         json_out_uint(&jo, *bytes);
+        json_out_cstr(&jo, "serve_bytes");
+        json_out_uint(&jo, serve_bytes);
+        /* the CPU time (every thread) the commit took up to here */
+        json_out_cstr(&jo, "commit_cpu_ms");
+        json_out_uint(&jo, (uint64_t) ((cpu1.tv_sec - cpu0.tv_sec) * 1000
+                                       + (cpu1.tv_nsec - cpu0.tv_nsec)
+                                         / 1000000));
         json_out_cstr(&jo, "profiles");
         json_out_uint(&jo, nall);
         json_out_cstr(&jo, "delta");
@@ -2308,7 +2377,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
                 written = 0;
                 st->gen = gen;
                 st->next_gen = gen + 1;
-                commit_done(st, gen, kind, *bytes, nout, &inf, &gone, ngone);
+                commit_done(st, gen, kind, *bytes, outs, nout, members, gone_idx,
+                    nidx, &inf, &gone, ngone);
             }
             STATE_MSG("%s/CURRENT: cannot write: %s", st->dir, strerror(en));
             goto fail;
@@ -2318,7 +2388,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     st->gen = gen;
     st->next_gen = gen + 1;
-    commit_done(st, gen, kind, *bytes, nout, &inf, &gone, ngone);
+    commit_done(st, gen, kind, *bytes, outs, nout, members, gone_idx,
+                    nidx, &inf, &gone, ngone);
     st->changed = 0;
     st->recovered_from = 0;
     st->has_settings = 1;           /* the generation keeps them */
@@ -2359,11 +2430,12 @@ fail:
     free(members);
     free(hashes);
     free(vals);
-    free(ps);
+    free(oroot);
     free(sids);
     free(dec);
     free(segs);
     free(gone);
+    free(gone_idx);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }

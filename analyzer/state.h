@@ -140,7 +140,6 @@ typedef struct {
                                         commit does not look for them */
     int               full_next;     /* the next commit writes a full
                                         generation */
-    uint64_t          written;       /* profiles the last commit wrote */
     int               was_delta;     /* the last commit wrote a delta */
 } state_t;
 

@@ -74,7 +74,7 @@ Test(inferred, rfm_scores_profiles_with_orders_only)
 {
     int64_t           now = 100 * DAY, rfm[3];
     profile_t        *p[3];
-    double            scratch[3];
+    double            scratch[9];
     inferred_conf_t   c = conf_at(now);
     int               i;
 
@@ -148,7 +148,7 @@ Test(inferred, a_record_holds_each_matching_rule_once_in_rule_order)
     stored_profile_t   rec;
     stored_str_t       segs[4];
     char               err[256];
-    double             scratch[1];
+    double             scratch[3];
 
     cr_assert_not_null(p);
     cr_assert_eq(spoor_rules_parse(text, strlen(text), "test", &rules, err,
@@ -748,4 +748,45 @@ Test(inferred, a_day_bucket_ahead_of_now_enters_its_window)
     free(keys);
     spoor_rules_free(r);
     profile_free(p);
+}
+
+
+static int
+cmp_d(const void *a, const void *b)
+{
+    double  x = *(const double *) a, y = *(const double *) b;
+
+    return (x > y) - (x < y);
+}
+
+
+/* The cut points are the values a sort puts at 20, 40, 60 and 80 %
+ * (selected, not sorted: the same values), on many sizes and shapes:
+ * random, few distinct values, sorted, reversed, all equal. */
+Test(inferred, cuts_are_the_sorted_order_statistics)
+{
+    static double  v[5000], w[5000];
+    double         c[4];
+    size_t         n, i, k, at;
+    unsigned       seed = 12345, shape;
+
+    for (shape = 0; shape < 5; shape++) {
+        for (n = 1; n <= 5000; n = n * 3 + 1) {
+            for (i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                v[i] = shape == 0 ? (double) (seed >> 8)
+                     : shape == 1 ? (double) ((seed >> 8) % 7)
+                     : shape == 2 ? (double) i
+                     : shape == 3 ? (double) (n - i) : 42.0;
+            }
+            memcpy(w, v, n * sizeof(double));
+            qsort(w, n, sizeof(double), cmp_d);
+            inferred_cuts(v, n, c);
+            for (k = 0; k < 4; k++) {
+                at = (n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1;
+                cr_assert_eq(c[k], w[at], "shape %u n %zu cut %zu", shape, n,
+                             k);
+            }
+        }
+    }
 }
