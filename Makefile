@@ -494,8 +494,9 @@ install: all
 
 # Benchmarks (never part of `make test`): the collector side by side with
 # empty_gif and an access_log + geoip2 stack, the analyzer next to the
-# decode floor, a Python script and GoAccess, profile lookups, and follow
-# mode's freshness (bench/freshness.sh); bench/results/REPORT.md.
+# decode floor, a Python script and GoAccess, profile lookups, follow
+# mode's freshness (bench/freshness.sh) and the cost of a delta
+# generation (bench/delta.sh); bench/results/REPORT.md.
 # The packages only the benchmarks need are installed here.
 BENCH_PKGS := libnginx-mod-http-geoip2 goaccess gnuplot-nox python3-lz4 \
               python3-msgpack time
@@ -538,6 +539,8 @@ bench:
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' bash bench/freshness.sh > bench/results/freshness.md
 	@cat bench/results/freshness.md
+	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/delta.sh > bench/results/delta.md
+	@cat bench/results/delta.md
 	bash bench/report.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).

@@ -3,8 +3,9 @@
 # serves (issue 17).
 #
 # 1. Freshness: one nginx (one worker) with `spoor_log ... flush=500ms`
-#    and `spoor_profiles STATE check=250ms`, a state of PROFILES profiles
-#    (from a `spoor gen` log) and `spoor ingest --follow --interval 1s` on
+#    and `spoor_profiles STATE check=250ms`, a state of about SIZE profiles
+#    (from a `spoor gen` log of 27 x SIZE events of at most 2 x SIZE
+#    visitors: each profile is a visitor who gave consent and came back) and `spoor ingest --follow --interval 1s` on
 #    its log; wrk sends a steady RATE page views/s of returning visitors
 #    (bench/freshness/load.lua) while bench/freshness/probe.py starts a
 #    new visitor every 0.1 s: one beacon, then /seg with its cookie every
@@ -17,7 +18,8 @@
 #    state: events applied per second until nothing is behind.
 #
 # Environment: SPOOR, SPOOR_MODULE, NGINX (required); SIZES (default
-# "100000 1000000"), RATE (10000), PROBE_SECONDS (20), EVENTS (1000000).
+# "100000 1000000"), RATE (10000), PROBE_SECONDS (20), EVENTS (1000000),
+# POOL (5000: the distinct visitors the load cycles through).
 # Logs are made with spoor gen into bench/results/data when missing.
 # Prints markdown on stdout.
 set -euo pipefail
@@ -27,6 +29,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 SIZES=${SIZES:-100000 1000000}
 RATE=${RATE:-10000}
 PROBE_SECONDS=${PROBE_SECONDS:-20}
+POOL=${POOL:-5000}             # distinct returning visitors of the load
 EVENTS=${EVENTS:-1000000}
 CONNECTIONS=100
 command -v wrk >/dev/null || { echo "freshness.sh: wrk is needed" >&2; exit 1; }
@@ -72,7 +75,7 @@ echo "## Follow mode: freshness"
 echo
 echo "A beacon's answer to \`\$spoor_profile_found\` on the visitor's next request,"
 echo "with flush=500ms, --interval 1s, check=250ms, under a steady pixel load"
-echo "(goal: p50 <= 2 s, p99 <= 4 s at 100,000 profiles):"
+echo "(goal: p50 <= 2 s, p99 <= 4 s at 100,000 and at 1,000,000 profiles):"
 echo
 echo "| profiles | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median) | largest lag | written per hour |"
 echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -83,7 +86,11 @@ for size in $SIZES; do
     state=$d/state
     mkdir -p "$state"
     chgrp nogroup "$state" && chmod 2750 "$state"
-    "$SPOOR" ingest --state "$state" "$(gen_log $((size * 3)) "$size")" > /dev/null
+    "$SPOOR" ingest --state "$state" "$(gen_log $((size * 27)) $((size * 2)))" > /dev/null
+    # a second full generation: deltas follow only while an older base is
+    # kept (docs/FORMAT.md "Delta generations")
+    "$SPOOR" ingest --state "$state" --full /dev/null > /dev/null
+    profiles=$("$SPOOR" lineage --state "$state" | tail -n 1 | jq -r .profiles)
     port=$(spoor_free_port)
     log=$d/logs/events.spoor
     {
@@ -119,7 +126,7 @@ EOF
     delay=$(( CONNECTIONS * 1000 / RATE - 1 ))     # ~1 ms of latency each
     [ "$delay" -ge 1 ] || delay=1
     wrk -t1 -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$here/freshness/load.lua" \
-        "http://127.0.0.1:$port" -- "$delay" 5000 > "$d/wrk.out" 2>&1 &
+        "http://127.0.0.1:$port" -- "$delay" "$POOL" > "$d/wrk.out" 2>&1 &
     wpid=$!
     # what the follower writes (its generations) while the load runs
     io0=$(awk '/^write_bytes/ { print $2 }' "/proc/$fpid/io" 2>/dev/null || echo 0)
@@ -144,7 +151,7 @@ EOF
     rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$d/wrk.out")
     pub=$(jq -s 'map(.[0]) | sort | .[length / 2 | floor] // 0' "$d/samples")
     lag=$(jq -s 'map(.[1]) | max // 0' "$d/samples")
-    echo "| $size | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
+    echo "| $profiles | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
          "$(jq -r '.p50 // "-"' <<<"$res") s | $(jq -r '.p90 // "-"' <<<"$res") s |" \
          "$(jq -r '.p99 // "-"' <<<"$res") s | $(jq -r '.max // "-"' <<<"$res") s |" \
          "$pub ms | $lag bytes | $gbh GB |"
@@ -181,10 +188,12 @@ the $size-profile state: $applied read in $(( (t1 - t0) / 1000000 )) ms,
 $(( applied * 1000 / ( (t1 - t0) / 1000000 + 1 ) )) events/s (goal >= 100,000), publishes included."
 done
 echo
-echo "Publish: the median time a publish took (every profile written), and"
-echo "the largest number of bytes written to the log but not yet read, both"
-echo "from the follower's --status file, sampled every 0.25 s; written per"
-echo "hour: the follower's write_bytes (/proc/PID/io) over the load, per hour"
-echo "(every publish writes every profile: issue 18 makes it follow changes)."
+echo "Publish: the median time a publish took, and the largest number of"
+echo "bytes written to the log but not yet read, both from the follower's"
+echo "--status file, sampled every 0.25 s; written per hour: the follower's"
+echo "write_bytes (/proc/PID/io) over the load, per hour.  A publish writes a"
+echo "delta of the profiles that changed, a delta that gathers the chain every"
+echo "fifth, and a full generation when a quarter of the profiles changed"
+echo "since the last one (docs/FORMAT.md, \"Delta generations\")."
 echo
 echo "$catchup"

@@ -13,7 +13,8 @@
 # in a section of its own after the collector's; without it, no section.
 # bench/lookup.sh's lookup.md (profiles served back: the lookup in-process
 # and end to end) follows the analyzer's section when present, then
-# bench/freshness.sh's freshness.md (follow mode).
+# bench/freshness.sh's freshness.md (follow mode), bench/delta.sh's
+# delta.md (incremental generations).
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
@@ -150,6 +151,11 @@ fi
     if [ -s "$R/freshness.md" ]; then
         # bench/freshness.sh: its own "## Follow mode: freshness" heading
         cat "$R/freshness.md"
+        echo
+    fi
+    if [ -s "$R/delta.md" ]; then
+        # bench/delta.sh: its own "## Incremental generations" heading
+        cat "$R/delta.md"
         echo
     fi
 } > "$report"

@@ -27,7 +27,10 @@
  *   - profile_pack of what profile_unpack read is a fixed point (packing,
  *     unpacking and packing again gives the same bytes);
  *   - profile_json writes one line of valid JSON (parsed back with
- *     yajl), and so does json_out_msgpack for the meta blob.
+ *     yajl), and so does json_out_msgpack for the meta blob;
+ *   - a delta's link to its chain (gen_chain.h), when it is accepted,
+ *     names a parent below the generation and a base at most the parent;
+ *     a full generation is its own base.
  *
  * Every section of a snapshot carries an XXH64, so mutated bytes rarely
  * get past open.  Each input is therefore read twice: as it is, and (when
@@ -59,6 +62,7 @@
 #include "profile_json.h"
 #include "profile_lookup.h"
 #include "profile_view.h"
+#include "gen_chain.h"
 #include "snapshot.h"
 
 #define HDR          SPOOR_SNAP_HEADER_SIZE
@@ -565,6 +569,28 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
                     || serve.sum != spoor_snap_summary_size(s)))
     {
         abort();
+    }
+    /* a delta's link to its chain, read as the module and the analyzer
+     * read it (gen_chain.h): what it says holds */
+    {
+        uint32_t  parent, base, g;
+        char      why[256];
+
+        for (g = 1; g < 4; g++) {
+            if (spoor_chain_check(s, g, &parent, &base, why, sizeof(why))
+                == SPOOR_OK
+                && (spoor_snap_flags(s) & SPOOR_SNAP_DELTA
+                    ? parent >= g || base > parent || base == 0
+                    : parent != 0 || base != g))
+            {
+                abort();
+            }
+        }
+        if (spoor_chain_link(meta, len, &parent, &base) == SPOOR_OK
+            && (base == 0 || base > parent))
+        {
+            abort();
+        }
     }
     msgpack_unpacked_init(&u);
     if (meta != NULL
