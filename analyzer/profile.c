@@ -30,6 +30,7 @@ profile_new(void)
         p->last_order = INT64_MIN;
         p->ctx.time = INT64_MIN;
         p->dirty = PROFILE_CHANGED;
+        p->next_change = INT64_MIN;
     }
     return p;
 }

@@ -156,6 +156,12 @@ typedef struct {
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
     uint8_t              dirty;
+
+    /* the earliest time after its generation's as_of at which time alone
+     * may change its inferred fields (inferred_next_change), kept in its
+     * record so that a delta finds the profiles time changed without
+     * computing it for each; INT64_MIN: unknown */
+    int64_t              next_change;
 } profile_t;
 
 #define PROFILE_SINCE_HEAD  0x1u

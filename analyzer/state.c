@@ -738,6 +738,7 @@ load_profile(state_t *st, const unsigned char *p, size_t len,
     }
     identity_enter_set(&st->g, *ids, v.nids, pr);
     pr->dirty = dirty;                  /* as the generation holds it */
+    pr->next_change = v.next;
     for (i = 0; i < v.nids; i++) {
         st->g.ids[(*ids)[i]].stored = 1;
     }
@@ -1612,6 +1613,7 @@ state_record_again(state_t *st, const inferred_conf_t *inf,
         rec.nids = v.nids;
         rec.profile = p;
         inferred_record(inf, p, &rec, dec, segs);
+        rec.next = INT64_MIN;           /* a reader's: not computed */
         sb->size = 0;
         msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
         rc = stored_profile_pack(&pk, &rec);
@@ -1870,7 +1872,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     double          *vals = NULL;
     uint32_t        *oroot = NULL;
     inferred_clock_t clk;
-    int              timed;
+    int              timed, clk_ok = 0;
     size_t           nr, nsets;
     inferred_conf_t  inf;
     spoor_snapw_t   *w = NULL, *sw = NULL;
@@ -1971,14 +1973,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     kind = commit_kind(st);
     timed = kind != COMMIT_FULL && !st->time_tracked
             && st->as_of != st->prev_as_of;
-    if (timed && inferred_clock_init(&clk, st->conf.abandon_ms,
-                                     st->set.lifecycle_ms, st->set.expire_ms,
-                                     st->rules, st->conf.agg_keys)
-                 != SPOOR_OK)
+    if (inferred_clock_init(&clk, st->conf.abandon_ms, st->set.lifecycle_ms,
+                            st->set.expire_ms, st->rules, st->conf.agg_keys)
+        != SPOOR_OK)
     {
         STATE_MSG("out of memory");
         goto fail;
     }
+    clk_ok = 1;
     for (i = 0; i < st->g.n; i++) {
         slot[i] = UINT32_MAX;
     }
@@ -2002,7 +2004,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             continue;
         }
         if (timed && !(p->dirty & PROFILE_SINCE_HEAD)
-            && inferred_next_change(&clk, p, st->prev_as_of) <= st->as_of)
+            && (p->next_change != INT64_MIN
+                ? p->next_change
+                : inferred_next_change(&clk, p, st->prev_as_of))
+               <= st->as_of)
         {
             p->dirty = PROFILE_CHANGED;
         }
@@ -2019,9 +2024,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         outs[nout].count = 0;
         outs[nout].dirty = p->dirty;
         nout++;
-    }
-    if (timed) {
-        inferred_clock_free(&clk);
     }
 
     /* the RFM cut points over every profile with orders (from a copy:
@@ -2201,6 +2203,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             ndec_cap = p->nweights;
         }
         inferred_record(&inf, p, &rec, dec, segs);
+        p->next_change = inferred_next_change(&clk, p, st->as_of);
+        rec.next = p->next_change;
 
         sb.size = 0;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -2436,6 +2440,9 @@ fail:
     free(segs);
     free(gone);
     free(gone_idx);
+    if (clk_ok) {
+        inferred_clock_free(&clk);
+    }
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }

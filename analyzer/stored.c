@@ -55,7 +55,7 @@ stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
     int     e;
     char    kind[2] = { 0, 0 };
 
-    e = msgpack_pack_map(pk, 9);
+    e = msgpack_pack_map(pk, 10);
     e |= pk_cstr(pk, "id") || pk_str(pk, v->id.ptr, v->id.len);
     e |= pk_cstr(pk, "ids") || msgpack_pack_array(pk, v->nids);
     for (i = 0; i < v->nids; i++) {
@@ -81,6 +81,7 @@ stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
     for (i = 0; i < v->nsegs; i++) {
         e |= pk_str(pk, v->segs[i].ptr, v->segs[i].len);
     }
+    e |= pk_cstr(pk, "next") || msgpack_pack_int64(pk, v->next);
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
 }
 
@@ -379,6 +380,10 @@ stored_profile_read(stored_profile_t *v, const unsigned char *blob,
                                       &v->abandoned);
     read_decayed(v, spoor_mp_member(m, "decayed"));
     read_segs(v, spoor_mp_member(m, "seg"));
+    v->has_next = spoor_mp_whole(spoor_mp_member(m, "next"), &v->next);
+    if (!v->has_next) {
+        v->next = INT64_MIN;
+    }
     return SPOOR_OK;
 }
 

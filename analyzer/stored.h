@@ -77,12 +77,18 @@ typedef struct {
     stored_str_t            *segs;       /* the segments it is in */
     size_t                   nsegs;
     int                      has_segs;
+    int64_t                  next;       /* the earliest time after as_of
+                                            when time alone may change
+                                            these (inferred_next_change);
+                                            INT64_MIN: unknown */
+    int                      has_next;
 
     msgpack_unpacked         u;          /* read: what the view is in */
 } stored_profile_t;
 
 /*
- * Packs v (ids, profile, id, rfm, life, as_of, abandoned, decayed, segs;
+ * Packs v (ids, profile, id, rfm, life, as_of, abandoned, decayed, segs,
+ * next;
  * the has_* flags are not looked at: every field is written) as one
  * profile record into pk.  Returns SPOOR_OK, or SPOOR_E_NOMEM when the
  * packer's buffer could not grow.

@@ -12,7 +12,7 @@
  *     record holds only its served traits and is read only when a trait
  *     is asked for;
  *   - for a generation without one (written by an older spoor), the full
- *     profile record of gen-N.snap (a map of nine keys; the served fields
+ *     profile record of gen-N.snap (a map of ten keys; the served fields
  *     are read and everything else is stepped over).
  * The analyzer computes every served field when it writes the generation
  * (segments from the rules, lifecycle and RFM as of the generation's
