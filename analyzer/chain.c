@@ -11,6 +11,7 @@
 #include "gen_chain.h"
 #include "mp_read.h"
 #include "stored.h"
+#include "u64set.h"
 
 
 void
@@ -89,82 +90,28 @@ fail:
 }
 
 
-/* ---- a set of id hashes (open addressing; 0 is kept aside) ------------- */
-
-typedef struct {
-    uint64_t  *slot;
-    size_t     cap, n;         /* cap a power of two */
-    int        has_zero;
-} hset_t;
-
-
-static int
-hset_has(const hset_t *s, uint64_t h)
+/* The profile number of file f's gone record, SIZE_MAX when it has none:
+ * only a delta has one, and its writer puts it last. */
+static size_t
+gone_record(const chain_t *c, size_t f)
 {
-    size_t  i;
+    size_t                n = spoor_snap_count(c->file[f]), len;
+    const unsigned char  *b;
 
-    if (h == 0) {
-        return s->has_zero;
+    if (n == 0 || !(spoor_snap_flags(c->file[f]) & SPOOR_SNAP_DELTA)) {
+        return SIZE_MAX;
     }
-    if (s->cap == 0) {
-        return 0;
-    }
-    for (i = h & (s->cap - 1); s->slot[i] != 0; i = (i + 1) & (s->cap - 1)) {
-        if (s->slot[i] == h) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
-static int
-hset_add(hset_t *s, uint64_t h)
-{
-    size_t     i, cap, k;
-    uint64_t  *t;
-
-    if (h == 0) {
-        s->has_zero = 1;
-        return SPOOR_OK;
-    }
-    if ((s->n + 1) * 2 > s->cap) {
-        cap = s->cap ? 2 * s->cap : 1024;
-        t = calloc(cap, sizeof(uint64_t));
-        if (t == NULL) {
-            return SPOOR_E_NOMEM;
-        }
-        for (k = 0; k < s->cap; k++) {
-            if (s->slot[k] != 0) {
-                for (i = s->slot[k] & (cap - 1); t[i] != 0;
-                     i = (i + 1) & (cap - 1))
-                { /* void */ }
-                t[i] = s->slot[k];
-            }
-        }
-        free(s->slot);
-        s->slot = t;
-        s->cap = cap;
-    }
-    for (i = h & (s->cap - 1); s->slot[i] != 0; i = (i + 1) & (s->cap - 1)) {
-        if (s->slot[i] == h) {
-            return SPOOR_OK;
-        }
-    }
-    s->slot[i] = h;
-    s->n++;
-    return SPOOR_OK;
+    b = spoor_snap_profile(c->file[f], n - 1, &len);
+    return b != NULL && stored_gone(b, len) ? n - 1 : SIZE_MAX;
 }
 
 
 int
 chain_live(chain_t *c)
 {
-    hset_t                newer;
-    size_t                f, k, i, n, nix;
-    const unsigned char  *b;
-    uint8_t              *shadow;
-    int                   rc = SPOOR_OK;
+    u64set_t   newer;
+    size_t     f, k, i, n, nix, gone;
+    int        rc = SPOOR_OK;
 
     memset(&newer, 0, sizeof(newer));
     for (f = 0; f < c->n && rc == SPOOR_OK; f++) {
@@ -172,43 +119,34 @@ chain_live(chain_t *c)
             continue;
         }
         n = spoor_snap_count(c->file[f]);
-        c->live[f] = calloc(n / 8 + 1, 1);
-        shadow = calloc(n / 8 + 1, 1);
-        if (c->live[f] == NULL || shadow == NULL) {
-            free(shadow);
+        c->live[f] = malloc(n / 8 + 1);
+        if (c->live[f] == NULL) {
             rc = SPOOR_E_NOMEM;
             break;
         }
+        memset(c->live[f], 0xff, n / 8 + 1);
+        gone = gone_record(c, f);
+        if (gone != SIZE_MAX) {
+            c->live[f][gone / 8] &= (uint8_t) ~(1u << (gone % 8));
+        }
         nix = spoor_snap_index_count(c->file[f]);
-        for (k = 0; k < nix; k++) {
+        for (k = 0; f > 0 && k < nix; k++) {
             uint64_t  h = spoor_snap_index_entry(c->file[f], k, &i);
 
-            if (f > 0 && hset_has(&newer, h)) {
-                shadow[i / 8] |= (uint8_t) (1u << (i % 8));
+            /* shadowed: a newer file holds one of its hashes */
+            if (u64set_has(&newer, h)) {
+                c->live[f][i / 8] &= (uint8_t) ~(1u << (i % 8));
             }
         }
-        for (i = 0; i < n; i++) {
-            size_t  len;
-
-            if (shadow[i / 8] & (1u << (i % 8))) {
-                continue;
-            }
-            /* a damaged record counts as live: whoever reads it says so */
-            b = spoor_snap_profile(c->file[f], i, &len);
-            if (b != NULL && stored_gone(b, len)) {
-                continue;
-            }
-            c->live[f][i / 8] |= (uint8_t) (1u << (i % 8));
-        }
-        free(shadow);
-        if (f + 1 < c->n) {
-            for (k = 0; k < nix && rc == SPOOR_OK; k++) {
-                rc = hset_add(&newer, spoor_snap_index_entry(c->file[f], k,
-                                                             NULL));
+        for (k = 0; f + 1 < c->n && k < nix && rc == SPOOR_OK; k++) {
+            if (u64set_add(&newer, spoor_snap_index_entry(c->file[f], k,
+                                                          NULL)) < 0)
+            {
+                rc = SPOOR_E_NOMEM;
             }
         }
     }
-    free(newer.slot);
+    u64set_free(&newer);
     return rc;
 }
 
@@ -217,21 +155,6 @@ int
 chain_is_live(const chain_t *c, size_t f, size_t i)
 {
     return c->live[f] != NULL && (c->live[f][i / 8] & (1u << (i % 8)));
-}
-
-
-size_t
-chain_count(const chain_t *c)
-{
-    size_t  f, i, n = 0, cnt;
-
-    for (f = 0; f < c->n; f++) {
-        cnt = spoor_snap_count(c->file[f]);
-        for (i = 0; i < cnt; i++) {
-            n += (size_t) chain_is_live(c, f, i);
-        }
-    }
-    return n;
 }
 
 
@@ -403,25 +326,20 @@ chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
 int
 chain_gone(const chain_t *c, uint64_t **out, size_t *n)
 {
-    size_t                f, k, nix, i, cnt, cap = 0, len;
-    const unsigned char  *b;
-    uint64_t             *a, h;
+    size_t     f, k, nix, i, cap = 0, gone;
+    uint64_t  *a, h;
 
     *out = NULL;
     *n = 0;
     for (f = 0; f + 1 < c->n; f++) {
-        cnt = spoor_snap_count(c->file[f]);
-        if (cnt == 0) {
+        gone = gone_record(c, f);
+        if (gone == SIZE_MAX) {
             continue;
-        }
-        b = spoor_snap_profile(c->file[f], cnt - 1, &len);
-        if (b == NULL || !stored_gone(b, len)) {
-            continue;                   /* the writer puts it last */
         }
         nix = spoor_snap_index_count(c->file[f]);
         for (k = 0; k < nix; k++) {
             h = spoor_snap_index_entry(c->file[f], k, &i);
-            if (i != cnt - 1) {
+            if (i != gone) {
                 continue;
             }
             if (*n == cap) {

@@ -49,7 +49,9 @@ void chain_close(chain_t *c);
 /*
  * Works out which profiles of each file are the chain's (the format's
  * rule), once: after it, chain_is_live() answers.  Costs a hash set of
- * every delta's index hashes and one pass over every file's index.
+ * every delta's index hashes and one pass over every file's index (none
+ * for a full generation alone) and reads one record of each delta, its
+ * last (where the writer puts the gone record).
  * SPOOR_OK or SPOOR_E_NOMEM.
  */
 int chain_live(chain_t *c);
@@ -66,9 +68,6 @@ int chain_is_live(const chain_t *c, size_t f, size_t i);
  */
 size_t chain_find(const chain_t *c, uint64_t h,
     void (*fn)(void *arg, size_t f, size_t i), void *arg);
-
-/* How many profiles the chain has (chain_live first). */
-size_t chain_count(const chain_t *c);
 
 /* A profile of the chain: profile i of file f. */
 typedef struct {

@@ -248,7 +248,7 @@ cmd_export(int argc, char **argv)
     if (open_current("export", dir, &v) != 0) {
         return EXIT_IO;
     }
-    if (json_out_init(&j, stdout) != 0) {
+    if (state_view_order(&v) != SPOOR_OK || json_out_init(&j, stdout) != 0) {
         state_view_close(&v);
         return EXIT_IO;
     }
@@ -303,6 +303,11 @@ cmd_segments(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (open_current("segments", dir, &sv) != 0) {
+        return EXIT_IO;
+    }
+    if (state_view_order(&sv) != SPOOR_OK) {
+        fprintf(stderr, "spoor segments: out of memory\n");
+        state_view_close(&sv);
         return EXIT_IO;
     }
 
@@ -491,7 +496,10 @@ cmd_stats(int argc, char **argv)
     kv = calloc(mv.ncounters + 1, sizeof(kv_t));
     json_out_map_open(&j);
     json_out_cstr(&j, "profiles");
-    json_out_uint(&j, v.n);
+    /* the meta counts the profiles of the whole chain; a generation
+     * written before it did is a full one */
+    json_out_uint(&j, mv.has_profiles ? mv.profiles
+                                      : spoor_snap_count(v.c.file[0]));
     for (g = 0; kv && g < sizeof(groups) / sizeof(groups[0]); g++) {
         size_t  pl = strlen(groups[g]);
 

@@ -263,26 +263,7 @@ inferred_rfm_value(const profile_t *p, int64_t as_of, int which)
 
 
 void
-inferred_rfm_cuts(inferred_conf_t *c, const profile_t *const *ps, size_t n,
-    double *scratch)
-{
-    size_t  k, nr = 0;
-    int     i;
-
-    for (k = 0; k < n; k++) {
-        if (ps[k]->orders) {
-            for (i = 0; i < 3; i++) {
-                scratch[i * n + nr] = inferred_rfm_value(ps[k], c->as_of, i);
-            }
-            nr++;
-        }
-    }
-    inferred_rfm_cuts_of(c, scratch, nr, n);
-}
-
-
-void
-inferred_rfm_cuts_of(inferred_conf_t *c, double *cols, size_t nr,
+inferred_rfm_cuts(inferred_conf_t *c, double *cols, size_t nr,
     size_t stride)
 {
     int  i;

@@ -51,16 +51,12 @@ void inferred_cuts(double *v, size_t n, double out[4]);
 /* 1 + the number of cut points v is above: 1 .. 5. */
 int inferred_score(double v, const double cut[4]);
 
-/* The cut points of recency, frequency and monetary over the profiles
- * ps[0 .. n) that have orders, into c->cuts.  scratch holds 3 n
- * doubles. */
-void inferred_rfm_cuts(inferred_conf_t *c, const profile_t *const *ps,
-    size_t n, double *scratch);
-
-/* The same from the values already taken: recency, frequency and
- * monetary of nr profiles with orders at cols[0 .. nr), cols[stride ..
- * stride + nr), cols[2 stride .. 2 stride + nr) (reordered). */
-void inferred_rfm_cuts_of(inferred_conf_t *c, double *cols, size_t nr,
+/* The cut points of recency, frequency and monetary over nr profiles
+ * with orders into c->cuts, from their values (inferred_rfm_value() as of
+ * c->as_of): recency at cols[0 .. nr), frequency at cols[stride ..
+ * stride + nr), monetary at cols[2 stride .. 2 stride + nr); the columns
+ * are reordered. */
+void inferred_rfm_cuts(inferred_conf_t *c, double *cols, size_t nr,
     size_t stride);
 
 /* The three scores of p against c->cuts; 0 0 0 without orders. */

@@ -22,6 +22,7 @@
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
+#include "u64set.h"
 
 #define STATE_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
@@ -103,50 +104,7 @@ cmp_u64(const void *a, const void *b)
  * this run are appended and looked up in a small open-addressing set
  * rebuilt as it grows.
  */
-static uint64_t  *run_set;
-static size_t     run_cap, run_n;
-
-
-static int
-run_set_add(uint64_t key)
-{
-    size_t     j, i;
-    uint64_t  *t;
-
-    if (key == 0) {
-        key = 1;                        /* 0 marks an empty slot */
-    }
-    if ((run_n + 1) * 2 > run_cap) {
-        size_t  cap = run_cap ? run_cap * 2 : 4096;
-
-        t = calloc(cap, sizeof(uint64_t));
-        if (t == NULL) {
-            return -1;
-        }
-        for (i = 0; i < run_cap; i++) {
-            if (run_set[i]) {
-                j = run_set[i] & (cap - 1);
-                while (t[j]) {
-                    j = (j + 1) & (cap - 1);
-                }
-                t[j] = run_set[i];
-            }
-        }
-        free(run_set);
-        run_set = t;
-        run_cap = cap;
-    }
-    j = key & (run_cap - 1);
-    while (run_set[j]) {
-        if (run_set[j] == key) {
-            return 1;
-        }
-        j = (j + 1) & (run_cap - 1);
-    }
-    run_set[j] = key;
-    run_n++;
-    return 0;
-}
+static u64set_t  run_set;
 
 
 int
@@ -159,7 +117,7 @@ state_frame_seen(state_t *st, uint64_t key, int *nomem)
     {
         return 1;
     }
-    r = run_set_add(key);
+    r = u64set_add(&run_set, key);
     if (r < 0) {
         *nomem = 1;
         return 0;
@@ -1093,9 +1051,7 @@ state_open(state_t *st, const char *dir, int flags, char *err,
     st->conf.strings = &st->strings;
     st->lock_fd = -1;
     settings_init(&st->set);
-    free(run_set);
-    run_set = NULL;
-    run_cap = run_n = 0;
+    u64set_free(&run_set);
     err[0] = '\0';
 
     st->dir = strdup(dir);
@@ -1296,9 +1252,7 @@ state_close(state_t *st)
     }
     free(st->requests);
     free(st->journal_new);
-    free(run_set);
-    run_set = NULL;
-    run_cap = run_n = 0;
+    u64set_free(&run_set);
     memset(st, 0, sizeof(*st));
     st->lock_fd = -1;
 }
@@ -1376,9 +1330,7 @@ frames_merge(state_t *st)
         free(tmp);
     }
     st->nsorted = st->nframes;
-    free(run_set);
-    run_set = NULL;
-    run_cap = run_n = 0;
+    u64set_free(&run_set);
     return SPOOR_OK;
 }
 
@@ -1489,26 +1441,17 @@ remove_old_lineage(state_t *st)
 }
 
 
-/* Whether dir's generation g is a delta (its header's flag; 0 when the
- * file cannot be read: a damaged file is no chain's link). */
+/* Whether dir's generation g is a delta (0 when its header cannot be
+ * read: a damaged file is no chain's link). */
 static int
 gen_is_delta(const char *dir, uint32_t g)
 {
-    char           path[4096];
-    unsigned char  h[16];
-    int            fd;
-    ssize_t        n;
+    char      path[4096];
+    uint32_t  flags;
 
     snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir, g);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return 0;
-    }
-    n = pread(fd, h, sizeof(h), 0);
-    close(fd);
-    return n == (ssize_t) sizeof(h)
-           && (h[12] | h[13] << 8 | h[14] << 16 | (uint32_t) h[15] << 24)
-              & SPOOR_SNAP_DELTA;
+    return spoor_snap_peek_flags(path, &flags) == SPOOR_OK
+           && (flags & SPOOR_SNAP_DELTA);
 }
 
 
@@ -1858,7 +1801,6 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
     if (kind == COMMIT_FULL) {
         st->full_next = 0;
     }
-    st->was_delta = kind != COMMIT_FULL;
 }
 
 
@@ -2031,7 +1973,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (nsets) {
         memcpy(vals + 3 * nsets, vals, 3 * nsets * sizeof(double));
     }
-    inferred_rfm_cuts_of(&inf, vals + 3 * nsets, nr, nsets);
+    inferred_rfm_cuts(&inf, vals + 3 * nsets, nr, nsets);
 
     /* a delta holds the changed profiles, and the ids gone since */
     nall = nout;

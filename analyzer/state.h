@@ -140,7 +140,6 @@ typedef struct {
                                         commit does not look for them */
     int               full_next;     /* the next commit writes a full
                                         generation */
-    int               was_delta;     /* the last commit wrote a delta */
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */

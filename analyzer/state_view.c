@@ -22,11 +22,6 @@ state_view_open(state_view_t *v, const char *dir, char *err, size_t errlen)
         msgpack_sbuffer_destroy(&v->sb);
         return rc;
     }
-    rc = chain_order(&v->c, &v->order, &v->n);
-    if (rc != SPOOR_OK) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     meta = spoor_snap_meta(v->c.file[0], &len);
     if (meta != NULL) {
         rc = stored_meta_read(&v->meta, meta, len, err, errlen);
@@ -85,6 +80,16 @@ state_view_close(state_view_t *v)
     state_close(&v->st);
     msgpack_sbuffer_destroy(&v->sb);
     memset(v, 0, sizeof(*v));
+}
+
+
+int
+state_view_order(state_view_t *v)
+{
+    if (v->order != NULL) {
+        return SPOOR_OK;
+    }
+    return chain_order(&v->c, &v->order, &v->n);
 }
 
 

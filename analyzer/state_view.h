@@ -23,7 +23,8 @@
 
 typedef struct {
     chain_t          c;
-    chain_ref_t     *order;      /* the profiles, in profile id order */
+    chain_ref_t     *order;      /* the profiles, in profile id order
+                                    (state_view_order(); NULL before) */
     size_t           n;
     stored_meta_t    meta;       /* the generation's metadata */
     int              has_meta;
@@ -35,7 +36,7 @@ typedef struct {
 
 /*
  * Opens DIR's current generation (state_open_chain(): its returns and
- * messages) and orders its profiles.  SPOOR_OK, SPOOR_E_IO,
+ * messages): its files and metadata, no profile read yet.  SPOOR_OK, SPOOR_E_IO,
  * SPOOR_E_FORMAT (also: its metadata or rules do not read), SPOOR_E_NOMEM;
  * on error v holds nothing.
  */
@@ -43,6 +44,11 @@ int state_view_open(state_view_t *v, const char *dir, char *err,
     size_t errlen);
 
 void state_view_close(state_view_t *v);
+
+/* Lists the chain's profiles in v->order[0 .. v->n), in profile id order
+ * (chain_order()): for the commands that walk them all.  SPOOR_OK or
+ * SPOOR_E_NOMEM. */
+int state_view_order(state_view_t *v);
 
 /*
  * The record of profile i of file f of the chain as of the generation:

@@ -1745,6 +1745,37 @@ spoor_snap_file_size(const spoor_snap_t *s)
 }
 
 
+int
+spoor_snap_peek_flags(const char *path, uint32_t *flags)
+{
+    unsigned char  h[HDR2];
+    uint32_t       version;
+    size_t         hdr;
+    ssize_t        n;
+    int            fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return SPOOR_E_IO;
+    }
+    n = pread(fd, h, sizeof(h), 0);
+    (void) close(fd);
+    if (n < (ssize_t) HDR || memcmp(h + H_MAGIC, SNAP_MAGIC, 8) != 0) {
+        return SPOOR_E_FORMAT;
+    }
+    version = get32(h + H_VERSION);
+    if (version != SPOOR_SNAP_VERSION && version != SPOOR_SNAP_VERSION_SLOTS) {
+        return SPOOR_E_FORMAT;
+    }
+    hdr = header_size(version);
+    if ((size_t) n < hdr || XXH64(h, hdr - 8, 0) != get64(h + hdr - 8)) {
+        return SPOOR_E_FORMAT;
+    }
+    *flags = get32(h + H_FLAGS);
+    return SPOOR_OK;
+}
+
+
 uint32_t
 spoor_snap_flags(const spoor_snap_t *s)
 {

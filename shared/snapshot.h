@@ -257,6 +257,13 @@ uint64_t spoor_snap_file_size(const spoor_snap_t *s);
 /* The header flags (SPOOR_SNAP_DELTA), checked at open. */
 uint32_t spoor_snap_flags(const spoor_snap_t *s);
 
+/* The header flags of the snapshot file at path, from its header alone
+ * (magic, version and header checksum checked; nothing else read): for
+ * a directory listing that asks which files are deltas.  SPOOR_OK;
+ * SPOOR_E_IO when it cannot be opened; SPOOR_E_FORMAT when its header is
+ * no snapshot header. */
+int spoor_snap_peek_flags(const char *path, uint32_t *flags);
+
 /*
  * The slot of id hash h: returns a pointer to its summary (summary_size
  * bytes in the mapping, valid until close) and the profile number in

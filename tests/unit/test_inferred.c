@@ -88,7 +88,12 @@ Test(inferred, rfm_scores_profiles_with_orders_only)
     p[1]->orders = 5;
     p[1]->last_order = now - DAY;
 
-    inferred_rfm_cuts(&c, (const profile_t *const *) p, 3, scratch);
+    /* the columns as a commit collects them: the profiles with orders */
+    for (i = 0; i < 3; i++) {
+        scratch[i * 3 + 0] = inferred_rfm_value(p[0], now, i);
+        scratch[i * 3 + 1] = inferred_rfm_value(p[1], now, i);
+    }
+    inferred_rfm_cuts(&c, scratch, 2, 3);
     /* two profiles with orders: cuts at index 0, 0, 1, 1 of the sorted */
     cr_assert_float_eq(c.cuts[1][0], 1, 0);
     cr_assert_float_eq(c.cuts[1][3], 5, 0);
@@ -149,6 +154,7 @@ Test(inferred, a_record_holds_each_matching_rule_once_in_rule_order)
     stored_str_t       segs[4];
     char               err[256];
     double             scratch[3];
+    int                k;
 
     cr_assert_not_null(p);
     cr_assert_eq(spoor_rules_parse(text, strlen(text), "test", &rules, err,
@@ -157,7 +163,10 @@ Test(inferred, a_record_holds_each_matching_rule_once_in_rule_order)
     p->orders = 2;
     p->last_order = now - DAY;
     c.rules = rules;
-    inferred_rfm_cuts(&c, (const profile_t *const *) &p, 1, scratch);
+    for (k = 0; k < 3; k++) {
+        scratch[k] = inferred_rfm_value(p, now, k);
+    }
+    inferred_rfm_cuts(&c, scratch, 1, 1);
 
     memset(&rec, 0, sizeof(rec));
     inferred_record(&c, p, &rec, NULL, segs);
