@@ -21,6 +21,7 @@
 #include "inferred.h"
 #include "ingest.h"
 #include "json_out.h"
+#include "merge.h"
 #include "requests.h"
 #include "rules.h"
 #include "snapshot.h"
@@ -219,6 +220,8 @@ deadlines_fill(follower_t *f, int64_t after)
     inferred_clock_free(&f->clk);
     st->time_tracked = 1;               /* the deadlines mark those whose
                                            time comes (state.h) */
+    st->background = 1;                 /* a follower never stops to
+                                           merge its chain (merge.h) */
     if (inferred_clock_init(&f->clk, st->conf.abandon_ms,
                             st->set.lifecycle_ms, st->set.expire_ms,
                             st->rules, st->conf.agg_keys) != SPOOR_OK)
@@ -652,7 +655,8 @@ something_new(follower_t *f, int64_t now)
      * failed publish (its due windows popped) is tried again */
     return ingest_tally(f->in)->new_frames || f->retry || f->ntouched
            || st->nrequests || st->erased_in_run || st->gen == 0 || st->changed
-           || !st->has_settings || deadlines_next(&f->dl) <= now;
+           || !st->has_settings || deadlines_next(&f->dl) <= now
+           || st->gather_next || st->full_next;    /* a merge ended */
 }
 
 
@@ -1010,6 +1014,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
 
             last = now;
             (void) clock_now(&clock);
+            (void) state_merge_poll(st);    /* news when it ended */
             if (something_new(&f, clock)) {
                 rc = publish(&f);
                 if (rc == SPOOR_E_NOMEM) {

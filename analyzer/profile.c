@@ -171,12 +171,19 @@ profile_prune_weights(profile_t *p, int32_t min_day)
 {
     size_t  i, j;
 
+    /* writes only what it drops: a merge's child prunes the memory it
+     * shares with its parent (merge.c), and a write copies the page */
     for (i = j = 0; i < p->nweights; i++) {
         if (p->weights[i].day >= min_day) {
-            p->weights[j++] = p->weights[i];
+            if (i != j) {
+                p->weights[j] = p->weights[i];
+            }
+            j++;
         }
     }
-    p->nweights = j;
+    if (j != p->nweights) {
+        p->nweights = j;
+    }
 }
 
 
@@ -1290,10 +1297,15 @@ profile_prune(profile_t *p, const uint32_t *keys, size_t n, int32_t min_day)
             /* void */
         }
         if (k < n && p->buckets[i].day >= min_day) {
-            p->buckets[j++] = p->buckets[i];
+            if (i != j) {                   /* as profile_prune_weights */
+                p->buckets[j] = p->buckets[i];
+            }
+            j++;
         }
     }
-    p->nbuckets = j;
+    if (j != p->nbuckets) {
+        p->nbuckets = j;
+    }
 }
 
 

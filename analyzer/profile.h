@@ -151,7 +151,9 @@ typedef struct {
     /* what the state's generations do not hold of it yet (state.c):
      * PROFILE_SINCE_HEAD, changed since the current generation (the next
      * delta holds it); PROFILE_SINCE_BASE, changed since the current
-     * chain's base (a delta that follows the base holds it).  Set to
+     * chain's base (a delta that follows the base holds it);
+     * PROFILE_SINCE_FORK, changed since a background merge started
+     * (merge.c: what the first delta of the merged base holds).  Set to
      * PROFILE_CHANGED by profile_new() and by whoever changes the profile
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
@@ -166,7 +168,9 @@ typedef struct {
 
 #define PROFILE_SINCE_HEAD  0x1u
 #define PROFILE_SINCE_BASE  0x2u
-#define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE)
+#define PROFILE_SINCE_FORK  0x4u
+#define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE \
+                             | PROFILE_SINCE_FORK)
 
 profile_t *profile_new(void);
 void profile_free(profile_t *p);

@@ -19,6 +19,7 @@
 #include "gen_name.h"
 #include "inferred.h"
 #include "json_out.h"
+#include "merge.h"
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
@@ -877,6 +878,9 @@ state_unload(state_t *st)
     free(st->base_gone);
     st->base_gone = NULL;
     st->nbase_gone = st->cbase_gone = 0;
+    free(st->fork_gone);
+    st->fork_gone = NULL;
+    st->nfork_gone = st->cfork_gone = 0;
     st->chain_len = 0;
     st->base_bytes = st->chain_bytes = 0;
     st->prev_as_of = 0;
@@ -1237,6 +1241,7 @@ state_close(state_t *st)
 {
     size_t  i;
 
+    state_merge_abort(st);              /* before the lock goes */
     state_unload(st);
     settings_free(&st->set);
     identity_free(&st->g);
@@ -1581,21 +1586,84 @@ state_record_again(state_t *st, const inferred_conf_t *inf,
 #define COMMIT_GATHER  2    /* a delta of the base: all since the base */
 
 
-/* What the next generation can be: a delta when the chain is small
- * enough and nothing that shapes every profile (settings, rules)
- * changed, and only while an older base is kept (so that one damaged
- * file never leaves nothing to recover); else a new base. */
+/* What the next generation can be: a delta when nothing that shapes
+ * every profile (settings, rules) changed, and only while an older base
+ * is kept (so that one damaged file never leaves nothing to recover);
+ * else a new base.  A chain past its bound (its deltas' bytes past half
+ * the base's) is merged into a new base: by this commit, or, for a
+ * caller that lets merges run in the background, by a child started
+ * after it (st->merge_due; merge.h) while deltas go on.  While a merge
+ * runs, a gathering delta follows the generation it started from. */
 static int
-commit_kind(const state_t *st)
+commit_kind(state_t *st)
 {
+    uint32_t  len = st->chain_len;
+
+    if (st->merge_child) {
+        return COMMIT_FULL;
+    }
     if (st->gen == 0 || st->base == 0 || st->older_base == 0
         || st->set.keep < 2 || st->full_next || st->changed
-        || !st->has_settings || st->recovered_from != 0
-        || st->chain_bytes * 2 > st->base_bytes)
+        || !st->has_settings || st->recovered_from != 0)
     {
         return COMMIT_FULL;
     }
-    return st->chain_len < STATE_DELTAS_MAX ? COMMIT_DELTA : COMMIT_GATHER;
+    if (st->gather_next) {
+        return COMMIT_GATHER;           /* the first of a merged base */
+    }
+    if (st->merge_pid != 0) {
+        len -= st->merge_from_len;      /* deltas since the merge's own */
+    } else if (st->chain_bytes * 2 > st->base_bytes) {
+        if (!st->background) {
+            return COMMIT_FULL;
+        }
+        st->merge_due = 1;
+    }
+    return len < STATE_DELTAS_MAX ? COMMIT_DELTA : COMMIT_GATHER;
+}
+
+
+/* What a gathering delta follows, and the dirty bit of what it holds:
+ * the base, or while a merge runs, the generation the merge holds. */
+static uint32_t
+gather_parent(const state_t *st)
+{
+    return st->merge_pid != 0 && !st->gather_next ? st->merge_from
+                                                   : st->base;
+}
+
+
+static uint8_t
+gather_bit(const state_t *st)
+{
+    return st->merge_pid != 0 && !st->gather_next ? PROFILE_SINCE_FORK
+                                                   : PROFILE_SINCE_BASE;
+}
+
+
+/* Appends gone[0 .. n) to the list *a (*na of *ca).  Returns 0, or -1
+ * out of memory (nothing appended). */
+static int
+gone_append(uint64_t **a, size_t *na, size_t *ca, const uint64_t *gone,
+    size_t n)
+{
+    uint64_t  *b;
+
+    if (*na + n > *ca) {
+        size_t  cap = 2 * (*na + n) + 16;
+
+        b = realloc(*a, cap * sizeof(uint64_t));
+        if (b == NULL) {
+            return -1;
+        }
+        *a = b;
+        *ca = cap;
+    }
+    if (n) {
+        memcpy(*a + *na, gone, n * sizeof(uint64_t));
+    }
+    *na += n;
+    return 0;
 }
 
 
@@ -1735,7 +1803,7 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
     uint32_t   i;
     size_t     k, j;
     profile_t *p;
-    uint64_t  *a;
+    int        merging = st->merge_pid != 0 && !st->gather_next;
 
     if (kind == COMMIT_FULL) {
         for (i = 0; i < st->g.n; i++) {
@@ -1751,7 +1819,7 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
             st->g.ids[gone_idx[k]].stored = 0;
         }
         for (k = 0; k < nout; k++) {
-            st->g.ids[outs[k].root].profile->dirty &= PROFILE_SINCE_BASE;
+            st->g.ids[outs[k].root].profile->dirty &= ~PROFILE_SINCE_HEAD;
             for (j = 0; j < outs[k].count; j++) {
                 st->g.ids[members[outs[k].first + j]].stored = 1;
             }
@@ -1761,24 +1829,31 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
     case COMMIT_DELTA:
         st->chain_len++;
         st->chain_bytes += bytes;
-        if (st->nbase_gone + ngone > st->cbase_gone) {
-            size_t  cap = 2 * (st->nbase_gone + ngone) + 16;
-
-            a = realloc(st->base_gone, cap * sizeof(uint64_t));
-            if (a == NULL) {
-                st->full_next = 1;      /* cannot gather: rebase */
-                break;
-            }
-            st->base_gone = a;
-            st->cbase_gone = cap;
+        if (gone_append(&st->base_gone, &st->nbase_gone, &st->cbase_gone,
+                        *gone, ngone) != 0
+            || (merging && gone_append(&st->fork_gone, &st->nfork_gone,
+                                       &st->cfork_gone, *gone, ngone) != 0))
+        {
+            st->full_next = 1;          /* cannot gather: rebase */
         }
-        if (ngone) {
-            memcpy(st->base_gone + st->nbase_gone, *gone,
-                   ngone * sizeof(uint64_t));
-        }
-        st->nbase_gone += ngone;
         break;
     case COMMIT_GATHER:
+        if (merging) {
+            /* it follows the merge's generation: holds all since it */
+            st->chain_len = st->merge_from_len + 1;
+            st->chain_bytes = st->merge_from_bytes + bytes;
+            if (gone_append(&st->base_gone, &st->nbase_gone,
+                            &st->cbase_gone, *gone, ngone) != 0)
+            {
+                st->full_next = 1;
+            }
+            free(st->fork_gone);
+            st->fork_gone = *gone;      /* taken: all since the fork */
+            st->nfork_gone = st->cfork_gone = ngone;
+            *gone = NULL;
+            break;
+        }
+        st->gather_next = 0;
         st->chain_len = 1;
         st->chain_bytes = bytes;
         free(st->base_gone);
@@ -1800,6 +1875,8 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
     memcpy(st->prev_cuts, inf->cuts, sizeof(st->prev_cuts));
     if (kind == COMMIT_FULL) {
         st->full_next = 0;
+        st->gather_next = 0;
+        st->merge_due = 0;
     }
 }
 
@@ -1831,8 +1908,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     stored_decayed_t *dec = NULL;
     stored_str_t    *segs = NULL;
     size_t           ndec_cap = 0;
-    uint32_t         gen = st->next_gen > st->gen ? st->next_gen
-                                                  : st->gen + 1;
+    uint32_t         gen = st->merge_child ? st->merge_gen
+                           : st->next_gen > st->gen ? st->next_gen
+                           : st->gen + 1;
     int              written = 0, delta, kind;
     struct timespec  cpu0, cpu1;
     uint64_t         serve_bytes = 0;
@@ -1850,7 +1928,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     /* a new state's first commit: CURRENT says "none" first, so that a
      * commit killed before CURRENT names its generation leaves a state
      * that is new, with leftovers, not one that lost its CURRENT */
-    if (st->gen == 0 && access(st->dir, F_OK) == 0) {
+    if (st->gen == 0 && !st->merge_child && access(st->dir, F_OK) == 0) {
         snprintf(path, sizeof(path), "%s/CURRENT", st->dir);
         if (access(path, F_OK) != 0
             && spoor_write_file_atomic(st->dir, "CURRENT", CURRENT_NONE "\n",
@@ -1864,7 +1942,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
 
     /* the erasures are durable before any generation holds them */
-    if (st->erased_in_run) {
+    if (st->erased_in_run && !st->merge_child) {
         rc = journal_append(st);
         if (rc != SPOOR_OK) {
             STATE_MSG("%s/erasures: cannot write: %s", st->dir,
@@ -1978,23 +2056,26 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     /* a delta holds the changed profiles, and the ids gone since */
     nall = nout;
     if (kind != COMMIT_FULL) {
-        uint8_t  want = kind == COMMIT_DELTA ? PROFILE_SINCE_HEAD
-                                             : PROFILE_SINCE_BASE;
+        uint8_t    want = kind == COMMIT_DELTA ? PROFILE_SINCE_HEAD
+                                               : gather_bit(st);
+        uint64_t  *since = gather_bit(st) == PROFILE_SINCE_FORK
+                           ? st->fork_gone : st->base_gone;
+        size_t     nsince = gather_bit(st) == PROFILE_SINCE_FORK
+                            ? st->nfork_gone : st->nbase_gone;
 
         rescore(st, &inf, vals, nsets, oroot, nr, slot, outs);
         rc = gone_ids(st, &gone, &gone_idx, &ngone);
         nidx = ngone;
-        if (rc == SPOOR_OK && kind == COMMIT_GATHER && st->nbase_gone) {
-            uint64_t  *a = realloc(gone, (ngone + st->nbase_gone)
+        if (rc == SPOOR_OK && kind == COMMIT_GATHER && nsince) {
+            uint64_t  *a = realloc(gone, (ngone + nsince)
                                          * sizeof(uint64_t));
 
             if (a == NULL) {
                 rc = SPOOR_E_NOMEM;
             } else {
                 gone = a;
-                memcpy(gone + ngone, st->base_gone,
-                       st->nbase_gone * sizeof(uint64_t));
-                ngone += st->nbase_gone;
+                memcpy(gone + ngone, since, nsince * sizeof(uint64_t));
+                ngone += nsince;
             }
         }
         if (rc != SPOOR_OK) {
@@ -2006,11 +2087,19 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             j += (outs[k].dirty & want) != 0;
         }
         /* past a quarter of the profiles, a delta saves little and
-         * lengthens every later read: a new base */
-        if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall) {
+         * lengthens every later read: a new base, by this commit or in
+         * the background after it (this one is a delta then) */
+        if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall
+            && st->merge_pid == 0 && !st->background)
+        {
             kind = COMMIT_FULL;
             ngone = nidx = 0;
         } else {
+            if ((uint64_t) (j + ngone) * 4 > (uint64_t) nall
+                && st->merge_pid == 0)
+            {
+                st->merge_due = 1;
+            }
             for (j = 0, k = 0; k < nout; k++) {
                 if (outs[k].dirty & want) {
                     slot[outs[k].root] = j;
@@ -2024,7 +2113,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     delta = kind != COMMIT_FULL;
     parent = kind == COMMIT_DELTA ? st->gen
-             : kind == COMMIT_GATHER ? st->base : 0;
+             : kind == COMMIT_GATHER ? gather_parent(st) : 0;
+    if (!delta && st->merge_pid != 0 && !st->merge_child) {
+        state_merge_abort(st);          /* this one is the new base */
+    }
 
     /* the profiles written pruned as of now (only the windows the rules
      * need, weights while they still count); one a delta does not hold
@@ -2145,8 +2237,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             ndec_cap = p->nweights;
         }
         inferred_record(&inf, p, &rec, dec, segs);
-        p->next_change = inferred_next_change(&clk, p, st->as_of);
-        rec.next = p->next_change;
+        rec.next = inferred_next_change(&clk, p, st->as_of);
+        if (!st->merge_child) {
+            p->next_change = rec.next;  /* (a child does not write the
+                                           memory it shares) */
+        }
 
         sb.size = 0;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -2276,6 +2371,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         json_out_uint(&jo, nall);
         json_out_cstr(&jo, "delta");
         json_out_bool(&jo, delta);
+        if (st->merge_child) {
+            json_out_cstr(&jo, "merged");   /* in the background */
+            json_out_bool(&jo, 1);
+        }
         json_out_cstr(&jo, "base");
         json_out_uint(&jo, delta ? st->base : gen);
         if (delta) {
@@ -2309,6 +2408,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             goto fail;
         }
         written = 2;
+        if (st->merge_child) {
+            written = 0;                /* the parent adopts it (merge.h) */
+            rc = SPOOR_OK;
+            goto fail;
+        }
         snprintf(path, sizeof(path), "%s\n", name);
         rc = spoor_write_file_atomic(st->dir, "CURRENT", path, strlen(path));
         if (rc != SPOOR_OK) {
@@ -2348,6 +2452,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     st->nrequests = 0;
     remove_old_gens(st);
+    if (st->merge_due) {
+        st->merge_due = 0;
+        state_merge_start(st);
+    }
     rc = SPOOR_OK;
 
 fail:

@@ -58,6 +58,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "chain.h"
 #include "identity.h"
 #include "inferred.h"
@@ -140,6 +141,31 @@ typedef struct {
                                         commit does not look for them */
     int               full_next;     /* the next commit writes a full
                                         generation */
+
+    /* the background merge (merge.h): a child process writes the full
+     * generation merge_gen of the state as it was when it forked, while
+     * this one goes on committing deltas; once it succeeds, its file is
+     * the base and the next commit follows it */
+    int               background;    /* the caller lets merges run in the
+                                        background (a follower); else a
+                                        chain past its bound is merged
+                                        by a full commit */
+    pid_t             merge_pid;     /* the child; 0: no merge runs */
+    uint32_t          merge_gen;     /* the generation it writes */
+    uint32_t          merge_from;    /* the generation it holds (current
+                                        when it forked): while it runs, a
+                                        gathering delta follows this one */
+    uint32_t          merge_from_len;    /* chain_len, chain_bytes then */
+    uint64_t          merge_from_bytes;
+    uint64_t         *fork_gone;     /* hashes said gone since the fork */
+    size_t            nfork_gone, cfork_gone;
+    int               merge_due;     /* the last commit found the chain
+                                        past its bound: merge after it */
+    int               gather_next;   /* a merged base was adopted: the
+                                        next commit follows it */
+    int               merge_child;   /* this is the child: state_commit
+                                        writes merge_gen, a full one, and
+                                        nothing else (no CURRENT) */
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */

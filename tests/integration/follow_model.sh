@@ -14,6 +14,11 @@
 #       clock) -- nothing lost, nothing applied twice;
 #   (b) SIGTERM stops it with exit 0; every rotated file is marked
 #       FILE.ingested; no run printed a sanitizer report.
+# Its chain is merged into new bases in the background (merge.h), each
+# merge made to last up to 0.6 s (SPOOR_TEST_MERGE_SLEEP_MS) so that
+# deltas are published meanwhile; the writer also `kill -9`s merges at
+# random moments (the next generation is then a full one), and a kill of
+# the follower may land during one.
 #
 #   SEED=7 SPOOR=build/spoor bash tests/integration/follow_model.sh
 #
@@ -69,6 +74,7 @@ nframes=$(wc -l < "$T/frames")
 runs=0
 start() {
     runs=$((runs + 1))
+    SPOOR_TEST_MERGE_SLEEP_MS=$((RANDOM % 600)) \
     SPOOR_TEST_CLOCK=$clock "$SPOOR" ingest --state "$state" --follow \
         --interval 150ms --settle 300ms --status "$T/status.json" "$live" \
         < /dev/null 2> "$T/follow.$runs.err" &
@@ -120,7 +126,7 @@ read -r f off len <&3; put "$f" "$off" "$len" "$live"; published 3
     || fail "no lineage input names the renamed file by its new name"
 ok "the lineage names a rotated file by its new name"
 
-rotations=0 kills=0 late=0 written=3
+rotations=0 kills=0 late=0 written=3 mkills=0
 end=$((SECONDS + MAX_SECONDS))
 dest=$live
 while read -r f off len <&3 && [ $SECONDS -lt $end ]; do
@@ -145,6 +151,9 @@ while read -r f off len <&3 && [ $SECONDS -lt $end ]; do
             : > "$live"
         fi
     fi
+    if [ $((RANDOM % 10)) -eq 0 ] && pkill -9 -P "$fpid" 2>/dev/null; then
+        mkills=$((mkills + 1))           # a merge (the follower's child)
+    fi
     if [ $((RANDOM % 15)) -eq 0 ]; then
         kills=$((kills + 1))
         sleep "0.$((RANDOM % 3))"
@@ -155,7 +164,7 @@ done
 exec 3<&-
 [ "$dest" = "$live" ] || : > "$live"
 echo "follow_model SEED=$SEED: $written of $nframes frames written," \
-     "$rotations rotations, $kills kills" >&2
+     "$rotations rotations, $kills kills, $mkills merges killed" >&2
 [ "$written" -gt 0 ] || fail "no frame written"
 
 # (a) everything published: the export equals a one-shot ingest at the
@@ -190,6 +199,10 @@ done
 [ "$(ls "$live"-[0-9]*.ingested 2>/dev/null | wc -l)" -eq "$want" ] \
     || fail "$(ls "$live"-[0-9]*.ingested 2>/dev/null | wc -l) of $want rotated files marked"
 ok "all $want rotated files are marked"
+# (c) how often the chain was merged in the background (merge.sh checks
+# the merge step by step; here, only that chaos around it loses nothing)
+echo "follow_model SEED=$SEED: $("$SPOOR" lineage --state "$state" \
+      | jq -s 'map(select(.merged == true)) | length') merged bases written" >&2
 kill -TERM "$fpid"
 rc=0
 wait "$fpid" || rc=$?
