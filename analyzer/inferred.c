@@ -83,25 +83,92 @@ select_kth(double *v, size_t lo, size_t hi, size_t k)
 }
 
 
-void
-inferred_cuts(double *v, size_t n, double out[4])
+/* A key of a double whose order as an unsigned integer is the doubles'
+ * (-0 before +0): the sign bit flipped, and every bit of a negative. */
+static inline uint64_t
+order_key(double d)
 {
-    size_t  k, at, lo = 0;
+    uint64_t  u;
 
-    /* four order statistics, each selected in what is left above the one
-     * before (O(n), not a sort): the same values a sort puts there */
-    for (k = 0; k < 4; k++) {
-        if (n == 0) {
-            out[k] = 0;
-            continue;
-        }
-        at = (n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1;
-        if (at >= lo) {
-            select_kth(v, lo, n, at);
-            lo = at + 1;
-        }
-        out[k] = v[at];
+    memcpy(&u, &d, sizeof(u));
+    return (u >> 63) ? ~u : u | 0x8000000000000000ULL;
+}
+
+#define CUT_BITS  16            /* the buckets of the first pass */
+
+
+/*
+ * Four order statistics in two passes over v, without moving it (a
+ * million values: a few ms, where selecting in place took tens): the
+ * first counts the values by the top CUT_BITS bits of their key; the
+ * rank of each cut then names its bucket; the second copies the values
+ * of those buckets (at most four) out, and each cut is selected among
+ * its bucket's values alone.  Values that share their top bits (small
+ * integers do not: the exponent is in them) only make a bucket larger.
+ */
+int
+inferred_cuts(const double *v, size_t n, double out[4])
+{
+    uint32_t  *hist, bucket[4];
+    size_t     at[4], pos[4], kb[4], first[4], size[4], fill[4], lo[4];
+    size_t     nb = 0, k, i, c, b;
+    double    *w;
+
+    if (n == 0) {
+        memset(out, 0, 4 * sizeof(double));
+        return SPOOR_OK;
     }
+    hist = calloc((size_t) 1 << CUT_BITS, sizeof(uint32_t));
+    if (hist == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        hist[order_key(v[i]) >> (64 - CUT_BITS)]++;
+    }
+    /* each cut's bucket (ascending: the ranks are) and rank in it */
+    for (k = 0, c = 0, b = 0; k < 4; k++) {
+        at[k] = (n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1;
+        while (c + hist[b] <= at[k]) {
+            c += hist[b++];
+        }
+        if (nb == 0 || bucket[nb - 1] != b) {
+            bucket[nb] = (uint32_t) b;
+            first[nb] = nb ? first[nb - 1] + size[nb - 1] : 0;
+            size[nb] = hist[b];
+            fill[nb] = 0;
+            lo[nb] = first[nb];
+            nb++;
+        }
+        kb[k] = nb - 1;
+        pos[k] = first[nb - 1] + (at[k] - c);   /* its place in w */
+    }
+    free(hist);
+    w = malloc((first[nb - 1] + size[nb - 1]) * sizeof(double));
+    if (w == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t  t = (uint32_t) (order_key(v[i]) >> (64 - CUT_BITS));
+
+        for (b = 0; b < nb; b++) {
+            if (t == bucket[b]) {
+                w[first[b] + fill[b]++] = v[i];
+                break;
+            }
+        }
+    }
+    /* in a bucket, the doubles' order is the keys' (no -0 and +0 in one
+     * bucket): each cut selected above the one before in its bucket */
+    for (k = 0; k < 4; k++) {
+        b = kb[k];
+        if (pos[k] >= lo[b]) {
+            select_kth(w, lo[b], first[b] + size[b], pos[k]);
+            lo[b] = pos[k] + 1;
+        }
+        out[k] = w[pos[k]];
+    }
+    free(w);
+    return SPOOR_OK;
 }
 
 
@@ -262,15 +329,20 @@ inferred_rfm_value(const profile_t *p, int64_t as_of, int which)
 }
 
 
-void
-inferred_rfm_cuts(inferred_conf_t *c, double *cols, size_t nr,
+int
+inferred_rfm_cuts(inferred_conf_t *c, const double *cols, size_t nr,
     size_t stride)
 {
     int  i;
 
     for (i = 0; i < 3; i++) {
-        inferred_cuts(cols + (size_t) i * stride, nr, c->cuts[i]);
+        if (inferred_cuts(cols + (size_t) i * stride, nr, c->cuts[i])
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
     }
+    return SPOOR_OK;
 }
 
 

@@ -44,9 +44,10 @@ typedef struct {
  * 0, 1, 2. */
 double inferred_rfm_value(const profile_t *p, int64_t as_of, int which);
 
-/* The quintile cut points of v[0 .. n): the values at 20, 40, 60 and
- * 80 % (v is sorted in place); all 0 when n is 0 (v may then be NULL). */
-void inferred_cuts(double *v, size_t n, double out[4]);
+/* The quintile cut points of v[0 .. n): the values a sort of v puts at
+ * 20, 40, 60 and 80 % (-0 before +0); all 0 when n is 0 (v may then be
+ * NULL).  v is not changed.  Returns SPOOR_OK, or SPOOR_E_NOMEM. */
+int inferred_cuts(const double *v, size_t n, double out[4]);
 
 /* 1 + the number of cut points v is above: 1 .. 5. */
 int inferred_score(double v, const double cut[4]);
@@ -54,9 +55,9 @@ int inferred_score(double v, const double cut[4]);
 /* The cut points of recency, frequency and monetary over nr profiles
  * with orders into c->cuts, from their values (inferred_rfm_value() as of
  * c->as_of): recency at cols[0 .. nr), frequency at cols[stride ..
- * stride + nr), monetary at cols[2 stride .. 2 stride + nr); the columns
- * are reordered. */
-void inferred_rfm_cuts(inferred_conf_t *c, double *cols, size_t nr,
+ * stride + nr), monetary at cols[2 stride .. 2 stride + nr) (not
+ * changed).  Returns SPOOR_OK, or SPOOR_E_NOMEM. */
+int inferred_rfm_cuts(inferred_conf_t *c, const double *cols, size_t nr,
     size_t stride);
 
 /* The three scores of p against c->cuts; 0 0 0 without orders. */

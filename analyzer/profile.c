@@ -439,12 +439,14 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     for (i = 0; i < p->ncurrencies; i++) {
         if (strcmp(p->revenue[i].code, c) == 0) {
             p->revenue[i].micros += amount;
+            p->revenue_micros += (uint64_t) amount;
             return;
         }
     }
     if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
         i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
         p->revenue[i].micros += amount;
+        p->revenue_micros += (uint64_t) amount;
         return;
     }
     if (room(&p->revenue, &p->cap_currencies, p->ncurrencies,
@@ -452,6 +454,7 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     {
         return;                         /* out of memory: not counted */
     }
+    p->revenue_micros += (uint64_t) amount;
     /* sorted by code */
     for (i = 0; i < p->ncurrencies && strcmp(p->revenue[i].code, c) < 0; i++) {
         /* void */
@@ -1257,13 +1260,7 @@ profile_abandoned(const profile_t *p, int64_t now_ms, int64_t abandon_ms)
 double
 profile_revenue(const profile_t *p)
 {
-    int64_t  s = 0;
-    size_t   i;
-
-    for (i = 0; i < p->ncurrencies; i++) {
-        s += p->revenue[i].micros;
-    }
-    return (double) s / 1e6;
+    return (double) (int64_t) p->revenue_micros / 1e6;
 }
 
 
@@ -1678,6 +1675,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         memset(p->revenue[i].code, 0, 4);
         memcpy(p->revenue[i].code, x->via.str.ptr, x->via.str.size);
         p->revenue[i].micros = t;
+        p->revenue_micros += (uint64_t) t;
     }
     p->ncurrencies = n;
 

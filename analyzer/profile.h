@@ -120,9 +120,31 @@ typedef struct {
  * profiles (profile_conf_t.strings), which outlives them.
  */
 typedef struct {
-    /* behavioural */
+    /* first, in one cache line, what a commit reads of every profile
+     * (state.c: expiry, RFM values, what changed) */
     int64_t              first_seen, last_seen, last_order;
-    uint64_t             events, page_views, orders, cart_adds;
+    uint64_t             orders;
+    uint64_t             revenue_micros;     /* the sum of revenue[].micros
+                                                (wrapping: profile_revenue
+                                                reads it as int64) */
+    /* what the state's generations do not hold of it yet (state.c):
+     * PROFILE_SINCE_HEAD, changed since the current generation (the next
+     * delta holds it); PROFILE_SINCE_BASE, changed since the current
+     * chain's base (a delta that follows the base holds it);
+     * PROFILE_SINCE_FORK, changed since a background merge started
+     * (merge.c: what the first delta of the merged base holds).  Set to
+     * PROFILE_CHANGED by profile_new() and by whoever changes the profile
+     * (a fold, a merge, an import, a prune, time passing a threshold);
+     * cleared as generations come to hold it */
+    uint8_t              dirty;
+    /* the earliest time after its generation's as_of at which time alone
+     * may change its inferred fields (inferred_next_change), kept in its
+     * record so that a delta finds the profiles time changed without
+     * computing it for each; INT64_MIN: unknown */
+    int64_t              next_change;
+
+    /* behavioural */
+    uint64_t             events, page_views, cart_adds;
     uint64_t             sessions_dropped, carts_dropped, order_times_dropped;
     uint64_t             names_dropped, weights_dropped, traits_dropped;
     uint64_t             links_dropped;
@@ -148,22 +170,6 @@ typedef struct {
     uint32_t             nids;
     uint32_t             merges;
 
-    /* what the state's generations do not hold of it yet (state.c):
-     * PROFILE_SINCE_HEAD, changed since the current generation (the next
-     * delta holds it); PROFILE_SINCE_BASE, changed since the current
-     * chain's base (a delta that follows the base holds it);
-     * PROFILE_SINCE_FORK, changed since a background merge started
-     * (merge.c: what the first delta of the merged base holds).  Set to
-     * PROFILE_CHANGED by profile_new() and by whoever changes the profile
-     * (a fold, a merge, an import, a prune, time passing a threshold);
-     * cleared as generations come to hold it */
-    uint8_t              dirty;
-
-    /* the earliest time after its generation's as_of at which time alone
-     * may change its inferred fields (inferred_next_change), kept in its
-     * record so that a delta finds the profiles time changed without
-     * computing it for each; INT64_MIN: unknown */
-    int64_t              next_change;
 } profile_t;
 
 #define PROFILE_SINCE_HEAD  0x1u

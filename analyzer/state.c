@@ -1581,6 +1581,9 @@ state_record_again(state_t *st, const inferred_conf_t *inf,
  * probes at most this many deltas and the base (docs/FORMAT.md). */
 #define STATE_DELTAS_MAX  4
 
+#define COMMIT_AHEAD   16   /* ids: how far the pass over every profile
+                               prefetches */
+
 #define COMMIT_FULL    0    /* a new base */
 #define COMMIT_DELTA   1    /* a delta of the current generation */
 #define COMMIT_GATHER  2    /* a delta of the base: all since the base */
@@ -1959,11 +1962,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     outs = calloc(st->g.n ? st->g.n : 1, sizeof(out_t));
     members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
-    /* the RFM columns: 3 of values, 3 of their copy, a row per set */
+    /* the RFM columns: 3 of values, a row per set */
     for (i = 0, nsets = 0; i < st->g.n; i++) {
         nsets += st->g.ids[i].parent == i && st->g.ids[i].profile != NULL;
     }
-    vals = malloc((nsets ? 6 * nsets : 1) * sizeof(double));
+    vals = malloc((nsets ? 3 * nsets : 1) * sizeof(double));
     oroot = malloc((nsets ? nsets : 1) * sizeof(uint32_t));
     sids = malloc((st->g.n ? st->g.n : 1) * sizeof(stored_id_t));
     segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
@@ -2008,6 +2011,16 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     for (i = 0; i < st->g.n; i++) {
         profile_t  *p = st->g.ids[i].profile;
 
+        /* the profiles are all over the heap: ask for the first line of
+         * one some ids ahead (profile.h puts what this pass reads there)
+         * while this one is read */
+        if (i + COMMIT_AHEAD < st->g.n
+            && st->g.ids[i + COMMIT_AHEAD].profile != NULL)
+        {
+            __builtin_prefetch(st->g.ids[i + COMMIT_AHEAD].profile);
+            __builtin_prefetch((const char *) st->g.ids[i + COMMIT_AHEAD]
+                               .profile + 63);
+        }
         if (p == NULL || st->g.ids[i].parent != i) {
             continue;
         }
@@ -2046,12 +2059,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         nout++;
     }
 
-    /* the RFM cut points over every profile with orders (from a copy:
-     * the values are compared below) */
-    if (nsets) {
-        memcpy(vals + 3 * nsets, vals, 3 * nsets * sizeof(double));
+    /* the RFM cut points over every profile with orders */
+    if (inferred_rfm_cuts(&inf, vals, nr, nsets) != SPOOR_OK) {
+        STATE_MSG("out of memory");
+        goto fail;
     }
-    inferred_rfm_cuts(&inf, vals + 3 * nsets, nr, nsets);
 
     /* a delta holds the changed profiles, and the ids gone since */
     nall = nout;

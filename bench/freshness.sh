@@ -19,7 +19,8 @@
 #
 # Environment: SPOOR, SPOOR_MODULE, NGINX (required); SIZES (default
 # "100000 1000000"), RATE (10000), PROBE_SECONDS (20), EVENTS (1000000),
-# POOL (5000: the distinct visitors the load cycles through).
+# POOL (5000: the distinct visitors the load cycles through); FOLLOW_LOG
+# (a path: the follower's stderr is copied to PATH.SIZE).
 # Logs are made with spoor gen into bench/results/data when missing.
 # Prints markdown on stdout.
 set -euo pipefail
@@ -77,8 +78,8 @@ echo "A beacon's answer to \`\$spoor_profile_found\` on the visitor's next reque
 echo "with flush=500ms, --interval 1s, check=250ms, under a steady pixel load"
 echo "(goal: p50 <= 2 s, p99 <= 4 s at 100,000 and at 1,000,000 profiles):"
 echo
-echo "| profiles | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median) | largest lag | written per hour |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| profiles | visitors (POOL) | load (req/s) | probes | missed | p50 | p90 | p99 | max | publish (median / max) | largest lag | merges | peak memory | written per hour |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 
 for size in $SIZES; do
     d=$T/$size
@@ -86,7 +87,10 @@ for size in $SIZES; do
     state=$d/state
     mkdir -p "$state"
     chgrp nogroup "$state" && chmod 2750 "$state"
-    "$SPOOR" ingest --state "$state" "$(gen_log $((size * 27)) $((size * 2)))" > /dev/null
+    # as of now, as the follower then publishes (its first generation does
+    # not find every profile's windows closed since the log's last event)
+    "$SPOOR" ingest --state "$state" --now "$(date +%s%3N)" \
+        "$(gen_log $((size * 27)) $((size * 2)))" > /dev/null
     # a second full generation: deltas follow only while an older base is
     # kept (docs/FORMAT.md "Delta generations")
     "$SPOOR" ingest --state "$state" --full /dev/null > /dev/null
@@ -132,8 +136,16 @@ EOF
     io0=$(awk '/^write_bytes/ { print $2 }' "/proc/$fpid/io" 2>/dev/null || echo 0)
     t_io0=$(date +%s%N)
     : > "$d/samples"
+    : > "$d/memory"
     ( for ((i = 0; i < secs * 4; i++)); do
           jq -c '[.publish_ms, .behind_bytes]' "$d/status.json" >> "$d/samples" 2>/dev/null || true
+          if [ $((i % 4)) -eq 0 ]; then
+              # the follower's and its merge's memory, shared pages once
+              # (PSS), in kB
+              for p in "$fpid" $(pgrep -P "$fpid" || true); do
+                  awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || true
+              done | awk '{ s += $1 } END { print s + 0 }' >> "$d/memory"
+          fi
           sleep 0.25
       done ) &
     spid=$!
@@ -150,11 +162,17 @@ EOF
     wait "$spid" 2>/dev/null || true
     rps=$(awk '/Requests\/sec/ { printf "%.0f", $2 }' "$d/wrk.out")
     pub=$(jq -s 'map(.[0]) | sort | .[length / 2 | floor] // 0' "$d/samples")
+    pubmax=$(jq -s 'map(.[0]) | max // 0' "$d/samples")
+    merges=$(grep -c "merged in the background" "$d/follow.err" || true)
+    failed=$(grep -c "background merge.*\(failed\|killed\)" "$d/follow.err" || true)
+    [ "$failed" -eq 0 ] || merges="$merges ($failed failed)"
+    [ -z "${FOLLOW_LOG:-}" ] || cp "$d/follow.err" "$FOLLOW_LOG.$size"
+    mem=$(sort -n "$d/memory" | tail -n 1 | awk '{ printf "%.2f GB", $1 / 1e6 }')
     lag=$(jq -s 'map(.[1]) | max // 0' "$d/samples")
-    echo "| $profiles | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
+    echo "| $profiles | $POOL | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
          "$(jq -r '.p50 // "-"' <<<"$res") s | $(jq -r '.p90 // "-"' <<<"$res") s |" \
          "$(jq -r '.p99 // "-"' <<<"$res") s | $(jq -r '.max // "-"' <<<"$res") s |" \
-         "$pub ms | $lag bytes | $gbh GB |"
+         "$pub / $pubmax ms | $lag bytes | $merges | $mem | $gbh GB |"
 
     kill -TERM "$fpid"
     wait "$fpid" || true
@@ -193,7 +211,10 @@ echo "bytes written to the log but not yet read, both from the follower's"
 echo "--status file, sampled every 0.25 s; written per hour: the follower's"
 echo "write_bytes (/proc/PID/io) over the load, per hour.  A publish writes a"
 echo "delta of the profiles that changed, a delta that gathers the chain every"
-echo "fifth, and a full generation when a quarter of the profiles changed"
-echo "since the last one (docs/FORMAT.md, \"Delta generations\")."
+echo "fifth; when a quarter of the profiles changed since the base, a child"
+echo "process merges the chain into a new base in the background while the"
+echo "deltas go on (merges: those adopted during the load; docs/FORMAT.md,"
+echo "\"Delta generations\").  Peak memory: the follower's and its merge's PSS"
+echo "(shared pages counted once), sampled every second."
 echo
 echo "$catchup"

@@ -771,31 +771,42 @@ cmp_d(const void *a, const void *b)
 
 /* The cut points are the values a sort puts at 20, 40, 60 and 80 %
  * (selected, not sorted: the same values), on many sizes and shapes:
- * random, few distinct values, sorted, reversed, all equal. */
+ * random, few distinct values, sorted, reversed, all equal, negative
+ * recencies in ms (as inferred_rfm_value makes them, -0 among them),
+ * revenues of every magnitude, and values that share a bucket of the
+ * first pass (close together); the values are left as they were. */
 Test(inferred, cuts_are_the_sorted_order_statistics)
 {
-    static double  v[5000], w[5000];
+    static double  v[20000], w[20000], keep[20000];
     double         c[4];
     size_t         n, i, k, at;
     unsigned       seed = 12345, shape;
 
-    for (shape = 0; shape < 5; shape++) {
-        for (n = 1; n <= 5000; n = n * 3 + 1) {
+    for (shape = 0; shape < 8; shape++) {
+        for (n = 1; n <= 20000; n = n * 3 + 1) {
             for (i = 0; i < n; i++) {
                 seed = seed * 1103515245u + 12345u;
                 v[i] = shape == 0 ? (double) (seed >> 8)
                      : shape == 1 ? (double) ((seed >> 8) % 7)
                      : shape == 2 ? (double) i
-                     : shape == 3 ? (double) (n - i) : 42.0;
+                     : shape == 3 ? (double) (n - i)
+                     : shape == 4 ? 42.0
+                     : shape == 5 ? -(double) ((seed >> 8) % 5 * 86400000LL)
+                     : shape == 6 ? (double) ((seed >> 8) % 100000) / 100.0
+                                    * ((seed >> 4) % 4 == 0 ? 1e6 : 1.0)
+                     : 1e9 + (double) ((seed >> 8) % 1000) / 1024.0;
             }
             memcpy(w, v, n * sizeof(double));
+            memcpy(keep, v, n * sizeof(double));
             qsort(w, n, sizeof(double), cmp_d);
-            inferred_cuts(v, n, c);
+            cr_assert_eq(inferred_cuts(v, n, c), SPOOR_OK);
             for (k = 0; k < 4; k++) {
                 at = (n * (k + 1)) / 5 < n ? (n * (k + 1)) / 5 : n - 1;
                 cr_assert_eq(c[k], w[at], "shape %u n %zu cut %zu", shape, n,
                              k);
             }
+            cr_assert_eq(memcmp(v, keep, n * sizeof(double)), 0,
+                         "shape %u n %zu: the values moved", shape, n);
         }
     }
 }
