@@ -64,9 +64,10 @@ child(state_t *st, pid_t parent)
 
 
 void
-state_merge_start(state_t *st)
+state_merge_start(state_t *st, const merge_tail_t *tail)
 {
     uint32_t  i;
+    size_t    k;
     pid_t     pid, self = getpid();
 
     /* from here, what changes is what the merged base lacks (before the
@@ -82,6 +83,30 @@ state_merge_start(state_t *st)
     st->merge_from = st->gen;
     st->merge_from_len = st->chain_len;
     st->merge_from_bytes = st->chain_bytes;
+    if (tail != NULL) {
+        size_t  cap = tail->ngone ? tail->ngone : 1;
+
+        free(st->fork_gone);
+        st->fork_gone = malloc(cap * sizeof(uint64_t));
+        if (st->fork_gone == NULL) {
+            st->cfork_gone = 0;
+            fprintf(stderr, "spoor ingest: cannot start a background merge: "
+                    "out of memory; the next generation is a full one\n");
+            st->full_next = 1;
+            return;
+        }
+        st->cfork_gone = cap;
+        if (tail->ngone) {
+            memcpy(st->fork_gone, tail->gone, tail->ngone * sizeof(uint64_t));
+        }
+        st->nfork_gone = tail->ngone;
+        for (k = 0; k < tail->nroots; k++) {
+            st->g.ids[tail->roots[k]].profile->dirty |= PROFILE_SINCE_FORK;
+        }
+        st->merge_from = tail->parent;
+        st->merge_from_len = st->chain_len - 1;
+        st->merge_from_bytes = st->chain_bytes - tail->bytes;
+    }
     st->merge_gen = st->next_gen > st->gen ? st->next_gen : st->gen + 1;
     st->next_gen = st->merge_gen + 1;
     fflush(stdout);

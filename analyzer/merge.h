@@ -35,11 +35,28 @@
 #include "state.h"
 
 /*
- * Starts the merge of st as it is now (its last commit succeeded) into
- * generation st->next_gen, which it reserves.  On failure to fork, says
- * so on stderr and makes the next commit a full one.
+ * The last commit when it was a delta that made the chain as long as it
+ * may be: a merge started after it starts from its parent (so that a
+ * delta that gathers while the merge runs keeps the chain within its
+ * bound), and what it wrote counts as changed since the merge's start.
  */
-void state_merge_start(state_t *st);
+typedef struct {
+    uint32_t         parent;    /* the generation it follows */
+    uint64_t         bytes;     /* its snapshot's size */
+    const uint32_t  *roots;     /* the identity roots of its profiles */
+    size_t           nroots;
+    const uint64_t  *gone;      /* the hashes it said are gone */
+    size_t           ngone;
+} merge_tail_t;
+
+/*
+ * Starts the merge of st as it is now (its last commit succeeded) into
+ * generation st->next_gen, which it reserves; gathering deltas follow
+ * the current generation meanwhile, or tail->parent when tail is not
+ * NULL.  On failure to fork, says so on stderr and makes the next commit
+ * a full one.
+ */
+void state_merge_start(state_t *st, const merge_tail_t *tail);
 
 /*
  * Whether the running merge ended, without waiting: when it succeeded,

@@ -1596,12 +1596,11 @@ state_record_again(state_t *st, const inferred_conf_t *inf,
  * the base's) is merged into a new base: by this commit, or, for a
  * caller that lets merges run in the background, by a child started
  * after it (st->merge_due; merge.h) while deltas go on.  While a merge
- * runs, a gathering delta follows the generation it started from. */
+ * runs, a gathering delta follows the generation it started from (which
+ * is at most STATE_DELTAS_MAX - 1 deltas from the base: merge.h). */
 static int
 commit_kind(state_t *st)
 {
-    uint32_t  len = st->chain_len;
-
     if (st->merge_child) {
         return COMMIT_FULL;
     }
@@ -1614,15 +1613,13 @@ commit_kind(state_t *st)
     if (st->gather_next) {
         return COMMIT_GATHER;           /* the first of a merged base */
     }
-    if (st->merge_pid != 0) {
-        len -= st->merge_from_len;      /* deltas since the merge's own */
-    } else if (st->chain_bytes * 2 > st->base_bytes) {
+    if (st->merge_pid == 0 && st->chain_bytes * 2 > st->base_bytes) {
         if (!st->background) {
             return COMMIT_FULL;
         }
         st->merge_due = 1;
     }
-    return len < STATE_DELTAS_MAX ? COMMIT_DELTA : COMMIT_GATHER;
+    return st->chain_len < STATE_DELTAS_MAX ? COMMIT_DELTA : COMMIT_GATHER;
 }
 
 
@@ -2465,8 +2462,24 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     st->nrequests = 0;
     remove_old_gens(st);
     if (st->merge_due) {
+        merge_tail_t  tail;
+
+        /* a delta at the chain's bound: the merge starts from its parent
+         * (merge.h), which its profiles changed since */
+        memset(&tail, 0, sizeof(tail));
+        tail.parent = parent;
+        tail.bytes = *bytes;
+        for (k = 0; k < nout; k++) {
+            oroot[k] = outs[k].root;
+        }
+        tail.roots = oroot;
+        tail.nroots = nout;
+        tail.gone = gone;
+        tail.ngone = gone != NULL ? ngone : 0;
         st->merge_due = 0;
-        state_merge_start(st);
+        state_merge_start(st, kind == COMMIT_DELTA
+                              && st->chain_len >= STATE_DELTAS_MAX
+                              ? &tail : NULL);
     }
     rc = SPOOR_OK;
 

@@ -6,7 +6,9 @@
 #      runs, the follower goes on publishing: deltas of the old chain,
 #      then one that gathers since the merge's starting generation; every
 #      reader sees the old chain whole meanwhile (the export equals a
-#      one-shot ingest of what was written so far);
+#      one-shot ingest of what was written so far); when the merge starts
+#      after a fourth delta, the deltas meanwhile follow its parent, and
+#      no chain ever has more than 4 deltas;
 #   2. the merged base is adopted: the next generation follows it, the
 #      old chain is removed by retention later;
 #   3. `kill -9` of a merge: reported, its files removed, the next
@@ -32,6 +34,11 @@ echo 1767900000000 > "$clock"            # after every event of the logs
 for k in $(seq 1 24); do
     "$SPOOR" gen --events 3000 --seed "$k" --visitors 800 \
         --start $((1767225600000 + k * 86400000)) --out "$T/g$k.spoor" \
+        > /dev/null || spoor_fail "spoor gen"
+done
+for k in 1 2 3; do          # small: a few profiles each
+    "$SPOOR" gen --events 40 --seed $((100 + k)) --visitors 8 \
+        --start $((1767225600000 + k * 3600000)) --out "$T/s$k.spoor" \
         > /dev/null || spoor_fail "spoor gen"
 done
 : > "$live"
@@ -64,11 +71,18 @@ until_gen() {
 }
 current() { sed -n 's/^gen-0*\([0-9]*\)[.]snap$/\1/p' "$state/CURRENT"; }
 child() { pgrep -P "$fpid" || true; }
-append() {  # append K: the log gK, then until a generation holds it
-    local before
+append() {  # append K: the log gK (or sK), then until a generation holds it
+    local before f=$T/g$1.spoor
+    case $1 in s*) f=$T/$1.spoor ;; esac
     before=$(current 2>/dev/null || echo 0)
-    cat "$T/g$1.spoor" >> "$live"
+    cat "$f" >> "$live"
     until_gen $((${before:-0} + 1))
+}
+# the longest chain of the lineage: deltas from a full generation
+longest() {
+    lineage | jq -s 'INDEX(.generation) as $by
+        | def depth($g): if ($by[$g | tostring] | .delta) then 1 + depth($by[$g | tostring].follows) else 0 end;
+        map(depth(.generation)) | max'
 }
 nextlog=9
 until_merge() {     # appends new logs until a merge runs (8 at most)
@@ -89,7 +103,42 @@ one_shot() {    # one_shot K...: the export of a one-shot ingest of gK...
     "$SPOOR" export --state "$T/one" | sort
 }
 
-# 1. two full generations (a delta needs an older base kept), then one
+# 1a. a merge after a fourth delta: two full generations, three small
+# deltas, then a fourth that changes more than a quarter of the profiles
+state0=$state live0=$live
+state=$T/tail live=$T/tail.spoor
+: > "$live"
+start 3000
+append 1
+append 2
+append s1
+append s2
+append s3
+s3=$(current)
+append 3
+g3=$(current)
+[ -n "$(child)" ] || spoor_fail "no merge runs after the fourth delta $g3"
+append 4
+append 5
+lineage | jq -e -s --argjson s "$s3" --argjson g "$g3" \
+    'map(select(.generation > $g + 1 and .delta)) | length == 2 and all(.follows == $s)' >/dev/null \
+    || spoor_fail "the deltas during a merge after a fourth delta do not follow its parent $s3"
+for ((i = 0; i < 100; i++)); do
+    [ -z "$(child)" ] && break
+    sleep 0.1
+done
+append 6
+long=$(longest)
+[ "$long" -ge 3 ] && [ "$long" -le 4 ] || spoor_fail "the longest chain has $long deltas"
+for k in 1 2 3; do cat "$T/s$k.spoor"; done > "$T/g0.spoor"
+one_shot 0 1 2 3 4 5 6 > "$T/one.x"
+"$SPOOR" export --state "$state" | sort > "$T/st.x"
+cmp -s "$T/one.x" "$T/st.x" || spoor_fail "after a merge from a fourth delta, the export differs from a one-shot ingest"
+stop_follower
+state=$state0 live=$live0
+spoor_ok "a merge after a fourth delta: the deltas meanwhile follow its parent; the longest chain: $long deltas"
+
+# 1b. two full generations (a delta needs an older base kept), then one
 # that changes more than a quarter of the profiles: a delta, and a merge
 start 4000
 append 1
@@ -101,8 +150,8 @@ lineage | jq -e -s --argjson g "$g3" 'map(select(.generation == $g and .delta)) 
 c=$(child)
 [ -n "$c" ] || spoor_fail "no merge runs after generation $g3"
 m=$((g3 + 1))
-# five more logs published while it runs: four deltas of the old chain,
-# then one gathering since generation g3
+# five more logs published while it runs: three deltas of the old chain
+# (4 in all), one gathering since generation g3, one more delta
 for k in 4 5 6 7 8; do
     append "$k"
     [ "$(child)" = "$c" ] || spoor_fail "the merge ended too soon for the test (log $k)"
@@ -114,10 +163,10 @@ during=$(lineage | jq -s --argjson m "$m" \
     '[.[] | select(.generation > $m and .delta and .base < $m)] | length')
 [ "$during" -eq 5 ] || spoor_fail "$during generations published during the merge, not 5"
 lineage | jq -e -s --argjson g "$g3" --argjson m "$m" \
-    'map(select(.generation == $m + 5 and .delta and .follows == $g)) | length == 1' >/dev/null \
+    'map(select(.generation == $m + 4 and .delta and .follows == $g)) | length == 1' >/dev/null \
     || spoor_fail "no delta gathered since generation $g3 during the merge"
 [ ! -e "$state/gen-$(printf %06d "$m").snap" ] || spoor_fail "the merge named its generation early"
-spoor_ok "5 generations published during a merge (4 deltas, 1 gathering since its start); readers see the old chain"
+spoor_ok "5 generations published during a merge (1 gathering since its start); readers see the old chain"
 
 # 2. adopted: the merged base, then a delta that follows it
 for ((i = 0; i < 100; i++)); do
@@ -177,6 +226,8 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 [ "$same" = 1 ] || spoor_fail "the final export differs from a one-shot ingest"
+long=$(longest)
+[ "$long" -le 4 ] || spoor_fail "the longest chain has $long deltas"
 kill -TERM "$fpid"
 rc=0
 wait "$fpid" || rc=$?
