@@ -20,7 +20,11 @@
 # Environment: SPOOR, SPOOR_MODULE, NGINX (required); SIZES (default
 # "100000 1000000"), RATE (10000), PROBE_SECONDS (20), EVENTS (1000000),
 # POOL (5000: the distinct visitors the load cycles through); FOLLOW_LOG
-# (a path: the follower's stderr is copied to PATH.SIZE).
+# (a path: the follower's stderr is copied to PATH.SIZE); MERGE (0; 1:
+# a rotated log of 27 x SIZE / 4 events of 2 x SIZE new visitors waits
+# beside the live log when the follower starts, so that its first publish
+# changes more than a quarter of the profiles and a merge runs in the
+# background while the load and the probes run).
 # Logs are made with spoor gen into bench/results/data when missing.
 # Prints markdown on stdout.
 set -euo pipefail
@@ -117,6 +121,12 @@ EOF
     spoor_nginx_start "$d" "$port" >&2 || { echo "nginx did not start" >&2; exit 1; }
     npid=$(cat "$d/logs/nginx.pid")
 
+    if [ "${MERGE:-0}" = 1 ]; then
+        f=$here/results/data/gen-$((size * 27 / 4))-v$((size * 2))-s9.spoor
+        [ -s "$f" ] || "$SPOOR" gen --events $((size * 27 / 4)) \
+                           --visitors $((size * 2)) --seed 9 --out "$f" >&2
+        cp "$f" "$log-20260101000000"
+    fi
     "$SPOOR" ingest --state "$state" --follow --interval 1s \
         --status "$d/status.json" "$log" 2> "$d/follow.err" &
     fpid=$!
@@ -167,6 +177,7 @@ EOF
     failed=$(grep -c "background merge.*\(failed\|killed\)" "$d/follow.err" || true)
     [ "$failed" -eq 0 ] || merges="$merges ($failed failed)"
     [ -z "${FOLLOW_LOG:-}" ] || cp "$d/follow.err" "$FOLLOW_LOG.$size"
+    [ -z "${FOLLOW_LOG:-}" ] || cp "$d/samples" "$FOLLOW_LOG.$size.samples"
     mem=$(sort -n "$d/memory" | tail -n 1 | awk '{ printf "%.2f GB", $1 / 1e6 }')
     lag=$(jq -s 'map(.[1]) | max // 0' "$d/samples")
     echo "| $profiles | $POOL | $rps | $(jq -r .count <<<"$res") | $(jq -r .misses <<<"$res") |" \
@@ -183,13 +194,21 @@ EOF
 
     # ---- throughput on one CPU, on the state the run above left
     [ "$size" = "$(echo "$SIZES" | awk '{ print $1 }')" ] || continue
-    big=$(gen_log "$EVENTS" $((EVENTS / 10)))
+    # new events (seed 2: the state's log is seed 1, whose frames would
+    # only be recognized as applied already)
+    big=$here/results/data/gen-$EVENTS-v$((EVENTS / 10))-s2.spoor
+    [ -s "$big" ] || "$SPOOR" gen --events "$EVENTS" --visitors $((EVENTS / 10)) \
+                         --seed 2 --out "$big" >&2
     live=$d/catchup.spoor
     : > "$live"
     taskset -c 0 "$SPOOR" ingest --state "$state" --follow --interval 1s \
         --status "$d/catchup.json" "$live" 2> "$d/catchup.err" &
     fpid=$!
-    sleep 1
+    # the clock starts once the follower has loaded the state
+    for ((i = 0; i < 1200; i++)); do
+        grep -q "^spoor ingest: following" "$d/catchup.err" 2>/dev/null && break
+        sleep 0.1
+    done
     g0=$(sed 's/[^0-9]//g; s/^0*//' "$state/CURRENT")
     t0=$(date +%s%N)
     cat "$big" >> "$live"
@@ -199,6 +218,7 @@ EOF
     kill -TERM "$fpid"
     wait "$fpid" || true
     fpid=
+    [ -z "${FOLLOW_LOG:-}" ] || cp "$d/catchup.err" "$FOLLOW_LOG.catchup"
     applied=$("$SPOOR" lineage --state "$state" \
               | jq -s "map(select(.generation > $g0) | .events.read) | add // 0")
     catchup="Catching up on one CPU: $EVENTS events appended at once to the live log of

@@ -1,0 +1,220 @@
+/*
+ * test_merge.c -- the background merge (analyzer/merge.h) driven through
+ * the state's own calls, as a follower drives it: commits that start a
+ * merge, deltas committed while the child writes, the merged base
+ * adopted, a merge killed, a state closed during one.  Each ends with
+ * `spoor export` of the state equal to a one-shot run over the same logs.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "error.h"
+#include "ingest.h"
+#include "merge.h"
+#include "settings.h"
+#include "state.h"
+#include "spoor_run.h"
+
+static void
+setup(void)
+{
+    run_t  r;
+    int    k;
+
+    spoor_run_setup("/tmp/spoor-merge-XXXXXX");
+    for (k = 1; k <= 5; k++) {
+        r = run("\"$S\" gen --events 3000 --seed %d --visitors 800 "
+                "--start %lld --out \"$D/g%d.spoor\" > /dev/null", k,
+                1767225600000LL + k * 86400000LL, k);
+        cr_assert_eq(r.status, 0, "%s", r.out);
+        free(r.out);
+    }
+}
+
+static void teardown(void) { spoor_run_teardown(); }
+
+TestSuite(merge, .init = setup, .fini = teardown);
+
+
+static void
+open_state(state_t *st)
+{
+    char        path[256], err[512];
+    settings_t  set;
+
+    snprintf(path, sizeof(path), "%s/state", dir);
+    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
+                 SPOOR_OK, "%s", err);
+    settings_init(&set);
+    cr_assert_eq(state_configure(st, &set, err, sizeof(err)), SPOOR_OK,
+                 "%s", err);
+    settings_free(&set);
+    st->background = 1;                 /* as a follower */
+}
+
+
+/* Folds log gK into st and commits. */
+static void
+fold(state_t *st, int k)
+{
+    char            path[256], err[512];
+    ingest_t       *in;
+    ingest_input_t  inp;
+    size_t          profiles;
+    uint64_t        bytes;
+
+    snprintf(path, sizeof(path), "%s/g%d.spoor", dir, k);
+    in = ingest_new(st);
+    cr_assert_not_null(in);
+    cr_assert_eq(ingest_log(in, path, &inp), SPOOR_OK);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    cr_assert_eq(state_commit(st, "\"test\":true", &profiles, &bytes, err,
+                              sizeof(err)), SPOOR_OK, "%s", err);
+    ingest_free(in);
+}
+
+
+/* Until the merge ends (state_merge_poll says so), 20 s at most. */
+static void
+until_ended(state_t *st)
+{
+    struct timespec  nap = { 0, 20000000 };
+    int              i;
+
+    for (i = 0; i < 1000; i++) {
+        if (state_merge_poll(st)) {
+            return;
+        }
+        nanosleep(&nap, NULL);
+    }
+    cr_assert_fail("the merge did not end in 20 s");
+}
+
+
+static int
+gen_exists(uint32_t g)
+{
+    char  path[256];
+
+    snprintf(path, sizeof(path), "%s/state/gen-%06u.snap", dir, g);
+    return access(path, F_OK) == 0;
+}
+
+
+/* The export of the state equals a one-shot run over g1 .. gN. */
+static void
+same_as_one_shot(int n)
+{
+    char   logs[1024] = "";
+    int    k;
+    run_t  r;
+
+    for (k = 1; k <= n; k++) {
+        snprintf(logs + strlen(logs), sizeof(logs) - strlen(logs),
+                 " \"$D/g%d.spoor\"", k);
+    }
+    r = run("\"$S\" ingest --state \"$D/one\" %s > /dev/null 2>&1 && "
+            "\"$S\" export --state \"$D/one\" | sort > \"$D/one.x\" && "
+            "\"$S\" export --state \"$D/state\" | sort > \"$D/st.x\" && "
+            "cmp \"$D/one.x\" \"$D/st.x\" && wc -l < \"$D/st.x\"", logs);
+    cr_assert_eq(r.status, 0, "the export differs from a one-shot run: %s",
+                 r.out);
+    cr_assert_gt(atoi(r.out), 100);
+    free(r.out);
+}
+
+
+/* Two full generations, then a run that changes more than a quarter of
+ * the profiles: a delta, and a merge in a child; a delta committed while
+ * it runs follows the old chain; once adopted, the next generation
+ * follows the merged base. */
+Test(merge, deltas_go_on_during_a_merge_then_follow_the_merged_base,
+     .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m, old;
+
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "500", 1);
+    open_state(&st);
+    fold(&st, 1);
+    fold(&st, 2);
+    cr_assert_eq(st.base, st.gen, "the first two generations are full");
+    old = st.base;
+    fold(&st, 3);
+    cr_assert_neq(st.base, st.gen, "generation %u is a delta", st.gen);
+    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    m = st.merge_gen;
+    cr_assert_eq(m, st.gen + 1, "the merge's number is the next one");
+    fold(&st, 4);
+    cr_assert_eq(st.gen, m + 1, "a delta published during the merge");
+    cr_assert_eq(st.base, old, "it follows the old chain");
+    until_ended(&st);
+    cr_assert_eq(st.base, m, "the merged base is adopted");
+    cr_assert(gen_exists(m));
+    fold(&st, 5);
+    cr_assert_eq(st.base, m);
+    cr_assert_eq(st.chain_len, 1, "the next generation follows it");
+    state_close(&st);
+    same_as_one_shot(5);
+}
+
+
+/* A merge killed: reported by the poll, its files removed, and the next
+ * generation is a full one. */
+Test(merge, a_killed_merge_leaves_nothing_and_the_next_generation_is_full,
+     .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m;
+
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "10000", 1);
+    open_state(&st);
+    fold(&st, 1);
+    fold(&st, 2);
+    fold(&st, 3);
+    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    m = st.merge_gen;
+    cr_assert_eq(kill(st.merge_pid, SIGKILL), 0);
+    until_ended(&st);
+    cr_assert_eq(st.merge_pid, 0);
+    cr_assert(st.full_next, "the next generation is full");
+    cr_assert(!gen_exists(m), "nothing of the killed merge is left");
+    fold(&st, 4);
+    cr_assert_eq(st.base, st.gen, "generation %u is full", st.gen);
+    state_close(&st);
+    same_as_one_shot(4);
+}
+
+
+/* Closing the state (a follower stopping, or reopening on SIGHUP) stops
+ * its merge: the child is gone, nothing of it is left, and the state
+ * opens again at once (the child held the lock with it). */
+Test(merge, closing_the_state_stops_its_merge, .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m, g;
+    pid_t     pid;
+
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "10000", 1);
+    open_state(&st);
+    fold(&st, 1);
+    fold(&st, 2);
+    fold(&st, 3);
+    pid = st.merge_pid;
+    m = st.merge_gen;
+    g = st.gen;
+    cr_assert_neq(pid, 0, "a merge runs");
+    state_close(&st);
+    cr_assert_eq(kill(pid, 0), -1, "the merge's process is gone");
+    cr_assert_eq(errno, ESRCH);
+    cr_assert(!gen_exists(m));
+    open_state(&st);
+    cr_assert_eq(st.gen, g);
+    state_close(&st);
+    same_as_one_shot(3);
+}
