@@ -75,33 +75,36 @@ state_merge_start(state_t *st, const merge_tail_t *tail)
     for (i = 0; i < st->g.n; i++) {
         profile_t  *p = st->g.ids[i].profile;
 
-        if (p != NULL && (p->dirty & PROFILE_SINCE_FORK)) {
-            p->dirty &= ~PROFILE_SINCE_FORK;
+        if (p != NULL
+            && (p->dirty & (PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)))
+        {
+            p->dirty &= ~(PROFILE_SINCE_FORK | PROFILE_SINCE_FROM);
         }
     }
     st->nfork_gone = 0;
+    st->nfrom_gone = 0;
     st->merge_from = st->gen;
     st->merge_from_len = st->chain_len;
     st->merge_from_bytes = st->chain_bytes;
     if (tail != NULL) {
         size_t  cap = tail->ngone ? tail->ngone : 1;
 
-        free(st->fork_gone);
-        st->fork_gone = malloc(cap * sizeof(uint64_t));
-        if (st->fork_gone == NULL) {
-            st->cfork_gone = 0;
+        free(st->from_gone);
+        st->from_gone = malloc(cap * sizeof(uint64_t));
+        if (st->from_gone == NULL) {
+            st->cfrom_gone = 0;
             fprintf(stderr, "spoor ingest: cannot start a background merge: "
                     "out of memory; the next generation is a full one\n");
             st->full_next = 1;
             return;
         }
-        st->cfork_gone = cap;
+        st->cfrom_gone = cap;
         if (tail->ngone) {
-            memcpy(st->fork_gone, tail->gone, tail->ngone * sizeof(uint64_t));
+            memcpy(st->from_gone, tail->gone, tail->ngone * sizeof(uint64_t));
         }
-        st->nfork_gone = tail->ngone;
+        st->nfrom_gone = tail->ngone;
         for (k = 0; k < tail->nroots; k++) {
-            st->g.ids[tail->roots[k]].profile->dirty |= PROFILE_SINCE_FORK;
+            st->g.ids[tail->roots[k]].profile->dirty |= PROFILE_SINCE_FROM;
         }
         st->merge_from = tail->parent;
         st->merge_from_len = st->chain_len - 1;
@@ -160,6 +163,9 @@ merge_ended(state_t *st)
     free(st->fork_gone);
     st->fork_gone = NULL;
     st->nfork_gone = st->cfork_gone = 0;
+    free(st->from_gone);
+    st->from_gone = NULL;
+    st->nfrom_gone = st->cfrom_gone = 0;
 }
 
 
@@ -177,6 +183,8 @@ adopt(state_t *st, uint64_t bytes)
             p->dirty = (uint8_t) ((p->dirty & PROFILE_SINCE_HEAD)
                                   | ((p->dirty & PROFILE_SINCE_FORK)
                                      ? PROFILE_SINCE_BASE : 0));
+            /* (SINCE_FROM: a profile of the merge's starting delta the
+             * merged base holds as it is) */
         }
     }
     free(st->base_gone);
@@ -185,6 +193,9 @@ adopt(state_t *st, uint64_t bytes)
     st->cbase_gone = st->cfork_gone;
     st->fork_gone = NULL;
     st->nfork_gone = st->cfork_gone = 0;
+    free(st->from_gone);
+    st->from_gone = NULL;
+    st->nfrom_gone = st->cfrom_gone = 0;
     st->older_base = st->base;
     st->base = st->merge_gen;
     st->base_bytes = bytes;

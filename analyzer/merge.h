@@ -13,9 +13,12 @@
  * st->merge_gen of it, checksummed and fsynced like every generation,
  * but names it nowhere: no CURRENT, no retention, only its lineage
  * entry.  Meanwhile the parent commits deltas as before; a delta that
- * gathers follows the merge's starting generation (st->merge_from), and
- * every change and gone id since the fork is kept apart
- * (PROFILE_SINCE_FORK, st->fork_gone).
+ * gathers follows the merge's starting generation (st->merge_from: the
+ * current one at the fork, or its parent when it was a fourth delta, so
+ * that chains keep their bound), and what changed and went since is kept
+ * apart twice: since the fork (PROFILE_SINCE_FORK, st->fork_gone: what
+ * the first delta of the merged base holds) and since merge_from
+ * (PROFILE_SINCE_FROM, st->from_gone: what a gathering delta holds).
  *
  * Once the child has exited with success, the new generation is adopted
  * as the base: the next commit is a delta that follows it, holding what

@@ -132,7 +132,9 @@ typedef struct {
      * delta holds it); PROFILE_SINCE_BASE, changed since the current
      * chain's base (a delta that follows the base holds it);
      * PROFILE_SINCE_FORK, changed since a background merge started
-     * (merge.c: what the first delta of the merged base holds).  Set to
+     * (merge.h: what the first delta of the merged base holds);
+     * PROFILE_SINCE_FROM, changed since the generation the merge started
+     * from (what a delta that gathers while it runs holds).  Set to
      * PROFILE_CHANGED by profile_new() and by whoever changes the profile
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
@@ -175,8 +177,9 @@ typedef struct {
 #define PROFILE_SINCE_HEAD  0x1u
 #define PROFILE_SINCE_BASE  0x2u
 #define PROFILE_SINCE_FORK  0x4u
+#define PROFILE_SINCE_FROM  0x8u
 #define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE \
-                             | PROFILE_SINCE_FORK)
+                             | PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)
 
 profile_t *profile_new(void);
 void profile_free(profile_t *p);

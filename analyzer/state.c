@@ -881,6 +881,9 @@ state_unload(state_t *st)
     free(st->fork_gone);
     st->fork_gone = NULL;
     st->nfork_gone = st->cfork_gone = 0;
+    free(st->from_gone);
+    st->from_gone = NULL;
+    st->nfrom_gone = st->cfrom_gone = 0;
     st->chain_len = 0;
     st->base_bytes = st->chain_bytes = 0;
     st->prev_as_of = 0;
@@ -1636,7 +1639,7 @@ gather_parent(const state_t *st)
 static uint8_t
 gather_bit(const state_t *st)
 {
-    return st->merge_pid != 0 && !st->gather_next ? PROFILE_SINCE_FORK
+    return st->merge_pid != 0 && !st->gather_next ? PROFILE_SINCE_FROM
                                                    : PROFILE_SINCE_BASE;
 }
 
@@ -1832,7 +1835,9 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
         if (gone_append(&st->base_gone, &st->nbase_gone, &st->cbase_gone,
                         *gone, ngone) != 0
             || (merging && gone_append(&st->fork_gone, &st->nfork_gone,
-                                       &st->cfork_gone, *gone, ngone) != 0))
+                                       &st->cfork_gone, *gone, ngone) != 0)
+            || (merging && gone_append(&st->from_gone, &st->nfrom_gone,
+                                       &st->cfrom_gone, *gone, ngone) != 0))
         {
             st->full_next = 1;          /* cannot gather: rebase */
         }
@@ -1842,14 +1847,18 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
             /* it follows the merge's generation: holds all since it */
             st->chain_len = st->merge_from_len + 1;
             st->chain_bytes = st->merge_from_bytes + bytes;
+            /* (what it says gone again, from before the fork, is
+             * gone for the merged base too: a hash no profile holds) */
             if (gone_append(&st->base_gone, &st->nbase_gone,
-                            &st->cbase_gone, *gone, ngone) != 0)
+                            &st->cbase_gone, *gone, ngone) != 0
+                || gone_append(&st->fork_gone, &st->nfork_gone,
+                               &st->cfork_gone, *gone, ngone) != 0)
             {
                 st->full_next = 1;
             }
-            free(st->fork_gone);
-            st->fork_gone = *gone;      /* taken: all since the fork */
-            st->nfork_gone = st->cfork_gone = ngone;
+            free(st->from_gone);
+            st->from_gone = *gone;      /* taken: all since merge_from */
+            st->nfrom_gone = st->cfrom_gone = ngone;
             *gone = NULL;
             break;
         }
@@ -2067,10 +2076,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (kind != COMMIT_FULL) {
         uint8_t    want = kind == COMMIT_DELTA ? PROFILE_SINCE_HEAD
                                                : gather_bit(st);
-        uint64_t  *since = gather_bit(st) == PROFILE_SINCE_FORK
-                           ? st->fork_gone : st->base_gone;
-        size_t     nsince = gather_bit(st) == PROFILE_SINCE_FORK
-                            ? st->nfork_gone : st->nbase_gone;
+        uint64_t  *since = gather_bit(st) == PROFILE_SINCE_FROM
+                           ? st->from_gone : st->base_gone;
+        size_t     nsince = gather_bit(st) == PROFILE_SINCE_FROM
+                            ? st->nfrom_gone : st->nbase_gone;
 
         rescore(st, &inf, vals, nsets, oroot, nr, slot, outs);
         rc = gone_ids(st, &gone, &gone_idx, &ngone);

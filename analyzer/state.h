@@ -159,6 +159,8 @@ typedef struct {
     uint64_t          merge_from_bytes;
     uint64_t         *fork_gone;     /* hashes said gone since the fork */
     size_t            nfork_gone, cfork_gone;
+    uint64_t         *from_gone;     /* and since merge_from */
+    size_t            nfrom_gone, cfrom_gone;
     int               merge_due;     /* the last commit found the chain
                                         past its bound: merge after it */
     int               gather_next;   /* a merged base was adopted: the

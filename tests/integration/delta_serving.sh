@@ -4,7 +4,10 @@
 # requests for known visitors are answered in a bounded, paced loop; every
 # answer must be found and be the segments the profile had in one of the
 # generations published (each one's `spoor export`), never empty or mixed.
-# Then an erased visitor is no longer found, within a deadline.
+# Then the same while a follower merges its chain in the background
+# (merge.h): deltas published during the merge, then the merged base
+# adopted, each answer one generation's.  Then an erased visitor is no
+# longer found, within a deadline.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -141,6 +144,83 @@ done 3< "$SPOOR_TMP/now" 4< "$SPOOR_TMP/all.got"
 [ "$n" = "$k" ] && [ "$n" -gt 1000 ] || spoor_fail "checked $n of $k visitors"
 spoor_ok "after the last publish all $n visitors are served the current generation's segments"
 
+# a follower merges its chain in the background while NGINX answers: a
+# big log (new visitors: more than a quarter of the profiles change)
+# starts a merge made to last 6 s; small logs are published while it
+# runs; then the merged base is adopted.  Every generation is noted
+# before the next is published (the follower publishes only for news,
+# and for the adoption, waited for below).
+live=$SPOOR_TMP/live.spoor
+clock=$SPOOR_TMP/clock
+: > "$live"
+echo $((1767225600000 + 15 * 1800000)) > "$clock"
+"$SPOOR" gen --events 40000 --seed 90 --visitors 6000 \
+    --start $((1767225600000 + 14 * 1800000)) --out "$logs/big" > /dev/null
+for r in 1 2 3; do
+    "$SPOOR" gen --events 100 --seed $((90 + r)) --visitors 6000 \
+        --start $((1767225600000 + 14 * 1800000)) --out "$logs/m$r" > /dev/null
+done
+SPOOR_TEST_MERGE_SLEEP_MS=6000 SPOOR_TEST_CLOCK=$clock "$SPOOR" ingest \
+    --state "$state" --follow --interval 100ms "$live" 2> "$SPOOR_TMP/follow.err" &
+fpid=$!
+spoor_on_exit 'kill -9 $fpid 2>/dev/null || true'
+current() { tr -cd 0-9 < "$state/CURRENT" | sed 's/^0*//'; }
+published() {  # published G: until the current generation is past G (10 s)
+    local k
+    for ((k = 0; k < 200; k++)); do
+        [ "$(current)" -gt "$1" ] && return 0
+        sleep 0.05
+    done
+    spoor_fail "nothing published after generation $1: $(tail -n 2 "$SPOOR_TMP/follow.err")"
+}
+: > "$SPOOR_TMP/answers2"
+rounds2=0
+for f in big m1 m2 m3; do
+    curl -sS --max-time 30 --rate 400/s -K "$cfg" >> "$SPOOR_TMP/answers2" &
+    cpid=$!
+    g=$(current)
+    cat "$logs/$f" >> "$live"
+    published "$g"
+    note_generation
+    [ "$f" != big ] || [ -n "$(pgrep -P "$fpid")" ] || spoor_fail "no merge runs after the big log"
+    wait "$cpid" || spoor_fail "curl failed during the merge"
+    rounds2=$((rounds2 + 1))
+done
+merged=
+for ((k = 0; k < 200; k++)); do      # (each round takes 0.1 s at least)
+    curl -sS --max-time 30 --rate 400/s -K "$cfg" >> "$SPOOR_TMP/answers2"
+    rounds2=$((rounds2 + 1))
+    merged=$("$SPOOR" lineage --state "$state" \
+             | jq -s 'map(select(.merged == true) | .generation) as $m
+                      | map(select(.delta and (.follows as $f | $m | index($f) != null))) | length > 0
+                      | select(.)')
+    [ -z "$merged" ] || break
+done
+[ -n "$merged" ] || spoor_fail "the merged base was not adopted"
+"$SPOOR" lineage --state "$state" | jq -e -s '
+    (map(select(.merged == true) | .generation) | max) as $m
+    | map(select(.delta and .generation > $m and .base < $m)) | length >= 3' > /dev/null \
+    || spoor_fail "the small logs were not published during the merge"
+note_generation
+curl -sS --max-time 30 -K "$cfg" >> "$SPOOR_TMP/answers2"
+rounds2=$((rounds2 + 1))
+kill -TERM "$fpid"
+wait "$fpid" || spoor_fail "the follower did not stop cleanly"
+grep -q "merged in the background" "$SPOOR_TMP/follow.err" \
+    || spoor_fail "the follower did not merge: $(cat "$SPOOR_TMP/follow.err")"
+n=0
+while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    i=$((n % IDS))
+    case ${allowed[${vids[i]}]} in
+    *"|$line|"*) ;;
+    *) spoor_fail "answer $n during the merge for ${vids[i]}: '$line', not what any generation holds (${allowed[${vids[i]}]})" ;;
+    esac
+    n=$((n + 1))
+done < "$SPOOR_TMP/answers2"
+[ "$n" = $((IDS * rounds2)) ] || spoor_fail "$n answers, expected $((IDS * rounds2))"
+spoor_ok "$n answers while a merge ran beside 3 deltas and was adopted: each found, each one generation's segments"
+
 # an erasure reaches NGINX with the next delta
 "$SPOOR" forget --state "$state" "${vids[3]}" > /dev/null
 for ((k = 0; k < 100; k++)); do
@@ -150,7 +230,7 @@ for ((k = 0; k < 100; k++)); do
 done
 [ "$got" = " " ] || spoor_fail "an erased visitor is still served: '$got'"
 [ "$("$SPOOR" lineage --state "$state" | tail -n 1 | jq -r .delta)" = true ] \
-    || spoor_fail "the erasure was not published as a delta"
+    || spoor_fail "the erasure was not published as a delta: $("$SPOOR" lineage --state "$state" | tail -n 4 | jq -c "[.generation, .delta, .base, .follows, .merged, .profiles_written, .settings_changed]")"
 got=$(curl -sS --max-time 5 -b "_spid=${vids[4]}" "$B/segs")
 [ "${got%% *}" = 1 ] || spoor_fail "a visitor next to the erased one is not found: '$got'"
 spoor_ok "an erased visitor is gone from NGINX with the next delta"

@@ -128,6 +128,14 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 append 6
+# the first delta of the merged base holds what changed since the fork,
+# not the fourth delta's profiles again (the merged base holds them):
+# fewer than the last delta that gathered since s3 during the merge
+lineage | jq -e -s --argjson s "$s3" '
+    (map(select(.merged == true)) | .[0].generation) as $m
+    | (map(select(.delta and .follows == $s and .generation > $m)) | last | .profiles_written) as $during
+    | map(select(.delta and .follows == $m)) | .[0].profiles_written < $during' >/dev/null \
+    || spoor_fail "the first delta of the merged base holds the merge's starting delta again: $(lineage | jq -c '[.generation, .delta, .follows, .merged, .profiles_written]' | tr '\n' ' ')"
 long=$(longest)
 [ "$long" -ge 3 ] && [ "$long" -le 4 ] || spoor_fail "the longest chain has $long deltas"
 for k in 1 2 3; do cat "$T/s$k.spoor"; done > "$T/g0.spoor"
