@@ -835,6 +835,12 @@ publish(follower_t *f)
         json_out_uint(&s, behind);
         json_out_cstr(&s, "publish_ms");
         json_out_int(&s, mono_ms() - t0);
+        json_out_cstr(&s, "merging");       /* merge.h */
+        if (st->merge_pid != 0) {
+            json_out_uint(&s, st->merge_gen);
+        } else {
+            json_out_null(&s);
+        }
         json_out_cstr(&s, "files");
         json_out_array_open(&s);
         for (i = 0; i < f->nfiles; i++) {

@@ -49,7 +49,8 @@ start() {   # start SLEEP_MS: a follower whose merges last that long
     runs=$((runs + 1))
     SPOOR_TEST_MERGE_SLEEP_MS=$1 SPOOR_TEST_CLOCK=$clock \
         "$SPOOR" ingest --state "$state" --follow --interval 100ms \
-        --settle 300ms "$live" < /dev/null 2> "$T/follow.$runs.err" &
+        --settle 300ms --status "$T/status.json" "$live" < /dev/null \
+        2> "$T/follow.$runs.err" &
     fpid=$!
 }
 stop_follower() {
@@ -158,6 +159,8 @@ lineage | jq -e -s --argjson g "$g3" 'map(select(.generation == $g and .delta)) 
 c=$(child)
 [ -n "$c" ] || spoor_fail "no merge runs after generation $g3"
 m=$((g3 + 1))
+jq -e --argjson m "$m" '.merging == $m' "$T/status.json" > /dev/null \
+    || spoor_fail "the status does not name the merge: $(cat "$T/status.json")"
 # five more logs published while it runs: three deltas of the old chain
 # (4 in all), one gathering since generation g3, one more delta
 for k in 4 5 6 7 8; do
