@@ -27,6 +27,7 @@
 
 #define STATE_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
+static int gen_is_delta(const char *dir, uint32_t g);
 static uint32_t older_base(const char *dir, uint32_t below);
 
 
@@ -964,16 +965,46 @@ done:
 }
 
 
-/* Removes what a killed or failed run left: temporary files, and
- * generations (snapshot, lineage entry) newer than the current one. */
+/* Removes what a killed or failed run left: temporary files,
+ * generations (snapshot, lineage entry) newer than the current one, a
+ * full generation newer than the current base (a background merge's
+ * that was never adopted: merge.h), and a serving view without its
+ * snapshot (a commit killed between the two renames). */
 static void
 clean_leftovers(state_t *st)
 {
-    char            path[4096];
+    char            path[4096], f[4096 + 256];
     DIR            *d;
     struct dirent  *de;
     uint32_t        g;
     int             pass;
+    struct stat     sb;
+
+    d = opendir(st->dir);
+    while (d && (de = readdir(d)) != NULL) {
+        g = gen_name_number(de->d_name, "gen-", ".snap", 1);
+        if (g != 0 && g > st->base && g < st->gen
+            && !gen_is_delta(st->dir, g))
+        {
+            snprintf(f, sizeof(f), "%s/lineage/%06" PRIu32 ".json", st->dir,
+                     g);
+            (void) unlink(f);
+            snprintf(f, sizeof(f), "%s/gen-%06" PRIu32 ".serve", st->dir, g);
+            (void) unlink(f);
+            snprintf(f, sizeof(f), "%s/%s", st->dir, de->d_name);
+            (void) unlink(f);
+            continue;
+        }
+        g = gen_name_number(de->d_name, "gen-", ".serve", 1);
+        snprintf(f, sizeof(f), "%s/gen-%06" PRIu32 ".snap", st->dir, g);
+        if (g != 0 && stat(f, &sb) != 0 && errno == ENOENT) {
+            snprintf(f, sizeof(f), "%s/%s", st->dir, de->d_name);
+            (void) unlink(f);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
 
     for (pass = 0; pass < 2; pass++) {
         snprintf(path, sizeof(path), pass ? "%s/lineage" : "%s", st->dir);
@@ -987,8 +1018,6 @@ clean_leftovers(state_t *st)
             if ((g > st->gen)
                 || (de->d_name[0] == '.' && strstr(de->d_name, ".tmp.")))
             {
-                char  f[4096 + 256];
-
                 snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
                 (void) unlink(f);
             }
@@ -1357,7 +1386,7 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
     size_t             i;
     int                rc;
 
-    for (i = 0; i < st->g.n; i++) {
+    for (i = 0; i < st->g.n && !st->merge_child; i++) {
         int64_t  at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
 
         if (at != INT64_MIN && push_tomb(st, st->g.ids[i].hash, at)
@@ -1366,7 +1395,10 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
             return SPOOR_E_NOMEM;
         }
     }
-    sort_tombs(st);
+    if (!st->merge_child) {
+        sort_tombs(st);     /* (a merge's child: as the last commit left
+                               them; rewriting would copy every page) */
+    }
     if (frames_merge(st) != SPOOR_OK) {
         return SPOOR_E_NOMEM;
     }
@@ -1495,6 +1527,9 @@ remove_old_gens(state_t *st)
     remove_old_lineage(st);
     n = list_gens(st->dir, &gens, &max);
     for (i = 0; i < n && bases < st->set.keep; i++) {
+        if (st->merge_pid != 0 && gens[i] == st->merge_gen) {
+            continue;           /* not a kept base until adopted */
+        }
         floor = gens[i];
         bases += !gen_is_delta(st->dir, gens[i]);
     }
@@ -2486,6 +2521,15 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         tail.gone = gone;
         tail.ngone = gone != NULL ? ngone : 0;
         st->merge_due = 0;
+        /* every profile pruned as of now, before the fork: a follower
+         * prunes only those it writes, and the child, pruning the others
+         * in the memory it shares, would copy their pages.  Not a change:
+         * readers prune a record as of the chain's time (state_prune) */
+        for (i = 0; i < st->g.n; i++) {
+            if (st->g.ids[i].parent == i && st->g.ids[i].profile != NULL) {
+                (void) state_prune(st, st->g.ids[i].profile);
+            }
+        }
         state_merge_start(st, kind == COMMIT_DELTA
                               && st->chain_len >= STATE_DELTAS_MAX
                               ? &tail : NULL);

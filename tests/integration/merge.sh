@@ -149,7 +149,7 @@ spoor_ok "a merge after a fourth delta: the deltas meanwhile follow its parent; 
 
 # 1b. two full generations (a delta needs an older base kept), then one
 # that changes more than a quarter of the profiles: a delta, and a merge
-start 4000
+start 8000
 append 1
 append 2
 append 3

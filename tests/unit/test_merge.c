@@ -218,3 +218,89 @@ Test(merge, closing_the_state_stops_its_merge, .timeout = 60)
     state_close(&st);
     same_as_one_shot(3);
 }
+
+
+/* Until the file of generation g exists (the child renamed it), 20 s. */
+static void
+until_exists(uint32_t g)
+{
+    struct timespec  nap = { 0, 20000000 };
+    int              i;
+
+    for (i = 0; i < 1000 && !gen_exists(g); i++) {
+        nanosleep(&nap, NULL);
+    }
+    cr_assert(gen_exists(g), "generation %u was not written in 20 s", g);
+}
+
+
+/* A merged base written but not adopted yet is not a kept base: the
+ * older base it would replace stays while the merge may still fail. */
+Test(merge, retention_does_not_count_a_merge_not_adopted, .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m;
+
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "0", 1);
+    open_state(&st);
+    fold(&st, 1);
+    fold(&st, 2);
+    cr_assert(gen_exists(1) && gen_exists(2));
+    fold(&st, 3);
+    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    m = st.merge_gen;
+    until_exists(m);                /* written, not polled: not adopted */
+    fold(&st, 4);                   /* a delta, and retention */
+    cr_assert(gen_exists(1), "the older base was removed for a merge not "
+              "adopted yet");
+    until_ended(&st);
+    cr_assert_eq(st.base, m);
+    state_close(&st);
+    same_as_one_shot(4);
+}
+
+
+/* What a follower killed during a merge may leave, the merged base
+ * written but never adopted (numbered below later deltas), or a serving
+ * view without its snapshot, is removed by the next writer's open. */
+Test(merge, the_next_open_removes_a_merge_never_adopted, .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m, g;
+    char      path[256];
+    FILE     *f;
+
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "0", 1);
+    open_state(&st);
+    fold(&st, 1);
+    fold(&st, 2);
+    fold(&st, 3);
+    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    m = st.merge_gen;
+    until_exists(m);
+    fold(&st, 4);                   /* a delta numbered after it */
+    g = st.gen;
+    cr_assert_gt(g, m);
+    st.merge_pid = 0;               /* the follower "dies" before it
+                                       polls: the merge is not adopted */
+    state_close(&st);
+    cr_assert(gen_exists(m));
+    open_state(&st);
+    cr_assert_eq(st.gen, g);
+    cr_assert(!gen_exists(m), "the merge never adopted is left");
+    snprintf(path, sizeof(path), "%s/state/gen-%06u.serve", dir, m);
+    cr_assert_neq(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/state/lineage/%06u.json", dir, m);
+    cr_assert_neq(access(path, F_OK), 0, "its lineage entry is left");
+    state_close(&st);
+
+    /* the child killed between its two renames: the serving view alone */
+    snprintf(path, sizeof(path), "%s/state/gen-%06u.serve", dir, m);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    open_state(&st);
+    cr_assert_neq(access(path, F_OK), 0, "a lone serving view is left");
+    state_close(&st);
+    same_as_one_shot(4);
+}
