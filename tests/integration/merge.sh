@@ -109,7 +109,7 @@ one_shot() {    # one_shot K...: the export of a one-shot ingest of gK...
 state0=$state live0=$live
 state=$T/tail live=$T/tail.spoor
 : > "$live"
-start 3000
+start 5000
 append 1
 append 2
 append s1
