@@ -124,7 +124,7 @@ append 5
 lineage | jq -e -s --argjson s "$s3" --argjson g "$g3" \
     'map(select(.generation > $g + 1 and .delta)) | length == 2 and all(.follows == $s)' >/dev/null \
     || spoor_fail "the deltas during a merge after a fourth delta do not follow its parent $s3"
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 200; i++)); do
     [ -z "$(child)" ] && break
     sleep 0.1
 done
@@ -180,7 +180,7 @@ lineage | jq -e -s --argjson g "$g3" --argjson m "$m" \
 spoor_ok "5 generations published during a merge (1 gathering since its start); readers see the old chain"
 
 # 2. adopted: the merged base, then a delta that follows it
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 200; i++)); do
     lineage | jq -e -s --argjson m "$m" 'map(select(.delta and .follows == $m)) | length > 0' \
         >/dev/null && break
     sleep 0.1
