@@ -539,6 +539,10 @@ bench:
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' bash bench/freshness.sh > bench/results/freshness.md
 	@cat bench/results/freshness.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' SIZES=1000000 MERGE=1 PROBE_SECONDS=60 \
+	  bash bench/freshness.sh > bench/results/freshness-merge.md
+	@cat bench/results/freshness-merge.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/delta.sh > bench/results/delta.md
 	@cat bench/results/delta.md
 	bash bench/report.sh

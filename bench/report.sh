@@ -13,8 +13,9 @@
 # in a section of its own after the collector's; without it, no section.
 # bench/lookup.sh's lookup.md (profiles served back: the lookup in-process
 # and end to end) follows the analyzer's section when present, then
-# bench/freshness.sh's freshness.md (follow mode), bench/delta.sh's
-# delta.md (incremental generations).
+# bench/freshness.sh's freshness.md (follow mode) and freshness-merge.md
+# (the same with a background merge during the load: MERGE=1),
+# bench/delta.sh's delta.md (incremental generations).
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
@@ -151,6 +152,13 @@ fi
     if [ -s "$R/freshness.md" ]; then
         # bench/freshness.sh: its own "## Follow mode: freshness" heading
         cat "$R/freshness.md"
+        echo
+    fi
+    if [ -s "$R/freshness-merge.md" ]; then
+        echo "### With a background merge during the load (MERGE=1)"
+        echo
+        # its table and notes, without the repeated heading
+        sed '1,/^| ---/{/^## /d}' "$R/freshness-merge.md"
         echo
     fi
     if [ -s "$R/delta.md" ]; then
