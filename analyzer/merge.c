@@ -63,6 +63,19 @@ child(state_t *st, pid_t parent)
 }
 
 
+static void
+merge_ended(state_t *st)
+{
+    st->merge_pid = 0;
+    free(st->fork_gone);
+    st->fork_gone = NULL;
+    st->nfork_gone = st->cfork_gone = 0;
+    free(st->from_gone);
+    st->from_gone = NULL;
+    st->nfrom_gone = st->cfrom_gone = 0;
+}
+
+
 void
 state_merge_start(state_t *st, const merge_tail_t *tail)
 {
@@ -121,6 +134,7 @@ state_merge_start(state_t *st, const merge_tail_t *tail)
     if (pid < 0) {
         fprintf(stderr, "spoor ingest: cannot start a background merge: "
                 "%s; the next generation is a full one\n", strerror(errno));
+        merge_ended(st);
         st->full_next = 1;
         return;
     }
@@ -156,17 +170,6 @@ merge_remove(state_t *st, pid_t pid)
 }
 
 
-static void
-merge_ended(state_t *st)
-{
-    st->merge_pid = 0;
-    free(st->fork_gone);
-    st->fork_gone = NULL;
-    st->nfork_gone = st->cfork_gone = 0;
-    free(st->from_gone);
-    st->from_gone = NULL;
-    st->nfrom_gone = st->cfrom_gone = 0;
-}
 
 
 /* The merged generation is the base: what changed since the fork is what

@@ -879,13 +879,8 @@ state_unload(state_t *st)
     free(st->base_gone);
     st->base_gone = NULL;
     st->nbase_gone = st->cbase_gone = 0;
-    free(st->fork_gone);
-    st->fork_gone = NULL;
-    st->nfork_gone = st->cfork_gone = 0;
-    free(st->from_gone);
-    st->from_gone = NULL;
-    st->nfrom_gone = st->cfrom_gone = 0;
-    st->chain_len = 0;
+    st->chain_len = 0;          /* (fork_gone, from_gone: a merge's,
+                                   freed when it ends: merge.c) */
     st->base_bytes = st->chain_bytes = 0;
     st->prev_as_of = 0;
     memset(st->prev_cuts, 0, sizeof(st->prev_cuts));

@@ -105,18 +105,23 @@ case $kinds in *D*G*) ;; *) spoor_fail "no gathering delta among the publishes: 
 case $kinds in *F*) ;; *) spoor_fail "no new base among the publishes: $kinds" ;; esac
 spoor_ok "publishes (D delta, G gathering delta, F base): $kinds"
 
-n=0
-while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    i=$((n % IDS))
-    case ${allowed[${vids[i]}]} in
-    *"|$line|"*) ;;
-    *) spoor_fail "answer $n for ${vids[i]}: '$line', not what any generation holds (${allowed[${vids[i]}]})" ;;
-    esac
-    n=$((n + 1))
-done < "$SPOOR_TMP/answers"
-[ "$n" = $((IDS * (ROUNDS + 1))) ] || spoor_fail "$n answers, expected $((IDS * (ROUNDS + 1)))"
-spoor_ok "$n answers during $ROUNDS publishes: each found, each one generation's segments"
+# check_answers FILE ROUNDS: every answer of FILE (ROUNDS rounds of the
+# IDS visitors in order) is what one generation published holds
+check_answers() {
+    local line i n=0
+    while IFS= read -r line; do
+        [ -n "$line" ] || continue
+        i=$((n % IDS))
+        case ${allowed[${vids[i]}]} in
+        *"|$line|"*) ;;
+        *) spoor_fail "answer $n of $1 for ${vids[i]}: '$line', not what any generation holds (${allowed[${vids[i]}]})" ;;
+        esac
+        n=$((n + 1))
+    done < "$1"
+    [ "$n" = $((IDS * $2)) ] || spoor_fail "$n answers in $1, expected $((IDS * $2))"
+}
+check_answers "$SPOOR_TMP/answers" $((ROUNDS + 1))
+spoor_ok "$((IDS * (ROUNDS + 1))) answers during $ROUNDS publishes: each found, each one generation's segments"
 
 # after the last publish, every answer is the current generation's: what
 # a delta does not rewrite must still be right as of now (time passed
@@ -208,18 +213,8 @@ kill -TERM "$fpid"
 wait "$fpid" || spoor_fail "the follower did not stop cleanly"
 grep -q "merged in the background" "$SPOOR_TMP/follow.err" \
     || spoor_fail "the follower did not merge: $(cat "$SPOOR_TMP/follow.err")"
-n=0
-while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    i=$((n % IDS))
-    case ${allowed[${vids[i]}]} in
-    *"|$line|"*) ;;
-    *) spoor_fail "answer $n during the merge for ${vids[i]}: '$line', not what any generation holds (${allowed[${vids[i]}]})" ;;
-    esac
-    n=$((n + 1))
-done < "$SPOOR_TMP/answers2"
-[ "$n" = $((IDS * rounds2)) ] || spoor_fail "$n answers, expected $((IDS * rounds2))"
-spoor_ok "$n answers while a merge ran beside 3 deltas and was adopted: each found, each one generation's segments"
+check_answers "$SPOOR_TMP/answers2" "$rounds2"
+spoor_ok "$((IDS * rounds2)) answers while a merge ran beside 3 deltas and was adopted: each found, each one generation's segments"
 
 # an erasure reaches NGINX with the next delta
 "$SPOOR" forget --state "$state" "${vids[3]}" > /dev/null

@@ -96,6 +96,23 @@ until_ended(state_t *st)
 }
 
 
+/* A state whose third generation started a merge lasting sleep_ms more
+ * than it takes (two full generations, then a delta changing more than
+ * a quarter of the profiles). */
+static void
+start_merge(state_t *st, const char *sleep_ms)
+{
+    setenv("SPOOR_TEST_MERGE_SLEEP_MS", sleep_ms, 1);
+    open_state(st);
+    fold(st, 1);
+    fold(st, 2);
+    cr_assert_eq(st->base, st->gen, "the first two generations are full");
+    fold(st, 3);
+    cr_assert_neq(st->base, st->gen, "generation %u is a delta", st->gen);
+    cr_assert_neq(st->merge_pid, 0, "a merge runs");
+}
+
+
 static int
 gen_exists(uint32_t g)
 {
@@ -139,15 +156,8 @@ Test(merge, deltas_go_on_during_a_merge_then_follow_the_merged_base,
     state_t   st;
     uint32_t  m, old;
 
-    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "500", 1);
-    open_state(&st);
-    fold(&st, 1);
-    fold(&st, 2);
-    cr_assert_eq(st.base, st.gen, "the first two generations are full");
-    old = st.base;
-    fold(&st, 3);
-    cr_assert_neq(st.base, st.gen, "generation %u is a delta", st.gen);
-    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    start_merge(&st, "500");
+    old = 2;
     m = st.merge_gen;
     cr_assert_eq(m, st.gen + 1, "the merge's number is the next one");
     fold(&st, 4);
@@ -172,12 +182,7 @@ Test(merge, a_killed_merge_leaves_nothing_and_the_next_generation_is_full,
     state_t   st;
     uint32_t  m;
 
-    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "10000", 1);
-    open_state(&st);
-    fold(&st, 1);
-    fold(&st, 2);
-    fold(&st, 3);
-    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    start_merge(&st, "10000");
     m = st.merge_gen;
     cr_assert_eq(kill(st.merge_pid, SIGKILL), 0);
     until_ended(&st);
@@ -200,11 +205,7 @@ Test(merge, closing_the_state_stops_its_merge, .timeout = 60)
     uint32_t  m, g;
     pid_t     pid;
 
-    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "10000", 1);
-    open_state(&st);
-    fold(&st, 1);
-    fold(&st, 2);
-    fold(&st, 3);
+    start_merge(&st, "10000");
     pid = st.merge_pid;
     m = st.merge_gen;
     g = st.gen;
@@ -241,13 +242,8 @@ Test(merge, retention_does_not_count_a_merge_not_adopted, .timeout = 60)
     state_t   st;
     uint32_t  m;
 
-    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "0", 1);
-    open_state(&st);
-    fold(&st, 1);
-    fold(&st, 2);
+    start_merge(&st, "0");
     cr_assert(gen_exists(1) && gen_exists(2));
-    fold(&st, 3);
-    cr_assert_neq(st.merge_pid, 0, "a merge runs");
     m = st.merge_gen;
     until_exists(m);                /* written, not polled: not adopted */
     fold(&st, 4);                   /* a delta, and retention */
@@ -270,12 +266,7 @@ Test(merge, the_next_open_removes_a_merge_never_adopted, .timeout = 60)
     char      path[256];
     FILE     *f;
 
-    setenv("SPOOR_TEST_MERGE_SLEEP_MS", "0", 1);
-    open_state(&st);
-    fold(&st, 1);
-    fold(&st, 2);
-    fold(&st, 3);
-    cr_assert_neq(st.merge_pid, 0, "a merge runs");
+    start_merge(&st, "0");
     m = st.merge_gen;
     until_exists(m);
     fold(&st, 4);                   /* a delta numbered after it */
