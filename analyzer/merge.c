@@ -199,6 +199,13 @@ adopt(state_t *st, uint64_t bytes)
     free(st->from_gone);
     st->from_gone = NULL;
     st->nfrom_gone = st->cfrom_gone = 0;
+    if (st->stale_base == 0 && st->gen > st->merge_gen) {
+        /* the deltas committed while it ran follow the old base: no
+         * chain of them is whole once the old base is removed */
+        st->stale_base = st->base;
+        st->stale_lo = st->merge_gen + 1;
+        st->stale_hi = st->gen;
+    }
     st->older_base = st->base;
     st->base = st->merge_gen;
     st->base_bytes = bytes;

@@ -1515,7 +1515,7 @@ older_base(const char *dir, uint32_t below)
 static void
 remove_old_gens(state_t *st)
 {
-    uint32_t  *gens, max, floor = 0, bases = 0;
+    uint32_t  *gens, max, floor = 0, bases = 0, g;
     size_t     n, i;
     char       path[4096];
 
@@ -1530,6 +1530,19 @@ remove_old_gens(state_t *st)
     }
     if (st->base != 0 && st->base < floor) {
         floor = st->base;
+    }
+    if (st->stale_base != 0 && st->stale_base < floor) {
+        for (g = st->stale_lo; g <= st->stale_hi; g++) {
+            if (g != st->gen && gen_is_delta(st->dir, g)) {
+                snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap",
+                         st->dir, g);
+                (void) unlink(path);
+                snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve",
+                         st->dir, g);
+                (void) unlink(path);
+            }
+        }
+        st->stale_base = 0;
     }
     for (i = 0; i < n; i++) {
         if (gens[i] < floor && gens[i] != st->gen) {

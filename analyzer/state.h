@@ -168,6 +168,12 @@ typedef struct {
     int               merge_child;   /* this is the child: state_commit
                                         writes merge_gen, a full one, and
                                         nothing else (no CURRENT) */
+    uint32_t          stale_base;    /* an adopted merge's old base, 0:
+                                        none; once retention removes it,
+                                        the deltas that followed it while
+                                        the merge ran (stale_lo ..
+                                        stale_hi) go too (merge.c) */
+    uint32_t          stale_lo, stale_hi;
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */

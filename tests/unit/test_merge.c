@@ -27,7 +27,7 @@ setup(void)
     int    k;
 
     spoor_run_setup("/tmp/spoor-merge-XXXXXX");
-    for (k = 1; k <= 5; k++) {
+    for (k = 1; k <= 7; k++) {
         r = run("\"$S\" gen --events 3000 --seed %d --visitors 800 "
                 "--start %lld --out \"$D/g%d.spoor\" > /dev/null", k,
                 1767225600000LL + k * 86400000LL, k);
@@ -294,4 +294,40 @@ Test(merge, the_next_open_removes_a_merge_never_adopted, .timeout = 60)
     cr_assert_neq(access(path, F_OK), 0, "a lone serving view is left");
     state_close(&st);
     same_as_one_shot(4);
+}
+
+
+/* Once the old base is removed, the deltas that followed it while a
+ * merge ran (numbered after the merged base) are removed with it: no
+ * chain of them is whole any more. */
+Test(merge, deltas_of_a_removed_base_go_with_it, .timeout = 60)
+{
+    state_t   st;
+    uint32_t  m, m2, during;
+    int       k, last = 4;
+
+    start_merge(&st, "0");
+    m = st.merge_gen;
+    fold(&st, 4);                   /* during the merge: follows base 2 */
+    during = st.gen;
+    cr_assert_gt(during, m);
+    until_ended(&st);
+    cr_assert_eq(st.base, m);
+    for (k = 5; k <= 7 && st.merge_pid == 0; k++) {
+        fold(&st, k);               /* until a second merge starts */
+        last = k;
+    }
+    cr_assert_neq(st.merge_pid, 0, "no second merge after logs 5-7");
+    m2 = st.merge_gen;
+    until_ended(&st);
+    cr_assert_eq(st.base, m2);
+    cr_assert(gen_exists(during), "removed while its base is kept");
+    fold(&st, 1);                   /* (applied already) a commit: the
+                                       retention of keep 2 keeps m2, m */
+    cr_assert(!gen_exists(2), "the old base is kept");
+    cr_assert(!gen_exists(during), "a delta of the removed base %u is "
+              "left", 2);
+    cr_assert(gen_exists(m) && gen_exists(m2));
+    state_close(&st);
+    same_as_one_shot(last);
 }
