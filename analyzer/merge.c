@@ -170,8 +170,6 @@ merge_remove(state_t *st, pid_t pid)
 }
 
 
-
-
 /* The merged generation is the base: what changed since the fork is what
  * the next delta (following it) holds. */
 static void
@@ -194,11 +192,8 @@ adopt(state_t *st, uint64_t bytes)
     st->base_gone = st->fork_gone;
     st->nbase_gone = st->nfork_gone;
     st->cbase_gone = st->cfork_gone;
-    st->fork_gone = NULL;
+    st->fork_gone = NULL;               /* taken */
     st->nfork_gone = st->cfork_gone = 0;
-    free(st->from_gone);
-    st->from_gone = NULL;
-    st->nfrom_gone = st->cfrom_gone = 0;
     if (st->stale_base == 0 && st->gen > st->merge_gen) {
         /* the deltas committed while it ran follow the old base: no
          * chain of them is whole once the old base is removed */
@@ -212,7 +207,7 @@ adopt(state_t *st, uint64_t bytes)
     st->chain_len = 0;
     st->chain_bytes = 0;
     st->gather_next = 1;
-    st->merge_pid = 0;
+    merge_ended(st);
 }
 
 
