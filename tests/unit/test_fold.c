@@ -19,6 +19,7 @@
 #include "settings.h"
 #include "state.h"
 #include "spoor_run.h"
+#include "state_run.h"
 
 #define T0  1767225600000LL          /* 2026-01-01T00:00:00Z */
 
@@ -26,22 +27,6 @@ static void setup(void)    { spoor_run_setup("/tmp/spoor-fold-XXXXXX"); }
 static void teardown(void) { spoor_run_teardown(); }
 
 TestSuite(fold, .init = setup, .fini = teardown);
-
-
-static void
-open_state(state_t *st, const char *name)
-{
-    char        path[256], err[512];
-    settings_t  set;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
-                 SPOOR_OK, "%s", err);
-    settings_init(&set);
-    cr_assert_eq(state_configure(st, &set, err, sizeof(err)), SPOOR_OK,
-                 "%s", err);
-    settings_free(&set);
-}
 
 
 static spoor_str_t
@@ -93,7 +78,7 @@ Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
     const ingest_tally_t  *t;
     static const unsigned char  shoes[] = "\x81\xa8" "category" "\xa5" "shoes";
 
-    open_state(&st, "s");
+    state_run_open(&st, "s");
     in = ingest_new(&st);
     cr_assert_not_null(in);
 
@@ -166,7 +151,7 @@ ingest_with(const char *name, const char *path, unsigned jobs,
     uint64_t   bytes;
     char       err[512];
 
-    open_state(&st, name);
+    state_run_open(&st, name);
     in = ingest_new(&st);
     cr_assert_not_null(in);
     ingest_set_jobs(in, jobs);
@@ -267,7 +252,7 @@ Test(fold, a_log_that_cannot_be_opened_is_an_io_error)
     ingest_input_t  inp;
     char            path[256];
 
-    open_state(&st, "s");
+    state_run_open(&st, "s");
     in = ingest_new(&st);
     ingest_set_jobs(in, 2);
     snprintf(path, sizeof(path), "%s/missing.spoor", dir);
@@ -294,7 +279,7 @@ Test(fold, frames_applied_before_are_skipped_by_both_paths, .timeout = 120)
     ingest_with("s", log, 1, &t, &inp);
 
     for (jobs = 1; jobs <= 2; jobs++) {
-        open_state(&st, "s");
+        state_run_open(&st, "s");
         in = ingest_new(&st);
         ingest_set_jobs(in, jobs);
         /* the same log twice: applied before, and repeated in the run */

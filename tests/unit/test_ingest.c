@@ -33,6 +33,7 @@
 #include "settings.h"
 #include "state.h"
 #include "spoor_run.h"
+#include "state_run.h"
 
 #define DAY    86400000LL
 #define HOUR   3600000LL
@@ -753,21 +754,6 @@ append(const char *path, const void *p, size_t n)
 
 
 static void
-open_st(state_t *st, const char *name)
-{
-    char        path[256], err[512];
-    settings_t  conf;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
-                 SPOOR_OK, "%s", err);
-    settings_init(&conf);
-    cr_assert_eq(state_configure(st, &conf, err, sizeof(err)), SPOOR_OK,
-                 "%s", err);
-    settings_free(&conf);
-}
-
-static void
 commit_st(state_t *st)
 {
     size_t    profiles;
@@ -814,7 +800,7 @@ Test(ingest, following_holds_a_torn_frame_back_and_reads_it_whole_later,
     run_t                  r;
 
     /* the reference: the whole log at once */
-    open_st(&st, "ref");
+    state_run_open(&st, "ref");
     in = ingest_new(&st);
     cr_assert_not_null(in);
     snprintf(path, sizeof(path), "%s/g.spoor", dir);
@@ -841,7 +827,7 @@ Test(ingest, following_holds_a_torn_frame_back_and_reads_it_whole_later,
         for (c = 0; c < sizeof(cuts) / sizeof(cuts[0]); c++) {
             cut = cuts[c];
             snprintf(name, sizeof(name), "f%zu", c);
-            open_st(&st, name);
+            state_run_open(&st, name);
             in = ingest_new(&st);
             cr_assert_not_null(in);
             ingest_set_jobs(in, 1 + (unsigned) (c % 2)); /* follow: serial */
@@ -913,7 +899,7 @@ Test(ingest, a_torn_frame_read_without_follow_is_damage)
 
     k = n / 2;
     cut = (end[k - 1] + meta[k] + end[k]) / 2;      /* inside the data */
-    open_st(&st, "s");
+    state_run_open(&st, "s");
     in = ingest_new(&st);
     cr_assert_not_null(in);
     fd = live_log("cut.spoor", b, cut, path, sizeof(path));
@@ -958,7 +944,7 @@ Test(ingest, following_reports_damage_once_a_frame_follows_it)
     char                   path[256];
     int                    fd;
 
-    open_st(&st, "s");
+    state_run_open(&st, "s");
     in = ingest_new(&st);
     cr_assert_not_null(in);
     t = ingest_tally(in);
@@ -1028,7 +1014,7 @@ Test(ingest, following_reads_a_torn_first_frame_whole_later)
     int                    fd;
 
     cut = (meta[0] + end[0]) / 2;
-    open_st(&st, "s");
+    state_run_open(&st, "s");
     in = ingest_new(&st);
     cr_assert_not_null(in);
     fd = live_log("live.spoor", b, cut, path, sizeof(path));

@@ -19,6 +19,7 @@
 #include "settings.h"
 #include "state.h"
 #include "spoor_run.h"
+#include "state_run.h"
 
 static void
 setup(void)
@@ -41,19 +42,11 @@ static void teardown(void) { spoor_run_teardown(); }
 TestSuite(merge, .init = setup, .fini = teardown);
 
 
+/* The test's state, as a follower opens it. */
 static void
 open_state(state_t *st)
 {
-    char        path[256], err[512];
-    settings_t  set;
-
-    snprintf(path, sizeof(path), "%s/state", dir);
-    cr_assert_eq(state_open(st, path, STATE_WRITE, err, sizeof(err)),
-                 SPOOR_OK, "%s", err);
-    settings_init(&set);
-    cr_assert_eq(state_configure(st, &set, err, sizeof(err)), SPOOR_OK,
-                 "%s", err);
-    settings_free(&set);
+    state_run_open(st, "state");
     st->background = 1;                 /* as a follower */
 }
 
