@@ -27,13 +27,17 @@
 
 /*
  * The document of the state in dir, as one line of JSON (NUL-terminated,
- * no newline) in *json (*len bytes; the caller frees it).  Every file of
- * the current chain is verified first.  Returns SPOOR_OK; or
- * SPOOR_E_FORMAT (damaged: a snapshot that fails verification or has no
- * metadata), SPOOR_E_IO (no state, unreadable), SPOOR_E_NOMEM, with a
- * message for a person in err[0 .. errlen) and *json NULL.
+ * no newline) in *json (*len bytes; the caller frees it), with a "logs"
+ * member when nlogs > 0: one `spoor verify --json` object for each of
+ * logs[0 .. nlogs), in order; *logs_bad is set to 1 when one of them is
+ * damaged, has gaps or cannot be read (the document still says so), else
+ * 0.  Every file of the current chain is verified first.  Returns
+ * SPOOR_OK; or SPOOR_E_FORMAT (damaged: a snapshot that fails
+ * verification or has no metadata), SPOOR_E_IO (no state, unreadable),
+ * SPOOR_E_NOMEM, with a message for a person in err[0 .. errlen) and
+ * *json NULL.
  */
-int stats_json(const char *dir, char **json, size_t *len, char *err,
-    size_t errlen);
+int stats_json(const char *dir, char *const *logs, size_t nlogs,
+    char **json, size_t *len, int *logs_bad, char *err, size_t errlen);
 
 #endif /* SPOOR_STATS_H */
