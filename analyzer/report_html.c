@@ -77,7 +77,7 @@ static const char  style[] =
     ".k6{fill:#b07aa1;stroke:#b07aa1}.k7{fill:#ff9da7;stroke:#ff9da7}"
     ".k8{fill:#9c755f;stroke:#9c755f}.k9{fill:#bab0ac;stroke:#bab0ac}"
     ".k10{fill:#8cd17d;stroke:#8cd17d}.k11{fill:#d4a6c8;stroke:#d4a6c8}"
-    "svg rect{stroke:none}"
+    "svg rect[class]{stroke:none}"
     "table{border-collapse:collapse;margin:8px 0 16px;font-size:13px;"
     "max-width:100%;display:block;overflow-x:auto}"
     "caption{text-align:left;color:var(--mute);padding-bottom:4px}"

@@ -153,12 +153,13 @@ plot_frame(html_out_t *h, double max)
 }
 
 
-/* Labels under the plot for columns at x positions, every step-th. */
+/* A label under the plot at x; anchor "start", "middle" or "end". */
 static void
-column_label(html_out_t *h, const svg_item_t *col, double x)
+column_label(html_out_t *h, const svg_item_t *col, double x,
+    const char *anchor)
 {
     html_printf(h, "<text class=\"l\" x=\"%.1f\" y=\"%.1f\" "
-                "text-anchor=\"middle\">", x, PLOT_Y1 + 16);
+                "text-anchor=\"%s\">", x, PLOT_Y1 + 16, anchor);
     html_text(h, col->label, col->label_len, 10);
     html_lit(h, "</text>");
 }
@@ -208,7 +209,7 @@ svg_stacked(html_out_t *h, const char *title, const svg_item_t *cols,
             html_lit(h, "</rect>");
         }
         if ((c - c0) % (step ? step : 1) == 0) {
-            column_label(h, &cols[c], x + bw / 2);
+            column_label(h, &cols[c], x + bw / 2, "middle");
         }
     }
     legend(h, keys, nk, PLOT_Y1 + 28);
@@ -275,10 +276,17 @@ svg_lines(html_out_t *h, const char *title, const svg_item_t *xs,
         }
         html_lit(h, "</g>");
     }
+    /* the first label starts at its point, the last ends at its own:
+     * both stay inside the chart */
     step = (nx - i0 + 7) / 8;
     for (i = i0; i < nx; i++) {
-        if ((i - i0) % (step ? step : 1) == 0) {
-            column_label(h, &xs[i], POINT_X(i));
+        if (nx - i0 > 1 && i == nx - 1) {
+            column_label(h, &xs[i], POINT_X(i), "end");
+        } else if ((i - i0) % (step ? step : 1) == 0
+                   && (i + step / 2 < nx - 1 || i == i0))
+        {
+            column_label(h, &xs[i], POINT_X(i),
+                         i == i0 && nx - i0 > 1 ? "start" : "middle");
         }
     }
 #undef POINT_X
