@@ -84,7 +84,7 @@ static const char  style[] =
     "th,td{border:1px solid var(--line);padding:2px 8px;text-align:left;"
     "vertical-align:top;overflow-wrap:anywhere}"
     "td[data-n]{text-align:right;font-variant-numeric:tabular-nums;"
-    "white-space:nowrap}thead th{background:var(--cell)}"
+    "white-space:nowrap}thead th{background:var(--cell);white-space:nowrap}"
     "@media print{:root{--bg:#fff;--fg:#000;--mute:#444;--line:#999;"
     "--cell:#fff;--zero:#fff}body{max-width:none;background:none}"
     "nav{display:none}section{break-before:page}"
