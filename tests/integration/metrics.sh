@@ -18,6 +18,7 @@
 #      names is a metric family on the page fetched in 1-2, and every label
 #      it selects or groups by is one of that page (or instance/job, which
 #      Prometheus adds); a dashboard with a misspelt metric is caught.
+# PROMTOOL names another promtool (default: promtool on the PATH).
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
