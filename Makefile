@@ -49,8 +49,10 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
 # What the real-client tests run on (tests/integration/clients.sh): Node.js
 # (>= 20, whatever provides the package) and Debian's Chromium, which the
 # browser clients run in -- Playwright drives that binary, it never
-# downloads a browser of its own.
-TEST_PKGS := nodejs chromium
+# downloads a browser of its own.  prometheus carries promtool: the metrics
+# test (tests/integration/metrics.sh) runs `promtool check metrics` on the
+# status page, and fails without it.
+TEST_PKGS := nodejs chromium prometheus
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
