@@ -49,8 +49,11 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
 # What the real-client tests run on (tests/integration/clients.sh): Node.js
 # (>= 20, whatever provides the package) and Debian's Chromium, which the
 # browser clients run in -- Playwright drives that binary, it never
-# downloads a browser of its own.
-TEST_PKGS := nodejs chromium
+# downloads a browser of its own.  prometheus carries promtool: the metrics
+# test (tests/integration/metrics.sh) runs `promtool check metrics` on the
+# status page, and fails without it; the Prometheus server the package
+# also brings is not wanted here, so deps leaves its unit disabled.
+TEST_PKGS := nodejs chromium prometheus
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -245,6 +248,12 @@ deps:
 	      -o Dpkg::Options::=--force-confold $$missing; \
 	  rc=$$?; \
 	  if [ -n "$$policy" ]; then $$sudo rm -f $$policy; fi; \
+	  case " $$missing " in \
+	    *" prometheus "*) \
+	      if command -v systemctl >/dev/null 2>&1; then \
+	        $$sudo systemctl disable prometheus >/dev/null 2>&1 || true; \
+	      fi ;; \
+	  esac; \
 	  exit $$rc; \
 	fi
 	@$(MAKE) --no-print-directory clients
@@ -487,6 +496,7 @@ install: all
 	install -D -m 0755 $(INSTALL_TMP)/spoor-rotate $(INSTALL_LIB)/spoor-rotate
 	install -D -m 0644 -t $(INSTALL_SHARE) conf/nginx.conf conf/segments.rules \
 	    conf/spoor-rotate.timer conf/logrotate.spoor-follow \
+	    conf/grafana-spoor.json \
 	    $(INSTALL_TMP)/logrotate.spoor $(INSTALL_TMP)/spoor-rotate.service \
 	    $(INSTALL_TMP)/spoor-follow.service
 

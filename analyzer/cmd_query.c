@@ -18,8 +18,9 @@
 #include "profile_json.h"
 #include "rules.h"
 #include "snapshot.h"
-#include "state_view.h"
 #include "state.h"
+#include "state_view.h"
+#include "stats.h"
 #include "stored.h"
 
 
@@ -395,27 +396,6 @@ cmd_segments(int argc, char **argv)
 
 /* ---- stats -------------------------------------------------------------------------- */
 
-typedef struct {
-    const char  *key;
-    size_t       len;
-    uint64_t     n;
-} kv_t;
-
-static int
-cmp_kv(const void *a, const void *b)
-{
-    const kv_t  *x = a, *y = b;
-    size_t       m = x->len < y->len ? x->len : y->len;
-    int          c;
-
-    if (x->n != y->n) {
-        return x->n > y->n ? -1 : 1;
-    }
-    c = memcmp(x->key, y->key, m);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
-
 /* The current snapshot's metadata in *mv: SPOOR_OK, or an error with
  * why (empty when the snapshot has none) and mv freed. */
 static int
@@ -441,95 +421,71 @@ read_meta(const spoor_snap_t *s, stored_meta_t *mv, char *why, size_t wl)
 int
 cmd_stats(int argc, char **argv)
 {
-    const char            *dir;
-    int                    first, exit_code = EXIT_OK;
-    size_t                 i, n, g, f;
-    state_view_t           v;
-    stored_meta_t          mv;
-    char                   why[256];
-    int                    rc;
-    json_out_t             j;
-    kv_t                  *kv;
-    static const char     *groups[] = { "kind:", "action:", "signal:",
-                                        "country:", "category:" };
-    static const char     *names[] = { "events", "consentActions",
-                                       "consentSignals", "topCountries",
-                                       "topCategories" };
+    const char  *dir = NULL;
+    char       **logs = NULL, err[1024];
+    size_t       nlogs = 0, len;
+    char        *json;
+    int          i, rc, bad;
 
-    first = state_arg(argc, argv, "stats", &dir);
-    if (first == -1) {
-        printf("usage: spoor stats --state DIR\n\n"
-               "Prints one JSON line: profiles, events by type, consent\n"
-               "outcomes by action and signal, top countries and top product\n"
-               "categories, counted over every event ever ingested.\n");
-        return EXIT_OK;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            printf("usage: spoor stats --state DIR [--json] [--logs LOG...]\n\n"
+                   "Prints the figures of the state as one JSON line "
+                   "(docs/report.md):\nprofiles; events by type, by day and "
+                   "by name; consent outcomes by\nsignal, action, country "
+                   "and day; segment sizes, lifecycle and RFM\ncounts, now "
+                   "and over generations; top pages, referrers, campaigns,\n"
+                   "countries, browsers and devices; identity merges, "
+                   "erasures and\nexpiries; data quality.  spoor report "
+                   "draws the same figures.\n\n"
+                   "  --state DIR    the state directory (required)\n"
+                   "  --json         JSON (the only output; accepted for "
+                   "clarity)\n"
+                   "  --logs LOG...  adds `spoor verify --json` of each "
+                   "LOG (the rest of\n                 the arguments)\n\n"
+                   "exit codes: 0 ok, 1 damaged (the state, or a LOG), "
+                   "2 usage, 3 I/O\n");
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+            dir = argv[++i];
+        } else if (strncmp(argv[i], "--state=", 8) == 0) {
+            dir = argv[i] + 8;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            /* the only output */
+        } else if (strcmp(argv[i], "--logs") == 0) {
+            logs = argv + i + 1;
+            nlogs = (size_t) (argc - i - 1);
+            if (nlogs == 0) {
+                fprintf(stderr, "spoor stats: --logs needs at least one "
+                        "LOG\n");
+                return EXIT_USAGE;
+            }
+            break;
+        } else {
+            fprintf(stderr, "spoor stats: unknown argument %s (spoor stats "
+                    "--help)\n", argv[i]);
+            return EXIT_USAGE;
+        }
     }
-    if (first < 0) {
+    if (dir == NULL) {
+        fprintf(stderr, "spoor stats: --state DIR is required\n");
         return EXIT_USAGE;
     }
-    if (open_current("stats", dir, &v) != 0) {
+    rc = stats_json(dir, logs, nlogs, &json, &len, &bad, err, sizeof(err));
+    if (rc != SPOOR_OK) {
+        fprintf(stderr, "spoor stats: %s\n", err);
+        return rc == SPOOR_E_FORMAT ? EXIT_DAMAGED : EXIT_IO;
+    }
+    fwrite(json, 1, len, stdout);
+    putchar('\n');
+    free(json);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "spoor stats: standard output: %s\n",
+                strerror(errno));
         return EXIT_IO;
     }
-    for (f = 0; f < v.c.n; f++) {
-        char  err[512];
-
-        /* the counts are only as good as the snapshot: check every byte */
-        if (spoor_snap_verify(v.c.file[f], err, sizeof(err)) != SPOOR_OK) {
-            fprintf(stderr, "spoor stats: %s (spoor recover --state %s rolls "
-                    "back to an intact generation)\n", err, dir);
-            exit_code = EXIT_DAMAGED;
-        }
-    }
-    rc = read_meta(v.c.file[0], &mv, why, sizeof(why));
-    if (rc == SPOOR_OK && json_out_init(&j, stdout) != 0) {
-        stored_meta_free(&mv);
-        rc = SPOOR_E_NOMEM;
-        why[0] = '\0';
-    }
-    if (rc != SPOOR_OK) {
-        fprintf(stderr, "spoor stats: the snapshot has no counters%s%s\n",
-                why[0] ? ": " : "", why);
-        state_view_close(&v);
-        return EXIT_DAMAGED;
-    }
-
-    kv = calloc(mv.ncounters + 1, sizeof(kv_t));
-    json_out_map_open(&j);
-    json_out_cstr(&j, "profiles");
-    /* the meta counts the profiles of the whole chain; a generation
-     * written before it did is a full one */
-    json_out_uint(&j, mv.has_profiles ? mv.profiles
-                                      : spoor_snap_count(v.c.file[0]));
-    for (g = 0; kv && g < sizeof(groups) / sizeof(groups[0]); g++) {
-        size_t  pl = strlen(groups[g]);
-
-        n = 0;
-        for (i = 0; i < mv.ncounters; i++) {
-            const stored_counter_t  *e = &mv.counters[i];
-
-            if (e->key.len > pl && memcmp(e->key.ptr, groups[g], pl) == 0) {
-                kv[n].key = e->key.ptr + pl;
-                kv[n].len = e->key.len - pl;
-                kv[n].n = e->n;
-                n++;
-            }
-        }
-        qsort(kv, n, sizeof(kv_t), cmp_kv);
-        json_out_cstr(&j, names[g]);
-        json_out_map_open(&j);
-        for (i = 0; i < n && (g < 3 || i < 10); i++) {
-            json_out_str(&j, kv[i].key, kv[i].len);
-            json_out_uint(&j, kv[i].n);
-        }
-        json_out_map_close(&j);
-    }
-    json_out_map_close(&j);
-    json_out_line(&j);
-    json_out_free(&j);
-    free(kv);
-    stored_meta_free(&mv);
-    state_view_close(&v);
-    return exit_code;
+    return bad ? EXIT_DAMAGED : EXIT_OK;
 }
 
 

@@ -17,6 +17,7 @@
 #include "event.h"
 #include "json_out.h"
 #include "logreader.h"
+#include "verify.h"
 
 /* 32 bytes per frame seen: the host name is kept once per run of frames
  * from the same writer, in a pool. */
@@ -42,6 +43,7 @@ typedef struct {
     uint64_t          no_meta;
     int64_t           t_first, t_last;
     int               have_time;
+    int               no_line;       /* the object only (verify_log_json) */
 } verify_t;
 
 
@@ -407,7 +409,9 @@ verify_file(verify_t *v, const char *path)
         json_out_cstr(v->j, "ok");
         json_out_bool(v->j, !damaged);
         json_out_map_close(v->j);
-        json_out_line(v->j);
+        if (!v->no_line) {
+            json_out_line(v->j);
+        }
     } else if (damaged) {
         printf("%s: DAMAGED: %llu damaged stretches, %llu bytes skipped, "
                "%llu frames lost or damaged (%llu records known lost), "
@@ -484,4 +488,22 @@ cmd_verify(int argc, char **argv)
         return EXIT_IO;
     }
     return status;
+}
+
+
+int
+verify_log_json(json_out_t *j, const char *path)
+{
+    verify_t  v;
+    int       rc;
+
+    memset(&v, 0, sizeof(v));
+    v.json = 1;
+    v.no_line = 1;
+    v.j = j;
+    rc = verify_file(&v, path);
+    free(v.dmg);
+    free(v.seen);
+    free(v.pool);
+    return rc;
 }

@@ -10,12 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
+#include "aggregates.h"
 #include "cli.h"
 #include "error.h"
 #include "event.h"
 #include "ingest.h"
 #include "json_out.h"
 #include "logreader.h"
+#include "profile.h"
 #include "snapshot.h"
 #include "state.h"
 
@@ -26,12 +28,14 @@
  * instead of a sorted insert per record.
  */
 typedef enum {
-    T_KIND = 0, T_ACTION, T_SIGNAL, T_COUNTRY, T_CATEGORY, T_CLASSES
+    T_KIND = 0, T_ACTION, T_SIGNAL, T_COUNTRY, T_CATEGORY,
+    T_KEY,                      /* a whole key (aggregates.h) */
+    T_CLASSES
 } tally_class_t;
 
 static const struct { const char *name; size_t len; } tally_names[] = {
     { "kind:", 5 }, { "action:", 7 }, { "signal:", 7 }, { "country:", 8 },
-    { "category:", 9 }
+    { "category:", 9 }, { "", 0 }
 };
 
 typedef struct {
@@ -60,6 +64,8 @@ struct ingest_s {
     spoor_damage_t        pending;
     ingest_touch_fn       touch;
     void                 *touch_arg;
+    agg_scratch_t         agg;          /* the aggregates' keys */
+    ingest_tally_t        counted;      /* what ingest_finish added of t */
 };
 
 
@@ -73,6 +79,7 @@ ingest_new(state_t *st)
     }
     in->st = st;
     in->jobs = 1;
+    agg_scratch_init(&in->agg);
     in->cap = 64;
     in->slots = calloc(in->cap, sizeof(tally_slot_t));
     if (in->slots == NULL) {
@@ -158,16 +165,21 @@ tally_grow(ingest_t *in)
 }
 
 
-/* Counts one under class cls and value v (longer than 64 bytes: not). */
+/* Counts one under class cls and value v (cut to AGG_NAME_MAX bytes but
+ * for a whole key, which the caller built within AGG_KEY_MAX). */
 static int
-tally(ingest_t *in, tally_class_t cls, const spoor_str_t *v)
+tally(ingest_t *in, tally_class_t cls, const spoor_str_t *in_v)
 {
     size_t         j;
     uint64_t       h;
     tally_slot_t  *s;
+    spoor_str_t    cut = *in_v, *v = &cut;
 
-    if (v->data == NULL || v->len == 0 || v->len > 64) {
+    if (v->data == NULL || v->len == 0) {
         return SPOOR_OK;
+    }
+    if (cls != T_KEY) {
+        v->len = agg_cut(v->data, v->len, AGG_NAME_MAX);
     }
     h = XXH3_64bits_withSeed(v->data, v->len, cls);
 
@@ -206,12 +218,27 @@ tally(ingest_t *in, tally_class_t cls, const spoor_str_t *v)
 }
 
 
+/* Adds what t counted since the last finish (*done) to counter key. */
+static int
+finish_count(state_t *st, const char *key, uint64_t now, uint64_t *done)
+{
+    int  rc = state_count(st, key, strlen(key), now - *done);
+
+    if (rc == SPOOR_OK) {
+        *done = now;
+    }
+    return rc;
+}
+
+
 int
 ingest_finish(ingest_t *in)
 {
-    char           key[96];
-    size_t         i, n;
-    tally_slot_t  *s;
+    char                  key[AGG_KEY_MAX + 16];
+    size_t                i, n;
+    tally_slot_t         *s;
+    const ingest_tally_t *t = &in->t;
+    ingest_tally_t       *d = &in->counted;
 
     for (i = 0; i < in->cap; i++) {
         s = &in->slots[i];
@@ -226,6 +253,19 @@ ingest_finish(ingest_t *in)
         }
         s->n = 0;               /* added: a second finish adds nothing */
     }
+#define FC(k, f)  if (finish_count(in->st, k, t->f, &d->f) != SPOOR_OK) \
+                      return SPOOR_E_NOMEM
+    FC("q:frames", new_frames);
+    FC("q:records", new_records);
+    FC("skip:duplicate", duplicate);
+    FC("skip:anonymous", anonymous);
+    FC("skip:cookieless", cookieless);
+    FC("skip:not_for_profiling", no_profiling);
+    FC("skip:no_id", no_id);
+    FC("skip:erased", erased);
+    FC("skip:bad_record", bad);
+    FC("ident:withdrawals", withdrawals);
+#undef FC
     return SPOOR_OK;
 }
 
@@ -351,6 +391,21 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
     }
 
     (void) tally(r, T_KIND, &ev->kind_name);
+    {
+        agg_key_t    k[AGG_EVENT_KEYS];
+        const char  *browser = NULL, *device = NULL;
+        spoor_str_t  v;
+
+        if (ev->user_agent.data) {
+            profile_ua_classify(&ev->user_agent, &browser, &device);
+        }
+        n = agg_event_keys(&r->agg, ev, browser, device, k);
+        for (i = 0; i < n; i++) {
+            v.data = k[i].key;
+            v.len = k[i].len;
+            (void) tally(r, T_KEY, &v);
+        }
+    }
     if (ev->consent.present) {
         (void) tally(r, T_ACTION, &ev->consent.action);
         (void) tally(r, T_SIGNAL, &ev->consent.signal);

@@ -814,8 +814,9 @@ static struct {
 } ua_cache[UA_CACHE];
 
 
-static void
-ua_classify(const spoor_str_t *ua, const char **family, const char **device)
+void
+profile_ua_classify(const spoor_str_t *ua, const char **family,
+    const char **device)
 {
     uint64_t  h;
     size_t    e;
@@ -910,7 +911,7 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
         SET(city, &ev->geo.city);
     }
     if (ev->user_agent.data) {
-        ua_classify(&ev->user_agent, &fam, &dev);
+        profile_ua_classify(&ev->user_agent, &fam, &dev);
         browser.data = fam;
         browser.len = strlen(fam);
         SET(browser, &browser);

@@ -139,6 +139,17 @@ typedef struct {
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
     uint8_t              dirty;
+    /* what its record in the current generation says of it, for the
+     * generation's segment sizes and lifecycle and RFM counts (state.c
+     * adds these up in the pass over every profile, without reading a
+     * record): its lifecycle stage (PROFILE_LIFE_*), its RFM scores
+     * (r << 8 | f << 4 | m, 0 without orders) and the first 32 of the
+     * rules' segments it is in (bit i: segment i).  Set when a record is
+     * written or loaded; all 0 until then.  (They fill what would be
+     * padding before next_change.) */
+    uint8_t              life;
+    uint16_t             rfm;
+    uint32_t             segmask;
     /* the earliest time after its generation's as_of at which time alone
      * may change its inferred fields (inferred_next_change), kept in its
      * record so that a delta finds the profiles time changed without
@@ -182,6 +193,12 @@ typedef struct {
                              | PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)
 
 profile_t *profile_new(void);
+
+/* The browser family (useragent.h) and device class ("desktop", "mobile",
+ * "tablet"; NULL when ua has no data) of a User-Agent, static strings,
+ * from a cache of the agents seen last (not thread-safe: the fold's). */
+void profile_ua_classify(const spoor_str_t *ua, const char **family,
+    const char **device);
 void profile_free(profile_t *p);
 
 /* Folds one event (already admitted: consent allows profiling) into p.

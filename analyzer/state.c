@@ -14,8 +14,10 @@
 #include <unistd.h>
 #include <msgpack.h>
 #include <xxhash.h>
+#include "aggregates.h"
 #include "chain.h"
 #include "error.h"
+#include "figures.h"
 #include "gen_name.h"
 #include "inferred.h"
 #include "json_out.h"
@@ -33,8 +35,8 @@ static uint32_t older_base(const char *dir, uint32_t below);
 
 /* ---- counters, frames, tombstones ------------------------------------------ */
 
-int
-state_count(state_t *st, const char *key, size_t len, uint64_t n)
+uint64_t *
+state_counter(state_t *st, const char *key, size_t len)
 {
     size_t      lo = 0, hi = st->ncounters, mid;
     int         c;
@@ -47,8 +49,7 @@ state_count(state_t *st, const char *key, size_t len, uint64_t n)
             c = 1;
         }
         if (c == 0) {
-            st->counters[mid].n += n;
-            return SPOOR_OK;
+            return &st->counters[mid].n;
         }
         if (c < 0) {
             lo = mid + 1;
@@ -61,7 +62,7 @@ state_count(state_t *st, const char *key, size_t len, uint64_t n)
 
         a = realloc(st->counters, cap * sizeof(*a));
         if (a == NULL) {
-            return SPOOR_E_NOMEM;
+            return NULL;
         }
         st->counters = a;
         st->counters_cap = cap;
@@ -72,12 +73,25 @@ state_count(state_t *st, const char *key, size_t len, uint64_t n)
     if (st->counters[lo].key == NULL) {
         memmove(&st->counters[lo], &st->counters[lo + 1],
                 (st->ncounters - lo) * sizeof(counter_t));
-        return SPOOR_E_NOMEM;
+        return NULL;
     }
     memcpy(st->counters[lo].key, key, len);
     st->counters[lo].key[len] = '\0';
-    st->counters[lo].n = n;
+    st->counters[lo].n = 0;
     st->ncounters++;
+    return &st->counters[lo].n;
+}
+
+
+int
+state_count(state_t *st, const char *key, size_t len, uint64_t n)
+{
+    uint64_t  *c = state_counter(st, key, len);
+
+    if (c == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    *c += n;
     return SPOOR_OK;
 }
 
@@ -248,6 +262,7 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
             profile_free(st->g.ids[r].profile);
             st->g.ids[r].profile = NULL;
             erased++;
+            st->erased_uncounted++;
         }
         if (t > st->g.ids[r].erased_at) {
             st->g.ids[r].erased_at = t;
@@ -653,11 +668,13 @@ done:
 }
 
 
-/* Enters one stored profile: its ids as one set, its state at the root.
- * ids is scratch space of *cap entries, grown as needed. */
+/* Enters one stored profile: its ids as one set, its state at the root,
+ * its cell (figures.h) from its record, the segments named by rules (the
+ * rules the generation was written with; may be NULL).  ids is scratch
+ * space of *cap entries, grown as needed. */
 static int
 load_profile(state_t *st, const unsigned char *p, size_t len,
-    uint32_t **ids, size_t *cap, uint8_t dirty)
+    uint32_t **ids, size_t *cap, uint8_t dirty, const spoor_rules_t *rules)
 {
     stored_profile_t   v;
     size_t             i;
@@ -699,6 +716,7 @@ load_profile(state_t *st, const unsigned char *p, size_t len,
     identity_enter_set(&st->g, *ids, v.nids, pr);
     pr->dirty = dirty;                  /* as the generation holds it */
     pr->next_change = v.next;
+    figures_cell(pr, &v, rules);        /* what its record says */
     for (i = 0; i < v.nids; i++) {
         st->g.ids[(*ids)[i]].stored = 1;
     }
@@ -900,9 +918,11 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     size_t                len, i, f, k, cap = 0;
     uint32_t             *ids = NULL;
     chain_ref_t          *refs = NULL;
+    spoor_rules_t        *lrules = NULL;
     int                   rc;
 
     state_unload(st);
+    st->merges_counted = st->refused_counted = st->junk_counted = 0;
     if (identity_init(&st->g, 256, 1024) != SPOOR_OK) {
         STATE_MSG("out of memory");
         return SPOOR_E_NOMEM;
@@ -924,10 +944,20 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
         STATE_MSG("out of memory");
         goto done;
     }
+    /* the segments the records name, by the rules they were written with
+     * (rules that no longer parse: cells without segments; a commit with
+     * other rules writes every record again anyway) */
+    if (st->set.rules != NULL
+        && spoor_rules_parse(st->set.rules, st->set.rules_len, st->dir,
+                             &lrules, NULL, 0) != SPOOR_OK)
+    {
+        lrules = NULL;
+    }
     for (i = 0; i < k; i++) {
         p = spoor_snap_profile(c.file[refs[i].f], refs[i].i, &len);
         rc = p ? load_profile(st, p, len, &ids, &cap,
-                              refs[i].f + 1 < c.n ? PROFILE_SINCE_BASE : 0)
+                              refs[i].f + 1 < c.n ? PROFILE_SINCE_BASE : 0,
+                              lrules)
                : SPOOR_E_FORMAT;
         if (rc != SPOOR_OK) {
             STATE_MSG("%s/gen-%06" PRIu32 ".snap: profile %" PRIu32 ": %s",
@@ -953,6 +983,7 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     st->older_base = older_base(st->dir, st->base);
 
 done:
+    spoor_rules_free(lrules);
     free(refs);
     free(ids);
     chain_close(&c);
@@ -1430,6 +1461,41 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
     msgpack_sbuffer_destroy(&sb);
     free(c);
     return rc;
+}
+
+
+/* Adds what identity and expiry did since the last commit to the
+ * counters ("ident:...": aggregates.h), then bounds the aggregates.  A
+ * merge's child counts nothing: its parent does. */
+static int
+count_run(state_t *st)
+{
+    uint64_t  *c[5];
+
+    if (!st->merge_child) {
+        c[0] = state_counter(st, "ident:merges", 12);
+        c[1] = c[0] ? state_counter(st, "ident:merges_refused", 20) : NULL;
+        c[2] = c[1] ? state_counter(st, "ident:junk_ids", 14) : NULL;
+        c[3] = c[2] ? state_counter(st, "ident:expired", 13) : NULL;
+        c[4] = c[3] ? state_counter(st, "ident:erased", 12) : NULL;
+        if (c[4] == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        /* (entering one may move the others: found again) */
+        *state_counter(st, "ident:merges", 12)
+            += st->g.merges - st->merges_counted;
+        *state_counter(st, "ident:merges_refused", 20)
+            += st->g.merges_refused - st->refused_counted;
+        *state_counter(st, "ident:junk_ids", 14)
+            += st->g.junk_seen - st->junk_counted;
+        *state_counter(st, "ident:expired", 13) += st->expired;
+        *state_counter(st, "ident:erased", 12) += st->erased_uncounted;
+        st->merges_counted = st->g.merges;
+        st->refused_counted = st->g.merges_refused;
+        st->junk_counted = st->g.junk_seen;
+        st->erased_uncounted = 0;
+    }
+    return aggregates_bound(st);
 }
 
 
@@ -1970,8 +2036,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     size_t           nall, ngone = 0, nidx = 0;
     uint64_t        *gone = NULL;
     uint32_t        *gone_idx = NULL;
+    static figures_t fig;           /* (2 KB: not on the stack) */
 
     msgpack_sbuffer_init(&sb);
+    figures_init(&fig);
     (void) clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
     *profiles = 0;
     *bytes = 0;
@@ -2100,6 +2168,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             }
             oroot[nr++] = i;
         }
+        figures_add(&fig, p);           /* what its record says */
         slot[i] = (uint32_t) nout;
         outs[nout].root = i;
         outs[nout].pid = UINT64_MAX;
@@ -2298,6 +2367,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             ndec_cap = p->nweights;
         }
         inferred_record(&inf, p, &rec, dec, segs);
+        figures_sub(&fig, p);           /* its record is this one now */
+        figures_add_record(&fig, &rec, st->rules,
+                           st->merge_child ? NULL : p);
         rec.next = inferred_next_change(&clk, p, st->as_of);
         if (!st->merge_child) {
             p->next_change = rec.next;  /* (a child does not write the
@@ -2370,8 +2442,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall, parent,
-                    delta ? st->base : 0);
+    rc = count_run(st);
+    if (rc == SPOOR_OK) {
+        rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall, parent,
+                        delta ? st->base : 0);
+    }
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
         goto fail;
@@ -2448,6 +2523,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         json_out_uint(&jo, ngone);
         json_out_cstr(&jo, "profiles_expired");
         json_out_uint(&jo, st->expired);
+        figures_lineage(&jo, &fig, st->rules, delta);
         settings_lineage(&jo, &st->set, st->changed,
                          st->rules ? spoor_rules_hash(st->rules) : 0);
         json_out_splice(&jo, lineage, strlen(lineage));

@@ -107,6 +107,13 @@ typedef struct {
                                           missing current generation (0:
                                           none; it was intact) */
     uint64_t          expired;       /* profiles dropped by the last commit */
+    uint64_t          erased_uncounted;  /* profiles state_erase() dropped
+                                            since the last commit counted
+                                            them ("ident:erased") */
+    uint64_t          merges_counted;    /* g.merges, g.merges_refused,
+                                            g.junk_seen as the last commit
+                                            counted them */
+    uint64_t          refused_counted, junk_counted;
     uint32_t         *journal_new;   /* ids erased since the last journal
                                         append (their sets are appended
                                         next, not every erased set again) */
@@ -252,6 +259,10 @@ int state_id_erased(state_t *st, uint32_t id, int64_t t);
 
 /* Adds n to counter key[0 .. len). */
 int state_count(state_t *st, const char *key, size_t len, uint64_t n);
+
+/* Counter key[0 .. len), entered with 0 when new; NULL when out of
+ * memory.  Valid until the next counter is entered. */
+uint64_t *state_counter(state_t *st, const char *key, size_t len);
 
 /*
  * Writes the next generation: appends this run's tombstones to the

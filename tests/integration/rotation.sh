@@ -281,6 +281,7 @@ check_install() {   # check_install PREFIX [MAKE_ARGS...]
 644 ${p#/}/share/spoor/spoor-rotate.timer
 644 ${p#/}/share/spoor/logrotate.spoor-follow
 644 ${p#/}/share/spoor/spoor-follow.service
+644 ${p#/}/share/spoor/grafana-spoor.json
 EOF
 )"
     spoor_check "$what: the helper, snippet and units name $p" \
