@@ -192,7 +192,7 @@ Test(report_html, example_has_every_section_table_and_number)
     expect_numbers(html, "top.pages", "5000,1200,800");
     expect_numbers(html, "top.campaigns", "400,300");
     expect_numbers(html, "identity", "953,2,5,3,10,0");
-    expect_numbers(html, "quality", "2,39,20000,0");
+    expect_numbers(html, "quality", "39,20000");
     expect_numbers(html, "quality.skipped", "0,1582,0,4267,0,0,0");
     cr_expect(strstr(html, "<table data-figure=\"top.campaigns\" "
                      "data-error=\"3\">") != NULL);
