@@ -36,6 +36,7 @@ int cmd_segments(int argc, char **argv);
 int cmd_lineage(int argc, char **argv);
 int cmd_forget(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_import_traits(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_recover(int argc, char **argv);

@@ -24,6 +24,7 @@ static const command_t  commands[] = {
     { "export", cmd_export, "print every profile as JSON lines" },
     { "segments", cmd_segments, "list the members of each segment" },
     { "stats",  cmd_stats,  "event volumes, consent outcomes, top countries" },
+    { "report", cmd_report, "an HTML report of a state: segments, consent, events, quality" },
     { "lineage", cmd_lineage, "list the snapshot generations and inputs" },
     { "rules",  cmd_rules,  "print the segment rules in force, with their hash" },
     { "forget", cmd_forget, "erase profiles by any linked id, for good" },
