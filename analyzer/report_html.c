@@ -1147,7 +1147,7 @@ logs(html_out_t *h, yajl_val doc)
         html_printf(h, "<th scope=\"col\">%s</th>", log_numbers[k]);
     }
     html_lit(h, "<th scope=\"col\">truncated</th><th scope=\"col\">ok</th>"
-             "</tr></thead><tbody>");
+             "<th scope=\"col\">error</th></tr></thead><tbody>");
     for (i = 0; i < n; i++) {
         l = ls->u.array.values[i];
         row_name(h, str(member(l, "file")));
@@ -1156,6 +1156,7 @@ logs(html_out_t *h, yajl_val doc)
         }
         bool_cell(h, member(l, "truncated"));
         bool_cell(h, member(l, "ok"));
+        text_cell(h, str(member(l, "error")));
         html_lit(h, "</tr>");
     }
     table_close(h);

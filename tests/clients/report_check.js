@@ -257,7 +257,8 @@ function expected(doc) {
     const nums = ['frames', 'records', 'bytes', 'framesLost', 'recordsLost', 'bytesSkipped',
                   'undecodableRecords', 'framesWithoutMetadata'];
     put('logs', { ordered: true, rows: doc.logs.map((l) => [T(member(l, 'file')),
-      ...nums.map((k) => N(member(l, k))), yn(member(l, 'truncated')), yn(member(l, 'ok'))]) });
+      ...nums.map((k) => N(member(l, k))), yn(member(l, 'truncated')), yn(member(l, 'ok')),
+      T(member(l, 'error'))]) });
     const damage = [];
     const writers = [];
     for (const l of doc.logs) {
