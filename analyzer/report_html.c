@@ -82,7 +82,7 @@ static const char  style[] =
     "max-width:100%;display:block;overflow-x:auto}"
     "caption{text-align:left;color:var(--mute);padding-bottom:4px}"
     "th,td{border:1px solid var(--line);padding:2px 8px;text-align:left;"
-    "vertical-align:top;overflow-wrap:anywhere}"
+    "vertical-align:top;overflow-wrap:break-word}"
     "td[data-n]{text-align:right;font-variant-numeric:tabular-nums;"
     "white-space:nowrap}thead th{background:var(--cell);white-space:nowrap}"
     "@media print{:root{--bg:#fff;--fg:#000;--mute:#444;--line:#999;"

@@ -186,7 +186,7 @@ svg_stacked(html_out_t *h, const char *title, const svg_item_t *cols,
     open_svg(h, title, PLOT_Y1 + 28 + (double) ((nk + 3) / 4) * ROW_H + 8);
     plot_frame(h, max);
     slot = ncols > c0 ? (PLOT_X1 - PLOT_X0) / (double) (ncols - c0) : 0;
-    bw = slot * 0.7;
+    bw = slot * 0.7 < 64 ? slot * 0.7 : 64;
     step = (ncols - c0 + 7) / 8;
     for (c = c0; c < ncols; c++) {
         x = PLOT_X0 + (double) (c - c0) * slot + (slot - bw) / 2;

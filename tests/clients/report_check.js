@@ -24,7 +24,7 @@
  *     document does not call for, or one it calls for that is missing,
  *     fails too;
  *   - the page does not render in the dark scheme (its background must
- *     turn dark).
+ *     turn dark), or printed (every section must start a page).
  * Writes a full-page screenshot to SCREENSHOT.png and the dark one to
  * SCREENSHOT-dark.png (same name, "-dark" before ".png").
  *
@@ -391,6 +391,14 @@ async function main() {
 
     await page.screenshot({ path: shot, fullPage: true });
     const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
+    // printed: every section starts a page (the first excepted), nothing hidden
+    await page.emulateMedia({ media: 'print' });
+    const breaks = await page.$$eval('section', (ss) => ss.map((s) => getComputedStyle(s).breakBefore));
+    if (breaks.slice(1).some((b) => b !== 'page')) fail(`printed: sections do not start a page (${breaks.join(' ')})`);
+    for (const id of SECTIONS) {
+      if (!(await page.locator(`section#${id}`).isVisible())) fail(`printed: section #${id} is not visible`);
+    }
     await context.close();
 
     // the dark scheme
