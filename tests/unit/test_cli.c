@@ -275,11 +275,11 @@ Test(cli, usage_errors_exit_2_and_missing_files_exit_3)
 
 Test(cli, every_subcommand_has_help)
 {
-    static const char *const  cmds[] = { "cat", "verify", "gen" };
+    static const char *const  cmds[] = { "cat", "verify", "gen", "report" };
     run_t                     r;
     size_t                    i;
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         r = run("$S %s --help", cmds[i]);
         cr_assert_eq(r.status, 0);
         cr_assert(strncmp(r.out, "usage: spoor ", 13) == 0, "%s", r.out);
@@ -289,6 +289,7 @@ Test(cli, every_subcommand_has_help)
     r = run("$S --help");
     cr_assert_eq(r.status, 0);
     cr_assert_not_null(strstr(r.out, "verify"));
+    cr_assert_not_null(strstr(r.out, "report"));
     free(r.out);
 }
 
