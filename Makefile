@@ -10,6 +10,7 @@
 #                     SOAK_SECONDS, a new random seed each round (not part
 #                     of make test)
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
+#   make report       ingest what `make run` collected, write build/run/report.html
 #   make install      build, then install under $(DESTDIR)$(PREFIX) (see below)
 #   make bench        side-by-side benchmarks -> bench/results/REPORT.md (not a test)
 #   make clean        remove build/ and build-san/
@@ -129,7 +130,7 @@ $(shell mkdir -p $(dir $(1)) && \
   if [ "$$(cat '$(1)' 2>/dev/null)" != '$(2)' ]; then printf '%s\n' '$(2)' > '$(1)'; fi)
 endef
 
-.PHONY: all deps clients test test-run fuzz fuzz-run soak soak-run run run-start stop \
+.PHONY: all deps clients test test-run fuzz fuzz-run soak soak-run run run-start stop report \
         install bench clean FORCE
 
 all: $(SPOOR) $(MODULE_SO)
@@ -460,6 +461,23 @@ stop:
 	  echo "nginx not running"; \
 	fi
 
+# The report of what `make run` collected (docs/report.md): the run's log
+# and its rotated files ingested into the run's state (frames already
+# there are recognised), then drawn with their integrity check into
+# $(RUN_DIR)/report.html.  Exit 1 when a log is damaged (the report says
+# where).
+report: all
+	@logs=$$(ls -d $(RUN_DIR)/logs/events.spoor* 2>/dev/null | grep -v '\.ingested$$'); \
+	if [ -z "$$logs" ]; then \
+	  echo "report: no log in $(RUN_DIR)/logs: make run, send events, then make report" >&2; \
+	  exit 1; \
+	fi; \
+	$(SPOOR) ingest --state $(RUN_DIR)/state $$logs || exit $$?; \
+	$(SPOOR) report --state $(RUN_DIR)/state --out $(RUN_DIR)/report.html \
+	  --logs $$logs; rc=$$?; \
+	if [ $$rc -le 1 ]; then echo "report: $(RUN_DIR)/report.html"; fi; \
+	exit $$rc
+
 # ---------------------------------------------------------------- install
 #
 # What goes where (docs/profiles.md, "Installation and rotation"):
@@ -506,7 +524,8 @@ install: all
 # empty_gif and an access_log + geoip2 stack, the analyzer next to the
 # decode floor, a Python script and GoAccess, profile lookups, follow
 # mode's freshness (bench/freshness.sh) and the cost of a delta
-# generation (bench/delta.sh); bench/results/REPORT.md.
+# generation (bench/delta.sh), the figures and report of a big state
+# (bench/report_speed.sh); bench/results/REPORT.md.
 # The packages only the benchmarks need are installed here.
 BENCH_PKGS := libnginx-mod-http-geoip2 goaccess gnuplot-nox python3-lz4 \
               python3-msgpack time
@@ -555,6 +574,8 @@ bench:
 	@cat bench/results/freshness-merge.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/delta.sh > bench/results/delta.md
 	@cat bench/results/delta.md
+	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/report_speed.sh > bench/results/report.md
+	@cat bench/results/report.md
 	bash bench/report.sh
 
 # Stops a `make run` nginx of either build dir first (by its pid file).

@@ -23,6 +23,11 @@ agg_scratch_init(agg_scratch_t *s)
 size_t
 agg_cut(const char *s, size_t len, size_t max)
 {
+    const char  *nul = len ? memchr(s, '\0', len) : NULL;
+
+    if (nul != NULL) {
+        len = (size_t) (nul - s);       /* a key is a C string */
+    }
     if (len <= max) {
         return len;
     }

@@ -5,8 +5,9 @@
  * a sorted array of "key" -> n, summed over runs, stored in every
  * generation's metadata).
  *
- * Keys (DAY is YYYY-MM-DD, UTC, of the receive time; every NAME is cut to
- * AGG_NAME_MAX bytes at a UTF-8 character boundary):
+ * Keys (DAY is YYYY-MM-DD, UTC, of the receive time; every NAME is cut
+ * before a NUL byte and to AGG_NAME_MAX bytes at a UTF-8 character
+ * boundary: agg_cut()):
  *   "dk:DAY:TYPE"                      events of a type on a day
  *   "dn:DAY:NAME"                      events of a name (track event,
  *                                      page name) on a day
@@ -69,8 +70,8 @@ void agg_scratch_init(agg_scratch_t *s);
 size_t agg_event_keys(agg_scratch_t *s, const spoor_event_t *ev,
     const char *browser, const char *device, agg_key_t *out);
 
-/* The length of s[0 .. len) cut to at most max bytes at a UTF-8
- * character boundary. */
+/* The length of s[0 .. len) cut before its first NUL byte, then to at
+ * most max bytes at a UTF-8 character boundary. */
 size_t agg_cut(const char *s, size_t len, size_t max);
 
 /*

@@ -180,6 +180,9 @@ tally(ingest_t *in, tally_class_t cls, const spoor_str_t *in_v)
     }
     if (cls != T_KEY) {
         v->len = agg_cut(v->data, v->len, AGG_NAME_MAX);
+        if (v->len == 0) {
+            return SPOOR_OK;
+        }
     }
     h = XXH3_64bits_withSeed(v->data, v->len, cls);
 

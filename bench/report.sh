@@ -15,7 +15,9 @@
 # and end to end) follows the analyzer's section when present, then
 # bench/freshness.sh's freshness.md (follow mode) and freshness-merge.md
 # (the same with a background merge during the load: MERGE=1),
-# bench/delta.sh's delta.md (incremental generations).
+# bench/delta.sh's delta.md (incremental generations), and
+# bench/report_speed.sh's report.md (the figures and the HTML report of a
+# big state).
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
 # linked when present (collector.md quotes their first lines).
 set -euo pipefail
@@ -164,6 +166,11 @@ fi
     if [ -s "$R/delta.md" ]; then
         # bench/delta.sh: its own "## Incremental generations" heading
         cat "$R/delta.md"
+        echo
+    fi
+    if [ -s "$R/report.md" ]; then
+        # bench/report_speed.sh: its own heading
+        cat "$R/report.md"
         echo
     fi
 } > "$report"

@@ -93,6 +93,7 @@ Test(aggregates, names_are_cut_at_a_character_boundary)
     cr_expect_eq(agg_cut(s, 67, 64), 63);
     cr_expect_eq(agg_cut(s, 65, 65), 65);
     cr_expect_eq(agg_cut(s, 10, 64), 10);
+    cr_expect_eq(agg_cut("ab\0cd", 5, 64), 2);     /* keys are C strings */
 }
 
 
