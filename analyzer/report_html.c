@@ -12,7 +12,7 @@
  * JSON text (yajl keeps it, YAJL_GET_NUMBER), so 2^63 - 1 or 2^64 - 1 is
  * exact.  The few figures the page derives (the events total, each event
  * name summed over days, consent outcomes per day and action) are summed
- * exactly in decimal (dsum_t); a double of the same value only sets the
+ * exactly in decimal (dec_sum_t); a double of the same value only sets the
  * length of a bar.
  *
  * Every table after a chart is <table data-figure="PATH">: rows in the
@@ -24,22 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
+#include "dec_sum.h"
 #include "error.h"
 #include "html_out.h"
 #include "report_html.h"
 #include "svg_chart.h"
-
-#define DSUM_DIGITS  64
-
-/* An exact sum of non-negative integers given as decimal text. */
-typedef struct {
-    unsigned char  d[DSUM_DIGITS];   /* digits, least significant first */
-    size_t         n;                /* digits used */
-    int            exact;            /* 0: a term was not such a number */
-    int            any;              /* a term was added */
-    double         v;                /* the same sum, approximately */
-    char           text[DSUM_DIGITS + 1];
-} dsum_t;
 
 static const char  *const sections[][2] = {
     { "overview", "Overview" },
@@ -163,85 +152,14 @@ item(const char *label, yajl_val n)
 }
 
 
-/* ---- exact sums ------------------------------------------------------------ */
-
-static void
-dsum_init(dsum_t *s)
-{
-    s->n = 0;
-    s->exact = 1;
-    s->any = 0;
-    s->v = 0;
-}
-
-
-static void
-dsum_add(dsum_t *s, const char *raw)
-{
-    size_t    len, i;
-    unsigned  carry = 0, a;
-
-    if (raw == NULL) {
-        return;
-    }
-    s->any = 1;
-    s->v += strtod(raw, NULL);
-    len = strlen(raw);
-    if (len == 0 || len >= DSUM_DIGITS - 1
-        || strspn(raw, "0123456789") != len)
-    {
-        s->exact = 0;
-        return;
-    }
-    for (i = 0; i < len || carry; i++) {
-        a = (i < s->n ? s->d[i] : 0) + carry
-            + (i < len ? (unsigned) (raw[len - 1 - i] - '0') : 0);
-        if (i >= DSUM_DIGITS) {
-            s->exact = 0;
-            return;
-        }
-        s->d[i] = (unsigned char) (a % 10);
-        carry = a / 10;
-        if (i >= s->n) {
-            s->n = i + 1;
-        }
-    }
-}
-
-
-/* The sum's text (for data-n), or NULL when nothing or no exact number
- * was added. */
-static const char *
-dsum_text(dsum_t *s)
-{
-    size_t  i, n = s->n;
-
-    if (!s->any || !s->exact) {
-        return NULL;
-    }
-    while (n > 1 && s->d[n - 1] == 0) {
-        n--;
-    }
-    if (n == 0) {
-        strcpy(s->text, "0");
-        return s->text;
-    }
-    for (i = 0; i < n; i++) {
-        s->text[i] = (char) ('0' + s->d[n - 1 - i]);
-    }
-    s->text[n] = '\0';
-    return s->text;
-}
-
-
 static svg_item_t
-sum_item(const char *label, dsum_t *s)
+sum_item(const char *label, dec_sum_t *s)
 {
     svg_item_t  it;
 
     it.label = label ? label : "\xE2\x80\x93";
     it.label_len = strlen(it.label);
-    it.raw = dsum_text(s);
+    it.raw = dec_sum_text(s);
     it.v = s->v;
     return it;
 }
@@ -391,7 +309,7 @@ overview(html_out_t *h, yajl_val doc)
     yajl_val     gen = member(doc, "generation"), as_of = member(doc, "asOf");
     yajl_val     prof = member(doc, "profiles"), ev = object(member(doc,
                                                                  "events"));
-    dsum_t       total;
+    dec_sum_t       total;
     size_t       i;
     const char  *cols[] = { "figure", "value", NULL };
 
@@ -399,9 +317,9 @@ overview(html_out_t *h, yajl_val doc)
         no_data(h);
         return;
     }
-    dsum_init(&total);
+    dec_sum_init(&total);
     for (i = 0; ev && i < ev->u.object.len; i++) {
-        dsum_add(&total, num(ev->u.object.values[i]));
+        dec_sum_add(&total, num(ev->u.object.values[i]));
     }
     table_open(h, "overview", "The state", cols);
     row_name(h, "generation");
@@ -414,7 +332,7 @@ overview(html_out_t *h, yajl_val doc)
     html_number_cell(h, num(prof));
     html_lit(h, "</tr>");
     row_name(h, "events");
-    html_number_cell(h, ev ? dsum_text(&total) : NULL);
+    html_number_cell(h, ev ? dec_sum_text(&total) : NULL);
     html_lit(h, "</tr>");
     table_close(h);
 }
@@ -667,7 +585,7 @@ rfm(html_out_t *h, yajl_val doc)
 /* A name and its sum over days (daily.names). */
 typedef struct {
     const char  *name;
-    dsum_t       sum;
+    dec_sum_t       sum;
 } name_sum_t;
 
 static int
@@ -683,7 +601,7 @@ static int
 cmp_sum(const void *a, const void *b)
 {
     name_sum_t  *x = (name_sum_t *) a, *y = (name_sum_t *) b;
-    const char  *tx = dsum_text(&x->sum), *ty = dsum_text(&y->sum);
+    const char  *tx = dec_sum_text(&x->sum), *ty = dec_sum_text(&y->sum);
     size_t       lx, ly;
     int          c;
 
@@ -726,8 +644,8 @@ daily_names(html_out_t *h, yajl_val days)
                     && k < names->u.object.len; k++)
         {
             all[n].name = names->u.object.keys[k];
-            dsum_init(&all[n].sum);
-            dsum_add(&all[n].sum, num(names->u.object.values[k]));
+            dec_sum_init(&all[n].sum);
+            dec_sum_add(&all[n].sum, num(names->u.object.values[k]));
             n++;
         }
     }
@@ -735,17 +653,17 @@ daily_names(html_out_t *h, yajl_val days)
     qsort(all, n, sizeof(*all), cmp_name);
     for (i = 0; i < n; i++) {
         if (u > 0 && strcmp(all[u - 1].name, all[i].name) == 0) {
-            const char  *t = dsum_text(&all[i].sum);
+            const char  *t = dec_sum_text(&all[i].sum);
 
             if (!all[i].sum.exact) {
                 all[u - 1].sum.exact = 0;
                 all[u - 1].sum.v += all[i].sum.v;
                 all[u - 1].sum.any |= all[i].sum.any;
             } else if (t) {
-                char  copy[DSUM_DIGITS + 1];
+                char  copy[DEC_SUM_DIGITS + 1];
 
                 memcpy(copy, t, strlen(t) + 1);
-                dsum_add(&all[u - 1].sum, copy);
+                dec_sum_add(&all[u - 1].sum, copy);
             }
         } else {
             all[u++] = all[i];
@@ -914,7 +832,7 @@ consent_daily(html_out_t *h, yajl_val doc)
     const char  **actions;
     const char   *a;
     svg_item_t   *cols, *keys, *cells;
-    dsum_t       *sums;
+    dec_sum_t       *sums;
     size_t        i, j, k, nd, na = 0, cap = 0;
 
     heading(h, "Consent outcomes per day by action");
@@ -953,7 +871,7 @@ consent_daily(html_out_t *h, yajl_val doc)
     sums = alloc(h, na * nd, sizeof(*sums));
     if (keys && cells && sums) {
         for (i = 0; i < na * nd; i++) {
-            dsum_init(&sums[i]);
+            dec_sum_init(&sums[i]);
         }
         for (i = 0; i < nd; i++) {
             outs = member(days->u.array.values[i], "outcomes");
@@ -965,7 +883,7 @@ consent_daily(html_out_t *h, yajl_val doc)
                 a = str(member(o, "action"));
                 for (k = 0; a && k < na; k++) {
                     if (strcmp(actions[k], a) == 0) {
-                        dsum_add(&sums[i * na + k], num(member(o, "events")));
+                        dec_sum_add(&sums[i * na + k], num(member(o, "events")));
                         break;
                     }
                 }
