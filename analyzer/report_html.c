@@ -57,7 +57,7 @@ static const char  style[] =
     ".nodata{font-style:italic}"
     "svg.chart{display:block;width:100%;height:auto;margin:8px 0;"
     "font-size:12px}svg text{fill:var(--fg);unicode-bidi:plaintext}"
-    "svg text.v{fill:var(--mute)}svg .axis,svg .grid{stroke:var(--line)}"
+    "svg text.v{fill:var(--mute)}svg text.vi{fill:#fff}svg .axis,svg .grid{stroke:var(--line)}"
     "svg .grid{stroke-dasharray:3 3}svg .zero{fill:var(--zero)}"
     "svg path.line{fill:none;stroke-width:2}"
     ".k0{fill:#4e79a7;stroke:#4e79a7}.k1{fill:#f28e2b;stroke:#f28e2b}"
@@ -409,10 +409,11 @@ history(html_out_t *h, yajl_val doc)
         }
         for (i = 0; i < np; i++) {
             p = hist->u.array.values[i];
-            xs[i] = item(str(member(p, "time")), NULL);
-            if (str(member(p, "time")) == NULL && num(member(p, "generation"))) {
-                xs[i].label = num(member(p, "generation"));
-                xs[i].label_len = strlen(xs[i].label);
+            /* by generation: commits minutes apart share a date, and
+             * the time is in the table */
+            xs[i] = item(num(member(p, "generation")), NULL);
+            if (num(member(p, "generation")) == NULL) {
+                xs[i] = item(str(member(p, "time")), NULL);
             }
             for (k = 0; k < ns; k++) {
                 cells[k * np + i] = item(names[k],

@@ -340,8 +340,9 @@ svg_heat(html_out_t *h, const char *title, const svg_item_t *rows,
             t.label = cols[c].label;
             t.label_len = cols[c].label_len;
             item_title(h, &rows[r], &t);
-            html_printf(h, "<text class=\"v\" x=\"%.1f\" y=\"%.1f\" "
-                        "text-anchor=\"middle\">",
+            /* white on the darker half of the scale, to be read */
+            html_printf(h, "<text class=\"%s\" x=\"%.1f\" y=\"%.1f\" "
+                        "text-anchor=\"middle\">", share > 0.5 ? "vi" : "v",
                         x0 + (double) c * cw + cw / 2,
                         y0 + (double) r * ch + ch / 2 + 4);
             html_number(h, it->raw);
