@@ -23,7 +23,9 @@ agg_scratch_init(agg_scratch_t *s)
 size_t
 agg_cut(const char *s, size_t len, size_t max)
 {
-    const char  *nul = len ? memchr(s, '\0', len) : NULL;
+    /* (a NUL past max does not matter: the cut comes first) */
+    const char  *nul = len ? memchr(s, '\0', len <= max ? len : max + 1)
+                           : NULL;
 
     if (nul != NULL) {
         len = (size_t) (nul - s);       /* a key is a C string */
