@@ -86,9 +86,10 @@ rcl_t *rcl_open(const char *const *seeds, size_t nseeds, int timeout_ms,
     char *err, size_t errlen);
 
 /*
- * Sends the command argv[0 .. argc) (binary-safe: argvlen[i] bytes each)
- * to the master serving key[0 .. keylen), following MOVED and ASK; a NULL
- * key sends it to any one master.  Returns the reply, which the caller
+ * Sends the command argv[0 .. argc) (binary-safe: argvlen[i] bytes each;
+ * a NULL argvlen takes strlen of each) to the master serving
+ * key[0 .. keylen), following MOVED and ASK; a NULL key (keylen 0) sends
+ * it to any one master.  Returns the reply, which the caller
  * frees with freeReplyObject(); an error reply from Redis other than
  * MOVED and ASK (WRONGTYPE, CLUSTERDOWN, TRYAGAIN, ...) is a reply like
  * any other.  NULL, with the reason in err, when the node cannot be
