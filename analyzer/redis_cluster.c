@@ -406,7 +406,12 @@ map_read_from(rcl_t *c, size_t i, char *err, size_t errlen)
             goto bad;
         }
         if (m->element[0]->type == REDIS_REPLY_STRING
-            && m->element[0]->len > 0 && m->element[0]->len <= HOST_MAX
+            && m->element[0]->len > HOST_MAX)
+        {
+            goto bad;
+        }
+        if (m->element[0]->type == REDIS_REPLY_STRING
+            && m->element[0]->len > 0
             && strcmp(m->element[0]->str, "?") != 0)
         {
             memcpy(host, m->element[0]->str, m->element[0]->len);

@@ -11,10 +11,11 @@
  *    master as host:port.  A slot the map leaves out has no master: a
  *    command for it fails and the map is read again.
  *  - Key slots.  The slot of a key is asked of the server (CLUSTER KEYSLOT,
- *    which knows about {hash tags}); the client hashes nothing itself.  The
- *    answers are cached: at most RCL_KEYCACHE_MAX keys; when full, the
- *    cache is emptied and fills again (callers use a few fixed keys, the
- *    stream names, so that never happens in practice).
+ *    which knows about {hash tags}); the client hashes nothing itself.  A
+ *    key's slot never changes, so the answers are cached: at most
+ *    RCL_KEYCACHE_MAX keys; when full, the cache is emptied and fills again
+ *    (callers use a few fixed keys, the stream names, so that never
+ *    happens in practice).
  *  - MOVED <slot> <host:port>: the slot has a new master.  The map is
  *    updated for that slot at once, the command is sent there, and the
  *    whole map is read again before the next command (at most once every
@@ -34,9 +35,11 @@
  * and the map is read again before the next command, which connects anew:
  * a command is never sent twice by this module, since a timed-out one may
  * have been executed; retrying is the caller's decision.  One command costs
- * at most (map nodes + seeds) map reads, one key-slot question and
- * 1 + RCL_MAX_REDIRECTS sends (2 per ASK), each bounded by the timeout; on
- * loopback or with nodes that refuse, errors come at once.
+ * at most (known nodes + seeds) tries to read the map, (known nodes) tries
+ * to ask a key's slot and 1 + RCL_MAX_REDIRECTS sends (2 per ASK), each
+ * bounded by the timeout; on loopback or with nodes that refuse, errors
+ * come at once.  Host names are resolved by getaddrinfo(3), which the
+ * timeout does not bound: seeds are best given as addresses.
  *
  * Left out: replicas (no READONLY reads, failover is seen only through the
  * map and MOVED), pipelining and multi-key commands across slots
