@@ -32,7 +32,8 @@
 #include "redis_cluster.h"
 
 #define NSRV        3
-#define TIMEOUT_MS  400
+#define TIMEOUT_MS  400     /* the client's timeout */
+#define MARGIN_MS   600     /* what a busy machine may add to it */
 
 typedef struct {
     int    port;
@@ -349,7 +350,7 @@ teardown(void)
     }
 }
 
-TestSuite(redis_cluster, .init = setup, .fini = teardown, .timeout = 60);
+TestSuite(redis_cluster, .init = setup, .fini = teardown, .timeout = 30);
 
 
 /* ------------------------------------------------------------ helpers */
@@ -520,6 +521,14 @@ Test(redis_cluster, keys_land_on_their_masters)
         freeReplyObject(r);
     }
     cr_assert_eq(total, 200);
+    /* past the key cache (emptied when full): still routed straight */
+    for (i = 0; i < RCL_KEYCACHE_MAX + 100; i++) {
+        snprintf(key, sizeof(key), "absent%d", i);
+        r = rget(c, key, got, sizeof(got));
+        cr_assert(r && r->type == REDIS_REPLY_NIL, "GET %s: %s", key,
+                  r ? "not nil" : got);
+        freeReplyObject(r);
+    }
     st = rcl_stats(c);
     cr_assert_eq(st.cluster, 1);
     cr_assert_eq(st.moved + st.asked, 0, "no redirection expected");
@@ -660,7 +669,7 @@ Test(redis_cluster, killed_master_fails_within_the_timeout)
         t0 = now_ms();
         r = rget(c, key, err, sizeof(err));
         cr_assert_null(r, "a reply from a killed master");
-        cr_assert_lt(now_ms() - t0, TIMEOUT_MS + 300, "took %lld ms: %s",
+        cr_assert_lt(now_ms() - t0, TIMEOUT_MS + MARGIN_MS, "took %lld ms: %s",
                      (long long) (now_ms() - t0), err);
         cr_assert(strstr(err, "127.0.0.1:") != NULL, "err: %s", err);
         sleep_ms(RCL_REFRESH_MIN_MS + 20);
@@ -693,13 +702,13 @@ Test(redis_cluster, stopped_master_times_out_and_others_still_serve)
     took = now_ms() - t0;
     cr_assert_null(r, "a reply from a stopped master");
     cr_assert_geq(took, TIMEOUT_MS - 50, "took %lld ms", (long long) took);
-    cr_assert_lt(took, TIMEOUT_MS + 300, "took %lld ms: %s", (long long) took,
-                 err);
+    cr_assert_lt(took, TIMEOUT_MS + MARGIN_MS, "took %lld ms: %s",
+                 (long long) took, err);
     cr_assert(strstr(err, "no answer within") != NULL, "err: %s", err);
 
     t0 = now_ms();
     rget_eq(c, live, "y");
-    cr_assert_lt(now_ms() - t0, TIMEOUT_MS + 300);
+    cr_assert_lt(now_ms() - t0, TIMEOUT_MS + MARGIN_MS);
     rcl_close(c);
 }
 
