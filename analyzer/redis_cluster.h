@@ -32,14 +32,15 @@
  * connect, write and read has the timeout given to rcl_open, so no call
  * blocks for longer than that on any one node.  A connection that fails
  * (refused, reset, timed out) is closed, the command fails with the reason,
- * and the map is read again before the next command, which connects anew:
- * a command is never sent twice by this module, since a timed-out one may
- * have been executed; retrying is the caller's decision.  One command costs
- * at most (known nodes + seeds) tries to read the map, (known nodes) tries
- * to ask a key's slot and 1 + RCL_MAX_REDIRECTS sends (2 per ASK), each
- * bounded by the timeout; on loopback or with nodes that refuse, errors
- * come at once.  Host names are resolved by getaddrinfo(3), which the
- * timeout does not bound: seeds are best given as addresses.
+ * and the map is read again before the next command, which connects anew.
+ * A command that met a network error is not sent again by this module (it
+ * may have been executed); retrying is the caller's decision.  Only a
+ * redirection, which says the command was not executed, sends it again.
+ * One command costs at most (known nodes + seeds) tries to read the map,
+ * (known nodes) tries to ask a key's slot and 1 + RCL_MAX_REDIRECTS sends
+ * (2 per ASK), each bounded by the timeout; on loopback or with nodes that
+ * refuse, errors come at once.  Host names are resolved by getaddrinfo(3),
+ * which the timeout does not bound: seeds are best given as addresses.
  *
  * Left out: replicas (no READONLY reads, failover is seen only through the
  * map and MOVED), pipelining and multi-key commands across slots
