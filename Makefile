@@ -45,7 +45,7 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
              jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate \
-             zlib1g-dev
+             zlib1g-dev libhiredis-dev
 
 # What the real-client tests run on (tests/integration/clients.sh): Node.js
 # (>= 20, whatever provides the package) and Debian's Chromium, which the
@@ -54,7 +54,11 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
 # test (tests/integration/metrics.sh) runs `promtool check metrics` on the
 # status page, and fails without it; the Prometheus server the package
 # also brings is not wanted here, so deps leaves its unit disabled.
-TEST_PKGS := nodejs chromium prometheus
+# redis-server (with redis-cli) is for the cluster client's test
+# (tests/unit/test_redis_cluster.c), which starts and stops its own servers
+# on loopback ports: the system Redis is not wanted either, so deps leaves
+# its unit disabled (and stopped) when it installed it.
+TEST_PKGS := nodejs chromium prometheus redis-server
 
 # Strict C11 hides POSIX (open's O_CLOEXEC, gmtime_r, ...); _DEFAULT_SOURCE
 # gives the same POSIX.1-2008 + BSD view that nginx's build (gcc's default
@@ -64,7 +68,10 @@ CSTD     ?= -std=c11 -D_DEFAULT_SOURCE
 CFLAGS   ?= -O2 -g
 WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lz -lm -lpthread
+# The analyzer's libraries.  The module does not link these: nginx's build
+# takes its own list from ngx_module_libs in `config` (no hiredis there).
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lcrypto -lmaxminddb -lxxhash -lz -lm -lpthread \
+            -lhiredis
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
@@ -253,6 +260,12 @@ deps:
 	    *" prometheus "*) \
 	      if command -v systemctl >/dev/null 2>&1; then \
 	        $$sudo systemctl disable prometheus >/dev/null 2>&1 || true; \
+	      fi ;; \
+	  esac; \
+	  case " $$missing " in \
+	    *" redis-server "*) \
+	      if command -v systemctl >/dev/null 2>&1; then \
+	        $$sudo systemctl disable --now redis-server >/dev/null 2>&1 || true; \
 	      fi ;; \
 	  esac; \
 	  exit $$rc; \
