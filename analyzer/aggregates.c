@@ -311,7 +311,7 @@ aggregates_bound(state_t *st)
                                          "te:category" };
     uint64_t   err[4] = { 0 }, *c;
     char      *drop, lim[16];
-    size_t    *idx, i, j, from, to;
+    size_t    *idx, i, j, k, from, to;
     int64_t    day;
     time_t     t;
     struct tm  tm;
@@ -342,17 +342,20 @@ aggregates_bound(state_t *st)
         }
     }
 
-    /* each day's names: a run of "dn:DAY:" keys */
-    prefix_range(st, "dn:", &from, &to);
-    for (i = from; i < to; i = j) {
-        for (j = i + 1; j < to && is_day_key(st->counters[j].key)
-                        && memcmp(st->counters[j].key, st->counters[i].key,
-                                  14) == 0; j++)
-        {
-            /* the same day */
-        }
-        if (!drop[i]) {
-            (void) trim(st, i, j, AGG_DAY_NAMES, drop, idx);
+    /* each day's names and consent outcomes: runs of "dn:DAY:" and
+     * "dc:DAY:" keys */
+    for (k = 0; k < 2; k++) {
+        prefix_range(st, k == 0 ? "dn:" : "dc:", &from, &to);
+        for (i = from; i < to; i = j) {
+            for (j = i + 1; j < to && is_day_key(st->counters[j].key)
+                            && memcmp(st->counters[j].key,
+                                      st->counters[i].key, 14) == 0; j++)
+            {
+                /* the same day */
+            }
+            if (!drop[i]) {
+                (void) trim(st, i, j, AGG_DAY_NAMES, drop, idx);
+            }
         }
     }
 

@@ -22,7 +22,9 @@
  *
  * Bounds, applied by aggregates_bound() at every commit: day keys older
  * than AGG_DAYS days before the as-of day are dropped; a day keeps its
- * AGG_DAY_NAMES most frequent names; the lists tp, tr, tc and category
+ * AGG_DAY_NAMES most frequent names and as many consent outcomes (so a
+ * generation's metadata stays within about 31 x 400 day keys: a follower
+ * writes it every publish); the lists tp, tr, tc and category
  * keep their AGG_TOP_KEEP largest (ties by name) and raise their error.
  * So while no bound is reached the counts are exact and do not depend on
  * the order logs were ingested in; past one, they are low by at most the

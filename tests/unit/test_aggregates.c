@@ -173,7 +173,7 @@ Test(aggregates, stats_says_why_it_cannot_read_a_state)
 }
 
 
-Test(aggregates, a_day_keeps_its_most_frequent_names)
+Test(aggregates, a_day_keeps_its_most_frequent_names_and_consent_outcomes)
 {
     state_t  st;
     char     key[64];
@@ -186,7 +186,15 @@ Test(aggregates, a_day_keeps_its_most_frequent_names)
         put(&st, key, (uint64_t) (i + 1));
     }
     put(&st, "dn:2026-01-01~", 1);              /* (not a day key) */
+    for (i = 0; i < AGG_DAY_NAMES + 1; i++) {
+        snprintf(key, sizeof(key), "dc:2026-01-01:tcf\x1f" "full\x1f" "%03d",
+                 i);
+        put(&st, key, (uint64_t) (i + 1));
+    }
     cr_assert_eq(aggregates_bound(&st), SPOOR_OK);
+    cr_expect_eq(get(&st, "dc:2026-01-01:tcf\x1f" "full\x1f" "000"),
+                 UINT64_MAX);
+    cr_expect_eq(get(&st, "dc:2026-01-01:tcf\x1f" "full\x1f" "001"), 2);
     cr_expect_eq(get(&st, "dn:2026-01-01:e0000"), UINT64_MAX);
     cr_expect_eq(get(&st, "dn:2026-01-01:e0002"), UINT64_MAX);
     cr_expect_eq(get(&st, "dn:2026-01-01:e0003"), 4);
