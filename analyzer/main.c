@@ -23,7 +23,7 @@ static const command_t  commands[] = {
     { "profile", cmd_profile, "print one profile, found by any of its ids" },
     { "export", cmd_export, "print every profile as JSON lines" },
     { "segments", cmd_segments, "list the members of each segment" },
-    { "stats",  cmd_stats,  "event volumes, consent outcomes, top countries" },
+    { "stats",  cmd_stats,  "the figures: segments, consent, days, top lists (JSON)" },
     { "report", cmd_report, "an HTML report of a state: segments, consent, events, quality" },
     { "lineage", cmd_lineage, "list the snapshot generations and inputs" },
     { "rules",  cmd_rules,  "print the segment rules in force, with their hash" },
