@@ -17,18 +17,9 @@
 #include "follow.h"
 #include "ingest.h"
 #include "json_out.h"
+#include "mono_clock.h"
 #include "settings.h"
 #include "state.h"
-
-
-static int64_t
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 
 /* The progress line on a terminal, at most twice a second. */
@@ -41,7 +32,7 @@ typedef struct {
 static void
 progress_show(progress_t *pg, int final)
 {
-    int64_t  now = now_ms();
+    int64_t  now = mono_ms();
     double   secs, rate, left;
 
     if (!final && now - pg->last < 500) {
@@ -160,7 +151,7 @@ cmd_ingest(int argc, char **argv)
     progress_t            pg;
     json_out_t            j;
     struct stat           sb;
-    int64_t               t0 = now_ms(), t1;
+    int64_t               t0 = mono_ms(), t1;
 
     if (argc > 1 && cli_is_help(argv[1])) {
         usage(stdout);
@@ -216,7 +207,7 @@ cmd_ingest(int argc, char **argv)
     }
 
     memset(&pg, 0, sizeof(pg));
-    pg.start = pg.last = now_ms();
+    pg.start = pg.last = mono_ms();
     for (i = first; i < argc; i++) {
         if (stat(argv[i], &sb) == 0) {
             pg.total += (uint64_t) sb.st_size;
@@ -306,7 +297,7 @@ cmd_ingest(int argc, char **argv)
         goto done;
     }
 
-    t1 = now_ms();
+    t1 = mono_ms();
     if (cli.json) {
         print_result(st.gen, t1 - t0, profiles, bytes, lineage);
     } else {

@@ -22,6 +22,7 @@
 #include "ingest.h"
 #include "json_out.h"
 #include "merge.h"
+#include "mono_clock.h"
 #include "requests.h"
 #include "rules.h"
 #include "snapshot.h"
@@ -87,16 +88,6 @@ on_signal(int sig)
     } else {
         got_stop = 1;
     }
-}
-
-
-static int64_t
-mono_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <pthread.h>
 #include <xxhash.h>
+#include "mono_clock.h"
 #include "redis_cluster.h"
 
 #define RCL_NONE      0xffff
@@ -76,16 +77,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
-}
-
-
-static int64_t
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 
@@ -456,7 +447,7 @@ map_refresh(rcl_t *c, char *err, size_t errlen)
     size_t  i, known = c->nnode;
     int     pass, idx;
 
-    c->refreshed_ms = now_ms();
+    c->refreshed_ms = mono_ms();
     for (pass = 0; pass < 2; pass++) {
         for (i = 0; i < known; i++) {
             if ((pass == 0) == (c->node[i].ctx != NULL)
@@ -631,7 +622,7 @@ rcl_command(rcl_t *c, const char *key, size_t keylen, int argc,
         return NULL;
     }
     c->st.commands++;
-    if (c->stale && now_ms() - c->refreshed_ms >= RCL_REFRESH_MIN_MS) {
+    if (c->stale && mono_ms() - c->refreshed_ms >= RCL_REFRESH_MIN_MS) {
         (void) map_refresh(c, err, errlen);
     }
 
