@@ -491,29 +491,6 @@ cmd_stats(int argc, char **argv)
 
 /* ---- lineage ---------------------------------------------------------------------- */
 
-static int
-cmp_name(const void *a, const void *b)
-{
-    uint32_t  x = 0, y = 0;
-
-    /* by number: "1000000.json" comes after "999999.json" */
-    (void) lineage_name_gen(*(char *const *) a, &x);
-    (void) lineage_name_gen(*(char *const *) b, &y);
-    return (x > y) - (x < y);
-}
-
-
-/* Whether name is a lineage entry (not .NNNNNN.json.tmp.PID). */
-static int
-lineage_entry(const char *name, void *arg)
-{
-    uint32_t  gen;
-
-    (void) arg;
-    return lineage_name_gen(name, &gen);
-}
-
-
 int
 cmd_lineage(int argc, char **argv)
 {
@@ -537,7 +514,7 @@ cmd_lineage(int argc, char **argv)
         return EXIT_USAGE;
     }
     snprintf(path, sizeof(path), "%s/lineage", dir);
-    rc = dir_names(path, lineage_entry, NULL, cmp_name, &names, &n);
+    rc = lineage_list(dir, &names, &n);
     if (rc == SPOOR_E_IO) {
         fprintf(stderr, "spoor lineage: %s: %s\n", path, strerror(errno));
         return EXIT_IO;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
+#include "dir_names.h"
 #include "error.h"
 #include "gen_name.h"
 #include "lineage.h"
@@ -418,4 +419,37 @@ lineage_name_gen(const char *name, uint32_t *gen)
     }
     *gen = g;
     return 1;
+}
+
+
+/* By generation number: "1000000.json" comes after "999999.json". */
+static int
+cmp_gen(const void *a, const void *b)
+{
+    uint32_t  x = 0, y = 0;
+
+    (void) lineage_name_gen(*(char *const *) a, &x);
+    (void) lineage_name_gen(*(char *const *) b, &y);
+    return (x > y) - (x < y);
+}
+
+
+/* Whether name is an entry (not .NNNNNN.json.tmp.PID, nor another file). */
+static int
+is_entry(const char *name, void *arg)
+{
+    uint32_t  gen;
+
+    (void) arg;
+    return lineage_name_gen(name, &gen);
+}
+
+
+int
+lineage_list(const char *state_dir, char ***names, size_t *n)
+{
+    char  path[4096];
+
+    snprintf(path, sizeof(path), "%s/lineage", state_dir);
+    return dir_names(path, is_entry, NULL, cmp_gen, names, n);
 }

@@ -67,4 +67,12 @@ int lineage_load(const char *path, uint32_t gen, char **text, size_t *len,
  */
 int lineage_name_gen(const char *name, uint32_t *gen);
 
+/*
+ * The entries of the state directory state_dir (DIR/lineage/), their file
+ * names oldest generation first, into *names and *n (dir_names.h: free
+ * them with dir_names_free()).  Returns SPOOR_OK; SPOOR_E_IO with errno
+ * when the directory cannot be read; SPOOR_E_NOMEM.
+ */
+int lineage_list(const char *state_dir, char ***names, size_t *n);
+
 #endif /* SPOOR_LINEAGE_H */

@@ -7,7 +7,6 @@
  * one day within "dk:", "dn:" and "dc:", are runs; each list is then
  * sorted by count (ties by key) for the document.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <yajl/yajl_tree.h>
 #include "aggregates.h"
 #include "cli.h"
+#include "dir_names.h"
 #include "error.h"
 #include "gen_name.h"
 #include "json_out.h"
@@ -381,49 +381,24 @@ entry(const char *dir, uint32_t gen)
 }
 
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-    uint32_t  x = *(const uint32_t *) a, y = *(const uint32_t *) b;
-
-    return (x > y) - (x < y);
-}
-
-
 /* Segment sizes over the lineage's generations, at most
  * STATS_HISTORY_MAX of them, evenly apart, the newest kept. */
 static int
 history(doc_t *d, const char *dir)
 {
-    char            path[4096];
-    DIR            *dd;
-    struct dirent  *de;
-    uint32_t       *g = NULL, *a, x;
-    size_t          n = 0, cap = 0, i, k, last = SIZE_MAX;
+    char          **names = NULL;
+    size_t          n = 0, i, k, last = SIZE_MAX;
+    uint32_t        g;
     yajl_val        v, s;
+    int             rc;
 
-    snprintf(path, sizeof(path), "%s/lineage", dir);
-    dd = opendir(path);
-    while (dd != NULL && (de = readdir(dd)) != NULL) {
-        if (!lineage_name_gen(de->d_name, &x)) {
-            continue;
-        }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            a = realloc(g, cap * sizeof(uint32_t));
-            if (a == NULL) {
-                closedir(dd);
-                free(g);
-                return SPOOR_E_NOMEM;
-            }
-            g = a;
-        }
-        g[n++] = x;
+    rc = lineage_list(dir, &names, &n);
+    if (rc == SPOOR_E_NOMEM) {
+        return rc;
     }
-    if (dd != NULL) {
-        closedir(dd);
+    if (rc != SPOOR_OK) {
+        n = 0;                          /* no lineage: no history */
     }
-    qsort(g, n, sizeof(uint32_t), cmp_u32);
 
     json_out_cstr(&d->j, "history");
     json_out_array_open(&d->j);
@@ -440,12 +415,13 @@ history(doc_t *d, const char *dir)
             continue;
         }
         last = i;
-        v = entry(dir, g[i]);
+        (void) lineage_name_gen(names[i], &g);
+        v = entry(dir, g);
         s = v ? member(v, "segments") : NULL;
         if (s != NULL && YAJL_IS_OBJECT(s)) {
             json_out_map_open(&d->j);
             json_out_cstr(&d->j, "generation");
-            json_out_uint(&d->j, g[i]);
+            json_out_uint(&d->j, g);
             json_out_cstr(&d->j, "time");
             emit(&d->j, member(v, "time"));
             json_out_cstr(&d->j, "profiles");
@@ -457,7 +433,7 @@ history(doc_t *d, const char *dir)
         yajl_tree_free(v);
     }
     json_out_array_close(&d->j);
-    free(g);
+    dir_names_free(names, n);
     return SPOOR_OK;
 }
 
