@@ -27,17 +27,16 @@ nibble(uint16_t rfm, int shift)
 
 
 static void
-cell_count(figures_t *f, const profile_t *p, int sign)
+cell_count(figures_t *f, uint8_t life, uint16_t rfm, uint32_t mask, int sign)
 {
-    uint32_t  m = p->segmask;
-    int       i;
+    int  i;
 
     /* (a sub follows the add of the same cell: never below 0) */
-    f->life[p->life < 5 ? p->life : 0] += (uint64_t) sign;
-    f->rf[nibble(p->rfm, 8)][nibble(p->rfm, 4)] += (uint64_t) sign;
-    f->m[nibble(p->rfm, 0)] += (uint64_t) sign;
-    for (i = 0; m != 0; i++, m >>= 1) {
-        if (m & 1) {
+    f->life[life < 5 ? life : 0] += (uint64_t) sign;
+    f->rf[nibble(rfm, 8)][nibble(rfm, 4)] += (uint64_t) sign;
+    f->m[nibble(rfm, 0)] += (uint64_t) sign;
+    for (i = 0; mask != 0; i++, mask >>= 1) {
+        if (mask & 1) {
             f->seg[i] += (uint64_t) sign;
         }
     }
@@ -47,14 +46,14 @@ cell_count(figures_t *f, const profile_t *p, int sign)
 void
 figures_add(figures_t *f, const profile_t *p)
 {
-    cell_count(f, p, 1);
+    cell_count(f, p->life, p->rfm, p->segmask, 1);
 }
 
 
 void
 figures_sub(figures_t *f, const profile_t *p)
 {
-    cell_count(f, p, -1);
+    cell_count(f, p->life, p->rfm, p->segmask, -1);
 }
 
 
@@ -135,15 +134,15 @@ void
 figures_add_record(figures_t *f, const stored_profile_t *rec,
     const spoor_rules_t *rules, profile_t *p)
 {
-    profile_t  c;
-    uint32_t   mask;
+    uint8_t   life;
+    uint16_t  rfm;
+    uint32_t  mask;
 
-    memset(&c, 0, sizeof(c));
-    record_cell(f, rec, rules, &c.life, &c.rfm, &mask);
-    cell_count(f, &c, 1);               /* (its segments counted above) */
+    record_cell(f, rec, rules, &life, &rfm, &mask);
+    cell_count(f, life, rfm, 0, 1);     /* (its segments counted above) */
     if (p != NULL) {
-        p->life = c.life;
-        p->rfm = c.rfm;
+        p->life = life;
+        p->rfm = rfm;
         p->segmask = mask;
     }
 }

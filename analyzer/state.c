@@ -1470,26 +1470,28 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
 static int
 count_run(state_t *st)
 {
-    uint64_t  *c[5];
+    static const char *const  keys[] = {
+        "ident:merges", "ident:merges_refused", "ident:junk_ids",
+        "ident:expired", "ident:erased"
+    };
+    uint64_t  add[5];
+    size_t    i;
 
     if (!st->merge_child) {
-        c[0] = state_counter(st, "ident:merges", 12);
-        c[1] = c[0] ? state_counter(st, "ident:merges_refused", 20) : NULL;
-        c[2] = c[1] ? state_counter(st, "ident:junk_ids", 14) : NULL;
-        c[3] = c[2] ? state_counter(st, "ident:expired", 13) : NULL;
-        c[4] = c[3] ? state_counter(st, "ident:erased", 12) : NULL;
-        if (c[4] == NULL) {
-            return SPOOR_E_NOMEM;
+        add[0] = st->g.merges - st->merges_counted;
+        add[1] = st->g.merges_refused - st->refused_counted;
+        add[2] = st->g.junk_seen - st->junk_counted;
+        add[3] = st->expired;
+        add[4] = st->erased_uncounted;
+        /* all entered first, so that none is added without the others */
+        for (i = 0; i < 5; i++) {
+            if (state_counter(st, keys[i], strlen(keys[i])) == NULL) {
+                return SPOOR_E_NOMEM;
+            }
         }
-        /* (entering one may move the others: found again) */
-        *state_counter(st, "ident:merges", 12)
-            += st->g.merges - st->merges_counted;
-        *state_counter(st, "ident:merges_refused", 20)
-            += st->g.merges_refused - st->refused_counted;
-        *state_counter(st, "ident:junk_ids", 14)
-            += st->g.junk_seen - st->junk_counted;
-        *state_counter(st, "ident:expired", 13) += st->expired;
-        *state_counter(st, "ident:erased", 12) += st->erased_uncounted;
+        for (i = 0; i < 5; i++) {
+            (void) state_count(st, keys[i], strlen(keys[i]), add[i]);
+        }
         st->merges_counted = st->g.merges;
         st->refused_counted = st->g.merges_refused;
         st->junk_counted = st->g.junk_seen;
@@ -2036,7 +2038,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     size_t           nall, ngone = 0, nidx = 0;
     uint64_t        *gone = NULL;
     uint32_t        *gone_idx = NULL;
-    static figures_t fig;           /* (2 KB: not on the stack) */
+    figures_t        fig;
 
     msgpack_sbuffer_init(&sb);
     figures_init(&fig);
