@@ -813,6 +813,8 @@ static struct {
     const char   *family, *device;
 } ua_cache[UA_CACHE];
 
+static size_t  ua_last;        /* the entry looked up last */
+
 
 void
 profile_ua_classify(const spoor_str_t *ua, const char **family,
@@ -826,8 +828,19 @@ profile_ua_classify(const spoor_str_t *ua, const char **family,
         *device = device_of(ua);
         return;
     }
+    /* the entry used last first, without hashing: ingest classifies an
+     * event's agent for its counts, then the fold for its context */
+    e = ua_last;
+    if (ua_cache[e].len == ua->len
+        && memcmp(ua_cache[e].ua, ua->data, ua->len) == 0)
+    {
+        *family = ua_cache[e].family;
+        *device = ua_cache[e].device;
+        return;
+    }
     h = XXH3_64bits(ua->data, ua->len);
     e = h & (UA_CACHE - 1);
+    ua_last = e;
     if (ua_cache[e].len == ua->len && ua_cache[e].h == h
         && memcmp(ua_cache[e].ua, ua->data, ua->len) == 0)
     {
