@@ -2,47 +2,34 @@
  * follow.c -- the live follower (follow.h): the files it tracks, the
  * publish, the clock and the signals.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
 #include "deadlines.h"
-#include "dir_names.h"
 #include "error.h"
 #include "follow.h"
 #include "inferred.h"
 #include "ingest.h"
 #include "json_out.h"
+#include "log_tail.h"
 #include "merge.h"
 #include "mono_clock.h"
 #include "requests.h"
 #include "rules.h"
 #include "snapshot.h"
 
-/* One file being read: the live log, or a rotated one still open. */
+/* What the follower keeps per file (tail_extra()). */
 typedef struct {
-    int              fd;
-    dev_t            dev;
-    ino_t            ino;
-    uint64_t         off;          /* where the next read begins */
-    uint64_t         size;         /* at the last look */
-    int              live;         /* the file LOG names */
-    int              done;         /* read for the last time: marked once
-                                      a publish holds it */
-    int64_t          grew_ms;      /* monotonic: last growth, or opening */
-    char            *name;         /* its path when opened */
     ingest_input_t   acc;          /* what the reads since the last
                                       publish gave */
     int              has_acc;
-} tracked_t;
+} file_acc_t;
 
 typedef struct {
     int                argc;
@@ -50,9 +37,7 @@ typedef struct {
     state_cli_t       *cli;
     state_t           *st;
     const char        *path;
-    char              *dir, *base;
-    tracked_t         *files;
-    size_t             nfiles, cfiles;
+    log_tail_t         tail;
     ingest_t          *in;
     uint32_t          *touched;    /* ids of profiles folded into, and of
                                       profiles due, since the last publish */
@@ -61,17 +46,9 @@ typedef struct {
     deadlines_t        dl;
     inferred_clock_t   clk;
     int64_t            now;        /* the clock at the last look */
-    int                waiting;    /* LOG missing: said once */
     requests_done_t    req;        /* queued requests applied since the
                                       last publish (requests.h) */
     int                retry;      /* the last publish failed */
-    int                open_warned; /* LOG could not be opened: said once */
-    struct {
-        dev_t          dev;
-        ino_t          ino;
-    }                 *finished;   /* rotated files done with (marked, or
-                                      the marker could not be made) */
-    size_t             nfinished, cfinished;
 } follower_t;
 
 static volatile sig_atomic_t  got_stop, got_hup;
@@ -232,291 +209,45 @@ deadlines_fill(follower_t *f, int64_t after)
 }
 
 
-/* ---- files ---------------------------------------------------------------------- */
-
-static tracked_t *
-track(follower_t *f, const char *name, int live)
-{
-    tracked_t    *t;
-    struct stat   sb;
-    int           fd;
-
-    fd = open(name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT && !(live && f->open_warned)) {
-            fprintf(stderr, "spoor ingest: %s: %s%s\n", name, strerror(errno),
-                    live ? " (retried every poll, said once)" : "");
-            f->open_warned |= live;
-        }
-        return NULL;
-    }
-    if (live) {
-        f->open_warned = 0;
-    }
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fprintf(stderr, "spoor ingest: %s: not a regular file\n", name);
-        close(fd);
-        return NULL;
-    }
-    if (f->nfiles == f->cfiles) {
-        size_t      cap = f->cfiles ? 2 * f->cfiles : 8;
-        tracked_t  *a = realloc(f->files, cap * sizeof(tracked_t));
-
-        if (a == NULL) {
-            close(fd);
-            return NULL;
-        }
-        f->files = a;
-        f->cfiles = cap;
-    }
-    t = &f->files[f->nfiles];
-    memset(t, 0, sizeof(*t));
-    t->name = strdup(name);
-    if (t->name == NULL) {
-        close(fd);
-        return NULL;
-    }
-    f->nfiles++;
-    t->fd = fd;
-    t->dev = sb.st_dev;
-    t->ino = sb.st_ino;
-    t->live = live;
-    t->grew_ms = mono_ms();
-    return t;
-}
-
-
-static void
-untrack(follower_t *f, size_t i)
-{
-    close(f->files[i].fd);
-    free(f->files[i].name);
-    f->files[i] = f->files[--f->nfiles];
-}
-
-
-/* Whether name is BASE-DIGITS, a rotated log (dateext). */
-static int
-rotated_name(const follower_t *f, const char *name)
-{
-    size_t  bl = strlen(f->base), nd;
-
-    if (strncmp(name, f->base, bl) != 0 || name[bl] != '-') {
-        return 0;
-    }
-    nd = strspn(name + bl + 1, "0123456789");
-    return nd > 0 && name[bl + 1 + nd] == '\0';
-}
-
-
-/* Whether a file with this identity is tracked, or was done with. */
-static int
-tracked(const follower_t *f, dev_t dev, ino_t ino)
-{
-    size_t  i;
-
-    for (i = 0; i < f->nfiles; i++) {
-        if (f->files[i].dev == dev && f->files[i].ino == ino) {
-            return 1;
-        }
-    }
-    for (i = 0; i < f->nfinished; i++) {
-        if (f->finished[i].dev == dev && f->finished[i].ino == ino) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
-/* Whether name is a rotated log not marked FILE.ingested whose file is
- * not tracked yet (track_rotated). */
-static int
-untracked_rotated(const char *name, void *arg)
-{
-    follower_t   *f = arg;
-    char          path[4096 + 256];
-    struct stat   sb;
-
-    if (!rotated_name(f, name)) {
-        return 0;
-    }
-    snprintf(path, sizeof(path), "%s/%s.ingested", f->dir, name);
-    if (access(path, F_OK) == 0) {
-        return 0;
-    }
-    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-    return stat(path, &sb) == 0 && !tracked(f, sb.st_dev, sb.st_ino);
-}
-
-
-/* Every rotated sibling of LOG not marked FILE.ingested and not tracked
- * yet, oldest name first: at start, and at each rotation seen (a file can
- * have been LOG for less than a poll, or while the follower was busy
- * publishing, and been renamed again). */
-static int
-track_rotated(follower_t *f)
-{
-    char    **names, path[4096 + 256];
-    size_t    n, i;
-    int       rc;
-
-    rc = dir_names(f->dir, untracked_rotated, f, NULL, &names, &n);
-    if (rc == SPOOR_E_IO) {
-        return SPOOR_OK;            /* LOG's directory comes later */
-    }
-    for (i = 0; i < n && rc == SPOOR_OK; i++) {
-        snprintf(path, sizeof(path), "%s/%s", f->dir, names[i]);
-        if (track(f, path, 0) == NULL && errno == ENOMEM) {
-            rc = SPOOR_E_NOMEM;
-        }
-    }
-    dir_names_free(names, n);
-    return rc;
-}
-
-
-/* The path a file has now as a rotated log (LOG-DIGITS next to LOG), into
- * path[0 .. cap); 0 when it has none (gone, or never rotated). */
-static int
-rotated_path(const follower_t *f, dev_t dev, ino_t ino, char *path,
-    size_t cap)
-{
-    DIR            *d;
-    struct dirent  *e;
-    struct stat     sb;
-    int             found = 0;
-
-    d = opendir(f->dir);
-    while (!found && d != NULL && (e = readdir(d)) != NULL) {
-        if (rotated_name(f, e->d_name)) {
-            snprintf(path, cap, "%s/%s", f->dir, e->d_name);
-            found = stat(path, &sb) == 0 && sb.st_dev == dev
-                    && sb.st_ino == ino;
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    return found;
-}
-
-
-/* The name a rotated file has now, for the lineage, the status and
- * messages; kept as it was when not found. */
-static void
-renamed(const follower_t *f, tracked_t *t)
-{
-    char  path[4096 + 256], *name;
-
-    if (rotated_path(f, t->dev, t->ino, path, sizeof(path))
-        && (name = strdup(path)) != NULL)
-    {
-        free(t->name);
-        t->name = name;
-        t->acc.path = name;
-    }
-}
-
-
-/* LOG's path: a new file there (a rotation) becomes the live one, and
- * the one read so far is followed on as rotated. */
-static void
-check_live(follower_t *f)
-{
-    struct stat  sb;
-    size_t       i;
-
-    if (stat(f->path, &sb) != 0) {
-        if (!f->waiting) {
-            fprintf(stderr, "spoor ingest: %s: %s; waiting for it\n", f->path,
-                    strerror(errno));
-            f->waiting = 1;
-        }
-        return;
-    }
-    f->waiting = 0;
-    for (i = 0; i < f->nfiles; i++) {
-        if (f->files[i].live) {
-            if (f->files[i].dev == sb.st_dev && f->files[i].ino == sb.st_ino) {
-                return;
-            }
-            f->files[i].live = 0;               /* rotated */
-            f->files[i].grew_ms = mono_ms();
-            renamed(f, &f->files[i]);
-        }
-    }
-    for (i = 0; i < f->nfiles; i++) {
-        if (f->files[i].dev == sb.st_dev && f->files[i].ino == sb.st_ino) {
-            f->files[i].live = 1;   /* renamed back: follow it as live */
-            return;
-        }
-    }
-    /* rotated files missed so far first, then the new one: frames are
-     * applied in the order they were written */
-    if (track_rotated(f) != SPOOR_OK) {
-        f->nomem = 1;
-    }
-    (void) track(f, f->path, 1);
-}
-
-
 /* Adds what one read gave to the file's record since the last publish. */
 static void
-accumulate(tracked_t *t, const ingest_input_t *r)
+accumulate(file_acc_t *a, const ingest_input_t *r)
 {
-    if (!t->has_acc) {
-        t->acc = *r;
-        t->acc.path = t->name;
-        t->has_acc = 1;
+    if (!a->has_acc) {
+        a->acc = *r;
+        a->has_acc = 1;
         return;
     }
-    t->acc.size = r->size;
-    t->acc.checksum = r->checksum;      /* the chain, continued */
-    t->acc.frames += r->frames;
-    t->acc.records += r->records;
-    t->acc.new_frames += r->new_frames;
-    t->acc.new_records += r->new_records;
-    t->acc.damaged |= r->damaged;
-    t->acc.end = r->end;
+    a->acc.size = r->size;
+    a->acc.checksum = r->checksum;      /* the chain, continued */
+    a->acc.frames += r->frames;
+    a->acc.records += r->records;
+    a->acc.new_frames += r->new_frames;
+    a->acc.new_records += r->new_records;
+    a->acc.damaged |= r->damaged;
+    a->acc.end = r->end;
 }
 
 
-/* Reads file t from where it stopped; `last`: the read of a rotated file
- * that has settled, which reports damage at its end.  Returns SPOOR_OK,
- * SPOOR_E_IO or SPOOR_E_NOMEM. */
+/* Reads file t from where it stopped (tail_read_fn); `last`: the read of
+ * a rotated file that has settled, which reports damage at its end.
+ * Returns SPOOR_OK, SPOOR_E_IO or SPOOR_E_NOMEM. */
 static int
-read_file(follower_t *f, tracked_t *t, int last)
+read_file(void *arg, tail_file_t *t, int last)
 {
-    struct stat     sb;
-    ingest_input_t  r;
-    int             rc;
+    follower_t      *f = arg;
+    file_acc_t      *a = tail_extra(t);
+    ingest_input_t   r;
+    int              rc;
 
-    if (fstat(t->fd, &sb) != 0) {
-        fprintf(stderr, "spoor ingest: %s: %s\n", t->name, strerror(errno));
-        return SPOOR_E_IO;
-    }
-    if ((uint64_t) sb.st_size < t->off) {
-        fprintf(stderr, "spoor ingest: %s: the file shrank from %" PRIu64
-                " to %lld bytes (copytruncate?): read again from its start\n",
-                t->name, t->off, (long long) sb.st_size);
-        t->off = 0;
-    }
-    if ((uint64_t) sb.st_size != t->size) {
-        t->size = (uint64_t) sb.st_size;
-        t->grew_ms = mono_ms();
-    }
-    if (t->off == t->size && !last) {
-        return SPOOR_OK;
-    }
-    r.checksum = t->has_acc ? t->acc.checksum : 0;
+    r.checksum = a->has_acc ? a->acc.checksum : 0;
     rc = ingest_log_at(f->in, t->fd, t->name, t->off,
                        (last ? 0 : INGEST_FOLLOW) | INGEST_CHAIN, &r);
     if (rc != SPOOR_OK) {
         return rc;
     }
     t->off = r.end;
-    accumulate(t, &r);
+    accumulate(a, &r);
     return f->nomem ? SPOOR_E_NOMEM : SPOOR_OK;
 }
 
@@ -524,100 +255,13 @@ read_file(follower_t *f, tracked_t *t, int last)
 static int
 read_all(follower_t *f, int64_t settle_ms)
 {
-    size_t   i;
-    int      rc;
-    int64_t  now = mono_ms();
-
     /* what `spoor forget` and `import-traits` queued while this run
      * holds the state */
     (void) requests_apply(f->st, "ingest", &f->req, &f->nomem);
     if (f->nomem) {
         return SPOOR_E_NOMEM;
     }
-    check_live(f);
-    for (i = 0; i < f->nfiles; i++) {
-        tracked_t  *t = &f->files[i];
-
-        if (t->done) {
-            struct stat  sb;
-
-            if (fstat(t->fd, &sb) != 0 || (uint64_t) sb.st_size == t->size) {
-                continue;
-            }
-            /* it grew after it settled: NGINX still writes to it (no
-             * reopen yet), so it is followed on */
-            t->done = 0;
-        }
-        rc = read_file(f, t, 0);
-        if (rc != SPOOR_OK) {
-            return rc;
-        }
-        if (!t->live && now - t->grew_ms >= settle_ms) {
-            rc = read_file(f, t, 1);
-            if (rc != SPOOR_OK) {
-                return rc;
-            }
-            t->done = 1;
-        }
-    }
-    return SPOOR_OK;
-}
-
-
-/* A settled rotated file whose frames are all published: FILE.ingested
- * next to it, under the name it has now, as spoor-rotate marks. */
-static void
-mark_done(follower_t *f)
-{
-    struct stat     sb;
-    char            path[4096 + 256];
-    size_t          i;
-    int             fd;
-
-    /* NGINX reopened: the live log has frames (a rotated file that only
-     * settled may still be written to, if the reopen never came) */
-    for (i = 0; i < f->nfiles; i++) {
-        if (f->files[i].live && f->files[i].off > 0) {
-            break;
-        }
-    }
-    if (i == f->nfiles) {
-        return;
-    }
-    for (i = 0; i < f->nfiles; ) {
-        tracked_t  *t = &f->files[i];
-
-        if (!t->done || fstat(t->fd, &sb) != 0
-            || (uint64_t) sb.st_size != t->size)
-        {
-            i++;
-            continue;
-        }
-        if (f->nfinished == f->cfinished) {
-            size_t  cap = f->cfinished ? 2 * f->cfinished : 16;
-            void   *a = realloc(f->finished, cap * sizeof(*f->finished));
-
-            if (a == NULL) {
-                return;                 /* marked at a later turn */
-            }
-            f->finished = a;
-            f->cfinished = cap;
-        }
-        f->finished[f->nfinished].dev = t->dev;
-        f->finished[f->nfinished].ino = t->ino;
-        f->nfinished++;
-        if (rotated_path(f, t->dev, t->ino, path, sizeof(path) - 9)) {
-            strcat(path, ".ingested");
-            fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
-            if (fd < 0) {
-                fprintf(stderr, "spoor ingest: %s: %s\n", path,
-                        strerror(errno));
-            } else {
-                close(fd);
-            }
-        }
-        untrack(f, i);
-    }
+    return tail_poll(&f->tail, settle_ms, read_file, f);
 }
 
 
@@ -728,9 +372,12 @@ publish(follower_t *f)
     json_out_map_open(&j);
     json_out_cstr(&j, "inputs");
     json_out_array_open(&j);
-    for (i = 0; i < f->nfiles; i++) {
-        if (f->files[i].has_acc) {
-            ingest_lineage_input(&j, &f->files[i].acc);
+    for (i = 0; i < f->tail.nfiles; i++) {
+        file_acc_t  *a = tail_extra(f->tail.files[i]);
+
+        if (a->has_acc) {
+            a->acc.path = f->tail.files[i]->name;   /* renamed since */
+            ingest_lineage_input(&j, &a->acc);
         }
     }
     json_out_array_close(&j);
@@ -795,9 +442,10 @@ publish(follower_t *f)
     }
     f->ntouched = 0;
 
-    for (i = 0; i < f->nfiles; i++) {
-        behind += f->files[i].size > f->files[i].off
-                  ? f->files[i].size - f->files[i].off : 0;
+    for (i = 0; i < f->tail.nfiles; i++) {
+        const tail_file_t  *t = f->tail.files[i];
+
+        behind += t->size > t->off ? t->size - t->off : 0;
     }
     cli_format_time(now_eval, when);
     fprintf(stderr, "spoor ingest: generation %" PRIu32 " as of %s: %" PRIu64
@@ -834,16 +482,18 @@ publish(follower_t *f)
         }
         json_out_cstr(&s, "files");
         json_out_array_open(&s);
-        for (i = 0; i < f->nfiles; i++) {
+        for (i = 0; i < f->tail.nfiles; i++) {
+            const tail_file_t  *t = f->tail.files[i];
+
             json_out_map_open(&s);
             json_out_cstr(&s, "file");
-            json_out_cstr(&s, f->files[i].name);
+            json_out_cstr(&s, t->name);
             json_out_cstr(&s, "live");
-            json_out_bool(&s, f->files[i].live);
+            json_out_bool(&s, t->live);
             json_out_cstr(&s, "offset");
-            json_out_uint(&s, f->files[i].off);
+            json_out_uint(&s, t->off);
             json_out_cstr(&s, "size");
-            json_out_uint(&s, f->files[i].size);
+            json_out_uint(&s, t->size);
             json_out_map_close(&s);
         }
         json_out_array_close(&s);
@@ -862,11 +512,11 @@ publish(follower_t *f)
         json_out_free(&s);
     }
 
-    for (i = 0; i < f->nfiles; i++) {
-        f->files[i].has_acc = 0;
+    for (i = 0; i < f->tail.nfiles; i++) {
+        ((file_acc_t *) tail_extra(f->tail.files[i]))->has_acc = 0;
     }
     memset(&f->req, 0, sizeof(f->req));
-    mark_done(f);
+    tail_mark_done(&f->tail, NULL, NULL);
     return new_run(f);
 }
 
@@ -933,11 +583,13 @@ reload(follower_t *f)
      * the state skips the frames it holds */
     f->ntouched = 0;
     f->retry = 0;
-    for (i = 0; i < f->nfiles; i++) {
-        f->files[i].off = 0;
-        f->files[i].has_acc = 0;
-        f->files[i].done = 0;               /* read again, settle again */
-        f->files[i].grew_ms = mono_ms();
+    for (i = 0; i < f->tail.nfiles; i++) {
+        tail_file_t  *t = f->tail.files[i];
+
+        t->off = 0;
+        ((file_acc_t *) tail_extra(t))->has_acc = 0;
+        t->done = 0;                        /* read again, settle again */
+        t->grew_ms = mono_ms();
     }
     return EXIT_OK;
 }
@@ -949,7 +601,6 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
 {
     follower_t        f;
     struct sigaction  sa;
-    char             *slash;
     int64_t           last, now;
     int               rc = SPOOR_OK, code = EXIT_OK;
     struct timespec   nap = { 0, FOLLOW_POLL_MS * 1000000L };
@@ -961,21 +612,6 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
     f.st = st;
     f.path = path;
     deadlines_init(&f.dl);
-    f.dir = strdup(path);
-    f.base = strdup((slash = strrchr(path, '/')) ? slash + 1 : path);
-    if (f.dir == NULL || f.base == NULL) {
-        fprintf(stderr, "spoor ingest: out of memory\n");
-        code = EXIT_IO;
-        goto done;
-    }
-    slash = strrchr(f.dir, '/');
-    if (slash == NULL) {
-        strcpy(f.dir, ".");
-    } else if (slash == f.dir) {
-        slash[1] = '\0';
-    } else {
-        *slash = '\0';
-    }
     if (clock_now(&f.now) != 0) {
         code = EXIT_USAGE;
         goto done;
@@ -989,7 +625,8 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
     sigaction(SIGHUP, &sa, NULL);
 
     if (deadlines_fill(&f, st->as_of) != SPOOR_OK || new_run(&f) != SPOOR_OK
-        || track_rotated(&f) != SPOOR_OK)
+        || tail_init(&f.tail, path, "ingest", ".ingested", sizeof(file_acc_t))
+           != SPOOR_OK)
     {
         fprintf(stderr, "spoor ingest: out of memory\n");
         code = EXIT_IO;
@@ -1026,7 +663,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         if (!something_new(&f, f.now)) {
             /* every frame read is in the current generation: a settled
              * rotated file can be marked without waiting for news */
-            mark_done(&f);
+            tail_mark_done(&f.tail, NULL, NULL);
         }
         if (got_stop) {
             break;
@@ -1051,14 +688,8 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
     }
 
 done:
-    while (f.nfiles) {
-        untrack(&f, f.nfiles - 1);
-    }
-    free(f.files);
-    free(f.finished);
+    tail_free(&f.tail);
     free(f.touched);
-    free(f.dir);
-    free(f.base);
     ingest_free(f.in);
     deadlines_free(&f.dl);
     inferred_clock_free(&f.clk);

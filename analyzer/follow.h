@@ -7,16 +7,13 @@
  * changed: new frames, an erasure, or a profile's window closing (a cart
  * abandoned, a visitor no longer new: deadlines.h, inferred_next_change()).
  *
- * Files.  The follower tracks the live LOG and every rotated file still
- * open: when LOG's path names another file (logrotate renamed it and
- * created a new one), the old descriptor is kept and read on, because
- * NGINX workers write their buffered frames to it until they reopen.  A
- * rotated file that has not grown for --settle is read one last time
- * (damage at its end is reported then), and once a publish holds all its
- * frames it is marked FILE.ingested (as spoor-rotate does) and closed.
- * At start the follower also reads every rotated sibling LOG-DIGITS not
- * marked, so a rotation while it was down loses nothing.  Nothing is
- * applied twice: the state knows every frame it applied by content.
+ * Files.  The follower reads LOG and its rotated files through a tail
+ * (log_tail.h): a rotated file is read on until it settles for --settle,
+ * and once a publish holds all its frames it is marked FILE.ingested (as
+ * spoor-rotate does) and closed; at start every rotated sibling not
+ * marked is read too, so a rotation while the follower was down loses
+ * nothing.  Nothing is applied twice: the state knows every frame it
+ * applied by content.
  *
  * Time.  A published generation is evaluated "now" = the clock at publish
  * (or the latest receive time in the data, when later), recorded in the
