@@ -12,6 +12,7 @@
 #include <xxhash.h>
 #include "aggregates.h"
 #include "cli.h"
+#include "damage_hold.h"
 #include "error.h"
 #include "event.h"
 #include "ingest.h"
@@ -56,12 +57,8 @@ struct ingest_s {
     const char           *path;         /* the log being read */
     int                   damaged;      /* in the log being read */
     unsigned              jobs;         /* 1: decode and fold in turn */
-    uint64_t              base;         /* file offset the reader starts at */
-    uint64_t              end;          /* file offset after the last frame */
-    int                   follow;       /* INGEST_FOLLOW: hold the last
-                                           damage back until a frame follows */
-    int                   held;         /* `pending` is a held-back damage */
-    spoor_damage_t        pending;
+    damage_hold_t         hold;         /* the read's damage (follow:
+                                           the last held back) */
     ingest_touch_fn       touch;
     void                 *touch_arg;
     agg_scratch_t         agg;          /* the aggregates' keys */
@@ -488,48 +485,13 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
 /* ---- logs ---------------------------------------------------------------------- */
 
 static void
-report_damage(ingest_t *in, const spoor_damage_t *d)
-{
-    spoor_damage_t  at = *d;
-
-    at.offset += in->base;          /* the file's offset, not the reader's */
-    in->damaged = 1;
-    in->t.damaged++;
-    cli_print_damage(stderr, in->path, &at);
-}
-
-
-/* Following a live log, the last damaged stretch may be a frame being
- * written (a torn tail): it is held back, reported only once a frame
- * follows it (or another damage does), and dropped at the end. */
-static void
-on_damage(void *arg, const spoor_damage_t *d)
+report_damage(void *arg, const spoor_damage_t *d)
 {
     ingest_t  *in = arg;
 
-    if (!in->follow || d->offset < in->end - in->base) {
-        /* inside a frame already delivered (a bad record, a count that
-         * disagrees): no torn tail, reported now */
-        report_damage(in, d);
-        return;
-    }
-    if (in->held) {
-        report_damage(in, &in->pending);
-    }
-    in->pending = *d;
-    in->held = 1;
-}
-
-
-/* A frame was delivered at [offset, offset + length) of the reader. */
-static void
-frame_read(ingest_t *in, const spoor_frame_t *f)
-{
-    if (in->held) {
-        report_damage(in, &in->pending);
-        in->held = 0;
-    }
-    in->end = in->base + f->offset + f->length;
+    in->damaged = 1;
+    in->t.damaged++;
+    cli_print_damage(stderr, in->path, d);
 }
 
 
@@ -544,7 +506,7 @@ read_serial(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
     uint64_t       key;
 
     while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
-        frame_read(in, &f);
+        damage_hold_frame(&in->hold, &f);
         out->frames++;
         key = XXH64(f.content, f.content_len, 0x5300);
         out->checksum = XXH64(&key, sizeof(key), out->checksum);
@@ -840,60 +802,95 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
 }
 
 
-int
-ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
-    int flags, ingest_input_t *out)
+/* Reads rd (over input that begins at file offset `offset`) to its end;
+ * size: the input's whole size, when known (otherwise from fd). */
+static int
+read_input(ingest_t *in, spoor_reader_t *rd, int fd, uint64_t size,
+    const char *path, uint64_t offset, ingest_input_t *out)
 {
     int                          rc;
-    spoor_reader_t              *rd;
     struct stat                  sb;
     const spoor_reader_stats_t  *rs;
-    uint64_t                     chain;
-
-    chain = (flags & INGEST_CHAIN) ? out->checksum : 0;
-    memset(out, 0, sizeof(*out));
-    out->checksum = chain;
-    out->path = path;
-    out->start = out->end = offset;
-    /* a descriptor read before (a followed log) is rewound too; only a
-     * pipe read from its start cannot seek */
-    if (lseek(fd, (off_t) offset, SEEK_SET) == (off_t) -1
-        && (offset || errno != ESPIPE))
-    {
-        fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
-        return SPOOR_E_IO;
-    }
-    in->path = path;
-    in->damaged = 0;
-    in->base = in->end = offset;
-    in->follow = (flags & INGEST_FOLLOW) != 0;
-    in->held = 0;
-    rd = spoor_reader_open_fd(fd, on_damage, in);
-    if (rd == NULL) {
-        return SPOOR_E_NOMEM;
-    }
 
     /* following: serial, which knows where each frame ends */
-    rc = in->jobs > 1 && !in->follow ? read_piped(in, rd, out)
+    rc = in->jobs > 1 && !in->hold.follow ? read_piped(in, rd, out)
                                      : read_serial(in, rd, out);
 
     rs = spoor_reader_stats(rd);
     if (rc == SPOOR_E_IO) {
         fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
     }
-    out->size = fstat(fd, &sb) == 0 ? (uint64_t) sb.st_size : 0;
-    out->damaged = in->damaged || (!in->follow && rs->truncated);
-    out->end = in->follow ? in->end : offset + rs->bytes;
+    out->size = fd < 0 ? size
+                : fstat(fd, &sb) == 0 ? (uint64_t) sb.st_size : 0;
+    out->damaged = in->damaged || (!in->hold.follow && rs->truncated);
+    out->end = in->hold.follow ? in->hold.end : offset + rs->bytes;
 
     in->t.frames += out->frames;
     in->t.records += out->records;
     in->t.new_frames += out->new_frames;
     in->t.new_records += out->new_records;
-    in->follow = 0;
-    in->held = 0;
+    in->hold.follow = 0;
 
     spoor_reader_close(rd);
     return rc == 0 || rc == 1 ? SPOOR_OK : rc;
+}
+
+
+/* The run's and out's state for a read of path from `offset`. */
+static void
+begin_input(ingest_t *in, const char *path, uint64_t offset, int flags,
+    ingest_input_t *out)
+{
+    uint64_t  chain = (flags & INGEST_CHAIN) ? out->checksum : 0;
+
+    memset(out, 0, sizeof(*out));
+    out->checksum = chain;
+    out->path = path;
+    out->start = out->end = offset;
+    in->path = path;
+    in->damaged = 0;
+    damage_hold_start(&in->hold, offset, (flags & INGEST_FOLLOW) != 0,
+                      report_damage, in);
+}
+
+
+int
+ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
+    int flags, ingest_input_t *out)
+{
+    spoor_reader_t  *rd;
+
+    begin_input(in, path, offset, flags, out);
+    /* a descriptor read before (a followed log) is rewound too; only a
+     * pipe read from its start cannot seek */
+    if (lseek(fd, (off_t) offset, SEEK_SET) == (off_t) -1
+        && (offset || errno != ESPIPE))
+    {
+        fprintf(stderr, "spoor ingest: %s: %s\n", path, strerror(errno));
+        in->hold.follow = 0;
+        return SPOOR_E_IO;
+    }
+    rd = spoor_reader_open_fd(fd, damage_hold_damage, &in->hold);
+    if (rd == NULL) {
+        in->hold.follow = 0;
+        return SPOOR_E_NOMEM;
+    }
+    return read_input(in, rd, fd, 0, path, offset, out);
+}
+
+
+int
+ingest_mem(ingest_t *in, const void *p, size_t len, const char *path,
+    int flags, ingest_input_t *out)
+{
+    spoor_reader_t  *rd;
+
+    begin_input(in, path, 0, flags & INGEST_CHAIN, out);
+    rd = spoor_reader_open_mem(p, len, damage_hold_damage, &in->hold);
+    if (rd == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    return read_input(in, rd, -1, len, path, 0, out);
 }
 
 

@@ -110,6 +110,14 @@ int ingest_log_at(ingest_t *in, int fd, const char *path, uint64_t offset,
     int flags, ingest_input_t *out);
 
 /*
+ * The same for the frames in memory at p[0 .. len) (a frame a shipper
+ * sent through Redis: stream_input.h), named path; only INGEST_CHAIN
+ * applies.  Damage is reported as for a file, at offsets in p.
+ */
+int ingest_mem(ingest_t *in, const void *p, size_t len, const char *path,
+    int flags, ingest_input_t *out);
+
+/*
  * Folds one decoded record (the caller's own source of events: tests,
  * tools).  Returns SPOOR_OK or SPOOR_E_NOMEM.
  */
