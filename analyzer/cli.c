@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "logreader.h"
 #include "requests.h"
+#include "snapshot.h"
 
 
 int
@@ -165,4 +166,30 @@ cli_lineage_member(const char *what, const char *const *keys,
     }
     json_out_free(&j);
     return out;
+}
+
+
+int
+cli_replace_file(const char *path, const void *data, size_t len)
+{
+    char        dir[4096], *slash;
+    const char *name;
+
+    if (strlen(path) >= sizeof(dir)) {
+        errno = ENAMETOOLONG;
+        return SPOOR_E_INVAL;
+    }
+    snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        name = path;
+        snprintf(dir, sizeof(dir), ".");
+    } else {
+        *slash = '\0';
+        name = path + (slash - dir) + 1;
+        if (dir[0] == '\0') {
+            snprintf(dir, sizeof(dir), "/");
+        }
+    }
+    return spoor_write_file_atomic(dir, name, data, len);
 }

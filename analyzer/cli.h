@@ -41,6 +41,7 @@ int cmd_import_traits(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_ship(int argc, char **argv);
 
 /*
  * Opens --state DIR for writing with the settings options of a command
@@ -82,6 +83,11 @@ int cli_is_help(const char *arg);
  * 120 records lost: input ends inside the frame".
  */
 void cli_print_damage(FILE *f, const char *path, const void *damage);
+
+/* Replaces the file at path with data[0 .. len), atomically and durably
+ * (spoor_write_file_atomic() in path's directory).  SPOOR_OK, or an error
+ * with errno set. */
+int cli_replace_file(const char *path, const void *data, size_t len);
 
 /* Writes ms since the epoch as 2026-01-02T03:04:05.678Z into buf[64]. */
 void cli_format_time(long long ms, char *buf);

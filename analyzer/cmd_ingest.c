@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "error.h"
+#include "fleet.h"
 #include "follow.h"
 #include "ingest.h"
 #include "json_out.h"
@@ -85,6 +86,7 @@ usage(FILE *f)
         "                       delta of the current one\n"
         "\n"
         "usage: spoor ingest --state DIR --follow [OPTIONS] LOG\n"
+        "       spoor ingest --state DIR --follow --redis SEEDS [OPTIONS] [LOG]\n"
         "\n"
         "Follows the live LOG as NGINX writes it, across rotations, and\n"
         "publishes a generation every --interval when something changed;\n"
@@ -94,6 +96,10 @@ usage(FILE *f)
         "  --settle TIME        a rotated file unchanged this long is done and\n"
         "                       marked FILE.ingested (default 60s)\n"
         "  --status FILE        a JSON status object, replaced at each publish\n"
+        "  --redis SEEDS        also fold the frames the fleet's edges ship\n"
+        "                       (`spoor ship`) to Redis: host:port[,...]\n"
+        "  --reader NAME        this state's consumer group on the streams\n"
+        "                       (default spoor; one per state)\n"
         "\n"
         "Options of both:\n");
     settings_usage(f);
@@ -175,14 +181,14 @@ cmd_ingest(int argc, char **argv)
         settings_free(&cli.set);
         return -first;
     }
-    if (first >= argc) {
+    if (first >= argc && !(cli.follow && cli.redis != NULL)) {
         fprintf(stderr, "spoor ingest: no log given\n");
         exit_code = EXIT_USAGE;
         goto done;
     }
     st.full_next = cli.full;
     if (cli.follow) {
-        if (first + 1 != argc || strcmp(argv[first], "-") == 0) {
+        if (first + 1 < argc || (first < argc && strcmp(argv[first], "-") == 0)) {
             fprintf(stderr, "spoor ingest: --follow follows one LOG file\n");
             exit_code = EXIT_USAGE;
         } else if (cli.now_ms != INT64_MIN) {
@@ -190,12 +196,17 @@ cmd_ingest(int argc, char **argv)
                     "\"now\", not --now\n");
             exit_code = EXIT_USAGE;
         } else {
-            exit_code = follow_run(argc, argv, &cli, &st, argv[first]);
+            exit_code = follow_run(argc, argv, &cli, &st,
+                                   first < argc ? argv[first] : NULL);
         }
         goto done;
     }
-    if (cli.status != NULL) {
-        fprintf(stderr, "spoor ingest: --status is for --follow\n");
+    if (cli.status != NULL || cli.redis != NULL
+        || strcmp(cli.reader, FLEET_DEFAULT_READER) != 0)
+    {
+        fprintf(stderr, "spoor ingest: %s is for --follow\n",
+                cli.status != NULL ? "--status"
+                : cli.redis != NULL ? "--redis" : "--reader");
         exit_code = EXIT_USAGE;
         goto done;
     }

@@ -23,6 +23,7 @@
 #include "requests.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "stream_input.h"
 
 /* What the follower keeps per file (tail_extra()). */
 typedef struct {
@@ -37,7 +38,8 @@ typedef struct {
     state_cli_t       *cli;
     state_t           *st;
     const char        *path;
-    log_tail_t         tail;
+    log_tail_t         tail;       /* LOG's files (none without LOG) */
+    stream_input_t    *si;         /* the fleet's streams; NULL: none */
     ingest_t          *in;
     uint32_t          *touched;    /* ids of profiles folded into, and of
                                       profiles due, since the last publish */
@@ -261,7 +263,14 @@ read_all(follower_t *f, int64_t settle_ms)
     if (f->nomem) {
         return SPOOR_E_NOMEM;
     }
-    return tail_poll(&f->tail, settle_ms, read_file, f);
+    if (f->path != NULL) {
+        int  rc = tail_poll(&f->tail, settle_ms, read_file, f);
+
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    return f->si != NULL ? stream_input_poll(f->si, f->in) : SPOOR_OK;
 }
 
 
@@ -298,22 +307,7 @@ something_new(follower_t *f, int64_t now)
 static void
 write_status(follower_t *f, const char *json, size_t len)
 {
-    char        dir[4096], *slash;
-    const char *name;
-
-    snprintf(dir, sizeof(dir), "%s", f->cli->status);
-    slash = strrchr(dir, '/');
-    if (slash == NULL) {
-        name = f->cli->status;
-        snprintf(dir, sizeof(dir), ".");
-    } else {
-        *slash = '\0';
-        name = slash + 1;
-        if (dir[0] == '\0') {
-            snprintf(dir, sizeof(dir), "/");
-        }
-    }
-    if (spoor_write_file_atomic(dir, name, json, len) != SPOOR_OK) {
+    if (cli_replace_file(f->cli->status, json, len) != SPOOR_OK) {
         fprintf(stderr, "spoor ingest: --status %s: %s\n", f->cli->status,
                 strerror(errno));
     }
@@ -380,6 +374,9 @@ publish(follower_t *f)
             ingest_lineage_input(&j, &a->acc);
         }
     }
+    if (f->si != NULL) {
+        stream_input_lineage(f->si, &j);
+    }
     json_out_array_close(&j);
     ingest_lineage_events(&j, t, st);
     json_out_cstr(&j, "now");
@@ -428,6 +425,9 @@ publish(follower_t *f)
         return rc;
     }
     f->retry = 0;
+    if (f->si != NULL) {
+        stream_input_committed(f->si);  /* acknowledged only now */
+    }
 
     /* the next deadline of every profile this generation changed */
     for (i = 0; i < f->ntouched; i++) {
@@ -497,6 +497,9 @@ publish(follower_t *f)
             json_out_map_close(&s);
         }
         json_out_array_close(&s);
+        if (f->si != NULL) {
+            stream_input_status(f->si, &s);
+        }
         json_out_map_close(&s);
         text = json_out_text(&s, &tlen);
         if (text != NULL) {
@@ -591,6 +594,9 @@ reload(follower_t *f)
         t->done = 0;                        /* read again, settle again */
         t->grew_ms = mono_ms();
     }
+    if (f->si != NULL) {
+        stream_input_reset(f->si);
+    }
     return EXIT_OK;
 }
 
@@ -625,15 +631,22 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
     sigaction(SIGHUP, &sa, NULL);
 
     if (deadlines_fill(&f, st->as_of) != SPOOR_OK || new_run(&f) != SPOOR_OK
-        || tail_init(&f.tail, path, "ingest", ".ingested", sizeof(file_acc_t))
-           != SPOOR_OK)
+        || (path != NULL
+            && tail_init(&f.tail, path, "ingest", ".ingested",
+                         sizeof(file_acc_t)) != SPOOR_OK)
+        || (cli->redis != NULL
+            && (f.si = stream_input_new(cli->redis, cli->reader,
+                                        FOLLOW_REDIS_TIMEOUT_MS)) == NULL))
     {
         fprintf(stderr, "spoor ingest: out of memory\n");
         code = EXIT_IO;
         goto done;
     }
-    fprintf(stderr, "spoor ingest: following %s into %s (generation %"
-            PRIu32 "), publishing every %lld ms\n", path, cli->dir, st->gen,
+    fprintf(stderr, "spoor ingest: following %s%s%s%s into %s (generation %"
+            PRIu32 "), publishing every %lld ms\n", path ? path : "",
+            path && cli->redis ? " and " : "",
+            cli->redis ? "the fleet's streams on " : "",
+            cli->redis ? cli->redis : "", cli->dir, st->gen,
             (long long) cli->interval_ms);
 
     last = mono_ms();
@@ -662,8 +675,12 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         }
         if (!something_new(&f, f.now)) {
             /* every frame read is in the current generation: a settled
-             * rotated file can be marked without waiting for news */
+             * rotated file can be marked without waiting for news, and
+             * stream entries that brought nothing new acknowledged */
             tail_mark_done(&f.tail, NULL, NULL);
+            if (f.si != NULL && stream_input_unacked(f.si)) {
+                stream_input_committed(f.si);
+            }
         }
         if (got_stop) {
             break;
@@ -689,6 +706,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
 
 done:
     tail_free(&f.tail);
+    stream_input_free(f.si);
     free(f.touched);
     ingest_free(f.in);
     deadlines_free(&f.dl);

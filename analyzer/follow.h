@@ -34,11 +34,14 @@
 #include "state.h"
 
 #define FOLLOW_POLL_MS  100
+#define FOLLOW_REDIS_TIMEOUT_MS  2000
 
 /*
  * Runs the follower on st (opened and configured from argv by
  * cli_open_state(); reopened on SIGHUP, closed by the caller) for the log
- * at path, until a signal stops it.  Returns an exit code (cli.h): 0
+ * at path (NULL: none) and, with --redis, the fleet's streams
+ * (stream_input.h: each edge's frames, acknowledged once a publish holds
+ * them), until a signal stops it.  Returns an exit code (cli.h): 0
  * after a clean stop, EXIT_IO when the state cannot be written or the
  * log cannot be read.
  */

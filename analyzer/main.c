@@ -29,6 +29,7 @@ static const command_t  commands[] = {
     { "rules",  cmd_rules,  "print the segment rules in force, with their hash" },
     { "forget", cmd_forget, "erase profiles by any linked id, for good" },
     { "import-traits", cmd_import_traits, "load batch traits (JSON lines)" },
+    { "ship",   cmd_ship,   "send the local log's frames to a Redis stream (a fleet edge)" },
     { "recover", cmd_recover, "roll a damaged state back to an intact generation" },
 };
 

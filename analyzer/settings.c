@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "fleet.h"
 #include "json_out.h"
 #include "mp_member.h"
 #include "mp_scalar.h"
@@ -195,8 +196,8 @@ read_rules(settings_t *s, const char *cmd, const char *path)
 
 /* A duration "500ms", "1s", "2m", "1h" (a bare number: seconds) into
  * *ms; 0, or -1 when it is none or under 10 ms or over a day. */
-static int
-parse_duration(const char *s, int64_t *ms)
+int
+settings_duration(const char *s, int64_t *ms)
 {
     char          *end;
     unsigned long  v;
@@ -233,8 +234,10 @@ ingest_option(state_cli_t *cli, int c, const char *arg)
     switch (c) {
     case 'F': cli->follow = 1; return 0;
     case 'T': cli->status = arg; return arg[0] ? 0 : -1;
-    case 'I': return parse_duration(arg, &cli->interval_ms);
-    case 'S': return parse_duration(arg, &cli->settle_ms);
+    case 'I': return settings_duration(arg, &cli->interval_ms);
+    case 'S': return settings_duration(arg, &cli->settle_ms);
+    case 'R': cli->redis = arg; return arg[0] ? 0 : -1;
+    case 'E': cli->reader = arg; return fleet_name_valid(arg) ? 0 : -1;
     default:
         errno = 0;
         v = strtoll(arg, &end, 10);
@@ -269,6 +272,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "interval",    required_argument, NULL, 'I' },
         { "settle",      required_argument, NULL, 'S' },
         { "status",      required_argument, NULL, 'T' },
+        { "redis",       required_argument, NULL, 'R' },
+        { "reader",      required_argument, NULL, 'E' },
         { "now",         required_argument, NULL, 'N' },
         { "full",        no_argument,       NULL, 'U' },
         { "wait",        required_argument, NULL, 'W' },
@@ -287,6 +292,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->interval_ms = 1000;
     cli->settle_ms = 60000;
     cli->status = NULL;
+    cli->redis = NULL;
+    cli->reader = FLEET_DEFAULT_READER;
     cli->now_ms = INT64_MIN;
     cli->full = 0;
     cli->wait_ms = 60000;
@@ -332,13 +339,13 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                         "--help)\n", cmd);
                 return -2;
             }
-            if (parse_duration(optarg, &cli->wait_ms) != 0) {
+            if (settings_duration(optarg, &cli->wait_ms) != 0) {
                 fprintf(stderr, "spoor %s: --wait wants a duration (500ms, "
                         "30s, 2m; at least 10ms): '%s'\n", cmd, optarg);
                 return -2;
             }
             break;
-        case 'F': case 'I': case 'S': case 'T': case 'N':
+        case 'F': case 'I': case 'S': case 'T': case 'N': case 'R': case 'E':
             if (strcmp(cmd, "ingest") != 0) {
                 fprintf(stderr, "spoor %s: unknown option '%s' (see "
                         "--help)\n", cmd, argv[optind - 1]);
@@ -348,6 +355,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                 fprintf(stderr, "spoor %s: %s wants %s: '%s'\n", cmd,
                         argv[optind - 1], c == 'N'
                         ? "a time (ms since the epoch or ISO 8601)"
+                        : c == 'R' ? "Redis seeds (host:port[,host:port...])"
+                        : c == 'E' ? "a name of 1 to 64 of [A-Za-z0-9._-]"
                         : "a duration (500ms, 1s, 2m, 1h; at least 10ms)",
                         optarg);
                 return -2;

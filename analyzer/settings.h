@@ -95,6 +95,9 @@ typedef struct {
     int64_t      interval_ms;       /* --interval (default 1 s) */
     int64_t      settle_ms;         /* --settle (default 60 s) */
     const char  *status;            /* --status FILE; NULL: none */
+    const char  *redis;             /* --redis SEEDS: the fleet's streams
+                                       (fleet.h); NULL: none */
+    const char  *reader;            /* --reader NAME (default "spoor") */
     int64_t      now_ms;            /* --now; INT64_MIN: not given */
     int          full;              /* --full: the generation written is
                                        a full one, not a delta */
@@ -105,6 +108,10 @@ typedef struct {
 
 int settings_parse_args(int argc, char **argv, const char *cmd,
     state_cli_t *cli);
+
+/* A duration "500ms", "1s", "2m", "1h" (a bare number: seconds) into
+ * *ms; 0, or -1 when it is none or under 10 ms or over a day. */
+int settings_duration(const char *s, int64_t *ms);
 
 /* The lines of --help that describe the settings options. */
 void settings_usage(FILE *f);

@@ -1,0 +1,134 @@
+/*
+ * cmd_ship.c -- `spoor ship`: the options of an edge's shipper (ship.h).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "fleet.h"
+#include "settings.h"
+#include "ship.h"
+
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+        "usage: spoor ship --redis HOST:PORT[,HOST:PORT...] [OPTIONS] LOG\n"
+        "\n"
+        "Follows the live LOG as NGINX writes it, across rotations, and\n"
+        "appends each complete frame, unchanged, to the edge's Redis stream\n"
+        "spoor:{EDGE}:frames, for a follower elsewhere to fold\n"
+        "(`spoor ingest --follow --redis`).  NGINX never waits for Redis:\n"
+        "the log is the buffer.  What the follower has not committed yet is\n"
+        "sent again after any Redis failure, so nothing is lost; the\n"
+        "follower skips frames it has, so nothing is counted twice\n"
+        "(docs/scaling.md).  SIGTERM stops it.\n"
+        "\n"
+        "  --redis SEEDS        Redis (a server or a cluster's nodes)\n"
+        "  --edge NAME          this edge's name: 1 to 64 of [A-Za-z0-9._-]\n"
+        "                       (default: the host name)\n"
+        "  --position FILE      where the committed position is kept\n"
+        "                       (default LOG.ship)\n"
+        "  --status FILE        a JSON status object, replaced every second\n"
+        "  --settle TIME        a rotated file unchanged this long is done;\n"
+        "                       marked FILE.shipped once committed (default\n"
+        "                       60s)\n"
+        "  --timeout TIME       bound on each Redis network step (default 2s)\n");
+}
+
+
+int
+cmd_ship(int argc, char **argv)
+{
+    static const struct option  opts[] = {
+        { "redis",    required_argument, NULL, 'r' },
+        { "edge",     required_argument, NULL, 'e' },
+        { "position", required_argument, NULL, 'p' },
+        { "status",   required_argument, NULL, 's' },
+        { "settle",   required_argument, NULL, 'S' },
+        { "timeout",  required_argument, NULL, 't' },
+        { "help",     no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    ship_opts_t  o;
+    char         host[256], *position = NULL;
+    int64_t      timeout_ms = 2000;
+    int          c, code;
+
+    memset(&o, 0, sizeof(o));
+    o.settle_ms = 60000;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o.redis = optarg; break;
+        case 'e': o.edge = optarg; break;
+        case 'p': o.position = optarg; break;
+        case 's': o.status = optarg; break;
+        case 'S':
+        case 't':
+            if (settings_duration(optarg, c == 'S' ? &o.settle_ms
+                                                   : &timeout_ms) != 0
+                || (c == 't' && timeout_ms > 600000))
+            {
+                fprintf(stderr, "spoor ship: %s wants a duration (500ms, "
+                        "1s, 2m; at least 10ms%s): '%s'\n", argv[optind - 1],
+                        c == 't' ? ", at most 10m" : "", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        default:
+            fprintf(stderr, "spoor ship: unknown option or missing argument "
+                    "'%s' (see --help)\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "spoor ship: %s\n", optind >= argc
+                ? "no LOG given" : "one LOG per shipper");
+        return EXIT_USAGE;
+    }
+    o.log = argv[optind];
+    if (o.redis == NULL || o.redis[0] == '\0') {
+        fprintf(stderr, "spoor ship: --redis HOST:PORT is required\n");
+        return EXIT_USAGE;
+    }
+    if (o.edge == NULL) {
+        if (gethostname(host, sizeof(host)) != 0) {
+            host[0] = '\0';
+        }
+        host[sizeof(host) - 1] = '\0';
+        if (!fleet_name_valid(host)) {
+            fprintf(stderr, "spoor ship: the host name '%s' is no edge "
+                    "name: give --edge NAME\n", host);
+            return EXIT_USAGE;
+        }
+        o.edge = host;
+    } else if (!fleet_name_valid(o.edge)) {
+        fprintf(stderr, "spoor ship: --edge wants 1 to 64 of "
+                "[A-Za-z0-9._-]: '%s'\n", o.edge);
+        return EXIT_USAGE;
+    }
+    if (o.position == NULL) {
+        size_t  n = strlen(o.log);
+
+        position = malloc(n + sizeof(".ship"));
+        if (position == NULL) {
+            fprintf(stderr, "spoor ship: out of memory\n");
+            return EXIT_IO;
+        }
+        memcpy(position, o.log, n);
+        memcpy(position + n, ".ship", sizeof(".ship"));
+        o.position = position;
+    }
+    o.timeout_ms = (int) timeout_ms;
+    code = ship_run(&o);
+    free(position);
+    return code;
+}

@@ -1,0 +1,84 @@
+/*
+ * fleet.h -- the fleet's layout in Redis: what `spoor ship` writes on each
+ * edge and what the follower (`spoor ingest --follow --redis`) reads.
+ *
+ * Keys (EDGE: 1 to FLEET_EDGE_MAX bytes of [A-Za-z0-9._-]):
+ *   spoor:edges           a set of the edges' names; each shipper adds its
+ *                         own, the follower reads it to find the streams.
+ *   spoor:{EDGE}:frames   the edge's stream: one entry per log frame, in
+ *                         the order the edge's NGINX wrote them.  The hash
+ *                         tag keeps each stream whole in one slot; streams
+ *                         spread over a cluster's slots by edge name.
+ * Entry fields:
+ *   frame   the frame's bytes exactly as in the log (its metadata frame
+ *           and its data frame; docs/FORMAT.md)
+ *   file    the name of the log file it was read from, on the edge
+ *   end     the file offset after the frame (decimal)
+ *
+ * Readers.  Each analyzer state reads every stream with its own consumer
+ * group, named by its --reader (default "spoor"), as one consumer of the
+ * same name, and acknowledges an entry (XACK) only once a generation that
+ * holds its frame is committed to disk.  So what a group has acknowledged
+ * is what that analyzer has committed, and every other entry is read again
+ * after a restart (its pending list first).
+ *
+ * The committed frontier of a stream: the smallest entry ID that some
+ * group has not acknowledged -- for each group its lowest pending ID, or,
+ * with nothing pending, the ID after its last delivered one; the least of
+ * these.  Every entry before the frontier is committed by every reader:
+ * the follower trims the stream there (XTRIM MINID), and the shipper
+ * moves its durable position (the file offsets it would resend from)
+ * past those entries.  Without a group nothing is committed: 0-0.
+ */
+#ifndef SPOOR_FLEET_H
+#define SPOOR_FLEET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "redis_cluster.h"
+
+#define FLEET_EDGE_MAX     64
+#define FLEET_EDGES_KEY    "spoor:edges"
+#define FLEET_KEY_MAX      (FLEET_EDGE_MAX + 16)
+#define FLEET_ID_MAX       44          /* "ms-seq" with its NUL */
+#define FLEET_DEFAULT_READER  "spoor"
+
+/* A stream entry ID: ms-seq. */
+typedef struct {
+    uint64_t  ms, seq;
+} fleet_id_t;
+
+/* Whether name is a valid edge (or reader) name. */
+int fleet_name_valid(const char *name);
+
+/* The edge's stream key into buf[FLEET_KEY_MAX]; returns its length. */
+size_t fleet_stream_key(const char *edge, char *buf);
+
+/* Parses "ms-seq" (s[0 .. len)); 0, or -1 when it is no ID. */
+int fleet_id_parse(const char *s, size_t len, fleet_id_t *id);
+
+/* Writes the ID into buf[FLEET_ID_MAX]. */
+void fleet_id_format(fleet_id_t id, char *buf);
+
+int fleet_id_cmp(fleet_id_t a, fleet_id_t b);
+
+/* The ID right after id. */
+fleet_id_t fleet_id_next(fleet_id_t id);
+
+/*
+ * Opens a client of the seeds in csv ("host:port[,host:port...]"), every
+ * network step bounded by timeout_ms.  NULL with the reason in err.
+ */
+rcl_t *fleet_connect(const char *csv, int timeout_ms, char *err,
+    size_t errlen);
+
+/*
+ * The committed frontier of the stream at key (above) into *frontier,
+ * and the number of groups into *groups (0: no group, or no stream;
+ * *frontier is 0-0).  SPOOR_OK, or SPOOR_E_IO with the reason in err
+ * (Redis unreachable, an error reply, a reply of the wrong shape).
+ */
+int fleet_frontier(rcl_t *c, const char *key, fleet_id_t *frontier,
+    unsigned *groups, char *err, size_t errlen);
+
+#endif /* SPOOR_FLEET_H */
