@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# The fleet (issue 20): two NGINX edges, each with its own log and its own
+# `spoor ship`, one redis-server, one follower (`spoor ingest --follow
+# --redis`, no local log), all on loopback, started and stopped here:
+#   1. a visitor whose beacons alternate between the edges becomes one
+#      profile, served from the state fed through Redis;
+#   2. under a bounded beacon load on both edges: kill -9 of a shipper and
+#      of the follower at random moments (each restarted), a rotation of an
+#      edge's log, and Redis restarted empty (every stream, group and
+#      acknowledged entry lost): the edges answer throughout, and at the
+#      end every beacon answered 2xx is in the profiles exactly once, the
+#      rotated file is marked FILE.shipped, the streams are trimmed, and the
+#      export equals a one-shot ingest of both edges' logs at the same now.
+# Every wait is a condition polled with a generous deadline.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+spoor_require_env SPOOR SPOOR_MODULE NGINX
+for c in jq curl redis-server redis-cli; do
+    command -v "$c" >/dev/null || spoor_fail "$c is needed (make deps)"
+done
+SAN_RE='ERROR: (Address|Leak)Sanitizer|runtime error:'
+VID=FFFFFFFFFFFFFFFFFFFFFQ
+
+# ---- Redis, empty, no persistence
+rport=$(spoor_free_port)
+redis_start() {
+    redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize yes --pidfile "$SPOOR_TMP/redis.pid" \
+        --logfile "$SPOOR_TMP/redis.log" || spoor_fail "redis-server did not start"
+    spoor_wait_port "$rport" || spoor_fail "redis-server does not listen on $rport"
+}
+redis_stop() {
+    local pid i
+    pid=$(cat "$SPOOR_TMP/redis.pid" 2>/dev/null) || return 0
+    kill -9 "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    rm -f "$SPOOR_TMP/redis.pid"
+}
+rcli() { redis-cli -p "$rport" "$@"; }
+redis_start
+spoor_on_exit 'redis_stop'
+
+# ---- two edges
+edge_start() {   # edge_start NAME: an nginx with its own log
+    local name=$1 prefix port
+    prefix=$(spoor_prefix_new)
+    port=$(spoor_free_port)
+    {
+        spoor_conf_main "$prefix" 2
+        cat <<EOF
+http {
+$(spoor_conf_http_paths "$prefix")
+    spoor_log $prefix/logs/events.spoor buffer=128k flush=100ms;
+    spoor_cors_origins https://shop.example;
+
+    server {
+        listen 127.0.0.1:$port;
+        location /v1/ {
+            spoor_segment;
+        }
+        location = /t.gif {
+            spoor_pixel;
+        }
+    }
+}
+EOF
+    } > "$prefix/nginx.conf"
+    spoor_nginx_start "$prefix" "$port" || spoor_fail "edge $name: nginx did not start"
+    eval "prefix_$name=$prefix port_$name=$port"
+}
+edge_start a
+edge_start b
+# shellcheck disable=SC2154  # set by edge_start
+{ A=http://127.0.0.1:$port_a; B=http://127.0.0.1:$port_b
+  log_a=$prefix_a/logs/events.spoor; log_b=$prefix_b/logs/events.spoor; }
+spoor_on_exit 'spoor_nginx_stop "$prefix_a"; spoor_nginx_stop "$prefix_b"'
+
+# ---- the shippers and the follower
+declare -A spid=() sruns=()
+ship_start() {   # ship_start a|b
+    local e=$1 log
+    log=$(eval echo "\$log_$e")
+    sruns[$e]=$(( ${sruns[$e]:-0} + 1 ))
+    "$SPOOR" ship --redis "127.0.0.1:$rport" --edge "edge-$e" --settle 1s \
+        --timeout 500ms --status "$SPOOR_TMP/ship-$e.json" "$log" \
+        2> "$SPOOR_TMP/ship-$e.${sruns[$e]}.err" &
+    spid[$e]=$!
+}
+state=$SPOOR_TMP/state
+clock=$SPOOR_TMP/clock
+echo $(( $(date +%s) * 1000 + 3600 * 1000 )) > "$clock"   # after every event
+fstatus=$SPOOR_TMP/follow.json
+fpid=
+fruns=0
+follower_start() {
+    fruns=$((fruns + 1))
+    SPOOR_TEST_CLOCK=$clock "$SPOOR" ingest --state "$state" --follow \
+        --redis "127.0.0.1:$rport" --interval 200ms --status "$fstatus" \
+        2> "$SPOOR_TMP/follow.$fruns.err" &
+    fpid=$!
+}
+spoor_on_exit 'for p in "${spid[@]}" $fpid; do kill -9 "$p" 2>/dev/null || true; done'
+ship_start a
+ship_start b
+follower_start
+
+# ---------------------------------------------------------------- 1. one visitor, two edges
+for i in 1 2 3 4 5 6; do
+    [ $((i % 2)) -eq 1 ] && base=$A || base=$B
+    spoor_segment_post "$base" "$VID" track \
+        "{\"anonymousId\":\"anon-f\",\"event\":\"Step $i\",\"properties\":{\"edge\":\"$base\"}}"
+done
+events_of_vid() {
+    "$SPOOR" profile --state "$state" "$VID" 2>/dev/null | jq -r '.behaviour.events // 0' || echo 0
+}
+for ((i = 0; i < 300; i++)); do
+    [ "$(events_of_vid)" = 6 ] && break
+    sleep 0.1
+done
+spoor_check "a visitor whose beacons alternate between the edges is one profile with all 6 events" \
+    "$(events_of_vid)" 6
+inputs=$("$SPOOR" lineage --state "$state" | jq -r '.inputs[]?.file' | sort -u | tr '\n' ' ')
+spoor_check "the lineage names both edges' streams" "$inputs" \
+    "redis:spoor:{edge-a}:frames redis:spoor:{edge-b}:frames "
+
+# ---------------------------------------------------------------- 2. faults under load
+# one answers file per loader: two curls appending to one file would
+# interleave their buffered writes mid-line
+answers=$SPOOR_TMP/answers
+stop=$SPOOR_TMP/stop-load
+: > "$answers.a"
+: > "$answers.b"
+spoor_pixel_load "$A/t.gif" "$answers.a" "$stop" 300 30000 90 &
+load_a=$!
+spoor_pixel_load "$B/t.gif" "$answers.b" "$stop" 300 30000 90 &
+load_b=$!
+spoor_on_exit "touch '$stop'; kill $load_a $load_b 2>/dev/null; wait $load_a $load_b 2>/dev/null"
+
+answered() { cat "$answers".a "$answers".b | wc -l; }
+wait_answers() {   # wait_answers N: until N more beacons were answered (30 s)
+    local want=$(( $(answered) + $1 )) i
+    for ((i = 0; i < 300; i++)); do
+        [ "$(answered)" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    spoor_fail "the load stopped: $(answered) answers"
+}
+kill9_shipper() {
+    sleep "0.$((RANDOM % 10))"
+    kill -9 "${spid[$1]}" 2>/dev/null || true
+    wait "${spid[$1]}" 2>/dev/null || true
+    spoor_ok "kill -9 of shipper $1"
+    ship_start "$1"
+}
+kill9_follower() {
+    sleep "0.$((RANDOM % 10))"
+    kill -9 "$fpid" 2>/dev/null || true
+    wait "$fpid" 2>/dev/null || true
+    spoor_ok "kill -9 of the follower"
+    follower_start
+}
+
+wait_answers 400
+kill9_shipper a
+wait_answers 400
+kill9_follower
+wait_answers 300
+# a rotation of edge b's log (as logrotate does it: rename, then reopen)
+spoor_next_second
+rotated_b=$log_b-$(date +%Y%m%d%H%M%S)
+mv "$log_b" "$rotated_b"
+kill -USR1 "$(cat "$prefix_b/logs/nginx.pid")"
+spoor_ok "edge b's log rotated"
+wait_answers 300
+kill9_shipper b
+wait_answers 300
+# Redis restarted empty: every entry, group and acknowledgement is gone
+before=$(cat "$answers".a "$answers".b | grep -c '^2' || true)
+redis_stop
+spoor_ok "Redis killed"
+sleep 1
+down_ok=$(( $(cat "$answers".a "$answers".b | grep -c '^2' || true) - before ))
+redis_start
+spoor_ok "Redis restarted empty"
+[ "$down_ok" -gt 0 ] || spoor_soft_fail "no beacon was answered while Redis was down"
+spoor_ok "the edges answered $down_ok beacons while Redis was down"
+wait_answers 300
+kill9_follower
+wait_answers 300
+touch "$stop"
+wait "$load_a" "$load_b" 2>/dev/null || true
+cat "$answers".a "$answers".b > "$answers"
+ok=$(grep -c '^2' "$answers" || true)
+[ "$ok" -gt 0 ] || spoor_fail "no beacon was answered 2xx"
+spoor_log "load: $(answered) beacons sent, $ok answered 2xx"
+
+# every beacon answered 2xx published, the rotated file marked, nothing
+# left behind on either edge
+want=$(awk '$1 ~ /^2/ { n++ } END { print n + 0 }' "$answers")
+published() {
+    "$SPOOR" export --state "$state" 2>/dev/null \
+        | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | .behaviour.events' \
+        | awk '{ n += $1 } END { print n + 0 }'
+}
+settled() {
+    local e
+    for e in a b; do
+        jq -e '.connected and .behind_bytes == 0 and .uncommitted_bytes == 0 and .frames_uncommitted == 0' \
+            "$SPOOR_TMP/ship-$e.json" >/dev/null 2>&1 || return 1
+    done
+}
+for ((i = 0; i < 600; i++)); do
+    [ "$(published)" -ge "$want" ] && [ -e "$rotated_b.shipped" ] && settled && break
+    sleep 0.1
+done
+spoor_check "every beacon answered 2xx is published" "$(published)" "$want"
+spoor_check "edge b's rotated log is marked once committed" \
+    "$([ -e "$rotated_b.shipped" ] && echo yes)" yes
+settled || spoor_soft_fail "a shipper is behind: $(cat "$SPOOR_TMP"/ship-*.json)"
+spoor_ok "both shippers: nothing behind, everything committed"
+for e in a b; do
+    jq -e '.rewinds >= 1 and .redis_errors >= 1' "$SPOOR_TMP/ship-$e.json" >/dev/null \
+        || spoor_soft_fail "shipper $e did not rewind after Redis was lost: $(cat "$SPOOR_TMP/ship-$e.json")"
+done
+spoor_ok "both shippers sent again what Redis lost"
+for e in a b; do
+    len=$(rcli XLEN "spoor:{edge-$e}:frames")
+    spoor_check "the stream of edge-$e is trimmed to what is not committed" "$len" 0
+done
+
+# exactly once: per uid, the events the profiles hold = beacons answered 2xx
+by_uid=$("$SPOOR" export --state "$state" \
+    | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort)
+want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
+spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
+
+kill -TERM "$fpid"
+rc=0
+wait "$fpid" || rc=$?
+spoor_check "SIGTERM: the follower exits 0" "$rc" 0
+fpid=
+for e in a b; do
+    kill -TERM "${spid[$e]}"
+    rc=0
+    wait "${spid[$e]}" || rc=$?
+    spoor_check "SIGTERM: shipper $e exits 0" "$rc" 0
+done
+spid=()
+if grep -lE "$SAN_RE" "$SPOOR_TMP"/*.err >&2; then
+    cat "$SPOOR_TMP"/*.err >&2
+    spoor_fail "sanitizer report from a shipper or the follower"
+fi
+
+# the same logs of both edges in one batch ingest at the same now
+files=$(find "$prefix_a/logs" "$prefix_b/logs" -name 'events.spoor*' \
+            ! -name '*.shipped' ! -name '*.ship' | sort)
+# shellcheck disable=SC2086
+"$SPOOR" ingest --state "$SPOOR_TMP/one" --now "$(cat "$clock")" $files \
+    > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
+"$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/fleet.export"
+"$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
+if cmp -s "$SPOOR_TMP/fleet.export" "$SPOOR_TMP/one.export"; then
+    spoor_ok "the fleet's export equals a one-shot ingest of both edges' logs ($(wc -l < "$SPOOR_TMP/one.export") profiles)"
+else
+    diff "$SPOOR_TMP/fleet.export" "$SPOOR_TMP/one.export" | cut -c 1-300 | head -n 6 >&2 || true
+    [ -z "${SPOOR_KEEP:-}" ] || cp "$SPOOR_TMP"/*.export "$SPOOR_KEEP"/
+    spoor_soft_fail "the fleet's export differs from a one-shot ingest"
+fi
+
+spoor_no_crash "$prefix_a"
+spoor_no_crash "$prefix_b"
+spoor_finish
