@@ -6,7 +6,8 @@
 #                     tests/clients/package-lock.json into build/clients)
 #   make test         deps + build + unit tests (criterion) + integration scripts
 #   make fuzz         build and run every libFuzzer target for FUZZ_SECONDS each
-#   make soak         build and run the state and follower model tests for
+#   make soak         the fleet on a failing Redis Cluster once, then the
+#                     state and follower model tests for
 #                     SOAK_SECONDS, a new random seed each round (not part
 #                     of make test)
 #   make run / stop   start (or reload) / stop a local nginx on 127.0.0.1:8080
@@ -402,12 +403,22 @@ fuzz-run: $(FUZZ_BINS)
 # with a new random seed each round, for SOAK_SECONDS in all
 # (a round started near the end is cut short by MAX_SECONDS, and killed
 # 120 s after the deadline at the latest).  Stops at the first failing
-# round, whose seed and steps it prints.  Not part of `make test`.
+# round, whose seed and steps it prints.  Before the rounds, once:
+# tests/soak/fleet_cluster.sh, the fleet (two edges, their shippers, a
+# follower) on a Redis Cluster of 3 masters + 3 replicas with a master
+# killed under load (failover) and the whole cluster stopped for 10 s.
+# Not part of `make test`.
 
 soak: deps
 	@$(MAKE) --no-print-directory soak-run
 
-soak-run: $(SPOOR)
+soak-run: $(SPOOR) $(MODULE_SO)
+	@echo "=== soak: the fleet under Redis Cluster failover and a stopped cluster"; \
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' SPOOR_NGINX_ENV='$(NGINX_ENV)' \
+	  timeout 600 bash tests/soak/fleet_cluster.sh || { \
+	  echo "--- FAIL: tests/soak/fleet_cluster.sh (its SEED is printed above;" \
+	       "SEED=... re-runs it)"; exit 1; }
 	@end=$$(( $$(date +%s) + $(SOAK_SECONDS) )); round=0; \
 	while [ $$(date +%s) -lt $$end ]; do \
 	  round=$$((round + 1)); \
