@@ -56,13 +56,13 @@ cmd_ship(int argc, char **argv)
     ship_opts_t  o;
     char         host[256], *position = NULL;
     int64_t      timeout_ms = 2000;
-    int          c, code;
+    int          c, code, li;
 
     memset(&o, 0, sizeof(o));
     o.settle_ms = 60000;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((li = -1, c = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (c) {
         case 'r': o.redis = optarg; break;
         case 'e': o.edge = optarg; break;
@@ -74,8 +74,8 @@ cmd_ship(int argc, char **argv)
                                                    : &timeout_ms) != 0
                 || (c == 't' && timeout_ms > 600000))
             {
-                fprintf(stderr, "spoor ship: %s wants a duration (500ms, "
-                        "1s, 2m; at least 10ms%s): '%s'\n", argv[optind - 1],
+                fprintf(stderr, "spoor ship: --%s wants a duration (500ms, "
+                        "1s, 2m; at least 10ms%s): '%s'\n", opts[li].name,
                         c == 't' ? ", at most 10m" : "", optarg);
                 return EXIT_USAGE;
             }

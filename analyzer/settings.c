@@ -284,6 +284,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     int            c, rc;
     char          *end;
     unsigned long  v, a, b, d;
+    char           name[32];
+    int            li;
 
     cli->dir = NULL;
     cli->json = 0;
@@ -301,7 +303,10 @@ settings_parse_args(int argc, char **argv, const char *cmd,
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    /* "--name" of the option just read: argv[optind - 1] is its value
+     * when the value is a separate word */
+#define OPT_NAME()  (snprintf(name, sizeof(name), "--%s", opts[li].name), name)
+    while ((li = -1, c = getopt_long(argc, argv, "", opts, &li)) != -1) {
         switch (c) {
         case 's': cli->dir = optarg; break;
         case 'j': cli->json = 1; break;
@@ -348,12 +353,12 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         case 'F': case 'I': case 'S': case 'T': case 'N': case 'R': case 'E':
             if (strcmp(cmd, "ingest") != 0) {
                 fprintf(stderr, "spoor %s: unknown option '%s' (see "
-                        "--help)\n", cmd, argv[optind - 1]);
+                        "--help)\n", cmd, OPT_NAME());
                 return -2;
             }
             if (ingest_option(cli, c, optarg) != 0) {
                 fprintf(stderr, "spoor %s: %s wants %s: '%s'\n", cmd,
-                        argv[optind - 1], c == 'N'
+                        OPT_NAME(), c == 'N'
                         ? "a time (ms since the epoch or ISO 8601)"
                         : c == 'R' ? "Redis seeds (host:port[,host:port...])"
                         : c == 'E' ? "a name of 1 to 64 of [A-Za-z0-9._-]"
@@ -404,7 +409,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                 || optarg[0] == '-')
             {
                 fprintf(stderr, "spoor %s: %s: not a positive number%s: "
-                        "'%s'\n", cmd, argv[optind - 1],
+                        "'%s'\n", cmd, OPT_NAME(),
                         c == 'e' ? " of days or off" : "", optarg);
                 return -2;
             }
@@ -436,6 +441,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         fprintf(stderr, "spoor %s: --state DIR is required\n", cmd);
         return -2;
     }
+#undef OPT_NAME
     return optind;
 }
 

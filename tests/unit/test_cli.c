@@ -273,6 +273,28 @@ Test(cli, usage_errors_exit_2_and_missing_files_exit_3)
 }
 
 
+/* An option's value given as its own word is not taken for the option's
+ * name in the message (it was: "spoor ingest: 0 wants a duration"). */
+Test(cli, a_bad_option_value_names_the_option)
+{
+    run_t  r;
+
+    r = run("$S ingest --state $D/s --interval 0 x 2>&1; "
+            "$S ingest --state $D/s --session-gap abc x 2>&1; "
+            "$S ingest --state $D/s --follow --reader a/b 2>&1; "
+            "$S ship --redis 127.0.0.1:1 --settle 1 --timeout 0 x 2>&1");
+    cr_assert_str_eq(r.out,
+        "spoor ingest: --interval wants a duration (500ms, 1s, 2m, 1h; at "
+        "least 10ms): '0'\n"
+        "spoor ingest: --session-gap: not a positive number: 'abc'\n"
+        "spoor ingest: --reader wants a name of 1 to 64 of [A-Za-z0-9._-]: "
+        "'a/b'\n"
+        "spoor ship: --timeout wants a duration (500ms, 1s, 2m; at least "
+        "10ms, at most 10m): '0'\n");
+    free(r.out);
+}
+
+
 Test(cli, every_subcommand_has_help)
 {
     static const char *const  cmds[] = { "cat", "verify", "gen", "report" };
