@@ -510,7 +510,8 @@ report: all
 #   $(PREFIX)/lib/spoor/spoor-rotate                      the rotation helper
 #   $(PREFIX)/share/spoor/                                examples: nginx.conf,
 #       segments.rules, logrotate.spoor, spoor-rotate.service, spoor-rotate.timer,
-#       and for a follower logrotate.spoor-follow, spoor-follow.service
+#       and for a follower logrotate.spoor-follow, spoor-follow.service,
+#       for a fleet edge spoor-ship.service (docs/scaling.md)
 # The helper, the logrotate snippet and the service name programs under
 # /usr/local/; they are installed with $(PREFIX)/ in its place.  DESTDIR
 # (staging, packaging) is prepended to every path and named in none.
@@ -526,7 +527,7 @@ INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/spoor
 INSTALL_TMP   := $(BUILD)/install
 # files with /usr/local/ replaced by $(PREFIX)/
 PREFIXED      := spoor-rotate logrotate.spoor spoor-rotate.service \
-                 spoor-follow.service
+                 spoor-follow.service spoor-ship.service
 
 install: all
 	@mkdir -p $(INSTALL_TMP)
@@ -540,7 +541,7 @@ install: all
 	    conf/spoor-rotate.timer conf/logrotate.spoor-follow \
 	    conf/grafana-spoor.json \
 	    $(INSTALL_TMP)/logrotate.spoor $(INSTALL_TMP)/spoor-rotate.service \
-	    $(INSTALL_TMP)/spoor-follow.service
+	    $(INSTALL_TMP)/spoor-follow.service $(INSTALL_TMP)/spoor-ship.service
 
 # ---------------------------------------------------------------- misc
 
