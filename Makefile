@@ -548,7 +548,8 @@ install: all
 # Benchmarks (never part of `make test`): the collector side by side with
 # empty_gif and an access_log + geoip2 stack, the analyzer next to the
 # decode floor, a Python script and GoAccess, profile lookups, follow
-# mode's freshness (bench/freshness.sh) and the cost of a delta
+# mode's freshness (bench/freshness.sh), the fleet through Redis beside
+# it (bench/fleet.sh) and the cost of a delta
 # generation (bench/delta.sh), the figures and report of a big state
 # (bench/report_speed.sh); bench/results/REPORT.md.
 # The packages only the benchmarks need are installed here.
@@ -597,6 +598,9 @@ bench:
 	  NGINX='$(NGINX)' SIZES=1000000 MERGE=1 PROBE_SECONDS=60 \
 	  bash bench/freshness.sh > bench/results/freshness-merge.md
 	@cat bench/results/freshness-merge.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' bash bench/fleet.sh > bench/results/fleet.md
+	@cat bench/results/fleet.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/delta.sh > bench/results/delta.md
 	@cat bench/results/delta.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/report_speed.sh > bench/results/report.md

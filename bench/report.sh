@@ -15,6 +15,7 @@
 # and end to end) follows the analyzer's section when present, then
 # bench/freshness.sh's freshness.md (follow mode) and freshness-merge.md
 # (the same with a background merge during the load: MERGE=1),
+# bench/fleet.sh's fleet.md (edges through Redis beside one follower),
 # bench/delta.sh's delta.md (incremental generations), and
 # bench/report_speed.sh's report.md (the figures and the HTML report of a
 # big state).
@@ -161,6 +162,11 @@ fi
         echo
         # its table and notes, without the repeated heading
         sed '1,/^| ---/{/^## /d}' "$R/freshness-merge.md"
+        echo
+    fi
+    if [ -s "$R/fleet.md" ]; then
+        # bench/fleet.sh: its own "## The fleet" heading
+        cat "$R/fleet.md"
         echo
     fi
     if [ -s "$R/delta.md" ]; then
