@@ -1,7 +1,9 @@
 /*
  * cmd_ship.c -- `spoor ship`: the options of an edge's shipper (ship.h).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,35 @@
 #include "fleet.h"
 #include "settings.h"
 #include "ship.h"
+
+
+/* "512M", "64K", "2G", "1T" or bytes into *v; 0, or -1 outside 64K..1T. */
+static int
+parse_size(const char *s, uint64_t *v)
+{
+    char                *end;
+    unsigned long long   n;
+    unsigned             shift = 0;
+
+    errno = 0;
+    n = strtoull(s, &end, 10);
+    if (errno || end == s || s[0] == '-') {
+        return -1;
+    }
+    switch (*end) {
+    case '\0':               break;
+    case 'K': case 'k': shift = 10; end++; break;
+    case 'M': case 'm': shift = 20; end++; break;
+    case 'G': case 'g': shift = 30; end++; break;
+    case 'T': case 't': shift = 40; end++; break;
+    default: return -1;
+    }
+    if (*end != '\0' || n > (1ull << 40) >> shift) {
+        return -1;
+    }
+    *v = (uint64_t) n << shift;
+    return *v >= (64u << 10) && *v <= (1ull << 40) ? 0 : -1;
+}
 
 
 static void
@@ -36,7 +67,10 @@ usage(FILE *f)
         "  --settle TIME        a rotated file unchanged this long is done;\n"
         "                       marked FILE.shipped once committed (default\n"
         "                       60s)\n"
-        "  --timeout TIME       bound on each Redis network step (default 2s)\n");
+        "  --timeout TIME       bound on each Redis network step (default 2s)\n"
+        "  --max-uncommitted SIZE\n"
+        "                       pause sending once this much is sent and not\n"
+        "                       committed by a reader (default 512M)\n");
 }
 
 
@@ -50,6 +84,7 @@ cmd_ship(int argc, char **argv)
         { "status",   required_argument, NULL, 's' },
         { "settle",   required_argument, NULL, 'S' },
         { "timeout",  required_argument, NULL, 't' },
+        { "max-uncommitted", required_argument, NULL, 'm' },
         { "help",     no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -60,6 +95,7 @@ cmd_ship(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.settle_ms = 60000;
+    o.max_uncommitted = 512ull << 20;
     optind = 1;
     opterr = 0;
     while ((li = -1, c = getopt_long(argc, argv, "", opts, &li)) != -1) {
@@ -77,6 +113,14 @@ cmd_ship(int argc, char **argv)
                 fprintf(stderr, "spoor ship: --%s wants a duration (500ms, "
                         "1s, 2m; at least 10ms%s): '%s'\n", opts[li].name,
                         c == 't' ? ", at most 10m" : "", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'm':
+            if (parse_size(optarg, &o.max_uncommitted) != 0) {
+                fprintf(stderr, "spoor ship: --max-uncommitted wants a size "
+                        "from 64K to 1T (bytes, or with K, M, G, T): '%s'\n",
+                        optarg);
                 return EXIT_USAGE;
             }
             break;

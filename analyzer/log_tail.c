@@ -339,7 +339,8 @@ tail_poll(log_tail_t *t, int64_t settle_ms, tail_read_fn read, void *arg)
             if (rc != SPOOR_OK) {
                 return rc;
             }
-            f->done = 1;
+            /* a reader that stopped short (Redis away) reads it again */
+            f->done = f->off >= f->size;
         }
     }
     return SPOOR_OK;

@@ -82,7 +82,8 @@ int tail_init(log_tail_t *t, const char *path, const char *who,
  * One look: a rotation of LOG is noticed, then every file is read that
  * grew (a file that shrank is read again from its start, with a message),
  * and every rotated file that has not grown for settle_ms is read one
- * last time and is done.  Returns SPOOR_OK, SPOOR_E_NOMEM, or what read
+ * last time and is done once that read reached its end (off == size; a
+ * read that stopped short is tried again at the next look).  Returns SPOOR_OK, SPOOR_E_NOMEM, or what read
  * returned.
  */
 int tail_poll(log_tail_t *t, int64_t settle_ms, tail_read_fn read,

@@ -40,6 +40,7 @@ typedef struct {
     dev_t       dev;
     ino_t       ino;
     uint64_t    end;
+    uint64_t    len;          /* the frame's bytes */
 } sent_t;
 
 /* A file's position read from the position file at start. */
@@ -68,6 +69,8 @@ typedef struct {
     unsigned char      *buf;
     size_t              bufcap;
     uint64_t            frames_sent, bytes_sent, frames_acked, rewinds;
+    uint64_t            unacked_bytes;   /* of sent[head .. n) */
+    int                 paused;          /* at o->max_uncommitted */
     uint64_t            errors, damaged;
     const char         *reading;         /* the file being read */
     char                err[512];
@@ -226,6 +229,7 @@ rewind_files(shipper_t *s, const char *why)
         t->done = 0;                    /* read again, settles again */
     }
     s->head = s->n = 0;
+    s->unacked_bytes = 0;
     if (any) {
         s->rewinds++;
         fprintf(stderr, "spoor ship: %s: sending again what follows the "
@@ -376,6 +380,8 @@ send_frame(shipper_t *s, tail_file_t *t, size_t len, uint64_t end)
     e->dev = t->dev;
     e->ino = t->ino;
     e->end = end;
+    e->len = len;
+    s->unacked_bytes += len;
     s->n++;
     s->frames_sent++;
     s->bytes_sent += len;
@@ -438,6 +444,19 @@ read_file(void *arg, tail_file_t *t, int last)
         return SPOOR_E_NOMEM;
     }
     while ((rc = spoor_reader_next_frame(rd, &f)) == 1) {
+        if (s->unacked_bytes >= s->o->max_uncommitted) {
+            /* Redis holds enough that no reader committed: the log
+             * keeps the rest until the frontier moves */
+            if (!s->paused) {
+                fprintf(stderr, "spoor ship: %" PRIu64 " bytes sent and not "
+                        "committed by a reader (--max-uncommitted): waiting "
+                        "for the follower\n", s->unacked_bytes);
+            }
+            s->paused = 1;
+            rc = 1;                     /* not at the end: off stays */
+            break;
+        }
+        s->paused = 0;
         damage_hold_frame(&hold, &f);
         at = hold.base + f.offset;
         end = at + f.length;
@@ -518,6 +537,7 @@ check_committed(shipper_t *s)
                 s->pos_dirty = 1;
             }
         }
+        s->unacked_bytes -= e->len;
         s->frames_acked++;
     }
     if (s->head == s->n) {
@@ -578,6 +598,8 @@ write_status(shipper_t *s)
     json_out_uint(&j, behind);
     json_out_cstr(&j, "uncommitted_bytes");
     json_out_uint(&j, unacked);
+    json_out_cstr(&j, "paused");
+    json_out_bool(&j, s->paused);
     json_out_cstr(&j, "readers");
     json_out_uint(&j, s->groups);
     json_out_cstr(&j, "frontier");

@@ -24,6 +24,11 @@
  * exactly-once profiles.  After a restart (even kill -9) the shipper
  * starts from the position file, which never runs ahead of a commit.
  *
+ * Bounded: once --max-uncommitted bytes are sent and not committed (no
+ * reader, or one that is down), sending pauses until the frontier moves,
+ * so Redis holds at most that much of an edge's log per rewind; the log
+ * keeps the rest.
+ *
  * Status: a line on stderr when Redis stops or starts answering and at
  * each rewind; with --status FILE, a JSON object replaced every second
  * (docs/scaling.md).  SIGTERM and SIGINT check the frontier a last time,
@@ -43,6 +48,8 @@ typedef struct {
     int64_t      settle_ms;      /* a rotated file unchanged this long is
                                     read for the last time (default 60 s) */
     int          timeout_ms;     /* every Redis network step (default 2 s) */
+    uint64_t     max_uncommitted; /* bytes sent and not committed at which
+                                    sending pauses (default 512 MiB) */
 } ship_opts_t;
 
 /* Runs the shipper until SIGTERM or SIGINT; returns an exit code

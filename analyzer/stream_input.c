@@ -12,7 +12,9 @@
 #include "stream_input.h"
 
 #define RETRY_MS   1000        /* a failed Redis, and the edges' list */
-#define READ_BATCH 256         /* entries per XREADGROUP */
+#define READ_BATCH 16          /* entries per XREADGROUP: a frame is
+                                  about 50 KB, and at most a writer's
+                                  largest (logreader.h) */
 #define ACK_BATCH  256         /* IDs per XACK */
 
 typedef struct {

@@ -306,6 +306,55 @@ else
     spoor_soft_fail "the fleet's export differs from a one-shot ingest"
 fi
 
+# ---------------------------------------------------------------- 3. bounded while no reader commits
+# an edge whose stream no reader commits pauses at --max-uncommitted;
+# a second state's follower (its own --reader) makes it go on
+"$SPOOR" gen --events 3000 --seed 7 --out "$SPOOR_TMP/p.gen" > /dev/null 2>&1
+: > "$SPOOR_TMP/p.spoor"
+"$SPOOR" ship --redis "127.0.0.1:$rport" --edge edge-p --max-uncommitted 64K \
+    --status "$SPOOR_TMP/ship-p.json" "$SPOOR_TMP/p.spoor" 2> "$SPOOR_TMP/ship-p.err" &
+ppid=$!
+spid[p]=$ppid
+for ((i = 0; i < 50; i++)); do
+    jq -e '.connected' "$SPOOR_TMP/ship-p.json" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+cat "$SPOOR_TMP/p.gen" >> "$SPOOR_TMP/p.spoor"
+psize=$(stat -c %s "$SPOOR_TMP/p.spoor")
+for ((i = 0; i < 100; i++)); do
+    jq -e '.paused' "$SPOOR_TMP/ship-p.json" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+if jq -e --argjson n "$psize" '.paused and .frames_committed == 0 and .bytes_sent >= 65536 and .bytes_sent < $n and .behind_bytes > 0' \
+        "$SPOOR_TMP/ship-p.json" > /dev/null; then
+    spoor_ok "with no reader, the shipper pauses at --max-uncommitted ($(jq -c '{bytes_sent, behind_bytes}' "$SPOOR_TMP/ship-p.json"))"
+else
+    spoor_soft_fail "no pause at --max-uncommitted: $(cat "$SPOOR_TMP/ship-p.json")"
+fi
+SPOOR_TEST_CLOCK=$clock "$SPOOR" ingest --state "$SPOOR_TMP/state2" --follow \
+    --redis "127.0.0.1:$rport" --reader second --interval 200ms \
+    2> "$SPOOR_TMP/follow2.err" &
+fpid=$!
+for ((i = 0; i < 300; i++)); do
+    jq -e --argjson n "$psize" '.files[0].committed == $n and (.paused | not)' \
+        "$SPOOR_TMP/ship-p.json" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+jq -e --argjson n "$psize" '.files[0].committed == $n' "$SPOOR_TMP/ship-p.json" > /dev/null \
+    || spoor_soft_fail "the paused shipper did not finish: $(cat "$SPOOR_TMP/ship-p.json")"
+kill -TERM "$fpid"; wait "$fpid" || spoor_soft_fail "the second follower did not exit 0"
+fpid=
+"$SPOOR" ingest --state "$SPOOR_TMP/p-one" --now "$(cat "$clock")" "$SPOOR_TMP/p.spoor" > /dev/null 2>&1
+"$SPOOR" export --state "$SPOOR_TMP/state2" | sort > "$SPOOR_TMP/p.export"
+"$SPOOR" export --state "$SPOOR_TMP/p-one" | sort > "$SPOOR_TMP/p-one.export"
+if [ -s "$SPOOR_TMP/p.export" ] && cmp -s "$SPOOR_TMP/p.export" "$SPOOR_TMP/p-one.export"; then
+    spoor_ok "a second reader's state holds every frame of the paused edge ($(wc -l < "$SPOOR_TMP/p.export") profiles)"
+else
+    spoor_soft_fail "the second reader's state differs from a one-shot ingest of the paused edge's log"
+fi
+kill -TERM "$ppid"; wait "$ppid" || spoor_soft_fail "shipper p did not exit 0"
+spid=()
+
 spoor_no_crash "$prefix_a"
 spoor_no_crash "$prefix_b"
 spoor_finish
