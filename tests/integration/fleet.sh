@@ -3,7 +3,8 @@
 # `spoor ship`, one redis-server, one follower (`spoor ingest --follow
 # --redis`, no local log), all on loopback, started and stopped here:
 #   1. a visitor whose beacons alternate between the edges becomes one
-#      profile, served from the state fed through Redis;
+#      profile, served from the state fed through Redis; the follower
+#      reads a local log beside the streams;
 #   2. under a bounded beacon load on both edges: kill -9 of a shipper and
 #      of the follower at random moments (each restarted), a rotation of an
 #      edge's log, and Redis restarted empty (every stream, group and
@@ -129,13 +130,16 @@ state=$SPOOR_TMP/state
 clock=$SPOOR_TMP/clock
 echo $(( $(date +%s) * 1000 + 3600 * 1000 )) > "$clock"   # after every event
 fstatus=$SPOOR_TMP/follow.json
+local_log=$SPOOR_TMP/local/events.spoor    # a local log beside the streams
+mkdir -p "$SPOOR_TMP/local"
+: > "$local_log"
 fpid=
 fruns=0
 follower_start() {
     fruns=$((fruns + 1))
     SPOOR_TEST_CLOCK=$clock "$SPOOR" ingest --state "$state" --follow \
         --redis "127.0.0.1:$rport" --interval 200ms --status "$fstatus" \
-        2> "$SPOOR_TMP/follow.$fruns.err" &
+        "$local_log" 2> "$SPOOR_TMP/follow.$fruns.err" &
     fpid=$!
 }
 spoor_on_exit 'for p in "${spid[@]}" $fpid; do kill -9 "$p" 2>/dev/null || true; done'
@@ -158,9 +162,17 @@ for ((i = 0; i < 300; i++)); do
 done
 spoor_check "a visitor whose beacons alternate between the edges is one profile with all 6 events" \
     "$(events_of_vid)" 6
+# and a local log beside the streams
+"$SPOOR" gen --events 2000 --seed 5 --out "$SPOOR_TMP/local.gen" > /dev/null 2>&1
+cat "$SPOOR_TMP/local.gen" >> "$local_log"
+for ((i = 0; i < 300; i++)); do
+    jq -e --argjson n "$(stat -c %s "$local_log")" '.files[0].offset == $n and .behind_bytes == 0' \
+        "$fstatus" > /dev/null 2>&1 && break
+    sleep 0.1
+done
 inputs=$("$SPOOR" lineage --state "$state" | jq -r '.inputs[]?.file' | sort -u | tr '\n' ' ')
-spoor_check "the lineage names both edges' streams" "$inputs" \
-    "redis:spoor:{edge-a}:frames redis:spoor:{edge-b}:frames "
+spoor_check "the lineage names both edges' streams and the local log" "$inputs" \
+    "$local_log redis:spoor:{edge-a}:frames redis:spoor:{edge-b}:frames "
 
 # ---------------------------------------------------------------- 2. faults under load
 # one answers file per loader: two curls appending to one file would
@@ -238,7 +250,7 @@ spoor_log "load: $(answered) beacons sent, $ok answered 2xx"
 want=$(awk '$1 ~ /^2/ { n++ } END { print n + 0 }' "$answers")
 published() {
     "$SPOOR" export --state "$state" 2>/dev/null \
-        | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | .behaviour.events' \
+        | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | .behaviour.events' \
         | awk '{ n += $1 } END { print n + 0 }'
 }
 settled() {
@@ -269,7 +281,7 @@ done
 
 # exactly once: per uid, the events the profiles hold = beacons answered 2xx
 by_uid=$("$SPOOR" export --state "$state" \
-    | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort)
+    | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort)
 want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
 spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
 
@@ -291,7 +303,7 @@ if grep -lE "$SAN_RE" "$SPOOR_TMP"/*.err >&2; then
 fi
 
 # the same logs of both edges in one batch ingest at the same now
-files=$(find "$prefix_a/logs" "$prefix_b/logs" -name 'events.spoor*' \
+files=$(find "$prefix_a/logs" "$prefix_b/logs" "$SPOOR_TMP/local" -name 'events.spoor*' \
             ! -name '*.shipped' ! -name '*.ship' | sort)
 # shellcheck disable=SC2086
 "$SPOOR" ingest --state "$SPOOR_TMP/one" --now "$(cat "$clock")" $files \

@@ -174,7 +174,7 @@ spoor_check "the edges answered every beacon 2xx throughout ($total)" "$ok" "$to
 want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
 by_uid() {
     "$SPOOR" export --state "$state" 2>/dev/null \
-        | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort
+        | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort
 }
 for ((i = 0; i < 1200; i++)); do
     [ "$(by_uid)" = "$want_by_uid" ] && break
