@@ -81,38 +81,12 @@ kill -TERM "$xpid"; rc=0; wait "$xpid" || rc=$?
 spoor_check "the shipper without Redis stops on SIGTERM with exit 0" "$rc" 0
 
 # ---- two edges
-edge_start() {   # edge_start NAME: an nginx with its own log
-    local name=$1 prefix port
-    prefix=$(spoor_prefix_new)
-    port=$(spoor_free_port)
-    {
-        spoor_conf_main "$prefix" 2
-        cat <<EOF
-http {
-$(spoor_conf_http_paths "$prefix")
-    spoor_log $prefix/logs/events.spoor buffer=128k flush=100ms;
-    spoor_cors_origins https://shop.example;
-
-    server {
-        listen 127.0.0.1:$port;
-        location /v1/ {
-            spoor_segment;
-        }
-        location = /t.gif {
-            spoor_pixel;
-        }
-    }
-}
-EOF
-    } > "$prefix/nginx.conf"
-    spoor_nginx_start "$prefix" "$port" || spoor_fail "edge $name: nginx did not start"
-    eval "prefix_$name=$prefix port_$name=$port"
-}
-edge_start a
-edge_start b
-# shellcheck disable=SC2154  # set by edge_start
-{ A=http://127.0.0.1:$port_a; B=http://127.0.0.1:$port_b
-  log_a=$prefix_a/logs/events.spoor; log_b=$prefix_b/logs/events.spoor; }
+for e in a b; do
+    spoor_edge_start "$e" "    spoor_cors_origins https://shop.example;" \
+        "        location /v1/ { spoor_segment; }"
+done
+# shellcheck disable=SC2154  # set by spoor_edge_start
+{ A=http://127.0.0.1:$port_a; B=http://127.0.0.1:$port_b; }
 spoor_on_exit 'spoor_nginx_stop "$prefix_a"; spoor_nginx_stop "$prefix_b"'
 
 # ---- the shippers and the follower
@@ -248,11 +222,7 @@ spoor_log "load: $(answered) beacons sent, $ok answered 2xx"
 # every beacon answered 2xx published, the rotated file marked, nothing
 # left behind on either edge
 want=$(awk '$1 ~ /^2/ { n++ } END { print n + 0 }' "$answers")
-published() {
-    "$SPOOR" export --state "$state" 2>/dev/null \
-        | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | .behaviour.events' \
-        | awk '{ n += $1 } END { print n + 0 }'
-}
+published() { spoor_uid_events "$state" | awk '{ n += $2 } END { print n + 0 }'; }
 settled() {
     local e
     for e in a b; do
@@ -280,10 +250,8 @@ for e in a b; do
 done
 
 # exactly once: per uid, the events the profiles hold = beacons answered 2xx
-by_uid=$("$SPOOR" export --state "$state" \
-    | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort)
-want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
-spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
+spoor_check "per uid, every answered beacon is in the profiles exactly once" \
+    "$(spoor_uid_events "$state")" "$(spoor_uid_answers "$answers")"
 
 kill -TERM "$fpid"
 rc=0
@@ -308,15 +276,8 @@ files=$(find "$prefix_a/logs" "$prefix_b/logs" "$SPOOR_TMP/local" -name 'events.
 # shellcheck disable=SC2086
 "$SPOOR" ingest --state "$SPOOR_TMP/one" --now "$(cat "$clock")" $files \
     > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
-"$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/fleet.export"
-"$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
-if cmp -s "$SPOOR_TMP/fleet.export" "$SPOOR_TMP/one.export"; then
-    spoor_ok "the fleet's export equals a one-shot ingest of both edges' logs ($(wc -l < "$SPOOR_TMP/one.export") profiles)"
-else
-    diff "$SPOOR_TMP/fleet.export" "$SPOOR_TMP/one.export" | cut -c 1-300 | head -n 6 >&2 || true
-    [ -z "${SPOOR_KEEP:-}" ] || cp "$SPOOR_TMP"/*.export "$SPOOR_KEEP"/
-    spoor_soft_fail "the fleet's export differs from a one-shot ingest"
-fi
+spoor_same_export "the fleet's export equals a one-shot ingest of both edges' logs and the local one" \
+    "$state" "$SPOOR_TMP/one"
 
 # ---------------------------------------------------------------- 3. bounded while no reader commits
 # an edge whose stream no reader commits pauses at --max-uncommitted;
@@ -357,13 +318,8 @@ jq -e --argjson n "$psize" '.files[0].committed == $n' "$SPOOR_TMP/ship-p.json" 
 kill -TERM "$fpid"; wait "$fpid" || spoor_soft_fail "the second follower did not exit 0"
 fpid=
 "$SPOOR" ingest --state "$SPOOR_TMP/p-one" --now "$(cat "$clock")" "$SPOOR_TMP/p.spoor" > /dev/null 2>&1
-"$SPOOR" export --state "$SPOOR_TMP/state2" | sort > "$SPOOR_TMP/p.export"
-"$SPOOR" export --state "$SPOOR_TMP/p-one" | sort > "$SPOOR_TMP/p-one.export"
-if [ -s "$SPOOR_TMP/p.export" ] && cmp -s "$SPOOR_TMP/p.export" "$SPOOR_TMP/p-one.export"; then
-    spoor_ok "a second reader's state holds every frame of the paused edge ($(wc -l < "$SPOOR_TMP/p.export") profiles)"
-else
-    spoor_soft_fail "the second reader's state differs from a one-shot ingest of the paused edge's log"
-fi
+spoor_same_export "a second reader's state holds every frame of the paused edge" \
+    "$SPOOR_TMP/state2" "$SPOOR_TMP/p-one"
 kill -TERM "$ppid"; wait "$ppid" || spoor_soft_fail "shipper p did not exit 0"
 spid=()
 

@@ -251,11 +251,7 @@ spoor_log "load: $(answered) beacons sent, $ok answered 2xx"
 # the last frames are flushed (flush=100ms) and published (200ms), and the
 # rotated files settle (1s): wait for all of it, then stop the follower
 want=$(awk '$1 ~ /^2/ { n++ } END { print n + 0 }' "$answers")
-published() {
-    "$SPOOR" export --state "$state" 2>/dev/null \
-        | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | .behaviour.events' \
-        | awk '{ n += $1 } END { print n + 0 }'
-}
+published() { spoor_uid_events "$state" | awk '{ n += $2 } END { print n + 0 }'; }
 marked() { ls "$log"-[0-9]*.ingested 2>/dev/null | wc -l; }
 for ((i = 0; i < 300; i++)); do
     [ "$(published)" -ge "$want" ] && [ "$(marked)" -ge 2 ] && break
@@ -276,10 +272,8 @@ jq -e '.generation > 0 and .behind_bytes == 0 and (.files | length) >= 1' "$stat
 spoor_ok "the status file names the generation and nothing behind"
 
 # exactly once: per uid, the events the profiles hold = beacons answered 2xx
-by_uid=$("$SPOOR" export --state "$state" \
-    | jq -r 'select(.ids.userId[0] // "" | startswith("u")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort)
-want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
-spoor_check "per uid, every answered beacon is in the profiles exactly once" "$by_uid" "$want_by_uid"
+spoor_check "per uid, every answered beacon is in the profiles exactly once" \
+    "$(spoor_uid_events "$state")" "$(spoor_uid_answers "$answers")"
 
 # the same logs in one batch ingest at the same now, and the same forget
 # and import-traits:
@@ -292,14 +286,8 @@ files=$(ls "$log"-[0-9]* | grep -v '[.]ingested$')
     || spoor_fail "the one-shot forget failed"
 "$SPOOR" import-traits --state "$SPOOR_TMP/one" "$traits" > /dev/null 2>&1 \
     || [ $? -eq 1 ] || spoor_fail "the one-shot import-traits failed"
-"$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/follow.export"
-"$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
-if cmp -s "$SPOOR_TMP/follow.export" "$SPOOR_TMP/one.export"; then
-    spoor_ok "the follower's export equals a one-shot ingest at the same now ($(wc -l < "$SPOOR_TMP/one.export") profiles)"
-else
-    diff "$SPOOR_TMP/follow.export" "$SPOOR_TMP/one.export" | head -n 10 >&2
-    spoor_soft_fail "the follower's export differs from a one-shot ingest"
-fi
+spoor_same_export "the follower's export equals a one-shot ingest at the same now" \
+    "$state" "$SPOOR_TMP/one"
 
 spoor_no_crash "$prefix"
 spoor_finish

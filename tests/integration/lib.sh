@@ -495,3 +495,63 @@ spoor_no_crash() {
         spoor_ok "no crash, sanitizer report or emerg/crit in $(basename "$1")/logs/error.log"
     fi
 }
+
+# spoor_edge_start NAME [HTTP_LINES] [SERVER_LINES]: an nginx with its own
+# spoor log (two workers, the pixel at /t.gif), as one edge of a fleet;
+# sets prefix_NAME, port_NAME and log_NAME.  Fails the test if it does
+# not start.  Call it from the test's shell, not from inside $(...).
+spoor_edge_start() {
+    local name=$1 http=${2:-} server=${3:-} prefix port
+    prefix=$(spoor_prefix_new)
+    port=$(spoor_free_port)
+    {
+        spoor_conf_main "$prefix" 2
+        cat <<EOF2
+http {
+$(spoor_conf_http_paths "$prefix")
+    spoor_log $prefix/logs/events.spoor buffer=128k flush=100ms;
+$http
+    server {
+        listen 127.0.0.1:$port;
+        location = /t.gif {
+            spoor_pixel;
+        }
+$server
+    }
+}
+EOF2
+    } > "$prefix/nginx.conf"
+    spoor_nginx_start "$prefix" "$port" || spoor_fail "edge $name: nginx did not start"
+    printf -v "prefix_$name" '%s' "$prefix"
+    printf -v "port_$name" '%s' "$port"
+    printf -v "log_$name" '%s' "$prefix/logs/events.spoor"
+}
+
+# spoor_uid_events STATE: "uN EVENTS" for each profile of a load user
+# (spoor_pixel_load's uid=uN), sorted.
+spoor_uid_events() {
+    "$SPOOR" export --state "$1" 2>/dev/null \
+        | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | "\(.ids.userId[0]) \(.behaviour.events)"' \
+        | sort
+}
+
+# spoor_uid_answers ANSWERS...: "uN COUNT" of the beacons answered 2xx in
+# spoor_pixel_load's ANSWERS files, sorted (what spoor_uid_events must
+# print when every one is in the profiles exactly once).
+spoor_uid_answers() {
+    cat "$@" | awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' | sort
+}
+
+# spoor_same_export WHAT STATE ONE: a check that the exports of STATE and
+# ONE (a one-shot ingest of the same logs) are equal; the first lines
+# that differ are shown when not.
+spoor_same_export() {
+    "$SPOOR" export --state "$2" | sort > "$SPOOR_TMP/a.export"
+    "$SPOOR" export --state "$3" | sort > "$SPOOR_TMP/b.export"
+    if [ -s "$SPOOR_TMP/b.export" ] && cmp -s "$SPOOR_TMP/a.export" "$SPOOR_TMP/b.export"; then
+        spoor_ok "$1 ($(wc -l < "$SPOOR_TMP/b.export") profiles)"
+    else
+        diff "$SPOOR_TMP/a.export" "$SPOOR_TMP/b.export" | cut -c 1-300 | head -n 6 >&2 || true
+        spoor_soft_fail "$1: the exports differ"
+    fi
+}

@@ -77,32 +77,8 @@ seeds=$(printf '127.0.0.1:%s,' "${rports[@]}")
 seeds=${seeds%,}
 
 # ---- two edges, their shippers, the follower
-edge_start() {
-    local name=$1 prefix port
-    prefix=$(spoor_prefix_new)
-    port=$(spoor_free_port)
-    {
-        spoor_conf_main "$prefix" 2
-        cat <<EOF
-http {
-$(spoor_conf_http_paths "$prefix")
-    spoor_log $prefix/logs/events.spoor buffer=128k flush=100ms;
-    server {
-        listen 127.0.0.1:$port;
-        location = /t.gif {
-            spoor_pixel;
-        }
-    }
-}
-EOF
-    } > "$prefix/nginx.conf"
-    spoor_nginx_start "$prefix" "$port" || spoor_fail "edge $name: nginx did not start"
-    eval "prefix_$name=$prefix port_$name=$port"
-}
-edge_start a
-edge_start b
-# shellcheck disable=SC2154
-{ log_a=$prefix_a/logs/events.spoor; log_b=$prefix_b/logs/events.spoor; }
+spoor_edge_start a
+spoor_edge_start b
 spoor_on_exit 'spoor_nginx_stop "$prefix_a"; spoor_nginx_stop "$prefix_b"'
 
 declare -A spid=()
@@ -171,16 +147,12 @@ ok=$(grep -c '^2' "$answers" || true)
 spoor_check "the edges answered every beacon 2xx throughout ($total)" "$ok" "$total"
 
 # ---- convergence
-want_by_uid=$(awk '$1 ~ /^2/ { sub(/.*uid=/, "", $2); n[$2]++ } END { for (u in n) print u, n[u] }' "$answers" | sort)
-by_uid() {
-    "$SPOOR" export --state "$state" 2>/dev/null \
-        | jq -r 'select(.ids.userId[0] // "" | test("^u[0-9]+$")) | "\(.ids.userId[0]) \(.behaviour.events)"' | sort
-}
+want_by_uid=$(spoor_uid_answers "$answers")
 for ((i = 0; i < 1200; i++)); do
-    [ "$(by_uid)" = "$want_by_uid" ] && break
+    [ "$(spoor_uid_events "$state")" = "$want_by_uid" ] && break
     sleep 0.1
 done
-if [ "$(by_uid)" = "$want_by_uid" ]; then
+if [ "$(spoor_uid_events "$state")" = "$want_by_uid" ]; then
     spoor_ok "per uid, every answered beacon is in the profiles exactly once"
 else
     spoor_soft_fail "the profiles do not hold every answered beacon once (SEED=$SEED)"
@@ -202,13 +174,8 @@ files=$(find "$prefix_a/logs" "$prefix_b/logs" -name 'events.spoor*' \
 # shellcheck disable=SC2086
 "$SPOOR" ingest --state "$SPOOR_TMP/one" --now "$(cat "$clock")" $files \
     > /dev/null 2>&1 || spoor_fail "the one-shot ingest failed"
-"$SPOOR" export --state "$state" | sort > "$SPOOR_TMP/fleet.export"
-"$SPOOR" export --state "$SPOOR_TMP/one" | sort > "$SPOOR_TMP/one.export"
-if cmp -s "$SPOOR_TMP/fleet.export" "$SPOOR_TMP/one.export"; then
-    spoor_ok "the export equals a one-shot ingest of both edges' logs ($(wc -l < "$SPOOR_TMP/one.export") profiles)"
-else
-    spoor_soft_fail "the fleet's export differs from a one-shot ingest (SEED=$SEED)"
-fi
+spoor_same_export "the export equals a one-shot ingest of both edges' logs (SEED=$SEED)" \
+    "$state" "$SPOOR_TMP/one"
 spoor_no_crash "$prefix_a"
 spoor_no_crash "$prefix_b"
 spoor_finish
