@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -192,4 +193,26 @@ cli_replace_file(const char *path, const void *data, size_t len)
         }
     }
     return spoor_write_file_atomic(dir, name, data, len);
+}
+
+
+void
+cli_write_status(const char *cmd, const char *path, json_out_t *j)
+{
+    const char  *text;
+    char        *line;
+    size_t       len;
+
+    text = json_out_text(j, &len);
+    if (text == NULL || (line = malloc(len + 1)) == NULL) {
+        fprintf(stderr, "spoor %s: --status %s: out of memory\n", cmd, path);
+        return;
+    }
+    memcpy(line, text, len);
+    line[len] = '\n';
+    if (cli_replace_file(path, line, len + 1) != SPOOR_OK) {
+        fprintf(stderr, "spoor %s: --status %s: %s\n", cmd, path,
+                strerror(errno));
+    }
+    free(line);
 }

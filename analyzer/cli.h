@@ -16,6 +16,7 @@
 #define SPOOR_CLI_H
 
 #include <stdio.h>
+#include "json_out.h"
 #include "settings.h"
 #include "state.h"
 
@@ -88,6 +89,11 @@ void cli_print_damage(FILE *f, const char *path, const void *damage);
  * (spoor_write_file_atomic() in path's directory).  SPOOR_OK, or an error
  * with errno set. */
 int cli_replace_file(const char *path, const void *data, size_t len);
+
+/* Replaces the --status file at path with the JSON text j holds and a
+ * newline (cli_replace_file()); a failure is said as "spoor CMD:
+ * --status PATH: reason" and is not fatal. */
+void cli_write_status(const char *cmd, const char *path, json_out_t *j);
 
 /* Writes ms since the epoch as 2026-01-02T03:04:05.678Z into buf[64]. */
 void cli_format_time(long long ms, char *buf);

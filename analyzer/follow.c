@@ -304,16 +304,6 @@ something_new(follower_t *f, int64_t now)
 }
 
 
-static void
-write_status(follower_t *f, const char *json, size_t len)
-{
-    if (cli_replace_file(f->cli->status, json, len) != SPOOR_OK) {
-        fprintf(stderr, "spoor ingest: --status %s: %s\n", f->cli->status,
-                strerror(errno));
-    }
-}
-
-
 /*
  * Publishes a generation as of the clock: the profiles folded into and
  * those whose windows closed are re-evaluated (the deadlines of the
@@ -454,9 +444,6 @@ publish(follower_t *f)
             when, applied, changed, closed, profiles, behind,
             (long long) (mono_ms() - t0));
     if (f->cli->status != NULL && json_out_init(&s, NULL) == 0) {
-        const char  *text;
-        size_t       tlen;
-
         json_out_map_open(&s);
         json_out_cstr(&s, "generation");
         json_out_uint(&s, st->gen);
@@ -501,17 +488,7 @@ publish(follower_t *f)
             stream_input_status(f->si, &s);
         }
         json_out_map_close(&s);
-        text = json_out_text(&s, &tlen);
-        if (text != NULL) {
-            char  *line = malloc(tlen + 1);
-
-            if (line != NULL) {
-                memcpy(line, text, tlen);
-                line[tlen] = '\n';
-                write_status(f, line, tlen + 1);
-                free(line);
-            }
-        }
+        cli_write_status("ingest", f->cli->status, &s);
         json_out_free(&s);
     }
 

@@ -563,9 +563,8 @@ static void
 write_status(shipper_t *s)
 {
     json_out_t   j;
-    const char  *text;
-    char         id[FLEET_ID_MAX], *line;
-    size_t       i, len;
+    char         id[FLEET_ID_MAX];
+    size_t       i;
     uint64_t     behind = 0, unacked = 0;
 
     for (i = 0; i < s->tail.nfiles; i++) {
@@ -631,16 +630,7 @@ write_status(shipper_t *s)
     }
     json_out_array_close(&j);
     json_out_map_close(&j);
-    text = json_out_text(&j, &len);
-    if (text != NULL && (line = malloc(len + 1)) != NULL) {
-        memcpy(line, text, len);
-        line[len] = '\n';
-        if (cli_replace_file(s->o->status, line, len + 1) != SPOOR_OK) {
-            fprintf(stderr, "spoor ship: --status %s: %s\n", s->o->status,
-                    strerror(errno));
-        }
-        free(line);
-    }
+    cli_write_status("ship", s->o->status, &j);
     json_out_free(&j);
 }
 

@@ -162,14 +162,7 @@ load_b=$!
 spoor_on_exit "touch '$stop'; kill $load_a $load_b 2>/dev/null; wait $load_a $load_b 2>/dev/null"
 
 answered() { cat "$answers".a "$answers".b | wc -l; }
-wait_answers() {   # wait_answers N: until N more beacons were answered (30 s)
-    local want=$(( $(answered) + $1 )) i
-    for ((i = 0; i < 300; i++)); do
-        [ "$(answered)" -ge "$want" ] && return 0
-        sleep 0.1
-    done
-    spoor_fail "the load stopped: $(answered) answers"
-}
+wait_answers() { spoor_wait_answers "$1" "$answers".a "$answers".b; }
 kill9_shipper() {
     sleep "0.$((RANDOM % 10))"
     kill -9 "${spid[$1]}" 2>/dev/null || true

@@ -209,14 +209,7 @@ loadpid=$!
 spoor_on_exit "touch '$stop'; kill $loadpid 2>/dev/null; wait $loadpid 2>/dev/null"
 
 answered() { wc -l < "$answers"; }
-wait_answers() {   # wait_answers N: until N more beacons were answered (30 s)
-    local want=$(( $(answered) + $1 )) i
-    for ((i = 0; i < 300; i++)); do
-        [ "$(answered)" -ge "$want" ] && return 0
-        sleep 0.1
-    done
-    spoor_fail "the load stopped: $(answered) answers"
-}
+wait_answers() { spoor_wait_answers "$1" "$answers"; }
 rotate() {
     local rc=0
     spoor_next_second

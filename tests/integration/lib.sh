@@ -555,3 +555,16 @@ spoor_same_export() {
         spoor_soft_fail "$1: the exports differ"
     fi
 }
+
+# spoor_wait_answers N FILE...: until spoor_pixel_load's answer FILEs hold
+# N more lines than at the call (30 s), else the test fails.
+spoor_wait_answers() {
+    local n=$1 want i
+    shift
+    want=$(( $(cat "$@" | wc -l) + n ))
+    for ((i = 0; i < 300; i++)); do
+        [ "$(cat "$@" | wc -l)" -ge "$want" ] && return 0
+        sleep 0.1
+    done
+    spoor_fail "the load stopped: $(cat "$@" | wc -l) answers"
+}
