@@ -265,9 +265,7 @@ connect_redis(shipper_t *s)
     if (s->redis == NULL) {
         failed(s, "connect");
         s->failed = 0;
-        s->retry_at = mono_ms() + s->backoff_ms;
-        s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                            : s->backoff_ms * 2;
+        disconnect(s);                  /* the next try, backed off */
         return;
     }
     r = rcl_command(s->redis, FLEET_EDGES_KEY, strlen(FLEET_EDGES_KEY), 3,
