@@ -2,12 +2,13 @@
 # Benchmark (not a test): the fleet path (issue 20) beside the
 # single-machine follower, on one machine, everything on loopback.
 #
-# 1. Throughput: EVENTS events (two `spoor gen` logs of EVENTS / 2, one
-#    per edge) appended at once to the live logs of two edges; the time
-#    until the state holds all of them.  Fleet: a `spoor ship` per log
-#    into one redis-server, a follower reading the streams.  Single: the
-#    follower on one log made of both.  Events/s of each, the CPU seconds
-#    of the shippers, of redis-server and of the follower.
+# 1. Throughput: EVENTS events appended at once to the live logs of the
+#    edges (`spoor gen` logs, EVENTS / EDGES each); the time until the
+#    state holds all of them.  Fleet: a `spoor ship` per edge into one
+#    redis-server (2 and 4 edges) or a cluster of 3 masters (4 edges), a
+#    follower reading the streams.  Single: the follower on one log of
+#    EVENTS.  Events/s of each, the CPU seconds of the shippers (summed),
+#    of Redis and of the follower.
 # 2. Added freshness: one nginx (flush=500ms, spoor_profiles check=250ms),
 #    a follower (--interval 1s) on its log directly, then through its
 #    shipper and Redis; bench/freshness/probe.py measures the time from a
@@ -78,6 +79,7 @@ half=$((EVENTS / 2))
 log1=$(gen_log "$half" 2)
 log2=$(gen_log "$half" 3)
 bytes=$(( $(stat -c %s "$log1") + $(stat -c %s "$log2") ))
+for e in 1 2 3 4; do gen_log $((EVENTS / 4)) $((e + 1)) > /dev/null; done
 
 echo "## The fleet: edges through Redis Streams"
 echo
@@ -85,44 +87,74 @@ echo "$(date -u '+%Y-%m-%d, %H:%M UTC'), $(nproc) cores, redis-server $(redis-se
 echo
 
 # ---------------------------------------------------------------- 1. throughput
-run_fleet() {
-    local d=$T/fleet r e t0 t1 cf cs1 cs2 cr catpid
-    mkdir -p "$d"
-    r=$(redis_start "$d")
-    : > "$d/a.spoor"
-    : > "$d/b.spoor"
-    for e in a b; do
-        "$SPOOR" ship --redis "127.0.0.1:$r" --edge "edge-$e" \
-            --status "$d/ship-$e.json" "$d/$e.spoor" 2> "$d/ship-$e.err" &
-        pids+=($!)
-        eval "spid_$e=\$!"
+cluster_start() {   # cluster_start DIR: 3 masters, no replicas; prints "port,port,port"
+    local i p ps=()
+    for i in 1 2 3; do
+        p=$(spoor_free_port)
+        mkdir -p "$1/n$p"
+        redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
+            --daemonize yes --dir "$1/n$p" --pidfile "$1/n$p/redis.pid" \
+            --logfile "$1/n$p/redis.log" --cluster-enabled yes \
+            --cluster-config-file "$1/n$p/nodes.conf" >&2
+        spoor_wait_port "$p" || { echo "redis-server did not start" >&2; exit 1; }
+        ps+=("$p")
     done
-    "$SPOOR" ingest --state "$d/state" --follow --redis "127.0.0.1:$r" \
-        --interval 1s --status "$d/follow.json" 2> "$d/follow.err" &
+    redis-cli --cluster create "127.0.0.1:${ps[0]}" "127.0.0.1:${ps[1]}" \
+        "127.0.0.1:${ps[2]}" --cluster-replicas 0 --cluster-yes > "$1/create.log" 2>&1 \
+        || { cat "$1/create.log" >&2; exit 1; }
+    for ((i = 0; i < 300; i++)); do
+        redis-cli -p "${ps[0]}" cluster info | grep -q cluster_state:ok \
+            && redis-cli -p "${ps[2]}" cluster info | grep -q cluster_state:ok && break
+        sleep 0.1
+    done
+    cat "$1"/n*/redis.pid > "$1/redis.pid"
+    printf '127.0.0.1:%s,127.0.0.1:%s,127.0.0.1:%s' "${ps[@]}"
+}
+run_fleet() {   # run_fleet EDGES server|cluster: a row of the table
+    local n=$1 mode=$2 d=$T/fleet-$1-$2 seeds e t0 t1 cf cs cr catpids=() spids=() per
+    mkdir -p "$d"
+    if [ "$mode" = cluster ]; then
+        seeds=$(cluster_start "$d")
+    else
+        seeds=127.0.0.1:$(redis_start "$d")
+    fi
+    per=$((EVENTS / n))
+    for ((e = 1; e <= n; e++)); do
+        : > "$d/$e.spoor"
+        # (stdout away from the $(...) this runs in, or it never ends)
+        "$SPOOR" ship --redis "$seeds" --edge "edge-$e" \
+            --status "$d/ship-$e.json" "$d/$e.spoor" > /dev/null 2> "$d/ship-$e.err" &
+        spids+=($!)
+        pids+=($!)
+    done
+    "$SPOOR" ingest --state "$d/state" --follow --redis "$seeds" \
+        --interval 1s --status "$d/follow.json" > /dev/null 2> "$d/follow.err" &
     fpid=$!
     pids+=("$fpid")
-    wait_json "$d/ship-a.json" '.connected' 30 && wait_json "$d/ship-b.json" '.connected' 30 \
-        || { echo "the shippers did not connect" >&2; exit 1; }
+    for ((e = 1; e <= n; e++)); do
+        wait_json "$d/ship-$e.json" '.connected' 30 \
+            || { echo "the shippers did not connect" >&2; exit 1; }
+    done
     sleep 1
     t0=$(date +%s%N)
-    cat "$log1" >> "$d/a.spoor" &
-    catpid=$!
-    cat "$log2" >> "$d/b.spoor"
-    wait "$catpid"
+    for ((e = 1; e <= n; e++)); do
+        cat "$(gen_log "$per" $((e + 1)))" >> "$d/$e.spoor" &
+        catpids+=($!)
+    done
+    wait "${catpids[@]}"
     for ((i = 0; i < 6000; i++)); do
         [ "$(events_in "$d/state")" -ge "$EVENTS" ] && break
         sleep 0.1
     done
     t1=$(date +%s%N)
-    # shellcheck disable=SC2154
-    { cs1=$(cpu_s "$spid_a"); cs2=$(cpu_s "$spid_b"); }
+    cs=$(for p in "${spids[@]}"; do cpu_s "$p"; done | awk '{ s += $1 } END { printf "%.2f", s }')
     cf=$(cpu_s "$fpid")
-    cr=$(cpu_s "$(cat "$d/redis.pid")")
+    cr=$(while read -r p; do cpu_s "$p"; done < "$d/redis.pid" | awk '{ s += $1 } END { printf "%.2f", s }')
     fleet_ms=$(( (t1 - t0) / 1000000 ))
-    fleet_row="| fleet: 2 shippers, redis-server, follower | $(events_in "$d/state") | $fleet_ms | $(( EVENTS * 1000 / (fleet_ms + 1) )) | follower $cf s, shippers $cs1 + $cs2 s, redis $cr s |"
-    kill -TERM "$fpid" "$spid_a" "$spid_b" 2>/dev/null || true
-    wait "$fpid" "$spid_a" "$spid_b" 2>/dev/null || true
-    kill "$(cat "$d/redis.pid")"
+    echo "| fleet: $n shippers, $([ "$mode" = cluster ] && echo "a cluster of 3 masters" || echo "one redis-server"), follower | $(events_in "$d/state") | $fleet_ms | $(( EVENTS * 1000 / (fleet_ms + 1) )) | follower $cf s, shippers $cs s, redis $cr s |"
+    kill -TERM "$fpid" "${spids[@]}" 2>/dev/null || true
+    wait "$fpid" "${spids[@]}" 2>/dev/null || true
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$d/redis.pid"
 }
 run_single() {
     local d=$T/single t0 t1 cf
@@ -148,7 +180,7 @@ run_single() {
     wait "$fpid" 2>/dev/null || true
 }
 run_single
-run_fleet
+fleet_rows=$(run_fleet 2 server; run_fleet 4 server; run_fleet 4 cluster)
 echo "### Throughput"
 echo
 echo "$EVENTS events ($((bytes / 1000000)) MB of log) appended at once; the time until the"
@@ -157,7 +189,7 @@ echo
 echo "| path | events read | ms | events/s | CPU seconds |"
 echo "| --- | ---: | ---: | ---: | --- |"
 echo "$single_row"
-echo "$fleet_row"
+echo "$fleet_rows"
 echo
 
 # ---------------------------------------------------------------- 2. freshness
