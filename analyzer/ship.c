@@ -167,7 +167,6 @@ position_save(shipper_t *s)
     for (i = 0; i < s->tail.nfiles; i++) {
         const tail_file_t  *t = s->tail.files[i];
         const ship_file_t  *sf = tail_extra(s->tail.files[i]);
-
         const char         *c;
 
         /* the name is for people: one line, whatever it holds */
