@@ -70,7 +70,10 @@ usage(FILE *f)
         "  --timeout TIME       bound on each Redis network step (default 2s)\n"
         "  --max-uncommitted SIZE\n"
         "                       pause sending once this much is sent and not\n"
-        "                       committed by a reader (default 512M)\n");
+        "                       committed by a reader (default 512M)\n"
+        "\n"
+        "Exit codes: 0 stopped by SIGTERM or SIGINT, 1 the position file is\n"
+        "damaged, 2 usage, 3 the log cannot be read or out of memory.\n");
 }
 
 
