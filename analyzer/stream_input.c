@@ -29,6 +29,7 @@ typedef struct {
     ingest_input_t   acc;           /* read since the last commit */
     int              has_acc;
     uint64_t         entries;       /* read in all */
+    int              said;          /* an error about it was said */
 } stream_t;
 
 struct stream_input_s {
@@ -104,6 +105,22 @@ error_reply(stream_input_t *si, redisReply *r, const char *what)
              r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
     freeReplyObject(r);
     failed(si, what);
+}
+
+
+/* An error reply about one stream (a key of another type, ...): said
+ * once until the stream works again, and freed; the other streams and
+ * the connection go on. */
+static void
+stream_error(stream_t *st, redisReply *r, const char *what)
+{
+    if (!st->said) {
+        fprintf(stderr, "spoor ingest: %s: %s: %s; skipped until it works "
+                "(said once)\n", st->key, what,
+                r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+        st->said = 1;
+    }
+    freeReplyObject(r);
 }
 
 
@@ -183,7 +200,7 @@ create_group(stream_input_t *si, stream_t *st)
         return -1;
     }
     if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0) {
-        error_reply(si, r, "XGROUP CREATE");
+        stream_error(st, r, "XGROUP CREATE");
         return -1;
     }
     freeReplyObject(r);
@@ -293,9 +310,10 @@ read_some(stream_input_t *si, stream_t *st, ingest_t *in, size_t *got)
         || r->element[0]->elements != 2
         || r->element[0]->element[1]->type != REDIS_REPLY_ARRAY)
     {
-        error_reply(si, r, "XREADGROUP");
+        stream_error(st, r, "XREADGROUP");
         return SPOOR_OK;
     }
+    st->said = 0;
     entries = r->element[0]->element[1];
     for (i = 0; i < entries->elements && rc == SPOOR_OK; i++) {
         const redisReply  *e = entries->element[i];
@@ -356,7 +374,7 @@ stream_input_poll(stream_input_t *si, ingest_t *in)
         stream_t  *st = &si->s[i];
 
         if (!st->group_ready && create_group(si, st) != 0) {
-            break;
+            continue;               /* said; the others go on */
         }
         total = 0;
         do {
@@ -409,7 +427,7 @@ ack(stream_input_t *si, stream_t *st)
             break;
         }
         if (r->type != REDIS_REPLY_INTEGER) {
-            error_reply(si, r, "XACK");
+            stream_error(st, r, "XACK");
             break;
         }
         freeReplyObject(r);
@@ -435,7 +453,13 @@ trim(stream_input_t *si, stream_t *st)
     if (fleet_frontier(si->redis, st->key, &fr, &groups, si->err,
                        sizeof(si->err)) != SPOOR_OK)
     {
-        failed(si, "committed frontier");
+        /* not trimmed this time: the next commit tries again (a lost
+         * connection shows at the next command) */
+        if (!st->said) {
+            fprintf(stderr, "spoor ingest: %s: %s (said once)\n", st->key,
+                    si->err);
+            st->said = 1;
+        }
         return;
     }
     if (groups == 0) {
@@ -444,7 +468,7 @@ trim(stream_input_t *si, stream_t *st)
     fleet_id_format(fr, id);
     r = command(si, st->key, 4, argv, NULL, "XTRIM");
     if (r != NULL && r->type != REDIS_REPLY_INTEGER) {
-        error_reply(si, r, "XTRIM");
+        stream_error(st, r, "XTRIM");
         return;
     }
     freeReplyObject(r);

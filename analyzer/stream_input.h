@@ -15,7 +15,9 @@
  * stream is trimmed at its committed frontier.
  *
  * Redis failing is never fatal: an error is said once per outage, the
- * read is tried again every second, and entries read but not acknowledged
+ * read is tried again every second (an error about one stream only --
+ * its key holds something else -- is said once and skips that stream
+ * until it works), and entries read but not acknowledged
  * stay pending in Redis, read again when needed.  A group that vanished
  * (a failover that lost it, a stream deleted) is created again from the
  * stream's start.

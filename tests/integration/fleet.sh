@@ -117,6 +117,10 @@ follower_start() {
     fpid=$!
 }
 spoor_on_exit 'for p in "${spid[@]}" $fpid; do kill -9 "$p" 2>/dev/null || true; done'
+# a name in spoor:edges whose stream key holds a string: said once and
+# skipped, the real streams go on
+rcli SADD spoor:edges bad-edge > /dev/null
+rcli SET 'spoor:{bad-edge}:frames' not-a-stream > /dev/null
 ship_start a
 ship_start b
 follower_start
@@ -147,6 +151,11 @@ done
 inputs=$("$SPOOR" lineage --state "$state" | jq -r '.inputs[]?.file' | sort -u | tr '\n' ' ')
 spoor_check "the lineage names both edges' streams and the local log" "$inputs" \
     "$local_log redis:spoor:{edge-a}:frames redis:spoor:{edge-b}:frames "
+
+spoor_check "a stream key of another type is said once and skipped" \
+    "$(grep -c 'spoor:{bad-edge}:frames: XGROUP CREATE: WRONGTYPE' "$SPOOR_TMP/follow.1.err")" 1
+spoor_check "... without dropping the connection the other streams use" \
+    "$(grep -c 'spoor ingest: Redis:' "$SPOOR_TMP/follow.1.err")" 0
 
 # ---------------------------------------------------------------- 2. faults under load
 # one answers file per loader: two curls appending to one file would
