@@ -1,6 +1,7 @@
 /*
- * follow.c -- the live follower (follow.h): the files it tracks, the
- * publish, the clock and the signals.
+ * follow.c -- the live follower (follow.h): the publish, the clock and
+ * the signals; its files are read through log_tail.h, the fleet's
+ * streams through stream_input.h.
  */
 #include <errno.h>
 #include <inttypes.h>
