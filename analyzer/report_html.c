@@ -228,6 +228,34 @@ row_name(html_out_t *h, const char *name)
 }
 
 
+/* A table of nr x nc numbers after a chart: the row labels down the
+ * first column under `corner`, the column labels across, and
+ * cells[r * nc + c]'s raw numbers. */
+static void
+matrix_table(html_out_t *h, const char *figure, const char *caption,
+    const char *corner, const svg_item_t *rows, size_t nr,
+    const svg_item_t *cols, size_t nc, const svg_item_t *cells)
+{
+    size_t  i, k;
+
+    html_printf(h, "<table data-figure=\"%s\"><caption>%s</caption>"
+                "<thead><tr><th scope=\"col\">%s</th>", figure, caption,
+                corner);
+    for (k = 0; k < nc; k++) {
+        col_name(h, cols[k].label);
+    }
+    html_lit(h, "</tr></thead><tbody>");
+    for (i = 0; i < nr; i++) {
+        row_name(h, rows[i].label);
+        for (k = 0; k < nc; k++) {
+            html_number_cell(h, cells[i * nc + k].raw);
+        }
+        html_lit(h, "</tr>");
+    }
+    table_close(h);
+}
+
+
 /* A text cell from data: "–" when the member is not a string. */
 static void
 text_cell(html_out_t *h, const char *s)
@@ -533,21 +561,9 @@ rfm(html_out_t *h, yajl_val doc)
             }
             svg_heat(h, "Profiles with orders by recency score (R) and "
                      "frequency score (F)", rows, nr, cols, nc, cells);
-            html_lit(h, "<table data-figure=\"rfm.grid\"><caption>Profiles "
-                     "by recency score (rows) and frequency score (columns)"
-                     "</caption><thead><tr><th scope=\"col\">recency</th>");
-            for (k = 0; k < nc; k++) {
-                html_printf(h, "<th scope=\"col\">F%zu</th>", k + 1);
-            }
-            html_lit(h, "</tr></thead><tbody>");
-            for (i = 0; i < nr; i++) {
-                row_name(h, rows[i].label);
-                for (k = 0; k < nc; k++) {
-                    html_number_cell(h, cells[i * nc + k].raw);
-                }
-                html_lit(h, "</tr>");
-            }
-            table_close(h);
+            matrix_table(h, "rfm.grid", "Profiles by recency score (rows) "
+                         "and frequency score (columns)", "recency", rows,
+                         nr, cols, nc, cells);
         }
         free(cells);
         free(cols);
@@ -733,21 +749,8 @@ events(html_out_t *h, yajl_val doc)
             }
             svg_stacked(h, "Events per day by type", cols, nd, keys, nt,
                         cells);
-            html_lit(h, "<table data-figure=\"daily\"><caption>Events per "
-                     "day by type</caption><thead><tr><th scope=\"col\">day"
-                     "</th>");
-            for (k = 0; k < nt; k++) {
-                col_name(h, types[k]);
-            }
-            html_lit(h, "</tr></thead><tbody>");
-            for (i = 0; i < nd; i++) {
-                row_name(h, str(member(days->u.array.values[i], "day")));
-                for (k = 0; k < nt; k++) {
-                    html_number_cell(h, cells[i * nt + k].raw);
-                }
-                html_lit(h, "</tr>");
-            }
-            table_close(h);
+            matrix_table(h, "daily", "Events per day by type", "day", cols,
+                         nd, keys, nt, cells);
         }
         free(cells);
         free(keys);
@@ -898,21 +901,9 @@ consent_daily(html_out_t *h, yajl_val doc)
         }
         svg_stacked(h, "Consent outcomes per day by action", cols, nd, keys,
                     na, cells);
-        html_lit(h, "<table data-figure=\"consentDaily\"><caption>Consent "
-                 "outcomes per day by action (summed over signals and "
-                 "countries)</caption><thead><tr><th scope=\"col\">day</th>");
-        for (k = 0; k < na; k++) {
-            col_name(h, actions[k]);
-        }
-        html_lit(h, "</tr></thead><tbody>");
-        for (i = 0; i < nd; i++) {
-            row_name(h, str(member(days->u.array.values[i], "day")));
-            for (k = 0; k < na; k++) {
-                html_number_cell(h, cells[i * na + k].raw);
-            }
-            html_lit(h, "</tr>");
-        }
-        table_close(h);
+        matrix_table(h, "consentDaily", "Consent outcomes per day by action "
+                     "(summed over signals and countries)", "day", cols, nd,
+                     keys, na, cells);
     }
     free(sums);
     free(cells);
