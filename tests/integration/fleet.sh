@@ -158,20 +158,11 @@ spoor_check "... without dropping the connection the other streams use" \
     "$(grep -c 'spoor ingest: Redis:' "$SPOOR_TMP/follow.1.err")" 0
 
 # ---------------------------------------------------------------- 2. faults under load
-# one answers file per loader: two curls appending to one file would
-# interleave their buffered writes mid-line
 answers=$SPOOR_TMP/answers
 stop=$SPOOR_TMP/stop-load
-: > "$answers.a"
-: > "$answers.b"
-spoor_pixel_load "$A/t.gif" "$answers.a" "$stop" 300 30000 90 &
-load_a=$!
-spoor_pixel_load "$B/t.gif" "$answers.b" "$stop" 300 30000 90 &
-load_b=$!
-spoor_on_exit "touch '$stop'; kill $load_a $load_b 2>/dev/null; wait $load_a $load_b 2>/dev/null"
-
-answered() { cat "$answers".a "$answers".b | wc -l; }
-wait_answers() { spoor_wait_answers "$1" "$answers".a "$answers".b; }
+spoor_pixel_loads "$answers" "$stop" 300 30000 90 "$A/t.gif" "$B/t.gif"
+answered() { cat "$answers".[0-9]* | wc -l; }
+wait_answers() { spoor_wait_answers "$1" "$answers".[0-9]*; }
 kill9_shipper() {
     sleep "0.$((RANDOM % 10))"
     kill -9 "${spid[$1]}" 2>/dev/null || true
@@ -202,11 +193,11 @@ wait_answers 300
 kill9_shipper b
 wait_answers 300
 # Redis restarted empty: every entry, group and acknowledgement is gone
-before=$(cat "$answers".a "$answers".b | grep -c '^2' || true)
+before=$(cat "$answers".[0-9]* | grep -c '^2' || true)
 redis_stop
 spoor_ok "Redis killed"
 sleep 1
-down_ok=$(( $(cat "$answers".a "$answers".b | grep -c '^2' || true) - before ))
+down_ok=$(( $(cat "$answers".[0-9]* | grep -c '^2' || true) - before ))
 redis_start
 spoor_ok "Redis restarted empty"
 [ "$down_ok" -gt 0 ] || spoor_soft_fail "no beacon was answered while Redis was down"
@@ -214,9 +205,7 @@ spoor_ok "the edges answered $down_ok beacons while Redis was down"
 wait_answers 300
 kill9_follower
 wait_answers 300
-touch "$stop"
-wait "$load_a" "$load_b" 2>/dev/null || true
-cat "$answers".a "$answers".b > "$answers"
+spoor_pixel_loads_end "$answers" "$stop"
 ok=$(grep -c '^2' "$answers" || true)
 [ "$ok" -gt 0 ] || spoor_fail "no beacon was answered 2xx"
 spoor_log "load: $(answered) beacons sent, $ok answered 2xx"

@@ -568,3 +568,27 @@ spoor_wait_answers() {
     done
     spoor_fail "the load stopped: $(cat "$@" | wc -l) answers"
 }
+
+# spoor_pixel_loads ANSWERS STOP USERS MAX SECONDS URL...: one
+# spoor_pixel_load per URL, all at once, the Nth writing ANSWERS.N (one
+# file per loader: two curls appending to one file would interleave their
+# buffered writes mid-line).  Their pids are in SPOOR_LOAD_PIDS; they
+# stop at exit.  spoor_pixel_loads_end ANSWERS stops them, waits, and
+# gathers every answer into ANSWERS.
+SPOOR_LOAD_PIDS=()
+spoor_pixel_loads() {
+    local answers=$1 stop=$2 users=$3 max=$4 secs=$5 n=0 url
+    shift 5
+    for url in "$@"; do
+        n=$((n + 1))
+        : > "$answers.$n"
+        spoor_pixel_load "$url" "$answers.$n" "$stop" "$users" "$max" "$secs" &
+        SPOOR_LOAD_PIDS+=($!)
+    done
+    spoor_on_exit "touch '$stop'; kill ${SPOOR_LOAD_PIDS[*]} 2>/dev/null; wait ${SPOOR_LOAD_PIDS[*]} 2>/dev/null"
+}
+spoor_pixel_loads_end() {
+    touch "$2"
+    wait "${SPOOR_LOAD_PIDS[@]}" 2>/dev/null || true
+    cat "$1".[0-9]* > "$1"
+}

@@ -100,15 +100,10 @@ spoor_on_exit 'for p in "${spid[@]}" $fpid; do kill -9 "$p" 2>/dev/null || true;
 # edge (a profile stays under --ids-max: see docs/scaling.md), up to 120 s
 answers=$SPOOR_TMP/answers
 stop=$SPOOR_TMP/stop-load
-: > "$answers.a"
-: > "$answers.b"
 # shellcheck disable=SC2154
-spoor_pixel_load "http://127.0.0.1:$port_a/t.gif" "$answers.a" "$stop" 2000 200000 120 &
-load_a=$!
-spoor_pixel_load "http://127.0.0.1:$port_b/t.gif" "$answers.b" "$stop" 2000 200000 120 &
-load_b=$!
-spoor_on_exit "touch '$stop'; kill $load_a $load_b 2>/dev/null; wait $load_a $load_b 2>/dev/null"
-answered() { cat "$answers".a "$answers".b | wc -l; }
+spoor_pixel_loads "$answers" "$stop" 2000 200000 120 \
+    "http://127.0.0.1:$port_a/t.gif" "http://127.0.0.1:$port_b/t.gif"
+answered() { cat "$answers".[0-9]* | wc -l; }
 pause() { sleep "$(( 1 + RANDOM % 4 )).$(( RANDOM % 10 ))"; }
 
 # ---- 1. failover of the master that serves edge a's stream
@@ -139,9 +134,7 @@ for p in "${rpids[@]}"; do [ "$p" = 0 ] || kill -CONT "$p"; done
 spoor_ok "cluster resumed after $(answered) beacons"
 wait_cluster
 pause
-touch "$stop"
-wait "$load_a" "$load_b" 2>/dev/null || true
-cat "$answers".a "$answers".b > "$answers"
+spoor_pixel_loads_end "$answers" "$stop"
 total=$(wc -l < "$answers")
 ok=$(grep -c '^2' "$answers" || true)
 spoor_check "the edges answered every beacon 2xx throughout ($total)" "$ok" "$total"
