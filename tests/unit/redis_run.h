@@ -114,21 +114,32 @@ direct(int port)
 }
 
 
-/* One command (redisCommand format) on a server; the reply or NULL. */
+/* One command (redisCommand format) on a server; the reply, or NULL
+ * (down, or no answer). */
 static inline redisReply *
-cmd(int port, const char *fmt, ...)
+vcmd(int port, const char *fmt, va_list ap)
 {
     redisContext  *ctx = direct(port);
     redisReply    *r;
-    va_list        ap;
 
     if (ctx == NULL) {
         return NULL;
     }
-    va_start(ap, fmt);
     r = redisvCommand(ctx, fmt, ap);
-    va_end(ap);
     redisFree(ctx);
+    return r;
+}
+
+
+static inline redisReply *
+cmd(int port, const char *fmt, ...)
+{
+    redisReply  *r;
+    va_list      ap;
+
+    va_start(ap, fmt);
+    r = vcmd(port, fmt, ap);
+    va_end(ap);
     return r;
 }
 
@@ -137,38 +148,33 @@ cmd(int port, const char *fmt, ...)
 static inline void
 cmd_str(char *out, size_t outlen, int port, const char *fmt, ...)
 {
-    redisContext  *ctx = direct(port);
-    redisReply    *r;
-    va_list        ap;
+    redisReply  *r;
+    va_list      ap;
 
-    cr_assert_not_null(ctx, "port %d down", port);
     va_start(ap, fmt);
-    r = redisvCommand(ctx, fmt, ap);
+    r = vcmd(port, fmt, ap);
     va_end(ap);
-    redisFree(ctx);
     cr_assert(r && (r->type == REDIS_REPLY_STRING
                     || r->type == REDIS_REPLY_STATUS),
               "port %d: %s: %s", port, fmt,
-              r ? (r->str ? r->str : "?") : "no reply");
+              r ? (r->str ? r->str : "?") : "down or no reply");
     snprintf(out, outlen, "%s", r->str);
     freeReplyObject(r);
 }
 
 
+/* A command that must not fail (asserted). */
 static inline void
 cmd_ok(int port, const char *fmt, ...)
 {
-    redisContext  *ctx = direct(port);
-    redisReply    *r;
-    va_list        ap;
+    redisReply  *r;
+    va_list      ap;
 
-    cr_assert_not_null(ctx, "port %d down", port);
     va_start(ap, fmt);
-    r = redisvCommand(ctx, fmt, ap);
+    r = vcmd(port, fmt, ap);
     va_end(ap);
-    redisFree(ctx);
     cr_assert(r && r->type != REDIS_REPLY_ERROR, "port %d: %s: %s", port,
-              fmt, r ? (r->str ? r->str : "?") : "no reply");
+              fmt, r ? (r->str ? r->str : "?") : "down or no reply");
     freeReplyObject(r);
 }
 
