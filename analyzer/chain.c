@@ -31,6 +31,14 @@ int
 chain_open(chain_t *c, const char *dir, uint32_t gen, int verify,
     char *err, size_t errlen)
 {
+    return chain_open_files(c, dir, gen, ".snap", verify, err, errlen);
+}
+
+
+int
+chain_open_files(chain_t *c, const char *dir, uint32_t gen, const char *ext,
+    int verify, char *err, size_t errlen)
+{
     char          path[4096], why[512];
     uint32_t      parent, base, want_base = 0;
     spoor_snap_t *s;
@@ -38,7 +46,8 @@ chain_open(chain_t *c, const char *dir, uint32_t gen, int verify,
 
     memset(c, 0, sizeof(*c));
     for (;;) {
-        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".snap", dir, gen);
+        snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 "%s", dir, gen,
+                 ext);
         s = spoor_snap_open(path, why, sizeof(why));
         if (s == NULL) {
             rc = errno == ENOENT && c->n == 0 ? SPOOR_E_IO : SPOOR_E_FORMAT;

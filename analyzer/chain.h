@@ -44,6 +44,11 @@ typedef struct {
 int chain_open(chain_t *c, const char *dir, uint32_t gen, int verify,
     char *err, size_t errlen);
 
+/* The same for the files dir/gen-GEN.EXT, ext ".snap" (chain_open()) or
+ * ".serve" (the serving views, of the state or a mirror's copies). */
+int chain_open_files(chain_t *c, const char *dir, uint32_t gen,
+    const char *ext, int verify, char *err, size_t errlen);
+
 void chain_close(chain_t *c);
 
 /*

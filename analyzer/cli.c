@@ -12,6 +12,7 @@
 #include "json_out.h"
 #include "logreader.h"
 #include "requests.h"
+#include "serve_key.h"
 #include "snapshot.h"
 
 
@@ -193,6 +194,38 @@ cli_replace_file(const char *path, const void *data, size_t len)
         }
     }
     return spoor_write_file_atomic(dir, name, data, len);
+}
+
+
+int
+cli_read_key(const char *path, unsigned char *key, size_t *len, char *err,
+    size_t errlen)
+{
+    FILE    *f;
+    size_t   n;
+    int      bad;
+
+    *len = 0;
+    f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return SPOOR_E_IO;
+    }
+    n = fread(key, 1, SPOOR_KEY_FILE_MAX + 1, f);
+    bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "%s: cannot read it", path);
+        return SPOOR_E_IO;
+    }
+    if (n > SPOOR_KEY_FILE_MAX || spoor_key_trim(key, &n) != SPOOR_OK) {
+        snprintf(err, errlen, "%s holds %zu bytes; a key needs %d to %d "
+                 "(e.g. openssl rand -hex 32)", path, n, SPOOR_KEY_MIN,
+                 SPOOR_KEY_FILE_MAX);
+        return SPOOR_E_INVAL;
+    }
+    *len = n;
+    return SPOOR_OK;
 }
 
 

@@ -43,6 +43,7 @@ int cmd_gen(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_ship(int argc, char **argv);
+int cmd_mirror(int argc, char **argv);
 
 /*
  * Opens --state DIR for writing with the settings options of a command
@@ -89,6 +90,15 @@ void cli_print_damage(FILE *f, const char *path, const void *damage);
  * (spoor_write_file_atomic() in path's directory).  SPOOR_OK, or an error
  * with errno set. */
 int cli_replace_file(const char *path, const void *data, size_t len);
+
+/*
+ * Reads the key file at path (serve_key.h's rule: its bytes without
+ * trailing white space, SPOOR_KEY_MIN to SPOOR_KEY_FILE_MAX of them) into
+ * key[0 .. *len), key holding SPOOR_KEY_FILE_MAX + 1 bytes.  SPOOR_OK, or
+ * an error with the reason in err.
+ */
+int cli_read_key(const char *path, unsigned char *key, size_t *len,
+    char *err, size_t errlen);
 
 /* Replaces the --status file at path with the JSON text j holds and a
  * newline (cli_replace_file()); a failure is said as "spoor CMD:

@@ -100,6 +100,10 @@ usage(FILE *f)
         "                       (`spoor ship`) to Redis: host:port[,...]\n"
         "  --reader NAME        this state's consumer group on the streams\n"
         "                       (default spoor; one per state)\n"
+        "  --serve-key FILE     with --redis: also publish what NGINX serves\n"
+        "                       to every edge's `spoor mirror`, indexed by\n"
+        "                       ids keyed with this secret (the edges'\n"
+        "                       spoor_profiles key=; docs/scaling.md)\n"
         "\n"
         "Options of both:\n");
     settings_usage(f);
@@ -201,12 +205,13 @@ cmd_ingest(int argc, char **argv)
         }
         goto done;
     }
-    if (cli.status != NULL || cli.redis != NULL
+    if (cli.status != NULL || cli.redis != NULL || cli.serve_key != NULL
         || strcmp(cli.reader, FLEET_DEFAULT_READER) != 0)
     {
         fprintf(stderr, "spoor ingest: %s is for --follow\n",
                 cli.status != NULL ? "--status"
-                : cli.redis != NULL ? "--redis" : "--reader");
+                : cli.redis != NULL ? "--redis"
+                : cli.serve_key != NULL ? "--serve-key" : "--reader");
         exit_code = EXIT_USAGE;
         goto done;
     }

@@ -29,6 +29,48 @@ fleet_stream_key(const char *edge, char *buf)
 }
 
 
+size_t
+fleet_serve_key(const char *reader, const char *what, char *buf)
+{
+    return (size_t) snprintf(buf, FLEET_SERVE_KEY_MAX, "spoor:serve:%s:%s",
+                             reader, what);
+}
+
+
+size_t
+fleet_serve_file_key(const char *reader, uint32_t gen, char *buf)
+{
+    return (size_t) snprintf(buf, FLEET_SERVE_KEY_MAX,
+                             "spoor:serve:%s:%" PRIu32, reader, gen);
+}
+
+
+size_t
+fleet_serve_part_key(const char *reader, uint32_t gen, uint32_t part,
+    char *buf)
+{
+    return (size_t) snprintf(buf, FLEET_SERVE_KEY_MAX,
+                             "spoor:serve:%s:%" PRIu32 ":%" PRIu32, reader,
+                             gen, part);
+}
+
+
+static int parse_u64(const char *s, size_t len, uint64_t *v);
+
+
+int
+fleet_serve_gen_parse(const char *s, size_t len, uint32_t *gen)
+{
+    uint64_t  v;
+
+    if (parse_u64(s, len, &v) != 0 || v == 0 || v > UINT32_MAX) {
+        return -1;
+    }
+    *gen = (uint32_t) v;
+    return 0;
+}
+
+
 static int
 parse_u64(const char *s, size_t len, uint64_t *v)
 {

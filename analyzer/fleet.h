@@ -22,6 +22,21 @@
  * is what that analyzer has committed, and every other entry is read again
  * after a restart (its pending list first).
  *
+ * Serving (the fan-out, part two: serve_fanout.h writes, mirror.h
+ * reads), per reader R -- each state publishes what its edges serve:
+ *   spoor:serve:R:current   "G": the newest generation whose chain of
+ *                           keyed serving files is whole in Redis
+ *   spoor:serve:R:G         "PARTS BYTES" (decimal): generation G's keyed
+ *                           serving file (serve_keyed.h) is BYTES long, in
+ *                           PARTS parts; written after its parts, deleted
+ *                           before them, so a file named here is whole
+ *   spoor:serve:R:G:I       part I (0 .. PARTS - 1) of that file,
+ *                           FLEET_SERVE_PART bytes each but the last
+ *   spoor:serve:R:gens      a set of the generations held, for cleaning
+ * Nothing there names an id: the files are indexed by keyed hashes
+ * (shared/serve_key.h) and hold what NGINX serves (segments, stage, RFM,
+ * exposable traits).
+ *
  * The committed frontier of a stream: the smallest entry ID that some
  * group has not acknowledged -- for each group its lowest pending ID, or,
  * with nothing pending, the ID after its last delivered one; the least of
@@ -48,11 +63,26 @@ typedef struct {
     uint64_t  ms, seq;
 } fleet_id_t;
 
+#define FLEET_SERVE_PART   (4u << 20)  /* bytes of a serving file part */
+#define FLEET_SERVE_KEY_MAX  (FLEET_EDGE_MAX + 48)
+
 /* Whether name is a valid edge (or reader) name. */
 int fleet_name_valid(const char *name);
 
 /* The edge's stream key into buf[FLEET_KEY_MAX]; returns its length. */
 size_t fleet_stream_key(const char *edge, char *buf);
+
+/* Reader R's serving keys into buf[FLEET_SERVE_KEY_MAX], returning
+ * the length: "spoor:serve:R:WHAT" (WHAT "current" or "gens"), of
+ * generation gen ("spoor:serve:R:G"), of its part ("spoor:serve:R:G:I"). */
+size_t fleet_serve_key(const char *reader, const char *what, char *buf);
+size_t fleet_serve_file_key(const char *reader, uint32_t gen, char *buf);
+size_t fleet_serve_part_key(const char *reader, uint32_t gen, uint32_t part,
+    char *buf);
+
+/* Parses a decimal uint32 s[0 .. len) ("G" of spoor:serve:R:current);
+ * 0, or -1 when it is none or 0. */
+int fleet_serve_gen_parse(const char *s, size_t len, uint32_t *gen);
 
 /* Parses "ms-seq" (s[0 .. len)); 0, or -1 when it is no ID. */
 int fleet_id_parse(const char *s, size_t len, fleet_id_t *id);

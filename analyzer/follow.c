@@ -24,6 +24,7 @@
 #include "requests.h"
 #include "rules.h"
 #include "snapshot.h"
+#include "serve_fanout.h"
 #include "stream_input.h"
 
 /* What the follower keeps per file (tail_extra()). */
@@ -41,6 +42,8 @@ typedef struct {
     const char        *path;
     log_tail_t         tail;       /* LOG's files (none without LOG) */
     stream_input_t    *si;         /* the fleet's streams; NULL: none */
+    serve_fanout_t    *fo;         /* the fan-out to the edges; NULL:
+                                      none */
     ingest_t          *in;
     uint32_t          *touched;    /* ids of profiles folded into, and of
                                       profiles due, since the last publish */
@@ -419,6 +422,9 @@ publish(follower_t *f)
     if (f->si != NULL) {
         stream_input_committed(f->si);  /* acknowledged only now */
     }
+    if (f->fo != NULL) {
+        serve_fanout_sync(f->fo, st->dir, st->gen);
+    }
 
     /* the next deadline of every profile this generation changed */
     for (i = 0; i < f->ntouched; i++) {
@@ -487,6 +493,9 @@ publish(follower_t *f)
         json_out_array_close(&s);
         if (f->si != NULL) {
             stream_input_status(f->si, &s);
+        }
+        if (f->fo != NULL) {
+            serve_fanout_status(f->fo, &s);
         }
         json_out_map_close(&s);
         cli_write_status("ingest", f->cli->status, &s);
@@ -600,6 +609,33 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         code = EXIT_USAGE;
         goto done;
     }
+    if (cli->serve_key != NULL) {
+        unsigned char  key[SPOOR_KEY_FILE_MAX + 1];
+        size_t         klen;
+        char           why[512];
+
+        if (cli->redis == NULL) {
+            fprintf(stderr, "spoor ingest: --serve-key publishes to the "
+                    "fleet's Redis: give --redis too\n");
+            code = EXIT_USAGE;
+            goto done;
+        }
+        if (cli_read_key(cli->serve_key, key, &klen, why, sizeof(why))
+            != SPOOR_OK)
+        {
+            fprintf(stderr, "spoor ingest: --serve-key %s\n", why);
+            code = EXIT_USAGE;
+            goto done;
+        }
+        f.fo = serve_fanout_new(cli->redis, cli->reader, key, klen,
+                                FOLLOW_REDIS_TIMEOUT_MS);
+        memset(key, 0, sizeof(key));
+        if (f.fo == NULL) {
+            fprintf(stderr, "spoor ingest: out of memory\n");
+            code = EXIT_IO;
+            goto done;
+        }
+    }
 
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -660,6 +696,9 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
                 stream_input_committed(f.si);
             }
         }
+        if (f.fo != NULL) {
+            serve_fanout_sync(f.fo, st->dir, st->gen);   /* retries, checks */
+        }
         if (got_stop) {
             break;
         }
@@ -685,6 +724,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
 done:
     tail_free(&f.tail);
     stream_input_free(f.si);
+    serve_fanout_free(f.fo);
     free(f.touched);
     ingest_free(f.in);
     deadlines_free(&f.dl);

@@ -30,6 +30,7 @@ static const command_t  commands[] = {
     { "forget", cmd_forget, "erase profiles by any linked id, for good" },
     { "import-traits", cmd_import_traits, "load batch traits (JSON lines)" },
     { "ship",   cmd_ship,   "send the local log's frames to a Redis stream (a fleet edge)" },
+    { "mirror", cmd_mirror, "keep a fleet edge's copy of what NGINX serves, from Redis" },
     { "recover", cmd_recover, "roll a damaged state back to an intact generation" },
 };
 

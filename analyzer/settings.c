@@ -238,6 +238,7 @@ ingest_option(state_cli_t *cli, int c, const char *arg)
     case 'S': return settings_duration(arg, &cli->settle_ms);
     case 'R': cli->redis = arg; return arg[0] ? 0 : -1;
     case 'E': cli->reader = arg; return fleet_name_valid(arg) ? 0 : -1;
+    case 'K': cli->serve_key = arg; return arg[0] ? 0 : -1;
     default:
         errno = 0;
         v = strtoll(arg, &end, 10);
@@ -274,6 +275,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "status",      required_argument, NULL, 'T' },
         { "redis",       required_argument, NULL, 'R' },
         { "reader",      required_argument, NULL, 'E' },
+        { "serve-key",   required_argument, NULL, 'K' },
         { "now",         required_argument, NULL, 'N' },
         { "full",        no_argument,       NULL, 'U' },
         { "wait",        required_argument, NULL, 'W' },
@@ -296,6 +298,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->status = NULL;
     cli->redis = NULL;
     cli->reader = FLEET_DEFAULT_READER;
+    cli->serve_key = NULL;
     cli->now_ms = INT64_MIN;
     cli->full = 0;
     cli->wait_ms = 60000;
@@ -351,6 +354,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
             }
             break;
         case 'F': case 'I': case 'S': case 'T': case 'N': case 'R': case 'E':
+        case 'K':
             if (strcmp(cmd, "ingest") != 0) {
                 fprintf(stderr, "spoor %s: unknown option '%s' (see "
                         "--help)\n", cmd, OPT_NAME());
@@ -362,6 +366,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                         ? "a time (ms since the epoch or ISO 8601)"
                         : c == 'R' ? "Redis seeds (host:port[,host:port...])"
                         : c == 'E' ? "a name of 1 to 64 of [A-Za-z0-9._-]"
+                        : c == 'K' ? "a key file"
                         : "a duration (500ms, 1s, 2m, 1h; at least 10ms)",
                         optarg);
                 return -2;

@@ -98,6 +98,9 @@ typedef struct {
     const char  *redis;             /* --redis SEEDS: the fleet's streams
                                        (fleet.h); NULL: none */
     const char  *reader;            /* --reader NAME (default "spoor") */
+    const char  *serve_key;         /* --serve-key FILE: fan-out of the
+                                       serving views to the edges
+                                       (serve_fanout.h); NULL: none */
     int64_t      now_ms;            /* --now; INT64_MIN: not given */
     int          full;              /* --full: the generation written is
                                        a full one, not a delta */

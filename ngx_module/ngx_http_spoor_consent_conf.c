@@ -14,6 +14,7 @@
 #include "consent_onetrust.h"
 #include "consent_segment.h"
 #include "keyed_hash.h"
+#include "serve_key.h"
 
 
 static ngx_str_t  ngx_http_spoor_onetrust_cookie = ngx_string("OptanonConsent");
@@ -519,6 +520,84 @@ ngx_http_spoor_secret_cleanup(void *data)
 
 
 /*
+ * A key from the file at path (made absolute against the prefix): the
+ * file's bytes without trailing white space, SPOOR_KEY_MIN to
+ * SPOOR_KEY_FILE_MAX of them (serve_key.h), in the configuration pool
+ * and wiped when it is destroyed.  Logs what is wrong, naming the
+ * directive; NULL then.
+ */
+ngx_str_t *
+ngx_http_spoor_key_file(ngx_conf_t *cf, ngx_command_t *cmd, ngx_str_t *path)
+{
+    u_char              *buf;
+    size_t               len;
+    ssize_t              n;
+    ngx_fd_t             fd;
+    ngx_str_t           *key;
+    ngx_file_info_t      fi;
+    ngx_pool_cleanup_t  *cln;
+
+    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
+        return NULL;
+    }
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "%V: cannot open \"%V\"", &cmd->name, path);
+        return NULL;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || !ngx_is_file(&fi) || ngx_file_size(&fi) > SPOOR_KEY_FILE_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" is not a regular file of at most %d "
+                           "bytes", &cmd->name, path, SPOOR_KEY_FILE_MAX);
+        (void) ngx_close_file(fd);
+        return NULL;
+    }
+
+    key = ngx_palloc(cf->pool, sizeof(ngx_str_t));
+    buf = ngx_palloc(cf->pool, SPOOR_KEY_FILE_MAX + 1);
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+    if (key == NULL || buf == NULL || cln == NULL) {
+        (void) ngx_close_file(fd);
+        return NULL;
+    }
+
+    n = ngx_read_fd(fd, buf, SPOOR_KEY_FILE_MAX + 1);
+    (void) ngx_close_file(fd);
+
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "%V: cannot read \"%V\"", &cmd->name, path);
+        return NULL;
+    }
+
+    len = (size_t) n;
+    key->data = buf;
+    key->len = len;
+
+    cln->handler = ngx_http_spoor_secret_cleanup;
+    cln->data = key;
+
+    if (spoor_key_trim(buf, &len) != SPOOR_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "%V: \"%V\" holds %uz bytes; a key needs at "
+                           "least %d (e.g. openssl rand -hex 32)",
+                           &cmd->name, path, len, SPOOR_KEY_MIN);
+        return NULL;
+    }
+
+    key->len = len;
+
+    return key;
+}
+
+
+/*
  * spoor_secret_file PATH;  the key of spoor_pseudonymize: the file's bytes
  * without trailing white space, at least 32 of them.
  */
@@ -528,12 +607,7 @@ ngx_http_spoor_secret_file_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_spoor_loc_conf_t *lcf = conf;
 
-    u_char              *buf;
-    ssize_t              n;
-    ngx_fd_t             fd;
-    ngx_str_t           *value, *secret, path;
-    ngx_file_info_t      fi;
-    ngx_pool_cleanup_t  *cln;
+    ngx_str_t  *value, *secret, path;
 
     if (lcf->secret != NGX_CONF_UNSET_PTR) {
         return "is duplicate";
@@ -542,62 +616,8 @@ ngx_http_spoor_secret_file_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     value = cf->args->elts;
     path = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "%V: cannot open \"%V\"", &cmd->name, &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || !ngx_is_file(&fi) || ngx_file_size(&fi) > 4096)
-    {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%V: \"%V\" is not a regular file of at most 4096 "
-                           "bytes", &cmd->name, &path);
-        (void) ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    secret = ngx_palloc(cf->pool, sizeof(ngx_str_t));
-    buf = ngx_palloc(cf->pool, 4097);
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-
-    if (secret == NULL || buf == NULL || cln == NULL) {
-        (void) ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    n = ngx_read_fd(fd, buf, 4097);
-    (void) ngx_close_file(fd);
-
-    if (n == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "%V: cannot read \"%V\"", &cmd->name, &path);
-        return NGX_CONF_ERROR;
-    }
-
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'
-                     || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-    {
-        n--;
-    }
-
-    secret->data = buf;
-    secret->len = n;
-
-    cln->handler = ngx_http_spoor_secret_cleanup;
-    cln->data = secret;
-
-    if (n < SPOOR_KEY_MIN || n > 4096) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "%V: \"%V\" holds %z bytes; a key needs at least "
-                           "%d (e.g. openssl rand -hex 32)", &cmd->name,
-                           &path, n, SPOOR_KEY_MIN);
+    secret = ngx_http_spoor_key_file(cf, cmd, &path);
+    if (secret == NULL) {
         return NGX_CONF_ERROR;
     }
 

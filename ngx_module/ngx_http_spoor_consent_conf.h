@@ -30,6 +30,13 @@ char *ngx_http_spoor_traits_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_spoor_secret_file_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
+/* A key from the file at *path (spoor_secret_file, spoor_profiles key=):
+ * its bytes without trailing white space, at least SPOOR_KEY_MIN
+ * (serve_key.h), in cf's pool and wiped with it; *path is made absolute.
+ * NULL, logged naming cmd, when the file is unfit. */
+ngx_str_t *ngx_http_spoor_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *path);
+
 /* Sets the consent fields of a new location configuration unset. */
 void ngx_http_spoor_consent_create_conf(ngx_http_spoor_loc_conf_t *conf);
 

@@ -192,6 +192,11 @@ typedef struct {
 typedef struct {
     ngx_str_t               dir;           /* NUL-terminated */
     ngx_msec_t              check;
+    ngx_str_t              *key;           /* key=: the index key of keyed
+                                              files (serve_key.h); NULL:
+                                              none */
+    spoor_keyed_t          *keyed;         /* key prepared, per worker */
+    u_char                  key_id[SPOOR_SERVE_KEY_ID_LEN];
     ngx_http_spoor_gen_t   *current;       /* NULL: none usable */
     ngx_http_spoor_gen_t   *pending;
     void                   *hashing;       /* spoor_snap_hashing_t */

@@ -19,6 +19,7 @@
 
 #include "ngx_http_spoor_profiles.h"
 #include "ngx_http_spoor_consent.h"
+#include "ngx_http_spoor_consent_conf.h"
 #include "ngx_http_spoor_request.h"
 #include "ngx_http_spoor_status.h"
 #include "ngx_http_spoor_visitor.h"
@@ -53,7 +54,7 @@ ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_spoor_loc_conf_t *lcf = conf;
 
     ngx_int_t                     check;
-    ngx_str_t                    *value, dir, s;
+    ngx_str_t                    *value, dir, s, *key;
     ngx_uint_t                    i;
     ngx_http_spoor_main_conf_t   *mcf;
     ngx_http_spoor_profiles_t    *p, **pp;
@@ -75,8 +76,27 @@ ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     check = NGX_HTTP_SPOOR_PROFILES_CHECK;
+    key = NULL;
 
     for (i = 2; i < cf->args->nelts; i++) {
+        if (ngx_strncmp(value[i].data, "key=", 4) == 0 && key == NULL) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            if (s.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "%V: \"key=\" names no file",
+                                   &cmd->name);
+                return NGX_CONF_ERROR;
+            }
+
+            key = ngx_http_spoor_key_file(cf, cmd, &s);
+            if (key == NULL) {
+                return NGX_CONF_ERROR;
+            }
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "check=", 6) == 0) {
             s.data = value[i].data + 6;
             s.len = value[i].len - 6;
@@ -119,6 +139,17 @@ ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,
                                    "another check= time", &cmd->name, &dir);
                 return NGX_CONF_ERROR;
             }
+            if ((pp[i]->key == NULL) != (key == NULL)
+                || (key != NULL
+                    && (pp[i]->key->len != key->len
+                        || ngx_memcmp(pp[i]->key->data, key->data, key->len)
+                           != 0)))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "%V: \"%V\" is already served with "
+                                   "another key=", &cmd->name, &dir);
+                return NGX_CONF_ERROR;
+            }
             lcf->profiles = pp[i];
             return NGX_CONF_OK;
         }
@@ -138,6 +169,7 @@ ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     p->dir.data[dir.len] = '\0';
     p->dir.len = dir.len;
     p->check = (ngx_msec_t) check;
+    p->key = key;
 
     pp = ngx_array_push(&mcf->profiles);
     if (pp == NULL) {
@@ -271,6 +303,60 @@ ngx_http_spoor_profiles_refuse(ngx_http_spoor_profiles_t *p,
 
 
 /*
+ * Whether f, just opened, can be read with p's key: a keyed file (a fleet
+ * edge's copy, serve_key.h) needs key= and must name that key's id; a
+ * plain one is read as it is.  NGX_OK, or NGX_ERROR with the reason in
+ * why.
+ */
+static ngx_int_t
+ngx_http_spoor_gfile_keyed(ngx_http_spoor_profiles_t *p,
+    ngx_http_spoor_gfile_t *f, ngx_uint_t legacy, u_char *why, size_t wlen)
+{
+    ngx_uint_t  keyed;
+
+    keyed = (spoor_snap_flags(f->snap) & SPOOR_SNAP_KEYED) != 0;
+
+    if (!keyed) {
+        if (!legacy && f->serve.key_id != NULL) {
+            (void) ngx_snprintf(why, wlen, "%s names a key but is not "
+                                "keyed%Z", f->name);
+            return NGX_ERROR;
+        }
+        return NGX_OK;
+    }
+
+    if (legacy || f->serve.key_id == NULL) {
+        (void) ngx_snprintf(why, wlen, "%s is keyed but names no key%Z",
+                            f->name);
+        return NGX_ERROR;
+    }
+
+    if (p->key == NULL) {
+        (void) ngx_snprintf(why, wlen, "%s is keyed (a fleet edge's copy, "
+                            "written by spoor mirror): spoor_profiles needs "
+                            "the fleet's key= to read it%Z", f->name);
+        return NGX_ERROR;
+    }
+
+    if (p->keyed == NULL) {
+        (void) ngx_snprintf(why, wlen, "%s is keyed, and the key= could not "
+                            "be prepared (OpenSSL)%Z", f->name);
+        return NGX_ERROR;
+    }
+
+    if (ngx_memcmp(f->serve.key_id, p->key_id, SPOOR_SERVE_KEY_ID_LEN) != 0) {
+        (void) ngx_snprintf(why, wlen, "%s is keyed with another key (its "
+                            "key id %*s, key= has %*s)%Z", f->name,
+                            (size_t) SPOOR_SERVE_KEY_ID_LEN, f->serve.key_id,
+                            (size_t) SPOOR_SERVE_KEY_ID_LEN, p->key_id);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * The file DIR/fname, added to the chain of g (the generation being
  * built) as its next older file: the current generation's own file
  * object when that has the same name and is the same file (mapped and
@@ -374,6 +460,11 @@ ngx_http_spoor_gfile_add(ngx_http_spoor_profiles_t *p,
                 return NGX_ERROR;
             }
         }
+
+        if (ngx_http_spoor_gfile_keyed(p, f, legacy, why, wlen) != NGX_OK) {
+            ngx_http_spoor_gfile_release(f);
+            return NGX_ERROR;
+        }
     }
 
     g->file[g->chain.n] = f;
@@ -430,6 +521,8 @@ ngx_http_spoor_chain_build(ngx_http_spoor_profiles_t *p,
                                     want, f->name);
                 return NGX_ERROR;
             }
+            g->chain.index_key = g->file[0]->serve.key_id != NULL
+                                 ? p->keyed : NULL;
             return NGX_OK;                        /* the base */
         }
 
@@ -539,7 +632,23 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
      * a generation written before serving views existed is read from
      * its snapshot */
     legacy = 1;
-    if (n > 5 && ngx_strcmp(name + n - 5, ".snap") == 0) {
+    if (n > 6 && ngx_strcmp(name + n - 6, ".serve") == 0) {
+        /* a serving view alone (a fleet edge's copy, spoor mirror) */
+        ngx_cpystrn(fname, name, sizeof(fname));
+        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, fname);
+        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+            err = ngx_errno;
+            if (!p->missing_logged) {
+                ngx_log_error(NGX_LOG_WARN, log, err,
+                              "spoor_profiles: CURRENT names \"%s\", which "
+                              "cannot be read", path);
+                p->missing_logged = 1;
+            }
+            return;
+        }
+        legacy = 0;
+
+    } else if (n > 5 && ngx_strcmp(name + n - 5, ".snap") == 0) {
         (void) ngx_sprintf(fname, "%*s.serve%Z", (size_t) n - 5, name);
         (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, fname);
         if (ngx_file_info(path, &fi) != NGX_FILE_ERROR) {
@@ -590,7 +699,8 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
                                         sizeof(why), log);
 
         if (rc == NGX_ERROR && g->chain.n == 0 && version != 0
-            && version < SPOOR_SERVE_VERSION)
+            && version < SPOOR_SERVE_VERSION
+            && ngx_strcmp(name + n - 5, ".snap") == 0)
         {
             /* an older serving view: the snapshot has every field */
             legacy = 1;
@@ -809,6 +919,23 @@ ngx_http_spoor_profiles_init_worker(ngx_http_spoor_main_conf_t *mcf,
         p->hashing = NULL;
         p->bad[0] = '\0';
         p->missing_logged = 0;
+        p->keyed = NULL;
+
+        if (p->key != NULL) {
+            p->keyed = spoor_keyed_new(p->key->data, p->key->len);
+
+            if (p->keyed == NULL
+                || spoor_serve_key_id(p->keyed, (char *) p->key_id)
+                   != SPOOR_OK)
+            {
+                ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
+                              "spoor_profiles: \"%V\": the key= cannot be "
+                              "prepared (OpenSSL); keyed files are refused",
+                              &p->dir);
+                spoor_keyed_free(p->keyed);
+                p->keyed = NULL;
+            }
+        }
 
         /* a new worker answers from the first request on */
         ngx_http_spoor_profiles_step(p, 1, cycle->log);
@@ -843,6 +970,8 @@ ngx_http_spoor_profiles_exit_worker(ngx_http_spoor_main_conf_t *mcf)
         ngx_http_spoor_pending_drop(p);
         ngx_http_spoor_gen_release(p->current);
         p->current = NULL;
+        spoor_keyed_free(p->keyed);
+        p->keyed = NULL;
     }
 
     for (i = 0; i < NGX_HTTP_SPOOR_KEYS; i++) {

@@ -36,7 +36,7 @@
 #define NGX_HTTP_SPOOR_DIR_STEP        (256 << 10)    /* index entries per
                                                          tick (4 MiB) */
 
-/* spoor_profiles DIR [check=TIME] | off; */
+/* spoor_profiles DIR [check=TIME] [key=FILE] | off; */
 char *ngx_http_spoor_profiles_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "privacy.h"
 #include "profile_lookup.h"
+#include "serve_key.h"
 
 
 int
@@ -37,6 +38,11 @@ spoor_profile_lookup(const spoor_profile_chain_t *c,
     k[0] = kind;
     k[1] = '\0';
     h = spoor_id_hash(k, id, len);
+    if (c->index_key != NULL
+        && spoor_serve_key_hash(c->index_key, h, &h) != SPOOR_OK)
+    {
+        return 0;
+    }
 
     if (sv != NULL) {
         /* serving views, newest first: one line of each slot table until

@@ -17,7 +17,9 @@
  * (spoor_id_hash()); a user id that the capture path pseudonymizes
  * (spoor_pseudonymize userId) is first replaced by its pseudonym, the
  * hex keyed hash the log holds, with a key prepared once
- * (spoor_keyed_new()).  In a serving view (serving version 2) the id's
+ * (spoor_keyed_new()).  In a fleet edge's copy of the serving views
+ * (keyed files, serve_key.h) the hash is then keyed with the chain's
+ * index_key: one HMAC more.  In a serving view (serving version 2) the id's
  * slot gives the served fields in one 64-byte line per file asked
  * (profile_view.h); in a full snapshot (a generation without a serving
  * view) the first profile the index names is fetched (its record
@@ -46,6 +48,12 @@
 typedef struct {
     const spoor_snap_t  *file[SPOOR_CHAIN_DELTAS_MAX + 1];
     size_t               n;                  /* 1 .. DELTAS_MAX + 1 */
+    spoor_keyed_t       *index_key;          /* the files are keyed
+                                                (SPOOR_SNAP_KEYED, every
+                                                one of them): their index
+                                                hashes are
+                                                spoor_serve_key_hash() of
+                                                this key; NULL: plain */
 } spoor_profile_chain_t;
 
 /*

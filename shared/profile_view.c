@@ -501,6 +501,17 @@ spoor_profile_serve_meta(const unsigned char *meta, size_t len, size_t sum,
             segs = 1;
             continue;
         }
+        if (key_is(&k, "key", 3)) {
+            /* a keyed file's key id (serve_key.h) */
+            if (spoor_mp_read(meta, len, &off, &val) != SPOOR_OK
+                || val.type != SPOOR_MP_STR
+                || val.len != SPOOR_SERVE_KEY_ID_LEN)
+            {
+                goto bad;
+            }
+            sv->key_id = val.s;
+            continue;
+        }
         if (key_is(&k, "life", 4)) {
             c = serve_names(meta, len, &off, SPOOR_SERVE_LIFE_MAX, sv->life,
                             sv->life_len);
@@ -539,7 +550,11 @@ spoor_profile_serve_same(const spoor_profile_serve_t *a,
 {
     uint32_t  i;
 
-    if (a->sum != b->sum || a->nseg != b->nseg || a->nlife != b->nlife) {
+    if (a->sum != b->sum || a->nseg != b->nseg || a->nlife != b->nlife
+        || (a->key_id == NULL) != (b->key_id == NULL)
+        || (a->key_id != NULL
+            && memcmp(a->key_id, b->key_id, SPOOR_SERVE_KEY_ID_LEN) != 0))
+    {
         return 0;
     }
     for (i = 0; i < a->nseg; i++) {

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "serve_key.h"
 #include "snapshot.h"
 
 /* The serving view's layout version this reader knows (its meta map's
@@ -68,6 +69,10 @@ typedef struct {
     uint8_t      life_len[SPOOR_SERVE_LIFE_MAX];
     uint32_t     nlife;
     size_t       sum;                /* summary bytes, 16 or 48 */
+    const char  *key_id;             /* a keyed file's "key", the id of
+                                        its key (SPOOR_SERVE_KEY_ID_LEN
+                                        hex digits, serve_key.h); NULL:
+                                        not keyed */
 } spoor_profile_serve_t;
 
 typedef struct {
@@ -163,7 +168,7 @@ int spoor_profile_serve_meta(const unsigned char *meta, size_t len,
 /*
  * 1 when a and b (read by spoor_profile_serve_meta()) name the same
  * segments and lifecycle stages, in the same order, with the same
- * summary size: summaries of one read like summaries of the other (the
+ * summary size and the same key id (or none): summaries of one read like summaries of the other (the
  * files of one chain, gen_chain.h); else 0.
  */
 int spoor_profile_serve_same(const spoor_profile_serve_t *a,

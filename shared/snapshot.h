@@ -81,7 +81,11 @@
  * only together with its chain; a reader that does not know chains
  * refuses it instead of taking it for the whole state. */
 #define SPOOR_SNAP_DELTA        0x1u
-#define SPOOR_SNAP_FLAGS_KNOWN  SPOOR_SNAP_DELTA
+/* SPOOR_SNAP_KEYED: a serving view whose index hashes are keyed
+ * (serve_key.h), the copy a fleet's edges serve; a reader that does not
+ * know it would find no id in it, so it refuses it instead. */
+#define SPOOR_SNAP_KEYED        0x2u
+#define SPOOR_SNAP_FLAGS_KNOWN  (SPOOR_SNAP_DELTA | SPOOR_SNAP_KEYED)
 
 typedef struct spoor_snapw_s  spoor_snapw_t;   /* a snapshot being written */
 typedef struct spoor_snap_s   spoor_snap_t;    /* an open (mapped) snapshot */

@@ -26,22 +26,8 @@ VID=FFFFFFFFFFFFFFFFFFFFFQ
 
 # ---- Redis, empty, no persistence
 rport=$(spoor_free_port)
-redis_start() {
-    redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
-        --daemonize yes --pidfile "$SPOOR_TMP/redis.pid" \
-        --logfile "$SPOOR_TMP/redis.log" || spoor_fail "redis-server did not start"
-    spoor_wait_port "$rport" || spoor_fail "redis-server does not listen on $rport"
-}
-redis_stop() {
-    local pid i
-    pid=$(cat "$SPOOR_TMP/redis.pid" 2>/dev/null) || return 0
-    kill -9 "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    rm -f "$SPOOR_TMP/redis.pid"
-}
+redis_start() { spoor_redis_start "$rport"; }
+redis_stop() { spoor_redis_stop; }
 rcli() { redis-cli -p "$rport" "$@"; }
 redis_start
 spoor_on_exit 'redis_stop'

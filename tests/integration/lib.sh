@@ -527,6 +527,26 @@ EOF2
     printf -v "log_$name" '%s' "$prefix/logs/events.spoor"
 }
 
+# spoor_redis_start PORT: an empty redis-server on 127.0.0.1:PORT, no
+# persistence (its pid in $SPOOR_TMP/redis.pid); spoor_redis_stop kills
+# it (-9: "restarted empty" means nothing survives) and waits.
+spoor_redis_start() {
+    redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize yes --pidfile "$SPOOR_TMP/redis.pid" \
+        --logfile "$SPOOR_TMP/redis.log" || spoor_fail "redis-server did not start"
+    spoor_wait_port "$1" || spoor_fail "redis-server does not listen on $1"
+}
+spoor_redis_stop() {
+    local pid i
+    pid=$(cat "$SPOOR_TMP/redis.pid" 2>/dev/null) || return 0
+    kill -9 "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    rm -f "$SPOOR_TMP/redis.pid"
+}
+
 # spoor_uid_events STATE: "uN EVENTS" for each profile of a load user
 # (spoor_pixel_load's uid=uN), sorted.
 spoor_uid_events() {

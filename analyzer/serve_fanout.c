@@ -1,0 +1,454 @@
+/*
+ * serve_fanout.c -- a follower's fan-out of serving files to Redis
+ * (serve_fanout.h).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "error.h"
+#include "fleet.h"
+#include "mono_clock.h"
+#include "serve_fanout.h"
+#include "serve_keyed.h"
+
+#define FANOUT_KNOWN_MAX  64     /* files known whole in Redis */
+
+struct serve_fanout_s {
+    char            *csv;
+    char             reader[FLEET_EDGE_MAX + 1];
+    spoor_keyed_t   *key;
+    int              timeout_ms;
+    rcl_t           *c;
+
+    uint32_t         current;            /* published as current; 0: none */
+    uint32_t         chain[CHAIN_FILES_MAX], nchain;   /* its chain */
+    uint32_t         prev[CHAIN_FILES_MAX], nprev;     /* the one before */
+    uint32_t         known[FANOUT_KNOWN_MAX];
+    size_t           nknown;
+
+    int64_t          next_try, next_check;
+    int              said;               /* an outage was said */
+    uint64_t         published, files, bytes, errors;
+};
+
+
+serve_fanout_t *
+serve_fanout_new(const char *csv, const char *reader,
+    const unsigned char *key, size_t keylen, int timeout_ms)
+{
+    serve_fanout_t  *fo = calloc(1, sizeof(*fo));
+
+    if (fo == NULL || strlen(reader) > FLEET_EDGE_MAX) {
+        free(fo);
+        return NULL;
+    }
+    fo->csv = strdup(csv);
+    fo->key = spoor_keyed_new(key, keylen);
+    if (fo->csv == NULL || fo->key == NULL) {
+        serve_fanout_free(fo);
+        return NULL;
+    }
+    strcpy(fo->reader, reader);
+    fo->timeout_ms = timeout_ms;
+    return fo;
+}
+
+
+void
+serve_fanout_free(serve_fanout_t *fo)
+{
+    if (fo == NULL) {
+        return;
+    }
+    rcl_close(fo->c);
+    spoor_keyed_free(fo->key);
+    free(fo->csv);
+    free(fo);
+}
+
+
+/* One command; the reply, or NULL with the reason in err (no answer, or
+ * an error reply, which is freed). */
+static redisReply *
+fanout_cmd(serve_fanout_t *fo, const char *key, size_t klen, int argc,
+    const char **argv, const size_t *lens, char *err, size_t errlen)
+{
+    redisReply  *r;
+
+    r = rcl_command(fo->c, key, klen, argc, argv, lens, err, errlen);
+    if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+        snprintf(err, errlen, "%s %s: %.*s", argv[0], key, (int) r->len,
+                 r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+
+/* A command whose reply is not looked at: SPOOR_OK or SPOOR_E_IO. */
+static int
+fanout_do(serve_fanout_t *fo, const char *key, size_t klen, int argc,
+    const char **argv, const size_t *lens, char *err, size_t errlen)
+{
+    redisReply  *r = fanout_cmd(fo, key, klen, argc, argv, lens, err,
+                                errlen);
+
+    if (r == NULL) {
+        return SPOOR_E_IO;
+    }
+    freeReplyObject(r);
+    return SPOOR_OK;
+}
+
+
+static int
+in_list(const uint32_t *list, size_t n, uint32_t gen)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (list[i] == gen) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+static void
+known_add(serve_fanout_t *fo, uint32_t gen)
+{
+    if (in_list(fo->known, fo->nknown, gen)) {
+        return;
+    }
+    if (fo->nknown == FANOUT_KNOWN_MAX) {
+        memmove(fo->known, fo->known + 1,
+                (FANOUT_KNOWN_MAX - 1) * sizeof(uint32_t));
+        fo->nknown--;
+    }
+    fo->known[fo->nknown++] = gen;
+}
+
+
+/* Sends the keyed copy of dir/gen-GEN.serve: its parts, then its file
+ * key, then its name into the set. */
+static int
+fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
+    size_t errlen)
+{
+    char           src[4096], tmp[64], path[4096], key[FLEET_SERVE_KEY_MAX],
+                   val[48], gens[FLEET_SERVE_KEY_MAX], num[16];
+    const char    *argv[3];
+    size_t         lens[3], klen;
+    uint64_t       bytes, off;
+    uint32_t       parts, i;
+    unsigned char *map = MAP_FAILED;
+    int            fd = -1, rc;
+
+    snprintf(src, sizeof(src), "%s/gen-%06" PRIu32 ".serve", dir, gen);
+    snprintf(tmp, sizeof(tmp), ".fanout-gen-%06" PRIu32 ".serve", gen);
+    snprintf(path, sizeof(path), "%s/%s", dir, tmp);
+    rc = serve_keyed_copy(src, dir, tmp, fo->key, &bytes, err, errlen);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+
+    rc = SPOOR_E_IO;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || bytes == 0
+        || (map = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE, fd, 0))
+           == MAP_FAILED)
+    {
+        snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+        goto done;
+    }
+
+    parts = (uint32_t) ((bytes + FLEET_SERVE_PART - 1) / FLEET_SERVE_PART);
+    for (i = 0, off = 0; i < parts; i++, off += FLEET_SERVE_PART) {
+        klen = fleet_serve_part_key(fo->reader, gen, i, key);
+        argv[0] = "SET";
+        argv[1] = key;
+        argv[2] = (const char *) map + off;
+        lens[0] = 3;
+        lens[1] = klen;
+        lens[2] = bytes - off < FLEET_SERVE_PART ? bytes - off
+                                                 : FLEET_SERVE_PART;
+        if (fanout_do(fo, key, klen, 3, argv, lens, err, errlen)
+            != SPOOR_OK)
+        {
+            goto done;
+        }
+    }
+
+    klen = fleet_serve_file_key(fo->reader, gen, key);
+    snprintf(val, sizeof(val), "%" PRIu32 " %" PRIu64, parts, bytes);
+    argv[0] = "SET";
+    argv[1] = key;
+    argv[2] = val;
+    if (fanout_do(fo, key, klen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
+        goto done;
+    }
+    klen = fleet_serve_key(fo->reader, "gens", gens);
+    snprintf(num, sizeof(num), "%" PRIu32, gen);
+    argv[0] = "SADD";
+    argv[1] = gens;
+    argv[2] = num;
+    if (fanout_do(fo, gens, klen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
+        goto done;
+    }
+    fo->files++;
+    fo->bytes += bytes;
+    rc = SPOOR_OK;
+
+done:
+    if (map != MAP_FAILED) {
+        munmap(map, bytes);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    (void) unlink(path);
+    return rc;
+}
+
+
+/* Removes generation gen's file from Redis: its file key first (a mirror
+ * then sees it gone, never partial), its parts, its name in the set. */
+static int
+fanout_remove(serve_fanout_t *fo, uint32_t gen, char *err, size_t errlen)
+{
+    char         key[FLEET_SERVE_KEY_MAX], gens[FLEET_SERVE_KEY_MAX],
+                 num[16];
+    const char  *argv[3];
+    size_t       klen;
+    uint32_t     parts = 0, i;
+    redisReply  *r;
+    int          more;
+
+    klen = fleet_serve_file_key(fo->reader, gen, key);
+    argv[0] = "GET";
+    argv[1] = key;
+    r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+    if (r == NULL) {
+        return SPOOR_E_IO;
+    }
+    if (r->type == REDIS_REPLY_STRING) {
+        unsigned long  p;
+
+        if (sscanf(r->str, "%lu", &p) == 1 && p <= UINT32_MAX) {
+            parts = (uint32_t) p;
+        }
+    }
+    freeReplyObject(r);
+    argv[0] = "DEL";
+    if (fanout_do(fo, key, klen, 2, argv, NULL, err, errlen) != SPOOR_OK) {
+        return SPOOR_E_IO;
+    }
+    /* the parts; without the count, until one is not there */
+    for (i = 0, more = 1; more; i++) {
+        klen = fleet_serve_part_key(fo->reader, gen, i, key);
+        r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+        if (r == NULL) {
+            return SPOOR_E_IO;
+        }
+        more = i + 1 < parts
+               || (r->type == REDIS_REPLY_INTEGER && r->integer > 0);
+        freeReplyObject(r);
+    }
+    klen = fleet_serve_key(fo->reader, "gens", gens);
+    snprintf(num, sizeof(num), "%" PRIu32, gen);
+    argv[0] = "SREM";
+    argv[1] = gens;
+    argv[2] = num;
+    return fanout_do(fo, gens, klen, 3, argv, NULL, err, errlen);
+}
+
+
+/* Removes every file on neither the current chain nor the one before. */
+static int
+fanout_clean(serve_fanout_t *fo, char *err, size_t errlen)
+{
+    char         gens[FLEET_SERVE_KEY_MAX];
+    const char  *argv[2];
+    size_t       klen, i, n = 0;
+    uint32_t     drop[256], g;
+    redisReply  *r;
+
+    klen = fleet_serve_key(fo->reader, "gens", gens);
+    argv[0] = "SMEMBERS";
+    argv[1] = gens;
+    r = fanout_cmd(fo, gens, klen, 2, argv, NULL, err, errlen);
+    if (r == NULL) {
+        return SPOOR_E_IO;
+    }
+    for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const redisReply  *e = r->element[i];
+
+        if (e->type == REDIS_REPLY_STRING
+            && fleet_serve_gen_parse(e->str, e->len, &g) == 0
+            && !in_list(fo->chain, fo->nchain, g)
+            && !in_list(fo->prev, fo->nprev, g)
+            && n < sizeof(drop) / sizeof(drop[0]))
+        {
+            drop[n++] = g;
+        }
+    }
+    freeReplyObject(r);
+    for (i = 0; i < n; i++) {
+        if (fanout_remove(fo, drop[i], err, errlen) != SPOOR_OK) {
+            return SPOOR_E_IO;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+static int
+fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
+    size_t errlen)
+{
+    char         key[FLEET_SERVE_KEY_MAX], cur[FLEET_SERVE_KEY_MAX],
+                 num[16];
+    const char  *argv[3];
+    size_t       klen, clen, i, n;
+    uint32_t     g, gens[CHAIN_FILES_MAX];
+    chain_t      ch;
+    redisReply  *r;
+    int          rc;
+
+    if (fo->c == NULL) {
+        fo->c = fleet_connect(fo->csv, fo->timeout_ms, err, errlen);
+        if (fo->c == NULL) {
+            return SPOOR_E_IO;
+        }
+    }
+    clen = fleet_serve_key(fo->reader, "current", cur);
+    snprintf(num, sizeof(num), "%" PRIu32, gen);
+
+    if (gen == fo->current) {
+        /* the check: still what Redis names? */
+        argv[0] = "GET";
+        argv[1] = cur;
+        r = fanout_cmd(fo, cur, clen, 2, argv, NULL, err, errlen);
+        if (r == NULL) {
+            return SPOOR_E_IO;
+        }
+        rc = r->type == REDIS_REPLY_STRING && r->len == strlen(num)
+             && memcmp(r->str, num, r->len) == 0;
+        freeReplyObject(r);
+        if (rc) {
+            return SPOOR_OK;
+        }
+        fo->nknown = 0;                 /* lost, or replaced: check all */
+    }
+
+    rc = chain_open_files(&ch, dir, gen, ".serve", 0, err, errlen);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    n = ch.n;                           /* only its generations matter */
+    memcpy(gens, ch.gen, n * sizeof(uint32_t));
+    chain_close(&ch);
+
+    /* the base first, so that every file a delta follows is there */
+    for (i = n; i-- > 0; ) {
+        g = gens[i];
+        if (in_list(fo->known, fo->nknown, g)) {
+            continue;
+        }
+        klen = fleet_serve_file_key(fo->reader, g, key);
+        argv[0] = "EXISTS";
+        argv[1] = key;
+        r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+        if (r == NULL) {
+            return SPOOR_E_IO;
+        }
+        rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        if (!rc) {
+            rc = fanout_upload(fo, dir, g, err, errlen);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+        }
+        known_add(fo, g);
+    }
+
+    argv[0] = "SET";
+    argv[1] = cur;
+    argv[2] = num;
+    if (fanout_do(fo, cur, clen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
+        return SPOOR_E_IO;
+    }
+    if (gen != fo->current) {
+        memcpy(fo->prev, fo->chain, sizeof(fo->chain));
+        fo->nprev = fo->nchain;
+        fo->published++;
+    }
+    memcpy(fo->chain, gens, n * sizeof(uint32_t));
+    fo->nchain = (uint32_t) n;
+    fo->current = gen;
+    return fanout_clean(fo, err, errlen);
+}
+
+
+void
+serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen)
+{
+    char     err[512];
+    int64_t  now = mono_ms();
+
+    if (gen == 0 || now < fo->next_try
+        || (gen == fo->current && now < fo->next_check))
+    {
+        return;
+    }
+    if (fanout_publish(fo, dir, gen, err, sizeof(err)) != SPOOR_OK) {
+        fo->errors++;
+        fo->nknown = 0;
+        fo->next_try = now + FANOUT_RETRY_MS;
+        if (!fo->said) {
+            fprintf(stderr, "spoor ingest: fan-out to Redis: %s; tried "
+                    "again every second\n", err);
+            fo->said = 1;
+        }
+        return;
+    }
+    if (fo->said) {
+        fprintf(stderr, "spoor ingest: fan-out to Redis works again: "
+                "generation %" PRIu32 " is served\n", gen);
+        fo->said = 0;
+    }
+    fo->next_check = mono_ms() + FANOUT_CHECK_MS;
+}
+
+
+void
+serve_fanout_status(const serve_fanout_t *fo, json_out_t *j)
+{
+    json_out_cstr(j, "fanout");
+    json_out_map_open(j);
+    json_out_cstr(j, "generation");
+    json_out_uint(j, fo->current);
+    json_out_cstr(j, "published");
+    json_out_uint(j, fo->published);
+    json_out_cstr(j, "files");
+    json_out_uint(j, fo->files);
+    json_out_cstr(j, "bytes");
+    json_out_uint(j, fo->bytes);
+    json_out_cstr(j, "errors");
+    json_out_uint(j, fo->errors);
+    json_out_cstr(j, "redis_connected");
+    json_out_bool(j, fo->c != NULL && !fo->said);
+    json_out_map_close(j);
+}

@@ -1,0 +1,62 @@
+/*
+ * serve_fanout.h -- a follower's fan-out of what NGINX serves to every
+ * edge of a fleet, through Redis (fleet.h, "Serving").
+ *
+ * After each generation a follower commits, the generation's chain of
+ * serving views (gen_chain.h: its base, then its deltas) is made
+ * present in Redis as keyed copies (serve_keyed.h: no id, only keyed
+ * hashes of ids), each file once, then spoor:serve:R:current names the
+ * generation: a mirror (mirror.h) that reads it finds every file of its
+ * chain whole.  A delta holds only what changed, gone entries included,
+ * so a publish costs the size of the change, and an erasure reaches the
+ * edges as fast as any change; a new base costs the base once.  Files
+ * that are on neither the current chain nor the one before it are
+ * removed from Redis (a mirror still fetching the one before finishes).
+ *
+ * Redis failing is never fatal and never holds the follower back: the
+ * error is said once per outage, and the fan-out is tried again every
+ * second (FANOUT_RETRY_MS) with the newest generation; after any error
+ * nothing is taken as present in Redis until checked again (EXISTS), and
+ * spoor:serve:R:current is checked every FANOUT_CHECK_MS, so a Redis
+ * restarted empty is filled again.  The generation's own files in the
+ * state directory are never changed; the keyed copy is written beside
+ * them as a hidden temporary file (.fanout-gen-N.serve) and removed once
+ * sent.
+ */
+#ifndef SPOOR_SERVE_FANOUT_H
+#define SPOOR_SERVE_FANOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json_out.h"
+
+#define FANOUT_RETRY_MS  1000
+#define FANOUT_CHECK_MS  1000
+
+typedef struct serve_fanout_s  serve_fanout_t;
+
+/*
+ * A fan-out to the Redis seeds csv for reader `reader` (fleet_name_valid)
+ * with the serving key key[0 .. keylen) (SPOOR_KEY_MIN bytes at least),
+ * every network step bounded by timeout_ms; it connects at the first
+ * sync.  NULL when out of memory or the key cannot be prepared.
+ */
+serve_fanout_t *serve_fanout_new(const char *csv, const char *reader,
+    const unsigned char *key, size_t keylen, int timeout_ms);
+
+/*
+ * Makes generation gen of the state directory dir (its CURRENT one) the
+ * current one in Redis, when it is not yet or a check is due; does
+ * nothing while a retry is not due.  Cheap when there is nothing to do:
+ * call it after every commit and in the follower's loop.
+ */
+void serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen);
+
+/* The status member "fanout": {"generation", "published", "files",
+ * "bytes", "errors", "redis_connected"}, into j's open map. */
+void serve_fanout_status(const serve_fanout_t *fo, json_out_t *j);
+
+void serve_fanout_free(serve_fanout_t *fo);
+
+#endif /* SPOOR_SERVE_FANOUT_H */

@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# The fleet, part two (issue 21): every edge answers $spoor_segments for
+# visitors seen anywhere.  One redis-server, two NGINX edges (each with its
+# shipper and its `spoor mirror`, NGINX reading the mirror's directory with
+# spoor_profiles key=), one follower publishing with --serve-key, all on
+# loopback:
+#   1. a visitor's beacons on edge A make edge B answer its segments, as
+#      the state has them; Redis holds no id in any key or value;
+#   2. `spoor forget` empties the visitor on both edges;
+#   3. a mirror killed with -9 while new visitors arrive catches up when
+#      restarted;
+#   4. a generation the mirror cannot read (a damaged or unknown file in
+#      Redis) is refused once, the last good one stays served; the
+#      follower's next check puts its own generation back;
+#   5. Redis restarted empty: the follower publishes its chain again and
+#      the mirrors go on.
+# Every wait is a condition polled with a generous deadline.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+spoor_require_env SPOOR SPOOR_MODULE NGINX
+for c in jq curl redis-server redis-cli; do
+    command -v "$c" >/dev/null || spoor_fail "$c is needed (make deps)"
+done
+
+rport=$(spoor_free_port)
+spoor_redis_start "$rport"
+spoor_on_exit 'spoor_redis_stop'
+rcli() { redis-cli -p "$rport" "$@"; }
+SEEDS=127.0.0.1:$rport
+
+key=$SPOOR_TMP/fleet.key
+printf '%s\n' 0123456789abcdef0123456789abcdef0123456789abcdef > "$key"
+printf 'short\n' > "$SPOOR_TMP/short.key"
+
+# ---------------------------------------------------------------- 0. bad input
+expect_exit() {   # expect_exit CODE PATTERN CMD...: exit code and message
+    local want=$1 pat=$2 rc=0
+    shift 2
+    "$@" > "$SPOOR_TMP/out" 2> "$SPOOR_TMP/err" || rc=$?
+    if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$SPOOR_TMP/err"; then
+        spoor_soft_fail "$*: exit $rc (want $want), stderr: $(head -c 300 "$SPOOR_TMP/err")"
+    else
+        spoor_ok "$* -> exit $want: $(head -n 1 "$SPOOR_TMP/err")"
+    fi
+}
+expect_exit 2 "redis HOST:PORT is required" "$SPOOR" mirror --dir "$SPOOR_TMP"
+expect_exit 2 "dir DIR is required" "$SPOOR" mirror --redis "$SEEDS"
+expect_exit 2 "reader wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --reader 'a b'
+expect_exit 2 "interval wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --interval 0
+expect_exit 2 "unexpected argument" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" extra
+expect_exit 3 "No such file" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/none"
+expect_exit 2 "serve-key is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-key "$key" "$key"
+expect_exit 2 "give --redis too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --serve-key "$key" "$key"
+expect_exit 2 "a key needs 32" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/short.key"
+expect_exit 2 "No such file" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/none.key"
+
+# ---- two edges, each serving its mirror's directory
+# The workers run as nobody:nogroup; the mirror (root here) writes mode
+# 0640, so each mirror directory is setgid nogroup (docs/scaling.md).
+for e in a b; do
+    mkdir -p "$SPOOR_TMP/mirror-$e"
+    chgrp nogroup "$SPOOR_TMP/mirror-$e"
+    chmod 2750 "$SPOOR_TMP/mirror-$e"
+    spoor_edge_start "$e" "    spoor_cors_origins https://shop.example;
+    spoor_profiles $SPOOR_TMP/mirror-$e key=$key check=50ms;" \
+        "        location /v1/ { spoor_segment; }
+        location = /segs { default_type text/plain; return 200 \"\$spoor_profile_found \$spoor_segments\"; }"
+done
+# shellcheck disable=SC2154  # set by spoor_edge_start
+{ A=http://127.0.0.1:$port_a; B=http://127.0.0.1:$port_b; }
+spoor_on_exit 'spoor_nginx_stop "$prefix_a"; spoor_nginx_stop "$prefix_b"'
+
+declare -A spid=() mpid=() mruns=()
+for e in a b; do
+    log=$(eval echo "\$log_$e")
+    "$SPOOR" ship --redis "$SEEDS" --edge "edge-$e" --settle 1s --timeout 500ms \
+        "$log" 2> "$SPOOR_TMP/ship-$e.err" &
+    spid[$e]=$!
+done
+mirror_start() {   # mirror_start a|b
+    local e=$1
+    mruns[$e]=$(( ${mruns[$e]:-0} + 1 ))
+    "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/mirror-$e" --interval 100ms \
+        --timeout 500ms --status "$SPOOR_TMP/mirror-$e.json" \
+        2> "$SPOOR_TMP/mirror-$e.${mruns[$e]}.err" &
+    mpid[$e]=$!
+}
+state=$SPOOR_TMP/state
+fstatus=$SPOOR_TMP/follow.json
+"$SPOOR" ingest --state "$state" --follow --redis "$SEEDS" --serve-key "$key" \
+    --interval 200ms --status "$fstatus" 2> "$SPOOR_TMP/follow.err" &
+fpid=$!
+spoor_on_exit 'for p in "${spid[@]}" "${mpid[@]}" $fpid; do kill -9 "$p" 2>/dev/null || true; done'
+mirror_start a
+mirror_start b
+
+# segs BASE VID: what the edge serves for the visitor cookie VID
+segs() { curl -sS --max-time 5 -b "_spid=$2" "$1/segs" 2>/dev/null || echo "curl failed"; }
+# wait_segs BASE VID WANT: until the edge serves WANT for VID (30 s)
+wait_segs() {
+    local i got
+    for ((i = 0; i < 300; i++)); do
+        got=$(segs "$1" "$2")
+        [ "$got" = "$3" ] && return 0
+        sleep 0.1
+    done
+    spoor_soft_fail "$1 serves '$got' for $2, not '$3'"
+    return 1
+}
+# state_segs VID: "1 SEGMENTS" as the state holds the visitor
+state_segs() {
+    "$SPOOR" profile --state "$state" "$1" 2>/dev/null \
+        | jq -r '"1 " + (.inferred.segments | join(","))'
+}
+post_events() {   # post_events BASE VID N
+    local i
+    for ((i = 1; i <= $3; i++)); do
+        spoor_segment_post "$1" "$2" track \
+            "{\"anonymousId\":\"anon-$2\",\"event\":\"Step $i\",\"properties\":{\"n\":$i}}"
+    done
+}
+
+# ---------------------------------------------------------------- 1. seen on A, served by B
+V1=AAAAAAAAAAAAAAAAAAAAAQ
+spoor_check "before any beacon, edge B knows nobody" "$(segs "$B" "$V1")" " "
+post_events "$A" "$V1" 3
+for ((i = 0; i < 300; i++)); do
+    "$SPOOR" profile --state "$state" "$V1" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+want=$(state_segs "$V1")
+case $want in "1 "?*) ;; *) spoor_fail "the state has no segments for $V1: '$want'" ;; esac
+wait_segs "$B" "$V1" "$want" && spoor_ok "edge B serves '$want' for a visitor seen only on edge A"
+wait_segs "$A" "$V1" "$want" && spoor_ok "edge A serves the same"
+jq -e '.fanout.generation > 0 and .fanout.redis_connected' "$fstatus" > /dev/null \
+    || spoor_soft_fail "the follower's status has no fan-out: $(cat "$fstatus")"
+gen_b=$(jq -r .generation "$SPOOR_TMP/mirror-b.json")
+spoor_check "mirror b's CURRENT names its generation" \
+    "$(cat "$SPOOR_TMP/mirror-b/CURRENT")" "$(printf 'gen-%06d.serve' "$gen_b")"
+
+# no id in Redis: neither the cookie, nor the anonymous id, in any key or value
+leaks=0
+while IFS= read -r k; do
+    case $k in *"$V1"*|*anon-*) leaks=$((leaks + 1)); continue ;; esac
+    [ "$(rcli TYPE "$k")" = string ] || continue
+    if rcli --raw GET "$k" | grep -a -q -e "$V1" -e "anon-$V1"; then
+        leaks=$((leaks + 1))
+        spoor_log "$k holds an id"
+    fi
+done < <(rcli --scan --pattern 'spoor:serve:*')
+spoor_check "no key or serving value in Redis names an id" "$leaks" 0
+[ "$(rcli --scan --pattern 'spoor:serve:*' | wc -l)" -ge 3 ] \
+    || spoor_soft_fail "no serving keys in Redis: $(rcli --scan --pattern 'spoor:*' | head)"
+
+# ---------------------------------------------------------------- 2. forget: gone on both edges
+"$SPOOR" forget --state "$state" "$V1" > "$SPOOR_TMP/forget.out" 2>&1 \
+    || spoor_fail "forget: $(cat "$SPOOR_TMP/forget.out")"
+wait_segs "$A" "$V1" " " && wait_segs "$B" "$V1" " " \
+    && spoor_ok "after forget, neither edge finds the visitor"
+
+# ---------------------------------------------------------------- 3. a mirror killed and restarted
+kill -9 "${mpid[b]}"; wait "${mpid[b]}" 2>/dev/null || true
+spoor_ok "kill -9 of mirror b"
+V2=AAAAAAAAAAAAAAAAAAAAAg
+post_events "$A" "$V2" 2
+for ((i = 0; i < 300; i++)); do
+    "$SPOOR" profile --state "$state" "$V2" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+want2=$(state_segs "$V2")
+wait_segs "$A" "$V2" "$want2" && spoor_ok "edge A serves the new visitor"
+spoor_check "edge B, its mirror down, does not yet" "$(segs "$B" "$V2")" " "
+mirror_start b
+wait_segs "$B" "$V2" "$want2" && spoor_ok "the restarted mirror caught up: edge B serves '$want2'"
+spoor_check "... and still does not find the erased visitor" "$(segs "$B" "$V1")" " "
+
+# ---------------------------------------------------------------- 4. a generation the mirrors cannot read
+kill -STOP "$fpid"       # the follower's checks would put its own back at once
+cur=$(rcli GET spoor:serve:spoor:current)
+bogus=$((cur + 1000))
+rcli SET "spoor:serve:spoor:$bogus:0" "not a serving file" > /dev/null
+rcli SET "spoor:serve:spoor:$bogus" "1 18" > /dev/null
+rcli SET spoor:serve:spoor:current "$bogus" > /dev/null
+for ((i = 0; i < 100; i++)); do
+    grep -q "generation $bogus refused" "$SPOOR_TMP/mirror-a.1.err" && break
+    sleep 0.1
+done
+sleep 0.5                # five more polls
+spoor_check "mirror a refuses the file it cannot read, once" \
+    "$(grep -c "generation $bogus refused" "$SPOOR_TMP/mirror-a.1.err")" 1
+spoor_check "... and edge A serves the last good generation" "$(segs "$A" "$V2")" "$want2"
+spoor_check "... from the files it had" "$(cat "$SPOOR_TMP/mirror-a/CURRENT")" \
+    "$(printf 'gen-%06d.serve' "$cur")"
+# the follower's check (every second) puts its generation back
+kill -CONT "$fpid"
+for ((i = 0; i < 100; i++)); do
+    [ "$(rcli GET spoor:serve:spoor:current)" != "$bogus" ] && break
+    sleep 0.1
+done
+now=$(rcli GET spoor:serve:spoor:current)
+[ "$now" != "$bogus" ] && [ "$now" -ge "$cur" ] \
+    && spoor_ok "the follower named its own generation again ($now)" \
+    || spoor_soft_fail "spoor:serve:spoor:current is '$now' after the follower's check"
+ls "$SPOOR_TMP/mirror-a" | grep -q tmp && spoor_soft_fail "a temporary file is left: $(ls -a "$SPOOR_TMP/mirror-a")"
+
+# ---------------------------------------------------------------- 5. Redis restarted empty
+spoor_redis_stop
+spoor_ok "Redis killed"
+sleep 0.5
+spoor_check "edges answer from their mirrors while Redis is down" "$(segs "$B" "$V2")" "$want2"
+spoor_redis_start "$rport"
+spoor_ok "Redis restarted empty"
+V3=AAAAAAAAAAAAAAAAAAAAAw
+post_events "$B" "$V3" 2
+for ((i = 0; i < 300; i++)); do
+    "$SPOOR" profile --state "$state" "$V3" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+want3=$(state_segs "$V3")
+wait_segs "$A" "$V3" "$want3" && spoor_ok "after Redis restarted empty, edge A serves a visitor seen on edge B"
+wait_segs "$B" "$V2" "$want2" && spoor_ok "... and edge B still serves the earlier one"
+for e in a b; do
+    spoor_check "mirror $e said the outage once" \
+        "$(cat "$SPOOR_TMP"/mirror-$e.*.err | grep -c 'Redis unreachable\|spoor mirror: Redis:' || true)" 1
+done
+
+# ---- stop: every process ends on SIGTERM with 0
+for e in a b; do
+    kill -TERM "${mpid[$e]}"; rc=0; wait "${mpid[$e]}" || rc=$?
+    spoor_check "mirror $e stops on SIGTERM with exit 0" "$rc" 0
+done
+kill -TERM "$fpid"; rc=0; wait "$fpid" || rc=$?
+spoor_check "the follower stops on SIGTERM with exit 0" "$rc" 0
+for e in a b; do
+    grep -q 'refused' "$(eval echo "\$prefix_$e")/logs/error.log" \
+        && spoor_soft_fail "edge $e refused a generation: $(grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | head -n 2)"
+done
+spoor_no_crash "$prefix_a"
+spoor_no_crash "$prefix_b"
+spoor_finish
