@@ -307,6 +307,29 @@ reject 'spoor_profiles same directory, other check=' 'is already served with ano
     "$LOG
     spoor_profiles $prefix/state check=1s;" "        location = /p { spoor_profiles $prefix/state check=2s; return 204; }
 $PIXEL"
+printf '%s\n' 0123456789abcdef0123456789abcdef01234567 > "$prefix/fleet.key"
+printf 'short\n' > "$prefix/short.key"
+printf '%s\n' fedcba9876543210fedcba9876543210fedcba98 > "$prefix/other.key"
+reject 'spoor_profiles key= without a file' 'spoor_profiles: "key=" names no file' \
+    "$LOG
+    spoor_profiles $prefix/state key=;" "$PIXEL"
+reject 'spoor_profiles key= of a missing file' 'spoor_profiles: cannot open ".*/none.key"' \
+    "$LOG
+    spoor_profiles $prefix/state key=$prefix/none.key;" "$PIXEL"
+reject 'spoor_profiles key= too short' 'spoor_profiles: ".*/short.key" holds 5 bytes; a key needs at least 32' \
+    "$LOG
+    spoor_profiles $prefix/state key=$prefix/short.key;" "$PIXEL"
+reject 'spoor_profiles key= twice' 'spoor_profiles: invalid parameter "key=' \
+    "$LOG
+    spoor_profiles $prefix/state key=$prefix/fleet.key key=$prefix/fleet.key;" "$PIXEL"
+reject 'spoor_profiles same directory, other key=' 'is already served with another key=' \
+    "$LOG
+    spoor_profiles $prefix/state key=$prefix/fleet.key;" "        location = /p { spoor_profiles $prefix/state key=$prefix/other.key; return 204; }
+$PIXEL"
+reject 'spoor_profiles same directory, with and without key=' 'is already served with another key=' \
+    "$LOG
+    spoor_profiles $prefix/state key=$prefix/fleet.key;" "        location = /p { spoor_profiles $prefix/state; return 204; }
+$PIXEL"
 reject 'spoor_profiles_id of an unknown kind' 'spoor_profiles_id: invalid id kind "email"' \
     "$LOG
     spoor_profiles_id email \$cookie_email;" "$PIXEL"

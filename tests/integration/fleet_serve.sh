@@ -6,14 +6,17 @@
 # loopback:
 #   1. a visitor's beacons on edge A make edge B answer its segments, as
 #      the state has them; Redis holds no id in any key or value;
-#   2. `spoor forget` empties the visitor on both edges;
+#   2. `spoor forget` empties the visitor on both edges; an edge with
+#      another key= or none refuses the keyed files and says so;
 #   3. a mirror killed with -9 while new visitors arrive catches up when
 #      restarted;
 #   4. a generation the mirror cannot read (a damaged or unknown file in
 #      Redis) is refused once, the last good one stays served; the
 #      follower's next check puts its own generation back;
 #   5. Redis restarted empty: the follower publishes its chain again and
-#      the mirrors go on.
+#      the mirrors go on;
+#   6. a consent withdrawal on edge A empties a visitor seen on edge B on
+#      both edges.
 # Every wait is a condition polled with a generous deadline.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -64,6 +67,7 @@ for e in a b; do
     chgrp nogroup "$SPOOR_TMP/mirror-$e"
     chmod 2750 "$SPOOR_TMP/mirror-$e"
     spoor_edge_start "$e" "    spoor_cors_origins https://shop.example;
+    spoor_consent_cookie site_consent;
     spoor_profiles $SPOOR_TMP/mirror-$e key=$key check=50ms;" \
         "        location /v1/ { spoor_segment; }
         location = /segs { default_type text/plain; return 200 \"\$spoor_profile_found \$spoor_segments\"; }"
@@ -154,6 +158,32 @@ spoor_check "no key or serving value in Redis names an id" "$leaks" 0
 [ "$(rcli --scan --pattern 'spoor:serve:*' | wc -l)" -ge 3 ] \
     || spoor_soft_fail "no serving keys in Redis: $(rcli --scan --pattern 'spoor:*' | head)"
 
+# an edge with another key, or none, refuses the keyed files (logged once)
+# and serves nobody, rather than finding nothing silently
+printf '%s\n' fedcba9876543210fedcba9876543210fedcba9876543210 > "$SPOOR_TMP/other.key"
+spoor_edge_start c "" \
+    "        location = /wrong { spoor_profiles $SPOOR_TMP/mirror-a key=$SPOOR_TMP/other.key check=50ms;
+                            return 200 \"\$spoor_profile_found \$spoor_segments\"; }
+        location = /nokey { spoor_profiles $SPOOR_TMP/mirror-b check=50ms;
+                            return 200 \"\$spoor_profile_found \$spoor_segments\"; }"
+# shellcheck disable=SC2154  # set by spoor_edge_start
+C=http://127.0.0.1:$port_c
+spoor_on_exit 'spoor_nginx_stop "$prefix_c"'
+spoor_check "another key serves nobody" "$(curl -sS -b "_spid=$V1" "$C/wrong")" " "
+spoor_check "no key serves nobody" "$(curl -sS -b "_spid=$V1" "$C/nokey")" " "
+for ((i = 0; i < 50; i++)); do
+    grep -q 'keyed with another key' "$prefix_c/logs/error.log" \
+        && grep -q 'needs the fleet.s key=' "$prefix_c/logs/error.log" && break
+    sleep 0.1
+done
+grep -q "gen-[0-9]*.serve is keyed with another key (its key id [0-9a-f]*, key= has [0-9a-f]*)" "$prefix_c/logs/error.log" \
+    && spoor_ok "another key is said: $(grep -o 'is keyed with another key.*' "$prefix_c/logs/error.log" | head -n 1)" \
+    || spoor_soft_fail "no refusal for another key in $(grep spoor_profiles "$prefix_c/logs/error.log" | head -n 3)"
+grep -q "needs the fleet's key= to read it" "$prefix_c/logs/error.log" \
+    && spoor_ok "no key is said" \
+    || spoor_soft_fail "no refusal without a key in $(grep spoor_profiles "$prefix_c/logs/error.log" | head -n 3)"
+spoor_nginx_stop "$prefix_c"
+
 # ---------------------------------------------------------------- 2. forget: gone on both edges
 "$SPOOR" forget --state "$state" "$V1" > "$SPOOR_TMP/forget.out" 2>&1 \
     || spoor_fail "forget: $(cat "$SPOOR_TMP/forget.out")"
@@ -225,6 +255,19 @@ for e in a b; do
     spoor_check "mirror $e said the outage once" \
         "$(cat "$SPOOR_TMP"/mirror-$e.*.err | grep -c 'Redis unreachable\|spoor mirror: Redis:' || true)" 1
 done
+
+# ---------------------------------------------------------------- 6. consent withdrawn: gone on both edges
+# V3 (seen on edge B) refuses storage on edge A: the cookie is deleted and
+# a withdrawal recorded there; the follower erases the profile, and the
+# next generation removes it from both mirrors
+code=$(curl -sS -o /dev/null -w '%{http_code}' \
+    -b "_spid=$V3; site_consent=storage:0,analytics:0,personalization:0,marketing:0" \
+    "$A/t.gif?e=page")
+spoor_check "a refusing consent cookie on edge A is answered" "$code" 200
+wait_segs "$A" "$V3" " " && wait_segs "$B" "$V3" " " \
+    && spoor_ok "after the withdrawal on edge A, neither edge finds the visitor"
+"$SPOOR" profile --state "$state" "$V3" > /dev/null 2>&1 \
+    && spoor_soft_fail "the state still has $V3 after its withdrawal"
 
 # ---- stop: every process ends on SIGTERM with 0
 for e in a b; do

@@ -26,6 +26,8 @@
 #include "privacy.h"
 #include "profile_lookup.h"
 #include "profile_view.h"
+#include "serve_key.h"
+#include "serve_keyed.h"
 #include "snapshot.h"
 
 static char  dir[] = "/tmp/spoor-pl-XXXXXX";
@@ -502,4 +504,192 @@ Test(profile_lookup, files_with_other_names_are_no_chain)
     cr_assert(!spoor_profile_serve_same(&sv3, &sv5));
     cr_assert(spoor_profile_serve_same(&sv5, &sv5));
     spoor_snap_close(s5);
+}
+
+
+/* ---- keyed copies (a fleet edge's, analyzer/serve_keyed.c) ------------ */
+
+static const unsigned char  fleet_key[] =
+    "fleet-key-fleet-key-fleet-key-fleet-key!";
+
+/* The keyed copy of gen-<gen>.serve as gen-<gen>.kserve, opened. */
+static spoor_snap_t *
+keyed_gen(unsigned gen, spoor_keyed_t *k, spoor_profile_serve_t *sv)
+{
+    char                  src[96], name[32], path[96], err[256];
+    spoor_snap_t         *s;
+    const unsigned char  *meta;
+    size_t                mlen;
+    uint64_t              version, bytes;
+
+    snprintf(src, sizeof(src), "%s/gen-%06u.serve", dir, gen);
+    snprintf(name, sizeof(name), "gen-%06u.kserve", gen);
+    cr_assert_eq(serve_keyed_copy(src, dir, name, k, &bytes, err,
+                                  sizeof(err)), SPOOR_OK, "%s", err);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    s = spoor_snap_open(path, err, sizeof(err));
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_eq(spoor_snap_file_size(s), bytes);
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s",
+                 err);
+    meta = spoor_snap_meta(s, &mlen);
+    cr_assert_eq(spoor_profile_serve_meta(meta, mlen,
+                                          spoor_snap_summary_size(s), sv,
+                                          &version), SPOOR_OK);
+    return s;
+}
+
+
+static void
+keyed_unlink(void)
+{
+    char      path[96];
+    unsigned  g;
+
+    for (g = 1; g <= 3; g++) {
+        snprintf(path, sizeof(path), "%s/gen-%06u.kserve", dir, g);
+        unlink(path);
+    }
+}
+
+
+Test(profile_lookup, a_keyed_chain_answers_as_the_plain_one_with_its_key)
+{
+    spoor_keyed_t          *k = spoor_keyed_new(fleet_key,
+                                                sizeof(fleet_key) - 1);
+    spoor_keyed_t          *pk = spoor_keyed_new(key, sizeof(key));
+    spoor_profile_serve_t   ks[3];
+    spoor_profile_chain_t   c, plain = chain_of(3);
+    spoor_profile_view_t    v, w;
+    spoor_snap_t           *kf[3];
+    const char             *who[] = { "alice", "bob", "carol", "dave",
+                                      "erin", "frank" };
+    char                    id[SPOOR_SERVE_KEY_ID_LEN];
+    size_t                  i;
+    unsigned                g;
+
+    cr_assert_not_null(k);
+    for (g = 0; g < 3; g++) {
+        kf[g] = keyed_gen(g + 1, k, &ks[g]);
+        cr_assert(spoor_snap_flags(kf[g]) & SPOOR_SNAP_KEYED);
+        cr_assert_eq(spoor_snap_flags(kf[g]) & SPOOR_SNAP_DELTA,
+                     g ? SPOOR_SNAP_DELTA : 0u);
+        cr_assert_eq(spoor_snap_count(kf[g]),
+                     spoor_snap_count(g == 0 ? g1 : g == 1 ? g2 : g3));
+    }
+    cr_assert_eq(spoor_serve_key_id(k, id), SPOOR_OK);
+    cr_assert_not_null(ks[2].key_id);
+    cr_assert(memcmp(ks[2].key_id, id, SPOOR_SERVE_KEY_ID_LEN) == 0);
+    cr_assert(spoor_profile_serve_same(&ks[0], &ks[2]));
+    cr_assert(!spoor_profile_serve_same(&ks[0], &sv1));   /* keyed, plain */
+
+    memset(&c, 0, sizeof(c));
+    c.file[0] = kf[2];
+    c.file[1] = kf[1];
+    c.file[2] = kf[0];
+    c.n = 3;
+    c.index_key = k;
+    for (i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+        int  a = spoor_profile_lookup(&plain, &sv3, 'v', who[i],
+                                      strlen(who[i]), NULL, &v);
+        int  b = spoor_profile_lookup(&c, &ks[2], 'v', who[i],
+                                      strlen(who[i]), NULL, &w);
+
+        cr_assert_eq(a, b, "%s", who[i]);
+        if (a) {
+            cr_assert_str_eq(segments(&w), segments(&v));
+            cr_assert_str_eq(life(&w), life(&v));
+            cr_assert_str_eq(plan(&w), plan(&v));
+            cr_assert(memcmp(v.rfm, w.rfm, sizeof(v.rfm)) == 0);
+        }
+    }
+    /* a pseudonymized user id: pseudonym, plain hash, then keyed */
+    cr_assert(spoor_profile_lookup(&c, &ks[2], 'u', "bob-user", 8, pk, &w));
+    cr_assert_str_eq(plan(&w), "delta-bob");
+
+    /* without the key, or with another, nobody is found */
+    c.index_key = NULL;
+    cr_assert(!spoor_profile_lookup(&c, &ks[2], 'v', "alice", 5, NULL, &w));
+    c.index_key = pk;
+    cr_assert(!spoor_profile_lookup(&c, &ks[2], 'v', "alice", 5, NULL, &w));
+
+    for (g = 0; g < 3; g++) {
+        spoor_snap_close(kf[g]);
+    }
+    keyed_unlink();
+    spoor_keyed_free(k);
+    spoor_keyed_free(pk);
+}
+
+
+Test(profile_lookup, a_keyed_copy_holds_no_plain_hash_and_is_not_copied_again)
+{
+    spoor_keyed_t          *k = spoor_keyed_new(fleet_key,
+                                                sizeof(fleet_key) - 1);
+    spoor_profile_serve_t   ks;
+    spoor_snap_t           *kf;
+    size_t                  j, n;
+    char                    src[96], err[256];
+    uint64_t                h;
+
+    kf = keyed_gen(1, k, &ks);
+    n = spoor_snap_index_count(kf);
+    cr_assert_eq(n, spoor_snap_index_count(g1));
+    for (j = 0; j < n; j++) {
+        h = spoor_snap_index_entry(kf, j, NULL);
+        cr_assert_eq(spoor_snap_first(g1, h), SIZE_MAX,
+                     "a plain index hash in the keyed copy");
+    }
+    cr_assert_eq(spoor_snap_first(kf, hash_of('v', "alice")), SIZE_MAX);
+    spoor_snap_close(kf);
+
+    /* a keyed file is no serving view to copy */
+    snprintf(src, sizeof(src), "%s/gen-000001.kserve", dir);
+    cr_assert_eq(serve_keyed_copy(src, dir, "again", k, NULL, err,
+                                  sizeof(err)), SPOOR_E_FORMAT);
+    cr_assert(strstr(err, "not a serving view") != NULL, "%s", err);
+    keyed_unlink();
+    spoor_keyed_free(k);
+}
+
+
+Test(profile_lookup, the_keyed_hash_depends_on_the_key_and_the_hash)
+{
+    spoor_keyed_t  *a = spoor_keyed_new(fleet_key, sizeof(fleet_key) - 1);
+    spoor_keyed_t  *b = spoor_keyed_new(key, sizeof(key));
+    uint64_t        x, y, z;
+    char            ia[SPOOR_SERVE_KEY_ID_LEN], ib[SPOOR_SERVE_KEY_ID_LEN];
+
+    cr_assert_eq(spoor_serve_key_hash(a, 42, &x), SPOOR_OK);
+    cr_assert_eq(spoor_serve_key_hash(a, 42, &y), SPOOR_OK);
+    cr_assert_eq(x, y);
+    cr_assert_neq(x, 42);
+    cr_assert_eq(spoor_serve_key_hash(b, 42, &z), SPOOR_OK);
+    cr_assert_neq(x, z);
+    cr_assert_eq(spoor_serve_key_hash(a, 43, &z), SPOOR_OK);
+    cr_assert_neq(x, z);
+    cr_assert_eq(spoor_serve_key_id(a, ia), SPOOR_OK);
+    cr_assert_eq(spoor_serve_key_id(b, ib), SPOOR_OK);
+    cr_assert(memcmp(ia, ib, sizeof(ia)) != 0);
+    spoor_keyed_free(a);
+    spoor_keyed_free(b);
+}
+
+
+Test(profile_lookup, a_key_file_is_its_bytes_without_trailing_white_space)
+{
+    unsigned char  buf[80];
+    size_t         n;
+
+    memset(buf, 'k', 32);
+    memcpy(buf + 32, " \t\r\n", 4);
+    n = 36;
+    cr_assert_eq(spoor_key_trim(buf, &n), SPOOR_OK);
+    cr_assert_eq(n, 32);
+    n = 31;
+    cr_assert_eq(spoor_key_trim(buf, &n), SPOOR_E_INVAL);
+    memcpy(buf + 31, "\n\n", 2);
+    n = 33;
+    cr_assert_eq(spoor_key_trim(buf, &n), SPOOR_E_INVAL);
+    cr_assert_eq(n, 31);
 }
