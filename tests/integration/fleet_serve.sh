@@ -280,6 +280,11 @@ for e in a b; do
     grep -q 'refused' "$(eval echo "\$prefix_$e")/logs/error.log" \
         && spoor_soft_fail "edge $e refused a generation: $(grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | head -n 2)"
 done
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SPOOR_TMP"/*.err >&2; then
+    spoor_soft_fail "a sanitizer report in the mirrors', shippers' or follower's stderr"
+else
+    spoor_ok "no sanitizer report from the mirrors, shippers or follower"
+fi
 spoor_no_crash "$prefix_a"
 spoor_no_crash "$prefix_b"
 spoor_finish
