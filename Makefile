@@ -511,7 +511,8 @@ report: all
 #   $(PREFIX)/share/spoor/                                examples: nginx.conf,
 #       segments.rules, logrotate.spoor, spoor-rotate.service, spoor-rotate.timer,
 #       and for a follower logrotate.spoor-follow, spoor-follow.service,
-#       for a fleet edge spoor-ship.service (docs/scaling.md)
+#       for a fleet edge spoor-ship.service and spoor-mirror.service
+#       (docs/scaling.md)
 # The helper, the logrotate snippet and the service name programs under
 # /usr/local/; they are installed with $(PREFIX)/ in its place.  DESTDIR
 # (staging, packaging) is prepended to every path and named in none.
@@ -527,7 +528,7 @@ INSTALL_SHARE := $(DESTDIR)$(PREFIX)/share/spoor
 INSTALL_TMP   := $(BUILD)/install
 # files with /usr/local/ replaced by $(PREFIX)/
 PREFIXED      := spoor-rotate logrotate.spoor spoor-rotate.service \
-                 spoor-follow.service spoor-ship.service
+                 spoor-follow.service spoor-ship.service spoor-mirror.service
 
 install: all
 	@mkdir -p $(INSTALL_TMP)
@@ -541,7 +542,8 @@ install: all
 	    conf/spoor-rotate.timer conf/logrotate.spoor-follow \
 	    conf/grafana-spoor.json \
 	    $(INSTALL_TMP)/logrotate.spoor $(INSTALL_TMP)/spoor-rotate.service \
-	    $(INSTALL_TMP)/spoor-follow.service $(INSTALL_TMP)/spoor-ship.service
+	    $(INSTALL_TMP)/spoor-follow.service $(INSTALL_TMP)/spoor-ship.service \
+	    $(INSTALL_TMP)/spoor-mirror.service
 
 # ---------------------------------------------------------------- misc
 

@@ -282,13 +282,15 @@ check_install() {   # check_install PREFIX [MAKE_ARGS...]
 644 ${p#/}/share/spoor/logrotate.spoor-follow
 644 ${p#/}/share/spoor/spoor-follow.service
 644 ${p#/}/share/spoor/spoor-ship.service
+644 ${p#/}/share/spoor/spoor-mirror.service
 644 ${p#/}/share/spoor/grafana-spoor.json
 EOF
 )"
     spoor_check "$what: the helper, snippet and units name $p" \
         "$(cd "$dest$p" && grep -ho "$p/[a-z/-]*spoor[a-z-]*" lib/spoor/spoor-rotate \
                share/spoor/logrotate.spoor share/spoor/spoor-rotate.service \
-               share/spoor/spoor-follow.service share/spoor/spoor-ship.service | sort -u)" \
+               share/spoor/spoor-follow.service share/spoor/spoor-ship.service \
+               share/spoor/spoor-mirror.service | sort -u)" \
         "$(printf '%s\n' "$p/bin/spoor" "$p/lib/spoor/spoor-rotate")"
     if [ "$p" != /usr/local ] && grep -rIl /usr/local/ "$dest" >&2; then
         spoor_soft_fail "$what: the files above still name /usr/local/"
@@ -313,8 +315,10 @@ EOF
             "$dest$p/share/spoor/spoor-follow.service" > "$u/spoor-follow.service"
         sed "s|$p/bin/spoor|$dest$p/bin/spoor|" \
             "$dest$p/share/spoor/spoor-ship.service" > "$u/spoor-ship.service"
+        sed "s|$p/bin/spoor|$dest$p/bin/spoor|" \
+            "$dest$p/share/spoor/spoor-mirror.service" > "$u/spoor-mirror.service"
         if (cd "$u" && systemd-analyze verify ./spoor-rotate.service ./spoor-rotate.timer \
-                ./spoor-follow.service ./spoor-ship.service); then
+                ./spoor-follow.service ./spoor-ship.service ./spoor-mirror.service); then
             spoor_ok "$what: systemd-analyze verify accepts the units"
         else
             spoor_soft_fail "$what: systemd-analyze verify rejects the units"
