@@ -104,6 +104,9 @@ usage(FILE *f)
         "                       to every edge's `spoor mirror`, indexed by\n"
         "                       ids keyed with this secret (the edges'\n"
         "                       spoor_profiles key=; docs/scaling.md)\n"
+        "  --serve-traits NAME[,NAME...]\n"
+        "                       the traits the edges may serve (default:\n"
+        "                       none leaves this host)\n"
         "\n"
         "Options of both:\n");
     settings_usage(f);
@@ -206,12 +209,14 @@ cmd_ingest(int argc, char **argv)
         goto done;
     }
     if (cli.status != NULL || cli.redis != NULL || cli.serve_key != NULL
+        || cli.serve_traits != NULL
         || strcmp(cli.reader, FLEET_DEFAULT_READER) != 0)
     {
         fprintf(stderr, "spoor ingest: %s is for --follow\n",
                 cli.status != NULL ? "--status"
                 : cli.redis != NULL ? "--redis"
-                : cli.serve_key != NULL ? "--serve-key" : "--reader");
+                : cli.serve_key != NULL ? "--serve-key"
+                : cli.serve_traits != NULL ? "--serve-traits" : "--reader");
         exit_code = EXIT_USAGE;
         goto done;
     }

@@ -609,6 +609,12 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         code = EXIT_USAGE;
         goto done;
     }
+    if (cli->serve_traits != NULL && cli->serve_key == NULL) {
+        fprintf(stderr, "spoor ingest: --serve-traits names what the "
+                "fan-out sends: give --serve-key too\n");
+        code = EXIT_USAGE;
+        goto done;
+    }
     if (cli->serve_key != NULL) {
         unsigned char  key[SPOOR_KEY_FILE_MAX + 1];
         size_t         klen;
@@ -628,7 +634,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
             goto done;
         }
         f.fo = serve_fanout_new(cli->redis, cli->reader, key, klen,
-                                FOLLOW_REDIS_TIMEOUT_MS);
+                                cli->serve_traits, FOLLOW_REDIS_TIMEOUT_MS);
         memset(key, 0, sizeof(key));
         if (f.fo == NULL) {
             fprintf(stderr, "spoor ingest: out of memory\n");

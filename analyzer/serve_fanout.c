@@ -25,7 +25,8 @@
 struct serve_fanout_s {
     char            *csv;
     char             reader[FLEET_EDGE_MAX + 1];
-    spoor_keyed_t   *key;
+    serve_keyed_opts_t  ko;              /* the key and the traits */
+    char            *names;              /* the traits' storage */
     int              timeout_ms;
     rcl_t           *c;
 
@@ -43,19 +44,45 @@ struct serve_fanout_s {
 
 serve_fanout_t *
 serve_fanout_new(const char *csv, const char *reader,
-    const unsigned char *key, size_t keylen, int timeout_ms)
+    const unsigned char *key, size_t keylen, const char *traits,
+    int timeout_ms)
 {
     serve_fanout_t  *fo = calloc(1, sizeof(*fo));
+    const char     **list;
+    char            *p;
+    size_t           n;
 
     if (fo == NULL || strlen(reader) > FLEET_EDGE_MAX) {
         free(fo);
         return NULL;
     }
     fo->csv = strdup(csv);
-    fo->key = spoor_keyed_new(key, keylen);
-    if (fo->csv == NULL || fo->key == NULL) {
+    fo->ko.key = spoor_keyed_new(key, keylen);
+    if (fo->csv == NULL || fo->ko.key == NULL) {
         serve_fanout_free(fo);
         return NULL;
+    }
+    if (traits != NULL) {
+        /* "a,b,c" cut in place into a list of names */
+        fo->names = strdup(traits);
+        for (n = 1, p = fo->names; p != NULL && *p; p++) {
+            n += *p == ',';
+        }
+        list = calloc(n, sizeof(*list));
+        if (fo->names == NULL || list == NULL) {
+            free(list);
+            serve_fanout_free(fo);
+            return NULL;
+        }
+        for (n = 0, p = fo->names; p != NULL; n++) {
+            list[n] = p;
+            p = strchr(p, ',');
+            if (p != NULL) {
+                *p++ = '\0';
+            }
+        }
+        fo->ko.traits = list;
+        fo->ko.ntraits = n;
     }
     strcpy(fo->reader, reader);
     fo->timeout_ms = timeout_ms;
@@ -70,7 +97,9 @@ serve_fanout_free(serve_fanout_t *fo)
         return;
     }
     rcl_close(fo->c);
-    spoor_keyed_free(fo->key);
+    spoor_keyed_free(fo->ko.key);
+    free((void *) fo->ko.traits);
+    free(fo->names);
     free(fo->csv);
     free(fo);
 }
@@ -158,7 +187,7 @@ fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     snprintf(src, sizeof(src), "%s/gen-%06" PRIu32 ".serve", dir, gen);
     snprintf(tmp, sizeof(tmp), ".fanout-gen-%06" PRIu32 ".serve", gen);
     snprintf(path, sizeof(path), "%s/%s", dir, tmp);
-    rc = serve_keyed_copy(src, dir, tmp, fo->key, &bytes, err, errlen);
+    rc = serve_keyed_copy(src, dir, tmp, &fo->ko, &bytes, err, errlen);
     if (rc != SPOOR_OK) {
         return rc;
     }

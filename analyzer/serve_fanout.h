@@ -38,12 +38,14 @@ typedef struct serve_fanout_s  serve_fanout_t;
 
 /*
  * A fan-out to the Redis seeds csv for reader `reader` (fleet_name_valid)
- * with the serving key key[0 .. keylen) (SPOOR_KEY_MIN bytes at least),
- * every network step bounded by timeout_ms; it connects at the first
- * sync.  NULL when out of memory or the key cannot be prepared.
+ * with the serving key key[0 .. keylen) (SPOOR_KEY_MIN bytes at least)
+ * and the exposable traits named in traits ("name[,name...]"; NULL:
+ * none), every network step bounded by timeout_ms; it connects at the
+ * first sync.  NULL when out of memory or the key cannot be prepared.
  */
 serve_fanout_t *serve_fanout_new(const char *csv, const char *reader,
-    const unsigned char *key, size_t keylen, int timeout_ms);
+    const unsigned char *key, size_t keylen, const char *traits,
+    int timeout_ms);
 
 /*
  * Makes generation gen of the state directory dir (its CURRENT one) the

@@ -24,6 +24,79 @@
 #define KEYED_MSG(...)  snprintf(err, errlen, __VA_ARGS__)
 
 
+/* Whether name[0 .. len) is one of o's exposable traits. */
+static int
+exposable(const serve_keyed_opts_t *o, const char *name, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < o->ntraits; i++) {
+        if (strlen(o->traits[i]) == len
+            && memcmp(o->traits[i], name, len) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
+/*
+ * The record blob[0 .. len) (a flat array: name, value, ...) with only
+ * the exposable traits, into sb (emptied first); *kept: how many.  Two
+ * passes: count, then pack the header and copy the kept pairs' bytes.
+ * SPOOR_OK, SPOOR_E_FORMAT (no such record), SPOOR_E_NOMEM.
+ */
+static int
+keyed_record(const serve_keyed_opts_t *o, const unsigned char *blob,
+    size_t len, msgpack_sbuffer *sb, uint32_t *kept)
+{
+    spoor_mp_item_t  it, name, val;
+    size_t           off0, off, start;
+    uint32_t         i, n = 0;
+    int              pass;
+    msgpack_packer   pk;
+
+    *kept = 0;
+    sb->size = 0;
+    off0 = 0;
+    if (spoor_mp_read(blob, len, &off0, &it) != SPOOR_OK
+        || it.type != SPOOR_MP_ARRAY || it.len % 2 != 0)
+    {
+        return SPOOR_E_FORMAT;
+    }
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1 && msgpack_pack_array(&pk, 2 * n) != 0) {
+            return SPOOR_E_NOMEM;
+        }
+        off = off0;
+        for (i = 0; i < it.len / 2; i++) {
+            start = off;
+            if (spoor_mp_read(blob, len, &off, &name) != SPOOR_OK
+                || name.type != SPOOR_MP_STR
+                || spoor_mp_read(blob, len, &off, &val) != SPOOR_OK
+                || val.type != SPOOR_MP_BIN)
+            {
+                return SPOOR_E_FORMAT;
+            }
+            if (!exposable(o, name.s, name.len)) {
+                continue;
+            }
+            if (pass == 0) {
+                n++;
+            } else if (msgpack_sbuffer_write(sb, (const char *) blob + start,
+                                             off - start) != 0)
+            {
+                return SPOOR_E_NOMEM;
+            }
+        }
+    }
+    *kept = n;
+    return SPOOR_OK;
+}
+
+
 /* The meta map of src with "key": id appended, into sb. */
 static int
 keyed_meta(const unsigned char *meta, size_t len, const char *id,
@@ -53,14 +126,16 @@ keyed_meta(const unsigned char *meta, size_t len, const char *id,
 
 int
 serve_keyed_copy(const char *src, const char *dir, const char *name,
-    spoor_keyed_t *k, uint64_t *bytes, char *err, size_t errlen)
+    const serve_keyed_opts_t *o, uint64_t *bytes, char *err, size_t errlen)
 {
+    spoor_keyed_t         *k = o->key;
     spoor_snap_t          *s;
     spoor_snapw_t         *w = NULL;
     spoor_profile_serve_t  sv;
-    msgpack_sbuffer        sb;
-    const unsigned char   *meta, *blob, *slot, *sum;
-    unsigned char          zero[SPOOR_SERVE_SUM_LARGE];
+    msgpack_sbuffer        sb, rb;
+    const unsigned char   *meta, *blob, *slot;
+    unsigned char          sum[SPOOR_SERVE_SUM_LARGE];
+    uint32_t               kept;
     uint64_t              *hashes = NULL, version, kh;
     size_t                *first = NULL, *fill = NULL;
     size_t                 n, m, i, j, p, mlen, blen, sumlen;
@@ -69,6 +144,7 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
     int                    rc;
 
     msgpack_sbuffer_init(&sb);
+    msgpack_sbuffer_init(&rb);
     if (bytes != NULL) {
         *bytes = 0;
     }
@@ -141,7 +217,6 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
         goto done;
     }
 
-    memset(zero, 0, sizeof(zero));
     for (i = 0; i < n; i++) {
         blob = spoor_snap_profile(s, i, &blen);
         if (blob == NULL) {
@@ -149,11 +224,11 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
             KEYED_MSG("%s: profile %zu is damaged", src, i);
             goto done;
         }
-        sum = zero;
+        memset(sum, 0, sizeof(sum));
         for (j = first[i]; j < first[i + 1]; j++) {
             slot = spoor_snap_slot(s, hashes[j], &p);
             if (slot != NULL && p == i) {
-                sum = slot;
+                memcpy(sum, slot, sumlen);
             }
             if (spoor_serve_key_hash(k, hashes[j], &kh) != SPOOR_OK) {
                 rc = SPOOR_E_INVAL;
@@ -161,6 +236,22 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
                 goto done;
             }
             hashes[j] = kh;
+        }
+        /* a gone entry's record is kept as it is; a profile's keeps its
+         * exposable traits only */
+        if (!(sum[3] & SPOOR_SERVE_GONE)) {
+            rc = keyed_record(o, blob, blen, &rb, &kept);
+            if (rc != SPOOR_OK) {
+                KEYED_MSG("%s: profile %zu: %s", src, i,
+                          rc == SPOOR_E_NOMEM ? "out of memory"
+                                              : "a record that does not read");
+                goto done;
+            }
+            blob = (const unsigned char *) rb.data;
+            blen = rb.size;
+            if (kept == 0) {
+                sum[3] &= (unsigned char) ~SPOOR_SERVE_TRAITS;
+            }
         }
         rc = spoor_snapw_add_sum(w, blob, blen, hashes + first[i],
                                  first[i + 1] - first[i], sum);
@@ -192,6 +283,7 @@ done:
     spoor_snapw_abort(w);
     spoor_snap_close(s);
     msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&rb);
     free(first);
     free(fill);
     free(hashes);

@@ -224,6 +224,25 @@ settings_duration(const char *s, int64_t *ms)
 }
 
 
+/* Whether csv is "name[,name...]", each name 1 to 255 bytes: 0 or -1. */
+static int
+settings_names_valid(const char *csv)
+{
+    size_t  n;
+
+    for (;;) {
+        n = strcspn(csv, ",");
+        if (n == 0 || n > 255) {
+            return -1;
+        }
+        if (csv[n] == '\0') {
+            return 0;
+        }
+        csv += n + 1;
+    }
+}
+
+
 /* One of ingest's own options; 0, or -1 when its argument is bad. */
 static int
 ingest_option(state_cli_t *cli, int c, const char *arg)
@@ -239,6 +258,7 @@ ingest_option(state_cli_t *cli, int c, const char *arg)
     case 'R': cli->redis = arg; return arg[0] ? 0 : -1;
     case 'E': cli->reader = arg; return fleet_name_valid(arg) ? 0 : -1;
     case 'K': cli->serve_key = arg; return arg[0] ? 0 : -1;
+    case 'X': cli->serve_traits = arg; return settings_names_valid(arg);
     default:
         errno = 0;
         v = strtoll(arg, &end, 10);
@@ -276,6 +296,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
         { "redis",       required_argument, NULL, 'R' },
         { "reader",      required_argument, NULL, 'E' },
         { "serve-key",   required_argument, NULL, 'K' },
+        { "serve-traits", required_argument, NULL, 'X' },
         { "now",         required_argument, NULL, 'N' },
         { "full",        no_argument,       NULL, 'U' },
         { "wait",        required_argument, NULL, 'W' },
@@ -299,6 +320,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
     cli->redis = NULL;
     cli->reader = FLEET_DEFAULT_READER;
     cli->serve_key = NULL;
+    cli->serve_traits = NULL;
     cli->now_ms = INT64_MIN;
     cli->full = 0;
     cli->wait_ms = 60000;
@@ -354,7 +376,7 @@ settings_parse_args(int argc, char **argv, const char *cmd,
             }
             break;
         case 'F': case 'I': case 'S': case 'T': case 'N': case 'R': case 'E':
-        case 'K':
+        case 'K': case 'X':
             if (strcmp(cmd, "ingest") != 0) {
                 fprintf(stderr, "spoor %s: unknown option '%s' (see "
                         "--help)\n", cmd, OPT_NAME());
@@ -367,6 +389,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
                         : c == 'R' ? "Redis seeds (host:port[,host:port...])"
                         : c == 'E' ? "a name of 1 to 64 of [A-Za-z0-9._-]"
                         : c == 'K' ? "a key file"
+                        : c == 'X' ? "trait names (name[,name...], each "
+                                     "1 to 255 bytes)"
                         : "a duration (500ms, 1s, 2m, 1h; at least 10ms)",
                         optarg);
                 return -2;

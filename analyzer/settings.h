@@ -101,6 +101,9 @@ typedef struct {
     const char  *serve_key;         /* --serve-key FILE: fan-out of the
                                        serving views to the edges
                                        (serve_fanout.h); NULL: none */
+    const char  *serve_traits;      /* --serve-traits NAME[,NAME...]: the
+                                       traits the edges may serve; NULL:
+                                       none */
     int64_t      now_ms;            /* --now; INT64_MIN: not given */
     int          full;              /* --full: the generation written is
                                        a full one, not a delta */

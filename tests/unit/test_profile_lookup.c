@@ -512,10 +512,15 @@ Test(profile_lookup, files_with_other_names_are_no_chain)
 static const unsigned char  fleet_key[] =
     "fleet-key-fleet-key-fleet-key-fleet-key!";
 
-/* The keyed copy of gen-<gen>.serve as gen-<gen>.kserve, opened. */
+static const char *const  plan_only[] = { "plan" };
+
+/* The keyed copy of gen-<gen>.serve as gen-<gen>.kserve, opened; the
+ * trait "plan" exposed when plan is 1, none when 0. */
 static spoor_snap_t *
-keyed_gen(unsigned gen, spoor_keyed_t *k, spoor_profile_serve_t *sv)
+keyed_gen_traits(unsigned gen, spoor_keyed_t *k, int expose,
+    spoor_profile_serve_t *sv)
 {
+    serve_keyed_opts_t    o = { k, plan_only, expose ? 1 : 0 };
     char                  src[96], name[32], path[96], err[256];
     spoor_snap_t         *s;
     const unsigned char  *meta;
@@ -524,7 +529,7 @@ keyed_gen(unsigned gen, spoor_keyed_t *k, spoor_profile_serve_t *sv)
 
     snprintf(src, sizeof(src), "%s/gen-%06u.serve", dir, gen);
     snprintf(name, sizeof(name), "gen-%06u.kserve", gen);
-    cr_assert_eq(serve_keyed_copy(src, dir, name, k, &bytes, err,
+    cr_assert_eq(serve_keyed_copy(src, dir, name, &o, &bytes, err,
                                   sizeof(err)), SPOOR_OK, "%s", err);
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     s = spoor_snap_open(path, err, sizeof(err));
@@ -537,6 +542,13 @@ keyed_gen(unsigned gen, spoor_keyed_t *k, spoor_profile_serve_t *sv)
                                           spoor_snap_summary_size(s), sv,
                                           &version), SPOOR_OK);
     return s;
+}
+
+
+static spoor_snap_t *
+keyed_gen(unsigned gen, spoor_keyed_t *k, spoor_profile_serve_t *sv)
+{
+    return keyed_gen_traits(gen, k, 1, sv);
 }
 
 
@@ -645,9 +657,55 @@ Test(profile_lookup, a_keyed_copy_holds_no_plain_hash_and_is_not_copied_again)
 
     /* a keyed file is no serving view to copy */
     snprintf(src, sizeof(src), "%s/gen-000001.kserve", dir);
-    cr_assert_eq(serve_keyed_copy(src, dir, "again", k, NULL, err,
-                                  sizeof(err)), SPOOR_E_FORMAT);
+    {
+        serve_keyed_opts_t  o = { k, NULL, 0 };
+
+        cr_assert_eq(serve_keyed_copy(src, dir, "again", &o, NULL, err,
+                                      sizeof(err)), SPOOR_E_FORMAT);
+    }
     cr_assert(strstr(err, "not a serving view") != NULL, "%s", err);
+    keyed_unlink();
+    spoor_keyed_free(k);
+}
+
+
+Test(profile_lookup, a_keyed_copy_keeps_only_the_exposable_traits)
+{
+    spoor_keyed_t          *k = spoor_keyed_new(fleet_key,
+                                                sizeof(fleet_key) - 1);
+    spoor_profile_serve_t   ks;
+    spoor_profile_chain_t   c, plain = chain_of(1);
+    spoor_profile_view_t    v, w;
+    spoor_snap_t           *kf;
+    const unsigned char    *blob;
+    size_t                  i, len;
+
+    /* none exposed: every record empty, no traits flag, the rest kept */
+    kf = keyed_gen_traits(1, k, 0, &ks);
+    for (i = 0; i < spoor_snap_count(kf); i++) {
+        blob = spoor_snap_profile(kf, i, &len);
+        cr_assert(blob != NULL && len == 1 && blob[0] == 0x90);
+    }
+    memset(&c, 0, sizeof(c));
+    c.file[0] = kf;
+    c.n = 1;
+    c.index_key = k;
+    cr_assert(find(&plain, "alice", &v));
+    cr_assert(spoor_profile_lookup(&c, &ks, 'v', "alice", 5, NULL, &w));
+    cr_assert_str_eq(plan(&v), "base-alice");
+    cr_assert_str_eq(plan(&w), "");
+    cr_assert_eq(w.ntr, 0);
+    cr_assert_str_eq(segments(&w), segments(&v));
+    cr_assert_str_eq(life(&w), life(&v));
+    spoor_snap_close(kf);
+
+    /* "plan" exposed: kept */
+    kf = keyed_gen_traits(1, k, 1, &ks);
+    c.file[0] = kf;
+    cr_assert(spoor_profile_lookup(&c, &ks, 'v', "alice", 5, NULL, &w));
+    cr_assert_eq(w.ntr, 1);
+    cr_assert_str_eq(plan(&w), "base-alice");
+    spoor_snap_close(kf);
     keyed_unlink();
     spoor_keyed_free(k);
 }
