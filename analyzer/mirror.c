@@ -117,25 +117,17 @@ mirror_get(mirror_t *m, const char *key, size_t klen, char *err,
 
 
 /*
- * Fetches generation gen's file into dir/gen-GEN.serve: its parts into a
- * temporary file, every byte checked, then renamed.  SPOOR_OK;
- * SPOOR_E_IO (Redis failed or no longer holds it: tried again later, err
- * says why); SPOOR_E_FORMAT (the file is no serving file this spoor
- * reads: the generation is refused).
+ * What Redis says of generation gen's file: *parts and *bytes.
+ * SPOOR_OK; SPOOR_E_IO (Redis failed or no longer holds it: tried again
+ * later, err says why); SPOOR_E_FORMAT (the value does not read).
  */
 static int
-mirror_fetch(mirror_t *m, uint32_t gen, char *err, size_t errlen)
+mirror_file_size(mirror_t *m, uint32_t gen, unsigned long *parts,
+    uint64_t *bytes, char *err, size_t errlen)
 {
-    char          key[FLEET_SERVE_KEY_MAX], tmp[4096], path[4096],
-                  why[512];
-    size_t        klen, mlen;
-    unsigned long parts, i;
-    uint64_t      bytes, got = 0, version;
+    char          key[FLEET_SERVE_KEY_MAX];
+    size_t        klen;
     redisReply   *r;
-    spoor_snap_t *s = NULL;
-    spoor_profile_serve_t  sv;
-    const unsigned char   *meta;
-    int           fd, rc = SPOOR_E_IO;
 
     klen = fleet_serve_file_key(m->o->reader, gen, key);
     r = mirror_get(m, key, klen, err, errlen);
@@ -146,9 +138,9 @@ mirror_fetch(mirror_t *m, uint32_t gen, char *err, size_t errlen)
         }
         return SPOOR_E_IO;
     }
-    if (sscanf(r->str, "%lu %" SCNu64, &parts, &bytes) != 2 || parts == 0
-        || parts > UINT32_MAX
-        || bytes > (uint64_t) parts * FLEET_SERVE_PART)
+    if (sscanf(r->str, "%lu %" SCNu64, parts, bytes) != 2 || *parts == 0
+        || *parts > UINT32_MAX
+        || *bytes > (uint64_t) *parts * FLEET_SERVE_PART)
     {
         snprintf(err, errlen, "%s is no \"PARTS BYTES\": '%.*s'", key,
                  (int) (r->len < 64 ? r->len : 64), r->str);
@@ -156,6 +148,31 @@ mirror_fetch(mirror_t *m, uint32_t gen, char *err, size_t errlen)
         return SPOOR_E_FORMAT;
     }
     freeReplyObject(r);
+    return SPOOR_OK;
+}
+
+
+/*
+ * Fetches generation gen's file, `parts` parts of `bytes` bytes in all,
+ * into dir/gen-GEN.serve: its parts into a temporary file, every byte
+ * checked, then renamed.  SPOOR_OK; SPOOR_E_IO (Redis failed or no
+ * longer holds it: tried again later, err says why); SPOOR_E_FORMAT (the
+ * file is no serving file this spoor reads: the generation is refused).
+ */
+static int
+mirror_fetch(mirror_t *m, uint32_t gen, unsigned long parts, uint64_t bytes,
+    char *err, size_t errlen)
+{
+    char          key[FLEET_SERVE_KEY_MAX], tmp[4096], path[4096],
+                  why[512];
+    size_t        klen, mlen;
+    unsigned long i;
+    uint64_t      got = 0, version;
+    redisReply   *r;
+    spoor_snap_t *s = NULL;
+    spoor_profile_serve_t  sv;
+    const unsigned char   *meta;
+    int           fd, rc = SPOOR_E_IO;
 
     snprintf(tmp, sizeof(tmp), "%s/.gen-%06" PRIu32 ".serve.tmp",
              m->o->dir, gen);
@@ -289,9 +306,11 @@ mirror_step(mirror_t *m)
                  cur[32];
     size_t       klen, i;
     uint32_t     gen, g, parent, base;
+    uint64_t     bytes;
+    unsigned long parts;
     redisReply  *r;
     chain_t      ch;
-    int          rc, n;
+    int          rc, n, force;
 
     if (m->c == NULL) {
         m->c = fleet_connect(m->o->redis, m->o->timeout_ms, err,
@@ -328,6 +347,14 @@ mirror_step(mirror_t *m)
         mirror_ok(m);
         return;
     }
+    force = gen < m->have;
+    if (force) {
+        /* numbers went back: a follower started over on a new state, and
+         * a file here of a number it uses again is not its file */
+        fprintf(stderr, "spoor mirror: Redis names generation %" PRIu32
+                ", older than %" PRIu32 " in place: a new state; its files "
+                "are fetched anew\n", gen, m->have);
+    }
 
     /* G's chain: each file this directory lacks, newest first */
     g = gen;
@@ -340,8 +367,16 @@ mirror_step(mirror_t *m)
 
         snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve",
                  m->o->dir, g);
-        if (stat(path, &sb) != 0) {
-            rc = mirror_fetch(m, g, err, sizeof(err));
+        /* a file of that name is taken only when Redis's is as long: one
+         * left by another state (a follower started over) is fetched */
+        rc = mirror_file_size(m, g, &parts, &bytes, err, sizeof(err));
+        if (rc == SPOOR_OK
+            && (force || stat(path, &sb) != 0
+                || (uint64_t) sb.st_size != bytes))
+        {
+            rc = mirror_fetch(m, g, parts, bytes, err, sizeof(err));
+        }
+        if (rc != SPOOR_OK) {
             if (rc == SPOOR_E_IO) {
                 m->errors++;
                 snprintf(msg, sizeof(msg), "generation %" PRIu32 ": %s; "

@@ -38,6 +38,10 @@ struct serve_fanout_s {
 
     int64_t          next_try, next_check;
     int              said;               /* an outage was said */
+    int              trusted;            /* 1 once this process published
+                                            a whole chain: only then is a
+                                            file found in Redis taken as
+                                            its own */
     uint64_t         published, files, bytes, errors;
 };
 
@@ -395,15 +399,21 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
         if (in_list(fo->known, fo->nknown, g)) {
             continue;
         }
-        klen = fleet_serve_file_key(fo->reader, g, key);
-        argv[0] = "EXISTS";
-        argv[1] = key;
-        r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
-        if (r == NULL) {
-            return SPOOR_E_IO;
+        /* a file already there is this state's, unless this process has
+         * not published yet: another state (a follower started over on a
+         * new directory) may have left one under that number */
+        rc = 0;
+        if (fo->trusted) {
+            klen = fleet_serve_file_key(fo->reader, g, key);
+            argv[0] = "EXISTS";
+            argv[1] = key;
+            r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+            if (r == NULL) {
+                return SPOOR_E_IO;
+            }
+            rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+            freeReplyObject(r);
         }
-        rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-        freeReplyObject(r);
         if (!rc) {
             rc = fanout_upload(fo, dir, g, err, errlen);
             if (rc != SPOOR_OK) {
@@ -427,6 +437,7 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     memcpy(fo->chain, gens, n * sizeof(uint32_t));
     fo->nchain = (uint32_t) n;
     fo->current = gen;
+    fo->trusted = 1;
     return fanout_clean(fo, err, errlen);
 }
 

@@ -18,7 +18,9 @@
  * second (FANOUT_RETRY_MS) with the newest generation; after any error
  * nothing is taken as present in Redis until checked again (EXISTS), and
  * spoor:serve:R:current is checked every FANOUT_CHECK_MS, so a Redis
- * restarted empty is filled again.  The generation's own files in the
+ * restarted empty is filled again.  A follower's first publish sends
+ * every file of its chain, base included, whatever Redis holds: files
+ * under the same numbers may be another state's.  The generation's own files in the
  * state directory are never changed; the keyed copy is written beside
  * them as a hidden temporary file (.fanout-gen-N.serve) and removed once
  * sent.

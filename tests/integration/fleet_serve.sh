@@ -16,7 +16,10 @@
 #   5. Redis restarted empty: the follower publishes its chain again and
 #      the mirrors go on;
 #   6. a consent withdrawal on edge A empties a visitor seen on edge B on
-#      both edges.
+#      both edges;
+#   7. a follower started over on a new state directory (its generation
+#      numbers start again, over files the old state left): both edges
+#      serve the new state only.
 # Every wait is a condition polled with a generous deadline.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -104,17 +107,17 @@ spoor_on_exit 'for p in "${spid[@]}" "${mpid[@]}" $fpid; do kill -9 "$p" 2>/dev/
 mirror_start a
 mirror_start b
 
-# segs BASE VID: what the edge serves for the visitor cookie VID
-segs() { curl -sS --max-time 5 -b "_spid=$2" "$1/segs" 2>/dev/null || echo "curl failed"; }
-# wait_segs BASE VID WANT: until the edge serves WANT for VID (30 s)
+# segs BASE VID [PATH]: what the edge serves for the visitor cookie VID
+segs() { curl -sS --max-time 5 -b "_spid=$2" "$1${3:-/segs}" 2>/dev/null || echo "curl failed"; }
+# wait_segs BASE VID WANT [PATH]: until the edge serves WANT for VID (30 s)
 wait_segs() {
     local i got
     for ((i = 0; i < 300; i++)); do
-        got=$(segs "$1" "$2")
+        got=$(segs "$1" "$2" "${4:-/segs}")
         [ "$got" = "$3" ] && return 0
         sleep 0.1
     done
-    spoor_soft_fail "$1 serves '$got' for $2, not '$3'"
+    spoor_soft_fail "$1${4:-/segs} serves '$got' for $2, not '$3'"
     return 1
 }
 # state_segs VID: "1 SEGMENTS" as the state holds the visitor
@@ -144,8 +147,8 @@ want=$(state_segs "$V1")
 case $want in "1 "?*) ;; *) spoor_fail "the state has no segments for $V1: '$want'" ;; esac
 wait_segs "$B" "$V1" "$want" && spoor_ok "edge B serves '$want' for a visitor seen only on edge A"
 wait_segs "$A" "$V1" "$want" && spoor_ok "edge A serves the same"
-spoor_check "edge B serves the exposable trait plan, not the e-mail address" \
-    "$(curl -sS -b "_spid=$V1" "$B/traits")" "plan=gold email="
+wait_segs "$B" "$V1" "plan=gold email=" /traits \
+    && spoor_ok "edge B serves the exposable trait plan, not the e-mail address"
 "$SPOOR" profile --state "$state" "$V1" | jq -e '.traits.email.value == "v1@mail.example"' > /dev/null \
     || spoor_soft_fail "the state has no e-mail trait for $V1: the check above proves nothing"
 jq -e '.fanout.generation > 0 and .fanout.redis_connected' "$fstatus" > /dev/null \
@@ -169,8 +172,9 @@ spoor_check "no key or serving value in Redis names an id or the e-mail trait" "
 # looked at again, a few times)
 for ((i = 0; i < 20; i++)); do
     rcli --scan --pattern 'spoor:serve:*' | while IFS= read -r k; do
-        [ "$(rcli TYPE "$k")" = string ] && rcli --raw GET "$k"
-    done | grep -a -q gold && break
+        [ "$(rcli TYPE "$k")" != string ] || rcli --raw GET "$k"
+    done > "$SPOOR_TMP/values"
+    grep -a -q gold "$SPOOR_TMP/values" && break
     sleep 0.2
 done
 [ "$i" -lt 20 ] || spoor_soft_fail "the exposed trait is not in Redis: the leak check above proves nothing"
@@ -287,6 +291,35 @@ wait_segs "$A" "$V3" " " && wait_segs "$B" "$V3" " " \
     && spoor_ok "after the withdrawal on edge A, neither edge finds the visitor"
 "$SPOOR" profile --state "$state" "$V3" > /dev/null 2>&1 \
     && spoor_soft_fail "the state still has $V3 after its withdrawal"
+
+# ---------------------------------------------------------------- 7. a follower started over on a new state
+# Its generation numbers start again from 1 under the same reader, over
+# files the old state left in Redis and on the edges: the edges must end
+# up serving the new state, not a mix.
+kill -TERM "$fpid"; rc=0; wait "$fpid" || rc=$?
+spoor_check "the follower stops on SIGTERM with exit 0" "$rc" 0
+old_gen=$(jq -r .generation "$SPOOR_TMP/mirror-a.json")
+state=$SPOOR_TMP/state2
+"$SPOOR" ingest --state "$state" --follow --redis "$SEEDS" --serve-key "$key" \
+    --serve-traits plan,tier --interval 200ms --status "$fstatus" 2> "$SPOOR_TMP/follow2.err" &
+fpid=$!
+V4=AAAAAAAAAAAAAAAAAAAABA
+post_events "$A" "$V4" 2
+for ((i = 0; i < 300; i++)); do
+    "$SPOOR" profile --state "$state" "$V4" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+want4=$(state_segs "$V4")
+wait_segs "$B" "$V4" "$want4" && wait_segs "$A" "$V4" "$want4" \
+    && spoor_ok "a new state's visitor is served on both edges"
+wait_segs "$B" "$V2" " " && wait_segs "$A" "$V2" " " \
+    && spoor_ok "... and the old state's visitors no longer are"
+new_gen=$(jq -r .generation "$SPOOR_TMP/mirror-a.json")
+[ "$new_gen" -lt "$old_gen" ] \
+    && spoor_ok "mirror a went from generation $old_gen back to $new_gen" \
+    || spoor_soft_fail "mirror a is at $new_gen, was at $old_gen: the numbers did not start over"
+grep -q "older than [0-9]* in place: a new state" "$SPOOR_TMP/mirror-a.1.err" \
+    && spoor_ok "mirror a said it" || spoor_soft_fail "mirror a did not say it took a new state"
 
 # ---- stop: every process ends on SIGTERM with 0
 for e in a b; do
