@@ -643,6 +643,8 @@ main(int argc, char **argv)
         perror(path);
         return 1;
     }
+    memset(&base, 0, sizeof(base));
+    memset(&chain, 0, sizeof(chain));
     base.file[0] = s;
     base.n = 1;
 

@@ -497,6 +497,7 @@ decode_blob(const unsigned char *blob, size_t len, const spoor_snap_t *s,
                 kind[0] = e->via.array.ptr[0].via.str.ptr[0];
                 find(s, spoor_id_hash(kind, e->via.array.ptr[1].via.str.ptr,
                                       e->via.array.ptr[1].via.str.size));
+                memset(&c, 0, sizeof(c));
                 c.file[0] = s;
                 c.n = 1;
                 (void) spoor_profile_lookup(&c, NULL, kind[0],
@@ -566,7 +567,11 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
                                        &version) == SPOOR_OK;
     if (serving && (serve.nseg > SPOOR_SERVE_SEGS_MAX
                     || serve.nlife > SPOOR_SERVE_LIFE_MAX
-                    || serve.sum != spoor_snap_summary_size(s)))
+                    || serve.sum != spoor_snap_summary_size(s)
+                    || (serve.key_id != NULL
+                        && ((const unsigned char *) serve.key_id < meta
+                            || (const unsigned char *) serve.key_id
+                               + SPOOR_SERVE_KEY_ID_LEN > meta + len))))
     {
         abort();
     }
@@ -633,6 +638,27 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     isize = get64(data + H_INDEX_SIZE);
     for (i = 0; i < FIND_MAX && i < isize / 16; i++) {
         find(s, get64(data + ioff + 16 * i));
+    }
+    /* a fleet edge's keyed lookup (serve_key.h), as the module makes it */
+    if (serving) {
+        static spoor_keyed_t   *fleet;
+        spoor_profile_chain_t   c;
+        spoor_profile_view_t    view;
+
+        if (fleet == NULL) {
+            fleet = spoor_keyed_new((const unsigned char *)
+                                    "fuzz-fleet-key-fuzz-fleet-key-fuzz", 34);
+        }
+        memset(&c, 0, sizeof(c));
+        c.file[0] = s;
+        c.n = 1;
+        c.index_key = fleet;
+        if (spoor_profile_lookup(&c, &serve, 'v', "AAAAAAAAAAAAAAAAAAAAAQ",
+                                 22, NULL, &view)
+            && view.snap != s)
+        {
+            abort();
+        }
     }
     serving = 0;                        /* serve points into the mapping */
     spoor_snap_close(s);

@@ -338,6 +338,7 @@ Test(profile_view, the_lookup_finds_a_profile_by_every_id_kind)
     snprintf(path, sizeof(path), "%s/gen-000001.snap", dir);
     s = spoor_snap_open(path, err, sizeof(err));
     cr_assert_not_null(s, "%s", err);
+    memset(&c, 0, sizeof(c));
     c.file[0] = s;                  /* a full generation: a chain of one */
     c.n = 1;
 
@@ -728,6 +729,7 @@ serve_agrees(size_t nsegs)
 
     snprintf(name, sizeof(name), "gen-%06zu.serve", nsegs);
     s = write_serve(name, &rec, rules, &sv);
+    memset(&c, 0, sizeof(c));
     c.file[0] = s;
     c.n = 1;
 
