@@ -55,6 +55,20 @@ fleet_serve_part_key(const char *reader, uint32_t gen, uint32_t part,
 }
 
 
+int
+fleet_gen_in(const uint32_t *list, size_t n, uint32_t gen)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (list[i] == gen) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
 static int parse_u64(const char *s, size_t len, uint64_t *v);
 
 

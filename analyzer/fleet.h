@@ -80,6 +80,9 @@ size_t fleet_serve_file_key(const char *reader, uint32_t gen, char *buf);
 size_t fleet_serve_part_key(const char *reader, uint32_t gen, uint32_t part,
     char *buf);
 
+/* Whether gen is one of list[0 .. n) (a chain's generations). */
+int fleet_gen_in(const uint32_t *list, size_t n, uint32_t gen);
+
 /* Parses a decimal uint32 s[0 .. len) ("G" of spoor:serve:R:current);
  * 0, or -1 when it is none or 0. */
 int fleet_serve_gen_parse(const char *s, size_t len, uint32_t *gen);

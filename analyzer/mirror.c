@@ -52,20 +52,6 @@ on_stop(int sig)
 }
 
 
-static int
-in_list(const uint32_t *list, size_t n, uint32_t gen)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        if (list[i] == gen) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
 /* Says msg once until the next success. */
 static void
 mirror_say(mirror_t *m, const char *msg)
@@ -286,8 +272,8 @@ mirror_clean(mirror_t *m)
             if (g == 0) {
                 continue;
             }
-        } else if (in_list(m->chain, m->nchain, g)
-                   || in_list(m->prev, m->nprev, g))
+        } else if (fleet_gen_in(m->chain, m->nchain, g)
+                   || fleet_gen_in(m->prev, m->nprev, g))
         {
             continue;
         }

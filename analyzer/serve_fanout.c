@@ -144,24 +144,10 @@ fanout_do(serve_fanout_t *fo, const char *key, size_t klen, int argc,
 }
 
 
-static int
-in_list(const uint32_t *list, size_t n, uint32_t gen)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        if (list[i] == gen) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-
 static void
 known_add(serve_fanout_t *fo, uint32_t gen)
 {
-    if (in_list(fo->known, fo->nknown, gen)) {
+    if (fleet_gen_in(fo->known, fo->nknown, gen)) {
         return;
     }
     if (fo->nknown == FANOUT_KNOWN_MAX) {
@@ -329,8 +315,8 @@ fanout_clean(serve_fanout_t *fo, char *err, size_t errlen)
 
         if (e->type == REDIS_REPLY_STRING
             && fleet_serve_gen_parse(e->str, e->len, &g) == 0
-            && !in_list(fo->chain, fo->nchain, g)
-            && !in_list(fo->prev, fo->nprev, g)
+            && !fleet_gen_in(fo->chain, fo->nchain, g)
+            && !fleet_gen_in(fo->prev, fo->nprev, g)
             && n < sizeof(drop) / sizeof(drop[0]))
         {
             drop[n++] = g;
@@ -396,7 +382,7 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     /* the base first, so that every file a delta follows is there */
     for (i = n; i-- > 0; ) {
         g = gens[i];
-        if (in_list(fo->known, fo->nknown, g)) {
+        if (fleet_gen_in(fo->known, fo->nknown, g)) {
             continue;
         }
         /* a file already there is this state's, unless this process has

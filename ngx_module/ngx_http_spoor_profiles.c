@@ -628,24 +628,13 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
 
     name[n] = '\0';
 
-    /* the generation's serving view, gen-N.serve next to gen-N.snap;
-     * a generation written before serving views existed is read from
-     * its snapshot */
+    /* the generation's serving view: gen-N.serve next to the gen-N.snap
+     * CURRENT names, or the gen-N.serve it names (a fleet edge's copy,
+     * spoor mirror); a generation written before serving views existed
+     * is read from its snapshot */
     legacy = 1;
     if (n > 6 && ngx_strcmp(name + n - 6, ".serve") == 0) {
-        /* a serving view alone (a fleet edge's copy, spoor mirror) */
         ngx_cpystrn(fname, name, sizeof(fname));
-        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, fname);
-        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
-            err = ngx_errno;
-            if (!p->missing_logged) {
-                ngx_log_error(NGX_LOG_WARN, log, err,
-                              "spoor_profiles: CURRENT names \"%s\", which "
-                              "cannot be read", path);
-                p->missing_logged = 1;
-            }
-            return;
-        }
         legacy = 0;
 
     } else if (n > 5 && ngx_strcmp(name + n - 5, ".snap") == 0) {
@@ -656,19 +645,17 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
         }
     }
 
-    if (legacy) {
-        (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, name);
+    (void) ngx_sprintf(path, "%V/%s%Z", &p->dir, legacy ? name : fname);
 
-        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
-            err = ngx_errno;
-            if (!p->missing_logged) {
-                ngx_log_error(NGX_LOG_WARN, log, err,
-                              "spoor_profiles: CURRENT names \"%s\", which "
-                              "cannot be read", path);
-                p->missing_logged = 1;
-            }
-            return;
+    if (ngx_file_info(path, &fi) == NGX_FILE_ERROR) {
+        err = ngx_errno;
+        if (!p->missing_logged) {
+            ngx_log_error(NGX_LOG_WARN, log, err,
+                          "spoor_profiles: CURRENT names \"%s\", which "
+                          "cannot be read", path);
+            p->missing_logged = 1;
         }
+        return;
     }
 
     p->missing_logged = 0;

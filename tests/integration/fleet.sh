@@ -33,27 +33,17 @@ redis_start
 spoor_on_exit 'redis_stop'
 
 # ---------------------------------------------------------------- 0. bad input
-expect_exit() {   # expect_exit CODE PATTERN CMD...: exit code and message
-    local want=$1 pat=$2 rc=0
-    shift 2
-    "$@" > "$SPOOR_TMP/out" 2> "$SPOOR_TMP/err" || rc=$?
-    if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$SPOOR_TMP/err"; then
-        spoor_soft_fail "$*: exit $rc (want $want), stderr: $(head -c 300 "$SPOOR_TMP/err")"
-    else
-        spoor_ok "$* -> exit $want: $(head -n 1 "$SPOOR_TMP/err")"
-    fi
-}
 touch "$SPOOR_TMP/x.log"
-expect_exit 2 "no LOG given" "$SPOOR" ship --redis 127.0.0.1:1
-expect_exit 2 "redis HOST:PORT is required" "$SPOOR" ship "$SPOOR_TMP/x.log"
-expect_exit 2 "edge wants" "$SPOOR" ship --redis 127.0.0.1:1 --edge 'a b' "$SPOOR_TMP/x.log"
-expect_exit 2 "timeout wants" "$SPOOR" ship --redis 127.0.0.1:1 --timeout 0 "$SPOOR_TMP/x.log"
-expect_exit 2 "one LOG per shipper" "$SPOOR" ship --redis 127.0.0.1:1 "$SPOOR_TMP/x.log" "$SPOOR_TMP/x.log"
+spoor_expect_exit 2 "no LOG given" "$SPOOR" ship --redis 127.0.0.1:1
+spoor_expect_exit 2 "redis HOST:PORT is required" "$SPOOR" ship "$SPOOR_TMP/x.log"
+spoor_expect_exit 2 "edge wants" "$SPOOR" ship --redis 127.0.0.1:1 --edge 'a b' "$SPOOR_TMP/x.log"
+spoor_expect_exit 2 "timeout wants" "$SPOOR" ship --redis 127.0.0.1:1 --timeout 0 "$SPOOR_TMP/x.log"
+spoor_expect_exit 2 "one LOG per shipper" "$SPOOR" ship --redis 127.0.0.1:1 "$SPOOR_TMP/x.log" "$SPOOR_TMP/x.log"
 printf 'garbage\n' > "$SPOOR_TMP/x.log.ship"
-expect_exit 1 "not a position file" "$SPOOR" ship --redis "127.0.0.1:$rport" --edge x "$SPOOR_TMP/x.log"
+spoor_expect_exit 1 "not a position file" "$SPOOR" ship --redis "127.0.0.1:$rport" --edge x "$SPOOR_TMP/x.log"
 rm -f "$SPOOR_TMP/x.log.ship"
-expect_exit 2 "redis is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --redis "127.0.0.1:$rport" "$SPOOR_TMP/x.log"
-expect_exit 2 "reader wants" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "127.0.0.1:$rport" --reader 'a/b'
+spoor_expect_exit 2 "redis is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --redis "127.0.0.1:$rport" "$SPOOR_TMP/x.log"
+spoor_expect_exit 2 "reader wants" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "127.0.0.1:$rport" --reader 'a/b'
 # Redis unreachable: the shipper runs on, says so once and reports it
 "$SPOOR" ship --redis 127.0.0.1:1 --edge x --status "$SPOOR_TMP/x.json" "$SPOOR_TMP/x.log" 2> "$SPOOR_TMP/x.err" &
 xpid=$!

@@ -41,29 +41,19 @@ printf '%s\n' 0123456789abcdef0123456789abcdef0123456789abcdef > "$key"
 printf 'short\n' > "$SPOOR_TMP/short.key"
 
 # ---------------------------------------------------------------- 0. bad input
-expect_exit() {   # expect_exit CODE PATTERN CMD...: exit code and message
-    local want=$1 pat=$2 rc=0
-    shift 2
-    "$@" > "$SPOOR_TMP/out" 2> "$SPOOR_TMP/err" || rc=$?
-    if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$SPOOR_TMP/err"; then
-        spoor_soft_fail "$*: exit $rc (want $want), stderr: $(head -c 300 "$SPOOR_TMP/err")"
-    else
-        spoor_ok "$* -> exit $want: $(head -n 1 "$SPOOR_TMP/err")"
-    fi
-}
-expect_exit 2 "redis HOST:PORT is required" "$SPOOR" mirror --dir "$SPOOR_TMP"
-expect_exit 2 "dir DIR is required" "$SPOOR" mirror --redis "$SEEDS"
-expect_exit 2 "reader wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --reader 'a b'
-expect_exit 2 "interval wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --interval 0
-expect_exit 2 "unexpected argument" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" extra
-expect_exit 3 "No such file" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/none"
-expect_exit 2 "serve-key is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-key "$key" "$key"
-expect_exit 2 "give --redis too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --serve-key "$key" "$key"
-expect_exit 2 "a key needs 32" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/short.key"
-expect_exit 2 "No such file" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/none.key"
-expect_exit 2 "give --serve-key too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-traits plan
-expect_exit 2 "serve-traits wants trait names" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$key" --serve-traits 'plan,,tier'
-expect_exit 2 "serve-traits is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-traits plan "$key"
+spoor_expect_exit 2 "redis HOST:PORT is required" "$SPOOR" mirror --dir "$SPOOR_TMP"
+spoor_expect_exit 2 "dir DIR is required" "$SPOOR" mirror --redis "$SEEDS"
+spoor_expect_exit 2 "reader wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --reader 'a b'
+spoor_expect_exit 2 "interval wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --interval 0
+spoor_expect_exit 2 "unexpected argument" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" extra
+spoor_expect_exit 3 "No such file" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/none"
+spoor_expect_exit 2 "serve-key is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-key "$key" "$key"
+spoor_expect_exit 2 "give --redis too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --serve-key "$key" "$key"
+spoor_expect_exit 2 "a key needs 32" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/short.key"
+spoor_expect_exit 2 "No such file" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/none.key"
+spoor_expect_exit 2 "give --serve-key too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-traits plan
+spoor_expect_exit 2 "serve-traits wants trait names" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$key" --serve-traits 'plan,,tier'
+spoor_expect_exit 2 "serve-traits is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-traits plan "$key"
 
 # ---- two edges, each serving its mirror's directory
 # The workers run as nobody:nogroup; the mirror (root here) writes mode
@@ -120,6 +110,15 @@ wait_segs() {
     spoor_soft_fail "$1${4:-/segs} serves '$got' for $2, not '$3'"
     return 1
 }
+# wait_profile VID: until the state has the visitor (30 s)
+wait_profile() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        "$SPOOR" profile --state "$state" "$1" > /dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    spoor_fail "the state has no profile for $1"
+}
 # state_segs VID: "1 SEGMENTS" as the state holds the visitor
 state_segs() {
     "$SPOOR" profile --state "$state" "$1" 2>/dev/null \
@@ -139,10 +138,7 @@ spoor_check "before any beacon, edge B knows nobody" "$(segs "$B" "$V1")" " "
 post_events "$A" "$V1" 3
 spoor_segment_post "$A" "$V1" identify \
     "{\"anonymousId\":\"anon-$V1\",\"userId\":\"user-v1\",\"traits\":{\"plan\":\"gold\",\"email\":\"v1@mail.example\"}}"
-for ((i = 0; i < 300; i++)); do
-    "$SPOOR" profile --state "$state" "$V1" > /dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_profile "$V1"
 want=$(state_segs "$V1")
 case $want in "1 "?*) ;; *) spoor_fail "the state has no segments for $V1: '$want'" ;; esac
 wait_segs "$B" "$V1" "$want" && spoor_ok "edge B serves '$want' for a visitor seen only on edge A"
@@ -218,10 +214,7 @@ kill -9 "${mpid[b]}"; wait "${mpid[b]}" 2>/dev/null || true
 spoor_ok "kill -9 of mirror b"
 V2=AAAAAAAAAAAAAAAAAAAAAg
 post_events "$A" "$V2" 2
-for ((i = 0; i < 300; i++)); do
-    "$SPOOR" profile --state "$state" "$V2" > /dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_profile "$V2"
 want2=$(state_segs "$V2")
 wait_segs "$A" "$V2" "$want2" && spoor_ok "edge A serves the new visitor"
 spoor_check "edge B, its mirror down, does not yet" "$(segs "$B" "$V2")" " "
@@ -267,10 +260,7 @@ spoor_redis_start "$rport"
 spoor_ok "Redis restarted empty"
 V3=AAAAAAAAAAAAAAAAAAAAAw
 post_events "$B" "$V3" 2
-for ((i = 0; i < 300; i++)); do
-    "$SPOOR" profile --state "$state" "$V3" > /dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_profile "$V3"
 want3=$(state_segs "$V3")
 wait_segs "$A" "$V3" "$want3" && spoor_ok "after Redis restarted empty, edge A serves a visitor seen on edge B"
 wait_segs "$B" "$V2" "$want2" && spoor_ok "... and edge B still serves the earlier one"
@@ -305,10 +295,7 @@ state=$SPOOR_TMP/state2
 fpid=$!
 V4=AAAAAAAAAAAAAAAAAAAABA
 post_events "$A" "$V4" 2
-for ((i = 0; i < 300; i++)); do
-    "$SPOOR" profile --state "$state" "$V4" > /dev/null 2>&1 && break
-    sleep 0.1
-done
+wait_profile "$V4"
 want4=$(state_segs "$V4")
 wait_segs "$B" "$V4" "$want4" && wait_segs "$A" "$V4" "$want4" \
     && spoor_ok "a new state's visitor is served on both edges"

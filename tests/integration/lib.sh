@@ -527,6 +527,19 @@ EOF2
     printf -v "log_$name" '%s' "$prefix/logs/events.spoor"
 }
 
+# spoor_expect_exit CODE PATTERN CMD...: CMD exits with CODE and says
+# PATTERN (grep) on stderr; a soft failure otherwise.
+spoor_expect_exit() {
+    local want=$1 pat=$2 rc=0
+    shift 2
+    "$@" > "$SPOOR_TMP/out" 2> "$SPOOR_TMP/err" || rc=$?
+    if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$SPOOR_TMP/err"; then
+        spoor_soft_fail "$*: exit $rc (want $want), stderr: $(head -c 300 "$SPOOR_TMP/err")"
+    else
+        spoor_ok "$* -> exit $want: $(head -n 1 "$SPOOR_TMP/err")"
+    fi
+}
+
 # spoor_redis_start PORT: an empty redis-server on 127.0.0.1:PORT, no
 # persistence (its pid in $SPOOR_TMP/redis.pid); spoor_redis_stop kills
 # it (-9: "restarted empty" means nothing survives) and waits.
