@@ -55,6 +55,8 @@ typedef struct {
     requests_done_t    req;        /* queued requests applied since the
                                       last publish (requests.h) */
     int                retry;      /* the last publish failed */
+    char              *status;     /* the last publish's status members;
+                                      NULL: none yet */
 } follower_t;
 
 static volatile sig_atomic_t  got_stop, got_hup;
@@ -121,6 +123,7 @@ clock_now(int64_t *now)
 /* ---- the profiles a publish changes --------------------------------------------- */
 
 static size_t touched_roots(follower_t *f);
+static void write_status(follower_t *f);
 
 
 static void
@@ -494,12 +497,12 @@ publish(follower_t *f)
         if (f->si != NULL) {
             stream_input_status(f->si, &s);
         }
-        if (f->fo != NULL) {
-            serve_fanout_status(f->fo, &s);
-        }
-        json_out_map_close(&s);
-        cli_write_status("ingest", f->cli->status, &s);
+        /* kept, for the fan-out's news between publishes */
+        m = json_out_members(&s, &mlen);
+        free(f->status);
+        f->status = m ? strndup(m, mlen) : NULL;
         json_out_free(&s);
+        write_status(f);
     }
 
     for (i = 0; i < f->tail.nfiles; i++) {
@@ -508,6 +511,29 @@ publish(follower_t *f)
     memset(&f->req, 0, sizeof(f->req));
     tail_mark_done(&f->tail, NULL, NULL);
     return new_run(f);
+}
+
+
+/* Replaces the --status file: the last publish's members, then the
+ * fan-out's, which change between publishes too (a retry that worked). */
+static void
+write_status(follower_t *f)
+{
+    json_out_t  s;
+
+    if (f->cli->status == NULL || f->status == NULL
+        || json_out_init(&s, NULL) != 0)
+    {
+        return;
+    }
+    json_out_map_open(&s);
+    json_out_splice(&s, f->status, strlen(f->status));
+    if (f->fo != NULL) {
+        serve_fanout_status(f->fo, &s);
+    }
+    json_out_map_close(&s);
+    cli_write_status("ingest", f->cli->status, &s);
+    json_out_free(&s);
 }
 
 
@@ -702,8 +728,8 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
                 stream_input_committed(f.si);
             }
         }
-        if (f.fo != NULL) {
-            serve_fanout_sync(f.fo, st->dir, st->gen);   /* retries, checks */
+        if (f.fo != NULL && serve_fanout_sync(f.fo, st->dir, st->gen)) {
+            write_status(&f);           /* a retry, a check: news */
         }
         if (got_stop) {
             break;
@@ -731,6 +757,7 @@ done:
     tail_free(&f.tail);
     stream_input_free(f.si);
     serve_fanout_free(f.fo);
+    free(f.status);
     free(f.touched);
     ingest_free(f.in);
     deadlines_free(&f.dl);

@@ -428,16 +428,17 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
 }
 
 
-void
+int
 serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen)
 {
-    char     err[512];
-    int64_t  now = mono_ms();
+    char      err[512];
+    int64_t   now = mono_ms();
+    uint64_t  published = fo->published;
 
     if (gen == 0 || now < fo->next_try
         || (gen == fo->current && now < fo->next_check))
     {
-        return;
+        return 0;
     }
     if (fanout_publish(fo, dir, gen, err, sizeof(err)) != SPOOR_OK) {
         fo->errors++;
@@ -447,15 +448,18 @@ serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen)
             fprintf(stderr, "spoor ingest: fan-out to Redis: %s; tried "
                     "again every second\n", err);
             fo->said = 1;
+            return 1;
         }
-        return;
+        return 0;
     }
+    fo->next_check = mono_ms() + FANOUT_CHECK_MS;
     if (fo->said) {
         fprintf(stderr, "spoor ingest: fan-out to Redis works again: "
                 "generation %" PRIu32 " is served\n", gen);
         fo->said = 0;
+        return 1;
     }
-    fo->next_check = mono_ms() + FANOUT_CHECK_MS;
+    return fo->published != published;
 }
 
 

@@ -53,9 +53,11 @@ serve_fanout_t *serve_fanout_new(const char *csv, const char *reader,
  * Makes generation gen of the state directory dir (its CURRENT one) the
  * current one in Redis, when it is not yet or a check is due; does
  * nothing while a retry is not due.  Cheap when there is nothing to do:
- * call it after every commit and in the follower's loop.
+ * call it after every commit and in the follower's loop.  Returns 1 when
+ * what serve_fanout_status() says changed (a generation published, an
+ * outage begun or ended), else 0.
  */
-void serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen);
+int serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen);
 
 /* The status member "fanout": {"generation", "published", "files",
  * "bytes", "errors", "redis_connected"}, into j's open map. */

@@ -254,10 +254,25 @@ ls "$SPOOR_TMP/mirror-a" | grep -q tmp && spoor_soft_fail "a temporary file is l
 # ---------------------------------------------------------------- 5. Redis restarted empty
 spoor_redis_stop
 spoor_ok "Redis killed"
-sleep 0.5
+# the follower's status says so between publishes, and says when it is
+# over: nothing new is folded meanwhile
+for ((i = 0; i < 100; i++)); do
+    jq -e '.fanout.redis_connected == false' "$fstatus" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+spoor_check "the follower's status tells the fan-out's outage" \
+    "$(jq -c '.fanout.redis_connected' "$fstatus")" false
 spoor_check "edges answer from their mirrors while Redis is down" "$(segs "$B" "$V2")" "$want2"
 spoor_redis_start "$rport"
 spoor_ok "Redis restarted empty"
+for ((i = 0; i < 100; i++)); do
+    [ -n "$(rcli GET spoor:serve:spoor:current)" ] \
+        && jq -e '.fanout.redis_connected' "$fstatus" > /dev/null 2>&1 && break
+    sleep 0.1
+done
+spoor_check "the follower filled the empty Redis and its status says so" \
+    "$(jq -c '.fanout.redis_connected' "$fstatus") $(rcli GET spoor:serve:spoor:current)" \
+    "true $(jq -r '.fanout.generation' "$fstatus")"
 V3=AAAAAAAAAAAAAAAAAAAAAw
 post_events "$B" "$V3" 2
 wait_profile "$V3"
