@@ -9,12 +9,16 @@ local pool, n, i, d = {}, 0, 0, 1
 
 local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
--- a visitor id as the module makes them: 16 bytes, base64url, 22 chars
+-- a visitor id as the module makes them: 16 bytes, base64url, 22 chars.
+-- MINSTD (x * 48271 mod 2^31 - 1) keeps every product below 2^53, so
+-- LuaJIT's doubles compute it exactly: POOL ids are POOL distinct ids
+-- (the LCG before, x * 1103515245 on 31-bit x, lost its low bits in the
+-- doubles and gave 608 distinct ids for a POOL of 5,000).
 local function vid(k)
-  local s, x = {}, k * 2654435761 % 4294967296
+  local s, x = {}, k * 2654435761 % 2147483647 + 1
   for j = 1, 21 do
-    x = (x * 1103515245 + 12345) % 2147483648
-    local c = x % 64 + 1
+    x = x * 48271 % 2147483647
+    local c = math.floor(x / 1024) % 64 + 1
     s[j] = b64:sub(c, c)
   end
   s[22] = "A"                  -- the last char holds 2 bits: low 4 zero
