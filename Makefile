@@ -603,6 +603,13 @@ bench:
 	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
 	  NGINX='$(NGINX)' bash bench/fleet.sh > bench/results/fleet.md
 	@cat bench/results/fleet.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' bash bench/fleet_serve.sh > bench/results/fleet_serve.md
+	@cat bench/results/fleet_serve.md
+	SPOOR='$(CURDIR)/$(SPOOR)' SPOOR_MODULE='$(CURDIR)/$(MODULE_SO)' \
+	  NGINX='$(NGINX)' CHURN=1 PROBE_SECONDS=90 \
+	  bash bench/fleet_serve.sh > bench/results/fleet_serve-churn.md
+	@cat bench/results/fleet_serve-churn.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/delta.sh > bench/results/delta.md
 	@cat bench/results/delta.md
 	SPOOR='$(CURDIR)/$(SPOOR)' bash bench/report_speed.sh > bench/results/report.md

@@ -16,6 +16,9 @@
 # bench/freshness.sh's freshness.md (follow mode) and freshness-merge.md
 # (the same with a background merge during the load: MERGE=1),
 # bench/fleet.sh's fleet.md (edges through Redis beside one follower),
+# bench/fleet_serve.sh's fleet_serve.md (freshness across edges: the
+# serving files fanned out through Redis to each edge's mirror) and
+# fleet_serve-churn.md (the same with distinct new visitors: CHURN=1),
 # bench/delta.sh's delta.md (incremental generations), and
 # bench/report_speed.sh's report.md (the figures and the HTML report of a
 # big state).
@@ -167,6 +170,19 @@ fi
     if [ -s "$R/fleet.md" ]; then
         # bench/fleet.sh: its own "## The fleet" heading
         cat "$R/fleet.md"
+        echo
+    fi
+    if [ -s "$R/fleet_serve.md" ]; then
+        # bench/fleet_serve.sh: its own "## The fleet: freshness across
+        # edges" heading
+        cat "$R/fleet_serve.md"
+        echo
+    fi
+    if [ -s "$R/fleet_serve-churn.md" ]; then
+        echo "### Across edges, with distinct new visitors (CHURN=1)"
+        echo
+        # its text and tables, without the repeated heading
+        sed '/^## /d; s/^### /#### /' "$R/fleet_serve-churn.md"
         echo
     fi
     if [ -s "$R/delta.md" ]; then
