@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -57,6 +58,8 @@ typedef struct {
     int                retry;      /* the last publish failed */
     char              *status;     /* the last publish's status members;
                                       NULL: none yet */
+    uint32_t           ahead_gen;  /* a merged base waiting to be sent */
+    int64_t            ahead_since;    /* ahead, since (mono ms) */
 } follower_t;
 
 static volatile sig_atomic_t  got_stop, got_hup;
@@ -124,6 +127,7 @@ clock_now(int64_t *now)
 
 static size_t touched_roots(follower_t *f);
 static void write_status(follower_t *f);
+static int merge_adoptable(follower_t *f);
 
 
 static void
@@ -426,7 +430,8 @@ publish(follower_t *f)
         stream_input_committed(f->si);  /* acknowledged only now */
     }
     if (f->fo != NULL) {
-        serve_fanout_sync(f->fo, st->dir, st->gen);
+        (void) serve_fanout_sync(f->fo, st->dir, st->gen,
+                                 st->merge_pid ? st->merge_gen : 0);
     }
 
     /* the next deadline of every profile this generation changed */
@@ -511,6 +516,40 @@ publish(follower_t *f)
     memset(&f->req, 0, sizeof(f->req));
     tail_mark_done(&f->tail, NULL, NULL);
     return new_run(f);
+}
+
+
+/*
+ * Whether a merge that ended may be adopted now (state_merge_poll()):
+ * at once without a fan-out; with one, once the fan-out has sent the
+ * merged base ahead (serve_fanout.h), so that the edges switch to it
+ * with a delta, or FOLLOW_AHEAD_MS after its serving view was written,
+ * whichever comes first (a Redis that is down must not hold the state's
+ * merges back).  While the child still writes, polling is harmless.
+ */
+static int
+merge_adoptable(follower_t *f)
+{
+    state_t      *st = f->st;
+    char          path[4096];
+    struct stat   sb;
+    int64_t       now = mono_ms();
+
+    if (f->fo == NULL || st->merge_pid == 0
+        || serve_fanout_ahead(f->fo, st->merge_gen))
+    {
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve", st->dir,
+             st->merge_gen);
+    if (stat(path, &sb) != 0) {
+        return 1;                       /* not written yet */
+    }
+    if (f->ahead_gen != st->merge_gen) {
+        f->ahead_gen = st->merge_gen;
+        f->ahead_since = now;
+    }
+    return now - f->ahead_since >= FOLLOW_AHEAD_MS;
 }
 
 
@@ -707,7 +746,9 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
 
             last = now;
             (void) clock_now(&clock);
-            (void) state_merge_poll(st);    /* news when it ended */
+            if (merge_adoptable(&f)) {
+                (void) state_merge_poll(st);    /* news when it ended */
+            }
             if (something_new(&f, clock)) {
                 rc = publish(&f);
                 if (rc == SPOOR_E_NOMEM) {
@@ -728,7 +769,10 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
                 stream_input_committed(f.si);
             }
         }
-        if (f.fo != NULL && serve_fanout_sync(f.fo, st->dir, st->gen)) {
+        if (f.fo != NULL
+            && serve_fanout_sync(f.fo, st->dir, st->gen,
+                                 st->merge_pid ? st->merge_gen : 0))
+        {
             write_status(&f);           /* a retry, a check: news */
         }
         if (got_stop) {

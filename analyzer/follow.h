@@ -35,6 +35,9 @@
 
 #define FOLLOW_POLL_MS  100
 #define FOLLOW_REDIS_TIMEOUT_MS  2000
+#define FOLLOW_AHEAD_MS  30000     /* longest wait for a merged base to be
+                                      sent to the edges before adopting it
+                                      (serve_fanout.h) */
 
 /*
  * Runs the follower on st (opened and configured from argv by

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,12 @@
 #include "serve_keyed.h"
 
 #define FANOUT_KNOWN_MAX  64     /* files known whole in Redis */
+#define FANOUT_TICK_MS    100    /* the worker's look when nothing wakes it */
 
+/*
+ * The worker thread owns everything above `mu`; the follower's thread
+ * and the worker share what is below it, under mu.
+ */
 struct serve_fanout_s {
     char            *csv;
     char             reader[FLEET_EDGE_MAX + 1];
@@ -42,7 +48,23 @@ struct serve_fanout_s {
                                             a whole chain: only then is a
                                             file found in Redis taken as
                                             its own */
-    uint64_t         published, files, bytes, errors;
+    uint64_t         published, files, bytes, errors, ahead;
+
+    pthread_mutex_t  mu;
+    pthread_cond_t   cv;
+    pthread_t        thread;
+    int              running;            /* the worker was started */
+    int              stop;
+    char            *dir;                /* the state directory */
+    uint32_t         want;               /* the newest committed generation */
+    uint32_t         pre;                /* a merged base to send ahead */
+    uint32_t         ready;              /* the last one sent ahead */
+    int              news;               /* the status changed */
+    struct {                             /* the worker's figures, copied */
+        uint32_t     current;
+        uint64_t     published, files, bytes, errors, ahead;
+        int          connected;
+    } shown;
 };
 
 
@@ -57,6 +79,15 @@ serve_fanout_new(const char *csv, const char *reader,
     size_t           n;
 
     if (fo == NULL || strlen(reader) > FLEET_EDGE_MAX) {
+        free(fo);
+        return NULL;
+    }
+    if (pthread_mutex_init(&fo->mu, NULL) != 0) {
+        free(fo);
+        return NULL;
+    }
+    if (pthread_cond_init(&fo->cv, NULL) != 0) {
+        pthread_mutex_destroy(&fo->mu);
         free(fo);
         return NULL;
     }
@@ -100,6 +131,16 @@ serve_fanout_free(serve_fanout_t *fo)
     if (fo == NULL) {
         return;
     }
+    if (fo->running) {
+        pthread_mutex_lock(&fo->mu);
+        fo->stop = 1;
+        pthread_cond_signal(&fo->cv);
+        pthread_mutex_unlock(&fo->mu);
+        pthread_join(fo->thread, NULL);
+    }
+    pthread_cond_destroy(&fo->cv);
+    pthread_mutex_destroy(&fo->mu);
+    free(fo->dir);
     rcl_close(fo->c);
     spoor_keyed_free(fo->ko.key);
     free((void *) fo->ko.traits);
@@ -293,9 +334,10 @@ fanout_remove(serve_fanout_t *fo, uint32_t gen, char *err, size_t errlen)
 }
 
 
-/* Removes every file on neither the current chain nor the one before. */
+/* Removes every file on neither the current chain nor the one before,
+ * but keep (a merged base sent ahead; 0: none). */
 static int
-fanout_clean(serve_fanout_t *fo, char *err, size_t errlen)
+fanout_clean(serve_fanout_t *fo, uint32_t keep, char *err, size_t errlen)
 {
     char         gens[FLEET_SERVE_KEY_MAX];
     const char  *argv[2];
@@ -317,6 +359,7 @@ fanout_clean(serve_fanout_t *fo, char *err, size_t errlen)
             && fleet_serve_gen_parse(e->str, e->len, &g) == 0
             && !fleet_gen_in(fo->chain, fo->nchain, g)
             && !fleet_gen_in(fo->prev, fo->nprev, g)
+            && g != keep
             && n < sizeof(drop) / sizeof(drop[0]))
         {
             drop[n++] = g;
@@ -333,8 +376,8 @@ fanout_clean(serve_fanout_t *fo, char *err, size_t errlen)
 
 
 static int
-fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
-    size_t errlen)
+fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
+    uint32_t keep, char *err, size_t errlen)
 {
     char         key[FLEET_SERVE_KEY_MAX], cur[FLEET_SERVE_KEY_MAX],
                  num[16];
@@ -424,23 +467,75 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     fo->nchain = (uint32_t) n;
     fo->current = gen;
     fo->trusted = 1;
-    return fanout_clean(fo, err, errlen);
+    return fanout_clean(fo, keep, err, errlen);
 }
 
 
-int
-serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen)
+/*
+ * Sends the merged base gen ahead of its adoption (serve_fanout.h), once
+ * its serving view is complete in dir: when a follower adopts it, the
+ * edges have it already.  SPOOR_OK (sent, or not there yet: *sent 0),
+ * or an error with the reason in err.
+ */
+static int
+fanout_ahead(serve_fanout_t *fo, const char *dir, uint32_t gen, int *sent,
+    char *err, size_t errlen)
+{
+    char         path[4096];
+    struct stat  sb;
+    int          rc;
+
+    *sent = fleet_gen_in(fo->known, fo->nknown, gen);
+    if (*sent) {
+        return SPOOR_OK;
+    }
+    snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve", dir, gen);
+    if (stat(path, &sb) != 0) {
+        return SPOOR_OK;                /* the merge is still writing it */
+    }
+    if (fo->c == NULL) {
+        fo->c = fleet_connect(fo->csv, fo->timeout_ms, err, errlen);
+        if (fo->c == NULL) {
+            return SPOOR_E_IO;
+        }
+    }
+    rc = fanout_upload(fo, dir, gen, err, errlen);
+    if (rc == SPOOR_OK) {
+        known_add(fo, gen);
+        fo->ahead++;
+        *sent = 1;
+    }
+    return rc;
+}
+
+
+/* One look of the worker: what is due for gen (and the merged base pre,
+ * 0: none; *ahead says when it is in Redis).  Returns 1 when what the
+ * status shows changed. */
+static int
+fanout_step(serve_fanout_t *fo, const char *dir, uint32_t gen, uint32_t pre,
+    int *ahead)
 {
     char      err[512];
     int64_t   now = mono_ms();
     uint64_t  published = fo->published;
+    int       rc = SPOOR_OK;
 
-    if (gen == 0 || now < fo->next_try
-        || (gen == fo->current && now < fo->next_check))
+    *ahead = 0;
+    if (now < fo->next_try) {
+        return 0;
+    }
+    if (pre != 0) {
+        rc = fanout_ahead(fo, dir, pre, ahead, err, sizeof(err));
+    }
+    if (rc == SPOOR_OK
+        && (gen == 0 || (gen == fo->current && now < fo->next_check)))
     {
         return 0;
     }
-    if (fanout_publish(fo, dir, gen, err, sizeof(err)) != SPOOR_OK) {
+    if (rc != SPOOR_OK
+        || fanout_publish(fo, dir, gen, pre, err, sizeof(err)) != SPOOR_OK)
+    {
         fo->errors++;
         fo->nknown = 0;
         fo->next_try = now + FANOUT_RETRY_MS;
@@ -463,22 +558,120 @@ serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen)
 }
 
 
-void
-serve_fanout_status(const serve_fanout_t *fo, json_out_t *j)
+/* The worker: waits for a generation (or the next tick), does what is
+ * due, and shows its figures; told to stop, it makes one last try with
+ * the last generation (the follower's last publish) and returns. */
+static void *
+fanout_worker(void *arg)
 {
+    serve_fanout_t   *fo = arg;
+    struct timespec   until;
+    uint32_t          gen, pre;
+    int               changed, ahead, stopping;
+
+    pthread_mutex_lock(&fo->mu);
+    for ( ;; ) {
+        gen = fo->want;
+        pre = fo->pre;
+        stopping = fo->stop;
+        pthread_mutex_unlock(&fo->mu);
+
+        changed = fanout_step(fo, fo->dir, gen, pre, &ahead);
+
+        pthread_mutex_lock(&fo->mu);
+        if (ahead && pre != 0) {
+            fo->ready = pre;
+        }
+        fo->shown.current = fo->current;
+        fo->shown.published = fo->published;
+        fo->shown.files = fo->files;
+        fo->shown.bytes = fo->bytes;
+        fo->shown.errors = fo->errors;
+        fo->shown.ahead = fo->ahead;
+        fo->shown.connected = fo->c != NULL && !fo->said;
+        fo->news |= changed;
+        if (stopping) {
+            break;
+        }
+        if (fo->stop || fo->want != gen) {
+            continue;                   /* news came meanwhile */
+        }
+        (void) clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += FANOUT_TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        (void) pthread_cond_timedwait(&fo->cv, &fo->mu, &until);
+    }
+    pthread_mutex_unlock(&fo->mu);
+    return NULL;
+}
+
+
+int
+serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen,
+    uint32_t merged)
+{
+    int  news;
+
+    pthread_mutex_lock(&fo->mu);
+    if (!fo->running) {
+        fo->dir = strdup(dir);
+        if (fo->dir == NULL
+            || pthread_create(&fo->thread, NULL, fanout_worker, fo) != 0)
+        {
+            pthread_mutex_unlock(&fo->mu);
+            fprintf(stderr, "spoor ingest: fan-out: cannot start its "
+                    "thread; nothing is sent to the edges\n");
+            return 0;
+        }
+        fo->running = 1;
+    }
+    if (fo->want != gen || fo->pre != merged) {
+        fo->want = gen;
+        fo->pre = merged;
+        pthread_cond_signal(&fo->cv);
+    }
+    news = fo->news;
+    fo->news = 0;
+    pthread_mutex_unlock(&fo->mu);
+    return news;
+}
+
+
+int
+serve_fanout_ahead(serve_fanout_t *fo, uint32_t merged)
+{
+    int  sent;
+
+    pthread_mutex_lock(&fo->mu);
+    sent = merged != 0 && fo->ready == merged;
+    pthread_mutex_unlock(&fo->mu);
+    return sent;
+}
+
+
+void
+serve_fanout_status(serve_fanout_t *fo, json_out_t *j)
+{
+    pthread_mutex_lock(&fo->mu);
     json_out_cstr(j, "fanout");
     json_out_map_open(j);
     json_out_cstr(j, "generation");
-    json_out_uint(j, fo->current);
+    json_out_uint(j, fo->shown.current);
     json_out_cstr(j, "published");
-    json_out_uint(j, fo->published);
+    json_out_uint(j, fo->shown.published);
     json_out_cstr(j, "files");
-    json_out_uint(j, fo->files);
+    json_out_uint(j, fo->shown.files);
     json_out_cstr(j, "bytes");
-    json_out_uint(j, fo->bytes);
+    json_out_uint(j, fo->shown.bytes);
+    json_out_cstr(j, "ahead");
+    json_out_uint(j, fo->shown.ahead);
     json_out_cstr(j, "errors");
-    json_out_uint(j, fo->errors);
+    json_out_uint(j, fo->shown.errors);
     json_out_cstr(j, "redis_connected");
-    json_out_bool(j, fo->c != NULL && !fo->said);
+    json_out_bool(j, fo->shown.connected);
     json_out_map_close(j);
+    pthread_mutex_unlock(&fo->mu);
 }

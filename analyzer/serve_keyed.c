@@ -136,6 +136,7 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
     const unsigned char   *meta, *blob, *slot;
     unsigned char          sum[SPOOR_SERVE_SUM_LARGE];
     uint32_t               kept;
+    int                    found;
     uint64_t              *hashes = NULL, version, kh;
     size_t                *first = NULL, *fill = NULL;
     size_t                 n, m, i, j, p, mlen, blen, sumlen;
@@ -225,10 +226,16 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
             goto done;
         }
         memset(sum, 0, sizeof(sum));
+        found = 0;
         for (j = first[i]; j < first[i + 1]; j++) {
-            slot = spoor_snap_slot(s, hashes[j], &p);
-            if (slot != NULL && p == i) {
-                memcpy(sum, slot, sumlen);
+            /* one slot of the profile's holds its summary (a cache miss
+             * each: looked up only until found) */
+            if (!found) {
+                slot = spoor_snap_slot(s, hashes[j], &p);
+                if (slot != NULL && p == i) {
+                    memcpy(sum, slot, sumlen);
+                    found = 1;
+                }
             }
             if (spoor_serve_key_hash(k, hashes[j], &kh) != SPOOR_OK) {
                 rc = SPOOR_E_INVAL;

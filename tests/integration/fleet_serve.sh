@@ -297,6 +297,17 @@ wait_segs "$A" "$V3" " " && wait_segs "$B" "$V3" " " \
 "$SPOOR" profile --state "$state" "$V3" > /dev/null 2>&1 \
     && spoor_soft_fail "the state still has $V3 after its withdrawal"
 
+# merged bases (a small state: every publish changes a quarter of it)
+# were sent to Redis before the follower adopted them
+merged=$("$SPOOR" lineage --state "$state" | jq -s '[.[] | select(.merged == true)] | length')
+if [ "$merged" -ge 2 ]; then
+    jq -e '.fanout.ahead >= 1' "$fstatus" > /dev/null \
+        && spoor_ok "$(jq -r .fanout.ahead "$fstatus") of $merged merged bases were sent ahead of their adoption" \
+        || spoor_soft_fail "$merged merged bases, none sent ahead: $(jq -c .fanout "$fstatus")"
+else
+    spoor_soft_fail "only $merged merged bases: the check of sending them ahead proves nothing"
+fi
+
 # ---------------------------------------------------------------- 7. a follower started over on a new state
 # Its generation numbers start again from 1 under the same reader, over
 # files the old state left in Redis and on the edges: the edges must end
