@@ -32,6 +32,7 @@
  *                           before them, so a file named here is whole
  *   spoor:serve:R:G:I       part I (0 .. PARTS - 1) of that file,
  *                           FLEET_SERVE_PART bytes each but the last
+ *                           (a reader takes any sizes that add up)
  *   spoor:serve:R:gens      a set of the generations held, for cleaning
  * Nothing there names an id: the files are indexed by keyed hashes
  * (shared/serve_key.h) and hold what NGINX serves (segments, stage, RFM,
@@ -63,7 +64,11 @@ typedef struct {
     uint64_t  ms, seq;
 } fleet_id_t;
 
-#define FLEET_SERVE_PART   (4u << 20)  /* bytes of a serving file part */
+/* Bytes of a serving file part: 64 under 4 MiB, so that a part with
+ * Redis's string header fits jemalloc's 4 MiB size class (a part of
+ * 4 MiB exactly takes 5 MiB of Redis memory).  A reader takes parts of
+ * any size: their sum is the file's. */
+#define FLEET_SERVE_PART   ((4u << 20) - 64)
 #define FLEET_SERVE_KEY_MAX  (FLEET_EDGE_MAX + 48)
 
 /* Whether name is a valid edge (or reader) name. */

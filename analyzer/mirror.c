@@ -126,7 +126,7 @@ mirror_file_size(mirror_t *m, uint32_t gen, unsigned long *parts,
     }
     if (sscanf(r->str, "%lu %" SCNu64, parts, bytes) != 2 || *parts == 0
         || *parts > UINT32_MAX
-        || *bytes > (uint64_t) *parts * FLEET_SERVE_PART)
+        || *bytes > (uint64_t) *parts * (512u << 20))   /* Redis's most */
     {
         snprintf(err, errlen, "%s is no \"PARTS BYTES\": '%.*s'", key,
                  (int) (r->len < 64 ? r->len : 64), r->str);
