@@ -282,10 +282,6 @@ connect_redis(shipper_t *s)
     freeReplyObject(r);
     s->seen = rcl_stats(s->redis);
     s->backoff_ms = BACKOFF_MIN_MS;
-    if (s->down_said) {
-        fprintf(stderr, "spoor ship: Redis answers again\n");
-        s->down_said = 0;
-    }
     rewind_files(s, "connected");
 }
 
@@ -522,6 +518,12 @@ check_committed(shipper_t *s)
     }
     s->frontier = fr;
     s->groups = groups;
+    /* the outage is over when the edge's own stream answers (a cluster
+     * may answer for spoor:edges while the stream's master is down) */
+    if (s->down_said) {
+        fprintf(stderr, "spoor ship: Redis answers again\n");
+        s->down_said = 0;
+    }
     while (s->head < s->n && fleet_id_cmp(s->sent[s->head].id, fr) < 0) {
         const sent_t  *e = &s->sent[s->head++];
         tail_file_t   *t = find_file(s, e->dev, e->ino);
