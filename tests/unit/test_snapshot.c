@@ -814,12 +814,13 @@ Test(snapshot, forged_header_fields_rejected)
     wr64(g + size - 16, XXH64(g, size - 16, 0));
     spill(path_of("g"), g, size);
     expect_refused("g", "version 1 layout as version 2");
-    /* a flag this reader does not know (bit 0, a delta, it knows) */
+    /* a flag this reader does not know (bit 0, a delta, and bit 1, a
+     * keyed copy, it knows) */
     memcpy(g, f, size);
-    g[12] = 2;
+    g[12] = 4;
     reseal(g, size);
     spill(path_of("g"), g, size);
-    expect_refused_saying("g", "flags", "flags 0x2");
+    expect_refused_saying("g", "flags", "flags 0x4");
     memcpy(g, f, size);
     g[12] = 1;
     reseal(g, size);
