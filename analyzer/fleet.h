@@ -26,14 +26,20 @@
  * reads), per reader R -- each state publishes what its edges serve:
  *   spoor:serve:R:current   "G": the newest generation whose chain of
  *                           keyed serving files is whole in Redis
- *   spoor:serve:R:G         "PARTS BYTES" (decimal): generation G's keyed
+ *   spoor:serve:R:G         "PARTS BYTES SUM": generation G's keyed
  *                           serving file (serve_keyed.h) is BYTES long, in
- *                           PARTS parts; written after its parts, deleted
- *                           before them, so a file named here is whole
+ *                           PARTS parts (both decimal), and its trailer's
+ *                           whole-file checksum is SUM (16 hex digits:
+ *                           tells files of one number and size apart);
+ *                           written after its parts, deleted before them,
+ *                           so a file named here is whole
  *   spoor:serve:R:G:I       part I (0 .. PARTS - 1) of that file,
  *                           FLEET_SERVE_PART bytes each but the last
  *                           (a reader takes any sizes that add up)
  *   spoor:serve:R:gens      a set of the generations held, for cleaning
+ *                           (added before the parts are sent, so that an
+ *                           interrupted upload is cleaned too; parts are
+ *                           deleted from the last down)
  * Nothing there names an id: the files are indexed by keyed hashes
  * (shared/serve_key.h) and hold what NGINX serves (segments, stage, RFM,
  * exposable traits).

@@ -700,7 +700,7 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         }
         f.fo = serve_fanout_new(cli->redis, cli->reader, key, klen,
                                 cli->serve_traits, FOLLOW_REDIS_TIMEOUT_MS);
-        memset(key, 0, sizeof(key));
+        explicit_bzero(key, sizeof(key));
         if (f.fo == NULL) {
             fprintf(stderr, "spoor ingest: out of memory\n");
             code = EXIT_IO;

@@ -34,6 +34,10 @@ typedef struct {
     uint32_t              chain[CHAIN_FILES_MAX], nchain;
     uint32_t              prev[CHAIN_FILES_MAX], nprev;
     uint32_t              refused;         /* the last generation refused */
+    uint64_t              have_sum;        /* its file's checksum; 0:
+                                              unknown */
+    uint32_t              suspect;         /* a generation whose file did
+                                              not read once */
     int                   said;            /* an outage or a wait said */
     int                   refuse_said;     /* a refusal said, since the
                                               last change */
@@ -102,15 +106,26 @@ mirror_get(mirror_t *m, const char *key, size_t klen, char *err,
 }
 
 
+/* What Redis says of a generation's file (fleet.h). */
+typedef struct {
+    unsigned long  parts;
+    uint64_t       bytes;
+    uint64_t       sum;          /* its whole-file checksum */
+    int            has_sum;      /* 0: not said (an older follower) */
+} mirror_file_t;
+
+
 /*
- * What Redis says of generation gen's file: *parts and *bytes.
- * SPOOR_OK; SPOOR_E_IO (Redis failed or no longer holds it: tried again
- * later, err says why); SPOOR_E_FORMAT (the value does not read).
+ * What Redis says of generation gen's file into *f.  SPOOR_OK;
+ * SPOOR_E_IO (Redis failed or no longer holds it: tried again later, err
+ * says why); SPOOR_E_FORMAT (the value does not read).
  */
 static int
-mirror_file_size(mirror_t *m, uint32_t gen, unsigned long *parts,
-    uint64_t *bytes, char *err, size_t errlen)
+mirror_file_size(mirror_t *m, uint32_t gen, mirror_file_t *f, char *err,
+    size_t errlen)
 {
+    int  n;
+
     char          key[FLEET_SERVE_KEY_MAX];
     size_t        klen;
     redisReply   *r;
@@ -124,9 +139,11 @@ mirror_file_size(mirror_t *m, uint32_t gen, unsigned long *parts,
         }
         return SPOOR_E_IO;
     }
-    if (sscanf(r->str, "%lu %" SCNu64, parts, bytes) != 2 || *parts == 0
-        || *parts > UINT32_MAX
-        || *bytes > (uint64_t) *parts * (512u << 20))   /* Redis's most */
+    n = sscanf(r->str, "%lu %" SCNu64 " %16" SCNx64, &f->parts, &f->bytes,
+               &f->sum);
+    f->has_sum = n == 3;
+    if (n < 2 || f->parts == 0 || f->parts > UINT32_MAX
+        || f->bytes > (uint64_t) f->parts * (512u << 20))  /* Redis's most */
     {
         snprintf(err, errlen, "%s is no \"PARTS BYTES\": '%.*s'", key,
                  (int) (r->len < 64 ? r->len : 64), r->str);
@@ -138,17 +155,41 @@ mirror_file_size(mirror_t *m, uint32_t gen, unsigned long *parts,
 }
 
 
+/* Whether the file at path is the one Redis describes in *f: as long,
+ * and with its checksum when Redis says it. */
+static int
+mirror_same(const char *path, const mirror_file_t *f)
+{
+    struct stat    sb;
+    spoor_snap_t  *s;
+    int            same;
+
+    if (stat(path, &sb) != 0 || (uint64_t) sb.st_size != f->bytes) {
+        return 0;
+    }
+    if (!f->has_sum) {
+        return 1;
+    }
+    s = spoor_snap_open(path, NULL, 0);
+    same = s != NULL && spoor_snap_file_sum(s) == f->sum;
+    spoor_snap_close(s);
+    return same;
+}
+
+
 /*
- * Fetches generation gen's file, `parts` parts of `bytes` bytes in all,
- * into dir/gen-GEN.serve: its parts into a temporary file, every byte
+ * Fetches generation gen's file, as *f describes it, into
+ * dir/gen-GEN.serve: its parts into a temporary file, every byte
  * checked, then renamed.  SPOOR_OK; SPOOR_E_IO (Redis failed or no
  * longer holds it: tried again later, err says why); SPOOR_E_FORMAT (the
  * file is no serving file this spoor reads: the generation is refused).
  */
 static int
-mirror_fetch(mirror_t *m, uint32_t gen, unsigned long parts, uint64_t bytes,
-    char *err, size_t errlen)
+mirror_fetch(mirror_t *m, uint32_t gen, const mirror_file_t *f, char *err,
+    size_t errlen)
 {
+    unsigned long  parts = f->parts;
+    uint64_t       bytes = f->bytes;
     char          key[FLEET_SERVE_KEY_MAX], tmp[4096], path[4096],
                   why[512];
     size_t        klen, mlen;
@@ -214,6 +255,13 @@ mirror_fetch(mirror_t *m, uint32_t gen, unsigned long parts, uint64_t bytes,
     s = spoor_snap_open(tmp, why, sizeof(why));
     if (s == NULL || spoor_snap_verify(s, why, sizeof(why)) != SPOOR_OK) {
         snprintf(err, errlen, "its file does not read: %s", why);
+        goto done;
+    }
+    if (f->has_sum && spoor_snap_file_sum(s) != f->sum) {
+        /* sent again while it was read: tried again */
+        snprintf(err, errlen, "its file changed in Redis while it was "
+                 "fetched");
+        rc = SPOOR_E_IO;
         goto done;
     }
     meta = spoor_snap_meta(s, &mlen);
@@ -292,8 +340,8 @@ mirror_step(mirror_t *m)
                  cur[32];
     size_t       klen, i;
     uint32_t     gen, g, parent, base;
-    uint64_t     bytes;
-    unsigned long parts;
+    mirror_file_t  file;
+    uint64_t     gen_sum = 0;
     redisReply  *r;
     chain_t      ch;
     int          rc, n, force;
@@ -329,12 +377,23 @@ mirror_step(mirror_t *m)
         mirror_say(m, "spoor:serve:...:current names no generation");
         return;
     }
-    if (gen == m->have || gen == m->refused) {
+    force = 0;
+    if (gen == m->have && m->have_sum != 0
+        && mirror_file_size(m, gen, &file, err, sizeof(err)) == SPOOR_OK
+        && file.has_sum && file.sum != m->have_sum)
+    {
+        /* the same number, other contents: the follower sent its chain
+         * again with another key or other traits */
+        fprintf(stderr, "spoor mirror: generation %" PRIu32 " was sent "
+                "again with other contents (another key, other traits); "
+                "its files are fetched anew\n", gen);
+        force = 1;
+    } else if (gen == m->have || gen == m->refused) {
         mirror_ok(m);
         return;
     }
-    force = gen < m->have;
-    if (force) {
+    force |= gen < m->have;
+    if (gen < m->have) {
         /* numbers went back: a follower started over on a new state, and
          * a file here of a number it uses again is not its file */
         fprintf(stderr, "spoor mirror: Redis names generation %" PRIu32
@@ -346,21 +405,28 @@ mirror_step(mirror_t *m)
     g = gen;
     for (n = 0; n < CHAIN_FILES_MAX; n++) {
         char          path[4096], why[512];
-        struct stat   sb;
         spoor_snap_t *s;
         const unsigned char  *meta;
         size_t        mlen;
 
         snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 ".serve",
                  m->o->dir, g);
-        /* a file of that name is taken only when Redis's is as long: one
-         * left by another state (a follower started over) is fetched */
-        rc = mirror_file_size(m, g, &parts, &bytes, err, sizeof(err));
-        if (rc == SPOOR_OK
-            && (force || stat(path, &sb) != 0
-                || (uint64_t) sb.st_size != bytes))
-        {
-            rc = mirror_fetch(m, g, parts, bytes, err, sizeof(err));
+        /* a file of that name is taken only when it is the one Redis
+         * describes: one left by another state (a follower started over),
+         * or made with another key, is fetched */
+        rc = mirror_file_size(m, g, &file, err, sizeof(err));
+        if (rc == SPOOR_OK && (force || !mirror_same(path, &file))) {
+            rc = mirror_fetch(m, g, &file, err, sizeof(err));
+            if (rc == SPOOR_E_FORMAT && m->suspect != g) {
+                /* tried once more, at the next poll, before refusing: a
+                 * file read while it was sent again, a passing shortage
+                 * of memory or descriptors */
+                m->suspect = g;
+                return;
+            }
+        }
+        if (rc == SPOOR_OK && g == gen) {
+            gen_sum = file.has_sum ? file.sum : 0;
         }
         if (rc != SPOOR_OK) {
             if (rc == SPOOR_E_IO) {
@@ -442,6 +508,7 @@ mirror_step(mirror_t *m)
     m->nchain = (uint32_t) ch.n;
     chain_close(&ch);
     m->have = gen;
+    m->have_sum = gen_sum;
     m->changes++;
     m->changed_ms = (int64_t) time(NULL) * 1000;
     m->refuse_said = 0;
@@ -497,6 +564,25 @@ mirror_status(const mirror_t *m)
 }
 
 
+/* Whether dir is an analyzer's state directory (it holds a gen-N.snap),
+ * which a mirror must not clean as its own. */
+static int
+mirror_is_state(const char *dir)
+{
+    DIR            *d = opendir(dir);
+    struct dirent  *e;
+    int             state = 0;
+
+    while (d != NULL && !state && (e = readdir(d)) != NULL) {
+        state = gen_name_number(e->d_name, "gen-", ".snap", 0) != 0;
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
+    return state;
+}
+
+
 /* The generation the directory's CURRENT names, and its chain; 0 when
  * none reads. */
 static void
@@ -526,6 +612,7 @@ mirror_resume(mirror_t *m)
     }
     memcpy(m->chain, ch.gen, ch.n * sizeof(uint32_t));
     m->nchain = (uint32_t) ch.n;
+    m->have_sum = spoor_snap_file_sum(ch.file[0]);
     chain_close(&ch);
     m->have = gen;
 }
@@ -548,6 +635,12 @@ mirror_run(const mirror_opts_t *o)
         fprintf(stderr, "spoor mirror: %s: %s\n", o->dir,
                 errno ? strerror(errno) : "not a directory");
         return EXIT_IO;
+    }
+    if (mirror_is_state(o->dir)) {
+        fprintf(stderr, "spoor mirror: %s holds a state's snapshots "
+                "(gen-N.snap): a mirror keeps a directory of its own\n",
+                o->dir);
+        return EXIT_USAGE;
     }
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_stop;

@@ -17,7 +17,12 @@
  *
  * A new or restarted mirror starts from its own CURRENT (nothing to
  * fetch when it is still the newest) or, with none, from the newest
- * chain in Redis: the base once, then deltas.  A generation whose files
+ * chain in Redis: the base once, then deltas.  A local file is taken
+ * for Redis's only when it has the size and the whole-file checksum
+ * Redis gives for it, so files sent again under the same numbers (a new
+ * key, other traits, a new state) are fetched again; the generation in
+ * place is compared at every look.  A directory holding a state's
+ * snapshots is refused (a mirror cleans its directory as its own).  A generation whose files
  * this spoor does not know (a newer format) or that fail their checks is
  * refused, said once, and not tried again until Redis names another one;
  * the last good chain stays in place.  Redis failing is never fatal: the

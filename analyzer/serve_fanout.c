@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,10 @@ struct serve_fanout_s {
 
     int64_t          next_try, next_check;
     int              said;               /* an outage was said */
+    int              local;              /* the last error was the state
+                                            directory's (a file removed
+                                            meanwhile), not Redis's */
+    int              local_runs, local_said;
     int              trusted;            /* 1 once this process published
                                             a whole chain: only then is a
                                             file found in Redis taken as
@@ -54,6 +60,7 @@ struct serve_fanout_s {
     pthread_cond_t   cv;
     pthread_t        thread;
     int              running;            /* the worker was started */
+    int              failed;             /* ... and could not be */
     int              stop;
     char            *dir;                /* the state directory */
     uint32_t         want;               /* the newest committed generation */
@@ -74,6 +81,7 @@ serve_fanout_new(const char *csv, const char *reader,
     int timeout_ms)
 {
     serve_fanout_t  *fo = calloc(1, sizeof(*fo));
+    pthread_condattr_t  ca;
     const char     **list;
     char            *p;
     size_t           n;
@@ -86,11 +94,15 @@ serve_fanout_new(const char *csv, const char *reader,
         free(fo);
         return NULL;
     }
-    if (pthread_cond_init(&fo->cv, NULL) != 0) {
+    if (pthread_condattr_init(&ca) != 0
+        || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0
+        || pthread_cond_init(&fo->cv, &ca) != 0)
+    {
         pthread_mutex_destroy(&fo->mu);
         free(fo);
         return NULL;
     }
+    pthread_condattr_destroy(&ca);
     fo->csv = strdup(csv);
     fo->ko.key = spoor_keyed_new(key, keylen);
     if (fo->csv == NULL || fo->ko.key == NULL) {
@@ -200,8 +212,12 @@ known_add(serve_fanout_t *fo, uint32_t gen)
 }
 
 
-/* Sends the keyed copy of dir/gen-GEN.serve: its parts, then its file
- * key, then its name into the set. */
+/* Sends the keyed copy of dir/gen-GEN.serve: its name into the set (so
+ * that cleaning finds whatever part of it gets there), its file key
+ * deleted (a mirror never reads a file being sent again), its parts,
+ * then its file key: "PARTS BYTES SUM", SUM the copy's whole-file
+ * checksum in hex (what tells a mirror its file from another of the same
+ * number and size: another key, other traits). */
 static int
 fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     size_t errlen)
@@ -210,9 +226,10 @@ fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
                    val[48], gens[FLEET_SERVE_KEY_MAX], num[16];
     const char    *argv[3];
     size_t         lens[3], klen;
-    uint64_t       bytes, off;
+    uint64_t       bytes, off, sum;
     uint32_t       parts, i;
     unsigned char *map = MAP_FAILED;
+    spoor_snap_t  *s;
     int            fd = -1, rc;
 
     snprintf(src, sizeof(src), "%s/gen-%06" PRIu32 ".serve", dir, gen);
@@ -220,10 +237,32 @@ fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     snprintf(path, sizeof(path), "%s/%s", dir, tmp);
     rc = serve_keyed_copy(src, dir, tmp, &fo->ko, &bytes, err, errlen);
     if (rc != SPOOR_OK) {
+        fo->local = 1;
         return rc;
     }
+    s = spoor_snap_open(path, err, errlen);
+    if (s == NULL) {
+        (void) unlink(path);
+        return SPOOR_E_IO;
+    }
+    sum = spoor_snap_file_sum(s);
+    spoor_snap_close(s);
 
     rc = SPOOR_E_IO;
+    klen = fleet_serve_key(fo->reader, "gens", gens);
+    snprintf(num, sizeof(num), "%" PRIu32, gen);
+    argv[0] = "SADD";
+    argv[1] = gens;
+    argv[2] = num;
+    if (fanout_do(fo, gens, klen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
+        goto done;
+    }
+    klen = fleet_serve_file_key(fo->reader, gen, key);
+    argv[0] = "DEL";
+    argv[1] = key;
+    if (fanout_do(fo, key, klen, 2, argv, NULL, err, errlen) != SPOOR_OK) {
+        goto done;
+    }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || bytes == 0
         || (map = mmap(NULL, bytes, PROT_READ, MAP_PRIVATE, fd, 0))
@@ -251,19 +290,12 @@ fanout_upload(serve_fanout_t *fo, const char *dir, uint32_t gen, char *err,
     }
 
     klen = fleet_serve_file_key(fo->reader, gen, key);
-    snprintf(val, sizeof(val), "%" PRIu32 " %" PRIu64, parts, bytes);
+    snprintf(val, sizeof(val), "%" PRIu32 " %" PRIu64 " %016" PRIx64, parts,
+             bytes, sum);
     argv[0] = "SET";
     argv[1] = key;
     argv[2] = val;
     if (fanout_do(fo, key, klen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
-        goto done;
-    }
-    klen = fleet_serve_key(fo->reader, "gens", gens);
-    snprintf(num, sizeof(num), "%" PRIu32, gen);
-    argv[0] = "SADD";
-    argv[1] = gens;
-    argv[2] = num;
-    if (fanout_do(fo, gens, klen, 3, argv, NULL, err, errlen) != SPOOR_OK) {
         goto done;
     }
     fo->files++;
@@ -314,15 +346,24 @@ fanout_remove(serve_fanout_t *fo, uint32_t gen, char *err, size_t errlen)
     if (fanout_do(fo, key, klen, 2, argv, NULL, err, errlen) != SPOOR_OK) {
         return SPOOR_E_IO;
     }
-    /* the parts; without the count, until one is not there */
-    for (i = 0, more = 1; more; i++) {
+    /* the parts from the last down, so that what an interrupted removal
+     * (or upload) leaves is always parts 0 .. k; without the count, from
+     * 0 until one is not there */
+    for (i = parts; i-- > 0; ) {
+        klen = fleet_serve_part_key(fo->reader, gen, i, key);
+        if (fanout_do(fo, key, klen, 2, argv, NULL, err, errlen)
+            != SPOOR_OK)
+        {
+            return SPOOR_E_IO;
+        }
+    }
+    for (i = 0, more = parts == 0; more; i++) {
         klen = fleet_serve_part_key(fo->reader, gen, i, key);
         r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
         if (r == NULL) {
             return SPOOR_E_IO;
         }
-        more = i + 1 < parts
-               || (r->type == REDIS_REPLY_INTEGER && r->integer > 0);
+        more = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
         freeReplyObject(r);
     }
     klen = fleet_serve_key(fo->reader, "gens", gens);
@@ -408,6 +449,19 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
         rc = r->type == REDIS_REPLY_STRING && r->len == strlen(num)
              && memcmp(r->str, num, r->len) == 0;
         freeReplyObject(r);
+        /* and every file of its chain (a failover may lose one file key
+         * and keep current, on another shard) */
+        for (i = 0; rc && i < fo->nchain; i++) {
+            klen = fleet_serve_file_key(fo->reader, fo->chain[i], key);
+            argv[0] = "EXISTS";
+            argv[1] = key;
+            r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+            if (r == NULL) {
+                return SPOOR_E_IO;
+            }
+            rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+            freeReplyObject(r);
+        }
         if (rc) {
             return SPOOR_OK;
         }
@@ -416,6 +470,7 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
 
     rc = chain_open_files(&ch, dir, gen, ".serve", 0, err, errlen);
     if (rc != SPOOR_OK) {
+        fo->local = 1;                  /* not Redis's doing */
         return rc;
     }
     n = ch.n;                           /* only its generations matter */
@@ -533,10 +588,22 @@ fanout_step(serve_fanout_t *fo, const char *dir, uint32_t gen, uint32_t pre,
     {
         return 0;
     }
+    fo->local = 0;
     if (rc != SPOOR_OK
         || fanout_publish(fo, dir, gen, pre, err, sizeof(err)) != SPOOR_OK)
     {
         fo->errors++;
+        if (fo->local) {
+            /* most often a generation's file removed while it was read
+             * (the state moved on): the next look takes the newest; no
+             * outage of Redis, but said once when it lasts */
+            if (!fo->local_said && ++fo->local_runs >= 10) {
+                fprintf(stderr, "spoor ingest: fan-out: %s; tried again\n",
+                        err);
+                fo->local_said = 1;
+            }
+            return 0;
+        }
         fo->nknown = 0;
         fo->next_try = now + FANOUT_RETRY_MS;
         if (!fo->said) {
@@ -548,6 +615,7 @@ fanout_step(serve_fanout_t *fo, const char *dir, uint32_t gen, uint32_t pre,
         return 0;
     }
     fo->next_check = mono_ms() + FANOUT_CHECK_MS;
+    fo->local_runs = fo->local_said = 0;
     if (fo->said) {
         fprintf(stderr, "spoor ingest: fan-out to Redis works again: "
                 "generation %" PRIu32 " is served\n", gen);
@@ -555,6 +623,29 @@ fanout_step(serve_fanout_t *fo, const char *dir, uint32_t gen, uint32_t pre,
         return 1;
     }
     return fo->published != published;
+}
+
+
+/* Removes the keyed copies a follower killed while sending left in dir
+ * (.fanout-gen-N.serve, and the writer's temporary files of them). */
+static void
+fanout_leftovers(const char *dir)
+{
+    DIR            *d = opendir(dir);
+    struct dirent  *e;
+    char            path[4096];
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".fanout-gen-", 12) == 0
+            || strncmp(e->d_name, "..fanout-gen-", 13) == 0)
+        {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            (void) unlink(path);
+        }
+    }
+    if (d != NULL) {
+        closedir(d);
+    }
 }
 
 
@@ -596,7 +687,7 @@ fanout_worker(void *arg)
         if (fo->stop || fo->want != gen) {
             continue;                   /* news came meanwhile */
         }
-        (void) clock_gettime(CLOCK_REALTIME, &until);
+        (void) clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += FANOUT_TICK_MS * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
@@ -616,11 +707,22 @@ serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen,
     int  news;
 
     pthread_mutex_lock(&fo->mu);
-    if (!fo->running) {
+    if (!fo->running && !fo->failed) {
+        sigset_t  all, old;
+        int       e = -1;
+
+        fanout_leftovers(dir);
         fo->dir = strdup(dir);
-        if (fo->dir == NULL
-            || pthread_create(&fo->thread, NULL, fanout_worker, fo) != 0)
+        /* the follower's thread takes the signals, not the worker */
+        sigfillset(&all);
+        if (fo->dir != NULL
+            && pthread_sigmask(SIG_BLOCK, &all, &old) == 0)
         {
+            e = pthread_create(&fo->thread, NULL, fanout_worker, fo);
+            (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        }
+        if (e != 0) {
+            fo->failed = 1;
             pthread_mutex_unlock(&fo->mu);
             fprintf(stderr, "spoor ingest: fan-out: cannot start its "
                     "thread; nothing is sent to the edges\n");

@@ -1745,6 +1745,13 @@ spoor_snap_file_size(const spoor_snap_t *s)
 }
 
 
+uint64_t
+spoor_snap_file_sum(const spoor_snap_t *s)
+{
+    return get64(s->map + s->size - TRL + T_HASH);
+}
+
+
 int
 spoor_snap_peek_flags(const char *path, uint32_t *flags)
 {

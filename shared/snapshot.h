@@ -258,6 +258,11 @@ size_t spoor_snap_summary_size(const spoor_snap_t *s);
 /* The file's size in bytes. */
 uint64_t spoor_snap_file_size(const spoor_snap_t *s);
 
+/* The whole-file checksum its trailer records (compared with the bytes by
+ * spoor_snap_verify() and spoor_snap_hash_*(), not by open): what tells
+ * two files of one size apart without reading them. */
+uint64_t spoor_snap_file_sum(const spoor_snap_t *s);
+
 /* The header flags (SPOOR_SNAP_DELTA), checked at open. */
 uint32_t spoor_snap_flags(const spoor_snap_t *s);
 

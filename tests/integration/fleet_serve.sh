@@ -19,7 +19,9 @@
 #      both edges;
 #   7. a follower started over on a new state directory (its generation
 #      numbers start again, over files the old state left): both edges
-#      serve the new state only.
+#      serve the new state only;
+#   8. a new serving key (follower restarted, edges reloaded): the mirrors
+#      fetch the files sent again under the same numbers.
 # Every wait is a condition polled with a generous deadline.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
@@ -47,6 +49,10 @@ spoor_expect_exit 2 "reader wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOO
 spoor_expect_exit 2 "interval wants" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" --interval 0
 spoor_expect_exit 2 "unexpected argument" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP" extra
 spoor_expect_exit 3 "No such file" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/none"
+mkdir -p "$SPOOR_TMP/a-state"
+touch "$SPOOR_TMP/a-state/gen-000001.snap"
+spoor_expect_exit 2 "holds a state's snapshots" "$SPOOR" mirror --redis "$SEEDS" --dir "$SPOOR_TMP/a-state"
+[ -e "$SPOOR_TMP/a-state/gen-000001.snap" ] || spoor_soft_fail "the mirror removed a state's file"
 spoor_expect_exit 2 "serve-key is for --follow" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --serve-key "$key" "$key"
 spoor_expect_exit 2 "give --redis too" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --serve-key "$key" "$key"
 spoor_expect_exit 2 "a key needs 32" "$SPOOR" ingest --state "$SPOOR_TMP/bad" --follow --redis "$SEEDS" --serve-key "$SPOOR_TMP/short.key"
@@ -334,6 +340,30 @@ new_gen=$(jq -r .generation "$SPOOR_TMP/mirror-a.json")
 grep -q "older than [0-9]* in place: a new state" "$SPOOR_TMP/mirror-a.1.err" \
     && spoor_ok "mirror a said it" || spoor_soft_fail "mirror a did not say it took a new state"
 
+# ---------------------------------------------------------------- 8. a new serving key
+# The same state, the follower restarted with another key (the same file
+# path, new contents) and the edges reloaded with it: the files come again
+# under the same numbers, and as long; the mirrors must fetch them anew.
+kill -TERM "$fpid"; rc=0; wait "$fpid" || rc=$?
+spoor_check "the follower stops on SIGTERM with exit 0" "$rc" 0
+fetched_b=$(jq -r .files_fetched "$SPOOR_TMP/mirror-b.json")
+printf '%s\n' 99999999999999999999999999999999aaaaaaaaaaaaaaaa > "$key"
+"$SPOOR" ingest --state "$state" --follow --redis "$SEEDS" --serve-key "$key" \
+    --serve-traits plan,tier --interval 200ms --status "$fstatus" 2> "$SPOOR_TMP/follow3.err" &
+fpid=$!
+for e in a b; do
+    spoor_nginx "$(eval echo "\$prefix_$e")" -s reload || spoor_fail "edge $e: reload failed"
+done
+wait_segs "$B" "$V4" "$want4" && wait_segs "$A" "$V4" "$want4" \
+    && spoor_ok "after a new key, both edges serve again"
+[ "$(jq -r .files_fetched "$SPOOR_TMP/mirror-b.json")" -gt "$fetched_b" ] \
+    && spoor_ok "mirror b fetched the files sent again" \
+    || spoor_soft_fail "mirror b fetched nothing after the new key"
+for e in a b; do   # until the mirrors had the new files, NGINX said why
+    grep -q 'keyed with another key' "$(eval echo "\$prefix_$e")/logs/error.log" \
+        && spoor_ok "edge $e said its old files were keyed with another key"
+done
+
 # ---- stop: every process ends on SIGTERM with 0
 for e in a b; do
     kill -TERM "${mpid[$e]}"; rc=0; wait "${mpid[$e]}" || rc=$?
@@ -341,8 +371,8 @@ for e in a b; do
 done
 kill -TERM "$fpid"; rc=0; wait "$fpid" || rc=$?
 spoor_check "the follower stops on SIGTERM with exit 0" "$rc" 0
-for e in a b; do
-    grep -q 'refused' "$(eval echo "\$prefix_$e")/logs/error.log" \
+for e in a b; do   # but for the new key's, above
+    grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | grep -q -v 'keyed with another key' \
         && spoor_soft_fail "edge $e refused a generation: $(grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | head -n 2)"
 done
 if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SPOOR_TMP"/*.err >&2; then
