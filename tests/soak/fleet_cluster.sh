@@ -273,6 +273,37 @@ for e in a b; do
     done
     spoor_check "... and nothing else than a chain and CURRENT" "$extra" ""
 done
+# each mirror's files of the last chain are, byte for byte, the files the
+# follower published (parts concatenated from the cluster); that they are
+# the state's is what the answers below check
+redis_file() {   # redis_file GEN OUT: the published file, or 1
+    local meta parts i
+    meta=$(redis-cli -c -p "$live" GET "spoor:serve:spoor:$1" 2>/dev/null) || return 1
+    parts=${meta%% *}
+    [[ $parts =~ ^[0-9]+$ ]] || return 1
+    : > "$2"
+    for ((i = 0; i < parts && i < 10000; i++)); do
+        redis-cli -c -p "$live" --raw GET "spoor:serve:spoor:$1:$i" 2>/dev/null \
+            | head -c -1 >> "$2" || return 1    # --raw adds a newline
+    done
+}
+same=0 diff=0
+for e in a b; do
+    for f in "$SPOOR_TMP/mirror-$e"/gen-*.serve; do
+        [ -e "$f" ] || continue
+        g=${f##*/gen-}; g=$((10#${g%.serve}))
+        redis_file "$g" "$SPOOR_TMP/published.serve" || continue
+        if cmp -s "$f" "$SPOOR_TMP/published.serve"; then
+            same=$((same + 1))
+        else
+            diff=$((diff + 1))
+            spoor_log "mirror $e's gen $g differs from Redis's"
+        fi
+    done
+done
+[ "$same" -ge 2 ] && [ "$diff" = 0 ] \
+    && spoor_ok "$same files of the mirrors are byte for byte what the follower published" \
+    || spoor_soft_fail "mirrors' files against Redis's: $same the same, $diff different"
 # workers_on a|b: how many of edge a|b's workers put generation $gen in use
 workers_on() {
     grep -F "/mirror-$1/$(printf 'gen-%06d.serve' "$gen")\" in use" \
