@@ -416,14 +416,37 @@ fanout_clean(serve_fanout_t *fo, uint32_t keep, char *err, size_t errlen)
 }
 
 
+/* Whether generation gen's file key is in Redis: *yes 1 or 0.
+ * SPOOR_OK, or SPOOR_E_IO with the reason in err. */
+static int
+fanout_exists(serve_fanout_t *fo, uint32_t gen, int *yes, char *err,
+    size_t errlen)
+{
+    char         key[FLEET_SERVE_KEY_MAX];
+    const char  *argv[2];
+    size_t       klen;
+    redisReply  *r;
+
+    klen = fleet_serve_file_key(fo->reader, gen, key);
+    argv[0] = "EXISTS";
+    argv[1] = key;
+    r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
+    if (r == NULL) {
+        return SPOOR_E_IO;
+    }
+    *yes = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+    freeReplyObject(r);
+    return SPOOR_OK;
+}
+
+
 static int
 fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
     uint32_t keep, char *err, size_t errlen)
 {
-    char         key[FLEET_SERVE_KEY_MAX], cur[FLEET_SERVE_KEY_MAX],
-                 num[16];
+    char         cur[FLEET_SERVE_KEY_MAX], num[16];
     const char  *argv[3];
-    size_t       klen, clen, i, n;
+    size_t       clen, i, n;
     uint32_t     g, gens[CHAIN_FILES_MAX];
     chain_t      ch;
     redisReply  *r;
@@ -452,15 +475,11 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
         /* and every file of its chain (a failover may lose one file key
          * and keep current, on another shard) */
         for (i = 0; rc && i < fo->nchain; i++) {
-            klen = fleet_serve_file_key(fo->reader, fo->chain[i], key);
-            argv[0] = "EXISTS";
-            argv[1] = key;
-            r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
-            if (r == NULL) {
+            if (fanout_exists(fo, fo->chain[i], &rc, err, errlen)
+                != SPOOR_OK)
+            {
                 return SPOOR_E_IO;
             }
-            rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-            freeReplyObject(r);
         }
         if (rc) {
             return SPOOR_OK;
@@ -487,16 +506,10 @@ fanout_publish(serve_fanout_t *fo, const char *dir, uint32_t gen,
          * not published yet: another state (a follower started over on a
          * new directory) may have left one under that number */
         rc = 0;
-        if (fo->trusted) {
-            klen = fleet_serve_file_key(fo->reader, g, key);
-            argv[0] = "EXISTS";
-            argv[1] = key;
-            r = fanout_cmd(fo, key, klen, 2, argv, NULL, err, errlen);
-            if (r == NULL) {
-                return SPOOR_E_IO;
-            }
-            rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
-            freeReplyObject(r);
+        if (fo->trusted
+            && fanout_exists(fo, g, &rc, err, errlen) != SPOOR_OK)
+        {
+            return SPOOR_E_IO;
         }
         if (!rc) {
             rc = fanout_upload(fo, dir, g, err, errlen);

@@ -354,11 +354,17 @@ fpid=$!
 for e in a b; do
     spoor_nginx "$(eval echo "\$prefix_$e")" -s reload || spoor_fail "edge $e: reload failed"
 done
-wait_segs "$B" "$V4" "$want4" && wait_segs "$A" "$V4" "$want4" \
-    && spoor_ok "after a new key, both edges serve again"
+# (a worker of before the reload may still answer for a moment: the
+# mirror's fetch is waited for first)
+for ((i = 0; i < 300; i++)); do
+    [ "$(jq -r .files_fetched "$SPOOR_TMP/mirror-b.json")" -gt "$fetched_b" ] && break
+    sleep 0.1
+done
 [ "$(jq -r .files_fetched "$SPOOR_TMP/mirror-b.json")" -gt "$fetched_b" ] \
     && spoor_ok "mirror b fetched the files sent again" \
     || spoor_soft_fail "mirror b fetched nothing after the new key"
+wait_segs "$B" "$V4" "$want4" && wait_segs "$A" "$V4" "$want4" \
+    && spoor_ok "after a new key, both edges serve again"
 for e in a b; do   # until the mirrors had the new files, NGINX said why
     grep -q 'keyed with another key' "$(eval echo "\$prefix_$e")/logs/error.log" \
         && spoor_ok "edge $e said its old files were keyed with another key"
