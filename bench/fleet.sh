@@ -33,6 +33,8 @@ done
 
 # shellcheck source=tests/integration/lib.sh
 . "$here/../tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 T=$SPOOR_TMP
 pids=()
@@ -51,17 +53,6 @@ gen_log() {   # gen_log EVENTS SEED: the path of a cached spoor gen log
         "$SPOOR" gen --events "$1" --visitors $(($1 / 10)) --seed "$2" --out "$f" >&2
     fi
     echo "$f"
-}
-wait_json() {   # wait_json FILE JQ-TEST SECONDS
-    local i
-    for ((i = 0; i < $3 * 20; i++)); do
-        [ -s "$1" ] && jq -e "$2" "$1" >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    return 1
-}
-cpu_s() {   # cpu_s PID: user + system CPU seconds so far
-    awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 redis_start() {   # redis_start DIR: a fresh server; prints its port
     local p

@@ -63,6 +63,8 @@ fi
 
 # shellcheck source=tests/integration/lib.sh
 . "$here/../tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 T=$SPOOR_TMP
 pids=()
@@ -78,28 +80,6 @@ say() { printf '%s fleet_serve: %s\n' "$(date +%T)" "$*" >&2; }
 now_ms() { date +%s%3N; }
 t_begin=$(now_ms)
 
-gen_log() {   # gen_log EVENTS VISITORS: the path of a cached spoor gen log
-    local f=$here/results/data/gen-$1-v$2.spoor
-    if [ ! -s "$f" ]; then
-        mkdir -p "$(dirname "$f")"
-        "$SPOOR" gen --events "$1" --visitors "$2" --out "$f" >&2
-    fi
-    echo "$f"
-}
-wait_json() {   # wait_json FILE JQ-TEST SECONDS
-    local i
-    for ((i = 0; i < $3 * 20; i++)); do
-        [ -s "$1" ] && jq -e "$2" "$1" >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    return 1
-}
-cpu_s() {   # cpu_s PID...: user + system CPU seconds so far, summed
-    local p
-    for p in "$@"; do
-        awk '{ print ($14 + $15) / 100 }' "/proc/$p/stat" 2>/dev/null || echo 0
-    done | awk '{ s += $1 } END { printf "%.2f", s }'
-}
 rcli() { redis-cli -h 127.0.0.1 -p "$rport" "$@"; }
 used_memory() { rcli info memory | awk -F: '/^used_memory:/ { print $2 + 0 }'; }
 fmt_s() { awk -v ms="$1" 'BEGIN { printf "%.2f s", ms / 1000 }'; }
@@ -298,7 +278,7 @@ prefix8=$(od -An -tx1 -N4 /dev/urandom | tr -d ' \n')
 say "building a state of about $SIZE profiles"
 state=$T/state
 mkdir -p "$state"
-log=$(gen_log $((SIZE * 27)) $((SIZE * 2)))
+log=$(bench_gen_log $((SIZE * 27)) $((SIZE * 2)))
 t0=$(now_ms)
 # as of now, as the follower then publishes (freshness.sh)
 "$SPOOR" ingest --state "$state" --now "$(now_ms)" "$log" > /dev/null

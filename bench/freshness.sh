@@ -44,6 +44,8 @@ command -v jq >/dev/null || { echo "freshness.sh: jq is needed" >&2; exit 1; }
 
 # shellcheck source=tests/integration/lib.sh
 . "$here/../tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 T=$(mktemp -d /tmp/spoor-fresh-bench-XXXXXX)
 chmod 0755 "$T"
@@ -57,14 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gen_log() {   # gen_log EVENTS VISITORS: the path of a cached spoor gen log
-    local f=$here/results/data/gen-$1-v$2.spoor
-    if [ ! -s "$f" ]; then
-        mkdir -p "$(dirname "$f")"
-        "$SPOOR" gen --events "$1" --visitors "$2" --out "$f" >&2
-    fi
-    echo "$f"
-}
 
 # wait_status FILE JQ-TEST SECONDS: until the status file passes the test
 wait_status() {
@@ -94,7 +88,7 @@ for size in $SIZES; do
     # as of now, as the follower then publishes (its first generation does
     # not find every profile's windows closed since the log's last event)
     "$SPOOR" ingest --state "$state" --now "$(date +%s%3N)" \
-        "$(gen_log $((size * 27)) $((size * 2)))" > /dev/null
+        "$(bench_gen_log $((size * 27)) $((size * 2)))" > /dev/null
     # a second full generation: deltas follow only while an older base is
     # kept (docs/FORMAT.md "Delta generations")
     "$SPOOR" ingest --state "$state" --full /dev/null > /dev/null
