@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "deadlines.h"
 #include "error.h"
+#include "fleet.h"
 #include "follow.h"
 #include "inferred.h"
 #include "ingest.h"
@@ -128,6 +129,7 @@ clock_now(int64_t *now)
 static size_t touched_roots(follower_t *f);
 static void write_status(follower_t *f);
 static int merge_adoptable(follower_t *f);
+static void serving_left(const state_cli_t *cli);
 
 
 static void
@@ -553,6 +555,40 @@ merge_adoptable(follower_t *f)
 }
 
 
+/*
+ * A follower started without --serve-key on a fleet whose edges mirror
+ * what this reader published before: said once, at start, since the
+ * edges then go on serving that generation, growing stale, and nothing
+ * else would tell.
+ */
+static void
+serving_left(const state_cli_t *cli)
+{
+    char         key[FLEET_SERVE_KEY_MAX], err[256];
+    const char  *argv[2];
+    size_t       klen;
+    rcl_t       *c;
+    redisReply  *r;
+
+    c = fleet_connect(cli->redis, FOLLOW_REDIS_TIMEOUT_MS, err, sizeof(err));
+    if (c == NULL) {
+        return;                         /* the stream input says so */
+    }
+    klen = fleet_serve_key(cli->reader, "current", key);
+    argv[0] = "GET";
+    argv[1] = key;
+    r = rcl_command(c, key, klen, 2, argv, NULL, err, sizeof(err));
+    if (r != NULL && r->type == REDIS_REPLY_STRING) {
+        fprintf(stderr, "spoor ingest: the edges' mirrors serve generation "
+                "%.*s, published with --serve-key; without it they are no "
+                "longer updated\n", (int) (r->len < 16 ? r->len : 16),
+                r->str);
+    }
+    freeReplyObject(r);
+    rcl_close(c);
+}
+
+
 /* Replaces the --status file: the last publish's members, then the
  * fan-out's, which change between publishes too (a retry that worked). */
 static void
@@ -726,6 +762,9 @@ follow_run(int argc, char **argv, state_cli_t *cli, state_t *st,
         fprintf(stderr, "spoor ingest: out of memory\n");
         code = EXIT_IO;
         goto done;
+    }
+    if (cli->redis != NULL && cli->serve_key == NULL) {
+        serving_left(cli);
     }
     fprintf(stderr, "spoor ingest: following %s%s%s%s into %s (generation %"
             PRIu32 "), publishing every %lld ms\n", path ? path : "",

@@ -377,6 +377,21 @@ for e in a b; do
 done
 kill -TERM "$fpid"; rc=0; wait "$fpid" || rc=$?
 spoor_check "the follower stops on SIGTERM with exit 0" "$rc" 0
+# the next day, without --serve-key: the follower says the edges' mirrors
+# are left behind
+"$SPOOR" ingest --state "$state" --follow --redis "$SEEDS" --interval 200ms \
+    2> "$SPOOR_TMP/follow4.err" &
+fpid=$!
+for ((i = 0; i < 100; i++)); do
+    grep -q 'following' "$SPOOR_TMP/follow4.err" && break
+    sleep 0.1
+done
+kill -TERM "$fpid"; wait "$fpid" || true
+fpid=
+grep -q "the edges' mirrors serve generation [0-9]*, published with --serve-key; without it they are no longer updated" \
+    "$SPOOR_TMP/follow4.err" \
+    && spoor_ok "a follower without --serve-key says the edges are left behind" \
+    || spoor_soft_fail "a follower without --serve-key said nothing: $(head -c 300 "$SPOOR_TMP/follow4.err")"
 for e in a b; do   # but for the new key's, above
     grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | grep -q -v 'keyed with another key' \
         && spoor_soft_fail "edge $e refused a generation: $(grep refused "$(eval echo "\$prefix_$e")/logs/error.log" | head -n 2)"
