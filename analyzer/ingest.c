@@ -46,11 +46,15 @@ typedef struct {
     unsigned    cls;
 } tally_slot_t;
 
+typedef struct {
+    tally_slot_t  *slots;        /* cap a power of two, at most half used */
+    size_t         cap, used;
+} tally_t;
+
 struct ingest_s {
     state_t              *st;
     ingest_tally_t        t;
-    tally_slot_t         *slots;
-    size_t                cap, used;
+    tally_t               tl;           /* the run's counters */
     ingest_progress_fn    progress;
     void                 *progress_arg;
     uint64_t              events;       /* decoded, for progress */
@@ -66,6 +70,10 @@ struct ingest_s {
 };
 
 
+static int tally_init(tally_t *t);
+static void tally_free(tally_t *t);
+
+
 ingest_t *
 ingest_new(state_t *st)
 {
@@ -77,9 +85,7 @@ ingest_new(state_t *st)
     in->st = st;
     in->jobs = 1;
     agg_scratch_init(&in->agg);
-    in->cap = 64;
-    in->slots = calloc(in->cap, sizeof(tally_slot_t));
-    if (in->slots == NULL) {
+    if (tally_init(&in->tl) != SPOOR_OK) {
         free(in);
         return NULL;
     }
@@ -120,15 +126,10 @@ ingest_tally(const ingest_t *in)
 void
 ingest_free(ingest_t *in)
 {
-    size_t  i;
-
     if (in == NULL) {
         return;
     }
-    for (i = 0; i < in->cap; i++) {
-        free(in->slots[i].val);
-    }
-    free(in->slots);
+    tally_free(&in->tl);
     free(in);
 }
 
@@ -136,28 +137,95 @@ ingest_free(ingest_t *in)
 /* ---- counters ---------------------------------------------------------------- */
 
 static int
-tally_grow(ingest_t *in)
+tally_init(tally_t *t)
+{
+    t->cap = 64;
+    t->used = 0;
+    t->slots = calloc(t->cap, sizeof(tally_slot_t));
+    return t->slots ? SPOOR_OK : SPOOR_E_NOMEM;
+}
+
+
+static void
+tally_free(tally_t *t)
+{
+    size_t  i;
+
+    for (i = 0; t->slots && i < t->cap; i++) {
+        free(t->slots[i].val);
+    }
+    free(t->slots);
+    t->slots = NULL;
+}
+
+
+static int
+tally_grow(tally_t *t)
 {
     tally_slot_t  *ns;
-    size_t         cap = in->cap * 2, i, j;
+    size_t         cap = t->cap * 2, i, j;
 
     ns = calloc(cap, sizeof(*ns));
     if (ns == NULL) {
         return SPOOR_E_NOMEM;
     }
-    for (i = 0; i < in->cap; i++) {
-        if (in->slots[i].val) {
-            for (j = in->slots[i].hash & (cap - 1); ns[j].val;
+    for (i = 0; i < t->cap; i++) {
+        if (t->slots[i].val) {
+            for (j = t->slots[i].hash & (cap - 1); ns[j].val;
                  j = (j + 1) & (cap - 1))
             {
                 /* probe */
             }
-            ns[j] = in->slots[i];
+            ns[j] = t->slots[i];
         }
     }
-    free(in->slots);
-    in->slots = ns;
-    in->cap = cap;
+    free(t->slots);
+    t->slots = ns;
+    t->cap = cap;
+    return SPOOR_OK;
+}
+
+
+/* Adds n under class cls and value v[0 .. len) (len > 0), whose hash is
+ * h. */
+static int
+tally_add(tally_t *t, unsigned cls, const char *v, size_t len, uint64_t h,
+    uint64_t n)
+{
+    size_t         j;
+    tally_slot_t  *s;
+
+    for (j = h & (t->cap - 1); t->slots[j].val; j = (j + 1) & (t->cap - 1))
+    {
+        s = &t->slots[j];
+        if (s->hash == h && s->cls == cls && s->len == len
+            && memcmp(s->val, v, len) == 0)
+        {
+            s->n += n;
+            return SPOOR_OK;
+        }
+    }
+    if ((t->used + 1) * 2 > t->cap) {
+        if (tally_grow(t) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
+        for (j = h & (t->cap - 1); t->slots[j].val;
+             j = (j + 1) & (t->cap - 1))
+        {
+            /* probe */
+        }
+    }
+    s = &t->slots[j];
+    s->val = malloc(len);
+    if (s->val == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    memcpy(s->val, v, len);
+    s->len = len;
+    s->hash = h;
+    s->cls = cls;
+    s->n = n;
+    t->used++;
     return SPOOR_OK;
 }
 
@@ -165,56 +233,79 @@ tally_grow(ingest_t *in)
 /* Counts one under class cls and value v (cut to AGG_NAME_MAX bytes but
  * for a whole key, which the caller built within AGG_KEY_MAX). */
 static int
-tally(ingest_t *in, tally_class_t cls, const spoor_str_t *in_v)
+tally(tally_t *t, tally_class_t cls, const spoor_str_t *v)
 {
-    size_t         j;
-    uint64_t       h;
-    tally_slot_t  *s;
-    spoor_str_t    cut = *in_v, *v = &cut;
+    size_t  len;
 
     if (v->data == NULL || v->len == 0) {
         return SPOOR_OK;
     }
-    if (cls != T_KEY) {
-        v->len = agg_cut(v->data, v->len, AGG_NAME_MAX);
-        if (v->len == 0) {
-            return SPOOR_OK;
-        }
+    len = cls == T_KEY ? v->len : agg_cut(v->data, v->len, AGG_NAME_MAX);
+    if (len == 0) {
+        return SPOOR_OK;
     }
-    h = XXH3_64bits_withSeed(v->data, v->len, cls);
+    return tally_add(t, cls, v->data, len,
+                     XXH3_64bits_withSeed(v->data, len, cls), 1);
+}
 
-    for (j = h & (in->cap - 1); in->slots[j].val; j = (j + 1) & (in->cap - 1))
-    {
-        s = &in->slots[j];
-        if (s->hash == h && s->cls == cls && s->len == v->len
-            && memcmp(s->val, v->data, v->len) == 0)
+
+/* Adds from's counts to to's. */
+static int
+tally_merge(tally_t *to, const tally_t *from)
+{
+    size_t               i;
+    const tally_slot_t  *s;
+
+    for (i = 0; i < from->cap; i++) {
+        s = &from->slots[i];
+        if (s->val && s->n
+            && tally_add(to, s->cls, s->val, s->len, s->hash, s->n)
+               != SPOOR_OK)
         {
-            s->n++;
-            return SPOOR_OK;
-        }
-    }
-    if ((in->used + 1) * 2 > in->cap) {
-        if (tally_grow(in) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        for (j = h & (in->cap - 1); in->slots[j].val;
-             j = (j + 1) & (in->cap - 1))
-        {
-            /* probe */
-        }
     }
-    s = &in->slots[j];
-    s->val = malloc(v->len);
-    if (s->val == NULL) {
-        return SPOOR_E_NOMEM;
-    }
-    memcpy(s->val, v->data, v->len);
-    s->len = v->len;
-    s->hash = h;
-    s->cls = cls;
-    s->n = 1;
-    in->used++;
     return SPOOR_OK;
+}
+
+
+/*
+ * The counts of one event, which depend on the event alone (its kind,
+ * day, consent, country, pages and agent; not on whether it is admitted):
+ * so a second thread can take them (read_piped).  agg: the thread's
+ * scratch for the keys.  A count that finds no memory is lost, as the
+ * counters are statistics; the fold is not.
+ */
+static void
+count_event(tally_t *t, agg_scratch_t *agg, const spoor_event_t *ev)
+{
+    static const spoor_str_t  withdrawal = { "consent_withdrawal", 18 };
+    agg_key_t                 k[AGG_EVENT_KEYS];
+    const char               *browser = NULL, *device = NULL;
+    spoor_str_t               v;
+    size_t                    n, i;
+
+    if (ev->kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
+        (void) tally(t, T_KIND, &withdrawal);
+        return;
+    }
+    (void) tally(t, T_KIND, &ev->kind_name);
+    if (ev->user_agent.data) {
+        profile_ua_classify(&ev->user_agent, &browser, &device);
+    }
+    n = agg_event_keys(agg, ev, browser, device, k);
+    for (i = 0; i < n; i++) {
+        v.data = k[i].key;
+        v.len = k[i].len;
+        (void) tally(t, T_KEY, &v);
+    }
+    if (ev->consent.present) {
+        (void) tally(t, T_ACTION, &ev->consent.action);
+        (void) tally(t, T_SIGNAL, &ev->consent.signal);
+    }
+    if (ev->has_geo) {
+        (void) tally(t, T_COUNTRY, &ev->geo.country);
+    }
 }
 
 
@@ -240,8 +331,8 @@ ingest_finish(ingest_t *in)
     const ingest_tally_t *t = &in->t;
     ingest_tally_t       *d = &in->counted;
 
-    for (i = 0; i < in->cap; i++) {
-        s = &in->slots[i];
+    for (i = 0; i < in->tl.cap; i++) {
+        s = &in->tl.slots[i];
         if (s->val == NULL || s->n == 0) {
             continue;
         }
@@ -354,9 +445,9 @@ str_is(const spoor_str_t *s, const char *lit)
 }
 
 
-/* One record. */
-int
-ingest_event(ingest_t *r, const spoor_event_t *ev)
+/* One record's admission and fold, its counts aside (count_event). */
+static int
+fold_event(ingest_t *r, const spoor_event_t *ev)
 {
     state_t     *st = r->st;
     uint32_t     ids[4];
@@ -373,11 +464,6 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
 
     if (ev->kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
         r->t.withdrawals++;
-        {
-            static const spoor_str_t  w = { "consent_withdrawal", 18 };
-
-            (void) tally(r, T_KIND, &w);
-        }
         if (ev->visitor_id.data) {
             uint32_t  v = identity_get(&st->g, 'v', ev->visitor_id.data,
                                        ev->visitor_id.len, &nomem);
@@ -388,30 +474,6 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
             }
         }
         return nomem ? SPOOR_E_NOMEM : SPOOR_OK;
-    }
-
-    (void) tally(r, T_KIND, &ev->kind_name);
-    {
-        agg_key_t    k[AGG_EVENT_KEYS];
-        const char  *browser = NULL, *device = NULL;
-        spoor_str_t  v;
-
-        if (ev->user_agent.data) {
-            profile_ua_classify(&ev->user_agent, &browser, &device);
-        }
-        n = agg_event_keys(&r->agg, ev, browser, device, k);
-        for (i = 0; i < n; i++) {
-            v.data = k[i].key;
-            v.len = k[i].len;
-            (void) tally(r, T_KEY, &v);
-        }
-    }
-    if (ev->consent.present) {
-        (void) tally(r, T_ACTION, &ev->consent.action);
-        (void) tally(r, T_SIGNAL, &ev->consent.signal);
-    }
-    if (ev->has_geo) {
-        (void) tally(r, T_COUNTRY, &ev->geo.country);
     }
 
     if (ev->consent.present && str_is(&ev->consent.action, "anonymous")) {
@@ -474,10 +536,19 @@ ingest_event(ingest_t *r, const spoor_event_t *ev)
         r->touch(r->touch_arg, ids[0]);
     }
     if (category.data) {
-        (void) tally(r, T_CATEGORY, &category);
+        (void) tally(&r->tl, T_CATEGORY, &category);
     }
     r->t.applied++;
     return SPOOR_OK;
+}
+
+
+/* One record. */
+int
+ingest_event(ingest_t *r, const spoor_event_t *ev)
+{
+    count_event(&r->tl, &r->agg, ev);
+    return fold_event(r, ev);
 }
 
 
@@ -556,6 +627,16 @@ read_serial(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
  * A frame the state applied before this run is only counted, not decoded
  * (the reader keeps its own copy of those keys); a frame repeated within
  * the run is decoded and then skipped by the fold.
+ *
+ * The counts of a new frame's events (count_event) are taken by
+ * whichever thread would otherwise wait: when the fold finds no decoded
+ * batch waiting, it counts the batch it folded itself; when the reader is
+ * ahead, the batch goes back marked, and the reader counts it into a
+ * table of its own before reusing its buffer (the batches still marked
+ * at the end are counted after the join; the table is then added to the
+ * run's).  So the two threads share the work whichever side is slower on
+ * the machine.  Counts are sums: their order does not matter, and they
+ * are the serial path's.
  */
 #define BATCHES  4
 
@@ -565,6 +646,7 @@ typedef struct batch_s {
     size_t           cap;
     uint64_t         key, records, bad, bytes;
     int              known;         /* applied before the run: not decoded */
+    int              count;         /* folded: its events' counts not taken */
     spoor_event_t   *ev;
     size_t           nev, evcap;
     int              end;           /* last batch: rc is the reader's end */
@@ -579,7 +661,24 @@ typedef struct {
     spoor_reader_t   *rd;
     const uint64_t   *known;        /* sorted keys applied before the run */
     size_t            nknown;
+    tally_t           tl;           /* the reading thread's counts */
+    agg_scratch_t     agg;
 } pipe_t;
+
+
+/* Takes the counts of a folded batch's events into t, once. */
+static void
+batch_count(tally_t *t, agg_scratch_t *agg, batch_t *b)
+{
+    size_t  i;
+
+    if (b->count) {
+        for (i = 0; i < b->nev; i++) {
+            count_event(t, agg, &b->ev[i]);
+        }
+        b->count = 0;
+    }
+}
 
 
 static int
@@ -657,6 +756,7 @@ reader_main(void *arg)
         if (b == NULL) {
             return NULL;            /* the fold stopped: it drains nothing */
         }
+        batch_count(&pp->tl, &pp->agg, b);  /* before its buffer is reused */
         spoor_reader_give_buffer(pp->rd, b->buf, b->cap);
         b->buf = NULL;
         b->nev = 0;
@@ -712,14 +812,19 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
     batch_t     batches[BATCHES], *b;
     uint64_t   *known = NULL;
     size_t      i;
-    int         rc = SPOOR_OK, nomem = 0, end = 0;
+    int         rc = SPOOR_OK, nomem = 0, end = 0, ahead;
 
     memset(&pp, 0, sizeof(pp));
     memset(batches, 0, sizeof(batches));
     pp.rd = rd;
+    agg_scratch_init(&pp.agg);
+    if (tally_init(&pp.tl) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
     if (in->st->nsorted) {
         known = malloc(in->st->nsorted * sizeof(uint64_t));
         if (known == NULL) {
+            tally_free(&pp.tl);
             return SPOOR_E_NOMEM;
         }
         memcpy(known, in->st->frames, in->st->nsorted * sizeof(uint64_t));
@@ -736,6 +841,7 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
         pthread_mutex_destroy(&pp.mu);
         pthread_cond_destroy(&pp.cv);
         free(known);
+        tally_free(&pp.tl);
         return read_serial(in, rd, out);
     }
 
@@ -771,7 +877,14 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
                 in->t.bad += b->bad;
                 for (i = 0; i < b->nev && rc == SPOOR_OK; i++) {
                     in->events++;
-                    rc = ingest_event(in, &b->ev[i]);
+                    rc = fold_event(in, &b->ev[i]);
+                }
+                b->count = rc == SPOOR_OK;
+                pthread_mutex_lock(&pp.mu);
+                ahead = pp.full_head != NULL;
+                pthread_mutex_unlock(&pp.mu);
+                if (!ahead) {
+                    batch_count(&in->tl, &in->agg, b);
                 }
                 if (rc == SPOOR_OK && in->progress) {
                     in->progress(in->progress_arg, b->bytes, in->events);
@@ -792,9 +905,14 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
 
     pthread_join(th, NULL);
     for (i = 0; i < BATCHES; i++) {
+        batch_count(&pp.tl, &pp.agg, &batches[i]);
         free(batches[i].buf);
         free(batches[i].ev);
     }
+    if (rc == SPOOR_OK && tally_merge(&in->tl, &pp.tl) != SPOOR_OK) {
+        rc = SPOOR_E_NOMEM;
+    }
+    tally_free(&pp.tl);
     pthread_mutex_destroy(&pp.mu);
     pthread_cond_destroy(&pp.cv);
     free(known);

@@ -801,19 +801,21 @@ set_field(intern_t *strs, const char **f, const char *cur,
  * The browser family and device of a User-Agent, remembered for the last
  * agents seen (a direct-mapped cache keyed by the agent's hash, each entry
  * checked against the agent's bytes): a log holds few distinct agents,
- * and finding the family scans the agent for a dozen tokens.
+ * and finding the family scans the agent for a dozen tokens.  One cache
+ * per thread: ingest's reading thread classifies agents for the counts
+ * while the fold classifies them for the context (ingest.c).
  */
 #define UA_CACHE  256
 #define UA_KEEP   256          /* agents longer than this are not kept */
 
-static struct {
+static _Thread_local struct {
     uint64_t      h;
     uint16_t      len;         /* 0: empty entry */
     char          ua[UA_KEEP];
     const char   *family, *device;
 } ua_cache[UA_CACHE];
 
-static size_t  ua_last;        /* the entry looked up last */
+static _Thread_local size_t  ua_last;    /* the entry looked up last */
 
 
 void
