@@ -78,8 +78,9 @@ usage(FILE *f)
         "\n"
         "  --state DIR          the state directory (created when missing)\n"
         "  --jobs N             threads (default: the number of CPUs): with 2\n"
-        "                       or more, one decodes while another folds; the\n"
-        "                       result is the same for every N\n"
+        "                       or more, one decodes while another folds, and\n"
+        "                       two write the generation; the result is the\n"
+        "                       same for every N\n"
         "  --now TIME           evaluate as of TIME (ms since the epoch or ISO\n"
         "                       8601) when it is after the latest event\n"
         "  --full               write a full generation (a new base), not a\n"
@@ -243,6 +244,7 @@ cmd_ingest(int argc, char **argv)
         cli.jobs = n > 0 ? (unsigned) n : 1;
     }
     ingest_set_jobs(in, cli.jobs);
+    st.commit_jobs = cli.jobs;
 
     json_out_map_open(&j);
     json_out_cstr(&j, "inputs");

@@ -3,6 +3,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <xxhash.h>
 #include "aggregates.h"
 #include "chain.h"
+#include "commit_pack.h"
 #include "error.h"
 #include "figures.h"
 #include "gen_name.h"
@@ -1323,12 +1325,24 @@ state_close(state_t *st)
 
 /* ---- the snapshot ------------------------------------------ */
 
+typedef commit_out_t  out_t;     /* a profile written (commit_pack.h) */
+
+/* A writer committed on a thread of its own: its result and errno. */
 typedef struct {
-    uint32_t     root;
-    uint8_t      dirty;          /* its profile's, when it was listed */
-    uint64_t     pid;            /* profile id hash */
-    uint32_t     first, count;   /* its ids in the member list */
-} out_t;
+    spoor_snapw_t  *w;
+    int             rc, err;
+} snapw_job_t;
+
+
+static void *
+snapw_commit_main(void *arg)
+{
+    snapw_job_t  *j = arg;
+
+    j->rc = spoor_snapw_commit(j->w);
+    j->err = errno;
+    return NULL;
+}
 
 
 static int
@@ -2018,16 +2032,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     msgpack_sbuffer  sb;
     msgpack_packer   pk;
     uint64_t        *hashes = NULL;
-    char             name[64], sname[64], path[4096], hex[17], *lj = NULL;
+    char             name[64], sname[64], path[4096], *lj = NULL;
     unsigned char    sum[SPOOR_SERVE_SUM_LARGE];
     json_out_t       jo = { 0 };
     int              rc = SPOOR_E_NOMEM;
     struct stat      sbuf;
-    stored_profile_t rec;
-    stored_id_t     *sids = NULL;
-    stored_decayed_t *dec = NULL;
-    stored_str_t    *segs = NULL;
-    size_t           ndec_cap = 0;
     uint32_t         gen = st->merge_child ? st->merge_gen
                            : st->next_gen > st->gen ? st->next_gen
                            : st->gen + 1;
@@ -2039,6 +2048,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint64_t        *gone = NULL;
     uint32_t        *gone_idx = NULL;
     figures_t        fig;
+    snapw_job_t      sjob;
+    pthread_t        sjob_th;
+    int              sjob_running = 0, werr;
 
     msgpack_sbuffer_init(&sb);
     figures_init(&fig);
@@ -2087,11 +2099,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     vals = malloc((nsets ? 3 * nsets : 1) * sizeof(double));
     oroot = malloc((nsets ? nsets : 1) * sizeof(uint32_t));
-    sids = malloc((st->g.n ? st->g.n : 1) * sizeof(stored_id_t));
-    segs = malloc((st->rules ? spoor_rules_count(st->rules) + 1 : 1)
-                  * sizeof(stored_str_t));
     if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
-        || vals == NULL || oroot == NULL || sids == NULL || segs == NULL)
+        || vals == NULL || oroot == NULL)
     {
         STATE_MSG("out of memory");
         goto fail;
@@ -2338,72 +2347,35 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
 
-    for (k = 0; k < nout; k++) {
-        profile_t  *p = st->g.ids[outs[k].root].profile;
+    {
+        commit_pack_t   cp;
+        spoor_snapw_t  *failed;
 
-        /* the record: ids, state, and what is inferred as of now */
-        memset(&rec, 0, sizeof(rec));
-        snprintf(hex, sizeof(hex), "%016" PRIx64, outs[k].pid);
-        rec.id.ptr = hex;
-        rec.id.len = 16;
-        for (j = 0; j < outs[k].count; j++) {
-            const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
-
-            sids[j].kind = d->kind;
-            sids[j].text.ptr = d->text;
-            sids[j].text.len = d->len;
-            hashes[j] = d->hash;
-        }
-        hashes[outs[k].count] = spoor_id_hash("p", hex, 16);
-        rec.ids = sids;
-        rec.nids = outs[k].count;
-        rec.profile = p;
-        if (p->nweights > ndec_cap) {
-            stored_decayed_t  *a = realloc(dec, p->nweights * sizeof(*a));
-
-            if (a == NULL) {
-                STATE_MSG("out of memory");
-                goto fail;
+        memset(&cp, 0, sizeof(cp));
+        cp.g = &st->g;
+        cp.outs = outs;
+        cp.nout = nout;
+        cp.members = members;
+        for (k = 0; k < nout; k++) {
+            if (outs[k].count > cp.max_ids) {
+                cp.max_ids = outs[k].count;
             }
-            dec = a;
-            ndec_cap = p->nweights;
         }
-        inferred_record(&inf, p, &rec, dec, segs);
-        figures_sub(&fig, p);           /* its record is this one now */
-        figures_add_record(&fig, &rec, st->rules,
-                           st->merge_child ? NULL : p);
-        rec.next = inferred_next_change(&clk, p, st->as_of);
-        if (!st->merge_child) {
-            p->next_change = rec.next;  /* (a child does not write the
-                                           memory it shares) */
-        }
-
-        sb.size = 0;
-        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-        if (stored_profile_pack(&pk, &rec) != SPOOR_OK) {
-            STATE_MSG("out of memory");
-            goto fail;
-        }
-        rc = spoor_snapw_add(w, (unsigned char *) sb.data, sb.size, hashes,
-                             outs[k].count + 1);
+        cp.inf = &inf;
+        cp.clk = &clk;
+        cp.rules = st->rules;
+        cp.as_of = st->as_of;
+        cp.keep_cells = !st->merge_child;
+        /* (a merge child is a fork: it starts no thread) */
+        cp.jobs = st->merge_child || st->commit_jobs < 2 ? 1 : 2;
+        rc = commit_pack(&cp, w, sw, &fig, &failed);
         if (rc != SPOOR_OK) {
-            STATE_MSG("%s/%s: cannot write: %s", st->dir, name,
-                      strerror(errno));
-            goto fail;
-        }
-
-        sb.size = 0;
-        if (stored_serve_pack(&pk, &rec) != SPOOR_OK) {
-            rc = SPOOR_E_NOMEM;
-            STATE_MSG("out of memory");
-            goto fail;
-        }
-        stored_serve_summary(&rec, st->rules, sum);
-        rc = spoor_snapw_add_sum(sw, (unsigned char *) sb.data, sb.size,
-                                 hashes, outs[k].count + 1, sum);
-        if (rc != SPOOR_OK) {
-            STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
-                      strerror(errno));
+            if (failed != NULL) {
+                STATE_MSG("%s/%s: cannot write: %s", st->dir,
+                          failed == w ? name : sname, strerror(errno));
+            } else {
+                STATE_MSG("out of memory");
+            }
             goto fail;
         }
     }
@@ -2434,30 +2406,59 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         rc = spoor_snapw_meta(sw, (unsigned char *) sb.data, sb.size);
     }
     written = 1;
-    if (rc == SPOOR_OK) {
-        rc = spoor_snapw_commit(sw);
-        sw = NULL;                       /* commit frees it in every case */
-    }
     if (rc != SPOOR_OK) {
         STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
                   rc == SPOOR_E_NOMEM ? "out of memory" : strerror(errno));
         goto fail;
+    }
+    /* the serving view is finished (index sorted, tables and checksums
+     * written) on a thread of its own while the snapshot is, with two
+     * jobs; the commit frees it in every case */
+    sjob.w = sw;
+    sw = NULL;
+    sjob_running = st->commit_jobs > 1 && !st->merge_child
+                   && commit_thread(&sjob_th, snapw_commit_main, &sjob) == 0;
+    if (!sjob_running) {
+        (void) snapw_commit_main(&sjob);
+        if (sjob.rc != SPOOR_OK) {
+            errno = sjob.err;
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
+                      sjob.rc == SPOOR_E_NOMEM ? "out of memory"
+                                               : strerror(errno));
+            rc = sjob.rc;
+            goto fail;
+        }
     }
 
     rc = count_run(st);
     if (rc == SPOOR_OK) {
         rc = write_meta(st, w, (const double (*)[4]) inf.cuts, nall, parent,
                         delta ? st->base : 0);
-    }
-    if (rc != SPOOR_OK) {
+        if (rc == SPOOR_OK) {
+            rc = spoor_snapw_commit(w);
+            w = NULL;
+            werr = errno;
+            if (rc != SPOOR_OK) {
+                STATE_MSG("%s/%s: cannot commit: %s", st->dir, name,
+                          strerror(werr));
+            }
+        } else {
+            STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
+        }
+    } else {
         STATE_MSG("%s/%s: cannot write the metadata", st->dir, name);
-        goto fail;
     }
-    rc = spoor_snapw_commit(w);
-    w = NULL;
-    written = 1;
+    if (sjob_running) {
+        pthread_join(sjob_th, NULL);
+        sjob_running = 0;
+        if (sjob.rc != SPOOR_OK) {
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
+                      sjob.rc == SPOOR_E_NOMEM ? "out of memory"
+                                               : strerror(sjob.err));
+            rc = sjob.rc;
+        }
+    }
     if (rc != SPOOR_OK) {
-        STATE_MSG("%s/%s: cannot commit: %s", st->dir, name, strerror(errno));
         goto fail;
     }
 
@@ -2649,9 +2650,6 @@ fail:
     free(hashes);
     free(vals);
     free(oroot);
-    free(sids);
-    free(dec);
-    free(segs);
     free(gone);
     free(gone_idx);
     if (clk_ok) {

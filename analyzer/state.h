@@ -181,6 +181,9 @@ typedef struct {
                                         the merge ran (stale_lo ..
                                         stale_hi) go too (merge.c) */
     uint32_t          stale_lo, stale_hi;
+    unsigned          commit_jobs;   /* threads a commit packs its records
+                                        on (commit_pack.h): 0 or 1 one,
+                                        2 or more two */
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */

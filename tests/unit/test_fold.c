@@ -152,6 +152,7 @@ ingest_with(const char *name, const char *path, unsigned jobs,
     char       err[512];
 
     state_run_open(&st, name);
+    st.commit_jobs = jobs;          /* the commit's packing too */
     in = ingest_new(&st);
     cr_assert_not_null(in);
     ingest_set_jobs(in, jobs);
@@ -231,6 +232,7 @@ ingest_all_with(const char *name, const char **paths, size_t n,
     char            err[512];
 
     state_run_open(&st, name);
+    st.commit_jobs = jobs;          /* the commit's packing too */
     in = ingest_new(&st);
     cr_assert_not_null(in);
     ingest_set_jobs(in, jobs);

@@ -1,0 +1,389 @@
+/*
+ * commit_pack.c -- the records of a commit, packed on one thread or two
+ * (commit_pack.h).
+ *
+ * Chunk c of the outs is packed into slot c % SLOTS.  With two threads
+ * the helper packs the odd chunks and the caller the even ones; the
+ * caller hands every chunk to the writers in order and then frees its
+ * slot.  A slot's state (free, packed) changes under the lock only: the
+ * helper waits for a free slot, the caller for a packed one.  The helper
+ * is at most one chunk ahead of the caller's appends, so memory is
+ * bounded by SLOTS chunks.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+#include <msgpack.h>
+#include "commit_pack.h"
+#include "error.h"
+#include "profile.h"
+#include "stored.h"
+
+#define SLOTS  4
+
+/* One chunk's records, packed. */
+typedef struct {
+    msgpack_sbuffer   rec, srv;      /* records back to back */
+    size_t           *rec_len, *srv_len;
+    uint64_t         *hashes;        /* hash lists back to back */
+    size_t            hcap;          /* hashes' room */
+    uint32_t         *nhash;
+    unsigned char    *sums;          /* sum_size each */
+    size_t            n;             /* profiles in it */
+    int               packed, rc;
+} chunk_t;
+
+/* What packing needs per thread. */
+typedef struct {
+    stored_id_t       *sids;         /* max_ids */
+    stored_decayed_t  *dec;
+    size_t             ndec_cap;
+    stored_str_t      *segs;         /* rules' count + 1 */
+    figures_t          fig;
+} scratch_t;
+
+typedef struct {
+    const commit_pack_t  *c;
+    size_t                sum_size, nchunks;
+    chunk_t               slot[SLOTS];
+    pthread_mutex_t       mu;
+    pthread_cond_t        cv;
+    int                   stop;      /* the caller gave up */
+    scratch_t             helper;
+} pack_t;
+
+
+static int
+scratch_init(scratch_t *s, const commit_pack_t *c)
+{
+    memset(s, 0, sizeof(*s));
+    figures_init(&s->fig);
+    s->sids = malloc((c->max_ids ? c->max_ids : 1) * sizeof(stored_id_t));
+    s->segs = malloc((c->rules ? spoor_rules_count(c->rules) + 1 : 1)
+                     * sizeof(stored_str_t));
+    return s->sids && s->segs ? SPOOR_OK : SPOOR_E_NOMEM;
+}
+
+
+static void
+scratch_free(scratch_t *s)
+{
+    free(s->sids);
+    free(s->dec);
+    free(s->segs);
+}
+
+
+static int
+chunk_init(chunk_t *ch, size_t sum_size)
+{
+    memset(ch, 0, sizeof(*ch));
+    msgpack_sbuffer_init(&ch->rec);
+    msgpack_sbuffer_init(&ch->srv);
+    ch->rec_len = malloc(COMMIT_CHUNK * sizeof(size_t));
+    ch->srv_len = malloc(COMMIT_CHUNK * sizeof(size_t));
+    ch->nhash = malloc(COMMIT_CHUNK * sizeof(uint32_t));
+    ch->sums = malloc(COMMIT_CHUNK * (sum_size ? sum_size : 1));
+    return ch->rec_len && ch->srv_len && ch->nhash && ch->sums
+           ? SPOOR_OK : SPOOR_E_NOMEM;
+}
+
+
+static void
+chunk_free(chunk_t *ch)
+{
+    msgpack_sbuffer_destroy(&ch->rec);
+    msgpack_sbuffer_destroy(&ch->srv);
+    free(ch->rec_len);
+    free(ch->srv_len);
+    free(ch->nhash);
+    free(ch->hashes);
+    free(ch->sums);
+}
+
+
+/* Packs outs[k] as the i-th profile of ch. */
+static int
+pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
+    chunk_t *ch, size_t i, uint64_t *hashes)
+{
+    const commit_out_t  *o = &c->outs[k];
+    profile_t           *p = c->g->ids[o->root].profile;
+    stored_profile_t     rec;
+    msgpack_packer       pk;
+    char                 hex[17];
+    size_t               before;
+    uint32_t             j;
+
+    /* the record: ids, state, and what is inferred as of now */
+    memset(&rec, 0, sizeof(rec));
+    snprintf(hex, sizeof(hex), "%016" PRIx64, o->pid);
+    rec.id.ptr = hex;
+    rec.id.len = 16;
+    for (j = 0; j < o->count; j++) {
+        const ident_t  *d = &c->g->ids[c->members[o->first + j]];
+
+        s->sids[j].kind = d->kind;
+        s->sids[j].text.ptr = d->text;
+        s->sids[j].text.len = d->len;
+        hashes[j] = d->hash;
+    }
+    hashes[o->count] = spoor_id_hash("p", hex, 16);
+    ch->nhash[i] = o->count + 1;
+    rec.ids = s->sids;
+    rec.nids = o->count;
+    rec.profile = p;
+    if (p->nweights > s->ndec_cap) {
+        stored_decayed_t  *a = realloc(s->dec, p->nweights * sizeof(*a));
+
+        if (a == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        s->dec = a;
+        s->ndec_cap = p->nweights;
+    }
+    inferred_record(c->inf, p, &rec, s->dec, s->segs);
+    figures_sub(&s->fig, p);            /* its record is this one now */
+    figures_add_record(&s->fig, &rec, c->rules, c->keep_cells ? p : NULL);
+    rec.next = inferred_next_change(c->clk, p, c->as_of);
+    if (c->keep_cells) {
+        p->next_change = rec.next;      /* (a child does not write the
+                                           memory it shares) */
+    }
+
+    before = ch->rec.size;
+    msgpack_packer_init(&pk, &ch->rec, msgpack_sbuffer_write);
+    if (stored_profile_pack(&pk, &rec) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
+    ch->rec_len[i] = ch->rec.size - before;
+
+    before = ch->srv.size;
+    msgpack_packer_init(&pk, &ch->srv, msgpack_sbuffer_write);
+    if (stored_serve_pack(&pk, &rec) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
+    ch->srv_len[i] = ch->srv.size - before;
+    stored_serve_summary(&rec, c->rules, ch->sums + i * sum_size);
+    return SPOOR_OK;
+}
+
+
+/* Packs chunk number n into ch. */
+static int
+pack_chunk(pack_t *pk, scratch_t *s, size_t n, chunk_t *ch)
+{
+    const commit_pack_t  *c = pk->c;
+    size_t                k, i, end, need = 0;
+    uint64_t             *h;
+    int                   rc = SPOOR_OK;
+
+    ch->rec.size = 0;
+    ch->srv.size = 0;
+    ch->n = 0;
+    end = (n + 1) * COMMIT_CHUNK < c->nout ? (n + 1) * COMMIT_CHUNK
+                                           : c->nout;
+    /* the chunk's hash lists: its ids and each profile id */
+    for (k = n * COMMIT_CHUNK; k < end; k++) {
+        need += (size_t) c->outs[k].count + 1;
+    }
+    if (need > ch->hcap) {
+        h = realloc(ch->hashes, need * sizeof(uint64_t));
+        if (h == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        ch->hashes = h;
+        ch->hcap = need;
+    }
+    h = ch->hashes;
+    for (k = n * COMMIT_CHUNK, i = 0; k < end && rc == SPOOR_OK; k++, i++) {
+        rc = pack_one(c, pk->sum_size, s, k, ch, i, h);
+        h += c->outs[k].count + 1;
+    }
+    ch->n = i;
+    return rc;
+}
+
+
+/* Hands a packed chunk to the writers. */
+static int
+append_chunk(const chunk_t *ch, size_t sum_size, spoor_snapw_t *w,
+    spoor_snapw_t *sw, spoor_snapw_t **failed)
+{
+    const unsigned char  *r = (const unsigned char *) ch->rec.data;
+    const unsigned char  *v = (const unsigned char *) ch->srv.data;
+    const uint64_t       *h = ch->hashes;
+    size_t                i;
+    int                   rc;
+
+    for (i = 0; i < ch->n; i++) {
+        rc = spoor_snapw_add(w, r, ch->rec_len[i], h, ch->nhash[i]);
+        if (rc != SPOOR_OK) {
+            *failed = w;
+            return rc;
+        }
+        rc = spoor_snapw_add_sum(sw, v, ch->srv_len[i], h, ch->nhash[i],
+                                 ch->sums + i * sum_size);
+        if (rc != SPOOR_OK) {
+            *failed = sw;
+            return rc;
+        }
+        r += ch->rec_len[i];
+        v += ch->srv_len[i];
+        h += ch->nhash[i];
+    }
+    return SPOOR_OK;
+}
+
+
+/* The helper: the odd chunks, each into its slot once the caller has
+ * appended what was there. */
+static void *
+helper_main(void *arg)
+{
+    pack_t   *pk = arg;
+    chunk_t  *ch;
+    size_t    n;
+    int       rc;
+
+    for (n = 1; n < pk->nchunks; n += 2) {
+        ch = &pk->slot[n % SLOTS];
+        pthread_mutex_lock(&pk->mu);
+        while (ch->packed && !pk->stop) {
+            pthread_cond_wait(&pk->cv, &pk->mu);
+        }
+        if (pk->stop) {
+            pthread_mutex_unlock(&pk->mu);
+            break;
+        }
+        pthread_mutex_unlock(&pk->mu);
+
+        rc = pack_chunk(pk, &pk->helper, n, ch);
+
+        pthread_mutex_lock(&pk->mu);
+        ch->rc = rc;
+        ch->packed = 1;
+        pthread_cond_broadcast(&pk->cv);
+        pthread_mutex_unlock(&pk->mu);
+        if (rc != SPOOR_OK) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+
+int
+commit_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+    sigset_t  all, old;
+    int       e;
+
+    sigfillset(&all);
+    e = pthread_sigmask(SIG_BLOCK, &all, &old);
+    if (e != 0) {
+        return e;
+    }
+    e = pthread_create(th, NULL, fn, arg);
+    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return e;
+}
+
+
+static void
+figures_merge(figures_t *to, const figures_t *from)
+{
+    size_t  i, j;
+
+    /* a thread's counts may be below 0 (modulo 2^64: a profile's old
+     * cell taken away where it was not added): the sum is right */
+    for (i = 0; i < sizeof(to->seg) / sizeof(to->seg[0]); i++) {
+        to->seg[i] += from->seg[i];
+    }
+    for (i = 0; i < 5; i++) {
+        to->life[i] += from->life[i];
+    }
+    for (i = 0; i < 6; i++) {
+        for (j = 0; j < 6; j++) {
+            to->rf[i][j] += from->rf[i][j];
+        }
+        to->m[i] += from->m[i];
+    }
+}
+
+
+int
+commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
+    figures_t *fig, spoor_snapw_t **failed)
+{
+    pack_t     pk;
+    scratch_t  own;
+    pthread_t  th;
+    chunk_t   *ch;
+    size_t     n, i;
+    int        rc = SPOOR_OK, two = 0;
+
+    *failed = NULL;
+    memset(&pk, 0, sizeof(pk));
+    pk.c = c;
+    pk.sum_size = stored_serve_sum_size(c->rules);
+    pk.nchunks = (c->nout + COMMIT_CHUNK - 1) / COMMIT_CHUNK;
+    pthread_mutex_init(&pk.mu, NULL);
+    pthread_cond_init(&pk.cv, NULL);
+
+    if (scratch_init(&own, c) != SPOOR_OK) {
+        rc = SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < SLOTS && rc == SPOOR_OK; i++) {
+        rc = chunk_init(&pk.slot[i], pk.sum_size);
+    }
+    if (rc == SPOOR_OK && c->jobs > 1 && pk.nchunks > 1
+        && scratch_init(&pk.helper, c) == SPOOR_OK
+        && commit_thread(&th, helper_main, &pk) == 0)
+    {
+        two = 1;
+    }
+
+    for (n = 0; n < pk.nchunks && rc == SPOOR_OK; n++) {
+        ch = &pk.slot[n % SLOTS];
+        if (two && n % 2 == 1) {
+            pthread_mutex_lock(&pk.mu);
+            while (!ch->packed) {
+                pthread_cond_wait(&pk.cv, &pk.mu);
+            }
+            pthread_mutex_unlock(&pk.mu);
+            rc = ch->rc;
+        } else {
+            rc = pack_chunk(&pk, &own, n, ch);
+        }
+        if (rc == SPOOR_OK) {
+            rc = append_chunk(ch, pk.sum_size, w, sw, failed);
+        }
+        pthread_mutex_lock(&pk.mu);
+        ch->packed = 0;
+        pthread_cond_broadcast(&pk.cv);
+        pthread_mutex_unlock(&pk.mu);
+    }
+
+    if (two) {
+        pthread_mutex_lock(&pk.mu);
+        pk.stop = 1;
+        pthread_cond_broadcast(&pk.cv);
+        pthread_mutex_unlock(&pk.mu);
+        pthread_join(th, NULL);
+        figures_merge(fig, &pk.helper.fig);
+    }
+    figures_merge(fig, &own.fig);
+
+    scratch_free(&pk.helper);
+    scratch_free(&own);
+    for (i = 0; i < SLOTS; i++) {
+        chunk_free(&pk.slot[i]);
+    }
+    pthread_mutex_destroy(&pk.mu);
+    pthread_cond_destroy(&pk.cv);
+    return rc;
+}

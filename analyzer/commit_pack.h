@@ -1,0 +1,73 @@
+/*
+ * commit_pack.h -- the records of a commit, packed on one thread or two
+ * and handed to the two writers in profile order.
+ *
+ * A commit writes, for every profile out (outs[0 .. nout) in order), its
+ * record to the snapshot writer and its serving record and summary to
+ * the serving view's writer.  Packing a profile (what is inferred of it
+ * as of now, its figures, the msgpack) is most of a commit, and profiles
+ * are independent of each other: so the outs are cut into chunks of
+ * COMMIT_CHUNK profiles, each packed into buffers of its own; with two
+ * threads a second one packs every other chunk while the caller packs
+ * the rest, and the caller hands every chunk to the writers in order.
+ * The files are byte for byte those one thread writes.
+ *
+ * What a profile's packing writes besides its chunk is its own
+ * (next_change and its figures cell) and the thread's figures, added to
+ * the caller's at the end: so two threads never write the same memory.
+ */
+#ifndef SPOOR_COMMIT_PACK_H
+#define SPOOR_COMMIT_PACK_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "figures.h"
+#include "identity.h"
+#include "inferred.h"
+#include "rules.h"
+#include "snapshot.h"
+
+#define COMMIT_CHUNK  512           /* profiles a chunk */
+
+/* A profile written: its root id, profile id hash, and ids. */
+typedef struct {
+    uint32_t     root;
+    uint8_t      dirty;          /* its profile's, when it was listed */
+    uint64_t     pid;            /* profile id hash */
+    uint32_t     first, count;   /* its ids in the member list */
+} commit_out_t;
+
+typedef struct {
+    const identity_t         *g;         /* ids and profiles */
+    const commit_out_t       *outs;
+    size_t                    nout;
+    const uint32_t           *members;   /* ids of outs[k]: first, count */
+    uint32_t                  max_ids;   /* the largest count */
+    const inferred_conf_t    *inf;
+    const inferred_clock_t   *clk;
+    const spoor_rules_t      *rules;     /* may be NULL */
+    int64_t                   as_of;
+    int                       keep_cells; /* 0: a merge child, which does
+                                             not write the profiles */
+    unsigned                  jobs;      /* 1 or 2 threads */
+} commit_pack_t;
+
+/*
+ * Packs every out and adds it to w (record, ids' hashes and the profile
+ * id's) and sw (serving record, the same hashes, summary), in order, and
+ * adds each profile's cell to *fig.  Returns SPOOR_OK; SPOOR_E_NOMEM; or
+ * the error of a writer, *failed then naming it (w or sw; errno set by
+ * the writer).
+ */
+int commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
+    figures_t *fig, spoor_snapw_t **failed);
+
+/*
+ * Starts fn(arg) on a thread of a commit (*th), with every signal blocked
+ * in it: the caller's thread takes them, as for the follower's other
+ * threads.  Returns pthread_create()'s result.
+ */
+int commit_thread(pthread_t *th, void *(*fn)(void *), void *arg);
+
+#endif /* SPOOR_COMMIT_PACK_H */
