@@ -140,23 +140,27 @@ Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
 }
 
 
-/* Ingests path into a new state with `jobs` threads and commits it. */
+/* Ingests paths[0 .. n) in turn into a new state with `jobs` threads
+ * (reading and the commit's packing) and commits it; the tally and the
+ * last input's figures to *t and *inp. */
 static void
-ingest_with(const char *name, const char *path, unsigned jobs,
-    ingest_tally_t *t, ingest_input_t *inp)
+ingest_all_with(const char *name, const char **paths, size_t n,
+    unsigned jobs, ingest_tally_t *t, ingest_input_t *inp)
 {
     state_t    st;
     ingest_t  *in;
-    size_t     profiles;
+    size_t     profiles, i;
     uint64_t   bytes;
     char       err[512];
 
     state_run_open(&st, name);
-    st.commit_jobs = jobs;          /* the commit's packing too */
+    st.commit_jobs = jobs;
     in = ingest_new(&st);
     cr_assert_not_null(in);
     ingest_set_jobs(in, jobs);
-    cr_assert_eq(ingest_log(in, path, inp), SPOOR_OK);
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(ingest_log(in, paths[i], inp), SPOOR_OK);
+    }
     cr_assert_eq(ingest_finish(in), SPOOR_OK);
     *t = *ingest_tally(in);
     cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
@@ -164,6 +168,15 @@ ingest_with(const char *name, const char *path, unsigned jobs,
     cr_assert_gt(profiles, 0);
     ingest_free(in);
     state_close(&st);
+}
+
+
+/* Ingests path into a new state with `jobs` threads and commits it. */
+static void
+ingest_with(const char *name, const char *path, unsigned jobs,
+    ingest_tally_t *t, ingest_input_t *inp)
+{
+    ingest_all_with(name, &path, 1, jobs, t, inp);
 }
 
 
@@ -218,35 +231,6 @@ Test(fold, one_thread_and_two_give_the_same_snapshot, .timeout = 120)
 }
 
 
-/* Ingests each path in turn into a new state with `jobs` threads, and
- * commits. */
-static void
-ingest_all_with(const char *name, const char **paths, size_t n,
-    unsigned jobs)
-{
-    state_t         st;
-    ingest_t       *in;
-    ingest_input_t  inp;
-    size_t          profiles, i;
-    uint64_t        bytes;
-    char            err[512];
-
-    state_run_open(&st, name);
-    st.commit_jobs = jobs;          /* the commit's packing too */
-    in = ingest_new(&st);
-    cr_assert_not_null(in);
-    ingest_set_jobs(in, jobs);
-    for (i = 0; i < n; i++) {
-        cr_assert_eq(ingest_log(in, paths[i], &inp), SPOOR_OK);
-    }
-    cr_assert_eq(ingest_finish(in), SPOOR_OK);
-    cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
-                              sizeof(err)), SPOOR_OK, "%s", err);
-    ingest_free(in);
-    state_close(&st);
-}
-
-
 /* The counters (kinds, days, consent, countries, pages, agents) are
  * taken by either thread with --jobs 2 (ingest.c, read_piped): they land
  * in the snapshot's meta, so a batch counted twice, or a repeated frame
@@ -254,9 +238,11 @@ ingest_all_with(const char *name, const char **paths, size_t n,
 Test(fold, counts_are_the_same_with_two_threads_across_logs_and_repeats,
      .timeout = 120)
 {
-    char         a[256], b[256];
-    const char  *paths[3];
-    run_t        r;
+    char            a[256], b[256];
+    const char     *paths[3];
+    ingest_tally_t  t1, t2;
+    ingest_input_t  i1, i2;
+    run_t           r;
 
     r = run("\"$S\" gen --events 20000 --seed 11 --out \"$D/a.spoor\" && "
             "\"$S\" gen --events 20000 --seed 12 --out \"$D/b.spoor\"");
@@ -268,9 +254,12 @@ Test(fold, counts_are_the_same_with_two_threads_across_logs_and_repeats,
     paths[1] = a;                   /* repeated within the run */
     paths[2] = b;
 
-    ingest_all_with("c1", paths, 3, 1);
-    ingest_all_with("c2", paths, 3, 2);
+    ingest_all_with("c1", paths, 3, 1, &t1, &i1);
+    ingest_all_with("c2", paths, 3, 2, &t2, &i2);
     same_file("c1/gen-000001.snap", "c2/gen-000001.snap");
+    same_file("c1/gen-000001.serve", "c2/gen-000001.serve");
+    same_counts(&t1, &t2);
+    cr_assert_eq(t1.duplicate, 20000);      /* a.spoor's second time */
 
     /* (but for the wall-clock time each run was committed at) */
     r = run("\"$S\" stats --state \"$D/c1\" | jq -c 'del(.history[].time)' "
