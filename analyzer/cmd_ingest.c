@@ -3,7 +3,10 @@
  * and the report of a run; the fold itself is ingest.c (ingest.h), the
  * generation it writes state.c (state.h).
  */
+#define _GNU_SOURCE                 /* sched_getaffinity, CPU_COUNT */
+
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -77,7 +80,7 @@ usage(FILE *f)
         "those (docs/FORMAT.md, \"Delta generations\").\n"
         "\n"
         "  --state DIR          the state directory (created when missing)\n"
-        "  --jobs N             threads (default: the number of CPUs): with 2\n"
+        "  --jobs N             threads (default: the CPUs it may run on): with 2\n"
         "                       or more, one decodes while another folds, and\n"
         "                       two write the generation; the result is the\n"
         "                       same for every N\n"
@@ -239,7 +242,11 @@ cmd_ingest(int argc, char **argv)
         ingest_set_progress(in, on_progress, &pg);
     }
     if (cli.jobs == 0) {
-        long  n = sysconf(_SC_NPROCESSORS_ONLN);
+        /* the CPUs this process may run on (taskset, a cgroup's cpuset),
+         * not every CPU on line: two threads on one CPU only take turns */
+        cpu_set_t  cpus;
+        long       n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0
+                       ? CPU_COUNT(&cpus) : sysconf(_SC_NPROCESSORS_ONLN);
 
         cli.jobs = n > 0 ? (unsigned) n : 1;
     }
