@@ -196,10 +196,14 @@ profile_t *profile_new(void);
 
 /* The browser family (useragent.h) and device class ("desktop", "mobile",
  * "tablet"; NULL when ua has no data) of a User-Agent, static strings,
- * from a cache of the agents seen last (not thread-safe: the fold's). */
+ * from a cache of the agents seen last (one per thread). */
 void profile_ua_classify(const spoor_str_t *ua, const char **family,
     const char **device);
 void profile_free(profile_t *p);
+
+/* Asks the CPU for what profile_free(p) will read (p already in cache or
+ * on its way), so a pass freeing many profiles does not wait on each. */
+void profile_prefetch_free(const profile_t *p);
 
 /* Folds one event (already admitted: consent allows profiling) into p.
  * When category is not NULL it receives the event's properties.category
