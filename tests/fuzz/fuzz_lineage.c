@@ -113,20 +113,25 @@ name(const uint8_t *data, size_t size)
     char      n[16];
     uint32_t  g = 0;
     size_t    len = size < sizeof(n) - 1 ? size : sizeof(n) - 1;
-    size_t    i;
+    size_t    i, digits;
 
     memcpy(n, data, len);
     n[len] = '\0';
     if (lineage_name_gen(n, &g)) {
-        if (strlen(n) != 11 || strcmp(n + 6, ".json") != 0) {
+        /* six digits, or seven to ten without a leading zero
+         * (gen_name.h), then ".json" */
+        digits = strlen(n) >= 5 ? strlen(n) - 5 : 0;
+        if (digits < 6 || digits > 10 || strcmp(n + digits, ".json") != 0
+            || (digits > 6 && n[0] == '0'))
+        {
             abort();
         }
-        for (i = 0; i < 6; i++) {
+        for (i = 0; i < digits; i++) {
             if (n[i] < '0' || n[i] > '9') {
                 abort();
             }
         }
-        if (g != (uint32_t) strtoul(n, NULL, 10)) {
+        if (g == 0 || g != strtoull(n, NULL, 10)) {
             abort();
         }
     }
