@@ -169,7 +169,7 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
 
     rc = SPOOR_E_INVAL;
     if (spoor_serve_key_id(k, id) != SPOOR_OK) {
-        KEYED_MSG("the key cannot be used (OpenSSL)");
+        KEYED_MSG("the key cannot be used");
         goto done;
     }
     rc = keyed_meta(meta, mlen, id, &sb);
@@ -239,7 +239,7 @@ serve_keyed_copy(const char *src, const char *dir, const char *name,
             }
             if (spoor_serve_key_hash(k, hashes[j], &kh) != SPOOR_OK) {
                 rc = SPOOR_E_INVAL;
-                KEYED_MSG("the key cannot be used (OpenSSL)");
+                KEYED_MSG("the key cannot be used");
                 goto done;
             }
             hashes[j] = kh;

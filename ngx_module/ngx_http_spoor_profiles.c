@@ -340,7 +340,7 @@ ngx_http_spoor_gfile_keyed(ngx_http_spoor_profiles_t *p,
 
     if (p->keyed == NULL) {
         (void) ngx_snprintf(why, wlen, "%s is keyed, and the key= could not "
-                            "be prepared (OpenSSL)%Z", f->name);
+                            "be prepared (out of memory)%Z", f->name);
         return NGX_ERROR;
     }
 
@@ -917,7 +917,7 @@ ngx_http_spoor_profiles_init_worker(ngx_http_spoor_main_conf_t *mcf,
             {
                 ngx_log_error(NGX_LOG_ERR, cycle->log, 0,
                               "spoor_profiles: \"%V\": the key= cannot be "
-                              "prepared (OpenSSL); keyed files are refused",
+                              "prepared (out of memory); keyed files are refused",
                               &p->dir);
                 spoor_keyed_free(p->keyed);
                 p->keyed = NULL;

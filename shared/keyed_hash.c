@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <nettle/hmac.h>
+#include <nettle/version.h>
 #include "error.h"
 #include "keyed_hash.h"
 
@@ -45,7 +46,11 @@ keyed_parts(struct hmac_sha256_ctx *ctx, const spoor_str_t *parts,
                                (const uint8_t *) parts[i].data);
         }
     }
+#if NETTLE_VERSION_MAJOR >= 4
+    hmac_sha256_digest(ctx, out);       /* (Nettle 4 dropped the length) */
+#else
     hmac_sha256_digest(ctx, SPOOR_KEYED_HASH_LEN, out);
+#endif
 }
 
 

@@ -21,7 +21,9 @@
  * out[0 .. 32) = HMAC-SHA256(key[0 .. key_len), len(p0) p0 len(p1) p1 ...)
  * over parts[0 .. n) (a part with data NULL counts as empty).  Returns
  * SPOOR_OK, or SPOOR_E_INVAL when key is NULL or key_len 0 (out is then
- * zero).  The key's pads are wiped from the stack before it returns.
+ * zero).  The HMAC context made from the key is wiped before it returns
+ * (the padded key Nettle builds on its own stack while setting the key is
+ * not: Nettle does not wipe it).
  */
 int spoor_keyed_hash(const unsigned char *key, size_t key_len,
     const spoor_str_t *parts, size_t n, unsigned char *out);
@@ -32,7 +34,7 @@ int spoor_keyed_hash(const unsigned char *key, size_t key_len,
  * key_len 0 or memory is short; hash_with gives exactly what
  * spoor_keyed_hash() gives with the same key, SPOOR_OK, or SPOOR_E_INVAL
  * when k is NULL (out then zero); it allocates nothing.  free wipes the
- * key's pads (k may be NULL).  One context is used by one thread at a
+ * context (k may be NULL).  One context is used by one thread at a
  * time.
  */
 typedef struct spoor_keyed_s  spoor_keyed_t;
