@@ -7,9 +7,10 @@
  * caller hands every chunk to the writers in order and then frees its
  * slot.  A slot's state (free, packed) changes under the lock only: the
  * helper waits for a free slot, the caller for a packed one.  The helper
- * is at most one chunk ahead of the caller's appends, so memory is
- * bounded by SLOTS chunks.
+ * packs slots 1 and 3 only, so it is at most two of its chunks ahead of
+ * the caller's appends, and memory is bounded by SLOTS chunks.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -324,7 +325,7 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     pthread_t  th;
     chunk_t   *ch;
     size_t     n, i;
-    int        rc = SPOOR_OK, two = 0;
+    int        rc = SPOOR_OK, two = 0, werr = 0;
 
     *failed = NULL;
     memset(&pk, 0, sizeof(pk));
@@ -361,6 +362,7 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
         }
         if (rc == SPOOR_OK) {
             rc = append_chunk(ch, pk.sum_size, w, sw, failed);
+            werr = errno;               /* the writer's, kept for the caller */
         }
         pthread_mutex_lock(&pk.mu);
         ch->packed = 0;
@@ -385,5 +387,8 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     }
     pthread_mutex_destroy(&pk.mu);
     pthread_cond_destroy(&pk.cv);
+    if (*failed != NULL) {
+        errno = werr;
+    }
     return rc;
 }

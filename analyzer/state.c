@@ -2451,7 +2451,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (sjob_running) {
         pthread_join(sjob_th, NULL);
         sjob_running = 0;
-        if (sjob.rc != SPOOR_OK) {
+        /* (when both fail, the snapshot's error is the one said) */
+        if (sjob.rc != SPOOR_OK && rc == SPOOR_OK) {
             STATE_MSG("%s/%s: cannot write: %s", st->dir, sname,
                       sjob.rc == SPOOR_E_NOMEM ? "out of memory"
                                                : strerror(sjob.err));
