@@ -123,7 +123,7 @@ usage(FILE *f)
  * lineage members. */
 static void
 print_result(uint32_t gen, long long ms, size_t profiles, uint64_t bytes,
-    const char *lineage)
+    unsigned jobs, const char *lineage)
 {
     json_out_t  j;
 
@@ -144,6 +144,8 @@ print_result(uint32_t gen, long long ms, size_t profiles, uint64_t bytes,
         json_out_uint(&j, profiles);
         json_out_cstr(&j, "snapshot_bytes");
         json_out_uint(&j, bytes);
+        json_out_cstr(&j, "jobs");          /* the threads it ran on */
+        json_out_uint(&j, jobs);
     }
     json_out_splice(&j, lineage, strlen(lineage));
     json_out_map_close(&j);
@@ -311,7 +313,7 @@ cmd_ingest(int argc, char **argv)
          * parents (an empty generation would push them out); a state
          * written before settings were kept gets them recorded */
         if (cli.json) {
-            print_result(st.gen, -1, 0, 0, lineage);
+            print_result(st.gen, -1, 0, 0, cli.jobs, lineage);
         } else {
             printf("spoor ingest: nothing new in %" PRIu64 " records; "
                    "generation %" PRIu32 " stays current\n", t->records,
@@ -329,7 +331,7 @@ cmd_ingest(int argc, char **argv)
 
     t1 = mono_ms();
     if (cli.json) {
-        print_result(st.gen, t1 - t0, profiles, bytes, lineage);
+        print_result(st.gen, t1 - t0, profiles, bytes, cli.jobs, lineage);
     } else {
         printf("spoor ingest: generation %" PRIu32 ": %" PRIu64 " records read "
                "(%" PRIu64 " new), %" PRIu64 " applied to profiles, %" PRIu64

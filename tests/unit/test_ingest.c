@@ -392,6 +392,24 @@ Test(ingest, identical_bytes_in_any_order_and_when_repeated)
 }
 
 
+/* --jobs defaults to the CPUs the run may use (sched_getaffinity), not to
+ * every CPU on line: pinned to one, it runs one thread. */
+Test(ingest, jobs_default_to_the_cpus_the_run_may_use)
+{
+    run_t  r;
+
+    r = run("$S gen --events 2000 --seed 4 --out $D/j.spoor && "
+            "taskset -c 0 $S ingest --state $D/j1 --json $D/j.spoor | "
+            "grep -o '\"jobs\":[0-9]*' && "
+            "$S ingest --state $D/j2 --jobs 2 --json $D/j.spoor | "
+            "grep -o '\"jobs\":[0-9]*' && "
+            "cmp $D/j1/gen-000001.snap $D/j2/gen-000001.snap && echo same");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    cr_assert_str_eq(r.out, "\"jobs\":1\n\"jobs\":2\nsame\n", "%s", r.out);
+    free(r.out);
+}
+
+
 Test(ingest, forget_survives_reingest)
 {
     log_t          l;
