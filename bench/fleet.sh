@@ -38,21 +38,10 @@ done
 
 T=$SPOOR_TMP
 pids=()
-cleanup_bench() {
-    local p
-    for p in "${pids[@]}" $(cat "$T"/*/redis.pid 2>/dev/null); do
-        kill -9 "$p" 2>/dev/null || true
-    done
-}
-spoor_on_exit cleanup_bench
+spoor_on_exit bench_cleanup
 
-gen_log() {   # gen_log EVENTS SEED: the path of a cached spoor gen log
-    local f=$here/results/data/gen-$1-v$(($1 / 10))-s$2.spoor
-    if [ ! -s "$f" ]; then
-        mkdir -p "$(dirname "$f")"
-        "$SPOOR" gen --events "$1" --visitors $(($1 / 10)) --seed "$2" --out "$f" >&2
-    fi
-    echo "$f"
+gen_log() {   # gen_log EVENTS SEED: a cached log, a visitor per 10 events
+    bench_gen_log "$1" $(($1 / 10)) "$2"
 }
 redis_start() {   # redis_start DIR: a fresh server; prints its port
     local p

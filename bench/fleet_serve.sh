@@ -68,13 +68,7 @@ fi
 
 T=$SPOOR_TMP
 pids=()
-cleanup_bench() {
-    local p
-    for p in "${pids[@]}" $(cat "$T/redis.pid" 2>/dev/null); do
-        kill -9 "$p" 2>/dev/null || true
-    done
-}
-spoor_on_exit cleanup_bench
+spoor_on_exit bench_cleanup
 
 say() { printf '%s fleet_serve: %s\n' "$(date +%T)" "$*" >&2; }
 now_ms() { date +%s%3N; }

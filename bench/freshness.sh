@@ -59,17 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-
-# wait_status FILE JQ-TEST SECONDS: until the status file passes the test
-wait_status() {
-    local i
-    for ((i = 0; i < $3 * 10; i++)); do
-        [ -s "$1" ] && jq -e "$2" "$1" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 echo "## Follow mode: freshness"
 echo
 echo "A beacon's answer to \`\$spoor_profile_found\` on the visitor's next request,"
@@ -125,7 +114,7 @@ EOF
         --status "$d/status.json" "$log" 2> "$d/follow.err" &
     fpid=$!
     curl -s -o /dev/null "http://127.0.0.1:$port/t.gif?e=page&u=https%3A%2F%2Fshop.example%2F"
-    wait_status "$d/status.json" '.generation > 1' 120 \
+    wait_json "$d/status.json" '.generation > 1' 120 \
         || { echo "the follower did not publish" >&2; tail "$d/follow.err" >&2; exit 1; }
 
     # the load, a bit longer than the probes; the lag and publish times
@@ -206,7 +195,7 @@ EOF
     g0=$(sed 's/[^0-9]//g; s/^0*//' "$state/CURRENT")
     t0=$(date +%s%N)
     cat "$big" >> "$live"
-    wait_status "$d/catchup.json" ".behind_bytes == 0 and .generation > $g0 and .files[0].offset >= $(stat -c %s "$live")" 600 \
+    wait_json "$d/catchup.json" ".behind_bytes == 0 and .generation > $g0 and .files[0].offset >= $(stat -c %s "$live")" 600 \
         || echo "the follower did not catch up in 600 s" >&2
     t1=$(date +%s%N)
     kill -TERM "$fpid"

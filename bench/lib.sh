@@ -1,15 +1,28 @@
 # Helpers shared by the benchmarks (sourced after `here` is set to the
 # bench directory and SPOOR to the analyzer).
 
-# bench_gen_log EVENTS VISITORS: the path of a cached `spoor gen` log of
-# EVENTS events of at most VISITORS visitors (made when missing).
+# bench_gen_log EVENTS VISITORS [SEED]: the path of a cached `spoor gen`
+# log of EVENTS events of at most VISITORS visitors (made when missing;
+# SEED: spoor gen's, default its own).
 bench_gen_log() {
-    local f=$here/results/data/gen-$1-v$2.spoor
+    local f=$here/results/data/gen-$1-v$2${3:+-s$3}.spoor
     if [ ! -s "$f" ]; then
         mkdir -p "$(dirname "$f")"
-        "$SPOOR" gen --events "$1" --visitors "$2" --out "$f" >&2
+        "$SPOOR" gen --events "$1" --visitors "$2" ${3:+--seed "$3"} \
+            --out "$f" >&2
     fi
     echo "$f"
+}
+
+# bench_cleanup: kills every process in the caller's array `pids` and
+# every Redis server with a pid file in $SPOOR_TMP or a directory of it
+# (for spoor_on_exit).
+bench_cleanup() {
+    local p
+    for p in "${pids[@]}" $(cat "$SPOOR_TMP"/redis.pid \
+                                "$SPOOR_TMP"/*/redis.pid 2>/dev/null); do
+        kill -9 "$p" 2>/dev/null || true
+    done
 }
 
 # wait_json FILE JQ-TEST SECONDS: until FILE passes the test; 1 when the
