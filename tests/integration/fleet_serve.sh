@@ -231,6 +231,12 @@ spoor_check "... and still does not find the erased visitor" "$(segs "$B" "$V1")
 # ---------------------------------------------------------------- 4. a generation the mirrors cannot read
 kill -STOP "$fpid"       # the follower's checks would put its own back at once
 cur=$(rcli GET spoor:serve:spoor:current)
+# the follower may have published a generation mirror a has not fetched
+# yet: "the last good generation" is the follower's last one once fetched
+for ((i = 0; i < 100; i++)); do
+    [ "$(cat "$SPOOR_TMP/mirror-a/CURRENT")" = "$(printf 'gen-%06d.serve' "$cur")" ] && break
+    sleep 0.1
+done
 bogus=$((cur + 1000))
 rcli SET "spoor:serve:spoor:$bogus:0" "not a serving file" > /dev/null
 rcli SET "spoor:serve:spoor:$bogus" "1 18" > /dev/null
