@@ -1262,6 +1262,32 @@ Test(logreader, overwritten_frame_loses_only_its_records)
     lio_log_free(&log);
 }
 
+/* The content checksum is the reader's own check (libxxhash): a frame
+ * that decompresses cleanly but whose last four bytes disagree with its
+ * content is lost alone, by the same rule as any corrupt frame. */
+Test(logreader, a_wrong_content_checksum_loses_only_that_frame)
+{
+    lio_log_t    log;
+    lio_bytes_t  bad;
+    lio_lost_t   l;
+    size_t       k, end, i;
+
+    lio_build(&log, 4, 20, 40);
+    for (k = 0; k < log.n; k++) {
+        for (i = 1; i <= 4; i++) {
+            memset(&bad, 0, sizeof(bad));
+            lio_put(&bad, log.log.p, log.log.len);
+            end = log.f[k].off + log.f[k].meta_len + log.f[k].data_len;
+            bad.p[end - i] ^= 0x01;
+            l.log = &log;
+            l.lost = k;
+            lio_read_both(bad.p, bad.len, lio_check_one_frame_lost, &l);
+            free(bad.p);
+        }
+    }
+    lio_log_free(&log);
+}
+
 Test(logreader, corrupted_frame_header_loses_only_that_frame)
 {
     lio_log_t    log;
@@ -1860,6 +1886,54 @@ Test(logreader, plain_lz4_frame_is_delivered_only_with_a_checksum)
     cr_assert_eq(g->f[0].records, 10);
     lio_got_free(g);
     free(b.p);
+    lio_log_free(&log);
+}
+
+/* A frame with block checksums (never written by spoor, but a valid LZ4
+ * frame) is read with LZ4F checking them: intact, it is delivered; with a
+ * block checksum or its content checksum changed, it is lost alone. */
+Test(logreader, plain_frame_with_block_checksums_is_checked)
+{
+    LZ4F_preferences_t  prefs;
+    lio_log_t           log;
+    lio_bytes_t         b;
+    lio_got_t          *g;
+    unsigned char      *buf;
+    size_t              cap, z, flip;
+    const size_t        flips[] = { 0, 4, 8 };   /* none; content; block */
+
+    lio_build(&log, 1, 30, 40);
+    memset(&prefs, 0, sizeof(prefs));
+    prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+    prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+    cap = LZ4F_compressFrameBound(log.f[0].content.len, &prefs);
+    buf = malloc(cap);
+    cr_assert_not_null(buf);
+    z = LZ4F_compressFrame(buf, cap, log.f[0].content.p,
+                           log.f[0].content.len, &prefs);
+    cr_assert(!LZ4F_isError(z), "%s", LZ4F_getErrorName(z));
+    /* ... block, u32 block checksum, u32 end mark, u32 content checksum */
+    for (flip = 0; flip < sizeof(flips) / sizeof(flips[0]); flip++) {
+        memset(&b, 0, sizeof(b));
+        lio_put(&b, buf, z);
+        if (flips[flip]) {
+            b.p[z - flips[flip] - (flips[flip] == 8 ? 4 : 0)] ^= 0x01;
+        }
+        g = lio_read_mem(b.p, b.len);
+        if (flips[flip] == 0) {
+            cr_assert_eq(g->n, 1);
+            cr_assert_eq(g->nd, 0);
+            cr_assert_eq(g->f[0].records, 30);
+        } else {
+            cr_assert_eq(g->n, 0, "flip %zu: %zu frames", flips[flip], g->n);
+            cr_assert_eq(g->nd, 1);
+            cr_assert_eq(g->d[0].kind, SPOOR_DAMAGE_CORRUPT);
+            cr_assert_eq(g->d[0].bytes, z);
+        }
+        lio_got_free(g);
+        free(b.p);
+    }
+    free(buf);
     lio_log_free(&log);
 }
 
