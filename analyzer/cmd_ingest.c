@@ -348,7 +348,7 @@ cmd_ingest(int argc, char **argv)
     }
 
 done:
-    state_close(&st);
+    state_close_exiting(&st);   /* main() returns what cmd_ingest does */
     settings_free(&cli.set);
     ingest_free(in);
     json_out_free(&j);

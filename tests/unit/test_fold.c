@@ -319,6 +319,44 @@ Test(fold, a_log_that_cannot_be_opened_is_an_io_error)
 }
 
 
+/* A process about to exit leaves the profiles to the exit, but lets the
+ * state's lock go: the state opens again for writing, at the generation
+ * just committed, with its profiles. */
+Test(fold, closing_for_exit_lets_the_lock_go, .timeout = 120)
+{
+    state_t         st;
+    ingest_t       *in;
+    ingest_input_t  inp;
+    size_t          profiles, again;
+    uint64_t        bytes;
+    char            log[256], err[512];
+    run_t           r;
+
+    r = run("\"$S\" gen --events 2000 --seed 4 --out \"$D/g.spoor\"");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    snprintf(log, sizeof(log), "%s/g.spoor", dir);
+
+    state_run_open(&st, "s");
+    in = ingest_new(&st);
+    cr_assert_eq(ingest_log(in, log, &inp), SPOOR_OK);
+    cr_assert_eq(ingest_finish(in), SPOOR_OK);
+    cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
+                              sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_gt(profiles, 0);
+    ingest_free(in);
+    state_close_exiting(&st);
+    cr_assert_eq(st.lock_fd, -1);
+
+    state_run_open(&st, "s");
+    cr_assert_eq(st.gen, 1);
+    cr_assert_eq(state_commit(&st, "\"test\":true", &again, &bytes, err,
+                              sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_eq(again, profiles);
+    state_close(&st);
+}
+
+
 Test(fold, frames_applied_before_are_skipped_by_both_paths, .timeout = 120)
 {
     ingest_tally_t  t;
