@@ -20,6 +20,13 @@ agg_scratch_init(agg_scratch_t *s)
 }
 
 
+int64_t
+agg_day(int64_t ms)
+{
+    return ms >= 0 ? ms / DAY_MS : (ms + 1) / DAY_MS - 1;   /* floor */
+}
+
+
 size_t
 agg_cut(const char *s, size_t len, size_t max)
 {
@@ -128,8 +135,7 @@ agg_event_keys(agg_scratch_t *s, const spoor_event_t *ev,
     const char  *p, *h;
     size_t       plen, hlen;
 
-    day = ev->received_ms >= 0 ? ev->received_ms / DAY_MS
-                               : -((-ev->received_ms + DAY_MS - 1) / DAY_MS);
+    day = agg_day(ev->received_ms);
     if (day != s->day) {
         time_t     t = (time_t) (day * 86400);
         struct tm  tm;

@@ -72,6 +72,9 @@ void agg_scratch_init(agg_scratch_t *s);
 size_t agg_event_keys(agg_scratch_t *s, const spoor_event_t *ev,
     const char *browser, const char *device, agg_key_t *out);
 
+/* The day (days since the epoch, UTC) of a time in ms since the epoch. */
+int64_t agg_day(int64_t ms);
+
 /* The length of s[0 .. len) cut before its first NUL byte, then to at
  * most max bytes at a UTF-8 character boundary. */
 size_t agg_cut(const char *s, size_t len, size_t max);

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include "aggregates.h"
 #include "cli.h"
 #include "damage_hold.h"
 #include "error.h"
@@ -19,42 +18,14 @@
 #include "json_out.h"
 #include "logreader.h"
 #include "profile.h"
+#include "run_counts.h"
 #include "snapshot.h"
 #include "state.h"
-
-/*
- * The run's counters ("kind:page", "country:DE", ...): an open-addressing
- * table of (class, value) with a malloc'd copy of the value, doubled when
- * half full, and added to the state's sorted counters once at the end
- * instead of a sorted insert per record.
- */
-typedef enum {
-    T_KIND = 0, T_ACTION, T_SIGNAL, T_COUNTRY, T_CATEGORY,
-    T_KEY,                      /* a whole key (aggregates.h) */
-    T_CLASSES
-} tally_class_t;
-
-static const struct { const char *name; size_t len; } tally_names[] = {
-    { "kind:", 5 }, { "action:", 7 }, { "signal:", 7 }, { "country:", 8 },
-    { "category:", 9 }, { "", 0 }
-};
-
-typedef struct {
-    char       *val;             /* NULL: empty slot */
-    size_t      len;
-    uint64_t    hash, n;
-    unsigned    cls;
-} tally_slot_t;
-
-typedef struct {
-    tally_slot_t  *slots;        /* cap a power of two, at most half used */
-    size_t         cap, used;
-} tally_t;
 
 struct ingest_s {
     state_t              *st;
     ingest_tally_t        t;
-    tally_t               tl;           /* the run's counters */
+    run_counts_t         *counts;       /* the run's counters */
     ingest_progress_fn    progress;
     void                 *progress_arg;
     uint64_t              events;       /* decoded, for progress */
@@ -65,13 +36,8 @@ struct ingest_s {
                                            the last held back) */
     ingest_touch_fn       touch;
     void                 *touch_arg;
-    agg_scratch_t         agg;          /* the aggregates' keys */
     ingest_tally_t        counted;      /* what ingest_finish added of t */
 };
-
-
-static int tally_init(tally_t *t);
-static void tally_free(tally_t *t);
 
 
 ingest_t *
@@ -84,8 +50,8 @@ ingest_new(state_t *st)
     }
     in->st = st;
     in->jobs = 1;
-    agg_scratch_init(&in->agg);
-    if (tally_init(&in->tl) != SPOOR_OK) {
+    in->counts = run_counts_new();
+    if (in->counts == NULL) {
         free(in);
         return NULL;
     }
@@ -129,183 +95,8 @@ ingest_free(ingest_t *in)
     if (in == NULL) {
         return;
     }
-    tally_free(&in->tl);
+    run_counts_free(in->counts);
     free(in);
-}
-
-
-/* ---- counters ---------------------------------------------------------------- */
-
-static int
-tally_init(tally_t *t)
-{
-    t->cap = 64;
-    t->used = 0;
-    t->slots = calloc(t->cap, sizeof(tally_slot_t));
-    return t->slots ? SPOOR_OK : SPOOR_E_NOMEM;
-}
-
-
-static void
-tally_free(tally_t *t)
-{
-    size_t  i;
-
-    for (i = 0; t->slots && i < t->cap; i++) {
-        free(t->slots[i].val);
-    }
-    free(t->slots);
-    t->slots = NULL;
-}
-
-
-static int
-tally_grow(tally_t *t)
-{
-    tally_slot_t  *ns;
-    size_t         cap = t->cap * 2, i, j;
-
-    ns = calloc(cap, sizeof(*ns));
-    if (ns == NULL) {
-        return SPOOR_E_NOMEM;
-    }
-    for (i = 0; i < t->cap; i++) {
-        if (t->slots[i].val) {
-            for (j = t->slots[i].hash & (cap - 1); ns[j].val;
-                 j = (j + 1) & (cap - 1))
-            {
-                /* probe */
-            }
-            ns[j] = t->slots[i];
-        }
-    }
-    free(t->slots);
-    t->slots = ns;
-    t->cap = cap;
-    return SPOOR_OK;
-}
-
-
-/* Adds n under class cls and value v[0 .. len) (len > 0), whose hash is
- * h. */
-static int
-tally_add(tally_t *t, unsigned cls, const char *v, size_t len, uint64_t h,
-    uint64_t n)
-{
-    size_t         j;
-    tally_slot_t  *s;
-
-    for (j = h & (t->cap - 1); t->slots[j].val; j = (j + 1) & (t->cap - 1))
-    {
-        s = &t->slots[j];
-        if (s->hash == h && s->cls == cls && s->len == len
-            && memcmp(s->val, v, len) == 0)
-        {
-            s->n += n;
-            return SPOOR_OK;
-        }
-    }
-    if ((t->used + 1) * 2 > t->cap) {
-        if (tally_grow(t) != SPOOR_OK) {
-            return SPOOR_E_NOMEM;
-        }
-        for (j = h & (t->cap - 1); t->slots[j].val;
-             j = (j + 1) & (t->cap - 1))
-        {
-            /* probe */
-        }
-    }
-    s = &t->slots[j];
-    s->val = malloc(len);
-    if (s->val == NULL) {
-        return SPOOR_E_NOMEM;
-    }
-    memcpy(s->val, v, len);
-    s->len = len;
-    s->hash = h;
-    s->cls = cls;
-    s->n = n;
-    t->used++;
-    return SPOOR_OK;
-}
-
-
-/* Counts one under class cls and value v (cut to AGG_NAME_MAX bytes but
- * for a whole key, which the caller built within AGG_KEY_MAX). */
-static int
-tally(tally_t *t, tally_class_t cls, const spoor_str_t *v)
-{
-    size_t  len;
-
-    if (v->data == NULL || v->len == 0) {
-        return SPOOR_OK;
-    }
-    len = cls == T_KEY ? v->len : agg_cut(v->data, v->len, AGG_NAME_MAX);
-    if (len == 0) {
-        return SPOOR_OK;
-    }
-    return tally_add(t, cls, v->data, len,
-                     XXH3_64bits_withSeed(v->data, len, cls), 1);
-}
-
-
-/* Adds from's counts to to's. */
-static int
-tally_merge(tally_t *to, const tally_t *from)
-{
-    size_t               i;
-    const tally_slot_t  *s;
-
-    for (i = 0; i < from->cap; i++) {
-        s = &from->slots[i];
-        if (s->val && s->n
-            && tally_add(to, s->cls, s->val, s->len, s->hash, s->n)
-               != SPOOR_OK)
-        {
-            return SPOOR_E_NOMEM;
-        }
-    }
-    return SPOOR_OK;
-}
-
-
-/*
- * The counts of one event, which depend on the event alone (its kind,
- * day, consent, country, pages and agent; not on whether it is admitted):
- * so a second thread can take them (read_piped).  agg: the thread's
- * scratch for the keys.  A count that finds no memory is lost, as the
- * counters are statistics; the fold is not.
- */
-static void
-count_event(tally_t *t, agg_scratch_t *agg, const spoor_event_t *ev)
-{
-    static const spoor_str_t  withdrawal = { "consent_withdrawal", 18 };
-    agg_key_t                 k[AGG_EVENT_KEYS];
-    const char               *browser = NULL, *device = NULL;
-    spoor_str_t               v;
-    size_t                    n, i;
-
-    if (ev->kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
-        (void) tally(t, T_KIND, &withdrawal);
-        return;
-    }
-    (void) tally(t, T_KIND, &ev->kind_name);
-    if (ev->user_agent.data) {
-        profile_ua_classify(&ev->user_agent, &browser, &device);
-    }
-    n = agg_event_keys(agg, ev, browser, device, k);
-    for (i = 0; i < n; i++) {
-        v.data = k[i].key;
-        v.len = k[i].len;
-        (void) tally(t, T_KEY, &v);
-    }
-    if (ev->consent.present) {
-        (void) tally(t, T_ACTION, &ev->consent.action);
-        (void) tally(t, T_SIGNAL, &ev->consent.signal);
-    }
-    if (ev->has_geo) {
-        (void) tally(t, T_COUNTRY, &ev->geo.country);
-    }
 }
 
 
@@ -322,27 +113,22 @@ finish_count(state_t *st, const char *key, uint64_t now, uint64_t *done)
 }
 
 
+/* run_counts_flush()'s add: one counter to the state's. */
+static int
+add_count(void *arg, const char *key, size_t len, uint64_t n)
+{
+    return state_count(arg, key, len, n);
+}
+
+
 int
 ingest_finish(ingest_t *in)
 {
-    char                  key[AGG_KEY_MAX + 16];
-    size_t                i, n;
-    tally_slot_t         *s;
     const ingest_tally_t *t = &in->t;
     ingest_tally_t       *d = &in->counted;
 
-    for (i = 0; i < in->tl.cap; i++) {
-        s = &in->tl.slots[i];
-        if (s->val == NULL || s->n == 0) {
-            continue;
-        }
-        n = tally_names[s->cls].len;
-        memcpy(key, tally_names[s->cls].name, n);
-        memcpy(key + n, s->val, s->len);
-        if (state_count(in->st, key, n + s->len, s->n) != SPOOR_OK) {
-            return SPOOR_E_NOMEM;
-        }
-        s->n = 0;               /* added: a second finish adds nothing */
+    if (run_counts_flush(in->counts, add_count, in->st) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
     }
 #define FC(k, f)  if (finish_count(in->st, k, t->f, &d->f) != SPOOR_OK) \
                       return SPOOR_E_NOMEM
@@ -445,7 +231,7 @@ str_is(const spoor_str_t *s, const char *lit)
 }
 
 
-/* One record's admission and fold, its counts aside (count_event). */
+/* One record's admission and fold, its counts aside (run_counts.h). */
 static int
 fold_event(ingest_t *r, const spoor_event_t *ev)
 {
@@ -536,7 +322,7 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
         r->touch(r->touch_arg, ids[0]);
     }
     if (category.data) {
-        (void) tally(&r->tl, T_CATEGORY, &category);
+        run_counts_category(r->counts, &category);
     }
     r->t.applied++;
     return SPOOR_OK;
@@ -547,7 +333,7 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
 int
 ingest_event(ingest_t *r, const spoor_event_t *ev)
 {
-    count_event(&r->tl, &r->agg, ev);
+    run_counts_event(r->counts, ev);
     return fold_event(r, ev);
 }
 
@@ -628,7 +414,7 @@ read_serial(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
  * (the reader keeps its own copy of those keys); a frame repeated within
  * the run is decoded and then skipped by the fold.
  *
- * The counts of a new frame's events (count_event) are taken by
+ * The counts of a new frame's events (run_counts_event) are taken by
  * whichever thread would otherwise wait: when the fold finds no decoded
  * batch waiting, it counts the batch it folded itself; when the reader is
  * ahead, the batch goes back marked, and the reader counts it into a
@@ -661,20 +447,19 @@ typedef struct {
     spoor_reader_t   *rd;
     const uint64_t   *known;        /* sorted keys applied before the run */
     size_t            nknown;
-    tally_t           tl;           /* the reading thread's counts */
-    agg_scratch_t     agg;
+    run_counts_t     *counts;       /* the reading thread's */
 } pipe_t;
 
 
 /* Takes the counts of a folded batch's events into t, once. */
 static void
-batch_count(tally_t *t, agg_scratch_t *agg, batch_t *b)
+batch_count(run_counts_t *c, batch_t *b)
 {
     size_t  i;
 
     if (b->count) {
         for (i = 0; i < b->nev; i++) {
-            count_event(t, agg, &b->ev[i]);
+            run_counts_event(c, &b->ev[i]);
         }
         b->count = 0;
     }
@@ -756,7 +541,7 @@ reader_main(void *arg)
         if (b == NULL) {
             return NULL;            /* the fold stopped: it drains nothing */
         }
-        batch_count(&pp->tl, &pp->agg, b);  /* before its buffer is reused */
+        batch_count(pp->counts, b);  /* before its buffer is reused */
         spoor_reader_give_buffer(pp->rd, b->buf, b->cap);
         b->buf = NULL;
         b->nev = 0;
@@ -817,14 +602,14 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
     memset(&pp, 0, sizeof(pp));
     memset(batches, 0, sizeof(batches));
     pp.rd = rd;
-    agg_scratch_init(&pp.agg);
-    if (tally_init(&pp.tl) != SPOOR_OK) {
+    pp.counts = run_counts_new();
+    if (pp.counts == NULL) {
         return SPOOR_E_NOMEM;
     }
     if (in->st->nsorted) {
         known = malloc(in->st->nsorted * sizeof(uint64_t));
         if (known == NULL) {
-            tally_free(&pp.tl);
+            run_counts_free(pp.counts);
             return SPOOR_E_NOMEM;
         }
         memcpy(known, in->st->frames, in->st->nsorted * sizeof(uint64_t));
@@ -841,7 +626,7 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
         pthread_mutex_destroy(&pp.mu);
         pthread_cond_destroy(&pp.cv);
         free(known);
-        tally_free(&pp.tl);
+        run_counts_free(pp.counts);
         return read_serial(in, rd, out);
     }
 
@@ -884,7 +669,7 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
                 ahead = pp.full_head != NULL;
                 pthread_mutex_unlock(&pp.mu);
                 if (!ahead) {
-                    batch_count(&in->tl, &in->agg, b);
+                    batch_count(in->counts, b);
                 }
                 if (rc == SPOOR_OK && in->progress) {
                     in->progress(in->progress_arg, b->bytes, in->events);
@@ -905,14 +690,14 @@ read_piped(ingest_t *in, spoor_reader_t *rd, ingest_input_t *out)
 
     pthread_join(th, NULL);
     for (i = 0; i < BATCHES; i++) {
-        batch_count(&pp.tl, &pp.agg, &batches[i]);
+        batch_count(pp.counts, &batches[i]);
         free(batches[i].buf);
         free(batches[i].ev);
     }
-    if (rc == SPOOR_OK && tally_merge(&in->tl, &pp.tl) != SPOOR_OK) {
+    if (rc == SPOOR_OK && run_counts_merge(in->counts, pp.counts) != SPOOR_OK) {
         rc = SPOOR_E_NOMEM;
     }
-    tally_free(&pp.tl);
+    run_counts_free(pp.counts);
     pthread_mutex_destroy(&pp.mu);
     pthread_cond_destroy(&pp.cv);
     free(known);
