@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# A state written by an earlier version keeps working (issue 15's
+# acceptance: a state written today is still read after a format change).
+# tests/fixtures/state-2026-12/ is a state directory as spoor wrote it on
+# 2026-12-07 (tests/fixtures/README.md: how it was made): a base with a
+# delta over it, the base before them, an erasure and its journal.  On a
+# copy of it:
+#   - spoor export gives, byte for byte, what that version exported;
+#   - the erased visitor is not found;
+#   - a new log is ingested without any option, as the README's second
+#     ingest is, and the state then holds the old profiles and the new;
+#   - the same log again adds nothing.
+set -euo pipefail
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+spoor_require_env SPOOR
+command -v jq >/dev/null || spoor_fail "jq is needed (make deps)"
+
+fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
+st=$SPOOR_TMP/state
+cp -r "$fixtures/state-2026-12" "$st"
+ERASED=lzPe90rnAwAnsv4FSX252Q
+
+"$SPOOR" export --state "$st" > "$SPOOR_TMP/export.jsonl"
+if cmp -s "$SPOOR_TMP/export.jsonl" "$fixtures/state-2026-12.export.jsonl"; then
+    spoor_ok "the fixture state exports what it exported when written ($(wc -l < "$SPOOR_TMP/export.jsonl") profiles)"
+else
+    spoor_soft_fail "the fixture state exports otherwise: $(diff "$fixtures/state-2026-12.export.jsonl" "$SPOOR_TMP/export.jsonl" | head -c 600)"
+fi
+spoor_expect_exit 4 "no profile has this id" "$SPOOR" profile --state "$st" "$ERASED"
+
+"$SPOOR" gen --events 300 --seed 14 --out "$SPOOR_TMP/new.spoor"
+rc=0
+"$SPOOR" ingest --state "$st" --json "$SPOOR_TMP/new.spoor" > "$SPOOR_TMP/ingest.json" \
+    2> "$SPOOR_TMP/ingest.err" || rc=$?
+spoor_check "a new log ingests into the fixture state" "$rc" 0
+spoor_check "... as its next generation" "$(jq -r .generation "$SPOOR_TMP/ingest.json")" 5
+"$SPOOR" export --state "$st" > "$SPOOR_TMP/export2.jsonl"
+old=$(jq -r .id "$fixtures/state-2026-12.export.jsonl" | sort)
+kept=$(jq -r .id "$SPOOR_TMP/export2.jsonl" | sort | comm -12 - <(printf '%s\n' "$old") | wc -l)
+new=$(jq -r .id "$SPOOR_TMP/export2.jsonl" | sort | comm -23 - <(printf '%s\n' "$old") | wc -l)
+spoor_check "every old profile is still there" "$kept" "$(printf '%s\n' "$old" | wc -l)"
+[ "$new" -gt 0 ] && spoor_ok "$new new profiles beside them" \
+    || spoor_soft_fail "the new log added no profile"
+spoor_expect_exit 4 "no profile has this id" "$SPOOR" profile --state "$st" "$ERASED"
+
+rc=0
+"$SPOOR" ingest --state "$st" "$SPOOR_TMP/new.spoor" > "$SPOOR_TMP/again.out" 2>&1 || rc=$?
+spoor_check "the same log again: exit 0" "$rc" 0
+grep -q "nothing new" "$SPOOR_TMP/again.out" \
+    && spoor_ok "... and nothing new: $(head -n 1 "$SPOOR_TMP/again.out")" \
+    || spoor_soft_fail "the same log again: $(head -c 300 "$SPOOR_TMP/again.out")"
+
+spoor_finish
