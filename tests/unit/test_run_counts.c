@@ -202,7 +202,11 @@ random_event(uint64_t *x, spoor_event_t *ev)
                                    "https://shop.example/c/shoes#top",
                                    "/relative", "" };
     static const char  *refs[] = { NULL, NULL, "https://www.bing.com/s",
-                                   "https://shop.example/other" };
+                                   "https://shop.example/other",
+                                   "https://news.example/a/very/long/path/"
+                                   "that/with/the/page/url/does/not/fit/"
+                                   "in/one/memo/line/of/the/counters/at/"
+                                   "all/because/it/is/long" };
     static const char  *agents[] = {
         NULL,
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -265,8 +269,9 @@ random_event(uint64_t *x, spoor_event_t *ev)
     }
     ev->referrer = str(PICK(x, refs));
     if (rnd(x) % 8 == 0) {
-        ev->campaign.source = str("newsletter");
-        ev->campaign.name = str(rnd(x) % 2 ? "shoes" : NULL);
+        ev->campaign.source = str(rnd(x) % 3 ? "newsletter" : NULL);
+        ev->campaign.medium = str(rnd(x) % 2 ? "email" : NULL);
+        ev->campaign.name = str(rnd(x) % 2 ? "shoes" : "");
     }
     ev->user_agent = str(PICK(x, agents));
 }
