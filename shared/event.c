@@ -26,10 +26,17 @@ static const spoor_str_t  kind_names[SPOOR_KIND_MAX] = {
 };
 
 
+/* The size spoor_event_init() clears, read when it runs: a memset of a
+ * size the compiler knows (680 bytes) is expanded inline as `rep stosq`,
+ * which takes about 35 ns here against 10 ns for libc's memset, and every
+ * record decoded pays it (5 % of `spoor verify`). */
+static volatile size_t  event_size = sizeof(spoor_event_t);
+
+
 void
 spoor_event_init(spoor_event_t *ev)
 {
-    memset(ev, 0, sizeof(*ev));
+    memset(ev, 0, event_size);
     ev->geo.eu = -1;
     ev->consent.gpc = -1;
 }
