@@ -2367,6 +2367,24 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         STATE_MSG("%s/%s: cannot start the slot table", st->dir, sname);
         goto fail;
     }
+    {
+        /* every profile with its ids and profile id, a delta's gone
+         * entry: the writers' tables take what they need, not up to
+         * twice that */
+        size_t  nidx = ngone;
+
+        for (k = 0; k < nout; k++) {
+            nidx += outs[k].count + 1;
+        }
+        rc = spoor_snapw_reserve(w, nout + 1, nidx);
+        if (rc == SPOOR_OK) {
+            rc = spoor_snapw_reserve(sw, nout + 1, nidx);
+        }
+        if (rc != SPOOR_OK) {
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+    }
 
     {
         commit_pack_t   cp;

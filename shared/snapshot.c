@@ -827,6 +827,46 @@ spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
 }
 
 
+/* Sets *cap to exactly need elements (when more than it has). */
+static int
+reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    void  *np;
+
+    if (need <= *cap) {
+        return 0;
+    }
+    if (need > SIZE_MAX / size) {
+        return -1;
+    }
+    np = realloc(*p, need * size);
+    if (np == NULL) {
+        return -1;
+    }
+    *p = np;
+    *cap = need;
+    return 0;
+}
+
+
+int
+spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids)
+{
+    if (profiles > SIZE_MAX - w->count || ids > SIZE_MAX - w->nindex
+        || reserve((void **) &w->table, &w->table_cap, w->count + profiles,
+                   sizeof(*w->table)) != 0
+        || reserve((void **) &w->index, &w->index_cap, w->nindex + ids,
+                   sizeof(*w->index)) != 0
+        || (w->sum != 0
+            && reserve((void **) &w->sums, &w->sums_cap, w->count + profiles,
+                       w->sum) != 0))
+    {
+        return SPOOR_E_NOMEM;
+    }
+    return SPOOR_OK;
+}
+
+
 int
 spoor_snapw_flags(spoor_snapw_t *w, uint32_t flags)
 {

@@ -146,6 +146,15 @@ int spoor_snapw_slots(spoor_snapw_t *w, size_t sum);
 int spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
     size_t len, const uint64_t *ids, size_t nids, const unsigned char *sum);
 
+/*
+ * Sizes w's in-memory tables for `profiles` more profiles holding `ids`
+ * id hashes in all, when the caller knows them: the tables then take what
+ * they need instead of doubling as they fill (up to twice that).  A hint:
+ * adding more still works.  Call after spoor_snapw_slots() if at all.
+ * Returns SPOOR_OK, or SPOOR_E_NOMEM with the writer as before.
+ */
+int spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids);
+
 /* Sets the header flags (SPOOR_SNAP_FLAGS_KNOWN bits; 0 when not
  * called).  SPOOR_OK, or SPOOR_E_INVAL for an unknown bit. */
 int spoor_snapw_flags(spoor_snapw_t *w, uint32_t flags);

@@ -1476,6 +1476,38 @@ write_model_slots(const char *name, size_t n, int with_meta, size_t sum)
 }
 
 
+/* write_model_slots() with spoor_snapw_reserve(profiles, ids) first. */
+static int
+write_model_reserved(const char *name, size_t n, size_t sum, size_t profiles,
+    size_t ids)
+{
+    static unsigned char   buf[BLOB_CAP];
+    unsigned char          sb[48];
+    spoor_snapw_t         *w;
+    uint64_t               hs[8];
+    size_t                 i, len, nids;
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w, "create: %s", strerror(errno));
+    cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_reserve(w, profiles, ids), SPOOR_OK);
+    for (i = 0; i < n; i++) {
+        len = model_blob(i, buf);
+        nids = model_ids(i, hs);
+        model_sum(i, sum, sb);
+        cr_assert_eq(spoor_snapw_add_sum(w, buf, len, hs, nids, sb),
+                     SPOOR_OK);
+        if (i == n / 2) {
+            /* a second hint, mid-way, smaller than what is there */
+            cr_assert_eq(spoor_snapw_reserve(w, 1, 1), SPOOR_OK);
+        }
+    }
+    cr_assert_eq(spoor_snapw_meta(w, model_meta, sizeof(model_meta)),
+                 SPOOR_OK);
+    return spoor_snapw_commit(w);
+}
+
+
 /* spoor_snap_slot(h) gives profile `want` (SIZE_MAX: not found), with the
  * model's summary, and agrees with spoor_snap_first. */
 static void
@@ -1567,6 +1599,29 @@ Test(snapshot, slots_round_trip_16)
 Test(snapshot, slots_round_trip_48)
 {
     slots_round_trip(48);
+}
+
+
+/* A writer told how many profiles and ids to expect writes the same
+ * bytes as one that was not, whether the hint is exact, short or long. */
+Test(snapshot, reserve_is_only_a_hint)
+{
+    static const size_t  hint[][2] = { { 0, 0 }, { 1, 1 }, { 300, 800 },
+                                       { 5000, 20000 } };
+    unsigned char       *a, *b;
+    size_t               alen, blen, k;
+
+    cr_assert_eq(write_model_slots("plain", 300, 1, 48), SPOOR_OK);
+    a = slurp(path_of("plain"), &alen);
+    for (k = 0; k < sizeof(hint) / sizeof(hint[0]); k++) {
+        cr_assert_eq(write_model_reserved("hinted", 300, 48, hint[k][0],
+                                          hint[k][1]), SPOOR_OK);
+        b = slurp(path_of("hinted"), &blen);
+        cr_assert_eq(blen, alen, "hint %zu", k);
+        cr_assert(memcmp(a, b, alen) == 0, "hint %zu: other bytes", k);
+        free(b);
+    }
+    free(a);
 }
 
 
