@@ -650,12 +650,31 @@ w_pad(spoor_snapw_t *w)
 }
 
 
-/* Makes room for `need` elements of `size` bytes in *p (capacity *cap). */
+/* Sets the capacity of *p to n elements of `size` bytes. */
+static int
+resize(void **p, size_t *cap, size_t n, size_t size)
+{
+    void  *np;
+
+    if (n > SIZE_MAX / size) {
+        return -1;
+    }
+    np = realloc(*p, n * size);
+    if (np == NULL) {
+        return -1;
+    }
+    *p = np;
+    *cap = n;
+    return 0;
+}
+
+
+/* Makes room for `need` elements of `size` bytes in *p (capacity *cap),
+ * doubling it. */
 static int
 grow(void **p, size_t *cap, size_t need, size_t size)
 {
-    size_t   n;
-    void    *np;
+    size_t  n;
 
     if (need <= *cap) {
         return 0;
@@ -668,16 +687,15 @@ grow(void **p, size_t *cap, size_t need, size_t size)
         }
         n *= 2;
     }
-    if (n > SIZE_MAX / size) {
-        return -1;
-    }
-    np = realloc(*p, n * size);
-    if (np == NULL) {
-        return -1;
-    }
-    *p = np;
-    *cap = n;
-    return 0;
+    return resize(p, cap, n, size);
+}
+
+
+/* Makes room for exactly `need` elements, when *p has fewer. */
+static int
+reserve(void **p, size_t *cap, size_t need, size_t size)
+{
+    return need <= *cap ? 0 : resize(p, cap, need, size);
 }
 
 
@@ -824,28 +842,6 @@ spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
         return SPOOR_E_INVAL;
     }
     return w_add(w, blob, len, ids, nids, sum);
-}
-
-
-/* Sets *cap to exactly need elements (when more than it has). */
-static int
-reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-    void  *np;
-
-    if (need <= *cap) {
-        return 0;
-    }
-    if (need > SIZE_MAX / size) {
-        return -1;
-    }
-    np = realloc(*p, need * size);
-    if (np == NULL) {
-        return -1;
-    }
-    *p = np;
-    *cap = need;
-    return 0;
 }
 
 
