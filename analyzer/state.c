@@ -1334,6 +1334,7 @@ state_close(state_t *st)
 void
 state_close_exiting(state_t *st)
 {
+    state_merge_abort(st);      /* first: its end walks the profiles */
 #ifndef SANITIZED
     /* what state_close() would free block by block: dropped (the exit
      * returns it); the identity graph owns the profiles */
