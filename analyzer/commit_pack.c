@@ -12,13 +12,13 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
 #include <msgpack.h>
 #include "commit_pack.h"
+#include "quiet_thread.h"
 #include "error.h"
 #include "profile.h"
 #include "stored.h"
@@ -278,45 +278,6 @@ helper_main(void *arg)
 
 
 int
-commit_thread(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-    sigset_t  all, old;
-    int       e;
-
-    sigfillset(&all);
-    e = pthread_sigmask(SIG_BLOCK, &all, &old);
-    if (e != 0) {
-        return e;
-    }
-    e = pthread_create(th, NULL, fn, arg);
-    (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return e;
-}
-
-
-static void
-figures_merge(figures_t *to, const figures_t *from)
-{
-    size_t  i, j;
-
-    /* a thread's counts may be below 0 (modulo 2^64: a profile's old
-     * cell taken away where it was not added): the sum is right */
-    for (i = 0; i < sizeof(to->seg) / sizeof(to->seg[0]); i++) {
-        to->seg[i] += from->seg[i];
-    }
-    for (i = 0; i < 5; i++) {
-        to->life[i] += from->life[i];
-    }
-    for (i = 0; i < 6; i++) {
-        for (j = 0; j < 6; j++) {
-            to->rf[i][j] += from->rf[i][j];
-        }
-        to->m[i] += from->m[i];
-    }
-}
-
-
-int
 commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     figures_t *fig, spoor_snapw_t **failed)
 {
@@ -343,13 +304,13 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     }
     if (rc == SPOOR_OK && c->jobs > 1 && pk.nchunks > 1
         && scratch_init(&pk.helper, c) == SPOOR_OK
-        && commit_thread(&th, helper_main, &pk) == 0)
+        && quiet_thread_start(&th, helper_main, &pk) == 0)
     {
         two = 1;
     }
 
     for (n = 0; n < pk.nchunks && rc == SPOOR_OK; n++) {
-        ch = &pk.slot[n % SLOTS];
+        ch = &pk.slot[two ? n % SLOTS : 0];   /* alone: one slot */
         if (two && n % 2 == 1) {
             pthread_mutex_lock(&pk.mu);
             while (!ch->packed) {

@@ -19,7 +19,6 @@
 #ifndef SPOOR_COMMIT_PACK_H
 #define SPOOR_COMMIT_PACK_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "figures.h"
@@ -56,18 +55,12 @@ typedef struct {
 /*
  * Packs every out and adds it to w (record, ids' hashes and the profile
  * id's) and sw (serving record, the same hashes, summary), in order, and
- * adds each profile's cell to *fig.  Returns SPOOR_OK; SPOOR_E_NOMEM; or
+ * moves each profile's cell in *fig from the one it had to the one its
+ * record now gives: *fig must hold figures_add() of every profile.  Returns SPOOR_OK; SPOOR_E_NOMEM; or
  * the error of a writer, *failed then naming it (w or sw; errno set by
  * the writer).
  */
 int commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     figures_t *fig, spoor_snapw_t **failed);
-
-/*
- * Starts fn(arg) on a thread of a commit (*th), with every signal blocked
- * in it: the caller's thread takes them, as for the follower's other
- * threads.  Returns pthread_create()'s result.
- */
-int commit_thread(pthread_t *th, void *(*fn)(void *), void *arg);
 
 #endif /* SPOOR_COMMIT_PACK_H */

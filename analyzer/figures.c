@@ -31,7 +31,8 @@ cell_count(figures_t *f, uint8_t life, uint16_t rfm, uint32_t mask, int sign)
 {
     int  i;
 
-    /* (a sub follows the add of the same cell: never below 0) */
+    /* (in the state's figures a sub follows the add of the same cell:
+     * never below 0; a commit thread's own may go below, figures_merge) */
     f->life[life < 5 ? life : 0] += (uint64_t) sign;
     f->rf[nibble(rfm, 8)][nibble(rfm, 4)] += (uint64_t) sign;
     f->m[nibble(rfm, 0)] += (uint64_t) sign;
@@ -54,6 +55,28 @@ void
 figures_sub(figures_t *f, const profile_t *p)
 {
     cell_count(f, p->life, p->rfm, p->segmask, -1);
+}
+
+
+void
+figures_merge(figures_t *to, const figures_t *from)
+{
+    size_t  i, j;
+
+    for (i = 0; i < sizeof(to->seg) / sizeof(to->seg[0]); i++) {
+        to->seg[i] += from->seg[i];
+    }
+    for (i = 0; i < sizeof(to->life) / sizeof(to->life[0]); i++) {
+        to->life[i] += from->life[i];
+    }
+    for (i = 0; i < sizeof(to->rf) / sizeof(to->rf[0]); i++) {
+        for (j = 0; j < sizeof(to->rf[0]) / sizeof(to->rf[0][0]); j++) {
+            to->rf[i][j] += from->rf[i][j];
+        }
+    }
+    for (i = 0; i < sizeof(to->m) / sizeof(to->m[0]); i++) {
+        to->m[i] += from->m[i];
+    }
 }
 
 

@@ -49,8 +49,14 @@ void figures_init(figures_t *f);
 /* Adds p's cell to the counts. */
 void figures_add(figures_t *f, const profile_t *p);
 
-/* Takes p's cell away from the counts (it was added). */
+/* Takes p's cell away from the counts (it was added to them, or to the
+ * counts they are merged with: figures_merge). */
 void figures_sub(figures_t *f, const profile_t *p);
+
+/* Adds every count of from to to's.  Either may hold counts below 0
+ * (modulo 2^64: a thread's figures, from which a profile's old cell was
+ * taken where it was not added): the sum is still right. */
+void figures_merge(figures_t *to, const figures_t *from);
 
 /*
  * Adds rec (its life, rfm and segs: the rules' names, in the rules'

@@ -8,7 +8,6 @@
 #include <inttypes.h>
 #include <dirent.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "error.h"
 #include "fleet.h"
 #include "mono_clock.h"
+#include "quiet_thread.h"
 #include "serve_fanout.h"
 #include "serve_keyed.h"
 
@@ -721,18 +721,13 @@ serve_fanout_sync(serve_fanout_t *fo, const char *dir, uint32_t gen,
 
     pthread_mutex_lock(&fo->mu);
     if (!fo->running && !fo->failed) {
-        sigset_t  all, old;
-        int       e = -1;
+        int  e = -1;
 
         fanout_leftovers(dir);
         fo->dir = strdup(dir);
         /* the follower's thread takes the signals, not the worker */
-        sigfillset(&all);
-        if (fo->dir != NULL
-            && pthread_sigmask(SIG_BLOCK, &all, &old) == 0)
-        {
-            e = pthread_create(&fo->thread, NULL, fanout_worker, fo);
-            (void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (fo->dir != NULL) {
+            e = quiet_thread_start(&fo->thread, fanout_worker, fo);
         }
         if (e != 0) {
             fo->failed = 1;

@@ -24,6 +24,8 @@
 #include "inferred.h"
 #include "json_out.h"
 #include "merge.h"
+#include "quiet_thread.h"
+#include "sanitized.h"
 #include "snapshot.h"
 #include "state.h"
 #include "stored.h"
@@ -997,7 +999,9 @@ done:
  * generations (snapshot, lineage entry) newer than the current one, a
  * full generation newer than the current base (a background merge's
  * that was never adopted: merge.h), and a serving view without its
- * snapshot (a commit killed between the two renames). */
+ * snapshot or a snapshot without its serving view (a commit killed
+ * between the two renames, which two threads may do in either order:
+ * such a generation is newer than the current one). */
 static void
 clean_leftovers(state_t *st)
 {
@@ -1323,19 +1327,11 @@ state_close(state_t *st)
 }
 
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED  1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SANITIZED  1
-#endif
-#endif
-
 void
 state_close_exiting(state_t *st)
 {
     state_merge_abort(st);      /* first: its end walks the profiles */
-#ifndef SANITIZED
+#ifndef SPOOR_SANITIZED
     /* what state_close() would free block by block: dropped (the exit
      * returns it); the identity graph owns the profiles */
     memset(&st->g, 0, sizeof(st->g));
@@ -2066,7 +2062,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     struct timespec  cpu0, cpu1;
     uint64_t         serve_bytes = 0;
     uint32_t         parent;
-    size_t           nall, ngone = 0, nidx = 0;
+    size_t           nall, ngone = 0, nidx = 0, nheld = 0;
+    uint32_t         max_ids = 0;     /* the most ids a profile holds */
     uint64_t        *gone = NULL;
     uint32_t        *gone_idx = NULL;
     figures_t        fig;
@@ -2114,15 +2111,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     outs = calloc(st->g.n ? st->g.n : 1, sizeof(out_t));
     members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
-    hashes = malloc((st->g.n + 1) * sizeof(uint64_t));
     /* the RFM columns: 3 of values, a row per set */
     for (i = 0, nsets = 0; i < st->g.n; i++) {
         nsets += st->g.ids[i].parent == i && st->g.ids[i].profile != NULL;
     }
     vals = malloc((nsets ? 3 * nsets : 1) * sizeof(double));
     oroot = malloc((nsets ? nsets : 1) * sizeof(uint32_t));
-    if (slot == NULL || outs == NULL || members == NULL || hashes == NULL
-        || vals == NULL || oroot == NULL)
+    if (slot == NULL || outs == NULL || members == NULL || vals == NULL
+        || oroot == NULL)
     {
         STATE_MSG("out of memory");
         goto fail;
@@ -2311,9 +2307,15 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
         members[outs[slot[r]].first + outs[slot[r]].count++] = i;
     }
-    /* profile id: the smallest user id hash, else the smallest id hash */
-    for (k = 0; k < nout; k++) {
+    /* profile id: the smallest user id hash, else the smallest id hash;
+     * the ids held in all, and the most one profile holds */
+    for (k = 0, nheld = 0, max_ids = 0; k < nout; k++) {
         uint64_t  best_u = UINT64_MAX, best = UINT64_MAX;
+
+        nheld += outs[k].count;
+        if (outs[k].count > max_ids) {
+            max_ids = outs[k].count;
+        }
 
         for (j = 0; j < outs[k].count; j++) {
             const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
@@ -2330,11 +2332,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* an id a written profile holds is not gone (it came back) */
     if (ngone) {
-        size_t  nheld = 0;
-
-        for (k = 0; k < nout; k++) {
+        hashes = malloc((nheld ? nheld : 1) * sizeof(uint64_t));
+        if (hashes == NULL) {
+            STATE_MSG("out of memory");
+            goto fail;
+        }
+        for (k = 0, i = 0; k < nout; k++) {
             for (j = 0; j < outs[k].count; j++) {
-                hashes[nheld++] = st->g.ids[members[outs[k].first + j]].hash;
+                hashes[i++] = st->g.ids[members[outs[k].first + j]].hash;
             }
         }
         qsort(hashes, nheld, sizeof(uint64_t), cmp_hash);
@@ -2372,14 +2377,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         /* every profile with its ids and profile id, a delta's gone
          * entry: the writers' tables take what they need, not up to
          * twice that */
-        size_t  nidx = ngone;
+        size_t  nhash = nheld + nout + ngone;
 
-        for (k = 0; k < nout; k++) {
-            nidx += outs[k].count + 1;
-        }
-        rc = spoor_snapw_reserve(w, nout + 1, nidx);
+        rc = spoor_snapw_reserve(w, nout + 1, nhash);
         if (rc == SPOOR_OK) {
-            rc = spoor_snapw_reserve(sw, nout + 1, nidx);
+            rc = spoor_snapw_reserve(sw, nout + 1, nhash);
         }
         if (rc != SPOOR_OK) {
             STATE_MSG("out of memory");
@@ -2396,11 +2398,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         cp.outs = outs;
         cp.nout = nout;
         cp.members = members;
-        for (k = 0; k < nout; k++) {
-            if (outs[k].count > cp.max_ids) {
-                cp.max_ids = outs[k].count;
-            }
-        }
+        cp.max_ids = max_ids;
         cp.inf = &inf;
         cp.clk = &clk;
         cp.rules = st->rules;
@@ -2424,16 +2422,20 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (ngone) {
         memset(sum, 0, sizeof(sum));
         sum[3] = SPOOR_SERVE_GONE;
+        const char  *bad = name;
+
         rc = spoor_snapw_add(w, (const unsigned char *) STORED_GONE_BLOB, 1,
                              gone, ngone);
         if (rc == SPOOR_OK) {
+            bad = sname;
             rc = spoor_snapw_add_sum(sw,
                                      (const unsigned char *) STORED_GONE_SERVE,
                                      1, gone, ngone, sum);
         }
         if (rc != SPOOR_OK) {
-            STATE_MSG("%s/%s: cannot write: %s", st->dir, name,
-                      strerror(errno));
+            STATE_MSG("%s/%s: cannot write: %s", st->dir, bad,
+                      rc == SPOOR_E_NOMEM ? "out of memory"
+                                          : strerror(errno));
             goto fail;
         }
     }
@@ -2457,7 +2459,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     sjob.w = sw;
     sw = NULL;
     sjob_running = st->commit_jobs > 1 && !st->merge_child
-                   && commit_thread(&sjob_th, snapw_commit_main, &sjob) == 0;
+                   && quiet_thread_start(&sjob_th, snapw_commit_main, &sjob) == 0;
     if (!sjob_running) {
         (void) snapw_commit_main(&sjob);
         if (sjob.rc != SPOOR_OK) {

@@ -20,15 +20,8 @@
 #include "json_out.h"
 #include "profile.h"
 #include "profile_json.h"
+#include "sanitized.h"
 
-#if defined(__has_feature)
-#  if __has_feature(address_sanitizer)
-#    define UNDER_ASAN 1
-#  endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#  define UNDER_ASAN 1
-#endif
 
 /*
  * The largest malloc() request made while `watching`: msgpack-c asks
@@ -42,7 +35,7 @@ static intern_t  strings;
 static size_t  largest;
 static int     watching;
 
-#ifndef UNDER_ASAN
+#ifndef SPOOR_SANITIZED
 extern void *__libc_malloc(size_t n);
 
 void *
