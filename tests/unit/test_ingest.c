@@ -393,7 +393,8 @@ Test(ingest, identical_bytes_in_any_order_and_when_repeated)
 
 
 /* --jobs defaults to the CPUs the run may use (sched_getaffinity), not to
- * every CPU on line: pinned to one, it runs one thread. */
+ * every CPU on line: pinned to one, it runs one thread.  "jobs" is the
+ * threads the run used: two at most, whatever --jobs asks. */
 Test(ingest, jobs_default_to_the_cpus_the_run_may_use)
 {
     run_t  r;
@@ -403,9 +404,12 @@ Test(ingest, jobs_default_to_the_cpus_the_run_may_use)
             "grep -o '\"jobs\":[0-9]*' && "
             "$S ingest --state $D/j2 --jobs 2 --json $D/j.spoor | "
             "grep -o '\"jobs\":[0-9]*' && "
+            "$S ingest --state $D/j8 --jobs 8 --json $D/j.spoor | "
+            "grep -o '\"jobs\":[0-9]*' && "
             "cmp $D/j1/gen-000001.snap $D/j2/gen-000001.snap && echo same");
     cr_assert_eq(r.status, 0, "%s", r.out);
-    cr_assert_str_eq(r.out, "\"jobs\":1\n\"jobs\":2\nsame\n", "%s", r.out);
+    cr_assert_str_eq(r.out, "\"jobs\":1\n\"jobs\":2\n\"jobs\":2\nsame\n",
+                     "%s", r.out);
     free(r.out);
 }
 
