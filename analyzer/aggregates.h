@@ -64,6 +64,9 @@ typedef struct {
 void agg_scratch_init(agg_scratch_t *s);
 
 /*
+ * (run_counts.c remembers these keys by the event fields each prefix is
+ * made of: a change of what a key reads changes its group there too.)
+ *
  * The day, consent and top-list keys of ev (never the older ones) into
  * out[0 .. return value), built in s's buffers (valid until the next
  * call).  browser and device are the agent's family and device class

@@ -451,7 +451,7 @@ typedef struct {
 } pipe_t;
 
 
-/* Takes the counts of a folded batch's events into t, once. */
+/* Takes the counts of a folded batch's events into c, once. */
 static void
 batch_count(run_counts_t *c, batch_t *b)
 {

@@ -14,11 +14,13 @@
  *   an id erased before    skipped;
  *   otherwise              its ids are joined (identity.h) and the event
  *                          is folded into their profile (profile.h).
- * Every admitted or counted record adds to the run's counters by kind,
- * consent action and signal, country and product category; they are
- * kept in the run and added to the state's counters by ingest_finish().
+ * Every record read adds to the run's counters (run_counts.h: kind,
+ * consent action and signal, country, and the day, consent and top-list
+ * keys of aggregates.h), and every admitted one its product category;
+ * they are kept in the run and added to the state's by ingest_finish().
  *
- * Invariants: the state changes only through ingest_event(); the tally
+ * Invariants: the state changes only through the fold of one record
+ * (ingest_event(), or the same fold on a log's decoded batches); the tally
  * counts every record read exactly once in one of its outcomes
  * (records = applied + duplicate + every skipped reason + withdrawals,
  * bad records included).

@@ -847,8 +847,9 @@ profile_ua_classify(const spoor_str_t *ua, const char **family,
         *device = device_of(ua);
         return;
     }
-    /* the entry used last first, without hashing: ingest classifies an
-     * event's agent for its counts, then the fold for its context */
+    /* the entry used last first, without hashing: on one thread, ingest
+     * classifies an event's agent for its counts, then the fold for its
+     * context (with two, each thread's cache has its own last entry) */
     e = ua_last;
     if (ua_cache[e].len == ua->len
         && memcmp(ua_cache[e].ua, ua->data, ua->len) == 0)

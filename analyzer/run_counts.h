@@ -16,7 +16,12 @@
  * country; its page's URL; its agent's family and device), each with the
  * event's day, and a group whose exact bytes and day were seen last time
  * in its memo line adds one to the same slots without building, cutting
- * or hashing a key.  What a group counts depends on its inputs and day
+ * or hashing a key.  When a group misses, or a page has a referrer or a
+ * campaign (those keys are not remembered), the event's keys are built
+ * as before and those of the groups that hit are skipped.  Each group's
+ * inputs are what its keys of aggregates.h are made of: a key that comes
+ * to read another field must bring that field into its group here.
+ * What a group counts depends on its inputs and day
  * alone, so the memo only saves work: the counts are those of the table
  * without it.  A memo line records the table's epoch, which every growth
  * of the table advances (slots move); an older line is never used.

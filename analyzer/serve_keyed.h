@@ -35,7 +35,8 @@ typedef struct {
  * *o.  Atomic as any snapshot write: dir/name is the whole
  * copy or untouched.  Sets *bytes (may be NULL) to the copy's size.
  * Returns SPOOR_OK; SPOOR_E_FORMAT (src is no serving view this code
- * copies), SPOOR_E_IO, SPOOR_E_NOMEM, SPOOR_E_INVAL (OpenSSL failed),
+ * copies), SPOOR_E_IO, SPOOR_E_NOMEM, SPOOR_E_INVAL (the key
+ * cannot be used),
  * with the reason in err.
  */
 int serve_keyed_copy(const char *src, const char *dir, const char *name,

@@ -182,8 +182,10 @@ typedef struct {
                                         stale_hi) go too (merge.c) */
     uint32_t          stale_lo, stale_hi;
     unsigned          commit_jobs;   /* threads a commit packs its records
-                                        on (commit_pack.h): 0 or 1 one,
-                                        2 or more two */
+                                        on (commit_pack.h) and finishes
+                                        the serving view beside the
+                                        snapshot with: 0 or 1 one, 2 or
+                                        more two; a merge child uses one */
 } state_t;
 
 #define STATE_WRITE    1     /* take the lock, clean what a crash left */

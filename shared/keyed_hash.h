@@ -22,8 +22,9 @@
  * over parts[0 .. n) (a part with data NULL counts as empty).  Returns
  * SPOOR_OK, or SPOOR_E_INVAL when key is NULL or key_len 0 (out is then
  * zero).  The HMAC context made from the key is wiped before it returns
- * (the padded key Nettle builds on its own stack while setting the key is
- * not: Nettle does not wipe it).
+ * (what Nettle leaves on its own stack while setting the key is not: the
+ * padded key, and for a key over 64 bytes its SHA-256, which stands for
+ * it; Nettle does not wipe them).
  */
 int spoor_keyed_hash(const unsigned char *key, size_t key_len,
     const spoor_str_t *parts, size_t n, unsigned char *out);

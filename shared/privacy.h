@@ -58,7 +58,7 @@ typedef struct {
  * lowercase hex HMAC-SHA256 (keyed_hash.h) of its bytes, 64 characters
  * into out (no NUL).  prepared: the key made once with spoor_keyed_new()
  * (no per-call key setup), else key[0 .. key_len).  SPOOR_OK, or
- * SPOOR_E_INVAL when there is no key or OpenSSL fails.
+ * SPOOR_E_INVAL when there is no key.
  */
 int spoor_pseudonym(const unsigned char *key, size_t key_len,
     spoor_keyed_t *prepared, const char *s, size_t len, char *out);

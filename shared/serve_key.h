@@ -32,7 +32,7 @@
 
 /*
  * K(h) with the prepared key k (spoor_keyed_new()).  Returns SPOOR_OK,
- * or SPOOR_E_INVAL when OpenSSL fails (*out is then 0).
+ * or SPOOR_E_INVAL when k is NULL (*out is then 0).
  */
 int spoor_serve_key_hash(spoor_keyed_t *k, uint64_t h, uint64_t *out);
 
