@@ -9,7 +9,11 @@
 #   - the erased visitor is not found;
 #   - a new log is ingested without any option, as the README's second
 #     ingest is, and the state then holds the old profiles and the new;
-#   - the same log again adds nothing.
+#   - the same log again adds nothing;
+#   - new frames holding the erased visitor's old events (the same seed
+#     as the log it came from, longer) do not bring it back: the
+#     erasure recorded then (the generations' tombstones, the journal)
+#     still holds, and its events are counted erased.
 set -euo pipefail
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -32,10 +36,9 @@ spoor_expect_exit 4 "no profile has this id" "$SPOOR" profile --state "$st" "$ER
 
 "$SPOOR" gen --events 300 --seed 14 --out "$SPOOR_TMP/new.spoor"
 rc=0
-"$SPOOR" ingest --state "$st" --json "$SPOOR_TMP/new.spoor" > "$SPOOR_TMP/ingest.json" \
-    2> "$SPOOR_TMP/ingest.err" || rc=$?
+"$SPOOR" ingest --state "$st" "$SPOOR_TMP/new.spoor" > "$SPOOR_TMP/ingest.out" 2>&1 || rc=$?
 spoor_check "a new log ingests into the fixture state" "$rc" 0
-spoor_check "... as its next generation" "$(jq -r .generation "$SPOOR_TMP/ingest.json")" 5
+spoor_check "... as its next generation" "$(cat "$st/CURRENT")" gen-000005.snap
 "$SPOOR" export --state "$st" > "$SPOOR_TMP/export2.jsonl"
 old=$(jq -r .id "$fixtures/state-2026-12.export.jsonl" | sort)
 kept=$(jq -r .id "$SPOOR_TMP/export2.jsonl" | sort | comm -12 - <(printf '%s\n' "$old") | wc -l)
@@ -51,5 +54,16 @@ spoor_check "the same log again: exit 0" "$rc" 0
 grep -q "nothing new" "$SPOOR_TMP/again.out" \
     && spoor_ok "... and nothing new: $(head -n 1 "$SPOOR_TMP/again.out")" \
     || spoor_soft_fail "the same log again: $(head -c 300 "$SPOOR_TMP/again.out")"
+
+"$SPOOR" gen --events 450 --seed 11 --out "$SPOOR_TMP/again-a.spoor"
+n=$("$SPOOR" cat "$SPOOR_TMP/again-a.spoor" | grep -c "$ERASED" || true)
+[ "$n" -gt 0 ] || spoor_fail "the log of seed 11 no longer holds $ERASED: the check below proves nothing"
+rc=0
+"$SPOOR" ingest --state "$st" "$SPOOR_TMP/again-a.spoor" > "$SPOOR_TMP/again-a.out" 2>&1 || rc=$?
+spoor_check "a log holding the erased visitor's $n events ingests" "$rc" 0
+grep -q "[1-9][0-9]* erased" "$SPOOR_TMP/again-a.out" \
+    && spoor_ok "... and its events are counted erased: $(grep -o '[0-9]* erased' "$SPOOR_TMP/again-a.out")" \
+    || spoor_soft_fail "no event counted erased: $(head -c 300 "$SPOOR_TMP/again-a.out")"
+spoor_expect_exit 4 "no profile has this id" "$SPOOR" profile --state "$st" "$ERASED"
 
 spoor_finish

@@ -191,11 +191,12 @@ random_event(uint64_t *x, spoor_event_t *ev)
                                     "custom_kind" };
     static const char  *names[] = { NULL, "Home", "Product Viewed",
                                     "Order Completed", "", "Help" };
+    /* "ab" + "c" and "a" + "bc": only the lengths tell them apart */
     static const char  *signals[] = { "tcf", "onetrust", "gpc", "", NULL,
                                       "a-signal-name-longer-than-forty-bytes-"
-                                      "for-the-memo" };
+                                      "for-the-memo", "ab", "a" };
     static const char  *actions[] = { "full", "anonymous", "cookieless",
-                                      "unit\x1fsep" };
+                                      "unit\x1fsep", "c", "bc" };
     static const char  *countries[] = { "US", "DE", "FR", "", NULL };
     static const char  *urls[] = { "https://shop.example/",
                                    "https://shop.example/help?x=1",
@@ -214,7 +215,12 @@ random_event(uint64_t *x, spoor_event_t *ev)
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) "
         "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 "
         "Safari/604.1",
-        "curl/8.0"
+        "curl/8.0",
+        /* Chrome again, on a phone and a tablet: the device alone differs */
+        "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like "
+        "Gecko) Chrome/120.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) CriOS/120.0 Mobile/15E148 Safari/604.1"
     };
     static const int64_t  day0 = 1767225600000LL;      /* 2026-01-01 */
     const char           *k;
@@ -250,10 +256,8 @@ random_event(uint64_t *x, spoor_event_t *ev)
         ev->consent.signal = str(PICK(x, signals));
         ev->consent.action = str(PICK(x, actions));
     }
-    if (rnd(x) % 3) {
-        ev->has_geo = 1;
-        ev->geo.country = str(PICK(x, countries));
-    }
+    ev->geo.country = str(PICK(x, countries));
+    ev->has_geo = rnd(x) % 3 != 0;  /* a country without has_geo: none */
     if (r < 10) {
         ev->url.data = long_url;
         ev->url.len = strlen(long_url);

@@ -1447,26 +1447,35 @@ model_sum(size_t i, size_t sum, unsigned char *out)
 }
 
 
-/* write_model() with a slot table of sum-byte summaries. */
+/* write_model() with a slot table of sum-byte summaries; with
+ * profiles or ids not 0, the writer is told to expect them first
+ * (spoor_snapw_reserve), and again mid-way with a hint of 1. */
 static int
-write_model_slots(const char *name, size_t n, int with_meta, size_t sum)
+write_model_hinted(const char *name, size_t n, int with_meta, size_t sum,
+    size_t profiles, size_t ids)
 {
     static unsigned char   buf[BLOB_CAP];
     unsigned char          sb[48];
     spoor_snapw_t         *w;
-    uint64_t               ids[8];
+    uint64_t               hs[8];
     size_t                 i, len, nids;
     int                    rc;
 
     w = spoor_snapw_create(dir, name);
     cr_assert_not_null(w, "create: %s", strerror(errno));
     cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
+    if (profiles || ids) {
+        cr_assert_eq(spoor_snapw_reserve(w, profiles, ids), SPOOR_OK);
+    }
     for (i = 0; i < n; i++) {
         len = model_blob(i, buf);
-        nids = model_ids(i, ids);
+        nids = model_ids(i, hs);
         model_sum(i, sum, sb);
-        rc = spoor_snapw_add_sum(w, buf, len, ids, nids, sb);
+        rc = spoor_snapw_add_sum(w, buf, len, hs, nids, sb);
         cr_assert_eq(rc, SPOOR_OK, "add %zu: %d", i, rc);
+        if ((profiles || ids) && i == n / 2) {
+            cr_assert_eq(spoor_snapw_reserve(w, 1, 1), SPOOR_OK);
+        }
     }
     if (with_meta) {
         cr_assert_eq(spoor_snapw_meta(w, model_meta, sizeof(model_meta)),
@@ -1476,35 +1485,10 @@ write_model_slots(const char *name, size_t n, int with_meta, size_t sum)
 }
 
 
-/* write_model_slots() with spoor_snapw_reserve(profiles, ids) first. */
 static int
-write_model_reserved(const char *name, size_t n, size_t sum, size_t profiles,
-    size_t ids)
+write_model_slots(const char *name, size_t n, int with_meta, size_t sum)
 {
-    static unsigned char   buf[BLOB_CAP];
-    unsigned char          sb[48];
-    spoor_snapw_t         *w;
-    uint64_t               hs[8];
-    size_t                 i, len, nids;
-
-    w = spoor_snapw_create(dir, name);
-    cr_assert_not_null(w, "create: %s", strerror(errno));
-    cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
-    cr_assert_eq(spoor_snapw_reserve(w, profiles, ids), SPOOR_OK);
-    for (i = 0; i < n; i++) {
-        len = model_blob(i, buf);
-        nids = model_ids(i, hs);
-        model_sum(i, sum, sb);
-        cr_assert_eq(spoor_snapw_add_sum(w, buf, len, hs, nids, sb),
-                     SPOOR_OK);
-        if (i == n / 2) {
-            /* a second hint, mid-way, smaller than what is there */
-            cr_assert_eq(spoor_snapw_reserve(w, 1, 1), SPOOR_OK);
-        }
-    }
-    cr_assert_eq(spoor_snapw_meta(w, model_meta, sizeof(model_meta)),
-                 SPOOR_OK);
-    return spoor_snapw_commit(w);
+    return write_model_hinted(name, n, with_meta, sum, 0, 0);
 }
 
 
@@ -1606,7 +1590,7 @@ Test(snapshot, slots_round_trip_48)
  * bytes as one that was not, whether the hint is exact, short or long. */
 Test(snapshot, reserve_is_only_a_hint)
 {
-    static const size_t  hint[][2] = { { 0, 0 }, { 1, 1 }, { 300, 800 },
+    static const size_t  hint[][2] = { { 1, 1 }, { 300, 800 },
                                        { 5000, 20000 } };
     unsigned char       *a, *b;
     size_t               alen, blen, k;
@@ -1614,8 +1598,8 @@ Test(snapshot, reserve_is_only_a_hint)
     cr_assert_eq(write_model_slots("plain", 300, 1, 48), SPOOR_OK);
     a = slurp(path_of("plain"), &alen);
     for (k = 0; k < sizeof(hint) / sizeof(hint[0]); k++) {
-        cr_assert_eq(write_model_reserved("hinted", 300, 48, hint[k][0],
-                                          hint[k][1]), SPOOR_OK);
+        cr_assert_eq(write_model_hinted("hinted", 300, 1, 48, hint[k][0],
+                                        hint[k][1]), SPOOR_OK);
         b = slurp(path_of("hinted"), &blen);
         cr_assert_eq(blen, alen, "hint %zu", k);
         cr_assert(memcmp(a, b, alen) == 0, "hint %zu: other bytes", k);
