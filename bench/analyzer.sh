@@ -33,6 +33,13 @@
 # then the goals, each marked met or not met.  Writes $OUT (TSV, default
 # bench/results/analyzer.tsv) and prints markdown tables.
 #
+# When a goal is missed, one more one-core ingest of the smallest log runs
+# under perf record (call graphs by DWARF) and the tables end with where
+# its time goes, by part of the work (each part's share with what it
+# calls) and by function (self time); the whole profile goes to
+# $PERF_OUT (perf-ingest.txt beside $OUT).  Needs perf (linux-perf); PERF=0
+# skips it.
+#
 # Environment: SIZES (default "1000000 3000000 10000000"), PY_SIZES (sizes
 # the Python script also runs on, default "1000000"), GOACCESS_SIZES
 # (default "1000000"), VISITORS (default "10000 100000 1000000", at
@@ -54,6 +61,8 @@ SCALE_EVENTS=${SCALE_EVENTS:-3000000}
 ROWS=${ROWS:-"floor verify ingest ingest-all cat python goaccess visitors"}
 DATA=${DATA:-$root/bench/results/data}
 OUT=${OUT:-$root/bench/results/analyzer.tsv}
+PERF=${PERF:-1}
+PERF_OUT=${PERF_OUT:-$(dirname "$OUT")/perf-ingest.txt}
 PY=/usr/bin/python3
 
 # The goals of issue 15.
@@ -68,6 +77,9 @@ GOAL_SNAP_PP=400        # snapshot bytes per profile, at 10M events
 GOAL_SNAP_EVENTS=10000000
 GOAL_CAT=500000         # spoor cat JSON lines/s
 GOAL_VERIFY=2000000     # spoor verify records/s
+
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 fail() { printf 'analyzer bench: %s\n' "$*" >&2; exit 1; }
 log() { printf '%s\n' "$*" >&2; }
@@ -310,8 +322,11 @@ goal() {
     fi
     met=$(awk -v v="$value" -v t="$target" -v op="$op" \
         'BEGIN { ok = (op == ">=" ? v >= t : v <= t); print (ok ? "met" : "**not met**") }')
+    [ "$met" = met ] || missed+=("$text")
     echo "| $text | $op $target | $value | $at | $met |"
 }
+
+missed=()
 
 # a ratio of two arrays at the largest size both have
 pair_ratio() {
@@ -383,4 +398,71 @@ if [ ${#busy[@]} -gt 0 ]; then
     echo
 else
     echo "Every one-core row's wall time is within 15 % of its CPU time (the core was not shared)."
+fi
+
+# ------------------------------------------------- where ingest's time goes
+# part NAME FUNCTIONS...: a row of the parts table, each function's share
+# of the samples with what it calls (perf report --children), "--" for a
+# function the profile does not name (inlined away, or not run)
+part() {
+    local name=$1 fn cells= pct
+    shift
+    for fn in "$@"; do
+        pct=$(awk -v f="$fn" '$4 == f { print $1; exit }' <<<"$children")
+        cells+="${cells:+, }\`$fn\` ${pct:---}"
+    done
+    echo "| $name | $cells |"
+}
+
+rm -f "$PERF_OUT"     # no earlier run's profile may pass for this one's
+if [ ${#missed[@]} -gt 0 ] && want ingest && [ "$PERF" != 0 ]; then
+    n=$(tr ' ' '\n' <<<"$SIZES" | sort -n | head -n 1)
+    f=$(gen_log "$n")
+    echo
+    if ! command -v perf >/dev/null 2>&1 || ! perf --version >/dev/null 2>&1; then
+        echo "Goals are missed, but there is no working perf (Debian package linux-perf) to show why."
+    else
+        rm -rf "$work/st"
+        if ! timeout -k 5 600 perf record -q -F 2999 --call-graph dwarf,16384 \
+                -o "$work/perf.data" "${pin[@]}" "$SPOOR" ingest --state "$work/st" \
+                --rules "$root/conf/segments.rules" --jobs 1 "$f" \
+                > /dev/null 2> "$work/perf.err"; then
+            echo "Goals are missed; perf record of ingest failed: $(tr '\n' ' ' < "$work/perf.err" | head -c 300)"
+        else
+            children=$(perf report -i "$work/perf.data" --stdio --children -g none \
+                           --sort symbol --percent-limit 0.5 2>/dev/null | perf_rows)
+            self=$(perf report -i "$work/perf.data" --stdio --no-children -g none \
+                       --sort dso,symbol --percent-limit 0.3 2>/dev/null | perf_rows)
+            event=$(perf report -i "$work/perf.data" --stdio --no-children -g none 2>/dev/null \
+                        | sed -n "s/^# Samples: \([^ ]*\) of event '\([^']*\)'.*/\1 samples of \2/p" | head -n 1)
+            echo "Where one-core ingest's time goes (goals are missed): one more ingest of the $n-event log on one core, not timed, under \`perf record -F 2999 --call-graph dwarf\` (${event:-?}); each part's share of the samples with what it calls:"
+            echo
+            echo "| part | functions (% of samples, with callees) |"
+            echo "| --- | --- |"
+            part "read the log: LZ4, its content checksum" spoor_reader_next_frame LZ4F_decompress XXH32
+            part "frame keys and id hashes" XXH64
+            part "decode the records into events" spoor_frame_next_event decode_geo
+            part "fold: identity, profile" fold_event identity_get profile_fold
+            part "the run's counters" run_counts_event
+            part "commit: pack the records, write the files" state_commit commit_pack spoor_snapw_commit
+            echo
+            echo "By function, self time (top 15; the whole profile: $(basename "$PERF_OUT")):"
+            echo
+            echo '```'
+            head -n 15 <<<"$self"
+            echo '```'
+            {
+                echo "# bench/analyzer.sh: one-core ingest of $f, $(date -u +%Y-%m-%dT%H:%MZ)"
+                echo "# perf record -F 2999 --call-graph dwarf; ${event:-?}"
+                echo "#"
+                echo "# self time: perf report --no-children -g none --sort dso,symbol"
+                printf '%s\n' "$self"
+                echo "#"
+                echo "# with callees: perf report --children -g none --sort symbol"
+                printf '%s\n' "$children"
+            } > "$PERF_OUT"
+            log "perf: wrote $PERF_OUT"
+        fi
+        rm -rf "$work/st" "$work/perf.data"
+    fi
 fi

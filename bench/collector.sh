@@ -131,6 +131,8 @@ LUA=$here/collector/requests.lua
 
 # shellcheck source=tests/integration/lib.sh
 . "$root/tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 isnum() { [[ $1 =~ ^[0-9]+$ ]]; }
 isnum "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 50 ] || spoor_fail "ROUNDS must be 1..50"
@@ -602,7 +604,7 @@ perf_profile() {    # perf_profile V
               --sort dso,symbol --percent-limit 0.1 2>"$err") \
         || { PERF_NOTE[$v]="perf report failed: $(tr '\n' ' ' < "$err" | head -c 300)"; return 0; }
     # perf 6.1 appends empty IPC columns ("-  -") without a PMU: cut them
-    top=$(grep -E '^ +[0-9.]+%' <<<"$rep" | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' | head -n 25 || true)
+    top=$(perf_rows <<<"$rep" | head -n 25)
     PERF_EVENT[$v]=$(sed -n "s/^# Samples: \([^ ]*\) of event '\([^']*\)'.*/\1 samples of \2/p" <<<"$rep" | head -n 1)
     [ -n "$top" ] || { PERF_NOTE[$v]="perf report printed no samples"; return 0; }
     # a module symbol perf cannot name shows as a bare address
@@ -621,8 +623,7 @@ perf_profile() {    # perf_profile V
     # spoor's own share by shared object: the module and the libraries only
     # it uses (libc's share is nginx's and spoor's together)
     own=$(timeout -k 5 120 perf report -i "$data" --stdio --no-children -g none \
-              --sort dso --percent-limit 0.05 2>/dev/null \
-          | grep -E '^ +[0-9.]+%' | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' || true)
+              --sort dso --percent-limit 0.05 2>/dev/null | perf_rows)
     PERF_DSO[$v]=$own
     {
         echo "#"
@@ -630,8 +631,9 @@ perf_profile() {    # perf_profile V
         printf '%s\n' "$own"
         echo "#"
         echo "# the module and its libraries, by symbol"
-        grep -E 'ngx_http_spoor_module|liblz4|libmaxminddb|libmsgpackc|libxxhash|libyajl|libcrypto' <<<"$rep" \
-            | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' | head -n 40 || true
+        perf_rows <<<"$rep" \
+            | grep -E 'ngx_http_spoor_module|liblz4|libmaxminddb|libmsgpackc|libxxhash|libyajl|libcrypto' \
+            | head -n 40 || true
     } >> "${PERF_FILE[$v]}"
     PERF_TOP[$v]=$(head -n 15 <<<"$top")
     [ "${unres:-0}" = 0 ] || PERF_NOTE[$v]="$unres module symbols did not resolve (stripped module?)"

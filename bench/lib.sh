@@ -43,3 +43,10 @@ cpu_s() {
         awk '{ print ($14 + $15) / 100 }' "/proc/$p/stat" 2>/dev/null || echo 0
     done | awk '{ s += $1 } END { printf "%.2f", s }'
 }
+
+# perf_rows: the sample rows of `perf report --stdio` on standard input
+# ("  12.28%  ..."), without the empty IPC columns ("-  -") perf 6.1
+# appends when the machine has no PMU to give them.
+perf_rows() {
+    grep -E '^ +[0-9.]+%' | sed -E 's/([[:space:]]+-){2}[[:space:]]*$//' || true
+}

@@ -23,7 +23,10 @@
 # bench/report_speed.sh's report.md (the figures and the HTML report of a
 # big state).
 # The collector's perf profiles (perf-pixel.txt, perf-track.txt, perf-batch.txt) are
-# linked when present (collector.md quotes their first lines).
+# linked when present (collector.md quotes their first lines), and so is
+# bench/analyzer.sh's of ingest (perf-ingest.txt; analyzer.md quotes it);
+# bench/analyzer_tried.md (what was tried for the analyzer's goals, kept
+# by hand) follows the analyzer's tables.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -150,6 +153,13 @@ fi
         echo "![seconds and peak RSS against profiles](visitors.png)"
         echo
     fi
+    if [ -s "$R/perf-ingest.txt" ]; then
+        echo "Whole perf profile of one-core ingest: [perf-ingest.txt](perf-ingest.txt)."
+        echo
+    fi
+    # what was tried for the goals: kept by hand beside this script
+    cat "$here/analyzer_tried.md"
+    echo
     if [ -s "$R/lookup.md" ]; then
         # bench/lookup.sh: its own "## Profile lookups" heading
         cat "$R/lookup.md"
