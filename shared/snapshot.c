@@ -401,7 +401,8 @@ spoor_id_hash(const char *kind, const char *id, size_t len)
 {
     unsigned char   small[256];
     XXH64_state_t   st;
-    size_t          klen = strlen(kind);
+    size_t          klen = kind[0] == '\0' ? 0
+                           : kind[1] == '\0' ? 1 : strlen(kind);
 
     if (klen < sizeof(small) && len < sizeof(small) - klen) {
         memcpy(small, kind, klen);
@@ -896,15 +897,109 @@ spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob, size_t len)
 }
 
 
-static int
-entry_cmp(const void *a, const void *b)
+static inline int
+entry_lt(const snap_entry_t *x, const snap_entry_t *y)
 {
-    const snap_entry_t  *x = a, *y = b;
+    return x->hash < y->hash || (x->hash == y->hash && x->idx < y->idx);
+}
 
-    if (x->hash != y->hash) {
-        return x->hash < y->hash ? -1 : 1;
+
+static inline void
+entry_swap(snap_entry_t *x, snap_entry_t *y)
+{
+    snap_entry_t  t = *x;
+
+    *x = *y;
+    *y = t;
+}
+
+
+/* Heap sort of e[0 .. n): entry_sort's way out of a bad pivot run. */
+static void
+entry_heap_sort(snap_entry_t *e, size_t n)
+{
+    size_t  i, end, root, child;
+
+    for (i = n / 2; i-- > 0; ) {
+        for (root = i; (child = 2 * root + 1) < n; root = child) {
+            if (child + 1 < n && entry_lt(&e[child], &e[child + 1])) {
+                child++;
+            }
+            if (!entry_lt(&e[root], &e[child])) {
+                break;
+            }
+            entry_swap(&e[root], &e[child]);
+        }
     }
-    return (x->idx > y->idx) - (x->idx < y->idx);
+    for (end = n; end-- > 1; ) {
+        entry_swap(&e[0], &e[end]);
+        for (root = 0; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && entry_lt(&e[child], &e[child + 1])) {
+                child++;
+            }
+            if (!entry_lt(&e[root], &e[child])) {
+                break;
+            }
+            entry_swap(&e[root], &e[child]);
+        }
+    }
+}
+
+
+/*
+ * Sorts e[0 .. n) by (hash, idx), in place: quicksort with the median of
+ * three as pivot, insertion sort below 16 entries, and heap sort once a
+ * range has been cut more than 2 log2(n) times, so ids chosen to make
+ * bad pivots (the hash is not keyed) cost O(n log n) all the same.  The
+ * comparisons are inline: glibc's qsort called one through a pointer per
+ * step and took a buffer as large as the index.
+ */
+static void
+entry_sort(snap_entry_t *e, size_t n, unsigned depth)
+{
+    size_t         i, j, m;
+    snap_entry_t   pivot;
+
+    while (n > 16) {
+        if (depth-- == 0) {
+            entry_heap_sort(e, n);
+            return;
+        }
+        m = n / 2;
+        if (entry_lt(&e[m], &e[0])) entry_swap(&e[m], &e[0]);
+        if (entry_lt(&e[n - 1], &e[0])) entry_swap(&e[n - 1], &e[0]);
+        if (entry_lt(&e[n - 1], &e[m])) entry_swap(&e[n - 1], &e[m]);
+        pivot = e[m];
+        /* Hoare partition: e[0 .. j] <= pivot <= e[j + 1 .. n) */
+        i = 0;
+        j = n - 1;
+        for ( ;; ) {
+            while (entry_lt(&e[i], &pivot)) i++;
+            while (entry_lt(&pivot, &e[j])) j--;
+            if (i >= j) {
+                break;
+            }
+            entry_swap(&e[i], &e[j]);
+            i++;
+            j--;
+        }
+        /* the smaller side by recursion, the larger by the loop */
+        if (j + 1 < n - (j + 1)) {
+            entry_sort(e, j + 1, depth);
+            e += j + 1;
+            n -= j + 1;
+        } else {
+            entry_sort(e + j + 1, n - (j + 1), depth);
+            n = j + 1;
+        }
+    }
+    for (i = 1; i < n; i++) {
+        pivot = e[i];
+        for (j = i; j > 0 && entry_lt(&pivot, &e[j - 1]); j--) {
+            e[j] = e[j - 1];
+        }
+        e[j] = pivot;
+    }
 }
 
 
@@ -912,12 +1007,16 @@ entry_cmp(const void *a, const void *b)
 static void
 w_sort_index(spoor_snapw_t *w)
 {
-    size_t  i, n;
+    size_t    i, n;
+    unsigned  depth = 0;
 
     if (w->nindex == 0) {
         return;
     }
-    qsort(w->index, w->nindex, sizeof(*w->index), entry_cmp);
+    for (n = w->nindex; n > 1; n >>= 1) {
+        depth += 2;
+    }
+    entry_sort(w->index, w->nindex, depth);
     for (i = 1, n = 1; i < w->nindex; i++) {
         if (w->index[i].hash != w->index[n - 1].hash
             || w->index[i].idx != w->index[n - 1].idx)

@@ -367,6 +367,90 @@ Test(snapshot, ten_thousand_profiles)
 }
 
 
+/* (hash, profile) pairs in the order the index must hold them */
+static int
+pair_cmp(const void *a, const void *b)
+{
+    const uint64_t  *x = a, *y = b;
+
+    if (x[0] != y[0]) {
+        return x[0] < y[0] ? -1 : 1;
+    }
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+
+/* Profile i's j-th id hash (of nids[i]) in pattern `pat`. */
+static uint64_t
+pattern_hash(int pat, size_t i, size_t j, size_t n, uint64_t *rnd)
+{
+    switch (pat) {
+    case 0: return i * 3 + j;                           /* ascending */
+    case 1: return (n - i) * 3 - j;                     /* descending */
+    case 2: return 42;                                  /* one hash */
+    case 3: return i < n / 2 ? i : n - i;               /* organ pipe */
+    case 4: return (i % 7) * 1000 + j;                  /* sawtooth */
+    case 5: return i & 1 ? UINT64_MAX - i : i;          /* both ends */
+    default:
+        *rnd = *rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+        return *rnd >> (pat == 6 ? 0 : 54);             /* random, or
+                                                           many repeats */
+    }
+}
+
+
+Test(snapshot, index_sorted_from_any_order)
+{
+    enum { N = 3000 };
+    static uint64_t  want[N * 3][2];
+    spoor_snapw_t   *w;
+    spoor_snap_t    *s;
+    uint64_t         ids[3], rnd, h;
+    size_t           i, j, k, n, nw, nids, prof;
+    char             err[256];
+    int              pat;
+
+    for (pat = 0; pat <= 7; pat++) {
+        rnd = 7;
+        nw = 0;
+        w = spoor_snapw_create(dir, "s");
+        cr_assert_not_null(w);
+        for (i = 0; i < N; i++) {
+            nids = 1 + i % 3;
+            for (j = 0; j < nids; j++) {
+                ids[j] = pattern_hash(pat, i, j, N, &rnd);
+                want[nw][0] = ids[j];
+                want[nw][1] = i;
+                nw++;
+            }
+            cr_assert_eq(spoor_snapw_add(w, (const unsigned char *) "p", 1,
+                                         ids, nids), SPOOR_OK);
+        }
+        cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+
+        qsort(want, nw, sizeof(want[0]), pair_cmp);
+        for (i = 1, n = 1; i < nw; i++) {
+            if (want[i][0] != want[n - 1][0] || want[i][1] != want[n - 1][1]) {
+                want[n][0] = want[i][0];
+                want[n][1] = want[i][1];
+                n++;
+            }
+        }
+
+        s = open_ok("s");
+        cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK,
+                     "pattern %d: %s", pat, err);
+        cr_assert_eq(spoor_snap_index_count(s), n, "pattern %d", pat);
+        for (k = 0; k < n; k++) {
+            h = spoor_snap_index_entry(s, k, &prof);
+            cr_assert(h == want[k][0] && prof == want[k][1],
+                      "pattern %d, entry %zu", pat, k);
+        }
+        spoor_snap_close(s);
+    }
+}
+
+
 Test(snapshot, shared_id_in_order)
 {
     spoor_snapw_t  *w;
