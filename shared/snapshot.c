@@ -13,10 +13,12 @@
  *
  * Slot table (version 2): `lines` 64-byte lines of slots (u64 hash, u32
  * profile, u32 0, summary), SLOT_EMPTY in the profile field of a free
- * slot.  slot_insert() and slot_find() are its only writer and reader;
- * the writer and verify both build a table with slot_insert(), so verify
- * can compare bytes.  Within a line slots fill first-free, so the used
- * slots of a line are a prefix of it and a free slot ends a search.
+ * slot.  line_put() and slot_find() are its only writer and reader.  Its
+ * bytes are those of slot_insert() of every distinct hash in index order
+ * into the whole table, which is what verify builds to compare bytes; the
+ * writer builds the same bytes a sixteenth at a time (w_put_slots).
+ * Within a line slots fill first-free, so the used slots of a line are a
+ * prefix of it and a free slot ends a search.
  *
  * Reader: snap_parse() checks the header, the layout, the trailer, the
  * small sections (table, index, meta) and their checksums, the slot
@@ -335,29 +337,41 @@ slots_init(unsigned char *tab, uint64_t lines, size_t slot_size)
 }
 
 
+/* Puts (h, prof, sum[0 .. slot_size - SLOT_HEAD)) in the first free slot
+ * of the line at p; 0 when the line is full. */
+static int
+line_put(unsigned char *p, size_t slot_size, uint64_t h, uint32_t prof,
+    const unsigned char *sum)
+{
+    size_t  k;
+
+    for (k = 0; k < LINE; k += slot_size) {
+        if (get32(p + k + 8) == SLOT_EMPTY) {
+            put64(p + k, h);
+            put32(p + k + 8, prof);
+            put32(p + k + 12, 0);
+            memcpy(p + k + SLOT_HEAD, sum, slot_size - SLOT_HEAD);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+
 /*
- * Puts (h, prof, sum[0 .. slot_size - SLOT_HEAD)) in the first free slot
- * from h's home line on, lines probed in order (wrapping).  Returns the
- * lines probed (1 = the home line), 0 when every slot is taken.
+ * Puts (h, prof, sum) in the first free slot from h's home line on, lines
+ * probed in order (wrapping).  Returns the lines probed (1 = the home
+ * line), 0 when every slot is taken.
  */
 static uint64_t
 slot_insert(unsigned char *tab, uint64_t lines, size_t slot_size,
     uint64_t h, uint32_t prof, const unsigned char *sum)
 {
-    unsigned char  *p;
-    uint64_t        line = h & (lines - 1), n;
-    size_t          k;
+    uint64_t  line = h & (lines - 1), n;
 
     for (n = 1; n <= lines; n++) {
-        p = tab + line * LINE;
-        for (k = 0; k < LINE; k += slot_size) {
-            if (get32(p + k + 8) == SLOT_EMPTY) {
-                put64(p + k, h);
-                put32(p + k + 8, prof);
-                put32(p + k + 12, 0);
-                memcpy(p + k + SLOT_HEAD, sum, slot_size - SLOT_HEAD);
-                return n;
-            }
+        if (line_put(tab + line * LINE, slot_size, h, prof, sum)) {
+            return n;
         }
         line = (line + 1) & (lines - 1);
     }
@@ -1028,9 +1042,9 @@ w_sort_index(spoor_snapw_t *w)
 }
 
 
-/* XXH64 of the file's bytes [0, end), read back through w->buf. */
+/* XXH64 of the file's bytes [from, end), read back through w->buf. */
 static int
-w_hash_file(spoor_snapw_t *w, uint64_t end, uint64_t *hash)
+w_hash_file(spoor_snapw_t *w, uint64_t from, uint64_t end, uint64_t *hash)
 {
     XXH64_state_t  st;
     uint64_t       pos;
@@ -1038,7 +1052,7 @@ w_hash_file(spoor_snapw_t *w, uint64_t end, uint64_t *hash)
     ssize_t        n;
 
     XXH64_reset(&st, 0);
-    for (pos = 0; pos < end; pos += (uint64_t) n) {
+    for (pos = from; pos < end; pos += (uint64_t) n) {
         want = end - pos < SNAP_WBUF ? (size_t) (end - pos) : SNAP_WBUF;
         n = pread(w->fd, w->buf, want, (off_t) pos);
         if (n < 0 && errno == EINTR) {
@@ -1059,11 +1073,12 @@ w_hash_file(spoor_snapw_t *w, uint64_t end, uint64_t *hash)
 
 
 /*
- * The slot table of the sorted, deduplicated index (host byte order
- * still): each distinct hash with its first entry's profile, the lowest,
+ * The whole slot table of the sorted, deduplicated index (in file byte
+ * order): each distinct hash with its first entry's profile, the lowest,
  * inserted in index order.  Sets the slot fields of *h; *tab is the
  * file image (h->slots_size bytes), to be freed.  Returns SPOOR_OK or
- * SPOOR_E_NOMEM.
+ * SPOOR_E_NOMEM.  (w_put_slots builds the same bytes piece by piece, and
+ * this only when its pieces cannot be.)
  */
 static int
 w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
@@ -1087,8 +1102,8 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
         if (i > 0 && w->index[i].hash == w->index[i - 1].hash) {
             continue;
         }
-        prof = (size_t) w->index[i].idx;       /* < count < SLOT_EMPTY */
-        n = slot_insert(*tab, lines, slot_size, w->index[i].hash,
+        prof = (size_t) le64toh(w->index[i].idx);  /* < count < SLOT_EMPTY */
+        n = slot_insert(*tab, lines, slot_size, le64toh(w->index[i].hash),
                         (uint32_t) prof, w->sums + prof * w->sum);
         probe = n > probe ? n : probe;      /* n > 0: 3/4 full at most */
     }
@@ -1101,13 +1116,282 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
 }
 
 
+/*
+ * The slot table written in pieces (w_finish, after the index): the same
+ * bytes as w_build_slots' whole table, with 1/16 of it in memory.
+ *
+ * The table's lines are cut into SLOT_PIECES pieces of `plen` lines.  A
+ * piece's lines only ever receive entries whose home line is in the
+ * piece, or entries that found every line from their home to the piece's
+ * first line full (the carry of the piece before): probing goes forward.
+ * So a piece is built exactly by inserting those entries in index (hash)
+ * order, the carried ones merged in from the first line on, and what
+ * finds the piece full is carried to the next.  Only the last piece's
+ * carry wraps around to line 0: piece 0 is kept until the end and built
+ * again with it; if that changes what piece 0 carried on, which the
+ * pieces after it were built with, the whole table is built in memory and
+ * written over the pieces instead (a table whose last lines overflow into
+ * a full first piece: rare, never wrong).
+ */
+#define SLOT_PIECES  16
+
+typedef struct {
+    uint64_t  hash;
+    uint32_t  prof;
+    uint64_t  probed;           /* lines probed before this piece */
+} slot_carry_t;
+
+typedef struct {
+    slot_carry_t  *a;
+    size_t         n, cap;
+} carry_list_t;
+
+
+static int
+carry_add(carry_list_t *c, uint64_t hash, uint32_t prof, uint64_t probed)
+{
+    slot_carry_t  *na;
+    size_t         cap;
+
+    if (c->n == c->cap) {
+        cap = c->cap ? c->cap * 2 : 64;
+        na = realloc(c->a, cap * sizeof(*na));
+        if (na == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        c->a = na;
+        c->cap = cap;
+    }
+    c->a[c->n].hash = hash;
+    c->a[c->n].prof = prof;
+    c->a[c->n].probed = probed;
+    c->n++;
+    return SPOOR_OK;
+}
+
+
+/* Places one entry in piece `first .. first + plen` (buffer tab) from its
+ * local line `at` on; what finds the piece full goes to *out. */
+static int
+piece_put(spoor_snapw_t *w, unsigned char *tab, uint64_t plen,
+    size_t slot_size, uint64_t at, uint64_t probed, uint64_t hash,
+    uint32_t prof, carry_list_t *out, uint64_t *probe)
+{
+    const unsigned char  *sum = w->sums + (size_t) prof * w->sum;
+    uint64_t              t;
+
+    for (t = at; t < plen; t++) {
+        if (line_put(tab + t * LINE, slot_size, hash, prof, sum)) {
+            probed += t - at + 1;
+            *probe = probed > *probe ? probed : *probe;
+            return SPOOR_OK;
+        }
+    }
+    return carry_add(out, hash, prof, probed + (plen - at));
+}
+
+
+/* Builds piece k (lines k * plen ..) in tab from the index and the carry
+ * `in`; the entries it cannot hold go to *out. */
+static int
+piece_build(spoor_snapw_t *w, unsigned char *tab, uint64_t lines,
+    uint64_t plen, uint64_t k, size_t slot_size, const carry_list_t *in,
+    carry_list_t *out, uint64_t *probe)
+{
+    uint64_t  first = k * plen, hash, prev = 0, home;
+    size_t    i, c = 0;
+    int       rc;
+
+    slots_init(tab, plen, slot_size);
+    out->n = 0;
+    for (i = 0; i < w->nindex; i++) {
+        hash = le64toh(w->index[i].hash);
+        if (i > 0 && hash == prev) {
+            continue;
+        }
+        prev = hash;
+        home = hash & (lines - 1);
+        if (home < first || home - first >= plen) {
+            continue;
+        }
+        /* the carried entries of smaller hashes were inserted first */
+        for ( ; c < in->n && in->a[c].hash < hash; c++) {
+            rc = piece_put(w, tab, plen, slot_size, 0, in->a[c].probed,
+                           in->a[c].hash, in->a[c].prof, out, probe);
+            if (rc != SPOOR_OK) {
+                return rc;
+            }
+        }
+        rc = piece_put(w, tab, plen, slot_size, home - first, 0, hash,
+                       (uint32_t) le64toh(w->index[i].idx), out, probe);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    for ( ; c < in->n; c++) {
+        rc = piece_put(w, tab, plen, slot_size, 0, in->a[c].probed,
+                       in->a[c].hash, in->a[c].prof, out, probe);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+/* Whether a and b carry the same entries, probed as far. */
+static int
+carry_same(const carry_list_t *a, const carry_list_t *b)
+{
+    size_t  i;
+
+    if (a->n != b->n) {
+        return 0;
+    }
+    for (i = 0; i < a->n; i++) {
+        if (a->a[i].hash != b->a[i].hash || a->a[i].probed != b->a[i].probed) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+
+static int
+carry_copy(carry_list_t *to, const carry_list_t *from)
+{
+    size_t  i;
+
+    to->n = 0;
+    for (i = 0; i < from->n; i++) {
+        if (carry_add(to, from->a[i].hash, from->a[i].prof,
+                      from->a[i].probed) != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    return SPOOR_OK;
+}
+
+
+/* Appends n zero bytes. */
+static void
+w_put_zeros(spoor_snapw_t *w, uint64_t n)
+{
+    size_t  k;
+
+    for ( ; n > 0; n -= k) {
+        k = n < sizeof(zeros) ? (size_t) n : sizeof(zeros);
+        w_put(w, zeros, k);
+    }
+}
+
+
+/*
+ * Appends the slot table (64-byte aligned) of the sorted, deduplicated
+ * index, already in file byte order, and sets the slot fields of *h.
+ * Returns SPOOR_OK, SPOOR_E_NOMEM, or SPOOR_E_IO (w->err set).
+ */
+static int
+w_put_slots(spoor_snapw_t *w, snap_header_t *h)
+{
+    uint64_t        distinct = 0, lines, plen, npieces, k, probe = 0;
+    size_t          i, slot_size = SLOT_HEAD + w->sum;
+    unsigned char  *first = NULL, *tab = NULL, *whole = NULL;
+    carry_list_t    in = { 0 }, out = { 0 }, first_out = { 0 }, t;
+    int             rc = SPOOR_E_NOMEM;
+
+    for (i = 0; i < w->nindex; i++) {
+        distinct += i == 0 || w->index[i].hash != w->index[i - 1].hash;
+    }
+    lines = slot_lines_for(distinct, LINE / slot_size);
+    if (lines == 0 || lines > SIZE_MAX / LINE) {
+        return SPOOR_E_NOMEM;
+    }
+    npieces = lines < SLOT_PIECES ? lines : SLOT_PIECES;
+    plen = lines / npieces;                 /* both powers of two */
+    first = malloc((size_t) plen * LINE);
+    tab = malloc((size_t) plen * LINE);
+    if (first == NULL || tab == NULL) {
+        goto done;
+    }
+
+    w_put_zeros(w, PAD64(w->off) - w->off);
+    h->slots_off = w->off;
+    for (k = 0; k < npieces; k++) {
+        rc = piece_build(w, k == 0 ? first : tab, lines, plen, k, slot_size,
+                         &in, &out, &probe);
+        if (rc == SPOOR_OK && k == 0) {
+            rc = carry_copy(&first_out, &out);
+            w_put_zeros(w, plen * LINE);    /* piece 0 is written last */
+        } else if (rc == SPOOR_OK) {
+            w_put(w, tab, (size_t) (plen * LINE));
+        }
+        if (rc != SPOOR_OK) {
+            goto done;
+        }
+        t = in; in = out; out = t;
+    }
+
+    if (in.n > 0) {
+        /* the last piece's carry wraps around to piece 0 */
+        if (npieces > 1) {
+            rc = piece_build(w, first, lines, plen, 0, slot_size, &in, &out,
+                             &probe);
+            if (rc != SPOOR_OK) {
+                goto done;
+            }
+        }
+        if (npieces == 1 || !carry_same(&out, &first_out)) {
+            rc = w_build_slots(w, h, &whole);
+            if (rc != SPOOR_OK) {
+                goto done;
+            }
+            probe = h->probe_max;
+        }
+    }
+
+    rc = SPOOR_E_IO;
+    if (w_flush(w) != SPOOR_OK) {
+        goto done;
+    }
+    if (pwrite_all(w->fd, whole ? whole : first,
+                   (size_t) (whole ? lines * LINE : plen * LINE),
+                   (off_t) h->slots_off) != 0)
+    {
+        w_fail(w);
+        goto done;
+    }
+    h->slot_lines = lines;
+    h->slots_size = lines * LINE;
+    h->sum_size = w->sum;
+    h->probe_max = probe ? probe : 1;
+    if (w_hash_file(w, h->slots_off, h->slots_off + h->slots_size,
+                    &h->slots_hash) != 0)
+    {
+        w_fail(w);
+        goto done;
+    }
+    rc = SPOOR_OK;
+
+done:
+    free(first);
+    free(tab);
+    free(whole);
+    free(in.a);
+    free(out.a);
+    free(first_out.a);
+    return rc;
+}
+
+
 /* Appends table, index, slots, meta and trailer, then fills in the
  * header.  Returns SPOOR_OK, SPOOR_E_IO (errno set) or SPOOR_E_NOMEM. */
 static int
 w_finish(spoor_snapw_t *w)
 {
     snap_header_t   h;
-    unsigned char   hdr[HDR2], trl[TRL], *slots = NULL;
+    unsigned char   hdr[HDR2], trl[TRL];
     uint64_t        file_hash;
     size_t          i;
     int             rc;
@@ -1120,14 +1404,6 @@ w_finish(spoor_snapw_t *w)
     h.count = w->count;
     h.prof_off = header_size(h.version);
     h.prof_size = w->off - h.prof_off;
-
-    if (w->sum != 0) {
-        rc = w_build_slots(w, &h, &slots);
-        if (rc != SPOOR_OK) {
-            errno = ENOMEM;
-            return rc;
-        }
-    }
 
     /* The in-memory arrays become their little-endian file images. */
     for (i = 0; i < w->count; i++) {
@@ -1149,11 +1425,16 @@ w_finish(spoor_snapw_t *w)
     h.index_hash = hash64(w->index, w->nindex * ENTRY);
     w_put(w, w->index, w->nindex * ENTRY);
 
-    if (slots != NULL) {
-        w_put(w, zeros, (size_t) (PAD64(w->off) - w->off));
-        h.slots_off = w->off;
-        w_put(w, slots, (size_t) h.slots_size);
-        free(slots);
+    if (w->sum != 0) {
+        rc = w_put_slots(w, &h);
+        if (rc != SPOOR_OK) {
+            if (rc == SPOOR_E_NOMEM) {
+                errno = ENOMEM;
+            } else {
+                errno = w->err_errno;
+            }
+            return rc;
+        }
     }
 
     h.meta_off = w->off;
@@ -1172,7 +1453,7 @@ w_finish(spoor_snapw_t *w)
 
     header_encode(&h, hdr);
     if (pwrite_all(w->fd, hdr, header_size(h.version), 0) != 0
-        || w_hash_file(w, h.file_size - 16, &file_hash) != 0)
+        || w_hash_file(w, 0, h.file_size - 16, &file_hash) != 0)
     {
         return SPOOR_E_IO;
     }

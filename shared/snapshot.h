@@ -39,11 +39,13 @@
  * dir/.NAME.tmp.PID through a 256 KiB buffer; the writer keeps in memory
  * 8 bytes per profile (the table), 16 bytes per id given (the index, before
  * deduplication), a copy of the meta blob and, with slots, the summary
- * bytes of each profile (commit then also builds the slot table in
- * memory: 64 bytes a line, about 43 to 171 bytes per distinct id hash).
- * Commit sorts the index,
- * appends the last sections, reads the file back once to compute the
- * whole-file checksum, fsyncs it, renames it over dir/NAME and fsyncs dir.
+ * bytes of each profile.  Commit sorts the index in place, appends the
+ * last sections (the slot table built and written a sixteenth of it at a
+ * time: 2/16 of its 43 to 171 bytes per distinct id hash in memory, all
+ * of it only in the rare table whose last lines overflow into a full
+ * first sixteenth), reads the slot table back for its checksum and the
+ * file once for the whole-file checksum, fsyncs it, renames it over
+ * dir/NAME and fsyncs dir.
  * A process killed before the rename leaves dir/NAME as it was and a stale
  * dir/.NAME.tmp.PID that nothing reads (safe to delete).
  * One writer per dir/NAME per process at a time.  Files are created with

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1971,6 +1972,64 @@ Test(snapshot, slots_collisions_wrap_and_lowest_profile)
 {
     slots_collide(16);
     slots_collide(48);
+}
+
+
+/*
+ * The writer builds the slot table in pieces (1/16 of the lines each),
+ * carrying what overflows a piece into the next and the last piece's
+ * overflow around to the first; verify builds it whole and compares every
+ * byte and probe_max.  Random tables whose ids crowd a few home lines
+ * (the last one among them, so probing wraps), at sizes of 16 to 256
+ * lines, every one of which must verify.
+ */
+Test(snapshot, slots_built_in_pieces_as_whole)
+{
+    spoor_snapw_t  *w;
+    spoor_snap_t   *s;
+    unsigned char   sb[48];
+    uint64_t        rnd = 99, ids[1], lines, hot[3], seen[200];
+    size_t          round, i, j, d, sum;
+    char            err[256];
+
+    for (round = 0; round < 400; round++) {
+        sum = round & 1 ? 48 : 16;
+        lines = (uint64_t) 16 << (round % 5);
+        /* d distinct ids: this many lines at 3/4 full at most */
+        d = (size_t) (lines * (SPOOR_SNAP_LINE / (16 + sum)) * 3 / 4);
+        d = d > 200 ? 200 : d;
+        for (i = 0; i < 3; i++) {
+            rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+            hot[i] = (rnd >> 33) & (lines - 1);
+        }
+        hot[0] = lines - 1;
+        w = spoor_snapw_create(dir, "p");
+        cr_assert_not_null(w);
+        cr_assert_eq(spoor_snapw_slots(w, sum), SPOOR_OK);
+        for (i = 0; i < d; i++) {
+            do {
+                rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+                ids[0] = (rnd & ~(lines - 1))
+                         | ((rnd >> 60) < 11 ? hot[(rnd >> 40) % 3]
+                                             : (rnd >> 20) & (lines - 1));
+                for (j = 0; j < i && seen[j] != ids[0]; j++) {
+                }
+            } while (j < i);
+            seen[i] = ids[0];
+            model_sum(i, sum, sb);
+            cr_assert_eq(spoor_snapw_add_sum(w, model_meta, 1, ids, 1, sb),
+                         SPOOR_OK);
+        }
+        cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+        s = open_ok("p");
+        cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK,
+                     "round %zu (%" PRIu64 " lines, %zu ids): %s", round,
+                     lines, d, err);
+        for (i = 0; i < d; i++) {
+            expect_slot(s, seen[i], i);
+        }
+        spoor_snap_close(s);
+    }
 }
 
 
