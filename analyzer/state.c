@@ -2107,14 +2107,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         rc = SPOOR_E_NOMEM;
     }
 
-    /* the sets that have a profile, and their members */
-    slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
-    outs = calloc(st->g.n ? st->g.n : 1, sizeof(out_t));
-    members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
-    /* the RFM columns: 3 of values, a row per set */
+    /* the sets that have a profile (an out each), and their members */
     for (i = 0, nsets = 0; i < st->g.n; i++) {
         nsets += st->g.ids[i].parent == i && st->g.ids[i].profile != NULL;
     }
+    slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
+    outs = calloc(nsets ? nsets : 1, sizeof(out_t));
+    members = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
+    /* the RFM columns: 3 of values, a row per set */
     vals = malloc((nsets ? 3 * nsets : 1) * sizeof(double));
     oroot = malloc((nsets ? nsets : 1) * sizeof(uint32_t));
     if (slot == NULL || outs == NULL || members == NULL || vals == NULL
@@ -2270,6 +2270,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             nout = j;
         }
     }
+    /* (the commit's memory peaks while the files are written: what is
+     * done with goes first) */
+    free(vals);
+    vals = NULL;
     delta = kind != COMMIT_FULL;
     parent = kind == COMMIT_DELTA ? st->gen
              : kind == COMMIT_GATHER ? gather_parent(st) : 0;
@@ -2307,6 +2311,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
         members[outs[slot[r]].first + outs[slot[r]].count++] = i;
     }
+    free(slot);
+    slot = NULL;
     /* profile id: the smallest user id hash, else the smallest id hash;
      * the ids held in all, and the most one profile holds */
     for (k = 0, nheld = 0, max_ids = 0; k < nout; k++) {
