@@ -13,7 +13,8 @@
  *
  * Slot table (version 2): `lines` 64-byte lines of slots (u64 hash, u32
  * profile, u32 0, summary), SLOT_EMPTY in the profile field of a free
- * slot.  line_put() and slot_find() are its only writer and reader.  Its
+ * slot.  line_put() writes slots (for slot_insert() and the writer's
+ * pieces) and slot_find() reads them.  Its
  * bytes are those of slot_insert() of every distinct hash in index order
  * into the whole table, which is what verify builds to compare bytes; the
  * writer builds the same bytes a sixteenth at a time (w_put_slots).
@@ -1130,8 +1131,11 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
  * carry wraps around to line 0: piece 0 is kept until the end and built
  * again with it; if that changes what piece 0 carried on, which the
  * pieces after it were built with, the whole table is built in memory and
- * written over the pieces instead (a table whose last lines overflow into
- * a full first piece: rare, never wrong).
+ * written over the pieces instead (never wrong; common in tables of under
+ * 16 lines, where a piece is one line, rare in large ones, where the
+ * wrapped entries would have to fill a sixteenth of the table).
+ * Cost: 17 passes over the index at most, and three lists of the carried
+ * entries (24 bytes each).
  */
 #define SLOT_PIECES  16
 
@@ -1170,8 +1174,9 @@ carry_add(carry_list_t *c, uint64_t hash, uint32_t prof, uint64_t probed)
 }
 
 
-/* Places one entry in piece `first .. first + plen` (buffer tab) from its
- * local line `at` on; what finds the piece full goes to *out. */
+/* Places one entry in a piece of plen lines (buffer tab) from its local
+ * line `at` on, `probed` lines already probed before the piece; what
+ * finds the piece full goes to *out. */
 static int
 piece_put(spoor_snapw_t *w, unsigned char *tab, uint64_t plen,
     size_t slot_size, uint64_t at, uint64_t probed, uint64_t hash,
@@ -1301,6 +1306,9 @@ w_put_slots(spoor_snapw_t *w, snap_header_t *h)
     carry_list_t    in = { 0 }, out = { 0 }, first_out = { 0 }, t;
     int             rc = SPOOR_E_NOMEM;
 
+    if (w->err != SPOOR_OK) {
+        return w->err;                  /* nothing is written after an error */
+    }
     for (i = 0; i < w->nindex; i++) {
         distinct += i == 0 || w->index[i].hash != w->index[i - 1].hash;
     }
@@ -1323,12 +1331,14 @@ w_put_slots(spoor_snapw_t *w, snap_header_t *h)
                          &in, &out, &probe);
         if (rc == SPOOR_OK && k == 0) {
             rc = carry_copy(&first_out, &out);
-            w_put_zeros(w, plen * LINE);    /* piece 0 is written last */
-        } else if (rc == SPOOR_OK) {
-            w_put(w, tab, (size_t) (plen * LINE));
         }
         if (rc != SPOOR_OK) {
             goto done;
+        }
+        if (k == 0) {
+            w_put_zeros(w, plen * LINE);    /* piece 0 is written last */
+        } else {
+            w_put(w, tab, (size_t) (plen * LINE));
         }
         t = in; in = out; out = t;
     }
