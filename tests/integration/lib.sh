@@ -424,6 +424,9 @@ spoor_next_second() {
 # URL?e=track&n=beacon&b=BATCH&uid=u1..uUSERS, 4 at a time, one connection
 # each (Connection: close), until the file STOP exists, MAX beacons were
 # sent or SECONDS passed.  Each answer is a line "CODE URL" in ANSWERS.
+# SPOOR_LOAD_PAUSE (seconds, default none) is slept between batches: a
+# test whose steps need the load to last paces it, so that a fast machine
+# does not reach MAX before the steps are done.
 # (curl sends no cookie: every beacon brings a new visitor id into its
 # user's profile.)
 spoor_pixel_load() {
@@ -434,6 +437,9 @@ spoor_pixel_load() {
              -H 'Connection: close' -o /dev/null -w '%{http_code} %{url_effective}\n' \
              "$url?e=track&n=beacon&b=$b&uid=u[1-$users]" >> "$answers" 2>/dev/null || true
         b=$((b + 1))
+        if [ -n "${SPOOR_LOAD_PAUSE:-}" ]; then
+            sleep "$SPOOR_LOAD_PAUSE"
+        fi
     done
 }
 
