@@ -158,17 +158,18 @@ per() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? a / b : 0) }'; 
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 json_num() { sed -n "s/.*\"$1\":\\([0-9.]*\\).*/\\1/p" "$2" | head -n1; }
 
+# ingest from an empty state, as every ingest row and the profile run it
+ingest_cmd=("$SPOOR" ingest --state "$work/st" --rules "$root/conf/segments.rules")
+
 # ingest_run NAME LOG [-a]: a fresh state; sets PROFILES, SNAP, BPP (bytes
 # of peak RSS per profile) besides measure's values.
 ingest_run() {
     local name=$1 f=$2
     rm -rf "$work/st"
     if [ "${3:-}" = -a ]; then
-        measure -a "$name" "$SPOOR" ingest --state "$work/st" \
-            --rules "$root/conf/segments.rules" "${jobs_opt[@]}" --json "$f"
+        measure -a "$name" "${ingest_cmd[@]}" "${jobs_opt[@]}" --json "$f"
     else
-        measure "$name" "$SPOOR" ingest --state "$work/st" \
-            --rules "$root/conf/segments.rules" --json "$f"
+        measure "$name" "${ingest_cmd[@]}" --json "$f"
     fi
     rm -rf "$work/st"
     PROFILES=$(json_num profiles "$work/$name.out")
@@ -424,17 +425,17 @@ if [ ${#missed[@]} -gt 0 ] && want ingest && [ "$PERF" != 0 ]; then
     else
         rm -rf "$work/st"
         if ! timeout -k 5 600 perf record -q -F 2999 --call-graph dwarf,16384 \
-                -o "$work/perf.data" "${pin[@]}" "$SPOOR" ingest --state "$work/st" \
-                --rules "$root/conf/segments.rules" --jobs 1 "$f" \
+                -o "$work/perf.data" "${pin[@]}" "${ingest_cmd[@]}" --jobs 1 "$f" \
                 > /dev/null 2> "$work/perf.err"; then
             echo "Goals are missed; perf record of ingest failed: $(tr '\n' ' ' < "$work/perf.err" | head -c 300)"
         else
             children=$(perf report -i "$work/perf.data" --stdio --children -g none \
                            --sort symbol --percent-limit 0.5 2>/dev/null | perf_rows)
             self=$(perf report -i "$work/perf.data" --stdio --no-children -g none \
-                       --sort dso,symbol --percent-limit 0.3 2>/dev/null | perf_rows)
-            event=$(perf report -i "$work/perf.data" --stdio --no-children -g none 2>/dev/null \
-                        | sed -n "s/^# Samples: \([^ ]*\) of event '\([^']*\)'.*/\1 samples of \2/p" | head -n 1)
+                       --sort dso,symbol --percent-limit 0.3 2>/dev/null)
+            event=$(sed -n "s/^# Samples: \([^ ]*\) of event '\([^']*\)'.*/\1 samples of \2/p" \
+                        <<<"$self" | head -n 1)
+            self=$(perf_rows <<<"$self")
             echo "Where one-core ingest's time goes (goals are missed): one more ingest of the $n-event log on one core, not timed, under \`perf record -F 2999 --call-graph dwarf\` (${event:-?}); each part's share of the samples with what it calls:"
             echo
             echo "| part | functions (% of samples, with callees) |"

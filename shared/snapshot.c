@@ -1154,17 +1154,8 @@ typedef struct {
 static int
 carry_add(carry_list_t *c, uint64_t hash, uint32_t prof, uint64_t probed)
 {
-    slot_carry_t  *na;
-    size_t         cap;
-
-    if (c->n == c->cap) {
-        cap = c->cap ? c->cap * 2 : 64;
-        na = realloc(c->a, cap * sizeof(*na));
-        if (na == NULL) {
-            return SPOOR_E_NOMEM;
-        }
-        c->a = na;
-        c->cap = cap;
+    if (grow((void **) &c->a, &c->cap, c->n + 1, sizeof(*c->a)) != 0) {
+        return SPOOR_E_NOMEM;
     }
     c->a[c->n].hash = hash;
     c->a[c->n].prof = prof;
