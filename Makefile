@@ -46,7 +46,7 @@ DEPS_PKGS := build-essential pkg-config nginx nginx-dev libmsgpack-dev \
              libyajl-dev liblz4-dev lz4 libcriterion-dev libssl-dev clang \
              libclang-rt-dev libxxhash-dev curl iproute2 apache2-utils wrk \
              jq libmaxminddb-dev libmaxmind-db-writer-perl mmdb-bin logrotate \
-             zlib1g-dev libhiredis-dev nettle-dev
+             zlib1g-dev libhiredis-dev nettle-dev libzstd-dev
 
 # What the real-client tests run on (tests/integration/clients.sh): Node.js
 # (>= 20, whatever provides the package) and Debian's Chromium, which the
@@ -71,7 +71,7 @@ WARNINGS := -Wall -Wextra
 CPPFLAGS += -Ishared -Ianalyzer
 # The analyzer's libraries.  The module does not link these: nginx's build
 # takes its own list from ngx_module_libs in `config` (no hiredis there).
-LDLIBS   += -lmsgpackc -lyajl -llz4 -lnettle -lcrypto -lmaxminddb -lxxhash -lz -lm -lpthread \
+LDLIBS   += -lmsgpackc -lyajl -llz4 -lnettle -lcrypto -lmaxminddb -lxxhash -lzstd -lz -lm -lpthread \
             -lhiredis
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \

@@ -23,7 +23,18 @@ chain_close(chain_t *c)
         spoor_snap_close(c->file[f]);
         free(c->live[f]);
     }
+    for (f = 0; c->cur != NULL && f < CHAIN_FILES_MAX; f++) {
+        spoor_snap_cursor_free(&c->cur[f]);
+    }
+    free(c->cur);
     memset(c, 0, sizeof(*c));
+}
+
+
+const unsigned char *
+chain_record(const chain_t *c, size_t f, size_t i, size_t *len)
+{
+    return spoor_snap_get(c->file[f], i, len, &c->cur[f]);
 }
 
 
@@ -45,6 +56,11 @@ chain_open_files(chain_t *c, const char *dir, uint32_t gen, const char *ext,
     int           rc;
 
     memset(c, 0, sizeof(*c));
+    c->cur = calloc(CHAIN_FILES_MAX, sizeof(*c->cur));
+    if (c->cur == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return SPOOR_E_NOMEM;
+    }
     for (;;) {
         snprintf(path, sizeof(path), "%s/gen-%06" PRIu32 "%s", dir, gen,
                  ext);
@@ -110,7 +126,7 @@ gone_record(const chain_t *c, size_t f)
     if (n == 0 || !(spoor_snap_flags(c->file[f]) & SPOOR_SNAP_DELTA)) {
         return SIZE_MAX;
     }
-    b = spoor_snap_profile(c->file[f], n - 1, &len);
+    b = chain_record(c, f, n - 1, &len);
     return b != NULL && stored_gone(b, len) ? n - 1 : SIZE_MAX;
 }
 
@@ -184,7 +200,7 @@ superseded(const chain_t *c, size_t f, size_t i)
     if (c->live[f] != NULL) {
         return !chain_is_live(c, f, i);
     }
-    b = spoor_snap_profile(c->file[f], i, &len);
+    b = chain_record(c, f, i, &len);
     if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK) {
         if (b != NULL) {
             stored_profile_free(&v);
@@ -221,7 +237,7 @@ find_one(void *arg, size_t i)
     const unsigned char  *b;
     size_t                len;
 
-    b = spoor_snap_profile(x->c->file[x->f], i, &len);
+    b = chain_record(x->c, x->f, i, &len);
     if (b != NULL && stored_gone(b, len)) {
         x->gone = 1;
         return;
@@ -316,7 +332,7 @@ chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
             if (!chain_is_live(c, f, i)) {
                 continue;
             }
-            b = c->n > 1 ? spoor_snap_profile(c->file[f], i, &len) : NULL;
+            b = c->n > 1 ? chain_record(c, f, i, &len) : NULL;
             r[k].pid = b ? blob_pid(b, len) : 0;
             r[k].f = (uint32_t) f;
             r[k].i = (uint32_t) i;

@@ -30,6 +30,9 @@ typedef struct {
     size_t         n;
     uint8_t       *live[CHAIN_FILES_MAX];     /* chain_live(): a bit per
                                                  profile; NULL before */
+    spoor_snap_cursor_t  *cur;  /* CHAIN_FILES_MAX, one per file: the
+                                   record group chain_record() read last
+                                   (a cache, so a const chain reads) */
 } chain_t;
 
 /*
@@ -50,6 +53,15 @@ int chain_open_files(chain_t *c, const char *dir, uint32_t gen,
     const char *ext, int verify, char *err, size_t errlen);
 
 void chain_close(chain_t *c);
+
+/*
+ * Profile i of file f: spoor_snap_get() through file f's cursor, so the
+ * bytes stay valid until the next chain_record() of file f (or close).
+ * Reading a file's profiles in order decompresses each group once.  NULL
+ * with *len 0 (errno set) as spoor_snap_get().  One thread at a time.
+ */
+const unsigned char *chain_record(const chain_t *c, size_t f, size_t i,
+    size_t *len);
 
 /*
  * Works out which profiles of each file are the chain's (the format's

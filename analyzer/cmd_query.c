@@ -180,9 +180,8 @@ cmd_profile(int argc, char **argv)
             (void) chain_find(&v.c, spoor_id_hash(kinds[kk], argv[i], id_len),
                               on_hit, &one);
             for (k = 0; k < one.n; k++) {
-                const unsigned char  *b = spoor_snap_profile(
-                                              v.c.file[one.file[k]],
-                                              one.found[k], &len);
+                const unsigned char  *b = chain_record(&v.c, one.file[k],
+                                                       one.found[k], &len);
 
                 switch (b ? has_id(b, len, argv[i], id_len, kk == 3) : -1) {
                 case 1:

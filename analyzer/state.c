@@ -958,7 +958,7 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
         lrules = NULL;
     }
     for (i = 0; i < k; i++) {
-        p = spoor_snap_profile(c.file[refs[i].f], refs[i].i, &len);
+        p = chain_record(&c, refs[i].f, refs[i].i, &len);
         rc = p ? load_profile(st, p, len, &ids, &cap,
                               refs[i].f + 1 < c.n ? PROFILE_SINCE_BASE : 0,
                               lrules)
@@ -2369,6 +2369,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         goto fail;
     }
     rc = spoor_snapw_slots(sw, stored_serve_sum_size(st->rules));
+    if (rc == SPOOR_OK) {
+        rc = spoor_snapw_groups(w);     /* read in order: compressed */
+    }
     if (rc == SPOOR_OK && delta) {
         rc = spoor_snapw_flags(sw, SPOOR_SNAP_DELTA);
         if (rc == SPOOR_OK) {
@@ -2376,7 +2379,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
     if (rc != SPOOR_OK) {
-        STATE_MSG("%s/%s: cannot start the slot table", st->dir, sname);
+        STATE_MSG("%s: cannot start the snapshot or its serving view",
+                  st->dir);
         goto fail;
     }
     {

@@ -98,7 +98,7 @@ state_view_record(state_view_t *v, size_t f, size_t i, size_t *len)
 {
     const unsigned char  *b;
 
-    b = spoor_snap_profile(v->c.file[f], i, len);
+    b = chain_record(&v->c, f, i, len);
     if (b == NULL || f == 0) {
         return b;
     }

@@ -455,6 +455,7 @@ main(int argc, char **argv)
 {
     spoor_snap_t          *s, *src, *srv, *file[SPOOR_CHAIN_DELTAS_MAX + 1];
     spoor_snapw_t         *w, *dw[SPOOR_CHAIN_DELTAS_MAX + 1];
+    spoor_snap_cursor_t    scur = SPOOR_SNAP_CURSOR_INIT;
     spoor_keyed_t         *key;
     ids_t                  ids;
     const unsigned char   *blob, *sum, *meta;
@@ -592,7 +593,7 @@ main(int argc, char **argv)
     for (total = 0; total < want; total++) {
         i = total % n;
         ids.copy = (unsigned) (total / n);
-        blob = spoor_snap_profile(src, i, &len);
+        blob = spoor_snap_get(src, i, &len, &scur);
         if (blob == NULL) {
             fprintf(stderr, "profile_lookup: profile %zu damaged\n", i);
             return 1;
@@ -632,6 +633,7 @@ main(int argc, char **argv)
             return 1;
         }
     }
+    spoor_snap_cursor_free(&scur);
     spoor_snap_close(src);
     spoor_snap_close(srv);
 

@@ -712,6 +712,15 @@ ngx_http_spoor_profiles_find(ngx_http_spoor_profiles_t *p, ngx_log_t *log)
             (void) ngx_snprintf(why, sizeof(why), "%s is a delta generation "
                                 "without its serving view%Z", name);
             rc = NGX_ERROR;
+
+        } else if (rc == NGX_OK
+                   && spoor_snap_version(g->file[0]->snap)
+                      == SPOOR_SNAP_VERSION_GROUPS)
+        {
+            /* its records are compressed: lookups read the serving view */
+            (void) ngx_snprintf(why, sizeof(why), "%s has lost its serving "
+                                "view (gen-N.serve beside it)%Z", name);
+            rc = NGX_ERROR;
         }
 
         if (rc != NGX_OK) {

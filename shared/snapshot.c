@@ -21,6 +21,13 @@
  * Within a line slots fill first-free, so the used slots of a line are a
  * prefix of it and a free slot ends a search.
  *
+ * Record groups (version 3): the writer fills one snap_group_w_t and seals
+ * it into the file when full; the table entries of its records, unknown
+ * until then, are set at the seal.  A reader's cursor holds one group,
+ * keyed by the snapshot's serial (unique per open, so a cursor never
+ * takes a group of a closed file for one of a new file at the same
+ * address) and the group's offset.
+ *
  * Reader: snap_parse() checks the header, the layout, the trailer, the
  * small sections (table, index, meta) and their checksums, the slot
  * table's shape (not its bytes), and fills a snap_view_t; open keeps that
@@ -37,6 +44,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +53,10 @@
 #include <sys/stat.h>
 #define XXH_STATIC_LINKING_ONLY     /* XXH64_state_t on the stack */
 #include <xxhash.h>
+#include <zstd.h>
 #include "error.h"
+#include "le_bytes.h"
+#include "snap_group.h"
 #include "snapshot.h"
 
 #define SNAP_MAGIC      "SPOORSNP"
@@ -103,7 +114,7 @@ _Static_assert(H_HASH == HDR - 8 && H_HASH2 == HDR2 - 8,
 
 
 typedef struct {
-    uint32_t  version;      /* 1, or 2: with the slot fields */
+    uint32_t  version;      /* 1, 2 (with the slot fields) or 3 (groups) */
     uint32_t  flags;        /* SPOOR_SNAP_DELTA or 0 */
     uint64_t  file_size;
     uint64_t  count;
@@ -161,6 +172,8 @@ struct spoor_snapw_s {
     uint32_t         flags;         /* header flags */
     unsigned char   *sums;          /* sum bytes per profile */
     size_t           sums_cap;
+    int              groups;        /* version 3: records in groups */
+    snap_group_w_t   g;             /*   the group being filled */
     char             dir[PATH_MAX];
     char             path[PATH_MAX];
     char             tmp[PATH_MAX];
@@ -169,6 +182,7 @@ struct spoor_snapw_s {
 struct spoor_snap_s {
     const unsigned char  *map;
     size_t                size;
+    uint64_t              serial;   /* unique per open, > 0 (cursors) */
     snap_view_t           v;
     uint32_t             *dir;      /* spoor_snap_index_dir(); NULL: none */
     unsigned              dir_bits;
@@ -179,45 +193,10 @@ struct spoor_snap_s {
 };
 
 static const unsigned char  zeros[HDR2];
+static _Atomic uint64_t     snap_serial;
 
 
-/* ---- little-endian fields ----------------------------------------------- */
-
-static uint64_t
-get64(const unsigned char *p)
-{
-    uint64_t  v;
-
-    memcpy(&v, p, 8);
-    return le64toh(v);
-}
-
-
-static uint32_t
-get32(const unsigned char *p)
-{
-    uint32_t  v;
-
-    memcpy(&v, p, 4);
-    return le32toh(v);
-}
-
-
-static void
-put64(unsigned char *p, uint64_t v)
-{
-    v = htole64(v);
-    memcpy(p, &v, 8);
-}
-
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-    v = htole32(v);
-    memcpy(p, &v, 4);
-}
-
+/* ---- header (integers: le_bytes.h) ------------------------------------- */
 
 /* XXH64 (seed 0) that accepts NULL with len 0. */
 static uint64_t
@@ -227,7 +206,15 @@ hash64(const void *p, size_t len)
 }
 
 
-/* The header size of a known version (1 or 2). */
+static int
+version_known(uint32_t version)
+{
+    return version == SPOOR_SNAP_VERSION || version == SPOOR_SNAP_VERSION_SLOTS
+           || version == SPOOR_SNAP_VERSION_GROUPS;
+}
+
+
+/* The header size of a known version (1, 2 or 3). */
 static size_t
 header_size(uint32_t version)
 {
@@ -243,31 +230,31 @@ header_encode(const snap_header_t *h, unsigned char *p)
 
     memset(p, 0, hdr);
     memcpy(p + H_MAGIC, SNAP_MAGIC, 8);
-    put32(p + H_VERSION, h->version);
-    put32(p + H_FLAGS, h->flags);
-    put64(p + H_FILE_SIZE, h->file_size);
-    put64(p + H_COUNT, h->count);
-    put64(p + H_PROF_OFF, h->prof_off);
-    put64(p + H_PROF_SIZE, h->prof_size);
-    put64(p + H_TABLE_OFF, h->table_off);
-    put64(p + H_TABLE_SIZE, h->table_size);
-    put64(p + H_INDEX_COUNT, h->index_count);
-    put64(p + H_INDEX_OFF, h->index_off);
-    put64(p + H_INDEX_SIZE, h->index_size);
-    put64(p + H_META_OFF, h->meta_off);
-    put64(p + H_META_SIZE, h->meta_size);
-    put64(p + H_TABLE_HASH, h->table_hash);
-    put64(p + H_INDEX_HASH, h->index_hash);
-    put64(p + H_META_HASH, h->meta_hash);
+    le_put32(p + H_VERSION, h->version);
+    le_put32(p + H_FLAGS, h->flags);
+    le_put64(p + H_FILE_SIZE, h->file_size);
+    le_put64(p + H_COUNT, h->count);
+    le_put64(p + H_PROF_OFF, h->prof_off);
+    le_put64(p + H_PROF_SIZE, h->prof_size);
+    le_put64(p + H_TABLE_OFF, h->table_off);
+    le_put64(p + H_TABLE_SIZE, h->table_size);
+    le_put64(p + H_INDEX_COUNT, h->index_count);
+    le_put64(p + H_INDEX_OFF, h->index_off);
+    le_put64(p + H_INDEX_SIZE, h->index_size);
+    le_put64(p + H_META_OFF, h->meta_off);
+    le_put64(p + H_META_SIZE, h->meta_size);
+    le_put64(p + H_TABLE_HASH, h->table_hash);
+    le_put64(p + H_INDEX_HASH, h->index_hash);
+    le_put64(p + H_META_HASH, h->meta_hash);
     if (h->version == SPOOR_SNAP_VERSION_SLOTS) {
-        put64(p + H_SLOTS_OFF, h->slots_off);
-        put64(p + H_SLOTS_SIZE, h->slots_size);
-        put64(p + H_SLOT_LINES, h->slot_lines);
-        put64(p + H_SUM_SIZE, h->sum_size);
-        put64(p + H_PROBE_MAX, h->probe_max);
-        put64(p + H_SLOTS_HASH, h->slots_hash);
+        le_put64(p + H_SLOTS_OFF, h->slots_off);
+        le_put64(p + H_SLOTS_SIZE, h->slots_size);
+        le_put64(p + H_SLOT_LINES, h->slot_lines);
+        le_put64(p + H_SUM_SIZE, h->sum_size);
+        le_put64(p + H_PROBE_MAX, h->probe_max);
+        le_put64(p + H_SLOTS_HASH, h->slots_hash);
     }
-    put64(p + hdr - 8, XXH64(p, hdr - 8, 0));   /* the header hash: last */
+    le_put64(p + hdr - 8, XXH64(p, hdr - 8, 0));   /* the header hash: last */
 }
 
 
@@ -276,28 +263,28 @@ static void
 header_decode(const unsigned char *p, uint32_t version, snap_header_t *h)
 {
     h->version = version;
-    h->flags = get32(p + H_FLAGS);
-    h->file_size = get64(p + H_FILE_SIZE);
-    h->count = get64(p + H_COUNT);
-    h->prof_off = get64(p + H_PROF_OFF);
-    h->prof_size = get64(p + H_PROF_SIZE);
-    h->table_off = get64(p + H_TABLE_OFF);
-    h->table_size = get64(p + H_TABLE_SIZE);
-    h->index_count = get64(p + H_INDEX_COUNT);
-    h->index_off = get64(p + H_INDEX_OFF);
-    h->index_size = get64(p + H_INDEX_SIZE);
-    h->meta_off = get64(p + H_META_OFF);
-    h->meta_size = get64(p + H_META_SIZE);
-    h->table_hash = get64(p + H_TABLE_HASH);
-    h->index_hash = get64(p + H_INDEX_HASH);
-    h->meta_hash = get64(p + H_META_HASH);
+    h->flags = le_get32(p + H_FLAGS);
+    h->file_size = le_get64(p + H_FILE_SIZE);
+    h->count = le_get64(p + H_COUNT);
+    h->prof_off = le_get64(p + H_PROF_OFF);
+    h->prof_size = le_get64(p + H_PROF_SIZE);
+    h->table_off = le_get64(p + H_TABLE_OFF);
+    h->table_size = le_get64(p + H_TABLE_SIZE);
+    h->index_count = le_get64(p + H_INDEX_COUNT);
+    h->index_off = le_get64(p + H_INDEX_OFF);
+    h->index_size = le_get64(p + H_INDEX_SIZE);
+    h->meta_off = le_get64(p + H_META_OFF);
+    h->meta_size = le_get64(p + H_META_SIZE);
+    h->table_hash = le_get64(p + H_TABLE_HASH);
+    h->index_hash = le_get64(p + H_INDEX_HASH);
+    h->meta_hash = le_get64(p + H_META_HASH);
     if (version == SPOOR_SNAP_VERSION_SLOTS) {
-        h->slots_off = get64(p + H_SLOTS_OFF);
-        h->slots_size = get64(p + H_SLOTS_SIZE);
-        h->slot_lines = get64(p + H_SLOT_LINES);
-        h->sum_size = get64(p + H_SUM_SIZE);
-        h->probe_max = get64(p + H_PROBE_MAX);
-        h->slots_hash = get64(p + H_SLOTS_HASH);
+        h->slots_off = le_get64(p + H_SLOTS_OFF);
+        h->slots_size = le_get64(p + H_SLOTS_SIZE);
+        h->slot_lines = le_get64(p + H_SLOT_LINES);
+        h->sum_size = le_get64(p + H_SUM_SIZE);
+        h->probe_max = le_get64(p + H_PROBE_MAX);
+        h->slots_hash = le_get64(p + H_SLOTS_HASH);
     }
 }
 
@@ -333,7 +320,7 @@ slots_init(unsigned char *tab, uint64_t lines, size_t slot_size)
 
     memset(tab, 0, n);
     for (k = 0; k < n; k += slot_size) {
-        put32(tab + k + 8, SLOT_EMPTY);
+        le_put32(tab + k + 8, SLOT_EMPTY);
     }
 }
 
@@ -347,10 +334,10 @@ line_put(unsigned char *p, size_t slot_size, uint64_t h, uint32_t prof,
     size_t  k;
 
     for (k = 0; k < LINE; k += slot_size) {
-        if (get32(p + k + 8) == SLOT_EMPTY) {
-            put64(p + k, h);
-            put32(p + k + 8, prof);
-            put32(p + k + 12, 0);
+        if (le_get32(p + k + 8) == SLOT_EMPTY) {
+            le_put64(p + k, h);
+            le_put32(p + k + 8, prof);
+            le_put32(p + k + 12, 0);
             memcpy(p + k + SLOT_HEAD, sum, slot_size - SLOT_HEAD);
             return 1;
         }
@@ -395,11 +382,11 @@ slot_find(const snap_view_t *v, uint64_t h)
     for (n = 0; n < v->probe_max; n++) {
         p = v->slots + line * LINE;
         for (end = p + LINE; p < end; p += v->slot_size) {
-            prof = get32(p + 8);
+            prof = le_get32(p + 8);
             if (prof == SLOT_EMPTY) {
                 return NULL;
             }
-            if (get64(p) == h) {
+            if (le_get64(p) == h) {
                 return prof < v->count ? p : NULL;
             }
         }
@@ -723,6 +710,7 @@ w_free(spoor_snapw_t *w)
     free(w->index);
     free(w->meta);
     free(w->sums);
+    snap_group_w_free(&w->g);
     free(w);
 }
 
@@ -770,12 +758,55 @@ spoor_snapw_slots(spoor_snapw_t *w, size_t sum)
         errno = w->err_errno;
         return w->err;
     }
-    if ((sum != 16 && sum != 48) || w->count > 0 || w->sum != 0) {
+    if ((sum != 16 && sum != 48) || w->count > 0 || w->sum != 0
+        || w->groups)
+    {
         return SPOOR_E_INVAL;
     }
     w->sum = sum;
     w_put(w, zeros, HDR2 - HDR);    /* the longer header, zeros for now */
     return w->err;
+}
+
+
+int
+spoor_snapw_groups(spoor_snapw_t *w)
+{
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (w->count > 0 || w->sum != 0 || w->groups) {
+        return SPOOR_E_INVAL;
+    }
+    w->groups = 1;
+    return SPOOR_OK;
+}
+
+
+/* Writes the group being filled, if it holds records, and points their
+ * table entries at it.  A failure fails the writer. */
+static void
+w_seal(spoor_snapw_t *w)
+{
+    const unsigned char  *bytes;
+    size_t                len, n, k;
+    int                   rc;
+
+    n = snap_group_w_count(&w->g);
+    if (n == 0 || w->err != SPOOR_OK) {
+        return;
+    }
+    rc = snap_group_w_seal(&w->g, w->count - n, &bytes, &len);
+    if (rc != SPOOR_OK) {
+        errno = rc == SPOOR_E_NOMEM ? ENOMEM : EIO;
+        w_fail(w);
+        return;
+    }
+    for (k = w->count - n; k < w->count; k++) {
+        w->table[k] = w->off;
+    }
+    w_put(w, bytes, len);
 }
 
 
@@ -807,15 +838,22 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         return SPOOR_E_NOMEM;
     }
 
-    at = w->off;
-    put64(head, len);
-    put64(head + 8, XXH64(blob, len, 0));
-    w_put(w, head, sizeof(head));
-    w_put(w, blob, len);
-    w_pad(w);
-    if (w->err != SPOOR_OK) {
-        errno = w->err_errno;
-        return w->err;
+    if (w->groups) {
+        if (snap_group_w_add(&w->g, blob, len) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
+        at = 0;                         /* the group's, set by its seal */
+    } else {
+        at = w->off;
+        le_put64(head, len);
+        le_put64(head + 8, XXH64(blob, len, 0));
+        w_put(w, head, sizeof(head));
+        w_put(w, blob, len);
+        w_pad(w);
+        if (w->err != SPOOR_OK) {
+            errno = w->err_errno;
+            return w->err;
+        }
     }
 
     for (i = 0; i < nids; i++) {
@@ -827,6 +865,13 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         memcpy(w->sums + w->count * w->sum, sum, w->sum);
     }
     w->table[w->count++] = at;
+    if (w->groups && snap_group_w_full(&w->g)) {
+        w_seal(w);
+        if (w->err != SPOOR_OK) {
+            errno = w->err_errno;
+            return w->err;
+        }
+    }
     return SPOOR_OK;
 }
 
@@ -1397,10 +1442,16 @@ w_finish(spoor_snapw_t *w)
     size_t          i;
     int             rc;
 
+    w_seal(w);                          /* the last group */
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
     w_sort_index(w);
     memset(&h, 0, sizeof(h));
 
-    h.version = w->sum ? SPOOR_SNAP_VERSION_SLOTS : SPOOR_SNAP_VERSION;
+    h.version = w->sum ? SPOOR_SNAP_VERSION_SLOTS
+                : w->groups ? SPOOR_SNAP_VERSION_GROUPS : SPOOR_SNAP_VERSION;
     h.flags = w->flags;
     h.count = w->count;
     h.prof_off = header_size(h.version);
@@ -1445,7 +1496,7 @@ w_finish(spoor_snapw_t *w)
     w_pad(w);
 
     h.file_size = w->off + TRL;
-    put64(trl + T_FILE_SIZE, h.file_size);
+    le_put64(trl + T_FILE_SIZE, h.file_size);
     w_put(w, trl, 8);
     if (w_flush(w) != SPOOR_OK) {
         errno = w->err_errno;
@@ -1458,7 +1509,7 @@ w_finish(spoor_snapw_t *w)
     {
         return SPOOR_E_IO;
     }
-    put64(trl + T_HASH, file_hash);
+    le_put64(trl + T_HASH, file_hash);
     memcpy(trl + T_MAGIC, SNAP_END_MAGIC, 8);
     return pwrite_all(w->fd, trl + T_HASH, 16, (off_t) (h.file_size - 16))
            == 0 ? SPOOR_OK : SPOOR_E_IO;
@@ -1626,6 +1677,36 @@ check_layout(const snap_header_t *h, uint64_t size, char *msg, size_t msglen)
 }
 
 
+/* Version 3: the table names groups, 8-aligned, non-decreasing, a new
+ * group at least SNAP_GROUP_MIN after the one before, the first at the
+ * section start, each at least SNAP_GROUP_MIN from its end and named by
+ * at most SNAP_GROUP_RECORDS profiles in a row.  Which profiles a group
+ * holds is checked when it is read (group_fits). */
+static int
+check_group_table(const snap_view_t *v, char *msg, size_t msglen)
+{
+    uint64_t  o, prev = 0;
+    size_t    i, run = 0;
+
+    for (i = 0; i < v->count; i++) {
+        o = le_get64(v->table + i * 8);
+        run = i > 0 && o == prev ? run + 1 : 1;
+        if (o % 8 != 0 || o < v->h.prof_off || o >= v->prof_end
+            || v->prof_end - o < SNAP_GROUP_MIN || run > SNAP_GROUP_RECORDS
+            || (i == 0 ? o != v->h.prof_off
+                       : o < prev || (o != prev
+                                      && o - prev < SNAP_GROUP_MIN)))
+        {
+            say(msg, msglen, "corrupt: table entry %zu (offset %" PRIu64
+                ") is no record group", i, o);
+            return -1;
+        }
+        prev = o;
+    }
+    return 0;
+}
+
+
 /* The table: increasing record starts, 8-aligned, at least REC_MIN
  * apart, the first at the section start, the last REC_MIN from its end. */
 static int
@@ -1634,8 +1715,11 @@ check_table(const snap_view_t *v, char *msg, size_t msglen)
     uint64_t  o, prev = 0;
     size_t    i;
 
+    if (v->h.version == SPOOR_SNAP_VERSION_GROUPS) {
+        return check_group_table(v, msg, msglen);
+    }
     for (i = 0; i < v->count; i++) {
-        o = get64(v->table + i * 8);
+        o = le_get64(v->table + i * 8);
         if (o % 8 != 0 || o < v->h.prof_off || o >= v->prof_end
             || v->prof_end - o < REC_MIN
             || (i == 0 ? o != v->h.prof_off : o - prev < REC_MIN))
@@ -1659,8 +1743,8 @@ check_index(snap_view_t *v, char *msg, size_t msglen)
     size_t    i;
 
     for (i = 0; i < v->nindex; i++) {
-        hash = get64(v->index + i * ENTRY);
-        idx = get64(v->index + i * ENTRY + 8);
+        hash = le_get64(v->index + i * ENTRY);
+        idx = le_get64(v->index + i * ENTRY + 8);
         if (idx >= v->count) {
             say(msg, msglen, "corrupt: index entry %zu names profile %"
                 PRIu64 " of %zu", i, idx, v->count);
@@ -1720,12 +1804,11 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
         say(msg, msglen, "not a spoor profile snapshot (bad magic)");
         return -1;
     }
-    version = get32(map + H_VERSION);
-    if (version != SPOOR_SNAP_VERSION && version != SPOOR_SNAP_VERSION_SLOTS)
-    {
+    version = le_get32(map + H_VERSION);
+    if (!version_known(version)) {
         say(msg, msglen, "unsupported snapshot version %" PRIu32
-            " (this reader knows %d and %d)", version, SPOOR_SNAP_VERSION,
-            SPOOR_SNAP_VERSION_SLOTS);
+            " (this reader knows %d to %d)", version, SPOOR_SNAP_VERSION,
+            SPOOR_SNAP_VERSION_GROUPS);
         return -1;
     }
     hdr = header_size(version);
@@ -1734,11 +1817,11 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
             PRIu32 " snapshot's header and trailer", size, version);
         return -1;
     }
-    if (XXH64(map, hdr - 8, 0) != get64(map + hdr - 8)) {
+    if (XXH64(map, hdr - 8, 0) != le_get64(map + hdr - 8)) {
         say(msg, msglen, "corrupt: header checksum mismatch");
         return -1;
     }
-    flags = get32(map + H_FLAGS);
+    flags = le_get32(map + H_FLAGS);
     if ((flags & ~(uint32_t) SPOOR_SNAP_FLAGS_KNOWN) != 0) {
         say(msg, msglen, "unsupported snapshot flags 0x%" PRIx32, flags);
         return -1;
@@ -1751,7 +1834,7 @@ snap_parse(const unsigned char *map, size_t size, snap_view_t *v,
 
     trl = map + size - TRL;
     if (memcmp(trl + T_MAGIC, SNAP_END_MAGIC, 8) != 0
-        || get64(trl + T_FILE_SIZE) != size)
+        || le_get64(trl + T_FILE_SIZE) != size)
     {
         say(msg, msglen, "truncated or corrupt: bad trailer");
         return -1;
@@ -1803,13 +1886,13 @@ snap_record(const unsigned char *map, const snap_view_t *v, size_t i,
 {
     uint64_t  off, next, n;
 
-    off = get64(v->table + i * 8);
-    next = i + 1 < v->count ? get64(v->table + (i + 1) * 8) : v->prof_end;
+    off = le_get64(v->table + i * 8);
+    next = i + 1 < v->count ? le_get64(v->table + (i + 1) * 8) : v->prof_end;
     if (off > next || next > v->prof_end || next - off < REC_MIN) {
         say(msg, msglen, "corrupt: profile %zu has no valid record", i);
         return NULL;
     }
-    n = get64(map + off);
+    n = le_get64(map + off);
     if (n == 0 || n > SPOOR_SNAP_BLOB_MAX || PAD8(n) != next - off - REC_HEAD)
     {
         say(msg, msglen, "corrupt: profile %zu length %" PRIu64 " does not "
@@ -1817,13 +1900,79 @@ snap_record(const unsigned char *map, const snap_view_t *v, size_t i,
         return NULL;
     }
     if (check_hash
-        && XXH64(map + off + REC_HEAD, (size_t) n, 0) != get64(map + off + 8))
+        && XXH64(map + off + REC_HEAD, (size_t) n, 0) != le_get64(map + off + 8))
     {
         say(msg, msglen, "corrupt: profile %zu checksum mismatch", i);
         return NULL;
     }
     *len = (size_t) n;
     return map + off + REC_HEAD;
+}
+
+
+/*
+ * Version 3: whether the group at `off`, `size` bytes in the file, holds
+ * exactly the profiles whose table entries name it: first .. first + n - 1
+ * name off, the one before does not, and the next group (or the end of
+ * the section) follows it with no gap.  The table is non-decreasing
+ * (checked at open), so that makes the run exact.
+ */
+static int
+group_fits(const snap_view_t *v, uint64_t off, uint64_t first, uint32_t n,
+    uint64_t size)
+{
+    uint64_t  end;
+
+    if (first >= v->count || n > v->count - first
+        || le_get64(v->table + first * 8) != off
+        || le_get64(v->table + (first + n - 1) * 8) != off
+        || (first > 0 && le_get64(v->table + (first - 1) * 8) == off))
+    {
+        return 0;
+    }
+    end = first + n < v->count ? le_get64(v->table + (first + n) * 8)
+                               : v->prof_end;
+    return end > off && end - off == size;
+}
+
+
+/*
+ * Version 3: profile i through cur, loading its group unless cur holds it
+ * (serial: the file's).  NULL with a message, errno EBADMSG or ENOMEM.
+ */
+static const unsigned char *
+snap_grouped(const unsigned char *map, const snap_view_t *v, uint64_t serial,
+    size_t i, spoor_snap_cursor_t *cur, size_t *len, char *msg,
+    size_t msglen)
+{
+    uint64_t  off, first, size;
+    uint32_t  n;
+
+    off = le_get64(v->table + i * 8);
+    if (cur->serial != serial || cur->off != off) {
+        cur->serial = 0;
+        if (snap_group_head(map + off, v->prof_end - off, &first, &n, &size,
+                            msg, msglen) != 0)
+        {
+            errno = EBADMSG;
+            return NULL;
+        }
+        if (!group_fits(v, off, first, n, size)) {
+            say(msg, msglen, "corrupt: the record group of profile %zu does "
+                "not hold what the table says", i);
+            errno = EBADMSG;
+            return NULL;
+        }
+        if (snap_group_load(map + off, v->prof_end - off, cur, msg, msglen)
+            != 0)
+        {
+            errno = errno == ENOMEM ? ENOMEM : EBADMSG;
+            return NULL;
+        }
+        cur->serial = serial;
+        cur->off = off;
+    }
+    return snap_group_record(cur, (uint32_t) (i - cur->first), len);
 }
 
 
@@ -1879,13 +2028,13 @@ snap_check_slots(const unsigned char *map, const snap_view_t *v,
     memset(first, 0xff, (v->count + 1) * sizeof(*first));
 
     for (i = 0; i < v->nindex; i++) {
-        hash = get64(v->index + i * ENTRY);
-        if (i > 0 && hash == get64(v->index + (i - 1) * ENTRY)) {
+        hash = le_get64(v->index + i * ENTRY);
+        if (i > 0 && hash == le_get64(v->index + (i - 1) * ENTRY)) {
             continue;
         }
-        prof = (size_t) get64(v->index + i * ENTRY + 8);
+        prof = (size_t) le_get64(v->index + i * ENTRY + 8);
         p = slot_find(v, hash);
-        if (p == NULL || get32(p + 8) != prof) {
+        if (p == NULL || le_get32(p + 8) != prof) {
             say(msg, msglen, "corrupt: id hash %016" PRIx64 " is not in the "
                 "slot table with profile %zu", hash, prof);
             goto done;
@@ -1903,11 +2052,11 @@ snap_check_slots(const unsigned char *map, const snap_view_t *v,
 
     slots_init(tab, v->lines, v->slot_size);
     for (i = 0; i < v->nindex; i++) {
-        hash = get64(v->index + i * ENTRY);
-        if (i > 0 && hash == get64(v->index + (i - 1) * ENTRY)) {
+        hash = le_get64(v->index + i * ENTRY);
+        if (i > 0 && hash == le_get64(v->index + (i - 1) * ENTRY)) {
             continue;
         }
-        prof = (size_t) get64(v->index + i * ENTRY + 8);
+        prof = (size_t) le_get64(v->index + i * ENTRY + 8);
         n = slot_insert(tab, v->lines, v->slot_size, hash, (uint32_t) prof,
                         v->slots + first[prof] + SLOT_HEAD);
         probe = n > probe ? n : probe;      /* n > 0: lines checked */
@@ -1933,6 +2082,41 @@ done:
 }
 
 
+/* Version 3, for verify: every group, one after the other, read and
+ * checked whole (snap_grouped), with its padding. */
+static int
+snap_check_groups(const unsigned char *map, const snap_view_t *v,
+    char *msg, size_t msglen)
+{
+    spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+    uint64_t             off, csize;
+    size_t               i, len;
+    int                  rc = SPOOR_OK;
+
+    for (i = 0; i < v->count; i = cur.first + cur.n) {
+        /* a serial no open file has: every group is loaded afresh */
+        if (snap_grouped(map, v, UINT64_MAX, i, &cur, &len, msg, msglen)
+            == NULL)
+        {
+            rc = errno == ENOMEM ? SPOOR_E_NOMEM : SPOOR_E_FORMAT;
+            break;
+        }
+        off = cur.off;
+        csize = le_get64(map + off);
+        if (!all_zero(map + off + SNAP_GROUP_HEAD + csize,
+                      (size_t) (PAD8(csize) - csize)))
+        {
+            say(msg, msglen, "corrupt: the padding of profile %zu's record "
+                "group is not zero", i);
+            rc = SPOOR_E_FORMAT;
+            break;
+        }
+    }
+    spoor_snap_cursor_free(&cur);
+    return rc;
+}
+
+
 /* What verify checks beyond snap_parse(); v is a parsed view of map. */
 static int
 snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
@@ -1943,7 +2127,16 @@ snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
     size_t                i, len, idx;
     int                   rc = SPOOR_E_FORMAT;
 
-    for (i = 0; i < v->count; i++) {
+    if (v->h.version == SPOOR_SNAP_VERSION_GROUPS) {
+        rc = snap_check_groups(map, v, msg, msglen);
+        if (rc != SPOOR_OK) {
+            return rc;
+        }
+        rc = SPOOR_E_FORMAT;
+    }
+    for (i = 0; v->h.version != SPOOR_SNAP_VERSION_GROUPS && i < v->count;
+         i++)
+    {
         blob = snap_record(map, v, i, 1, &len, msg, msglen);
         if (blob == NULL) {
             return SPOOR_E_FORMAT;
@@ -1966,7 +2159,7 @@ snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < v->nindex; i++) {
-        idx = (size_t) get64(v->index + i * ENTRY + 8);
+        idx = (size_t) le_get64(v->index + i * ENTRY + 8);
         seen[idx / 8] |= (unsigned char) (1u << (idx % 8));
     }
     for (i = 0; i < v->count; i++) {
@@ -1983,7 +2176,7 @@ snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
         rc = SPOOR_E_FORMAT;
     }
 
-    if (XXH64(map, size - 16, 0) != get64(map + size - 16)) {
+    if (XXH64(map, size - 16, 0) != le_get64(map + size - 16)) {
         say(msg, msglen, "corrupt: file checksum mismatch");
         goto done;
     }
@@ -2068,6 +2261,7 @@ spoor_snap_open(const char *path, char *err, size_t errlen)
     }
     s->map = map;
     s->size = size;
+    s->serial = atomic_fetch_add(&snap_serial, 1) + 1;
     s->dir = NULL;
     s->dir_bits = 0;
     s->dir_part = NULL;
@@ -2125,26 +2319,60 @@ spoor_snap_count(const spoor_snap_t *s)
 
 
 const unsigned char *
-spoor_snap_profile(const spoor_snap_t *s, size_t i, size_t *len)
+spoor_snap_get(const spoor_snap_t *s, size_t i, size_t *len,
+    spoor_snap_cursor_t *cur)
 {
     const unsigned char  *blob;
     size_t                n = 0;
     char                  msg[1];
 
-    if (i >= s->v.count) {
+    if (i >= s->v.count
+        || (s->v.h.version == SPOOR_SNAP_VERSION_GROUPS && cur == NULL))
+    {
         errno = EINVAL;
         blob = NULL;
+    } else if (s->v.h.version == SPOOR_SNAP_VERSION_GROUPS) {
+        blob = snap_grouped(s->map, &s->v, s->serial, i, cur, &n, msg,
+                            sizeof(msg));
     } else {
         blob = snap_record(s->map, &s->v, i, 1, &n, msg, sizeof(msg));
         if (blob == NULL) {
             errno = EBADMSG;
-            n = 0;
         }
+    }
+    if (blob == NULL) {
+        n = 0;
     }
     if (len != NULL) {
         *len = n;
     }
     return blob;
+}
+
+
+const unsigned char *
+spoor_snap_profile(const spoor_snap_t *s, size_t i, size_t *len)
+{
+    return spoor_snap_get(s, i, len, NULL);
+}
+
+
+void
+spoor_snap_cursor_free(spoor_snap_cursor_t *cur)
+{
+    if (cur == NULL) {
+        return;
+    }
+    free(cur->raw);
+    ZSTD_freeDCtx(cur->dctx);
+    memset(cur, 0, sizeof(*cur));
+}
+
+
+uint32_t
+spoor_snap_version(const spoor_snap_t *s)
+{
+    return s->v.h.version;
 }
 
 
@@ -2165,7 +2393,7 @@ spoor_snap_file_size(const spoor_snap_t *s)
 uint64_t
 spoor_snap_file_sum(const spoor_snap_t *s)
 {
-    return get64(s->map + s->size - TRL + T_HASH);
+    return le_get64(s->map + s->size - TRL + T_HASH);
 }
 
 
@@ -2187,15 +2415,15 @@ spoor_snap_peek_flags(const char *path, uint32_t *flags)
     if (n < (ssize_t) HDR || memcmp(h + H_MAGIC, SNAP_MAGIC, 8) != 0) {
         return SPOOR_E_FORMAT;
     }
-    version = get32(h + H_VERSION);
-    if (version != SPOOR_SNAP_VERSION && version != SPOOR_SNAP_VERSION_SLOTS) {
+    version = le_get32(h + H_VERSION);
+    if (!version_known(version)) {
         return SPOOR_E_FORMAT;
     }
     hdr = header_size(version);
-    if ((size_t) n < hdr || XXH64(h, hdr - 8, 0) != get64(h + hdr - 8)) {
+    if ((size_t) n < hdr || XXH64(h, hdr - 8, 0) != le_get64(h + hdr - 8)) {
         return SPOOR_E_FORMAT;
     }
-    *flags = get32(h + H_FLAGS);
+    *flags = le_get32(h + H_FLAGS);
     return SPOOR_OK;
 }
 
@@ -2214,7 +2442,7 @@ spoor_snap_slot(const spoor_snap_t *s, uint64_t h, size_t *profile)
 
     p = s->v.slots != NULL ? slot_find(&s->v, h) : NULL;
     if (profile != NULL) {
-        *profile = p != NULL ? (size_t) get32(p + 8) : SIZE_MAX;
+        *profile = p != NULL ? (size_t) le_get32(p + 8) : SIZE_MAX;
     }
     return p != NULL ? p + SLOT_HEAD : NULL;
 }
@@ -2257,15 +2485,15 @@ snap_lower_bound(const unsigned char *ix, size_t n, uint64_t h)
     double    frac;
 
     for (probe = 0; probe < 4 && hi - lo > 16; probe++) {
-        lo_h = lo > 0 ? get64(ix + (lo - 1) * ENTRY) : 0;
-        hi_h = hi < n ? get64(ix + hi * ENTRY) : UINT64_MAX;
+        lo_h = lo > 0 ? le_get64(ix + (lo - 1) * ENTRY) : 0;
+        hi_h = hi < n ? le_get64(ix + hi * ENTRY) : UINT64_MAX;
         frac = hi_h > lo_h ? (double) (h - lo_h) / (double) (hi_h - lo_h)
                            : 0.0;
         mid = lo + (size_t) (frac * (double) (hi - lo));
         if (mid >= hi) {
             mid = hi - 1;
         }
-        k = get64(ix + mid * ENTRY);
+        k = le_get64(ix + mid * ENTRY);
         if (k < h) {
             lo = mid + 1;
         } else {
@@ -2274,7 +2502,7 @@ snap_lower_bound(const unsigned char *ix, size_t n, uint64_t h)
     }
     while (lo < hi) {
         mid = lo + (hi - lo) / 2;
-        if (get64(ix + mid * ENTRY) < h) {
+        if (le_get64(ix + mid * ENTRY) < h) {
             lo = mid + 1;
         } else {
             hi = mid;
@@ -2297,13 +2525,13 @@ snap_dir_lower_bound(const spoor_snap_t *s, uint64_t h)
     hi = s->dir[b + 1];
     while (hi - lo > 8) {                 /* a crowded bucket */
         mid = lo + (hi - lo) / 2;
-        if (get64(ix + mid * ENTRY) < h) {
+        if (le_get64(ix + mid * ENTRY) < h) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    while (lo < hi && get64(ix + lo * ENTRY) < h) {
+    while (lo < hi && le_get64(ix + lo * ENTRY) < h) {
         lo++;
     }
     return lo;
@@ -2352,7 +2580,7 @@ spoor_snap_index_dir_step(spoor_snap_t *s, size_t entries, int *done)
     end = entries == 0 || s->v.nindex - s->dir_i < entries
           ? s->v.nindex : s->dir_i + entries;
     for ( /* void */ ; s->dir_i < end; s->dir_i++) {
-        b = get64(s->v.index + s->dir_i * ENTRY) >> (64 - s->dir_bits);
+        b = le_get64(s->v.index + s->dir_i * ENTRY) >> (64 - s->dir_bits);
         while (s->dir_next <= b) {
             s->dir_part[s->dir_next++] = (uint32_t) s->dir_i;
         }
@@ -2388,9 +2616,9 @@ spoor_snap_find(const spoor_snap_t *s, uint64_t h,
     uint64_t              idx;
 
     lo = snap_first_entry(s, h);
-    for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
+    for ( /* void */ ; lo < s->v.nindex && le_get64(ix + lo * ENTRY) == h; lo++)
     {
-        idx = get64(ix + lo * ENTRY + 8);
+        idx = le_get64(ix + lo * ENTRY + 8);
         if (idx < s->v.count) {     /* checked at open; kept cheap & safe */
             if (fn != NULL) {
                 fn(arg, (size_t) idx);
@@ -2410,9 +2638,9 @@ spoor_snap_first(const spoor_snap_t *s, uint64_t h)
     uint64_t              idx;
 
     lo = snap_first_entry(s, h);
-    for ( /* void */ ; lo < s->v.nindex && get64(ix + lo * ENTRY) == h; lo++)
+    for ( /* void */ ; lo < s->v.nindex && le_get64(ix + lo * ENTRY) == h; lo++)
     {
-        idx = get64(ix + lo * ENTRY + 8);
+        idx = le_get64(ix + lo * ENTRY + 8);
         if (idx < s->v.count) {
             return (size_t) idx;
         }
@@ -2434,9 +2662,9 @@ spoor_snap_index_entry(const spoor_snap_t *s, size_t k, size_t *profile)
     const unsigned char  *e = s->v.index + k * ENTRY;
 
     if (profile != NULL) {
-        *profile = (size_t) get64(e + 8);
+        *profile = (size_t) le_get64(e + 8);
     }
-    return get64(e);
+    return le_get64(e);
 }
 
 
@@ -2492,7 +2720,7 @@ spoor_snap_hash_step(spoor_snap_hashing_t *hs, size_t bytes, int *done,
         return SPOOR_OK;
     }
     *done = 1;
-    if (XXH64_digest(hs->st) != get64(hs->s->map + hs->end)) {
+    if (XXH64_digest(hs->st) != le_get64(hs->s->map + hs->end)) {
         report(err, errlen, hs->s->path, "corrupt: file checksum mismatch");
         return SPOOR_E_FORMAT;
     }

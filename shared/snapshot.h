@@ -7,14 +7,17 @@
  * integer is little-endian, every section starts on an 8-byte boundary and
  * every padding byte is 0:
  *
- *   header    136 B (version 1) or 184 B (version 2): magic "SPOORSNP",
- *             version, flags, file size, counts, offset and size of
- *             each section, XXH64 of the table, index and meta sections;
- *             version 2 adds the slot table's position, shape and XXH64;
- *             last, XXH64 of the header
- *   profiles  one record per profile, in the order added:
- *             u64 len, u64 XXH64(blob), blob, zero padding to 8
- *   table     u64 file offset of each profile record (profile i -> O(1))
+ *   header    136 B (versions 1 and 3) or 184 B (version 2): magic
+ *             "SPOORSNP", version, flags, file size, counts, offset and
+ *             size of each section, XXH64 of the table, index and meta
+ *             sections; version 2 adds the slot table's position, shape
+ *             and XXH64; last, XXH64 of the header
+ *   profiles  versions 1 and 2: one record per profile, in the order
+ *             added: u64 len, u64 XXH64(blob), blob, zero padding to 8;
+ *             version 3: the same blobs in order, compressed in groups of
+ *             up to 32 consecutive ones (snap_group.h)
+ *   table     u64 file offset of each profile record (profile i -> O(1));
+ *             version 3: of the group that holds profile i
  *   index     (u64 id hash, u64 profile index) entries sorted by
  *             (hash, profile index), no duplicate entries
  *   slots     version 2 only: zero padding to a multiple of 64, then a
@@ -51,11 +54,17 @@
  * One writer per dir/NAME per process at a time.  Files are created with
  * mode 0640 (less the umask): profiles are personal data.
  *
+ * Version 3 (spoor_snapw_groups) is version 1 with the profiles
+ * compressed in groups: the state's own snapshots, read record by record
+ * in order, at about 40 % of their size; serving views keep version 2,
+ * whose records a lookup reads in place.
+ *
  * Reading (spoor_snap_*): spoor_snap_open() maps the file and reads the
  * header, the table, the index and the meta section (8 B per profile +
  * 16 B per id: not the blobs), checking their layout and checksums.
- * Profile blobs are checked lazily: spoor_snap_profile() verifies the
- * blob's XXH64 on every call and never returns bytes that fail it.
+ * Profile blobs are checked lazily: spoor_snap_get() verifies the
+ * blob's XXH64 (version 3: its group's) on every call and never returns
+ * bytes that fail it.
  * spoor_snap_verify() checks every byte (whole-file XXH64 included).
  * A committed file is never written again (a new one replaces it by
  * rename), so a mapping stays valid until spoor_snap_close(); do not
@@ -70,6 +79,7 @@
 
 #define SPOOR_SNAP_VERSION     1    /* without a slot table */
 #define SPOOR_SNAP_VERSION_SLOTS 2  /* with a slot table */
+#define SPOOR_SNAP_VERSION_GROUPS 3 /* records compressed in groups */
 #define SPOOR_SNAP_BLOB_MAX    ((size_t) 64 << 20)  /* profile blob, bytes */
 #define SPOOR_SNAP_META_MAX    ((size_t) 64 << 20)  /* meta blob, bytes */
 #define SPOOR_SNAP_HEADER_SIZE 136  /* version 1; the smallest header */
@@ -91,6 +101,26 @@
 
 typedef struct spoor_snapw_s  spoor_snapw_t;   /* a snapshot being written */
 typedef struct spoor_snap_s   spoor_snap_t;    /* an open (mapped) snapshot */
+
+/*
+ * A reader's place in version 3 snapshots: the one decompressed record
+ * group it holds, which spoor_snap_get() reuses while the profiles asked
+ * for are in it.  Start it zeroed (SPOOR_SNAP_CURSOR_INIT), give it to
+ * one thread at a time, free it with spoor_snap_cursor_free().  One cursor
+ * may read any number of snapshots; it holds one group of one of them.
+ * The fields are the snapshot code's own.
+ */
+typedef struct {
+    uint64_t        serial;     /* of the open snapshot held; 0: none */
+    uint64_t        off;        /* the held group's file offset */
+    uint64_t        first;      /* its first profile */
+    uint32_t        n;          /* its records */
+    unsigned char  *raw;        /* the group decompressed */
+    size_t          cap;
+    void           *dctx;       /* ZSTD_DCtx, made at the first group */
+} spoor_snap_cursor_t;
+
+#define SPOOR_SNAP_CURSOR_INIT  { 0, 0, 0, 0, NULL, 0, NULL }
 
 
 /*
@@ -149,6 +179,16 @@ int spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
     size_t len, const uint64_t *ids, size_t nids, const unsigned char *sum);
 
 /*
+ * Compresses the profile records in groups (container version 3): the
+ * file is about 40 % of version 1's for profile records, and a record is
+ * read through a cursor (spoor_snap_get).  Call before the first add;
+ * not with a slot table.  Returns SPOOR_OK, SPOOR_E_INVAL (profiles
+ * already added, slots, called twice).  Holds one group of records (up to
+ * 32, or 64 KiB and one record) and a zstd context in memory.
+ */
+int spoor_snapw_groups(spoor_snapw_t *w);
+
+/*
  * Sizes w's in-memory tables for `profiles` more profiles holding `ids`
  * id hashes in all, when the caller knows them: the tables then take what
  * they need instead of doubling as they fill (up to twice that).  A hint:
@@ -190,14 +230,15 @@ void spoor_snapw_abort(spoor_snapw_t *w);
 /* ---- reading ------------------------------------------------------------ */
 
 /*
- * Opens and maps path read-only.  Checks magic, version (1 or 2), flags,
+ * Opens and maps path read-only.  Checks magic, version (1, 2 or 3), flags,
  * the file size against the header and the trailer, the exact position
  * and size of every section, the header, table, index and meta
  * checksums, that the table's offsets are increasing record boundaries
  * inside the profiles section and that the index is sorted and names
  * existing profiles; for version 2, the slot table's shape (line count
  * exactly what the index's distinct hashes call for, summary size, longest
- * probe), not its bytes.  Blob checksums, the slot table's bytes and the
+ * probe), not its bytes; for version 3, that the table names groups in
+ * order, at most 32 profiles each, not the groups.  Blob checksums, the slot table's bytes and the
  * whole-file checksum are left to spoor_snap_profile(),
  * spoor_snap_verify() and spoor_snap_hash_*().  Returns NULL with errno
  * set and a message in
@@ -211,7 +252,9 @@ void spoor_snap_close(spoor_snap_t *s);
 
 /*
  * Full check of every byte: what open checks, then every profile record
- * (length, boundary, zero padding, blob XXH64), that every profile has an
+ * (length, boundary, zero padding, blob XXH64; version 3: every group's
+ * head against the table, checksum, decompression, record lengths and
+ * padding), that every profile has an
  * index entry, the zero padding of meta, and the whole-file XXH64.  For
  * version 2 also the zero padding before the slots, their XXH64, that
  * every distinct index hash is found by spoor_snap_slot() with its first
@@ -228,14 +271,31 @@ int spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen);
 size_t spoor_snap_count(const spoor_snap_t *s);
 
 /*
- * Profile i (0 .. count-1, in the order added): a pointer into the
- * mapping, valid until close, and its length in *len (len may be NULL).
- * Checks the record's bounds and the blob's XXH64 on every call (cost:
- * one pass over the blob).  Returns NULL with *len = 0 when i is out of
- * range (errno EINVAL) or the record is damaged (errno EBADMSG).
+ * Profile i (0 .. count-1, in the order added) and its length in *len
+ * (len may be NULL).  Versions 1 and 2: a pointer into the mapping,
+ * valid until close; the record's bounds and the blob's XXH64 are checked
+ * on every call (one pass over the blob); cur is not used (may be NULL).
+ * Version 3: a pointer into cur, valid until the next call with cur, its
+ * free or s's close; the group that holds i is decompressed and checked
+ * whole unless cur holds it already, so reading profiles in order costs
+ * one decompression per group.  Returns NULL with *len = 0 when i is out
+ * of range (errno EINVAL), the record or its group is damaged (errno
+ * EBADMSG), memory is short (ENOMEM) or a version 3 file is read without
+ * a cursor (EINVAL).
  */
+const unsigned char *spoor_snap_get(const spoor_snap_t *s, size_t i,
+    size_t *len, spoor_snap_cursor_t *cur);
+
+/* Frees what cur holds and zeroes it (NULL is a no-op). */
+void spoor_snap_cursor_free(spoor_snap_cursor_t *cur);
+
+/* spoor_snap_get(s, i, len, NULL): versions 1 and 2, which every serving
+ * view is; for a version 3 file, NULL with errno EINVAL. */
 const unsigned char *spoor_snap_profile(const spoor_snap_t *s, size_t i,
     size_t *len);
+
+/* The container version (1, 2 or 3), checked at open. */
+uint32_t spoor_snap_version(const spoor_snap_t *s);
 
 /* The meta blob (checked at open) and its length; NULL, *len = 0 when the
  * snapshot has none.  len may be NULL. */

@@ -5,7 +5,8 @@
  * The bytes are written to a memfd (spoor_snap_open takes a path: it is
  * opened as /proc/self/fd/N) and read with spoor_snap_open, then
  * spoor_snap_verify, spoor_snap_meta (the meta blob is unpacked and
- * written as JSON), every profile with spoor_snap_profile and the blob
+ * written as JSON), every profile with spoor_snap_get (a version 3 file's
+ * record groups through a cursor, in order and backwards) and the blob
  * decode of state.c and cmd_query.c (msgpack, "ids", "state" ->
  * profile_unpack, profile_json as `spoor export` prints it), and
  * spoor_snap_find with the hash of every id a blob names and a few more
@@ -55,6 +56,7 @@
 #include <yajl/yajl_parse.h>
 #include "error.h"
 #include "json_out.h"
+#include "snap_group.h"
 #include "mp_check.h"
 #include "mp_member.h"
 #include "mp_read.h"
@@ -166,7 +168,16 @@ fix_checksums(unsigned char *b, size_t size)
     if (inside(toff, tsize, size)) {
         for (i = 0; i < count && i < tsize / 8; i++) {
             o = get64(b + toff + 8 * i);
-            if (inside(o, REC_HEAD, size)) {
+            if (get32(b + 8) == SPOOR_SNAP_VERSION_GROUPS) {
+                /* a record group: u64 csize, u64 XXH64 of the frame */
+                if (inside(o, SNAP_GROUP_HEAD, size)) {
+                    n = get64(b + o);
+                    if (inside(o + SNAP_GROUP_HEAD, n, size)) {
+                        put64(b + o + 8, XXH64(b + o + SNAP_GROUP_HEAD, n,
+                                               0));
+                    }
+                }
+            } else if (inside(o, REC_HEAD, size)) {
                 n = get64(b + o);
                 if (inside(o + REC_HEAD, n, size)) {
                     put64(b + o + 8, XXH64(b + o + REC_HEAD, n, 0));
@@ -519,11 +530,13 @@ static void
 read_snapshot(const uint8_t *data, size_t size, out_t *o)
 {
     spoor_snap_t          *s;
-    const unsigned char   *meta, *blob;
+    spoor_snap_cursor_t    cur = SPOOR_SNAP_CURSOR_INIT,
+                           cur2 = SPOOR_SNAP_CURSOR_INIT;
+    const unsigned char   *meta, *blob, *back;
     msgpack_unpacked       u;
     char                   err[512];
-    size_t                 i, n, len, off = 0;
-    int                    rc, hrc, done;
+    size_t                 i, n, len, len2, off = 0;
+    int                    rc, hrc, done, grouped;
     uint64_t               version, ioff, isize;
     spoor_snap_hashing_t  *hs;
 
@@ -609,22 +622,38 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
     msgpack_unpacked_destroy(&u);
 
     n = spoor_snap_count(s);
+    grouped = spoor_snap_version(s) == SPOOR_SNAP_VERSION_GROUPS;
     for (i = 0; i < n; i++) {
-        blob = spoor_snap_profile(s, i, &len);
+        blob = spoor_snap_get(s, i, &len, &cur);
         if (blob == NULL) {
             if (rc == SPOOR_OK || len != 0) {
                 abort();                /* verified, yet unreadable */
             }
             continue;
         }
-        if (len == 0 || len > SPOOR_SNAP_BLOB_MAX) {
+        if (len == 0 || len > SPOOR_SNAP_BLOB_MAX
+            || (spoor_snap_profile(s, i, &len2) == NULL) != grouped)
+        {
             abort();
         }
         decode_blob(blob, len, s, o);
     }
-    if (spoor_snap_profile(s, n, &len) != NULL || len != 0) {
+    /* backwards, as a lookup reads: the same bytes as in order */
+    for (i = n; grouped && i-- > 0 && n - i <= FIND_MAX;) {
+        blob = spoor_snap_get(s, i, &len, &cur);
+        back = spoor_snap_get(s, i, &len2, &cur2);
+        if ((blob == NULL) != (back == NULL) || len != len2
+            || (blob != NULL && memcmp(blob, back, len) != 0))
+        {
+            abort();
+        }
+    }
+    if (spoor_snap_profile(s, n, &len) != NULL || len != 0
+        || spoor_snap_get(s, n, &len, &cur) != NULL || len != 0)
+    {
         abort();
     }
+    spoor_snap_cursor_free(&cur2);
 
     find(s, 0);
     find(s, UINT64_MAX);
@@ -661,6 +690,7 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
         }
     }
     serving = 0;                        /* serve points into the mapping */
+    spoor_snap_cursor_free(&cur);
     spoor_snap_close(s);
 }
 

@@ -10,6 +10,8 @@
 #   - a new generation (ingest, forget) is served within the check time,
 #     without reload; a damaged one, or one of an unknown format version,
 #     is refused with one log line and the previous one keeps answering;
+#     so is a snapshot that lost its serving view; one written before
+#     serving views existed is read from the snapshot itself;
 #   - 1,000 requests with random cookies during a generation swap all
 #     answer 200 with what the old or the new generation says;
 #   - the status page counts lookups, hits, misses and consent refusals.
@@ -18,6 +20,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 spoor_require_env SPOOR SPOOR_MODULE NGINX
+command -v jq >/dev/null || spoor_fail "jq is needed (make deps)"
 
 prefix=$(spoor_prefix_new)
 spool=$(spoor_spool_dir "$prefix")
@@ -262,26 +265,55 @@ spoor_ok "a half-written generation is refused"
 # a generation of a format version this module does not know
 cp "$good.snap" "$state/gen-900001.snap"
 cp "$good.serve" "$state/gen-900001.serve"
-printf '\x03' | dd of="$state/gen-900001.serve" bs=1 seek=8 conv=notrunc status=none
+printf '\x04' | dd of="$state/gen-900001.serve" bs=1 seek=8 conv=notrunc status=none
 use_gen gen-900001.snap
 sleep 1
 expect "after an unknown version, the old one answers" "$A_SEGS" \
     "$(get /segs -b "_spid=$VID_A")"
-grep -q 'gen-900001.snap" refused.*unsupported snapshot version 3' "$prefix/logs/error.log" \
+grep -q 'gen-900001.snap" refused.*unsupported snapshot version 4' "$prefix/logs/error.log" \
     || spoor_fail "an unknown version is not refused with a clear line"
 spoor_ok "an unknown format version is refused with one clear line"
 
-# a generation written before serving views existed: read from its
-# snapshot, with a notice
-seg_a=$(get /seg -b "_spid=$VID_A")
-cp "$good.snap" "$state/gen-900002.snap"
+# a snapshot of today's (records compressed in groups, docs/FORMAT.md
+# version 3) that has lost its serving view: lookups read only serving
+# views of it, so it is refused, and the old one answers
+cp "$good.snap" "$state/gen-900005.snap"
 chgrp nogroup "$state"/gen-9000*
+use_gen gen-900005.snap
+sleep 1
+expect "after a snapshot without its serving view, the old one answers" \
+    "$A_SEGS" "$(get /segs -b "_spid=$VID_A")"
+grep -q 'gen-900005.snap" refused.*has lost its serving view' "$prefix/logs/error.log" \
+    || spoor_fail "a snapshot that lost its serving view is not refused with a clear line"
+spoor_ok "a snapshot that lost its serving view is refused with one clear line"
+
+# a generation written before serving views existed: read from its
+# snapshot (version 1), with a notice.  The fixture state's base
+# (tests/fixtures/state-2026-12, written on 2026-12-07) is one, once its
+# serving view is taken away: first what its serving view answers for one
+# of its visitors, then what its snapshot alone answers
+fx=$(cd "$(dirname "$0")/../fixtures/state-2026-12" && pwd)
+cp "$fx/gen-000003.snap" "$state/gen-900004.snap"
+cp "$fx/gen-000003.serve" "$state/gen-900004.serve"
+cp "$fx/gen-000003.snap" "$state/gen-900002.snap"
+chgrp nogroup "$state"/gen-9000*
+use_gen gen-900004.snap
+sleep 1
+seg_f=
+for fvid in $(jq -r '.ids.visitorId[0] // empty' "$fx/../state-2026-12.export.jsonl" | head -n 20); do
+    seg_f=$(get /seg -b "_spid=$fvid")
+    case $seg_f in found=1*) break ;; esac
+done
+case $seg_f in
+found=1*) spoor_ok "the fixture's base answers from its serving view: $seg_f" ;;
+*) spoor_fail "none of 20 visitors of the fixture is found in its base: '$seg_f'" ;;
+esac
 use_gen gen-900002.snap
 sleep 1
 grep -q 'gen-900002.snap" has no serving view' "$prefix/logs/error.log" \
     || spoor_fail "a generation without a serving view is not noticed"
-expect "from the snapshot itself: what the serving view said" "$seg_a" \
-    "$(get /seg -b "_spid=$VID_A")"
+expect "from the snapshot itself: what the serving view said" "$seg_f" \
+    "$(get /seg -b "_spid=$fvid")"
 n=$(grep -c 'gen-900002.snap" has no serving view' "$prefix/logs/error.log" || true)
 expect "a generation without a serving view is read (once per worker)" ok \
     "$([ "$n" -ge 1 ] && [ "$n" -le 2 ] && echo ok || echo "$n times")"

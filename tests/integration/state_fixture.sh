@@ -39,6 +39,14 @@ rc=0
 "$SPOOR" ingest --state "$st" "$SPOOR_TMP/new.spoor" > "$SPOOR_TMP/ingest.out" 2>&1 || rc=$?
 spoor_check "a new log ingests into the fixture state" "$rc" 0
 spoor_check "... as its next generation" "$(cat "$st/CURRENT")" gen-000005.snap
+# the container version of a snapshot file (docs/FORMAT.md): the fixture's
+# are version 1 (records one by one), what this spoor writes version 3
+# (records compressed in groups), and the chain reads both at once
+snap_version() { od -An -tu4 -j8 -N4 "$1" | tr -d ' '; }
+spoor_check "the fixture's snapshots are version 1" \
+    "$(snap_version "$fixtures/state-2026-12/gen-000004.snap")$(snap_version "$fixtures/state-2026-12/gen-000002.snap")" 11
+spoor_check "... and the new generation's is version 3" \
+    "$(snap_version "$st/gen-000005.snap")" 3
 "$SPOOR" export --state "$st" > "$SPOOR_TMP/export2.jsonl"
 old=$(jq -r .id "$fixtures/state-2026-12.export.jsonl" | sort)
 kept=$(jq -r .id "$SPOOR_TMP/export2.jsonl" | sort | comm -12 - <(printf '%s\n' "$old") | wc -l)

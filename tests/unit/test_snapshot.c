@@ -24,7 +24,9 @@
 #include <sys/wait.h>
 #include <criterion/criterion.h>
 #include <xxhash.h>
+#include <zstd.h>
 #include "error.h"
+#include "snap_group.h"
 #include "snapshot.h"
 
 static char  dir[64];
@@ -210,8 +212,11 @@ model_ids(size_t i, uint64_t *ids)
 static const unsigned char  model_meta[] =
     "\x82\xa3gen\x07\xa2ts\xcf\x00\x00\x01\x9b\x00\x00\x00\x00";
 
+/* The model's n profiles, the blobs of profiles shift .. shift + n - 1
+ * (so two files can differ), in groups (version 3) when groups is 1. */
 static int
-write_model(const char *name, size_t n, int with_meta)
+write_model_as(const char *name, size_t n, int with_meta, int groups,
+    size_t shift)
 {
     static unsigned char   buf[BLOB_CAP];
     spoor_snapw_t         *w;
@@ -221,8 +226,11 @@ write_model(const char *name, size_t n, int with_meta)
 
     w = spoor_snapw_create(dir, name);
     cr_assert_not_null(w, "create: %s", strerror(errno));
+    if (groups) {
+        cr_assert_eq(spoor_snapw_groups(w), SPOOR_OK);
+    }
     for (i = 0; i < n; i++) {
-        len = model_blob(i, buf);
+        len = model_blob(i + shift, buf);
         nids = model_ids(i, ids);
         rc = spoor_snapw_add(w, buf, len, ids, nids);
         cr_assert_eq(rc, SPOOR_OK, "add %zu: %d", i, rc);
@@ -232,6 +240,13 @@ write_model(const char *name, size_t n, int with_meta)
                      SPOOR_OK);
     }
     return spoor_snapw_commit(w);
+}
+
+
+static int
+write_model(const char *name, size_t n, int with_meta)
+{
+    return write_model_as(name, n, with_meta, 0, 0);
 }
 
 
@@ -277,18 +292,28 @@ static void
 check_model(const spoor_snap_t *s, size_t n, int with_meta)
 {
     static unsigned char   buf[BLOB_CAP];
+    spoor_snap_cursor_t    cur = SPOOR_SNAP_CURSOR_INIT;
     const unsigned char   *p;
     size_t                 i, len, want, j;
     char                   err[256];
+    int                    grouped;
 
+    grouped = spoor_snap_version(s) == SPOOR_SNAP_VERSION_GROUPS;
     cr_assert_eq(spoor_snap_count(s), n);
     for (i = 0; i < n; i++) {
         want = model_blob(i, buf);
-        p = spoor_snap_profile(s, i, &len);
+        p = spoor_snap_get(s, i, &len, &cur);
         cr_assert_not_null(p, "profile %zu", i);
         cr_assert_eq(len, want, "profile %zu length", i);
         cr_assert(memcmp(p, buf, len) == 0, "profile %zu bytes", i);
-        cr_assert_eq((uintptr_t) p % 8, 0, "blob %zu not 8-aligned", i);
+        if (!grouped) {
+            cr_assert_eq((uintptr_t) p % 8, 0, "blob %zu not 8-aligned", i);
+            cr_assert_eq(spoor_snap_profile(s, i, &len), p);
+        } else {
+            errno = 0;
+            cr_assert_null(spoor_snap_profile(s, i, &len), "%zu", i);
+            cr_assert_eq(errno, EINVAL);
+        }
 
         expect_find(s, hid("u", "user-%zu", i), i, 0, 1);
         expect_find(s, hid("a", "anon-%zu", i), i, 0, i % 2 == 0);
@@ -303,6 +328,9 @@ check_model(const spoor_snap_t *s, size_t n, int with_meta)
     expect_find(s, UINT64_MAX, 0, 0, 0);
     cr_assert_null(spoor_snap_profile(s, n, &len));
     cr_assert_eq(len, 0);
+    cr_assert_null(spoor_snap_get(s, n, &len, &cur));
+    cr_assert_eq(len, 0);
+    spoor_snap_cursor_free(&cur);
 
     p = spoor_snap_meta(s, &len);
     if (with_meta) {
@@ -710,11 +738,14 @@ Test(snapshot, truncation_rejected)
 static void
 poke_all(const spoor_snap_t *s, size_t n)
 {
-    size_t  i, len;
+    spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+    size_t               i, len;
 
     for (i = 0; i < spoor_snap_count(s) + 1; i++) {
         (void) spoor_snap_profile(s, i, &len);
+        (void) spoor_snap_get(s, i, &len, &cur);
     }
+    spoor_snap_cursor_free(&cur);
     for (i = 0; i < n + 1; i++) {
         (void) spoor_snap_find(s, hid("u", "user-%zu", i), NULL, NULL);
         (void) spoor_snap_find(s, hid("v", "shared-%zu", i / 10), NULL, NULL);
@@ -759,15 +790,17 @@ damage_at(const unsigned char *f, size_t size, size_t off, unsigned char x,
  * not read the profile records, the meta padding or the file checksum:
  * damage there is left to verify (open succeeds: it did not read them).
  */
-Test(snapshot, every_byte_damaged_rejected)
+static void
+every_byte_damaged(int groups)
 {
     unsigned char  *f;
     size_t          size, off, k, meta_end;
     int             want;
     unsigned char   x[2] = { 0x01, 0x80 };
 
-    cr_assert_eq(write_model("s", 40, 1), SPOOR_OK);
+    cr_assert_eq(write_model_as("s", 40, 1, groups, 0), SPOOR_OK);
     f = slurp(path_of("s"), &size);
+    cr_assert_eq(rd32(f + 8), groups ? 3 : 1);
     meta_end = rd64(f + 88) + rd64(f + 96);
     for (off = 0; off < size; off++) {
         want = (off >= 136 && off < rd64(f + 48))
@@ -780,6 +813,12 @@ Test(snapshot, every_byte_damaged_rejected)
         }
     }
     free(f);
+}
+
+
+Test(snapshot, every_byte_damaged_rejected)
+{
+    every_byte_damaged(0);
 }
 
 
@@ -881,17 +920,23 @@ Test(snapshot, forged_header_fields_rejected)
         expect_refused_saying("g", cases[k].what, cases[k].says);
     }
 
-    /* version 3 and an unknown flag, with a valid header checksum */
+    /* version 4 and an unknown flag, with a valid header checksum */
     memcpy(g, f, size);
-    g[8] = 3;
+    g[8] = 4;
     reseal(g, size);
     spill(path_of("g"), g, size);
     {
         char  err[256];
 
         cr_assert_null(spoor_snap_open(path_of("g"), err, sizeof(err)));
-        cr_assert_not_null(strstr(err, "version 3"), "%s", err);
+        cr_assert_not_null(strstr(err, "version 4"), "%s", err);
     }
+    /* a version 1 file called version 3: its table names no groups */
+    memcpy(g, f, size);
+    g[8] = 3;
+    reseal(g, size);
+    spill(path_of("g"), g, size);
+    expect_refused_saying("g", "version 1 layout as version 3", "group");
     /* a version 1 file called version 2 (header hash where v2 has it) */
     memcpy(g, f, size);
     g[8] = 2;
@@ -2217,4 +2262,504 @@ Test(snapshot, slots_forged_header_fields_rejected)
     }
     free(g);
     free(f);
+}
+
+
+/* ---- record groups (version 3) ------------------------------------------ */
+
+/* The profile numbers where the table starts a new group, into starts
+ * (cap entries); returns how many groups. */
+static size_t
+group_starts(const unsigned char *f, size_t *starts, size_t cap)
+{
+    uint64_t  toff = rd64(f + 48), count = rd64(f + 24), i;
+    size_t    n = 0;
+
+    for (i = 0; i < count; i++) {
+        if (i == 0 || rd64(f + toff + 8 * i) != rd64(f + toff + 8 * (i - 1)))
+        {
+            cr_assert_lt(n, cap);
+            starts[n++] = (size_t) i;
+        }
+    }
+    return n;
+}
+
+
+Test(snapshot, grouped_round_trips)
+{
+    static const size_t  sizes[] = { 1, 2, 31, 32, 33, 64, 65, 1000 };
+    unsigned char       *f;
+    spoor_snap_t        *s;
+    size_t               k, size, plain, starts[64], ng, g, end;
+
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        cr_assert_eq(write_model_as("g", sizes[k], k % 2, 1, 0), SPOOR_OK);
+        s = open_ok("g");
+        cr_assert_eq(spoor_snap_version(s), SPOOR_SNAP_VERSION_GROUPS);
+        check_model(s, sizes[k], k % 2);
+        spoor_snap_close(s);
+
+        /* groups of 32, but one ends once it holds 64 KiB: profile 777
+         * (300 KiB) ends its group */
+        f = slurp(path_of("g"), &size);
+        cr_assert_eq(rd32(f + 8), 3);
+        ng = group_starts(f, starts, 64);
+        for (g = 0; g < ng; g++) {
+            end = g + 1 < ng ? starts[g + 1] : sizes[k];
+            cr_assert_leq(end - starts[g], 32, "group %zu", g);
+            cr_assert(end - starts[g] == 32 || g + 1 == ng
+                      || (starts[g] <= BIG_PROFILE && BIG_PROFILE < end),
+                      "group %zu of %zu profiles", g, end - starts[g]);
+            cr_assert_eq(rd64(f + rd64(f + 48) + 8 * starts[g] + 0) > 0, 1);
+        }
+        if (sizes[k] == 1000) {
+            cr_assert_eq(ng, 32);       /* 24 x 32, 768 .. 777 (777 ends
+                                           it), 6 x 32 and 30 */
+            cr_assert_eq(starts[25], BIG_PROFILE + 1);
+        }
+        free(f);
+    }
+
+    /* smaller than the same profiles one by one */
+    cr_assert_eq(write_model("p", 1000, 0), SPOOR_OK);
+    cr_assert_eq(write_model_as("g", 1000, 0, 1, 0), SPOOR_OK);
+    free(slurp(path_of("p"), &plain));
+    free(slurp(path_of("g"), &size));
+    cr_assert_lt(size, plain / 2, "%zu against %zu bytes", size, plain);
+}
+
+
+Test(snapshot, grouped_identical_input_identical_bytes)
+{
+    unsigned char  *a, *b;
+    size_t          la, lb;
+
+    cr_assert_eq(write_model_as("a", 500, 1, 1, 0), SPOOR_OK);
+    cr_assert_eq(write_model_as("b", 500, 1, 1, 0), SPOOR_OK);
+    a = slurp(path_of("a"), &la);
+    b = slurp(path_of("b"), &lb);
+    cr_assert_eq(la, lb);
+    cr_assert(memcmp(a, b, la) == 0);
+    free(a);
+    free(b);
+}
+
+
+/* Reads profile i of s through cur and compares it with model profile
+ * i + shift. */
+static void
+expect_model_blob(const spoor_snap_t *s, spoor_snap_cursor_t *cur, size_t i,
+    size_t shift)
+{
+    static unsigned char   buf[BLOB_CAP];
+    const unsigned char   *p;
+    size_t                 len, want;
+
+    want = model_blob(i + shift, buf);
+    p = spoor_snap_get(s, i, &len, cur);
+    cr_assert_not_null(p, "profile %zu: %s", i, strerror(errno));
+    cr_assert_eq(len, want, "profile %zu (+%zu) length", i, shift);
+    cr_assert(memcmp(p, buf, len) == 0, "profile %zu (+%zu) bytes", i,
+              shift);
+}
+
+
+/* One cursor over files in any order: it never answers from a group of
+ * another file, nor of a closed file whose successor has the same
+ * layout (and, likely, the same address). */
+Test(snapshot, grouped_cursor_any_order_any_file)
+{
+    spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+    spoor_snap_t        *a, *b, *c;
+    uint64_t             r = 99;
+    size_t               k, i;
+
+    cr_assert_eq(write_model_as("a", 700, 0, 1, 0), SPOOR_OK);
+    cr_assert_eq(write_model_as("b", 700, 0, 1, 1), SPOOR_OK);
+    a = open_ok("a");
+    b = open_ok("b");
+    for (k = 0; k < 3000; k++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        i = (size_t) (r >> 33) % 700;
+        if (r & 1) {
+            expect_model_blob(a, &cur, i, 0);
+        } else {
+            expect_model_blob(b, &cur, i, 1);
+        }
+        if (k % 7 == 0) {               /* then the same group again */
+            expect_model_blob(a, &cur, i, 0);
+            expect_model_blob(a, &cur, i ^ 1, 0);
+        }
+    }
+    spoor_snap_close(b);
+
+    /* file a replaced by one of other blobs: a group of the same offset */
+    expect_model_blob(a, &cur, 5, 0);
+    spoor_snap_close(a);
+    cr_assert_eq(write_model_as("a", 700, 0, 1, 2), SPOOR_OK);
+    c = open_ok("a");
+    expect_model_blob(c, &cur, 5, 2);
+    spoor_snap_close(c);
+    spoor_snap_cursor_free(&cur);
+    spoor_snap_cursor_free(&cur);       /* twice: a no-op */
+    spoor_snap_cursor_free(NULL);
+}
+
+
+Test(snapshot, grouped_writer_arguments)
+{
+    spoor_snapw_t  *w;
+    uint64_t        id = 1;
+
+    w = spoor_snapw_create(dir, "w");
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_slots(w, 16), SPOOR_E_INVAL);
+    spoor_snapw_abort(w);
+
+    w = spoor_snapw_create(dir, "w");
+    cr_assert_eq(spoor_snapw_slots(w, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_E_INVAL);
+    spoor_snapw_abort(w);
+
+    w = spoor_snapw_create(dir, "w");
+    cr_assert_eq(spoor_snapw_add(w, (const unsigned char *) "x", 1, &id, 1),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_E_INVAL);
+    spoor_snapw_abort(w);
+
+    /* an empty grouped snapshot is version 3 with no group */
+    w = spoor_snapw_create(dir, "w");
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    {
+        spoor_snap_t  *s = open_ok("w");
+        char           err[256];
+
+        cr_assert_eq(spoor_snap_version(s), SPOOR_SNAP_VERSION_GROUPS);
+        cr_assert_eq(spoor_snap_count(s), 0);
+        cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s",
+                     err);
+        spoor_snap_close(s);
+    }
+}
+
+
+/* what every_byte_damaged_rejected says, of a version 3 file: the
+ * profiles section (its groups) is read lazily, so left to verify */
+Test(snapshot, grouped_every_byte_damaged_rejected)
+{
+    every_byte_damaged(1);
+}
+
+
+/*
+ * A group changed, every checksum the file's own but the group's frame
+ * hash recomputed as a hostile writer would: open accepts, the group's
+ * profiles are refused (EBADMSG), the others read, verify fails.
+ * `at` is an offset from the group's start; `x` is XORed into that byte,
+ * or, with set, `value` written there as a u64.
+ */
+static void
+forged_group(const unsigned char *f, size_t size, size_t first, size_t n,
+    size_t at, uint64_t value, int set, int rehash)
+{
+    spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+    unsigned char       *g;
+    spoor_snap_t        *s;
+    size_t               len, i;
+    uint64_t             go;
+    char                 err[256];
+
+    g = malloc(size);
+    cr_assert_not_null(g);
+    memcpy(g, f, size);
+    go = rd64(g + rd64(g + 48) + 8 * first);
+    if (set) {
+        wr64(g + go + at, value);
+    } else {
+        g[go + at] ^= (unsigned char) value;
+    }
+    if (rehash && rd64(g + go) <= size - go - 32) {
+        wr64(g + go + 8, XXH64(g + go + 32, rd64(g + go), 0));
+    }
+    reseal(g, size);
+    spill(path_of("r"), g, size);
+    free(g);
+
+    s = open_ok("r");
+    for (i = 0; i < spoor_snap_count(s); i++) {
+        errno = 0;
+        if (i >= first && i < first + n) {
+            cr_assert_null(spoor_snap_get(s, i, &len, &cur), "profile %zu "
+                           "(group +%zu)", i, at);
+            cr_assert_eq(len, 0);
+            cr_assert_eq(errno, EBADMSG);
+        } else {
+            expect_model_blob(s, &cur, i, 0);
+        }
+    }
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+    cr_assert_not_null(strstr(err, "group"), "%s", err);
+    spoor_snap_close(s);
+    spoor_snap_cursor_free(&cur);
+}
+
+
+Test(snapshot, grouped_forged_groups_refused)
+{
+    unsigned char  *f, *h;
+    size_t          size, starts[8], hs;
+    uint64_t        go, csize, head;
+
+    cr_assert_eq(write_model_as("s", 100, 0, 1, 0), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    cr_assert_eq(group_starts(f, starts, 8), 4);
+    cr_assert_eq(starts[1], 32);
+    go = rd64(f + rd64(f + 48) + 8 * 32);
+    csize = rd64(f + go);
+    head = rd64(f + go + 24);          /* u32 n, u32 rsize */
+
+    forged_group(f, size, 32, 32, 32 + csize / 2, 0x04, 0, 0); /* frame */
+    forged_group(f, size, 32, 32, 8, 0x01, 0, 0);          /* its hash */
+    forged_group(f, size, 32, 32, 16, 0, 1, 0);            /* first 0 */
+    forged_group(f, size, 32, 32, 16, 33, 1, 0);           /* first 33 */
+    forged_group(f, size, 32, 32, 24, head - 1, 1, 0);     /* n 31 */
+    forged_group(f, size, 32, 32, 24, head + 1, 1, 0);     /* n 33 */
+    forged_group(f, size, 32, 32, 24, head & 0xffffffffu, 1, 0); /* rsize 0 */
+    forged_group(f, size, 32, 32, 24, head + (1ull << 32), 1, 0); /* +1 */
+    forged_group(f, size, 32, 32, 24, head | 0xffffffff00000000ull, 1, 0);
+    forged_group(f, size, 32, 32, 0, csize - 8, 1, 1);     /* shorter */
+    forged_group(f, size, 32, 32, 0, csize + 8, 1, 1);     /* longer */
+    forged_group(f, size, 32, 32, 0, UINT64_MAX, 1, 0);    /* wraps */
+    forged_group(f, size, 32, 32, 0, 0, 1, 0);             /* empty */
+    forged_group(f, size, 96, 4, 16, 95, 1, 0);            /* the last */
+    free(f);
+
+    /* the padding after a frame: only verify reads it */
+    cr_assert_eq(write_model_as("s", 100, 0, 1, 0), SPOOR_OK);
+    h = slurp(path_of("s"), &hs);
+    if (csize % 8 != 0) {
+        spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+        spoor_snap_t        *s;
+        char                 err[256];
+        size_t               i;
+
+        h[go + 32 + csize] = 1;
+        reseal(h, hs);
+        spill(path_of("r"), h, hs);
+        s = open_ok("r");
+        for (i = 0; i < 100; i++) {
+            expect_model_blob(s, &cur, i, 0);
+        }
+        cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_E_FORMAT);
+        cr_assert_not_null(strstr(err, "padding"), "%s", err);
+        spoor_snap_close(s);
+        spoor_snap_cursor_free(&cur);
+    }
+    free(h);
+}
+
+
+/* A table that names groups out of order or too many profiles to one
+ * group is refused at open. */
+Test(snapshot, grouped_forged_tables_refused_at_open)
+{
+    unsigned char  *f, *g;
+    size_t          size;
+    uint64_t        toff;
+    char            err[256];
+
+    cr_assert_eq(write_model_as("s", 100, 0, 1, 0), SPOOR_OK);
+    f = slurp(path_of("s"), &size);
+    toff = rd64(f + 48);
+    g = malloc(size);
+    cr_assert_not_null(g);
+
+    struct { size_t i; uint64_t v; } forge[] = {
+        { 32, rd64(f + toff + 8 * 31) },       /* 33 profiles to group 0 */
+        { 33, rd64(f + toff) },                /* back to group 0 */
+        { 0, rd64(f + toff) + 8 },             /* not at the section start */
+        { 99, rd64(f + toff + 8 * 99) + 4 },   /* unaligned */
+        { 99, rd64(f + 48) },                  /* past the section */
+        { 99, rd64(f + toff + 8 * 98) + 8 },   /* too close to the one before */
+    };
+    for (size_t k = 0; k < sizeof(forge) / sizeof(forge[0]); k++) {
+        memcpy(g, f, size);
+        wr64(g + toff + 8 * forge[k].i, forge[k].v);
+        reseal(g, size);
+        spill(path_of("r"), g, size);
+        cr_assert_null(spoor_snap_open(path_of("r"), err, sizeof(err)),
+                       "forge %zu", k);
+        cr_assert_not_null(strstr(err, "group"), "%s", err);
+    }
+    free(g);
+    free(f);
+}
+
+
+/*
+ * A group as a hostile writer could make it, hashed and sized right:
+ * `n` records of lengths len[], the raw lengths field of record k set to
+ * len[k] + skew[k], compressed with or without the content size.
+ * Returns its bytes (SNAP_GROUP_HEAD + frame + padding) and size.
+ */
+static unsigned char *
+craft_group(uint32_t n, const uint32_t *len, const int32_t *skew,
+    int content_size, uint32_t say_n, uint64_t first, size_t *size)
+{
+    unsigned char  *raw, *g;
+    size_t          rsize = 4 * (size_t) n, at, k, j, cap, csize;
+    ZSTD_CCtx      *cc;
+
+    for (k = 0; k < n; k++) {
+        rsize += len[k];
+    }
+    raw = malloc(rsize ? rsize : 1);
+    cr_assert_not_null(raw);
+    at = 4 * (size_t) n;
+    for (k = 0; k < n; k++) {
+        uint32_t  l = (uint32_t) ((int64_t) len[k] + (skew ? skew[k] : 0));
+
+        memcpy(raw + 4 * k, &l, 4);     /* little-endian hosts only */
+        for (j = 0; j < len[k]; j++) {
+            raw[at++] = (unsigned char) (k + j);
+        }
+    }
+    cap = ZSTD_compressBound(rsize);
+    g = calloc(1, SNAP_GROUP_HEAD + cap + 8);
+    cr_assert_not_null(g);
+    cc = ZSTD_createCCtx();
+    cr_assert_not_null(cc);
+    cr_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cc,
+                  ZSTD_c_contentSizeFlag, content_size)));
+    csize = ZSTD_compress2(cc, g + SNAP_GROUP_HEAD, cap, raw, rsize);
+    cr_assert(!ZSTD_isError(csize));
+    ZSTD_freeCCtx(cc);
+    wr64(g, csize);
+    wr64(g + 8, XXH64(g + SNAP_GROUP_HEAD, csize, 0));
+    wr64(g + 16, first);
+    memcpy(g + 24, &say_n, 4);
+    {
+        uint32_t  r = (uint32_t) rsize;
+
+        memcpy(g + 28, &r, 4);
+    }
+    free(raw);
+    *size = SNAP_GROUP_HEAD + ((csize + 7) & ~(size_t) 7);
+    return g;
+}
+
+
+static int
+load_crafted(uint32_t n, const uint32_t *len, const int32_t *skew,
+    int content_size, uint32_t say_n, char *err, size_t errlen)
+{
+    spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
+    unsigned char       *g;
+    size_t               size;
+    int                  rc;
+
+    g = craft_group(n, len, skew, content_size, say_n, 7, &size);
+    err[0] = '\0';
+    rc = snap_group_load(g, size, &cur, err, errlen);
+    if (rc == 0) {
+        size_t                k, l;
+        const unsigned char  *p;
+
+        cr_assert_eq(cur.n, say_n);
+        cr_assert_eq(cur.first, 7);
+        for (k = 0; k < n; k++) {
+            p = snap_group_record(&cur, (uint32_t) k, &l);
+            cr_assert_eq(l, len[k]);
+            cr_assert(l == 0 || (p[0] == (unsigned char) k
+                                 && p[l - 1] == (unsigned char) (k + l - 1)));
+        }
+    }
+    /* one byte short of its size: refused before it is read */
+    cr_assert_eq(snap_group_load(g, size - 1, &cur, NULL, 0), -1);
+    free(g);
+    spoor_snap_cursor_free(&cur);
+    return rc;
+}
+
+
+Test(snapshot, group_bytes_checked_whole)
+{
+    uint32_t  len[4] = { 10, 200, 1, 3000 };
+    int32_t   skew[4] = { 0, 0, 0, 0 };
+    char      err[256];
+
+    cr_assert_eq(load_crafted(4, len, NULL, 1, 4, err, sizeof(err)), 0,
+                 "%s", err);
+    /* lengths that do not fill the group exactly */
+    skew[1] = 1;
+    cr_assert_eq(load_crafted(4, len, skew, 1, 4, err, sizeof(err)), -1);
+    cr_assert_not_null(strstr(err, "length"), "%s", err);
+    skew[1] = -1;
+    cr_assert_eq(load_crafted(4, len, skew, 1, 4, err, sizeof(err)), -1);
+    cr_assert_not_null(strstr(err, "fill"), "%s", err);
+    /* shifted between two records: the records are other bytes, but
+     * the group is well formed (no checksum of a record survives a
+     * hostile writer; the frame's hash and its shape are what is kept) */
+    skew[1] = 1;
+    skew[2] = -1;
+    cr_assert_eq(load_crafted(4, len, skew, 1, 4, err, sizeof(err)) == 0
+                 || strstr(err, "length") != NULL, 1);
+    /* a record of length 0 */
+    skew[1] = 0;
+    skew[2] = 0;
+    skew[3] = -3000;
+    cr_assert_eq(load_crafted(4, len, skew, 1, 4, err, sizeof(err)), -1);
+    /* a frame that does not say its size */
+    cr_assert_eq(load_crafted(4, len, NULL, 0, 4, err, sizeof(err)), -1);
+    cr_assert_not_null(strstr(err, "does not say"), "%s", err);
+    /* a record count the lengths do not agree with */
+    cr_assert_eq(load_crafted(4, len, NULL, 1, 3, err, sizeof(err)), -1);
+    cr_assert_eq(load_crafted(4, len, NULL, 1, 0, err, sizeof(err)), -1);
+    cr_assert_eq(load_crafted(4, len, NULL, 1, 33, err, sizeof(err)), -1);
+}
+
+
+/* The writer's groups, sealed by hand: what add takes, seal gives. */
+Test(snapshot, group_writer_seals_what_it_took)
+{
+    snap_group_w_t        g;
+    spoor_snap_cursor_t   cur = SPOOR_SNAP_CURSOR_INIT;
+    static unsigned char  big[SNAP_GROUP_BYTES + 10];
+    const unsigned char  *bytes, *p;
+    size_t                len, l, k;
+
+    memset(&g, 0, sizeof(g));
+    cr_assert_eq(snap_group_w_full(&g), 0);
+    for (k = 0; k < SNAP_GROUP_RECORDS; k++) {
+        cr_assert_eq(snap_group_w_full(&g), 0);
+        cr_assert_eq(snap_group_w_add(&g, (const unsigned char *) "abcdef",
+                                      1 + k % 6), SPOOR_OK);
+    }
+    cr_assert_eq(snap_group_w_full(&g), 1);
+    cr_assert_eq(snap_group_w_seal(&g, 64, &bytes, &len), SPOOR_OK);
+    cr_assert_eq(len % 8, 0);
+    cr_assert_eq(snap_group_w_count(&g), 0);
+    cr_assert_eq(snap_group_load(bytes, len, &cur, NULL, 0), 0);
+    cr_assert_eq(cur.n, SNAP_GROUP_RECORDS);
+    cr_assert_eq(cur.first, 64);
+    for (k = 0; k < SNAP_GROUP_RECORDS; k++) {
+        p = snap_group_record(&cur, (uint32_t) k, &l);
+        cr_assert_eq(l, 1 + k % 6);
+        cr_assert(memcmp(p, "abcdef", l) == 0);
+    }
+
+    /* a group ends once its records reach SNAP_GROUP_BYTES */
+    cr_assert_eq(snap_group_w_add(&g, big, SNAP_GROUP_BYTES - 1), SPOOR_OK);
+    cr_assert_eq(snap_group_w_full(&g), 0);
+    cr_assert_eq(snap_group_w_add(&g, big, 1), SPOOR_OK);
+    cr_assert_eq(snap_group_w_full(&g), 1);
+    cr_assert_eq(snap_group_w_seal(&g, 0, &bytes, &len), SPOOR_OK);
+    cr_assert_eq(snap_group_load(bytes, len, &cur, NULL, 0), 0);
+    cr_assert_eq(cur.n, 2);
+    snap_group_w_free(&g);
+    snap_group_w_free(&g);              /* twice: a no-op */
+    spoor_snap_cursor_free(&cur);
 }

@@ -292,12 +292,13 @@ Test(state, damaged_profile_record_is_reported_by_every_reader)
     two_logs();
     free(ok(0, "$S ingest --state $D/st --rules $R $D/a.spoor%s", ""));
     first_profile(pid, uid);
-    healthy = ok(0, "$S export --state $D/st | sed -n 2p | jq -r .id%s", "");
+    /* the last profile: in the last record group, not the first */
+    healthy = ok(0, "$S export --state $D/st | tail -n 1 | jq -r .id%s", "");
     healthy[strcspn(healthy, "\n")] = '\0';
 
-    /* one flipped byte inside profile 0's blob (header 136 B, then the
-     * record's length and checksum, 16 B) */
-    free(ok(0, "printf '\\377' | dd of=$D/st/gen-000001.snap bs=1 seek=160 "
+    /* one flipped byte inside the compressed records of profiles 0 ..
+     * 31 (header 136 B, then the group's head, 32 B: docs/FORMAT.md) */
+    free(ok(0, "printf '\\377' | dd of=$D/st/gen-000001.snap bs=1 seek=180 "
                "conv=notrunc 2>/dev/null%s", ""));
 
     o = ok(1, "$S segments --state $D/st 2>&1 >/dev/null%s", "");
