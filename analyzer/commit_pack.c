@@ -9,6 +9,12 @@
  * helper waits for a free slot, the caller for a packed one.  The helper
  * packs slots 1 and 3 only, so it is at most two of its chunks ahead of
  * the caller's appends, and memory is bounded by SLOTS chunks.
+ *
+ * The snapshot's records are compressed where they are packed: each
+ * chunk's in groups of its own (snap_group.h; a group never spans two
+ * chunks, whichever thread packs them), handed to the writer sealed.  So
+ * the compression is shared by both threads, and the files are the same
+ * for one thread or two.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +27,7 @@
 #include "quiet_thread.h"
 #include "error.h"
 #include "profile.h"
+#include "snap_group.h"
 #include "stored.h"
 
 #define SLOTS  4
@@ -34,6 +41,12 @@ typedef struct {
     uint32_t         *nhash;
     unsigned char    *sums;          /* sum_size each */
     size_t            n;             /* profiles in it */
+    unsigned char    *groups;        /* its records, sealed groups back to
+                                        back */
+    size_t            glen, gcap;
+    size_t           *gsize;         /* bytes of each group */
+    uint32_t         *gcount;        /* records of each group */
+    size_t            ng;
     int               packed, rc;
 } chunk_t;
 
@@ -44,6 +57,7 @@ typedef struct {
     size_t             ndec_cap;
     stored_str_t      *segs;         /* rules' count + 1 */
     figures_t          fig;
+    snap_group_w_t     gw;           /* the group being filled */
 } scratch_t;
 
 typedef struct {
@@ -75,6 +89,7 @@ scratch_free(scratch_t *s)
     free(s->sids);
     free(s->dec);
     free(s->segs);
+    snap_group_w_free(&s->gw);
 }
 
 
@@ -88,8 +103,10 @@ chunk_init(chunk_t *ch, size_t sum_size)
     ch->srv_len = malloc(COMMIT_CHUNK * sizeof(size_t));
     ch->nhash = malloc(COMMIT_CHUNK * sizeof(uint32_t));
     ch->sums = malloc(COMMIT_CHUNK * (sum_size ? sum_size : 1));
-    return ch->rec_len && ch->srv_len && ch->nhash && ch->sums
-           ? SPOOR_OK : SPOOR_E_NOMEM;
+    ch->gsize = malloc(COMMIT_CHUNK * sizeof(size_t));
+    ch->gcount = malloc(COMMIT_CHUNK * sizeof(uint32_t));
+    return ch->rec_len && ch->srv_len && ch->nhash && ch->sums && ch->gsize
+           && ch->gcount ? SPOOR_OK : SPOOR_E_NOMEM;
 }
 
 
@@ -103,6 +120,68 @@ chunk_free(chunk_t *ch)
     free(ch->nhash);
     free(ch->hashes);
     free(ch->sums);
+    free(ch->groups);
+    free(ch->gsize);
+    free(ch->gcount);
+}
+
+
+/* Seals the records in s->gw as ch's next group. */
+static int
+seal_group(scratch_t *s, chunk_t *ch)
+{
+    const unsigned char  *bytes;
+    unsigned char        *g;
+    size_t                len, cap;
+    uint32_t              n = snap_group_w_count(&s->gw);
+    int                   rc;
+
+    rc = snap_group_w_seal(&s->gw, 0, &bytes, &len);
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    if (len > ch->gcap - ch->glen) {
+        cap = ch->gcap ? ch->gcap : 65536;
+        while (cap - ch->glen < len) {
+            cap *= 2;
+        }
+        g = realloc(ch->groups, cap);
+        if (g == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        ch->groups = g;
+        ch->gcap = cap;
+    }
+    memcpy(ch->groups + ch->glen, bytes, len);
+    ch->glen += len;
+    ch->gsize[ch->ng] = len;
+    ch->gcount[ch->ng++] = n;
+    return SPOOR_OK;
+}
+
+
+/* The chunk's records, compressed in groups (the writer sets each
+ * group's first profile when it takes it). */
+static int
+group_chunk(scratch_t *s, chunk_t *ch)
+{
+    const unsigned char  *r = (const unsigned char *) ch->rec.data;
+    size_t                i;
+    int                   rc = SPOOR_OK;
+
+    ch->glen = 0;
+    ch->ng = 0;
+    for (i = 0; i < ch->n && rc == SPOOR_OK; i++) {
+        rc = snap_group_w_add(&s->gw, r, ch->rec_len[i]);
+        r += ch->rec_len[i];
+        if (rc == SPOOR_OK && snap_group_w_full(&s->gw)) {
+            rc = seal_group(s, ch);
+        }
+    }
+    if (rc == SPOOR_OK && snap_group_w_count(&s->gw) > 0) {
+        rc = seal_group(s, ch);
+    }
+    return rc;
 }
 
 
@@ -205,36 +284,39 @@ pack_chunk(pack_t *pk, scratch_t *s, size_t n, chunk_t *ch)
         h += c->outs[k].count + 1;
     }
     ch->n = i;
-    return rc;
+    return rc == SPOOR_OK ? group_chunk(s, ch) : rc;
 }
 
 
-/* Hands a packed chunk to the writers. */
+/* Hands a packed chunk to the writers: its groups to the snapshot's,
+ * its serving records to the serving view's. */
 static int
 append_chunk(const chunk_t *ch, size_t sum_size, spoor_snapw_t *w,
     spoor_snapw_t *sw, spoor_snapw_t **failed)
 {
-    const unsigned char  *r = (const unsigned char *) ch->rec.data;
+    const unsigned char  *g = ch->groups;
     const unsigned char  *v = (const unsigned char *) ch->srv.data;
     const uint64_t       *h = ch->hashes;
-    size_t                i;
+    size_t                i, k, j;
     int                   rc;
 
-    for (i = 0; i < ch->n; i++) {
-        rc = spoor_snapw_add(w, r, ch->rec_len[i], h, ch->nhash[i]);
+    for (k = 0, i = 0; k < ch->ng; k++) {
+        rc = spoor_snapw_add_group(w, g, ch->gsize[k], h, ch->nhash + i);
         if (rc != SPOOR_OK) {
             *failed = w;
             return rc;
         }
-        rc = spoor_snapw_add_sum(sw, v, ch->srv_len[i], h, ch->nhash[i],
-                                 ch->sums + i * sum_size);
-        if (rc != SPOOR_OK) {
-            *failed = sw;
-            return rc;
+        for (j = 0; j < ch->gcount[k]; j++, i++) {
+            rc = spoor_snapw_add_sum(sw, v, ch->srv_len[i], h, ch->nhash[i],
+                                     ch->sums + i * sum_size);
+            if (rc != SPOOR_OK) {
+                *failed = sw;
+                return rc;
+            }
+            v += ch->srv_len[i];
+            h += ch->nhash[i];
         }
-        r += ch->rec_len[i];
-        v += ch->srv_len[i];
-        h += ch->nhash[i];
+        g += ch->gsize[k];
     }
     return SPOOR_OK;
 }

@@ -12,6 +12,9 @@
  * the rest, and the caller hands every chunk to the writers in order.
  * The files are byte for byte those one thread writes.
  *
+ * The snapshot's records are compressed in groups where they are packed
+ * (a group never spans two chunks), so both threads share that work too.
+ *
  * What a profile's packing writes besides its chunk is its own
  * (next_change and its figures cell) and the thread's figures, added to
  * the caller's at the end: so two threads never write the same memory.
@@ -54,7 +57,8 @@ typedef struct {
 
 /*
  * Packs every out and adds it to w (record, ids' hashes and the profile
- * id's) and sw (serving record, the same hashes, summary), in order, and
+ * id's; w compresses in groups: spoor_snapw_groups) and sw (serving
+ * record, the same hashes, summary), in order, and
  * moves each profile's cell in *fig from the one it had to the one its
  * record now gives: *fig must hold figures_add() of every profile.  Returns SPOOR_OK; SPOOR_E_NOMEM; or
  * the error of a writer, *failed then naming it (w or sw; errno set by

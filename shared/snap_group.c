@@ -119,15 +119,21 @@ snap_group_w_seal(snap_group_w_t *g, uint64_t first,
         if (g->cctx == NULL) {
             return SPOOR_E_NOMEM;
         }
+        if (ZSTD_isError(ZSTD_CCtx_setParameter(g->cctx,
+                             ZSTD_c_compressionLevel, SNAP_GROUP_LEVEL))
+            || ZSTD_isError(ZSTD_CCtx_setParameter(g->cctx, ZSTD_c_hashLog,
+                                                   SNAP_GROUP_HASH_LOG)))
+        {
+            return SPOOR_E_INVAL;
+        }
     }
     src = g->raw + ROOM - 4 * (size_t) g->n;
     for (k = 0; k < g->n; k++) {
         le_put32(src + 4 * k, g->len[k]);
     }
     rsize = g->raw_len - ROOM + 4 * (size_t) g->n;
-    csize = ZSTD_compressCCtx(g->cctx, g->out + SNAP_GROUP_HEAD,
-                              g->out_cap - SNAP_GROUP_HEAD - 7, src, rsize,
-                              SNAP_GROUP_LEVEL);
+    csize = ZSTD_compress2(g->cctx, g->out + SNAP_GROUP_HEAD,
+                           g->out_cap - SNAP_GROUP_HEAD - 7, src, rsize);
     if (ZSTD_isError(csize) || csize == 0) {
         return SPOOR_E_INVAL;
     }

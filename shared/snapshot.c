@@ -810,6 +810,66 @@ w_seal(spoor_snapw_t *w)
 }
 
 
+int
+spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
+    size_t len, const uint64_t *ids, const uint32_t *nids)
+{
+    unsigned char  head[SNAP_GROUP_HEAD];
+    uint64_t       first, size;
+    size_t         k, j, total = 0;
+    uint32_t       n;
+
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    if (!w->groups || group == NULL || ids == NULL || nids == NULL
+        || snap_group_head(group, len, &first, &n, &size, NULL, 0) != 0
+        || size != len)
+    {
+        return SPOOR_E_INVAL;
+    }
+    for (k = 0; k < n; k++) {
+        if (nids[k] == 0 || nids[k] > SIZE_MAX - total) {
+            return SPOOR_E_INVAL;
+        }
+        total += nids[k];
+    }
+    if (total > SIZE_MAX - w->nindex || n > SIZE_MAX - w->count
+        || grow((void **) &w->table, &w->table_cap, w->count + n,
+                sizeof(*w->table)) != 0
+        || grow((void **) &w->index, &w->index_cap, w->nindex + total,
+                sizeof(*w->index)) != 0)
+    {
+        return SPOOR_E_NOMEM;
+    }
+
+    w_seal(w);                          /* records added one by one */
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    memcpy(head, group, SNAP_GROUP_HEAD);
+    le_put64(head + 16, w->count);      /* the group's `first` */
+    for (k = 0; k < n; k++) {
+        w->table[w->count + k] = w->off;
+        for (j = 0; j < nids[k]; j++) {
+            w->index[w->nindex].hash = *ids++;
+            w->index[w->nindex].idx = w->count + k;
+            w->nindex++;
+        }
+    }
+    w->count += n;
+    w_put(w, head, SNAP_GROUP_HEAD);
+    w_put(w, group + SNAP_GROUP_HEAD, len - SNAP_GROUP_HEAD);
+    if (w->err != SPOOR_OK) {
+        errno = w->err_errno;
+        return w->err;
+    }
+    return SPOOR_OK;
+}
+
+
 /* spoor_snapw_add() and spoor_snapw_add_sum(): sum is w->sum bytes, or
  * NULL on a writer without slots (both checked by the callers). */
 static int

@@ -189,6 +189,21 @@ int spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
 int spoor_snapw_groups(spoor_snapw_t *w);
 
 /*
+ * Adds the profiles of one group a caller sealed itself (snap_group.h:
+ * snap_group_w_seal(), on any thread, its `first` whatever it was):
+ * group[0 .. len) holds n records, which become profiles count .. count
+ * + n - 1 (the head's `first` is written so); ids holds their id hashes
+ * back to back, nids[k] of profile k's (at least one each).  Records
+ * added one by one before it are sealed first, as their own group.  For
+ * a writer that compresses many groups at once on several threads; the
+ * frame is not read again here.  Returns SPOOR_OK; SPOOR_E_INVAL (not a
+ * grouped writer, a head that does not fit len, a profile without ids)
+ * or SPOOR_E_NOMEM with nothing added; SPOOR_E_IO as spoor_snapw_add().
+ */
+int spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
+    size_t len, const uint64_t *ids, const uint32_t *nids);
+
+/*
  * Sizes w's in-memory tables for `profiles` more profiles holding `ids`
  * id hashes in all, when the caller knows them: the tables then take what
  * they need instead of doubling as they fill (up to twice that).  A hint:

@@ -2763,3 +2763,82 @@ Test(snapshot, group_writer_seals_what_it_took)
     snap_group_w_free(&g);              /* twice: a no-op */
     spoor_snap_cursor_free(&cur);
 }
+
+
+/* Groups sealed elsewhere (commit_pack.c seals them on its threads)
+ * between records added one by one: the profiles keep their order and
+ * ids, the head's `first` is the writer's. */
+Test(snapshot, sealed_groups_added_between_records)
+{
+    static unsigned char  buf[BLOB_CAP];
+    snap_group_w_t        g;
+    spoor_snapw_t        *w;
+    spoor_snap_t         *s;
+    const unsigned char  *bytes;
+    unsigned char        *f;
+    uint64_t              ids[8 * 5];
+    uint32_t              nids[5];
+    size_t                i, len, k, at = 0, size, starts[8];
+    char                  err[256];
+
+    w = spoor_snapw_create(dir, "s");
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_OK);
+    for (i = 0; i < 3; i++) {
+        len = model_blob(i, buf);
+        k = model_ids(i, ids);
+        cr_assert_eq(spoor_snapw_add(w, buf, len, ids, k), SPOOR_OK);
+    }
+    memset(&g, 0, sizeof(g));
+    for (i = 3; i < 8; i++) {
+        len = model_blob(i, buf);
+        cr_assert_eq(snap_group_w_add(&g, buf, len), SPOOR_OK);
+        nids[i - 3] = (uint32_t) model_ids(i, ids + at);
+        at += nids[i - 3];
+    }
+    cr_assert_eq(snap_group_w_seal(&g, 999, &bytes, &len), SPOOR_OK);
+
+    /* refused, nothing added: a length that is not the group's, a
+     * profile without ids */
+    cr_assert_eq(spoor_snapw_add_group(w, bytes, len - 8, ids, nids),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_group(w, bytes, len + 8, ids, nids),
+                 SPOOR_E_INVAL);
+    nids[2] = 0;
+    cr_assert_eq(spoor_snapw_add_group(w, bytes, len, ids, nids),
+                 SPOOR_E_INVAL);
+    nids[2] = (uint32_t) model_ids(5, ids + nids[0] + nids[1]);
+
+    cr_assert_eq(spoor_snapw_add_group(w, bytes, len, ids, nids), SPOOR_OK);
+    for (i = 8; i < 10; i++) {
+        len = model_blob(i, buf);
+        k = model_ids(i, ids);
+        cr_assert_eq(spoor_snapw_add(w, buf, len, ids, k), SPOOR_OK);
+    }
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snap_group_w_free(&g);
+
+    s = open_ok("s");
+    check_model(s, 10, 0);              /* blobs, ids, verify */
+    spoor_snap_close(s);
+    f = slurp(path_of("s"), &size);
+    cr_assert_eq(group_starts(f, starts, 8), 3);
+    cr_assert_eq(starts[1], 3);
+    cr_assert_eq(starts[2], 8);
+    free(f);
+
+    /* a writer without groups takes none */
+    w = spoor_snapw_create(dir, "p");
+    memset(&g, 0, sizeof(g));
+    cr_assert_eq(snap_group_w_add(&g, buf, 1), SPOOR_OK);
+    cr_assert_eq(snap_group_w_seal(&g, 0, &bytes, &len), SPOOR_OK);
+    nids[0] = 1;
+    cr_assert_eq(spoor_snapw_add_group(w, bytes, len, ids, nids),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snap_group_w_free(&g);
+    s = open_ok("p");
+    cr_assert_eq(spoor_snap_count(s), 0);
+    cr_assert_eq(spoor_snap_verify(s, err, sizeof(err)), SPOOR_OK, "%s", err);
+    spoor_snap_close(s);
+}
