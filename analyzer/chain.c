@@ -79,8 +79,10 @@ chain_open_files(chain_t *c, const char *dir, uint32_t gen, const char *ext,
         c->file[c->n] = s;
         c->gen[c->n] = gen;
         c->n++;
-        if (verify) {
-            rc = spoor_snap_verify(s, why, sizeof(why));
+        if (verify != CHAIN_VERIFY_NONE) {
+            rc = verify == CHAIN_VERIFY_STORED
+                 ? spoor_snap_verify_stored(s, why, sizeof(why))
+                 : spoor_snap_verify(s, why, sizeof(why));
             if (rc != SPOOR_OK) {
                 snprintf(err, errlen, "%s", why);
                 goto fail;

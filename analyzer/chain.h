@@ -35,10 +35,17 @@ typedef struct {
                                    (a cache, so a const chain reads) */
 } chain_t;
 
+/* chain_open()'s verify: none, every byte (spoor_snap_verify), or every
+ * byte but the record groups' contents, which the reader checks as it
+ * reads them (spoor_snap_verify_stored: for a reader of every record). */
+#define CHAIN_VERIFY_NONE    0
+#define CHAIN_VERIFY_ALL     1
+#define CHAIN_VERIFY_STORED  2
+
 /*
  * Opens dir/gen-GEN.snap and the files of the generations it follows,
- * down to its base, each with spoor_snap_open() and, when verify is 1,
- * spoor_snap_verify() (every byte).  Returns SPOOR_OK; SPOOR_E_IO when
+ * down to its base, each with spoor_snap_open() and verified as `verify`
+ * says (CHAIN_VERIFY_*).  Returns SPOOR_OK; SPOOR_E_IO when
  * gen's own file does not exist (errno ENOENT); SPOOR_E_FORMAT when a file
  * is damaged, missing or does not link (the message in err names it);
  * SPOOR_E_NOMEM.  On error c holds nothing (no chain_close() needed, but

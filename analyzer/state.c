@@ -800,7 +800,9 @@ state_newest_intact(const char *dir, uint32_t except, uint32_t *gen)
         if (gens[i] == except) {
             continue;
         }
-        if (chain_open(&c, dir, gens[i], 1, NULL, 0) == SPOOR_OK) {
+        if (chain_open(&c, dir, gens[i], CHAIN_VERIFY_ALL, NULL, 0)
+            == SPOOR_OK)
+        {
             *gen = gens[i];
             chain_close(&c);
         }
@@ -863,7 +865,7 @@ state_open_chain(const char *dir, chain_t *c, char *err, size_t errlen)
     }
     if (rc == SPOOR_OK) {
         cur = gen_name_number(strrchr(path, '/') + 1, "gen-", ".snap", 1);
-        rc = chain_open(c, dir, cur, 0, err, errlen);
+        rc = chain_open(c, dir, cur, CHAIN_VERIFY_NONE, err, errlen);
         if (rc == SPOOR_OK || rc == SPOOR_E_NOMEM) {
             return rc;
         }
@@ -931,7 +933,9 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
         STATE_MSG("out of memory");
         return SPOOR_E_NOMEM;
     }
-    rc = chain_open(&c, st->dir, gen, 1, err, errlen);
+    /* every record the chain holds is read below, each group checked
+     * whole as it is decompressed: no need to decompress them twice */
+    rc = chain_open(&c, st->dir, gen, CHAIN_VERIFY_STORED, err, errlen);
     if (rc != SPOOR_OK) {
         return rc;
     }

@@ -2143,20 +2143,41 @@ done:
 
 
 /* Version 3, for verify: every group, one after the other, read and
- * checked whole (snap_grouped), with its padding. */
+ * checked whole (snap_grouped) when `frames`, else its head against the
+ * table and its frame's checksum; and its padding. */
 static int
-snap_check_groups(const unsigned char *map, const snap_view_t *v,
+snap_check_groups(const unsigned char *map, const snap_view_t *v, int frames,
     char *msg, size_t msglen)
 {
     spoor_snap_cursor_t  cur = SPOOR_SNAP_CURSOR_INIT;
-    uint64_t             off, csize;
+    uint64_t             off, csize, size;
     size_t               i, len;
     int                  rc = SPOOR_OK;
 
     for (i = 0; i < v->count; i = cur.first + cur.n) {
+        if (!frames) {
+            off = le_get64(v->table + i * 8);
+            if (snap_group_head(map + off, v->prof_end - off, &cur.first,
+                                &cur.n, &size, msg, msglen) != 0)
+            {
+                rc = SPOOR_E_FORMAT;
+                break;
+            }
+            if (!group_fits(v, off, cur.first, cur.n, size)
+                || XXH64(map + off + SNAP_GROUP_HEAD,
+                         (size_t) le_get64(map + off), 0)
+                   != le_get64(map + off + 8))
+            {
+                say(msg, msglen, "corrupt: the record group of profile %zu "
+                    "does not hold what the table says, or its checksum "
+                    "does not match", i);
+                rc = SPOOR_E_FORMAT;
+                break;
+            }
+            cur.off = off;
         /* a serial no open file has: every group is loaded afresh */
-        if (snap_grouped(map, v, UINT64_MAX, i, &cur, &len, msg, msglen)
-            == NULL)
+        } else if (snap_grouped(map, v, UINT64_MAX, i, &cur, &len, msg,
+                                msglen) == NULL)
         {
             rc = errno == ENOMEM ? SPOOR_E_NOMEM : SPOOR_E_FORMAT;
             break;
@@ -2177,10 +2198,11 @@ snap_check_groups(const unsigned char *map, const snap_view_t *v,
 }
 
 
-/* What verify checks beyond snap_parse(); v is a parsed view of map. */
+/* What verify checks beyond snap_parse(); v is a parsed view of map;
+ * frames: whether groups are decompressed (snap_check_groups). */
 static int
 snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
-    char *msg, size_t msglen)
+    int frames, char *msg, size_t msglen)
 {
     const unsigned char  *blob;
     unsigned char        *seen;
@@ -2188,7 +2210,7 @@ snap_check_all(const unsigned char *map, size_t size, const snap_view_t *v,
     int                   rc = SPOOR_E_FORMAT;
 
     if (v->h.version == SPOOR_SNAP_VERSION_GROUPS) {
-        rc = snap_check_groups(map, v, msg, msglen);
+        rc = snap_check_groups(map, v, frames, msg, msglen);
         if (rc != SPOOR_OK) {
             return rc;
         }
@@ -2352,8 +2374,8 @@ spoor_snap_close(spoor_snap_t *s)
 }
 
 
-int
-spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen)
+static int
+snap_verify(const spoor_snap_t *s, int frames, char *err, size_t errlen)
 {
     snap_view_t  v;
     char         msg[256];
@@ -2363,11 +2385,25 @@ spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen)
         report(err, errlen, s->path, msg);
         return SPOOR_E_FORMAT;
     }
-    rc = snap_check_all(s->map, s->size, &v, msg, sizeof(msg));
+    rc = snap_check_all(s->map, s->size, &v, frames, msg, sizeof(msg));
     if (rc != SPOOR_OK) {
         report(err, errlen, s->path, msg);
     }
     return rc;
+}
+
+
+int
+spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen)
+{
+    return snap_verify(s, 1, err, errlen);
+}
+
+
+int
+spoor_snap_verify_stored(const spoor_snap_t *s, char *err, size_t errlen)
+{
+    return snap_verify(s, 0, err, errlen);
 }
 
 

@@ -282,6 +282,18 @@ void spoor_snap_close(spoor_snap_t *s);
  */
 int spoor_snap_verify(const spoor_snap_t *s, char *err, size_t errlen);
 
+/*
+ * spoor_snap_verify() but for the contents of a version 3 file's record
+ * groups: their heads against the table, their frames' XXH64 and their
+ * padding are checked, and, with the whole-file checksum, every byte is
+ * the one the writer wrote; the frames are not decompressed (each is
+ * checked whole when a record of it is read).  For a reader that reads
+ * every record it needs anyway, and would otherwise decompress the file
+ * twice.  The same as spoor_snap_verify() for versions 1 and 2.
+ */
+int spoor_snap_verify_stored(const spoor_snap_t *s, char *err,
+    size_t errlen);
+
 /* Number of profiles. */
 size_t spoor_snap_count(const spoor_snap_t *s);
 
