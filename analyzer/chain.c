@@ -309,8 +309,10 @@ blob_pid(const unsigned char *b, size_t len)
 }
 
 
-int
-chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
+/* The live profiles of files 0 .. nf - 1 with their ids (read when the
+ * chain has more than one file), sorted as chain_order() sorts. */
+static int
+order_files(chain_t *c, size_t nf, chain_ref_t **refs, size_t *n)
 {
     size_t                f, i, cnt, total = 0, k = 0, len;
     const unsigned char  *b;
@@ -321,14 +323,14 @@ chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
     if (chain_live(c) != SPOOR_OK) {
         return SPOOR_E_NOMEM;
     }
-    for (f = 0; f < c->n; f++) {
+    for (f = 0; f < nf; f++) {
         total += spoor_snap_count(c->file[f]);
     }
     r = malloc((total ? total : 1) * sizeof(*r));
     if (r == NULL) {
         return SPOOR_E_NOMEM;
     }
-    for (f = 0; f < c->n; f++) {
+    for (f = 0; f < nf; f++) {
         cnt = spoor_snap_count(c->file[f]);
         for (i = 0; i < cnt; i++) {
             if (!chain_is_live(c, f, i)) {
@@ -347,6 +349,56 @@ chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
     *refs = r;
     *n = k;
     return SPOOR_OK;
+}
+
+
+int
+chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
+{
+    return order_files(c, c->n, refs, n);
+}
+
+
+int
+chain_each(chain_t *c,
+    int (*fn)(void *arg, size_t f, size_t i, const unsigned char *b,
+              size_t len),
+    void *arg)
+{
+    chain_ref_t          *r;
+    const unsigned char  *b, *d;
+    size_t                nr, k = 0, base = c->n - 1, i, cnt, len, dlen;
+    uint64_t              pid;
+    int                   rc;
+
+    rc = order_files(c, base, &r, &nr);     /* the deltas' */
+    if (rc != SPOOR_OK) {
+        return rc;
+    }
+    cnt = spoor_snap_count(c->file[base]);
+    for (i = 0; i < cnt && rc == SPOOR_OK; i++) {
+        if (!chain_is_live(c, base, i)) {
+            continue;
+        }
+        b = chain_record(c, base, i, &len);
+        pid = c->n > 1 && b != NULL ? blob_pid(b, len) : 0;
+        /* the deltas' profiles before it: (pid, f, i) order, and a
+         * delta's file comes before the base's (the deltas use their own
+         * cursors: b stays valid) */
+        for (; k < nr && r[k].pid <= pid && rc == SPOOR_OK; k++) {
+            d = chain_record(c, r[k].f, r[k].i, &dlen);
+            rc = fn(arg, r[k].f, r[k].i, d, d ? dlen : 0);
+        }
+        if (rc == SPOOR_OK) {
+            rc = fn(arg, base, i, b, b ? len : 0);
+        }
+    }
+    for (; k < nr && rc == SPOOR_OK; k++) {
+        d = chain_record(c, r[k].f, r[k].i, &dlen);
+        rc = fn(arg, r[k].f, r[k].i, d, d ? dlen : 0);
+    }
+    free(r);
+    return rc;
 }
 
 

@@ -109,6 +109,22 @@ typedef struct {
 int chain_order(chain_t *c, chain_ref_t **refs, size_t *n);
 
 /*
+ * Calls fn(arg, f, i, b, len) for each of the chain's profiles in
+ * chain_order()'s order, with its record (b: chain_record()'s, valid
+ * during the call; NULL with len 0 when it cannot be read), reading each
+ * record once: the base's in file order, the deltas' (read first, for
+ * their profile ids) merged in.  That is chain_order()'s order because
+ * every generation holds its profiles by profile id (a commit writes them
+ * so); a base that did not would give its profiles in its file order.
+ * Stops at the first fn that returns other than SPOOR_OK and returns it;
+ * SPOOR_OK; SPOOR_E_NOMEM.
+ */
+int chain_each(chain_t *c,
+    int (*fn)(void *arg, size_t f, size_t i, const unsigned char *b,
+              size_t len),
+    void *arg);
+
+/*
  * The hashes of the gone entries of the chain's deltas (each delta's last
  * record, when it is one), into *out (malloc'ed, *n of them; NULL and 0
  * when none): what a delta that follows the base must say again.

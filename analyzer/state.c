@@ -911,22 +911,56 @@ state_unload(state_t *st)
 }
 
 
+/* What load_gen hands each record to (chain_each). */
+typedef struct {
+    state_t        *st;
+    const chain_t  *c;
+    uint32_t       *ids;
+    size_t          cap;
+    spoor_rules_t  *lrules;
+    char           *err;
+    size_t          errlen;
+    int             said;           /* a message is in err */
+} load_each_t;
+
+
+static int
+load_one(void *arg, size_t f, size_t i, const unsigned char *p, size_t len)
+{
+    load_each_t  *x = arg;
+    state_t      *st = x->st;
+    char         *err = x->err;
+    size_t        errlen = x->errlen;
+    int           rc;
+
+    rc = p ? load_profile(st, p, len, &x->ids, &x->cap,
+                          f + 1 < x->c->n ? PROFILE_SINCE_BASE : 0,
+                          x->lrules)
+           : SPOOR_E_FORMAT;
+    if (rc != SPOOR_OK) {
+        STATE_MSG("%s/gen-%06" PRIu32 ".snap: profile %zu: %s", st->dir,
+                  x->c->gen[f], i, spoor_strerror(rc));
+        x->said = 1;
+    }
+    return rc;
+}
+
+
 /* Loads generation `gen` of the state: its chain (chain.h), every file
  * verified whole (every byte's checksum) before anything of it is
  * trusted; the chain's profiles are entered in profile id order, the
  * order of a full generation, so that a state loads into the same shape
- * whichever way it was written. */
+ * whichever way it was written.  Each record is decompressed once. */
 static int
 load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
 {
     chain_t               c;
     const unsigned char  *p;
-    size_t                len, i, f, k, cap = 0;
-    uint32_t             *ids = NULL;
-    chain_ref_t          *refs = NULL;
-    spoor_rules_t        *lrules = NULL;
+    size_t                len, f;
+    load_each_t           x;
     int                   rc;
 
+    memset(&x, 0, sizeof(x));
     state_unload(st);
     st->merges_counted = st->refused_counted = st->junk_counted = 0;
     if (identity_init(&st->g, 256, 1024) != SPOOR_OK) {
@@ -947,32 +981,25 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
                   gen);
         goto done;
     }
-    rc = chain_order(&c, &refs, &k);
-    if (rc != SPOOR_OK) {
-        STATE_MSG("out of memory");
-        goto done;
-    }
     /* the segments the records name, by the rules they were written with
      * (rules that no longer parse: cells without segments; a commit with
      * other rules writes every record again anyway) */
+    x.st = st;
+    x.c = &c;
+    x.err = err;
+    x.errlen = errlen;
     if (st->set.rules != NULL
         && spoor_rules_parse(st->set.rules, st->set.rules_len, st->dir,
-                             &lrules, NULL, 0) != SPOOR_OK)
+                             &x.lrules, NULL, 0) != SPOOR_OK)
     {
-        lrules = NULL;
+        x.lrules = NULL;
     }
-    for (i = 0; i < k; i++) {
-        p = chain_record(&c, refs[i].f, refs[i].i, &len);
-        rc = p ? load_profile(st, p, len, &ids, &cap,
-                              refs[i].f + 1 < c.n ? PROFILE_SINCE_BASE : 0,
-                              lrules)
-               : SPOOR_E_FORMAT;
-        if (rc != SPOOR_OK) {
-            STATE_MSG("%s/gen-%06" PRIu32 ".snap: profile %" PRIu32 ": %s",
-                      st->dir, c.gen[refs[i].f], refs[i].i,
-                      spoor_strerror(rc));
-            goto done;
+    rc = chain_each(&c, load_one, &x);
+    if (rc != SPOOR_OK) {
+        if (!x.said) {
+            STATE_MSG("out of memory");
         }
+        goto done;
     }
     st->gen = gen;
     st->base = c.gen[c.n - 1];
@@ -991,9 +1018,8 @@ load_gen(state_t *st, uint32_t gen, char *err, size_t errlen)
     st->older_base = older_base(st->dir, st->base);
 
 done:
-    spoor_rules_free(lrules);
-    free(refs);
-    free(ids);
+    spoor_rules_free(x.lrules);
+    free(x.ids);
     chain_close(&c);
     return rc;
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "chain.h"
+#include "error.h"
 #include "spoor_run.h"
 
 
@@ -258,4 +260,84 @@ Test(delta, changed_rules_start_a_new_base)
     o = last("delta");
     cr_assert_str_eq(o, "false", "new rules shape every profile: a base");
     free(o);
+}
+
+
+typedef struct {
+    const chain_t  *c;
+    chain_ref_t     got[4096];
+    size_t          n;
+} each_t;
+
+
+static int
+each_one(void *arg, size_t f, size_t i, const unsigned char *b, size_t len)
+{
+    each_t               *x = arg;
+    const unsigned char  *again;
+    size_t                alen;
+
+    cr_assert_lt(x->n, 4096);
+    cr_assert_not_null(b, "file %zu profile %zu unread", f, i);
+    /* the same bytes as a read of its own (b lives in another cursor's
+     * buffer only if f is a delta and the read below is of the base) */
+    again = chain_record(x->c, f, i, &alen);
+    cr_assert_eq(alen, len);
+    cr_assert(memcmp(again, b, len) == 0);
+    x->got[x->n].f = (uint32_t) f;
+    x->got[x->n].i = (uint32_t) i;
+    x->n++;
+    return SPOOR_OK;
+}
+
+
+/* A writer loads a chain with chain_each, reading each record once; its
+ * order is chain_order's, which reads every record for its profile id and
+ * sorts: the state loads the same whichever reader. */
+Test(delta, a_chain_is_read_once_in_profile_id_order)
+{
+    static each_t  x;
+    chain_t        c;
+    chain_ref_t   *refs;
+    size_t         n, k;
+    char          *cur, err[512], path[4096];
+    unsigned       gen;
+
+    logs(4);
+    free(ok(0, "$S gen --events 3000 --seed 9 --visitors 2000 --out $D/l0 "
+               "> /dev/null"));     /* small: a chain of 4096 at most */
+    for (k = 0; k <= 4; k++) {
+        free(ok(0, "$S ingest --state $D/st $D/l%zu > /dev/null", k));
+    }
+    cur = ok(0, "cat $D/st/CURRENT");
+    cr_assert_eq(sscanf(cur, "gen-%u.snap", &gen), 1, "%s", cur);
+    free(cur);
+    snprintf(path, sizeof(path), "%s/st", dir);
+    cr_assert_eq(chain_open(&c, path, gen, CHAIN_VERIFY_ALL, err,
+                            sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_geq(c.n, 3, "a chain of %zu files: nothing to merge", c.n);
+
+    cr_assert_eq(chain_order(&c, &refs, &n), SPOOR_OK);
+    cr_assert_gt(n, 100);
+    memset(&x, 0, sizeof(x));
+    x.c = &c;
+    cr_assert_eq(chain_each(&c, each_one, &x), SPOOR_OK);
+    cr_assert_eq(x.n, n);
+    for (k = 0; k < n; k++) {
+        cr_assert(x.got[k].f == refs[k].f && x.got[k].i == refs[k].i,
+                  "profile %zu: file %u record %u, chain_order says %u %u",
+                  k, x.got[k].f, x.got[k].i, refs[k].f, refs[k].i);
+    }
+    /* and they interleave: some delta profile comes between two of the
+     * base's */
+    for (k = 1; k + 1 < n; k++) {
+        if (refs[k].f + 1 < c.n && refs[k - 1].f + 1 == c.n
+            && refs[k + 1].f + 1 == c.n)
+        {
+            break;
+        }
+    }
+    cr_assert_lt(k + 1, n, "no delta profile between two of the base's");
+    free(refs);
+    chain_close(&c);
 }
