@@ -225,15 +225,38 @@ cmd_profile(int argc, char **argv)
 
 /* ---- export ------------------------------------------------------------------ */
 
+typedef struct {
+    json_out_t   j;
+    const char  *dir;
+    int          exit_code;
+} export_t;
+
+
+static int
+export_one(void *arg, size_t i, const unsigned char *b, size_t len)
+{
+    export_t  *x = arg;
+
+    if (b == NULL || profile_json(&x->j, b, len) != SPOOR_OK) {
+        damaged("export", x->dir, i);
+        x->exit_code = EXIT_DAMAGED;
+        return SPOOR_OK;
+    }
+    if (json_out_line(&x->j) != 0) {
+        x->exit_code = EXIT_IO;
+        return SPOOR_E_IO;
+    }
+    return SPOOR_OK;
+}
+
+
 int
 cmd_export(int argc, char **argv)
 {
     const char    *dir;
     int            first;
-    size_t         i, k, len;
     state_view_t   v;
-    json_out_t     j;
-    int            exit_code = EXIT_OK;
+    export_t       x;
 
     first = state_arg(argc, argv, "export", &dir);
     if (first == -1) {
@@ -248,27 +271,20 @@ cmd_export(int argc, char **argv)
     if (open_current("export", dir, &v) != 0) {
         return EXIT_IO;
     }
-    if (state_view_order(&v) != SPOOR_OK || json_out_init(&j, stdout) != 0) {
+    x.dir = dir;
+    x.exit_code = EXIT_OK;
+    if (json_out_init(&x.j, stdout) != 0) {
         state_view_close(&v);
         return EXIT_IO;
     }
-    for (k = 0; k < v.n; k++) {
-        i = v.order[k].i;
-        const unsigned char  *b = state_view_record(&v, v.order[k].f, i, &len);
-
-        if (b == NULL || profile_json(&j, b, len) != SPOOR_OK) {
-            damaged("export", dir, i);
-            exit_code = EXIT_DAMAGED;
-            continue;
-        }
-        if (json_out_line(&j) != 0) {
-            exit_code = EXIT_IO;
-            break;
-        }
+    /* in profile id order, each record read once */
+    if (state_view_each(&v, export_one, &x) == SPOOR_E_NOMEM) {
+        fprintf(stderr, "spoor export: out of memory\n");
+        x.exit_code = EXIT_IO;
     }
-    json_out_free(&j);
+    json_out_free(&x.j);
     state_view_close(&v);
-    return exit_code;
+    return x.exit_code;
 }
 
 
@@ -280,16 +296,76 @@ typedef struct {
     size_t     n, cap;
 } seg_t;
 
+typedef struct {
+    seg_t       *segs;
+    size_t       nseg;
+    const char  *dir;
+    int          exit_code;
+} segs_t;
+
+
+/* Adds profile i's id to each segment its record names. */
+static int
+segments_one(void *arg, size_t i, const unsigned char *b, size_t len)
+{
+    segs_t            *x = arg;
+    stored_profile_t   v;
+    size_t             m, k;
+
+    if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK
+        || !v.has_id || !v.has_segs)
+    {
+        if (b != NULL) {
+            stored_profile_free(&v);
+        }
+        damaged("segments", x->dir, i);
+        x->exit_code = EXIT_DAMAGED;
+        return SPOOR_OK;
+    }
+    for (m = 0; m < v.nsegs; m++) {
+        const stored_str_t  *nm = &v.segs[m];
+
+        for (k = 0; k < x->nseg; k++) {
+            if (strlen(x->segs[k].name) == nm->len
+                && memcmp(x->segs[k].name, nm->ptr, nm->len) == 0)
+            {
+                break;
+            }
+        }
+        if (k == x->nseg) {
+            seg_t  *ns = realloc(x->segs, (x->nseg + 1) * sizeof(seg_t));
+
+            if (ns == NULL) break;
+            x->segs = ns;
+            memset(&x->segs[x->nseg], 0, sizeof(seg_t));
+            x->segs[x->nseg].name = strndup(nm->ptr, nm->len);
+            x->nseg++;
+        }
+        if (x->segs[k].n == x->segs[k].cap) {
+            size_t  cap = x->segs[k].cap ? 2 * x->segs[k].cap : 16;
+            char  **ni = realloc(x->segs[k].ids, cap * sizeof(char *));
+
+            if (ni == NULL) break;
+            x->segs[k].ids = ni;
+            x->segs[k].cap = cap;
+        }
+        x->segs[k].ids[x->segs[k].n++] = strndup(v.id.ptr, v.id.len);
+    }
+    stored_profile_free(&v);
+    return SPOOR_OK;
+}
+
 
 int
 cmd_segments(int argc, char **argv)
 {
     const char    *dir;
     int            first;
-    size_t         i, k, n, p, len, nseg = 0;
+    size_t         i, k, nseg = 0;
     int            exit_code = EXIT_OK;
     seg_t         *segs = NULL;
     state_view_t   sv;
+    segs_t         x;
     json_out_t     j;
 
     first = state_arg(argc, argv, "segments", &dir);
@@ -305,62 +381,17 @@ cmd_segments(int argc, char **argv)
     if (open_current("segments", dir, &sv) != 0) {
         return EXIT_IO;
     }
-    if (state_view_order(&sv) != SPOOR_OK) {
+    memset(&x, 0, sizeof(x));
+    x.dir = dir;
+    x.exit_code = EXIT_OK;
+    /* in profile id order, each record read once */
+    if (state_view_each(&sv, segments_one, &x) != SPOOR_OK) {
         fprintf(stderr, "spoor segments: out of memory\n");
-        state_view_close(&sv);
-        return EXIT_IO;
+        x.exit_code = EXIT_IO;
     }
-
-    n = sv.n;
-    for (p = 0; p < n; p++) {
-        stored_profile_t      v;
-        size_t                m;
-        const unsigned char  *b;
-
-        i = sv.order[p].i;
-        b = state_view_record(&sv, sv.order[p].f, i, &len);
-
-        if (b == NULL || stored_profile_read(&v, b, len, NULL, 0) != SPOOR_OK
-            || !v.has_id || !v.has_segs)
-        {
-            if (b != NULL) {
-                stored_profile_free(&v);
-            }
-            damaged("segments", dir, i);
-            exit_code = EXIT_DAMAGED;
-            continue;
-        }
-        for (m = 0; m < v.nsegs; m++) {
-            const stored_str_t  *nm = &v.segs[m];
-
-            for (k = 0; k < nseg; k++) {
-                if (strlen(segs[k].name) == nm->len
-                    && memcmp(segs[k].name, nm->ptr, nm->len) == 0)
-                {
-                    break;
-                }
-            }
-            if (k == nseg) {
-                seg_t  *ns = realloc(segs, (nseg + 1) * sizeof(seg_t));
-
-                if (ns == NULL) break;
-                segs = ns;
-                memset(&segs[nseg], 0, sizeof(seg_t));
-                segs[nseg].name = strndup(nm->ptr, nm->len);
-                nseg++;
-            }
-            if (segs[k].n == segs[k].cap) {
-                size_t  cap = segs[k].cap ? 2 * segs[k].cap : 16;
-                char  **ni = realloc(segs[k].ids, cap * sizeof(char *));
-
-                if (ni == NULL) break;
-                segs[k].ids = ni;
-                segs[k].cap = cap;
-            }
-            segs[k].ids[segs[k].n++] = strndup(v.id.ptr, v.id.len);
-        }
-        stored_profile_free(&v);
-    }
+    segs = x.segs;
+    nseg = x.nseg;
+    exit_code = x.exit_code;
 
     if (json_out_init(&j, stdout) == 0) {
         for (k = 0; k < nseg; k++) {

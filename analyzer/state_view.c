@@ -73,23 +73,12 @@ void
 state_view_close(state_view_t *v)
 {
     chain_close(&v->c);
-    free(v->order);
     if (v->has_meta) {
         stored_meta_free(&v->meta);
     }
     state_close(&v->st);
     msgpack_sbuffer_destroy(&v->sb);
     memset(v, 0, sizeof(*v));
-}
-
-
-int
-state_view_order(state_view_t *v)
-{
-    if (v->order != NULL) {
-        return SPOOR_OK;
-    }
-    return chain_order(&v->c, &v->order, &v->n);
 }
 
 
@@ -108,4 +97,43 @@ state_view_record(state_view_t *v, size_t f, size_t i, size_t *len)
     }
     *len = v->sb.size;
     return (const unsigned char *) v->sb.data;
+}
+
+
+typedef struct {
+    state_view_t  *v;
+    int          (*fn)(void *arg, size_t i, const unsigned char *b,
+                       size_t len);
+    void          *arg;
+} view_each_t;
+
+
+static int
+view_one(void *arg, size_t f, size_t i, const unsigned char *b, size_t len)
+{
+    view_each_t  *x = arg;
+
+    if (b != NULL && f > 0) {
+        if (state_record_again(&x->v->st, &x->v->inf, b, len, &x->v->sb)
+            != SPOOR_OK)
+        {
+            b = NULL;
+            len = 0;
+        } else {
+            b = (const unsigned char *) x->v->sb.data;
+            len = x->v->sb.size;
+        }
+    }
+    return x->fn(x->arg, i, b, b ? len : 0);
+}
+
+
+int
+state_view_each(state_view_t *v,
+    int (*fn)(void *arg, size_t i, const unsigned char *b, size_t len),
+    void *arg)
+{
+    view_each_t  x = { v, fn, arg };
+
+    return chain_each(&v->c, view_one, &x);
 }

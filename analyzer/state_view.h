@@ -23,9 +23,6 @@
 
 typedef struct {
     chain_t          c;
-    chain_ref_t     *order;      /* the profiles, in profile id order
-                                    (state_view_order(); NULL before) */
-    size_t           n;
     stored_meta_t    meta;       /* the generation's metadata */
     int              has_meta;
     state_t          st;         /* settings and rules, for records
@@ -45,11 +42,6 @@ int state_view_open(state_view_t *v, const char *dir, char *err,
 
 void state_view_close(state_view_t *v);
 
-/* Lists the chain's profiles in v->order[0 .. v->n), in profile id order
- * (chain_order()): for the commands that walk them all.  SPOOR_OK or
- * SPOOR_E_NOMEM. */
-int state_view_order(state_view_t *v);
-
 /*
  * The record of profile i of file f of the chain as of the generation:
  * a pointer into the mapping, or into v's buffer (valid until the next
@@ -58,5 +50,17 @@ int state_view_order(state_view_t *v);
  */
 const unsigned char *state_view_record(state_view_t *v, size_t f, size_t i,
     size_t *len);
+
+/*
+ * Calls fn(arg, i, b, len) for each of the chain's profiles in profile id
+ * order (chain_order()'s, without listing it), with its record as
+ * state_view_record() gives it (NULL, len 0 when damaged; valid during
+ * the call), reading each record once (chain_each).  Stops at the first
+ * fn that returns other than SPOOR_OK and returns it; SPOOR_OK;
+ * SPOOR_E_NOMEM.
+ */
+int state_view_each(state_view_t *v,
+    int (*fn)(void *arg, size_t i, const unsigned char *b, size_t len),
+    void *arg);
 
 #endif /* SPOOR_STATE_VIEW_H */
