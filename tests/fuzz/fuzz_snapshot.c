@@ -4,7 +4,8 @@
  *
  * The bytes are written to a memfd (spoor_snap_open takes a path: it is
  * opened as /proc/self/fd/N) and read with spoor_snap_open, then
- * spoor_snap_verify, spoor_snap_meta (the meta blob is unpacked and
+ * spoor_snap_verify (and spoor_snap_verify_stored, never stricter),
+ * spoor_snap_meta (the meta blob is unpacked and
  * written as JSON), every profile with spoor_snap_get (a version 3 file's
  * record groups through a cursor, in order and backwards) and the blob
  * decode of state.c and cmd_query.c (msgpack, "ids", "state" ->
@@ -558,6 +559,13 @@ read_snapshot(const uint8_t *data, size_t size, out_t *o)
         abort();
     }
     verified = rc == SPOOR_OK;
+    /* the check without the groups' contents: never stricter */
+    hrc = spoor_snap_verify_stored(s, err, sizeof(err));
+    if ((hrc != SPOOR_OK && hrc != SPOOR_E_FORMAT && hrc != SPOOR_E_NOMEM)
+        || (verified && hrc != SPOOR_OK))
+    {
+        abort();
+    }
 
     hs = spoor_snap_hash_start(s);
     if (hs != NULL) {
