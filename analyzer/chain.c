@@ -273,6 +273,14 @@ chain_find(const chain_t *c, uint64_t h,
 }
 
 
+/* A delta's profile: profile i of file f, and its profile id. */
+typedef struct {
+    uint64_t  pid;               /* 0: none that reads */
+    uint32_t  f;
+    uint32_t  i;
+} chain_ref_t;
+
+
 static int
 cmp_ref(const void *a, const void *b)
 {
@@ -309,10 +317,10 @@ blob_pid(const unsigned char *b, size_t len)
 }
 
 
-/* The live profiles of files 0 .. nf - 1 with their ids (read when the
- * chain has more than one file), sorted as chain_order() sorts. */
+/* The live profiles of the deltas (every file but the base) with their
+ * profile ids, by (id, file, record). */
 static int
-order_files(chain_t *c, size_t nf, chain_ref_t **refs, size_t *n)
+delta_order(chain_t *c, chain_ref_t **refs, size_t *n)
 {
     size_t                f, i, cnt, total = 0, k = 0, len;
     const unsigned char  *b;
@@ -323,39 +331,30 @@ order_files(chain_t *c, size_t nf, chain_ref_t **refs, size_t *n)
     if (chain_live(c) != SPOOR_OK) {
         return SPOOR_E_NOMEM;
     }
-    for (f = 0; f < nf; f++) {
+    for (f = 0; f + 1 < c->n; f++) {
         total += spoor_snap_count(c->file[f]);
     }
     r = malloc((total ? total : 1) * sizeof(*r));
     if (r == NULL) {
         return SPOOR_E_NOMEM;
     }
-    for (f = 0; f < nf; f++) {
+    for (f = 0; f + 1 < c->n; f++) {
         cnt = spoor_snap_count(c->file[f]);
         for (i = 0; i < cnt; i++) {
             if (!chain_is_live(c, f, i)) {
                 continue;
             }
-            b = c->n > 1 ? chain_record(c, f, i, &len) : NULL;
+            b = chain_record(c, f, i, &len);
             r[k].pid = b ? blob_pid(b, len) : 0;
             r[k].f = (uint32_t) f;
             r[k].i = (uint32_t) i;
             k++;
         }
     }
-    if (c->n > 1) {
-        qsort(r, k, sizeof(*r), cmp_ref);
-    }
+    qsort(r, k, sizeof(*r), cmp_ref);
     *refs = r;
     *n = k;
     return SPOOR_OK;
-}
-
-
-int
-chain_order(chain_t *c, chain_ref_t **refs, size_t *n)
-{
-    return order_files(c, c->n, refs, n);
 }
 
 
@@ -371,7 +370,7 @@ chain_each(chain_t *c,
     uint64_t              pid;
     int                   rc;
 
-    rc = order_files(c, base, &r, &nr);     /* the deltas' */
+    rc = delta_order(c, &r, &nr);
     if (rc != SPOOR_OK) {
         return rc;
     }

@@ -93,31 +93,19 @@ int chain_is_live(const chain_t *c, size_t f, size_t i);
 size_t chain_find(const chain_t *c, uint64_t h,
     void (*fn)(void *arg, size_t f, size_t i), void *arg);
 
-/* A profile of the chain: profile i of file f. */
-typedef struct {
-    uint64_t  pid;               /* its profile id (0: none that reads) */
-    uint32_t  f;
-    uint32_t  i;
-} chain_ref_t;
-
 /*
- * The chain's profiles (chain_live() is called when it was not) in the
- * order a full generation holds them: by profile id (a single file: its
- * own order, which is that one).  *refs is malloc'ed, *n entries.
- * SPOOR_OK or SPOOR_E_NOMEM.
- */
-int chain_order(chain_t *c, chain_ref_t **refs, size_t *n);
-
-/*
- * Calls fn(arg, f, i, b, len) for each of the chain's profiles in
- * chain_order()'s order, with its record (b: chain_record()'s, valid
- * during the call; NULL with len 0 when it cannot be read), reading each
- * record once: the base's in file order, the deltas' (read first, for
- * their profile ids) merged in.  That is chain_order()'s order because
- * every generation holds its profiles by profile id (a commit writes them
- * so); a base that did not would give its profiles in its file order.
- * Stops at the first fn that returns other than SPOOR_OK and returns it;
- * SPOOR_OK; SPOOR_E_NOMEM.
+ * Calls fn(arg, f, i, b, len) for each of the chain's profiles
+ * (chain_live() is called when it was not) in the order a full
+ * generation holds them: by profile id, a newer file's profile first on a
+ * tie, then by record (a single file: its own order, which is that one).
+ * b is its record (chain_record()'s, valid during the call; NULL with len
+ * 0 when it cannot be read).  Each record is read once: the base's in
+ * file order, the deltas' (read first, for their profile ids: they are
+ * small) merged in.  That is the profile id order because every
+ * generation holds its profiles so (a commit sorts them); a base that did
+ * not would give its profiles in its file order.  Stops at the first fn
+ * that returns other than SPOOR_OK and returns it; SPOOR_OK;
+ * SPOOR_E_NOMEM.
  */
 int chain_each(chain_t *c,
     int (*fn)(void *arg, size_t f, size_t i, const unsigned char *b,

@@ -53,7 +53,7 @@ const unsigned char *state_view_record(state_view_t *v, size_t f, size_t i,
 
 /*
  * Calls fn(arg, i, b, len) for each of the chain's profiles in profile id
- * order (chain_order()'s, without listing it), with its record as
+ * order (chain_each()'s), with its record as
  * state_view_record() gives it (NULL, len 0 when damaged; valid during
  * the call), reading each record once (chain_each).  Stops at the first
  * fn that returns other than SPOOR_OK and returns it; SPOOR_OK;

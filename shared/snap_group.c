@@ -124,6 +124,8 @@ snap_group_w_seal(snap_group_w_t *g, uint64_t first,
             || ZSTD_isError(ZSTD_CCtx_setParameter(g->cctx, ZSTD_c_hashLog,
                                                    SNAP_GROUP_HASH_LOG)))
         {
+            ZSTD_freeCCtx(g->cctx);     /* never one without them */
+            g->cctx = NULL;
             return SPOOR_E_INVAL;
         }
     }

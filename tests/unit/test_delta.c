@@ -12,6 +12,7 @@
 #include <string.h>
 #include "chain.h"
 #include "error.h"
+#include "stored.h"
 #include "spoor_run.h"
 
 
@@ -263,9 +264,15 @@ Test(delta, changed_rules_start_a_new_base)
 }
 
 
+/* A profile of the chain: file f, record i, its profile id. */
+typedef struct {
+    uint64_t  pid;
+    uint32_t  f, i;
+} ref_t;
+
 typedef struct {
     const chain_t  *c;
-    chain_ref_t     got[4096];
+    ref_t           got[4096];
     size_t          n;
 } each_t;
 
@@ -279,8 +286,7 @@ each_one(void *arg, size_t f, size_t i, const unsigned char *b, size_t len)
 
     cr_assert_lt(x->n, 4096);
     cr_assert_not_null(b, "file %zu profile %zu unread", f, i);
-    /* the same bytes as a read of its own (b lives in another cursor's
-     * buffer only if f is a delta and the read below is of the base) */
+    /* the same bytes as a read of its own */
     again = chain_record(x->c, f, i, &alen);
     cr_assert_eq(alen, len);
     cr_assert(memcmp(again, b, len) == 0);
@@ -291,16 +297,34 @@ each_one(void *arg, size_t f, size_t i, const unsigned char *b, size_t len)
 }
 
 
+static int
+cmp_pid(const void *a, const void *b)
+{
+    const ref_t  *x = a, *y = b;
+
+    if (x->pid != y->pid) {
+        return x->pid < y->pid ? -1 : 1;
+    }
+    if (x->f != y->f) {
+        return x->f < y->f ? -1 : 1;
+    }
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+
 /* A writer loads a chain with chain_each, reading each record once; its
- * order is chain_order's, which reads every record for its profile id and
- * sorts: the state loads the same whichever reader. */
+ * order must be a full generation's: every live profile of every file,
+ * read here with the stored-profile reader, sorted by profile id (a newer
+ * file first on a tie). */
 Test(delta, a_chain_is_read_once_in_profile_id_order)
 {
     static each_t  x;
+    static ref_t   want[4096];
     chain_t        c;
-    chain_ref_t   *refs;
-    size_t         n, k;
-    char          *cur, err[512], path[4096];
+    stored_profile_t  v;
+    const unsigned char  *b;
+    size_t         n = 0, k, f, i, len;
+    char          *cur, err[512], path[4096], hex[17];
     unsigned       gen;
 
     logs(4);
@@ -317,27 +341,47 @@ Test(delta, a_chain_is_read_once_in_profile_id_order)
                             sizeof(err)), SPOOR_OK, "%s", err);
     cr_assert_geq(c.n, 3, "a chain of %zu files: nothing to merge", c.n);
 
-    cr_assert_eq(chain_order(&c, &refs, &n), SPOOR_OK);
+    cr_assert_eq(chain_live(&c), SPOOR_OK);
+    for (f = 0; f < c.n; f++) {
+        for (i = 0; i < spoor_snap_count(c.file[f]); i++) {
+            if (!chain_is_live(&c, f, i)) {
+                continue;
+            }
+            b = chain_record(&c, f, i, &len);
+            cr_assert_not_null(b);
+            cr_assert_eq(stored_profile_read(&v, b, len, NULL, 0), SPOOR_OK);
+            cr_assert(v.has_id && v.id.len == 16);
+            memcpy(hex, v.id.ptr, 16);
+            hex[16] = '\0';
+            cr_assert_lt(n, 4096);
+            want[n].pid = strtoull(hex, NULL, 16);
+            want[n].f = (uint32_t) f;
+            want[n].i = (uint32_t) i;
+            n++;
+            stored_profile_free(&v);
+        }
+    }
+    qsort(want, n, sizeof(want[0]), cmp_pid);
     cr_assert_gt(n, 100);
+
     memset(&x, 0, sizeof(x));
     x.c = &c;
     cr_assert_eq(chain_each(&c, each_one, &x), SPOOR_OK);
     cr_assert_eq(x.n, n);
     for (k = 0; k < n; k++) {
-        cr_assert(x.got[k].f == refs[k].f && x.got[k].i == refs[k].i,
-                  "profile %zu: file %u record %u, chain_order says %u %u",
-                  k, x.got[k].f, x.got[k].i, refs[k].f, refs[k].i);
+        cr_assert(x.got[k].f == want[k].f && x.got[k].i == want[k].i,
+                  "profile %zu: file %u record %u, by id %u %u",
+                  k, x.got[k].f, x.got[k].i, want[k].f, want[k].i);
     }
     /* and they interleave: some delta profile comes between two of the
      * base's */
     for (k = 1; k + 1 < n; k++) {
-        if (refs[k].f + 1 < c.n && refs[k - 1].f + 1 == c.n
-            && refs[k + 1].f + 1 == c.n)
+        if (want[k].f + 1 < c.n && want[k - 1].f + 1 == c.n
+            && want[k + 1].f + 1 == c.n)
         {
             break;
         }
     }
     cr_assert_lt(k + 1, n, "no delta profile between two of the base's");
-    free(refs);
     chain_close(&c);
 }
