@@ -112,9 +112,9 @@ typedef struct {
 } profile_context_t;
 
 /*
- * The lists are arrays that grow (doubling) up to their PROFILE_*_MAX as
- * entries come, so a profile takes memory for what it holds: n* entries
- * of cap_* allocated.  Strings that repeat across profiles (event and
+ * The lists are arrays that grow one entry at a time up to their
+ * PROFILE_*_MAX as entries come, so a profile takes memory for what it
+ * holds: n* entries of cap_* allocated, cap_* > n* only after a prune.  Strings that repeat across profiles (event and
  * trait names, categories, context values) are interned
  * (intern.h): one copy for all, in the table of the state that owns the
  * profiles (profile_conf_t.strings), which outlives them.
