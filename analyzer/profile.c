@@ -89,38 +89,38 @@ profile_prefetch_free(const profile_t *p)
 /* ---- small helpers ---------------------------------------------------- */
 
 /*
- * Makes room for entry n of a growable array of `size`-byte entries whose
- * capacity is *cap, one entry at a time (up to max).  Returns SPOOR_OK or
- * SPOOR_E_NOMEM; the caller has checked n < max.
+ * Makes room for entry n of a growable array of `size`-byte entries that
+ * holds n (n < max, checked by the caller), one entry at a time: its
+ * block is made n + 1 entries long.  Returns SPOOR_OK or SPOOR_E_NOMEM.
  *
- * One at a time, not doubling: a profile's lists hold a few to a hundred
- * entries, and what doubling leaves unused was 9 % of the analyzer's peak
- * memory at 10M events (496 -> 453 MB), while growing a small block by
- * one entry costs no measurable time (bench/analyzer_tried.md).
+ * One at a time, not doubling, and so without a capacity to keep: a
+ * profile's lists hold a few to a hundred entries, and what doubling left
+ * unused was 9 % of the analyzer's peak memory at 10M events (496 -> 453
+ * MB), while growing a small block by one entry costs no measurable time
+ * (bench/analyzer_tried.md).  After a prune the block may hold more than
+ * n entries; the next add gives the rest back.
  */
 static int
-room(void *arrp, uint16_t *cap, size_t n, size_t size, size_t max)
+room(void *arrp, size_t n, size_t size)
 {
     void  **a = arrp;
-    size_t  c;
     void   *na;
 
-    if (n < *cap) {
-        return SPOOR_OK;
-    }
-    c = (size_t) *cap + 1;
-    if (c > max) {
-        c = max;
-    }
-    na = realloc(*a, c * size);
+    na = realloc(*a, (n + 1) * size);
     if (na == NULL) {
         return SPOOR_E_NOMEM;
     }
     *a = na;
-    *cap = (uint16_t) c;
     return SPOOR_OK;
 }
 
+
+/* *c + n, saturating: a dropped-entry count never wraps. */
+static void
+count_dropped(uint32_t *c, uint64_t n)
+{
+    *c = n >= (uint64_t) UINT32_MAX - *c ? UINT32_MAX : (uint32_t) (*c + n);
+}
 
 static int
 str_is(const spoor_str_t *s, const char *lit)
@@ -258,16 +258,16 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
     }
     if (p->nsessions == PROFILE_SESSIONS_MAX) {
         if (i == 0) {
-            p->sessions_dropped++;      /* older than every kept one */
+            count_dropped(&p->sessions_dropped, 1);      /* older than every kept one */
             return SPOOR_OK;
         }
         memmove(&p->sessions[0], &p->sessions[1],
                 (PROFILE_SESSIONS_MAX - 1) * sizeof(profile_span_t));
         p->nsessions--;
-        p->sessions_dropped++;
+        count_dropped(&p->sessions_dropped, 1);
         i--;
-    } else if (room(&p->sessions, &p->cap_sessions, p->nsessions,
-                    sizeof(profile_span_t), PROFILE_SESSIONS_MAX) != SPOOR_OK)
+    } else if (room(&p->sessions, p->nsessions, sizeof(profile_span_t))
+               != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
     }
@@ -282,7 +282,7 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
 
 /* Keeps the PROFILE_TIMES_MAX most recent distinct times, sorted. */
 static int
-add_time(int64_t **ap, uint16_t *n, uint16_t *cap, uint64_t *dropped,
+add_time(int64_t **ap, uint16_t *n, uint32_t *dropped,
     int64_t t)
 {
     size_t    i;
@@ -296,15 +296,15 @@ add_time(int64_t **ap, uint16_t *n, uint16_t *cap, uint64_t *dropped,
     }
     if (*n == PROFILE_TIMES_MAX) {
         if (i == 0) {
-            (*dropped)++;
+            count_dropped(dropped, 1);
             return SPOOR_OK;
         }
         memmove(&a[0], &a[1], (PROFILE_TIMES_MAX - 1) * sizeof(int64_t));
         (*n)--;
-        (*dropped)++;
+        count_dropped(dropped, 1);
         i--;
     } else {
-        if (room(ap, cap, *n, sizeof(int64_t), PROFILE_TIMES_MAX)
+        if (room(ap, *n, sizeof(int64_t))
             != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
@@ -343,13 +343,12 @@ add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
         }
     }
     if (p->nnames == PROFILE_NAMES_MAX) {
-        p->names_dropped += n;
+        count_dropped(&p->names_dropped, n);
         return SPOOR_OK;
     }
     interned_name = intern_get(strs, name, len);
     if (interned_name == NULL
-        || room(&p->names, &p->cap_names, p->nnames, sizeof(profile_count_t),
-                PROFILE_NAMES_MAX) != SPOOR_OK)
+        || room(&p->names, p->nnames, sizeof(profile_count_t)) != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
     }
@@ -402,7 +401,7 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
                 old = k;
             }
         }
-        p->weights_dropped++;
+        count_dropped(&p->weights_dropped, 1);
         if (p->weights[old].day >= day) {
             return SPOOR_OK;
         }
@@ -412,8 +411,7 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
         if (old < i) {
             i--;
         }
-    } else if (room(&p->weights, &p->cap_weights, p->nweights,
-                    sizeof(profile_weight_t), PROFILE_WEIGHTS_MAX)
+    } else if (room(&p->weights, p->nweights, sizeof(profile_weight_t))
                != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
@@ -471,8 +469,7 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
         p->revenue_micros += (uint64_t) amount;
         return;
     }
-    if (room(&p->revenue, &p->cap_currencies, p->ncurrencies,
-             sizeof(profile_money_t), PROFILE_CURRENCIES_MAX) != SPOOR_OK)
+    if (room(&p->revenue, p->ncurrencies, sizeof(profile_money_t)) != SPOOR_OK)
     {
         return;                         /* out of memory: not counted */
     }
@@ -508,8 +505,7 @@ add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
     if (p->nbuckets == PROFILE_BUCKETS_MAX) {
         return SPOOR_OK;
     }
-    if (room(&p->buckets, &p->cap_buckets, p->nbuckets,
-             sizeof(profile_bucket_t), PROFILE_BUCKETS_MAX) != SPOOR_OK)
+    if (room(&p->buckets, p->nbuckets, sizeof(profile_bucket_t)) != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
     }
@@ -615,7 +611,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     }
 
     if (p->ntraits == PROFILE_TRAITS_MAX) {
-        p->traits_dropped++;
+        count_dropped(&p->traits_dropped, 1);
         return SPOOR_OK;
     }
     if (vlen > UINT32_MAX) {
@@ -623,8 +619,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     }
     iname = intern_get(strs, name, len);
     if (iname == NULL
-        || room(&p->traits, &p->cap_traits, p->ntraits,
-                sizeof(profile_trait_t), PROFILE_TRAITS_MAX) != SPOOR_OK)
+        || room(&p->traits, p->ntraits, sizeof(profile_trait_t)) != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
     }
@@ -1011,7 +1006,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
         if (str_is(&ev->name, "Order Completed")) {
             p->orders++;
             if (t > p->last_order) p->last_order = t;
-            if (add_time(&p->order_times, &p->norders, &p->cap_orders,
+            if (add_time(&p->order_times, &p->norders,
                          &p->order_times_dropped, t) != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
@@ -1031,7 +1026,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
             w = 5;
         } else if (str_is(&ev->name, "Product Added")) {
             p->cart_adds++;
-            if (add_time(&p->cart_times, &p->ncarts, &p->cap_carts,
+            if (add_time(&p->cart_times, &p->ncarts,
                          &p->carts_dropped, t) != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
@@ -1142,13 +1137,12 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
         /* void */
     }
     if (p->nlinks == PROFILE_LINKS_MAX) {
-        p->links_dropped++;
+        count_dropped(&p->links_dropped, 1);
         if (i == PROFILE_LINKS_MAX) {
             return;                     /* later than every kept link */
         }
         p->nlinks--;                    /* the latest goes */
-    } else if (room(&p->links, &p->cap_links, p->nlinks,
-                    sizeof(profile_link_t), PROFILE_LINKS_MAX) != SPOOR_OK)
+    } else if (room(&p->links, p->nlinks, sizeof(profile_link_t)) != SPOOR_OK)
     {
         return;                         /* out of memory: not recorded */
     }
@@ -1177,7 +1171,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     if (src->last_seen > dst->last_seen) dst->last_seen = src->last_seen;
     if (src->last_order > dst->last_order) dst->last_order = src->last_order;
 
-    dst->sessions_dropped += src->sessions_dropped;
+    count_dropped(&dst->sessions_dropped, src->sessions_dropped);
     for (i = 0; i < src->nsessions; i++) {
         if (add_span(dst, src->sessions[i].start, src->sessions[i].end,
                      conf->session_gap_ms) != SPOOR_OK)
@@ -1185,24 +1179,24 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
             return SPOOR_E_NOMEM;
         }
     }
-    dst->carts_dropped += src->carts_dropped;
+    count_dropped(&dst->carts_dropped, src->carts_dropped);
     for (i = 0; i < src->ncarts; i++) {
-        if (add_time(&dst->cart_times, &dst->ncarts, &dst->cap_carts,
+        if (add_time(&dst->cart_times, &dst->ncarts,
                      &dst->carts_dropped, src->cart_times[i]) != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
         }
     }
-    dst->order_times_dropped += src->order_times_dropped;
+    count_dropped(&dst->order_times_dropped, src->order_times_dropped);
     for (i = 0; i < src->norders; i++) {
-        if (add_time(&dst->order_times, &dst->norders, &dst->cap_orders,
+        if (add_time(&dst->order_times, &dst->norders,
                      &dst->order_times_dropped, src->order_times[i])
             != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
         }
     }
-    dst->names_dropped += src->names_dropped;
+    count_dropped(&dst->names_dropped, src->names_dropped);
     for (i = 0; i < src->nnames; i++) {
         rc = add_name(dst, conf->strings, src->names[i].name,
                       strlen(src->names[i].name),
@@ -1211,7 +1205,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
             return rc;
         }
     }
-    dst->weights_dropped += src->weights_dropped;
+    count_dropped(&dst->weights_dropped, src->weights_dropped);
     for (i = 0; i < src->nweights; i++) {
         rc = add_weight(dst, conf->strings, src->weights[i].name,
                         strlen(src->weights[i].name), src->weights[i].day,
@@ -1232,7 +1226,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
 
-    dst->traits_dropped += src->traits_dropped;
+    count_dropped(&dst->traits_dropped, src->traits_dropped);
     for (i = 0; i < src->ntraits; i++) {
         const profile_trait_t  *t = &src->traits[i];
 
@@ -1258,7 +1252,7 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         ctx_take(&dst->ctx, &c);
     }
 
-    dst->links_dropped += src->links_dropped;
+    count_dropped(&dst->links_dropped, src->links_dropped);
     for (i = 0; i < src->nlinks; i++) {
         profile_link(dst, src->links[i].a, src->links[i].b,
                      src->links[i].time);
@@ -1540,6 +1534,19 @@ get_u64(const msgpack_object *o, uint64_t *v)
 }
 
 
+/* A dropped-entry count: saturating at UINT32_MAX, as when counted. */
+static int
+get_count(const msgpack_object *o, uint32_t *v)
+{
+    uint64_t  u;
+
+    if (!get_u64(o, &u)) {
+        return 0;
+    }
+    *v = u > UINT32_MAX ? UINT32_MAX : (uint32_t) u;
+    return 1;
+}
+
 /* A string (interned) or nil (*out NULL). */
 static int
 get_str(intern_t *strs, const msgpack_object *o, const char **out)
@@ -1558,7 +1565,7 @@ get_str(intern_t *strs, const msgpack_object *o, const char **out)
 
 /* Allocates exactly n entries for an array being read back. */
 static int
-exact(void *arrp, uint16_t *cap, size_t n, size_t size)
+exact(void *arrp, size_t n, size_t size)
 {
     void  **a = arrp;
 
@@ -1569,7 +1576,6 @@ exact(void *arrp, uint16_t *cap, size_t n, size_t size)
     if (*a == NULL) {
         return 0;
     }
-    *cap = (uint16_t) n;
     return 1;
 }
 
@@ -1624,9 +1630,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->merges = (uint32_t) u2;
 
     a = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->sessions_dropped)) BAD;
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->sessions_dropped)) BAD;
     n = (a->via.array.size - 1) / 2;
-    if (!exact(&p->sessions, &p->cap_sessions, n, sizeof(profile_span_t))) BAD;
+    if (!exact(&p->sessions, n, sizeof(profile_span_t))) BAD;
     for (i = 0; i < n; i++) {
         if (!get_i64(&a->via.array.ptr[1 + 2 * i], &p->sessions[i].start)
             || !get_i64(&a->via.array.ptr[2 + 2 * i], &p->sessions[i].end))
@@ -1637,8 +1643,8 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->nsessions = n;
 
     a = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->carts_dropped)) BAD;
-    if (!exact(&p->cart_times, &p->cap_carts, a->via.array.size - 1,
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->carts_dropped)) BAD;
+    if (!exact(&p->cart_times, a->via.array.size - 1,
                sizeof(int64_t)))
     {
         BAD;
@@ -1649,11 +1655,11 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->ncarts = a->via.array.size - 1;
 
     a = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->order_times_dropped))
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->order_times_dropped))
     {
         BAD;
     }
-    if (!exact(&p->order_times, &p->cap_orders, a->via.array.size - 1,
+    if (!exact(&p->order_times, a->via.array.size - 1,
                sizeof(int64_t)))
     {
         BAD;
@@ -1664,9 +1670,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->norders = a->via.array.size - 1;
 
     a = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->names_dropped)) BAD;
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->names_dropped)) BAD;
     n = (a->via.array.size - 1) / 2;
-    if (!exact(&p->names, &p->cap_names, n, sizeof(profile_count_t))) BAD;
+    if (!exact(&p->names, n, sizeof(profile_count_t))) BAD;
     for (i = 0; i < n; i++) {
         if (!get_str(strs, &a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
             BAD;
@@ -1677,9 +1683,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->weights_dropped)) BAD;
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->weights_dropped)) BAD;
     n = (a->via.array.size - 1) / 3;
-    if (!exact(&p->weights, &p->cap_weights, n, sizeof(profile_weight_t))) BAD;
+    if (!exact(&p->weights, n, sizeof(profile_weight_t))) BAD;
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 
@@ -1700,7 +1706,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     a = arr(o, "rev", 0, 2, PROFILE_CURRENCIES_MAX);
     if (a == NULL) BAD;
     n = a->via.array.size / 2;
-    if (!exact(&p->revenue, &p->cap_currencies, n, sizeof(profile_money_t))) {
+    if (!exact(&p->revenue, n, sizeof(profile_money_t))) {
         BAD;
     }
     for (i = 0; i < n; i++) {
@@ -1721,7 +1727,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     a = arr(o, "bk", 0, 3, PROFILE_BUCKETS_MAX);
     if (a == NULL) BAD;
     n = a->via.array.size / 3;
-    if (!exact(&p->buckets, &p->cap_buckets, n, sizeof(profile_bucket_t))) {
+    if (!exact(&p->buckets, n, sizeof(profile_bucket_t))) {
         BAD;
     }
     for (i = 0; i < n; i++) {
@@ -1739,9 +1745,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->traits_dropped)) BAD;
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->traits_dropped)) BAD;
     n = (a->via.array.size - 1) / 5;
-    if (!exact(&p->traits, &p->cap_traits, n, sizeof(profile_trait_t))) BAD;
+    if (!exact(&p->traits, n, sizeof(profile_trait_t))) BAD;
     for (i = 0; i < n; i++) {
         profile_trait_t        *tr = &p->traits[i];
         const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
@@ -1771,9 +1777,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
-    if (a == NULL || !get_u64(&a->via.array.ptr[0], &p->links_dropped)) BAD;
+    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->links_dropped)) BAD;
     n = (a->via.array.size - 1) / 3;
-    if (!exact(&p->links, &p->cap_links, n, sizeof(profile_link_t))) BAD;
+    if (!exact(&p->links, n, sizeof(profile_link_t))) BAD;
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 

@@ -114,10 +114,11 @@ typedef struct {
 /*
  * The lists are arrays that grow one entry at a time up to their
  * PROFILE_*_MAX as entries come, so a profile takes memory for what it
- * holds: n* entries of cap_* allocated, cap_* > n* only after a prune.  Strings that repeat across profiles (event and
- * trait names, categories, context values) are interned
- * (intern.h): one copy for all, in the table of the state that owns the
- * profiles (profile_conf_t.strings), which outlives them.
+ * holds: a block of n* entries (more only after a prune, until the next
+ * entry comes), without a capacity to keep.  Strings that repeat across
+ * profiles (event and trait names, categories, context values) are
+ * interned (intern.h): one copy for all, in the table of the state that
+ * owns the profiles (profile_conf_t.strings), which outlives them.
  */
 typedef struct {
     /* first, in one cache line, what a commit reads of every profile
@@ -158,9 +159,13 @@ typedef struct {
 
     /* behavioural */
     uint64_t             events, page_views, cart_adds;
-    uint64_t             sessions_dropped, carts_dropped, order_times_dropped;
-    uint64_t             names_dropped, weights_dropped, traits_dropped;
-    uint64_t             links_dropped;
+    /* what the bounded lists dropped: saturating at UINT32_MAX */
+    uint32_t             sessions_dropped, carts_dropped, order_times_dropped;
+    uint32_t             names_dropped, weights_dropped, traits_dropped;
+    uint32_t             links_dropped;
+    /* each list's block holds n* entries (more only after a prune) */
+    uint16_t             nsessions, ncarts, norders, nnames, nweights;
+    uint16_t             ncurrencies, nbuckets, ntraits, nlinks;
     profile_span_t      *sessions;           /* sorted by start */
     int64_t             *cart_times;         /* sorted */
     int64_t             *order_times;        /* sorted */
@@ -170,11 +175,6 @@ typedef struct {
     profile_bucket_t    *buckets;            /* sorted by (agg, day) */
     profile_trait_t     *traits;             /* sorted by name */
     profile_link_t      *links;              /* sorted by (time, a, b) */
-    uint16_t             nsessions, cap_sessions, ncarts, cap_carts;
-    uint16_t             norders, cap_orders, nnames, cap_names;
-    uint16_t             nweights, cap_weights, ncurrencies, cap_currencies;
-    uint16_t             nbuckets, cap_buckets, ntraits, cap_traits;
-    uint16_t             nlinks, cap_links;
 
     /* contextual */
     profile_context_t    ctx;

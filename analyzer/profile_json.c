@@ -145,7 +145,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "events");
     json_out_uint(j, p->events);
     json_out_cstr(j, "sessions");
-    json_out_uint(j, p->sessions_dropped + p->nsessions);
+    json_out_uint(j, (uint64_t) p->sessions_dropped + p->nsessions);
     json_out_cstr(j, "pageViews");
     json_out_uint(j, p->page_views);
     json_out_cstr(j, "eventCounts");

@@ -169,3 +169,67 @@ Test(profile, unpack_refuses_a_currency_pack_could_not_write)
     msgpack_sbuffer_destroy(&sb);
     profile_free(p);
 }
+
+
+/* The bytes of sb with the one occurrence of `from` replaced by `to`. */
+static void
+replace_once(msgpack_sbuffer *sb, const char *from, size_t flen,
+    const char *to, size_t tlen, msgpack_sbuffer *out)
+{
+    const char  *at = memmem(sb->data, sb->size, from, flen);
+
+    cr_assert_not_null(at, "the bytes to replace are not there");
+    cr_assert_null(memmem(at + 1, sb->size - (size_t) (at + 1 - sb->data),
+                          from, flen), "the bytes to replace are there twice");
+    msgpack_sbuffer_init(out);
+    msgpack_sbuffer_write(out, sb->data, (size_t) (at - sb->data));
+    msgpack_sbuffer_write(out, to, tlen);
+    msgpack_sbuffer_write(out, at + flen,
+                          sb->size - (size_t) (at - sb->data) - flen);
+}
+
+
+Test(profile, dropped_counts_saturate_and_never_wrap)
+{
+    profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
+    profile_conf_t    c = conf_of();
+    msgpack_sbuffer   sb, big;
+    msgpack_unpacked  u;
+    size_t            off = 0;
+
+    cr_assert(p != NULL && q != NULL);
+    fold_order(p, "EUR", 3, 1);
+    fold_order(q, "EUR", 3, 1);
+    p->sessions_dropped = UINT32_MAX - 1;
+    p->names_dropped = 7;
+    q->sessions_dropped = 5;
+    q->names_dropped = UINT32_MAX;
+
+    /* a merge adds them, up to the most a count holds */
+    cr_assert_eq(profile_merge(p, q, &c), SPOOR_OK);
+    cr_assert_eq(p->sessions_dropped, UINT32_MAX);
+    cr_assert_eq(p->names_dropped, UINT32_MAX);
+
+    /* a record written with a larger count (by a build that kept 64
+     * bits) reads back as the most a count holds, not as its low bits */
+    p->names_dropped = 0;
+    cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
+    cr_assert_eq(r->sessions_dropped, UINT32_MAX);
+    profile_free(r);
+    r = NULL;
+    replace_once(&sb, "\xce\xff\xff\xff\xff", 5,
+                 "\xcf\x00\x00\x00\x01\x00\x00\x00\x05", 9, &big);
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, big.data, big.size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+    cr_assert_eq(profile_unpack(&u.data, &strings, &r), SPOOR_OK);
+    cr_assert_eq(r->sessions_dropped, UINT32_MAX,
+                 "2^32 + 5 read back as %u", r->sessions_dropped);
+
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&big);
+    profile_free(p);
+    profile_free(q);
+    profile_free(r);
+}
