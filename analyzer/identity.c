@@ -8,6 +8,9 @@
 #include "identity.h"
 #include "snapshot.h"
 
+_Static_assert(sizeof(ident_t) <= 32, "an id is at most 32 bytes");
+_Static_assert(IDENTITY_ID_MAX <= UINT16_MAX, "an id's length fits its u16");
+
 static const char *const  junk_ids[] = {
     "null", "undefined", "anonymous", "none", "nil", "unknown", "NULL",
     "(null)", "[object Object]", NULL
@@ -63,6 +66,7 @@ identity_free(identity_t *g)
     }
     free(g->ids);
     free(g->table);
+    free(g->erased);
     memset(g, 0, sizeof(*g));
 }
 
@@ -199,7 +203,7 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     if (i != UINT32_MAX) {
         return i;               /* junk never gets in: known is not junk */
     }
-    if (identity_junk(g, text, len) || len > 1024) {
+    if (identity_junk(g, text, len) || len > IDENTITY_ID_MAX) {
         g->junk_seen++;
         return UINT32_MAX;
     }
@@ -231,13 +235,14 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     }
     memcpy(d->text, text, len);
     d->text[len] = '\0';
-    d->len = (uint32_t) len;
+    d->len = (uint16_t) len;
     d->hash = h;
     d->kind = kind;
     d->parent = g->n;
+    d->stored = 0;
+    d->erased = 0;
     d->rank = 0;
     d->profile = NULL;
-    d->erased_at = INT64_MIN;
     g->table[slot] = g->n + 1;
     return g->n++;
 }
@@ -277,6 +282,96 @@ identity_enter_set(identity_t *g, const uint32_t *ids, size_t n,
     g->ids[r].rank = 1;
     profile_free(g->ids[r].profile);
     g->ids[r].profile = p;
+}
+
+
+/* ---- erasures: open addressing by root, doubled when half full ------- */
+
+static size_t
+erased_home(const identity_t *g, uint32_t root)
+{
+    /* Fibonacci hashing: the top bits of root * 2^64 / phi */
+    return (size_t) (((uint64_t) root * 0x9E3779B97F4A7C15ULL)
+                     >> (64 - __builtin_ctzll(g->erased_cap)));
+}
+
+
+/* The slot of root, or the empty slot where it would go. */
+static ident_erased_t *
+erased_slot(const identity_t *g, uint32_t root)
+{
+    size_t  j = erased_home(g, root);
+
+    while (g->erased[j].root != 0 && g->erased[j].root != root + 1) {
+        j = (j + 1) & (g->erased_cap - 1);
+    }
+    return &g->erased[j];
+}
+
+
+/* Room for one more erased set: afterwards identity_erase_until cannot
+ * fail. */
+static int
+erased_room(identity_t *g)
+{
+    ident_erased_t  *old = g->erased, *e;
+    size_t           cap = g->erased_cap, j;
+
+    if ((g->nerased + 1) * 2 <= g->erased_cap) {
+        return SPOOR_OK;
+    }
+    g->erased_cap = cap ? cap * 2 : 16;
+    g->erased = calloc(g->erased_cap, sizeof(*g->erased));
+    if (g->erased == NULL) {
+        g->erased = old;
+        g->erased_cap = cap;
+        return SPOOR_E_NOMEM;
+    }
+    for (j = 0; j < cap; j++) {
+        if (old[j].root != 0) {
+            e = erased_slot(g, old[j].root - 1);
+            *e = old[j];
+        }
+    }
+    free(old);
+    return SPOOR_OK;
+}
+
+
+int64_t
+identity_erased_at(const identity_t *g, uint32_t r)
+{
+    if (!g->ids[r].erased) {
+        return INT64_MIN;
+    }
+    return erased_slot(g, r)->at;
+}
+
+
+int
+identity_erase_until(identity_t *g, uint32_t r, int64_t t)
+{
+    ident_erased_t  *e;
+
+    if (t == INT64_MIN) {
+        return SPOOR_OK;            /* nothing erased */
+    }
+    if (g->ids[r].erased) {
+        e = erased_slot(g, r);
+        if (t > e->at) {
+            e->at = t;
+        }
+        return SPOOR_OK;
+    }
+    if (erased_room(g) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
+    }
+    e = erased_slot(g, r);
+    e->root = r + 1;
+    e->at = t;
+    g->nerased++;
+    g->ids[r].erased = 1;
+    return SPOOR_OK;
 }
 
 
@@ -328,8 +423,11 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
         pa = g->ids[ra].profile;
         pb = g->ids[rb].profile;
     }
+    if (g->ids[rb].erased && erased_room(g) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;       /* before anything changed */
+    }
     if (g->ids[ra].rank == g->ids[rb].rank) {
-        g->ids[ra].rank++;
+        g->ids[ra].rank++;          /* < 33: a rank r set has 2^r ids */
     }
 
     if (pa == NULL) {
@@ -353,9 +451,9 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
     pa->nids = na + nb;
     pa->dirty = PROFILE_CHANGED;        /* more ids: written again */
 
-    if (g->ids[rb].erased_at > g->ids[ra].erased_at) {
-        g->ids[ra].erased_at = g->ids[rb].erased_at;
-    }
+    if (g->ids[rb].erased) {
+        (void) identity_erase_until(g, ra, identity_erased_at(g, rb));
+    }                               /* room made above: cannot fail */
     g->ids[rb].parent = ra;
     g->merges++;
     return SPOOR_OK;

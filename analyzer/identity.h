@@ -32,21 +32,28 @@
 #include <stdint.h>
 #include "profile.h"
 
+/* 32 bytes: one per id, so a state of 10M profiles holds some 20M. */
 typedef struct {
     uint64_t    hash;
     char       *text;        /* NUL-terminated */
-    uint32_t    len;
+    profile_t  *profile;     /* roots only; NULL: erased or none yet */
+    uint32_t    parent;      /* union-find; itself for a root */
+    uint16_t    len;         /* at most IDENTITY_ID_MAX */
     char        kind;        /* 'v', 'a', 'u' */
-    uint8_t     stored;      /* the state's current generation chain
+    uint8_t     stored : 1;  /* the state's current generation chain
                                 holds this id with a profile (state.c:
                                 when its profile is gone, the next delta
                                 says so) */
-    uint32_t    parent;      /* union-find; itself for a root */
-    uint32_t    rank;
-    profile_t  *profile;     /* roots only; NULL: erased or none yet */
-    int64_t     erased_at;   /* roots only: events of the set up to this
-                                time are erased; INT64_MIN: none */
+    uint8_t     erased : 1;  /* has an entry in the erasures (roots) */
+    uint8_t     rank : 6;    /* union by rank: at most log2(ids) */
 } ident_t;
+
+/* One erased set: events of the set whose root is `root` up to `at` are
+ * erased.  Few sets are: kept beside the ids, not in each. */
+typedef struct {
+    uint32_t    root;        /* + 1: 0 is an empty slot */
+    int64_t     at;
+} ident_erased_t;
 
 typedef struct {
     ident_t    *ids;
@@ -60,12 +67,16 @@ typedef struct {
 
     uint64_t    merges, merges_refused, junk_seen;
 
+    ident_erased_t *erased;  /* open addressing by root; NULL: none */
+    size_t      erased_cap, nerased;     /* power of two; used */
+
     void       *blocks;      /* the text blocks, newest first */
     char       *room;        /* free bytes of the newest block */
     size_t      room_left;
 } identity_t;
 
 #define IDENTITY_BLOCK  65536
+#define IDENTITY_ID_MAX 1024     /* a longer id text is junk */
 
 int identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max);
 void identity_free(identity_t *g);
@@ -104,6 +115,14 @@ int identity_union(identity_t *g, uint32_t a, uint32_t b,
  */
 void identity_enter_set(identity_t *g, const uint32_t *ids, size_t n,
     profile_t *p);
+
+/* The time up to which the events of root r's set are erased; INT64_MIN
+ * when they are not.  r must be a root (identity_root). */
+int64_t identity_erased_at(const identity_t *g, uint32_t r);
+
+/* Erases the events of root r's set up to t (keeping a later time it
+ * had).  SPOOR_OK or SPOOR_E_NOMEM (nothing changed). */
+int identity_erase_until(identity_t *g, uint32_t r, int64_t t);
 
 /* The profile of i's set, created when it has none. */
 profile_t *identity_profile(identity_t *g, uint32_t i);

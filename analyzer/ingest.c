@@ -256,7 +256,7 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
 
             if (v != UINT32_MAX) {
                 r->t.erased_profiles += state_erase(st, &v, 1,
-                                                    ev->received_ms);
+                                                    ev->received_ms, &nomem);
             }
         }
         return nomem ? SPOOR_E_NOMEM : SPOOR_OK;

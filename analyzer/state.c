@@ -188,7 +188,7 @@ state_erased(const state_t *st, uint64_t hash, int64_t t)
 int
 state_id_erased(state_t *st, uint32_t id, int64_t t)
 {
-    return t <= st->g.ids[identity_root(&st->g, id)].erased_at;
+    return t <= identity_erased_at(&st->g, identity_root(&st->g, id));
 }
 
 
@@ -238,7 +238,8 @@ sort_tombs(state_t *st)
 
 
 size_t
-state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
+state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t,
+    int *nomem)
 {
     size_t    i, erased = 0;
     uint32_t  r;
@@ -262,14 +263,15 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t)
         if (st->njournal_new < st->cjournal_new) {
             st->journal_new[st->njournal_new++] = ids[i];
         }
+        if (identity_erase_until(&st->g, r, t) != SPOOR_OK) {
+            *nomem = 1;             /* the profile stays: nothing lost */
+            break;
+        }
         if (st->g.ids[r].profile) {
             profile_free(st->g.ids[r].profile);
             st->g.ids[r].profile = NULL;
             erased++;
             st->erased_uncounted++;
-        }
-        if (t > st->g.ids[r].erased_at) {
-            st->g.ids[r].erased_at = t;
         }
     }
     return erased;
@@ -287,7 +289,7 @@ state_forget(state_t *st, const char *text, size_t len, int64_t t,
     for (k = 0; k < sizeof(kinds); k++) {
         idx = identity_get(&st->g, kinds[k], text, len, nomem);
         if (idx != UINT32_MAX) {
-            found += state_erase(st, &idx, 1, t);
+            found += state_erase(st, &idx, 1, t, nomem);
         }
     }
     return found;
@@ -457,7 +459,7 @@ journal_append(state_t *st)
     for (i = 0; i < st->g.n; i++) {
         uint32_t  r = identity_root(&st->g, (uint32_t) i);
 
-        at = st->g.ids[r].erased_at;
+        at = identity_erased_at(&st->g, r);
         if (at == INT64_MIN
             || (!st->journal_all
                 && !bsearch(&r, st->journal_new, st->njournal_new,
@@ -526,7 +528,7 @@ journal_apply(state_t *st)
 {
     tomb_t   *j, *extra;
     size_t    nj, nx = 0, i;
-    int       rc;
+    int       rc, nomem = 0;
     uint32_t  id;
 
     rc = journal_read(st->dir, &j, &nj);
@@ -555,7 +557,11 @@ journal_apply(state_t *st)
         }
         r = identity_root(&st->g, id);
         st->journal_applied += st->g.ids[r].profile != NULL;
-        (void) state_erase(st, &id, 1, f->time);
+        (void) state_erase(st, &id, 1, f->time, &nomem);
+        if (nomem) {
+            rc = SPOOR_E_NOMEM;
+            break;
+        }
     }
     for (i = 0; i < nx && rc == SPOOR_OK; i++) {
         rc = push_tomb(st, extra[i].hash, extra[i].time);
@@ -1475,7 +1481,8 @@ write_meta(state_t *st, spoor_snapw_t *w, const double cuts[3][4],
     int                rc;
 
     for (i = 0; i < st->g.n && !st->merge_child; i++) {
-        int64_t  at = st->g.ids[identity_root(&st->g, (uint32_t) i)].erased_at;
+        int64_t  at = identity_erased_at(&st->g,
+                                         identity_root(&st->g, (uint32_t) i));
 
         if (at != INT64_MIN && push_tomb(st, st->g.ids[i].hash, at)
                                != SPOOR_OK)

@@ -241,8 +241,11 @@ int state_frame_seen(state_t *st, uint64_t key, int *nomem);
 
 /* Erases the profile of every id in ids' sets and marks the sets erased
  * up to time t (their ids are written as tombstones with the next
- * generation).  Returns the number of profiles erased. */
-size_t state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t);
+ * generation).  Returns the number of profiles erased; sets *nomem, and
+ * stops before the first set it could not mark (whose profile stays),
+ * when out of memory. */
+size_t state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t,
+    int *nomem);
 
 /*
  * Erases the profile of the id text[0 .. len) taken as a user, anonymous

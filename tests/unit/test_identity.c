@@ -1,0 +1,194 @@
+/*
+ * test_identity.c -- the id graph called directly (analyzer/identity.h):
+ * ids in and out, unions and their caps, and the erasures kept beside
+ * the ids: a set's erasure read back, the later time kept, carried by a
+ * union whichever root survives, and as many erased sets as there are
+ * ids.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include "error.h"
+#include "identity.h"
+
+#define T0  1767225600000LL          /* 2026-01-01T00:00:00Z */
+
+
+static profile_conf_t
+conf_of(intern_t *strings)
+{
+    profile_conf_t  c;
+
+    memset(&c, 0, sizeof(c));
+    c.session_gap_ms = 30 * 60 * 1000;
+    c.abandon_ms = 60 * 60 * 1000;
+    c.half_life_ms = 30LL * 86400 * 1000;
+    c.strings = strings;
+    return c;
+}
+
+
+static uint32_t
+id_of(identity_t *g, char kind, const char *text)
+{
+    int       nomem = 0;
+    uint32_t  i = identity_get(g, kind, text, strlen(text), &nomem);
+
+    cr_assert_eq(nomem, 0);
+    cr_assert_neq(i, UINT32_MAX, "%c:%s was refused", kind, text);
+    return i;
+}
+
+
+Test(identity, an_id_is_kept_once_with_its_text)
+{
+    identity_t  g;
+    char        long_id[IDENTITY_ID_MAX + 2];
+    uint32_t    a, b;
+    int         nomem = 0;
+
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    a = id_of(&g, 'u', "alice");
+    b = id_of(&g, 'a', "alice");
+    cr_assert_neq(a, b, "the kind is part of the id");
+    cr_assert_eq(id_of(&g, 'u', "alice"), a);
+    cr_assert_eq(identity_find(&g, 'u', "alice", 5), a);
+    cr_assert_eq(identity_find(&g, 'u', "bob", 3), UINT32_MAX);
+    cr_assert_str_eq(g.ids[a].text, "alice");
+    cr_assert_eq(g.ids[a].len, 5);
+
+    /* the longest id kept, and one byte more (junk) */
+    memset(long_id, 'x', sizeof(long_id));
+    long_id[IDENTITY_ID_MAX] = '\0';
+    a = id_of(&g, 'v', long_id);
+    cr_assert_eq(g.ids[a].len, IDENTITY_ID_MAX);
+    long_id[IDENTITY_ID_MAX] = 'x';
+    long_id[IDENTITY_ID_MAX + 1] = '\0';
+    cr_assert_eq(identity_get(&g, 'v', long_id, IDENTITY_ID_MAX + 1,
+                              &nomem), UINT32_MAX);
+    cr_assert_eq(nomem, 0);
+    cr_assert_eq(identity_get(&g, 'u', "null", 4, &nomem), UINT32_MAX);
+    identity_free(&g);
+}
+
+
+Test(identity, an_erasure_keeps_its_latest_time)
+{
+    identity_t  g;
+    uint32_t    a, b;
+
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    a = id_of(&g, 'u', "alice");
+    b = id_of(&g, 'u', "bob");
+    cr_assert_eq(identity_erased_at(&g, a), INT64_MIN);
+    cr_assert_eq(identity_erase_until(&g, a, INT64_MIN), SPOOR_OK);
+    cr_assert_eq(identity_erased_at(&g, a), INT64_MIN, "nothing to erase");
+    cr_assert_eq(identity_erase_until(&g, a, T0 + 10), SPOOR_OK);
+    cr_assert_eq(identity_erased_at(&g, a), T0 + 10);
+    cr_assert_eq(identity_erase_until(&g, a, T0 + 5), SPOOR_OK);
+    cr_assert_eq(identity_erased_at(&g, a), T0 + 10, "an earlier time won");
+    cr_assert_eq(identity_erase_until(&g, a, T0 + 20), SPOOR_OK);
+    cr_assert_eq(identity_erased_at(&g, a), T0 + 20);
+    cr_assert_eq(identity_erased_at(&g, b), INT64_MIN, "bob was not erased");
+    identity_free(&g);
+}
+
+
+/* union(first, second) of two sets, erased at ta and tb: the set's root
+ * reads the later time, whichever root survived. */
+static void
+union_carries(int64_t ta, int64_t tb, int swap)
+{
+    identity_t  g;
+    intern_t    strings;
+    profile_conf_t  c;
+    uint32_t    a, b, r;
+
+    memset(&strings, 0, sizeof(strings));
+    c = conf_of(&strings);
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    a = id_of(&g, 'a', "anon-1");
+    b = id_of(&g, 'u', "user-1");
+    (void) identity_profile(&g, a);
+    (void) identity_profile(&g, b);
+    cr_assert_eq(identity_erase_until(&g, a, ta), SPOOR_OK);
+    cr_assert_eq(identity_erase_until(&g, b, tb), SPOOR_OK);
+    cr_assert_eq(swap ? identity_union(&g, b, a, &c)
+                      : identity_union(&g, a, b, &c), SPOOR_OK);
+    r = identity_root(&g, a);
+    cr_assert_eq(identity_root(&g, b), r);
+    cr_assert_eq(identity_erased_at(&g, r), ta > tb ? ta : tb,
+                 "erased at %lld and %lld (swap %d): the set reads %lld",
+                 (long long) ta, (long long) tb, swap,
+                 (long long) identity_erased_at(&g, r));
+    identity_free(&g);
+    intern_free(&strings);
+}
+
+
+Test(identity, a_union_keeps_the_later_erasure_whichever_root_survives)
+{
+    int  swap;
+
+    for (swap = 0; swap < 2; swap++) {
+        union_carries(T0 + 7, INT64_MIN, swap);
+        union_carries(INT64_MIN, T0 + 7, swap);
+        union_carries(T0 + 3, T0 + 9, swap);
+        union_carries(T0 + 9, T0 + 3, swap);
+        union_carries(INT64_MIN, INT64_MIN, swap);
+    }
+}
+
+
+Test(identity, every_id_can_be_an_erased_set)
+{
+    identity_t  g;
+    char        text[32];
+    uint32_t    i, n = 5000;
+
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    for (i = 0; i < n; i++) {
+        snprintf(text, sizeof(text), "v-%u", i);
+        cr_assert_eq(id_of(&g, 'v', text), i);
+        if (i % 3 != 0) {
+            cr_assert_eq(identity_erase_until(&g, i, T0 + i), SPOOR_OK);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(identity_erased_at(&g, i),
+                     i % 3 != 0 ? T0 + (int64_t) i : INT64_MIN,
+                     "id %u", i);
+    }
+    identity_free(&g);
+}
+
+
+Test(identity, ranks_stay_small_and_every_id_finds_its_root)
+{
+    identity_t  g;
+    intern_t    strings;
+    profile_conf_t  c;
+    char        text[32];
+    uint32_t    i, n = 4096, step, r;
+
+    memset(&strings, 0, sizeof(strings));
+    c = conf_of(&strings);
+    cr_assert_eq(identity_init(&g, n, n), SPOOR_OK);
+    for (i = 0; i < n; i++) {
+        snprintf(text, sizeof(text), "a-%u", i);
+        (void) id_of(&g, 'a', text);
+    }
+    /* pairs, then pairs of pairs: the rank grows to log2(n) */
+    for (step = 1; step < n; step *= 2) {
+        for (i = 0; i + step < n; i += 2 * step) {
+            cr_assert_eq(identity_union(&g, i, i + step, &c), SPOOR_OK);
+        }
+    }
+    r = identity_root(&g, 0);
+    cr_assert_eq(g.ids[r].rank, 12, "rank %u", (unsigned) g.ids[r].rank);
+    for (i = 0; i < n; i++) {
+        cr_assert_eq(identity_root(&g, i), r, "id %u", i);
+    }
+    identity_free(&g);
+    intern_free(&strings);
+}
