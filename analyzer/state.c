@@ -2409,6 +2409,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (rc == SPOOR_OK) {
         rc = spoor_snapw_groups(w);     /* read in order: compressed */
     }
+    if (rc == SPOOR_OK) {
+        /* the same profiles and ids go to both: one index in memory */
+        rc = spoor_snapw_share_index(sw, w);
+    }
     if (rc == SPOOR_OK && delta) {
         rc = spoor_snapw_flags(sw, SPOOR_SNAP_DELTA);
         if (rc == SPOOR_OK) {
@@ -2428,7 +2432,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
         rc = spoor_snapw_reserve(w, nout + 1, nhash);
         if (rc == SPOOR_OK) {
-            rc = spoor_snapw_reserve(sw, nout + 1, nhash);
+            rc = spoor_snapw_reserve(sw, nout + 1, 0);  /* w's index */
         }
         if (rc != SPOOR_OK) {
             STATE_MSG("out of memory");

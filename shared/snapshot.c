@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #define XXH_STATIC_LINKING_ONLY     /* XXH64_state_t on the stack */
@@ -135,6 +136,23 @@ typedef struct {
 
 _Static_assert(sizeof(snap_entry_t) == ENTRY, "index entry is 16 bytes");
 
+/*
+ * A writer's index: (hash, profile) entries in host byte order, unsorted
+ * with repeats while profiles are added, then sorted and deduplicated
+ * once (ix_sort), by whichever commit comes first, under `mu`; read-only
+ * after that.  Shared by the writers of one set of profiles
+ * (spoor_snapw_share_index): only the writer that created it adds to it,
+ * and the last writer freed frees it (`refs`).
+ */
+typedef struct {
+    snap_entry_t     *e;
+    size_t            n, cap;
+    size_t            count;        /* profiles its owner holds */
+    int               sorted;
+    pthread_mutex_t   mu;
+    _Atomic unsigned  refs;
+} snap_index_t;
+
 /* What snap_parse() found valid: everything an accessor needs. */
 typedef struct {
     snap_header_t          h;
@@ -163,9 +181,9 @@ struct spoor_snapw_s {
     uint64_t        *table;         /* file offset of each record */
     size_t           count;
     size_t           table_cap;
-    snap_entry_t    *index;         /* unsorted, duplicates allowed */
-    size_t           nindex;
-    size_t           index_cap;
+    snap_index_t    *ix;            /* never NULL once created */
+    int              ix_own;        /* adds go into ix (not shared from
+                                       another writer) */
     unsigned char   *meta;          /* NULL: none */
     size_t           meta_len;
     size_t           sum;           /* summary bytes; 0: no slot table */
@@ -702,12 +720,39 @@ reserve(void **p, size_t *cap, size_t need, size_t size)
 }
 
 
+static snap_index_t *
+ix_new(void)
+{
+    snap_index_t  *ix = calloc(1, sizeof(*ix));
+
+    if (ix != NULL) {
+        if (pthread_mutex_init(&ix->mu, NULL) != 0) {
+            free(ix);
+            return NULL;
+        }
+        atomic_init(&ix->refs, 1);
+    }
+    return ix;
+}
+
+
+static void
+ix_release(snap_index_t *ix)
+{
+    if (ix != NULL && atomic_fetch_sub(&ix->refs, 1) == 1) {
+        pthread_mutex_destroy(&ix->mu);
+        free(ix->e);
+        free(ix);
+    }
+}
+
+
 static void
 w_free(spoor_snapw_t *w)
 {
     free(w->buf);
     free(w->table);
-    free(w->index);
+    ix_release(w->ix);
     free(w->meta);
     free(w->sums);
     snap_group_w_free(&w->g);
@@ -726,6 +771,12 @@ spoor_snapw_create(const char *dir, const char *name)
         return NULL;
     }
     w->fd = -1;
+    w->ix = ix_new();
+    w->ix_own = 1;
+    if (w->ix == NULL) {
+        errno = ENOMEM;
+        goto fail;
+    }
     if (make_paths(dir, name, w->path, w->tmp) != 0) {
         goto fail;
     }
@@ -835,11 +886,12 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
         }
         total += nids[k];
     }
-    if (total > SIZE_MAX - w->nindex || n > SIZE_MAX - w->count
+    if (total > SIZE_MAX - w->ix->n || n > SIZE_MAX - w->count
         || grow((void **) &w->table, &w->table_cap, w->count + n,
                 sizeof(*w->table)) != 0
-        || grow((void **) &w->index, &w->index_cap, w->nindex + total,
-                sizeof(*w->index)) != 0)
+        || (w->ix_own
+            && grow((void **) &w->ix->e, &w->ix->cap, w->ix->n + total,
+                    sizeof(*w->ix->e)) != 0))
     {
         return SPOOR_E_NOMEM;
     }
@@ -853,13 +905,17 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     le_put64(head + 16, w->count);      /* the group's `first` */
     for (k = 0; k < n; k++) {
         w->table[w->count + k] = w->off;
-        for (j = 0; j < nids[k]; j++) {
-            w->index[w->nindex].hash = *ids++;
-            w->index[w->nindex].idx = w->count + k;
-            w->nindex++;
+        for (j = 0; j < nids[k] && w->ix_own; j++) {
+            w->ix->e[w->ix->n].hash = ids[j];
+            w->ix->e[w->ix->n].idx = w->count + k;
+            w->ix->n++;
         }
+        ids += nids[k];
     }
     w->count += n;
+    if (w->ix_own) {
+        w->ix->count = w->count;
+    }
     w_put(w, head, SNAP_GROUP_HEAD);
     w_put(w, group + SNAP_GROUP_HEAD, len - SNAP_GROUP_HEAD);
     if (w->err != SPOOR_OK) {
@@ -886,11 +942,12 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
     {
         return SPOOR_E_INVAL;       /* with slots: count < 0xFFFFFFFF */
     }
-    if (nids > SIZE_MAX - w->nindex
+    if (nids > SIZE_MAX - w->ix->n
         || grow((void **) &w->table, &w->table_cap, w->count + 1,
                 sizeof(*w->table)) != 0
-        || grow((void **) &w->index, &w->index_cap, w->nindex + nids,
-                sizeof(*w->index)) != 0
+        || (w->ix_own
+            && grow((void **) &w->ix->e, &w->ix->cap, w->ix->n + nids,
+                    sizeof(*w->ix->e)) != 0)
         || (w->sum != 0
             && grow((void **) &w->sums, &w->sums_cap, w->count + 1, w->sum)
                != 0))
@@ -916,15 +973,18 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         }
     }
 
-    for (i = 0; i < nids; i++) {
-        w->index[w->nindex].hash = ids[i];
-        w->index[w->nindex].idx = w->count;
-        w->nindex++;
+    for (i = 0; i < nids && w->ix_own; i++) {
+        w->ix->e[w->ix->n].hash = ids[i];
+        w->ix->e[w->ix->n].idx = w->count;
+        w->ix->n++;
     }
     if (w->sum != 0) {
         memcpy(w->sums + w->count * w->sum, sum, w->sum);
     }
     w->table[w->count++] = at;
+    if (w->ix_own) {
+        w->ix->count = w->count;
+    }
     if (w->groups && snap_group_w_full(&w->g)) {
         w_seal(w);
         if (w->err != SPOOR_OK) {
@@ -969,17 +1029,34 @@ spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
 int
 spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids)
 {
-    if (profiles > SIZE_MAX - w->count || ids > SIZE_MAX - w->nindex
+    if (profiles > SIZE_MAX - w->count || ids > SIZE_MAX - w->ix->n
         || reserve((void **) &w->table, &w->table_cap, w->count + profiles,
                    sizeof(*w->table)) != 0
-        || reserve((void **) &w->index, &w->index_cap, w->nindex + ids,
-                   sizeof(*w->index)) != 0
+        || (w->ix_own
+            && reserve((void **) &w->ix->e, &w->ix->cap, w->ix->n + ids,
+                       sizeof(*w->ix->e)) != 0)
         || (w->sum != 0
             && reserve((void **) &w->sums, &w->sums_cap, w->count + profiles,
                        w->sum) != 0))
     {
         return SPOOR_E_NOMEM;
     }
+    return SPOOR_OK;
+}
+
+
+int
+spoor_snapw_share_index(spoor_snapw_t *w, spoor_snapw_t *from)
+{
+    if (w == from || !w->ix_own || w->count != 0 || from->count != 0
+        || w->ix->n != 0)
+    {
+        return SPOOR_E_INVAL;
+    }
+    ix_release(w->ix);
+    w->ix = from->ix;
+    atomic_fetch_add(&w->ix->refs, 1);
+    w->ix_own = 0;
     return SPOOR_OK;
 }
 
@@ -1123,28 +1200,31 @@ entry_sort(snap_entry_t *e, size_t n, unsigned depth)
 }
 
 
-/* Sorts the index by (hash, profile) and drops repeated entries. */
+/* Sorts the index by (hash, profile) and drops repeated entries, once:
+ * the first commit of the writers sharing it does. */
 static void
-w_sort_index(spoor_snapw_t *w)
+ix_sort(snap_index_t *ix)
 {
     size_t    i, n;
     unsigned  depth = 0;
 
-    if (w->nindex == 0) {
-        return;
-    }
-    for (n = w->nindex; n > 1; n >>= 1) {
-        depth += 2;
-    }
-    entry_sort(w->index, w->nindex, depth);
-    for (i = 1, n = 1; i < w->nindex; i++) {
-        if (w->index[i].hash != w->index[n - 1].hash
-            || w->index[i].idx != w->index[n - 1].idx)
-        {
-            w->index[n++] = w->index[i];
+    pthread_mutex_lock(&ix->mu);
+    if (!ix->sorted && ix->n > 0) {
+        for (n = ix->n; n > 1; n >>= 1) {
+            depth += 2;
         }
+        entry_sort(ix->e, ix->n, depth);
+        for (i = 1, n = 1; i < ix->n; i++) {
+            if (ix->e[i].hash != ix->e[n - 1].hash
+                || ix->e[i].idx != ix->e[n - 1].idx)
+            {
+                ix->e[n++] = ix->e[i];
+            }
+        }
+        ix->n = n;
     }
-    w->nindex = n;
+    ix->sorted = 1;
+    pthread_mutex_unlock(&ix->mu);
 }
 
 
@@ -1192,8 +1272,8 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
     uint64_t  distinct = 0, lines, n, probe = 0;
     size_t    i, slot_size = SLOT_HEAD + w->sum, prof;
 
-    for (i = 0; i < w->nindex; i++) {
-        distinct += i == 0 || w->index[i].hash != w->index[i - 1].hash;
+    for (i = 0; i < w->ix->n; i++) {
+        distinct += i == 0 || w->ix->e[i].hash != w->ix->e[i - 1].hash;
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
@@ -1204,12 +1284,12 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
         return SPOOR_E_NOMEM;
     }
     slots_init(*tab, lines, slot_size);
-    for (i = 0; i < w->nindex; i++) {
-        if (i > 0 && w->index[i].hash == w->index[i - 1].hash) {
+    for (i = 0; i < w->ix->n; i++) {
+        if (i > 0 && w->ix->e[i].hash == w->ix->e[i - 1].hash) {
             continue;
         }
-        prof = (size_t) le64toh(w->index[i].idx);  /* < count < SLOT_EMPTY */
-        n = slot_insert(*tab, lines, slot_size, le64toh(w->index[i].hash),
+        prof = (size_t) w->ix->e[i].idx;        /* < count < SLOT_EMPTY */
+        n = slot_insert(*tab, lines, slot_size, w->ix->e[i].hash,
                         (uint32_t) prof, w->sums + prof * w->sum);
         probe = n > probe ? n : probe;      /* n > 0: 3/4 full at most */
     }
@@ -1305,8 +1385,8 @@ piece_build(spoor_snapw_t *w, unsigned char *tab, uint64_t lines,
 
     slots_init(tab, plen, slot_size);
     out->n = 0;
-    for (i = 0; i < w->nindex; i++) {
-        hash = le64toh(w->index[i].hash);
+    for (i = 0; i < w->ix->n; i++) {
+        hash = w->ix->e[i].hash;
         if (i > 0 && hash == prev) {
             continue;
         }
@@ -1324,7 +1404,7 @@ piece_build(spoor_snapw_t *w, unsigned char *tab, uint64_t lines,
             }
         }
         rc = piece_put(w, tab, plen, slot_size, home - first, 0, hash,
-                       (uint32_t) le64toh(w->index[i].idx), out, probe);
+                       (uint32_t) w->ix->e[i].idx, out, probe);
         if (rc != SPOOR_OK) {
             return rc;
         }
@@ -1390,7 +1470,7 @@ w_put_zeros(spoor_snapw_t *w, uint64_t n)
 
 /*
  * Appends the slot table (64-byte aligned) of the sorted, deduplicated
- * index, already in file byte order, and sets the slot fields of *h.
+ * index (host byte order), and sets the slot fields of *h.
  * Returns SPOOR_OK, SPOOR_E_NOMEM, or SPOOR_E_IO (w->err set).
  */
 static int
@@ -1405,8 +1485,8 @@ w_put_slots(spoor_snapw_t *w, snap_header_t *h)
     if (w->err != SPOOR_OK) {
         return w->err;                  /* nothing is written after an error */
     }
-    for (i = 0; i < w->nindex; i++) {
-        distinct += i == 0 || w->index[i].hash != w->index[i - 1].hash;
+    for (i = 0; i < w->ix->n; i++) {
+        distinct += i == 0 || w->ix->e[i].hash != w->ix->e[i - 1].hash;
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
@@ -1493,6 +1573,29 @@ done:
 
 /* Appends table, index, slots, meta and trailer, then fills in the
  * header.  Returns SPOOR_OK, SPOOR_E_IO (errno set) or SPOOR_E_NOMEM. */
+/* Appends the sorted index's file image (two little-endian u64 per
+ * entry), a block at a time: the index itself is left as it is, for the
+ * other writers sharing it.  Returns the XXH64 of the bytes. */
+static uint64_t
+w_put_index(spoor_snapw_t *w, const snap_index_t *ix)
+{
+    unsigned char   blk[256 * ENTRY];
+    XXH64_state_t   st;
+    size_t          i, k;
+
+    XXH64_reset(&st, 0);
+    for (i = 0; i < ix->n; i += k) {
+        for (k = 0; k < 256 && i + k < ix->n; k++) {
+            le_put64(blk + k * ENTRY, ix->e[i + k].hash);
+            le_put64(blk + k * ENTRY + 8, ix->e[i + k].idx);
+        }
+        XXH64_update(&st, blk, k * ENTRY);
+        w_put(w, blk, k * ENTRY);
+    }
+    return XXH64_digest(&st);
+}
+
+
 static int
 w_finish(spoor_snapw_t *w)
 {
@@ -1507,7 +1610,10 @@ w_finish(spoor_snapw_t *w)
         errno = w->err_errno;
         return w->err;
     }
-    w_sort_index(w);
+    if (w->ix->count != w->count) {
+        return SPOOR_E_INVAL;   /* shared: the writers' profiles differ */
+    }
+    ix_sort(w->ix);
     memset(&h, 0, sizeof(h));
 
     h.version = w->sum ? SPOOR_SNAP_VERSION_SLOTS
@@ -1521,21 +1627,16 @@ w_finish(spoor_snapw_t *w)
     for (i = 0; i < w->count; i++) {
         w->table[i] = htole64(w->table[i]);
     }
-    for (i = 0; i < w->nindex; i++) {
-        w->index[i].hash = htole64(w->index[i].hash);
-        w->index[i].idx = htole64(w->index[i].idx);
-    }
 
     h.table_off = w->off;
     h.table_size = (uint64_t) w->count * 8;
     h.table_hash = hash64(w->table, w->count * 8);
     w_put(w, w->table, w->count * 8);
 
-    h.index_count = w->nindex;
+    h.index_count = w->ix->n;
     h.index_off = w->off;
-    h.index_size = (uint64_t) w->nindex * ENTRY;
-    h.index_hash = hash64(w->index, w->nindex * ENTRY);
-    w_put(w, w->index, w->nindex * ENTRY);
+    h.index_size = (uint64_t) w->ix->n * ENTRY;
+    h.index_hash = w_put_index(w, w->ix);
 
     if (w->sum != 0) {
         rc = w_put_slots(w, &h);

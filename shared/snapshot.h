@@ -212,6 +212,18 @@ int spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
  */
 int spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids);
 
+/*
+ * Makes w write from's index instead of keeping one of its own, so that
+ * the index of two files of the same profiles (a snapshot and its
+ * serving view) is held once: every profile must be added to both, in
+ * the same order, with the same ids (w's are not kept).  Call before the
+ * first add to either.  The two may then be committed or aborted in any
+ * order, on two threads at once; w's commit refuses (SPOOR_E_INVAL) when
+ * from was given another number of profiles.  Returns SPOOR_OK, or
+ * SPOOR_E_INVAL (profiles already added, w == from, w shared already).
+ */
+int spoor_snapw_share_index(spoor_snapw_t *w, spoor_snapw_t *from);
+
 /* Sets the header flags (SPOOR_SNAP_FLAGS_KNOWN bits; 0 when not
  * called).  SPOOR_OK, or SPOOR_E_INVAL for an unknown bit. */
 int spoor_snapw_flags(spoor_snapw_t *w, uint32_t flags);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -2931,4 +2932,143 @@ Test(snapshot, verify_stored_leaves_frames_to_the_reader)
     spoor_snap_cursor_free(&cur);
     free(g);
     free(f);
+}
+
+
+/* ---- one index for two writers (spoor_snapw_share_index) ----------------- */
+
+typedef struct {
+    spoor_snapw_t  *w;
+    int             rc;
+} commit_job_t;
+
+static void *
+commit_main(void *arg)
+{
+    commit_job_t  *j = arg;
+
+    j->rc = spoor_snapw_commit(j->w);
+    return NULL;
+}
+
+
+/*
+ * The model's n profiles into a grouped snapshot `gname` and a serving
+ * view `sname` with 16-byte summaries, the view taking the snapshot's
+ * index, both given the same profiles (the view `extra` more); then
+ * committed as `order` says: 0 the snapshot first, 1 the view first, 2
+ * both at once on two threads, 3 the snapshot aborted, then the view.
+ * Returns the view's commit code.
+ */
+static int
+write_shared(const char *gname, const char *sname, size_t n, size_t extra,
+    int order)
+{
+    static unsigned char   buf[BLOB_CAP];
+    unsigned char          sb[48];
+    spoor_snapw_t         *g, *v;
+    uint64_t               hs[8];
+    size_t                 i, len, nids;
+    commit_job_t           jg, jv;
+    pthread_t              th;
+
+    g = spoor_snapw_create(dir, gname);
+    v = spoor_snapw_create(dir, sname);
+    cr_assert(g != NULL && v != NULL, "create: %s", strerror(errno));
+    cr_assert_eq(spoor_snapw_groups(g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_slots(v, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_E_INVAL, "twice");
+    cr_assert_eq(spoor_snapw_reserve(v, n, 0), SPOOR_OK);
+    for (i = 0; i < n + extra; i++) {
+        len = model_blob(i, buf);
+        nids = model_ids(i, hs);
+        model_sum(i, 16, sb);
+        if (i < n) {
+            cr_assert_eq(spoor_snapw_add(g, buf, len, hs, nids), SPOOR_OK);
+        }
+        cr_assert_eq(spoor_snapw_add_sum(v, buf, len, hs, nids, sb),
+                     SPOOR_OK);
+    }
+    jg.w = g;
+    jv.w = v;
+    switch (order) {
+    case 0:
+        cr_assert_eq(spoor_snapw_commit(g), SPOOR_OK);
+        return spoor_snapw_commit(v);
+    case 1:
+        jv.rc = spoor_snapw_commit(v);
+        cr_assert_eq(spoor_snapw_commit(g), SPOOR_OK);
+        return jv.rc;
+    case 2:
+        cr_assert_eq(pthread_create(&th, NULL, commit_main, &jv), 0);
+        commit_main(&jg);
+        pthread_join(th, NULL);
+        cr_assert_eq(jg.rc, SPOOR_OK);
+        return jv.rc;
+    default:
+        spoor_snapw_abort(g);
+        return spoor_snapw_commit(v);
+    }
+}
+
+
+Test(snapshot, a_shared_index_writes_the_bytes_of_its_own)
+{
+    static const size_t  sizes[] = { 1, 33, 1000 };
+    unsigned char       *own_g, *own_v, *g, *v;
+    size_t               own_gl, own_vl, gl, vl, k;
+    int                  order;
+
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        cr_assert_eq(write_model_as("own.snap", sizes[k], 0, 1, 0),
+                     SPOOR_OK);
+        cr_assert_eq(write_model_slots("own.serve", sizes[k], 0, 16),
+                     SPOOR_OK);
+        own_g = slurp(path_of("own.snap"), &own_gl);
+        own_v = slurp(path_of("own.serve"), &own_vl);
+        for (order = 0; order < 4; order++) {
+            cr_assert_eq(write_shared("s.snap", "s.serve", sizes[k], 0,
+                                      order), SPOOR_OK,
+                         "%zu profiles, order %d", sizes[k], order);
+            v = slurp(path_of("s.serve"), &vl);
+            cr_assert(vl == own_vl && memcmp(v, own_v, vl) == 0,
+                      "%zu profiles, order %d: the view differs from one "
+                      "with its own index", sizes[k], order);
+            free(v);
+            if (order != 3) {
+                g = slurp(path_of("s.snap"), &gl);
+                cr_assert(gl == own_gl && memcmp(g, own_g, gl) == 0,
+                          "%zu profiles, order %d: the snapshot differs",
+                          sizes[k], order);
+                free(g);
+                cr_assert_eq(unlink(path_of("s.snap")), 0);
+            }
+        }
+        free(own_g);
+        free(own_v);
+    }
+}
+
+
+Test(snapshot, a_shared_index_refuses_other_profiles)
+{
+    spoor_snapw_t  *a, *b;
+    uint64_t        h = 42;
+
+    /* the view was given one profile more than the snapshot */
+    cr_assert_eq(write_shared("x.snap", "x.serve", 10, 1, 0), SPOOR_E_INVAL);
+    cr_assert_eq(access(path_of("x.serve"), F_OK), -1, "written anyway");
+
+    /* sharing is set up before anything is added, between two writers */
+    a = spoor_snapw_create(dir, "a.snap");
+    b = spoor_snapw_create(dir, "b.snap");
+    cr_assert(a != NULL && b != NULL);
+    cr_assert_eq(spoor_snapw_share_index(a, a), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(a, (const unsigned char *) "x", 1, &h, 1),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(b, a), SPOOR_E_INVAL, "from used");
+    cr_assert_eq(spoor_snapw_share_index(a, b), SPOOR_E_INVAL, "w used");
+    spoor_snapw_abort(a);
+    spoor_snapw_abort(b);
 }
