@@ -157,7 +157,7 @@ all: $(SPOOR) $(MODULE_SO)
 # Objects are rebuilt when the compiler or its flags change.
 FLAGS_STAMP := $(BUILD)/.stamp-flags
 ifneq ($(BUILD_GOALS),)
-$(call stamp-value,$(FLAGS_STAMP),$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LDLIBS))
+$(call stamp-value,$(FLAGS_STAMP),$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(SPOOR_MALLOC) $(LDLIBS))
 endif
 
 $(OBJ)/%.o: %.c $(FLAGS_STAMP)

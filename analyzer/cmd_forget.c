@@ -286,6 +286,13 @@ cmd_forget(int argc, char **argv)
         size_t  found = state_forget(&st, argv[i], strlen(argv[i]), now,
                                      &nomem);
 
+        if (nomem) {
+            /* an id not marked erased must not look forgotten */
+            fprintf(stderr, "spoor forget: %s: out of memory; nothing "
+                    "written\n", argv[i]);
+            exit_code = EXIT_IO;
+            goto done;
+        }
         erased += found;
         if (found == 0) {
             fprintf(stderr, "spoor forget: %s: no profile had this id "

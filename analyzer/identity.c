@@ -423,11 +423,14 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
         pa = g->ids[ra].profile;
         pb = g->ids[rb].profile;
     }
-    if (g->ids[rb].erased && erased_room(g) != SPOOR_OK) {
+    if (g->ids[rb].erased && !g->ids[ra].erased
+        && erased_room(g) != SPOOR_OK)
+    {
         return SPOOR_E_NOMEM;       /* before anything changed */
     }
     if (g->ids[ra].rank == g->ids[rb].rank) {
-        g->ids[ra].rank++;          /* < 33: a rank r set has 2^r ids */
+        g->ids[ra].rank++;          /* < 34: a rank r set has at least
+                                       2^(r-1) ids (enter_set's is 1) */
     }
 
     if (pa == NULL) {

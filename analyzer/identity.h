@@ -49,7 +49,8 @@ typedef struct {
 } ident_t;
 
 /* One erased set: events of the set whose root is `root` up to `at` are
- * erased.  Few sets are: kept beside the ids, not in each. */
+ * erased.  Few sets are: kept beside the ids, not in each.  The entry of
+ * a root that a union makes a child stays (it is never read again). */
 typedef struct {
     uint32_t    root;        /* + 1: 0 is an empty slot */
     int64_t     at;

@@ -77,10 +77,11 @@ profile_prefetch_free(const profile_t *p)
                          p->traits, p->links };
     size_t       i;
 
-    /* the allocator's header before each block is what free() reads */
+    /* free() writes each block's first word (mimalloc links it into
+     * its page's free list) */
     for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
         if (a[i] != NULL) {
-            __builtin_prefetch((const char *) a[i] - 16, 1);
+            __builtin_prefetch(a[i], 1);
         }
     }
 }
@@ -97,8 +98,9 @@ profile_prefetch_free(const profile_t *p)
  * profile's lists hold a few to a hundred entries, and what doubling left
  * unused was 9 % of the analyzer's peak memory at 10M events (496 -> 453
  * MB), while growing a small block by one entry costs no measurable time
- * (bench/analyzer_tried.md).  After a prune the block may hold more than
- * n entries; the next add gives the rest back.
+ * (bench/analyzer_tried.md).  After entries were pruned, dropped or
+ * merged the block may hold more than n entries; the next add gives the
+ * rest back.
  */
 static int
 room(void *arrp, size_t n, size_t size)

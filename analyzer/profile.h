@@ -114,8 +114,8 @@ typedef struct {
 /*
  * The lists are arrays that grow one entry at a time up to their
  * PROFILE_*_MAX as entries come, so a profile takes memory for what it
- * holds: a block of n* entries (more only after a prune, until the next
- * entry comes), without a capacity to keep.  Strings that repeat across
+ * holds: a block of n* entries (more after entries were pruned, dropped
+ * or merged, until the next one comes), without a capacity to keep.  Strings that repeat across
  * profiles (event and trait names, categories, context values) are
  * interned (intern.h): one copy for all, in the table of the state that
  * owns the profiles (profile_conf_t.strings), which outlives them.
@@ -163,7 +163,7 @@ typedef struct {
     uint32_t             sessions_dropped, carts_dropped, order_times_dropped;
     uint32_t             names_dropped, weights_dropped, traits_dropped;
     uint32_t             links_dropped;
-    /* each list's block holds n* entries (more only after a prune) */
+    /* each list's block holds n* entries (see above) */
     uint16_t             nsessions, ncarts, norders, nnames, nweights;
     uint16_t             ncurrencies, nbuckets, ntraits, nlinks;
     profile_span_t      *sessions;           /* sorted by start */

@@ -148,7 +148,7 @@ typedef struct {
     snap_entry_t     *e;
     size_t            n, cap;
     size_t            count;        /* profiles its owner holds */
-    int               sorted;
+    _Atomic int       sorted;       /* no add after it is set */
     pthread_mutex_t   mu;
     _Atomic unsigned  refs;
 } snap_index_t;
@@ -731,6 +731,7 @@ ix_new(void)
             return NULL;
         }
         atomic_init(&ix->refs, 1);
+        atomic_init(&ix->sorted, 0);
     }
     return ix;
 }
@@ -875,6 +876,7 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
         return w->err;
     }
     if (!w->groups || group == NULL || ids == NULL || nids == NULL
+        || atomic_load(&w->ix->sorted)
         || snap_group_head(group, len, &first, &n, &size, NULL, 0) != 0
         || size != len)
     {
@@ -938,7 +940,8 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
 
     if (blob == NULL || len == 0 || len > SPOOR_SNAP_BLOB_MAX
         || ids == NULL || nids == 0
-        || (w->sum != 0 && w->count >= SLOT_EMPTY - 1))
+        || (w->sum != 0 && w->count >= SLOT_EMPTY - 1)
+        || atomic_load(&w->ix->sorted))
     {
         return SPOOR_E_INVAL;       /* with slots: count < 0xFFFFFFFF */
     }
@@ -1029,6 +1032,9 @@ spoor_snapw_add_sum(spoor_snapw_t *w, const unsigned char *blob,
 int
 spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids)
 {
+    if (atomic_load(&w->ix->sorted)) {
+        return SPOOR_OK;                /* a hint: nothing more to add */
+    }
     if (profiles > SIZE_MAX - w->count || ids > SIZE_MAX - w->ix->n
         || reserve((void **) &w->table, &w->table_cap, w->count + profiles,
                    sizeof(*w->table)) != 0
@@ -1209,7 +1215,7 @@ ix_sort(snap_index_t *ix)
     unsigned  depth = 0;
 
     pthread_mutex_lock(&ix->mu);
-    if (!ix->sorted && ix->n > 0) {
+    if (!atomic_load(&ix->sorted) && ix->n > 0) {
         for (n = ix->n; n > 1; n >>= 1) {
             depth += 2;
         }
@@ -1223,7 +1229,7 @@ ix_sort(snap_index_t *ix)
         }
         ix->n = n;
     }
-    ix->sorted = 1;
+    atomic_store(&ix->sorted, 1);
     pthread_mutex_unlock(&ix->mu);
 }
 
@@ -1259,7 +1265,7 @@ w_hash_file(spoor_snapw_t *w, uint64_t from, uint64_t end, uint64_t *hash)
 
 
 /*
- * The whole slot table of the sorted, deduplicated index (in file byte
+ * The whole slot table of the sorted, deduplicated index (host byte
  * order): each distinct hash with its first entry's profile, the lowest,
  * inserted in index order.  Sets the slot fields of *h; *tab is the
  * file image (h->slots_size bytes), to be freed.  Returns SPOOR_OK or
@@ -1571,8 +1577,6 @@ done:
 }
 
 
-/* Appends table, index, slots, meta and trailer, then fills in the
- * header.  Returns SPOOR_OK, SPOOR_E_IO (errno set) or SPOOR_E_NOMEM. */
 /* Appends the sorted index's file image (two little-endian u64 per
  * entry), a block at a time: the index itself is left as it is, for the
  * other writers sharing it.  Returns the XXH64 of the bytes. */
@@ -1596,6 +1600,9 @@ w_put_index(spoor_snapw_t *w, const snap_index_t *ix)
 }
 
 
+/* Appends table, index, slots, meta and trailer, then fills in the
+ * header.  Returns SPOOR_OK, SPOOR_E_IO (errno set), SPOOR_E_NOMEM or
+ * SPOOR_E_INVAL (a shared index of other profiles). */
 static int
 w_finish(spoor_snapw_t *w)
 {
@@ -1611,7 +1618,8 @@ w_finish(spoor_snapw_t *w)
         return w->err;
     }
     if (w->ix->count != w->count) {
-        return SPOOR_E_INVAL;   /* shared: the writers' profiles differ */
+        errno = EINVAL;         /* shared: the writers' profiles differ */
+        return SPOOR_E_INVAL;
     }
     ix_sort(w->ix);
     memset(&h, 0, sizeof(h));
@@ -1623,7 +1631,8 @@ w_finish(spoor_snapw_t *w)
     h.prof_off = header_size(h.version);
     h.prof_size = w->off - h.prof_off;
 
-    /* The in-memory arrays become their little-endian file images. */
+    /* The table becomes its little-endian file image (the index is
+     * written through a buffer: w_put_index). */
     for (i = 0; i < w->count; i++) {
         w->table[i] = htole64(w->table[i]);
     }

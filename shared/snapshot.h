@@ -217,8 +217,10 @@ int spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids);
  * the index of two files of the same profiles (a snapshot and its
  * serving view) is held once: every profile must be added to both, in
  * the same order, with the same ids (w's are not kept).  Call before the
- * first add to either.  The two may then be committed or aborted in any
- * order, on two threads at once; w's commit refuses (SPOOR_E_INVAL) when
+ * first add to either.  Every add to either comes before the first
+ * commit of either: later ones are refused (SPOOR_E_INVAL, nothing
+ * added).  The two may be committed or aborted in any order, on two
+ * threads at once; w's commit refuses (SPOOR_E_INVAL, errno EINVAL) when
  * from was given another number of profiles.  Returns SPOOR_OK, or
  * SPOOR_E_INVAL (profiles already added, w == from, w shared already).
  */

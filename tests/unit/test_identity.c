@@ -94,15 +94,16 @@ Test(identity, an_erasure_keeps_its_latest_time)
 }
 
 
-/* union(first, second) of two sets, erased at ta and tb: the set's root
- * reads the later time, whichever root survived. */
+/* union of two sets, erased at ta and tb: the set's root reads the
+ * later time, whichever root survived: a's (rank 0 against 0, the lower
+ * index wins) or, with b_wins, b's (b's set made rank 1 first). */
 static void
-union_carries(int64_t ta, int64_t tb, int swap)
+union_carries(int64_t ta, int64_t tb, int b_wins)
 {
     identity_t  g;
     intern_t    strings;
     profile_conf_t  c;
-    uint32_t    a, b, r;
+    uint32_t    a, b, r, rb;
 
     memset(&strings, 0, sizeof(strings));
     c = conf_of(&strings);
@@ -111,15 +112,20 @@ union_carries(int64_t ta, int64_t tb, int swap)
     b = id_of(&g, 'u', "user-1");
     (void) identity_profile(&g, a);
     (void) identity_profile(&g, b);
+    if (b_wins) {
+        cr_assert_eq(identity_union(&g, b, id_of(&g, 'v', "vis-1"), &c),
+                     SPOOR_OK);
+    }
+    rb = identity_root(&g, b);
     cr_assert_eq(identity_erase_until(&g, a, ta), SPOOR_OK);
-    cr_assert_eq(identity_erase_until(&g, b, tb), SPOOR_OK);
-    cr_assert_eq(swap ? identity_union(&g, b, a, &c)
-                      : identity_union(&g, a, b, &c), SPOOR_OK);
+    cr_assert_eq(identity_erase_until(&g, rb, tb), SPOOR_OK);
+    cr_assert_eq(identity_union(&g, a, b, &c), SPOOR_OK);
     r = identity_root(&g, a);
     cr_assert_eq(identity_root(&g, b), r);
+    cr_assert_eq(r, b_wins ? rb : a, "the root that survived is %u", r);
     cr_assert_eq(identity_erased_at(&g, r), ta > tb ? ta : tb,
-                 "erased at %lld and %lld (swap %d): the set reads %lld",
-                 (long long) ta, (long long) tb, swap,
+                 "erased at %lld and %lld (b wins %d): the set reads %lld",
+                 (long long) ta, (long long) tb, b_wins,
                  (long long) identity_erased_at(&g, r));
     identity_free(&g);
     intern_free(&strings);
@@ -128,14 +134,14 @@ union_carries(int64_t ta, int64_t tb, int swap)
 
 Test(identity, a_union_keeps_the_later_erasure_whichever_root_survives)
 {
-    int  swap;
+    int  b_wins;
 
-    for (swap = 0; swap < 2; swap++) {
-        union_carries(T0 + 7, INT64_MIN, swap);
-        union_carries(INT64_MIN, T0 + 7, swap);
-        union_carries(T0 + 3, T0 + 9, swap);
-        union_carries(T0 + 9, T0 + 3, swap);
-        union_carries(INT64_MIN, INT64_MIN, swap);
+    for (b_wins = 0; b_wins < 2; b_wins++) {
+        union_carries(T0 + 7, INT64_MIN, b_wins);
+        union_carries(INT64_MIN, T0 + 7, b_wins);
+        union_carries(T0 + 3, T0 + 9, b_wins);
+        union_carries(T0 + 9, T0 + 3, b_wins);
+        union_carries(INT64_MIN, INT64_MIN, b_wins);
     }
 }
 

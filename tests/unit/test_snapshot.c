@@ -3072,3 +3072,32 @@ Test(snapshot, a_shared_index_refuses_other_profiles)
     spoor_snapw_abort(a);
     spoor_snapw_abort(b);
 }
+
+
+Test(snapshot, a_shared_index_takes_no_add_after_a_commit)
+{
+    spoor_snapw_t   *g, *v;
+    unsigned char    sb[16] = { 0 };
+    uint64_t         h = 42, h2 = 43;
+    spoor_snap_t    *s;
+
+    g = spoor_snapw_create(dir, "late.snap");
+    v = spoor_snapw_create(dir, "late.serve");
+    cr_assert(g != NULL && v != NULL);
+    cr_assert_eq(spoor_snapw_slots(v, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add(g, (const unsigned char *) "x", 1, &h, 1),
+                 SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add_sum(v, (const unsigned char *) "x", 1, &h,
+                                     1, sb), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_commit(v), SPOOR_OK);
+    /* the index was sorted for the view: an add now would go unsorted */
+    cr_assert_eq(spoor_snapw_add(g, (const unsigned char *) "y", 1, &h2, 1),
+                 SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_reserve(g, 1, 1), SPOOR_OK, "a hint");
+    cr_assert_eq(spoor_snapw_commit(g), SPOOR_OK);
+    s = open_ok("late.snap");
+    cr_assert_eq(spoor_snap_count(s), 1);
+    cr_assert_eq(spoor_snap_first(s, h2), SIZE_MAX, "the refused add");
+    spoor_snap_close(s);
+}
