@@ -218,12 +218,12 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (IS("rfm.r")) NUM(e->rfm[0]);
     if (IS("rfm.f")) NUM(e->rfm[1]);
     if (IS("rfm.m")) NUM(e->rfm[2]);
-    if (IS("country")) STR(p->ctx.country);
-    if (IS("region")) STR(p->ctx.region);
-    if (IS("city")) STR(p->ctx.city);
-    if (IS("browser")) STR(p->ctx.browser);
-    if (IS("device")) STR(p->ctx.device);
-    if (IS("language")) STR(p->ctx.language);
+    if (IS("country")) STR(p->ctx->country);
+    if (IS("region")) STR(p->ctx->region);
+    if (IS("city")) STR(p->ctx->city);
+    if (IS("browser")) STR(p->ctx->browser);
+    if (IS("device")) STR(p->ctx->device);
+    if (IS("language")) STR(p->ctx->language);
 
     if (len > 7 && memcmp(name, "events.", 7) == 0) {
         for (i = 0; i < p->nnames; i++) {

@@ -83,6 +83,72 @@ intern_get(intern_t *t, const char *s, size_t len)
 }
 
 
+static int
+tgrow(intern_t *t)
+{
+    size_t        cap = t->tcap ? t->tcap * 2 : 64, i, j;
+    const void  **ns = calloc(cap, sizeof(*ns));
+    uint64_t     *nh = calloc(cap, sizeof(*nh));
+    size_t       *nl = calloc(cap, sizeof(*nl));
+
+    if (ns == NULL || nh == NULL || nl == NULL) {
+        free(ns);
+        free(nh);
+        free(nl);
+        return -1;
+    }
+    for (i = 0; i < t->tcap; i++) {
+        if (t->tslot[i]) {
+            for (j = t->thash[i] & (cap - 1); ns[j]; j = (j + 1) & (cap - 1)) {
+                /* probe */
+            }
+            ns[j] = t->tslot[i];
+            nh[j] = t->thash[i];
+            nl[j] = t->tlen[i];
+        }
+    }
+    free(t->tslot);
+    free(t->thash);
+    free(t->tlen);
+    t->tslot = ns;
+    t->thash = nh;
+    t->tlen = nl;
+    t->tcap = cap;
+    return 0;
+}
+
+
+const void *
+intern_bytes(intern_t *t, const void *p, size_t n)
+{
+    uint64_t  h;
+    size_t    j;
+    void     *d;
+
+    if ((t->tn + 1) * 2 > t->tcap && tgrow(t) != 0) {
+        return NULL;
+    }
+    h = XXH3_64bits(p, n);
+    for (j = h & (t->tcap - 1); t->tslot[j]; j = (j + 1) & (t->tcap - 1)) {
+        if (t->thash[j] == h && t->tlen[j] == n
+            && memcmp(t->tslot[j], p, n) == 0)
+        {
+            return t->tslot[j];
+        }
+    }
+    d = malloc(n);                      /* malloc: aligned for any type */
+    if (d == NULL) {
+        return NULL;
+    }
+    memcpy(d, p, n);
+    t->tslot[j] = d;
+    t->thash[j] = h;
+    t->tlen[j] = n;
+    t->tn++;
+    return d;
+}
+
+
 void
 intern_free(intern_t *t)
 {
@@ -91,7 +157,13 @@ intern_free(intern_t *t)
     for (i = 0; i < t->cap; i++) {
         free((char *) t->slot[i]);
     }
+    for (i = 0; i < t->tcap; i++) {
+        free((void *) t->tslot[i]);
+    }
     free(t->slot);
     free(t->hash);
+    free(t->tslot);
+    free(t->thash);
+    free(t->tlen);
     memset(t, 0, sizeof(*t));
 }

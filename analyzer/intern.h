@@ -10,6 +10,12 @@
  * frees it when it closes, after its profiles; a command that unpacks
  * profiles only to print them owns its own.  Not thread-safe: one thread
  * folds.
+ *
+ * It also holds one copy of each tuple of bytes a caller interns whole
+ * (intern_bytes): a profile's context, eleven interned string pointers
+ * that many profiles share, is held once instead of in each profile.
+ * Tuples are another open-addressing set of (XXH3, pointer), doubled
+ * when half full.
  */
 #ifndef SPOOR_INTERN_H
 #define SPOOR_INTERN_H
@@ -24,6 +30,10 @@ typedef struct {
     const char  **slot;          /* NULL: empty */
     uint64_t     *hash;
     size_t        cap, n;
+    const void  **tslot;         /* the tuples: NULL: empty */
+    uint64_t     *thash;
+    size_t       *tlen;
+    size_t        tcap, tn;
 } intern_t;
 
 /* An empty table (also what zeroed memory is). */
@@ -35,6 +45,14 @@ void intern_init(intern_t *t);
  * intern_free(t).
  */
 const char *intern_get(intern_t *t, const char *s, size_t len);
+
+/*
+ * The one copy of the n bytes at p (n > 0) in t, made when it is not
+ * there yet, aligned for any type; NULL when out of memory.  Valid until
+ * intern_free(t).  Bytes are compared as bytes: a struct with padding
+ * must be zeroed first.
+ */
+const void *intern_bytes(intern_t *t, const void *p, size_t n);
 
 /* Frees every copy and the table; t is empty again. */
 void intern_free(intern_t *t);

@@ -28,7 +28,8 @@ profile_new(void)
         p->first_seen = INT64_MAX;
         p->last_seen = INT64_MIN;
         p->last_order = INT64_MIN;
-        p->ctx.time = INT64_MIN;
+        p->ctx = &profile_no_context;
+        p->ctx_time = INT64_MIN;
         p->dirty = PROFILE_CHANGED;
         p->next_change = INT64_MIN;
     }
@@ -36,13 +37,7 @@ profile_new(void)
 }
 
 
-/* The context's strings are interned: nothing to free. */
-static void
-ctx_free(profile_context_t *c)
-{
-    memset(c, 0, sizeof(*c));
-    c->time = INT64_MIN;
-}
+const profile_context_t  profile_no_context;
 
 
 void
@@ -890,36 +885,27 @@ cmp_field(const char *a, const char *b)
 }
 
 
-/* A total order of contexts: time, then every field; so which of two
- * contexts of the same instant wins does not depend on arrival order. */
+/* A total order of contexts (a and va at time ta, b and vb at tb): time,
+ * then every field; so which of two contexts of the same instant wins
+ * does not depend on arrival order. */
 static int
-cmp_ctx(const profile_context_t *a, const profile_context_t *b)
+cmp_ctx(const profile_context_t *a, const profile_visit_t *va, int64_t ta,
+    const profile_context_t *b, const profile_visit_t *vb, int64_t tb)
 {
     int  c;
 
-    if (a->time != b->time) {
-        return a->time < b->time ? -1 : 1;
+    if (ta != tb) {
+        return ta < tb ? -1 : 1;
     }
-#define F(f)  if ((c = cmp_field(a->f, b->f)) != 0) return c
-    F(country); F(region); F(city); F(browser); F(device); F(language);
-    F(timezone); F(referrer); F(campaign_source); F(campaign_medium);
-    F(campaign_name);
+#define F(x, y, f)  if ((c = cmp_field(x->f, y->f)) != 0) return c
+    if (a != b) {                       /* one tuple: equal strings */
+        F(a, b, country); F(a, b, region); F(a, b, city); F(a, b, browser);
+        F(a, b, device); F(a, b, language); F(a, b, timezone);
+    }
+    F(va, vb, referrer); F(va, vb, campaign_source);
+    F(va, vb, campaign_medium); F(va, vb, campaign_name);
 #undef F
     return 0;
-}
-
-
-/* Replaces *dst by *cand (taking its strings) when cand is greater;
- * otherwise frees cand's strings. */
-static void
-ctx_take(profile_context_t *dst, profile_context_t *cand)
-{
-    if (cmp_ctx(cand, dst) > 0) {
-        ctx_free(dst);
-        *dst = *cand;
-    } else {
-        ctx_free(cand);
-    }
 }
 
 
@@ -928,18 +914,21 @@ static void
 fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     int64_t t)
 {
-    profile_context_t   c;
-    spoor_str_t         browser, device;
-    const char         *fam, *dev;
+    profile_context_t         c;
+    profile_visit_t           v;
+    const profile_context_t  *tuple;
+    spoor_str_t               browser, device;
+    const char               *fam, *dev;
 
-    if (t < p->ctx.time) {
+    if (t < p->ctx_time) {
         return;
     }
 
     memset(&c, 0, sizeof(c));
-    c.time = t;
+    memset(&v, 0, sizeof(v));
 
-#define SET(f, s)  set_field(strs, &c.f, p->ctx.f, s)
+#define SET(f, s)  set_field(strs, &c.f, p->ctx->f, s)
+#define SETV(f, s) set_field(strs, &v.f, p->visit.f, s)
     if (ev->has_geo) {
         SET(country, &ev->geo.country);
         SET(region, &ev->geo.region);
@@ -956,13 +945,27 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     }
     SET(language, &ev->language);
     SET(timezone, ev->timezone.data ? &ev->timezone : &ev->geo.timezone);
-    SET(referrer, &ev->referrer);
-    SET(campaign_source, &ev->campaign.source);
-    SET(campaign_medium, &ev->campaign.medium);
-    SET(campaign_name, &ev->campaign.name);
+    SETV(referrer, &ev->referrer);
+    SETV(campaign_source, &ev->campaign.source);
+    SETV(campaign_medium, &ev->campaign.medium);
+    SETV(campaign_name, &ev->campaign.name);
+#undef SETV
 #undef SET
 
-    ctx_take(&p->ctx, &c);
+    if (cmp_ctx(&c, &v, t, p->ctx, &p->visit, p->ctx_time) <= 0) {
+        return;
+    }
+    if (memcmp(&c, p->ctx, sizeof(c)) == 0) {
+        tuple = p->ctx;                 /* the same strings */
+    } else {
+        tuple = intern_bytes(strs, &c, sizeof(c));
+        if (tuple == NULL) {
+            return;                     /* as a string that cannot be kept */
+        }
+    }
+    p->ctx = tuple;
+    p->visit = v;
+    p->ctx_time = t;
 }
 
 
@@ -1240,18 +1243,12 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
 
-    if (src->ctx.time >= dst->ctx.time) {
-        profile_context_t         c;
-        const profile_context_t  *sc = &src->ctx;
-
-        memset(&c, 0, sizeof(c));
-        c.time = sc->time;
-#define CP(f)  c.f = sc->f
-        CP(country); CP(region); CP(city); CP(browser); CP(device);
-        CP(language); CP(timezone); CP(referrer); CP(campaign_source);
-        CP(campaign_medium); CP(campaign_name);
-#undef CP
-        ctx_take(&dst->ctx, &c);
+    if (cmp_ctx(src->ctx, &src->visit, src->ctx_time, dst->ctx, &dst->visit,
+                dst->ctx_time) > 0)
+    {
+        dst->ctx = src->ctx;            /* interned: shared as it is */
+        dst->visit = src->visit;
+        dst->ctx_time = src->ctx_time;
     }
 
     count_dropped(&dst->links_dropped, src->links_dropped);
@@ -1383,7 +1380,7 @@ int
 profile_pack(const profile_t *p, msgpack_packer *pk)
 {
     size_t                     i;
-    const profile_context_t   *c = &p->ctx;
+    const profile_context_t   *c = p->ctx;
     int                        e = 0;
 
     e |= msgpack_pack_map(pk, 13);
@@ -1477,7 +1474,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
 
     e |= PK_KEY(pk, "ctx");
     e |= msgpack_pack_array(pk, 12);
-    e |= msgpack_pack_int64(pk, c->time);
+    e |= msgpack_pack_int64(pk, p->ctx_time);
     e |= pk_str(pk, c->country);
     e |= pk_str(pk, c->region);
     e |= pk_str(pk, c->city);
@@ -1485,10 +1482,10 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
     e |= pk_str(pk, c->device);
     e |= pk_str(pk, c->language);
     e |= pk_str(pk, c->timezone);
-    e |= pk_str(pk, c->referrer);
-    e |= pk_str(pk, c->campaign_source);
-    e |= pk_str(pk, c->campaign_medium);
-    e |= pk_str(pk, c->campaign_name);
+    e |= pk_str(pk, p->visit.referrer);
+    e |= pk_str(pk, p->visit.campaign_source);
+    e |= pk_str(pk, p->visit.campaign_medium);
+    e |= pk_str(pk, p->visit.campaign_name);
 
     e |= PK_KEY(pk, "v");
     e |= msgpack_pack_uint32(pk, 1);
@@ -1608,6 +1605,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     uint32_t                i, n;
     int64_t                 t, t2;
     const char             *s;
+    profile_context_t       ctx;
 
     *out = NULL;
     p = profile_new();
@@ -1795,19 +1793,21 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->nlinks = n;
 
     a = arr(o, "ctx", 12, 1, 0);
-    if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx.time)) BAD;
+    if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx_time)) BAD;
     x = a->via.array.ptr;
-    if (!get_str(strs, &x[1], &p->ctx.country)
-        || !get_str(strs, &x[2], &p->ctx.region)
-        || !get_str(strs, &x[3], &p->ctx.city)
-        || !get_str(strs, &x[4], &p->ctx.browser)
-        || !get_str(strs, &x[5], &p->ctx.device)
-        || !get_str(strs, &x[6], &p->ctx.language)
-        || !get_str(strs, &x[7], &p->ctx.timezone)
-        || !get_str(strs, &x[8], &p->ctx.referrer)
-        || !get_str(strs, &x[9], &p->ctx.campaign_source)
-        || !get_str(strs, &x[10], &p->ctx.campaign_medium)
-        || !get_str(strs, &x[11], &p->ctx.campaign_name))
+    memset(&ctx, 0, sizeof(ctx));
+    if (!get_str(strs, &x[1], &ctx.country)
+        || !get_str(strs, &x[2], &ctx.region)
+        || !get_str(strs, &x[3], &ctx.city)
+        || !get_str(strs, &x[4], &ctx.browser)
+        || !get_str(strs, &x[5], &ctx.device)
+        || !get_str(strs, &x[6], &ctx.language)
+        || !get_str(strs, &x[7], &ctx.timezone)
+        || !get_str(strs, &x[8], &p->visit.referrer)
+        || !get_str(strs, &x[9], &p->visit.campaign_source)
+        || !get_str(strs, &x[10], &p->visit.campaign_medium)
+        || !get_str(strs, &x[11], &p->visit.campaign_name)
+        || (p->ctx = intern_bytes(strs, &ctx, sizeof(ctx))) == NULL)
     {
         BAD;
     }

@@ -104,12 +104,26 @@ typedef struct {
     uint64_t       a, b;                /* id hashes, a < b */
 } profile_link_t;
 
+/* Where and on what a profile's newest event came: its strings, each
+ * interned, and the tuple interned whole (intern_bytes), so profiles of
+ * the same place, browser, device, language and time zone point at one
+ * copy.  Immutable once interned; zeroed before it is filled, so equal
+ * tuples are equal bytes. */
 typedef struct {
-    int64_t        time;                /* of the event it came from */
     const char    *country, *region, *city, *browser, *device;
-    const char    *language, *timezone, *referrer;
-    const char    *campaign_source, *campaign_medium, *campaign_name;
+    const char    *language, *timezone;
 } profile_context_t;
+
+/* The rest of that event's context: strings too varied to share as a
+ * tuple (a referrer is often a page of the site), each interned, held by
+ * the profile. */
+typedef struct {
+    const char    *referrer;
+    const char    *campaign_source, *campaign_medium, *campaign_name;
+} profile_visit_t;
+
+/* The context of a profile that has none yet: every string NULL. */
+extern const profile_context_t  profile_no_context;
 
 /*
  * The lists are arrays that grow one entry at a time up to their
@@ -176,8 +190,11 @@ typedef struct {
     profile_trait_t     *traits;             /* sorted by name */
     profile_link_t      *links;              /* sorted by (time, a, b) */
 
-    /* contextual */
-    profile_context_t    ctx;
+    /* contextual: the newest event's context (ctx never NULL: interned,
+     * or &profile_no_context) and that event's time (INT64_MIN: none) */
+    const profile_context_t *ctx;
+    profile_visit_t      visit;
+    int64_t              ctx_time;
 
     /* identity bookkeeping (identity.c) */
     uint32_t             nids;

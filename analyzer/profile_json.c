@@ -188,27 +188,27 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 
     json_out_cstr(j, "context");
     json_out_map_open(j);
-    kv_str(j, "country", p->ctx.country);
-    kv_str(j, "region", p->ctx.region);
-    kv_str(j, "city", p->ctx.city);
-    kv_str(j, "browser", p->ctx.browser);
-    kv_str(j, "device", p->ctx.device);
-    kv_str(j, "language", p->ctx.language);
-    kv_str(j, "timezone", p->ctx.timezone);
-    kv_str(j, "referrer", p->ctx.referrer);
-    if (p->ctx.campaign_source || p->ctx.campaign_medium
-        || p->ctx.campaign_name)
+    kv_str(j, "country", p->ctx->country);
+    kv_str(j, "region", p->ctx->region);
+    kv_str(j, "city", p->ctx->city);
+    kv_str(j, "browser", p->ctx->browser);
+    kv_str(j, "device", p->ctx->device);
+    kv_str(j, "language", p->ctx->language);
+    kv_str(j, "timezone", p->ctx->timezone);
+    kv_str(j, "referrer", p->visit.referrer);
+    if (p->visit.campaign_source || p->visit.campaign_medium
+        || p->visit.campaign_name)
     {
         json_out_cstr(j, "campaign");
         json_out_map_open(j);
-        kv_str(j, "source", p->ctx.campaign_source);
-        kv_str(j, "medium", p->ctx.campaign_medium);
-        kv_str(j, "name", p->ctx.campaign_name);
+        kv_str(j, "source", p->visit.campaign_source);
+        kv_str(j, "medium", p->visit.campaign_medium);
+        kv_str(j, "name", p->visit.campaign_name);
         json_out_map_close(j);
     }
-    if (p->ctx.time != INT64_MIN) {
+    if (p->ctx_time != INT64_MIN) {
         json_out_cstr(j, "time");
-        time_out(j, p->ctx.time);
+        time_out(j, p->ctx_time);
     }
     json_out_map_close(j);
 

@@ -4,6 +4,8 @@
  * apart from its prefix, growth keeping every copy, and freed whole.
  */
 #include <criterion/criterion.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "intern.h"
@@ -47,4 +49,45 @@ Test(intern, one_copy_per_string_through_growth_and_freed)
     /* usable again after being freed */
     cr_assert_str_eq(intern_get(&t, "again", 5), "again");
     intern_free(&t);
+}
+
+
+Test(intern, one_copy_per_tuple_of_bytes_through_growth)
+{
+    intern_t      t;
+    const void   *first[2000], *a, *b;
+    uint64_t      tuple[4];
+    int           i;
+
+    intern_init(&t);
+    for (i = 0; i < 2000; i++) {
+        tuple[0] = (uint64_t) i;
+        tuple[1] = tuple[2] = tuple[3] = 7;
+        first[i] = intern_bytes(&t, tuple, sizeof(tuple));
+        cr_assert_not_null(first[i]);
+        cr_assert_eq(memcmp(first[i], tuple, sizeof(tuple)), 0);
+        cr_assert_eq((uintptr_t) first[i] % _Alignof(max_align_t), 0,
+                     "tuple %d is not aligned for any type", i);
+    }
+    for (i = 0; i < 2000; i++) {
+        tuple[0] = (uint64_t) i;
+        tuple[1] = tuple[2] = tuple[3] = 7;
+        cr_assert_eq(intern_bytes(&t, tuple, sizeof(tuple)), first[i],
+                     "tuple %d moved", i);
+    }
+    cr_assert_eq(t.tn, 2000);
+
+    /* a tuple is not its prefix, nor a longer one with the same start */
+    tuple[0] = 0;
+    a = intern_bytes(&t, tuple, 2 * sizeof(uint64_t));
+    b = intern_bytes(&t, tuple, sizeof(tuple));
+    cr_assert_neq(a, b);
+    cr_assert_eq(b, first[0]);
+    cr_assert_eq(intern_bytes(&t, tuple, 2 * sizeof(uint64_t)), a);
+
+    /* strings and tuples are kept apart */
+    cr_assert_eq(t.n, 0);
+    intern_free(&t);
+    cr_assert_eq(t.tn, 0);
+    cr_assert_null(t.tslot);
 }

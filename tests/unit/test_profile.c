@@ -233,3 +233,138 @@ Test(profile, dropped_counts_saturate_and_never_wrap)
     profile_free(q);
     profile_free(r);
 }
+
+
+/* Folds a page view from country/city at time t into p. */
+static void
+fold_place(profile_t *p, const char *country, const char *city, int64_t t)
+{
+    spoor_event_t   ev;
+    profile_conf_t  c = conf_of();
+
+    spoor_event_init(&ev);
+    ev.received_ms = t;
+    ev.kind = SPOOR_KIND_PAGE;
+    ev.visitor_id.data = "v1";
+    ev.visitor_id.len = 2;
+    ev.has_geo = 1;
+    ev.geo.country.data = country;
+    ev.geo.country.len = strlen(country);
+    ev.geo.city.data = city;
+    ev.geo.city.len = strlen(city);
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+}
+
+
+Test(profile, profiles_with_one_context_share_one_copy)
+{
+    profile_t        *a = profile_new(), *b = profile_new(), *q = NULL;
+    profile_conf_t    c = conf_of();
+    msgpack_sbuffer   sb;
+
+    cr_assert(a != NULL && b != NULL);
+    cr_assert_eq(a->ctx, &profile_no_context);
+    cr_assert_eq(a->ctx_time, INT64_MIN);
+
+    fold_place(a, "DE", "Berlin", T0);
+    fold_place(b, "DE", "Berlin", T0 + 5);
+    cr_assert_eq(a->ctx, b->ctx, "the same context is held twice");
+    cr_assert_str_eq(a->ctx->city, "Berlin");
+    cr_assert_eq(b->ctx_time, T0 + 5);
+
+    /* an older event leaves the context; a newer one moves only b */
+    fold_place(b, "FR", "Paris", T0 + 1);
+    cr_assert_str_eq(b->ctx->city, "Berlin");
+    fold_place(b, "FR", "Paris", T0 + 9);
+    cr_assert_str_eq(b->ctx->country, "FR");
+    cr_assert_str_eq(a->ctx->country, "DE", "a's context changed with b's");
+    cr_assert_eq(a->ctx_time, T0);
+
+    /* read back, the context is the one copy again */
+    cr_assert_eq(round_trip(b, &q, &sb), SPOOR_OK);
+    cr_assert_eq(q->ctx, b->ctx);
+    cr_assert_eq(q->ctx_time, T0 + 9);
+    msgpack_sbuffer_destroy(&sb);
+
+    /* a merge takes the newer context, whichever side holds it */
+    cr_assert_eq(profile_merge(a, b, &c), SPOOR_OK);
+    cr_assert_eq(a->ctx, b->ctx);
+    cr_assert_eq(a->ctx_time, T0 + 9);
+    fold_place(q, "DE", "Berlin", T0 + 2);        /* older: stays Paris */
+    cr_assert_eq(profile_merge(q, a, &c), SPOOR_OK);
+    cr_assert_str_eq(q->ctx->city, "Paris");
+
+    profile_free(a);
+    profile_free(b);
+    profile_free(q);
+}
+
+
+/* Folds a page view from DE with referrer ref and campaign source src
+ * (either NULL) at time t into p. */
+static void
+fold_visit(profile_t *p, const char *ref, const char *src, int64_t t)
+{
+    spoor_event_t   ev;
+    profile_conf_t  c = conf_of();
+
+    spoor_event_init(&ev);
+    ev.received_ms = t;
+    ev.kind = SPOOR_KIND_PAGE;
+    ev.visitor_id.data = "v1";
+    ev.visitor_id.len = 2;
+    ev.has_geo = 1;
+    ev.geo.country.data = "DE";
+    ev.geo.country.len = 2;
+    if (ref) {
+        ev.referrer.data = ref;
+        ev.referrer.len = strlen(ref);
+    }
+    if (src) {
+        ev.campaign.source.data = src;
+        ev.campaign.source.len = strlen(src);
+    }
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+}
+
+
+Test(profile, a_visit_of_the_same_instant_wins_by_its_strings_in_any_order)
+{
+    profile_t        *a = profile_new(), *b = profile_new(), *q = NULL;
+    profile_conf_t    c = conf_of();
+    msgpack_sbuffer   sa, sb;
+
+    cr_assert(a != NULL && b != NULL);
+    /* the same instant and place: the greater referrer wins either way */
+    fold_visit(a, "https://a.example/", "news", T0);
+    fold_visit(a, "https://b.example/", NULL, T0);
+    fold_visit(b, "https://b.example/", NULL, T0);
+    fold_visit(b, "https://a.example/", "news", T0);
+    cr_assert_str_eq(a->visit.referrer, "https://b.example/");
+    cr_assert_null(a->visit.campaign_source, "a campaign of the loser");
+    cr_assert_eq(a->visit.referrer, b->visit.referrer);
+    cr_assert_eq(a->ctx, b->ctx, "one place, one copy");
+
+    /* a newer visit without a referrer clears it: the context is the
+     * newest event's, whole */
+    fold_visit(a, NULL, "mail", T0 + 1);
+    cr_assert_null(a->visit.referrer);
+    cr_assert_str_eq(a->visit.campaign_source, "mail");
+
+    /* written and read back, then merged: the newer visit wins */
+    cr_assert_eq(round_trip(a, &q, &sa), SPOOR_OK);
+    cr_assert_str_eq(q->visit.campaign_source, "mail");
+    cr_assert_null(q->visit.referrer);
+    cr_assert_eq(profile_merge(b, q, &c), SPOOR_OK);
+    cr_assert_str_eq(b->visit.campaign_source, "mail");
+    cr_assert_null(b->visit.referrer);
+    profile_free(q);
+    q = NULL;
+    cr_assert_eq(round_trip(b, &q, &sb), SPOOR_OK);
+    msgpack_sbuffer_destroy(&sa);
+    msgpack_sbuffer_destroy(&sb);
+
+    profile_free(a);
+    profile_free(b);
+    profile_free(q);
+}
