@@ -235,9 +235,11 @@ Test(profile, dropped_counts_saturate_and_never_wrap)
 }
 
 
-/* Folds a page view from country/city at time t into p. */
+/* Folds a page view from country/city with referrer ref and campaign
+ * source src (each NULL: none) at time t into p. */
 static void
-fold_place(profile_t *p, const char *country, const char *city, int64_t t)
+fold_ctx(profile_t *p, const char *country, const char *city,
+    const char *ref, const char *src, int64_t t)
 {
     spoor_event_t   ev;
     profile_conf_t  c = conf_of();
@@ -250,10 +252,24 @@ fold_place(profile_t *p, const char *country, const char *city, int64_t t)
     ev.has_geo = 1;
     ev.geo.country.data = country;
     ev.geo.country.len = strlen(country);
-    ev.geo.city.data = city;
-    ev.geo.city.len = strlen(city);
+    if (city) {
+        ev.geo.city.data = city;
+        ev.geo.city.len = strlen(city);
+    }
+    if (ref) {
+        ev.referrer.data = ref;
+        ev.referrer.len = strlen(ref);
+    }
+    if (src) {
+        ev.campaign.source.data = src;
+        ev.campaign.source.len = strlen(src);
+    }
     cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
 }
+
+#define fold_place(p, country, city, t)  fold_ctx(p, country, city, NULL, \
+                                                  NULL, t)
+#define fold_visit(p, ref, src, t)       fold_ctx(p, "DE", NULL, ref, src, t)
 
 
 Test(profile, profiles_with_one_context_share_one_copy)
@@ -297,34 +313,6 @@ Test(profile, profiles_with_one_context_share_one_copy)
     profile_free(a);
     profile_free(b);
     profile_free(q);
-}
-
-
-/* Folds a page view from DE with referrer ref and campaign source src
- * (either NULL) at time t into p. */
-static void
-fold_visit(profile_t *p, const char *ref, const char *src, int64_t t)
-{
-    spoor_event_t   ev;
-    profile_conf_t  c = conf_of();
-
-    spoor_event_init(&ev);
-    ev.received_ms = t;
-    ev.kind = SPOOR_KIND_PAGE;
-    ev.visitor_id.data = "v1";
-    ev.visitor_id.len = 2;
-    ev.has_geo = 1;
-    ev.geo.country.data = "DE";
-    ev.geo.country.len = 2;
-    if (ref) {
-        ev.referrer.data = ref;
-        ev.referrer.len = strlen(ref);
-    }
-    if (src) {
-        ev.campaign.source.data = src;
-        ev.campaign.source.len = strlen(src);
-    }
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
 }
 
 
