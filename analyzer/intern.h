@@ -4,7 +4,8 @@
  * Event and trait names, product categories and context values (country,
  * browser, referrer, ...) repeat across profiles; a profile points at one
  * NUL-terminated copy of each, held by an intern_t.  The table is an
- * open-addressing set of (XXH64, pointer), doubled when half full.
+ * open-addressing set of (XXH64, length, pointer), doubled when half
+ * full.
  *
  * Ownership: a state (state.h) owns the table its profiles point into and
  * frees it when it closes, after its profiles; a command that unpacks
@@ -12,10 +13,9 @@
  * folds.
  *
  * It also holds one copy of each tuple of bytes a caller interns whole
- * (intern_bytes): a profile's context, eleven interned string pointers
- * that many profiles share, is held once instead of in each profile.
- * Tuples are another open-addressing set of (XXH3, pointer), doubled
- * when half full.
+ * (intern_bytes): a profile's place and device, seven interned string
+ * pointers that many profiles share, is held once instead of in each
+ * profile.  Tuples are a second set of the same kind, hashed with XXH3.
  */
 #ifndef SPOOR_INTERN_H
 #define SPOOR_INTERN_H
@@ -26,14 +26,17 @@
 /* Longest string kept: longer ones are cut to this many bytes. */
 #define INTERN_STR_MAX  512
 
+/* One set: copies (NULL: an empty slot), their hashes and lengths. */
 typedef struct {
-    const char  **slot;          /* NULL: empty */
+    const void  **slot;
     uint64_t     *hash;
-    size_t        cap, n;
-    const void  **tslot;         /* the tuples: NULL: empty */
-    uint64_t     *thash;
-    size_t       *tlen;
-    size_t        tcap, tn;
+    size_t       *len;
+    size_t        cap, n;        /* cap: a power of two, or 0 */
+} intern_set_t;
+
+typedef struct {
+    intern_set_t  str;           /* strings, NUL-terminated copies */
+    intern_set_t  tup;           /* tuples of bytes */
 } intern_t;
 
 /* An empty table (also what zeroed memory is). */

@@ -28,7 +28,7 @@ Test(intern, one_copy_per_string_through_growth_and_freed)
         snprintf(s, sizeof(s), "name-%d", i);
         cr_assert_eq(intern_get(&t, s, strlen(s)), first[i], "%s moved", s);
     }
-    cr_assert_eq(t.n, 3000);
+    cr_assert_eq(t.str.n, 3000);
 
     /* a string with a NUL is not its prefix (nor read past the copy) */
     a = intern_get(&t, "ab", 2);
@@ -44,8 +44,8 @@ Test(intern, one_copy_per_string_through_growth_and_freed)
     cr_assert_null(intern_get(&t, NULL, 3));
 
     intern_free(&t);
-    cr_assert_eq(t.n, 0);
-    cr_assert_null(t.slot);
+    cr_assert_eq(t.str.n, 0);
+    cr_assert_null(t.str.slot);
     /* usable again after being freed */
     cr_assert_str_eq(intern_get(&t, "again", 5), "again");
     intern_free(&t);
@@ -75,7 +75,7 @@ Test(intern, one_copy_per_tuple_of_bytes_through_growth)
         cr_assert_eq(intern_bytes(&t, tuple, sizeof(tuple)), first[i],
                      "tuple %d moved", i);
     }
-    cr_assert_eq(t.tn, 2000);
+    cr_assert_eq(t.tup.n, 2000);
 
     /* a tuple is not its prefix, nor a longer one with the same start */
     tuple[0] = 0;
@@ -86,8 +86,8 @@ Test(intern, one_copy_per_tuple_of_bytes_through_growth)
     cr_assert_eq(intern_bytes(&t, tuple, 2 * sizeof(uint64_t)), a);
 
     /* strings and tuples are kept apart */
-    cr_assert_eq(t.n, 0);
+    cr_assert_eq(t.str.n, 0);
     intern_free(&t);
-    cr_assert_eq(t.tn, 0);
-    cr_assert_null(t.tslot);
+    cr_assert_eq(t.tup.n, 0);
+    cr_assert_null(t.tup.slot);
 }
