@@ -287,7 +287,7 @@ apply_forget(state_t *st, const char *cmd, const char *path,
         *nomem = 1;
         return;
     }
-    for (i = 0; i < ids->u.array.len; i++) {
+    for (i = 0; i < ids->u.array.len && !*nomem; i++) {
         const char  *id = YAJL_GET_STRING(ids->u.array.values[i]);
 
         done->erased += state_forget(st, id, strlen(id), t, nomem);

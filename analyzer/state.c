@@ -286,7 +286,7 @@ state_forget(state_t *st, const char *text, size_t len, int64_t t,
     size_t             k, found = 0;
     uint32_t           idx;
 
-    for (k = 0; k < sizeof(kinds); k++) {
+    for (k = 0; k < sizeof(kinds) && !*nomem; k++) {
         idx = identity_get(&st->g, kinds[k], text, len, nomem);
         if (idx != UINT32_MAX) {
             found += state_erase(st, &idx, 1, t, nomem);
