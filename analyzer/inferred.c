@@ -205,7 +205,10 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (IS("first_seen")) TIME(p->first_seen);
     if (IS("last_seen")) TIME(p->last_seen);
     if (IS("last_order")) { if (p->orders) TIME(p->last_order); return; }
-    if (IS("sessions")) NUM((uint64_t) p->sessions_dropped + p->nsessions);
+    if (IS("sessions")) {
+        NUM((uint64_t) profile_dropped(p, PROFILE_DROP_SESSIONS)
+            + p->nsessions);
+    }
     if (IS("page_views")) NUM(p->page_views);
     if (IS("orders")) NUM(p->orders);
     if (IS("cart_adds")) NUM(p->cart_adds);

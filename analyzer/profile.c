@@ -19,6 +19,10 @@
 #define DAY_MS            86400000LL
 
 
+_Static_assert(sizeof(profile_t) <= 192,
+               "profile_t outgrew its 192-byte size class (profile.h)");
+
+
 profile_t *
 profile_new(void)
 {
@@ -60,6 +64,7 @@ profile_free(profile_t *p)
     free(p->buckets);
     free(p->traits);
     free(p->links);
+    free(p->drops);
     free(p);
 }
 
@@ -69,7 +74,7 @@ profile_prefetch_free(const profile_t *p)
 {
     const void  *a[] = { p->sessions, p->cart_times, p->order_times,
                          p->names, p->weights, p->revenue, p->buckets,
-                         p->traits, p->links };
+                         p->traits, p->links, p->drops };
     size_t       i;
 
     /* free() writes each block's first word (mimalloc links it into
@@ -112,11 +117,28 @@ room(void *arrp, size_t n, size_t size)
 }
 
 
-/* *c + n, saturating: a dropped-entry count never wraps. */
+/* *c + n, saturating: a count never wraps. */
 static void
-count_dropped(uint32_t *c, uint64_t n)
+count_add(uint32_t *c, uint64_t n)
 {
     *c = n >= (uint64_t) UINT32_MAX - *c ? UINT32_MAX : (uint32_t) (*c + n);
+}
+
+
+int
+profile_count_dropped(profile_t *p, unsigned kind, uint64_t n)
+{
+    if (n == 0) {
+        return SPOOR_OK;
+    }
+    if (p->drops == NULL) {
+        p->drops = calloc(PROFILE_NDROPS, sizeof(uint32_t));
+        if (p->drops == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    count_add(&p->drops[kind], n);
+    return SPOOR_OK;
 }
 
 static int
@@ -254,14 +276,16 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
         /* void */
     }
     if (p->nsessions == PROFILE_SESSIONS_MAX) {
+        if (profile_count_dropped(p, PROFILE_DROP_SESSIONS, 1) != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
         if (i == 0) {
-            count_dropped(&p->sessions_dropped, 1);      /* older than every kept one */
-            return SPOOR_OK;
+            return SPOOR_OK;            /* older than every kept one */
         }
         memmove(&p->sessions[0], &p->sessions[1],
                 (PROFILE_SESSIONS_MAX - 1) * sizeof(profile_span_t));
         p->nsessions--;
-        count_dropped(&p->sessions_dropped, 1);
         i--;
     } else if (room(&p->sessions, p->nsessions, sizeof(profile_span_t))
                != SPOOR_OK)
@@ -279,8 +303,7 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
 
 /* Keeps the PROFILE_TIMES_MAX most recent distinct times, sorted. */
 static int
-add_time(int64_t **ap, uint16_t *n, uint32_t *dropped,
-    int64_t t)
+add_time(profile_t *p, int64_t **ap, uint8_t *n, unsigned dropped, int64_t t)
 {
     size_t    i;
     int64_t  *a = *ap;
@@ -292,13 +315,14 @@ add_time(int64_t **ap, uint16_t *n, uint32_t *dropped,
         return SPOOR_OK;
     }
     if (*n == PROFILE_TIMES_MAX) {
+        if (profile_count_dropped(p, dropped, 1) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
         if (i == 0) {
-            count_dropped(dropped, 1);
             return SPOOR_OK;
         }
         memmove(&a[0], &a[1], (PROFILE_TIMES_MAX - 1) * sizeof(int64_t));
         (*n)--;
-        count_dropped(dropped, 1);
         i--;
     } else {
         if (room(ap, *n, sizeof(int64_t))
@@ -316,7 +340,7 @@ add_time(int64_t **ap, uint16_t *n, uint32_t *dropped,
 
 
 /* Adds n to the count of name; a new name beyond the cap is counted in
- * names_dropped.  Kept sorted by name. */
+ * the names dropped.  Kept sorted by name. */
 static int
 add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
     uint64_t n)
@@ -340,8 +364,7 @@ add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
         }
     }
     if (p->nnames == PROFILE_NAMES_MAX) {
-        count_dropped(&p->names_dropped, n);
-        return SPOOR_OK;
+        return profile_count_dropped(p, PROFILE_DROP_NAMES, n);
     }
     interned_name = intern_get(strs, name, len);
     if (interned_name == NULL
@@ -398,7 +421,9 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
                 old = k;
             }
         }
-        count_dropped(&p->weights_dropped, 1);
+        if (profile_count_dropped(p, PROFILE_DROP_WEIGHTS, 1) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
+        }
         if (p->weights[old].day >= day) {
             return SPOOR_OK;
         }
@@ -608,8 +633,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     }
 
     if (p->ntraits == PROFILE_TRAITS_MAX) {
-        count_dropped(&p->traits_dropped, 1);
-        return SPOOR_OK;
+        return profile_count_dropped(p, PROFILE_DROP_TRAITS, 1);
     }
     if (vlen > UINT32_MAX) {
         return SPOOR_OK;
@@ -885,25 +909,30 @@ cmp_field(const char *a, const char *b)
 }
 
 
-/* A total order of contexts (a and va at time ta, b and vb at tb): time,
- * then every field; so which of two contexts of the same instant wins
- * does not depend on arrival order. */
+/* A total order of contexts (a with referrer ra at time ta, b with rb
+ * at tb): time, then every field, the referrer before the campaign; so
+ * which of two contexts of the same instant wins does not depend on
+ * arrival order. */
 static int
-cmp_ctx(const profile_context_t *a, const profile_visit_t *va, int64_t ta,
-    const profile_context_t *b, const profile_visit_t *vb, int64_t tb)
+cmp_ctx(const profile_context_t *a, const char *ra, int64_t ta,
+    const profile_context_t *b, const char *rb, int64_t tb)
 {
     int  c;
 
     if (ta != tb) {
         return ta < tb ? -1 : 1;
     }
-#define F(x, y, f)  if ((c = cmp_field(x->f, y->f)) != 0) return c
+#define F(f)  if ((c = cmp_field(a->f, b->f)) != 0) return c
     if (a != b) {                       /* one tuple: equal strings */
-        F(a, b, country); F(a, b, region); F(a, b, city); F(a, b, browser);
-        F(a, b, device); F(a, b, language); F(a, b, timezone);
+        F(country); F(region); F(city); F(browser); F(device);
+        F(language); F(timezone);
     }
-    F(va, vb, referrer); F(va, vb, campaign_source);
-    F(va, vb, campaign_medium); F(va, vb, campaign_name);
+    if ((c = cmp_field(ra, rb)) != 0) {
+        return c;
+    }
+    if (a != b) {
+        F(campaign_source); F(campaign_medium); F(campaign_name);
+    }
 #undef F
     return 0;
 }
@@ -915,7 +944,7 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     int64_t t)
 {
     profile_context_t         c;
-    profile_visit_t           v;
+    const char               *referrer;
     const profile_context_t  *tuple;
     spoor_str_t               browser, device;
     const char               *fam, *dev;
@@ -925,10 +954,9 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     }
 
     memset(&c, 0, sizeof(c));
-    memset(&v, 0, sizeof(v));
+    referrer = NULL;
 
 #define SET(f, s)  set_field(strs, &c.f, p->ctx->f, s)
-#define SETV(f, s) set_field(strs, &v.f, p->visit.f, s)
     if (ev->has_geo) {
         SET(country, &ev->geo.country);
         SET(region, &ev->geo.region);
@@ -945,14 +973,13 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     }
     SET(language, &ev->language);
     SET(timezone, ev->timezone.data ? &ev->timezone : &ev->geo.timezone);
-    SETV(referrer, &ev->referrer);
-    SETV(campaign_source, &ev->campaign.source);
-    SETV(campaign_medium, &ev->campaign.medium);
-    SETV(campaign_name, &ev->campaign.name);
-#undef SETV
+    SET(campaign_source, &ev->campaign.source);
+    SET(campaign_medium, &ev->campaign.medium);
+    SET(campaign_name, &ev->campaign.name);
 #undef SET
+    set_field(strs, &referrer, p->referrer, &ev->referrer);
 
-    if (cmp_ctx(&c, &v, t, p->ctx, &p->visit, p->ctx_time) <= 0) {
+    if (cmp_ctx(&c, referrer, t, p->ctx, p->referrer, p->ctx_time) <= 0) {
         return;
     }
     if (memcmp(&c, p->ctx, sizeof(c)) == 0) {
@@ -964,7 +991,7 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
         }
     }
     p->ctx = tuple;
-    p->visit = v;
+    p->referrer = referrer;
     p->ctx_time = t;
 }
 
@@ -990,7 +1017,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
 
     t = ev->has_time ? ev->time_ms : ev->received_ms;
 
-    p->events++;
+    count_add(&p->events, 1);
     if (t < p->first_seen) p->first_seen = t;
     if (t > p->last_seen) p->last_seen = t;
     if (add_span(p, t, t, conf->session_gap_ms) != SPOOR_OK) {
@@ -1000,7 +1027,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
     w = 1;
     day = (int32_t) (t / DAY_MS - (t % DAY_MS < 0));
     if (ev->kind == SPOOR_KIND_PAGE || ev->kind == SPOOR_KIND_SCREEN) {
-        p->page_views++;
+        count_add(&p->page_views, 1);
     }
 
     if (ev->kind == SPOOR_KIND_TRACK && ev->name.data) {
@@ -1009,10 +1036,10 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
             return rc;
         }
         if (str_is(&ev->name, "Order Completed")) {
-            p->orders++;
+            count_add(&p->orders, 1);
             if (t > p->last_order) p->last_order = t;
-            if (add_time(&p->order_times, &p->norders,
-                         &p->order_times_dropped, t) != SPOOR_OK)
+            if (add_time(p, &p->order_times, &p->norders,
+                         PROFILE_DROP_ORDERS, t) != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
             }
@@ -1030,9 +1057,9 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
             }
             w = 5;
         } else if (str_is(&ev->name, "Product Added")) {
-            p->cart_adds++;
-            if (add_time(&p->cart_times, &p->ncarts,
-                         &p->carts_dropped, t) != SPOOR_OK)
+            count_add(&p->cart_adds, 1);
+            if (add_time(p, &p->cart_times, &p->ncarts,
+                         PROFILE_DROP_CARTS, t) != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
             }
@@ -1142,7 +1169,9 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
         /* void */
     }
     if (p->nlinks == PROFILE_LINKS_MAX) {
-        count_dropped(&p->links_dropped, 1);
+        if (profile_count_dropped(p, PROFILE_DROP_LINKS, 1) != SPOOR_OK) {
+            return;                     /* out of memory: not recorded */
+        }
         if (i == PROFILE_LINKS_MAX) {
             return;                     /* later than every kept link */
         }
@@ -1168,15 +1197,20 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     size_t  i;
     int     rc;
 
-    dst->events += src->events;
-    dst->page_views += src->page_views;
-    dst->orders += src->orders;
-    dst->cart_adds += src->cart_adds;
+    count_add(&dst->events, src->events);
+    count_add(&dst->page_views, src->page_views);
+    count_add(&dst->orders, src->orders);
+    count_add(&dst->cart_adds, src->cart_adds);
     if (src->first_seen < dst->first_seen) dst->first_seen = src->first_seen;
     if (src->last_seen > dst->last_seen) dst->last_seen = src->last_seen;
     if (src->last_order > dst->last_order) dst->last_order = src->last_order;
 
-    count_dropped(&dst->sessions_dropped, src->sessions_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_SESSIONS,
+                              profile_dropped(src, PROFILE_DROP_SESSIONS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->nsessions; i++) {
         if (add_span(dst, src->sessions[i].start, src->sessions[i].end,
                      conf->session_gap_ms) != SPOOR_OK)
@@ -1184,24 +1218,39 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
             return SPOOR_E_NOMEM;
         }
     }
-    count_dropped(&dst->carts_dropped, src->carts_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_CARTS,
+                              profile_dropped(src, PROFILE_DROP_CARTS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->ncarts; i++) {
-        if (add_time(&dst->cart_times, &dst->ncarts,
-                     &dst->carts_dropped, src->cart_times[i]) != SPOOR_OK)
+        if (add_time(dst, &dst->cart_times, &dst->ncarts,
+                     PROFILE_DROP_CARTS, src->cart_times[i]) != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
         }
     }
-    count_dropped(&dst->order_times_dropped, src->order_times_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_ORDERS,
+                              profile_dropped(src, PROFILE_DROP_ORDERS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->norders; i++) {
-        if (add_time(&dst->order_times, &dst->norders,
-                     &dst->order_times_dropped, src->order_times[i])
+        if (add_time(dst, &dst->order_times, &dst->norders,
+                     PROFILE_DROP_ORDERS, src->order_times[i])
             != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
         }
     }
-    count_dropped(&dst->names_dropped, src->names_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_NAMES,
+                              profile_dropped(src, PROFILE_DROP_NAMES))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->nnames; i++) {
         rc = add_name(dst, conf->strings, src->names[i].name,
                       strlen(src->names[i].name),
@@ -1210,7 +1259,12 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
             return rc;
         }
     }
-    count_dropped(&dst->weights_dropped, src->weights_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_WEIGHTS,
+                              profile_dropped(src, PROFILE_DROP_WEIGHTS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->nweights; i++) {
         rc = add_weight(dst, conf->strings, src->weights[i].name,
                         strlen(src->weights[i].name), src->weights[i].day,
@@ -1231,7 +1285,12 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
 
-    count_dropped(&dst->traits_dropped, src->traits_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_TRAITS,
+                              profile_dropped(src, PROFILE_DROP_TRAITS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->ntraits; i++) {
         const profile_trait_t  *t = &src->traits[i];
 
@@ -1243,15 +1302,20 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
 
-    if (cmp_ctx(src->ctx, &src->visit, src->ctx_time, dst->ctx, &dst->visit,
-                dst->ctx_time) > 0)
+    if (cmp_ctx(src->ctx, src->referrer, src->ctx_time, dst->ctx,
+                dst->referrer, dst->ctx_time) > 0)
     {
         dst->ctx = src->ctx;            /* interned: shared as it is */
-        dst->visit = src->visit;
+        dst->referrer = src->referrer;
         dst->ctx_time = src->ctx_time;
     }
 
-    count_dropped(&dst->links_dropped, src->links_dropped);
+    if (profile_count_dropped(dst, PROFILE_DROP_LINKS,
+                              profile_dropped(src, PROFILE_DROP_LINKS))
+        != SPOOR_OK)
+    {
+        return SPOOR_E_NOMEM;
+    }
     for (i = 0; i < src->nlinks; i++) {
         profile_link(dst, src->links[i].a, src->links[i].b,
                      src->links[i].time);
@@ -1399,7 +1463,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
 
     e |= PK_KEY(pk, "ses");
     e |= msgpack_pack_array(pk, 1 + 2 * p->nsessions);
-    e |= msgpack_pack_uint64(pk, p->sessions_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_SESSIONS));
     for (i = 0; i < p->nsessions; i++) {
         e |= msgpack_pack_int64(pk, p->sessions[i].start);
         e |= msgpack_pack_int64(pk, p->sessions[i].end);
@@ -1407,21 +1471,21 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
 
     e |= PK_KEY(pk, "cart");
     e |= msgpack_pack_array(pk, 1 + p->ncarts);
-    e |= msgpack_pack_uint64(pk, p->carts_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_CARTS));
     for (i = 0; i < p->ncarts; i++) {
         e |= msgpack_pack_int64(pk, p->cart_times[i]);
     }
 
     e |= PK_KEY(pk, "ord");
     e |= msgpack_pack_array(pk, 1 + p->norders);
-    e |= msgpack_pack_uint64(pk, p->order_times_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_ORDERS));
     for (i = 0; i < p->norders; i++) {
         e |= msgpack_pack_int64(pk, p->order_times[i]);
     }
 
     e |= PK_KEY(pk, "ev");
     e |= msgpack_pack_array(pk, 1 + 2 * p->nnames);
-    e |= msgpack_pack_uint64(pk, p->names_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_NAMES));
     for (i = 0; i < p->nnames; i++) {
         e |= pk_str(pk, p->names[i].name);
         e |= msgpack_pack_uint64(pk, p->names[i].count);
@@ -1429,7 +1493,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
 
     e |= PK_KEY(pk, "int");
     e |= msgpack_pack_array(pk, 1 + 3 * p->nweights);
-    e |= msgpack_pack_uint64(pk, p->weights_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_WEIGHTS));
     for (i = 0; i < p->nweights; i++) {
         e |= pk_str(pk, p->weights[i].name);
         e |= msgpack_pack_int32(pk, p->weights[i].day);
@@ -1456,7 +1520,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
 
     e |= PK_KEY(pk, "tr");
     e |= msgpack_pack_array(pk, 1 + 5 * p->ntraits);
-    e |= msgpack_pack_uint64(pk, p->traits_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_TRAITS));
     for (i = 0; i < p->ntraits; i++) {
         const profile_trait_t  *t = &p->traits[i];
 
@@ -1482,16 +1546,16 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
     e |= pk_str(pk, c->device);
     e |= pk_str(pk, c->language);
     e |= pk_str(pk, c->timezone);
-    e |= pk_str(pk, p->visit.referrer);
-    e |= pk_str(pk, p->visit.campaign_source);
-    e |= pk_str(pk, p->visit.campaign_medium);
-    e |= pk_str(pk, p->visit.campaign_name);
+    e |= pk_str(pk, p->referrer);
+    e |= pk_str(pk, c->campaign_source);
+    e |= pk_str(pk, c->campaign_medium);
+    e |= pk_str(pk, c->campaign_name);
 
     e |= PK_KEY(pk, "v");
     e |= msgpack_pack_uint32(pk, 1);
     e |= PK_KEY(pk, "lk");
     e |= msgpack_pack_array(pk, 1 + 3 * p->nlinks);
-    e |= msgpack_pack_uint64(pk, p->links_dropped);
+    e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_LINKS));
     for (i = 0; i < p->nlinks; i++) {
         e |= msgpack_pack_int64(pk, p->links[i].time);
         e |= msgpack_pack_uint64(pk, p->links[i].a);
@@ -1545,6 +1609,17 @@ get_count(const msgpack_object *o, uint32_t *v)
     *v = u > UINT32_MAX ? UINT32_MAX : (uint32_t) u;
     return 1;
 }
+
+/* A count of dropped entries of list `kind`, read into p.  Like
+ * get_count, a larger count reads as UINT32_MAX. */
+static int
+get_dropped(profile_t *p, unsigned kind, const msgpack_object *o)
+{
+    uint32_t  v;
+
+    return get_count(o, &v) && profile_count_dropped(p, kind, v) == SPOOR_OK;
+}
+
 
 /* A string (interned) or nil (*out NULL). */
 static int
@@ -1619,8 +1694,8 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     if (a == NULL) BAD;
     x = a->via.array.ptr;
     if (!get_i64(&x[0], &p->first_seen) || !get_i64(&x[1], &p->last_seen)
-        || !get_u64(&x[2], &p->events) || !get_u64(&x[3], &p->page_views)
-        || !get_u64(&x[4], &p->orders) || !get_u64(&x[5], &p->cart_adds)
+        || !get_count(&x[2], &p->events) || !get_count(&x[3], &p->page_views)
+        || !get_count(&x[4], &p->orders) || !get_count(&x[5], &p->cart_adds)
         || !get_i64(&x[6], &p->last_order) || !get_u64(&x[7], &u)
         || !get_u64(&x[8], &u2) || u > UINT32_MAX || u2 > UINT32_MAX)
     {
@@ -1630,7 +1705,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->merges = (uint32_t) u2;
 
     a = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->sessions_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_SESSIONS, &a->via.array.ptr[0])) BAD;
     n = (a->via.array.size - 1) / 2;
     if (!exact(&p->sessions, n, sizeof(profile_span_t))) BAD;
     for (i = 0; i < n; i++) {
@@ -1643,7 +1718,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->nsessions = n;
 
     a = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->carts_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_CARTS, &a->via.array.ptr[0])) BAD;
     if (!exact(&p->cart_times, a->via.array.size - 1,
                sizeof(int64_t)))
     {
@@ -1655,7 +1730,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->ncarts = a->via.array.size - 1;
 
     a = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->order_times_dropped))
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_ORDERS, &a->via.array.ptr[0]))
     {
         BAD;
     }
@@ -1670,7 +1745,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->norders = a->via.array.size - 1;
 
     a = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->names_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_NAMES, &a->via.array.ptr[0])) BAD;
     n = (a->via.array.size - 1) / 2;
     if (!exact(&p->names, n, sizeof(profile_count_t))) BAD;
     for (i = 0; i < n; i++) {
@@ -1683,7 +1758,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->weights_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_WEIGHTS, &a->via.array.ptr[0])) BAD;
     n = (a->via.array.size - 1) / 3;
     if (!exact(&p->weights, n, sizeof(profile_weight_t))) BAD;
     for (i = 0; i < n; i++) {
@@ -1745,7 +1820,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->traits_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_TRAITS, &a->via.array.ptr[0])) BAD;
     n = (a->via.array.size - 1) / 5;
     if (!exact(&p->traits, n, sizeof(profile_trait_t))) BAD;
     for (i = 0; i < n; i++) {
@@ -1777,7 +1852,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     }
 
     a = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
-    if (a == NULL || !get_count(&a->via.array.ptr[0], &p->links_dropped)) BAD;
+    if (a == NULL || !get_dropped(p, PROFILE_DROP_LINKS, &a->via.array.ptr[0])) BAD;
     n = (a->via.array.size - 1) / 3;
     if (!exact(&p->links, n, sizeof(profile_link_t))) BAD;
     for (i = 0; i < n; i++) {
@@ -1803,10 +1878,10 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         || !get_str(strs, &x[5], &ctx.device)
         || !get_str(strs, &x[6], &ctx.language)
         || !get_str(strs, &x[7], &ctx.timezone)
-        || !get_str(strs, &x[8], &p->visit.referrer)
-        || !get_str(strs, &x[9], &p->visit.campaign_source)
-        || !get_str(strs, &x[10], &p->visit.campaign_medium)
-        || !get_str(strs, &x[11], &p->visit.campaign_name)
+        || !get_str(strs, &x[8], &p->referrer)
+        || !get_str(strs, &x[9], &ctx.campaign_source)
+        || !get_str(strs, &x[10], &ctx.campaign_medium)
+        || !get_str(strs, &x[11], &ctx.campaign_name)
         || (p->ctx = intern_bytes(strs, &ctx, sizeof(ctx))) == NULL)
     {
         BAD;

@@ -104,44 +104,71 @@ typedef struct {
     uint64_t       a, b;                /* id hashes, a < b */
 } profile_link_t;
 
-/* Where and on what a profile's newest event came: its strings, each
- * interned, and the tuple interned whole (intern_bytes), so profiles of
- * the same place, browser, device, language and time zone point at one
- * copy.  Immutable once interned; zeroed before it is filled, so equal
- * tuples are equal bytes. */
+/* Where, on what and from which campaign a profile's newest event came:
+ * its strings, each interned, and the tuple interned whole
+ * (intern_bytes), so profiles of the same place, browser, device,
+ * language, time zone and campaign point at one copy (a campaign reaches
+ * many visitors by design).  Immutable once interned; zeroed before it
+ * is filled, so equal tuples are equal bytes. */
 typedef struct {
     const char    *country, *region, *city, *browser, *device;
     const char    *language, *timezone;
-} profile_context_t;
-
-/* The rest of that event's context: strings too varied to share as a
- * tuple (a referrer is often a page of the site), each interned, held by
- * the profile. */
-typedef struct {
-    const char    *referrer;
     const char    *campaign_source, *campaign_medium, *campaign_name;
-} profile_visit_t;
+} profile_context_t;
 
 /* The context of a profile that has none yet: every string NULL. */
 extern const profile_context_t  profile_no_context;
+
+/* The lists whose entries beyond their PROFILE_*_MAX are dropped and
+ * counted (profile_t.drops). */
+enum {
+    PROFILE_DROP_SESSIONS, PROFILE_DROP_CARTS, PROFILE_DROP_ORDERS,
+    PROFILE_DROP_NAMES, PROFILE_DROP_WEIGHTS, PROFILE_DROP_TRAITS,
+    PROFILE_DROP_LINKS,
+    PROFILE_NDROPS
+};
 
 /*
  * The lists are arrays that grow one entry at a time up to their
  * PROFILE_*_MAX as entries come, so a profile takes memory for what it
  * holds: a block of n* entries (more after entries were pruned, dropped
- * or merged, until the next one comes), without a capacity to keep.  Strings that repeat across
- * profiles (event and trait names, categories, context values) are
- * interned (intern.h): one copy for all, in the table of the state that
- * owns the profiles (profile_conf_t.strings), which outlives them.
+ * or merged, until the next one comes), without a capacity to keep.
+ * Strings that repeat across profiles (event and trait names,
+ * categories, context values) are interned (intern.h): one copy for all,
+ * in the table of the state that owns the profiles
+ * (profile_conf_t.strings), which outlives them.
+ *
+ * Size: 192 bytes, one of mimalloc's size classes, checked at compile
+ * time in profile.c; a profile is allocated for each visitor, so every
+ * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32 bits, saturating at
+ * UINT32_MAX (count_add in profile.c; a record holding more reads back
+ * as UINT32_MAX, docs/FORMAT.md), the list lengths in the fewest bytes
+ * their caps allow, and the counts of dropped entries, which most
+ * profiles never have, in a block of their own.
  */
 typedef struct {
     /* first, in one cache line, what a commit reads of every profile
      * (state.c: expiry, RFM values, what changed) */
     int64_t              first_seen, last_seen, last_order;
-    uint64_t             orders;
+    /* the earliest time after its generation's as_of at which time alone
+     * may change its inferred fields (inferred_next_change), kept in its
+     * record so that a delta finds the profiles time changed without
+     * computing it for each; INT64_MIN: unknown */
+    int64_t              next_change;
     uint64_t             revenue_micros;     /* the sum of revenue[].micros
                                                 (wrapping: profile_revenue
                                                 reads it as int64) */
+    uint32_t             orders;             /* saturating */
+    /* what its record in the current generation says of it, for the
+     * generation's segment sizes and lifecycle and RFM counts (state.c
+     * adds these up in the pass over every profile, without reading a
+     * record): the first 32 of the rules' segments it is in (bit i:
+     * segment i), its RFM scores (r << 8 | f << 4 | m, 0 without orders)
+     * and its lifecycle stage (PROFILE_LIFE_*).  Set when a record is
+     * written or loaded; all 0 until then. */
+    uint32_t             segmask;
+    uint16_t             rfm;
+    uint8_t              life;
     /* what the state's generations do not hold of it yet (state.c):
      * PROFILE_SINCE_HEAD, changed since the current generation (the next
      * delta holds it); PROFILE_SINCE_BASE, changed since the current
@@ -154,32 +181,22 @@ typedef struct {
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
     uint8_t              dirty;
-    /* what its record in the current generation says of it, for the
-     * generation's segment sizes and lifecycle and RFM counts (state.c
-     * adds these up in the pass over every profile, without reading a
-     * record): its lifecycle stage (PROFILE_LIFE_*), its RFM scores
-     * (r << 8 | f << 4 | m, 0 without orders) and the first 32 of the
-     * rules' segments it is in (bit i: segment i).  Set when a record is
-     * written or loaded; all 0 until then.  (They fill what would be
-     * padding before next_change.) */
-    uint8_t              life;
-    uint16_t             rfm;
-    uint32_t             segmask;
-    /* the earliest time after its generation's as_of at which time alone
-     * may change its inferred fields (inferred_next_change), kept in its
-     * record so that a delta finds the profiles time changed without
-     * computing it for each; INT64_MIN: unknown */
-    int64_t              next_change;
 
-    /* behavioural */
-    uint64_t             events, page_views, cart_adds;
-    /* what the bounded lists dropped: saturating at UINT32_MAX */
-    uint32_t             sessions_dropped, carts_dropped, order_times_dropped;
-    uint32_t             names_dropped, weights_dropped, traits_dropped;
-    uint32_t             links_dropped;
+    /* behavioural, saturating */
+    uint32_t             events, page_views, cart_adds;
+
+    /* identity bookkeeping (identity.c) */
+    uint32_t             nids;
+    uint32_t             merges;
+
     /* each list's block holds n* entries (see above) */
-    uint16_t             nsessions, ncarts, norders, nnames, nweights;
-    uint16_t             ncurrencies, nbuckets, ntraits, nlinks;
+    uint16_t             nbuckets;
+    uint8_t              nsessions, ncarts, norders, nnames, nweights;
+    uint8_t              ncurrencies, ntraits, nlinks;
+    /* what the bounded lists dropped, PROFILE_NDROPS counts indexed by
+     * PROFILE_DROP_*, saturating at UINT32_MAX; NULL while all are 0
+     * (profile_dropped reads them, profile_count_dropped adds) */
+    uint32_t            *drops;
     profile_span_t      *sessions;           /* sorted by start */
     int64_t             *cart_times;         /* sorted */
     int64_t             *order_times;        /* sorted */
@@ -191,15 +208,12 @@ typedef struct {
     profile_link_t      *links;              /* sorted by (time, a, b) */
 
     /* contextual: the newest event's context (ctx never NULL: interned,
-     * or &profile_no_context) and that event's time (INT64_MIN: none) */
+     * or &profile_no_context), its referrer (interned, too varied to
+     * share as part of the tuple: often a page of the site) and that
+     * event's time (INT64_MIN: none) */
     const profile_context_t *ctx;
-    profile_visit_t      visit;
+    const char          *referrer;
     int64_t              ctx_time;
-
-    /* identity bookkeeping (identity.c) */
-    uint32_t             nids;
-    uint32_t             merges;
-
 } profile_t;
 
 #define PROFILE_SINCE_HEAD  0x1u
@@ -208,6 +222,19 @@ typedef struct {
 #define PROFILE_SINCE_FROM  0x8u
 #define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE \
                              | PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)
+
+/* How many entries of list `kind` (PROFILE_DROP_*) p dropped. */
+static inline uint32_t
+profile_dropped(const profile_t *p, unsigned kind)
+{
+    return p->drops != NULL ? p->drops[kind] : 0;
+}
+
+/* Counts n more entries of list `kind` (PROFILE_DROP_*) as dropped,
+ * saturating at UINT32_MAX.  SPOOR_E_NOMEM when p had dropped none yet
+ * and there is no memory for the counts: nothing is counted then, and
+ * the caller must not drop the entries. */
+int profile_count_dropped(profile_t *p, unsigned kind, uint64_t n);
 
 profile_t *profile_new(void);
 

@@ -145,7 +145,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "events");
     json_out_uint(j, p->events);
     json_out_cstr(j, "sessions");
-    json_out_uint(j, (uint64_t) p->sessions_dropped + p->nsessions);
+    json_out_uint(j, (uint64_t) profile_dropped(p, PROFILE_DROP_SESSIONS)
+                     + p->nsessions);
     json_out_cstr(j, "pageViews");
     json_out_uint(j, p->page_views);
     json_out_cstr(j, "eventCounts");
@@ -195,15 +196,15 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     kv_str(j, "device", p->ctx->device);
     kv_str(j, "language", p->ctx->language);
     kv_str(j, "timezone", p->ctx->timezone);
-    kv_str(j, "referrer", p->visit.referrer);
-    if (p->visit.campaign_source || p->visit.campaign_medium
-        || p->visit.campaign_name)
+    kv_str(j, "referrer", p->referrer);
+    if (p->ctx->campaign_source || p->ctx->campaign_medium
+        || p->ctx->campaign_name)
     {
         json_out_cstr(j, "campaign");
         json_out_map_open(j);
-        kv_str(j, "source", p->visit.campaign_source);
-        kv_str(j, "medium", p->visit.campaign_medium);
-        kv_str(j, "name", p->visit.campaign_name);
+        kv_str(j, "source", p->ctx->campaign_source);
+        kv_str(j, "medium", p->ctx->campaign_medium);
+        kv_str(j, "name", p->ctx->campaign_name);
         json_out_map_close(j);
     }
     if (p->ctx_time != INT64_MIN) {

@@ -189,32 +189,16 @@ replace_once(msgpack_sbuffer *sb, const char *from, size_t flen,
 }
 
 
-Test(profile, dropped_counts_saturate_and_never_wrap)
+/* p written, its one count of UINT32_MAX made 2^32 + 5, and read back. */
+static profile_t *
+read_larger(const profile_t *p)
 {
-    profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
-    profile_conf_t    c = conf_of();
+    profile_t        *r = NULL;
     msgpack_sbuffer   sb, big;
     msgpack_unpacked  u;
     size_t            off = 0;
 
-    cr_assert(p != NULL && q != NULL);
-    fold_order(p, "EUR", 3, 1);
-    fold_order(q, "EUR", 3, 1);
-    p->sessions_dropped = UINT32_MAX - 1;
-    p->names_dropped = 7;
-    q->sessions_dropped = 5;
-    q->names_dropped = UINT32_MAX;
-
-    /* a merge adds them, up to the most a count holds */
-    cr_assert_eq(profile_merge(p, q, &c), SPOOR_OK);
-    cr_assert_eq(p->sessions_dropped, UINT32_MAX);
-    cr_assert_eq(p->names_dropped, UINT32_MAX);
-
-    /* a record written with a larger count (by a build that kept 64
-     * bits) reads back as the most a count holds, not as its low bits */
-    p->names_dropped = 0;
     cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
-    cr_assert_eq(r->sessions_dropped, UINT32_MAX);
     profile_free(r);
     r = NULL;
     replace_once(&sb, "\xce\xff\xff\xff\xff", 5,
@@ -223,12 +207,72 @@ Test(profile, dropped_counts_saturate_and_never_wrap)
     cr_assert_eq(msgpack_unpack_next(&u, big.data, big.size, &off),
                  MSGPACK_UNPACK_SUCCESS);
     cr_assert_eq(profile_unpack(&u.data, &strings, &r), SPOOR_OK);
-    cr_assert_eq(r->sessions_dropped, UINT32_MAX,
-                 "2^32 + 5 read back as %u", r->sessions_dropped);
-
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&sb);
     msgpack_sbuffer_destroy(&big);
+    return r;
+}
+
+
+Test(profile, counts_saturate_and_never_wrap)
+{
+    profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
+    profile_conf_t    c = conf_of();
+    msgpack_sbuffer   sb;
+
+    cr_assert(p != NULL && q != NULL);
+    fold_order(p, "EUR", 3, 1);
+    fold_order(q, "EUR", 3, 1);
+    /* a profile that dropped nothing holds no counts of drops */
+    cr_assert_null(p->drops);
+    cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
+    cr_assert_null(r->drops, "read back, still none");
+    profile_free(r);
+    r = NULL;
+    msgpack_sbuffer_destroy(&sb);
+
+    p->events = UINT32_MAX - 1;
+    q->events = 5;
+    cr_assert_eq(profile_count_dropped(p, PROFILE_DROP_SESSIONS,
+                                       UINT32_MAX - 1), SPOOR_OK);
+    cr_assert_eq(profile_count_dropped(p, PROFILE_DROP_NAMES, 7), SPOOR_OK);
+    cr_assert_eq(profile_count_dropped(q, PROFILE_DROP_SESSIONS, 5), SPOOR_OK);
+    cr_assert_eq(profile_count_dropped(q, PROFILE_DROP_NAMES,
+                                       (uint64_t) UINT32_MAX + 9), SPOOR_OK);
+    cr_assert_eq(profile_dropped(q, PROFILE_DROP_NAMES), UINT32_MAX);
+    cr_assert_eq(profile_dropped(q, PROFILE_DROP_LINKS), 0);
+
+    /* a merge adds them, up to the most a count holds */
+    cr_assert_eq(profile_merge(p, q, &c), SPOOR_OK);
+    cr_assert_eq(p->events, UINT32_MAX);
+    cr_assert_eq(profile_dropped(p, PROFILE_DROP_SESSIONS), UINT32_MAX);
+    cr_assert_eq(profile_dropped(p, PROFILE_DROP_NAMES), UINT32_MAX);
+    /* and a fold past the most adds nothing */
+    fold_order(p, "EUR", 3, 2);
+    cr_assert_eq(p->events, UINT32_MAX);
+
+    /* a record written with a larger count (by a build that kept 64
+     * bits) reads back as the most a count holds, not as its low bits */
+    p->drops[PROFILE_DROP_NAMES] = 0;
+    cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
+    cr_assert_eq(r->events, UINT32_MAX);
+    cr_assert_eq(profile_dropped(r, PROFILE_DROP_SESSIONS), UINT32_MAX);
+    profile_free(r);
+    msgpack_sbuffer_destroy(&sb);
+
+    p->drops[PROFILE_DROP_SESSIONS] = 0;
+    r = read_larger(p);
+    cr_assert_eq(r->events, UINT32_MAX, "2^32 + 5 read back as %u",
+                 r->events);
+    profile_free(r);
+
+    p->drops[PROFILE_DROP_SESSIONS] = UINT32_MAX;
+    p->events = 3;
+    r = read_larger(p);
+    cr_assert_eq(profile_dropped(r, PROFILE_DROP_SESSIONS), UINT32_MAX,
+                 "2^32 + 5 read back as %u",
+                 profile_dropped(r, PROFILE_DROP_SESSIONS));
+
     profile_free(p);
     profile_free(q);
     profile_free(r);
@@ -328,24 +372,24 @@ Test(profile, a_visit_of_the_same_instant_wins_by_its_strings_in_any_order)
     fold_visit(a, "https://b.example/", NULL, T0);
     fold_visit(b, "https://b.example/", NULL, T0);
     fold_visit(b, "https://a.example/", "news", T0);
-    cr_assert_str_eq(a->visit.referrer, "https://b.example/");
-    cr_assert_null(a->visit.campaign_source, "a campaign of the loser");
-    cr_assert_eq(a->visit.referrer, b->visit.referrer);
+    cr_assert_str_eq(a->referrer, "https://b.example/");
+    cr_assert_null(a->ctx->campaign_source, "a campaign of the loser");
+    cr_assert_eq(a->referrer, b->referrer);
     cr_assert_eq(a->ctx, b->ctx, "one place, one copy");
 
     /* a newer visit without a referrer clears it: the context is the
      * newest event's, whole */
     fold_visit(a, NULL, "mail", T0 + 1);
-    cr_assert_null(a->visit.referrer);
-    cr_assert_str_eq(a->visit.campaign_source, "mail");
+    cr_assert_null(a->referrer);
+    cr_assert_str_eq(a->ctx->campaign_source, "mail");
 
     /* written and read back, then merged: the newer visit wins */
     cr_assert_eq(round_trip(a, &q, &sa), SPOOR_OK);
-    cr_assert_str_eq(q->visit.campaign_source, "mail");
-    cr_assert_null(q->visit.referrer);
+    cr_assert_str_eq(q->ctx->campaign_source, "mail");
+    cr_assert_null(q->referrer);
     cr_assert_eq(profile_merge(b, q, &c), SPOOR_OK);
-    cr_assert_str_eq(b->visit.campaign_source, "mail");
-    cr_assert_null(b->visit.referrer);
+    cr_assert_str_eq(b->ctx->campaign_source, "mail");
+    cr_assert_null(b->referrer);
     profile_free(q);
     q = NULL;
     cr_assert_eq(round_trip(b, &q, &sb), SPOOR_OK);
