@@ -214,8 +214,10 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (IS("cart_adds")) NUM(p->cart_adds);
     if (IS("abandoned_carts")) NUM(profile_abandoned(p, e->c->as_of,
                                                      e->c->abandon_ms));
-    if (IS("engagement")) NUM(profile_decayed(p, "", e->c->as_of,
-                                              e->c->half_life_ms));
+    if (IS("engagement")) {
+        NUM(profile_decayed(p, e->c->strings, "", e->c->as_of,
+                            e->c->half_life_ms));
+    }
     if (IS("revenue")) NUM(profile_revenue(p));
     if (IS("lifecycle")) STR(e->life);
     if (IS("rfm.r")) NUM(e->rfm[0]);
@@ -229,10 +231,11 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (IS("language")) STR(p->ctx->language);
 
     if (len > 7 && memcmp(name, "events.", 7) == 0) {
-        for (i = 0; i < p->nnames; i++) {
-            if (strlen(p->names[i].name) == len - 7
-                && memcmp(p->names[i].name, name + 7, len - 7) == 0)
-            {
+        uint32_t  id = len - 7 <= PROFILE_STR_MAX
+                       ? intern_find(e->c->strings, name + 7, len - 7) : 0;
+
+        for (i = 0; id != 0 && i < p->nnames; i++) {
+            if (p->names[i].name == id) {
                 NUM(p->names[i].count);
             }
         }
@@ -246,7 +249,8 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
         }
         memcpy(cat, name + 9, len - 9);
         cat[len - 9] = '\0';
-        NUM(profile_decayed(p, cat, e->c->as_of, e->c->half_life_ms));
+        NUM(profile_decayed(p, e->c->strings, cat, e->c->as_of,
+                            e->c->half_life_ms));
     }
     if (len > 7 && memcmp(name, "traits.", 7) == 0) {
         for (i = 0; i < p->ntraits; i++) {
@@ -397,16 +401,17 @@ inferred_record(const inferred_conf_t *c, const profile_t *p,
     /* name -> decayed weight, names sorted ("" is engagement) */
     rec->decayed = dec;
     rec->ndecayed = 0;
+    rec->strings = c->strings;
     for (s = 0; s < p->nweights; s++) {
-        if (s > 0 && strcmp(p->weights[s].name, p->weights[s - 1].name) == 0)
-        {
-            continue;
+        uint32_t  id = p->weights[s].name;
+
+        if (s > 0 && id == p->weights[s - 1].name) {
+            continue;                   /* sorted: one name's days in a row */
         }
-        dec[rec->ndecayed].name.ptr = p->weights[s].name;
-        dec[rec->ndecayed].name.len = strlen(p->weights[s].name);
-        dec[rec->ndecayed++].value = profile_decayed(p, p->weights[s].name,
-                                                     c->as_of,
-                                                     c->half_life_ms);
+        dec[rec->ndecayed].name.ptr = intern_str(c->strings, id);
+        dec[rec->ndecayed].name.len = strlen(dec[rec->ndecayed].name.ptr);
+        dec[rec->ndecayed++].value = profile_decayed_id(p, id, c->as_of,
+                                                        c->half_life_ms);
     }
 
     /* each rule once */

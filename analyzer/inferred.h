@@ -37,6 +37,7 @@ typedef struct {
     const uint32_t       *agg_keys;       /* profile_agg_key of each of
                                              the rules' aggregates */
     double                cuts[3][4];     /* inferred_rfm_cuts() */
+    const intern_t       *strings;        /* the profiles' names */
 } inferred_conf_t;
 
 /* Recency (minus the ms since the last order), frequency (orders) or

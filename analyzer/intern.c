@@ -22,11 +22,13 @@ grow(intern_set_t *s)
     const void  **ns = calloc(cap, sizeof(*ns));
     uint64_t     *nh = calloc(cap, sizeof(*nh));
     size_t       *nl = calloc(cap, sizeof(*nl));
+    uint32_t     *ni = calloc(cap, sizeof(*ni));
 
-    if (ns == NULL || nh == NULL || nl == NULL) {
+    if (ns == NULL || nh == NULL || nl == NULL || ni == NULL) {
         free(ns);
         free(nh);
         free(nl);
+        free(ni);
         return -1;
     }
     for (i = 0; i < s->cap; i++) {
@@ -37,72 +39,134 @@ grow(intern_set_t *s)
             ns[j] = s->slot[i];
             nh[j] = s->hash[i];
             nl[j] = s->len[i];
+            ni[j] = s->id[i];
         }
     }
     free(s->slot);
     free(s->hash);
     free(s->len);
+    free(s->id);
     s->slot = ns;
     s->hash = nh;
     s->len = nl;
+    s->id = ni;
     s->cap = cap;
     return 0;
 }
 
 
-/*
- * The copy of p[0 .. n) in s (hash h), made when new: n bytes and, with
- * nul, a NUL after them.  NULL when out of memory.
- */
-static const void *
-set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
+/* The slot of p[0 .. n) (hash h) in s: the one holding its copy, or the
+ * empty one where it would go.  s->cap is not 0. */
+static size_t
+set_slot(const intern_set_t *s, uint64_t h, const void *p, size_t n)
 {
     size_t  j;
-    char   *d;
 
-    if ((s->n + 1) * 2 > s->cap && grow(s) != 0) {
-        return NULL;
-    }
     for (j = h & (s->cap - 1); s->slot[j]; j = (j + 1) & (s->cap - 1)) {
         if (s->hash[j] == h && s->len[j] == n
             && memcmp(s->slot[j], p, n) == 0)
         {
-            return s->slot[j];
+            break;
         }
+    }
+    return j;
+}
+
+
+/*
+ * The slot of the copy of p[0 .. n) in s (hash h), made when new: n
+ * bytes and, with nul, a NUL after them.  SIZE_MAX when out of memory.
+ */
+static size_t
+set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
+{
+    size_t        j, cap;
+    char         *d;
+    const void  **nb;
+
+    if ((s->n + 1) * 2 > s->cap && grow(s) != 0) {
+        return SIZE_MAX;
+    }
+    j = set_slot(s, h, p, n);
+    if (s->slot[j]) {
+        return j;
+    }
+    if (s->n == s->byid_cap) {
+        if (s->n >= UINT32_MAX - 1) {
+            return SIZE_MAX;            /* ids are 32 bits */
+        }
+        cap = s->byid_cap ? s->byid_cap * 2 : 64;
+        nb = realloc(s->byid, cap * sizeof(*nb));
+        if (nb == NULL) {
+            return SIZE_MAX;
+        }
+        s->byid = nb;
+        s->byid_cap = cap;
     }
     d = malloc(n + (nul != 0));     /* malloc: aligned for any type */
     if (d == NULL) {
-        return NULL;
+        return SIZE_MAX;
     }
     memcpy(d, p, n);
     if (nul) {
         d[n] = '\0';
     }
+    s->byid[s->n] = d;
     s->slot[j] = d;
     s->hash[j] = h;
     s->len[j] = n;
-    s->n++;
-    return d;
+    s->id[j] = (uint32_t) ++s->n;
+    return j;
 }
 
 
 const char *
 intern_get(intern_t *t, const char *s, size_t len)
 {
+    uint32_t  id = intern_id(t, s, len);
+
+    return id ? intern_str(t, id) : NULL;
+}
+
+
+uint32_t
+intern_id(intern_t *t, const char *s, size_t len)
+{
+    size_t  j;
+
     if (s == NULL) {
-        return NULL;
+        return 0;
     }
     if (len > INTERN_STR_MAX) {
         len = INTERN_STR_MAX;
     }
-    return set_get(&t->str, XXH64(s, len, 0), s, len, 1);
+    j = set_get(&t->str, XXH64(s, len, 0), s, len, 1);
+    return j == SIZE_MAX ? 0 : t->str.id[j];
+}
+
+
+uint32_t
+intern_find(const intern_t *t, const char *s, size_t len)
+{
+    size_t  j;
+
+    if (s == NULL || t->str.cap == 0) {
+        return 0;
+    }
+    if (len > INTERN_STR_MAX) {
+        len = INTERN_STR_MAX;
+    }
+    j = set_slot(&t->str, XXH64(s, len, 0), s, len);
+    return t->str.slot[j] ? t->str.id[j] : 0;
 }
 
 
 const void *
 intern_bytes(intern_t *t, const void *p, size_t n)
 {
-    return set_get(&t->tup, XXH3_64bits(p, n), p, n, 0);
+    size_t  j = set_get(&t->tup, XXH3_64bits(p, n), p, n, 0);
+
+    return j == SIZE_MAX ? NULL : t->tup.slot[j];
 }
 
 
@@ -117,6 +181,8 @@ set_free(intern_set_t *s)
     free(s->slot);
     free(s->hash);
     free(s->len);
+    free(s->id);
+    free(s->byid);
 }
 
 

@@ -12,6 +12,11 @@
  * profiles only to print them owns its own.  Not thread-safe: one thread
  * folds.
  *
+ * Each string copy also has an id, 1 + the number of strings interned
+ * before it (intern_id), which a profile stores in 4 bytes where a
+ * pointer takes 8 (the names of its counts and weights), and which
+ * intern_str turns back into the copy.
+ *
  * It also holds one copy of each tuple of bytes a caller interns whole
  * (intern_bytes): a profile's place, device and campaign, ten interned
  * string pointers that many profiles share, is held once instead of in
@@ -26,12 +31,16 @@
 /* Longest string kept: longer ones are cut to this many bytes. */
 #define INTERN_STR_MAX  512
 
-/* One set: copies (NULL: an empty slot), their hashes and lengths. */
+/* One set: copies (NULL: an empty slot), their hashes, lengths and ids;
+ * and the copies in the order they were made (byid[id - 1]). */
 typedef struct {
     const void  **slot;
     uint64_t     *hash;
     size_t       *len;
+    uint32_t     *id;
     size_t        cap, n;        /* cap: a power of two, or 0 */
+    const void  **byid;          /* n of them */
+    size_t        byid_cap;
 } intern_set_t;
 
 typedef struct {
@@ -48,6 +57,25 @@ void intern_init(intern_t *t);
  * intern_free(t).
  */
 const char *intern_get(intern_t *t, const char *s, size_t len);
+
+/*
+ * The id of the one copy of s[0 .. min(len, INTERN_STR_MAX)) in t, made
+ * when it is not there yet: 1 or more; 0 when s is NULL or out of
+ * memory (or after UINT32_MAX - 1 strings).  The same string always has
+ * the same id in t.
+ */
+uint32_t intern_id(intern_t *t, const char *s, size_t len);
+
+/* The id of s[0 .. min(len, INTERN_STR_MAX)) when t holds a copy of it,
+ * else 0; t is not changed. */
+uint32_t intern_find(const intern_t *t, const char *s, size_t len);
+
+/* The copy whose id is `id`, an id intern_id gave for t (never 0). */
+static inline const char *
+intern_str(const intern_t *t, uint32_t id)
+{
+    return (const char *) t->str.byid[id - 1];
+}
 
 /*
  * The one copy of the n bytes at p (n > 0) in t, made when it is not

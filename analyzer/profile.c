@@ -188,7 +188,17 @@ string(int found, const spoor_mp_item_t *it, spoor_str_t *out)
 
 
 double
-profile_decayed(const profile_t *p, const char *name, int64_t now_ms,
+profile_decayed(const profile_t *p, const intern_t *strings,
+    const char *name, int64_t now_ms, int64_t half_life_ms)
+{
+    uint32_t  id = intern_find(strings, name, strlen(name));
+
+    return id ? profile_decayed_id(p, id, now_ms, half_life_ms) : 0;
+}
+
+
+double
+profile_decayed_id(const profile_t *p, uint32_t name, int64_t now_ms,
     int64_t half_life_ms)
 {
     double  s = 0;
@@ -197,7 +207,7 @@ profile_decayed(const profile_t *p, const char *name, int64_t now_ms,
     for (i = 0; i < p->nweights; i++) {
         const profile_weight_t  *w = &p->weights[i];
 
-        if (strcmp(w->name, name) == 0) {
+        if (w->name == name) {
             s += (double) w->w
                  * exp2(-(double) (now_ms - (int64_t) w->day * DAY_MS
                                    - DAY_MS / 2) / (double) half_life_ms);
@@ -339,43 +349,55 @@ add_time(profile_t *p, int64_t **ap, uint8_t *n, unsigned dropped, int64_t t)
 }
 
 
+/* The order of the name whose intern id is `id` against name[0 .. len):
+ * by bytes, then the shorter first, as memcmp orders equal lengths. */
+static int
+cmp_name(const intern_t *strs, uint32_t id, const char *name, size_t len)
+{
+    const char  *s = intern_str(strs, id);
+    size_t       k = strlen(s);
+    int          c = memcmp(s, name, k < len ? k : len);
+
+    return c != 0 ? c : (k > len) - (k < len);
+}
+
+
 /* Adds n to the count of name; a new name beyond the cap is counted in
  * the names dropped.  Kept sorted by name. */
 static int
 add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
     uint64_t n)
 {
-    size_t       i, k;
-    int          c;
-    const char  *interned_name;
+    size_t    i;
+    int       c;
+    uint32_t  id;
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
     }
     for (i = 0; i < p->nnames; i++) {
-        k = strlen(p->names[i].name);
-        c = memcmp(p->names[i].name, name, k < len ? k : len);
-        if (c == 0 && k == len) {
-            p->names[i].count += n;
+        c = cmp_name(strs, p->names[i].name, name, len);
+        if (c == 0) {
+            count_add(&p->names[i].count, n);
             return SPOOR_OK;
         }
-        if (c > 0 || (c == 0 && k > len)) {
+        if (c > 0) {
             break;
         }
     }
     if (p->nnames == PROFILE_NAMES_MAX) {
         return profile_count_dropped(p, PROFILE_DROP_NAMES, n);
     }
-    interned_name = intern_get(strs, name, len);
-    if (interned_name == NULL
+    id = intern_id(strs, name, len);
+    if (id == 0
         || room(&p->names, p->nnames, sizeof(profile_count_t)) != SPOOR_OK)
     {
         return SPOOR_E_NOMEM;
     }
     memmove(&p->names[i + 1], &p->names[i],
             (p->nnames - i) * sizeof(profile_count_t));
-    p->names[i].name = interned_name;
-    p->names[i].count = n;
+    p->names[i].name = id;
+    p->names[i].count = n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
     p->nnames++;
     return SPOOR_OK;
 }
@@ -391,18 +413,14 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
     size_t             i, k, old;
     int                c;
     profile_weight_t  *e;
-    const char        *iname;
+    uint32_t           id;
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
     }
     for (i = 0; i < p->nweights; i++) {
         e = &p->weights[i];
-        k = strlen(e->name);
-        c = memcmp(e->name, name, k < len ? k : len);
-        if (c == 0) {
-            c = (k > len) - (k < len);
-        }
+        c = cmp_name(strs, e->name, name, len);
         if (c == 0) {
             if (e->day == day) {
                 e->w += w;
@@ -413,6 +431,10 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
         if (c > 0) {
             break;
         }
+    }
+    id = intern_id(strs, name, len);   /* before anything is dropped */
+    if (id == 0) {
+        return SPOOR_E_NOMEM;
     }
     if (p->nweights == PROFILE_WEIGHTS_MAX) {
         old = 0;
@@ -438,14 +460,10 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
     {
         return SPOOR_E_NOMEM;
     }
-    iname = intern_get(strs, name, len);
-    if (iname == NULL) {
-        return SPOOR_E_NOMEM;
-    }
     memmove(&p->weights[i + 1], &p->weights[i],
             (p->nweights - i) * sizeof(profile_weight_t));
     e = &p->weights[i];
-    e->name = iname;
+    e->name = id;
     e->day = day;
     e->w = w;
     p->nweights++;
@@ -1252,8 +1270,9 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < src->nnames; i++) {
-        rc = add_name(dst, conf->strings, src->names[i].name,
-                      strlen(src->names[i].name),
+        const char  *name = intern_str(conf->strings, src->names[i].name);
+
+        rc = add_name(dst, conf->strings, name, strlen(name),
                       src->names[i].count);
         if (rc != SPOOR_OK) {
             return rc;
@@ -1266,9 +1285,10 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < src->nweights; i++) {
-        rc = add_weight(dst, conf->strings, src->weights[i].name,
-                        strlen(src->weights[i].name), src->weights[i].day,
-                        src->weights[i].w);
+        const char  *name = intern_str(conf->strings, src->weights[i].name);
+
+        rc = add_weight(dst, conf->strings, name, strlen(name),
+                        src->weights[i].day, src->weights[i].w);
         if (rc != SPOOR_OK) {
             return rc;
         }
@@ -1441,7 +1461,7 @@ pk_str(msgpack_packer *pk, const char *s)
 
 
 int
-profile_pack(const profile_t *p, msgpack_packer *pk)
+profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
 {
     size_t                     i;
     const profile_context_t   *c = p->ctx;
@@ -1487,7 +1507,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 2 * p->nnames);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_NAMES));
     for (i = 0; i < p->nnames; i++) {
-        e |= pk_str(pk, p->names[i].name);
+        e |= pk_str(pk, intern_str(strings, p->names[i].name));
         e |= msgpack_pack_uint64(pk, p->names[i].count);
     }
 
@@ -1495,7 +1515,7 @@ profile_pack(const profile_t *p, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 3 * p->nweights);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_WEIGHTS));
     for (i = 0; i < p->nweights; i++) {
-        e |= pk_str(pk, p->weights[i].name);
+        e |= pk_str(pk, intern_str(strings, p->weights[i].name));
         e |= msgpack_pack_int32(pk, p->weights[i].day);
         e |= msgpack_pack_uint32(pk, p->weights[i].w);
     }
@@ -1618,6 +1638,18 @@ get_dropped(profile_t *p, unsigned kind, const msgpack_object *o)
     uint32_t  v;
 
     return get_count(o, &v) && profile_count_dropped(p, kind, v) == SPOOR_OK;
+}
+
+
+/* A string, as its intern id. */
+static int
+get_id(intern_t *strs, const msgpack_object *o, uint32_t *out)
+{
+    if (o->type != MSGPACK_OBJECT_STR) {
+        return 0;
+    }
+    *out = intern_id(strs, o->via.str.ptr, o->via.str.size);
+    return *out != 0;
 }
 
 
@@ -1749,12 +1781,13 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     n = (a->via.array.size - 1) / 2;
     if (!exact(&p->names, n, sizeof(profile_count_t))) BAD;
     for (i = 0; i < n; i++) {
-        if (!get_str(strs, &a->via.array.ptr[1 + 2 * i], &s) || s == NULL) {
+        if (!get_id(strs, &a->via.array.ptr[1 + 2 * i], &p->names[i].name)) {
             BAD;
         }
-        p->names[i].name = s;
         p->nnames = i + 1;
-        if (!get_u64(&a->via.array.ptr[2 + 2 * i], &p->names[i].count)) BAD;
+        if (!get_count(&a->via.array.ptr[2 + 2 * i], &p->names[i].count)) {
+            BAD;
+        }
     }
 
     a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
@@ -1764,10 +1797,9 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     for (i = 0; i < n; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
 
-        if (!get_str(strs, &f[0], &s) || s == NULL) {
+        if (!get_id(strs, &f[0], &p->weights[i].name)) {
             BAD;
         }
-        p->weights[i].name = s;
         p->nweights = i + 1;
         if (!get_i64(&f[1], &t) || t < INT32_MIN || t > INT32_MAX
             || !get_u64(&f[2], &u) || u > UINT32_MAX)

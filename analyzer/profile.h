@@ -68,16 +68,19 @@ typedef struct {
     uint8_t        once;                /* set by $set_once */
 } profile_trait_t;
 
+/* The names of counts and weights are ids in the state's intern table
+ * (intern_id, intern_str: 4 bytes, not a pointer's 8); their lists are
+ * still sorted by the names' bytes. */
 typedef struct {
-    const char    *name;                /* interned */
-    uint64_t       count;
+    uint32_t       name;                /* intern id */
+    uint32_t       count;               /* saturating */
 } profile_count_t;
 
 /* The weight of the events of one day: for a product category, or for
  * engagement (name ""); decayed only when read, in a fixed order, so the
  * result never depends on the order events arrived in. */
 typedef struct {
-    const char    *name;                /* interned */
+    uint32_t       name;                /* intern id */
     int32_t        day;                 /* days since the epoch */
     uint32_t       w;
 } profile_weight_t;
@@ -268,9 +271,14 @@ void profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t);
 int profile_merge(profile_t *dst, const profile_t *src,
     const profile_conf_t *conf);
 
-/* The decayed weight of `name` ("" for engagement) at time now: the sum
- * over its days of w * 2^(-(now - noon of the day) / half_life). */
-double profile_decayed(const profile_t *p, const char *name, int64_t now_ms,
+/* The decayed weight of `name` ("" for engagement; p's names are in
+ * `strings`) at time now: the sum over its days of
+ * w * 2^(-(now - noon of the day) / half_life). */
+double profile_decayed(const profile_t *p, const intern_t *strings,
+    const char *name, int64_t now_ms, int64_t half_life_ms);
+
+/* The same for the weight name whose intern id is `name`. */
+double profile_decayed_id(const profile_t *p, uint32_t name, int64_t now_ms,
     int64_t half_life_ms);
 
 /* Drops weights older than min_day. */
@@ -299,9 +307,11 @@ double profile_window(const profile_t *p, uint32_t key, int64_t now_ms,
 void profile_prune(profile_t *p, const uint32_t *keys, size_t n,
     int32_t min_day);
 
-/* Serializes p (its whole state) as one msgpack map, keys in a fixed
- * order, so that equal profiles give equal bytes. */
-int profile_pack(const profile_t *p, msgpack_packer *pk);
+/* Serializes p (its whole state; its names are in `strings`) as one
+ * msgpack map, keys in a fixed order, so that equal profiles give equal
+ * bytes. */
+int profile_pack(const profile_t *p, const intern_t *strings,
+    msgpack_packer *pk);
 
 /* Reads what profile_pack wrote, its strings interned in `strings` (which
  * must outlive the profile); SPOOR_E_FORMAT on anything else. */

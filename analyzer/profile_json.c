@@ -152,7 +152,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "eventCounts");
     json_out_map_open(j);
     for (i = 0; i < p->nnames; i++) {
-        json_out_cstr(j, p->names[i].name);
+        json_out_cstr(j, intern_str(&strs, p->names[i].name));
         json_out_uint(j, p->names[i].count);
     }
     json_out_map_close(j);

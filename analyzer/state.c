@@ -2169,6 +2169,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     memcpy(inf.lifecycle_ms, st->set.lifecycle_ms, sizeof(inf.lifecycle_ms));
     inf.rules = st->rules;
     inf.agg_keys = st->conf.agg_keys;
+    inf.strings = &st->strings;
 
     /* one pass over every profile (each is read once: at a million, every
      * pass costs a cache miss per profile): the sets that have one (a

@@ -60,6 +60,7 @@ state_view_open(state_view_t *v, const char *dir, char *err, size_t errlen)
            sizeof(v->inf.lifecycle_ms));
     v->inf.rules = v->st.rules;
     v->inf.agg_keys = v->st.conf.agg_keys;
+    v->inf.strings = &v->st.strings;
     memcpy(v->inf.cuts, v->meta.rfm_cuts, sizeof(v->inf.cuts));
     return SPOOR_OK;
 

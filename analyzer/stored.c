@@ -63,7 +63,7 @@ stored_profile_pack(msgpack_packer *pk, const stored_profile_t *v)
         e |= msgpack_pack_array(pk, 2) || pk_str(pk, kind, 1)
              || pk_str(pk, v->ids[i].text.ptr, v->ids[i].text.len);
     }
-    e |= pk_cstr(pk, "state") || profile_pack(v->profile, pk);
+    e |= pk_cstr(pk, "state") || profile_pack(v->profile, v->strings, pk);
     e |= pk_cstr(pk, "rfm") || msgpack_pack_array(pk, 3)
          || msgpack_pack_int64(pk, v->rfm[0])
          || msgpack_pack_int64(pk, v->rfm[1])

@@ -58,6 +58,7 @@ typedef struct {
     size_t                   nids;
     const msgpack_object    *state;      /* read: profile_unpack() it */
     const profile_t         *profile;    /* write: packed as "state" */
+    const intern_t          *strings;    /* write: the profile's names */
 
     /* the profile id: 16 hex digits (identity.h) */
     stored_str_t             id;

@@ -386,7 +386,7 @@ check_repack(const msgpack_object *o)
     msgpack_sbuffer_init(&b);
     msgpack_unpacked_init(&u);
     msgpack_packer_init(&pk, &a, msgpack_sbuffer_write);
-    if (profile_pack(p, &pk) != SPOOR_OK
+    if (profile_pack(p, &strs, &pk) != SPOOR_OK
         || msgpack_unpack_next(&u, a.data, a.size, &off)
            != MSGPACK_UNPACK_SUCCESS
         || off != a.size
@@ -395,7 +395,7 @@ check_repack(const msgpack_object *o)
         abort();
     }
     msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    if (profile_pack(q, &pk) != SPOOR_OK || a.size != b.size
+    if (profile_pack(q, &strs, &pk) != SPOOR_OK || a.size != b.size
         || memcmp(a.data, b.data, a.size) != 0)
     {
         abort();

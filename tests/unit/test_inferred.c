@@ -21,6 +21,10 @@
 #define DAY  86400000LL
 
 
+/* The profiles' strings of every test (reachable to the end). */
+static intern_t  strings;
+
+
 static inferred_conf_t
 conf_at(int64_t now)
 {
@@ -33,6 +37,7 @@ conf_at(int64_t now)
     c.lifecycle_ms[0] = 7 * DAY;
     c.lifecycle_ms[1] = 30 * DAY;
     c.lifecycle_ms[2] = 90 * DAY;
+    c.strings = &strings;
     return c;
 }
 
@@ -191,8 +196,6 @@ Test(inferred, a_record_holds_each_matching_rule_once_in_rule_order)
 #define HOUR  3600000LL
 #define T0    1767225600000LL           /* 2026-01-01T00:00:00Z, a day start */
 
-/* The profiles' strings of the tests below (reachable to the end). */
-static intern_t  strings;
 
 /* Weights of a record (inferred_record): one per name at most. */
 static stored_decayed_t  dec[PROFILE_WEIGHTS_MAX];

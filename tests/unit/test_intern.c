@@ -91,3 +91,44 @@ Test(intern, one_copy_per_tuple_of_bytes_through_growth)
     cr_assert_eq(t.tup.n, 0);
     cr_assert_null(t.tup.slot);
 }
+
+
+Test(intern, an_id_names_one_copy_for_good_and_a_lookup_adds_nothing)
+{
+    intern_t     t;
+    uint32_t     id[3000];
+    char         s[32], big[INTERN_STR_MAX + 10];
+    int          i;
+
+    intern_init(&t);
+    cr_assert_eq(intern_find(&t, "x", 1), 0, "an empty table holds nothing");
+    for (i = 0; i < 3000; i++) {
+        snprintf(s, sizeof(s), "name-%d", i);
+        id[i] = intern_id(&t, s, strlen(s));
+        cr_assert_eq(id[i], (uint32_t) i + 1, "ids count the copies made");
+    }
+    /* through the table's growth: the same ids, the same copies */
+    for (i = 0; i < 3000; i++) {
+        snprintf(s, sizeof(s), "name-%d", i);
+        cr_assert_eq(intern_find(&t, s, strlen(s)), id[i]);
+        cr_assert_eq(intern_id(&t, s, strlen(s)), id[i]);
+        cr_assert_str_eq(intern_str(&t, id[i]), s);
+        cr_assert_eq(intern_get(&t, s, strlen(s)), intern_str(&t, id[i]));
+    }
+    /* a lookup of a string not there adds nothing */
+    cr_assert_eq(intern_find(&t, "name-3000", 9), 0);
+    cr_assert_eq(intern_find(&t, "name-1\0", 7), 0);
+    cr_assert_eq(t.str.n, 3000);
+    cr_assert_eq(intern_id(&t, "name-3000", 9), 3001);
+
+    /* the empty string is a string; longer ones are found cut */
+    cr_assert_eq(intern_find(&t, "", 0), 0);
+    cr_assert_eq(intern_id(&t, "", 0), 3002);
+    cr_assert_str_eq(intern_str(&t, 3002), "");
+    memset(big, 'y', sizeof(big));
+    cr_assert_eq(intern_id(&t, big, sizeof(big)),
+                 intern_find(&t, big, INTERN_STR_MAX));
+    cr_assert_eq(intern_id(&t, NULL, 1), 0);
+    cr_assert_eq(intern_find(&t, NULL, 1), 0);
+    intern_free(&t);
+}

@@ -81,7 +81,7 @@ round_trip(const profile_t *p, profile_t **q, msgpack_sbuffer *sb)
 
     msgpack_sbuffer_init(sb);
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    cr_assert_eq(profile_pack(p, &strings, &pk), SPOOR_OK);
     msgpack_unpacked_init(&u);
     cr_assert_eq(msgpack_unpack_next(&u, sb->data, sb->size, &off),
                  MSGPACK_UNPACK_SUCCESS);
@@ -155,7 +155,7 @@ Test(profile, unpack_refuses_a_currency_pack_could_not_write)
     fold_order(p, "EUR", 3, 10);
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    cr_assert_eq(profile_pack(p, &strings, &pk), SPOOR_OK);
     /* "EUR" -> "\0UR" in place: what a damaged snapshot may hold */
     at = memmem(sb.data, sb.size, "\xa3" "EUR", 4);
     cr_assert_not_null(at);
@@ -398,5 +398,96 @@ Test(profile, a_visit_of_the_same_instant_wins_by_its_strings_in_any_order)
 
     profile_free(a);
     profile_free(b);
+    profile_free(q);
+}
+
+
+/* Folds a track event `name` of category cat at time t into p. */
+static void
+fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
+{
+    msgpack_sbuffer   sb;
+    msgpack_packer    pk;
+    msgpack_unpacked  u;
+    spoor_event_t     ev;
+    profile_conf_t    c = conf_of();
+    size_t            off = 0;
+
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 1);
+    msgpack_pack_str_with_body(&pk, "category", 8);
+    msgpack_pack_str_with_body(&pk, cat, strlen(cat));
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+
+    spoor_event_init(&ev);
+    ev.received_ms = t;
+    ev.kind = SPOOR_KIND_TRACK;
+    ev.name.data = name;
+    ev.name.len = strlen(name);
+    ev.user_id.data = "u1";
+    ev.user_id.len = 2;
+    ev.properties.obj = &u.data;
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+
+/* Names are held as intern ids, given in the order strings are first
+ * seen; the lists stay in the names' byte order, which is what a record
+ * holds and what a merge and the decayed sums walk. */
+Test(profile, names_and_weights_keep_byte_order_whatever_their_ids)
+{
+    profile_t        *p = profile_new(), *q = NULL;
+    msgpack_sbuffer   sa, sb;
+    const int64_t     day = 86400000LL, hl = 30 * day;
+    const char       *pa, *pz;
+
+    cr_assert(p != NULL);
+    /* "zz" is interned first: a list in id order would hold it first */
+    cr_assert_neq(intern_id(&strings, "zz-event", 8), 0);
+    cr_assert_neq(intern_id(&strings, "zz-cat", 6), 0);
+    fold_named(p, "zz-event", "zz-cat", T0);
+    fold_named(p, "aa-event", "aa-cat", T0);
+    fold_named(p, "zz-event", "zz-cat", T0 + day);
+
+    cr_assert_eq(p->nnames, 2);
+    cr_assert_str_eq(intern_str(&strings, p->names[0].name), "aa-event");
+    cr_assert_str_eq(intern_str(&strings, p->names[1].name), "zz-event");
+    cr_assert_eq(p->names[1].count, 2);
+    cr_assert_eq(p->nweights, 5);
+    cr_assert_str_eq(intern_str(&strings, p->weights[0].name), "");
+    cr_assert_str_eq(intern_str(&strings, p->weights[2].name), "aa-cat");
+    cr_assert_str_eq(intern_str(&strings, p->weights[3].name), "zz-cat");
+    cr_assert_lt(p->weights[3].day, p->weights[4].day);
+
+    /* decayed by name; a name the table never held is 0 and stays out */
+    cr_assert_gt(profile_decayed(p, &strings, "zz-cat", T0 + day, hl),
+                 profile_decayed(p, &strings, "aa-cat", T0 + day, hl));
+    cr_assert_gt(profile_decayed(p, &strings, "aa-cat", T0 + day, hl), 0);
+    cr_assert_eq(profile_decayed(p, &strings, "no-such-cat", T0, hl), 0);
+    cr_assert_eq(intern_find(&strings, "no-such-cat", 11), 0);
+
+    /* written in byte order, and read back to the same bytes */
+    cr_assert_eq(round_trip(p, &q, &sa), SPOOR_OK);
+    pa = memmem(sa.data, sa.size, "aa-event", 8);
+    pz = memmem(sa.data, sa.size, "zz-event", 8);
+    cr_assert(pa != NULL && pz != NULL && pa < pz);
+    pa = memmem(sa.data, sa.size, "aa-cat", 6);
+    pz = memmem(sa.data, sa.size, "zz-cat", 6);
+    cr_assert(pa != NULL && pz != NULL && pa < pz);
+    profile_free(p);
+    p = NULL;
+    cr_assert_eq(round_trip(q, &p, &sb), SPOOR_OK);
+    cr_assert_eq(sa.size, sb.size);
+    cr_assert_eq(memcmp(sa.data, sb.data, sa.size), 0);
+
+    msgpack_sbuffer_destroy(&sa);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
     profile_free(q);
 }

@@ -85,7 +85,7 @@ blob_of(const profile_t *p, const char *extra_key,
     pk_cstr(&pk, "u");
     pk_cstr(&pk, "user-1");
     pk_cstr(&pk, "state");
-    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    cr_assert_eq(profile_pack(p, &strings, &pk), SPOOR_OK);
     if (extra) {
         pk_cstr(&pk, extra_key);
         msgpack_sbuffer_write(&sb, (const char *) extra, extra_len);
@@ -220,7 +220,7 @@ blob_with_ids(const unsigned char *ids, size_t len)
     pk_cstr(&pk, "ids");
     msgpack_sbuffer_write(&sb, (const char *) ids, len);
     pk_cstr(&pk, "state");
-    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    cr_assert_eq(profile_pack(p, &strings, &pk), SPOOR_OK);
     profile_free(p);
     return sb;
 }
@@ -286,7 +286,7 @@ with_numbers(double abandoned, double r, double f, double m, double as_of)
     pk_cstr(&pk, "ids");
     msgpack_pack_array(&pk, 0);
     pk_cstr(&pk, "state");
-    cr_assert_eq(profile_pack(p, &pk), SPOOR_OK);
+    cr_assert_eq(profile_pack(p, &strings, &pk), SPOOR_OK);
     pk_cstr(&pk, "abandoned");
     msgpack_pack_double(&pk, abandoned);
     pk_cstr(&pk, "rfm");

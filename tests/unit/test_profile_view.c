@@ -98,6 +98,7 @@ pack_record(msgpack_sbuffer *sb, const stored_id_t *ids, size_t nids,
     v.life.len = 6;
     v.as_of = 1767225600000LL;
     v.segs = (stored_str_t *) segs;
+    v.strings = &strings;
     v.nsegs = nsegs;
     msgpack_sbuffer_init(sb);
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
@@ -719,6 +720,7 @@ serve_agrees(size_t nsegs)
     rec.life.ptr = "lapsing";
     rec.life.len = 7;
     rec.segs = (stored_str_t *) segs1;
+    rec.strings = &strings;
     rec.nsegs = 2;
 
     msgpack_sbuffer_init(&full);

@@ -51,6 +51,7 @@ pack_record(msgpack_sbuffer *sb, profile_t *p)
     v.decayed = dec;
     v.ndecayed = 2;
     v.segs = segs;
+    v.strings = &strings;
     v.nsegs = 1;
     msgpack_sbuffer_init(sb);
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
