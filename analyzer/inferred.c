@@ -235,8 +235,8 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
                        ? intern_find(e->c->strings, name + 7, len - 7) : 0;
 
         for (i = 0; id != 0 && i < p->nnames; i++) {
-            if (p->names[i].name == id) {
-                NUM(p->names[i].count);
+            if (profile_names(p)[i].name == id) {
+                NUM(profile_names(p)[i].count);
             }
         }
         NUM(0);
@@ -254,7 +254,7 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     }
     if (len > 7 && memcmp(name, "traits.", 7) == 0) {
         for (i = 0; i < p->ntraits; i++) {
-            const profile_trait_t  *t = &p->traits[i];
+            const profile_trait_t  *t = &profile_traits(p)[i];
             msgpack_unpacked        u;
 
             if (strlen(t->name) != len - 7
@@ -403,9 +403,9 @@ inferred_record(const inferred_conf_t *c, const profile_t *p,
     rec->ndecayed = 0;
     rec->strings = c->strings;
     for (s = 0; s < p->nweights; s++) {
-        uint32_t  id = p->weights[s].name;
+        uint32_t  id = profile_weights(p)[s].name;
 
-        if (s > 0 && id == p->weights[s - 1].name) {
+        if (s > 0 && id == profile_weights(p)[s - 1].name) {
             continue;                   /* sorted: one name's days in a row */
         }
         dec[rec->ndecayed].name.ptr = intern_str(c->strings, id);
@@ -527,25 +527,28 @@ inferred_next_change(const inferred_clock_t *k, const profile_t *p,
     }
     /* a cart is abandoned once now - added >= abandon */
     for (i = 0; i < p->ncarts; i++) {
-        SOONER(best, p->cart_times[i] + k->abandon_ms, after);
+        SOONER(best, profile_cart_times(p)[i] + k->abandon_ms, after);
     }
     /* a day bucket enters a window (now - window, now] of days at its
      * day's start (an event dated ahead of now), and leaves it once
      * now >= day start + window */
     for (i = 0; i < p->nbuckets; i++) {
-        SOONER(best, (int64_t) p->buckets[i].day * 86400000LL, after);
+        const profile_bucket_t  *b = &profile_buckets(p)[i];
+        int64_t                  start = (int64_t) b->day * 86400000LL;
+
+        SOONER(best, start, after);
         lo = 0;
         hi = k->nwins;
         while (lo < hi) {
             mid = lo + (hi - lo) / 2;
-            if (k->wins[mid].key < p->buckets[i].agg) {
+            if (k->wins[mid].key < b->agg) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        for (; lo < k->nwins && k->wins[lo].key == p->buckets[i].agg; lo++) {
-            t = (int64_t) p->buckets[i].day * 86400000LL + k->wins[lo].window_ms;
+        for (; lo < k->nwins && k->wins[lo].key == b->agg; lo++) {
+            t = start + k->wins[lo].window_ms;
             SOONER(best, t, after);
         }
     }

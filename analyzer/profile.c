@@ -19,8 +19,8 @@
 #define DAY_MS            86400000LL
 
 
-_Static_assert(sizeof(profile_t) <= 192,
-               "profile_t outgrew its 192-byte size class (profile.h)");
+_Static_assert(sizeof(profile_t) <= 128,
+               "profile_t outgrew its 128-byte size class (profile.h)");
 
 
 profile_t *
@@ -53,17 +53,9 @@ profile_free(profile_t *p)
         return;
     }
     for (i = 0; i < p->ntraits; i++) {
-        free(p->traits[i].value);
+        free(profile_traits(p)[i].value);
     }
-    free(p->sessions);
-    free(p->cart_times);
-    free(p->order_times);
-    free(p->names);
-    free(p->weights);
-    free(p->revenue);
-    free(p->buckets);
-    free(p->traits);
-    free(p->links);
+    free(p->lists);
     free(p->drops);
     free(p);
 }
@@ -72,48 +64,139 @@ profile_free(profile_t *p)
 void
 profile_prefetch_free(const profile_t *p)
 {
-    const void  *a[] = { p->sessions, p->cart_times, p->order_times,
-                         p->names, p->weights, p->revenue, p->buckets,
-                         p->traits, p->links, p->drops };
-    size_t       i;
-
     /* free() writes each block's first word (mimalloc links it into
      * its page's free list) */
-    for (i = 0; i < sizeof(a) / sizeof(a[0]); i++) {
-        if (a[i] != NULL) {
-            __builtin_prefetch(a[i], 1);
-        }
+    if (p->lists != NULL) {
+        __builtin_prefetch(p->lists, 1);
+    }
+    if (p->drops != NULL) {
+        __builtin_prefetch(p->drops, 1);
     }
 }
 
 
 /* ---- small helpers ---------------------------------------------------- */
 
-/*
- * Makes room for entry n of a growable array of `size`-byte entries that
- * holds n (n < max, checked by the caller), one entry at a time: its
- * block is made n + 1 entries long.  Returns SPOOR_OK or SPOOR_E_NOMEM.
- *
- * One at a time, not doubling, and so without a capacity to keep: a
- * profile's lists hold a few to a hundred entries, and what doubling left
- * unused was 9 % of the analyzer's peak memory at 10M events (496 -> 453
- * MB), while growing a small block by one entry costs no measurable time
- * (bench/analyzer_tried.md).  After entries were pruned, dropped or
- * merged the block may hold more than n entries; the next add gives the
- * rest back.
- */
-static int
-room(void *arrp, size_t n, size_t size)
-{
-    void  **a = arrp;
-    void   *na;
+/* The bytes of an entry of each list (PROFILE_L_*). */
+static const size_t  entry_size[PROFILE_NLISTS] = {
+    [PROFILE_L_SESSIONS] = sizeof(profile_span_t),
+    [PROFILE_L_CARTS] = sizeof(int64_t),
+    [PROFILE_L_ORDERS] = sizeof(int64_t),
+    [PROFILE_L_REVENUE] = sizeof(profile_money_t),
+    [PROFILE_L_BUCKETS] = sizeof(profile_bucket_t),
+    [PROFILE_L_TRAITS] = sizeof(profile_trait_t),
+    [PROFILE_L_LINKS] = sizeof(profile_link_t),
+    [PROFILE_L_NAMES] = sizeof(profile_count_t),
+    [PROFILE_L_WEIGHTS] = sizeof(profile_weight_t),
+};
 
-    na = realloc(*a, (n + 1) * size);
-    if (na == NULL) {
-        return SPOOR_E_NOMEM;
+_Static_assert(sizeof(profile_span_t) % 8 == 0
+               && sizeof(profile_money_t) % 8 == 0
+               && sizeof(profile_bucket_t) % 8 == 0
+               && sizeof(profile_trait_t) % 8 == 0
+               && sizeof(profile_link_t) % 8 == 0
+               && sizeof(profile_count_t) % 4 == 0
+               && _Alignof(profile_count_t) <= 4
+               && _Alignof(profile_weight_t) <= 4,
+               "a list would start misaligned in the block (profile.h)");
+
+
+/* The address of the count of list k. */
+static uint8_t *
+count_u8(profile_t *p, unsigned k)
+{
+    switch (k) {
+    case PROFILE_L_SESSIONS: return &p->nsessions;
+    case PROFILE_L_CARTS:    return &p->ncarts;
+    case PROFILE_L_ORDERS:   return &p->norders;
+    case PROFILE_L_REVENUE:  return &p->ncurrencies;
+    case PROFILE_L_TRAITS:   return &p->ntraits;
+    case PROFILE_L_LINKS:    return &p->nlinks;
+    case PROFILE_L_NAMES:    return &p->nnames;
+    default:                 return &p->nweights;
     }
-    *a = na;
-    return SPOOR_OK;
+}
+
+
+/* Sets the count of list k to n (at most its PROFILE_*_MAX). */
+static void
+set_count(profile_t *p, unsigned k, size_t n)
+{
+    if (k == PROFILE_L_BUCKETS) {
+        p->nbuckets = (uint16_t) n;
+    } else {
+        *count_u8(p, k) = (uint8_t) n;
+    }
+}
+
+
+static size_t
+count_of(profile_t *p, unsigned k)
+{
+    return k == PROFILE_L_BUCKETS ? p->nbuckets : *count_u8(p, k);
+}
+
+
+/*
+ * Makes room for a new entry i of list k (which holds n, n < its max,
+ * checked by the caller; i <= n): the block grows by exactly one entry,
+ * and entries i .. n - 1 and the lists after k move up one entry.
+ * Returns the new entry, its bytes unset; NULL when out of memory (then
+ * nothing changed).
+ *
+ * One entry at a time, not doubling, and so without a capacity to keep:
+ * a profile's lists hold a few to a hundred entries, and what doubling
+ * left unused was 9 % of the analyzer's peak memory at 10M events (496
+ * -> 453 MB), while growing a small block by one entry costs no
+ * measurable time (bench/analyzer_tried.md).
+ */
+static void *
+list_insert(profile_t *p, unsigned k, size_t i)
+{
+    size_t          size = entry_size[k];
+    size_t          at = profile_list_off(p, k) + i * size;
+    size_t          end = profile_list_off(p, PROFILE_NLISTS);
+    unsigned char  *b = realloc(p->lists, end + size);
+
+    if (b == NULL) {
+        return NULL;
+    }
+    memmove(b + at + size, b + at, end - at);
+    p->lists = b;
+    set_count(p, k, count_of(p, k) + 1);
+    return b + at;
+}
+
+
+/* Removes entry i of list k: what follows it moves down one entry.  The
+ * block keeps its length until the next list_insert gives the rest
+ * back. */
+static void
+list_remove(profile_t *p, unsigned k, size_t i)
+{
+    size_t  size = entry_size[k];
+    size_t  at = profile_list_off(p, k) + i * size;
+    size_t  end = profile_list_off(p, PROFILE_NLISTS);
+
+    memmove(p->lists + at, p->lists + at + size, end - at - size);
+    set_count(p, k, count_of(p, k) - 1);
+}
+
+
+/* Keeps the first n entries of list k (n <= its count): the lists after
+ * it move down.  Writes nothing when n is its count. */
+static void
+list_cut(profile_t *p, unsigned k, size_t n)
+{
+    size_t  cur = count_of(p, k), size = entry_size[k];
+    size_t  from = profile_list_off(p, k) + cur * size;
+    size_t  end = profile_list_off(p, PROFILE_NLISTS);
+
+    if (n == cur) {
+        return;
+    }
+    memmove(p->lists + from - (cur - n) * size, p->lists + from, end - from);
+    set_count(p, k, n);
 }
 
 
@@ -205,7 +288,7 @@ profile_decayed_id(const profile_t *p, uint32_t name, int64_t now_ms,
     size_t  i;
 
     for (i = 0; i < p->nweights; i++) {
-        const profile_weight_t  *w = &p->weights[i];
+        const profile_weight_t  *w = &profile_weights(p)[i];
 
         if (w->name == name) {
             s += (double) w->w
@@ -220,21 +303,20 @@ profile_decayed_id(const profile_t *p, uint32_t name, int64_t now_ms,
 void
 profile_prune_weights(profile_t *p, int32_t min_day)
 {
-    size_t  i, j;
+    size_t             i, j;
+    profile_weight_t  *w = profile_weights(p);
 
     /* writes only what it drops: a merge's child prunes the memory it
      * shares with its parent (merge.c), and a write copies the page */
     for (i = j = 0; i < p->nweights; i++) {
-        if (p->weights[i].day >= min_day) {
+        if (w[i].day >= min_day) {
             if (i != j) {
-                p->weights[j] = p->weights[i];
+                w[j] = w[i];
             }
             j++;
         }
     }
-    if (j != p->nweights) {
-        p->nweights = j;
-    }
+    list_cut(p, PROFILE_L_WEIGHTS, j);
 }
 
 
@@ -250,30 +332,27 @@ profile_prune_weights(profile_t *p, int32_t min_day)
 static int
 add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
 {
-    size_t  i, j;
+    size_t           i, j;
+    profile_span_t  *ss = profile_sessions(p), *s;
 
     for (i = 0; i < p->nsessions; i++) {
-        profile_span_t  *s = &p->sessions[i];
-
+        s = &ss[i];
         if (start <= s->end + gap && end >= s->start - gap) {
             if (start < s->start) s->start = start;
             if (end > s->end) s->end = end;
-            /* absorb the neighbours it now reaches */
+            /* absorb the neighbours it now reaches (a removal moves
+             * what follows, not the entries before it) */
             j = i + 1;
-            while (j < p->nsessions && p->sessions[j].start <= s->end + gap) {
-                if (p->sessions[j].end > s->end) s->end = p->sessions[j].end;
-                memmove(&p->sessions[j], &p->sessions[j + 1],
-                        (p->nsessions - j - 1) * sizeof(profile_span_t));
-                p->nsessions--;
+            while (j < p->nsessions && ss[j].start <= s->end + gap) {
+                if (ss[j].end > s->end) s->end = ss[j].end;
+                list_remove(p, PROFILE_L_SESSIONS, j);
             }
-            while (i > 0 && p->sessions[i - 1].end + gap >= s->start) {
-                profile_span_t  *q = &p->sessions[i - 1];
+            while (i > 0 && ss[i - 1].end + gap >= s->start) {
+                profile_span_t  *q = &ss[i - 1];
 
                 if (s->end > q->end) q->end = s->end;
                 if (s->start < q->start) q->start = s->start;
-                memmove(&p->sessions[i], &p->sessions[i + 1],
-                        (p->nsessions - i - 1) * sizeof(profile_span_t));
-                p->nsessions--;
+                list_remove(p, PROFILE_L_SESSIONS, i);
                 i--;
                 s = q;
             }
@@ -282,7 +361,7 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
     }
 
     /* a new session, in start order */
-    for (i = 0; i < p->nsessions && p->sessions[i].start < start; i++) {
+    for (i = 0; i < p->nsessions && ss[i].start < start; i++) {
         /* void */
     }
     if (p->nsessions == PROFILE_SESSIONS_MAX) {
@@ -293,58 +372,47 @@ add_span(profile_t *p, int64_t start, int64_t end, int64_t gap)
         if (i == 0) {
             return SPOOR_OK;            /* older than every kept one */
         }
-        memmove(&p->sessions[0], &p->sessions[1],
-                (PROFILE_SESSIONS_MAX - 1) * sizeof(profile_span_t));
-        p->nsessions--;
+        list_remove(p, PROFILE_L_SESSIONS, 0);
         i--;
-    } else if (room(&p->sessions, p->nsessions, sizeof(profile_span_t))
-               != SPOOR_OK)
-    {
+    }
+    s = list_insert(p, PROFILE_L_SESSIONS, i);
+    if (s == NULL) {
         return SPOOR_E_NOMEM;
     }
-    memmove(&p->sessions[i + 1], &p->sessions[i],
-            (p->nsessions - i) * sizeof(profile_span_t));
-    p->sessions[i].start = start;
-    p->sessions[i].end = end;
-    p->nsessions++;
+    s->start = start;
+    s->end = end;
     return SPOOR_OK;
 }
 
 
 /* Keeps the PROFILE_TIMES_MAX most recent distinct times, sorted. */
 static int
-add_time(profile_t *p, int64_t **ap, uint8_t *n, unsigned dropped, int64_t t)
+add_time(profile_t *p, unsigned list, unsigned dropped, int64_t t)
 {
-    size_t    i;
-    int64_t  *a = *ap;
+    size_t    i, n = count_of(p, list);
+    int64_t  *a = profile_list(p, list);
 
-    for (i = 0; i < *n && a[i] < t; i++) {
+    for (i = 0; i < n && a[i] < t; i++) {
         /* void */
     }
-    if (i < *n && a[i] == t) {
+    if (i < n && a[i] == t) {
         return SPOOR_OK;
     }
-    if (*n == PROFILE_TIMES_MAX) {
+    if (n == PROFILE_TIMES_MAX) {
         if (profile_count_dropped(p, dropped, 1) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
         if (i == 0) {
             return SPOOR_OK;
         }
-        memmove(&a[0], &a[1], (PROFILE_TIMES_MAX - 1) * sizeof(int64_t));
-        (*n)--;
+        list_remove(p, list, 0);
         i--;
-    } else {
-        if (room(ap, *n, sizeof(int64_t))
-            != SPOOR_OK)
-        {
-            return SPOOR_E_NOMEM;
-        }
-        a = *ap;
     }
-    memmove(&a[i + 1], &a[i], (*n - i) * sizeof(int64_t));
-    a[i] = t;
-    (*n)++;
+    a = list_insert(p, list, i);
+    if (a == NULL) {
+        return SPOOR_E_NOMEM;
+    }
+    *a = t;
     return SPOOR_OK;
 }
 
@@ -368,17 +436,18 @@ static int
 add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
     uint64_t n)
 {
-    size_t    i;
-    int       c;
-    uint32_t  id;
+    size_t            i;
+    int               c;
+    uint32_t          id;
+    profile_count_t  *e = profile_names(p);
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
     }
     for (i = 0; i < p->nnames; i++) {
-        c = cmp_name(strs, p->names[i].name, name, len);
+        c = cmp_name(strs, e[i].name, name, len);
         if (c == 0) {
-            count_add(&p->names[i].count, n);
+            count_add(&e[i].count, n);
             return SPOOR_OK;
         }
         if (c > 0) {
@@ -389,16 +458,11 @@ add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
         return profile_count_dropped(p, PROFILE_DROP_NAMES, n);
     }
     id = intern_id(strs, name, len);
-    if (id == 0
-        || room(&p->names, p->nnames, sizeof(profile_count_t)) != SPOOR_OK)
-    {
+    if (id == 0 || (e = list_insert(p, PROFILE_L_NAMES, i)) == NULL) {
         return SPOOR_E_NOMEM;
     }
-    memmove(&p->names[i + 1], &p->names[i],
-            (p->nnames - i) * sizeof(profile_count_t));
-    p->names[i].name = id;
-    p->names[i].count = n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
-    p->nnames++;
+    e->name = id;
+    e->count = n > UINT32_MAX ? UINT32_MAX : (uint32_t) n;
     return SPOOR_OK;
 }
 
@@ -412,14 +476,14 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
 {
     size_t             i, k, old;
     int                c;
-    profile_weight_t  *e;
+    profile_weight_t  *e, *ws = profile_weights(p);
     uint32_t           id;
 
     if (len > PROFILE_STR_MAX) {
         len = PROFILE_STR_MAX;
     }
     for (i = 0; i < p->nweights; i++) {
-        e = &p->weights[i];
+        e = &ws[i];
         c = cmp_name(strs, e->name, name, len);
         if (c == 0) {
             if (e->day == day) {
@@ -439,34 +503,28 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
     if (p->nweights == PROFILE_WEIGHTS_MAX) {
         old = 0;
         for (k = 1; k < p->nweights; k++) {
-            if (p->weights[k].day < p->weights[old].day) {
+            if (ws[k].day < ws[old].day) {
                 old = k;
             }
         }
         if (profile_count_dropped(p, PROFILE_DROP_WEIGHTS, 1) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        if (p->weights[old].day >= day) {
+        if (ws[old].day >= day) {
             return SPOOR_OK;
         }
-        memmove(&p->weights[old], &p->weights[old + 1],
-                (p->nweights - old - 1) * sizeof(profile_weight_t));
-        p->nweights--;
+        list_remove(p, PROFILE_L_WEIGHTS, old);
         if (old < i) {
             i--;
         }
-    } else if (room(&p->weights, p->nweights, sizeof(profile_weight_t))
-               != SPOOR_OK)
-    {
+    }
+    e = list_insert(p, PROFILE_L_WEIGHTS, i);
+    if (e == NULL) {
         return SPOOR_E_NOMEM;
     }
-    memmove(&p->weights[i + 1], &p->weights[i],
-            (p->nweights - i) * sizeof(profile_weight_t));
-    e = &p->weights[i];
     e->name = id;
     e->day = day;
     e->w = w;
-    p->nweights++;
     return SPOOR_OK;
 }
 
@@ -487,8 +545,9 @@ code_ok(const char *code, size_t len)
 static void
 add_money(profile_t *p, const char *code, size_t len, int64_t amount)
 {
-    size_t  i;
-    char    c[4] = { 0, 0, 0, 0 };
+    size_t            i;
+    char              c[4] = { 0, 0, 0, 0 };
+    profile_money_t  *m = profile_currencies(p);
 
     if (!code_ok(code, len)) {
         code = "???";
@@ -497,32 +556,29 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     memcpy(c, code, len);
 
     for (i = 0; i < p->ncurrencies; i++) {
-        if (strcmp(p->revenue[i].code, c) == 0) {
-            p->revenue[i].micros += amount;
+        if (strcmp(m[i].code, c) == 0) {
+            m[i].micros += amount;
             p->revenue_micros += (uint64_t) amount;
             return;
         }
     }
     if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
         i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
-        p->revenue[i].micros += amount;
+        m[i].micros += amount;
         p->revenue_micros += (uint64_t) amount;
         return;
     }
-    if (room(&p->revenue, p->ncurrencies, sizeof(profile_money_t)) != SPOOR_OK)
-    {
+    /* sorted by code */
+    for (i = 0; i < p->ncurrencies && strcmp(m[i].code, c) < 0; i++) {
+        /* void */
+    }
+    m = list_insert(p, PROFILE_L_REVENUE, i);
+    if (m == NULL) {
         return;                         /* out of memory: not counted */
     }
     p->revenue_micros += (uint64_t) amount;
-    /* sorted by code */
-    for (i = 0; i < p->ncurrencies && strcmp(p->revenue[i].code, c) < 0; i++) {
-        /* void */
-    }
-    memmove(&p->revenue[i + 1], &p->revenue[i],
-            (p->ncurrencies - i) * sizeof(profile_money_t));
-    memcpy(p->revenue[i].code, c, 4);
-    p->revenue[i].micros = amount;
-    p->ncurrencies++;
+    memcpy(m->code, c, 4);
+    m->micros = amount;
 }
 
 
@@ -530,10 +586,10 @@ static int
 add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
 {
     size_t             i;
-    profile_bucket_t  *b;
+    profile_bucket_t  *b, *bs = profile_buckets(p);
 
     for (i = 0; i < p->nbuckets; i++) {
-        b = &p->buckets[i];
+        b = &bs[i];
         if (b->agg == agg && b->day == day) {
             b->value += v;
             return SPOOR_OK;
@@ -545,16 +601,13 @@ add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
     if (p->nbuckets == PROFILE_BUCKETS_MAX) {
         return SPOOR_OK;
     }
-    if (room(&p->buckets, p->nbuckets, sizeof(profile_bucket_t)) != SPOOR_OK)
-    {
+    b = list_insert(p, PROFILE_L_BUCKETS, i);
+    if (b == NULL) {
         return SPOOR_E_NOMEM;
     }
-    memmove(&p->buckets[i + 1], &p->buckets[i],
-            (p->nbuckets - i) * sizeof(profile_bucket_t));
-    p->buckets[i].agg = agg;
-    p->buckets[i].day = day;
-    p->buckets[i].value = v;
-    p->nbuckets++;
+    b->agg = agg;
+    b->day = day;
+    b->value = v;
     return SPOOR_OK;
 }
 
@@ -601,8 +654,8 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     }
 
     for (i = 0; i < p->ntraits; i++) {
-        k = strlen(p->traits[i].name);
-        c = memcmp(p->traits[i].name, name, k < len ? k : len);
+        k = strlen(profile_traits(p)[i].name);
+        c = memcmp(profile_traits(p)[i].name, name, k < len ? k : len);
         if (c == 0 && k == len) {
             break;
         }
@@ -611,7 +664,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
         }
     }
 
-    t = i < p->ntraits ? &p->traits[i] : NULL;
+    t = i < p->ntraits ? &profile_traits(p)[i] : NULL;
     if (t && (strlen(t->name) != len || memcmp(t->name, name, len) != 0)) {
         t = NULL;
     }
@@ -657,28 +710,27 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
         return SPOOR_OK;
     }
     iname = intern_get(strs, name, len);
-    if (iname == NULL
-        || room(&p->traits, p->ntraits, sizeof(profile_trait_t)) != SPOOR_OK)
-    {
+    if (iname == NULL) {
         return SPOOR_E_NOMEM;
     }
     if (value) {
-        v = malloc(vlen);
+        v = malloc(vlen ? vlen : 1);
         if (v == NULL) {
             return SPOOR_E_NOMEM;
         }
         memcpy(v, value, vlen);
     }
-    memmove(&p->traits[i + 1], &p->traits[i],
-            (p->ntraits - i) * sizeof(profile_trait_t));
-    t = &p->traits[i];
+    t = list_insert(p, PROFILE_L_TRAITS, i);
+    if (t == NULL) {
+        free(v);
+        return SPOOR_E_NOMEM;
+    }
     t->name = iname;
     t->value = v;
     t->value_len = value ? (uint32_t) vlen : 0;
     t->time = time;
     t->source = source;
     t->once = once;
-    p->ntraits++;
     return SPOOR_OK;
 }
 
@@ -1056,8 +1108,8 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
         if (str_is(&ev->name, "Order Completed")) {
             count_add(&p->orders, 1);
             if (t > p->last_order) p->last_order = t;
-            if (add_time(p, &p->order_times, &p->norders,
-                         PROFILE_DROP_ORDERS, t) != SPOOR_OK)
+            if (add_time(p, PROFILE_L_ORDERS, PROFILE_DROP_ORDERS, t)
+                != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
             }
@@ -1076,8 +1128,8 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
             w = 5;
         } else if (str_is(&ev->name, "Product Added")) {
             count_add(&p->cart_adds, 1);
-            if (add_time(p, &p->cart_times, &p->ncarts,
-                         PROFILE_DROP_CARTS, t) != SPOOR_OK)
+            if (add_time(p, PROFILE_L_CARTS, PROFILE_DROP_CARTS, t)
+                != SPOOR_OK)
             {
                 return SPOOR_E_NOMEM;
             }
@@ -1163,8 +1215,9 @@ link_before(const profile_link_t *x, int64_t t, uint64_t a, uint64_t b)
 void
 profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
 {
-    size_t    i;
-    uint64_t  x;
+    size_t           i;
+    uint64_t         x;
+    profile_link_t  *l = profile_links(p);
 
     if (a == b) {
         return;
@@ -1173,17 +1226,15 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
         x = a; a = b; b = x;
     }
     for (i = 0; i < p->nlinks; i++) {
-        if (p->links[i].a == a && p->links[i].b == b) {
-            if (t >= p->links[i].time) {
+        if (l[i].a == a && l[i].b == b) {
+            if (t >= l[i].time) {
                 return;                 /* the first time is kept */
             }
-            memmove(&p->links[i], &p->links[i + 1],
-                    (p->nlinks - i - 1) * sizeof(profile_link_t));
-            p->nlinks--;
+            list_remove(p, PROFILE_L_LINKS, i);
             break;
         }
     }
-    for (i = 0; i < p->nlinks && link_before(&p->links[i], t, a, b); i++) {
+    for (i = 0; i < p->nlinks && link_before(&l[i], t, a, b); i++) {
         /* void */
     }
     if (p->nlinks == PROFILE_LINKS_MAX) {
@@ -1193,17 +1244,15 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
         if (i == PROFILE_LINKS_MAX) {
             return;                     /* later than every kept link */
         }
-        p->nlinks--;                    /* the latest goes */
-    } else if (room(&p->links, p->nlinks, sizeof(profile_link_t)) != SPOOR_OK)
-    {
+        list_remove(p, PROFILE_L_LINKS, PROFILE_LINKS_MAX - 1);
+    }                                   /* (the latest goes) */
+    l = list_insert(p, PROFILE_L_LINKS, i);
+    if (l == NULL) {
         return;                         /* out of memory: not recorded */
     }
-    memmove(&p->links[i + 1], &p->links[i],
-            (p->nlinks - i) * sizeof(profile_link_t));
-    p->links[i].time = t;
-    p->links[i].a = a;
-    p->links[i].b = b;
-    p->nlinks++;
+    l->time = t;
+    l->a = a;
+    l->b = b;
 }
 
 
@@ -1212,8 +1261,19 @@ profile_link(profile_t *p, uint64_t a, uint64_t b, int64_t t)
 int
 profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
 {
-    size_t  i;
-    int     rc;
+    size_t                   i;
+    unsigned                 k;
+    int                      rc;
+    const char              *name;
+    const profile_span_t    *ss = profile_sessions(src);
+    const int64_t           *carts = profile_cart_times(src);
+    const int64_t           *ords = profile_order_times(src);
+    const profile_count_t   *names = profile_names(src);
+    const profile_weight_t  *ws = profile_weights(src);
+    const profile_money_t   *ms = profile_currencies(src);
+    const profile_bucket_t  *bs = profile_buckets(src);
+    const profile_trait_t   *ts = profile_traits(src);
+    const profile_link_t    *ls = profile_links(src);
 
     count_add(&dst->events, src->events);
     count_add(&dst->page_views, src->page_views);
@@ -1223,100 +1283,62 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     if (src->last_seen > dst->last_seen) dst->last_seen = src->last_seen;
     if (src->last_order > dst->last_order) dst->last_order = src->last_order;
 
-    if (profile_count_dropped(dst, PROFILE_DROP_SESSIONS,
-                              profile_dropped(src, PROFILE_DROP_SESSIONS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
-    for (i = 0; i < src->nsessions; i++) {
-        if (add_span(dst, src->sessions[i].start, src->sessions[i].end,
-                     conf->session_gap_ms) != SPOOR_OK)
-        {
-            return SPOOR_E_NOMEM;
-        }
-    }
-    if (profile_count_dropped(dst, PROFILE_DROP_CARTS,
-                              profile_dropped(src, PROFILE_DROP_CARTS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
-    for (i = 0; i < src->ncarts; i++) {
-        if (add_time(dst, &dst->cart_times, &dst->ncarts,
-                     PROFILE_DROP_CARTS, src->cart_times[i]) != SPOOR_OK)
-        {
-            return SPOOR_E_NOMEM;
-        }
-    }
-    if (profile_count_dropped(dst, PROFILE_DROP_ORDERS,
-                              profile_dropped(src, PROFILE_DROP_ORDERS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
-    for (i = 0; i < src->norders; i++) {
-        if (add_time(dst, &dst->order_times, &dst->norders,
-                     PROFILE_DROP_ORDERS, src->order_times[i])
+    for (k = 0; k < PROFILE_NDROPS; k++) {
+        if (profile_count_dropped(dst, k, profile_dropped(src, k))
             != SPOOR_OK)
         {
             return SPOOR_E_NOMEM;
         }
     }
-    if (profile_count_dropped(dst, PROFILE_DROP_NAMES,
-                              profile_dropped(src, PROFILE_DROP_NAMES))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
+    for (i = 0; i < src->nsessions; i++) {
+        if (add_span(dst, ss[i].start, ss[i].end, conf->session_gap_ms)
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    for (i = 0; i < src->ncarts; i++) {
+        if (add_time(dst, PROFILE_L_CARTS, PROFILE_DROP_CARTS, carts[i])
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    for (i = 0; i < src->norders; i++) {
+        if (add_time(dst, PROFILE_L_ORDERS, PROFILE_DROP_ORDERS, ords[i])
+            != SPOOR_OK)
+        {
+            return SPOOR_E_NOMEM;
+        }
     }
     for (i = 0; i < src->nnames; i++) {
-        const char  *name = intern_str(conf->strings, src->names[i].name);
-
-        rc = add_name(dst, conf->strings, name, strlen(name),
-                      src->names[i].count);
+        name = intern_str(conf->strings, names[i].name);
+        rc = add_name(dst, conf->strings, name, strlen(name), names[i].count);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
-    if (profile_count_dropped(dst, PROFILE_DROP_WEIGHTS,
-                              profile_dropped(src, PROFILE_DROP_WEIGHTS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
     for (i = 0; i < src->nweights; i++) {
-        const char  *name = intern_str(conf->strings, src->weights[i].name);
-
-        rc = add_weight(dst, conf->strings, name, strlen(name),
-                        src->weights[i].day, src->weights[i].w);
+        name = intern_str(conf->strings, ws[i].name);
+        rc = add_weight(dst, conf->strings, name, strlen(name), ws[i].day,
+                        ws[i].w);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
     for (i = 0; i < src->ncurrencies; i++) {
-        add_money(dst, src->revenue[i].code, strlen(src->revenue[i].code),
-                  src->revenue[i].micros);
+        add_money(dst, ms[i].code, strlen(ms[i].code), ms[i].micros);
     }
     for (i = 0; i < src->nbuckets; i++) {
-        rc = add_bucket(dst, src->buckets[i].agg, src->buckets[i].day,
-                        src->buckets[i].value);
+        rc = add_bucket(dst, bs[i].agg, bs[i].day, bs[i].value);
         if (rc != SPOOR_OK) {
             return rc;
         }
     }
-
-    if (profile_count_dropped(dst, PROFILE_DROP_TRAITS,
-                              profile_dropped(src, PROFILE_DROP_TRAITS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
     for (i = 0; i < src->ntraits; i++) {
-        const profile_trait_t  *t = &src->traits[i];
-
-        rc = set_trait(dst, conf->strings, t->name, strlen(t->name),
-                       t->value, t->value_len,
-                       t->time, t->source, t->once);
+        rc = set_trait(dst, conf->strings, ts[i].name, strlen(ts[i].name),
+                       ts[i].value, ts[i].value_len, ts[i].time,
+                       ts[i].source, ts[i].once);
         if (rc != SPOOR_OK) {
             return rc;
         }
@@ -1330,15 +1352,8 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         dst->ctx_time = src->ctx_time;
     }
 
-    if (profile_count_dropped(dst, PROFILE_DROP_LINKS,
-                              profile_dropped(src, PROFILE_DROP_LINKS))
-        != SPOOR_OK)
-    {
-        return SPOOR_E_NOMEM;
-    }
     for (i = 0; i < src->nlinks; i++) {
-        profile_link(dst, src->links[i].a, src->links[i].b,
-                     src->links[i].time);
+        profile_link(dst, ls[i].a, ls[i].b, ls[i].time);
     }
 
     dst->merges += src->merges + 1;
@@ -1351,18 +1366,20 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
 uint64_t
 profile_abandoned(const profile_t *p, int64_t now_ms, int64_t abandon_ms)
 {
-    uint64_t  n = 0;
-    size_t    i, j;
+    uint64_t        n = 0;
+    size_t          i, j;
+    const int64_t  *carts = profile_cart_times(p);
+    const int64_t  *ords = profile_order_times(p);
 
     for (i = 0; i < p->ncarts; i++) {
-        int64_t  c = p->cart_times[i];
+        int64_t  c = carts[i];
         int      ordered = 0;
 
         if (now_ms - c < abandon_ms) {
             continue;                   /* the window is still open */
         }
         for (j = 0; j < p->norders; j++) {
-            if (p->order_times[j] >= c && p->order_times[j] - c <= abandon_ms) {
+            if (ords[j] >= c && ords[j] - c <= abandon_ms) {
                 ordered = 1;
                 break;
             }
@@ -1403,22 +1420,21 @@ profile_agg_key(unsigned kind, const char *event, size_t len,
 void
 profile_prune(profile_t *p, const uint32_t *keys, size_t n, int32_t min_day)
 {
-    size_t  i, j, k;
+    size_t             i, j, k;
+    profile_bucket_t  *b = profile_buckets(p);
 
     for (i = j = 0; i < p->nbuckets; i++) {
-        for (k = 0; k < n && keys[k] != p->buckets[i].agg; k++) {
+        for (k = 0; k < n && keys[k] != b[i].agg; k++) {
             /* void */
         }
-        if (k < n && p->buckets[i].day >= min_day) {
+        if (k < n && b[i].day >= min_day) {
             if (i != j) {                   /* as profile_prune_weights */
-                p->buckets[j] = p->buckets[i];
+                b[j] = b[i];
             }
             j++;
         }
     }
-    if (j != p->nbuckets) {
-        p->nbuckets = j;
-    }
+    list_cut(p, PROFILE_L_BUCKETS, j);
 }
 
 
@@ -1432,7 +1448,7 @@ profile_window(const profile_t *p, uint32_t agg, int64_t now_ms,
     int32_t  first = (int32_t) ((now_ms - window_ms) / DAY_MS) + 1;
 
     for (i = 0; i < p->nbuckets; i++) {
-        const profile_bucket_t  *b = &p->buckets[i];
+        const profile_bucket_t  *b = &profile_buckets(p)[i];
 
         if (b->agg == agg && b->day >= first && b->day <= last) {
             s += b->value;
@@ -1485,39 +1501,39 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 2 * p->nsessions);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_SESSIONS));
     for (i = 0; i < p->nsessions; i++) {
-        e |= msgpack_pack_int64(pk, p->sessions[i].start);
-        e |= msgpack_pack_int64(pk, p->sessions[i].end);
+        e |= msgpack_pack_int64(pk, profile_sessions(p)[i].start);
+        e |= msgpack_pack_int64(pk, profile_sessions(p)[i].end);
     }
 
     e |= PK_KEY(pk, "cart");
     e |= msgpack_pack_array(pk, 1 + p->ncarts);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_CARTS));
     for (i = 0; i < p->ncarts; i++) {
-        e |= msgpack_pack_int64(pk, p->cart_times[i]);
+        e |= msgpack_pack_int64(pk, profile_cart_times(p)[i]);
     }
 
     e |= PK_KEY(pk, "ord");
     e |= msgpack_pack_array(pk, 1 + p->norders);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_ORDERS));
     for (i = 0; i < p->norders; i++) {
-        e |= msgpack_pack_int64(pk, p->order_times[i]);
+        e |= msgpack_pack_int64(pk, profile_order_times(p)[i]);
     }
 
     e |= PK_KEY(pk, "ev");
     e |= msgpack_pack_array(pk, 1 + 2 * p->nnames);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_NAMES));
     for (i = 0; i < p->nnames; i++) {
-        e |= pk_str(pk, intern_str(strings, p->names[i].name));
-        e |= msgpack_pack_uint64(pk, p->names[i].count);
+        e |= pk_str(pk, intern_str(strings, profile_names(p)[i].name));
+        e |= msgpack_pack_uint64(pk, profile_names(p)[i].count);
     }
 
     e |= PK_KEY(pk, "int");
     e |= msgpack_pack_array(pk, 1 + 3 * p->nweights);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_WEIGHTS));
     for (i = 0; i < p->nweights; i++) {
-        e |= pk_str(pk, intern_str(strings, p->weights[i].name));
-        e |= msgpack_pack_int32(pk, p->weights[i].day);
-        e |= msgpack_pack_uint32(pk, p->weights[i].w);
+        e |= pk_str(pk, intern_str(strings, profile_weights(p)[i].name));
+        e |= msgpack_pack_int32(pk, profile_weights(p)[i].day);
+        e |= msgpack_pack_uint32(pk, profile_weights(p)[i].w);
     }
 
     e |= PK_KEY(pk, "eng");
@@ -1526,23 +1542,23 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= PK_KEY(pk, "rev");
     e |= msgpack_pack_array(pk, 2 * p->ncurrencies);
     for (i = 0; i < p->ncurrencies; i++) {
-        e |= pk_str(pk, p->revenue[i].code);
-        e |= msgpack_pack_int64(pk, p->revenue[i].micros);
+        e |= pk_str(pk, profile_currencies(p)[i].code);
+        e |= msgpack_pack_int64(pk, profile_currencies(p)[i].micros);
     }
 
     e |= PK_KEY(pk, "bk");
     e |= msgpack_pack_array(pk, 3 * p->nbuckets);
     for (i = 0; i < p->nbuckets; i++) {
-        e |= msgpack_pack_uint32(pk, p->buckets[i].agg);
-        e |= msgpack_pack_int32(pk, p->buckets[i].day);
-        e |= msgpack_pack_int64(pk, p->buckets[i].value);
+        e |= msgpack_pack_uint32(pk, profile_buckets(p)[i].agg);
+        e |= msgpack_pack_int32(pk, profile_buckets(p)[i].day);
+        e |= msgpack_pack_int64(pk, profile_buckets(p)[i].value);
     }
 
     e |= PK_KEY(pk, "tr");
     e |= msgpack_pack_array(pk, 1 + 5 * p->ntraits);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_TRAITS));
     for (i = 0; i < p->ntraits; i++) {
-        const profile_trait_t  *t = &p->traits[i];
+        const profile_trait_t  *t = &profile_traits(p)[i];
 
         e |= pk_str(pk, t->name);
         if (t->value) {
@@ -1577,9 +1593,9 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 3 * p->nlinks);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_LINKS));
     for (i = 0; i < p->nlinks; i++) {
-        e |= msgpack_pack_int64(pk, p->links[i].time);
-        e |= msgpack_pack_uint64(pk, p->links[i].a);
-        e |= msgpack_pack_uint64(pk, p->links[i].b);
+        e |= msgpack_pack_int64(pk, profile_links(p)[i].time);
+        e |= msgpack_pack_uint64(pk, profile_links(p)[i].a);
+        e |= msgpack_pack_uint64(pk, profile_links(p)[i].b);
     }
 
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
@@ -1669,23 +1685,6 @@ get_str(intern_t *strs, const msgpack_object *o, const char **out)
 }
 
 
-/* Allocates exactly n entries for an array being read back. */
-static int
-exact(void *arrp, size_t n, size_t size)
-{
-    void  **a = arrp;
-
-    if (n == 0) {
-        return 1;
-    }
-    *a = malloc(n * size);
-    if (*a == NULL) {
-        return 0;
-    }
-    return 1;
-}
-
-
 static const msgpack_object *
 arr(const msgpack_object *m, const char *key, uint32_t min, uint32_t step,
     uint32_t max_items)
@@ -1708,6 +1707,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
 {
     profile_t              *p;
     const msgpack_object   *a, *x;
+    const msgpack_object   *ses, *cart, *ord, *ev, *in, *rev, *bk, *tr, *lk;
     uint64_t                u, u2;
     uint32_t                i, n;
     int64_t                 t, t2;
@@ -1736,87 +1736,100 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     p->nids = (uint32_t) u;
     p->merges = (uint32_t) u2;
 
-    a = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_SESSIONS, &a->via.array.ptr[0])) BAD;
-    n = (a->via.array.size - 1) / 2;
-    if (!exact(&p->sessions, n, sizeof(profile_span_t))) BAD;
-    for (i = 0; i < n; i++) {
-        if (!get_i64(&a->via.array.ptr[1 + 2 * i], &p->sessions[i].start)
-            || !get_i64(&a->via.array.ptr[2 + 2 * i], &p->sessions[i].end))
+    /* every list's length first: they lie in one block, each where the
+     * ones before it end */
+    ses = arr(o, "ses", 1, 2, PROFILE_SESSIONS_MAX);
+    cart = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
+    ord = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
+    ev = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
+    in = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
+    rev = arr(o, "rev", 0, 2, PROFILE_CURRENCIES_MAX);
+    bk = arr(o, "bk", 0, 3, PROFILE_BUCKETS_MAX);
+    tr = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
+    lk = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
+    if (ses == NULL || cart == NULL || ord == NULL || ev == NULL
+        || in == NULL || rev == NULL || bk == NULL || tr == NULL
+        || lk == NULL)
+    {
+        BAD;
+    }
+    p->nsessions = (uint8_t) ((ses->via.array.size - 1) / 2);
+    p->ncarts = (uint8_t) (cart->via.array.size - 1);
+    p->norders = (uint8_t) (ord->via.array.size - 1);
+    p->nnames = (uint8_t) ((ev->via.array.size - 1) / 2);
+    p->nweights = (uint8_t) ((in->via.array.size - 1) / 3);
+    p->ncurrencies = (uint8_t) (rev->via.array.size / 2);
+    p->nbuckets = (uint16_t) (bk->via.array.size / 3);
+    p->ntraits = (uint8_t) ((tr->via.array.size - 1) / 5);
+    p->nlinks = (uint8_t) ((lk->via.array.size - 1) / 3);
+    n = (uint32_t) profile_list_off(p, PROFILE_NLISTS);
+    if (n > 0 && (p->lists = calloc(1, n)) == NULL) {
+        p->nsessions = p->ncarts = p->norders = p->nnames = 0;
+        p->nweights = p->ncurrencies = p->ntraits = p->nlinks = 0;
+        p->nbuckets = 0;
+        BAD;
+    }                               /* (zeroed: no trait value yet) */
+
+    a = ses;
+    if (!get_dropped(p, PROFILE_DROP_SESSIONS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->nsessions; i++) {
+        profile_span_t  *e = &profile_sessions(p)[i];
+
+        if (!get_i64(&a->via.array.ptr[1 + 2 * i], &e->start)
+            || !get_i64(&a->via.array.ptr[2 + 2 * i], &e->end))
         {
             BAD;
         }
     }
-    p->nsessions = n;
 
-    a = arr(o, "cart", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_CARTS, &a->via.array.ptr[0])) BAD;
-    if (!exact(&p->cart_times, a->via.array.size - 1,
-               sizeof(int64_t)))
-    {
-        BAD;
-    }
-    for (i = 1; i < a->via.array.size; i++) {
-        if (!get_i64(&a->via.array.ptr[i], &p->cart_times[i - 1])) BAD;
-    }
-    p->ncarts = a->via.array.size - 1;
-
-    a = arr(o, "ord", 1, 1, PROFILE_TIMES_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_ORDERS, &a->via.array.ptr[0]))
-    {
-        BAD;
-    }
-    if (!exact(&p->order_times, a->via.array.size - 1,
-               sizeof(int64_t)))
-    {
-        BAD;
-    }
-    for (i = 1; i < a->via.array.size; i++) {
-        if (!get_i64(&a->via.array.ptr[i], &p->order_times[i - 1])) BAD;
-    }
-    p->norders = a->via.array.size - 1;
-
-    a = arr(o, "ev", 1, 2, PROFILE_NAMES_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_NAMES, &a->via.array.ptr[0])) BAD;
-    n = (a->via.array.size - 1) / 2;
-    if (!exact(&p->names, n, sizeof(profile_count_t))) BAD;
-    for (i = 0; i < n; i++) {
-        if (!get_id(strs, &a->via.array.ptr[1 + 2 * i], &p->names[i].name)) {
-            BAD;
-        }
-        p->nnames = i + 1;
-        if (!get_count(&a->via.array.ptr[2 + 2 * i], &p->names[i].count)) {
+    a = cart;
+    if (!get_dropped(p, PROFILE_DROP_CARTS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->ncarts; i++) {
+        if (!get_i64(&a->via.array.ptr[1 + i], &profile_cart_times(p)[i])) {
             BAD;
         }
     }
 
-    a = arr(o, "int", 1, 3, PROFILE_WEIGHTS_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_WEIGHTS, &a->via.array.ptr[0])) BAD;
-    n = (a->via.array.size - 1) / 3;
-    if (!exact(&p->weights, n, sizeof(profile_weight_t))) BAD;
-    for (i = 0; i < n; i++) {
+    a = ord;
+    if (!get_dropped(p, PROFILE_DROP_ORDERS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->norders; i++) {
+        if (!get_i64(&a->via.array.ptr[1 + i], &profile_order_times(p)[i])) {
+            BAD;
+        }
+    }
+
+    a = ev;
+    if (!get_dropped(p, PROFILE_DROP_NAMES, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->nnames; i++) {
+        profile_count_t  *e = &profile_names(p)[i];
+
+        if (!get_id(strs, &a->via.array.ptr[1 + 2 * i], &e->name)
+            || !get_count(&a->via.array.ptr[2 + 2 * i], &e->count))
+        {
+            BAD;
+        }
+    }
+
+    a = in;
+    if (!get_dropped(p, PROFILE_DROP_WEIGHTS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->nweights; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
+        profile_weight_t      *e = &profile_weights(p)[i];
 
-        if (!get_id(strs, &f[0], &p->weights[i].name)) {
-            BAD;
-        }
-        p->nweights = i + 1;
-        if (!get_i64(&f[1], &t) || t < INT32_MIN || t > INT32_MAX
+        if (!get_id(strs, &f[0], &e->name)
+            || !get_i64(&f[1], &t) || t < INT32_MIN || t > INT32_MAX
             || !get_u64(&f[2], &u) || u > UINT32_MAX)
         {
             BAD;
         }
-        p->weights[i].day = (int32_t) t;
-        p->weights[i].w = (uint32_t) u;
+        e->day = (int32_t) t;
+        e->w = (uint32_t) u;
     }
 
-    a = arr(o, "rev", 0, 2, PROFILE_CURRENCIES_MAX);
-    if (a == NULL) BAD;
-    n = a->via.array.size / 2;
-    if (!exact(&p->revenue, n, sizeof(profile_money_t))) {
-        BAD;
-    }
-    for (i = 0; i < n; i++) {
+    a = rev;
+    for (i = 0; i < p->ncurrencies; i++) {
+        profile_money_t  *e = &profile_currencies(p)[i];
+
         x = &a->via.array.ptr[2 * i];
         if (x->type != MSGPACK_OBJECT_STR
             || !code_ok(x->via.str.ptr, x->via.str.size)
@@ -1824,20 +1837,16 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         {
             BAD;
         }
-        memset(p->revenue[i].code, 0, 4);
-        memcpy(p->revenue[i].code, x->via.str.ptr, x->via.str.size);
-        p->revenue[i].micros = t;
+        memset(e->code, 0, 4);
+        memcpy(e->code, x->via.str.ptr, x->via.str.size);
+        e->micros = t;
         p->revenue_micros += (uint64_t) t;
     }
-    p->ncurrencies = n;
 
-    a = arr(o, "bk", 0, 3, PROFILE_BUCKETS_MAX);
-    if (a == NULL) BAD;
-    n = a->via.array.size / 3;
-    if (!exact(&p->buckets, n, sizeof(profile_bucket_t))) {
-        BAD;
-    }
-    for (i = 0; i < n; i++) {
+    a = bk;
+    for (i = 0; i < p->nbuckets; i++) {
+        profile_bucket_t  *e = &profile_buckets(p)[i];
+
         if (!get_u64(&a->via.array.ptr[3 * i], &u) || u > UINT32_MAX
             || !get_i64(&a->via.array.ptr[3 * i + 1], &t)
             || t < INT32_MIN || t > INT32_MAX
@@ -1845,59 +1854,50 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         {
             BAD;
         }
-        p->buckets[i].agg = (uint32_t) u;
-        p->buckets[i].day = (int32_t) t;
-        p->buckets[i].value = t2;
-        p->nbuckets = i + 1;
+        e->agg = (uint32_t) u;
+        e->day = (int32_t) t;
+        e->value = t2;
     }
 
-    a = arr(o, "tr", 1, 5, PROFILE_TRAITS_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_TRAITS, &a->via.array.ptr[0])) BAD;
-    n = (a->via.array.size - 1) / 5;
-    if (!exact(&p->traits, n, sizeof(profile_trait_t))) BAD;
-    for (i = 0; i < n; i++) {
-        profile_trait_t        *tr = &p->traits[i];
+    a = tr;
+    if (!get_dropped(p, PROFILE_DROP_TRAITS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->ntraits; i++) {
+        profile_trait_t        *e = &profile_traits(p)[i];
         const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
 
         if (!get_str(strs, &f[0], &s) || s == NULL) {
             BAD;
         }
-        tr->name = s;
-        tr->value = NULL;
-        tr->value_len = 0;
-        p->ntraits = i + 1;
+        e->name = s;
         if (f[1].type == MSGPACK_OBJECT_BIN) {
-            tr->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
-            if (tr->value == NULL) BAD;
-            memcpy(tr->value, f[1].via.bin.ptr, f[1].via.bin.size);
-            tr->value_len = f[1].via.bin.size;
+            e->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
+            if (e->value == NULL) BAD;
+            memcpy(e->value, f[1].via.bin.ptr, f[1].via.bin.size);
+            e->value_len = f[1].via.bin.size;
         } else if (f[1].type != MSGPACK_OBJECT_NIL) {
             BAD;
         }
-        if (!get_i64(&f[2], &tr->time) || !get_u64(&f[3], &u) || u > 1
+        if (!get_i64(&f[2], &e->time) || !get_u64(&f[3], &u) || u > 1
             || !get_u64(&f[4], &u2) || u2 > 1)
         {
             BAD;
         }
-        tr->source = (unsigned) u;
-        tr->once = (unsigned) u2;
+        e->source = (unsigned) u;
+        e->once = (unsigned) u2;
     }
 
-    a = arr(o, "lk", 1, 3, PROFILE_LINKS_MAX);
-    if (a == NULL || !get_dropped(p, PROFILE_DROP_LINKS, &a->via.array.ptr[0])) BAD;
-    n = (a->via.array.size - 1) / 3;
-    if (!exact(&p->links, n, sizeof(profile_link_t))) BAD;
-    for (i = 0; i < n; i++) {
+    a = lk;
+    if (!get_dropped(p, PROFILE_DROP_LINKS, &a->via.array.ptr[0])) BAD;
+    for (i = 0; i < p->nlinks; i++) {
         const msgpack_object  *f = &a->via.array.ptr[1 + 3 * i];
+        profile_link_t        *e = &profile_links(p)[i];
 
-        if (!get_i64(&f[0], &p->links[i].time)
-            || !get_u64(&f[1], &p->links[i].a)
-            || !get_u64(&f[2], &p->links[i].b))
+        if (!get_i64(&f[0], &e->time) || !get_u64(&f[1], &e->a)
+            || !get_u64(&f[2], &e->b))
         {
             BAD;
         }
     }
-    p->nlinks = n;
 
     a = arr(o, "ctx", 12, 1, 0);
     if (a == NULL || !get_i64(&a->via.array.ptr[0], &p->ctx_time)) BAD;

@@ -25,8 +25,10 @@
  * or the largest entries and count what they drop, which makes a profile's
  * size bounded; results then stay exact inside the kept window.
  *
- * Memory: a profile_t is allocated on demand; traits' values and the
- * string fields are copies owned by the profile (profile_free frees them).
+ * Memory: a profile_t is allocated on demand; it owns one block holding
+ * every list, the counts of dropped entries when it has any, and its
+ * traits' values; its strings are interned (profile_conf_t.strings).
+ * profile_free frees what it owns.
  */
 #ifndef SPOOR_PROFILE_H
 #define SPOOR_PROFILE_H
@@ -131,17 +133,31 @@ enum {
     PROFILE_NDROPS
 };
 
+/* A profile's lists, in the order they lie in its block: every list
+ * before the names has entries of a multiple of 8 bytes, so each starts
+ * aligned for its entries; the names (8) and weights (12), 4-aligned,
+ * come last. */
+enum {
+    PROFILE_L_SESSIONS, PROFILE_L_CARTS, PROFILE_L_ORDERS,
+    PROFILE_L_REVENUE, PROFILE_L_BUCKETS, PROFILE_L_TRAITS,
+    PROFILE_L_LINKS, PROFILE_L_NAMES, PROFILE_L_WEIGHTS,
+    PROFILE_NLISTS
+};
+
 /*
- * The lists are arrays that grow one entry at a time up to their
- * PROFILE_*_MAX as entries come, so a profile takes memory for what it
- * holds: a block of n* entries (more after entries were pruned, dropped
- * or merged, until the next one comes), without a capacity to keep.
+ * The lists lie one after another in one block (profile_t.lists), each
+ * as long as its count says (n*): list k starts where the ones before
+ * it end (profile_list_off).  An entry added grows the block by exactly
+ * one entry and moves what follows it up; so a profile takes memory for
+ * what it holds, in one allocation instead of one per list, without a
+ * capacity or a pointer per list to keep (the block is longer after
+ * entries were pruned, dropped or merged, until the next one comes).
  * Strings that repeat across profiles (event and trait names,
  * categories, context values) are interned (intern.h): one copy for all,
  * in the table of the state that owns the profiles
  * (profile_conf_t.strings), which outlives them.
  *
- * Size: 192 bytes, one of mimalloc's size classes, checked at compile
+ * Size: 128 bytes, one of mimalloc's size classes, checked at compile
  * time in profile.c; a profile is allocated for each visitor, so every
  * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32 bits, saturating at
  * UINT32_MAX (count_add in profile.c; a record holding more reads back
@@ -192,31 +208,34 @@ typedef struct {
     uint32_t             nids;
     uint32_t             merges;
 
-    /* each list's block holds n* entries (see above) */
+    /* the contextual event's time (INT64_MIN: none; see ctx below) */
+    int64_t              ctx_time;
+
+    /* the entries of each list (see above); the lists are, read with
+     * profile_sessions(p) and the like:
+     *   sessions     profile_span_t, sorted by start
+     *   cart_times   int64_t, sorted
+     *   order_times  int64_t, sorted
+     *   currencies   profile_money_t, sorted by code
+     *   buckets      profile_bucket_t, sorted by (agg, day)
+     *   traits       profile_trait_t, sorted by name
+     *   links        profile_link_t, sorted by (time, a, b)
+     *   names        profile_count_t, sorted by name
+     *   weights      profile_weight_t, sorted by (name, day) */
     uint16_t             nbuckets;
-    uint8_t              nsessions, ncarts, norders, nnames, nweights;
-    uint8_t              ncurrencies, ntraits, nlinks;
+    uint8_t              nsessions, ncarts, norders, ncurrencies, ntraits;
+    uint8_t              nlinks, nnames, nweights;
+    unsigned char       *lists;              /* NULL: never an entry */
     /* what the bounded lists dropped, PROFILE_NDROPS counts indexed by
      * PROFILE_DROP_*, saturating at UINT32_MAX; NULL while all are 0
      * (profile_dropped reads them, profile_count_dropped adds) */
     uint32_t            *drops;
-    profile_span_t      *sessions;           /* sorted by start */
-    int64_t             *cart_times;         /* sorted */
-    int64_t             *order_times;        /* sorted */
-    profile_count_t     *names;              /* sorted by name */
-    profile_weight_t    *weights;            /* sorted by (name, day) */
-    profile_money_t     *revenue;            /* sorted by code */
-    profile_bucket_t    *buckets;            /* sorted by (agg, day) */
-    profile_trait_t     *traits;             /* sorted by name */
-    profile_link_t      *links;              /* sorted by (time, a, b) */
 
     /* contextual: the newest event's context (ctx never NULL: interned,
-     * or &profile_no_context), its referrer (interned, too varied to
-     * share as part of the tuple: often a page of the site) and that
-     * event's time (INT64_MIN: none) */
+     * or &profile_no_context) and its referrer (interned, too varied to
+     * share as part of the tuple: often a page of the site) */
     const profile_context_t *ctx;
     const char          *referrer;
-    int64_t              ctx_time;
 } profile_t;
 
 #define PROFILE_SINCE_HEAD  0x1u
@@ -225,6 +244,108 @@ typedef struct {
 #define PROFILE_SINCE_FROM  0x8u
 #define PROFILE_CHANGED     (PROFILE_SINCE_HEAD | PROFILE_SINCE_BASE \
                              | PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)
+
+/* Where list k (PROFILE_L_*; PROFILE_NLISTS: the end of the last)
+ * starts in p's block: after the lists before it. */
+static inline size_t
+profile_list_off(const profile_t *p, unsigned k)
+{
+    size_t  o = 0;
+
+    switch (k) {
+    case PROFILE_NLISTS:
+        o += (size_t) p->nweights * sizeof(profile_weight_t);
+        /* fall through */
+    case PROFILE_L_WEIGHTS:
+        o += (size_t) p->nnames * sizeof(profile_count_t);
+        /* fall through */
+    case PROFILE_L_NAMES:
+        o += (size_t) p->nlinks * sizeof(profile_link_t);
+        /* fall through */
+    case PROFILE_L_LINKS:
+        o += (size_t) p->ntraits * sizeof(profile_trait_t);
+        /* fall through */
+    case PROFILE_L_TRAITS:
+        o += (size_t) p->nbuckets * sizeof(profile_bucket_t);
+        /* fall through */
+    case PROFILE_L_BUCKETS:
+        o += (size_t) p->ncurrencies * sizeof(profile_money_t);
+        /* fall through */
+    case PROFILE_L_REVENUE:
+        o += (size_t) p->norders * sizeof(int64_t);
+        /* fall through */
+    case PROFILE_L_ORDERS:
+        o += (size_t) p->ncarts * sizeof(int64_t);
+        /* fall through */
+    case PROFILE_L_CARTS:
+        o += (size_t) p->nsessions * sizeof(profile_span_t);
+        /* fall through */
+    default:
+        break;
+    }
+    return o;
+}
+
+/* The first entry of list k of p; NULL when p never had an entry. */
+static inline void *
+profile_list(const profile_t *p, unsigned k)
+{
+    return p->lists != NULL ? p->lists + profile_list_off(p, k) : NULL;
+}
+
+static inline profile_span_t *
+profile_sessions(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_SESSIONS);
+}
+
+static inline int64_t *
+profile_cart_times(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_CARTS);
+}
+
+static inline int64_t *
+profile_order_times(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_ORDERS);
+}
+
+static inline profile_money_t *
+profile_currencies(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_REVENUE);
+}
+
+static inline profile_bucket_t *
+profile_buckets(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_BUCKETS);
+}
+
+static inline profile_trait_t *
+profile_traits(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_TRAITS);
+}
+
+static inline profile_link_t *
+profile_links(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_LINKS);
+}
+
+static inline profile_count_t *
+profile_names(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_NAMES);
+}
+
+static inline profile_weight_t *
+profile_weights(const profile_t *p)
+{
+    return profile_list(p, PROFILE_L_WEIGHTS);
+}
 
 /* How many entries of list `kind` (PROFILE_DROP_*) p dropped. */
 static inline uint32_t

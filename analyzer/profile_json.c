@@ -111,7 +111,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "traits");
     json_out_map_open(j);
     for (i = 0; i < p->ntraits; i++) {
-        const profile_trait_t  *t = &p->traits[i];
+        const profile_trait_t  *t = &profile_traits(p)[i];
 
         if (t->value == NULL) {
             continue;                   /* unset */
@@ -152,8 +152,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "eventCounts");
     json_out_map_open(j);
     for (i = 0; i < p->nnames; i++) {
-        json_out_cstr(j, intern_str(&strs, p->names[i].name));
-        json_out_uint(j, p->names[i].count);
+        json_out_cstr(j, intern_str(&strs, profile_names(p)[i].name));
+        json_out_uint(j, profile_names(p)[i].count);
     }
     json_out_map_close(j);
     json_out_cstr(j, "orders");
@@ -161,8 +161,8 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_cstr(j, "revenue");
     json_out_map_open(j);
     for (i = 0; i < p->ncurrencies; i++) {
-        json_out_cstr(j, p->revenue[i].code);
-        json_out_double(j, (double) p->revenue[i].micros / 1e6);
+        json_out_cstr(j, profile_currencies(p)[i].code);
+        json_out_double(j, (double) profile_currencies(p)[i].micros / 1e6);
     }
     json_out_map_close(j);
     json_out_cstr(j, "lastOrder");
@@ -254,11 +254,11 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
 
         json_out_map_open(j);
         json_out_cstr(j, "time");
-        time_out(j, p->links[i].time);
+        time_out(j, profile_links(p)[i].time);
         json_out_cstr(j, "ids");
         json_out_array_open(j);
         for (side = 0; side < 2; side++) {
-            uint64_t  h = side ? p->links[i].b : p->links[i].a;
+            uint64_t  h = side ? profile_links(p)[i].b : profile_links(p)[i].a;
             int       found = 0;
 
             for (k = 0; k < v.nids && !found; k++) {

@@ -121,23 +121,22 @@ serve_scalar(const unsigned char *v, size_t len)
 int
 stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
 {
-    const profile_t  *p = v->profile;
-    size_t            i;
-    uint32_t          n;
-    int               e;
+    const profile_t        *p = v->profile;
+    const profile_trait_t  *t = profile_traits(p);
+    size_t                  i;
+    uint32_t                n;
+    int                     e;
 
     n = 0;
     for (i = 0; i < p->ntraits; i++) {
-        n += (uint32_t) serve_scalar(p->traits[i].value,
-                                     p->traits[i].value_len);
+        n += (uint32_t) serve_scalar(t[i].value, t[i].value_len);
     }
     e = msgpack_pack_array(pk, 2 * n);
     for (i = 0; i < p->ntraits; i++) {
-        if (serve_scalar(p->traits[i].value, p->traits[i].value_len)) {
-            e |= pk_cstr(pk, p->traits[i].name)
-                 || msgpack_pack_bin(pk, p->traits[i].value_len)
-                 || msgpack_pack_bin_body(pk, p->traits[i].value,
-                                          p->traits[i].value_len);
+        if (serve_scalar(t[i].value, t[i].value_len)) {
+            e |= pk_cstr(pk, t[i].name)
+                 || msgpack_pack_bin(pk, t[i].value_len)
+                 || msgpack_pack_bin_body(pk, t[i].value, t[i].value_len);
         }
     }
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
@@ -186,7 +185,9 @@ stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
     }
 
     for (i = 0; i < p->ntraits; i++) {
-        if (serve_scalar(p->traits[i].value, p->traits[i].value_len)) {
+        const profile_trait_t  *t = &profile_traits(p)[i];
+
+        if (serve_scalar(t->value, t->value_len)) {
             sum[3] |= SPOOR_SERVE_TRAITS;
             break;
         }

@@ -133,8 +133,8 @@ Test(profile, a_currency_with_a_nul_byte_does_not_poison_the_profile)
         cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK,
                      "code %zu: the profile no longer reads back", i);
         cr_assert_eq(q->ncurrencies, 1);
-        cr_assert_str_eq(q->revenue[0].code, "???", "code %zu", i);
-        cr_assert_eq(q->revenue[0].micros, 10000000);
+        cr_assert_str_eq(profile_currencies(q)[0].code, "???", "code %zu", i);
+        cr_assert_eq(profile_currencies(q)[0].micros, 10000000);
         profile_free(p);
         profile_free(q);
         msgpack_sbuffer_destroy(&sb);
@@ -456,14 +456,18 @@ Test(profile, names_and_weights_keep_byte_order_whatever_their_ids)
     fold_named(p, "zz-event", "zz-cat", T0 + day);
 
     cr_assert_eq(p->nnames, 2);
-    cr_assert_str_eq(intern_str(&strings, p->names[0].name), "aa-event");
-    cr_assert_str_eq(intern_str(&strings, p->names[1].name), "zz-event");
-    cr_assert_eq(p->names[1].count, 2);
+    cr_assert_str_eq(intern_str(&strings, profile_names(p)[0].name),
+                     "aa-event");
+    cr_assert_str_eq(intern_str(&strings, profile_names(p)[1].name),
+                     "zz-event");
+    cr_assert_eq(profile_names(p)[1].count, 2);
     cr_assert_eq(p->nweights, 5);
-    cr_assert_str_eq(intern_str(&strings, p->weights[0].name), "");
-    cr_assert_str_eq(intern_str(&strings, p->weights[2].name), "aa-cat");
-    cr_assert_str_eq(intern_str(&strings, p->weights[3].name), "zz-cat");
-    cr_assert_lt(p->weights[3].day, p->weights[4].day);
+    cr_assert_str_eq(intern_str(&strings, profile_weights(p)[0].name), "");
+    cr_assert_str_eq(intern_str(&strings, profile_weights(p)[2].name),
+                     "aa-cat");
+    cr_assert_str_eq(intern_str(&strings, profile_weights(p)[3].name),
+                     "zz-cat");
+    cr_assert_lt(profile_weights(p)[3].day, profile_weights(p)[4].day);
 
     /* decayed by name; a name the table never held is 0 and stays out */
     cr_assert_gt(profile_decayed(p, &strings, "zz-cat", T0 + day, hl),
@@ -485,6 +489,80 @@ Test(profile, names_and_weights_keep_byte_order_whatever_their_ids)
     cr_assert_eq(round_trip(q, &p, &sb), SPOOR_OK);
     cr_assert_eq(sa.size, sb.size);
     cr_assert_eq(memcmp(sa.data, sb.data, sa.size), 0);
+
+    msgpack_sbuffer_destroy(&sa);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+    profile_free(q);
+}
+
+
+/* Every list lies in one block after the ones before it (profile.h):
+ * entries added to and removed from one list, first or last, leave every
+ * other list as it was. */
+Test(profile, each_list_keeps_its_entries_as_the_others_grow_and_shrink)
+{
+    profile_t              *p = profile_new(), *q = NULL;
+    msgpack_sbuffer         sa, sb;
+    const int64_t           day = 86400000LL, min = 60000LL;
+    const profile_span_t   *s;
+    const profile_link_t   *l;
+    const profile_count_t  *n;
+    const profile_trait_t  *t;
+
+    cr_assert(p != NULL);
+    fold_order(p, "EUR", 3, 10);                /* at T0 */
+    profile_link(p, 1, 2, T0 + 5);
+    profile_link(p, 3, 4, T0 + 3);
+    cr_assert_eq(profile_import_trait(p, &strings, "plan", 4,
+                                      (const unsigned char *) "\xa3pro", 4,
+                                      T0), SPOOR_OK);
+    fold_named(p, "aa", "cat", T0 + 10 * day);  /* a session after */
+    fold_named(p, "aa", "cat", T0 - 10 * day);  /* one before: first */
+    fold_named(p, "aa", "cat", T0 + 5 * min);   /* T0's grows */
+    fold_named(p, "aa", "cat", T0 + 40 * min);  /* a new one ... */
+    fold_named(p, "aa", "cat", T0 + 22 * min);  /* ... that T0's absorbs */
+    profile_link(p, 1, 2, T0 + 1);              /* an earlier first time */
+    profile_prune_weights(p, (int32_t) ((T0 - 9 * day) / day));
+
+    cr_assert_eq(p->nsessions, 3);
+    s = profile_sessions(p);
+    cr_assert(s[0].start == T0 - 10 * day && s[0].end == T0 - 10 * day);
+    cr_assert(s[1].start == T0 && s[1].end == T0 + 40 * min);
+    cr_assert(s[2].start == T0 + 10 * day && s[2].end == T0 + 10 * day);
+    cr_assert(p->ncarts == 0 && p->norders == 1);
+    cr_assert_eq(profile_order_times(p)[0], T0);
+    cr_assert_eq(p->ncurrencies, 1);
+    cr_assert_str_eq(profile_currencies(p)[0].code, "EUR");
+    cr_assert_eq(profile_currencies(p)[0].micros, 10000000);
+    cr_assert_eq(p->ntraits, 1);
+    t = profile_traits(p);
+    cr_assert_str_eq(t[0].name, "plan");
+    cr_assert(t[0].value_len == 4 && memcmp(t[0].value, "\xa3pro", 4) == 0);
+    cr_assert_eq(p->nlinks, 2);
+    l = profile_links(p);
+    cr_assert(l[0].time == T0 + 1 && l[0].a == 1 && l[0].b == 2);
+    cr_assert(l[1].time == T0 + 3 && l[1].a == 3 && l[1].b == 4);
+    cr_assert_eq(p->nnames, 2);
+    n = profile_names(p);
+    cr_assert_str_eq(intern_str(&strings, n[0].name), "Order Completed");
+    cr_assert_eq(n[0].count, 1);
+    cr_assert_str_eq(intern_str(&strings, n[1].name), "aa");
+    cr_assert_eq(n[1].count, 5);
+    /* the weights of day -10 went; "" and "cat" of days 0 and 10 stay */
+    cr_assert_eq(p->nweights, 4);
+    cr_assert_eq(profile_weights(p)[0].day, T0 / day);
+    cr_assert_eq(profile_weights(p)[3].day, T0 / day + 10);
+    cr_assert_str_eq(intern_str(&strings, profile_weights(p)[3].name), "cat");
+
+    /* and the block reads back whole: the same bytes again */
+    cr_assert_eq(round_trip(p, &q, &sa), SPOOR_OK);
+    profile_free(p);
+    p = NULL;
+    cr_assert_eq(round_trip(q, &p, &sb), SPOOR_OK);
+    cr_assert(sa.size == sb.size && memcmp(sa.data, sb.data, sa.size) == 0);
+    cr_assert_eq(p->nlinks, 2);
+    cr_assert_eq(profile_links(p)[1].b, 4);
 
     msgpack_sbuffer_destroy(&sa);
     msgpack_sbuffer_destroy(&sb);
