@@ -128,13 +128,23 @@ typedef struct {
     uint64_t  slots_hash;
 } snap_header_t;
 
-/* An index entry in memory; written as two little-endian u64. */
+/* An index entry in memory: the hash in two halves, so that an entry
+ * takes 12 bytes, not 16 (a commit holds one for every id of every
+ * profile until it is written), and the profile's number (below
+ * UINT32_MAX: w_add refuses more); written as two little-endian u64
+ * (ENTRY). */
 typedef struct {
-    uint64_t  hash;
-    uint64_t  idx;
+    uint32_t  hash_lo, hash_hi;
+    uint32_t  idx;
 } snap_entry_t;
 
-_Static_assert(sizeof(snap_entry_t) == ENTRY, "index entry is 16 bytes");
+_Static_assert(sizeof(snap_entry_t) == 12, "index entry is 12 bytes");
+
+static inline uint64_t
+ent_hash(const snap_entry_t *e)
+{
+    return (uint64_t) e->hash_hi << 32 | e->hash_lo;
+}
 
 /*
  * A writer's index: (hash, profile) entries in host byte order, unsorted
@@ -152,6 +162,17 @@ typedef struct {
     pthread_mutex_t   mu;
     _Atomic unsigned  refs;
 } snap_index_t;
+
+/* Appends (hash, idx) to ix, which has room for it. */
+static inline void
+ent_push(snap_index_t *ix, uint64_t hash, size_t idx)
+{
+    snap_entry_t  *e = &ix->e[ix->n++];
+
+    e->hash_lo = (uint32_t) hash;
+    e->hash_hi = (uint32_t) (hash >> 32);
+    e->idx = (uint32_t) idx;
+}
 
 /* What snap_parse() found valid: everything an accessor needs. */
 typedef struct {
@@ -878,9 +899,9 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     if (!w->groups || group == NULL || ids == NULL || nids == NULL
         || atomic_load(&w->ix->sorted)
         || snap_group_head(group, len, &first, &n, &size, NULL, 0) != 0
-        || size != len)
+        || size != len || w->count + n >= SLOT_EMPTY - 1)
     {
-        return SPOOR_E_INVAL;
+        return SPOOR_E_INVAL;           /* an index entry's idx is u32 */
     }
     for (k = 0; k < n; k++) {
         if (nids[k] == 0 || nids[k] > SIZE_MAX - total) {
@@ -908,9 +929,7 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     for (k = 0; k < n; k++) {
         w->table[w->count + k] = w->off;
         for (j = 0; j < nids[k] && w->ix_own; j++) {
-            w->ix->e[w->ix->n].hash = ids[j];
-            w->ix->e[w->ix->n].idx = w->count + k;
-            w->ix->n++;
+            ent_push(w->ix, ids[j], w->count + k);
         }
         ids += nids[k];
     }
@@ -940,10 +959,10 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
 
     if (blob == NULL || len == 0 || len > SPOOR_SNAP_BLOB_MAX
         || ids == NULL || nids == 0
-        || (w->sum != 0 && w->count >= SLOT_EMPTY - 1)
+        || w->count >= SLOT_EMPTY - 1
         || atomic_load(&w->ix->sorted))
     {
-        return SPOOR_E_INVAL;       /* with slots: count < 0xFFFFFFFF */
+        return SPOOR_E_INVAL;       /* count < 0xFFFFFFFF: u32 numbers */
     }
     if (nids > SIZE_MAX - w->ix->n
         || grow((void **) &w->table, &w->table_cap, w->count + 1,
@@ -977,9 +996,7 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
     }
 
     for (i = 0; i < nids && w->ix_own; i++) {
-        w->ix->e[w->ix->n].hash = ids[i];
-        w->ix->e[w->ix->n].idx = w->count;
-        w->ix->n++;
+        ent_push(w->ix, ids[i], w->count);
     }
     if (w->sum != 0) {
         memcpy(w->sums + w->count * w->sum, sum, w->sum);
@@ -1103,7 +1120,9 @@ spoor_snapw_meta(spoor_snapw_t *w, const unsigned char *blob, size_t len)
 static inline int
 entry_lt(const snap_entry_t *x, const snap_entry_t *y)
 {
-    return x->hash < y->hash || (x->hash == y->hash && x->idx < y->idx);
+    uint64_t  a = ent_hash(x), b = ent_hash(y);
+
+    return a < b || (a == b && x->idx < y->idx);
 }
 
 
@@ -1221,7 +1240,7 @@ ix_sort(snap_index_t *ix)
         }
         entry_sort(ix->e, ix->n, depth);
         for (i = 1, n = 1; i < ix->n; i++) {
-            if (ix->e[i].hash != ix->e[n - 1].hash
+            if (ent_hash(&ix->e[i]) != ent_hash(&ix->e[n - 1])
                 || ix->e[i].idx != ix->e[n - 1].idx)
             {
                 ix->e[n++] = ix->e[i];
@@ -1279,7 +1298,7 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
     size_t    i, slot_size = SLOT_HEAD + w->sum, prof;
 
     for (i = 0; i < w->ix->n; i++) {
-        distinct += i == 0 || w->ix->e[i].hash != w->ix->e[i - 1].hash;
+        distinct += i == 0 || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
@@ -1291,11 +1310,11 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
     }
     slots_init(*tab, lines, slot_size);
     for (i = 0; i < w->ix->n; i++) {
-        if (i > 0 && w->ix->e[i].hash == w->ix->e[i - 1].hash) {
+        if (i > 0 && ent_hash(&w->ix->e[i]) == ent_hash(&w->ix->e[i - 1])) {
             continue;
         }
         prof = (size_t) w->ix->e[i].idx;        /* < count < SLOT_EMPTY */
-        n = slot_insert(*tab, lines, slot_size, w->ix->e[i].hash,
+        n = slot_insert(*tab, lines, slot_size, ent_hash(&w->ix->e[i]),
                         (uint32_t) prof, w->sums + prof * w->sum);
         probe = n > probe ? n : probe;      /* n > 0: 3/4 full at most */
     }
@@ -1392,7 +1411,7 @@ piece_build(spoor_snapw_t *w, unsigned char *tab, uint64_t lines,
     slots_init(tab, plen, slot_size);
     out->n = 0;
     for (i = 0; i < w->ix->n; i++) {
-        hash = w->ix->e[i].hash;
+        hash = ent_hash(&w->ix->e[i]);
         if (i > 0 && hash == prev) {
             continue;
         }
@@ -1492,7 +1511,7 @@ w_put_slots(spoor_snapw_t *w, snap_header_t *h)
         return w->err;                  /* nothing is written after an error */
     }
     for (i = 0; i < w->ix->n; i++) {
-        distinct += i == 0 || w->ix->e[i].hash != w->ix->e[i - 1].hash;
+        distinct += i == 0 || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
@@ -1590,7 +1609,7 @@ w_put_index(spoor_snapw_t *w, const snap_index_t *ix)
     XXH64_reset(&st, 0);
     for (i = 0; i < ix->n; i += k) {
         for (k = 0; k < 256 && i + k < ix->n; k++) {
-            le_put64(blk + k * ENTRY, ix->e[i + k].hash);
+            le_put64(blk + k * ENTRY, ent_hash(&ix->e[i + k]));
             le_put64(blk + k * ENTRY + 8, ix->e[i + k].idx);
         }
         XXH64_update(&st, blk, k * ENTRY);

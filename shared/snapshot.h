@@ -149,7 +149,8 @@ spoor_snapw_t *spoor_snapw_create(const char *dir, const char *name);
  * allowed: find returns them all).  Profiles keep the order they were
  * added; the first is profile 0.
  * Returns SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_BLOB_MAX, nids
- * 0) or SPOOR_E_NOMEM with nothing added, the writer still usable;
+ * 0, or a profile that would make the count 0xFFFFFFFF or more) or
+ * SPOOR_E_NOMEM with nothing added, the writer still usable;
  * SPOOR_E_IO (errno set) when the write failed: the writer is then
  * failed, every later call returns SPOOR_E_IO and commit removes the file.
  */
@@ -164,8 +165,6 @@ int spoor_snapw_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
  * bytes, 2 or 1 per line).  Call before the first add.  Returns SPOOR_OK,
  * SPOOR_E_INVAL (another size, profiles already added, called twice).
  * A writer without it writes version 1, byte for byte as before.
- * A writer with it refuses (SPOOR_E_INVAL, nothing added) a profile that
- * would make the count 0xFFFFFFFF or more.
  */
 int spoor_snapw_slots(spoor_snapw_t *w, size_t sum);
 
