@@ -19,8 +19,8 @@
 #define DAY_MS            86400000LL
 
 
-_Static_assert(sizeof(profile_t) <= 128,
-               "profile_t outgrew its 128-byte size class (profile.h)");
+_Static_assert(sizeof(profile_t) <= 112,
+               "profile_t outgrew its 112-byte size class (profile.h)");
 
 
 profile_t *
@@ -56,7 +56,6 @@ profile_free(profile_t *p)
         free(profile_traits(p)[i].value);
     }
     free(p->lists);
-    free(p->drops);
     free(p);
 }
 
@@ -68,9 +67,6 @@ profile_prefetch_free(const profile_t *p)
      * its page's free list) */
     if (p->lists != NULL) {
         __builtin_prefetch(p->lists, 1);
-    }
-    if (p->drops != NULL) {
-        __builtin_prefetch(p->drops, 1);
     }
 }
 
@@ -96,6 +92,7 @@ _Static_assert(sizeof(profile_span_t) % 8 == 0
                && sizeof(profile_trait_t) % 8 == 0
                && sizeof(profile_link_t) % 8 == 0
                && sizeof(profile_count_t) % 4 == 0
+               && sizeof(profile_weight_t) % 4 == 0
                && _Alignof(profile_count_t) <= 4
                && _Alignof(profile_weight_t) <= 4,
                "a list would start misaligned in the block (profile.h)");
@@ -155,7 +152,7 @@ list_insert(profile_t *p, unsigned k, size_t i)
 {
     size_t          size = entry_size[k];
     size_t          at = profile_list_off(p, k) + i * size;
-    size_t          end = profile_list_off(p, PROFILE_NLISTS);
+    size_t          end = profile_block_size(p);
     unsigned char  *b = realloc(p->lists, end + size);
 
     if (b == NULL) {
@@ -176,7 +173,7 @@ list_remove(profile_t *p, unsigned k, size_t i)
 {
     size_t  size = entry_size[k];
     size_t  at = profile_list_off(p, k) + i * size;
-    size_t  end = profile_list_off(p, PROFILE_NLISTS);
+    size_t  end = profile_block_size(p);
 
     memmove(p->lists + at, p->lists + at + size, end - at - size);
     set_count(p, k, count_of(p, k) - 1);
@@ -190,7 +187,7 @@ list_cut(profile_t *p, unsigned k, size_t n)
 {
     size_t  cur = count_of(p, k), size = entry_size[k];
     size_t  from = profile_list_off(p, k) + cur * size;
-    size_t  end = profile_list_off(p, PROFILE_NLISTS);
+    size_t  end = profile_block_size(p);
 
     if (n == cur) {
         return;
@@ -211,16 +208,25 @@ count_add(uint32_t *c, uint64_t n)
 int
 profile_count_dropped(profile_t *p, unsigned kind, uint64_t n)
 {
+    size_t          end = profile_list_off(p, PROFILE_NLISTS);
+    unsigned char  *b;
+    uint32_t        c;
+
     if (n == 0) {
         return SPOOR_OK;
     }
-    if (p->drops == NULL) {
-        p->drops = calloc(PROFILE_NDROPS, sizeof(uint32_t));
-        if (p->drops == NULL) {
+    if (!p->has_drops) {
+        b = realloc(p->lists, end + PROFILE_NDROPS * sizeof(uint32_t));
+        if (b == NULL) {
             return SPOOR_E_NOMEM;
         }
+        memset(b + end, 0, PROFILE_NDROPS * sizeof(uint32_t));
+        p->lists = b;
+        p->has_drops = 1;
     }
-    count_add(&p->drops[kind], n);
+    c = profile_dropped(p, kind);
+    count_add(&c, n);
+    memcpy(p->lists + end + kind * sizeof(uint32_t), &c, sizeof(c));
     return SPOOR_OK;
 }
 
@@ -507,10 +513,12 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
                 old = k;
             }
         }
+        c = ws[old].day >= day;         /* the new one is the oldest */
+        /* (the count may move the block: ws is not read after it) */
         if (profile_count_dropped(p, PROFILE_DROP_WEIGHTS, 1) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        if (ws[old].day >= day) {
+        if (c) {
             return SPOOR_OK;
         }
         list_remove(p, PROFILE_L_WEIGHTS, old);
@@ -558,14 +566,12 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     for (i = 0; i < p->ncurrencies; i++) {
         if (strcmp(m[i].code, c) == 0) {
             m[i].micros += amount;
-            p->revenue_micros += (uint64_t) amount;
             return;
         }
     }
     if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
         i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
         m[i].micros += amount;
-        p->revenue_micros += (uint64_t) amount;
         return;
     }
     /* sorted by code */
@@ -576,7 +582,6 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     if (m == NULL) {
         return;                         /* out of memory: not counted */
     }
-    p->revenue_micros += (uint64_t) amount;
     memcpy(m->code, c, 4);
     m->micros = amount;
 }
@@ -1393,7 +1398,14 @@ profile_abandoned(const profile_t *p, int64_t now_ms, int64_t abandon_ms)
 double
 profile_revenue(const profile_t *p)
 {
-    return (double) (int64_t) p->revenue_micros / 1e6;
+    const profile_money_t  *m = profile_currencies(p);
+    uint64_t                s = 0;
+    size_t                  i;
+
+    for (i = 0; i < p->ncurrencies; i++) {
+        s += (uint64_t) m[i].micros;    /* wrapping, read as int64 */
+    }
+    return (double) (int64_t) s / 1e6;
 }
 
 
@@ -1840,7 +1852,6 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         memset(e->code, 0, 4);
         memcpy(e->code, x->via.str.ptr, x->via.str.size);
         e->micros = t;
-        p->revenue_micros += (uint64_t) t;
     }
 
     a = bk;

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <msgpack.h>
 #include "event.h"
 #include "intern.h"
@@ -125,7 +126,7 @@ typedef struct {
 extern const profile_context_t  profile_no_context;
 
 /* The lists whose entries beyond their PROFILE_*_MAX are dropped and
- * counted (profile_t.drops). */
+ * counted (profile_t.has_drops). */
 enum {
     PROFILE_DROP_SESSIONS, PROFILE_DROP_CARTS, PROFILE_DROP_ORDERS,
     PROFILE_DROP_NAMES, PROFILE_DROP_WEIGHTS, PROFILE_DROP_TRAITS,
@@ -157,13 +158,14 @@ enum {
  * in the table of the state that owns the profiles
  * (profile_conf_t.strings), which outlives them.
  *
- * Size: 128 bytes, one of mimalloc's size classes, checked at compile
+ * Size: 112 bytes, one of mimalloc's size classes, checked at compile
  * time in profile.c; a profile is allocated for each visitor, so every
  * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32 bits, saturating at
  * UINT32_MAX (count_add in profile.c; a record holding more reads back
  * as UINT32_MAX, docs/FORMAT.md), the list lengths in the fewest bytes
- * their caps allow, and the counts of dropped entries, which most
- * profiles never have, in a block of their own.
+ * their caps allow, the counts of dropped entries, which most profiles
+ * never have, at the end of the lists' block only once there is one,
+ * and the revenue summed from its currencies when read.
  */
 typedef struct {
     /* first, in one cache line, what a commit reads of every profile
@@ -174,9 +176,6 @@ typedef struct {
      * record so that a delta finds the profiles time changed without
      * computing it for each; INT64_MIN: unknown */
     int64_t              next_change;
-    uint64_t             revenue_micros;     /* the sum of revenue[].micros
-                                                (wrapping: profile_revenue
-                                                reads it as int64) */
     uint32_t             orders;             /* saturating */
     /* what its record in the current generation says of it, for the
      * generation's segment sizes and lifecycle and RFM counts (state.c
@@ -225,11 +224,12 @@ typedef struct {
     uint16_t             nbuckets;
     uint8_t              nsessions, ncarts, norders, ncurrencies, ntraits;
     uint8_t              nlinks, nnames, nweights;
-    unsigned char       *lists;              /* NULL: never an entry */
-    /* what the bounded lists dropped, PROFILE_NDROPS counts indexed by
-     * PROFILE_DROP_*, saturating at UINT32_MAX; NULL while all are 0
+    /* whether the block ends with what the bounded lists dropped, after
+     * the last list: PROFILE_NDROPS counts (uint32_t) indexed by
+     * PROFILE_DROP_*, saturating at UINT32_MAX; 0 while all are 0
      * (profile_dropped reads them, profile_count_dropped adds) */
-    uint32_t            *drops;
+    uint8_t              has_drops;
+    unsigned char       *lists;              /* NULL: never an entry */
 
     /* contextual: the newest event's context (ctx never NULL: interned,
      * or &profile_no_context) and its referrer (interned, too varied to
@@ -284,6 +284,14 @@ profile_list_off(const profile_t *p, unsigned k)
         break;
     }
     return o;
+}
+
+/* The bytes of p's block: its lists, then its dropped counts. */
+static inline size_t
+profile_block_size(const profile_t *p)
+{
+    return profile_list_off(p, PROFILE_NLISTS)
+           + (p->has_drops ? PROFILE_NDROPS * sizeof(uint32_t) : 0);
 }
 
 /* The first entry of list k of p; NULL when p never had an entry. */
@@ -351,7 +359,13 @@ profile_weights(const profile_t *p)
 static inline uint32_t
 profile_dropped(const profile_t *p, unsigned kind)
 {
-    return p->drops != NULL ? p->drops[kind] : 0;
+    uint32_t  v = 0;
+
+    if (p->has_drops) {     /* after the last list: 4-aligned (profile.c) */
+        memcpy(&v, p->lists + profile_list_off(p, PROFILE_NLISTS)
+                   + kind * sizeof(uint32_t), sizeof(v));
+    }
+    return v;
 }
 
 /* Counts n more entries of list `kind` (PROFILE_DROP_*) as dropped,

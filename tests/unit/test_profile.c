@@ -214,6 +214,10 @@ read_larger(const profile_t *p)
 }
 
 
+static void fold_named(profile_t *p, const char *name, const char *cat,
+    int64_t t);
+
+
 Test(profile, counts_saturate_and_never_wrap)
 {
     profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
@@ -224,9 +228,9 @@ Test(profile, counts_saturate_and_never_wrap)
     fold_order(p, "EUR", 3, 1);
     fold_order(q, "EUR", 3, 1);
     /* a profile that dropped nothing holds no counts of drops */
-    cr_assert_null(p->drops);
+    cr_assert_eq(p->has_drops, 0);
     cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
-    cr_assert_null(r->drops, "read back, still none");
+    cr_assert_eq(r->has_drops, 0, "read back, still none");
     profile_free(r);
     r = NULL;
     msgpack_sbuffer_destroy(&sb);
@@ -251,30 +255,41 @@ Test(profile, counts_saturate_and_never_wrap)
     fold_order(p, "EUR", 3, 2);
     cr_assert_eq(p->events, UINT32_MAX);
 
-    /* a record written with a larger count (by a build that kept 64
-     * bits) reads back as the most a count holds, not as its low bits */
-    p->drops[PROFILE_DROP_NAMES] = 0;
+    /* the counts live past the lists: they move as the lists grow */
+    fold_named(p, "x", "y", T0);
+    cr_assert_eq(profile_dropped(p, PROFILE_DROP_SESSIONS), UINT32_MAX);
+    cr_assert_eq(profile_dropped(p, PROFILE_DROP_NAMES), UINT32_MAX);
+    cr_assert_eq(profile_dropped(p, PROFILE_DROP_WEIGHTS), 0);
     cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
     cr_assert_eq(r->events, UINT32_MAX);
     cr_assert_eq(profile_dropped(r, PROFILE_DROP_SESSIONS), UINT32_MAX);
+    cr_assert_eq(profile_dropped(r, PROFILE_DROP_NAMES), UINT32_MAX);
     profile_free(r);
     msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+    profile_free(q);
 
-    p->drops[PROFILE_DROP_SESSIONS] = 0;
+    /* a record written with a larger count (by a build that kept 64
+     * bits) reads back as the most a count holds, not as its low bits:
+     * one profile with the events at the most, one with a dropped count */
+    p = profile_new();
+    fold_order(p, "EUR", 3, 1);
+    p->events = UINT32_MAX;
     r = read_larger(p);
     cr_assert_eq(r->events, UINT32_MAX, "2^32 + 5 read back as %u",
                  r->events);
     profile_free(r);
+    profile_free(p);
 
-    p->drops[PROFILE_DROP_SESSIONS] = UINT32_MAX;
-    p->events = 3;
+    p = profile_new();
+    fold_order(p, "EUR", 3, 1);
+    cr_assert_eq(profile_count_dropped(p, PROFILE_DROP_SESSIONS,
+                                       UINT32_MAX), SPOOR_OK);
     r = read_larger(p);
     cr_assert_eq(profile_dropped(r, PROFILE_DROP_SESSIONS), UINT32_MAX,
                  "2^32 + 5 read back as %u",
                  profile_dropped(r, PROFILE_DROP_SESSIONS));
-
     profile_free(p);
-    profile_free(q);
     profile_free(r);
 }
 
@@ -568,4 +583,32 @@ Test(profile, each_list_keeps_its_entries_as_the_others_grow_and_shrink)
     msgpack_sbuffer_destroy(&sb);
     profile_free(p);
     profile_free(q);
+}
+
+
+/* The revenue is summed from the currencies when read: over every
+ * currency, after a merge and read back. */
+Test(profile, revenue_is_the_sum_over_its_currencies)
+{
+    profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
+    profile_conf_t    c = conf_of();
+    msgpack_sbuffer   sb;
+
+    cr_assert(p != NULL && q != NULL);
+    cr_assert_eq(profile_revenue(p), 0);
+    fold_order(p, "EUR", 3, 10);
+    fold_order(p, "USD", 3, 2.5);
+    fold_order(p, "EUR", 3, 1);
+    cr_assert_eq(profile_revenue(p), 13.5);
+    fold_order(q, "GBP", 3, 4);
+    cr_assert_eq(profile_merge(p, q, &c), SPOOR_OK);
+    cr_assert_eq(p->ncurrencies, 3);
+    cr_assert_eq(profile_revenue(p), 17.5);
+    cr_assert_eq(round_trip(p, &r, &sb), SPOOR_OK);
+    cr_assert_eq(profile_revenue(r), 17.5);
+
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+    profile_free(q);
+    profile_free(r);
 }
