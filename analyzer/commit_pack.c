@@ -53,6 +53,8 @@ typedef struct {
 /* What packing needs per thread. */
 typedef struct {
     stored_id_t       *sids;         /* max_ids */
+    char             (*texts)[IDENTITY_TEXT_BUF];   /* max_ids: the
+                                        texts of ids kept packed */
     stored_decayed_t  *dec;
     size_t             ndec_cap;
     stored_str_t      *segs;         /* rules' count + 1 */
@@ -77,9 +79,10 @@ scratch_init(scratch_t *s, const commit_pack_t *c)
     memset(s, 0, sizeof(*s));
     figures_init(&s->fig);
     s->sids = malloc((c->max_ids ? c->max_ids : 1) * sizeof(stored_id_t));
+    s->texts = malloc((c->max_ids ? c->max_ids : 1) * sizeof(*s->texts));
     s->segs = malloc((c->rules ? spoor_rules_count(c->rules) + 1 : 1)
                      * sizeof(stored_str_t));
-    return s->sids && s->segs ? SPOOR_OK : SPOOR_E_NOMEM;
+    return s->sids && s->texts && s->segs ? SPOOR_OK : SPOOR_E_NOMEM;
 }
 
 
@@ -87,6 +90,7 @@ static void
 scratch_free(scratch_t *s)
 {
     free(s->sids);
+    free(s->texts);
     free(s->dec);
     free(s->segs);
     snap_group_w_free(&s->gw);
@@ -204,11 +208,12 @@ pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
     rec.id.ptr = hex;
     rec.id.len = 16;
     for (j = 0; j < o->count; j++) {
-        const ident_t  *d = &c->g->ids[c->members[o->first + j]];
+        uint32_t        id = c->members[o->first + j];
+        const ident_t  *d = &c->g->ids[id];
 
         s->sids[j].kind = d->kind;
-        s->sids[j].text.ptr = d->text;
-        s->sids[j].text.len = d->len;
+        s->sids[j].text.ptr = identity_text(c->g, id, s->texts[j],
+                                            &s->sids[j].text.len);
         hashes[j] = d->hash;
     }
     hashes[o->count] = spoor_id_hash("p", hex, 16);

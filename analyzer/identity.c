@@ -128,9 +128,14 @@ grow_table(identity_t *g)
 }
 
 
+/*
+ * The id (kind, text[0 .. len)) of hash h, whose stored bytes are
+ * bytes[0 .. nbytes) in form (id_text_pack), or UINT32_MAX; *slot then
+ * receives the free slot where it would go.
+ */
 static uint32_t
-lookup(const identity_t *g, uint64_t h, char kind, const char *text,
-    size_t len, size_t *slot)
+lookup(const identity_t *g, uint64_t h, char kind, size_t len,
+    unsigned form, const void *bytes, size_t nbytes, size_t *slot)
 {
     size_t    j = (size_t) h & (g->table_cap - 1);
     uint32_t  k;
@@ -139,7 +144,7 @@ lookup(const identity_t *g, uint64_t h, char kind, const char *text,
         const ident_t  *d = &g->ids[k - 1];
 
         if (d->hash == h && d->kind == kind && d->len == len
-            && memcmp(d->text, text, len) == 0)
+            && d->form == form && memcmp(d->bytes, bytes, nbytes) == 0)
         {
             return k - 1;
         }
@@ -152,12 +157,51 @@ lookup(const identity_t *g, uint64_t h, char kind, const char *text,
 }
 
 
+/* The bytes an id of text[0 .. len) is kept as: the text itself, or its
+ * packed bytes in packed[]; their form in *form, their length in *n. */
+static const void *
+stored_bytes(const char *text, size_t len,
+    unsigned char packed[ID_TEXT_PACKED], unsigned *form, size_t *n)
+{
+    *form = id_text_pack(text, len, packed);
+    if (*form == ID_TEXT_RAW) {
+        *n = len;
+        return text;
+    }
+    *n = ID_TEXT_PACKED;
+    return packed;
+}
+
+
 uint32_t
 identity_find(const identity_t *g, char kind, const char *text, size_t len)
 {
-    char  k[2] = { kind, 0 };
+    char            k[2] = { kind, 0 };
+    unsigned char   packed[ID_TEXT_PACKED];
+    const void     *b;
+    unsigned        form;
+    size_t          n;
 
-    return lookup(g, spoor_id_hash(k, text, len), kind, text, len, NULL);
+    if (len > IDENTITY_ID_MAX) {
+        return UINT32_MAX;              /* never entered */
+    }
+    b = stored_bytes(text, len, packed, &form, &n);
+    return lookup(g, spoor_id_hash(k, text, len), kind, len, form, b, n,
+                  NULL);
+}
+
+
+const char *
+identity_text(const identity_t *g, uint32_t i, char *buf, size_t *len)
+{
+    const ident_t  *d = &g->ids[i];
+
+    if (d->form == ID_TEXT_RAW) {
+        *len = d->len;
+        return (const char *) d->bytes;
+    }
+    *len = id_text_unpack(d->form, d->bytes, buf);
+    return buf;
 }
 
 
@@ -192,18 +236,26 @@ uint32_t
 identity_get(identity_t *g, char kind, const char *text, size_t len,
     int *nomem)
 {
-    char       k[2] = { kind, 0 };
-    uint64_t   h;
-    uint32_t   i;
-    size_t     slot;
-    ident_t   *d;
+    char            k[2] = { kind, 0 };
+    unsigned char   packed[ID_TEXT_PACKED];
+    const void     *b;
+    unsigned        form;
+    uint64_t        h;
+    uint32_t        i;
+    size_t          slot, n;
+    ident_t        *d;
 
+    if (len > IDENTITY_ID_MAX) {
+        g->junk_seen++;                 /* never entered: junk */
+        return UINT32_MAX;
+    }
     h = spoor_id_hash(k, text, len);
-    i = lookup(g, h, kind, text, len, &slot);
+    b = stored_bytes(text, len, packed, &form, &n);
+    i = lookup(g, h, kind, len, form, b, n, &slot);
     if (i != UINT32_MAX) {
         return i;               /* junk never gets in: known is not junk */
     }
-    if (identity_junk(g, text, len) || len > IDENTITY_ID_MAX) {
+    if (identity_junk(g, text, len)) {
         g->junk_seen++;
         return UINT32_MAX;
     }
@@ -213,7 +265,7 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
             *nomem = 1;
             return UINT32_MAX;
         }
-        (void) lookup(g, h, kind, text, len, &slot);
+        (void) lookup(g, h, kind, len, form, b, n, &slot);
     }
     if (g->n == g->cap) {
         uint32_t  cap = g->cap ? g->cap * 2 : 1024;
@@ -228,14 +280,18 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     }
 
     d = &g->ids[g->n];
-    d->text = text_room(g, len + 1);
-    if (d->text == NULL) {
+    d->bytes = (unsigned char *) text_room(g, form == ID_TEXT_RAW ? n + 1
+                                                                  : n);
+    if (d->bytes == NULL) {
         *nomem = 1;
         return UINT32_MAX;
     }
-    memcpy(d->text, text, len);
-    d->text[len] = '\0';
+    memcpy(d->bytes, b, n);
+    if (form == ID_TEXT_RAW) {
+        d->bytes[n] = '\0';
+    }
     d->len = (uint16_t) len;
+    d->form = form;
     d->hash = h;
     d->kind = kind;
     d->parent = g->n;

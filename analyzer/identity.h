@@ -24,21 +24,28 @@
  * Id texts live in blocks of IDENTITY_BLOCK bytes owned by the graph
  * (texts are never freed one by one: ids are only added), so an id costs
  * its bytes and a NUL, not a malloc chunk; identity_free() frees them.
+ * A lowercase UUID or 16 bytes of base64url, the shapes trackers give
+ * most ids, is kept as its 16 bytes (id_text.h): identity_text() reads
+ * an id's text back either way.
  */
 #ifndef SPOOR_IDENTITY_H
 #define SPOOR_IDENTITY_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "id_text.h"
 #include "profile.h"
 
 /* 32 bytes: one per id, so a state of 10M profiles holds some 20M. */
 typedef struct {
     uint64_t    hash;
-    char       *text;        /* NUL-terminated */
+    /* the text, NUL-terminated (form ID_TEXT_RAW), or its 16 packed
+     * bytes (another form); read it with identity_text() */
+    unsigned char *bytes;
     profile_t  *profile;     /* roots only; NULL: erased or none yet */
     uint32_t    parent;      /* union-find; itself for a root */
-    uint16_t    len;         /* at most IDENTITY_ID_MAX */
+    uint16_t    len : 14;    /* of the text: at most IDENTITY_ID_MAX */
+    uint16_t    form : 2;    /* ID_TEXT_* */
     char        kind;        /* 'v', 'a', 'u' */
     uint8_t     stored : 1;  /* the state's current generation chain
                                 holds this id with a profile (state.c:
@@ -90,6 +97,13 @@ int identity_junk(const identity_t *g, const char *text, size_t len);
  * then set).  A junk id is never added, so only new ids are checked. */
 uint32_t identity_get(identity_t *g, char kind, const char *text,
     size_t len, int *nomem);
+
+/* The text of id i and its length (*len): NUL-terminated, in the
+ * graph's blocks, or, for an id kept packed, written into buf (at least
+ * IDENTITY_TEXT_BUF bytes), which it then stays in until buf is reused. */
+#define IDENTITY_TEXT_BUF  (ID_TEXT_MAX + 1)
+const char *identity_text(const identity_t *g, uint32_t i, char *buf,
+    size_t *len);
 
 /* The index of id (kind, text) when known, else UINT32_MAX. */
 uint32_t identity_find(const identity_t *g, char kind, const char *text,

@@ -1417,15 +1417,17 @@ static state_t  *sort_st;
 static int
 cmp_member(const void *a, const void *b)
 {
-    const ident_t  *x = &sort_st->g.ids[*(const uint32_t *) a];
-    const ident_t  *y = &sort_st->g.ids[*(const uint32_t *) b];
-    int             c;
+    uint32_t        i = *(const uint32_t *) a, j = *(const uint32_t *) b;
+    const ident_t  *x = &sort_st->g.ids[i];
+    const ident_t  *y = &sort_st->g.ids[j];
+    char            bx[IDENTITY_TEXT_BUF], by[IDENTITY_TEXT_BUF];
+    size_t          nx, ny;
 
     if (x->kind != y->kind) {
         return x->kind < y->kind ? -1 : 1;
     }
-    c = strcmp(x->text, y->text);
-    return c;
+    return strcmp(identity_text(&sort_st->g, i, bx, &nx),
+                  identity_text(&sort_st->g, j, by, &ny));
 }
 
 

@@ -43,9 +43,10 @@ id_of(identity_t *g, char kind, const char *text)
 Test(identity, an_id_is_kept_once_with_its_text)
 {
     identity_t  g;
-    char        long_id[IDENTITY_ID_MAX + 2];
+    char        long_id[IDENTITY_ID_MAX + 2], buf[IDENTITY_TEXT_BUF];
     uint32_t    a, b;
     int         nomem = 0;
+    size_t      n;
 
     cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
     a = id_of(&g, 'u', "alice");
@@ -54,8 +55,8 @@ Test(identity, an_id_is_kept_once_with_its_text)
     cr_assert_eq(id_of(&g, 'u', "alice"), a);
     cr_assert_eq(identity_find(&g, 'u', "alice", 5), a);
     cr_assert_eq(identity_find(&g, 'u', "bob", 3), UINT32_MAX);
-    cr_assert_str_eq(g.ids[a].text, "alice");
-    cr_assert_eq(g.ids[a].len, 5);
+    cr_assert_str_eq(identity_text(&g, a, buf, &n), "alice");
+    cr_assert_eq(n, 5);
 
     /* the longest id kept, and one byte more (junk) */
     memset(long_id, 'x', sizeof(long_id));
@@ -197,4 +198,43 @@ Test(identity, ranks_stay_small_and_every_id_finds_its_root)
     }
     identity_free(&g);
     intern_free(&strings);
+}
+
+
+/* Ids shaped as trackers make them are kept packed (id_text.h): found by
+ * their text, told apart from their near twins, read back the same. */
+Test(identity, packed_ids_are_found_and_read_back_as_they_came)
+{
+    identity_t          g;
+    char                buf[IDENTITY_TEXT_BUF];
+    size_t              n, k;
+    uint32_t            id[6];
+    static const char  *texts[6] = {
+        "df01ff83-c112-4fc6-9aac-27b203ec02fd",     /* packed: uuid */
+        "DF01FF83-C112-4FC6-9AAC-27B203EC02FD",     /* as it is */
+        "EBa8B5l0JaD79GVr4sx-MQ",                   /* packed: base64url */
+        "EBa8B5l0JaD79GVr4sx-MR",                   /* as it is: bits */
+        "df01ff83-c112-4fc6-9aac-27b203ec02fe",     /* packed, 1 apart */
+        "user-1",
+    };
+
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    for (k = 0; k < 6; k++) {
+        id[k] = id_of(&g, 'a', texts[k]);
+    }
+    cr_assert_eq(g.ids[id[0]].form, ID_TEXT_UUID);
+    cr_assert_eq(g.ids[id[1]].form, ID_TEXT_RAW);
+    cr_assert_eq(g.ids[id[2]].form, ID_TEXT_B64);
+    cr_assert_eq(g.ids[id[3]].form, ID_TEXT_RAW);
+    for (k = 0; k < 6; k++) {
+        cr_assert_eq(identity_find(&g, 'a', texts[k], strlen(texts[k])),
+                     id[k], "%s", texts[k]);
+        cr_assert_eq(id_of(&g, 'a', texts[k]), id[k]);
+        cr_assert_str_eq(identity_text(&g, id[k], buf, &n), texts[k]);
+        cr_assert_eq(n, strlen(texts[k]));
+        cr_assert_eq(identity_find(&g, 'v', texts[k], strlen(texts[k])),
+                     UINT32_MAX, "the kind is part of a packed id too");
+    }
+    cr_assert_eq(g.n, 6);
+    identity_free(&g);
 }
