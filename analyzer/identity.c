@@ -9,7 +9,7 @@
 #include "snapshot.h"
 
 _Static_assert(sizeof(ident_t) <= 32, "an id is at most 32 bytes");
-_Static_assert(IDENTITY_ID_MAX <= UINT16_MAX, "an id's length fits its u16");
+_Static_assert(IDENTITY_ID_MAX < (1u << 14), "an id's length fits its 14 bits");
 
 static const char *const  junk_ids[] = {
     "null", "undefined", "anonymous", "none", "nil", "unknown", "NULL",

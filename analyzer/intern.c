@@ -75,7 +75,8 @@ set_slot(const intern_set_t *s, uint64_t h, const void *p, size_t n)
 
 /*
  * The slot of the copy of p[0 .. n) in s (hash h), made when new: n
- * bytes and, with nul, a NUL after them.  SIZE_MAX when out of memory.
+ * bytes and, with nul (strings, which have ids), a NUL after them and
+ * an id.  SIZE_MAX when out of memory or out of ids.
  */
 static size_t
 set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
@@ -91,10 +92,10 @@ set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
     if (s->slot[j]) {
         return j;
     }
-    if (s->n == s->byid_cap) {
-        if (s->n >= UINT32_MAX - 1) {
-            return SIZE_MAX;            /* ids are 32 bits */
-        }
+    if (s->n >= UINT32_MAX - 1) {
+        return SIZE_MAX;                /* ids are 32 bits, 0 is none */
+    }
+    if (nul && s->n == s->byid_cap) {
         cap = s->byid_cap ? s->byid_cap * 2 : 64;
         nb = realloc(s->byid, cap * sizeof(*nb));
         if (nb == NULL) {
@@ -111,7 +112,9 @@ set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
     if (nul) {
         d[n] = '\0';
     }
-    s->byid[s->n] = d;
+    if (nul) {
+        s->byid[s->n] = d;
+    }
     s->slot[j] = d;
     s->hash[j] = h;
     s->len[j] = n;

@@ -10,7 +10,10 @@
  * Ownership: a state (state.h) owns the table its profiles point into and
  * frees it when it closes, after its profiles; a command that unpacks
  * profiles only to print them owns its own.  Not thread-safe: one thread
- * folds.
+ * folds.  Reads (intern_str, intern_find) from other threads are safe
+ * only while nothing is interned: a commit's threads read the names of
+ * the profiles while the fold waits for it (intern_str reads an array
+ * that interning reallocates).
  *
  * Each string copy also has an id, 1 + the number of strings interned
  * before it (intern_id), which a profile stores in 4 bytes where a
@@ -39,7 +42,7 @@ typedef struct {
     size_t       *len;
     uint32_t     *id;
     size_t        cap, n;        /* cap: a power of two, or 0 */
-    const void  **byid;          /* n of them */
+    const void  **byid;          /* n of them (strings only) */
     size_t        byid_cap;
 } intern_set_t;
 

@@ -423,6 +423,17 @@ add_time(profile_t *p, unsigned list, unsigned dropped, int64_t t)
 }
 
 
+/* The length a count's or weight's name is kept at: at most
+ * PROFILE_STR_MAX bytes, and up to a NUL, as a record writes it (a name
+ * is a C string there), so that the same name is one entry whether it
+ * was folded or read back. */
+static size_t
+name_len(const char *name, size_t len)
+{
+    return strnlen(name, len > PROFILE_STR_MAX ? PROFILE_STR_MAX : len);
+}
+
+
 /* The order of the name whose intern id is `id` against name[0 .. len):
  * by bytes, then the shorter first, as memcmp orders equal lengths. */
 static int
@@ -447,9 +458,7 @@ add_name(profile_t *p, intern_t *strs, const char *name, size_t len,
     uint32_t          id;
     profile_count_t  *e = profile_names(p);
 
-    if (len > PROFILE_STR_MAX) {
-        len = PROFILE_STR_MAX;
-    }
+    len = name_len(name, len);
     for (i = 0; i < p->nnames; i++) {
         c = cmp_name(strs, e[i].name, name, len);
         if (c == 0) {
@@ -483,11 +492,9 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
     size_t             i, k, old;
     int                c;
     profile_weight_t  *e, *ws = profile_weights(p);
-    uint32_t           id;
+    uint32_t           id = 0;
 
-    if (len > PROFILE_STR_MAX) {
-        len = PROFILE_STR_MAX;
-    }
+    len = name_len(name, len);
     for (i = 0; i < p->nweights; i++) {
         e = &ws[i];
         c = cmp_name(strs, e->name, name, len);
@@ -502,18 +509,23 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
             break;
         }
     }
-    id = intern_id(strs, name, len);   /* before anything is dropped */
-    if (id == 0) {
-        return SPOOR_E_NOMEM;
-    }
+    old = 0;
+    c = 0;
     if (p->nweights == PROFILE_WEIGHTS_MAX) {
-        old = 0;
         for (k = 1; k < p->nweights; k++) {
             if (ws[k].day < ws[old].day) {
                 old = k;
             }
         }
         c = ws[old].day >= day;         /* the new one is the oldest */
+    }
+    if (!c) {
+        id = intern_id(strs, name, len);   /* before anything is dropped */
+        if (id == 0) {
+            return SPOOR_E_NOMEM;
+        }
+    }
+    if (p->nweights == PROFILE_WEIGHTS_MAX) {
         /* (the count may move the block: ws is not read after it) */
         if (profile_count_dropped(p, PROFILE_DROP_WEIGHTS, 1) != SPOOR_OK) {
             return SPOOR_E_NOMEM;

@@ -899,7 +899,7 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     if (!w->groups || group == NULL || ids == NULL || nids == NULL
         || atomic_load(&w->ix->sorted)
         || snap_group_head(group, len, &first, &n, &size, NULL, 0) != 0
-        || size != len || w->count + n >= SLOT_EMPTY - 1)
+        || size != len || w->count + n > SLOT_EMPTY - 1)
     {
         return SPOOR_E_INVAL;           /* an index entry's idx is u32 */
     }

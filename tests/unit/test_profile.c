@@ -417,9 +417,11 @@ Test(profile, a_visit_of_the_same_instant_wins_by_its_strings_in_any_order)
 }
 
 
-/* Folds a track event `name` of category cat at time t into p. */
+/* Folds a track event name[0 .. nlen) of category cat[0 .. clen) at time
+ * t into p. */
 static void
-fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
+fold_named_len(profile_t *p, const char *name, size_t nlen, const char *cat,
+    size_t clen, int64_t t)
 {
     msgpack_sbuffer   sb;
     msgpack_packer    pk;
@@ -432,7 +434,7 @@ fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
     msgpack_pack_str_with_body(&pk, "category", 8);
-    msgpack_pack_str_with_body(&pk, cat, strlen(cat));
+    msgpack_pack_str_with_body(&pk, cat, clen);
     msgpack_unpacked_init(&u);
     cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
                  MSGPACK_UNPACK_SUCCESS);
@@ -441,7 +443,7 @@ fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
     ev.received_ms = t;
     ev.kind = SPOOR_KIND_TRACK;
     ev.name.data = name;
-    ev.name.len = strlen(name);
+    ev.name.len = nlen;
     ev.user_id.data = "u1";
     ev.user_id.len = 2;
     ev.properties.obj = &u.data;
@@ -449,6 +451,48 @@ fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
 
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(&sb);
+}
+
+
+static void
+fold_named(profile_t *p, const char *name, const char *cat, int64_t t)
+{
+    fold_named_len(p, name, strlen(name), cat, strlen(cat), t);
+}
+
+
+/* A name holding a NUL is kept up to it, as a record writes it: one entry
+ * with "Shoes" whether it came with the NUL or without, in memory as
+ * after a reload. */
+Test(profile, a_name_is_kept_up_to_a_nul_as_a_record_holds_it)
+{
+    profile_t        *p = profile_new(), *q = NULL;
+    msgpack_sbuffer   sa, sb;
+    const int64_t     day = 86400000LL;
+
+    cr_assert(p != NULL);
+    fold_named_len(p, "Nul", 3, "Shoes", 5, T0);
+    fold_named_len(p, "Nul\0After", 9, "Shoes\0x", 7, T0 + day);
+    fold_named_len(p, "Nul", 3, "Shoes", 5, T0 + 2 * day);
+    cr_assert_eq(p->nnames, 1);
+    cr_assert_eq(profile_names(p)[0].count, 3);
+    cr_assert_eq(p->nweights, 6, "a weight a day for \"\" and Shoes");
+    cr_assert_str_eq(intern_str(&strings, profile_weights(p)[3].name),
+                     "Shoes");
+    cr_assert_eq(profile_weights(p)[3].name, profile_weights(p)[5].name);
+
+    cr_assert_eq(round_trip(p, &q, &sa), SPOOR_OK);
+    profile_free(p);
+    p = NULL;
+    cr_assert_eq(round_trip(q, &p, &sb), SPOOR_OK);
+    cr_assert(sa.size == sb.size && memcmp(sa.data, sb.data, sa.size) == 0);
+    cr_assert_eq(p->nnames, 1);
+    cr_assert_eq(p->nweights, 6);
+
+    msgpack_sbuffer_destroy(&sa);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+    profile_free(q);
 }
 
 
