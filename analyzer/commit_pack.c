@@ -195,7 +195,7 @@ pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
     chunk_t *ch, size_t i, uint64_t *hashes)
 {
     const commit_out_t  *o = &c->outs[k];
-    profile_t           *p = c->g->ids[o->root].profile;
+    profile_t           *p = identity_held(c->g, o->root);
     stored_profile_t     rec;
     msgpack_packer       pk;
     char                 hex[17];

@@ -212,10 +212,10 @@ deadlines_fill(follower_t *f, int64_t after)
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < st->g.n; i++) {
-        if (st->g.ids[i].parent != i || st->g.ids[i].profile == NULL) {
+        if (!identity_is_root(&st->g, i) || identity_held(&st->g, i) == NULL) {
             continue;
         }
-        t = inferred_next_change(&f->clk, st->g.ids[i].profile, after);
+        t = inferred_next_change(&f->clk, identity_held(&st->g, i), after);
         if (deadlines_set(&f->dl, i, t) != 0) {
             return SPOOR_E_NOMEM;
         }
@@ -344,7 +344,7 @@ publish(follower_t *f)
     }
     f->now = now;
     while (deadlines_pop_due(&f->dl, now, &id, &due)) {
-        profile_t  *p = st->g.ids[identity_root(&st->g, id)].profile;
+        profile_t  *p = identity_held(&st->g, identity_root(&st->g, id));
 
         if (p != NULL) {
             p->dirty = PROFILE_CHANGED;     /* the next delta holds it */
@@ -438,7 +438,7 @@ publish(follower_t *f)
 
     /* the next deadline of every profile this generation changed */
     for (i = 0; i < f->ntouched; i++) {
-        profile_t  *p = st->g.ids[f->touched[i]].profile;
+        profile_t  *p = identity_held(&st->g, f->touched[i]);
 
         if (deadlines_set(&f->dl, f->touched[i],
                           p ? inferred_next_change(&f->clk, p, now_eval)

@@ -8,8 +8,9 @@
 #include "identity.h"
 #include "snapshot.h"
 
-_Static_assert(sizeof(ident_t) <= 32, "an id is at most 32 bytes");
-_Static_assert(IDENTITY_ID_MAX < (1u << 14), "an id's length fits its 14 bits");
+_Static_assert(sizeof(ident_t) <= 24, "an id is at most 24 bytes");
+_Static_assert(IDENTITY_ID_MAX < (1u << 13), "an id's length fits its 13 bits");
+_Static_assert(IDENTITY_ID_MAX + 1 <= IDENTITY_BLOCK, "a text fits a block");
 
 static const char *const  junk_ids[] = {
     "null", "undefined", "anonymous", "none", "nil", "unknown", "NULL",
@@ -37,33 +38,29 @@ identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max)
 void
 identity_free(identity_t *g)
 {
-    uint32_t  i;
-    void     *b, *next;
+    uint32_t    i;
+    profile_t  *p;
 
     /* the profiles are all over the heap: each is asked for some ids
      * ahead, and what freeing it reads a few ids later, so the frees do
      * not wait on memory one after the other */
     for (i = 0; i < g->n; i++) {
-        if (i + FREE_AHEAD < g->n && g->ids[i + FREE_AHEAD].parent
-                                     == i + FREE_AHEAD
-            && g->ids[i + FREE_AHEAD].profile != NULL)
+        if (i + FREE_AHEAD < g->n
+            && (p = identity_held(g, i + FREE_AHEAD)) != NULL)
         {
-            __builtin_prefetch(g->ids[i + FREE_AHEAD].profile);
+            __builtin_prefetch(p);
         }
         if (i + FREE_AHEAD / 2 < g->n
-            && g->ids[i + FREE_AHEAD / 2].parent == i + FREE_AHEAD / 2
-            && g->ids[i + FREE_AHEAD / 2].profile != NULL)
+            && (p = identity_held(g, i + FREE_AHEAD / 2)) != NULL)
         {
-            profile_prefetch_free(g->ids[i + FREE_AHEAD / 2].profile);
+            profile_prefetch_free(p);
         }
-        if (g->ids[i].parent == i) {
-            profile_free(g->ids[i].profile);
-        }
+        profile_free(identity_held(g, i));
     }
-    for (b = g->blocks; b != NULL; b = next) {
-        memcpy(&next, b, sizeof(next));
-        free(b);
+    for (i = 0; i < g->nblocks; i++) {
+        free(g->blocks[i]);
     }
+    free(g->blocks);
     free(g->ids);
     free(g->table);
     free(g->erased);
@@ -128,6 +125,14 @@ grow_table(identity_t *g)
 }
 
 
+/* The bytes of text reference ref (block << 16 | offset). */
+static unsigned char *
+text_at(const identity_t *g, uint32_t ref)
+{
+    return g->blocks[ref >> 16] + (ref & 0xFFFF);
+}
+
+
 /*
  * The id (kind, text[0 .. len)) of hash h, whose stored bytes are
  * bytes[0 .. nbytes) in form (id_text_pack), or UINT32_MAX; *slot then
@@ -144,7 +149,8 @@ lookup(const identity_t *g, uint64_t h, char kind, size_t len,
         const ident_t  *d = &g->ids[k - 1];
 
         if (d->hash == h && d->kind == kind && d->len == len
-            && d->form == form && memcmp(d->bytes, bytes, nbytes) == 0)
+            && d->form == form
+            && memcmp(text_at(g, d->text), bytes, nbytes) == 0)
         {
             return k - 1;
         }
@@ -198,37 +204,44 @@ identity_text(const identity_t *g, uint32_t i, char *buf, size_t *len)
 
     if (d->form == ID_TEXT_RAW) {
         *len = d->len;
-        return (const char *) d->bytes;
+        return (const char *) text_at(g, d->text);
     }
-    *len = id_text_unpack(d->form, d->bytes, buf);
+    *len = id_text_unpack(d->form, text_at(g, d->text), buf);
     return buf;
 }
 
 
-/* n bytes for an id text from the blocks; NULL when out of memory.  A
- * block starts with the pointer to the one before it. */
-static char *
+/* n bytes (at most IDENTITY_BLOCK) for an id text from the blocks: their
+ * reference; UINT32_MAX when out of memory or of blocks. */
+static uint32_t
 text_room(identity_t *g, size_t n)
 {
-    size_t   size;
-    char    *b, *p;
+    unsigned char  **bv;
+    uint32_t         cap, ref;
 
-    if (g->room_left < n) {
-        size = n + sizeof(void *) > IDENTITY_BLOCK ? n + sizeof(void *)
-                                                   : IDENTITY_BLOCK;
-        b = malloc(size);
-        if (b == NULL) {
-            return NULL;
+    if (g->nblocks == 0 || IDENTITY_BLOCK - g->room < n) {
+        if (g->nblocks == IDENTITY_BLOCKS) {
+            return UINT32_MAX;
         }
-        memcpy(b, &g->blocks, sizeof(void *));
-        g->blocks = b;
-        g->room = b + sizeof(void *);
-        g->room_left = size - sizeof(void *);
+        if (g->nblocks == g->blocks_cap) {
+            cap = g->blocks_cap ? g->blocks_cap * 2 : 16;
+            bv = realloc(g->blocks, cap * sizeof(*bv));
+            if (bv == NULL) {
+                return UINT32_MAX;
+            }
+            g->blocks = bv;
+            g->blocks_cap = cap;
+        }
+        g->blocks[g->nblocks] = malloc(IDENTITY_BLOCK);
+        if (g->blocks[g->nblocks] == NULL) {
+            return UINT32_MAX;
+        }
+        g->nblocks++;
+        g->room = 0;
     }
-    p = g->room;
-    g->room += n;
-    g->room_left -= n;
-    return p;
+    ref = (g->nblocks - 1) << 16 | g->room;
+    g->room += (uint32_t) n;
+    return ref;
 }
 
 
@@ -280,25 +293,24 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     }
 
     d = &g->ids[g->n];
-    d->bytes = (unsigned char *) text_room(g, form == ID_TEXT_RAW ? n + 1
-                                                                  : n);
-    if (d->bytes == NULL) {
+    d->text = text_room(g, form == ID_TEXT_RAW ? n + 1 : n);
+    if (d->text == UINT32_MAX) {
         *nomem = 1;
         return UINT32_MAX;
     }
-    memcpy(d->bytes, b, n);
+    memcpy(text_at(g, d->text), b, n);
     if (form == ID_TEXT_RAW) {
-        d->bytes[n] = '\0';
+        text_at(g, d->text)[n] = '\0';
     }
     d->len = (uint16_t) len;
     d->form = form;
+    d->root = 1;
+    d->up.profile = NULL;
     d->hash = h;
     d->kind = kind;
-    d->parent = g->n;
     d->stored = 0;
     d->erased = 0;
     d->rank = 0;
-    d->profile = NULL;
     g->table[slot] = g->n + 1;
     return g->n++;
 }
@@ -309,12 +321,12 @@ identity_root(identity_t *g, uint32_t i)
 {
     uint32_t  r = i, next;
 
-    while (g->ids[r].parent != r) {
-        r = g->ids[r].parent;
+    while (!g->ids[r].root) {
+        r = g->ids[r].up.parent;
     }
-    while (g->ids[i].parent != r) {         /* path compression */
-        next = g->ids[i].parent;
-        g->ids[i].parent = r;
+    while (i != r) {                        /* path compression */
+        next = g->ids[i].up.parent;
+        g->ids[i].up.parent = r;
         i = next;
     }
     return r;
@@ -331,13 +343,15 @@ identity_enter_set(identity_t *g, const uint32_t *ids, size_t n,
     for (k = 1; k < n; k++) {
         r = identity_root(g, ids[k]);
         if (r != identity_root(g, ids[0])) {
-            g->ids[r].parent = ids[0];
+            profile_free(identity_held(g, r));  /* none: new ids */
+            g->ids[r].root = 0;
+            g->ids[r].up.parent = ids[0];
         }
     }
     r = identity_root(g, ids[0]);
     g->ids[r].rank = 1;
-    profile_free(g->ids[r].profile);
-    g->ids[r].profile = p;
+    profile_free(identity_held(g, r));
+    identity_hold(g, r, p);
 }
 
 
@@ -434,15 +448,17 @@ identity_erase_until(identity_t *g, uint32_t r, int64_t t)
 profile_t *
 identity_profile(identity_t *g, uint32_t i)
 {
-    uint32_t  r = identity_root(g, i);
+    uint32_t    r = identity_root(g, i);
+    profile_t  *p = identity_held(g, r);
 
-    if (g->ids[r].profile == NULL) {
-        g->ids[r].profile = profile_new();
-        if (g->ids[r].profile) {
-            g->ids[r].profile->nids = 1;
+    if (p == NULL) {
+        p = profile_new();
+        if (p != NULL) {
+            p->nids = 1;
+            identity_hold(g, r, p);
         }
     }
-    return g->ids[r].profile;
+    return p;
 }
 
 
@@ -459,8 +475,8 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
         return SPOOR_OK;
     }
 
-    pa = g->ids[ra].profile;
-    pb = g->ids[rb].profile;
+    pa = identity_held(g, ra);
+    pb = identity_held(g, rb);
     na = pa ? pa->nids : 1;
     nb = pb ? pb->nids : 1;
     ma = pa ? pa->merges : 0;
@@ -476,8 +492,8 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
         || (g->ids[ra].rank == g->ids[rb].rank && rb < ra))
     {
         t = ra; ra = rb; rb = t;
-        pa = g->ids[ra].profile;
-        pb = g->ids[rb].profile;
+        pa = identity_held(g, ra);
+        pb = identity_held(g, rb);
     }
     if (g->ids[rb].erased && !g->ids[ra].erased
         && erased_room(g) != SPOOR_OK)
@@ -495,7 +511,7 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
             return SPOOR_E_NOMEM;
         }
         pa->nids = 1;
-        g->ids[ra].profile = pa;
+        identity_hold(g, ra, pa);
     }
     if (pb) {
         rc = profile_merge(pa, pb, conf);
@@ -503,7 +519,7 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
             return rc;
         }
         profile_free(pb);
-        g->ids[rb].profile = NULL;
+        identity_hold(g, rb, NULL);
     } else {
         pa->merges++;
     }
@@ -513,7 +529,8 @@ identity_union(identity_t *g, uint32_t a, uint32_t b,
     if (g->ids[rb].erased) {
         (void) identity_erase_until(g, ra, identity_erased_at(g, rb));
     }                               /* room made above: cannot fail */
-    g->ids[rb].parent = ra;
+    g->ids[rb].root = 0;                /* (its profile went above) */
+    g->ids[rb].up.parent = ra;
     g->merges++;
     return SPOOR_OK;
 }

@@ -24,6 +24,8 @@
  * Id texts live in blocks of IDENTITY_BLOCK bytes owned by the graph
  * (texts are never freed one by one: ids are only added), so an id costs
  * its bytes and a NUL, not a malloc chunk; identity_free() frees them.
+ * At most IDENTITY_BLOCKS blocks (4 GiB of texts): an id that would need
+ * more is refused as out of memory.
  * A lowercase UUID or 16 bytes of base64url, the shapes trackers give
  * most ids, is kept as its 16 bytes (id_text.h): identity_text() reads
  * an id's text back either way.
@@ -36,16 +38,26 @@
 #include "id_text.h"
 #include "profile.h"
 
-/* 32 bytes: one per id, so a state of 10M profiles holds some 20M. */
+/*
+ * 24 bytes: one per id, so a state of 10M profiles holds some 20M.  A
+ * root holds its set's profile and a child its parent, never both, so
+ * the two share a field (`root` says which: read them with
+ * identity_held() and identity_parent()); the text is where its bytes
+ * are in the graph's blocks, a 32-bit reference, not a pointer.
+ */
 typedef struct {
     uint64_t    hash;
+    union {
+        profile_t  *profile; /* root: its set's; NULL: erased or none */
+        uint32_t    parent;  /* child: union-find */
+    } up;
     /* the text, NUL-terminated (form ID_TEXT_RAW), or its 16 packed
-     * bytes (another form); read it with identity_text() */
-    unsigned char *bytes;
-    profile_t  *profile;     /* roots only; NULL: erased or none yet */
-    uint32_t    parent;      /* union-find; itself for a root */
-    uint16_t    len : 14;    /* of the text: at most IDENTITY_ID_MAX */
+     * bytes (another form): block << 16 | offset in the graph's blocks;
+     * read it with identity_text() */
+    uint32_t    text;
+    uint16_t    len : 13;    /* of the text: at most IDENTITY_ID_MAX */
     uint16_t    form : 2;    /* ID_TEXT_* */
+    uint16_t    root : 1;    /* a root (up.profile), else a child */
     char        kind;        /* 'v', 'a', 'u' */
     uint8_t     stored : 1;  /* the state's current generation chain
                                 holds this id with a profile (state.c:
@@ -78,12 +90,14 @@ typedef struct {
     ident_erased_t *erased;  /* open addressing by root; NULL: none */
     size_t      erased_cap, nerased;     /* power of two; used */
 
-    void       *blocks;      /* the text blocks, newest first */
-    char       *room;        /* free bytes of the newest block */
-    size_t      room_left;
+    unsigned char **blocks;  /* the text blocks, IDENTITY_BLOCK bytes each */
+    uint32_t    nblocks, blocks_cap;
+    uint32_t    room;        /* the next free byte of the newest block */
 } identity_t;
 
-#define IDENTITY_BLOCK  65536
+#define IDENTITY_BLOCK  65536    /* an offset in a block is 16 bits */
+#define IDENTITY_BLOCKS 65535    /* a block's number is 16 bits (and a
+                                    reference is never UINT32_MAX) */
 #define IDENTITY_ID_MAX 1024     /* a longer id text is junk */
 
 int identity_init(identity_t *g, uint32_t ids_max, uint32_t merges_max);
@@ -97,6 +111,36 @@ int identity_junk(const identity_t *g, const char *text, size_t len);
  * then set).  A junk id is never added, so only new ids are checked. */
 uint32_t identity_get(identity_t *g, char kind, const char *text,
     size_t len, int *nomem);
+
+/* Whether id i is the root of its set. */
+static inline int
+identity_is_root(const identity_t *g, uint32_t i)
+{
+    return g->ids[i].root;
+}
+
+/* The parent of id i: itself for a root. */
+static inline uint32_t
+identity_parent(const identity_t *g, uint32_t i)
+{
+    return g->ids[i].root ? i : g->ids[i].up.parent;
+}
+
+/* The profile id i holds: its set's when i is the root (NULL when it has
+ * none), NULL for any other id. */
+static inline profile_t *
+identity_held(const identity_t *g, uint32_t i)
+{
+    return g->ids[i].root ? g->ids[i].up.profile : NULL;
+}
+
+/* Gives root r (identity_is_root) the profile p (NULL: none); what it
+ * held is the caller's. */
+static inline void
+identity_hold(identity_t *g, uint32_t r, profile_t *p)
+{
+    g->ids[r].up.profile = p;
+}
 
 /* The text of id i and its length (*len): NUL-terminated, in the
  * graph's blocks, or, for an id kept packed, written into buf (at least

@@ -86,7 +86,7 @@ state_merge_start(state_t *st, const merge_tail_t *tail)
     /* from here, what changes is what the merged base lacks (before the
      * fork: after it, this would copy every page it writes) */
     for (i = 0; i < st->g.n; i++) {
-        profile_t  *p = st->g.ids[i].profile;
+        profile_t  *p = identity_held(&st->g, i);
 
         if (p != NULL
             && (p->dirty & (PROFILE_SINCE_FORK | PROFILE_SINCE_FROM)))
@@ -117,7 +117,7 @@ state_merge_start(state_t *st, const merge_tail_t *tail)
         }
         st->nfrom_gone = tail->ngone;
         for (k = 0; k < tail->nroots; k++) {
-            st->g.ids[tail->roots[k]].profile->dirty |= PROFILE_SINCE_FROM;
+            identity_held(&st->g, tail->roots[k])->dirty |= PROFILE_SINCE_FROM;
         }
         st->merge_from = tail->parent;
         st->merge_from_len = st->chain_len - 1;
@@ -178,9 +178,9 @@ adopt(state_t *st, uint64_t bytes)
     uint32_t  i;
 
     for (i = 0; i < st->g.n; i++) {
-        profile_t  *p = st->g.ids[i].profile;
+        profile_t  *p = identity_held(&st->g, i);
 
-        if (p != NULL && st->g.ids[i].parent == i) {
+        if (p != NULL && identity_is_root(&st->g, i)) {
             p->dirty = (uint8_t) ((p->dirty & PROFILE_SINCE_HEAD)
                                   | ((p->dirty & PROFILE_SINCE_FORK)
                                      ? PROFILE_SINCE_BASE : 0));

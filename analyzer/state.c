@@ -267,9 +267,9 @@ state_erase(state_t *st, const uint32_t *ids, size_t n, int64_t t,
             *nomem = 1;             /* the profile stays: nothing lost */
             break;
         }
-        if (st->g.ids[r].profile) {
-            profile_free(st->g.ids[r].profile);
-            st->g.ids[r].profile = NULL;
+        if (identity_held(&st->g, r)) {
+            profile_free(identity_held(&st->g, r));
+            identity_hold(&st->g, r, NULL);
             erased++;
             st->erased_uncounted++;
         }
@@ -556,7 +556,7 @@ journal_apply(state_t *st)
             continue;
         }
         r = identity_root(&st->g, id);
-        st->journal_applied += st->g.ids[r].profile != NULL;
+        st->journal_applied += identity_held(&st->g, r) != NULL;
         (void) state_erase(st, &id, 1, f->time, &nomem);
         if (nomem) {
             rc = SPOOR_E_NOMEM;
@@ -1924,7 +1924,7 @@ rescore(state_t *st, const inferred_conf_t *inf, const double *vals,
              * integers in a double, so this is the old value exactly */
             a = inferred_score(i == 0 ? v + back : v, st->prev_cuts[i]);
             if (a != b) {
-                st->g.ids[oroot[k]].profile->dirty = PROFILE_CHANGED;
+                identity_held(&st->g, oroot[k])->dirty = PROFILE_CHANGED;
                 outs[slot[oroot[k]]].dirty = PROFILE_CHANGED;
                 break;
             }
@@ -1948,7 +1948,7 @@ gone_ids(state_t *st, uint64_t **out, uint32_t **idx, size_t *n)
     *n = 0;
     for (i = 0; i < st->g.n; i++) {
         if (!st->g.ids[i].stored
-            || st->g.ids[identity_root(&st->g, i)].profile != NULL)
+            || identity_held(&st->g, identity_root(&st->g, i)) != NULL)
         {
             continue;
         }
@@ -1992,7 +1992,7 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
 
     if (kind == COMMIT_FULL) {
         for (i = 0; i < st->g.n; i++) {
-            p = st->g.ids[identity_root(&st->g, i)].profile;
+            p = identity_held(&st->g, identity_root(&st->g, i));
             st->g.ids[i].stored = p != NULL;
             if (p != NULL) {
                 p->dirty = 0;
@@ -2004,7 +2004,7 @@ commit_done(state_t *st, uint32_t gen, int kind, uint64_t bytes,
             st->g.ids[gone_idx[k]].stored = 0;
         }
         for (k = 0; k < nout; k++) {
-            st->g.ids[outs[k].root].profile->dirty &= ~PROFILE_SINCE_HEAD;
+            identity_held(&st->g, outs[k].root)->dirty &= ~PROFILE_SINCE_HEAD;
             for (j = 0; j < outs[k].count; j++) {
                 st->g.ids[members[outs[k].first + j]].stored = 1;
             }
@@ -2148,7 +2148,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* the sets that have a profile (an out each), and their members */
     for (i = 0, nsets = 0; i < st->g.n; i++) {
-        nsets += st->g.ids[i].parent == i && st->g.ids[i].profile != NULL;
+        nsets += identity_is_root(&st->g, i) && identity_held(&st->g, i) != NULL;
     }
     slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     outs = calloc(nsets ? nsets : 1, sizeof(out_t));
@@ -2195,19 +2195,18 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     }
     nr = 0;
     for (i = 0; i < st->g.n; i++) {
-        profile_t  *p = st->g.ids[i].profile;
+        profile_t  *p = identity_held(&st->g, i), *ahead;
 
         /* the profiles are all over the heap: ask for the first line of
          * one some ids ahead (profile.h puts what this pass reads there)
          * while this one is read */
         if (i + COMMIT_AHEAD < st->g.n
-            && st->g.ids[i + COMMIT_AHEAD].profile != NULL)
+            && (ahead = identity_held(&st->g, i + COMMIT_AHEAD)) != NULL)
         {
-            __builtin_prefetch(st->g.ids[i + COMMIT_AHEAD].profile);
-            __builtin_prefetch((const char *) st->g.ids[i + COMMIT_AHEAD]
-                               .profile + 63);
+            __builtin_prefetch(ahead);
+            __builtin_prefetch((const char *) ahead + 63);
         }
-        if (p == NULL || st->g.ids[i].parent != i) {
+        if (p == NULL) {                /* (held: a root's) */
             continue;
         }
         if (st->set.expire_ms && p->last_seen != INT64_MIN
@@ -2218,7 +2217,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
              * profile with no event (imported traits only) has no
              * activity to expire by. */
             profile_free(p);
-            st->g.ids[i].profile = NULL;
+            identity_hold(&st->g, i, NULL);
             st->expired++;
             continue;
         }
@@ -2326,7 +2325,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
      * keeps what its generation holds (a reader prunes it as of the
      * chain's time: state_record_again) */
     for (k = 0; k < nout; k++) {
-        (void) state_prune(st, st->g.ids[outs[k].root].profile);
+        (void) state_prune(st, identity_held(&st->g, outs[k].root));
     }
 
     /* each written profile's ids */
@@ -2710,8 +2709,8 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
          * in the memory it shares, would copy their pages.  Not a change:
          * readers prune a record as of the chain's time (state_prune) */
         for (i = 0; i < st->g.n; i++) {
-            if (st->g.ids[i].parent == i && st->g.ids[i].profile != NULL) {
-                (void) state_prune(st, st->g.ids[i].profile);
+            if (identity_is_root(&st->g, i) && identity_held(&st->g, i) != NULL) {
+                (void) state_prune(st, identity_held(&st->g, i));
             }
         }
         state_merge_start(st, kind == COMMIT_DELTA

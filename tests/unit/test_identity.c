@@ -238,3 +238,52 @@ Test(identity, packed_ids_are_found_and_read_back_as_they_came)
     cr_assert_eq(g.n, 6);
     identity_free(&g);
 }
+
+
+/* Texts fill block after block (IDENTITY_BLOCK bytes each): every id
+ * reads back its own text, the longest ones too, and a union turns a
+ * root into a child that holds no profile. */
+Test(identity, texts_across_many_blocks_and_roots_turned_children)
+{
+    identity_t  g;
+    char        text[IDENTITY_ID_MAX + 1], buf[IDENTITY_TEXT_BUF];
+    const char *t;
+    uint32_t    id[3000], k;
+    size_t      n;
+
+    cr_assert_eq(identity_init(&g, 100000, 100000), SPOOR_OK);
+    for (k = 0; k < 3000; k++) {
+        memset(text, 'a' + k % 26, sizeof(text));
+        snprintf(text, sizeof(text), "%u-", k);
+        text[strlen(text)] = 'x';
+        text[k % 7 == 0 ? IDENTITY_ID_MAX : 40 + k % 90] = '\0';
+        id[k] = id_of(&g, 'u', text);
+    }
+    cr_assert_gt(g.nblocks, 8, "only %u blocks", g.nblocks);
+    for (k = 0; k < 3000; k++) {
+        memset(text, 'a' + k % 26, sizeof(text));
+        snprintf(text, sizeof(text), "%u-", k);
+        text[strlen(text)] = 'x';
+        text[k % 7 == 0 ? IDENTITY_ID_MAX : 40 + k % 90] = '\0';
+        t = identity_text(&g, id[k], buf, &n);
+        cr_assert_eq(n, strlen(text));
+        cr_assert_str_eq(t, text, "id %u", k);
+        cr_assert_eq(identity_find(&g, 'u', text, n), id[k]);
+    }
+
+    cr_assert(identity_is_root(&g, id[1]) && identity_is_root(&g, id[2]));
+    cr_assert_not_null(identity_profile(&g, id[1]));
+    cr_assert_not_null(identity_profile(&g, id[2]));
+    cr_assert_eq(identity_union(&g, id[1], id[2], &(profile_conf_t) {
+                     .session_gap_ms = 1, .half_life_ms = 1 }), SPOOR_OK);
+    k = identity_root(&g, id[1]);
+    cr_assert_eq(identity_root(&g, id[2]), k);
+    cr_assert(identity_is_root(&g, k));
+    cr_assert_not_null(identity_held(&g, k));
+    cr_assert_eq(identity_held(&g, k)->nids, 2);
+    k = k == id[1] ? id[2] : id[1];             /* the child */
+    cr_assert(!identity_is_root(&g, k));
+    cr_assert_null(identity_held(&g, k));
+    cr_assert_eq(identity_parent(&g, k), identity_root(&g, k));
+    identity_free(&g);
+}
