@@ -174,6 +174,12 @@ ent_push(snap_index_t *ix, uint64_t hash, size_t idx)
     e->idx = (uint32_t) idx;
 }
 
+/* A group of records in a writer: its offset and its first record. */
+typedef struct {
+    uint64_t  off;
+    size_t    first;
+} snap_run_t;
+
 /* What snap_parse() found valid: everything an accessor needs. */
 typedef struct {
     snap_header_t          h;
@@ -199,9 +205,17 @@ struct spoor_snapw_s {
     uint64_t         off;           /* file offset of the next byte */
     unsigned char   *buf;           /* SNAP_WBUF bytes */
     size_t           buf_len;
-    uint64_t        *table;         /* file offset of each record */
+    /* where each record is, until the table is written (w_put_table): a
+     * writer of single records keeps each one's length (a record starts
+     * where the one before it ends, the first at first_off: 4 bytes a
+     * record, not 8), a writer of groups each group's offset and first
+     * record (its records' entries are all that offset) */
+    uint32_t        *lens;
+    size_t           lens_cap;
+    uint64_t         first_off;
+    snap_run_t      *runs;
+    size_t           nruns, runs_cap;
     size_t           count;
-    size_t           table_cap;
     snap_index_t    *ix;            /* never NULL once created */
     int              ix_own;        /* adds go into ix (not shared from
                                        another writer) */
@@ -773,7 +787,8 @@ static void
 w_free(spoor_snapw_t *w)
 {
     free(w->buf);
-    free(w->table);
+    free(w->lens);
+    free(w->runs);
     ix_release(w->ix);
     free(w->meta);
     free(w->sums);
@@ -863,7 +878,7 @@ static void
 w_seal(spoor_snapw_t *w)
 {
     const unsigned char  *bytes;
-    size_t                len, n, k;
+    size_t                len, n;
     int                   rc;
 
     n = snap_group_w_count(&w->g);
@@ -871,14 +886,19 @@ w_seal(spoor_snapw_t *w)
         return;
     }
     rc = snap_group_w_seal(&w->g, w->count - n, &bytes, &len);
+    if (rc == SPOOR_OK
+        && grow((void **) &w->runs, &w->runs_cap, w->nruns + 1,
+                sizeof(*w->runs)) != 0)
+    {
+        rc = SPOOR_E_NOMEM;
+    }
     if (rc != SPOOR_OK) {
         errno = rc == SPOOR_E_NOMEM ? ENOMEM : EIO;
         w_fail(w);
         return;
     }
-    for (k = w->count - n; k < w->count; k++) {
-        w->table[k] = w->off;
-    }
+    w->runs[w->nruns].off = w->off;
+    w->runs[w->nruns++].first = w->count - n;
     w_put(w, bytes, len);
 }
 
@@ -910,8 +930,8 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
         total += nids[k];
     }
     if (total > SIZE_MAX - w->ix->n || n > SIZE_MAX - w->count
-        || grow((void **) &w->table, &w->table_cap, w->count + n,
-                sizeof(*w->table)) != 0
+        || grow((void **) &w->runs, &w->runs_cap, w->nruns + 2,
+                sizeof(*w->runs)) != 0       /* the seal's, and this */
         || (w->ix_own
             && grow((void **) &w->ix->e, &w->ix->cap, w->ix->n + total,
                     sizeof(*w->ix->e)) != 0))
@@ -926,8 +946,9 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     }
     memcpy(head, group, SNAP_GROUP_HEAD);
     le_put64(head + 16, w->count);      /* the group's `first` */
+    w->runs[w->nruns].off = w->off;
+    w->runs[w->nruns++].first = w->count;
     for (k = 0; k < n; k++) {
-        w->table[w->count + k] = w->off;
         for (j = 0; j < nids[k] && w->ix_own; j++) {
             ent_push(w->ix, ids[j], w->count + k);
         }
@@ -965,8 +986,9 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         return SPOOR_E_INVAL;       /* count < 0xFFFFFFFF: u32 numbers */
     }
     if (nids > SIZE_MAX - w->ix->n
-        || grow((void **) &w->table, &w->table_cap, w->count + 1,
-                sizeof(*w->table)) != 0
+        || (!w->groups
+            && grow((void **) &w->lens, &w->lens_cap, w->count + 1,
+                    sizeof(*w->lens)) != 0)
         || (w->ix_own
             && grow((void **) &w->ix->e, &w->ix->cap, w->ix->n + nids,
                     sizeof(*w->ix->e)) != 0)
@@ -981,7 +1003,6 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
         if (snap_group_w_add(&w->g, blob, len) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        at = 0;                         /* the group's, set by its seal */
     } else {
         at = w->off;
         le_put64(head, len);
@@ -993,6 +1014,10 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
             errno = w->err_errno;
             return w->err;
         }
+        if (w->count == 0) {
+            w->first_off = at;
+        }
+        w->lens[w->count] = (uint32_t) (w->off - at);  /* < 64 MiB + 24 */
     }
 
     for (i = 0; i < nids && w->ix_own; i++) {
@@ -1001,7 +1026,7 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
     if (w->sum != 0) {
         memcpy(w->sums + w->count * w->sum, sum, w->sum);
     }
-    w->table[w->count++] = at;
+    w->count++;
     if (w->ix_own) {
         w->ix->count = w->count;
     }
@@ -1053,8 +1078,9 @@ spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids)
         return SPOOR_OK;                /* a hint: nothing more to add */
     }
     if (profiles > SIZE_MAX - w->count || ids > SIZE_MAX - w->ix->n
-        || reserve((void **) &w->table, &w->table_cap, w->count + profiles,
-                   sizeof(*w->table)) != 0
+        || (!w->groups
+            && reserve((void **) &w->lens, &w->lens_cap, w->count + profiles,
+                       sizeof(*w->lens)) != 0)
         || (w->ix_own
             && reserve((void **) &w->ix->e, &w->ix->cap, w->ix->n + ids,
                        sizeof(*w->ix->e)) != 0)
@@ -1596,6 +1622,37 @@ done:
 }
 
 
+/* Appends the table's file image, each record's offset as a little-
+ * endian u64, a block at a time.  Returns the XXH64 of the bytes. */
+static uint64_t
+w_put_table(spoor_snapw_t *w)
+{
+    unsigned char   blk[256 * 8];
+    XXH64_state_t   st;
+    size_t          i, k = 0, r = 0;
+    uint64_t        off = w->first_off;
+
+    XXH64_reset(&st, 0);
+    for (i = 0; i < w->count; i++) {
+        if (w->groups) {
+            while (r + 1 < w->nruns && w->runs[r + 1].first <= i) {
+                r++;
+            }
+            le_put64(blk + k * 8, w->runs[r].off);
+        } else {
+            le_put64(blk + k * 8, off);
+            off += w->lens[i];
+        }
+        if (++k == 256 || i + 1 == w->count) {
+            XXH64_update(&st, blk, k * 8);
+            w_put(w, blk, k * 8);
+            k = 0;
+        }
+    }
+    return XXH64_digest(&st);
+}
+
+
 /* Appends the sorted index's file image (two little-endian u64 per
  * entry), a block at a time: the index itself is left as it is, for the
  * other writers sharing it.  Returns the XXH64 of the bytes. */
@@ -1628,7 +1685,6 @@ w_finish(spoor_snapw_t *w)
     snap_header_t   h;
     unsigned char   hdr[HDR2], trl[TRL];
     uint64_t        file_hash;
-    size_t          i;
     int             rc;
 
     w_seal(w);                          /* the last group */
@@ -1650,16 +1706,9 @@ w_finish(spoor_snapw_t *w)
     h.prof_off = header_size(h.version);
     h.prof_size = w->off - h.prof_off;
 
-    /* The table becomes its little-endian file image (the index is
-     * written through a buffer: w_put_index). */
-    for (i = 0; i < w->count; i++) {
-        w->table[i] = htole64(w->table[i]);
-    }
-
     h.table_off = w->off;
     h.table_size = (uint64_t) w->count * 8;
-    h.table_hash = hash64(w->table, w->count * 8);
-    w_put(w, w->table, w->count * 8);
+    h.table_hash = w_put_table(w);
 
     h.index_count = w->ix->n;
     h.index_off = w->off;
