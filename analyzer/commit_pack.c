@@ -189,6 +189,22 @@ group_chunk(scratch_t *s, chunk_t *ch)
 }
 
 
+uint64_t
+commit_profile_id(const identity_t *g, const uint32_t *ids, uint32_t n)
+{
+    uint64_t  best_u = UINT64_MAX, best = UINT64_MAX;
+    uint32_t  j;
+
+    for (j = 0; j < n; j++) {
+        const ident_t  *d = &g->ids[ids[j]];
+
+        if (d->kind == 'u' && d->hash < best_u) best_u = d->hash;
+        if (d->hash < best) best = d->hash;
+    }
+    return best_u != UINT64_MAX ? best_u : best;
+}
+
+
 /* Packs outs[k] as the i-th profile of ch. */
 static int
 pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
@@ -204,7 +220,8 @@ pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
 
     /* the record: ids, state, and what is inferred as of now */
     memset(&rec, 0, sizeof(rec));
-    snprintf(hex, sizeof(hex), "%016" PRIx64, o->pid);
+    snprintf(hex, sizeof(hex), "%016" PRIx64,
+             commit_profile_id(c->g, &c->members[o->first], o->count));
     rec.id.ptr = hex;
     rec.id.len = 16;
     for (j = 0; j < o->count; j++) {

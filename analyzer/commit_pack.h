@@ -32,13 +32,19 @@
 
 #define COMMIT_CHUNK  512           /* profiles a chunk */
 
-/* A profile written: its root id, profile id hash, and ids. */
+/* A profile written: its root id and ids (16 bytes: a commit holds one
+ * for every profile written while it writes them; the profile id is
+ * found again from the ids, commit_profile_id). */
 typedef struct {
     uint32_t     root;
-    uint8_t      dirty;          /* its profile's, when it was listed */
-    uint64_t     pid;            /* profile id hash */
     uint32_t     first, count;   /* its ids in the member list */
+    uint8_t      dirty;          /* its profile's, when it was listed */
 } commit_out_t;
+
+/* The profile id hash of the set of ids[0 .. n) (n >= 1): the smallest
+ * hash of its user ids, else the smallest of all its ids. */
+uint64_t commit_profile_id(const identity_t *g, const uint32_t *ids,
+    uint32_t n);
 
 typedef struct {
     const identity_t         *g;         /* ids and profiles */

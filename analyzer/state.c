@@ -1399,15 +1399,21 @@ snapw_commit_main(void *arg)
 }
 
 
+/* An out with its profile id, while the outs are put in that order. */
+typedef struct {
+    uint64_t  pid;
+    out_t     o;
+} out_pid_t;
+
 static int
 cmp_out(const void *a, const void *b)
 {
-    const out_t  *x = a, *y = b;
+    const out_pid_t  *x = a, *y = b;
 
     if (x->pid != y->pid) {
         return x->pid < y->pid ? -1 : 1;
     }
-    return x->root < y->root ? -1 : x->root > y->root;
+    return x->o.root < y->o.root ? -1 : x->o.root > y->o.root;
 }
 
 
@@ -2078,6 +2084,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 {
     uint32_t         i, r, *slot = NULL, *members = NULL, j;
     out_t           *outs = NULL;
+    out_pid_t       *byid = NULL;
     size_t           nout = 0, k;
     double          *vals = NULL;
     uint32_t        *oroot = NULL;
@@ -2239,7 +2246,6 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         figures_add(&fig, p);           /* what its record says */
         slot[i] = (uint32_t) nout;
         outs[nout].root = i;
-        outs[nout].pid = UINT64_MAX;
         outs[nout].count = 0;
         outs[nout].dirty = p->dirty;
         nout++;
@@ -2354,26 +2360,31 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     slot = NULL;
     /* profile id: the smallest user id hash, else the smallest id hash;
      * the ids held in all, and the most one profile holds */
+    byid = malloc((nout ? nout : 1) * sizeof(*byid));
+    if (byid == NULL) {
+        STATE_MSG("out of memory");
+        goto fail;
+    }
     for (k = 0, nheld = 0, max_ids = 0; k < nout; k++) {
-        uint64_t  best_u = UINT64_MAX, best = UINT64_MAX;
-
         nheld += outs[k].count;
         if (outs[k].count > max_ids) {
             max_ids = outs[k].count;
         }
-
-        for (j = 0; j < outs[k].count; j++) {
-            const ident_t  *d = &st->g.ids[members[outs[k].first + j]];
-
-            if (d->kind == 'u' && d->hash < best_u) best_u = d->hash;
-            if (d->hash < best) best = d->hash;
-        }
-        outs[k].pid = best_u != UINT64_MAX ? best_u : best;
+        byid[k].pid = commit_profile_id(&st->g, &members[outs[k].first],
+                                        outs[k].count);
+        byid[k].o = outs[k];
         sort_st = st;
         qsort(&members[outs[k].first], outs[k].count, sizeof(uint32_t),
               cmp_member);
     }
-    qsort(outs, nout, sizeof(out_t), cmp_out);
+    /* the profiles in the order of their ids (which the pid's 8 bytes
+     * need not outlive: the writing is the commit's peak of memory) */
+    qsort(byid, nout, sizeof(*byid), cmp_out);
+    for (k = 0; k < nout; k++) {
+        outs[k] = byid[k].o;
+    }
+    free(byid);
+    byid = NULL;
 
     /* an id a written profile holds is not gone (it came back) */
     if (ngone) {
@@ -2742,6 +2753,7 @@ fail:
     json_out_free(&jo);
     free(slot);
     free(outs);
+    free(byid);
     free(members);
     free(hashes);
     free(vals);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "error.h"
 #include "identity.h"
+#include "commit_pack.h"
 
 #define T0  1767225600000LL          /* 2026-01-01T00:00:00Z */
 
@@ -285,5 +286,38 @@ Test(identity, texts_across_many_blocks_and_roots_turned_children)
     cr_assert(!identity_is_root(&g, k));
     cr_assert_null(identity_held(&g, k));
     cr_assert_eq(identity_parent(&g, k), identity_root(&g, k));
+    identity_free(&g);
+}
+
+
+/* A profile's id: the smallest hash of its user ids, else of all. */
+Test(identity, a_profile_id_is_its_smallest_user_id_hash_else_smallest)
+{
+    identity_t  g;
+    uint32_t    ids[4], k;
+    uint64_t    least = UINT64_MAX;
+
+    cr_assert_eq(identity_init(&g, 100, 100), SPOOR_OK);
+    ids[0] = id_of(&g, 'a', "anon-1");
+    ids[1] = id_of(&g, 'v', "visitor-1");
+    ids[2] = id_of(&g, 'a', "anon-2");
+    for (k = 0; k < 3; k++) {
+        if (g.ids[ids[k]].hash < least) {
+            least = g.ids[ids[k]].hash;
+        }
+    }
+    cr_assert_eq(commit_profile_id(&g, ids, 3), least);
+    cr_assert_eq(commit_profile_id(&g, &ids[1], 1), g.ids[ids[1]].hash);
+    /* a user id wins, even with the largest hash of them all */
+    for (k = 0; ; k++) {
+        char  u[32];
+
+        snprintf(u, sizeof(u), "user-%u", k);
+        ids[3] = id_of(&g, 'u', u);
+        if (g.ids[ids[3]].hash > least) {
+            break;
+        }
+    }
+    cr_assert_eq(commit_profile_id(&g, ids, 4), g.ids[ids[3]].hash);
     identity_free(&g);
 }
