@@ -32,16 +32,40 @@ conf_of(void)
 }
 
 
+/* Folds a track event name[0 .. nlen) with the properties packed in sb
+ * (a msgpack map) at time t into p, then frees sb. */
+static void
+fold_track(profile_t *p, const char *name, size_t nlen, msgpack_sbuffer *sb,
+    int64_t t)
+{
+    msgpack_unpacked  u;
+    spoor_event_t     ev;
+    profile_conf_t    c = conf_of();
+    size_t            off = 0;
+
+    msgpack_unpacked_init(&u);
+    cr_assert_eq(msgpack_unpack_next(&u, sb->data, sb->size, &off),
+                 MSGPACK_UNPACK_SUCCESS);
+    spoor_event_init(&ev);
+    ev.received_ms = t;
+    ev.kind = SPOOR_KIND_TRACK;
+    ev.name.data = name;
+    ev.name.len = nlen;
+    ev.user_id.data = "u1";
+    ev.user_id.len = 2;
+    ev.properties.obj = &u.data;
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(sb);
+}
+
+
 /* Folds an "Order Completed" of `revenue` in currency cur[0 .. len). */
 static void
 fold_order(profile_t *p, const char *cur, size_t len, double revenue)
 {
     msgpack_sbuffer   sb;
     msgpack_packer    pk;
-    msgpack_unpacked  u;
-    spoor_event_t     ev;
-    profile_conf_t    c = conf_of();
-    size_t            off = 0;
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -50,22 +74,7 @@ fold_order(profile_t *p, const char *cur, size_t len, double revenue)
     msgpack_pack_double(&pk, revenue);
     msgpack_pack_str_with_body(&pk, "currency", 8);
     msgpack_pack_str_with_body(&pk, cur, len);
-    msgpack_unpacked_init(&u);
-    cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
-                 MSGPACK_UNPACK_SUCCESS);
-
-    spoor_event_init(&ev);
-    ev.received_ms = T0;
-    ev.kind = SPOOR_KIND_TRACK;
-    ev.name.data = "Order Completed";
-    ev.name.len = 15;
-    ev.user_id.data = "u1";
-    ev.user_id.len = 2;
-    ev.properties.obj = &u.data;
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
-
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&sb);
+    fold_track(p, "Order Completed", 15, &sb, T0);
 }
 
 
@@ -425,32 +434,13 @@ fold_named_len(profile_t *p, const char *name, size_t nlen, const char *cat,
 {
     msgpack_sbuffer   sb;
     msgpack_packer    pk;
-    msgpack_unpacked  u;
-    spoor_event_t     ev;
-    profile_conf_t    c = conf_of();
-    size_t            off = 0;
 
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, 1);
     msgpack_pack_str_with_body(&pk, "category", 8);
     msgpack_pack_str_with_body(&pk, cat, clen);
-    msgpack_unpacked_init(&u);
-    cr_assert_eq(msgpack_unpack_next(&u, sb.data, sb.size, &off),
-                 MSGPACK_UNPACK_SUCCESS);
-
-    spoor_event_init(&ev);
-    ev.received_ms = t;
-    ev.kind = SPOOR_KIND_TRACK;
-    ev.name.data = name;
-    ev.name.len = nlen;
-    ev.user_id.data = "u1";
-    ev.user_id.len = 2;
-    ev.properties.obj = &u.data;
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
-
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&sb);
+    fold_track(p, name, nlen, &sb, t);
 }
 
 
