@@ -212,7 +212,7 @@ deadlines_fill(follower_t *f, int64_t after)
         return SPOOR_E_NOMEM;
     }
     for (i = 0; i < st->g.n; i++) {
-        if (!identity_is_root(&st->g, i) || identity_held(&st->g, i) == NULL) {
+        if (identity_held(&st->g, i) == NULL) {      /* (a root's) */
             continue;
         }
         t = inferred_next_change(&f->clk, identity_held(&st->g, i), after);

@@ -9,7 +9,8 @@
 #include "snapshot.h"
 
 _Static_assert(sizeof(ident_t) <= 24, "an id is at most 24 bytes");
-_Static_assert(IDENTITY_ID_MAX < (1u << 13), "an id's length fits its 13 bits");
+_Static_assert(IDENTITY_ID_MAX < (1u << 13),
+               "an id's length fits its 13 bits");
 _Static_assert(IDENTITY_ID_MAX + 1 <= IDENTITY_BLOCK, "a text fits a block");
 
 static const char *const  junk_ids[] = {
@@ -133,24 +134,34 @@ text_at(const identity_t *g, uint32_t ref)
 }
 
 
-/*
- * The id (kind, text[0 .. len)) of hash h, whose stored bytes are
- * bytes[0 .. nbytes) in form (id_text_pack), or UINT32_MAX; *slot then
- * receives the free slot where it would go.
- */
-static uint32_t
-lookup(const identity_t *g, uint64_t h, char kind, size_t len,
-    unsigned form, const void *bytes, size_t nbytes, size_t *slot)
+/* The bytes key's id is kept as: its text, or its packed bytes. */
+static const void *
+key_bytes(const identity_key_t *key, size_t *n)
 {
-    size_t    j = (size_t) h & (g->table_cap - 1);
-    uint32_t  k;
+    if (key->form == ID_TEXT_RAW) {
+        *n = key->len;
+        return key->text;
+    }
+    *n = ID_TEXT_PACKED;
+    return key->packed;
+}
+
+
+/* The index of key's id (len at most IDENTITY_ID_MAX), or UINT32_MAX;
+ * *slot (when not NULL) then receives the free slot where it would go. */
+static uint32_t
+lookup(const identity_t *g, const identity_key_t *key, size_t *slot)
+{
+    size_t       j = (size_t) key->hash & (g->table_cap - 1), n;
+    uint32_t     k;
+    const void  *b = key_bytes(key, &n);
 
     while ((k = g->table[j]) != 0) {
         const ident_t  *d = &g->ids[k - 1];
 
-        if (d->hash == h && d->kind == kind && d->len == len
-            && d->form == form
-            && memcmp(text_at(g, d->text), bytes, nbytes) == 0)
+        if (d->hash == key->hash && d->kind == key->kind
+            && d->len == key->len && d->form == key->form
+            && memcmp(text_at(g, d->text), b, n) == 0)
         {
             return k - 1;
         }
@@ -163,37 +174,36 @@ lookup(const identity_t *g, uint64_t h, char kind, size_t len,
 }
 
 
-/* The bytes an id of text[0 .. len) is kept as: the text itself, or its
- * packed bytes in packed[]; their form in *form, their length in *n. */
-static const void *
-stored_bytes(const char *text, size_t len,
-    unsigned char packed[ID_TEXT_PACKED], unsigned *form, size_t *n)
+void
+identity_key(identity_key_t *key, char kind, const char *text, size_t len)
 {
-    *form = id_text_pack(text, len, packed);
-    if (*form == ID_TEXT_RAW) {
-        *n = len;
-        return text;
+    char  k[2] = { kind, 0 };
+
+    key->text = text;
+    key->len = len;
+    key->kind = kind;
+    key->hash = spoor_id_hash(k, text, len);
+    key->form = id_text_pack(text, len, key->packed);
+}
+
+
+uint32_t
+identity_find_key(const identity_t *g, const identity_key_t *key)
+{
+    if (key->len > IDENTITY_ID_MAX) {
+        return UINT32_MAX;              /* never entered */
     }
-    *n = ID_TEXT_PACKED;
-    return packed;
+    return lookup(g, key, NULL);
 }
 
 
 uint32_t
 identity_find(const identity_t *g, char kind, const char *text, size_t len)
 {
-    char            k[2] = { kind, 0 };
-    unsigned char   packed[ID_TEXT_PACKED];
-    const void     *b;
-    unsigned        form;
-    size_t          n;
+    identity_key_t  key;
 
-    if (len > IDENTITY_ID_MAX) {
-        return UINT32_MAX;              /* never entered */
-    }
-    b = stored_bytes(text, len, packed, &form, &n);
-    return lookup(g, spoor_id_hash(k, text, len), kind, len, form, b, n,
-                  NULL);
+    identity_key(&key, kind, text, len);
+    return identity_find_key(g, &key);
 }
 
 
@@ -249,36 +259,41 @@ uint32_t
 identity_get(identity_t *g, char kind, const char *text, size_t len,
     int *nomem)
 {
-    char            k[2] = { kind, 0 };
-    unsigned char   packed[ID_TEXT_PACKED];
-    const void     *b;
-    unsigned        form;
-    uint64_t        h;
-    uint32_t        i;
-    size_t          slot, n;
-    ident_t        *d;
+    identity_key_t  key;
 
-    if (len > IDENTITY_ID_MAX) {
+    identity_key(&key, kind, text, len);
+    return identity_get_key(g, &key, nomem);
+}
+
+
+uint32_t
+identity_get_key(identity_t *g, const identity_key_t *key, int *nomem)
+{
+    const void  *b;
+    uint32_t     i;
+    size_t       slot, n;
+    ident_t     *d;
+
+    if (key->len > IDENTITY_ID_MAX) {
         g->junk_seen++;                 /* never entered: junk */
         return UINT32_MAX;
     }
-    h = spoor_id_hash(k, text, len);
-    b = stored_bytes(text, len, packed, &form, &n);
-    i = lookup(g, h, kind, len, form, b, n, &slot);
+    i = lookup(g, key, &slot);
     if (i != UINT32_MAX) {
         return i;               /* junk never gets in: known is not junk */
     }
-    if (identity_junk(g, text, len)) {
+    if (identity_junk(g, key->text, key->len)) {
         g->junk_seen++;
         return UINT32_MAX;
     }
+    b = key_bytes(key, &n);
 
     if ((size_t) (g->n + 1) * 2 > g->table_cap) {
         if (grow_table(g) != SPOOR_OK) {
             *nomem = 1;
             return UINT32_MAX;
         }
-        (void) lookup(g, h, kind, len, form, b, n, &slot);
+        (void) lookup(g, key, &slot);
     }
     if (g->n == g->cap) {
         uint32_t  cap = g->cap ? g->cap * 2 : 1024;
@@ -293,21 +308,21 @@ identity_get(identity_t *g, char kind, const char *text, size_t len,
     }
 
     d = &g->ids[g->n];
-    d->text = text_room(g, form == ID_TEXT_RAW ? n + 1 : n);
+    d->text = text_room(g, key->form == ID_TEXT_RAW ? n + 1 : n);
     if (d->text == UINT32_MAX) {
         *nomem = 1;
         return UINT32_MAX;
     }
     memcpy(text_at(g, d->text), b, n);
-    if (form == ID_TEXT_RAW) {
+    if (key->form == ID_TEXT_RAW) {
         text_at(g, d->text)[n] = '\0';
     }
-    d->len = (uint16_t) len;
-    d->form = form;
+    d->len = (uint16_t) key->len;
+    d->form = key->form;
     d->root = 1;
     d->up.profile = NULL;
-    d->hash = h;
-    d->kind = kind;
+    d->hash = key->hash;
+    d->kind = key->kind;
     d->stored = 0;
     d->erased = 0;
     d->rank = 0;

@@ -41,9 +41,10 @@
 /*
  * 24 bytes: one per id, so a state of 10M profiles holds some 20M.  A
  * root holds its set's profile and a child its parent, never both, so
- * the two share a field (`root` says which: read them with
- * identity_held() and identity_parent()); the text is where its bytes
- * are in the graph's blocks, a 32-bit reference, not a pointer.
+ * the two share a field (`root` says which: a profile is read with
+ * identity_held(), a parent only by identity.c's union-find); the text
+ * is where its bytes are in the graph's blocks, a 32-bit reference, not
+ * a pointer.
  */
 typedef struct {
     uint64_t    hash;
@@ -119,13 +120,6 @@ identity_is_root(const identity_t *g, uint32_t i)
     return g->ids[i].root;
 }
 
-/* The parent of id i: itself for a root. */
-static inline uint32_t
-identity_parent(const identity_t *g, uint32_t i)
-{
-    return g->ids[i].root ? i : g->ids[i].up.parent;
-}
-
 /* The profile id i holds: its set's when i is the root (NULL when it has
  * none), NULL for any other id. */
 static inline profile_t *
@@ -148,6 +142,28 @@ identity_hold(identity_t *g, uint32_t r, profile_t *p)
 #define IDENTITY_TEXT_BUF  (ID_TEXT_MAX + 1)
 const char *identity_text(const identity_t *g, uint32_t i, char *buf,
     size_t *len);
+
+/* An id to look up or enter with its hash and stored form worked out
+ * once (identity_key): the fold looks an event's ids up for erasures,
+ * then enters them, and each costs a hash and a pack.  text is not
+ * copied: it must outlive the key. */
+typedef struct {
+    const char     *text;
+    size_t          len;
+    uint64_t        hash;        /* spoor_id_hash(kind, text) */
+    unsigned        form;        /* ID_TEXT_*: packed[] holds the bytes */
+    char            kind;
+    unsigned char   packed[ID_TEXT_PACKED];
+} identity_key_t;
+
+/* The key of id (kind, text[0 .. len)). */
+void identity_key(identity_key_t *key, char kind, const char *text,
+    size_t len);
+
+/* identity_find and identity_get of a key. */
+uint32_t identity_find_key(const identity_t *g, const identity_key_t *key);
+uint32_t identity_get_key(identity_t *g, const identity_key_t *key,
+    int *nomem);
 
 /* The index of id (kind, text) when known, else UINT32_MAX. */
 uint32_t identity_find(const identity_t *g, char kind, const char *text,

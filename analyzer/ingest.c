@@ -149,27 +149,41 @@ ingest_finish(ingest_t *in)
 
 /* ---- admission and the fold ---------------------------------------------------- */
 
-/* The ids of an admitted event, entered in the graph (junk ones are
- * not); returns how many. */
+/* The keys of an event's user, anonymous and visitor ids (those it
+ * has), worked out once for the erasure check and the graph; returns how
+ * many. */
 static size_t
-event_ids(state_t *st, const spoor_event_t *ev, uint32_t *ids, int *nomem)
+event_keys(const spoor_event_t *ev, identity_key_t *keys)
 {
-    size_t    n = 0;
-    uint32_t  i;
+    size_t  n = 0;
 
     if (ev->user_id.data) {
-        i = identity_get(&st->g, 'u', ev->user_id.data, ev->user_id.len,
-                         nomem);
-        if (i != UINT32_MAX) ids[n++] = i;
+        identity_key(&keys[n++], 'u', ev->user_id.data, ev->user_id.len);
     }
     if (ev->anonymous_id.data) {
-        i = identity_get(&st->g, 'a', ev->anonymous_id.data,
-                         ev->anonymous_id.len, nomem);
-        if (i != UINT32_MAX) ids[n++] = i;
+        identity_key(&keys[n++], 'a', ev->anonymous_id.data,
+                     ev->anonymous_id.len);
     }
     if (ev->visitor_id.data) {
-        i = identity_get(&st->g, 'v', ev->visitor_id.data,
-                         ev->visitor_id.len, nomem);
+        identity_key(&keys[n++], 'v', ev->visitor_id.data,
+                     ev->visitor_id.len);
+    }
+    return n;
+}
+
+
+/* The ids of an admitted event (keys[0 .. nkeys) and an alias's
+ * previous id), entered in the graph (junk ones are not); returns how
+ * many. */
+static size_t
+event_ids(state_t *st, const spoor_event_t *ev, const identity_key_t *keys,
+    size_t nkeys, uint32_t *ids, int *nomem)
+{
+    size_t    n = 0, k;
+    uint32_t  i;
+
+    for (k = 0; k < nkeys; k++) {
+        i = identity_get_key(&st->g, &keys[k], nomem);
         if (i != UINT32_MAX) ids[n++] = i;
     }
     if (ev->kind == SPOOR_KIND_ALIAS && ev->previous_id.data) {
@@ -191,34 +205,26 @@ event_ids(state_t *st, const spoor_event_t *ev, uint32_t *ids, int *nomem)
 }
 
 
-/* Whether one of the event's ids was erased at or after t: in this run
- * (the set's mark) or in an earlier one (a tombstone). */
+/* Whether one of the event's ids (keys[0 .. n)) was erased at or after
+ * t: in this run (the set's mark) or in an earlier one (a tombstone). */
 static int
-one_erased(state_t *st, char kind, const spoor_str_t *id, int64_t t)
+id_erased(state_t *st, const identity_key_t *keys, size_t n, int64_t t)
 {
-    char      k[2] = { kind, 0 };
+    size_t    k;
     uint32_t  i;
 
-    if (id->data == NULL) {
-        return 0;
-    }
-    i = identity_find(&st->g, kind, id->data, id->len);
-    if (i != UINT32_MAX && state_id_erased(st, i, t)) {
-        return 1;
-    }
-    return state_erased(st, spoor_id_hash(k, id->data, id->len), t);
-}
-
-
-static int
-id_erased(state_t *st, const spoor_event_t *ev, int64_t t)
-{
     if (st->ntombs == 0 && !st->erased_in_run) {
         return 0;
     }
-    return one_erased(st, 'u', &ev->user_id, t)
-           || one_erased(st, 'a', &ev->anonymous_id, t)
-           || one_erased(st, 'v', &ev->visitor_id, t);
+    for (k = 0; k < n; k++) {
+        i = identity_find_key(&st->g, &keys[k]);
+        if ((i != UINT32_MAX && state_id_erased(st, i, t))
+            || state_erased(st, keys[k].hash, t))
+        {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 
@@ -235,9 +241,10 @@ str_is(const spoor_str_t *s, const char *lit)
 static int
 fold_event(ingest_t *r, const spoor_event_t *ev)
 {
-    state_t     *st = r->st;
-    uint32_t     ids[4];
-    size_t       n, i;
+    state_t         *st = r->st;
+    identity_key_t   keys[3];
+    uint32_t         ids[4];
+    size_t           n, i, nkeys;
     int64_t      t;
     int          nomem = 0, rc;
     profile_t   *p;
@@ -280,12 +287,13 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
         }
         return SPOOR_OK;
     }
-    if (id_erased(st, ev, t)) {
+    nkeys = event_keys(ev, keys);
+    if (id_erased(st, keys, nkeys, t)) {
         r->t.erased++;
         return SPOOR_OK;
     }
 
-    n = event_ids(st, ev, ids, &nomem);
+    n = event_ids(st, ev, keys, nkeys, ids, &nomem);
     if (nomem) {
         return SPOOR_E_NOMEM;
     }

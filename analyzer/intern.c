@@ -111,8 +111,6 @@ set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
     memcpy(d, p, n);
     if (nul) {
         d[n] = '\0';
-    }
-    if (nul) {
         s->byid[s->n] = d;
     }
     s->slot[j] = d;

@@ -23,7 +23,8 @@
  * It also holds one copy of each tuple of bytes a caller interns whole
  * (intern_bytes): a profile's place, device and campaign, ten interned
  * string pointers that many profiles share, is held once instead of in
- * each profile.  Tuples are a second set of the same kind, hashed with XXH3.
+ * each profile.  Tuples are a second set of the same kind, hashed with
+ * XXH3.
  */
 #ifndef SPOOR_INTERN_H
 #define SPOOR_INTERN_H

@@ -180,7 +180,7 @@ adopt(state_t *st, uint64_t bytes)
     for (i = 0; i < st->g.n; i++) {
         profile_t  *p = identity_held(&st->g, i);
 
-        if (p != NULL && identity_is_root(&st->g, i)) {
+        if (p != NULL) {                    /* (held: a root's) */
             p->dirty = (uint8_t) ((p->dirty & PROFILE_SINCE_HEAD)
                                   | ((p->dirty & PROFILE_SINCE_FORK)
                                      ? PROFILE_SINCE_BASE : 0));

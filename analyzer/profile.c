@@ -230,6 +230,7 @@ profile_count_dropped(profile_t *p, unsigned kind, uint64_t n)
     return SPOOR_OK;
 }
 
+
 static int
 str_is(const spoor_str_t *s, const char *lit)
 {
@@ -434,16 +435,23 @@ name_len(const char *name, size_t len)
 }
 
 
-/* The order of the name whose intern id is `id` against name[0 .. len):
- * by bytes, then the shorter first, as memcmp orders equal lengths. */
+/* The order of the string s against name[0 .. len): by bytes, then the
+ * shorter first, as memcmp orders equal lengths. */
+static int
+cmp_str(const char *s, const char *name, size_t len)
+{
+    size_t  k = strlen(s);
+    int     c = memcmp(s, name, k < len ? k : len);
+
+    return c != 0 ? c : (k > len) - (k < len);
+}
+
+
+/* cmp_str of the name whose intern id is `id`. */
 static int
 cmp_name(const intern_t *strs, uint32_t id, const char *name, size_t len)
 {
-    const char  *s = intern_str(strs, id);
-    size_t       k = strlen(s);
-    int          c = memcmp(s, name, k < len ? k : len);
-
-    return c != 0 ? c : (k > len) - (k < len);
+    return cmp_str(intern_str(strs, id), name, len);
 }
 
 
@@ -490,7 +498,7 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
     uint32_t w)
 {
     size_t             i, k, old;
-    int                c;
+    int                c, oldest;
     profile_weight_t  *e, *ws = profile_weights(p);
     uint32_t           id = 0;
 
@@ -510,16 +518,16 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
         }
     }
     old = 0;
-    c = 0;
+    oldest = 0;
     if (p->nweights == PROFILE_WEIGHTS_MAX) {
         for (k = 1; k < p->nweights; k++) {
             if (ws[k].day < ws[old].day) {
                 old = k;
             }
         }
-        c = ws[old].day >= day;         /* the new one is the oldest */
+        oldest = ws[old].day >= day;    /* the new one is the oldest */
     }
-    if (!c) {
+    if (!oldest) {
         id = intern_id(strs, name, len);   /* before anything is dropped */
         if (id == 0) {
             return SPOOR_E_NOMEM;
@@ -530,7 +538,7 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
         if (profile_count_dropped(p, PROFILE_DROP_WEIGHTS, 1) != SPOOR_OK) {
             return SPOOR_E_NOMEM;
         }
-        if (c) {
+        if (oldest) {
             return SPOOR_OK;
         }
         list_remove(p, PROFILE_L_WEIGHTS, old);
@@ -660,7 +668,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     const unsigned char *value, size_t vlen, int64_t time, unsigned source,
     unsigned once)
 {
-    size_t            i, k;
+    size_t            i;
     int               c;
     unsigned char    *v = NULL;
     profile_trait_t  *t;
@@ -670,21 +678,14 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
         return SPOOR_OK;
     }
 
-    for (i = 0; i < p->ntraits; i++) {
-        k = strlen(profile_traits(p)[i].name);
-        c = memcmp(profile_traits(p)[i].name, name, k < len ? k : len);
-        if (c == 0 && k == len) {
-            break;
-        }
-        if (c > 0 || (c == 0 && k > len)) {
+    t = profile_traits(p);
+    for (i = 0, c = 1; i < p->ntraits; i++) {
+        c = cmp_str(t[i].name, name, len);
+        if (c >= 0) {
             break;
         }
     }
-
-    t = i < p->ntraits ? &profile_traits(p)[i] : NULL;
-    if (t && (strlen(t->name) != len || memcmp(t->name, name, len) != 0)) {
-        t = NULL;
-    }
+    t = c == 0 ? &t[i] : NULL;              /* the trait, when it is there */
 
     if (t) {
         if (once) {
@@ -1466,13 +1467,15 @@ double
 profile_window(const profile_t *p, uint32_t agg, int64_t now_ms,
     int64_t window_ms)
 {
-    int64_t  s = 0;
-    size_t   i;
-    int32_t  last = (int32_t) (now_ms / DAY_MS);
-    int32_t  first = (int32_t) ((now_ms - window_ms) / DAY_MS) + 1;
+    int64_t                  s = 0;
+    size_t                   i;
+    int32_t                  last = (int32_t) (now_ms / DAY_MS);
+    int32_t                  first = (int32_t) ((now_ms - window_ms) / DAY_MS)
+                                     + 1;
+    const profile_bucket_t  *bs = profile_buckets(p);
 
     for (i = 0; i < p->nbuckets; i++) {
-        const profile_bucket_t  *b = &profile_buckets(p)[i];
+        const profile_bucket_t  *b = &bs[i];
 
         if (b->agg == agg && b->day >= first && b->day <= last) {
             s += b->value;
@@ -1505,6 +1508,15 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
 {
     size_t                     i;
     const profile_context_t   *c = p->ctx;
+    const profile_span_t      *ss = profile_sessions(p);
+    const int64_t             *carts = profile_cart_times(p);
+    const int64_t             *ords = profile_order_times(p);
+    const profile_count_t     *names = profile_names(p);
+    const profile_weight_t    *ws = profile_weights(p);
+    const profile_money_t     *ms = profile_currencies(p);
+    const profile_bucket_t    *bs = profile_buckets(p);
+    const profile_trait_t     *ts = profile_traits(p);
+    const profile_link_t      *ls = profile_links(p);
     int                        e = 0;
 
     e |= msgpack_pack_map(pk, 13);
@@ -1525,39 +1537,39 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 2 * p->nsessions);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_SESSIONS));
     for (i = 0; i < p->nsessions; i++) {
-        e |= msgpack_pack_int64(pk, profile_sessions(p)[i].start);
-        e |= msgpack_pack_int64(pk, profile_sessions(p)[i].end);
+        e |= msgpack_pack_int64(pk, ss[i].start);
+        e |= msgpack_pack_int64(pk, ss[i].end);
     }
 
     e |= PK_KEY(pk, "cart");
     e |= msgpack_pack_array(pk, 1 + p->ncarts);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_CARTS));
     for (i = 0; i < p->ncarts; i++) {
-        e |= msgpack_pack_int64(pk, profile_cart_times(p)[i]);
+        e |= msgpack_pack_int64(pk, carts[i]);
     }
 
     e |= PK_KEY(pk, "ord");
     e |= msgpack_pack_array(pk, 1 + p->norders);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_ORDERS));
     for (i = 0; i < p->norders; i++) {
-        e |= msgpack_pack_int64(pk, profile_order_times(p)[i]);
+        e |= msgpack_pack_int64(pk, ords[i]);
     }
 
     e |= PK_KEY(pk, "ev");
     e |= msgpack_pack_array(pk, 1 + 2 * p->nnames);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_NAMES));
     for (i = 0; i < p->nnames; i++) {
-        e |= pk_str(pk, intern_str(strings, profile_names(p)[i].name));
-        e |= msgpack_pack_uint64(pk, profile_names(p)[i].count);
+        e |= pk_str(pk, intern_str(strings, names[i].name));
+        e |= msgpack_pack_uint64(pk, names[i].count);
     }
 
     e |= PK_KEY(pk, "int");
     e |= msgpack_pack_array(pk, 1 + 3 * p->nweights);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_WEIGHTS));
     for (i = 0; i < p->nweights; i++) {
-        e |= pk_str(pk, intern_str(strings, profile_weights(p)[i].name));
-        e |= msgpack_pack_int32(pk, profile_weights(p)[i].day);
-        e |= msgpack_pack_uint32(pk, profile_weights(p)[i].w);
+        e |= pk_str(pk, intern_str(strings, ws[i].name));
+        e |= msgpack_pack_int32(pk, ws[i].day);
+        e |= msgpack_pack_uint32(pk, ws[i].w);
     }
 
     e |= PK_KEY(pk, "eng");
@@ -1566,23 +1578,23 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= PK_KEY(pk, "rev");
     e |= msgpack_pack_array(pk, 2 * p->ncurrencies);
     for (i = 0; i < p->ncurrencies; i++) {
-        e |= pk_str(pk, profile_currencies(p)[i].code);
-        e |= msgpack_pack_int64(pk, profile_currencies(p)[i].micros);
+        e |= pk_str(pk, ms[i].code);
+        e |= msgpack_pack_int64(pk, ms[i].micros);
     }
 
     e |= PK_KEY(pk, "bk");
     e |= msgpack_pack_array(pk, 3 * p->nbuckets);
     for (i = 0; i < p->nbuckets; i++) {
-        e |= msgpack_pack_uint32(pk, profile_buckets(p)[i].agg);
-        e |= msgpack_pack_int32(pk, profile_buckets(p)[i].day);
-        e |= msgpack_pack_int64(pk, profile_buckets(p)[i].value);
+        e |= msgpack_pack_uint32(pk, bs[i].agg);
+        e |= msgpack_pack_int32(pk, bs[i].day);
+        e |= msgpack_pack_int64(pk, bs[i].value);
     }
 
     e |= PK_KEY(pk, "tr");
     e |= msgpack_pack_array(pk, 1 + 5 * p->ntraits);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_TRAITS));
     for (i = 0; i < p->ntraits; i++) {
-        const profile_trait_t  *t = &profile_traits(p)[i];
+        const profile_trait_t  *t = &ts[i];
 
         e |= pk_str(pk, t->name);
         if (t->value) {
@@ -1617,9 +1629,9 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= msgpack_pack_array(pk, 1 + 3 * p->nlinks);
     e |= msgpack_pack_uint64(pk, profile_dropped(p, PROFILE_DROP_LINKS));
     for (i = 0; i < p->nlinks; i++) {
-        e |= msgpack_pack_int64(pk, profile_links(p)[i].time);
-        e |= msgpack_pack_uint64(pk, profile_links(p)[i].a);
-        e |= msgpack_pack_uint64(pk, profile_links(p)[i].b);
+        e |= msgpack_pack_int64(pk, ls[i].time);
+        e |= msgpack_pack_uint64(pk, ls[i].a);
+        e |= msgpack_pack_uint64(pk, ls[i].b);
     }
 
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
@@ -1681,14 +1693,16 @@ get_dropped(profile_t *p, unsigned kind, const msgpack_object *o)
 }
 
 
-/* A string, as its intern id. */
+/* A count's or weight's name, as its intern id: kept as a fold keeps it
+ * (name_len). */
 static int
 get_id(intern_t *strs, const msgpack_object *o, uint32_t *out)
 {
     if (o->type != MSGPACK_OBJECT_STR) {
         return 0;
     }
-    *out = intern_id(strs, o->via.str.ptr, o->via.str.size);
+    *out = intern_id(strs, o->via.str.ptr,
+                     name_len(o->via.str.ptr, o->via.str.size));
     return *out != 0;
 }
 

@@ -160,12 +160,13 @@ enum {
  *
  * Size: 112 bytes, one of mimalloc's size classes, checked at compile
  * time in profile.c; a profile is allocated for each visitor, so every
- * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32 bits, saturating at
- * UINT32_MAX (count_add in profile.c; a record holding more reads back
- * as UINT32_MAX, docs/FORMAT.md), the list lengths in the fewest bytes
- * their caps allow, the counts of dropped entries, which most profiles
- * never have, at the end of the lists' block only once there is one,
- * and the revenue summed from its currencies when read.
+ * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32
+ * bits, saturating at UINT32_MAX (count_add in profile.c; a record
+ * holding more reads back as UINT32_MAX, docs/FORMAT.md), the list
+ * lengths in the fewest bytes their caps allow, the counts of dropped
+ * entries, which most profiles never have, at the end of the lists'
+ * block only once there is one, and the revenue summed from its
+ * currencies when read.
  */
 typedef struct {
     /* first, in one cache line, what a commit reads of every profile

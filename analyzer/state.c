@@ -2155,7 +2155,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
 
     /* the sets that have a profile (an out each), and their members */
     for (i = 0, nsets = 0; i < st->g.n; i++) {
-        nsets += identity_is_root(&st->g, i) && identity_held(&st->g, i) != NULL;
+        nsets += identity_held(&st->g, i) != NULL;
     }
     slot = malloc((st->g.n ? st->g.n : 1) * sizeof(uint32_t));
     outs = calloc(nsets ? nsets : 1, sizeof(out_t));
@@ -2720,7 +2720,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
          * in the memory it shares, would copy their pages.  Not a change:
          * readers prune a record as of the chain's time (state_prune) */
         for (i = 0; i < st->g.n; i++) {
-            if (identity_is_root(&st->g, i) && identity_held(&st->g, i) != NULL) {
+            if (identity_held(&st->g, i) != NULL) {
                 (void) state_prune(st, identity_held(&st->g, i));
             }
         }

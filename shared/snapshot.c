@@ -1324,7 +1324,8 @@ w_build_slots(spoor_snapw_t *w, snap_header_t *h, unsigned char **tab)
     size_t    i, slot_size = SLOT_HEAD + w->sum, prof;
 
     for (i = 0; i < w->ix->n; i++) {
-        distinct += i == 0 || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
+        distinct += i == 0
+                    || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
@@ -1537,7 +1538,8 @@ w_put_slots(spoor_snapw_t *w, snap_header_t *h)
         return w->err;                  /* nothing is written after an error */
     }
     for (i = 0; i < w->ix->n; i++) {
-        distinct += i == 0 || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
+        distinct += i == 0
+                    || ent_hash(&w->ix->e[i]) != ent_hash(&w->ix->e[i - 1]);
     }
     lines = slot_lines_for(distinct, LINE / slot_size);
     if (lines == 0 || lines > SIZE_MAX / LINE) {
