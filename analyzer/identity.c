@@ -296,8 +296,14 @@ identity_get_key(identity_t *g, const identity_key_t *key, int *nomem)
         (void) lookup(g, key, &slot);
     }
     if (g->n == g->cap) {
-        uint32_t  cap = g->cap ? g->cap * 2 : 1024;
-        ident_t  *ids = realloc(g->ids, cap * sizeof(ident_t));
+        /* an index is below UINT32_MAX (the "none" answer) and the
+         * table holds index + 1: at most UINT32_MAX - 1 ids */
+        uint32_t  cap = g->cap == 0 ? 1024
+                        : g->cap < UINT32_MAX / 2 ? g->cap * 2
+                        : UINT32_MAX - 1;
+        ident_t  *ids = g->n < cap
+                        ? realloc(g->ids, (size_t) cap * sizeof(ident_t))
+                        : NULL;
 
         if (ids == NULL) {
             *nomem = 1;
