@@ -2316,9 +2316,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
     /* (the commit's memory peaks while the files are written: what is
-     * done with goes first) */
+     * done with goes first; a full commit needs the profiles with orders
+     * no more, a delta's background merge may: merge_due below) */
     free(vals);
     vals = NULL;
+    if (kind == COMMIT_FULL) {
+        free(oroot);
+        oroot = NULL;
+    }
     delta = kind != COMMIT_FULL;
     parent = kind == COMMIT_DELTA ? st->gen
              : kind == COMMIT_GATHER ? gather_parent(st) : 0;
@@ -2480,6 +2485,15 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             }
             goto fail;
         }
+    }
+    /* a full commit's bookkeeping needs no list of what it wrote
+     * (commit_done marks every id from the graph): the writers finish,
+     * where the memory peaks, without the lists */
+    if (kind == COMMIT_FULL) {
+        free(outs);
+        outs = NULL;
+        free(members);
+        members = NULL;
     }
 
     /* a delta's gone entry, last: one record for every id gone since */
