@@ -508,7 +508,7 @@ add_weight(profile_t *p, intern_t *strs, const char *name, size_t len,
         c = cmp_name(strs, e->name, name, len);
         if (c == 0) {
             if (e->day == day) {
-                e->w += w;
+                count_add(&e->w, w);    /* a sum: stops, never wraps */
                 return SPOOR_OK;
             }
             c = e->day > day ? 1 : -1;

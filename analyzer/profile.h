@@ -85,7 +85,7 @@ typedef struct {
 typedef struct {
     uint32_t       name;                /* intern id */
     int32_t        day;                 /* days since the epoch */
-    uint32_t       w;
+    uint32_t       w;                   /* saturating, as the counts */
 } profile_weight_t;
 
 typedef struct {

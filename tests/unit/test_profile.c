@@ -227,6 +227,45 @@ static void fold_named(profile_t *p, const char *name, const char *cat,
     int64_t t);
 
 
+/* A day's weight is a sum like the counts: a fold or a merge past the
+ * most 32 bits hold stops there, never wrapping to a small weight (which
+ * would drop an interest, or engagement, to almost nothing). */
+Test(profile, day_weights_saturate_and_never_wrap)
+{
+    profile_t         *p = profile_new(), *q = profile_new();
+    profile_t         *both[2] = { p, q };
+    profile_conf_t     c = conf_of();
+    profile_weight_t  *w;
+    size_t             i, k;
+
+    cr_assert(p != NULL && q != NULL);
+    fold_named(p, "Product Viewed", "shoes", T0);
+    fold_named(q, "Product Viewed", "shoes", T0);
+    for (k = 0; k < 2; k++) {
+        cr_assert_eq(both[k]->nweights, 2, "shoes and engagement");
+        w = profile_weights(both[k]);
+        for (i = 0; i < both[k]->nweights; i++) {
+            w[i].w = UINT32_MAX - 1;
+        }
+    }
+    cr_assert_eq(profile_merge(p, q, &c), SPOOR_OK);
+    w = profile_weights(p);
+    cr_assert_eq(p->nweights, 2);
+    for (i = 0; i < p->nweights; i++) {
+        cr_assert_eq(w[i].w, UINT32_MAX, "merged: %u", w[i].w);
+    }
+    w[0].w = UINT32_MAX - 1;
+    w[1].w = UINT32_MAX - 1;
+    fold_named(p, "Product Viewed", "shoes", T0);
+    w = profile_weights(p);
+    for (i = 0; i < p->nweights; i++) {
+        cr_assert_eq(w[i].w, UINT32_MAX, "folded: %u", w[i].w);
+    }
+    profile_free(p);
+    profile_free(q);
+}
+
+
 Test(profile, counts_saturate_and_never_wrap)
 {
     profile_t        *p = profile_new(), *q = profile_new(), *r = NULL;
