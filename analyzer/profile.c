@@ -570,6 +570,18 @@ code_ok(const char *code, size_t len)
 }
 
 
+/* s + v modulo 2^64, read as two's complement.  Money and windowed sums
+ * go up and down (refunds), so they cannot saturate and stay the same
+ * whatever order their terms come in; they wrap instead, defined, past
+ * 2^63 - 1 micros (9.2 trillion in one currency), where a signed
+ * overflow would be undefined. */
+static inline int64_t
+sum_wrap(int64_t s, int64_t v)
+{
+    return (int64_t) ((uint64_t) s + (uint64_t) v);
+}
+
+
 static void
 add_money(profile_t *p, const char *code, size_t len, int64_t amount)
 {
@@ -585,13 +597,13 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
 
     for (i = 0; i < p->ncurrencies; i++) {
         if (strcmp(m[i].code, c) == 0) {
-            m[i].micros += amount;
+            m[i].micros = sum_wrap(m[i].micros, amount);
             return;
         }
     }
     if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
         i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
-        m[i].micros += amount;
+        m[i].micros = sum_wrap(m[i].micros, amount);
         return;
     }
     /* sorted by code */
@@ -616,7 +628,7 @@ add_bucket(profile_t *p, uint32_t agg, int32_t day, int64_t v)
     for (i = 0; i < p->nbuckets; i++) {
         b = &bs[i];
         if (b->agg == agg && b->day == day) {
-            b->value += v;
+            b->value = sum_wrap(b->value, v);
             return SPOOR_OK;
         }
         if (b->agg > agg || (b->agg == agg && b->day > day)) {
@@ -1412,13 +1424,13 @@ double
 profile_revenue(const profile_t *p)
 {
     const profile_money_t  *m = profile_currencies(p);
-    uint64_t                s = 0;
+    int64_t                 s = 0;
     size_t                  i;
 
     for (i = 0; i < p->ncurrencies; i++) {
-        s += (uint64_t) m[i].micros;    /* wrapping, read as int64 */
+        s = sum_wrap(s, m[i].micros);
     }
-    return (double) (int64_t) s / 1e6;
+    return (double) s / 1e6;
 }
 
 
@@ -1478,7 +1490,7 @@ profile_window(const profile_t *p, uint32_t agg, int64_t now_ms,
         const profile_bucket_t  *b = &bs[i];
 
         if (b->agg == agg && b->day >= first && b->day <= last) {
-            s += b->value;
+            s = sum_wrap(s, b->value);
         }
     }
     return s;

@@ -10,12 +10,19 @@
 #include "error.h"
 #include "event.h"
 #include "profile.h"
+#include "rules.h"
 
 #define T0  1767225600000LL             /* 2026-01-01T00:00:00Z */
 
 
 /* The profiles' strings of every test (reachable to the end). */
 static intern_t  strings;
+
+
+/* The rules the folds keep windowed aggregates for (NULL: none) and
+ * their keys (profile_agg_key), set by a test that needs them. */
+static const spoor_rules_t  *fold_rules;
+static uint32_t              fold_keys[8];
 
 
 static profile_conf_t
@@ -28,6 +35,11 @@ conf_of(void)
     c.abandon_ms = 60 * 60 * 1000;
     c.half_life_ms = 30LL * 86400 * 1000;
     c.strings = &strings;
+    if (fold_rules != NULL) {
+        c.rules = fold_rules;
+        c.naggs = spoor_rules_naggs(fold_rules);
+        c.agg_keys = fold_keys;
+    }
     return c;
 }
 
@@ -60,9 +72,11 @@ fold_track(profile_t *p, const char *name, size_t nlen, msgpack_sbuffer *sb,
 }
 
 
-/* Folds an "Order Completed" of `revenue` in currency cur[0 .. len). */
+/* Folds an "Order Completed" of `revenue` in currency cur[0 .. len) at
+ * time t. */
 static void
-fold_order(profile_t *p, const char *cur, size_t len, double revenue)
+fold_order_at(profile_t *p, const char *cur, size_t len, double revenue,
+    int64_t t)
 {
     msgpack_sbuffer   sb;
     msgpack_packer    pk;
@@ -74,7 +88,15 @@ fold_order(profile_t *p, const char *cur, size_t len, double revenue)
     msgpack_pack_double(&pk, revenue);
     msgpack_pack_str_with_body(&pk, "currency", 8);
     msgpack_pack_str_with_body(&pk, cur, len);
-    fold_track(p, "Order Completed", 15, &sb, T0);
+    fold_track(p, "Order Completed", 15, &sb, t);
+}
+
+
+/* The same at T0. */
+static void
+fold_order(profile_t *p, const char *cur, size_t len, double revenue)
+{
+    fold_order_at(p, cur, len, revenue, T0);
 }
 
 
@@ -225,6 +247,81 @@ read_larger(const profile_t *p)
 
 static void fold_named(profile_t *p, const char *name, const char *cat,
     int64_t t);
+
+
+/* Money goes up and down (refunds), so its sums cannot saturate and stay
+ * the same in any order: past 2^63 - 1 micros they wrap as two's
+ * complement, defined (a signed overflow is undefined: SAN=1 stops on
+ * it), to the same sum whatever order the orders came in. */
+Test(profile, money_sums_past_the_most_are_the_same_in_any_order)
+{
+    profile_t  *p = profile_new(), *q = profile_new();
+    int         i;
+
+    cr_assert(p != NULL && q != NULL);
+    for (i = 0; i < 10; i++) {
+        fold_order(p, "EUR", 3, 9.9e11);    /* past 2^63 - 1 micros */
+    }
+    fold_order(p, "EUR", 3, -9.9e11);
+    fold_order(q, "EUR", 3, -9.9e11);       /* never past it */
+    for (i = 0; i < 10; i++) {
+        fold_order(q, "EUR", 3, 9.9e11);
+    }
+    cr_assert_eq(p->ncurrencies, 1);
+    cr_assert_eq(q->ncurrencies, 1);
+    cr_assert_eq(profile_currencies(p)[0].micros, 8910000000000000000LL);
+    cr_assert_eq(profile_currencies(q)[0].micros, 8910000000000000000LL);
+    cr_assert_eq(profile_revenue(p), 8.91e12);
+    profile_free(p);
+    profile_free(q);
+}
+
+
+/* The same for a windowed sum of revenue: its day's bucket and the sum
+ * over the window. */
+Test(profile, window_sums_past_the_most_are_the_same_in_any_order)
+{
+    static const char        text[] = "segment spent = sum(revenue, 2d) > 0;\n";
+    spoor_rules_t           *r = NULL;
+    const spoor_rule_agg_t  *a;
+    profile_t               *p = profile_new(), *q = profile_new();
+    char                     err[256];
+    int                      i;
+
+    cr_assert(p != NULL && q != NULL);
+    cr_assert_eq(spoor_rules_parse(text, strlen(text), "test", &r, err,
+                                   sizeof(err)), SPOOR_OK, "%s", err);
+    cr_assert_eq(spoor_rules_naggs(r), 1);
+    a = spoor_rules_agg(r, 0);
+    fold_keys[0] = profile_agg_key(a->kind, a->event, a->event_len,
+                                   a->window_ms);
+    fold_rules = r;
+    for (i = 0; i < 10; i++) {
+        fold_order(p, "EUR", 3, 9.9e11);
+    }
+    fold_order(p, "EUR", 3, -9.9e11);
+    fold_order(q, "EUR", 3, -9.9e11);
+    for (i = 0; i < 10; i++) {
+        fold_order(q, "EUR", 3, 9.9e11);
+    }
+    fold_rules = NULL;
+    cr_assert_eq(p->nbuckets, 1);
+    cr_assert_eq(profile_buckets(p)[0].value, 8910000000000000000LL);
+    cr_assert_eq(profile_buckets(q)[0].value, 8910000000000000000LL);
+    cr_assert_eq(profile_window(p, fold_keys[0], T0, 2 * 86400000LL),
+                 8.91e18);
+    /* the window's sum over two days past the most wraps, defined */
+    fold_rules = r;
+    fold_order_at(p, "EUR", 3, 9.9e11, T0 - 86400000LL);
+    fold_rules = NULL;
+    cr_assert_eq(p->nbuckets, 2);
+    cr_assert_eq(profile_window(p, fold_keys[0], T0, 2 * 86400000LL),
+                 (double) (int64_t) (8910000000000000000ULL
+                                     + 990000000000000000ULL));
+    spoor_rules_free(r);
+    profile_free(p);
+    profile_free(q);
+}
 
 
 /* A day's weight is a sum like the counts: a fold or a merge past the
