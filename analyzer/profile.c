@@ -588,6 +588,7 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
     size_t            i;
     char              c[4] = { 0, 0, 0, 0 };
     profile_money_t  *m = profile_currencies(p);
+    int64_t           carry;
 
     if (!code_ok(code, len)) {
         code = "???";
@@ -602,8 +603,24 @@ add_money(profile_t *p, const char *code, size_t len, int64_t amount)
         }
     }
     if (p->ncurrencies == PROFILE_CURRENCIES_MAX) {
-        i = PROFILE_CURRENCIES_MAX - 1;         /* folded into the last */
-        m[i].micros = sum_wrap(m[i].micros, amount);
+        /* full: the codes that sort first are kept, the last of them
+         * also holding the amounts of every code after it, so which is
+         * kept depends on the codes, not on their order */
+        i = PROFILE_CURRENCIES_MAX - 1;
+        if (strcmp(c, m[i].code) > 0) {
+            m[i].micros = sum_wrap(m[i].micros, amount);
+            return;
+        }
+        /* c comes before the last: the last leaves, and what it held
+         * goes to the one that is last now */
+        carry = m[i].micros;
+        for ( ; i > 0 && strcmp(m[i - 1].code, c) > 0; i--) {
+            m[i] = m[i - 1];
+        }
+        memcpy(m[i].code, c, 4);
+        m[i].micros = amount;
+        i = PROFILE_CURRENCIES_MAX - 1;
+        m[i].micros = sum_wrap(m[i].micros, carry);
         return;
     }
     /* sorted by code */

@@ -277,6 +277,42 @@ Test(profile, money_sums_past_the_most_are_the_same_in_any_order)
 }
 
 
+/* Past four currencies a profile keeps the four codes that sort first,
+ * the fourth also holding the revenue of every code after it: what the
+ * orders were, not the order they came in, says which (the fifth code
+ * used to go to whichever code was fourth when it came). */
+Test(profile, a_fifth_currency_goes_the_same_way_in_any_order)
+{
+    static const char  *codes[6] = { "USD", "EUR", "JPY", "CHF", "GBP", "AUD" };
+    profile_t          *p = profile_new(), *q = profile_new();
+    profile_money_t    *m;
+    int                 i;
+
+    cr_assert(p != NULL && q != NULL);
+    for (i = 0; i < 6; i++) {
+        fold_order(p, codes[i], 3, 1 + i);
+        fold_order(q, codes[5 - i], 3, 1 + (5 - i));
+    }
+    cr_assert_eq(p->ncurrencies, 4);
+    cr_assert_eq(q->ncurrencies, 4);
+    m = profile_currencies(p);
+    cr_assert_str_eq(m[0].code, "AUD");
+    cr_assert_eq(m[0].micros, 6000000);
+    cr_assert_str_eq(m[1].code, "CHF");
+    cr_assert_eq(m[1].micros, 4000000);
+    cr_assert_str_eq(m[2].code, "EUR");
+    cr_assert_eq(m[2].micros, 2000000);
+    cr_assert_str_eq(m[3].code, "GBP");     /* GBP 5 + JPY 3 + USD 1 */
+    cr_assert_eq(m[3].micros, 9000000, "%lld", (long long) m[3].micros);
+    for (i = 0; i < 4; i++) {
+        cr_assert_str_eq(profile_currencies(q)[i].code, m[i].code);
+        cr_assert_eq(profile_currencies(q)[i].micros, m[i].micros);
+    }
+    profile_free(p);
+    profile_free(q);
+}
+
+
 /* The same for a windowed sum of revenue: its day's bucket and the sum
  * over the window. */
 Test(profile, window_sums_past_the_most_are_the_same_in_any_order)
