@@ -703,6 +703,9 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     profile_trait_t  *t;
     const char       *iname;
 
+    /* the name up to a NUL, as a record holds it (name_len; a longer
+     * name than a profile keeps is left out, not cut) */
+    len = strnlen(name, len);
     if (len == 0 || len > PROFILE_STR_MAX || vlen > UINT32_MAX) {
         return SPOOR_OK;
     }

@@ -277,6 +277,54 @@ Test(profile, money_sums_past_the_most_are_the_same_in_any_order)
 }
 
 
+/* Folds an identify event at T0 whose traits are the msgpack map
+ * raw[0 .. len). */
+static void
+fold_identify(profile_t *p, const char *raw, size_t len)
+{
+    spoor_event_t   ev;
+    profile_conf_t  c = conf_of();
+
+    spoor_event_init(&ev);
+    ev.received_ms = T0;
+    ev.kind = SPOOR_KIND_IDENTIFY;
+    ev.user_id.data = "u1";
+    ev.user_id.len = 2;
+    ev.traits.raw = (const unsigned char *) raw;
+    ev.traits.raw_len = len;
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+}
+
+
+/* A trait's name is kept up to a NUL, as a record holds it (a C string):
+ * "t" and "t\0\0" are one trait, whichever came first, not two traits
+ * that a record writes with the same name. */
+Test(profile, a_trait_name_is_kept_up_to_a_nul_as_a_record_holds_it)
+{
+    /* {"t": 1, "t\0\0": 2}, and the same pairs the other way round */
+    static const char  ab[] = "\x82\xa1t\x01\xa3t\0\0\x02";
+    static const char  ba[] = "\x82\xa3t\0\0\x02\xa1t\x01";
+    profile_t         *p = profile_new(), *q = profile_new();
+    profile_t         *both[2] = { p, q };
+    int                k;
+
+    cr_assert(p != NULL && q != NULL);
+    fold_identify(p, ab, sizeof(ab) - 1);
+    fold_identify(q, ba, sizeof(ba) - 1);
+    for (k = 0; k < 2; k++) {
+        const profile_trait_t  *t = profile_traits(both[k]);
+
+        cr_assert_eq(both[k]->ntraits, 1, "%u traits",
+                     (unsigned) both[k]->ntraits);
+        cr_assert_str_eq(t[0].name, "t");
+        cr_assert_eq(t[0].value_len, 1);
+        cr_assert_eq(t[0].value[0], 0x02, "the larger value wins a tie");
+    }
+    profile_free(p);
+    profile_free(q);
+}
+
+
 /* Past four currencies a profile keeps the four codes that sort first,
  * the fourth also holding the revenue of every code after it: what the
  * orders were, not the order they came in, says which (the fifth code
