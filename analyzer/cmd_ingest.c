@@ -322,6 +322,7 @@ cmd_ingest(int argc, char **argv)
         goto done;
     }
 
+    st.last_commit = 1;         /* the process ends after it */
     rc = state_commit(&st, lineage, &profiles, &bytes, err, sizeof(err));
     if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor ingest: %s\n", err);

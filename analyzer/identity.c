@@ -1,6 +1,7 @@
 /*
  * identity.c -- ids and the union-find graph of profiles (identity.h).
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,14 @@ key_bytes(const identity_key_t *key, size_t *n)
 }
 
 
+void
+identity_drop_lookups(identity_t *g)
+{
+    free(g->table);
+    g->table = NULL;
+}
+
+
 /* The index of key's id (len at most IDENTITY_ID_MAX), or UINT32_MAX;
  * *slot (when not NULL) then receives the free slot where it would go. */
 static uint32_t
@@ -155,6 +164,8 @@ lookup(const identity_t *g, const identity_key_t *key, size_t *slot)
     size_t       j = (size_t) key->hash & (g->table_cap - 1), n;
     uint32_t     k;
     const void  *b = key_bytes(key, &n);
+
+    assert(g->table != NULL);   /* not after identity_drop_lookups */
 
     while ((k = g->table[j]) != 0) {
         const ident_t  *d = &g->ids[k - 1];

@@ -160,6 +160,15 @@ typedef struct {
 void identity_key(identity_key_t *key, char kind, const char *text,
     size_t len);
 
+/*
+ * Frees the table that finds an id by its text (4 bytes a slot, about 10
+ * an id), for a graph that is read by index only from then on: a commit
+ * after which the process ends (state_t.last_commit), whose memory peaks
+ * while it writes.  identity_find* and identity_get* must not be called
+ * on g afterwards (they assert).
+ */
+void identity_drop_lookups(identity_t *g);
+
 /* identity_find and identity_get of a key. */
 uint32_t identity_find_key(const identity_t *g, const identity_key_t *key);
 uint32_t identity_get_key(identity_t *g, const identity_key_t *key,

@@ -1399,10 +1399,13 @@ snapw_commit_main(void *arg)
 }
 
 
-/* An out with its profile id, while the outs are put in that order. */
+/* An out's profile id and place, while the outs are put in the order of
+ * their ids: 12 bytes, not the out's 16 beside the id's 8, for this
+ * array and its sort's copy are the commit's largest short-lived ones. */
 typedef struct {
-    uint64_t  pid;
-    out_t     o;
+    uint32_t  hi, lo;        /* the profile id hash */
+    uint32_t  k;             /* the out's place; outs are in root order,
+                                so equal ids keep that order */
 } out_pid_t;
 
 static int
@@ -1410,10 +1413,39 @@ cmp_out(const void *a, const void *b)
 {
     const out_pid_t  *x = a, *y = b;
 
-    if (x->pid != y->pid) {
-        return x->pid < y->pid ? -1 : 1;
+    if (x->hi != y->hi) {
+        return x->hi < y->hi ? -1 : 1;
     }
-    return x->o.root < y->o.root ? -1 : x->o.root > y->o.root;
+    if (x->lo != y->lo) {
+        return x->lo < y->lo ? -1 : 1;
+    }
+    return x->k < y->k ? -1 : x->k > y->k;
+}
+
+
+/* Puts outs[by[j].k] at j for every j, in place (by's k are marked
+ * UINT32_MAX as their outs are placed). */
+static void
+outs_permute(out_t *outs, out_pid_t *by, size_t n)
+{
+    size_t  j, at, from;
+    out_t   first;
+
+    for (j = 0; j < n; j++) {
+        if (by[j].k == UINT32_MAX) {
+            continue;                   /* placed with an earlier cycle */
+        }
+        first = outs[j];
+        for (at = j; ; at = from) {
+            from = by[at].k;
+            by[at].k = UINT32_MAX;
+            if (from == j) {
+                outs[at] = first;
+                break;
+            }
+            outs[at] = outs[from];
+        }
+    }
 }
 
 
@@ -2085,6 +2117,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint32_t         i, r, *slot = NULL, *members = NULL, j;
     out_t           *outs = NULL;
     out_pid_t       *byid = NULL;
+    uint64_t         pid;
     size_t           nout = 0, k;
     double          *vals = NULL;
     uint32_t        *oroot = NULL;
@@ -2323,6 +2356,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     if (kind == COMMIT_FULL) {
         free(oroot);
         oroot = NULL;
+        if (st->last_commit) {
+            identity_drop_lookups(&st->g);  /* ids by index from here */
+        }
     }
     delta = kind != COMMIT_FULL;
     parent = kind == COMMIT_DELTA ? st->gen
@@ -2375,9 +2411,11 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         if (outs[k].count > max_ids) {
             max_ids = outs[k].count;
         }
-        byid[k].pid = commit_profile_id(&st->g, &members[outs[k].first],
-                                        outs[k].count);
-        byid[k].o = outs[k];
+        pid = commit_profile_id(&st->g, &members[outs[k].first],
+                                outs[k].count);
+        byid[k].hi = (uint32_t) (pid >> 32);
+        byid[k].lo = (uint32_t) pid;
+        byid[k].k = (uint32_t) k;
         sort_st = st;
         qsort(&members[outs[k].first], outs[k].count, sizeof(uint32_t),
               cmp_member);
@@ -2385,9 +2423,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     /* the profiles in the order of their ids (which the pid's 8 bytes
      * need not outlive: the writing is the commit's peak of memory) */
     qsort(byid, nout, sizeof(*byid), cmp_out);
-    for (k = 0; k < nout; k++) {
-        outs[k] = byid[k].o;
-    }
+    outs_permute(outs, byid, nout);
     free(byid);
     byid = NULL;
 

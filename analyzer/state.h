@@ -181,6 +181,12 @@ typedef struct {
                                         the merge ran (stale_lo ..
                                         stale_hi) go too (merge.c) */
     uint32_t          stale_lo, stale_hi;
+    int               last_commit;   /* the process ends after the next
+                                        commit (a run of `spoor ingest`):
+                                        a full one drops what only later
+                                        folds need, the table finding an
+                                        id by its text, before its memory
+                                        peaks (identity_drop_lookups) */
     unsigned          commit_jobs;   /* threads a commit packs its records
                                         on (commit_pack.h) and finishes
                                         the serving view beside the

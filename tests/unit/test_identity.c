@@ -6,6 +6,7 @@
  * ids.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "error.h"
@@ -287,6 +288,53 @@ Test(identity, texts_across_many_blocks_and_roots_turned_children)
     cr_assert_null(identity_held(&g, k));
     cr_assert_eq(g.ids[k].up.parent, identity_root(&g, k));
     identity_free(&g);
+}
+
+
+/* A commit the process ends after drops the table that finds ids by
+ * their text (state_t.last_commit): every id is still read by index, its
+ * text, root and profile as before. */
+Test(identity, dropped_lookups_leave_every_id_readable_by_index)
+{
+    identity_t  g;
+    char        text[32], buf[IDENTITY_TEXT_BUF];
+    uint32_t    id[500], k;
+    size_t      n;
+
+    cr_assert_eq(identity_init(&g, 1000, 1000), SPOOR_OK);
+    for (k = 0; k < 500; k++) {
+        snprintf(text, sizeof(text), "user-%u", k);
+        id[k] = id_of(&g, 'u', text);
+        cr_assert_not_null(identity_profile(&g, id[k]));
+    }
+    cr_assert_eq(identity_union(&g, id[3], id[4], &(profile_conf_t) {
+                     .session_gap_ms = 1, .half_life_ms = 1 }), SPOOR_OK);
+    identity_drop_lookups(&g);
+    cr_assert_null(g.table);
+    for (k = 0; k < 500; k++) {
+        snprintf(text, sizeof(text), "user-%u", k);
+        cr_assert_str_eq(identity_text(&g, id[k], buf, &n), text);
+        if (k != 3 && k != 4) {
+            cr_assert_eq(identity_root(&g, id[k]), id[k]);
+            cr_assert_not_null(identity_held(&g, id[k]));
+        }
+    }
+    cr_assert_eq(identity_root(&g, id[3]), identity_root(&g, id[4]));
+    cr_assert_eq(identity_held(&g, identity_root(&g, id[3]))->nids, 2);
+    identity_free(&g);
+}
+
+
+/* ... and a lookup after it is a programming error that stops the
+ * process, not a wrong answer. */
+Test(identity, a_lookup_after_the_drop_stops, .signal = SIGABRT)
+{
+    identity_t  g;
+
+    cr_assert_eq(identity_init(&g, 10, 10), SPOOR_OK);
+    (void) id_of(&g, 'u', "alice");
+    identity_drop_lookups(&g);
+    (void) identity_find(&g, 'u', "alice", 5);
 }
 
 
