@@ -250,10 +250,10 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
     profile_t   *p;
     spoor_str_t  category;
 
-    if (ev->received_ms > st->as_of) {
-        st->as_of = ev->received_ms;
+    if (profile_time(ev->received_ms) > st->as_of) {
+        st->as_of = profile_time(ev->received_ms);
     }
-    t = ev->has_time ? ev->time_ms : ev->received_ms;
+    t = profile_event_time(ev);
 
     if (ev->kind == SPOOR_KIND_CONSENT_WITHDRAWAL) {
         r->t.withdrawals++;
@@ -262,8 +262,9 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
                                        ev->visitor_id.len, &nomem);
 
             if (v != UINT32_MAX) {
-                r->t.erased_profiles += state_erase(st, &v, 1,
-                                                    ev->received_ms, &nomem);
+                int64_t  at = profile_time(ev->received_ms);
+
+                r->t.erased_profiles += state_erase(st, &v, 1, at, &nomem);
             }
         }
         return nomem ? SPOOR_E_NOMEM : SPOOR_OK;

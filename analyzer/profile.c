@@ -893,7 +893,8 @@ profile_import_trait(profile_t *p, intern_t *strs, const char *name,
     size_t len,
     const unsigned char *value, size_t value_len, int64_t time)
 {
-    return set_trait(p, strs, name, len, value, value_len, time, 1, 0);
+    return set_trait(p, strs, name, len, value, value_len, profile_time(time),
+                     1, 0);
 }
 
 
@@ -1135,7 +1136,7 @@ profile_fold(profile_t *p, const spoor_event_t *ev, const profile_conf_t *conf,
     spoor_mp_item_t        it;
     const spoor_value_t   *props = &ev->properties;
 
-    t = ev->has_time ? ev->time_ms : ev->received_ms;
+    t = profile_event_time(ev);
 
     count_add(&p->events, 1);
     if (t < p->first_seen) p->first_seen = t;

@@ -50,6 +50,29 @@
 #define PROFILE_STR_MAX        INTERN_STR_MAX  /* longest string kept */
 #define PROFILE_LINKS_MAX      32      /* id links recorded */
 
+/* The times a profile holds, ms since the epoch: within +-2^53 (about
+ * 285,000 years either way), so that a time plus or minus any duration
+ * of the rules or the settings, or the difference of two times, never
+ * overflows. */
+#define PROFILE_TIME_MAX  ((int64_t) 1 << 53)
+
+/* t brought into [-PROFILE_TIME_MAX, PROFILE_TIME_MAX]: a time outside
+ * it (a client's clock, a crafted record) is taken as the nearest end. */
+static inline int64_t
+profile_time(int64_t t)
+{
+    return t > PROFILE_TIME_MAX ? PROFILE_TIME_MAX
+           : t < -PROFILE_TIME_MAX ? -PROFILE_TIME_MAX : t;
+}
+
+/* The time an event is folded at: its own when it has one, else when it
+ * was received; profile_time of that. */
+static inline int64_t
+profile_event_time(const spoor_event_t *ev)
+{
+    return profile_time(ev->has_time ? ev->time_ms : ev->received_ms);
+}
+
 /* What the fold needs besides the event: the settings of the run. */
 typedef struct {
     int64_t        session_gap_ms;      /* default 30 min */

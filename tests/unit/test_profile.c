@@ -325,6 +325,30 @@ Test(profile, a_trait_name_is_kept_up_to_a_nul_as_a_record_holds_it)
 }
 
 
+/* An event's time comes from a client's clock or a crafted record, any
+ * 64 bits: it is taken within +-2^53 ms, so that what is computed of the
+ * profile (decayed weights, windows, recency) never overflows (SAN=1
+ * stops on a signed overflow). */
+Test(profile, times_past_any_plausible_date_are_taken_at_the_bounds)
+{
+    profile_t  *p = profile_new();
+    double      e;
+
+    cr_assert(p != NULL);
+    fold_order_at(p, "EUR", 3, 1, INT64_MAX - 5);
+    fold_order_at(p, "EUR", 3, 1, INT64_MIN + 5);
+    cr_assert_eq(p->last_seen, PROFILE_TIME_MAX);
+    cr_assert_eq(p->first_seen, -PROFILE_TIME_MAX);
+    cr_assert_eq(p->last_order, PROFILE_TIME_MAX);
+    cr_assert_eq(p->nweights, 2, "engagement on two days");
+    /* the order of the latest day, its weight hardly decayed; the other
+     * day's long gone */
+    e = profile_decayed(p, &strings, "", p->last_seen, 30LL * 86400000);
+    cr_assert(e > 4.5 && e <= 5.5, "engagement %g", e);
+    profile_free(p);
+}
+
+
 /* Past four currencies a profile keeps the four codes that sort first,
  * the fourth also holding the revenue of every code after it: what the
  * orders were, not the order they came in, says which (the fifth code
