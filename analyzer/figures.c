@@ -175,7 +175,12 @@ void
 figures_cell(profile_t *p, const stored_profile_t *rec,
     const spoor_rules_t *rules)
 {
-    record_cell(NULL, rec, rules, &p->life, &p->rfm, &p->segmask);
+    uint8_t   life;
+    uint16_t  rfm;
+
+    record_cell(NULL, rec, rules, &life, &rfm, &p->segmask);
+    p->life = life;
+    p->rfm = rfm;
 }
 
 

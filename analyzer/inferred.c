@@ -187,9 +187,10 @@ inferred_score(double v, const double c[4])
 static void
 env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
 {
-    env_ctx_t        *e = arg;
-    const profile_t  *p = e->p;
-    size_t            i;
+    env_ctx_t                *e = arg;
+    const profile_t          *p = e->p;
+    const profile_context_t  *ctx = profile_ctx(p, e->c->strings);
+    size_t                    i;
 
 #define IS(lit)  (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
 #define NUM(v)   do { out->type = SPOOR_RV_NUMBER; out->num = (double) (v); \
@@ -223,12 +224,12 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (IS("rfm.r")) NUM(e->rfm[0]);
     if (IS("rfm.f")) NUM(e->rfm[1]);
     if (IS("rfm.m")) NUM(e->rfm[2]);
-    if (IS("country")) STR(p->ctx->country);
-    if (IS("region")) STR(p->ctx->region);
-    if (IS("city")) STR(p->ctx->city);
-    if (IS("browser")) STR(p->ctx->browser);
-    if (IS("device")) STR(p->ctx->device);
-    if (IS("language")) STR(p->ctx->language);
+    if (IS("country")) STR(ctx->country);
+    if (IS("region")) STR(ctx->region);
+    if (IS("city")) STR(ctx->city);
+    if (IS("browser")) STR(ctx->browser);
+    if (IS("device")) STR(ctx->device);
+    if (IS("language")) STR(ctx->language);
 
     if (len > 7 && memcmp(name, "events.", 7) == 0) {
         uint32_t  id = len - 7 <= PROFILE_STR_MAX

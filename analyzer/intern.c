@@ -75,8 +75,8 @@ set_slot(const intern_set_t *s, uint64_t h, const void *p, size_t n)
 
 /*
  * The slot of the copy of p[0 .. n) in s (hash h), made when new: n
- * bytes and, with nul (strings, which have ids), a NUL after them and
- * an id.  SIZE_MAX when out of memory or out of ids.
+ * bytes, with nul (strings) a NUL after them, and an id.  SIZE_MAX when
+ * out of memory or out of ids.
  */
 static size_t
 set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
@@ -95,7 +95,7 @@ set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
     if (s->n >= UINT32_MAX - 1) {
         return SIZE_MAX;                /* ids are 32 bits, 0 is none */
     }
-    if (nul && s->n == s->byid_cap) {
+    if (s->n == s->byid_cap) {
         cap = s->byid_cap ? s->byid_cap * 2 : 64;
         nb = realloc(s->byid, cap * sizeof(*nb));
         if (nb == NULL) {
@@ -111,8 +111,8 @@ set_get(intern_set_t *s, uint64_t h, const void *p, size_t n, int nul)
     memcpy(d, p, n);
     if (nul) {
         d[n] = '\0';
-        s->byid[s->n] = d;
     }
+    s->byid[s->n] = d;
     s->slot[j] = d;
     s->hash[j] = h;
     s->len[j] = n;
@@ -162,12 +162,12 @@ intern_find(const intern_t *t, const char *s, size_t len)
 }
 
 
-const void *
-intern_bytes(intern_t *t, const void *p, size_t n)
+uint32_t
+intern_tuple_id(intern_t *t, const void *p, size_t n)
 {
     size_t  j = set_get(&t->tup, XXH3_64bits(p, n), p, n, 0);
 
-    return j == SIZE_MAX ? NULL : t->tup.slot[j];
+    return j == SIZE_MAX ? 0 : t->tup.id[j];
 }
 
 

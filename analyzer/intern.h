@@ -21,10 +21,11 @@
  * intern_str turns back into the copy.
  *
  * It also holds one copy of each tuple of bytes a caller interns whole
- * (intern_bytes): a profile's place, device and campaign, ten interned
- * string pointers that many profiles share, is held once instead of in
- * each profile.  Tuples are a second set of the same kind, hashed with
- * XXH3.
+ * (intern_tuple_id): a profile's place, device and campaign, ten
+ * interned string pointers that many profiles share, is held once
+ * instead of in each profile, which keeps its 4-byte id.  Tuples are a
+ * second set of the same kind, hashed with XXH3, with ids of their own
+ * (intern_tuple turns one back into the copy).
  */
 #ifndef SPOOR_INTERN_H
 #define SPOOR_INTERN_H
@@ -43,7 +44,7 @@ typedef struct {
     size_t       *len;
     uint32_t     *id;
     size_t        cap, n;        /* cap: a power of two, or 0 */
-    const void  **byid;          /* n of them (strings only) */
+    const void  **byid;          /* n of them */
     size_t        byid_cap;
 } intern_set_t;
 
@@ -82,12 +83,20 @@ intern_str(const intern_t *t, uint32_t id)
 }
 
 /*
- * The one copy of the n bytes at p (n > 0) in t, made when it is not
- * there yet, aligned for any type; NULL when out of memory.  Valid until
- * intern_free(t).  Bytes are compared as bytes: a struct with padding
- * must be zeroed first.
+ * The id of the one copy of the n bytes at p (n > 0) in t, made when it
+ * is not there yet (aligned for any type, valid until intern_free(t)):
+ * 1 or more; 0 when out of memory (or after UINT32_MAX - 1 tuples).  The
+ * same bytes always have the same id in t.  Bytes are compared as bytes:
+ * a struct with padding must be zeroed first.
  */
-const void *intern_bytes(intern_t *t, const void *p, size_t n);
+uint32_t intern_tuple_id(intern_t *t, const void *p, size_t n);
+
+/* The copy whose id is `id`, an id intern_tuple_id gave for t (never 0). */
+static inline const void *
+intern_tuple(const intern_t *t, uint32_t id)
+{
+    return t->tup.byid[id - 1];
+}
 
 /* Frees every copy and the table; t is empty again. */
 void intern_free(intern_t *t);

@@ -19,8 +19,10 @@
 #define DAY_MS            86400000LL
 
 
-_Static_assert(sizeof(profile_t) <= 112,
-               "profile_t outgrew its 112-byte size class (profile.h)");
+_Static_assert(sizeof(profile_t) <= 96,
+               "profile_t outgrew its 96-byte size class (profile.h)");
+_Static_assert(offsetof(profile_t, events) <= 64,
+               "what a commit reads of a profile left its first line");
 
 
 profile_t *
@@ -32,7 +34,6 @@ profile_new(void)
         p->first_seen = INT64_MAX;
         p->last_seen = INT64_MIN;
         p->last_order = INT64_MIN;
-        p->ctx = &profile_no_context;
         p->ctx_time = INT64_MIN;
         p->dirty = PROFILE_CHANGED;
         p->next_change = INT64_MIN;
@@ -927,6 +928,16 @@ device_of(const spoor_str_t *ua)
 }
 
 
+/* Whether the kept string cur (NULL: none) is s as it would be kept. */
+static int
+same_text(const char *cur, const spoor_str_t *s)
+{
+    size_t  n = s->len > PROFILE_STR_MAX ? PROFILE_STR_MAX : s->len;
+
+    return cur && strnlen(cur, n + 1) == n && memcmp(cur, s->data, n) == 0;
+}
+
+
 /*
  * The interned copy of s for context field f of a profile whose current
  * value is cur: a visitor's context mostly repeats itself, so the current
@@ -936,22 +947,32 @@ static void
 set_field(intern_t *strs, const char **f, const char *cur,
     const spoor_str_t *s)
 {
-    size_t  n;
+    const char  *d;
 
     if (s->data == NULL) {
         return;
     }
-    n = s->len > PROFILE_STR_MAX ? PROFILE_STR_MAX : s->len;
-    if (cur && strnlen(cur, n + 1) == n && memcmp(cur, s->data, n) == 0) {
+    if (same_text(cur, s)) {
         *f = cur;
         return;
     }
-    {
-        const char  *d = intern_get(strs, s->data, s->len);
+    d = intern_get(strs, s->data, s->len);
+    if (d) {
+        *f = d;
+    }
+}
 
-        if (d) {
-            *f = d;
-        }
+
+/* The same for a field kept as an intern id: *id is the current value's
+ * (cur its string, NULL for id 0) on entry, and s's id, or 0, after. */
+static void
+set_field_id(intern_t *strs, uint32_t *id, const char *cur,
+    const spoor_str_t *s)
+{
+    if (s->data == NULL) {
+        *id = 0;
+    } else if (!same_text(cur, s)) {
+        *id = intern_id(strs, s->data, s->len);     /* 0: cannot be kept */
     }
 }
 
@@ -1065,8 +1086,9 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     int64_t t)
 {
     profile_context_t         c;
-    const char               *referrer;
-    const profile_context_t  *tuple;
+    const profile_context_t  *cur = profile_ctx(p, strs);
+    const char               *referrer, *cur_ref = profile_referrer(p, strs);
+    uint32_t                  tuple, ref;
     spoor_str_t               browser, device;
     const char               *fam, *dev;
 
@@ -1077,7 +1099,7 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     memset(&c, 0, sizeof(c));
     referrer = NULL;
 
-#define SET(f, s)  set_field(strs, &c.f, p->ctx->f, s)
+#define SET(f, s)  set_field(strs, &c.f, cur->f, s)
     if (ev->has_geo) {
         SET(country, &ev->geo.country);
         SET(region, &ev->geo.region);
@@ -1098,21 +1120,25 @@ fold_context(profile_t *p, intern_t *strs, const spoor_event_t *ev,
     SET(campaign_medium, &ev->campaign.medium);
     SET(campaign_name, &ev->campaign.name);
 #undef SET
-    set_field(strs, &referrer, p->referrer, &ev->referrer);
+    ref = p->referrer;
+    set_field_id(strs, &ref, cur_ref, &ev->referrer);
+    referrer = ref ? intern_str(strs, ref) : NULL;
 
-    if (cmp_ctx(&c, referrer, t, p->ctx, p->referrer, p->ctx_time) <= 0) {
+    if (cmp_ctx(&c, referrer, t, cur, cur_ref, p->ctx_time) <= 0) {
         return;
     }
-    if (memcmp(&c, p->ctx, sizeof(c)) == 0) {
+    if (memcmp(&c, cur, sizeof(c)) == 0) {
         tuple = p->ctx;                 /* the same strings */
+    } else if (memcmp(&c, &profile_no_context, sizeof(c)) == 0) {
+        tuple = 0;
     } else {
-        tuple = intern_bytes(strs, &c, sizeof(c));
-        if (tuple == NULL) {
+        tuple = intern_tuple_id(strs, &c, sizeof(c));
+        if (tuple == 0) {
             return;                     /* as a string that cannot be kept */
         }
     }
     p->ctx = tuple;
-    p->referrer = referrer;
+    p->referrer = ref;
     p->ctx_time = t;
 }
 
@@ -1395,8 +1421,10 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
 
-    if (cmp_ctx(src->ctx, src->referrer, src->ctx_time, dst->ctx,
-                dst->referrer, dst->ctx_time) > 0)
+    if (cmp_ctx(profile_ctx(src, conf->strings),
+                profile_referrer(src, conf->strings), src->ctx_time,
+                profile_ctx(dst, conf->strings),
+                profile_referrer(dst, conf->strings), dst->ctx_time) > 0)
     {
         dst->ctx = src->ctx;            /* interned: shared as it is */
         dst->referrer = src->referrer;
@@ -1540,7 +1568,7 @@ int
 profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
 {
     size_t                     i;
-    const profile_context_t   *c = p->ctx;
+    const profile_context_t   *c = profile_ctx(p, strings);
     const profile_span_t      *ss = profile_sessions(p);
     const int64_t             *carts = profile_cart_times(p);
     const int64_t             *ords = profile_order_times(p);
@@ -1651,7 +1679,7 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     e |= pk_str(pk, c->device);
     e |= pk_str(pk, c->language);
     e |= pk_str(pk, c->timezone);
-    e |= pk_str(pk, p->referrer);
+    e |= pk_str(pk, profile_referrer(p, strings));
     e |= pk_str(pk, c->campaign_source);
     e |= pk_str(pk, c->campaign_medium);
     e |= pk_str(pk, c->campaign_name);
@@ -1782,7 +1810,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     uint64_t                u, u2;
     uint32_t                i, n;
     int64_t                 t, t2;
-    const char             *s;
+    const char             *s, *referrer;
     profile_context_t       ctx;
 
     *out = NULL;
@@ -1980,11 +2008,21 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         || !get_str(strs, &x[5], &ctx.device)
         || !get_str(strs, &x[6], &ctx.language)
         || !get_str(strs, &x[7], &ctx.timezone)
-        || !get_str(strs, &x[8], &p->referrer)
+        || !get_str(strs, &x[8], &referrer)
         || !get_str(strs, &x[9], &ctx.campaign_source)
         || !get_str(strs, &x[10], &ctx.campaign_medium)
-        || !get_str(strs, &x[11], &ctx.campaign_name)
-        || (p->ctx = intern_bytes(strs, &ctx, sizeof(ctx))) == NULL)
+        || !get_str(strs, &x[11], &ctx.campaign_name))
+    {
+        BAD;
+    }
+    /* (no context is id 0, as a fold leaves it) */
+    if (memcmp(&ctx, &profile_no_context, sizeof(ctx)) != 0
+        && (p->ctx = intern_tuple_id(strs, &ctx, sizeof(ctx))) == 0)
+    {
+        BAD;
+    }
+    if (referrer != NULL
+        && (p->referrer = intern_id(strs, referrer, strlen(referrer))) == 0)
     {
         BAD;
     }

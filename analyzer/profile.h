@@ -181,12 +181,13 @@ enum {
  * in the table of the state that owns the profiles
  * (profile_conf_t.strings), which outlives them.
  *
- * Size: 112 bytes, one of mimalloc's size classes, checked at compile
+ * Size: 96 bytes, one of mimalloc's size classes, checked at compile
  * time in profile.c; a profile is allocated for each visitor, so every
  * 8 bytes here is 8 MB at a million profiles.  Hence the counts in 32
  * bits, saturating at UINT32_MAX (count_add in profile.c; a record
  * holding more reads back as UINT32_MAX, docs/FORMAT.md), the list
- * lengths in the fewest bytes their caps allow, the counts of dropped
+ * lengths and flags in the fewest bits their caps allow, the context
+ * and referrer as 4-byte ids of the intern table, the counts of dropped
  * entries, which most profiles never have, at the end of the lists'
  * block only once there is one, and the revenue summed from its
  * currencies when read.
@@ -209,8 +210,16 @@ typedef struct {
      * and its lifecycle stage (PROFILE_LIFE_*).  Set when a record is
      * written or loaded; all 0 until then. */
     uint32_t             segmask;
-    uint16_t             rfm;
-    uint8_t              life;
+    uint16_t             rfm : 12;
+    uint16_t             life : 3;
+    /* the entries of the buckets list (the others' are below; at most
+     * PROFILE_BUCKETS_MAX) */
+    uint16_t             nbuckets : 11;
+    /* whether the block ends with what the bounded lists dropped, after
+     * the last list: PROFILE_NDROPS counts (uint32_t) indexed by
+     * PROFILE_DROP_*, saturating at UINT32_MAX; 0 while all are 0
+     * (profile_dropped reads them, profile_count_dropped adds) */
+    uint16_t             has_drops : 1;
     /* what the state's generations do not hold of it yet (state.c):
      * PROFILE_SINCE_HEAD, changed since the current generation (the next
      * delta holds it); PROFILE_SINCE_BASE, changed since the current
@@ -222,7 +231,7 @@ typedef struct {
      * PROFILE_CHANGED by profile_new() and by whoever changes the profile
      * (a fold, a merge, an import, a prune, time passing a threshold);
      * cleared as generations come to hold it */
-    uint8_t              dirty;
+    uint16_t             dirty : 4;
 
     /* behavioural, saturating */
     uint32_t             events, page_views, cart_adds;
@@ -234,8 +243,8 @@ typedef struct {
     /* the contextual event's time (INT64_MIN: none; see ctx below) */
     int64_t              ctx_time;
 
-    /* the entries of each list (see above); the lists are, read with
-     * profile_sessions(p) and the like:
+    /* the entries of each list (see above) but the buckets; the lists
+     * are, read with profile_sessions(p) and the like:
      *   sessions     profile_span_t, sorted by start
      *   cart_times   int64_t, sorted
      *   order_times  int64_t, sorted
@@ -245,22 +254,36 @@ typedef struct {
      *   links        profile_link_t, sorted by (time, a, b)
      *   names        profile_count_t, sorted by name
      *   weights      profile_weight_t, sorted by (name, day) */
-    uint16_t             nbuckets;
     uint8_t              nsessions, ncarts, norders, ncurrencies, ntraits;
     uint8_t              nlinks, nnames, nweights;
-    /* whether the block ends with what the bounded lists dropped, after
-     * the last list: PROFILE_NDROPS counts (uint32_t) indexed by
-     * PROFILE_DROP_*, saturating at UINT32_MAX; 0 while all are 0
-     * (profile_dropped reads them, profile_count_dropped adds) */
-    uint8_t              has_drops;
     unsigned char       *lists;              /* NULL: never an entry */
 
-    /* contextual: the newest event's context (ctx never NULL: interned,
-     * or &profile_no_context) and its referrer (interned, too varied to
-     * share as part of the tuple: often a page of the site) */
-    const profile_context_t *ctx;
-    const char          *referrer;
+    /* contextual: the newest event's context, the intern_tuple_id of
+     * the tuple in the state's table (0: none yet), and its referrer,
+     * an intern_id (0: none; too varied to share as part of the tuple:
+     * often a page of the site); read with profile_ctx and
+     * profile_referrer */
+    uint32_t             ctx;
+    uint32_t             referrer;
 } profile_t;
+
+_Static_assert(PROFILE_BUCKETS_MAX < (1 << 11), "nbuckets: 11 bits");
+
+/* p's context (&profile_no_context when it has none), whose strings are
+ * in `strings`, the table p's strings are in. */
+static inline const profile_context_t *
+profile_ctx(const profile_t *p, const intern_t *strings)
+{
+    return p->ctx ? (const profile_context_t *) intern_tuple(strings, p->ctx)
+                  : &profile_no_context;
+}
+
+/* p's referrer, or NULL. */
+static inline const char *
+profile_referrer(const profile_t *p, const intern_t *strings)
+{
+    return p->referrer ? intern_str(strings, p->referrer) : NULL;
+}
 
 #define PROFILE_SINCE_HEAD  0x1u
 #define PROFILE_SINCE_BASE  0x2u

@@ -64,6 +64,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     size_t                  i, k;
     profile_t              *p = NULL;
     intern_t                strs;       /* the profile's strings, for now */
+    const profile_context_t *ctx;
     double                  eng = 0;
     static const struct { char k; const char *name; } kinds[] = {
         { 'u', "userId" }, { 'a', "anonymousId" }, { 'v', "visitorId" }
@@ -187,24 +188,25 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     json_out_double(j, eng);
     json_out_map_close(j);
 
+    ctx = profile_ctx(p, &strs);
     json_out_cstr(j, "context");
     json_out_map_open(j);
-    kv_str(j, "country", p->ctx->country);
-    kv_str(j, "region", p->ctx->region);
-    kv_str(j, "city", p->ctx->city);
-    kv_str(j, "browser", p->ctx->browser);
-    kv_str(j, "device", p->ctx->device);
-    kv_str(j, "language", p->ctx->language);
-    kv_str(j, "timezone", p->ctx->timezone);
-    kv_str(j, "referrer", p->referrer);
-    if (p->ctx->campaign_source || p->ctx->campaign_medium
-        || p->ctx->campaign_name)
+    kv_str(j, "country", ctx->country);
+    kv_str(j, "region", ctx->region);
+    kv_str(j, "city", ctx->city);
+    kv_str(j, "browser", ctx->browser);
+    kv_str(j, "device", ctx->device);
+    kv_str(j, "language", ctx->language);
+    kv_str(j, "timezone", ctx->timezone);
+    kv_str(j, "referrer", profile_referrer(p, &strs));
+    if (ctx->campaign_source || ctx->campaign_medium
+        || ctx->campaign_name)
     {
         json_out_cstr(j, "campaign");
         json_out_map_open(j);
-        kv_str(j, "source", p->ctx->campaign_source);
-        kv_str(j, "medium", p->ctx->campaign_medium);
-        kv_str(j, "name", p->ctx->campaign_name);
+        kv_str(j, "source", ctx->campaign_source);
+        kv_str(j, "medium", ctx->campaign_medium);
+        kv_str(j, "name", ctx->campaign_name);
         json_out_map_close(j);
     }
     if (p->ctx_time != INT64_MIN) {

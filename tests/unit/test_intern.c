@@ -55,7 +55,8 @@ Test(intern, one_copy_per_string_through_growth_and_freed)
 Test(intern, one_copy_per_tuple_of_bytes_through_growth)
 {
     intern_t      t;
-    const void   *first[2000], *a, *b;
+    const void   *first[2000];
+    uint32_t      id[2000], a, b;
     uint64_t      tuple[4];
     int           i;
 
@@ -63,8 +64,9 @@ Test(intern, one_copy_per_tuple_of_bytes_through_growth)
     for (i = 0; i < 2000; i++) {
         tuple[0] = (uint64_t) i;
         tuple[1] = tuple[2] = tuple[3] = 7;
-        first[i] = intern_bytes(&t, tuple, sizeof(tuple));
-        cr_assert_not_null(first[i]);
+        id[i] = intern_tuple_id(&t, tuple, sizeof(tuple));
+        cr_assert_eq(id[i], (uint32_t) i + 1, "ids are dense, from 1");
+        first[i] = intern_tuple(&t, id[i]);
         cr_assert_eq(memcmp(first[i], tuple, sizeof(tuple)), 0);
         cr_assert_eq((uintptr_t) first[i] % _Alignof(max_align_t), 0,
                      "tuple %d is not aligned for any type", i);
@@ -72,18 +74,19 @@ Test(intern, one_copy_per_tuple_of_bytes_through_growth)
     for (i = 0; i < 2000; i++) {
         tuple[0] = (uint64_t) i;
         tuple[1] = tuple[2] = tuple[3] = 7;
-        cr_assert_eq(intern_bytes(&t, tuple, sizeof(tuple)), first[i],
-                     "tuple %d moved", i);
+        cr_assert_eq(intern_tuple_id(&t, tuple, sizeof(tuple)), id[i],
+                     "tuple %d changed its id", i);
+        cr_assert_eq(intern_tuple(&t, id[i]), first[i], "tuple %d moved", i);
     }
     cr_assert_eq(t.tup.n, 2000);
 
     /* a tuple is not its prefix, nor a longer one with the same start */
     tuple[0] = 0;
-    a = intern_bytes(&t, tuple, 2 * sizeof(uint64_t));
-    b = intern_bytes(&t, tuple, sizeof(tuple));
+    a = intern_tuple_id(&t, tuple, 2 * sizeof(uint64_t));
+    b = intern_tuple_id(&t, tuple, sizeof(tuple));
     cr_assert_neq(a, b);
-    cr_assert_eq(b, first[0]);
-    cr_assert_eq(intern_bytes(&t, tuple, 2 * sizeof(uint64_t)), a);
+    cr_assert_eq(b, id[0]);
+    cr_assert_eq(intern_tuple_id(&t, tuple, 2 * sizeof(uint64_t)), a);
 
     /* strings and tuples are kept apart */
     cr_assert_eq(t.str.n, 0);

@@ -584,6 +584,11 @@ fold_ctx(profile_t *p, const char *country, const char *city,
 #define fold_visit(p, ref, src, t)       fold_ctx(p, "DE", NULL, ref, src, t)
 
 
+/* A profile's context and referrer, read through the table. */
+#define CTX(p)  profile_ctx(p, &strings)
+#define REF(p)  profile_referrer(p, &strings)
+
+
 Test(profile, profiles_with_one_context_share_one_copy)
 {
     profile_t        *a = profile_new(), *b = profile_new(), *q = NULL;
@@ -591,21 +596,22 @@ Test(profile, profiles_with_one_context_share_one_copy)
     msgpack_sbuffer   sb;
 
     cr_assert(a != NULL && b != NULL);
-    cr_assert_eq(a->ctx, &profile_no_context);
+    cr_assert_eq(a->ctx, 0);
+    cr_assert_eq(profile_ctx(a, &strings), &profile_no_context);
     cr_assert_eq(a->ctx_time, INT64_MIN);
 
     fold_place(a, "DE", "Berlin", T0);
     fold_place(b, "DE", "Berlin", T0 + 5);
     cr_assert_eq(a->ctx, b->ctx, "the same context is held twice");
-    cr_assert_str_eq(a->ctx->city, "Berlin");
+    cr_assert_str_eq(CTX(a)->city, "Berlin");
     cr_assert_eq(b->ctx_time, T0 + 5);
 
     /* an older event leaves the context; a newer one moves only b */
     fold_place(b, "FR", "Paris", T0 + 1);
-    cr_assert_str_eq(b->ctx->city, "Berlin");
+    cr_assert_str_eq(CTX(b)->city, "Berlin");
     fold_place(b, "FR", "Paris", T0 + 9);
-    cr_assert_str_eq(b->ctx->country, "FR");
-    cr_assert_str_eq(a->ctx->country, "DE", "a's context changed with b's");
+    cr_assert_str_eq(CTX(b)->country, "FR");
+    cr_assert_str_eq(CTX(a)->country, "DE", "a's context changed with b's");
     cr_assert_eq(a->ctx_time, T0);
 
     /* read back, the context is the one copy again */
@@ -620,7 +626,7 @@ Test(profile, profiles_with_one_context_share_one_copy)
     cr_assert_eq(a->ctx_time, T0 + 9);
     fold_place(q, "DE", "Berlin", T0 + 2);        /* older: stays Paris */
     cr_assert_eq(profile_merge(q, a, &c), SPOOR_OK);
-    cr_assert_str_eq(q->ctx->city, "Paris");
+    cr_assert_str_eq(CTX(q)->city, "Paris");
 
     profile_free(a);
     profile_free(b);
@@ -640,24 +646,24 @@ Test(profile, a_visit_of_the_same_instant_wins_by_its_strings_in_any_order)
     fold_visit(a, "https://b.example/", NULL, T0);
     fold_visit(b, "https://b.example/", NULL, T0);
     fold_visit(b, "https://a.example/", "news", T0);
-    cr_assert_str_eq(a->referrer, "https://b.example/");
-    cr_assert_null(a->ctx->campaign_source, "a campaign of the loser");
+    cr_assert_str_eq(REF(a), "https://b.example/");
+    cr_assert_null(CTX(a)->campaign_source, "a campaign of the loser");
     cr_assert_eq(a->referrer, b->referrer);
     cr_assert_eq(a->ctx, b->ctx, "one place, one copy");
 
     /* a newer visit without a referrer clears it: the context is the
      * newest event's, whole */
     fold_visit(a, NULL, "mail", T0 + 1);
-    cr_assert_null(a->referrer);
-    cr_assert_str_eq(a->ctx->campaign_source, "mail");
+    cr_assert_null(REF(a));
+    cr_assert_str_eq(CTX(a)->campaign_source, "mail");
 
     /* written and read back, then merged: the newer visit wins */
     cr_assert_eq(round_trip(a, &q, &sa), SPOOR_OK);
-    cr_assert_str_eq(q->ctx->campaign_source, "mail");
-    cr_assert_null(q->referrer);
+    cr_assert_str_eq(CTX(q)->campaign_source, "mail");
+    cr_assert_null(REF(q));
     cr_assert_eq(profile_merge(b, q, &c), SPOOR_OK);
-    cr_assert_str_eq(b->ctx->campaign_source, "mail");
-    cr_assert_null(b->referrer);
+    cr_assert_str_eq(CTX(b)->campaign_source, "mail");
+    cr_assert_null(REF(b));
     profile_free(q);
     q = NULL;
     cr_assert_eq(round_trip(b, &q, &sb), SPOOR_OK);
