@@ -81,6 +81,7 @@ LDLIBS   += -lmsgpackc -lyajl -llz4 -lnettle -lcrypto -lmaxminddb -lxxhash -lzst
 # the process's, for every library too.  Not with SAN=1 (the sanitizer's
 # runtime is the allocator there) nor in the tests' and fuzzers' binaries.
 SPOOR_MALLOC := -lmimalloc
+# (main.c then sets mimalloc's options: SPOOR_MIMALLOC)
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=undefined
@@ -175,6 +176,7 @@ $(GEN)/default_rules_text.h: conf/segments.rules
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 $(OBJ)/analyzer/default_rules.o: $(GEN)/default_rules_text.h
+$(OBJ)/analyzer/main.o: CPPFLAGS += $(if $(SPOOR_MALLOC),-DSPOOR_MIMALLOC)
 
 $(SPOOR): $(SHARED_OBJS) $(ANALYZER_OBJS)
 	@test -n "$(ANALYZER_SRCS)" || { echo "no analyzer/*.c sources to build $@" >&2; exit 1; }
