@@ -1,7 +1,6 @@
 /*
  * identity.c -- ids and the union-find graph of profiles (identity.h).
  */
-#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +164,9 @@ lookup(const identity_t *g, const identity_key_t *key, size_t *slot)
     uint32_t     k;
     const void  *b = key_bytes(key, &n);
 
-    assert(g->table != NULL);   /* not after identity_drop_lookups */
+    if (g->table == NULL) {
+        abort();                /* a lookup after identity_drop_lookups */
+    }
 
     while ((k = g->table[j]) != 0) {
         const ident_t  *d = &g->ids[k - 1];

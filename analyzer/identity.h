@@ -165,7 +165,7 @@ void identity_key(identity_key_t *key, char kind, const char *text,
  * an id), for a graph that is read by index only from then on: a commit
  * after which the process ends (state_t.last_commit), whose memory peaks
  * while it writes.  identity_find* and identity_get* must not be called
- * on g afterwards (they assert).
+ * on g afterwards (they abort the process).
  */
 void identity_drop_lookups(identity_t *g);
 

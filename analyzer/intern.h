@@ -10,10 +10,11 @@
  * Ownership: a state (state.h) owns the table its profiles point into and
  * frees it when it closes, after its profiles; a command that unpacks
  * profiles only to print them owns its own.  Not thread-safe: one thread
- * folds.  Reads (intern_str, intern_find) from other threads are safe
- * only while nothing is interned: a commit's threads read the names of
- * the profiles while the fold waits for it (intern_str reads an array
- * that interning reallocates).
+ * folds.  Reads (intern_str, intern_tuple, intern_find) from other
+ * threads are safe only while nothing is interned: a commit's threads
+ * read the names and contexts of the profiles while the fold waits for
+ * it (intern_str and intern_tuple read arrays that interning
+ * reallocates).
  *
  * Each string copy also has an id, 1 + the number of strings interned
  * before it (intern_id), which a profile stores in 4 bytes where a

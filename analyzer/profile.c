@@ -928,11 +928,12 @@ device_of(const spoor_str_t *ua)
 }
 
 
-/* Whether the kept string cur (NULL: none) is s as it would be kept. */
+/* Whether the kept string cur (NULL: none) is s as it would be kept (up
+ * to a NUL, as a record holds it: name_len). */
 static int
 same_text(const char *cur, const spoor_str_t *s)
 {
-    size_t  n = s->len > PROFILE_STR_MAX ? PROFILE_STR_MAX : s->len;
+    size_t  n = name_len(s->data, s->len);
 
     return cur && strnlen(cur, n + 1) == n && memcmp(cur, s->data, n) == 0;
 }
@@ -956,7 +957,7 @@ set_field(intern_t *strs, const char **f, const char *cur,
         *f = cur;
         return;
     }
-    d = intern_get(strs, s->data, s->len);
+    d = intern_get(strs, s->data, name_len(s->data, s->len));
     if (d) {
         *f = d;
     }
@@ -972,7 +973,8 @@ set_field_id(intern_t *strs, uint32_t *id, const char *cur,
     if (s->data == NULL) {
         *id = 0;
     } else if (!same_text(cur, s)) {
-        *id = intern_id(strs, s->data, s->len);     /* 0: cannot be kept */
+        *id = intern_id(strs, s->data, name_len(s->data, s->len));
+                                                    /* 0: cannot be kept */
     }
 }
 
@@ -1756,6 +1758,48 @@ get_dropped(profile_t *p, unsigned kind, const msgpack_object *o)
 
 /* A count's or weight's name, as its intern id: kept as a fold keeps it
  * (name_len). */
+/* The times of a record beyond +-2^53 ms (a crafted record, or one
+ * written before a fold bounded its events' times) taken at the bound, as
+ * a fold takes an event's (profile_time): what is computed of the profile
+ * then never overflows.  The "none" of first and last seen, last order,
+ * the context's time and the next change stay. */
+static void
+bound_times(profile_t *p)
+{
+    profile_span_t   *ss = profile_sessions(p);
+    int64_t          *cs = profile_cart_times(p), *os = profile_order_times(p);
+    profile_trait_t  *ts = profile_traits(p);
+    profile_link_t   *ls = profile_links(p);
+    int64_t          *keep[5] = {
+        &p->first_seen, &p->last_seen, &p->last_order, &p->ctx_time,
+        &p->next_change
+    };
+    size_t            i;
+
+    for (i = 0; i < 5; i++) {
+        if (*keep[i] != INT64_MIN && *keep[i] != INT64_MAX) {
+            *keep[i] = profile_time(*keep[i]);
+        }
+    }
+    for (i = 0; i < p->nsessions; i++) {
+        ss[i].start = profile_time(ss[i].start);
+        ss[i].end = profile_time(ss[i].end);
+    }
+    for (i = 0; i < p->ncarts; i++) {
+        cs[i] = profile_time(cs[i]);
+    }
+    for (i = 0; i < p->norders; i++) {
+        os[i] = profile_time(os[i]);
+    }
+    for (i = 0; i < p->ntraits; i++) {
+        ts[i].time = profile_time(ts[i].time);
+    }
+    for (i = 0; i < p->nlinks; i++) {
+        ls[i].time = profile_time(ls[i].time);
+    }
+}
+
+
 static int
 get_id(intern_t *strs, const msgpack_object *o, uint32_t *out)
 {
@@ -1779,7 +1823,8 @@ get_str(intern_t *strs, const msgpack_object *o, const char **out)
     if (o->type != MSGPACK_OBJECT_STR) {
         return 0;
     }
-    *out = intern_get(strs, o->via.str.ptr, o->via.str.size);
+    *out = intern_get(strs, o->via.str.ptr,
+                      name_len(o->via.str.ptr, o->via.str.size));
     return *out != NULL;
 }
 
@@ -1810,7 +1855,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     uint64_t                u, u2;
     uint32_t                i, n;
     int64_t                 t, t2;
-    const char             *s, *referrer;
+    const char             *s;
     profile_context_t       ctx;
 
     *out = NULL;
@@ -1939,6 +1984,11 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         memset(e->code, 0, 4);
         memcpy(e->code, x->via.str.ptr, x->via.str.size);
         e->micros = t;
+        /* sorted and distinct, as add_money keeps them (its fourth code
+         * holds the amounts of those after it) */
+        if (i > 0 && strcmp(e[-1].code, e->code) >= 0) {
+            BAD;
+        }
     }
 
     a = bk;
@@ -2008,7 +2058,8 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         || !get_str(strs, &x[5], &ctx.device)
         || !get_str(strs, &x[6], &ctx.language)
         || !get_str(strs, &x[7], &ctx.timezone)
-        || !get_str(strs, &x[8], &referrer)
+        || (x[8].type != MSGPACK_OBJECT_NIL
+            && !get_id(strs, &x[8], &p->referrer))
         || !get_str(strs, &x[9], &ctx.campaign_source)
         || !get_str(strs, &x[10], &ctx.campaign_medium)
         || !get_str(strs, &x[11], &ctx.campaign_name))
@@ -2021,11 +2072,7 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     {
         BAD;
     }
-    if (referrer != NULL
-        && (p->referrer = intern_id(strs, referrer, strlen(referrer))) == 0)
-    {
-        BAD;
-    }
+    bound_times(p);
 #undef BAD
 
     *out = p;

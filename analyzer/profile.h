@@ -135,10 +135,10 @@ typedef struct {
 
 /* Where, on what and from which campaign a profile's newest event came:
  * its strings, each interned, and the tuple interned whole
- * (intern_bytes), so profiles of the same place, browser, device,
- * language, time zone and campaign point at one copy (a campaign reaches
- * many visitors by design).  Immutable once interned; zeroed before it
- * is filled, so equal tuples are equal bytes. */
+ * (intern_tuple_id), so profiles of the same place, browser, device,
+ * language, time zone and campaign hold the id of one copy (a campaign
+ * reaches many visitors by design).  Immutable once interned; zeroed
+ * before it is filled, so equal tuples are equal bytes. */
 typedef struct {
     const char    *country, *region, *city, *browser, *device;
     const char    *language, *timezone;

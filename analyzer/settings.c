@@ -12,6 +12,7 @@
 #include "fleet.h"
 #include "json_out.h"
 #include "mp_member.h"
+#include "profile.h"
 #include "mp_scalar.h"
 #include "default_rules.h"
 #include "rules.h"
@@ -264,9 +265,13 @@ ingest_option(state_cli_t *cli, int c, const char *arg)
         v = strtoll(arg, &end, 10);
         if (errno == 0 && *end == '\0' && end != arg && v > 0) {
             cli->now_ms = v;
-            return 0;
+        } else if (spoor_timestamp_parse(arg, strlen(arg), &cli->now_ms)
+                   != 0)
+        {
+            return -1;
         }
-        return spoor_timestamp_parse(arg, strlen(arg), &cli->now_ms);
+        /* (a profile's times lie within this: profile.h) */
+        return cli->now_ms <= PROFILE_TIME_MAX ? 0 : -1;
     }
 }
 

@@ -66,6 +66,26 @@ json_int(const char *text, const char *k1)
 TestSuite(cli, .init = setup, .fini = teardown);
 
 
+/* --now is a time a profile can hold (within 2^53 ms of the epoch,
+ * profile.h): one past it is a usage error, not a clock that overflows
+ * what is computed from it. */
+Test(cli, now_past_the_times_a_profile_holds_is_refused)
+{
+    run_t  r;
+
+    r = run("$S gen --events 200 --seed 3 --out $D/x.spoor && "
+            "$S ingest --state $D/st --now 9007199254740993 $D/x.spoor "
+            "2>&1");
+    cr_assert_eq(r.status, 2, "exit %d: %s", r.status, r.out);
+    cr_assert_not_null(strstr(r.out, "--now wants a time"), "%s", r.out);
+    free(r.out);
+    r = run("$S ingest --state $D/st --now 9007199254740992 $D/x.spoor "
+            ">/dev/null 2>&1");
+    cr_assert_eq(r.status, 0, "exit %d", r.status);
+    free(r.out);
+}
+
+
 Test(cli, gen_is_deterministic_per_seed)
 {
     run_t  r;

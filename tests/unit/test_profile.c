@@ -18,6 +18,10 @@
 /* The profiles' strings of every test (reachable to the end). */
 static intern_t  strings;
 
+/* A profile's context and referrer, read through the table. */
+#define CTX(p)  profile_ctx(p, &strings)
+#define REF(p)  profile_referrer(p, &strings)
+
 
 /* The rules the folds keep windowed aggregates for (NULL: none) and
  * their keys (profile_agg_key), set by a test that needs them. */
@@ -349,6 +353,107 @@ Test(profile, times_past_any_plausible_date_are_taken_at_the_bounds)
 }
 
 
+/* A record's times beyond +-2^53 ms (crafted, or written before a fold
+ * bounded its events' times) read back at the bound, so that the next
+ * fold into it computes nothing that overflows (SAN=1 stops on that);
+ * the "none" of the first and last seen stay. */
+Test(profile, a_record_s_times_past_the_bounds_read_back_at_them)
+{
+    profile_t        *p = profile_new(), *q = NULL;
+    msgpack_sbuffer   sb;
+
+    cr_assert(p != NULL);
+    fold_order(p, "EUR", 3, 1);
+    cr_assert_eq(p->nsessions, 1);
+    cr_assert_eq(p->norders, 1);
+    profile_sessions(p)[0].end = INT64_MAX - 5;
+    profile_order_times(p)[0] = INT64_MIN + 5;
+    p->last_seen = INT64_MAX - 5;
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK);
+    cr_assert_eq(profile_sessions(q)[0].end, PROFILE_TIME_MAX);
+    cr_assert_eq(profile_order_times(q)[0], -PROFILE_TIME_MAX);
+    cr_assert_eq(q->last_seen, PROFILE_TIME_MAX);
+    cr_assert_eq(q->last_order, T0, "an ordinary time stays");
+    fold_order(q, "EUR", 3, 1);             /* extends the session */
+    cr_assert_eq(profile_sessions(q)[0].end, PROFILE_TIME_MAX);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(q);
+    q = NULL;
+
+    /* a profile of imported traits only keeps its "no event yet" */
+    profile_free(p);
+    p = profile_new();
+    cr_assert_eq(profile_import_trait(p, &strings, "plan", 4,
+                                      (const unsigned char *) "\xa3pro", 4,
+                                      T0), SPOOR_OK);
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK);
+    cr_assert_eq(q->first_seen, INT64_MAX);
+    cr_assert_eq(q->last_seen, INT64_MIN);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(q);
+    profile_free(p);
+}
+
+
+/* A context's strings and the referrer are kept up to a NUL, as a record
+ * holds them: read back, the profile has the same ids it had. */
+Test(profile, context_strings_are_kept_up_to_a_nul_as_a_record_holds_them)
+{
+    profile_t        *p = profile_new(), *q = NULL;
+    msgpack_sbuffer   sb;
+    spoor_event_t     ev;
+    profile_conf_t    c = conf_of();
+
+    cr_assert(p != NULL);
+    spoor_event_init(&ev);
+    ev.received_ms = T0;
+    ev.kind = SPOOR_KIND_PAGE;
+    ev.has_geo = 1;
+    ev.geo.country.data = "DE\0x";
+    ev.geo.country.len = 4;
+    ev.referrer.data = "https://r.example/\0tail";
+    ev.referrer.len = 23;
+    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    cr_assert_str_eq(CTX(p)->country, "DE");
+    cr_assert_str_eq(REF(p), "https://r.example/");
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK);
+    cr_assert_eq(q->ctx, p->ctx, "the same context tuple");
+    cr_assert_eq(q->referrer, p->referrer, "the same referrer string");
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(q);
+    profile_free(p);
+}
+
+
+/* The currencies of a record are sorted and distinct, as a fold keeps
+ * them (the fourth holds the amounts of the codes after it): a record
+ * with them out of order is refused. */
+Test(profile, a_record_s_currencies_out_of_order_are_refused)
+{
+    profile_t        *p = profile_new(), *q = NULL;
+    profile_money_t   t;
+    msgpack_sbuffer   sb;
+
+    cr_assert(p != NULL);
+    fold_order(p, "EUR", 3, 1);
+    fold_order(p, "USD", 3, 2);
+    cr_assert_eq(p->ncurrencies, 2);
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(q);
+    q = NULL;
+    t = profile_currencies(p)[0];
+    profile_currencies(p)[0] = profile_currencies(p)[1];
+    profile_currencies(p)[1] = t;
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_E_FORMAT);
+    msgpack_sbuffer_destroy(&sb);
+    profile_currencies(p)[0] = profile_currencies(p)[1];   /* twice */
+    cr_assert_eq(round_trip(p, &q, &sb), SPOOR_E_FORMAT);
+    msgpack_sbuffer_destroy(&sb);
+    profile_free(p);
+}
+
+
 /* Past four currencies a profile keeps the four codes that sort first,
  * the fourth also holding the revenue of every code after it: what the
  * orders were, not the order they came in, says which (the fifth code
@@ -459,9 +564,9 @@ Test(profile, day_weights_saturate_and_never_wrap)
     for (i = 0; i < p->nweights; i++) {
         cr_assert_eq(w[i].w, UINT32_MAX, "merged: %u", w[i].w);
     }
-    w[0].w = UINT32_MAX - 1;
-    w[1].w = UINT32_MAX - 1;
-    fold_named(p, "Product Viewed", "shoes", T0);
+    w[0].w = UINT32_MAX;
+    w[1].w = UINT32_MAX;
+    fold_named(p, "Product Viewed", "shoes", T0);     /* + 1 each */
     w = profile_weights(p);
     for (i = 0; i < p->nweights; i++) {
         cr_assert_eq(w[i].w, UINT32_MAX, "folded: %u", w[i].w);
@@ -582,11 +687,6 @@ fold_ctx(profile_t *p, const char *country, const char *city,
 #define fold_place(p, country, city, t)  fold_ctx(p, country, city, NULL, \
                                                   NULL, t)
 #define fold_visit(p, ref, src, t)       fold_ctx(p, "DE", NULL, ref, src, t)
-
-
-/* A profile's context and referrer, read through the table. */
-#define CTX(p)  profile_ctx(p, &strings)
-#define REF(p)  profile_referrer(p, &strings)
 
 
 Test(profile, profiles_with_one_context_share_one_copy)
