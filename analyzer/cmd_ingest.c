@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "error.h"
 #include "fleet.h"
+#include "alloc_hint.h"
 #include "follow.h"
 #include "ingest.h"
 #include "json_out.h"
@@ -323,6 +324,7 @@ cmd_ingest(int argc, char **argv)
     }
 
     st.last_commit = 1;         /* the process ends after it */
+    alloc_release_at_once();    /* what the commit frees, at once */
     rc = state_commit(&st, lineage, &profiles, &bytes, err, sizeof(err));
     if (rc != SPOOR_OK) {
         fprintf(stderr, "spoor ingest: %s\n", err);

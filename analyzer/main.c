@@ -7,6 +7,7 @@
 #ifdef SPOOR_MIMALLOC
 #include <mimalloc.h>
 #endif
+#include "alloc_hint.h"
 #include "cli.h"
 #include "event.h"
 
@@ -66,19 +67,22 @@ usage(FILE *f)
 }
 
 
+#ifdef SPOOR_MIMALLOC
+/* mimalloc's: freed memory goes back to the system at once, not 100 ms
+ * later (alloc_hint.h; analyzer/alloc_hint.c has the no-op the tests
+ * link instead). */
+void
+alloc_release_at_once(void)
+{
+    mi_option_set(mi_option_decommit_delay, 0);
+}
+#endif
+
+
 int
 main(int argc, char **argv)
 {
     size_t  i;
-
-#ifdef SPOOR_MIMALLOC
-    /* memory freed goes back to the system at once, not 100 ms later:
-     * a commit frees its tables (and a run of ingest the id table) just
-     * before its writers finish, where the memory peaks, and they would
-     * otherwise count in the peak (8.6 MB at 10M events, no CPU seen;
-     * bench/analyzer_tried.md) */
-    mi_option_set(mi_option_decommit_delay, 0);
-#endif
 
     if (argc < 2) {
         usage(stderr);
