@@ -390,7 +390,8 @@ settings_parse_args(int argc, char **argv, const char *cmd,
             if (ingest_option(cli, c, optarg) != 0) {
                 fprintf(stderr, "spoor %s: %s wants %s: '%s'\n", cmd,
                         OPT_NAME(), c == 'N'
-                        ? "a time (ms since the epoch or ISO 8601)"
+                        ? "a time (ms since the epoch or ISO 8601, up to "
+                          "2^53 ms)"
                         : c == 'R' ? "Redis seeds (host:port[,host:port...])"
                         : c == 'E' ? "a name of 1 to 64 of [A-Za-z0-9._-]"
                         : c == 'K' ? "a key file"
