@@ -250,8 +250,9 @@ fold_event(ingest_t *r, const spoor_event_t *ev)
     profile_t   *p;
     spoor_str_t  category;
 
-    if (profile_time(ev->received_ms) > st->as_of) {
-        st->as_of = profile_time(ev->received_ms);
+    t = profile_time(ev->received_ms);
+    if (t > st->as_of) {
+        st->as_of = t;              /* the run's clock */
     }
     t = profile_event_time(ev);
 

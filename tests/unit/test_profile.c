@@ -22,6 +22,30 @@ static intern_t  strings;
 #define CTX(p)  profile_ctx(p, &strings)
 #define REF(p)  profile_referrer(p, &strings)
 
+static profile_conf_t conf_of(void);
+
+
+/* An event of `kind` received at t from user "u1", nothing else set. */
+static void
+event_at(spoor_event_t *ev, unsigned kind, int64_t t)
+{
+    spoor_event_init(ev);
+    ev->received_ms = t;
+    ev->kind = kind;
+    ev->user_id.data = "u1";
+    ev->user_id.len = 2;
+}
+
+
+/* Folds ev into p, which must succeed. */
+static void
+fold_ev(profile_t *p, const spoor_event_t *ev)
+{
+    profile_conf_t  c = conf_of();
+
+    cr_assert_eq(profile_fold(p, ev, &c, NULL), SPOOR_OK);
+}
+
 
 /* The rules the folds keep windowed aggregates for (NULL: none) and
  * their keys (profile_agg_key), set by a test that needs them. */
@@ -56,21 +80,16 @@ fold_track(profile_t *p, const char *name, size_t nlen, msgpack_sbuffer *sb,
 {
     msgpack_unpacked  u;
     spoor_event_t     ev;
-    profile_conf_t    c = conf_of();
     size_t            off = 0;
 
     msgpack_unpacked_init(&u);
     cr_assert_eq(msgpack_unpack_next(&u, sb->data, sb->size, &off),
                  MSGPACK_UNPACK_SUCCESS);
-    spoor_event_init(&ev);
-    ev.received_ms = t;
-    ev.kind = SPOOR_KIND_TRACK;
+    event_at(&ev, SPOOR_KIND_TRACK, t);
     ev.name.data = name;
     ev.name.len = nlen;
-    ev.user_id.data = "u1";
-    ev.user_id.len = 2;
     ev.properties.obj = &u.data;
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    fold_ev(p, &ev);
     msgpack_unpacked_destroy(&u);
     msgpack_sbuffer_destroy(sb);
 }
@@ -287,16 +306,11 @@ static void
 fold_identify(profile_t *p, const char *raw, size_t len)
 {
     spoor_event_t   ev;
-    profile_conf_t  c = conf_of();
 
-    spoor_event_init(&ev);
-    ev.received_ms = T0;
-    ev.kind = SPOOR_KIND_IDENTIFY;
-    ev.user_id.data = "u1";
-    ev.user_id.len = 2;
+    event_at(&ev, SPOOR_KIND_IDENTIFY, T0);
     ev.traits.raw = (const unsigned char *) raw;
     ev.traits.raw_len = len;
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    fold_ev(p, &ev);
 }
 
 
@@ -402,18 +416,15 @@ Test(profile, context_strings_are_kept_up_to_a_nul_as_a_record_holds_them)
     profile_t        *p = profile_new(), *q = NULL;
     msgpack_sbuffer   sb;
     spoor_event_t     ev;
-    profile_conf_t    c = conf_of();
 
     cr_assert(p != NULL);
-    spoor_event_init(&ev);
-    ev.received_ms = T0;
-    ev.kind = SPOOR_KIND_PAGE;
+    event_at(&ev, SPOOR_KIND_PAGE, T0);
     ev.has_geo = 1;
     ev.geo.country.data = "DE\0x";
     ev.geo.country.len = 4;
     ev.referrer.data = "https://r.example/\0tail";
     ev.referrer.len = 23;
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    fold_ev(p, &ev);
     cr_assert_str_eq(CTX(p)->country, "DE");
     cr_assert_str_eq(REF(p), "https://r.example/");
     cr_assert_eq(round_trip(p, &q, &sb), SPOOR_OK);
@@ -659,13 +670,8 @@ fold_ctx(profile_t *p, const char *country, const char *city,
     const char *ref, const char *src, int64_t t)
 {
     spoor_event_t   ev;
-    profile_conf_t  c = conf_of();
 
-    spoor_event_init(&ev);
-    ev.received_ms = t;
-    ev.kind = SPOOR_KIND_PAGE;
-    ev.visitor_id.data = "v1";
-    ev.visitor_id.len = 2;
+    event_at(&ev, SPOOR_KIND_PAGE, t);
     ev.has_geo = 1;
     ev.geo.country.data = country;
     ev.geo.country.len = strlen(country);
@@ -681,7 +687,7 @@ fold_ctx(profile_t *p, const char *country, const char *city,
         ev.campaign.source.data = src;
         ev.campaign.source.len = strlen(src);
     }
-    cr_assert_eq(profile_fold(p, &ev, &c, NULL), SPOOR_OK);
+    fold_ev(p, &ev);
 }
 
 #define fold_place(p, country, city, t)  fold_ctx(p, country, city, NULL, \
