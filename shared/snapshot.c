@@ -158,6 +158,10 @@ typedef struct {
     snap_entry_t     *e;
     size_t            n, cap;
     size_t            count;        /* profiles its owner holds */
+    /* the profiles' ids come after them (spoor_snapw_ids_later): the
+     * profiles 0 .. nlater have theirs; commit needs all */
+    int               later;
+    size_t            nlater;
     _Atomic int       sorted;       /* no add after it is set */
     pthread_mutex_t   mu;
     _Atomic unsigned  refs;
@@ -916,14 +920,16 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
         errno = w->err_errno;
         return w->err;
     }
-    if (!w->groups || group == NULL || ids == NULL || nids == NULL
+    if (!w->groups || group == NULL
+        || (w->ix->later ? ids != NULL || nids != NULL
+                         : ids == NULL || nids == NULL)
         || atomic_load(&w->ix->sorted)
         || snap_group_head(group, len, &first, &n, &size, NULL, 0) != 0
         || size != len || w->count + n > SLOT_EMPTY - 1)
     {
         return SPOOR_E_INVAL;           /* an index entry's idx is u32 */
     }
-    for (k = 0; k < n; k++) {
+    for (k = 0; k < n && nids != NULL; k++) {
         if (nids[k] == 0 || nids[k] > SIZE_MAX - total) {
             return SPOOR_E_INVAL;
         }
@@ -948,7 +954,7 @@ spoor_snapw_add_group(spoor_snapw_t *w, const unsigned char *group,
     le_put64(head + 16, w->count);      /* the group's `first` */
     w->runs[w->nruns].off = w->off;
     w->runs[w->nruns++].first = w->count;
-    for (k = 0; k < n; k++) {
+    for (k = 0; k < n && nids != NULL; k++) {
         for (j = 0; j < nids[k] && w->ix_own; j++) {
             ent_push(w->ix, ids[j], w->count + k);
         }
@@ -979,7 +985,8 @@ w_add(spoor_snapw_t *w, const unsigned char *blob, size_t len,
     size_t         i;
 
     if (blob == NULL || len == 0 || len > SPOOR_SNAP_BLOB_MAX
-        || ids == NULL || nids == 0
+        || (w->ix->later ? ids != NULL || nids != 0
+                         : ids == NULL || nids == 0)
         || w->count >= SLOT_EMPTY - 1
         || atomic_load(&w->ix->sorted))
     {
@@ -1106,6 +1113,42 @@ spoor_snapw_share_index(spoor_snapw_t *w, spoor_snapw_t *from)
     w->ix = from->ix;
     atomic_fetch_add(&w->ix->refs, 1);
     w->ix_own = 0;
+    return SPOOR_OK;
+}
+
+
+int
+spoor_snapw_ids_later(spoor_snapw_t *w)
+{
+    if (w->count != 0 || w->ix->n != 0 || w->ix->count != 0) {
+        return SPOOR_E_INVAL;
+    }
+    w->ix->later = 1;
+    return SPOOR_OK;
+}
+
+
+int
+spoor_snapw_ids(spoor_snapw_t *w, const uint64_t *ids, size_t nids)
+{
+    snap_index_t  *ix = w->ix;
+    size_t         i;
+
+    if (!w->ix_own || !ix->later || ix->nlater >= ix->count
+        || ids == NULL || nids == 0 || atomic_load(&ix->sorted))
+    {
+        return SPOOR_E_INVAL;
+    }
+    if (nids > SIZE_MAX - ix->n
+        || grow((void **) &ix->e, &ix->cap, ix->n + nids, sizeof(*ix->e))
+           != 0)
+    {
+        return SPOOR_E_NOMEM;
+    }
+    for (i = 0; i < nids; i++) {
+        ent_push(ix, ids[i], ix->nlater);
+    }
+    ix->nlater++;
     return SPOOR_OK;
 }
 
@@ -1694,8 +1737,11 @@ w_finish(spoor_snapw_t *w)
         errno = w->err_errno;
         return w->err;
     }
-    if (w->ix->count != w->count) {
-        errno = EINVAL;         /* shared: the writers' profiles differ */
+    if (w->ix->count != w->count
+        || (w->ix->later && w->ix->nlater != w->count))
+    {
+        errno = EINVAL;         /* shared: the writers' profiles differ;
+                                   or a profile is without its ids */
         return SPOOR_E_INVAL;
     }
     ix_sort(w->ix);

@@ -144,9 +144,10 @@ spoor_snapw_t *spoor_snapw_create(const char *dir, const char *name);
 
 /*
  * Adds one profile: blob[0..len) (opaque bytes, the caller's msgpack) and
- * the hashes of the ids that find it (at least one; duplicates within one
- * profile are fine and stored once; the same hash on several profiles is
- * allowed: find returns them all).  Profiles keep the order they were
+ * the hashes of the ids that find it (at least one, or none after
+ * spoor_snapw_ids_later(); duplicates within one profile are fine and
+ * stored once; the same hash on several profiles is allowed: find
+ * returns them all).  Profiles keep the order they were
  * added; the first is profile 0.
  * Returns SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_BLOB_MAX, nids
  * 0, or a profile that would make the count 0xFFFFFFFF or more) or
@@ -192,7 +193,8 @@ int spoor_snapw_groups(spoor_snapw_t *w);
  * snap_group_w_seal(), on any thread, its `first` whatever it was):
  * group[0 .. len) holds n records, which become profiles count .. count
  * + n - 1 (the head's `first` is written so); ids holds their id hashes
- * back to back, nids[k] of profile k's (at least one each).  Records
+ * back to back, nids[k] of profile k's (at least one each; both NULL
+ * after spoor_snapw_ids_later()).  Records
  * added one by one before it are sealed first, as their own group.  For
  * a writer that compresses many groups at once on several threads; the
  * frame is not read again here.  Returns SPOOR_OK; SPOOR_E_INVAL (not a
@@ -224,6 +226,31 @@ int spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids);
  * SPOOR_E_INVAL (profiles already added, w == from, w shared already).
  */
 int spoor_snapw_share_index(spoor_snapw_t *w, spoor_snapw_t *from);
+
+/*
+ * Lets w's profiles be added first and their ids given after them, with
+ * spoor_snapw_ids(): a caller that packs its profiles from memory it can
+ * free once they are packed builds the index after freeing it, instead
+ * of holding both (the index is 12 bytes an id until the commit).  Call
+ * after spoor_snapw_share_index() if at all, before the first add: it
+ * holds for every writer sharing the index.  Adds then take no ids (ids
+ * NULL, nids 0; spoor_snapw_add_group: ids and nids NULL); the files are
+ * byte for byte those of adds given the ids.  Returns SPOOR_OK, or
+ * SPOOR_E_INVAL (profiles or ids already added).
+ */
+int spoor_snapw_ids_later(spoor_snapw_t *w);
+
+/*
+ * Gives the next profile without ids its ids[0 .. nids) (at least one;
+ * as spoor_snapw_add() takes them): profile 0 first, then 1, in the
+ * order they were added, each once, all before the first commit of a
+ * writer sharing the index (which refuses, SPOOR_E_INVAL, errno EINVAL,
+ * while a profile has none).  On the writer that owns the index (not
+ * one sharing another's), after spoor_snapw_ids_later().  Returns
+ * SPOOR_OK; SPOOR_E_INVAL (not so set up, no profile left without ids,
+ * nids 0, after a commit) or SPOOR_E_NOMEM, with nothing added.
+ */
+int spoor_snapw_ids(spoor_snapw_t *w, const uint64_t *ids, size_t nids);
 
 /* Sets the header flags (SPOOR_SNAP_FLAGS_KNOWN bits; 0 when not
  * called).  SPOOR_OK, or SPOOR_E_INVAL for an unknown bit. */

@@ -2844,6 +2844,81 @@ Test(snapshot, sealed_groups_added_between_records)
 }
 
 
+/* Records 0 .. 2 one by one, 3 .. 7 as a group sealed by hand, 8 and 9
+ * one by one, into `name`: their ids with them, or after them all. */
+static void
+write_groups_ids(const char *name, int later)
+{
+    static unsigned char  buf[BLOB_CAP];
+    snap_group_w_t        g;
+    spoor_snapw_t        *w;
+    const unsigned char  *bytes;
+    uint64_t              ids[8 * 5], one[8];
+    uint32_t              nids[5];
+    size_t                i, len, k, at = 0;
+
+    w = spoor_snapw_create(dir, name);
+    cr_assert_not_null(w);
+    cr_assert_eq(spoor_snapw_groups(w), SPOOR_OK);
+    if (later) {
+        cr_assert_eq(spoor_snapw_ids_later(w), SPOOR_OK);
+    }
+    memset(&g, 0, sizeof(g));
+    for (i = 3; i < 8; i++) {
+        len = model_blob(i, buf);
+        cr_assert_eq(snap_group_w_add(&g, buf, len), SPOOR_OK);
+        nids[i - 3] = (uint32_t) model_ids(i, ids + at);
+        at += nids[i - 3];
+    }
+    cr_assert_eq(snap_group_w_seal(&g, 0, &bytes, &len), SPOOR_OK);
+    for (i = 0; i < 10; i++) {
+        if (i >= 3 && i < 8) {
+            if (i == 3) {
+                cr_assert_eq(spoor_snapw_add_group(w, bytes, len,
+                                                   later ? NULL : ids,
+                                                   later ? NULL : nids),
+                             SPOOR_OK);
+                if (later) {
+                    cr_assert_eq(spoor_snapw_add_group(w, bytes, len, ids,
+                                                       nids), SPOOR_E_INVAL,
+                                 "ids with a group, when they come later");
+                }
+            }
+            continue;
+        }
+        k = model_blob(i, buf);
+        cr_assert_eq(spoor_snapw_add(w, buf, k, later ? NULL : one,
+                                     later ? 0 : model_ids(i, one)),
+                     SPOOR_OK);
+    }
+    for (i = 0; later && i < 10; i++) {
+        k = model_ids(i, one);
+        cr_assert_eq(spoor_snapw_ids(w, one, k), SPOOR_OK);
+    }
+    cr_assert_eq(spoor_snapw_commit(w), SPOOR_OK);
+    snap_group_w_free(&g);
+}
+
+
+Test(snapshot, ids_given_after_groups_write_the_same_bytes)
+{
+    unsigned char  *a, *b;
+    size_t          al, bl;
+    spoor_snap_t   *s;
+
+    write_groups_ids("now", 0);
+    write_groups_ids("later", 1);
+    a = slurp(path_of("now"), &al);
+    b = slurp(path_of("later"), &bl);
+    cr_assert(al == bl && memcmp(a, b, al) == 0, "the files differ");
+    s = open_ok("later");
+    check_model(s, 10, 0);              /* blobs, ids, verify */
+    spoor_snap_close(s);
+    free(a);
+    free(b);
+}
+
+
 /* Writes the damaged copy g (size bytes, resealed first when asked) and
  * expects verify_stored to refuse it, saying `says` (NULL: whatever). */
 static void
@@ -2961,8 +3036,8 @@ commit_main(void *arg)
  * Returns the view's commit code.
  */
 static int
-write_shared(const char *gname, const char *sname, size_t n, size_t extra,
-    int order)
+write_shared_as(const char *gname, const char *sname, size_t n, size_t extra,
+    int order, int later)
 {
     static unsigned char   buf[BLOB_CAP];
     unsigned char          sb[48];
@@ -2980,15 +3055,24 @@ write_shared(const char *gname, const char *sname, size_t n, size_t extra,
     cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_OK);
     cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_E_INVAL, "twice");
     cr_assert_eq(spoor_snapw_reserve(v, n, 0), SPOOR_OK);
+    if (later) {
+        cr_assert_eq(spoor_snapw_ids_later(g), SPOOR_OK);
+    }
     for (i = 0; i < n + extra; i++) {
         len = model_blob(i, buf);
         nids = model_ids(i, hs);
         model_sum(i, 16, sb);
         if (i < n) {
-            cr_assert_eq(spoor_snapw_add(g, buf, len, hs, nids), SPOOR_OK);
+            cr_assert_eq(spoor_snapw_add(g, buf, len, later ? NULL : hs,
+                                         later ? 0 : nids), SPOOR_OK);
         }
-        cr_assert_eq(spoor_snapw_add_sum(v, buf, len, hs, nids, sb),
-                     SPOOR_OK);
+        cr_assert_eq(spoor_snapw_add_sum(v, buf, len, later ? NULL : hs,
+                                         later ? 0 : nids, sb), SPOOR_OK);
+    }
+    for (i = 0; later && i < n; i++) {     /* the ids, after */
+        nids = model_ids(i, hs);
+        cr_assert_eq(spoor_snapw_ids(v, hs, nids), SPOOR_E_INVAL, "shared");
+        cr_assert_eq(spoor_snapw_ids(g, hs, nids), SPOOR_OK);
     }
     jg.w = g;
     jv.w = v;
@@ -3013,12 +3097,20 @@ write_shared(const char *gname, const char *sname, size_t n, size_t extra,
 }
 
 
+static int
+write_shared(const char *gname, const char *sname, size_t n, size_t extra,
+    int order)
+{
+    return write_shared_as(gname, sname, n, extra, order, 0);
+}
+
+
 Test(snapshot, a_shared_index_writes_the_bytes_of_its_own)
 {
     static const size_t  sizes[] = { 1, 33, 1000 };
     unsigned char       *own_g, *own_v, *g, *v;
     size_t               own_gl, own_vl, gl, vl, k;
-    int                  order;
+    int                  order, later;
 
     for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
         cr_assert_eq(write_model_as("own.snap", sizes[k], 0, 1, 0),
@@ -3027,20 +3119,23 @@ Test(snapshot, a_shared_index_writes_the_bytes_of_its_own)
                      SPOOR_OK);
         own_g = slurp(path_of("own.snap"), &own_gl);
         own_v = slurp(path_of("own.serve"), &own_vl);
-        for (order = 0; order < 4; order++) {
-            cr_assert_eq(write_shared("s.snap", "s.serve", sizes[k], 0,
-                                      order), SPOOR_OK,
-                         "%zu profiles, order %d", sizes[k], order);
+        /* (and with the ids given after the profiles: the same bytes) */
+        for (order = 0, later = 0; order < 4; order += later, later ^= 1) {
+            cr_assert_eq(write_shared_as("s.snap", "s.serve", sizes[k], 0,
+                                         order, later), SPOOR_OK,
+                         "%zu profiles, order %d, ids later %d", sizes[k],
+                         order, later);
             v = slurp(path_of("s.serve"), &vl);
             cr_assert(vl == own_vl && memcmp(v, own_v, vl) == 0,
-                      "%zu profiles, order %d: the view differs from one "
-                      "with its own index", sizes[k], order);
+                      "%zu profiles, order %d, ids later %d: the view "
+                      "differs from one with its own index", sizes[k],
+                      order, later);
             free(v);
             if (order != 3) {
                 g = slurp(path_of("s.snap"), &gl);
                 cr_assert(gl == own_gl && memcmp(g, own_g, gl) == 0,
-                          "%zu profiles, order %d: the snapshot differs",
-                          sizes[k], order);
+                          "%zu profiles, order %d, ids later %d: the "
+                          "snapshot differs", sizes[k], order, later);
                 free(g);
                 cr_assert_eq(unlink(path_of("s.snap")), 0);
             }
@@ -3071,6 +3166,63 @@ Test(snapshot, a_shared_index_refuses_other_profiles)
     cr_assert_eq(spoor_snapw_share_index(a, b), SPOOR_E_INVAL, "w used");
     spoor_snapw_abort(a);
     spoor_snapw_abort(b);
+}
+
+
+Test(snapshot, ids_given_later_are_all_needed_and_only_then)
+{
+    spoor_snapw_t   *g, *v;
+    unsigned char    sb[16] = { 0 };
+    uint64_t         h[2] = { 42, 43 };
+    const unsigned char *x = (const unsigned char *) "x";
+
+    /* not set up: no ids later, and adds need theirs */
+    g = spoor_snapw_create(dir, "l.snap");
+    cr_assert(g != NULL);
+    cr_assert_eq(spoor_snapw_add(g, x, 1, NULL, 0), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add(g, x, 1, h, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids(g, h, 1), SPOOR_E_INVAL, "not set up");
+    cr_assert_eq(spoor_snapw_ids_later(g), SPOOR_E_INVAL, "after an add");
+    spoor_snapw_abort(g);
+
+    /* set up: adds take none; every profile needs its ids, once */
+    g = spoor_snapw_create(dir, "l.snap");
+    v = spoor_snapw_create(dir, "l.serve");
+    cr_assert(g != NULL && v != NULL);
+    cr_assert_eq(spoor_snapw_slots(v, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids_later(g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids(g, h, 1), SPOOR_E_INVAL, "no profile yet");
+    cr_assert_eq(spoor_snapw_add(g, x, 1, h, 1), SPOOR_E_INVAL, "ids now");
+    cr_assert_eq(spoor_snapw_add(g, x, 1, NULL, 0), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add(g, x, 1, NULL, 0), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add_sum(v, x, 1, h, 1, sb), SPOOR_E_INVAL);
+    cr_assert_eq(spoor_snapw_add_sum(v, x, 1, NULL, 0, sb), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add_sum(v, x, 1, NULL, 0, sb), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids(g, h, 0), SPOOR_E_INVAL, "none");
+    cr_assert_eq(spoor_snapw_ids(g, h, 2), SPOOR_OK);
+    /* the second profile has none: neither file is written */
+    cr_assert_eq(spoor_snapw_commit(v), SPOOR_E_INVAL);
+    cr_assert_eq(errno, EINVAL);
+    cr_assert_eq(spoor_snapw_commit(g), SPOOR_E_INVAL);
+    cr_assert_eq(access(path_of("l.snap"), F_OK), -1, "written anyway");
+    cr_assert_eq(access(path_of("l.serve"), F_OK), -1, "written anyway");
+
+    /* one more than there are profiles is refused */
+    g = spoor_snapw_create(dir, "l.snap");
+    cr_assert(g != NULL);
+    cr_assert_eq(spoor_snapw_ids_later(g), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_add(g, x, 1, NULL, 0), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids(g, h, 1), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids(g, h + 1, 1), SPOOR_E_INVAL, "one more");
+    cr_assert_eq(spoor_snapw_commit(g), SPOOR_OK);
+    {
+        spoor_snap_t  *s = open_ok("l.snap");
+
+        cr_assert_eq(spoor_snap_first(s, h[0]), 0);
+        cr_assert_eq(spoor_snap_first(s, h[1]), SIZE_MAX, "the refused");
+        spoor_snap_close(s);
+    }
 }
 
 
