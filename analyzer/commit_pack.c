@@ -205,6 +205,31 @@ commit_profile_id(const identity_t *g, const uint32_t *ids, uint32_t n)
 }
 
 
+/* The profile id of o, in hex (hex: 17 bytes, NUL-terminated). */
+static void
+out_pid_hex(const commit_pack_t *c, const commit_out_t *o, char *hex)
+{
+    snprintf(hex, 17, "%016" PRIx64,
+             commit_profile_id(c->g, &c->members[o->first], o->count));
+}
+
+
+/* The hashes that find o's record, into hashes[0 .. o->count + 1): its
+ * ids', then its profile id's (hex: out_pid_hex).  Returns how many. */
+static uint32_t
+out_hashes(const commit_pack_t *c, const commit_out_t *o, const char *hex,
+    uint64_t *hashes)
+{
+    uint32_t  j;
+
+    for (j = 0; j < o->count; j++) {
+        hashes[j] = c->g->ids[c->members[o->first + j]].hash;
+    }
+    hashes[o->count] = spoor_id_hash("p", hex, 16);
+    return o->count + 1;
+}
+
+
 /* Packs outs[k] as the i-th profile of ch. */
 static int
 pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
@@ -220,21 +245,17 @@ pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
 
     /* the record: ids, state, and what is inferred as of now */
     memset(&rec, 0, sizeof(rec));
-    snprintf(hex, sizeof(hex), "%016" PRIx64,
-             commit_profile_id(c->g, &c->members[o->first], o->count));
+    out_pid_hex(c, o, hex);
     rec.id.ptr = hex;
     rec.id.len = 16;
     for (j = 0; j < o->count; j++) {
         uint32_t        id = c->members[o->first + j];
-        const ident_t  *d = &c->g->ids[id];
 
-        s->sids[j].kind = d->kind;
+        s->sids[j].kind = c->g->ids[id].kind;
         s->sids[j].text.ptr = identity_text(c->g, id, s->texts[j],
                                             &s->sids[j].text.len);
-        hashes[j] = d->hash;
     }
-    hashes[o->count] = spoor_id_hash("p", hex, 16);
-    ch->nhash[i] = o->count + 1;
+    ch->nhash[i] = c->ids_later ? 0 : out_hashes(c, o, hex, hashes);
     rec.ids = s->sids;
     rec.nids = o->count;
     rec.profile = p;
@@ -313,17 +334,18 @@ pack_chunk(pack_t *pk, scratch_t *s, size_t n, chunk_t *ch)
 /* Hands a packed chunk to the writers: its groups to the snapshot's,
  * its serving records to the serving view's. */
 static int
-append_chunk(const chunk_t *ch, size_t sum_size, spoor_snapw_t *w,
-    spoor_snapw_t *sw, spoor_snapw_t **failed)
+append_chunk(const chunk_t *ch, size_t sum_size, int ids_later,
+    spoor_snapw_t *w, spoor_snapw_t *sw, spoor_snapw_t **failed)
 {
     const unsigned char  *g = ch->groups;
     const unsigned char  *v = (const unsigned char *) ch->srv.data;
-    const uint64_t       *h = ch->hashes;
+    const uint64_t       *h = ids_later ? NULL : ch->hashes;
     size_t                i, k, j;
     int                   rc;
 
     for (k = 0, i = 0; k < ch->ng; k++) {
-        rc = spoor_snapw_add_group(w, g, ch->gsize[k], h, ch->nhash + i);
+        rc = spoor_snapw_add_group(w, g, ch->gsize[k], h,
+                                   ids_later ? NULL : ch->nhash + i);
         if (rc != SPOOR_OK) {
             *failed = w;
             return rc;
@@ -336,7 +358,7 @@ append_chunk(const chunk_t *ch, size_t sum_size, spoor_snapw_t *w,
                 return rc;
             }
             v += ch->srv_len[i];
-            h += ch->nhash[i];
+            h = ids_later ? NULL : h + ch->nhash[i];
         }
         g += ch->gsize[k];
     }
@@ -426,7 +448,7 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
             rc = pack_chunk(&pk, &own, n, ch);
         }
         if (rc == SPOOR_OK) {
-            rc = append_chunk(ch, pk.sum_size, w, sw, failed);
+            rc = append_chunk(ch, pk.sum_size, c->ids_later, w, sw, failed);
             werr = errno;               /* the writer's, kept for the caller */
         }
         pthread_mutex_lock(&pk.mu);
@@ -455,5 +477,22 @@ commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     if (*failed != NULL) {
         errno = werr;
     }
+    return rc;
+}
+
+
+int
+commit_pack_ids(const commit_pack_t *c, spoor_snapw_t *w)
+{
+    uint64_t  *h = malloc(((size_t) c->max_ids + 1) * sizeof(uint64_t));
+    char       hex[17];
+    size_t     k;
+    int        rc = h != NULL ? SPOOR_OK : SPOOR_E_NOMEM;
+
+    for (k = 0; k < c->nout && rc == SPOOR_OK; k++) {
+        out_pid_hex(c, &c->outs[k], hex);
+        rc = spoor_snapw_ids(w, h, out_hashes(c, &c->outs[k], hex, h));
+    }
+    free(h);
     return rc;
 }

@@ -59,12 +59,17 @@ typedef struct {
     int                       keep_cells; /* 0: a merge child, which does
                                              not write the profiles */
     unsigned                  jobs;      /* 1 or 2 threads */
+    /* the writers take the ids after the records (spoor_snapw_ids_later
+     * on w, which sw shares the index of): commit_pack adds the records
+     * alone, commit_pack_ids the ids */
+    int                       ids_later;
 } commit_pack_t;
 
 /*
  * Packs every out and adds it to w (record, ids' hashes and the profile
- * id's; w compresses in groups: spoor_snapw_groups) and sw (serving
- * record, the same hashes, summary), in order, and
+ * id's, the hashes not with ids_later; w compresses in groups:
+ * spoor_snapw_groups) and sw (serving record, the same hashes, summary),
+ * in order, and
  * moves each profile's cell in *fig from the one it had to the one its
  * record now gives: *fig must hold figures_add() of every profile.  Returns SPOOR_OK; SPOOR_E_NOMEM; or
  * the error of a writer, *failed then naming it (w or sw; errno set by
@@ -72,5 +77,13 @@ typedef struct {
  */
 int commit_pack(const commit_pack_t *c, spoor_snapw_t *w, spoor_snapw_t *sw,
     figures_t *fig, spoor_snapw_t **failed);
+
+/*
+ * With ids_later, after commit_pack: gives w (the index's owner) the
+ * hashes of every out's ids and profile id, in order.  Reads the ids and
+ * members only, not the profiles, which may be gone.  Returns SPOOR_OK,
+ * SPOOR_E_NOMEM, or spoor_snapw_ids()'s SPOOR_E_INVAL.
+ */
+int commit_pack_ids(const commit_pack_t *c, spoor_snapw_t *w);
 
 #endif /* SPOOR_COMMIT_PACK_H */

@@ -46,17 +46,29 @@ const profile_context_t  profile_no_context;
 
 
 void
-profile_free(profile_t *p)
+profile_drop_lists(profile_t *p)
 {
     size_t  i;
 
-    if (p == NULL) {
-        return;
-    }
     for (i = 0; i < p->ntraits; i++) {
         free(profile_traits(p)[i].value);
     }
     free(p->lists);
+    p->lists = NULL;
+    p->nsessions = p->ncarts = p->norders = p->ncurrencies = 0;
+    p->ntraits = p->nlinks = p->nnames = p->nweights = 0;
+    p->nbuckets = 0;
+    p->has_drops = 0;
+}
+
+
+void
+profile_free(profile_t *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    profile_drop_lists(p);
     free(p);
 }
 

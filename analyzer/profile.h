@@ -430,6 +430,11 @@ void profile_ua_classify(const spoor_str_t *ua, const char **family,
     const char **device);
 void profile_free(profile_t *p);
 
+/* Frees p's lists and its traits' values: every list of p is empty
+ * then, and the rest of p as it was (for a caller done with what the
+ * lists held, which frees p later). */
+void profile_drop_lists(profile_t *p);
+
 /* Asks the CPU for what profile_free(p) will read (p already in cache or
  * on its way), so a pass freeing many profiles does not wait on each. */
 void profile_prefetch_free(const profile_t *p);

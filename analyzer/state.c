@@ -2137,7 +2137,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
     uint32_t         gen = st->merge_child ? st->merge_gen
                            : st->next_gen > st->gen ? st->next_gen
                            : st->gen + 1;
-    int              written = 0, delta, kind;
+    int              written = 0, delta, kind, ids_later;
     struct timespec  cpu0, cpu1;
     uint64_t         serve_bytes = 0;
     uint32_t         parent;
@@ -2361,6 +2361,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         }
     }
     delta = kind != COMMIT_FULL;
+    /* the run's last commit, a full one, frees the profiles' lists once
+     * the records are packed, and indexes them after (commit_pack_ids) */
+    ids_later = !delta && st->last_commit && !st->merge_child;
     parent = kind == COMMIT_DELTA ? st->gen
              : kind == COMMIT_GATHER ? gather_parent(st) : 0;
     if (!delta && st->merge_pid != 0 && !st->merge_child) {
@@ -2473,6 +2476,9 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
             rc = spoor_snapw_flags(w, SPOOR_SNAP_DELTA);
         }
     }
+    if (rc == SPOOR_OK && ids_later) {
+        rc = spoor_snapw_ids_later(w);  /* (for sw too: it shares w's) */
+    }
     if (rc != SPOOR_OK) {
         STATE_MSG("%s: cannot start the snapshot or its serving view",
                   st->dir);
@@ -2484,7 +2490,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
          * twice that */
         size_t  nhash = nheld + nout + ngone;
 
-        rc = spoor_snapw_reserve(w, nout + 1, nhash);
+        rc = spoor_snapw_reserve(w, nout + 1, ids_later ? 0 : nhash);
         if (rc == SPOOR_OK) {
             rc = spoor_snapw_reserve(sw, nout + 1, 0);  /* w's index */
         }
@@ -2511,13 +2517,29 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         cp.keep_cells = !st->merge_child;
         /* (a merge child is a fork: it starts no thread) */
         cp.jobs = st->merge_child || st->commit_jobs < 2 ? 1 : 2;
+        cp.ids_later = ids_later;
         rc = commit_pack(&cp, w, sw, &fig, &failed);
+        if (rc == SPOOR_OK && ids_later) {
+            /* the records are written, and all the process does with
+             * the profiles from here is mark them written (commit_done):
+             * their lists go before the index is built, instead of the
+             * memory peaking with both */
+            for (k = 0; k < nout; k++) {
+                profile_drop_lists(identity_held(&st->g, outs[k].root));
+            }
+            rc = spoor_snapw_reserve(w, 0, nheld + nout);
+            if (rc == SPOOR_OK) {
+                rc = commit_pack_ids(&cp, w);
+            }
+        }
         if (rc != SPOOR_OK) {
             if (failed != NULL) {
                 STATE_MSG("%s/%s: cannot write: %s", st->dir,
                           failed == w ? name : sname, strerror(errno));
-            } else {
+            } else if (rc == SPOOR_E_NOMEM) {
                 STATE_MSG("out of memory");
+            } else {
+                STATE_MSG("%s/%s: the index lacks profiles", st->dir, name);
             }
             goto fail;
         }

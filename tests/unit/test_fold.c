@@ -141,11 +141,12 @@ Test(fold, every_outcome_is_counted_once_and_the_counters_reach_the_state)
 
 
 /* Ingests paths[0 .. n) in turn into a new state with `jobs` threads
- * (reading and the commit's packing) and commits it; the tally and the
- * last input's figures to *t and *inp. */
+ * (reading and the commit's packing) and commits it, as a run of `spoor
+ * ingest` does when `last` (state_t.last_commit); the tally and the last
+ * input's figures to *t and *inp. */
 static void
-ingest_all_with(const char *name, const char **paths, size_t n,
-    unsigned jobs, ingest_tally_t *t, ingest_input_t *inp)
+ingest_all_as(const char *name, const char **paths, size_t n,
+    unsigned jobs, int last, ingest_tally_t *t, ingest_input_t *inp)
 {
     state_t    st;
     ingest_t  *in;
@@ -163,11 +164,20 @@ ingest_all_with(const char *name, const char **paths, size_t n,
     }
     cr_assert_eq(ingest_finish(in), SPOOR_OK);
     *t = *ingest_tally(in);
+    st.last_commit = last;
     cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
                               sizeof(err)), SPOOR_OK, "%s", err);
     cr_assert_gt(profiles, 0);
     ingest_free(in);
     state_close(&st);
+}
+
+
+static void
+ingest_all_with(const char *name, const char **paths, size_t n,
+    unsigned jobs, ingest_tally_t *t, ingest_input_t *inp)
+{
+    ingest_all_as(name, paths, n, jobs, 0, t, inp);
 }
 
 
@@ -269,6 +279,45 @@ Test(fold, counts_are_the_same_with_two_threads_across_logs_and_repeats,
             "> \"$D/c2.json\" && "
             "cmp \"$D/c1.json\" \"$D/c2.json\" && "
             "grep -q '\"track\":' \"$D/c1.json\"");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+}
+
+
+/* A run's last commit frees the profiles' lists once their records are
+ * packed and gives the writers the ids after (state.c, ids_later): the
+ * files are those of any other commit, with one thread or two. */
+Test(fold, a_run_s_last_commit_writes_what_any_commit_writes,
+     .timeout = 120)
+{
+    ingest_tally_t  t;
+    ingest_input_t  inp;
+    char            log[256];
+    const char     *path = log;
+    run_t           r;
+
+    r = run("\"$S\" gen --events 30000 --seed 7 --out \"$D/g.spoor\"");
+    cr_assert_eq(r.status, 0, "%s", r.out);
+    free(r.out);
+    snprintf(log, sizeof(log), "%s/g.spoor", dir);
+
+    ingest_all_as("any", &path, 1, 1, 0, &t, &inp);
+    ingest_all_as("last1", &path, 1, 1, 1, &t, &inp);
+    ingest_all_as("last2", &path, 1, 2, 1, &t, &inp);
+    same_file("any/gen-000001.snap", "last1/gen-000001.snap");
+    same_file("any/gen-000001.serve", "last1/gen-000001.serve");
+    same_file("any/gen-000001.snap", "last2/gen-000001.snap");
+    same_file("any/gen-000001.serve", "last2/gen-000001.serve");
+
+    /* and every profile is found by each of its ids and its profile id */
+    r = run("\"$S\" export --state \"$D/any\" > \"$D/any.json\" && "
+            "jq -r '.id, .ids[][]' \"$D/any.json\" > \"$D/ids\" && "
+            "jq -r '.id as $p | $p, (.ids[][] | $p)' \"$D/any.json\" "
+            "> \"$D/want\" && "
+            "test $(wc -l < \"$D/ids\") -gt 2000 && "
+            "xargs -n 500 \"$S\" profile --state \"$D/last1\" "
+            "< \"$D/ids\" | jq -r .id > \"$D/found\" && "
+            "cmp \"$D/want\" \"$D/found\"");
     cr_assert_eq(r.status, 0, "%s", r.out);
     free(r.out);
 }
