@@ -2220,6 +2220,10 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
      * generation (unless the caller tracks those: st->time_tracked).
      * Their ids are counted below, for those written. */
     kind = commit_kind(st);
+    if (kind == COMMIT_FULL && st->last_commit) {
+        identity_drop_lookups(&st->g);  /* ids by index from here: the
+                                           pass peaks without the table */
+    }
     timed = kind != COMMIT_FULL && !st->time_tracked
             && st->as_of != st->prev_as_of;
     if (inferred_clock_init(&clk, st->conf.abandon_ms, st->set.lifecycle_ms,
@@ -2357,7 +2361,7 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         free(oroot);
         oroot = NULL;
         if (st->last_commit) {
-            identity_drop_lookups(&st->g);  /* ids by index from here */
+            identity_drop_lookups(&st->g);  /* (a delta turned full) */
         }
     }
     delta = kind != COMMIT_FULL;

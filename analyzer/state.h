@@ -185,8 +185,12 @@ typedef struct {
                                         commit (a run of `spoor ingest`):
                                         a full one drops what only later
                                         folds need, the table finding an
-                                        id by its text, before its memory
-                                        peaks (identity_drop_lookups) */
+                                        id by its text, before its pass
+                                        over the profiles
+                                        (identity_drop_lookups), and their
+                                        lists once its records are packed,
+                                        before it builds their index
+                                        (profile_drop_lists) */
     unsigned          commit_jobs;   /* threads a commit packs its records
                                         on (commit_pack.h) and finishes
                                         the serving view beside the
