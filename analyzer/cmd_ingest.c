@@ -168,6 +168,7 @@ cmd_ingest(int argc, char **argv)
     ingest_t             *in = NULL;
     ingest_input_t        inp;
     const ingest_tally_t *t;
+    ingest_tally_t        tally;
     progress_t            pg;
     json_out_t            j;
     struct stat           sb;
@@ -323,6 +324,12 @@ cmd_ingest(int argc, char **argv)
         goto done;
     }
 
+    /* what the run read is counted into the state: the reading's
+     * memory goes before the commit's peak */
+    tally = *t;
+    t = &tally;
+    ingest_free(in);
+    in = NULL;
     st.last_commit = 1;         /* the process ends after it */
     alloc_release_at_once();    /* what the commit frees, at once */
     rc = state_commit(&st, lineage, &profiles, &bytes, err, sizeof(err));
