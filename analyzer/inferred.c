@@ -256,10 +256,11 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
     if (len > 7 && memcmp(name, "traits.", 7) == 0) {
         for (i = 0; i < p->ntraits; i++) {
             const profile_trait_t  *t = &profile_traits(p)[i];
+            const char             *tn = intern_str(e->c->strings, t->name);
             msgpack_unpacked        u;
 
-            if (strlen(t->name) != len - 7
-                || memcmp(t->name, name + 7, len - 7) != 0 || t->value == NULL)
+            if (strlen(tn) != len - 7
+                || memcmp(tn, name + 7, len - 7) != 0 || t->value == NULL)
             {
                 continue;
             }

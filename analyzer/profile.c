@@ -714,18 +714,18 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     int               c;
     unsigned char    *v = NULL;
     profile_trait_t  *t;
-    const char       *iname;
+    uint32_t          id;
 
     /* the name up to a NUL, as a record holds it (name_len; a longer
      * name than a profile keeps is left out, not cut) */
     len = strnlen(name, len);
-    if (len == 0 || len > PROFILE_STR_MAX || vlen > UINT32_MAX) {
+    if (len == 0 || len > PROFILE_STR_MAX || vlen > PROFILE_TRAIT_VALUE_MAX) {
         return SPOOR_OK;
     }
 
     t = profile_traits(p);
     for (i = 0, c = 1; i < p->ntraits; i++) {
-        c = cmp_str(t[i].name, name, len);
+        c = cmp_name(strs, t[i].name, name, len);
         if (c >= 0) {
             break;
         }
@@ -769,11 +769,8 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     if (p->ntraits == PROFILE_TRAITS_MAX) {
         return profile_count_dropped(p, PROFILE_DROP_TRAITS, 1);
     }
-    if (vlen > UINT32_MAX) {
-        return SPOOR_OK;
-    }
-    iname = intern_get(strs, name, len);
-    if (iname == NULL) {
+    id = intern_id(strs, name, len);
+    if (id == 0) {
         return SPOOR_E_NOMEM;
     }
     if (value) {
@@ -788,7 +785,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
         free(v);
         return SPOOR_E_NOMEM;
     }
-    t->name = iname;
+    t->name = id;
     t->value = v;
     t->value_len = value ? (uint32_t) vlen : 0;
     t->time = time;
@@ -1427,7 +1424,8 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
         }
     }
     for (i = 0; i < src->ntraits; i++) {
-        rc = set_trait(dst, conf->strings, ts[i].name, strlen(ts[i].name),
+        name = intern_str(conf->strings, ts[i].name);
+        rc = set_trait(dst, conf->strings, name, strlen(name),
                        ts[i].value, ts[i].value_len, ts[i].time,
                        ts[i].source, ts[i].once);
         if (rc != SPOOR_OK) {
@@ -1671,7 +1669,7 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
     for (i = 0; i < p->ntraits; i++) {
         const profile_trait_t  *t = &ts[i];
 
-        e |= pk_str(pk, t->name);
+        e |= pk_str(pk, intern_str(strings, t->name));
         if (t->value) {
             e |= msgpack_pack_bin(pk, t->value_len);
             e |= msgpack_pack_bin_body(pk, t->value, t->value_len);
@@ -1867,7 +1865,6 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
     uint64_t                u, u2;
     uint32_t                i, n;
     int64_t                 t, t2;
-    const char             *s;
     profile_context_t       ctx;
 
     *out = NULL;
@@ -2025,11 +2022,11 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
         profile_trait_t        *e = &profile_traits(p)[i];
         const msgpack_object   *f = &a->via.array.ptr[1 + 5 * i];
 
-        if (!get_str(strs, &f[0], &s) || s == NULL) {
+        if (!get_id(strs, &f[0], &e->name)) {
             BAD;
         }
-        e->name = s;
         if (f[1].type == MSGPACK_OBJECT_BIN) {
+            if (f[1].via.bin.size > PROFILE_TRAIT_VALUE_MAX) BAD;
             e->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
             if (e->value == NULL) BAD;
             memcpy(e->value, f[1].via.bin.ptr, f[1].via.bin.size);

@@ -85,13 +85,18 @@ typedef struct {
     intern_t      *strings;             /* where the profiles' strings are */
 } profile_conf_t;
 
+/* The longest trait value kept (a longer one is left out). */
+#define PROFILE_TRAIT_VALUE_MAX  ((1u << 30) - 1)
+
+/* A trait: 24 bytes (a profile of a known user holds a few), its name an
+ * intern id as the counts' are. */
 typedef struct {
-    const char    *name;                /* interned, NUL-terminated */
     unsigned char *value;               /* one msgpack value; NULL: unset */
     int64_t        time;
-    uint32_t       value_len;
-    uint8_t        source;              /* 0 event, 1 batch import */
-    uint8_t        once;                /* set by $set_once */
+    uint32_t       name;                /* intern id */
+    uint32_t       value_len : 30;      /* at most PROFILE_TRAIT_VALUE_MAX */
+    uint32_t       source : 1;          /* 0 event, 1 batch import */
+    uint32_t       once : 1;            /* set by $set_once */
 } profile_trait_t;
 
 /* The names of counts and weights are ids in the state's intern table

@@ -117,7 +117,7 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
         if (t->value == NULL) {
             continue;                   /* unset */
         }
-        json_out_cstr(j, t->name);
+        json_out_cstr(j, intern_str(&strs, t->name));
         json_out_map_open(j);
         json_out_cstr(j, "value");
         msgpack_unpacked_init(&tv);

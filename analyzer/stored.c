@@ -134,7 +134,7 @@ stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
     e = msgpack_pack_array(pk, 2 * n);
     for (i = 0; i < p->ntraits; i++) {
         if (serve_scalar(t[i].value, t[i].value_len)) {
-            e |= pk_cstr(pk, t[i].name)
+            e |= pk_cstr(pk, intern_str(v->strings, t[i].name))
                  || msgpack_pack_bin(pk, t[i].value_len)
                  || msgpack_pack_bin_body(pk, t[i].value, t[i].value_len);
         }
