@@ -2765,6 +2765,26 @@ Test(snapshot, group_writer_seals_what_it_took)
 }
 
 
+/* Seals the model's records 3 .. 7 as one group in g (its head's
+ * `first` said to be `first`) into *bytes, *len; their ids back to back
+ * into ids, nids[k] of record 3 + k's. */
+static void
+model_group(snap_group_w_t *g, size_t first, const unsigned char **bytes,
+    size_t *len, uint64_t *ids, uint32_t *nids)
+{
+    static unsigned char  buf[BLOB_CAP];
+    size_t                i, at = 0;
+
+    memset(g, 0, sizeof(*g));
+    for (i = 3; i < 8; i++) {
+        cr_assert_eq(snap_group_w_add(g, buf, model_blob(i, buf)), SPOOR_OK);
+        nids[i - 3] = (uint32_t) model_ids(i, ids + at);
+        at += nids[i - 3];
+    }
+    cr_assert_eq(snap_group_w_seal(g, first, bytes, len), SPOOR_OK);
+}
+
+
 /* Groups sealed elsewhere (commit_pack.c seals them on its threads)
  * between records added one by one: the profiles keep their order and
  * ids, the head's `first` is the writer's. */
@@ -2778,7 +2798,7 @@ Test(snapshot, sealed_groups_added_between_records)
     unsigned char        *f;
     uint64_t              ids[8 * 5];
     uint32_t              nids[5];
-    size_t                i, len, k, at = 0, size, starts[8];
+    size_t                i, len, k, size, starts[8];
     char                  err[256];
 
     w = spoor_snapw_create(dir, "s");
@@ -2789,14 +2809,7 @@ Test(snapshot, sealed_groups_added_between_records)
         k = model_ids(i, ids);
         cr_assert_eq(spoor_snapw_add(w, buf, len, ids, k), SPOOR_OK);
     }
-    memset(&g, 0, sizeof(g));
-    for (i = 3; i < 8; i++) {
-        len = model_blob(i, buf);
-        cr_assert_eq(snap_group_w_add(&g, buf, len), SPOOR_OK);
-        nids[i - 3] = (uint32_t) model_ids(i, ids + at);
-        at += nids[i - 3];
-    }
-    cr_assert_eq(snap_group_w_seal(&g, 999, &bytes, &len), SPOOR_OK);
+    model_group(&g, 999, &bytes, &len, ids, nids);
 
     /* refused, nothing added: a length that is not the group's, a
      * profile without ids */
@@ -2855,7 +2868,7 @@ write_groups_ids(const char *name, int later)
     const unsigned char  *bytes;
     uint64_t              ids[8 * 5], one[8];
     uint32_t              nids[5];
-    size_t                i, len, k, at = 0;
+    size_t                i, len, k;
 
     w = spoor_snapw_create(dir, name);
     cr_assert_not_null(w);
@@ -2863,14 +2876,7 @@ write_groups_ids(const char *name, int later)
     if (later) {
         cr_assert_eq(spoor_snapw_ids_later(w), SPOOR_OK);
     }
-    memset(&g, 0, sizeof(g));
-    for (i = 3; i < 8; i++) {
-        len = model_blob(i, buf);
-        cr_assert_eq(snap_group_w_add(&g, buf, len), SPOOR_OK);
-        nids[i - 3] = (uint32_t) model_ids(i, ids + at);
-        at += nids[i - 3];
-    }
-    cr_assert_eq(snap_group_w_seal(&g, 0, &bytes, &len), SPOOR_OK);
+    model_group(&g, 0, &bytes, &len, ids, nids);
     for (i = 0; i < 10; i++) {
         if (i >= 3 && i < 8) {
             if (i == 3) {
