@@ -31,6 +31,7 @@
 #include "stored.h"
 
 #define SLOTS  4
+#define IDS_AHEAD  8               /* profiles commit_pack_ids reads ahead */
 
 /* One chunk's records, packed. */
 typedef struct {
@@ -291,6 +292,9 @@ pack_one(const commit_pack_t *c, size_t sum_size, scratch_t *s, size_t k,
     }
     ch->srv_len[i] = ch->srv.size - before;
     stored_serve_summary(&rec, c->rules, ch->sums + i * sum_size);
+    if (c->drop_lists) {
+        profile_drop_lists(p);          /* (rec points into them) */
+    }
     return SPOOR_OK;
 }
 
@@ -490,6 +494,16 @@ commit_pack_ids(const commit_pack_t *c, spoor_snapw_t *w)
     int        rc = h != NULL ? SPOOR_OK : SPOOR_E_NOMEM;
 
     for (k = 0; k < c->nout && rc == SPOOR_OK; k++) {
+        /* the ids are all over their array: those of a profile some
+         * ahead are asked for while this one's are read */
+        if (k + IDS_AHEAD < c->nout) {
+            const commit_out_t  *o = &c->outs[k + IDS_AHEAD];
+            uint32_t             j;
+
+            for (j = 0; j < o->count && j < 4; j++) {
+                __builtin_prefetch(&c->g->ids[c->members[o->first + j]]);
+            }
+        }
         out_pid_hex(c, &c->outs[k], hex);
         rc = spoor_snapw_ids(w, h, out_hashes(c, &c->outs[k], hex, h));
     }

@@ -63,6 +63,10 @@ typedef struct {
      * on w, which sw shares the index of): commit_pack adds the records
      * alone, commit_pack_ids the ids */
     int                       ids_later;
+    /* the caller needs the profiles' lists no more once their records
+     * are packed: each profile's are freed then (profile_drop_lists),
+     * while it is still in cache */
+    int                       drop_lists;
 } commit_pack_t;
 
 /*

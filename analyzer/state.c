@@ -2521,16 +2521,14 @@ state_commit(state_t *st, const char *lineage, size_t *profiles,
         cp.keep_cells = !st->merge_child;
         /* (a merge child is a fork: it starts no thread) */
         cp.jobs = st->merge_child || st->commit_jobs < 2 ? 1 : 2;
+        /* the records written, all the process does with the profiles
+         * is mark them written (commit_done): their lists go as they
+         * are packed, and the index is built after, instead of the
+         * memory peaking with both */
         cp.ids_later = ids_later;
+        cp.drop_lists = ids_later;
         rc = commit_pack(&cp, w, sw, &fig, &failed);
         if (rc == SPOOR_OK && ids_later) {
-            /* the records are written, and all the process does with
-             * the profiles from here is mark them written (commit_done):
-             * their lists go before the index is built, instead of the
-             * memory peaking with both */
-            for (k = 0; k < nout; k++) {
-                profile_drop_lists(identity_held(&st->g, outs[k].root));
-            }
             rc = spoor_snapw_reserve(w, 0, nheld + nout);
             if (rc == SPOOR_OK) {
                 rc = commit_pack_ids(&cp, w);
