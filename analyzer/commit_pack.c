@@ -313,8 +313,9 @@ pack_chunk(pack_t *pk, scratch_t *s, size_t n, chunk_t *ch)
     ch->n = 0;
     end = (n + 1) * COMMIT_CHUNK < c->nout ? (n + 1) * COMMIT_CHUNK
                                            : c->nout;
-    /* the chunk's hash lists: its ids and each profile id */
-    for (k = n * COMMIT_CHUNK; k < end; k++) {
+    /* the chunk's hash lists: its ids and each profile id (none when
+     * the ids come later) */
+    for (k = n * COMMIT_CHUNK; k < end && !c->ids_later; k++) {
         need += (size_t) c->outs[k].count + 1;
     }
     if (need > ch->hcap) {
@@ -328,7 +329,7 @@ pack_chunk(pack_t *pk, scratch_t *s, size_t n, chunk_t *ch)
     h = ch->hashes;
     for (k = n * COMMIT_CHUNK, i = 0; k < end && rc == SPOOR_OK; k++, i++) {
         rc = pack_one(c, pk->sum_size, s, k, ch, i, h);
-        h += c->outs[k].count + 1;
+        h = c->ids_later ? h : h + c->outs[k].count + 1;
     }
     ch->n = i;
     return rc == SPOOR_OK ? group_chunk(s, ch) : rc;

@@ -1105,7 +1105,7 @@ int
 spoor_snapw_share_index(spoor_snapw_t *w, spoor_snapw_t *from)
 {
     if (w == from || !w->ix_own || w->count != 0 || from->count != 0
-        || w->ix->n != 0)
+        || w->ix->n != 0 || w->ix->later)
     {
         return SPOOR_E_INVAL;
     }

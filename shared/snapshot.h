@@ -150,7 +150,8 @@ spoor_snapw_t *spoor_snapw_create(const char *dir, const char *name);
  * returns them all).  Profiles keep the order they were
  * added; the first is profile 0.
  * Returns SPOOR_OK; SPOOR_E_INVAL (len 0 or > SPOOR_SNAP_BLOB_MAX, nids
- * 0, or a profile that would make the count 0xFFFFFFFF or more) or
+ * 0 -- or not 0 after spoor_snapw_ids_later() --, or a profile that
+ * would make the count 0xFFFFFFFF or more) or
  * SPOOR_E_NOMEM with nothing added, the writer still usable;
  * SPOOR_E_IO (errno set) when the write failed: the writer is then
  * failed, every later call returns SPOOR_E_IO and commit removes the file.
@@ -218,9 +219,9 @@ int spoor_snapw_reserve(spoor_snapw_t *w, size_t profiles, size_t ids);
  * the index of two files of the same profiles (a snapshot and its
  * serving view) is held once: every profile must be added to both, in
  * the same order, with the same ids (w's are not kept).  Call before the
- * first add to either.  Every add to either comes before the first
- * commit of either: later ones are refused (SPOOR_E_INVAL, nothing
- * added).  The two may be committed or aborted in any order, on two
+ * first add to either, and before spoor_snapw_ids_later() on w.  Every
+ * add to either comes before the first commit of either: later ones are
+ * refused (SPOOR_E_INVAL, nothing added).  The two may be committed or aborted in any order, on two
  * threads at once; w's commit refuses (SPOOR_E_INVAL, errno EINVAL) when
  * from was given another number of profiles.  Returns SPOOR_OK, or
  * SPOOR_E_INVAL (profiles already added, w == from, w shared already).

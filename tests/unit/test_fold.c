@@ -168,6 +168,18 @@ ingest_all_as(const char *name, const char **paths, size_t n,
     cr_assert_eq(state_commit(&st, "\"test\":true", &profiles, &bytes, err,
                               sizeof(err)), SPOOR_OK, "%s", err);
     cr_assert_gt(profiles, 0);
+    if (last) {
+        /* what only a later commit would need is gone: the id table and
+         * the profiles' lists (packed, then freed; the index built
+         * after them) */
+        cr_assert_null(st.g.table);
+        for (i = 0; i < st.g.n; i++) {
+            const profile_t  *p = identity_held(&st.g, i);
+
+            cr_assert(p == NULL || (p->lists == NULL && p->nweights == 0),
+                      "a profile's lists outlived the last commit");
+        }
+    }
     ingest_free(in);
     state_close(&st);
 }

@@ -3196,6 +3196,13 @@ Test(snapshot, ids_given_later_are_all_needed_and_only_then)
     v = spoor_snapw_create(dir, "l.serve");
     cr_assert(g != NULL && v != NULL);
     cr_assert_eq(spoor_snapw_slots(v, 16), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_ids_later(v), SPOOR_OK);
+    cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_E_INVAL,
+                 "sharing would lose what v was set to");
+    spoor_snapw_abort(v);
+    v = spoor_snapw_create(dir, "l.serve");
+    cr_assert(v != NULL);
+    cr_assert_eq(spoor_snapw_slots(v, 16), SPOOR_OK);
     cr_assert_eq(spoor_snapw_share_index(v, g), SPOOR_OK);
     cr_assert_eq(spoor_snapw_ids_later(g), SPOOR_OK);
     cr_assert_eq(spoor_snapw_ids(g, h, 1), SPOOR_E_INVAL, "no profile yet");
