@@ -260,12 +260,12 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
             msgpack_unpacked        u;
 
             if (strlen(tn) != len - 7
-                || memcmp(tn, name + 7, len - 7) != 0 || t->value == NULL)
+                || memcmp(tn, name + 7, len - 7) != 0 || !t->set)
             {
                 continue;
             }
             msgpack_unpacked_init(&u);
-            if (spoor_mp_unpack(&u, t->value, t->value_len,
+            if (spoor_mp_unpack(&u, profile_trait_value(t), t->value_len,
                                 SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
             {
                 const msgpack_object  *o = &u.data;
@@ -290,8 +290,9 @@ env_field(void *arg, const char *name, size_t len, spoor_rule_value_t *out)
                     break;
                 case MSGPACK_OBJECT_STR: {
                     /* the string's bytes in the trait's own value (which
-                     * outlives the evaluation), after its header */
-                    const unsigned char  *v = t->value;
+                     * outlives the evaluation: p does not change during
+                     * it), after its header */
+                    const unsigned char  *v = profile_trait_value(t);
                     size_t                h = (v[0] & 0xe0) == 0xa0 ? 1
                                               : v[0] == 0xd9 ? 2
                                               : v[0] == 0xda ? 3 : 5;

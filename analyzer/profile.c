@@ -45,13 +45,55 @@ profile_new(void)
 const profile_context_t  profile_no_context;
 
 
+/* Frees what t's value holds; t is unset then. */
+static void
+trait_free_value(profile_trait_t *t)
+{
+    if (t->set && t->value_len > PROFILE_TRAIT_INLINE) {
+        free(t->v.ptr);
+    }
+    memset(&t->v, 0, sizeof(t->v));
+    t->set = 0;
+    t->value_len = 0;
+}
+
+
+/* Sets t's value to value[0 .. vlen) (NULL: unset; vlen at most
+ * PROFILE_TRAIT_VALUE_MAX), freeing what it held; SPOOR_E_NOMEM with t
+ * as it was. */
+static int
+trait_set_value(profile_trait_t *t, const unsigned char *value, size_t vlen)
+{
+    unsigned char  *v = NULL;
+
+    if (value != NULL && vlen > PROFILE_TRAIT_INLINE) {
+        v = malloc(vlen);
+        if (v == NULL) {
+            return SPOOR_E_NOMEM;
+        }
+        memcpy(v, value, vlen);
+    }
+    trait_free_value(t);
+    if (value != NULL) {
+        if (v != NULL) {
+            t->v.ptr = v;
+        } else if (vlen > 0) {
+            memcpy(t->v.in, value, vlen);
+        }
+        t->set = 1;
+        t->value_len = (uint32_t) vlen;
+    }
+    return SPOOR_OK;
+}
+
+
 void
 profile_drop_lists(profile_t *p)
 {
     size_t  i;
 
     for (i = 0; i < p->ntraits; i++) {
-        free(profile_traits(p)[i].value);
+        trait_free_value(&profile_traits(p)[i]);
     }
     free(p->lists);
     p->lists = NULL;
@@ -686,16 +728,17 @@ static int
 fresher(const profile_trait_t *t, int64_t time, const unsigned char *v,
     size_t vlen)
 {
-    int  c;
+    const unsigned char  *tv = profile_trait_value(t);
+    int                   c;
 
     if (time != t->time) {
         return time > t->time;
     }
     /* the same instant: the larger bytes win, in any order of arrival */
-    if (t->value == NULL || v == NULL) {
-        return v == NULL && t->value != NULL;   /* unset wins a tie */
+    if (tv == NULL || v == NULL) {
+        return v == NULL && tv != NULL;         /* unset wins a tie */
     }
-    c = memcmp(t->value, v, t->value_len < vlen ? t->value_len : vlen);
+    c = memcmp(tv, v, t->value_len < vlen ? t->value_len : vlen);
     return c < 0 || (c == 0 && vlen > t->value_len);
 }
 
@@ -712,8 +755,7 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
 {
     size_t            i;
     int               c;
-    unsigned char    *v = NULL;
-    profile_trait_t  *t;
+    profile_trait_t  *t, nt;
     uint32_t          id;
 
     /* the name up to a NUL, as a record holds it (name_len; a longer
@@ -736,10 +778,10 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
         if (once) {
             /* set-once: only where there is no regular value; among
              * set-once values, the earliest */
-            if (!t->once && t->value) {
+            if (!t->once && t->set) {
                 return SPOOR_OK;
             }
-            if (t->once && t->value && !(time < t->time
+            if (t->once && t->set && !(time < t->time
                                          || (time == t->time
                                              && !fresher(t, time, value,
                                                          vlen))))
@@ -750,16 +792,9 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
             return SPOOR_OK;
         }
 
-        if (value) {
-            v = malloc(vlen);
-            if (v == NULL) {
-                return SPOOR_E_NOMEM;
-            }
-            memcpy(v, value, vlen);
+        if (trait_set_value(t, value, vlen) != SPOOR_OK) {
+            return SPOOR_E_NOMEM;
         }
-        free(t->value);
-        t->value = v;
-        t->value_len = value ? (uint32_t) vlen : 0;
         t->time = time;
         t->source = source;
         t->once = once;
@@ -773,21 +808,17 @@ set_trait(profile_t *p, intern_t *strs, const char *name, size_t len,
     if (id == 0) {
         return SPOOR_E_NOMEM;
     }
-    if (value) {
-        v = malloc(vlen ? vlen : 1);
-        if (v == NULL) {
-            return SPOOR_E_NOMEM;
-        }
-        memcpy(v, value, vlen);
+    memset(&nt, 0, sizeof(nt));
+    if (trait_set_value(&nt, value, vlen) != SPOOR_OK) {
+        return SPOOR_E_NOMEM;
     }
     t = list_insert(p, PROFILE_L_TRAITS, i);
     if (t == NULL) {
-        free(v);
+        trait_free_value(&nt);
         return SPOOR_E_NOMEM;
     }
+    *t = nt;
     t->name = id;
-    t->value = v;
-    t->value_len = value ? (uint32_t) vlen : 0;
     t->time = time;
     t->source = source;
     t->once = once;
@@ -1426,7 +1457,8 @@ profile_merge(profile_t *dst, const profile_t *src, const profile_conf_t *conf)
     for (i = 0; i < src->ntraits; i++) {
         name = intern_str(conf->strings, ts[i].name);
         rc = set_trait(dst, conf->strings, name, strlen(name),
-                       ts[i].value, ts[i].value_len, ts[i].time,
+                       profile_trait_value(&ts[i]), ts[i].value_len,
+                       ts[i].time,
                        ts[i].source, ts[i].once);
         if (rc != SPOOR_OK) {
             return rc;
@@ -1670,9 +1702,10 @@ profile_pack(const profile_t *p, const intern_t *strings, msgpack_packer *pk)
         const profile_trait_t  *t = &ts[i];
 
         e |= pk_str(pk, intern_str(strings, t->name));
-        if (t->value) {
+        if (t->set) {
             e |= msgpack_pack_bin(pk, t->value_len);
-            e |= msgpack_pack_bin_body(pk, t->value, t->value_len);
+            e |= msgpack_pack_bin_body(pk, profile_trait_value(t),
+                                       t->value_len);
         } else {
             e |= msgpack_pack_nil(pk);
         }
@@ -2026,11 +2059,14 @@ profile_unpack(const msgpack_object *o, intern_t *strs, profile_t **out)
             BAD;
         }
         if (f[1].type == MSGPACK_OBJECT_BIN) {
-            if (f[1].via.bin.size > PROFILE_TRAIT_VALUE_MAX) BAD;
-            e->value = malloc(f[1].via.bin.size ? f[1].via.bin.size : 1);
-            if (e->value == NULL) BAD;
-            memcpy(e->value, f[1].via.bin.ptr, f[1].via.bin.size);
-            e->value_len = f[1].via.bin.size;
+            if (f[1].via.bin.size > PROFILE_TRAIT_VALUE_MAX
+                || trait_set_value(e, (const unsigned char *)
+                                      (f[1].via.bin.size
+                                       ? f[1].via.bin.ptr : ""),
+                                   f[1].via.bin.size) != SPOOR_OK)
+            {
+                BAD;
+            }
         } else if (f[1].type != MSGPACK_OBJECT_NIL) {
             BAD;
         }

@@ -86,18 +86,37 @@ typedef struct {
 } profile_conf_t;
 
 /* The longest trait value kept (a longer one is left out). */
-#define PROFILE_TRAIT_VALUE_MAX  ((1u << 30) - 1)
+#define PROFILE_TRAIT_VALUE_MAX  ((1u << 29) - 1)
+
+/* The longest trait value held in the trait itself, not allocated. */
+#define PROFILE_TRAIT_INLINE     8
 
 /* A trait: 24 bytes (a profile of a known user holds a few), its name an
- * intern id as the counts' are. */
+ * intern id as the counts' are.  Its value, one msgpack value, is read
+ * with profile_trait_value(): held in `in` when it is at most
+ * PROFILE_TRAIT_INLINE bytes long (a country, a number, a short plan:
+ * most traits), else allocated and owned (`ptr`). */
 typedef struct {
-    unsigned char *value;               /* one msgpack value; NULL: unset */
+    union {
+        unsigned char *ptr;
+        unsigned char  in[PROFILE_TRAIT_INLINE];
+    } v;
     int64_t        time;
     uint32_t       name;                /* intern id */
-    uint32_t       value_len : 30;      /* at most PROFILE_TRAIT_VALUE_MAX */
+    uint32_t       value_len : 29;      /* at most PROFILE_TRAIT_VALUE_MAX */
+    uint32_t       set : 1;             /* has a value; 0: unset */
     uint32_t       source : 1;          /* 0 event, 1 batch import */
     uint32_t       once : 1;            /* set by $set_once */
 } profile_trait_t;
+
+/* t's value, value_len bytes; NULL when t is unset.  Inside p's lists
+ * when short: valid until p changes. */
+static inline const unsigned char *
+profile_trait_value(const profile_trait_t *t)
+{
+    return !t->set ? NULL
+           : t->value_len <= PROFILE_TRAIT_INLINE ? t->v.in : t->v.ptr;
+}
 
 /* The names of counts and weights are ids in the state's intern table
  * (intern_id, intern_str: 4 bytes, not a pointer's 8); their lists are

@@ -114,14 +114,14 @@ profile_json(json_out_t *j, const unsigned char *blob, size_t len)
     for (i = 0; i < p->ntraits; i++) {
         const profile_trait_t  *t = &profile_traits(p)[i];
 
-        if (t->value == NULL) {
+        if (!t->set) {
             continue;                   /* unset */
         }
         json_out_cstr(j, intern_str(&strs, t->name));
         json_out_map_open(j);
         json_out_cstr(j, "value");
         msgpack_unpacked_init(&tv);
-        if (spoor_mp_unpack(&tv, t->value, t->value_len,
+        if (spoor_mp_unpack(&tv, profile_trait_value(t), t->value_len,
                             SPOOR_VALUE_DEPTH_MAX) == SPOOR_OK)
         {
             json_out_msgpack(j, &tv.data);

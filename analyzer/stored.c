@@ -129,14 +129,17 @@ stored_serve_pack(msgpack_packer *pk, const stored_profile_t *v)
 
     n = 0;
     for (i = 0; i < p->ntraits; i++) {
-        n += (uint32_t) serve_scalar(t[i].value, t[i].value_len);
+        n += (uint32_t) serve_scalar(profile_trait_value(&t[i]),
+                                     t[i].value_len);
     }
     e = msgpack_pack_array(pk, 2 * n);
     for (i = 0; i < p->ntraits; i++) {
-        if (serve_scalar(t[i].value, t[i].value_len)) {
+        const unsigned char  *tv = profile_trait_value(&t[i]);
+
+        if (serve_scalar(tv, t[i].value_len)) {
             e |= pk_cstr(pk, intern_str(v->strings, t[i].name))
                  || msgpack_pack_bin(pk, t[i].value_len)
-                 || msgpack_pack_bin_body(pk, t[i].value, t[i].value_len);
+                 || msgpack_pack_bin_body(pk, tv, t[i].value_len);
         }
     }
     return e ? SPOOR_E_NOMEM : SPOOR_OK;
@@ -187,7 +190,7 @@ stored_serve_summary(const stored_profile_t *v, const spoor_rules_t *rules,
     for (i = 0; i < p->ntraits; i++) {
         const profile_trait_t  *t = &profile_traits(p)[i];
 
-        if (serve_scalar(t->value, t->value_len)) {
+        if (serve_scalar(profile_trait_value(t), t->value_len)) {
             sum[3] |= SPOOR_SERVE_TRAITS;
             break;
         }

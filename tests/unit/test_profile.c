@@ -336,10 +336,68 @@ Test(profile, a_trait_name_is_kept_up_to_a_nul_as_a_record_holds_it)
                      (unsigned) both[k]->ntraits);
         cr_assert_str_eq(intern_str(&strings, t[0].name), "t");
         cr_assert_eq(t[0].value_len, 1);
-        cr_assert_eq(t[0].value[0], 0x02, "the larger value wins a tie");
+        cr_assert_eq(profile_trait_value(&t[0])[0], 0x02,
+                     "the larger value wins a tie");
     }
     profile_free(p);
     profile_free(q);
+}
+
+
+/* A trait's value is held in the trait up to PROFILE_TRAIT_INLINE bytes,
+ * allocated past it: values of every length around that read back as
+ * given, through a change from short to long and back, an unset, and a
+ * record written and read back. */
+Test(profile, trait_values_short_and_long_read_back_as_given)
+{
+    static const unsigned char  bytes[] = "\xb0" "abcdefghijklmnop";
+    profile_t                  *p = profile_new(), *q = NULL, *r = NULL;
+    msgpack_sbuffer             a, b;
+    char                        name[8];
+    size_t                      len;
+    const profile_trait_t      *t;
+
+    cr_assert_not_null(p);
+    for (len = 0; len <= 12; len++) {           /* "t00" .. "t12" */
+        snprintf(name, sizeof(name), "t%02zu", len);
+        cr_assert_eq(profile_import_trait(p, &strings, name, 3, bytes, len,
+                                          T0), SPOOR_OK);
+    }
+    /* t08 grows past the trait, t09 shrinks into it, t10 is unset */
+    cr_assert_eq(profile_import_trait(p, &strings, "t08", 3, bytes, 12,
+                                      T0 + 1), SPOOR_OK);
+    cr_assert_eq(profile_import_trait(p, &strings, "t09", 3, bytes, 2,
+                                      T0 + 1), SPOOR_OK);
+    cr_assert_eq(profile_import_trait(p, &strings, "t10", 3, NULL, 0,
+                                      T0 + 1), SPOOR_OK);
+    cr_assert_eq(round_trip(p, &q, &a), SPOOR_OK);
+    cr_assert_eq(round_trip(q, &r, &b), SPOOR_OK);
+    cr_assert(a.size == b.size && memcmp(a.data, b.data, a.size) == 0,
+              "not the same bytes");
+    for (int k = 0; k < 2; k++) {
+        const profile_t  *x = k ? r : p;
+
+        cr_assert_eq(x->ntraits, 13);
+        t = profile_traits(x);
+        for (len = 0; len <= 12; len++) {
+            size_t  want = len == 8 ? 12 : len == 9 ? 2 : len;
+
+            if (len == 10) {
+                cr_assert(!t[len].set && profile_trait_value(&t[len]) == NULL,
+                          "t10 is unset");
+                continue;
+            }
+            cr_assert(t[len].set, "t%02zu", len);
+            cr_assert_eq(t[len].value_len, want, "t%02zu", len);
+            cr_assert(memcmp(profile_trait_value(&t[len]), bytes, want) == 0,
+                      "t%02zu: not its bytes", len);
+        }
+    }
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+    profile_free(p);
+    profile_free(q);
+    profile_free(r);
 }
 
 
@@ -943,7 +1001,8 @@ Test(profile, each_list_keeps_its_entries_as_the_others_grow_and_shrink)
     cr_assert_eq(p->ntraits, 1);
     t = profile_traits(p);
     cr_assert_str_eq(intern_str(&strings, t[0].name), "plan");
-    cr_assert(t[0].value_len == 4 && memcmp(t[0].value, "\xa3pro", 4) == 0);
+    cr_assert(t[0].value_len == 4
+              && memcmp(profile_trait_value(&t[0]), "\xa3pro", 4) == 0);
     cr_assert_eq(p->nlinks, 2);
     l = profile_links(p);
     cr_assert(l[0].time == T0 + 1 && l[0].a == 1 && l[0].b == 2);
