@@ -16,8 +16,9 @@
  * (a group never spans two chunks), so both threads share that work too.
  *
  * What a profile's packing writes besides its chunk is its own
- * (next_change and its figures cell) and the thread's figures, added to
- * the caller's at the end: so two threads never write the same memory.
+ * (next_change and its figures cell, and with drop_lists it frees its
+ * lists) and the thread's figures, added to the caller's at the end: so
+ * two threads never write the same memory.
  */
 #ifndef SPOOR_COMMIT_PACK_H
 #define SPOOR_COMMIT_PACK_H

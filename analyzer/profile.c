@@ -59,8 +59,8 @@ trait_free_value(profile_trait_t *t)
 
 
 /* Sets t's value to value[0 .. vlen) (NULL: unset; vlen at most
- * PROFILE_TRAIT_VALUE_MAX), freeing what it held; SPOOR_E_NOMEM with t
- * as it was. */
+ * PROFILE_TRAIT_VALUE_MAX; never t's own value: it is freed first),
+ * freeing what it held; SPOOR_E_NOMEM with t as it was. */
 static int
 trait_set_value(profile_trait_t *t, const unsigned char *value, size_t vlen)
 {

@@ -190,7 +190,9 @@ typedef struct {
                                         (identity_drop_lookups), and their
                                         lists once its records are packed,
                                         before it builds their index
-                                        (profile_drop_lists) */
+                                        (profile_drop_lists); after it,
+                                        failed or not, the state is only
+                                        to be closed */
     unsigned          commit_jobs;   /* threads a commit packs its records
                                         on (commit_pack.h) and finishes
                                         the serving view beside the

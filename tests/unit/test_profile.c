@@ -363,10 +363,10 @@ Test(profile, trait_values_short_and_long_read_back_as_given)
         cr_assert_eq(profile_import_trait(p, &strings, name, 3, bytes, len,
                                           T0), SPOOR_OK);
     }
-    /* t08 grows past the trait, t09 shrinks into it, t10 is unset */
-    cr_assert_eq(profile_import_trait(p, &strings, "t08", 3, bytes, 12,
+    /* t07 grows past the trait, t12 shrinks into it, t10 is unset */
+    cr_assert_eq(profile_import_trait(p, &strings, "t07", 3, bytes, 12,
                                       T0 + 1), SPOOR_OK);
-    cr_assert_eq(profile_import_trait(p, &strings, "t09", 3, bytes, 2,
+    cr_assert_eq(profile_import_trait(p, &strings, "t12", 3, bytes, 2,
                                       T0 + 1), SPOOR_OK);
     cr_assert_eq(profile_import_trait(p, &strings, "t10", 3, NULL, 0,
                                       T0 + 1), SPOOR_OK);
@@ -380,7 +380,7 @@ Test(profile, trait_values_short_and_long_read_back_as_given)
         cr_assert_eq(x->ntraits, 13);
         t = profile_traits(x);
         for (len = 0; len <= 12; len++) {
-            size_t  want = len == 8 ? 12 : len == 9 ? 2 : len;
+            size_t  want = len == 7 ? 12 : len == 12 ? 2 : len;
 
             if (len == 10) {
                 cr_assert(!t[len].set && profile_trait_value(&t[len]) == NULL,
@@ -391,6 +391,9 @@ Test(profile, trait_values_short_and_long_read_back_as_given)
             cr_assert_eq(t[len].value_len, want, "t%02zu", len);
             cr_assert(memcmp(profile_trait_value(&t[len]), bytes, want) == 0,
                       "t%02zu: not its bytes", len);
+            /* held in the trait exactly up to PROFILE_TRAIT_INLINE */
+            cr_assert_eq(profile_trait_value(&t[len]) == t[len].v.in,
+                         want <= PROFILE_TRAIT_INLINE, "t%02zu", len);
         }
     }
     msgpack_sbuffer_destroy(&a);
